@@ -1,0 +1,49 @@
+# Port-DP+ top-level build. `make` builds all user space into build/.
+# Each room contributes a build.mk fragment; `make check` runs every test
+# registered in TESTS (TAP producers) through tools/testing/tap-run.
+
+BUILD    ?= build
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror=implicit-function-declaration \
+            -D_GNU_SOURCE -fPIC -MMD -MP
+LDFLAGS  ?=
+SHARED   ?= $(abspath ../shared)
+
+PROGRAMS :=
+LIBS     :=
+TESTS    :=
+# Tests that need root, QEMU or the kernel image (run last, still in `make check`).
+VMTESTS  :=
+
+.PHONY: all deps check demo clean kernel
+all:
+
+include libportdp-accel/build.mk
+-include appliance/build.mk
+-include tools/build.mk
+-include firmware/build.mk
+-include kernel/kernel.mk
+-include selftests/build.mk
+
+all: $(LIBS) $(PROGRAMS)
+
+deps:
+	@tools/install-deps
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@SHARED=$(SHARED) BUILD=$(BUILD) tools/testing/tap-run $(TESTS) $(VMTESTS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@SHARED=$(SHARED) BUILD=$(BUILD) tools/demo/run-demo
+
+clean:
+	rm -rf $(BUILD)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

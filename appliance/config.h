@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * portdpd configuration: one struct filled from a key=value file
+ * (portdpd.conf, '#' comments) and overridable by command-line options.
+ * Owned by appliance/server (parsing) and read by every other room.
+ */
+#ifndef PORTDP_CONFIG_H
+#define PORTDP_CONFIG_H
+
+#include <stdint.h>
+
+#define PORTDP_MAX_CI 8
+
+struct portdpd_config {
+	char listen_addr[64];     /* listen = 127.0.0.1 */
+	uint16_t listen_port;     /* port = 8443 */
+	unsigned workers;         /* workers = number of CPUs (one io_uring each) */
+	char smdp_address[256];   /* smdp_address = testsmdpplus1.example.com */
+	char tls_cert[512];       /* tls_cert = PEM chain file */
+	char tls_key[512];        /* tls_key = key URI ("file:..." or "slot:N") */
+	char accel_uri[256];      /* accel = soft: */
+	char dpauth_cert[512];    /* dpauth_cert = DER or PEM file */
+	char dpauth_key[512];     /* dpauth_key = key URI */
+	char dppb_cert[512];      /* dppb_cert */
+	char dppb_key[512];       /* dppb_key */
+	char ci_certs[PORTDP_MAX_CI][512]; /* ci_cert = file (repeatable) */
+	unsigned n_ci;
+	char db_path[512];        /* db = /var/lib/portdp/inventory.db */
+	unsigned session_timeout_s; /* session_timeout = 300 */
+	unsigned max_body;        /* max_body = 65536 (bytes, HTTP request body) */
+	int db_sync_full;         /* db_sync = full|normal (full: fsync per group commit) */
+};
+
+/** Fill @cfg with defaults. */
+void portdpd_config_defaults(struct portdpd_config *cfg);
+/** Load a key=value file over @cfg. Returns 0 or -errno; @err gets a message. */
+int portdpd_config_load(struct portdpd_config *cfg, const char *path,
+			char *err, unsigned err_len);
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ES9+ function layer: turns one decoded HTTP POST into one response.
+ * The network layer (appliance/server) knows nothing of SGP.22; this layer
+ * knows nothing of sockets or TLS.
+ *
+ * Group commit: every worker thread owns one struct es9_worker. While the
+ * server handles a batch of requests from one io_uring completion sweep,
+ * inventory changes accumulate in one open SQLite transaction; the server
+ * calls es9_worker_flush() before it sends any of that batch's responses,
+ * so nothing is promised to an LPA before it is durable.
+ */
+#ifndef PORTDP_ES9_H
+#define PORTDP_ES9_H
+
+#include <stddef.h>
+#include "../config.h"
+
+struct es9_service;  /* shared by all workers: config, certs, session table */
+struct es9_worker;   /* one per worker thread: accel, DB connection */
+
+int es9_service_new(const struct portdpd_config *cfg, struct es9_service **out,
+		    char *err, unsigned err_len);
+void es9_service_free(struct es9_service *svc);
+
+int es9_worker_new(struct es9_service *svc, struct es9_worker **out);
+void es9_worker_free(struct es9_worker *w);
+
+/** One ES9+ response: HTTP status and a malloc'd body (may be empty for 204). */
+struct es9_response {
+	int http_status;      /* 200, 204, 400, 404, 405, 413, 500 */
+	char *body;           /* JSON, owned by the caller after es9_handle() */
+	size_t body_len;
+};
+
+/**
+ * es9_handle() - run one ES9+ function.
+ * @path: request target, e.g. "/gsma/rsp2/es9plus/initiateAuthentication".
+ * @body: request body (JSON), not NUL-terminated.
+ * SGP.22 failures are answered with HTTP 200 and
+ * header.functionExecutionStatus {status "Failed", statusCodeData
+ * {subjectCode, reasonCode, message}}; they change no state.
+ */
+void es9_handle(struct es9_worker *w, const char *path, const char *body,
+		size_t body_len, struct es9_response *resp);
+
+/** Commit this worker's open inventory transaction (see top). 0 or -errno. */
+int es9_worker_flush(struct es9_worker *w);
+
+/** Expire sessions past their deadline (called periodically by the server). */
+void es9_service_expire(struct es9_service *svc, struct es9_worker *w);
+
+#endif

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file accel.h
+ * @brief libportdp-accel: the one crypto API of Port-DP+ user space.
+ *
+ * Every call returns 0 on success or a negative errno:
+ *  -EINVAL   bad argument (length, curve, tag, NULL)
+ *  -EBADMSG  signature or MAC did not verify
+ *  -ENOENT   key not found (URI names nothing)
+ *  -ENOMEM   out of memory
+ *  -EIO      backend/card failure
+ *  -EAGAIN   (async) nothing completed yet / queue full
+ *
+ * Backends sit behind one vtable and are picked by URI in pdp_accel_open():
+ *   "soft:"                     OpenSSL 3 in this process
+ *   "dev:/dev/portdp-accel0"    the card through the kernel driver (later)
+ *
+ * Private keys are reached by handle only (struct pdp_key). Session keys
+ * (S-ENC, S-MAC, MAC chaining value, block counter) live inside the backend
+ * (struct pdp_session): a caller can seal segments with them but never read
+ * them. On the card they never reach host memory.
+ *
+ * Thread safety: one struct pdp_accel per thread (like one io_uring per
+ * worker). Keys and sessions belong to the accel that made them.
+ */
+#ifndef PORTDP_ACCEL_H
+#define PORTDP_ACCEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Elliptic curves of SGP.22 (the values are what the card protocol uses). */
+enum pdp_curve {
+	PDP_CURVE_NONE = 0,
+	PDP_CURVE_P256 = 1,     /**< NIST P-256 (prime256v1) */
+	PDP_CURVE_BP256R1 = 2,  /**< brainpoolP256r1 */
+};
+
+#define PDP_PUBKEY_LEN 65 /**< uncompressed point 04||X||Y */
+#define PDP_SIG_LEN 64    /**< raw r||s, as SGP.22 puts it on the wire */
+#define PDP_AES_KEY_LEN 16
+#define PDP_EID_LEN 16
+/** A whole 86/87/88 TLV (tag, length, data, MAC) is at most this long. */
+#define PDP_BSP_MAX_SEGMENT 1020
+/** Plaintext that fits one encrypted segment (86/87). */
+#define PDP_BSP_MAX_PLAIN_ENC 1007
+/** Plaintext that fits one MAC-only segment (88). */
+#define PDP_BSP_MAX_PLAIN_MAC 1008
+
+struct pdp_accel;
+struct pdp_key;
+struct pdp_session;
+
+/**
+ * pdp_accel_open() - open a backend.
+ * @uri: [in] "soft:" or "dev:<path>"; NULL means $PORTDP_ACCEL or "soft:".
+ * @out: [out] the new instance.
+ */
+int pdp_accel_open(const char *uri, struct pdp_accel **out);
+void pdp_accel_close(struct pdp_accel *accel);
+/** Backend name ("soft", "dev"), for logs and the benchmark. */
+const char *pdp_accel_backend(const struct pdp_accel *accel);
+
+/**
+ * pdp_key_load() - get a handle on a private key.
+ * @key_uri: [in] soft: "file:/path/key.pem" (PEM, EC P-256 or brainpoolP256r1);
+ *           dev: "slot:N".
+ */
+int pdp_key_load(struct pdp_accel *accel, const char *key_uri,
+		 struct pdp_key **out);
+/** pdp_key_public() - the public half, uncompressed, and its curve. */
+int pdp_key_public(const struct pdp_key *key, uint8_t pub[PDP_PUBKEY_LEN],
+		   enum pdp_curve *curve);
+void pdp_key_free(struct pdp_key *key);
+
+/* ---- Synchronous operations ------------------------------------------ */
+
+/**
+ * pdp_sign() - ECDSA with SHA-256 over @msg, result raw r||s.
+ */
+int pdp_sign(struct pdp_accel *accel, struct pdp_key *key,
+	     const uint8_t *msg, size_t msg_len, uint8_t sig[PDP_SIG_LEN]);
+
+/**
+ * pdp_verify() - check a raw r||s ECDSA-SHA256 signature with a public key.
+ * Returns 0 if valid, -EBADMSG if not, -EINVAL if the key is no point on
+ * @curve.
+ */
+int pdp_verify(struct pdp_accel *accel, enum pdp_curve curve,
+	       const uint8_t pub[PDP_PUBKEY_LEN], const uint8_t *msg,
+	       size_t msg_len, const uint8_t sig[PDP_SIG_LEN]);
+
+/**
+ * pdp_session_create() - the SM-DP+ side of the SGP.22 key agreement.
+ * Generates the one-time key pair otPK/otSK.DP.ECKA on @curve, does ECDH
+ * with @peer_pub (otPK.EUICC.ECKA), runs the X9.63 KDF (SHA-256) with
+ * SharedInfo built from key type 0x88, key length 0x10, @host_id and @eid
+ * exactly as SGP.22 (2.6.x) lays it out (checked by vectors/bsp.json), and
+ * keeps S-ENC, S-MAC and the initial MAC chaining value in the new session
+ * (block counter 1).
+ * @host_id: [in] 1..16 bytes, the host id also sent in
+ *           InitialiseSecureChannel.
+ * @ot_pub:  [out] otPK.DP.ECKA, uncompressed.
+ */
+int pdp_session_create(struct pdp_accel *accel, enum pdp_curve curve,
+		       const uint8_t peer_pub[PDP_PUBKEY_LEN],
+		       const uint8_t *host_id, size_t host_id_len,
+		       const uint8_t eid[PDP_EID_LEN],
+		       uint8_t ot_pub[PDP_PUBKEY_LEN],
+		       struct pdp_session **out);
+
+/**
+ * pdp_bsp_seal() - one SCP03t segment with the session's keys.
+ * @tag: 0x87 or 0x86: AES-CBC encrypt + C-MAC; 0x88: C-MAC only.
+ * @in:  [in] plaintext, at most PDP_BSP_MAX_PLAIN_ENC (86/87) or
+ *       PDP_BSP_MAX_PLAIN_MAC (88) bytes, at least 1.
+ * @out: [out] the whole TLV tag||len||data||MAC8 (<= PDP_BSP_MAX_SEGMENT).
+ * @out_len: [in] capacity of @out, [out] bytes written.
+ * Advances the block counter and the MAC chaining value.
+ */
+int pdp_bsp_seal(struct pdp_accel *accel, struct pdp_session *session,
+		 uint8_t tag, const uint8_t *in, size_t in_len,
+		 uint8_t *out, size_t *out_len);
+
+/**
+ * pdp_session_replace_keys() - make fresh profile protection keys.
+ * Draws random PPK-ENC, PPK-MAC and initial MAC chaining value inside the
+ * backend, seals ReplaceSessionKeysRequest (BF26 {80 ppk_enc, 81 ppk_mac,
+ * 82 initial MCV}) as one 87 segment with @session into @out, and returns a
+ * new session holding the PPKs (block counter 1) for the 86 segments of A3.
+ * The PPKs never leave the backend except inside that sealed segment.
+ */
+int pdp_session_replace_keys(struct pdp_accel *accel,
+			     struct pdp_session *session, uint8_t *out,
+			     size_t *out_len, struct pdp_session **ppk_session);
+
+void pdp_session_close(struct pdp_accel *accel, struct pdp_session *session);
+
+/** pdp_random() - @len bytes from the backend's DRBG. */
+int pdp_random(struct pdp_accel *accel, uint8_t *buf, size_t len);
+
+/* ---- Asynchronous operations ----------------------------------------- *
+ * Fill struct pdp_op, pdp_submit() a batch, pdp_reap() completions. Buffers
+ * named in an op must stay valid until the op completes. The soft backend
+ * completes at submit time; the dev backend keeps many ops in flight (io_uring).
+ */
+enum pdp_op_type {
+	PDP_OP_SIGN = 1,
+	PDP_OP_VERIFY,
+	PDP_OP_SESSION_CREATE,
+	PDP_OP_BSP_SEAL,
+	PDP_OP_RANDOM,
+};
+
+struct pdp_op {
+	enum pdp_op_type type;
+	int status;      /**< [out] 0 or negative errno, set on completion */
+	void *user;      /**< [in] caller's cookie, untouched */
+	union {
+		struct {
+			struct pdp_key *key;
+			const uint8_t *msg;
+			size_t msg_len;
+			uint8_t *sig;            /* PDP_SIG_LEN */
+		} sign;
+		struct {
+			enum pdp_curve curve;
+			const uint8_t *pub;      /* PDP_PUBKEY_LEN */
+			const uint8_t *msg;
+			size_t msg_len;
+			const uint8_t *sig;      /* PDP_SIG_LEN */
+		} verify;
+		struct {
+			enum pdp_curve curve;
+			const uint8_t *peer_pub;
+			const uint8_t *host_id;
+			size_t host_id_len;
+			const uint8_t *eid;
+			uint8_t *ot_pub;         /* [out] PDP_PUBKEY_LEN */
+			struct pdp_session *session; /* [out] */
+		} session_create;
+		struct {
+			struct pdp_session *session;
+			uint8_t tag;
+			const uint8_t *in;
+			size_t in_len;
+			uint8_t *out;
+			size_t out_len;          /* [in] capacity [out] written */
+		} seal;
+		struct {
+			uint8_t *buf;
+			size_t len;
+		} random;
+	} u;
+};
+
+/**
+ * pdp_submit() - queue @n ops. Returns the number queued (may be fewer than
+ * @n when the backend's queue is full) or a negative errno.
+ */
+int pdp_submit(struct pdp_accel *accel, struct pdp_op *const *ops, unsigned n);
+
+/**
+ * pdp_reap() - collect up to @max completed ops into @done.
+ * @min_wait: block until at least this many have completed (0: poll).
+ * Returns the number collected or a negative errno.
+ */
+int pdp_reap(struct pdp_accel *accel, struct pdp_op **done, unsigned max,
+	     unsigned min_wait);
+
+/** Ops submitted and not yet reaped. */
+unsigned pdp_inflight(const struct pdp_accel *accel);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PORTDP_ACCEL_H */
