@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Profile inventory: SQLite (WAL) file holding every Unbound Profile Package,
+ * its metadata, its matching ID and its state, plus an append-only audit log
+ * of every state transition.
+ *
+ * State machine of one profile (the only transitions there are):
+ *
+ *   available --allocate--> allocated --bpp_sent--> downloaded --installed--> installed
+ *       ^                      |                        |                        |
+ *       +------ release -------+ (cancel/expiry/        +-- install_failed --+   +-- deleted -> deleted
+ *       |                         restart recovery)                          |            |
+ *       +------------------------------------------------<-------------------+            |
+ *       +---------------------- reoffer (only when reuse_policy allows) <-----------------+
+ *
+ * allocated:  reserved for one EID + transactionId until a deadline; a
+ *             profile is allocated to at most one transaction (enforced by
+ *             the database, not by the caller).
+ * downloaded: the BPP (bound to that EID's one-time key) has been handed out;
+ *             never returns to available except through an install-failure
+ *             notification of the same EID, so no profile is bound twice.
+ * Every call that changes state also appends one audit row in the same SQL
+ * transaction. All calls return 0 or a negative errno:
+ *   -ENOENT  no such profile / matching ID / nothing available
+ *   -EBUSY   the profile is not in the state the transition needs
+ *   -EEXIST  duplicate ICCID or matching ID on import
+ *   -EINVAL  bad argument or UPP that does not parse
+ *   -EIO     SQLite error (message in inv_errmsg())
+ *
+ * One struct inventory per thread (one SQLite connection). Writes made
+ * between inv_begin() and inv_commit() share one transaction (group commit);
+ * outside of that each call commits by itself.
+ */
+#ifndef PORTDP_INVENTORY_H
+#define PORTDP_INVENTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+enum inv_state {
+	INV_AVAILABLE = 0,
+	INV_ALLOCATED,
+	INV_DOWNLOADED,
+	INV_INSTALLED,
+	INV_DELETED,
+	INV_ERROR,        /* unrecoverable, kept for the operator */
+};
+
+enum inv_reuse {
+	INV_REUSE_NEVER = 0,   /* deleted profiles stay deleted */
+	INV_REUSE_AFTER_DELETE, /* a delete notification offers it again */
+};
+
+#define INV_ICCID_MAX 21      /* 20 digits + NUL */
+#define INV_MATCHING_ID_MAX 65
+#define INV_TEXT_MAX 65
+
+struct inv_profile {
+	int64_t id;
+	char iccid[INV_ICCID_MAX];          /* decimal digits, as printed */
+	char matching_id[INV_MATCHING_ID_MAX];
+	char sp_name[INV_TEXT_MAX];         /* service provider name */
+	char profile_name[INV_TEXT_MAX];
+	int profile_class;                  /* 0 test, 1 provisioning, 2 operational */
+	enum inv_state state;
+	enum inv_reuse reuse;
+	int cc_required;                    /* confirmation code needed */
+	uint8_t cc_hash[32];                /* SHA-256(confirmation code) when cc_required */
+	char eid[33];                       /* bound/allocated EID (hex), "" if none */
+	uint8_t transaction_id[16];
+	size_t transaction_id_len;
+	int64_t deadline;                   /* allocated: unix time it expires */
+	size_t upp_len;
+};
+
+struct inventory;
+
+/** Open (and create/migrate the schema of) the database at @path. */
+int inv_open(const char *path, int sync_full, struct inventory **out);
+void inv_close(struct inventory *inv);
+const char *inv_errmsg(struct inventory *inv);
+
+int inv_begin(struct inventory *inv);
+int inv_commit(struct inventory *inv);
+int inv_rollback(struct inventory *inv);
+
+/** Import options for one UPP. NULL fields take defaults from the UPP. */
+struct inv_import {
+	const char *matching_id;   /* NULL: generate a random one */
+	const char *sp_name;       /* NULL: from ProfileHeader if present, else "" */
+	const char *profile_name;  /* NULL: from ProfileHeader */
+	int profile_class;         /* -1: operational(2) default */
+	enum inv_reuse reuse;
+	const char *confirmation_code; /* NULL: none required */
+};
+
+/** Parse @upp (SAIP DER), take the ICCID from its ProfileHeader, store it. */
+int inv_import(struct inventory *inv, const uint8_t *upp, size_t upp_len,
+	       const struct inv_import *opt, struct inv_profile *out);
+
+int inv_get_by_matching_id(struct inventory *inv, const char *matching_id,
+			   struct inv_profile *out);
+int inv_get_by_iccid(struct inventory *inv, const char *iccid, struct inv_profile *out);
+/** Read the UPP of profile @id into a malloc'd buffer. */
+int inv_get_upp(struct inventory *inv, int64_t id, uint8_t **upp, size_t *len);
+
+/* Transitions. @actor is a short free text for the audit log ("es9", "portdpctl", ...). */
+int inv_allocate(struct inventory *inv, int64_t id, const char *eid,
+		 const uint8_t *tid, size_t tid_len, int64_t deadline);
+int inv_release(struct inventory *inv, int64_t id, const uint8_t *tid, size_t tid_len,
+		const char *reason);
+int inv_mark_downloaded(struct inventory *inv, int64_t id, const uint8_t *tid, size_t tid_len);
+int inv_mark_installed(struct inventory *inv, int64_t id, const char *eid);
+int inv_mark_install_failed(struct inventory *inv, int64_t id, const char *eid,
+			    const char *reason);
+/** Delete notification; offers the profile again when its reuse policy allows. */
+int inv_mark_deleted(struct inventory *inv, int64_t id, const char *eid);
+
+/** Release every allocation whose deadline is before @now (restart recovery, expiry). */
+int inv_expire(struct inventory *inv, int64_t now, unsigned *released);
+
+/** Iterate profiles (optionally only one state; -1 = all). @cb returns non-zero to stop. */
+int inv_list(struct inventory *inv, int state, int (*cb)(const struct inv_profile *, void *),
+	     void *arg);
+
+struct inv_audit {
+	int64_t seq;
+	int64_t time;       /* unix time */
+	int64_t profile_id;
+	char iccid[INV_ICCID_MAX];
+	char from[16], to[16];
+	char eid[33];
+	char actor[32];
+	char detail[128];
+};
+int inv_audit(struct inventory *inv, int64_t since_seq,
+	      int (*cb)(const struct inv_audit *, void *), void *arg);
+
+const char *inv_state_name(enum inv_state s);
+
+#endif
