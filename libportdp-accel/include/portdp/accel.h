@@ -129,8 +129,9 @@ int pdp_bsp_seal(struct pdp_accel *accel, struct pdp_session *session,
 /**
  * pdp_session_replace_keys() - make fresh profile protection keys.
  * Draws random PPK-ENC, PPK-MAC and initial MAC chaining value inside the
- * backend, seals ReplaceSessionKeysRequest (BF26 {80 ppk_enc, 81 ppk_mac,
- * 82 initial MCV}) as one 87 segment with @session into @out, and returns a
+ * backend, seals ReplaceSessionKeysRequest (BF26 {80 initialMacChainingValue,
+ * 81 ppkEnc, 82 ppkCmac}: rsp.asn order, AUTOMATIC TAGS) as one 87 segment
+ * with @session into @out, and returns a
  * new session holding the PPKs (block counter 1) for the 86 segments of A3.
  * The PPKs never leave the backend except inside that sealed segment.
  */
