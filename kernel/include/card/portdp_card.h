@@ -446,9 +446,11 @@ struct pdc_ctrl {
  * @req_off:  BAR2 offset of the request message (header + body).
  * @req_len:  its length, sizeof(pdc_hdr)..PDC_MAX_MSG.
  * @resp_off: BAR2 offset where the card writes the response message.
- * @resp_cap: room there, at least sizeof(pdc_hdr).
- * Both ranges must lie inside the payload area; otherwise the completion
- * carries PDC_ST_BAD_TRANSPORT and resp_len 0.
+ * @resp_cap: room there, at least PDC_MAX_MSG (so the card never has to
+ *            drop a response after it changed state).
+ * Both ranges must lie inside the payload area and the lengths hold;
+ * otherwise the completion carries PDC_ST_BAD_TRANSPORT, resp_len 0, and
+ * the request is not executed.
  */
 struct pdc_ring_req {
 	pdc_le32 tag;
