@@ -1,0 +1,40 @@
+# Port-DP+ kernel room: portdp_accel.ko, built out of tree against Debian's
+# 6.1 headers in a mirror of symlinks under $(BUILD)/kmod so that no object
+# lands in the source tree. `make kernel` builds it, `make kernel-check` runs
+# the static checks (W=1 and sparse as errors, checkpatch).
+KVER      ?= 6.1.0-56-amd64
+KDIR      ?= /lib/modules/$(KVER)/build
+KMOD_DIR  := $(BUILD)/kmod
+KMOD_SRCS := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
+KMOD_HDRS := $(wildcard kernel/include/*/*.h kernel/include/uapi/linux/*.h)
+KMOD      := $(KMOD_DIR)/kernel/portdp_accel.ko
+LINUX_SRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
+
+.PHONY: kernel kernel-module kernel-check kernel-mirror
+kernel kernel-module: $(KMOD)
+
+kernel-mirror:
+	@mkdir -p $(KMOD_DIR)/kernel
+	@ln -sfn $(abspath Kbuild) $(KMOD_DIR)/Kbuild
+	@for f in $(KMOD_SRCS); do ln -sfn $(abspath .)/$$f $(KMOD_DIR)/$$f; done
+	@ln -sfn $(abspath kernel/include) $(KMOD_DIR)/kernel/include
+
+$(KMOD): $(KMOD_SRCS) $(KMOD_HDRS) Kbuild kernel/kernel.mk
+	@$(MAKE) --no-print-directory kernel-mirror
+	$(MAKE) -C $(KDIR) M=$(abspath $(KMOD_DIR)) W=1 KCFLAGS=-Werror modules
+
+# checkpatch.pl comes from Debian's linux-source tarball, extracted on demand.
+CHECKPATCH := $(BUILD)/linux-src/scripts/checkpatch.pl
+$(CHECKPATCH):
+	@mkdir -p $(BUILD)/linux-src
+	tar -xJf $(LINUX_SRC_TAR) -C $(BUILD)/linux-src --strip-components=1 \
+		linux-source-6.1/scripts/checkpatch.pl linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+	@touch $@
+
+kernel-check: $(CHECKPATCH) kernel-mirror
+	$(MAKE) -C $(KDIR) M=$(abspath $(KMOD_DIR)) W=1 C=2 KCFLAGS=-Werror \
+		CF="-D__CHECK_ENDIAN__" modules 2>&1 | tee $(BUILD)/kmod/check.log
+	@! grep -E 'warning:|error:' $(BUILD)/kmod/check.log
+	$(CHECKPATCH) --no-tree --strict --show-types --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f \
+		$(filter %.c %.h,$(KMOD_SRCS)) $(KMOD_HDRS)
