@@ -139,4 +139,37 @@ int inv_audit(struct inventory *inv, int64_t since_seq,
 
 const char *inv_state_name(enum inv_state s);
 
+/* Additions to the coordinator's interface (same conventions). */
+
+/** Actor recorded in the audit rows of this connection ("es9", "portdpctl"; default "inventory"). */
+int inv_set_actor(struct inventory *inv, const char *actor);
+
+/**
+ * Allocate the oldest available profile (default SM-DP+ / factory line: no matching ID).
+ * @id gets the profile allocated. -ENOENT when nothing is available.
+ */
+int inv_allocate_any(struct inventory *inv, const char *eid, const uint8_t *tid, size_t tid_len,
+		     int64_t deadline, int64_t *id);
+
+/** Park a profile in INV_ERROR (from allocated, downloaded or installed) for the operator. */
+int inv_mark_error(struct inventory *inv, int64_t id, const char *reason);
+
+int inv_get_by_id(struct inventory *inv, int64_t id, struct inv_profile *out);
+
+/** Number of profiles in @state (-1: all). */
+int inv_count(struct inventory *inv, int state, unsigned *count);
+
+/** Parse a state name ("available", ...); -EINVAL when unknown. */
+int inv_state_parse(const char *name, enum inv_state *s);
+
+/**
+ * Expected hashCc for one transaction: SHA-256(SHA-256(CC) || transactionId), computed from the
+ * stored SHA-256(CC). -EINVAL when @p needs no confirmation code.
+ */
+int inv_expected_hash_cc(const struct inv_profile *p, const uint8_t *tid, size_t tid_len,
+			 uint8_t out[32]);
+
+/** SHA-256 of a confirmation code as stored by inv_import(). */
+int inv_hash_cc(const char *confirmation_code, uint8_t out[32]);
+
 #endif

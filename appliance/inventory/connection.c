@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * One inventory connection: opening (WAL, foreign keys, busy timeout,
+ * synchronous level), the per-connection cache of prepared statements,
+ * group commit, and the mapping of SQLite errors to negative errno.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "inv_internal.h"
+
+/* Several worker connections share one file: wait this long for the write lock. */
+#define INV_BUSY_TIMEOUT_MS 10000
+
+/* Setting a column in UPDATE ... SET also sets the actor/detail copied by the audit trigger. */
+static const char *const stmt_sql[ST_MAX] = {
+	[ST_SAVEPOINT] = "SAVEPOINT inv_write",
+	[ST_RELEASE] = "RELEASE inv_write",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO inv_write",
+	[ST_INSERT_PROFILE] =
+		"INSERT INTO profile(iccid, matching_id, sp_name, profile_name, profile_class,"
+		" reuse, cc_hash, last_actor, last_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import')",
+	[ST_INSERT_UPP] = "INSERT INTO upp(profile_id, der) VALUES (?, ?)",
+	[ST_GET_BY_ID] = "SELECT " INV_PROFILE_COLS " FROM profile p WHERE p.id = ?",
+	[ST_GET_BY_MID] = "SELECT " INV_PROFILE_COLS " FROM profile p WHERE p.matching_id = ?",
+	[ST_GET_BY_ICCID] = "SELECT " INV_PROFILE_COLS " FROM profile p WHERE p.iccid = ?",
+	[ST_GET_UPP] = "SELECT der FROM upp WHERE profile_id = ?",
+	[ST_EXISTS] = "SELECT state FROM profile WHERE id = ?",
+	[ST_ALLOCATE] = "UPDATE profile SET state = 1, eid = ?1, transaction_id = ?2, deadline = ?3,"
+			" last_actor = ?4, last_detail = '' WHERE id = ?5 AND state = 0",
+	[ST_ALLOCATE_ANY] =
+		"UPDATE profile SET state = 1, eid = ?1, transaction_id = ?2, deadline = ?3,"
+		" last_actor = ?4, last_detail = '' WHERE id ="
+		" (SELECT id FROM profile WHERE state = 0 ORDER BY id LIMIT 1) RETURNING id",
+	[ST_RELEASE_TID] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
+			   " deadline = NULL, last_actor = ?1, last_detail = ?2"
+			   " WHERE id = ?3 AND state = 1 AND transaction_id = ?4",
+	[ST_RELEASE_ANY] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
+			   " deadline = NULL, last_actor = ?1, last_detail = ?2"
+			   " WHERE id = ?3 AND state = 1",
+	[ST_DOWNLOADED] = "UPDATE profile SET state = 2, deadline = NULL, last_actor = ?1,"
+			  " last_detail = '' WHERE id = ?2 AND state = 1 AND transaction_id = ?3",
+	[ST_INSTALLED] = "UPDATE profile SET state = 3, last_actor = ?1, last_detail = ''"
+			 " WHERE id = ?2 AND state = 2 AND eid = ?3",
+	[ST_INSTALL_FAILED] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
+			      " last_actor = ?1, last_detail = ?2"
+			      " WHERE id = ?3 AND state = 2 AND eid = ?4",
+	[ST_DELETED] = "UPDATE profile SET state = 4, last_actor = ?1, last_detail = ''"
+		       " WHERE id = ?2 AND state = 3 AND eid = ?3",
+	[ST_REOFFER] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
+		       " last_actor = ?1, last_detail = 'reoffer' WHERE id = ?2 AND state = 4"
+		       " AND reuse = 1",
+	[ST_ERROR] = "UPDATE profile SET state = 5, deadline = NULL, last_actor = ?1,"
+		     " last_detail = ?2 WHERE id = ?3 AND state IN (1, 2, 3)",
+	[ST_EXPIRE] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
+		      " deadline = NULL, last_actor = ?1, last_detail = 'expired'"
+		      " WHERE state = 1 AND deadline < ?2",
+	[ST_COUNT_ALL] = "SELECT count(*) FROM profile",
+	[ST_COUNT_STATE] = "SELECT count(*) FROM profile WHERE state = ?",
+};
+
+int inv_fail(struct inventory *inv, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(inv->errmsg, sizeof(inv->errmsg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int inv_sql_error(struct inventory *inv, int rc, const char *what)
+{
+	int ext = inv->db ? sqlite3_extended_errcode(inv->db) : rc;
+	const char *msg = inv->db ? sqlite3_errmsg(inv->db) : sqlite3_errstr(rc);
+	int err;
+
+	switch (ext) {
+	case SQLITE_CONSTRAINT_UNIQUE:
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+		err = -EEXIST;
+		break;
+	case SQLITE_CONSTRAINT_TRIGGER:
+		err = -EBUSY; /* the state machine or a holder rule said no */
+		break;
+	case SQLITE_CONSTRAINT_CHECK:
+	case SQLITE_CONSTRAINT_NOTNULL:
+	case SQLITE_TOOBIG:
+		err = -EINVAL;
+		break;
+	case SQLITE_NOMEM:
+		err = -ENOMEM;
+		break;
+	default:
+		err = -EIO;
+	}
+	inv_fail(inv, err, "%s: %s", what, msg);
+	/* SQLite rolls a whole transaction back on some errors (I/O, full disk): the group is gone. */
+	if (inv->in_group && inv->db && sqlite3_get_autocommit(inv->db)) {
+		inv->in_group = false;
+		inv_fail(inv, -EIO, "%s: %s (group transaction rolled back)", what, msg);
+		err = -EIO;
+	}
+	return err;
+}
+
+sqlite3_stmt *inv_stmt(struct inventory *inv, enum inv_stmt which)
+{
+	sqlite3_stmt *st = inv->stmt[which];
+	int rc;
+
+	if (!st) {
+		rc = sqlite3_prepare_v3(inv->db, stmt_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
+					&st, NULL);
+		if (rc != SQLITE_OK) {
+			inv_sql_error(inv, rc, "prepare");
+			return NULL;
+		}
+		inv->stmt[which] = st;
+		return st;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+int inv_step_done(struct inventory *inv, sqlite3_stmt *st, const char *what)
+{
+	int rc, tries = 0;
+
+	for (;;) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			continue;
+		/* Past busy_timeout, a single autocommit statement may still be retried safely. */
+		if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && !inv->in_group && ++tries < 3 &&
+		    sqlite3_get_autocommit(inv->db)) {
+			sqlite3_reset(st);
+			continue;
+		}
+		break;
+	}
+	if (rc != SQLITE_DONE) {
+		int err = inv_sql_error(inv, rc, what);
+
+		sqlite3_reset(st);
+		return err;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int exec_simple(struct inventory *inv, enum inv_stmt which, const char *what)
+{
+	sqlite3_stmt *st = inv_stmt(inv, which);
+
+	if (!st)
+		return -EIO;
+	return inv_step_done(inv, st, what);
+}
+
+int inv_write_begin(struct inventory *inv)
+{
+	/* Outside a group the savepoint is the transaction; inside it nests. */
+	return exec_simple(inv, ST_SAVEPOINT, "begin write");
+}
+
+int inv_write_end(struct inventory *inv, int err)
+{
+	int rc;
+
+	if (!err) {
+		rc = exec_simple(inv, ST_RELEASE, "commit write");
+		if (!rc)
+			return 0;
+		err = rc;
+	}
+	/* Keep the first error's message; the cleanup only has to undo. */
+	if (!sqlite3_get_autocommit(inv->db)) {
+		char keep[sizeof(inv->errmsg)];
+
+		memcpy(keep, inv->errmsg, sizeof(keep));
+		exec_simple(inv, ST_ROLLBACK_TO, "undo write");
+		exec_simple(inv, ST_RELEASE, "undo write");
+		memcpy(inv->errmsg, keep, sizeof(keep));
+	}
+	return err;
+}
+
+static int pragma(struct inventory *inv, const char *sql)
+{
+	int rc = sqlite3_exec(inv->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : inv_sql_error(inv, rc, sql);
+}
+
+int inv_open(const char *path, int sync_full, struct inventory **out)
+{
+	struct inventory *inv;
+	int rc, err;
+
+	if (!path || !*path || !out)
+		return -EINVAL;
+	inv = calloc(1, sizeof(*inv));
+	if (!inv)
+		return -ENOMEM;
+	strcpy(inv->actor, "inventory");
+	/* FULLMUTEX off: one connection per thread is the rule of this library. */
+	rc = sqlite3_open_v2(path, &inv->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		err = inv->db ? -EIO : -ENOMEM;
+		fprintf(stderr, "inventory: open %s: %s\n", path,
+			inv->db ? sqlite3_errmsg(inv->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(inv->db, 1);
+	sqlite3_busy_timeout(inv->db, INV_BUSY_TIMEOUT_MS);
+	err = pragma(inv, "PRAGMA journal_mode = WAL");
+	if (!err)
+		err = pragma(inv, "PRAGMA foreign_keys = ON");
+	if (!err)
+		err = pragma(inv, sync_full ? "PRAGMA synchronous = FULL"
+					    : "PRAGMA synchronous = NORMAL");
+	if (!err)
+		err = inv_schema_migrate(inv);
+	if (err) {
+		fprintf(stderr, "inventory: open %s: %s\n", path, inv->errmsg);
+		goto fail;
+	}
+	*out = inv;
+	return 0;
+
+fail:
+	inv_close(inv);
+	return err;
+}
+
+void inv_close(struct inventory *inv)
+{
+	int i;
+
+	if (!inv)
+		return;
+	for (i = 0; i < ST_MAX; i++)
+		sqlite3_finalize(inv->stmt[i]);
+	if (inv->db) {
+		if (!sqlite3_get_autocommit(inv->db))
+			sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(inv->db);
+	}
+	free(inv);
+}
+
+const char *inv_errmsg(struct inventory *inv)
+{
+	return inv ? inv->errmsg : "no inventory";
+}
+
+int inv_set_actor(struct inventory *inv, const char *actor)
+{
+	size_t n;
+
+	if (!inv || !actor)
+		return -EINVAL;
+	n = strlen(actor);
+	if (!n || n >= sizeof(inv->actor))
+		return inv_fail(inv, -EINVAL, "actor must be 1..%zu characters",
+				sizeof(inv->actor) - 1);
+	memcpy(inv->actor, actor, n + 1);
+	return 0;
+}
+
+int inv_begin(struct inventory *inv)
+{
+	int rc;
+
+	if (!inv)
+		return -EINVAL;
+	if (inv->in_group)
+		return inv_fail(inv, -EBUSY, "a group commit is already open");
+	/* IMMEDIATE takes the write lock now (waiting busy_timeout), not at the first write. */
+	rc = sqlite3_exec(inv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return inv_sql_error(inv, rc, "begin");
+	inv->in_group = true;
+	return 0;
+}
+
+int inv_commit(struct inventory *inv)
+{
+	int rc;
+
+	if (!inv)
+		return -EINVAL;
+	if (!inv->in_group)
+		return inv_fail(inv, -EINVAL, "no group commit open");
+	rc = sqlite3_exec(inv->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		int err = inv_sql_error(inv, rc, "commit");
+
+		if (!sqlite3_get_autocommit(inv->db))
+			sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
+		inv->in_group = false;
+		return err == -EIO ? err : -EIO;
+	}
+	inv->in_group = false;
+	return 0;
+}
+
+int inv_rollback(struct inventory *inv)
+{
+	int rc;
+
+	if (!inv)
+		return -EINVAL;
+	if (!inv->in_group)
+		return inv_fail(inv, -EINVAL, "no group commit open");
+	inv->in_group = false;
+	rc = sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : inv_sql_error(inv, rc, "rollback");
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Shared inside appliance/inventory only: the connection, its cache of
+ * prepared statements and the helpers every file uses.
+ */
+#ifndef PORTDP_INV_INTERNAL_H
+#define PORTDP_INV_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include "inventory.h"
+
+/* Every SQL statement the library runs more than once; prepared once per connection. */
+enum inv_stmt {
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
+	ST_INSERT_PROFILE,
+	ST_INSERT_UPP,
+	ST_GET_BY_ID,
+	ST_GET_BY_MID,
+	ST_GET_BY_ICCID,
+	ST_GET_UPP,
+	ST_EXISTS,
+	ST_ALLOCATE,
+	ST_ALLOCATE_ANY,
+	ST_RELEASE_TID,
+	ST_RELEASE_ANY,
+	ST_DOWNLOADED,
+	ST_INSTALLED,
+	ST_INSTALL_FAILED,
+	ST_DELETED,
+	ST_REOFFER,
+	ST_ERROR,
+	ST_EXPIRE,
+	ST_LIST_ALL,
+	ST_LIST_STATE,
+	ST_COUNT_ALL,
+	ST_COUNT_STATE,
+	ST_AUDIT,
+	ST_MAX
+};
+
+struct inventory {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[ST_MAX];
+	bool in_group;        /* between inv_begin() and inv_commit()/inv_rollback() */
+	char actor[32];
+	char errmsg[256];
+};
+
+/* Column list shared by every statement that fills a struct inv_profile (see inv_row_profile). */
+#define INV_PROFILE_COLS                                                                           \
+	"p.id, p.iccid, p.matching_id, p.sp_name, p.profile_name, p.profile_class, p.state, "      \
+	"p.reuse, p.cc_hash, p.eid, p.transaction_id, p.deadline, "                                \
+	"(SELECT length(u.der) FROM upp u WHERE u.profile_id = p.id)"
+
+/* Cached statement @which, reset and with its bindings cleared; NULL on error (errmsg set). */
+sqlite3_stmt *inv_stmt(struct inventory *inv, enum inv_stmt which);
+/* Record the SQLite error of the connection and map @rc to a negative errno. */
+int inv_sql_error(struct inventory *inv, int rc, const char *what);
+/* Record a message of our own and return @err. */
+int inv_fail(struct inventory *inv, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Step a write statement to completion, retrying on a busy database outside of a group. */
+int inv_step_done(struct inventory *inv, sqlite3_stmt *st, const char *what);
+
+/* Fill @out from the current row of a statement that selected INV_PROFILE_COLS. */
+void inv_row_profile(sqlite3_stmt *st, struct inv_profile *out);
+
+/* Border checks shared by import and transitions. */
+bool inv_valid_eid(const char *eid);
+bool inv_valid_matching_id(const char *mid);
+bool inv_valid_tid(const uint8_t *tid, size_t tid_len);
+
+/* Create or migrate the schema; sets user_version. */
+int inv_schema_migrate(struct inventory *inv);
+
+/* Multi-statement write: one transaction (or savepoint inside a group). */
+int inv_write_begin(struct inventory *inv);
+int inv_write_end(struct inventory *inv, int err);
+
+#endif

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Schema of the inventory and its migrations. The invariants of inventory.h
+ * live here, in the database itself, so that no caller (and no future SQL
+ * in this library) can break them:
+ *  - unique ICCID and matching ID;
+ *  - the state machine (trigger profile_state_machine);
+ *  - who holds a profile (EID, transactionId, deadline) follows from its
+ *    state, and a held profile never changes hands without passing through
+ *    "available" (CHECK + trigger profile_holder_fixed);
+ *  - an open transactionId holds at most one profile (partial unique index);
+ *  - every insert and state change writes its audit row from a trigger, in
+ *    the same statement, so the two cannot be separated by a crash;
+ *  - the audit log, the UPPs and the profiles themselves are never updated
+ *    in place or deleted.
+ * user_version counts the migrations applied; each runs in one transaction.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include "inv_internal.h"
+
+static const char schema_v1[] =
+	"CREATE TABLE profile ("
+	"  id             INTEGER PRIMARY KEY,"
+	"  iccid          TEXT NOT NULL UNIQUE"
+	"                 CHECK (length(iccid) BETWEEN 10 AND 20 AND iccid NOT GLOB '*[^0-9]*'),"
+	"  matching_id    TEXT NOT NULL UNIQUE"
+	"                 CHECK (length(matching_id) BETWEEN 1 AND 64"
+	"                        AND matching_id NOT GLOB '*[^0-9A-Za-z-]*'),"
+	"  sp_name        TEXT NOT NULL DEFAULT '' CHECK (length(CAST(sp_name AS BLOB)) <= 64),"
+	"  profile_name   TEXT NOT NULL DEFAULT '' CHECK (length(CAST(profile_name AS BLOB)) <= 64),"
+	"  profile_class  INTEGER NOT NULL CHECK (profile_class IN (0, 1, 2)),"
+	"  reuse          INTEGER NOT NULL CHECK (reuse IN (0, 1)),"
+	"  cc_hash        BLOB CHECK (cc_hash IS NULL OR length(cc_hash) = 32),"
+	"  state          INTEGER NOT NULL DEFAULT 0 CHECK (state BETWEEN 0 AND 5),"
+	"  eid            TEXT CHECK (eid IS NULL OR (length(eid) = 32 AND eid NOT GLOB '*[^0-9A-F]*')),"
+	"  transaction_id BLOB CHECK (transaction_id IS NULL"
+	"                             OR length(transaction_id) BETWEEN 1 AND 16),"
+	"  deadline       INTEGER,"
+	"  created        INTEGER NOT NULL DEFAULT (unixepoch()),"
+	/* copied into the audit row by the triggers below */
+	"  last_actor     TEXT NOT NULL DEFAULT '',"
+	"  last_detail    TEXT NOT NULL DEFAULT '',"
+	"  CHECK (CASE state"
+	"    WHEN 0 THEN eid IS NULL AND transaction_id IS NULL AND deadline IS NULL"
+	"    WHEN 1 THEN eid IS NOT NULL AND transaction_id IS NOT NULL AND deadline IS NOT NULL"
+	"    WHEN 2 THEN eid IS NOT NULL AND transaction_id IS NOT NULL AND deadline IS NULL"
+	"    WHEN 3 THEN eid IS NOT NULL AND deadline IS NULL"
+	"    WHEN 4 THEN eid IS NOT NULL AND deadline IS NULL"
+	"    ELSE deadline IS NULL END)"
+	");"
+	"CREATE INDEX profile_by_state ON profile(state, id);"
+	"CREATE INDEX profile_allocation_deadline ON profile(deadline) WHERE state = 1;"
+	"CREATE UNIQUE INDEX profile_open_transaction ON profile(transaction_id)"
+	"  WHERE state IN (1, 2);"
+
+	/* Kept apart so that a state change does not rewrite a 10-100 KiB row. */
+	"CREATE TABLE upp ("
+	"  profile_id INTEGER PRIMARY KEY REFERENCES profile(id),"
+	"  der        BLOB NOT NULL CHECK (length(der) > 0)"
+	");"
+
+	/* No AUTOINCREMENT needed: rows are never deleted, so seq only grows. */
+	"CREATE TABLE audit ("
+	"  seq        INTEGER PRIMARY KEY,"
+	"  time       INTEGER NOT NULL,"
+	"  profile_id INTEGER NOT NULL REFERENCES profile(id),"
+	"  iccid      TEXT NOT NULL,"
+	"  from_state INTEGER CHECK (from_state IS NULL OR from_state BETWEEN 0 AND 5),"
+	"  to_state   INTEGER NOT NULL CHECK (to_state BETWEEN 0 AND 5),"
+	"  eid        TEXT,"
+	"  actor      TEXT NOT NULL,"
+	"  detail     TEXT NOT NULL"
+	");"
+	"CREATE INDEX audit_by_profile ON audit(profile_id, seq);"
+
+	"CREATE TRIGGER profile_insert_available BEFORE INSERT ON profile"
+	"  WHEN new.state IS NOT 0"
+	"  BEGIN SELECT RAISE(ABORT, 'a new profile starts available'); END;"
+	"CREATE TRIGGER profile_state_machine BEFORE UPDATE OF state ON profile"
+	"  WHEN NOT ((old.state = 0 AND new.state = 1)"
+	"         OR (old.state = 1 AND new.state IN (0, 2, 5))"
+	"         OR (old.state = 2 AND new.state IN (0, 3, 5))"
+	"         OR (old.state = 3 AND new.state IN (4, 5))"
+	"         OR (old.state = 4 AND new.state = 0 AND old.reuse = 1))"
+	"  BEGIN SELECT RAISE(ABORT, 'forbidden state transition'); END;"
+	"CREATE TRIGGER profile_holder_fixed BEFORE UPDATE OF eid, transaction_id ON profile"
+	"  WHEN (old.eid IS NOT NULL AND new.eid IS NOT NULL AND new.eid IS NOT old.eid)"
+	"    OR (old.transaction_id IS NOT NULL AND new.transaction_id IS NOT NULL"
+	"        AND new.transaction_id IS NOT old.transaction_id)"
+	"  BEGIN SELECT RAISE(ABORT, 'profile is held by another EID or transaction'); END;"
+	"CREATE TRIGGER profile_identity_fixed"
+	"  BEFORE UPDATE OF id, iccid, matching_id, profile_class, reuse, cc_hash, created ON profile"
+	"  WHEN new.id IS NOT old.id OR new.iccid IS NOT old.iccid"
+	"    OR new.matching_id IS NOT old.matching_id OR new.profile_class IS NOT old.profile_class"
+	"    OR new.reuse IS NOT old.reuse OR new.cc_hash IS NOT old.cc_hash"
+	"    OR new.created IS NOT old.created"
+	"  BEGIN SELECT RAISE(ABORT, 'profile identity is immutable'); END;"
+	"CREATE TRIGGER profile_no_delete BEFORE DELETE ON profile"
+	"  BEGIN SELECT RAISE(ABORT, 'profiles are never deleted'); END;"
+	"CREATE TRIGGER upp_no_update BEFORE UPDATE ON upp"
+	"  BEGIN SELECT RAISE(ABORT, 'a stored UPP is immutable'); END;"
+	"CREATE TRIGGER upp_no_delete BEFORE DELETE ON upp"
+	"  BEGIN SELECT RAISE(ABORT, 'a stored UPP is immutable'); END;"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+
+	"CREATE TRIGGER profile_audit_insert AFTER INSERT ON profile BEGIN"
+	"  INSERT INTO audit(time, profile_id, iccid, from_state, to_state, eid, actor, detail)"
+	"  VALUES (unixepoch(), new.id, new.iccid, NULL, new.state, new.eid,"
+	"          new.last_actor, new.last_detail);"
+	"END;"
+	"CREATE TRIGGER profile_audit_transition AFTER UPDATE OF state ON profile BEGIN"
+	"  INSERT INTO audit(time, profile_id, iccid, from_state, to_state, eid, actor, detail)"
+	"  VALUES (unixepoch(), new.id, new.iccid, old.state, new.state,"
+	"          coalesce(new.eid, old.eid), new.last_actor, new.last_detail);"
+	"END;";
+
+/* migrations[i] brings a database from user_version i to i + 1. */
+static const char *const migrations[] = {
+	schema_v1,
+};
+
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static int user_version(struct inventory *inv, int *version)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(inv->db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return inv_sql_error(inv, rc, "read schema version");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return inv_sql_error(inv, rc, "read schema version");
+	return 0;
+}
+
+int inv_schema_migrate(struct inventory *inv)
+{
+	char sql[64];
+	int version = 0, rc, err;
+
+	/* IMMEDIATE: two processes opening a fresh file must not both create the schema. */
+	rc = sqlite3_exec(inv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return inv_sql_error(inv, rc, "begin schema migration");
+	err = user_version(inv, &version);
+	if (err)
+		goto rollback;
+	if (version > SCHEMA_VERSION) {
+		err = inv_fail(inv, -EIO, "database schema version %d is newer than this program (%d)",
+			       version, SCHEMA_VERSION);
+		goto rollback;
+	}
+	for (; version < SCHEMA_VERSION; version++) {
+		rc = sqlite3_exec(inv->db, migrations[version], NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			err = inv_sql_error(inv, rc, "schema migration");
+			goto rollback;
+		}
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
+		rc = sqlite3_exec(inv->db, sql, NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			err = inv_sql_error(inv, rc, "schema migration");
+			goto rollback;
+		}
+	}
+	rc = sqlite3_exec(inv->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		err = inv_sql_error(inv, rc, "commit schema migration");
+		goto rollback;
+	}
+	return 0;
+
+rollback:
+	sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
+	return err;
+}
