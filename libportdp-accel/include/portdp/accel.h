@@ -9,7 +9,9 @@
  *  -ENOENT   key not found (URI names nothing)
  *  -ENOMEM   out of memory
  *  -EIO      backend/card failure
- *  -EAGAIN   (async) nothing completed yet / queue full
+ *  -EAGAIN   (async) queue full
+ *  -ENOSPC   output buffer too small
+ *  -ENODEV   backend not available (e.g. "dev:" without the card)
  *
  * Backends sit behind one vtable and are picked by URI in pdp_accel_open():
  *   "soft:"                     OpenSSL 3 in this process
@@ -76,6 +78,23 @@ int pdp_key_load(struct pdp_accel *accel, const char *key_uri,
 int pdp_key_public(const struct pdp_key *key, uint8_t pub[PDP_PUBKEY_LEN],
 		   enum pdp_curve *curve);
 void pdp_key_free(struct pdp_key *key);
+
+/* ---- Signature encodings --------------------------------------------- */
+
+/** Longest DER ECDSA-Sig-Value for a 256-bit curve. */
+#define PDP_SIG_DER_MAX 72
+
+/**
+ * pdp_sig_raw_to_der() - r||s (SGP.22 wire form) to DER ECDSA-Sig-Value
+ * (X.509, TLS). @der_len: [in] capacity, [out] bytes written.
+ */
+int pdp_sig_raw_to_der(const uint8_t raw[PDP_SIG_LEN], uint8_t *der, size_t *der_len);
+/**
+ * pdp_sig_der_to_raw() - strict DER ECDSA-Sig-Value to r||s.
+ * -EINVAL unless @der is exactly one minimal SEQUENCE of two positive
+ * INTEGERs of at most 32 significant bytes.
+ */
+int pdp_sig_der_to_raw(const uint8_t *der, size_t der_len, uint8_t raw[PDP_SIG_LEN]);
 
 /* ---- Synchronous operations ------------------------------------------ */
 
@@ -207,8 +226,9 @@ int pdp_submit(struct pdp_accel *accel, struct pdp_op *const *ops, unsigned n);
 
 /**
  * pdp_reap() - collect up to @max completed ops into @done.
- * @min_wait: block until at least this many have completed (0: poll).
- * Returns the number collected or a negative errno.
+ * @min_wait: block until at least this many have completed (0: poll);
+ *            never waits for more than pdp_inflight() ops.
+ * Returns the number collected (0 if none is ready) or a negative errno.
  */
 int pdp_reap(struct pdp_accel *accel, struct pdp_op **done, unsigned max,
 	     unsigned min_wait);

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The backend vtable behind accel.h. accel.c checks every argument once
+ * (NULLs, curves, tags, lengths, ownership) and then calls the backend, so a
+ * backend may assume valid arguments.
+ */
+#ifndef PORTDP_BACKEND_H
+#define PORTDP_BACKEND_H
+
+#include "portdp/accel.h"
+
+struct pdp_backend_ops {
+	const char *name;
+	/* @arg: what follows "name:" in the URI. */
+	int (*open)(const char *arg, struct pdp_accel **out);
+	void (*close)(struct pdp_accel *accel);
+
+	int (*key_load)(struct pdp_accel *accel, const char *key_uri, struct pdp_key **out);
+	void (*key_free)(struct pdp_key *key);
+
+	int (*sign)(struct pdp_accel *accel, struct pdp_key *key, const uint8_t *msg,
+		    size_t msg_len, uint8_t sig[PDP_SIG_LEN]);
+	int (*verify)(struct pdp_accel *accel, enum pdp_curve curve,
+		      const uint8_t pub[PDP_PUBKEY_LEN], const uint8_t *msg, size_t msg_len,
+		      const uint8_t sig[PDP_SIG_LEN]);
+	int (*session_create)(struct pdp_accel *accel, enum pdp_curve curve,
+			      const uint8_t peer_pub[PDP_PUBKEY_LEN], const uint8_t *host_id,
+			      size_t host_id_len, const uint8_t eid[PDP_EID_LEN],
+			      uint8_t ot_pub[PDP_PUBKEY_LEN], struct pdp_session **out);
+	int (*bsp_seal)(struct pdp_accel *accel, struct pdp_session *session, uint8_t tag,
+			const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len);
+	int (*replace_keys)(struct pdp_accel *accel, struct pdp_session *session, uint8_t *out,
+			    size_t *out_len, struct pdp_session **ppk_session);
+	void (*session_close)(struct pdp_accel *accel, struct pdp_session *session);
+	int (*random)(struct pdp_accel *accel, uint8_t *buf, size_t len);
+
+	/* Ops arrive checked by pdp_op_check(). */
+	int (*submit)(struct pdp_accel *accel, struct pdp_op *const *ops, unsigned n);
+	int (*reap)(struct pdp_accel *accel, struct pdp_op **done, unsigned max,
+		    unsigned min_wait);
+	unsigned (*inflight)(const struct pdp_accel *accel);
+};
+
+/* Every backend's objects start with these headers. */
+struct pdp_accel {
+	const struct pdp_backend_ops *ops;
+};
+
+struct pdp_key {
+	struct pdp_accel *owner;
+	enum pdp_curve curve;
+	uint8_t pub[PDP_PUBKEY_LEN];
+};
+
+struct pdp_session {
+	struct pdp_accel *owner;
+};
+
+/* Validate one async op (same rules as the matching sync call): 0 or -EINVAL. */
+int pdp_op_check(const struct pdp_accel *accel, const struct pdp_op *op);
+
+extern const struct pdp_backend_ops pdp_soft_ops;
+
+#endif

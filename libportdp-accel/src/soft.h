@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The soft backend: OpenSSL 3 in this process. One struct soft_accel per
+ * thread; it caches every OpenSSL context that can legally be reused so the
+ * hot paths do no fetches and few allocations.
+ */
+#ifndef PORTDP_SOFT_H
+#define PORTDP_SOFT_H
+
+#include <openssl/evp.h>
+
+#include "backend.h"
+#include "bsp_ctx.h"
+#include "portdp/scp03t.h"
+
+#define SOFT_VERIFY_CACHE 16  /* public keys seen lately (EUM, eUICC, ...) */
+#define SOFT_RING_SIZE 1024   /* completions waiting for pdp_reap(); power of 2 */
+#define SOFT_NCURVES 3        /* indexed by enum pdp_curve */
+
+struct soft_verify_slot {
+	enum pdp_curve curve; /* NONE: empty */
+	uint8_t pub[PDP_PUBKEY_LEN];
+	EVP_PKEY_CTX *ctx; /* verify-initialised */
+};
+
+struct soft_accel {
+	struct pdp_accel base;
+	EVP_MD *sha256;
+	EVP_MD_CTX *md;
+	EVP_PKEY_CTX *fromdata;               /* raw point -> EVP_PKEY */
+	EVP_PKEY_CTX *keygen[SOFT_NCURVES];   /* one-time ECKA keys */
+	struct bsp_ctx bsp;
+	struct soft_verify_slot vcache[SOFT_VERIFY_CACHE];
+	unsigned vcache_next;
+	struct pdp_op *ring[SOFT_RING_SIZE];
+	unsigned ring_head, ring_tail;       /* free-running; tail - head = queued */
+};
+
+struct soft_key {
+	struct pdp_key base;
+	EVP_PKEY *pkey;
+	EVP_PKEY_CTX *sign_ctx; /* sign-initialised once */
+};
+
+struct soft_session {
+	struct pdp_session base;
+	struct pdp_scp03t st;
+};
+
+static inline struct soft_accel *to_soft(struct pdp_accel *a)
+{
+	return (struct soft_accel *)a;
+}
+
+/* soft_ecdsa.c */
+int soft_key_load(struct pdp_accel *accel, const char *key_uri, struct pdp_key **out);
+void soft_key_free(struct pdp_key *key);
+int soft_sign(struct pdp_accel *accel, struct pdp_key *key, const uint8_t *msg, size_t msg_len,
+	      uint8_t sig[PDP_SIG_LEN]);
+int soft_verify(struct pdp_accel *accel, enum pdp_curve curve, const uint8_t pub[PDP_PUBKEY_LEN],
+		const uint8_t *msg, size_t msg_len, const uint8_t sig[PDP_SIG_LEN]);
+void soft_verify_cache_clear(struct soft_accel *sa);
+int soft_digest(struct soft_accel *sa, const uint8_t *msg, size_t len, uint8_t dgst[32]);
+
+/* soft_session.c */
+int soft_session_create(struct pdp_accel *accel, enum pdp_curve curve,
+			const uint8_t peer_pub[PDP_PUBKEY_LEN], const uint8_t *host_id,
+			size_t host_id_len, const uint8_t eid[PDP_EID_LEN],
+			uint8_t ot_pub[PDP_PUBKEY_LEN], struct pdp_session **out);
+int soft_bsp_seal(struct pdp_accel *accel, struct pdp_session *session, uint8_t tag,
+		  const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len);
+int soft_replace_keys(struct pdp_accel *accel, struct pdp_session *session, uint8_t *out,
+		      size_t *out_len, struct pdp_session **ppk_session);
+void soft_session_close(struct pdp_accel *accel, struct pdp_session *session);
+
+/* soft_async.c */
+int soft_submit(struct pdp_accel *accel, struct pdp_op *const *ops, unsigned n);
+int soft_reap(struct pdp_accel *accel, struct pdp_op **done, unsigned max, unsigned min_wait);
+unsigned soft_inflight(const struct pdp_accel *accel);
+
+#endif
