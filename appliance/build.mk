@@ -41,7 +41,7 @@ $(INV_TEST_DIR)/inv-bench: $(INV_TEST_DIR)/inv_bench.o $(INV_TEST_COMMON) $(INV_
 
 LIBS += $(INV_LIB)
 # TEMPORARY until the rsp block defines how to build $(RSP_LIB).
-ifneq ($(wildcard appliance/rsp/*.c),)
+ifneq ($(wildcard appliance/rsp/upp.c),)
 TESTS += $(INV_TEST_BINS)
 all: $(INV_TEST_BINS)
 endif
