@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private to appliance/es9: the service and worker structs and the helpers
+ * the function handlers share.
+ */
+#ifndef PORTDP_ES9_INTERNAL_H
+#define PORTDP_ES9_INTERNAL_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <portdp/accel.h>
+#include <portdp/cert.h>
+
+#include "../inventory/inventory.h"
+#include "es9.h"
+#include "request.h"
+#include "session.h"
+#include "status_codes.h"
+
+/* Sessions that handed out a BPP stay this long for the installation notification. */
+#define ES9_NOTIFY_RETENTION_S (24 * 3600)
+/* Wrong confirmation codes accepted per session before 8.2.7/6.4. */
+#define ES9_CC_MAX_FAILURES 3
+/* The SM-DP+ OID as DER (06 len value) is at most this long. */
+#define ES9_OID_MAX 32
+
+struct es9_service {
+	struct portdpd_config cfg;
+	char host[256];                   /* smdp_address, lower case */
+	struct pdp_cert_verifier *verifier;
+	struct pdp_cert *dpauth_cert;
+	struct pdp_cert *dppb_cert;
+	uint8_t dpauth_ci[PDP_KEYID_MAX]; /* AKI of CERT.DPauth: the CI our certs chain to */
+	size_t dpauth_ci_len;
+	uint8_t smdp_oid[ES9_OID_MAX];    /* registeredID of CERT.DPauth's subjectAltName */
+	size_t smdp_oid_len;
+	struct es9_sessions *sessions;
+	int64_t (*clock)(void);           /* unix time; tests may replace it */
+};
+
+struct es9_worker {
+	struct es9_service *svc;
+	struct pdp_accel *accel;
+	struct pdp_key *dpauth_key;
+	struct pdp_key *dppb_key;
+	struct inventory *inv;
+	int in_txn;                       /* an inventory transaction is open (group commit) */
+};
+
+static inline int64_t es9_now(const struct es9_service *svc)
+{
+	return svc->clock();
+}
+
+/** Open the worker's group-commit transaction if none is open. ES9_OK or ES9_E_INTERNAL. */
+enum es9_status es9_worker_txn(struct es9_worker *w, struct es9_call *c);
+
+/** Log one line (stderr, "es9: " prefix). */
+void es9_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** Test hook: replace the service clock (NULL restores time()). */
+void es9_service_set_clock(struct es9_service *svc, int64_t (*clock)(void));
+
+/** The SM-DP+ OID (DER TLV) of CERT.DPauth's subjectAltName registeredID. 0 or -errno. */
+int es9_cert_smdp_oid(const struct pdp_cert *cert, uint8_t *oid, size_t cap, size_t *len);
+
+/* The five ES9+ functions (one file each). */
+enum es9_status es9_initiate_authentication(struct es9_worker *w, struct es9_call *c);
+enum es9_status es9_authenticate_client(struct es9_worker *w, struct es9_call *c);
+enum es9_status es9_get_bound_profile_package(struct es9_worker *w, struct es9_call *c);
+enum es9_status es9_handle_notification(struct es9_worker *w, struct es9_call *c);
+enum es9_status es9_cancel_session(struct es9_worker *w, struct es9_call *c);
+
+#endif

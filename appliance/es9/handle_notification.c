@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * ES9+.HandleNotification (SGP.22 §5.6.4): always HTTP 204 once the
+ * notification decodes; it changes the inventory only when its signature
+ * verifies and it names something we know. Everything else is logged.
+ *
+ * Rule for ProfileInstallationResult: it is verified with PK.EUICC of the
+ * session that handed out the BPP. That session stays in the table for
+ * ES9_NOTIFY_RETENTION_S after the download. A result arriving later (or
+ * after a restart) cannot be verified, changes nothing, and leaves the
+ * profile "downloaded" for the operator to reconcile (portdpctl), which is
+ * safe: a downloaded profile is never offered again.
+ * Other notifications (delete, enable, disable) carry their own certificates
+ * and are verified through the full chain.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../rsp/sgp22.h"
+#include "es9_internal.h"
+#include "euicc_identity.h"
+
+static void installation_result(struct es9_worker *w, struct es9_call *c,
+				const struct sgp22_pir *pir)
+{
+	struct es9_service *svc = w->svc;
+	struct es9_session *s;
+	struct inv_profile p;
+	char iccid[21], reason[64];
+	int ret;
+
+	if (es9_session_claim(svc->sessions, pir->transaction_id.p, pir->transaction_id.len,
+			      ES9_STEP_DOWNLOADED, es9_now(svc), &s)) {
+		es9_log("installation result for an unknown transaction: ignored");
+		return;
+	}
+	if (es9_euicc_verify(w, c, s->euicc_curve, s->euicc_pub, pir->data_raw.p,
+			     pir->data_raw.len, pir->signature, "euiccSignPIR")) {
+		es9_log("installation result: %s: ignored", c->msg);
+		es9_session_put(svc->sessions, s);
+		return;
+	}
+	if (inv_get_by_id(w->inv, s->profile_id, &p)) {
+		es9_log("installation result: inventory: %s", inv_errmsg(w->inv));
+		es9_session_put(svc->sessions, s);
+		return;
+	}
+	if (pir->notification.has_iccid &&
+	    (sgp22_iccid_to_string(pir->notification.iccid, iccid) || strcmp(iccid, p.iccid))) {
+		es9_log("installation result names another ICCID than %s: ignored", p.iccid);
+		es9_session_put(svc->sessions, s);
+		return;
+	}
+	if (es9_worker_txn(w, c)) {
+		es9_session_put(svc->sessions, s);
+		return;
+	}
+	if (pir->success) {
+		ret = inv_mark_installed(w->inv, p.id, s->eid);
+	} else {
+		snprintf(reason, sizeof(reason), "bppCommandId %u errorReason %u",
+			 pir->bpp_command_id, pir->error_reason);
+		ret = inv_mark_install_failed(w->inv, p.id, s->eid, reason);
+	}
+	if (ret) {
+		es9_log("installation result for %s: %s", p.iccid, inv_errmsg(w->inv));
+		es9_session_put(svc->sessions, s);
+		return;
+	}
+	es9_log("profile %s %s on %s", p.iccid, pir->success ? "installed" : "failed", s->eid);
+	es9_session_end(svc->sessions, s);
+}
+
+static void other_notification(struct es9_worker *w, struct es9_call *c,
+			       const struct sgp22_other_notification *n)
+{
+	struct es9_euicc_identity id;
+	struct inv_profile p;
+	char iccid[21];
+	int ret;
+
+	if (es9_euicc_identify(w, c, n->eum_certificate.p, n->eum_certificate.len,
+			       n->euicc_certificate.p, n->euicc_certificate.len, NULL, 0, &id) ||
+	    es9_euicc_verify(w, c, id.curve, id.pub, n->tbs.raw.p, n->tbs.raw.len, n->signature,
+			     "euiccNotificationSignature")) {
+		es9_log("notification: %s: ignored", c->msg);
+		return;
+	}
+	if (n->tbs.operation != SGP22_NOTIFY_DELETE || !n->tbs.has_iccid) {
+		es9_log("notification %u from %s: nothing to do", (unsigned)n->tbs.operation, id.eid);
+		return;
+	}
+	if (sgp22_iccid_to_string(n->tbs.iccid, iccid) || inv_get_by_iccid(w->inv, iccid, &p)) {
+		es9_log("delete notification for a profile we do not hold: ignored");
+		return;
+	}
+	/* Only the eUICC the profile is bound to can delete it. */
+	if (strcmp(p.eid, id.eid)) {
+		es9_log("delete notification for %s from %s, bound to %s: ignored", iccid, id.eid,
+			p.eid[0] ? p.eid : "nobody");
+		return;
+	}
+	if (es9_worker_txn(w, c))
+		return;
+	ret = inv_mark_deleted(w->inv, p.id, id.eid);
+	if (ret)
+		es9_log("delete notification for %s: %s", iccid, inv_errmsg(w->inv));
+	else
+		es9_log("profile %s deleted on %s", iccid, id.eid);
+}
+
+enum es9_status es9_handle_notification(struct es9_worker *w, struct es9_call *c)
+{
+	struct sgp22_pending_notification n;
+	struct es9_call scratch = { 0 };
+	uint8_t *der = NULL;
+	size_t len;
+	enum es9_status st;
+
+	st = es9_req_b64(c, "pendingNotification", &der, &len);
+	if (st)
+		return st;
+	if (sgp22_decode_pending_notification(der, len, &n)) {
+		free(der);
+		return es9_fail(c, ES9_E_FIELD_INVALID, "pendingNotification does not decode");
+	}
+	/* From here the answer is 204 whatever we find; details go to the log. */
+	c->no_content = 1;
+	if (n.is_pir)
+		installation_result(w, &scratch, &n.pir);
+	else
+		other_notification(w, &scratch, &n.other);
+	free(der);
+	return ES9_OK;
+}

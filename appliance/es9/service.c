@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Life cycle of the ES9+ layer: the shared service (configuration, our
+ * certificates, trusted CIs, session table), one worker per thread (crypto
+ * backend, key handles, inventory connection), group commit and expiry.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "es9_internal.h"
+
+static int64_t wall_clock(void)
+{
+	return (int64_t)time(NULL);
+}
+
+void es9_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("es9: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void es9_service_set_clock(struct es9_service *svc, int64_t (*clock)(void))
+{
+	svc->clock = clock ? clock : wall_clock;
+}
+
+static int load_dp_cert(struct es9_service *svc, const char *path, enum pdp_cert_role role,
+			struct pdp_cert **out, char *err, unsigned err_len)
+{
+	enum pdp_cert_status st;
+
+	st = pdp_cert_load(path, out);
+	if (st) {
+		snprintf(err, err_len, "%s: %s", path, pdp_cert_strerror(st));
+		return -EINVAL;
+	}
+	st = pdp_cert_verify_dp(svc->verifier, *out, role, (time_t)es9_now(svc));
+	if (st) {
+		snprintf(err, err_len, "%s: does not verify under the configured CIs: %s", path,
+			 pdp_cert_strerror(st));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int load_certs(struct es9_service *svc, char *err, unsigned err_len)
+{
+	const struct portdpd_config *cfg = &svc->cfg;
+	enum pdp_cert_status st;
+	unsigned i;
+	int ret;
+
+	if (pdp_cert_verifier_new(&svc->verifier)) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	if (cfg->n_ci == 0 || cfg->n_ci > PORTDP_MAX_CI) {
+		snprintf(err, err_len, "no ci_cert configured");
+		return -EINVAL;
+	}
+	for (i = 0; i < cfg->n_ci; i++) {
+		st = pdp_cert_verifier_add_ci_file(svc->verifier, cfg->ci_certs[i]);
+		if (st) {
+			snprintf(err, err_len, "%s: %s", cfg->ci_certs[i], pdp_cert_strerror(st));
+			return -EINVAL;
+		}
+	}
+	ret = load_dp_cert(svc, cfg->dpauth_cert, PDP_CERT_ROLE_DP_AUTH, &svc->dpauth_cert, err,
+			   err_len);
+	if (!ret)
+		ret = load_dp_cert(svc, cfg->dppb_cert, PDP_CERT_ROLE_DP_PB, &svc->dppb_cert, err,
+				   err_len);
+	if (ret)
+		return ret;
+	if (pdp_cert_aki(svc->dpauth_cert, svc->dpauth_ci, &svc->dpauth_ci_len)) {
+		snprintf(err, err_len, "%s: no authority key identifier", cfg->dpauth_cert);
+		return -EINVAL;
+	}
+	if (es9_cert_smdp_oid(svc->dpauth_cert, svc->smdp_oid, sizeof(svc->smdp_oid),
+			      &svc->smdp_oid_len)) {
+		snprintf(err, err_len, "%s: no SM-DP+ OID (subjectAltName registeredID)",
+			 cfg->dpauth_cert);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Allocations of a previous process belong to sessions that no longer exist. */
+static int recover_inventory(struct es9_service *svc, char *err, unsigned err_len)
+{
+	struct inventory *inv;
+	unsigned released = 0;
+	int ret;
+
+	ret = inv_open(svc->cfg.db_path, svc->cfg.db_sync_full, &inv);
+	if (ret) {
+		snprintf(err, err_len, "%s: cannot open inventory (%d)", svc->cfg.db_path, ret);
+		return ret;
+	}
+	inv_set_actor(inv, "es9");
+	ret = inv_expire(inv, INT64_MAX, &released);
+	if (ret)
+		snprintf(err, err_len, "inventory recovery: %s", inv_errmsg(inv));
+	else if (released)
+		es9_log("restart: %u allocation(s) of ended sessions released", released);
+	inv_close(inv);
+	return ret;
+}
+
+int es9_service_new(const struct portdpd_config *cfg, struct es9_service **out, char *err,
+		    unsigned err_len)
+{
+	struct es9_service *svc;
+	size_t i;
+	int ret;
+
+	*out = NULL;
+	if (!cfg->smdp_address[0] || strlen(cfg->smdp_address) >= sizeof(svc->host)) {
+		snprintf(err, err_len, "smdp_address is not set");
+		return -EINVAL;
+	}
+	svc = calloc(1, sizeof(*svc));
+	if (!svc) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	svc->cfg = *cfg;
+	svc->clock = wall_clock;
+	for (i = 0; cfg->smdp_address[i]; i++)
+		svc->host[i] = (char)tolower((unsigned char)cfg->smdp_address[i]);
+	if (svc->cfg.session_timeout_s == 0)
+		svc->cfg.session_timeout_s = 300;
+
+	ret = load_certs(svc, err, err_len);
+	if (!ret)
+		ret = es9_sessions_new(&svc->sessions);
+	if (!ret)
+		ret = recover_inventory(svc, err, err_len);
+	if (ret) {
+		es9_service_free(svc);
+		return ret;
+	}
+	*out = svc;
+	return 0;
+}
+
+void es9_service_free(struct es9_service *svc)
+{
+	if (!svc)
+		return;
+	es9_sessions_free(svc->sessions);
+	pdp_cert_free(svc->dpauth_cert);
+	pdp_cert_free(svc->dppb_cert);
+	pdp_cert_verifier_free(svc->verifier);
+	free(svc);
+}
+
+int es9_worker_new(struct es9_service *svc, struct es9_worker **out)
+{
+	struct es9_worker *w;
+	int ret;
+
+	*out = NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->svc = svc;
+	ret = pdp_accel_open(svc->cfg.accel_uri[0] ? svc->cfg.accel_uri : NULL, &w->accel);
+	if (!ret)
+		ret = pdp_key_load(w->accel, svc->cfg.dpauth_key, &w->dpauth_key);
+	if (!ret)
+		ret = pdp_key_load(w->accel, svc->cfg.dppb_key, &w->dppb_key);
+	if (!ret)
+		ret = inv_open(svc->cfg.db_path, svc->cfg.db_sync_full, &w->inv);
+	if (!ret)
+		ret = inv_set_actor(w->inv, "es9");
+	if (ret) {
+		es9_log("worker setup failed (%d)", ret);
+		es9_worker_free(w);
+		return ret;
+	}
+	*out = w;
+	return 0;
+}
+
+void es9_worker_free(struct es9_worker *w)
+{
+	if (!w)
+		return;
+	if (w->inv) {
+		if (w->in_txn)
+			inv_commit(w->inv);
+		inv_close(w->inv);
+	}
+	pdp_key_free(w->dpauth_key);
+	pdp_key_free(w->dppb_key);
+	pdp_accel_close(w->accel);
+	free(w);
+}
+
+enum es9_status es9_worker_txn(struct es9_worker *w, struct es9_call *c)
+{
+	if (w->in_txn)
+		return ES9_OK;
+	if (inv_begin(w->inv)) {
+		es9_log("inventory begin: %s", inv_errmsg(w->inv));
+		return es9_fail(c, ES9_E_INTERNAL, "inventory unavailable");
+	}
+	w->in_txn = 1;
+	return ES9_OK;
+}
+
+int es9_worker_flush(struct es9_worker *w)
+{
+	int ret;
+
+	if (!w->in_txn)
+		return 0;
+	w->in_txn = 0;
+	ret = inv_commit(w->inv);
+	if (ret) {
+		es9_log("inventory commit: %s", inv_errmsg(w->inv));
+		inv_rollback(w->inv);
+		return ret < 0 ? ret : -EIO;
+	}
+	return 0;
+}
+
+static void release_expired(const struct es9_session *s, void *arg)
+{
+	struct es9_worker *w = arg;
+	int ret;
+
+	if (s->step != ES9_STEP_AUTHENTICATED)
+		return; /* nothing allocated yet, or the BPP is out: the profile stays */
+	ret = inv_release(w->inv, s->profile_id, s->tid, ES9_TID_LEN, "session expired");
+	if (ret && ret != -EBUSY)
+		es9_log("expiry: release of profile %lld failed (%d)", (long long)s->profile_id,
+			ret);
+}
+
+void es9_service_expire(struct es9_service *svc, struct es9_worker *w)
+{
+	int64_t now = es9_now(svc);
+	struct es9_call c = { 0 };
+	unsigned n, released = 0;
+
+	if (es9_worker_txn(w, &c))
+		return;
+	n = es9_sessions_expire(svc->sessions, now, release_expired, w);
+	/* Backstop for allocations whose session ended without us seeing it. */
+	if (inv_expire(w->inv, now, &released))
+		es9_log("expiry: %s", inv_errmsg(w->inv));
+	es9_worker_flush(w);
+	if (n || released)
+		es9_log("expiry: %u session(s) ended, %u allocation(s) released", n, released);
+}
