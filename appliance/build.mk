@@ -82,3 +82,56 @@ TESTS += $(ES9_TEST_BINS)
 all: $(ES9_TEST_BINS)
 endif
 # --- end es9 ---
+
+# --- server ---
+# portdpd's network layer (io_uring + TLS + HTTP/1.1) in $(SERVER_LIB), and
+# portdpd itself. Network-layer tests link the server with a test ES9+
+# double (tests/echo_es9.c); the real portdpd links $(ES9_LIB).
+SERVER_LIB := $(BUILD)/libserver.a
+SERVER_LDLIBS := -luring -lhttp_parser -lssl -lcrypto -lpthread
+SERVER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard appliance/server/*.c))
+
+$(SERVER_LIB): $(SERVER_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+LIBS += $(SERVER_LIB)
+
+# What the ES9+ layer needs at link time: its own list if its block gives one.
+PORTDPD_ES9_LIBS = $(or $(ES9_LIBS),$(ES9_LIB) $(RSP_LIB) $(INV_LIBS) $(ACCEL_LIBS) -ljansson)
+
+# ES9_LIB may be defined further down in this file: expand it when the rule runs.
+.SECONDEXPANSION:
+$(BUILD)/bin/portdpd: $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $$(ES9_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(PORTDPD_ES9_LIBS) \
+		$(SERVER_LDLIBS)
+
+ifneq ($(wildcard appliance/es9/*.c),)
+PROGRAMS += $(BUILD)/bin/portdpd
+endif
+
+SERVER_TEST_DIR := $(BUILD)/appliance/server/tests
+SERVER_ECHO := $(SERVER_TEST_DIR)/echo_es9.o
+SERVER_TESTS := $(SERVER_TEST_DIR)/test-config $(SERVER_TEST_DIR)/test-server
+
+$(SERVER_TEST_DIR)/test-config: $(SERVER_TEST_DIR)/test_config.o $(SERVER_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(SERVER_LIB) $(SERVER_LDLIBS) -lcmocka
+
+# test-server runs portdpd-echo (portdpd's main over the ES9+ double) for the SIGTERM case.
+$(SERVER_TEST_DIR)/test-server: $(SERVER_TEST_DIR)/test_server.o $(SERVER_TEST_DIR)/tls_client.o \
+		$(SERVER_ECHO) $(SERVER_LIB) $(SERVER_TEST_DIR)/portdpd-echo
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(SERVER_LIB) $(SERVER_LDLIBS) -lcmocka
+
+$(SERVER_TEST_DIR)/portdpd-echo: $(BUILD)/appliance/portdpd.o $(SERVER_ECHO) $(SERVER_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(SERVER_LIB) $(SERVER_LDLIBS)
+
+# Load generator for the throughput figures (not a test: run by hand).
+$(SERVER_TEST_DIR)/server-bench: $(SERVER_TEST_DIR)/server_bench.o \
+		$(SERVER_TEST_DIR)/tls_client.o $(SERVER_ECHO) $(SERVER_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(SERVER_LIB) $(SERVER_LDLIBS)
+
+TESTS += $(SERVER_TESTS)
+all: $(SERVER_TESTS) $(SERVER_TEST_DIR)/server-bench
+# --- end server ---

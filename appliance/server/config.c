@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * portdpd.conf reader: "key = value" lines, '#' comments, blank lines.
+ * The file is parsed into a copy and only committed when every line is
+ * valid, so a bad file leaves the caller's configuration untouched.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../config.h"
+
+#define CONF_MAX_WORKERS 256
+#define CONF_MAX_BODY (16u << 20)
+#define CONF_LINE_MAX 2048
+
+void portdpd_config_defaults(struct portdpd_config *cfg)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(cfg, 0, sizeof(*cfg));
+	strcpy(cfg->listen_addr, "127.0.0.1");
+	cfg->listen_port = 8443;
+	cfg->workers = n > 0 ? (n > CONF_MAX_WORKERS ? CONF_MAX_WORKERS : (unsigned)n) : 1;
+	strcpy(cfg->smdp_address, "testsmdpplus1.example.com");
+	strcpy(cfg->accel_uri, "soft:");
+	strcpy(cfg->db_path, "/var/lib/portdp/inventory.db");
+	cfg->session_timeout_s = 300;
+	cfg->max_body = 65536;
+	cfg->db_sync_full = 1;
+}
+
+static int set_err(char *err, unsigned err_len, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && err_len) {
+		va_start(ap, fmt);
+		vsnprintf(err, err_len, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static int copy_str(char *dst, size_t size, const char *val)
+{
+	size_t n = strlen(val);
+
+	if (n == 0 || n >= size)
+		return -ENAMETOOLONG;
+	memcpy(dst, val, n + 1);
+	return 0;
+}
+
+#define STR_KEY(name, field) {name, offsetof(struct portdpd_config, field), sizeof(((struct portdpd_config *)0)->field)}
+
+static const struct str_key {
+	const char *name;
+	size_t off;
+	size_t size;
+} str_keys[] = {
+	STR_KEY("listen", listen_addr),	     STR_KEY("smdp_address", smdp_address),
+	STR_KEY("tls_cert", tls_cert),	     STR_KEY("tls_key", tls_key),
+	STR_KEY("accel", accel_uri),	     STR_KEY("dpauth_cert", dpauth_cert),
+	STR_KEY("dpauth_key", dpauth_key),   STR_KEY("dppb_cert", dppb_cert),
+	STR_KEY("dppb_key", dppb_key),	     STR_KEY("db", db_path),
+};
+
+/* Applies one key/value to @cfg. Returns 0 or -errno with a message in @why. */
+static int apply_key(struct portdpd_config *cfg, const char *key, const char *val, const char **why)
+{
+	unsigned long v;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(str_keys) / sizeof(str_keys[0]); i++) {
+		if (strcmp(key, str_keys[i].name))
+			continue;
+		rc = copy_str((char *)cfg + str_keys[i].off, str_keys[i].size, val);
+		*why = "value empty or too long";
+		return rc;
+	}
+	if (!strcmp(key, "ci_cert")) {
+		*why = "too many ci_cert lines, or value empty or too long";
+		if (cfg->n_ci >= PORTDP_MAX_CI)
+			return -E2BIG;
+		rc = copy_str(cfg->ci_certs[cfg->n_ci], sizeof(cfg->ci_certs[0]), val);
+		if (!rc)
+			cfg->n_ci++;
+		return rc;
+	}
+	if (!strcmp(key, "port")) {
+		*why = "port must be 0..65535";
+		rc = parse_uint(val, 0, 65535, &v);
+		if (!rc)
+			cfg->listen_port = v;
+		return rc;
+	}
+	if (!strcmp(key, "workers")) {
+		*why = "workers must be 1..256";
+		rc = parse_uint(val, 1, CONF_MAX_WORKERS, &v);
+		if (!rc)
+			cfg->workers = v;
+		return rc;
+	}
+	if (!strcmp(key, "session_timeout")) {
+		*why = "session_timeout must be 1..86400 seconds";
+		rc = parse_uint(val, 1, 86400, &v);
+		if (!rc)
+			cfg->session_timeout_s = v;
+		return rc;
+	}
+	if (!strcmp(key, "max_body")) {
+		*why = "max_body must be 1..16777216 bytes";
+		rc = parse_uint(val, 1, CONF_MAX_BODY, &v);
+		if (!rc)
+			cfg->max_body = v;
+		return rc;
+	}
+	if (!strcmp(key, "db_sync")) {
+		*why = "db_sync must be full or normal";
+		if (!strcmp(val, "full"))
+			cfg->db_sync_full = 1;
+		else if (!strcmp(val, "normal"))
+			cfg->db_sync_full = 0;
+		else
+			return -EINVAL;
+		return 0;
+	}
+	*why = "unknown key";
+	return -EINVAL;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int portdpd_config_load(struct portdpd_config *cfg, const char *path, char *err, unsigned err_len)
+{
+	struct portdpd_config *tmp;
+	char line[CONF_LINE_MAX];
+	const char *why;
+	unsigned lineno = 0;
+	int rc = 0;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f)
+		return set_err(err, err_len, -errno, "%s: %s", path, strerror(errno));
+	tmp = malloc(sizeof(*tmp));
+	if (!tmp) {
+		fclose(f);
+		return set_err(err, err_len, -ENOMEM, "out of memory");
+	}
+	*tmp = *cfg;
+	/* ci_cert lines replace, not extend, the caller's list. */
+	tmp->n_ci = 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *key, *val, *eq, *hash;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			rc = set_err(err, err_len, -E2BIG, "%s:%u: line too long", path, lineno);
+			goto out;
+		}
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		key = trim(line);
+		if (!*key)
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			rc = set_err(err, err_len, -EINVAL, "%s:%u: expected key = value", path,
+				     lineno);
+			goto out;
+		}
+		*eq = '\0';
+		key = trim(key);
+		val = trim(eq + 1);
+		rc = apply_key(tmp, key, val, &why);
+		if (rc) {
+			set_err(err, err_len, rc, "%s:%u: %s: %s", path, lineno, key, why);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		rc = set_err(err, err_len, -EIO, "%s: read error", path);
+		goto out;
+	}
+	if (tmp->n_ci == 0) {
+		/* No ci_cert lines: keep what the caller had. */
+		tmp->n_ci = cfg->n_ci;
+		memcpy(tmp->ci_certs, cfg->ci_certs, sizeof(tmp->ci_certs));
+	}
+	*cfg = *tmp;
+out:
+	free(tmp);
+	fclose(f);
+	return rc;
+}

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * One client connection: ciphertext in from io_uring recv, TLS over memory
+ * BIOs, plaintext into the HTTP stream, responses back out through TLS and
+ * io_uring send. Also the group-commit batch over all connections that had
+ * events in one completion sweep.
+ */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include "log.h"
+#include "server_int.h"
+
+struct conn *conn_new(struct worker *w, int fd)
+{
+	struct portdp_server *srv = w->srv;
+	struct conn *c = calloc(1, sizeof(*c));
+	int one = 1;
+
+	if (!c)
+		return NULL;
+	c->ssl = tls_conn_new(srv->ssl_ctx, &c->rbio, &c->wbio);
+	if (!c->ssl) {
+		ERR_clear_error();
+		free(c);
+		return NULL;
+	}
+	/* Responses are complete messages: do not let Nagle hold them back. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->w = w;
+	c->fd = fd;
+	c->recv_op = (struct op){OP_RECV, c};
+	c->send_op = (struct op){OP_SEND, c};
+	http_stream_init(&c->hs, &srv->http_lim);
+	c->dl_kind = DL_HANDSHAKE;
+	c->deadline_ms = now_ms() + srv->lim.handshake_timeout_ms;
+	c->next = w->conns;
+	if (w->conns)
+		w->conns->prev = c;
+	w->conns = c;
+	w->nconns++;
+	return c;
+}
+
+static void conn_free(struct conn *c)
+{
+	struct worker *w = c->w;
+	struct http_item *it, *next;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	w->nconns--;
+	__atomic_fetch_sub(&w->srv->open_conns, 1, __ATOMIC_RELAXED);
+	close(c->fd);
+	SSL_free(c->ssl);
+	http_stream_release(&c->hs);
+	for (it = c->work; it; it = next) {
+		next = it->next;
+		http_item_free(it);
+	}
+	buf_free(&c->out[0]);
+	buf_free(&c->out[1]);
+	free(c);
+}
+
+void conn_put(struct conn *c)
+{
+	if (c->closing && !c->inflight && !c->in_ready)
+		conn_free(c);
+}
+
+/* Shutting the socket down completes any recv/send in flight; the free follows their CQEs. */
+void conn_close(struct conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	shutdown(c->fd, SHUT_RDWR);
+	conn_put(c);
+}
+
+void conn_mark_ready(struct conn *c)
+{
+	if (c->in_ready || c->closing)
+		return;
+	c->in_ready = true;
+	c->ready_next = c->w->ready;
+	c->w->ready = c;
+}
+
+bool conn_is_idle(const struct conn *c)
+{
+	return c->hs_done && !c->hs.in_message && !c->hs.head && !c->work && !c->send_busy &&
+	       c->out[0].len == c->out_off && !c->out[1].len;
+}
+
+/* Moves what TLS produced (handshake, alerts, records) to the output queue. */
+static int drain_tls(struct conn *c)
+{
+	size_t n = BIO_ctrl_pending(c->wbio);
+	int got;
+
+	if (!n)
+		return 0;
+	if (buf_reserve(&c->out[1], n))
+		return -ENOMEM;
+	got = BIO_read(c->wbio, c->out[1].data + c->out[1].len, n);
+	if (got > 0)
+		c->out[1].len += got;
+	return 0;
+}
+
+static void tls_failed(struct conn *c, const char *what)
+{
+	char detail[160];
+	unsigned long e = ERR_get_error();
+
+	ERR_error_string_n(e, detail, sizeof(detail));
+	ERR_clear_error();
+	STAT_ADD(c->w, tls_failures, 1);
+	c->answers_done = true;
+	srv_debug("fd %d: TLS %s failed: %s", c->fd, what, detail);
+	/* Send the alert OpenSSL queued, then close. */
+	c->close_after_send = true;
+	c->shut_sent = true;
+}
+
+/* Runs the handshake and decrypts everything available into the HTTP stream. */
+static void conn_pump_tls(struct conn *c)
+{
+	struct worker *w = c->w;
+	int n, err;
+
+	if (!c->hs_done) {
+		n = SSL_do_handshake(c->ssl);
+		if (n != 1) {
+			err = SSL_get_error(c->ssl, n);
+			if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
+				tls_failed(c, "handshake");
+			return;
+		}
+		c->hs_done = true;
+		c->activity = true;
+	}
+	while (!c->hs.stopped) {
+		n = SSL_read(c->ssl, w->plain, sizeof(w->plain));
+		if (n <= 0) {
+			err = SSL_get_error(c->ssl, n);
+			if (err == SSL_ERROR_ZERO_RETURN) {
+				/* close_notify: nothing more will come; answer what we have. */
+				c->close_after_send = true;
+			} else if (err != SSL_ERROR_WANT_READ) {
+				tls_failed(c, "read");
+			}
+			return;
+		}
+		http_stream_feed(&c->hs, w->plain, n);
+	}
+}
+
+void conn_on_recv(struct conn *c, int res)
+{
+	c->recv_busy = false;
+	c->inflight--;
+	if (c->closing) {
+		conn_put(c);
+		return;
+	}
+	if (res <= 0) {
+		/* EOF or reset: a half-received request has no one to answer. */
+		if (res < 0 && res != -ECONNRESET)
+			srv_debug("fd %d: recv: %s", c->fd, strerror(-res));
+		conn_close(c);
+		return;
+	}
+	if (BIO_write(c->rbio, c->rx, res) != res) {
+		conn_close(c);
+		return;
+	}
+	conn_pump_tls(c);
+	conn_mark_ready(c);
+}
+
+void conn_on_send(struct conn *c, int res)
+{
+	c->send_busy = false;
+	c->inflight--;
+	if (c->closing) {
+		conn_put(c);
+		return;
+	}
+	if (res <= 0) {
+		conn_close(c);
+		return;
+	}
+	c->out_off += res;
+	c->activity = true;
+	if (c->out_off == c->out[0].len) {
+		struct buf t = c->out[0];
+
+		/* Swap keeps both allocations for reuse. */
+		c->out[0] = c->out[1];
+		c->out[1] = t;
+		c->out[1].len = 0;
+		c->out_off = 0;
+	}
+	conn_mark_ready(c);
+}
+
+/* Submits what the connection needs next: a send, a recv, or its close. */
+static void conn_service(struct conn *c)
+{
+	struct worker *w = c->w;
+	struct portdp_server *srv = w->srv;
+	struct io_uring_sqe *sqe;
+
+	if (c->closing)
+		return;
+	if (c->close_after_send && !c->shut_sent && c->hs_done) {
+		/* Tell the peer we are done (close_notify) after the last response. */
+		c->shut_sent = true;
+		SSL_shutdown(c->ssl);
+		ERR_clear_error();
+	}
+	if (drain_tls(c)) {
+		conn_close(c);
+		return;
+	}
+	if (!c->send_busy && c->out[0].len == c->out_off && c->out[1].len) {
+		struct buf t = c->out[0];
+
+		c->out[0] = c->out[1];
+		c->out[1] = t;
+		c->out[1].len = 0;
+		c->out_off = 0;
+	}
+	if (!c->send_busy && c->out[0].len > c->out_off) {
+		sqe = worker_sqe(w);
+		io_uring_prep_send(sqe, c->fd, c->out[0].data + c->out_off,
+				   c->out[0].len - c->out_off, MSG_NOSIGNAL);
+		io_uring_sqe_set_data(sqe, &c->send_op);
+		c->send_busy = true;
+		c->inflight++;
+	}
+	if (c->close_after_send) {
+		if (!c->send_busy)
+			conn_close(c);
+		return;
+	}
+	if (w->stopping && conn_is_idle(c)) {
+		conn_close(c);
+		return;
+	}
+	/* Deadlines: see struct portdp_server_limits. */
+	if (c->hs_done) {
+		if (c->hs.in_message) {
+			if (c->hs.begun != c->begun_seen) {
+				c->begun_seen = c->hs.begun;
+				c->dl_kind = DL_REQUEST;
+				c->deadline_ms = now_ms() + srv->lim.request_timeout_ms;
+			}
+		} else if (c->dl_kind != DL_IDLE || c->activity) {
+			c->dl_kind = DL_IDLE;
+			c->deadline_ms = now_ms() + srv->lim.idle_timeout_ms;
+		}
+		c->activity = false;
+	}
+	if (!c->recv_busy && !c->hs.stopped &&
+	    c->out[0].len - c->out_off + c->out[1].len < CONN_OUT_HIGH_WATER) {
+		sqe = worker_sqe(w);
+		io_uring_prep_recv(sqe, c->fd, c->rx, sizeof(c->rx), 0);
+		io_uring_sqe_set_data(sqe, &c->recv_op);
+		c->recv_busy = true;
+		c->inflight++;
+	}
+}
+
+/* Encrypts one answer into the connection's TLS stream. */
+static void conn_answer(struct conn *c, struct http_item *it)
+{
+	struct worker *w = c->w;
+	bool keep = it->keep_alive && !w->stopping && it->kind != HTTP_ITEM_ERROR;
+	int status = it->resp.http_status;
+
+	w->scratch.len = 0;
+	if (http_format_response(&w->scratch, status, it->resp.body, it->resp.body_len, keep) ||
+	    SSL_write(c->ssl, w->scratch.data, w->scratch.len) != (int)w->scratch.len) {
+		ERR_clear_error();
+		c->answers_done = true;
+		c->close_after_send = true;
+		return;
+	}
+	if (it->kind == HTTP_ITEM_CONTINUE)
+		return;
+	c->activity = true;
+	if (it->kind == HTTP_ITEM_ES9)
+		STAT_ADD(w, requests, 1);
+	else
+		STAT_ADD(w, http_errors, 1);
+	srv_debug("fd %d: POST %s -> %d (%zu bytes)", c->fd,
+		  it->kind == HTTP_ITEM_ES9 ? it->path : "-", status, it->resp.body_len);
+	if (!keep) {
+		c->answers_done = true;
+		c->close_after_send = true;
+	}
+}
+
+/*
+ * The group commit: run every request of this sweep through the ES9+
+ * layer, make the batch durable with one flush, and only then answer.
+ */
+void worker_process_ready(struct worker *w)
+{
+	struct conn *c, *next, *list = w->ready;
+	struct http_item *it;
+	unsigned handled = 0;
+	int rc;
+
+	w->ready = NULL;
+	for (c = list; c; c = c->ready_next) {
+		if (c->closing)
+			continue;
+		c->work = http_stream_take(&c->hs);
+		for (it = c->work; it; it = it->next) {
+			if (it->kind != HTTP_ITEM_ES9)
+				continue;
+			es9_handle(w->es9, it->path, it->body, it->body_len, &it->resp);
+			handled++;
+		}
+	}
+	if (handled) {
+		rc = es9_worker_flush(w->es9);
+		STAT_ADD(w, flushes, 1);
+		if (rc) {
+			STAT_ADD(w, flush_failures, 1);
+			srv_err("group commit of %u request(s) failed: %s; answering 500", handled,
+				strerror(rc < 0 ? -rc : rc));
+			for (c = list; c; c = c->ready_next)
+				for (it = c->work; it; it = it->next)
+					if (it->kind == HTTP_ITEM_ES9) {
+						free(it->resp.body);
+						it->resp = (struct es9_response){.http_status = 500};
+					}
+		}
+	}
+	for (c = list; c; c = next) {
+		next = c->ready_next;
+		while ((it = c->work)) {
+			c->work = it->next;
+			if (!c->answers_done && !c->closing)
+				conn_answer(c, it);
+			http_item_free(it);
+		}
+		conn_service(c);
+		c->in_ready = false;
+		conn_put(c);
+	}
+}
+
+/* After the ring is gone (no op can complete any more): free every connection. */
+void conn_destroy_all(struct worker *w)
+{
+	while (w->conns) {
+		w->conns->inflight = 0;
+		w->conns->in_ready = false;
+		w->conns->closing = true;
+		conn_put(w->conns);
+	}
+}

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * ES9+ request framing on libhttp-parser. The parser does the HTTP syntax;
+ * this file applies ES9+'s rules once, when the headers are complete, so a
+ * bad request is rejected before its body is buffered.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <strings.h>
+
+#include "http.h"
+
+enum {
+	HDR_OTHER,
+	HDR_ADMIN_PROTO,
+	HDR_CTYPE,
+	HDR_EXPECT,
+};
+
+/* Per header, the bytes the callbacks do not see (": ", CRLF). */
+#define HDR_OVERHEAD 4
+
+static struct http_stream *stream_of(http_parser *p)
+{
+	return p->data;
+}
+
+static void queue_item(struct http_stream *hs, struct http_item *it)
+{
+	it->next = NULL;
+	*hs->tail = it;
+	hs->tail = &it->next;
+}
+
+/* Rejects the current request: one ERROR item, then the stream stops. */
+static int reject(struct http_stream *hs, int status)
+{
+	struct http_item *it = calloc(1, sizeof(*it));
+
+	hs->stopped = true;
+	hs->in_message = false;
+	http_parser_pause(&hs->parser, 1);
+	if (!it)
+		return -1; /* the connection closes without an answer */
+	it->kind = HTTP_ITEM_ERROR;
+	it->resp.http_status = status;
+	queue_item(hs, it);
+	return 0;
+}
+
+static bool count_head(struct http_stream *hs, size_t len)
+{
+	hs->head_bytes += len;
+	if (hs->head_bytes > hs->lim->max_header) {
+		reject(hs, 431);
+		return false;
+	}
+	return true;
+}
+
+static int on_message_begin(http_parser *p)
+{
+	struct http_stream *hs = stream_of(p);
+
+	hs->head_bytes = 0;
+	hs->url_len = 0;
+	hs->url_too_long = false;
+	hs->field_len = 0;
+	hs->field_too_long = false;
+	hs->in_value = false;
+	hs->cur_header = HDR_OTHER;
+	hs->admin_proto_len = hs->ctype_len = hs->expect_len = 0;
+	hs->seen_admin_proto = hs->seen_ctype = false;
+	hs->in_message = true;
+	hs->begun++;
+	return 0;
+}
+
+static int on_url(http_parser *p, const char *at, size_t len)
+{
+	struct http_stream *hs = stream_of(p);
+
+	if (!count_head(hs, len))
+		return 0;
+	if (hs->url_len + len >= sizeof(hs->url)) {
+		hs->url_too_long = true;
+		return 0;
+	}
+	memcpy(hs->url + hs->url_len, at, len);
+	hs->url_len += len;
+	return 0;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+	struct http_stream *hs = stream_of(p);
+
+	if (!count_head(hs, len + (hs->in_value || !hs->field_len ? HDR_OVERHEAD : 0)))
+		return 0;
+	if (hs->in_value) {
+		hs->in_value = false;
+		hs->field_len = 0;
+		hs->field_too_long = false;
+	}
+	if (hs->field_len + len >= sizeof(hs->field)) {
+		hs->field_too_long = true;
+		return 0;
+	}
+	memcpy(hs->field + hs->field_len, at, len);
+	hs->field_len += len;
+	return 0;
+}
+
+static int classify(struct http_stream *hs)
+{
+	if (hs->field_too_long)
+		return HDR_OTHER;
+	hs->field[hs->field_len] = '\0';
+	if (!strcasecmp(hs->field, "X-Admin-Protocol"))
+		return HDR_ADMIN_PROTO;
+	if (!strcasecmp(hs->field, "Content-Type"))
+		return HDR_CTYPE;
+	if (!strcasecmp(hs->field, "Expect"))
+		return HDR_EXPECT;
+	return HDR_OTHER;
+}
+
+/* Appends to a small fixed value buffer; an overlong value is kept as "too long" (len = size). */
+static void value_append(char *dst, size_t size, size_t *len, const char *at, size_t n)
+{
+	if (*len >= size)
+		return;
+	if (*len + n >= size) {
+		*len = size;
+		return;
+	}
+	memcpy(dst + *len, at, n);
+	*len += n;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len)
+{
+	struct http_stream *hs = stream_of(p);
+
+	if (!count_head(hs, len))
+		return 0;
+	if (!hs->in_value) {
+		hs->in_value = true;
+		hs->cur_header = classify(hs);
+		/* A repeated header counts as malformed: keep it "too long". */
+		if (hs->cur_header == HDR_ADMIN_PROTO && hs->seen_admin_proto)
+			hs->admin_proto_len = sizeof(hs->admin_proto);
+		if (hs->cur_header == HDR_CTYPE && hs->seen_ctype)
+			hs->ctype_len = sizeof(hs->ctype);
+		hs->seen_admin_proto |= hs->cur_header == HDR_ADMIN_PROTO;
+		hs->seen_ctype |= hs->cur_header == HDR_CTYPE;
+	}
+	switch (hs->cur_header) {
+	case HDR_ADMIN_PROTO:
+		value_append(hs->admin_proto, sizeof(hs->admin_proto), &hs->admin_proto_len, at,
+			     len);
+		break;
+	case HDR_CTYPE:
+		value_append(hs->ctype, sizeof(hs->ctype), &hs->ctype_len, at, len);
+		break;
+	case HDR_EXPECT:
+		value_append(hs->expect, sizeof(hs->expect), &hs->expect_len, at, len);
+		break;
+	}
+	return 0;
+}
+
+/* "gsma/rsp/v2.<x>.<y>": SGP.22 v2 servers accept any v2 minor version. */
+static bool admin_proto_ok(const struct http_stream *hs)
+{
+	const char *s = hs->admin_proto;
+	size_t n = hs->admin_proto_len;
+	size_t i = strlen("gsma/rsp/v2.");
+	int dots = 0, digits = 0;
+
+	if (n >= sizeof(hs->admin_proto) || n <= i || strncmp(s, "gsma/rsp/v2.", i))
+		return false;
+	for (; i < n; i++) {
+		if (isdigit((unsigned char)s[i])) {
+			digits++;
+		} else if (s[i] == '.' && digits && !dots) {
+			dots++;
+			digits = 0;
+		} else {
+			return false;
+		}
+	}
+	return dots == 1 && digits > 0;
+}
+
+/* application/json, optionally with parameters (";charset=UTF-8"). */
+static bool ctype_ok(const struct http_stream *hs)
+{
+	size_t n = strlen("application/json");
+
+	if (hs->ctype_len >= sizeof(hs->ctype) || hs->ctype_len < n ||
+	    strncasecmp(hs->ctype, "application/json", n))
+		return false;
+	return hs->ctype_len == n || hs->ctype[n] == ';' || hs->ctype[n] == ' ';
+}
+
+/* The function name after the prefix: 1..63 letters or digits, nothing else. */
+static bool path_ok(const struct http_stream *hs)
+{
+	size_t n = strlen(ES9_PATH_PREFIX), i;
+
+	if (hs->url_too_long || hs->url_len <= n || hs->url_len - n > 63 ||
+	    memcmp(hs->url, ES9_PATH_PREFIX, n))
+		return false;
+	for (i = n; i < hs->url_len; i++)
+		if (!isalnum((unsigned char)hs->url[i]))
+			return false;
+	return true;
+}
+
+static int on_headers_complete(http_parser *p)
+{
+	struct http_stream *hs = stream_of(p);
+	struct http_item *it;
+
+	if (hs->stopped)
+		return 0;
+	if (p->http_major != 1)
+		return reject(hs, 400);
+	if (p->method != HTTP_POST)
+		return reject(hs, 405);
+	if (!path_ok(hs))
+		return reject(hs, 404);
+	if ((p->flags & F_CHUNKED) || p->uses_transfer_encoding || !(p->flags & F_CONTENTLENGTH))
+		return reject(hs, 411);
+	if (p->content_length > hs->lim->max_body)
+		return reject(hs, 413);
+	if (!admin_proto_ok(hs))
+		return reject(hs, 400);
+	if (!ctype_ok(hs))
+		return reject(hs, 415);
+	if (hs->expect_len) {
+		if (hs->expect_len != 12 || strncasecmp(hs->expect, "100-continue", 12))
+			return reject(hs, 417);
+		it = calloc(1, sizeof(*it));
+		if (!it)
+			return reject(hs, 500);
+		it->kind = HTTP_ITEM_CONTINUE;
+		it->resp.http_status = 100;
+		it->keep_alive = true;
+		queue_item(hs, it);
+	}
+	it = calloc(1, sizeof(*it));
+	if (!it)
+		return reject(hs, 500);
+	it->kind = HTTP_ITEM_ES9;
+	memcpy(it->path, hs->url, hs->url_len);
+	it->path[hs->url_len] = '\0';
+	/* Exactly Content-Length (<= max_body): never buffer more. */
+	it->body = malloc(p->content_length ? p->content_length : 1);
+	if (!it->body) {
+		free(it);
+		return reject(hs, 500);
+	}
+	hs->cur = it;
+	return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t len)
+{
+	struct http_stream *hs = stream_of(p);
+	struct http_item *it = hs->cur;
+
+	if (!it || it->body_len + len > hs->lim->max_body)
+		return reject(hs, 400);
+	memcpy(it->body + it->body_len, at, len);
+	it->body_len += len;
+	return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+	struct http_stream *hs = stream_of(p);
+	struct http_item *it = hs->cur;
+
+	hs->in_message = false;
+	if (!it)
+		return 0;
+	hs->cur = NULL;
+	it->keep_alive = http_should_keep_alive(p);
+	queue_item(hs, it);
+	if (!it->keep_alive || p->upgrade) {
+		it->keep_alive = false;
+		hs->stopped = true;
+		http_parser_pause(p, 1);
+	}
+	return 0;
+}
+
+static const http_parser_settings settings = {
+	.on_message_begin = on_message_begin,
+	.on_url = on_url,
+	.on_header_field = on_header_field,
+	.on_header_value = on_header_value,
+	.on_headers_complete = on_headers_complete,
+	.on_body = on_body,
+	.on_message_complete = on_message_complete,
+};
+
+void http_stream_init(struct http_stream *hs, const struct http_limits *lim)
+{
+	memset(hs, 0, sizeof(*hs));
+	http_parser_init(&hs->parser, HTTP_REQUEST);
+	hs->parser.data = hs;
+	hs->lim = lim;
+	hs->tail = &hs->head;
+}
+
+void http_stream_feed(struct http_stream *hs, const char *data, size_t len)
+{
+	enum http_errno e;
+
+	if (hs->stopped || !len)
+		return;
+	http_parser_execute(&hs->parser, &settings, data, len);
+	e = HTTP_PARSER_ERRNO(&hs->parser);
+	if (hs->stopped || e == HPE_OK || e == HPE_PAUSED)
+		return;
+	if (hs->cur) {
+		http_item_free(hs->cur);
+		hs->cur = NULL;
+	}
+	reject(hs, e == HPE_HEADER_OVERFLOW ? 431 : 400);
+}
+
+struct http_item *http_stream_take(struct http_stream *hs)
+{
+	struct http_item *it = hs->head;
+
+	hs->head = NULL;
+	hs->tail = &hs->head;
+	return it;
+}
+
+void http_item_free(struct http_item *it)
+{
+	if (!it)
+		return;
+	free(it->body);
+	free(it->resp.body);
+	free(it);
+}
+
+void http_stream_release(struct http_stream *hs)
+{
+	struct http_item *it = http_stream_take(hs), *next;
+
+	for (; it; it = next) {
+		next = it->next;
+		http_item_free(it);
+	}
+	http_item_free(hs->cur);
+	hs->cur = NULL;
+}
+
+const char *http_reason(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 417: return "Expectation Failed";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+int http_format_response(struct buf *out, int status, const char *body, size_t body_len,
+			 bool keep_alive)
+{
+	char head[512];
+	int n;
+
+	if (status < 100 || status > 599)
+		status = 500;
+	if (status < 200) {
+		n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n\r\n", status,
+			     http_reason(status));
+		return buf_append(out, head, n);
+	}
+	if (status == 204)
+		body_len = 0;
+	n = snprintf(head, sizeof(head),
+		     "HTTP/1.1 %d %s\r\n"
+		     "X-Admin-Protocol: gsma/rsp/v2.2.0\r\n"
+		     "%s%s"
+		     "Connection: %s\r\n",
+		     status, http_reason(status),
+		     body_len ? "Content-Type: application/json;charset=UTF-8\r\n" : "",
+		     status == 405 ? "Allow: POST\r\n" : "", keep_alive ? "keep-alive" : "close");
+	if (status != 204)
+		n += snprintf(head + n, sizeof(head) - n, "Content-Length: %zu\r\n", body_len);
+	n += snprintf(head + n, sizeof(head) - n, "\r\n");
+	if (buf_reserve(out, n + body_len))
+		return -ENOMEM;
+	buf_append(out, head, n);
+	if (body_len)
+		buf_append(out, body, body_len);
+	return 0;
+}

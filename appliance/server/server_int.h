@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internals shared by server.c (lifecycle), worker.c (the io_uring loop) and
+ * conn.c (one TLS/HTTP connection). Everything in a worker and its
+ * connections is touched by that worker's thread only; struct portdp_server
+ * fields written after start are atomics.
+ */
+#ifndef PORTDP_SERVER_INT_H
+#define PORTDP_SERVER_INT_H
+
+#include <liburing.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "buf.h"
+#include "http.h"
+#include "server.h"
+#include "tls.h"
+
+#define CONN_RX_SIZE 16384
+/* Stop reading from a client that does not read its responses. */
+#define CONN_OUT_HIGH_WATER (256u << 10)
+#define WORKER_TICK_MS 100
+#define WORKER_EXPIRE_MS 1000
+
+enum op_kind {
+	OP_ACCEPT,
+	OP_STOP,
+	OP_TICK,
+	OP_RECV,
+	OP_SEND,
+};
+
+/* io_uring user_data points at one of these. */
+struct op {
+	enum op_kind kind;
+	struct conn *conn;
+};
+
+enum deadline_kind {
+	DL_HANDSHAKE,
+	DL_IDLE,
+	DL_REQUEST,
+};
+
+struct conn {
+	struct worker *w;
+	struct conn *prev, *next; /* the worker's list of open connections */
+	struct conn *ready_next;  /* this sweep's list of connections to service */
+	bool in_ready;
+	int fd;
+	SSL *ssl;
+	BIO *rbio, *wbio;
+	bool hs_done;
+	bool close_after_send; /* send what is queued, then close */
+	bool answers_done;     /* a final answer (or a TLS failure) ended the stream */
+	bool shut_sent;        /* TLS close_notify queued */
+	bool closing;          /* socket shut down; freed once no op is in flight */
+	bool recv_busy, send_busy;
+	bool activity;         /* a request was answered or bytes left: re-arm idle */
+	unsigned inflight;
+	struct http_stream hs;
+	unsigned begun_seen;
+	enum deadline_kind dl_kind;
+	uint64_t deadline_ms;
+	struct http_item *work; /* taken from hs for this sweep */
+	struct buf out[2];      /* out[0] is being sent from out_off, out[1] queues */
+	size_t out_off;
+	struct op recv_op, send_op;
+	char rx[CONN_RX_SIZE];
+};
+
+struct worker_stats {
+	uint64_t accepted, rejected_full, requests, http_errors, tls_failures, timeouts, flushes,
+		flush_failures;
+};
+
+struct worker {
+	struct portdp_server *srv;
+	unsigned index;
+	pthread_t thread;
+	bool thread_started;
+	struct io_uring ring;
+	bool ring_ok;
+	int listen_fd;
+	int stop_fd;
+	uint64_t stop_val;
+	struct op accept_op, stop_op, tick_op;
+	struct __kernel_timespec tick_ts;
+	bool multishot, accept_armed, accept_backoff, accepted_any;
+	bool stopping;
+	uint64_t stop_deadline_ms;
+	uint64_t next_expire_ms;
+	struct es9_worker *es9;
+	struct conn *conns;
+	unsigned nconns;
+	struct conn *ready;
+	struct worker_stats st;
+	char plain[CONN_RX_SIZE];
+	struct buf scratch;
+	int rc;
+};
+
+struct portdp_server {
+	struct portdpd_config cfg;
+	struct portdp_server_limits lim;
+	struct http_limits http_lim;
+	struct es9_service *svc;
+	SSL_CTX *ssl_ctx;
+	uint16_t port;
+	unsigned nworkers;
+	struct worker *workers;
+	unsigned open_conns; /* atomic: the max_conns cap is process-wide */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned ready_workers, failed_workers;
+	char start_err[256];
+};
+
+#define STAT_ADD(w, field, n) __atomic_fetch_add(&(w)->st.field, (n), __ATOMIC_RELAXED)
+
+uint64_t now_ms(void);
+struct io_uring_sqe *worker_sqe(struct worker *w);
+void *worker_main(void *arg);
+
+/* conn.c */
+struct conn *conn_new(struct worker *w, int fd);
+void conn_on_recv(struct conn *c, int res);
+void conn_on_send(struct conn *c, int res);
+void conn_close(struct conn *c);
+void conn_mark_ready(struct conn *c);
+/* Frees @c once it is closing, out of the ready list and has no op in flight. */
+void conn_put(struct conn *c);
+bool conn_is_idle(const struct conn *c);
+void worker_process_ready(struct worker *w);
+void conn_destroy_all(struct worker *w);
+
+#endif

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Test double implementing es9.h for the network-layer tests (see echo_es9.h). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../es9/es9.h"
+#include "echo_es9.h"
+
+unsigned long echo_es9_handled, echo_es9_flushes, echo_es9_expires, echo_es9_workers;
+
+struct es9_service {
+	int unused;
+};
+
+struct es9_worker {
+	unsigned pending;  /* handled since the last flush */
+	bool fail_flush;
+};
+
+#define ADD(v, n) __atomic_fetch_add(&(v), (n), __ATOMIC_RELAXED)
+
+int es9_service_new(const struct portdpd_config *cfg, struct es9_service **out, char *err,
+		    unsigned err_len)
+{
+	(void)cfg;
+	*out = calloc(1, sizeof(**out));
+	if (!*out) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void es9_service_free(struct es9_service *svc)
+{
+	free(svc);
+}
+
+int es9_worker_new(struct es9_service *svc, struct es9_worker **out)
+{
+	(void)svc;
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	ADD(echo_es9_workers, 1);
+	return 0;
+}
+
+void es9_worker_free(struct es9_worker *w)
+{
+	if (w)
+		ADD(echo_es9_workers, -1);
+	free(w);
+}
+
+static bool is_fn(const char *path, const char *fn)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash && !strcmp(slash + 1, fn);
+}
+
+void es9_handle(struct es9_worker *w, const char *path, const char *body, size_t body_len,
+		struct es9_response *resp)
+{
+	const char *fn = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+	ADD(echo_es9_handled, 1);
+	w->pending++;
+	memset(resp, 0, sizeof(*resp));
+	resp->http_status = 200;
+	if (is_fn(path, "slow")) {
+		struct timespec ts = {0, 300 * 1000000L};
+
+		nanosleep(&ts, NULL);
+	}
+	if (is_fn(path, "echo") || is_fn(path, "slow")) {
+		resp->body = malloc(body_len ? body_len : 1);
+		if (!resp->body) {
+			resp->http_status = 500;
+			return;
+		}
+		memcpy(resp->body, body, body_len);
+		resp->body_len = body_len;
+		return;
+	}
+	if (is_fn(path, "failflush"))
+		w->fail_flush = true;
+	if (is_fn(path, "empty")) {
+		resp->http_status = 204;
+		return;
+	}
+	if (asprintf(&resp->body,
+		     "{\"header\":{\"functionExecutionStatus\":{\"status\":\"Executed-Success\"}},"
+		     "\"function\":\"%s\",\"length\":%zu}",
+		     fn, body_len) < 0) {
+		resp->body = NULL;
+		resp->http_status = 500;
+		return;
+	}
+	resp->body_len = strlen(resp->body);
+}
+
+int es9_worker_flush(struct es9_worker *w)
+{
+	if (w->fail_flush) {
+		w->fail_flush = false;
+		w->pending = 0;
+		return -EIO;
+	}
+	if (w->pending)
+		ADD(echo_es9_flushes, 1);
+	w->pending = 0;
+	return 0;
+}
+
+void es9_service_expire(struct es9_service *svc, struct es9_worker *w)
+{
+	(void)svc;
+	(void)w;
+	ADD(echo_es9_expires, 1);
+}

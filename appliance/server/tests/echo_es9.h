@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Test double of the ES9+ layer, for the network-layer tests only (the real
+ * portdpd links appliance/es9). Function names after the ES9+ prefix:
+ *   echo       200, the request body as the response body
+ *   slow       like echo after 300 ms (requests in flight during a stop)
+ *   failflush  200, but this batch's flush fails (expect 500 on the wire)
+ *   empty      204, no body
+ *   anything else: 200 {"header":...,"function":"<name>","length":N}
+ */
+#ifndef PORTDP_ECHO_ES9_H
+#define PORTDP_ECHO_ES9_H
+
+extern unsigned long echo_es9_handled;  /* es9_handle() calls */
+extern unsigned long echo_es9_flushes;  /* es9_worker_flush() calls that committed something */
+extern unsigned long echo_es9_expires;  /* es9_service_expire() calls */
+extern unsigned long echo_es9_workers;  /* live es9_worker objects */
+
+#endif
