@@ -16,3 +16,16 @@ $(BUILD)/libportdp-accel.a: $(ACCEL_OBJS)
 	$(AR) rcs $@ $^
 
 LIBS += $(BUILD)/libportdp-accel.a
+
+# Tests: one cmocka program per area, TAP output.
+ACCEL_TEST_NAMES := test_scp03t test_soft test_cert
+ACCEL_TEST_UTIL := $(BUILD)/libportdp-accel/tests/test_util.o
+ACCEL_TESTS := $(ACCEL_TEST_NAMES:%=$(BUILD)/libportdp-accel/tests/%)
+
+$(BUILD)/libportdp-accel/tests/%.o: CPPFLAGS += $(ACCEL_CPPFLAGS)
+
+$(BUILD)/libportdp-accel/tests/%: $(BUILD)/libportdp-accel/tests/%.o $(ACCEL_TEST_UTIL) \
+		$(BUILD)/libportdp-accel.a
+	$(CC) $(LDFLAGS) -o $@ $< $(ACCEL_TEST_UTIL) $(ACCEL_LIBS) -lcmocka -ljansson -lpthread
+
+TESTS += $(ACCEL_TESTS)
