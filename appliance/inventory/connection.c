@@ -198,9 +198,17 @@ static int pragma(struct inventory *inv, const char *sql)
 
 int inv_open(const char *path, int sync_full, struct inventory **out)
 {
+	return inv_open_err(path, sync_full, out, NULL, 0);
+}
+
+int inv_open_err(const char *path, int sync_full, struct inventory **out, char *msg,
+		 size_t msg_len)
+{
 	struct inventory *inv;
 	int rc, err;
 
+	if (msg && msg_len)
+		snprintf(msg, msg_len, "bad arguments");
 	if (!path || !*path || !out)
 		return -EINVAL;
 	inv = calloc(1, sizeof(*inv));
@@ -212,8 +220,7 @@ int inv_open(const char *path, int sync_full, struct inventory **out)
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		err = inv->db ? -EIO : -ENOMEM;
-		fprintf(stderr, "inventory: open %s: %s\n", path,
-			inv->db ? sqlite3_errmsg(inv->db) : sqlite3_errstr(rc));
+		inv_fail(inv, err, "%s", inv->db ? sqlite3_errmsg(inv->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
 	sqlite3_extended_result_codes(inv->db, 1);
@@ -226,14 +233,14 @@ int inv_open(const char *path, int sync_full, struct inventory **out)
 					    : "PRAGMA synchronous = NORMAL");
 	if (!err)
 		err = inv_schema_migrate(inv);
-	if (err) {
-		fprintf(stderr, "inventory: open %s: %s\n", path, inv->errmsg);
+	if (err)
 		goto fail;
-	}
 	*out = inv;
 	return 0;
 
 fail:
+	if (msg && msg_len)
+		snprintf(msg, msg_len, "%s: %s", path, inv->errmsg);
 	inv_close(inv);
 	return err;
 }

@@ -141,6 +141,10 @@ const char *inv_state_name(enum inv_state s);
 
 /* Additions to the coordinator's interface (same conventions). */
 
+/** inv_open() that also explains a failure in @msg. */
+int inv_open_err(const char *path, int sync_full, struct inventory **out, char *msg,
+		 size_t msg_len);
+
 /** Actor recorded in the audit rows of this connection ("es9", "portdpctl"; default "inventory"). */
 int inv_set_actor(struct inventory *inv, const char *actor);
 

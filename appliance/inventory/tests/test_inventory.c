@@ -1,0 +1,701 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Unit tests of the inventory on real SQLite files and real TS.48 UPPs:
+ * every transition, every forbidden one (-EBUSY, nothing written), reuse
+ * policies, expiry, group commit, the database's own guards against raw
+ * SQL, and two threads racing for the same profiles.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <openssl/evp.h>
+#include <cmocka.h>
+#include "inventory.h"
+#include "testdb.h"
+
+#define EID_A "89049032123451234512345678901235"
+#define EID_B "89049032123451234512345678909999"
+static const uint8_t TID1[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+static const uint8_t TID2[16] = { 0xA1, 0xA2 };
+#define FAR_DEADLINE 4102444800LL /* 2100-01-01 */
+
+struct fx {
+	char path[256];
+	struct inventory *inv;
+	uint8_t *upp;
+	size_t upp_len;
+	uint64_t next_serial;
+};
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	if (!fx || !test_tmp_db(fx->path))
+		return -1;
+	if (test_upp_template(&fx->upp, &fx->upp_len)) {
+		fprintf(stderr, "# cannot read TS.48 test data under %s\n", test_data_dir());
+		return -1;
+	}
+	if (inv_open(fx->path, 0, &fx->inv))
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	inv_close(fx->inv);
+	test_rm_db(fx->path);
+	free(fx->upp);
+	free(fx);
+	return 0;
+}
+
+/* Import one more distinct profile (re-numbered copy of the TS.48 template). */
+static int64_t add_profile(struct fx *fx, enum inv_reuse reuse, const char *cc)
+{
+	struct inv_import opt = { .profile_class = -1, .reuse = reuse, .confirmation_code = cc };
+	struct inv_profile p;
+
+	assert_int_equal(test_upp_set_iccid(fx->upp, fx->upp_len, ++fx->next_serial, NULL), 0);
+	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len, &opt, &p), 0);
+	return p.id;
+}
+
+static int count_cb(const struct inv_audit *a, void *arg)
+{
+	(void)a;
+	++*(unsigned *)arg;
+	return 0;
+}
+
+static unsigned audit_rows(struct inventory *inv)
+{
+	unsigned n = 0;
+
+	assert_int_equal(inv_audit(inv, 0, count_cb, &n), 0);
+	return n;
+}
+
+static enum inv_state state_of(struct fx *fx, int64_t id)
+{
+	struct inv_profile p;
+
+	assert_int_equal(inv_get_by_id(fx->inv, id, &p), 0);
+	return p.state;
+}
+
+struct last_audit {
+	struct inv_audit a;
+	int64_t profile_id;
+	unsigned rows;
+};
+
+static int last_cb(const struct inv_audit *a, void *arg)
+{
+	struct last_audit *l = arg;
+
+	if (a->profile_id == l->profile_id) {
+		l->a = *a;
+		l->rows++;
+	}
+	return 0;
+}
+
+static void assert_last_audit(struct fx *fx, int64_t id, const char *from, const char *to)
+{
+	struct last_audit l = { .profile_id = id };
+
+	assert_int_equal(inv_audit(fx->inv, 0, last_cb, &l), 0);
+	assert_true(l.rows > 0);
+	assert_string_equal(l.a.from, from);
+	assert_string_equal(l.a.to, to);
+}
+
+static void test_import_real_upp(void **state)
+{
+	struct fx *fx = *state;
+	struct inv_import opt = { .profile_class = 0, .sp_name = "Test SP", .matching_id = "MID-1" };
+	struct inv_profile p, q;
+	uint8_t *upp;
+	size_t len;
+
+	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len, &opt, &p), 0);
+	/* stored as 89 49 44 99 99 99 99 90 02 3F */
+	assert_string_equal(p.iccid, "8949449999999990023");
+	assert_string_equal(p.matching_id, "MID-1");
+	assert_string_equal(p.sp_name, "Test SP");
+	assert_string_equal(p.profile_name, "GSMA Generic eUICC Test Profile");
+	assert_int_equal(p.profile_class, 0);
+	assert_int_equal(p.state, INV_AVAILABLE);
+	assert_int_equal(p.cc_required, 0);
+	assert_int_equal(p.upp_len, fx->upp_len);
+	assert_string_equal(p.eid, "");
+	assert_int_equal(inv_get_by_iccid(fx->inv, "8949449999999990023", &q), 0);
+	assert_int_equal(q.id, p.id);
+	assert_int_equal(inv_get_by_matching_id(fx->inv, "MID-1", &q), 0);
+	assert_int_equal(q.id, p.id);
+	assert_int_equal(inv_get_upp(fx->inv, p.id, &upp, &len), 0);
+	assert_int_equal(len, fx->upp_len);
+	assert_memory_equal(upp, fx->upp, len);
+	free(upp);
+	assert_last_audit(fx, p.id, "-", "available");
+	assert_int_equal(audit_rows(fx->inv), 1);
+}
+
+static void test_import_rejects(void **state)
+{
+	struct fx *fx = *state;
+	struct inv_import opt = { .profile_class = -1, .matching_id = "SAME" };
+	struct inv_import bad;
+	struct inv_profile p;
+	unsigned n;
+	uint8_t *junk;
+
+	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len, &opt, &p), 0);
+	/* same ICCID again, with another matching ID */
+	opt.matching_id = "OTHER";
+	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len, &opt, NULL), -EEXIST);
+	assert_non_null(strstr(inv_errmsg(fx->inv), "ICCID"));
+	/* another ICCID, same matching ID */
+	test_upp_set_iccid(fx->upp, fx->upp_len, 77, NULL);
+	opt.matching_id = "SAME";
+	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len, &opt, NULL), -EEXIST);
+	/* a truncated UPP and a junk file do not parse */
+	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len - 1, NULL, NULL), -EINVAL);
+	junk = calloc(1, 4096);
+	memcpy(junk, "garbage", 7);
+	assert_int_equal(inv_import(fx->inv, junk, 4096, NULL, NULL), -EINVAL);
+	free(junk);
+	assert_int_equal(inv_import(fx->inv, NULL, 0, NULL, NULL), -EINVAL);
+	/* bad options */
+	bad = (struct inv_import){ .profile_class = 3 };
+	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len, &bad, NULL), -EINVAL);
+	bad = (struct inv_import){ .profile_class = -1, .matching_id = "A$B" };
+	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len, &bad, NULL), -EINVAL);
+	bad = (struct inv_import){ .profile_class = -1, .reuse = 7 };
+	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len, &bad, NULL), -EINVAL);
+	bad = (struct inv_import){ .profile_class = -1, .confirmation_code = "" };
+	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len, &bad, NULL), -EINVAL);
+	bad = (struct inv_import){ .profile_class = -1,
+				   .sp_name = "a name that is much longer than sixty-four bytes, "
+					      "which the schema refuses" };
+	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len, &bad, NULL), -EINVAL);
+	/* nothing of any of that was stored */
+	assert_int_equal(inv_count(fx->inv, -1, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(audit_rows(fx->inv), 1);
+}
+
+static void test_generated_matching_id_and_cc(void **state)
+{
+	struct fx *fx = *state;
+	struct inv_import opt = { .profile_class = -1, .confirmation_code = "1234" };
+	struct inv_profile p, q;
+	uint8_t h[32], hh[64], want[32];
+	unsigned len;
+
+	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len, &opt, &p), 0);
+	assert_int_equal(strlen(p.matching_id), 23);
+	assert_int_equal(strspn(p.matching_id, "23456789ABCDEFGHJKLMNPQRSTUVWXYZ-"), 23);
+	assert_int_equal(p.profile_class, 2);
+	assert_int_equal(p.cc_required, 1);
+	EVP_Digest("1234", 4, h, &len, EVP_sha256(), NULL);
+	assert_memory_equal(p.cc_hash, h, 32);
+	/* hashCc = SHA256(SHA256(CC) || transactionId) */
+	memcpy(hh, h, 32);
+	memcpy(hh + 32, TID1, 16);
+	EVP_Digest(hh, 48, want, &len, EVP_sha256(), NULL);
+	assert_int_equal(inv_expected_hash_cc(&p, TID1, 16, h), 0);
+	assert_memory_equal(h, want, 32);
+	assert_int_equal(inv_get_by_matching_id(fx->inv, p.matching_id, &q), 0);
+	assert_int_equal(q.id, p.id);
+	assert_int_equal(inv_get_by_matching_id(fx->inv, "NOPE", &q), -ENOENT);
+	assert_int_equal(inv_get_by_iccid(fx->inv, "12x", &q), -EINVAL);
+}
+
+static void test_happy_path_reuse_never(void **state)
+{
+	struct fx *fx = *state;
+	int64_t id = add_profile(fx, INV_REUSE_NEVER, NULL);
+	struct inv_profile p;
+
+	assert_int_equal(inv_allocate(fx->inv, id, EID_A, TID1, 16, FAR_DEADLINE), 0);
+	assert_int_equal(inv_get_by_id(fx->inv, id, &p), 0);
+	assert_int_equal(p.state, INV_ALLOCATED);
+	assert_string_equal(p.eid, EID_A);
+	assert_int_equal(p.transaction_id_len, 16);
+	assert_memory_equal(p.transaction_id, TID1, 16);
+	assert_int_equal(p.deadline, FAR_DEADLINE);
+	assert_last_audit(fx, id, "available", "allocated");
+	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID1, 16), 0);
+	assert_last_audit(fx, id, "allocated", "downloaded");
+	assert_int_equal(inv_mark_installed(fx->inv, id, EID_A), 0);
+	assert_last_audit(fx, id, "downloaded", "installed");
+	assert_int_equal(inv_mark_deleted(fx->inv, id, EID_A), 0);
+	assert_last_audit(fx, id, "installed", "deleted");
+	assert_int_equal(state_of(fx, id), INV_DELETED);
+	assert_int_equal(audit_rows(fx->inv), 5);
+	/* never offered again */
+	assert_int_equal(inv_allocate(fx->inv, id, EID_B, TID2, 2, FAR_DEADLINE), -EBUSY);
+}
+
+static void test_reuse_after_delete(void **state)
+{
+	struct fx *fx = *state;
+	int64_t id = add_profile(fx, INV_REUSE_AFTER_DELETE, NULL);
+	struct inv_profile p;
+
+	assert_int_equal(inv_allocate(fx->inv, id, EID_A, TID1, 16, FAR_DEADLINE), 0);
+	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID1, 16), 0);
+	assert_int_equal(inv_mark_installed(fx->inv, id, EID_A), 0);
+	assert_int_equal(inv_mark_deleted(fx->inv, id, EID_A), 0);
+	assert_int_equal(inv_get_by_id(fx->inv, id, &p), 0);
+	assert_int_equal(p.state, INV_AVAILABLE);
+	assert_string_equal(p.eid, "");
+	assert_int_equal(p.transaction_id_len, 0);
+	assert_last_audit(fx, id, "deleted", "available");
+	assert_int_equal(audit_rows(fx->inv), 6);
+	/* and another EID can have it */
+	assert_int_equal(inv_allocate(fx->inv, id, EID_B, TID2, 2, FAR_DEADLINE), 0);
+}
+
+static void test_install_failed_and_release(void **state)
+{
+	struct fx *fx = *state;
+	int64_t id = add_profile(fx, INV_REUSE_NEVER, NULL);
+
+	assert_int_equal(inv_allocate(fx->inv, id, EID_A, TID1, 16, FAR_DEADLINE), 0);
+	/* the wrong transaction cannot release or download it */
+	assert_int_equal(inv_release(fx->inv, id, TID2, 2, "x"), -EBUSY);
+	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID2, 2), -EBUSY);
+	assert_int_equal(inv_release(fx->inv, id, TID1, 16, "cancelled"), 0);
+	assert_last_audit(fx, id, "allocated", "available");
+	assert_int_equal(inv_allocate(fx->inv, id, EID_A, TID1, 16, FAR_DEADLINE), 0);
+	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID1, 16), 0);
+	/* only the EID it was bound to reports on it */
+	assert_int_equal(inv_mark_install_failed(fx->inv, id, EID_B, "x"), -EBUSY);
+	assert_int_equal(inv_mark_installed(fx->inv, id, EID_B), -EBUSY);
+	assert_int_equal(state_of(fx, id), INV_DOWNLOADED);
+	/* lower-case EID is the same EID */
+	assert_int_equal(inv_mark_install_failed(fx->inv, id, "89049032123451234512345678901235",
+						 "eUICC said no"),
+			 0);
+	assert_int_equal(state_of(fx, id), INV_AVAILABLE);
+	assert_last_audit(fx, id, "downloaded", "available");
+	assert_int_equal(inv_allocate(fx->inv, id, EID_B, TID2, 2, FAR_DEADLINE), 0);
+	assert_int_equal(inv_release(fx->inv, id, NULL, 0, "operator"), 0);
+	assert_int_equal(inv_release(fx->inv, 9999, NULL, 0, "operator"), -ENOENT);
+}
+
+/* Bring a fresh profile into @s by allowed transitions. */
+static int64_t profile_in(struct fx *fx, enum inv_state s)
+{
+	int64_t id = add_profile(fx, INV_REUSE_NEVER, NULL);
+
+	if (s == INV_AVAILABLE)
+		return id;
+	assert_int_equal(inv_allocate(fx->inv, id, EID_A, TID1, 16, FAR_DEADLINE), 0);
+	if (s == INV_ALLOCATED)
+		return id;
+	if (s == INV_ERROR) {
+		assert_int_equal(inv_mark_error(fx->inv, id, "test"), 0);
+		return id;
+	}
+	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID1, 16), 0);
+	if (s == INV_DOWNLOADED)
+		return id;
+	assert_int_equal(inv_mark_installed(fx->inv, id, EID_A), 0);
+	if (s == INV_INSTALLED)
+		return id;
+	assert_int_equal(inv_mark_deleted(fx->inv, id, EID_A), 0);
+	return id;
+}
+
+enum op { OP_ALLOC, OP_RELEASE, OP_DOWNLOADED, OP_INSTALLED, OP_FAILED, OP_DELETED, OP_MAX };
+
+static int run_op(struct fx *fx, enum op op, int64_t id)
+{
+	switch (op) {
+	case OP_ALLOC:
+		/* another transaction: TID1 is held by every non-available test profile */
+		return inv_allocate(fx->inv, id, EID_A, TID2, 2, FAR_DEADLINE);
+	case OP_RELEASE:
+		return inv_release(fx->inv, id, TID1, 16, "test");
+	case OP_DOWNLOADED:
+		return inv_mark_downloaded(fx->inv, id, TID1, 16);
+	case OP_INSTALLED:
+		return inv_mark_installed(fx->inv, id, EID_A);
+	case OP_FAILED:
+		return inv_mark_install_failed(fx->inv, id, EID_A, "test");
+	default:
+		return inv_mark_deleted(fx->inv, id, EID_A);
+	}
+}
+
+/* Let go of every open transaction so that the next profile_in() can use TID1 again. */
+static void close_open_transactions(struct fx *fx)
+{
+	struct inv_profile p;
+	int64_t id;
+
+	for (id = 1; inv_get_by_id(fx->inv, id, &p) == 0; id++) {
+		if (p.state == INV_ALLOCATED)
+			assert_int_equal(inv_release(fx->inv, id, NULL, 0, "cleanup"), 0);
+		else if (p.state == INV_DOWNLOADED)
+			assert_int_equal(inv_mark_error(fx->inv, id, "cleanup"), 0);
+	}
+}
+
+static void test_forbidden_transitions(void **state)
+{
+	/* allowed[state][op]: the diagram of inventory.h */
+	static const int allowed[6][OP_MAX] = {
+		[INV_AVAILABLE] = { [OP_ALLOC] = 1 },
+		[INV_ALLOCATED] = { [OP_RELEASE] = 1, [OP_DOWNLOADED] = 1 },
+		[INV_DOWNLOADED] = { [OP_INSTALLED] = 1, [OP_FAILED] = 1 },
+		[INV_INSTALLED] = { [OP_DELETED] = 1 },
+	};
+	struct fx *fx = *state;
+	unsigned refused = 0, before;
+	int64_t id;
+	int s, op, rc;
+
+	for (s = INV_AVAILABLE; s <= INV_ERROR; s++) {
+		for (op = 0; op < OP_MAX; op++) {
+			id = profile_in(fx, s);
+			before = audit_rows(fx->inv);
+			rc = run_op(fx, op, id);
+			if (allowed[s][op]) {
+				assert_int_equal(rc, 0);
+				assert_int_equal(audit_rows(fx->inv), before + 1);
+			} else {
+				if (rc != -EBUSY)
+					fail_msg("%s: op %d gave %d, want -EBUSY", inv_state_name(s),
+						 op, rc);
+				assert_int_equal(state_of(fx, id), s);
+				assert_int_equal(audit_rows(fx->inv), before);
+				refused++;
+			}
+			close_open_transactions(fx);
+		}
+	}
+	assert_int_equal(refused, 6 * OP_MAX - 6); /* six arrows in the diagram */
+	assert_int_equal(inv_mark_error(fx->inv, profile_in(fx, INV_AVAILABLE), "x"), -EBUSY);
+	assert_int_equal(inv_allocate(fx->inv, 424242, EID_A, TID2, 2, FAR_DEADLINE), -ENOENT);
+}
+
+static void test_bad_arguments_change_nothing(void **state)
+{
+	struct fx *fx = *state;
+	int64_t id = add_profile(fx, INV_REUSE_NEVER, NULL);
+	unsigned before = audit_rows(fx->inv);
+	uint8_t long_tid[17] = { 0 };
+
+	assert_int_equal(inv_allocate(fx->inv, id, "1234", TID1, 16, FAR_DEADLINE), -EINVAL);
+	assert_int_equal(inv_allocate(fx->inv, id, "8904903212345123451234567890123Z", TID1, 16,
+				      FAR_DEADLINE),
+			 -EINVAL);
+	assert_int_equal(inv_allocate(fx->inv, id, EID_A, TID1, 0, FAR_DEADLINE), -EINVAL);
+	assert_int_equal(inv_allocate(fx->inv, id, EID_A, long_tid, 17, FAR_DEADLINE), -EINVAL);
+	assert_int_equal(inv_allocate(fx->inv, id, EID_A, NULL, 16, FAR_DEADLINE), -EINVAL);
+	assert_int_equal(inv_allocate(fx->inv, id, EID_A, TID1, 16, 0), -EINVAL);
+	assert_int_equal(inv_allocate(fx->inv, id, NULL, TID1, 16, FAR_DEADLINE), -EINVAL);
+	assert_int_equal(state_of(fx, id), INV_AVAILABLE);
+	assert_int_equal(audit_rows(fx->inv), before);
+}
+
+static void test_one_profile_per_transaction(void **state)
+{
+	struct fx *fx = *state;
+	int64_t a = add_profile(fx, INV_REUSE_NEVER, NULL);
+	int64_t b = add_profile(fx, INV_REUSE_NEVER, NULL);
+	int64_t got;
+
+	assert_int_equal(inv_allocate(fx->inv, a, EID_A, TID1, 16, FAR_DEADLINE), 0);
+	assert_int_equal(inv_allocate(fx->inv, b, EID_A, TID1, 16, FAR_DEADLINE), -EBUSY);
+	assert_int_equal(state_of(fx, b), INV_AVAILABLE);
+	assert_int_equal(inv_allocate_any(fx->inv, EID_B, TID1, 16, FAR_DEADLINE, &got), -EBUSY);
+	assert_int_equal(inv_allocate_any(fx->inv, EID_B, TID2, 2, FAR_DEADLINE, &got), 0);
+	assert_int_equal(got, b);
+	assert_int_equal(inv_allocate_any(fx->inv, EID_B, (const uint8_t *)"x", 1, FAR_DEADLINE,
+					  &got),
+			 -ENOENT);
+}
+
+static void test_expiry_and_restart_recovery(void **state)
+{
+	struct fx *fx = *state;
+	static const uint8_t t[5][1] = { { 1 }, { 2 }, { 3 }, { 4 }, { 5 } };
+	int64_t id[5];
+	unsigned released, n;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		id[i] = add_profile(fx, INV_REUSE_NEVER, NULL);
+		assert_int_equal(inv_allocate(fx->inv, id[i], EID_A, t[i], 1, 100 * (i + 1)), 0);
+	}
+	/* one downloaded, one installed: expiry must not touch them */
+	assert_int_equal(inv_mark_downloaded(fx->inv, id[3], t[3], 1), 0);
+	assert_int_equal(inv_mark_downloaded(fx->inv, id[4], t[4], 1), 0);
+	assert_int_equal(inv_mark_installed(fx->inv, id[4], EID_A), 0);
+	assert_int_equal(inv_expire(fx->inv, 250, &released), 0);
+	assert_int_equal(released, 2);
+	assert_int_equal(state_of(fx, id[0]), INV_AVAILABLE);
+	assert_int_equal(state_of(fx, id[1]), INV_AVAILABLE);
+	assert_int_equal(state_of(fx, id[2]), INV_ALLOCATED);
+	assert_last_audit(fx, id[0], "allocated", "available");
+	/* restart: a new connection releases every allocation left, never a download */
+	inv_close(fx->inv);
+	assert_int_equal(inv_open(fx->path, 1, &fx->inv), 0);
+	assert_int_equal(inv_expire(fx->inv, INT64_MAX, &released), 0);
+	assert_int_equal(released, 1);
+	assert_int_equal(state_of(fx, id[2]), INV_AVAILABLE);
+	assert_int_equal(state_of(fx, id[3]), INV_DOWNLOADED);
+	assert_int_equal(state_of(fx, id[4]), INV_INSTALLED);
+	assert_int_equal(inv_count(fx->inv, INV_AVAILABLE, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(inv_expire(fx->inv, INT64_MAX, &released), 0);
+	assert_int_equal(released, 0);
+}
+
+static void test_group_commit(void **state)
+{
+	struct fx *fx = *state;
+	struct inventory *other;
+	int64_t id[10];
+	uint8_t tid[2];
+	unsigned n, before;
+	int i;
+
+	for (i = 0; i < 10; i++)
+		id[i] = add_profile(fx, INV_REUSE_NEVER, NULL);
+	before = audit_rows(fx->inv);
+	assert_int_equal(inv_open(fx->path, 0, &other), 0);
+
+	assert_int_equal(inv_begin(fx->inv), 0);
+	assert_int_equal(inv_begin(fx->inv), -EBUSY);
+	for (i = 0; i < 10; i++) {
+		tid[0] = 1, tid[1] = (uint8_t)i;
+		assert_int_equal(inv_allocate(fx->inv, id[i], EID_A, tid, 2, FAR_DEADLINE), 0);
+	}
+	/* a refused transition inside the group leaves the rest of the group intact */
+	assert_int_equal(inv_allocate(fx->inv, id[0], EID_B, TID2, 2, FAR_DEADLINE), -EBUSY);
+	/* the other connection does not see the open group */
+	assert_int_equal(inv_count(other, INV_ALLOCATED, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(inv_rollback(fx->inv), 0);
+	assert_int_equal(inv_count(fx->inv, INV_AVAILABLE, &n), 0);
+	assert_int_equal(n, 10);
+	assert_int_equal(audit_rows(fx->inv), before);
+
+	assert_int_equal(inv_begin(fx->inv), 0);
+	for (i = 0; i < 10; i++) {
+		tid[0] = 2, tid[1] = (uint8_t)i;
+		assert_int_equal(inv_allocate(fx->inv, id[i], EID_A, tid, 2, FAR_DEADLINE), 0);
+	}
+	assert_int_equal(inv_allocate(fx->inv, id[0], EID_B, TID2, 2, FAR_DEADLINE), -EBUSY);
+	assert_int_equal(inv_commit(fx->inv), 0);
+	assert_int_equal(inv_commit(fx->inv), -EINVAL);
+	assert_int_equal(inv_count(other, INV_ALLOCATED, &n), 0);
+	assert_int_equal(n, 10);
+	assert_int_equal(audit_rows(other), before + 10);
+	inv_close(other);
+}
+
+static int exec_sql(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	int rc;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+/* The database itself refuses what the library would never do. */
+static void test_database_guards(void **state)
+{
+	struct fx *fx = *state;
+	int64_t a = profile_in(fx, INV_INSTALLED);
+	int64_t b = add_profile(fx, INV_REUSE_NEVER, NULL);
+	unsigned before = audit_rows(fx->inv);
+	char sql[256];
+
+	assert_int_not_equal(exec_sql(fx->path, "UPDATE audit SET actor = 'x'"), SQLITE_OK);
+	assert_int_not_equal(exec_sql(fx->path, "DELETE FROM audit"), SQLITE_OK);
+	assert_int_not_equal(exec_sql(fx->path, "DELETE FROM profile"), SQLITE_OK);
+	assert_int_not_equal(exec_sql(fx->path, "UPDATE upp SET der = x'00'"), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "UPDATE profile SET state = 0, eid = NULL,"
+		 " transaction_id = NULL WHERE id = %lld", (long long)a);
+	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK); /* installed -> available */
+	snprintf(sql, sizeof(sql), "UPDATE profile SET eid = '" EID_B "' WHERE id = %lld",
+		 (long long)a);
+	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK); /* rebinding */
+	snprintf(sql, sizeof(sql), "UPDATE profile SET state = 1 WHERE id = %lld", (long long)b);
+	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK); /* allocated without holder */
+	snprintf(sql, sizeof(sql), "UPDATE profile SET iccid = '8999000000000000001' WHERE id = %lld",
+		 (long long)b);
+	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK);
+	assert_int_not_equal(exec_sql(fx->path, "INSERT INTO profile(iccid, matching_id,"
+						" profile_class, reuse, state) VALUES"
+						" ('8999000000000000002', 'M', 2, 0, 3)"),
+			     SQLITE_OK);
+	assert_int_equal(state_of(fx, a), INV_INSTALLED);
+	assert_int_equal(state_of(fx, b), INV_AVAILABLE);
+	assert_int_equal(audit_rows(fx->inv), before);
+}
+
+static void test_schema_version(void **state)
+{
+	struct fx *fx = *state;
+	struct inventory *again;
+
+	/* reopening a current file is fine; a file from a newer program is refused */
+	assert_int_equal(inv_open(fx->path, 0, &again), 0);
+	inv_close(again);
+	assert_int_equal(exec_sql(fx->path, "PRAGMA user_version = 99"), SQLITE_OK);
+	assert_int_equal(inv_open(fx->path, 0, &again), -EIO);
+	assert_int_equal(exec_sql(fx->path, "PRAGMA user_version = 1"), SQLITE_OK);
+}
+
+/* Two connections, two threads, both trying to allocate every profile: exactly one wins each. */
+#define RACE_PROFILES 300
+
+struct racer {
+	const char *path;
+	const char *eid;
+	uint8_t tag;
+	pthread_barrier_t *go;
+	unsigned won, lost, errors;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	struct inventory *inv;
+	uint8_t tid[3];
+	int64_t id;
+	int rc;
+
+	if (inv_open(r->path, 0, &inv)) {
+		r->errors++;
+		pthread_barrier_wait(r->go);
+		return NULL;
+	}
+	pthread_barrier_wait(r->go);
+	for (id = 1; id <= RACE_PROFILES; id++) {
+		tid[0] = r->tag, tid[1] = (uint8_t)(id >> 8), tid[2] = (uint8_t)id;
+		rc = inv_allocate(inv, id, r->eid, tid, 3, FAR_DEADLINE);
+		if (rc == 0)
+			r->won++;
+		else if (rc == -EBUSY)
+			r->lost++;
+		else
+			r->errors++;
+	}
+	inv_close(inv);
+	return NULL;
+}
+
+static void test_two_threads_race(void **state)
+{
+	struct fx *fx = *state;
+	pthread_barrier_t go;
+	struct racer r[2] = {
+		{ .path = fx->path, .eid = EID_A, .tag = 'A', .go = &go },
+		{ .path = fx->path, .eid = EID_B, .tag = 'B', .go = &go },
+	};
+	pthread_t th[2];
+	struct inv_profile p;
+	unsigned n, a = 0, b = 0;
+	int64_t id;
+	int i;
+
+	assert_int_equal(inv_begin(fx->inv), 0);
+	for (i = 0; i < RACE_PROFILES; i++)
+		add_profile(fx, INV_REUSE_NEVER, NULL);
+	assert_int_equal(inv_commit(fx->inv), 0);
+	pthread_barrier_init(&go, NULL, 2);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, race, &r[i]), 0);
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&go);
+	print_message("# race: A won %u, B won %u\n", r[0].won, r[1].won);
+	assert_int_equal(r[0].errors + r[1].errors, 0);
+	assert_int_equal(r[0].won + r[1].won, RACE_PROFILES);
+	assert_int_equal(r[0].lost + r[1].lost, RACE_PROFILES);
+	for (id = 1; id <= RACE_PROFILES; id++) {
+		assert_int_equal(inv_get_by_id(fx->inv, id, &p), 0);
+		assert_int_equal(p.state, INV_ALLOCATED);
+		if (!strcmp(p.eid, EID_A))
+			a++;
+		else
+			b++;
+	}
+	assert_int_equal(a, r[0].won);
+	assert_int_equal(b, r[1].won);
+	/* one audit row per win, none per loss */
+	assert_int_equal(audit_rows(fx->inv), 2 * RACE_PROFILES);
+	assert_int_equal(inv_count(fx->inv, INV_ALLOCATED, &n), 0);
+	assert_int_equal(n, RACE_PROFILES);
+}
+
+static void test_names_and_actor(void **state)
+{
+	struct fx *fx = *state;
+	enum inv_state s;
+	struct last_audit l;
+	int64_t id;
+
+	assert_int_equal(inv_state_parse("downloaded", &s), 0);
+	assert_int_equal(s, INV_DOWNLOADED);
+	assert_int_equal(inv_state_parse("bogus", &s), -EINVAL);
+	assert_string_equal(inv_state_name(INV_ERROR), "error");
+	assert_int_equal(inv_set_actor(fx->inv, ""), -EINVAL);
+	assert_int_equal(inv_set_actor(fx->inv, "es9"), 0);
+	id = add_profile(fx, INV_REUSE_NEVER, NULL);
+	assert_int_equal(inv_allocate(fx->inv, id, EID_A, TID1, 16, FAR_DEADLINE), 0);
+	l = (struct last_audit){ .profile_id = id };
+	assert_int_equal(inv_audit(fx->inv, 0, last_cb, &l), 0);
+	assert_string_equal(l.a.actor, "es9");
+	assert_string_equal(l.a.eid, EID_A);
+	assert_string_equal(l.a.iccid, "8999000000000000001");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_import_real_upp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_rejects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_generated_matching_id_and_cc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_happy_path_reuse_never, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reuse_after_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_install_failed_and_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forbidden_transitions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_arguments_change_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_profile_per_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expiry_and_restart_recovery, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_database_guards, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_threads_race, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_names_and_actor, setup, teardown),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
