@@ -1,0 +1,27 @@
+
+# --- euicc-lpa ---
+# Strict software eUICC (libsoft-euicc.a), the LPA client portdp-lpa, and the
+# end-to-end tests in tools/e2e (TAP scripts starting their own portdpd).
+SEUICC_LIB := $(BUILD)/libsoft-euicc.a
+SEUICC_SRCS := $(wildcard tools/euicc/*.c)
+SEUICC_OBJS := $(SEUICC_SRCS:%.c=$(BUILD)/%.o)
+LPA_SRCS := $(wildcard tools/lpa/*.c)
+LPA_OBJS := $(LPA_SRCS:%.c=$(BUILD)/%.o)
+
+$(SEUICC_OBJS) $(LPA_OBJS): CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp \
+	-Itools/euicc
+
+$(SEUICC_LIB): $(SEUICC_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/portdp-lpa: $(LPA_OBJS) $(SEUICC_LIB) $(BUILD)/librsp.a $(BUILD)/libportdp-accel.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(LPA_OBJS) $(SEUICC_LIB) $(BUILD)/librsp.a \
+		$(BUILD)/libportdp-accel.a -lcurl -ljansson -lcrypto
+
+LIBS += $(SEUICC_LIB)
+PROGRAMS += $(BUILD)/bin/portdp-lpa
+TESTS += $(wildcard tools/e2e/test-*.sh)
+# --- end euicc-lpa ---

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* State shared by the files of the software eUICC (not a public interface). */
+#ifndef PORTDP_SEUICC_INTERNAL_H
+#define PORTDP_SEUICC_INTERNAL_H
+
+#include <stdbool.h>
+#include <openssl/evp.h>
+
+#include "soft_euicc.h"
+#include "portdp/accel.h"
+#include "portdp/cert.h"
+#include "portdp/scp03t.h"
+#include "der.h"
+
+#define SEUICC_ADDR_MAX 256
+
+/* Where one download stands; each ES10b step needs the one before it. */
+enum seuicc_stage {
+	SEUICC_IDLE = 0,
+	SEUICC_CHALLENGED,     /* GetEUICCChallenge done */
+	SEUICC_AUTHENTICATED,  /* AuthenticateServer answered OK */
+	SEUICC_PREPARED,       /* PrepareDownload answered OK: one-time key exists */
+};
+
+struct seuicc_session {
+	enum seuicc_stage stage;
+	uint8_t challenge[16];
+	uint8_t tid[16];
+	size_t tid_len;
+	char server_address[SEUICC_ADDR_MAX];  /* serverAddress of serverSigned1 */
+	char lpa_address[SEUICC_ADDR_MAX];     /* what the LPA dialled (with port) */
+	EVP_PKEY *ot_key;                      /* otSK/otPK.EUICC.ECKA */
+	uint8_t ot_pub[PDP_PUBKEY_LEN];
+	uint8_t dppb_pub[PDP_PUBKEY_LEN];
+	enum pdp_curve dppb_curve;
+	uint8_t smdp_oid[64];                  /* DER OID TLV from CERT.DPpb, may be empty */
+	size_t smdp_oid_len;
+	uint8_t euicc_sig1_tlv[3 + PDP_SIG_LEN]; /* 5F37 40 r||s, signed into smdpSignature2 */
+	size_t euicc_sig1_tlv_len;
+};
+
+struct seuicc {
+	struct pdp_accel *accel;
+	struct pdp_key *key;
+	struct pdp_cert *euicc_cert;
+	struct pdp_cert *eum_cert;
+	struct pdp_cert_verifier *verifier;
+	enum pdp_curve curve;
+	uint8_t eid[PDP_EID_LEN];
+	char eid_hex[33];
+	char state_dir[512];
+	time_t now;
+	long next_seq;
+	unsigned n_profiles;                   /* for distinct ISD-P AIDs */
+	struct seuicc_session s;
+	char err[256];
+};
+
+/* identity.c */
+int seuicc_fail(struct seuicc *e, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void seuicc_session_reset(struct seuicc *e);
+time_t seuicc_now(const struct seuicc *e);
+
+/* crypto_util.c: signatures as SGP.22 puts them (5F37 40 r||s) and ECDH. */
+int seuicc_sign_tlv(struct seuicc *e, const uint8_t *msg, size_t len, struct der_buf *out);
+int seuicc_verify_tlv(struct seuicc *e, enum pdp_curve curve, const uint8_t pub[PDP_PUBKEY_LEN],
+		      const uint8_t *msg, size_t len, const struct der_tlv *sig_tlv);
+int seuicc_verify_concat(struct seuicc *e, enum pdp_curve curve,
+			 const uint8_t pub[PDP_PUBKEY_LEN], const uint8_t *a, size_t alen,
+			 const uint8_t *b, size_t blen, const struct der_tlv *sig_tlv);
+int seuicc_ecdh_keygen(enum pdp_curve curve, EVP_PKEY **key, uint8_t pub[PDP_PUBKEY_LEN]);
+int seuicc_ecdh(EVP_PKEY *key, enum pdp_curve curve, const uint8_t peer[PDP_PUBKEY_LEN],
+		uint8_t z[32]);
+int seuicc_cert_smdp_oid(const struct pdp_cert *cert, uint8_t *oid_tlv, size_t cap,
+			 size_t *len);
+
+/* store.c: installed profiles and pending notifications. */
+int store_profile_exists(struct seuicc *e, const char *iccid);
+int store_profile_put(struct seuicc *e, const char *iccid, const uint8_t *upp, size_t len,
+		      const char *smdp);
+int store_profile_get(struct seuicc *e, const char *iccid, uint8_t **upp, size_t *len);
+int store_profile_smdp(struct seuicc *e, const char *iccid, char *buf, size_t len);
+int store_profile_remove(struct seuicc *e, const char *iccid);
+int store_notification_put(struct seuicc *e, long seq, const uint8_t *der, size_t len,
+			   const char *address);
+int store_notification_get(struct seuicc *e, long seq, uint8_t **der, size_t *len,
+			   char *address, size_t address_len);
+int store_notification_remove(struct seuicc *e, long seq);
+int store_next_seq(struct seuicc *e, long *seq);
+
+/* notification.c */
+int seuicc_put_metadata(struct seuicc *e, struct der_buf *b, long seq, uint8_t event_bits,
+			const char *address, const uint8_t *iccid_bcd);
+
+/* info.c */
+int seuicc_put_info2(struct seuicc *e, struct der_buf *b);
+
+/* iccid.c */
+int iccid_from_bcd(const uint8_t bcd[10], char out[21]);
+int iccid_to_bcd(const char *iccid, uint8_t bcd[10]);
+
+#endif

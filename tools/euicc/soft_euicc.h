@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A strict software eUICC: the ES10b side of SGP.22 played for real, for
+ * tests and the demo. Commands and answers are the DER an eUICC exchanges
+ * with its LPA; every check a real eUICC makes is made (certificate chains
+ * by CI key id, signatures, challenge/transactionId/address echoes, BSP MACs,
+ * ICCID of the profile), and the first failure ends the command with the
+ * SGP.22 error answer.
+ *
+ * Identity directory (--euicc DIR):
+ *   euicc.der       CERT.EUICC.ECDSA (DER or PEM)
+ *   euicc-key.pem   SK.EUICC.ECDSA
+ *   eum.der         CERT.EUM.ECDSA
+ *   ci*.der / ci*.pem  trusted CI certificates (or given in the config)
+ * State directory (installed profiles and pending notifications survive the
+ * process, so a later run can delete a profile and notify):
+ *   profiles/<ICCID>.upp, profiles/<ICCID>.meta, notifications/<seq>.der, seq
+ *
+ * Return convention of every call: 0 or a negative errno. ES10b commands
+ * that produce an SGP.22 answer return 0 and put the answer's error code
+ * (0 for an OK answer) into *sgp_err; negative errno means no answer at all
+ * (-EINVAL: the command DER is malformed, -ENOMEM, -EIO: key/file trouble,
+ * -ENOENT: no such profile/notification, -EEXIST: profile already there).
+ */
+#ifndef PORTDP_SOFT_EUICC_H
+#define PORTDP_SOFT_EUICC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define SEUICC_MAX_CI 8
+
+struct seuicc_config {
+	const char *identity_dir;               /* required */
+	const char *state_dir;                  /* writable; NULL: identity_dir */
+	const char *ci_files[SEUICC_MAX_CI];    /* none given: identity_dir/ci*.{der,pem} */
+	unsigned n_ci;
+	time_t now;                             /* certificate check time, 0: time(NULL) */
+};
+
+struct seuicc;
+
+int seuicc_open(const struct seuicc_config *cfg, struct seuicc **out, char *err,
+		unsigned err_len);
+void seuicc_close(struct seuicc *e);
+
+/** seuicc_eid_hex() - the EID as 32 decimal digits (from CERT.EUICC). */
+const char *seuicc_eid_hex(const struct seuicc *e);
+/** seuicc_strerror() - what went wrong in the last failed command, for logs. */
+const char *seuicc_last_error(const struct seuicc *e);
+
+/* ---- ES10b: DER in, malloc'd DER out ----------------------------------- */
+
+/** GetEUICCInfo1: BF20 { svn, CI PKIds for verification, for signing }. */
+int seuicc_get_info1(struct seuicc *e, uint8_t **out, size_t *out_len);
+/** GetEUICCInfo2: BF22. */
+int seuicc_get_info2(struct seuicc *e, uint8_t **out, size_t *out_len);
+/** GetEUICCChallenge: a fresh 16-byte challenge, remembered for AuthenticateServer. */
+int seuicc_get_challenge(struct seuicc *e, uint8_t challenge[16]);
+
+/**
+ * seuicc_authenticate_server() - ES10b.AuthenticateServer.
+ * @req: AuthenticateServerRequest (BF38). @smdp_address: the address the LPA
+ * was given (the eUICC checks serverAddress against it, as SGP.22 asks).
+ * @resp: AuthenticateServerResponse (BF38), ok or authenticateResponseError.
+ * @sgp_err: 0 or AuthenticateErrorCode.
+ */
+int seuicc_authenticate_server(struct seuicc *e, const uint8_t *req, size_t req_len,
+			       const char *smdp_address, uint8_t **resp, size_t *resp_len,
+			       int *sgp_err);
+
+/**
+ * seuicc_prepare_download() - ES10b.PrepareDownload.
+ * @req: PrepareDownloadRequest (BF21). @resp: PrepareDownloadResponse (BF21).
+ * @sgp_err: 0 or DownloadErrorCode.
+ */
+int seuicc_prepare_download(struct seuicc *e, const uint8_t *req, size_t req_len,
+			    uint8_t **resp, size_t *resp_len, int *sgp_err);
+
+/**
+ * seuicc_load_bpp() - ES8+ through ES10b.LoadBoundProfilePackage, whole BPP.
+ * Opens every segment in order and stops at the first error.
+ * @pir: [out] the signed ProfileInstallationResult (BF37), also kept as a
+ *       pending notification.
+ * @iccid: [out] the installed ICCID (21 bytes) on success.
+ * @sgp_err: 0 or ErrorReason; @bpp_cmd: [out] BppCommandId on error.
+ */
+int seuicc_load_bpp(struct seuicc *e, const uint8_t *bpp, size_t bpp_len, uint8_t **pir,
+		    size_t *pir_len, char iccid[21], int *sgp_err, int *bpp_cmd);
+
+/* ---- profiles and notifications ---------------------------------------- */
+
+/** seuicc_profile_upp() - the recovered UPP of an installed profile (malloc'd). */
+int seuicc_profile_upp(struct seuicc *e, const char *iccid, uint8_t **upp, size_t *len);
+/** seuicc_profile_smdp() - the SM-DP+ address a profile came from. */
+int seuicc_profile_smdp(struct seuicc *e, const char *iccid, char *buf, size_t len);
+
+/**
+ * seuicc_delete_profile() - ES10c.DeleteProfile: removes the profile and
+ * queues a signed OtherSignedNotification (delete) for its SM-DP+.
+ * @seq: [out] the notification's sequence number.
+ */
+int seuicc_delete_profile(struct seuicc *e, const char *iccid, long *seq);
+
+/**
+ * seuicc_notification_get() - ES10b.RetrieveNotificationsList for one
+ * sequence number: the PendingNotification DER (BF37 or an
+ * OtherSignedNotification SEQUENCE) and its notificationAddress.
+ */
+int seuicc_notification_get(struct seuicc *e, long seq, uint8_t **der, size_t *len,
+			    char *address, size_t address_len);
+/** seuicc_notification_sent() - ES10b.RemoveNotificationFromList. */
+int seuicc_notification_sent(struct seuicc *e, long seq);
+
+#endif

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The eUICC's non-volatile memory: one file per installed profile and per
+ * pending notification under the state directory. Files are written to a
+ * temporary name and renamed, so a crash leaves the old or the new state.
+ */
+#include "seuicc_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STORE_MAX_FILE (16u << 20)
+
+static int write_file(const char *path, const void *data, size_t len)
+{
+	char tmp[1100];
+	ssize_t n;
+	int fd, ret = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, data, len);
+	if (n < 0 || (size_t)n != len || fsync(fd))
+		ret = n < 0 ? -errno : -EIO;
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+static int read_file(const char *path, uint8_t **out, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf;
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || st.st_size > STORE_MAX_FILE) {
+		close(fd);
+		return -EFBIG;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	n = read(fd, buf, (size_t)st.st_size);
+	close(fd);
+	if (n != st.st_size) {
+		free(buf);
+		return -EIO;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = (size_t)n;
+	return 0;
+}
+
+static void profile_path(struct seuicc *e, const char *iccid, const char *ext, char *buf,
+			 size_t len)
+{
+	snprintf(buf, len, "%s/profiles/%s.%s", e->state_dir, iccid, ext);
+}
+
+int store_profile_exists(struct seuicc *e, const char *iccid)
+{
+	char path[1100];
+
+	profile_path(e, iccid, "upp", path, sizeof(path));
+	return access(path, F_OK) == 0;
+}
+
+int store_profile_put(struct seuicc *e, const char *iccid, const uint8_t *upp, size_t len,
+		      const char *smdp)
+{
+	char path[1100];
+	int ret;
+
+	profile_path(e, iccid, "smdp", path, sizeof(path));
+	ret = write_file(path, smdp, strlen(smdp));
+	if (ret)
+		return ret;
+	profile_path(e, iccid, "upp", path, sizeof(path));
+	return write_file(path, upp, len);
+}
+
+int store_profile_get(struct seuicc *e, const char *iccid, uint8_t **upp, size_t *len)
+{
+	char path[1100];
+
+	profile_path(e, iccid, "upp", path, sizeof(path));
+	return read_file(path, upp, len);
+}
+
+int store_profile_smdp(struct seuicc *e, const char *iccid, char *buf, size_t len)
+{
+	char path[1100];
+	uint8_t *data;
+	size_t n;
+	int ret;
+
+	if (!store_profile_exists(e, iccid))
+		return -ENOENT;
+	profile_path(e, iccid, "smdp", path, sizeof(path));
+	ret = read_file(path, &data, &n);
+	if (ret)
+		return ret;
+	snprintf(buf, len, "%s", (char *)data);
+	free(data);
+	return 0;
+}
+
+int store_profile_remove(struct seuicc *e, const char *iccid)
+{
+	char path[1100];
+
+	profile_path(e, iccid, "upp", path, sizeof(path));
+	if (unlink(path))
+		return -errno;
+	profile_path(e, iccid, "smdp", path, sizeof(path));
+	unlink(path);
+	return 0;
+}
+
+static void notification_path(struct seuicc *e, long seq, const char *ext, char *buf,
+			      size_t len)
+{
+	snprintf(buf, len, "%s/notifications/%ld.%s", e->state_dir, seq, ext);
+}
+
+int store_notification_put(struct seuicc *e, long seq, const uint8_t *der, size_t len,
+			   const char *address)
+{
+	char path[1100];
+	int ret;
+
+	notification_path(e, seq, "addr", path, sizeof(path));
+	ret = write_file(path, address, strlen(address));
+	if (ret)
+		return ret;
+	notification_path(e, seq, "der", path, sizeof(path));
+	return write_file(path, der, len);
+}
+
+int store_notification_get(struct seuicc *e, long seq, uint8_t **der, size_t *len,
+			   char *address, size_t address_len)
+{
+	char path[1100];
+	uint8_t *addr;
+	size_t alen;
+	int ret;
+
+	notification_path(e, seq, "addr", path, sizeof(path));
+	ret = read_file(path, &addr, &alen);
+	if (ret)
+		return ret;
+	snprintf(address, address_len, "%s", (char *)addr);
+	free(addr);
+	notification_path(e, seq, "der", path, sizeof(path));
+	return read_file(path, der, len);
+}
+
+int store_notification_remove(struct seuicc *e, long seq)
+{
+	char path[1100];
+
+	notification_path(e, seq, "der", path, sizeof(path));
+	if (unlink(path))
+		return -errno;
+	notification_path(e, seq, "addr", path, sizeof(path));
+	unlink(path);
+	return 0;
+}
+
+/* Sequence numbers only grow, across runs: the SM-DP+ may use them to drop replays. */
+int store_next_seq(struct seuicc *e, long *seq)
+{
+	char path[1100], text[32];
+	uint8_t *data;
+	size_t len;
+	long cur = 0;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/seq", e->state_dir);
+	ret = read_file(path, &data, &len);
+	if (!ret) {
+		cur = strtol((char *)data, NULL, 10);
+		free(data);
+	} else if (ret != -ENOENT) {
+		return ret;
+	}
+	if (cur < 0)
+		return -EINVAL;
+	cur++;
+	snprintf(text, sizeof(text), "%ld\n", cur);
+	ret = write_file(path, text, strlen(text));
+	if (!ret)
+		*seq = cur;
+	return ret;
+}

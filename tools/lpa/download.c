@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: Apache-2.0
+/* One ES9+ download driven through the software eUICC, the way lpac does it. */
+#include "download.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/sha.h>
+
+#include "b64.h"
+#include "der.h"
+
+#define TID_MAX 16
+
+/* Everything one download holds between steps; freed in one place. */
+struct flow {
+	struct seuicc *e;
+	struct es9_client *c;
+	const struct lpa_download_opts *o;
+	uint8_t tid[TID_MAX];
+	size_t tid_len;
+	char tid_hex[2 * TID_MAX + 1];
+	json_t *resp;
+	uint8_t *der[8];
+	unsigned n_der;
+};
+
+static void log_step(const struct flow *f, const char *fmt, const char *arg)
+{
+	if (f->o->verbose) {
+		fprintf(stderr, "lpa: ");
+		fprintf(stderr, fmt, arg);
+		fputc('\n', stderr);
+	}
+}
+
+/* Keep a malloc'd buffer until the flow ends. */
+static uint8_t *keep(struct flow *f, uint8_t *p)
+{
+	if (f->n_der == sizeof(f->der) / sizeof(f->der[0])) {
+		free(p);
+		return NULL;
+	}
+	f->der[f->n_der++] = p;
+	return p;
+}
+
+static void flow_free(struct flow *f)
+{
+	json_decref(f->resp);
+	for (unsigned i = 0; i < f->n_der; i++)
+		free(f->der[i]);
+}
+
+/* A base64 DER field of the SM-DP+'s answer that must be exactly one TLV of @tag. */
+static int answer_tlv(struct flow *f, const char *name, uint32_t tag, struct der_tlv *out)
+{
+	json_t *v = json_object_get(f->resp, name);
+	uint8_t *der;
+	size_t len;
+
+	if (!json_is_string(v) || b64_decode(json_string_value(v), &der, &len)) {
+		fprintf(stderr, "portdp-lpa: answer field %s missing or not base64\n", name);
+		return -EBADMSG;
+	}
+	if (!keep(f, der) || der_parse_exact(der, len, out) || out->tag != tag) {
+		fprintf(stderr, "portdp-lpa: answer field %s is no %X TLV\n", name, (unsigned)tag);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static enum lpa_result smdp_failed(const char *fn, int ret, const struct es9_status *st)
+{
+	char buf[400];
+
+	fprintf(stderr, "portdp-lpa: %s: %s\n", fn, es9_status_str(st, buf, sizeof(buf)));
+	return ret == -EPROTO ? LPA_E_SMDP_REFUSED : LPA_E_NETWORK;
+}
+
+/*
+ * POST one function; on success f->resp holds the answer. With --replay of
+ * this function the same request goes out a second time and what the SM-DP+
+ * says to the replay is reported (the first answer is kept).
+ */
+static enum lpa_result call(struct flow *f, const char *fn, json_t *req)
+{
+	struct es9_status st;
+	json_t *again = NULL;
+	int ret;
+
+	json_decref(f->resp);
+	f->resp = NULL;
+	log_step(f, "-> %s", fn);
+	ret = es9_call(f->c, fn, req, &f->resp, &st);
+	if (ret) {
+		json_decref(req);
+		return smdp_failed(fn, ret, &st);
+	}
+	if (f->o->replay && !strcmp(f->o->replay, fn)) {
+		char buf[400];
+
+		ret = es9_call(f->c, fn, req, &again, &st);
+		json_decref(again);
+		printf("replay %s: %s\n", fn, es9_status_str(&st, buf, sizeof(buf)));
+	}
+	json_decref(req);
+	if (f->o->stop_after && !strcmp(f->o->stop_after, fn)) {
+		printf("stopped after %s\n", fn);
+		return LPA_STOPPED;
+	}
+	return LPA_OK;
+}
+
+static int tid_from_hex(struct flow *f, const char *hex)
+{
+	size_t n = hex ? strlen(hex) : 0;
+
+	if (n < 2 || n > 2 * TID_MAX || n % 2)
+		return -EBADMSG;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF",
+								     hex[2 * i + 1]))
+			return -EBADMSG;
+		f->tid[i] = (uint8_t)v;
+	}
+	f->tid_len = n / 2;
+	for (size_t i = 0; i < f->tid_len; i++)
+		sprintf(f->tid_hex + 2 * i, "%02X", f->tid[i]);
+	return 0;
+}
+
+/* The answer must name the same transaction (SGP.22: LPA checks it). */
+static int check_answer_tid(struct flow *f)
+{
+	json_t *v = json_object_get(f->resp, "transactionId");
+
+	if (!json_is_string(v) || strcasecmp(json_string_value(v), f->tid_hex)) {
+		fprintf(stderr, "portdp-lpa: answer is about another transactionId\n");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static char *b64_of(struct flow *f, uint8_t *der, size_t len)
+{
+	char *s;
+
+	keep(f, der);
+	s = b64_encode(der, len);
+	return s;
+}
+
+static enum lpa_result initiate_authentication(struct flow *f)
+{
+	uint8_t challenge[16], *info1;
+	size_t info1_len;
+	char *ch64, *info64;
+	json_t *req;
+
+	if (seuicc_get_challenge(f->e, challenge) || seuicc_get_info1(f->e, &info1, &info1_len))
+		return LPA_E_LOCAL;
+	ch64 = b64_encode(challenge, sizeof(challenge));
+	info64 = b64_of(f, info1, info1_len);
+	req = json_pack("{s:s, s:s, s:s}", "smdpAddress", f->o->ac.smdp_address,
+			"euiccChallenge", ch64 ? ch64 : "", "euiccInfo1", info64 ? info64 : "");
+	free(ch64);
+	free(info64);
+	if (!req)
+		return LPA_E_LOCAL;
+	return call(f, "initiateAuthentication", req);
+}
+
+/* deviceInfo of a generic LTE handset: TAC, GSM and E-UTRAN release 15. */
+static void put_ctx_params1(struct der_buf *b, const char *matching_id)
+{
+	static const uint8_t tac[8] = { 0x35, 0x29, 0x06, 0x11, 0, 0, 0, 0 };
+	static const uint8_t rel15[3] = { 15, 0, 0 };
+
+	der_begin(b, 0xA0);
+	if (matching_id && *matching_id)
+		der_put(b, 0x80, matching_id, strlen(matching_id));
+	der_begin(b, 0xA1);
+	der_put(b, 0x80, tac, sizeof(tac));
+	der_begin(b, 0xA1);
+	der_put(b, 0x80, rel15, 3);
+	der_put(b, 0x85, rel15, 3);
+	der_end(b);
+	der_end(b);
+	der_end(b);
+}
+
+static enum lpa_result authenticate(struct flow *f)
+{
+	struct der_tlv signed1, sig1, pkid, cert;
+	uint8_t *req_der, *resp;
+	size_t req_len, resp_len;
+	struct der_buf b;
+	int sgp_err, ret;
+	char *resp64;
+	json_t *req;
+
+	if (tid_from_hex(f, json_string_value(json_object_get(f->resp, "transactionId"))) ||
+	    answer_tlv(f, "serverSigned1", DER_SEQUENCE, &signed1) ||
+	    answer_tlv(f, "serverSignature1", 0x5F37, &sig1) ||
+	    answer_tlv(f, "euiccCiPKIdToBeUsed", DER_OCTET_STRING, &pkid) ||
+	    answer_tlv(f, "serverCertificate", DER_SEQUENCE, &cert))
+		return LPA_E_NETWORK;
+	der_buf_init(&b);
+	der_begin(&b, 0xBF38);
+	der_put_raw(&b, signed1.raw, signed1.raw_len);
+	der_put_raw(&b, sig1.raw, sig1.raw_len);
+	der_put_raw(&b, pkid.raw, pkid.raw_len);
+	der_put_raw(&b, cert.raw, cert.raw_len);
+	put_ctx_params1(&b, f->o->ac.matching_id);
+	der_end(&b);
+	if (der_buf_take(&b, &req_der, &req_len))
+		return LPA_E_LOCAL;
+	keep(f, req_der);
+	ret = seuicc_authenticate_server(f->e, req_der, req_len, f->o->ac.smdp_address, &resp,
+					 &resp_len, &sgp_err);
+	if (ret || sgp_err) {
+		if (!ret)
+			free(resp);
+		fprintf(stderr, "portdp-lpa: eUICC AuthenticateServer: error %d: %s\n", sgp_err,
+			seuicc_last_error(f->e));
+		return ret ? LPA_E_LOCAL : LPA_E_EUICC_REFUSED;
+	}
+	resp64 = b64_of(f, resp, resp_len);
+	req = json_pack("{s:s, s:s}", "transactionId", f->tid_hex, "authenticateServerResponse",
+			resp64 ? resp64 : "");
+	free(resp64);
+	if (!req)
+		return LPA_E_LOCAL;
+	return call(f, "authenticateClient", req);
+}
+
+/* hashCc = SHA256(SHA256(CC) || transactionId) (SGP.22 3.1.3.4, what the SM-DP+ checks). */
+static void hash_cc(const struct flow *f, const char *cc, uint8_t out[32])
+{
+	uint8_t inner[32 + TID_MAX];
+
+	SHA256((const uint8_t *)cc, strlen(cc), inner);
+	memcpy(inner + 32, f->tid, f->tid_len);
+	SHA256(inner, 32 + f->tid_len, out);
+}
+
+static enum lpa_result prepare_download(struct flow *f)
+{
+	struct der_tlv metadata, signed2, sig2, cert, flag;
+	uint8_t *req_der, *resp, hcc[32];
+	size_t req_len, resp_len;
+	bool cc_required;
+	struct der_buf b;
+	struct der_iter it;
+	int sgp_err, ret;
+	char *resp64;
+	json_t *req;
+
+	if (check_answer_tid(f) || answer_tlv(f, "profileMetadata", 0xBF25, &metadata) ||
+	    answer_tlv(f, "smdpSigned2", DER_SEQUENCE, &signed2) ||
+	    answer_tlv(f, "smdpSignature2", 0x5F37, &sig2) ||
+	    answer_tlv(f, "smdpCertificate", DER_SEQUENCE, &cert))
+		return LPA_E_NETWORK;
+	der_iter_init(&it, &signed2);
+	if (der_expect(&it, 0x80, &flag) || der_expect(&it, DER_BOOLEAN, &flag) ||
+	    der_get_bool(&flag, &cc_required)) {
+		fprintf(stderr, "portdp-lpa: smdpSigned2 malformed\n");
+		return LPA_E_NETWORK;
+	}
+	if (cc_required && !f->o->confirmation_code) {
+		fprintf(stderr, "portdp-lpa: the SM-DP+ asks for a confirmation code (--cc)\n");
+		return LPA_E_LOCAL;
+	}
+	der_buf_init(&b);
+	der_begin(&b, 0xBF21);
+	der_put_raw(&b, signed2.raw, signed2.raw_len);
+	der_put_raw(&b, sig2.raw, sig2.raw_len);
+	if (cc_required) {
+		hash_cc(f, f->o->confirmation_code, hcc);
+		der_put(&b, DER_OCTET_STRING, hcc, sizeof(hcc));
+	}
+	der_put_raw(&b, cert.raw, cert.raw_len);
+	der_end(&b);
+	if (der_buf_take(&b, &req_der, &req_len))
+		return LPA_E_LOCAL;
+	keep(f, req_der);
+	ret = seuicc_prepare_download(f->e, req_der, req_len, &resp, &resp_len, &sgp_err);
+	if (ret) {
+		fprintf(stderr, "portdp-lpa: eUICC PrepareDownload: %s\n", seuicc_last_error(f->e));
+		return LPA_E_LOCAL;
+	}
+	if (sgp_err)
+		fprintf(stderr, "portdp-lpa: eUICC PrepareDownload: error %d: %s\n", sgp_err,
+			seuicc_last_error(f->e));
+	/* An error answer goes to the SM-DP+ too: it ends the session there (SGP.22 3.1.3.2). */
+	resp64 = b64_of(f, resp, resp_len);
+	req = json_pack("{s:s, s:s}", "transactionId", f->tid_hex, "prepareDownloadResponse",
+			resp64 ? resp64 : "");
+	free(resp64);
+	if (!req)
+		return LPA_E_LOCAL;
+	ret = call(f, "getBoundProfilePackage", req);
+	return sgp_err && ret == LPA_OK ? LPA_E_EUICC_REFUSED : (enum lpa_result)ret;
+}
+
+static enum lpa_result send_pir(struct flow *f, const uint8_t *pir, size_t len)
+{
+	char *pir64 = b64_encode(pir, len);
+	json_t *req;
+
+	req = json_pack("{s:s}", "pendingNotification", pir64 ? pir64 : "");
+	free(pir64);
+	if (!req)
+		return LPA_E_LOCAL;
+	return call(f, "handleNotification", req);
+}
+
+static enum lpa_result load_and_notify(struct flow *f, char iccid[21])
+{
+	struct der_tlv bpp;
+	uint8_t *pir;
+	size_t pir_len;
+	int sgp_err, cmd, ret;
+	long seq = 0;
+	struct der_tlv t;
+	enum lpa_result r;
+
+	if (check_answer_tid(f) || answer_tlv(f, "boundProfilePackage", 0xBF36, &bpp))
+		return LPA_E_NETWORK;
+	ret = seuicc_load_bpp(f->e, bpp.raw, bpp.raw_len, &pir, &pir_len, iccid, &sgp_err, &cmd);
+	if (ret) {
+		fprintf(stderr, "portdp-lpa: eUICC LoadBoundProfilePackage: %s\n",
+			seuicc_last_error(f->e));
+		return LPA_E_LOCAL;
+	}
+	keep(f, pir);
+	if (sgp_err)
+		fprintf(stderr, "portdp-lpa: eUICC LoadBoundProfilePackage: bppCommandId %d "
+			"errorReason %d: %s\n", cmd, sgp_err, seuicc_last_error(f->e));
+	else
+		log_step(f, "profile %s installed", iccid);
+	/* seqNumber of the PIR: BF37 { BF27 { 80 tid, BF2F { 80 seq ... */
+	if (!der_parse_exact(pir, pir_len, &t) && !der_find(&t, 0xBF27, &t) &&
+	    !der_find(&t, 0xBF2F, &t) && !der_find(&t, 0x80, &t)) {
+		uint64_t v;
+
+		if (!der_get_uint(&t, 0x7fffffff, &v))
+			seq = (long)v;
+	}
+	r = send_pir(f, pir, pir_len);
+	if (r == LPA_OK && seq)
+		seuicc_notification_sent(f->e, seq);
+	if (r == LPA_STOPPED)
+		return r;
+	return sgp_err ? LPA_E_EUICC_REFUSED : r;
+}
+
+enum lpa_result lpa_download(struct seuicc *e, struct es9_client *c,
+			     const struct lpa_download_opts *o, char iccid[21])
+{
+	struct flow f = { .e = e, .c = c, .o = o };
+	enum lpa_result r;
+
+	iccid[0] = '\0';
+	r = initiate_authentication(&f);
+	if (r == LPA_OK)
+		r = authenticate(&f);
+	if (r == LPA_OK)
+		r = prepare_download(&f);
+	if (r == LPA_OK)
+		r = load_and_notify(&f, iccid);
+	flow_free(&f);
+	return r;
+}
+
+enum lpa_result lpa_notify(struct seuicc *e, struct es9_client *c, long seq)
+{
+	struct lpa_download_opts o = { 0 };
+	struct flow f = { .e = e, .c = c, .o = &o };
+	char address[256];
+	uint8_t *der;
+	size_t len;
+	enum lpa_result r;
+
+	if (seuicc_notification_get(e, seq, &der, &len, address, sizeof(address))) {
+		fprintf(stderr, "portdp-lpa: no pending notification %ld\n", seq);
+		return LPA_E_LOCAL;
+	}
+	r = send_pir(&f, der, len);
+	free(der);
+	if (r == LPA_OK)
+		seuicc_notification_sent(e, seq);
+	flow_free(&f);
+	return r;
+}

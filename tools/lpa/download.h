@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The LPA's part of one profile download (SGP.22 3.1.3): carries data
+ * between the SM-DP+ (ES9+, JSON) and the eUICC (ES10b, DER) and checks what
+ * an LPA must check on the way. Also sends notifications.
+ */
+#ifndef PORTDP_LPA_DOWNLOAD_H
+#define PORTDP_LPA_DOWNLOAD_H
+
+#include <stdbool.h>
+
+#include "activation_code.h"
+#include "es9_client.h"
+#include "soft_euicc.h"
+
+/** Outcome of lpa_download() and lpa_notify(); the CLI's exit status. */
+enum lpa_result {
+	LPA_OK = 0,              /* profile installed and notification accepted */
+	LPA_E_LOCAL = 1,         /* bad input, file or memory trouble */
+	LPA_E_SMDP_REFUSED = 2,  /* the SM-DP+ answered "Failed" */
+	LPA_E_EUICC_REFUSED = 3, /* the eUICC answered an error (install failed included) */
+	LPA_E_NETWORK = 4,       /* TLS, HTTP or malformed answer */
+	LPA_STOPPED = 5,         /* stopped after a step on request (tests) */
+};
+
+struct lpa_download_opts {
+	struct activation_code ac;
+	const char *confirmation_code;  /* NULL: none */
+	const char *stop_after;         /* ES9+ function name, or NULL */
+	const char *replay;             /* ES9+ function name to send twice, or NULL */
+	bool verbose;
+};
+
+/**
+ * lpa_download() - the whole flow: initiateAuthentication,
+ * AuthenticateServer, authenticateClient, PrepareDownload,
+ * getBoundProfilePackage, LoadBoundProfilePackage, handleNotification.
+ * @iccid: [out] the installed profile's ICCID.
+ */
+enum lpa_result lpa_download(struct seuicc *e, struct es9_client *c,
+			     const struct lpa_download_opts *o, char iccid[21]);
+
+/** lpa_notify() - send pending notification @seq and drop it once accepted. */
+enum lpa_result lpa_notify(struct seuicc *e, struct es9_client *c, long seq);
+
+#endif

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: Apache-2.0
+/* ES9+ over HTTPS with libcurl (OpenSSL underneath). */
+#include "es9_client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+
+/* Answers bigger than this are not ES9+ (a BPP of a large profile is ~100 KiB). */
+#define ES9_MAX_ANSWER (4u << 20)
+
+struct es9_client {
+	CURL *curl;
+	struct curl_slist *headers;
+	struct curl_slist *resolve;
+	char base_url[300];
+	bool verbose;
+};
+
+struct answer {
+	char *data;
+	size_t len;
+	bool too_big;
+};
+
+static size_t answer_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct answer *a = arg;
+	size_t add = size * n;
+	char *bigger;
+
+	if (a->len + add > ES9_MAX_ANSWER) {
+		a->too_big = true;
+		return 0;
+	}
+	bigger = realloc(a->data, a->len + add + 1);
+	if (!bigger)
+		return 0;
+	memcpy(bigger + a->len, p, add);
+	a->data = bigger;
+	a->len += add;
+	a->data[a->len] = '\0';
+	return add;
+}
+
+int es9_client_new(const struct es9_client_opts *opts, struct es9_client **out)
+{
+	static bool global_done;
+	struct es9_client *c;
+
+	if (!opts->smdp_address || !*opts->smdp_address)
+		return -EINVAL;
+	if (!global_done) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT))
+			return -EIO;
+		global_done = true;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->verbose = opts->verbose;
+	snprintf(c->base_url, sizeof(c->base_url), "https://%s/gsma/rsp2/es9plus/",
+		 opts->smdp_address);
+	c->curl = curl_easy_init();
+	if (!c->curl)
+		goto nomem;
+	/* The headers lpac sends; servers key on X-Admin-Protocol. */
+	c->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	c->headers = curl_slist_append(c->headers, "Accept: application/json");
+	c->headers = curl_slist_append(c->headers, "X-Admin-Protocol: gsma/rsp/v2.2.2");
+	c->headers = curl_slist_append(c->headers, "Expect:");
+	if (!c->headers)
+		goto nomem;
+	if (opts->resolve) {
+		c->resolve = curl_slist_append(NULL, opts->resolve);
+		if (!c->resolve)
+			goto nomem;
+		curl_easy_setopt(c->curl, CURLOPT_RESOLVE, c->resolve);
+	}
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
+	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "gsma-rsp-lpad");
+	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c->curl, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
+	if (opts->cacert)
+		curl_easy_setopt(c->curl, CURLOPT_CAINFO, opts->cacert);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, opts->timeout_s ? opts->timeout_s : 30L);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, answer_write);
+	*out = c;
+	return 0;
+nomem:
+	es9_client_free(c);
+	return -ENOMEM;
+}
+
+void es9_client_free(struct es9_client *c)
+{
+	if (!c)
+		return;
+	curl_slist_free_all(c->headers);
+	curl_slist_free_all(c->resolve);
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	free(c);
+}
+
+static void copy_str(char *dst, size_t len, json_t *v)
+{
+	snprintf(dst, len, "%s", json_is_string(v) ? json_string_value(v) : "");
+}
+
+/* Fill @st from header.functionExecutionStatus; -EBADMSG when it is missing. */
+static int read_status(json_t *root, struct es9_status *st)
+{
+	json_t *fes = json_object_get(json_object_get(root, "header"), "functionExecutionStatus");
+	json_t *scd;
+
+	if (!json_is_object(fes) || !json_is_string(json_object_get(fes, "status")))
+		return -EBADMSG;
+	copy_str(st->status, sizeof(st->status), json_object_get(fes, "status"));
+	scd = json_object_get(fes, "statusCodeData");
+	if (json_is_object(scd)) {
+		copy_str(st->subject_code, sizeof(st->subject_code),
+			 json_object_get(scd, "subjectCode"));
+		copy_str(st->reason_code, sizeof(st->reason_code),
+			 json_object_get(scd, "reasonCode"));
+		copy_str(st->message, sizeof(st->message), json_object_get(scd, "message"));
+	}
+	if (!strcmp(st->status, "Executed-Success") || !strcmp(st->status, "Executed-WithWarning"))
+		return 0;
+	return -EPROTO;
+}
+
+int es9_call(struct es9_client *c, const char *function, json_t *req, json_t **resp,
+	     struct es9_status *st)
+{
+	struct answer a = {0};
+	char url[400], *body;
+	json_error_t jerr;
+	json_t *root;
+	CURLcode cc;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	*resp = NULL;
+	body = json_dumps(req, JSON_COMPACT);
+	if (!body)
+		return -ENOMEM;
+	snprintf(url, sizeof(url), "%s%s", c->base_url, function);
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &a);
+	cc = curl_easy_perform(c->curl);
+	free(body);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &st->http_status);
+	if (c->verbose)
+		fprintf(stderr, "lpa: POST %s -> HTTP %ld, %zu bytes%s%s\n", url, st->http_status,
+			a.len, cc ? ": " : "", cc ? curl_easy_strerror(cc) : "");
+	if (cc != CURLE_OK) {
+		snprintf(st->message, sizeof(st->message), "%s%s", curl_easy_strerror(cc),
+			 a.too_big ? " (answer too big)" : "");
+		ret = -EIO;
+		goto out;
+	}
+	if (st->http_status < 200 || st->http_status > 299) {
+		snprintf(st->message, sizeof(st->message), "HTTP status %ld", st->http_status);
+		ret = -EIO;
+		goto out;
+	}
+	if (a.len == 0 && st->http_status == 204) {
+		snprintf(st->status, sizeof(st->status), "Executed-Success");
+		ret = 0;
+		goto out;
+	}
+	root = a.data ? json_loadb(a.data, a.len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+	if (!json_is_object(root)) {
+		snprintf(st->message, sizeof(st->message), "answer is not a JSON object");
+		json_decref(root);
+		ret = -EBADMSG;
+		goto out;
+	}
+	ret = read_status(root, st);
+	if (ret == -EBADMSG)
+		snprintf(st->message, sizeof(st->message), "answer has no functionExecutionStatus");
+	if (ret)
+		json_decref(root);
+	else
+		*resp = root;
+out:
+	free(a.data);
+	return ret;
+}
+
+const char *es9_status_str(const struct es9_status *st, char *buf, unsigned len)
+{
+	if (st->subject_code[0])
+		snprintf(buf, len, "%s subjectCode %s reasonCode %s (%s)",
+			 st->status[0] ? st->status : "error", st->subject_code, st->reason_code,
+			 st->message);
+	else
+		snprintf(buf, len, "%s (%s)", st->status[0] ? st->status : "error", st->message);
+	return buf;
+}

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * portdp-lpa: an LPA with a software eUICC, for tests and the demo.
+ *   portdp-lpa --ac 'LPA:1$host:port$MATCHINGID' --euicc DIR [--cc CODE]
+ *              [--cacert FILE] [--resolve host:port:addr] [--out upp.der]
+ *   portdp-lpa --delete ICCID --euicc DIR [--cacert FILE] [--resolve ...]
+ * Exit status: enum lpa_result (0 only when installed and notified).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "download.h"
+
+struct cli {
+	const char *ac, *cc, *cacert, *resolve, *out, *delete_iccid;
+	const char *state_dir, *stop_after, *replay;
+	const char *ci[SEUICC_MAX_CI];
+	unsigned n_ci;
+	const char *euicc_dir;
+	long timeout;
+	bool verbose;
+};
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: portdp-lpa --euicc DIR (--ac CODE | --delete ICCID) [options]\n"
+		"  --ac 'LPA:1$host:port$MATCHINGID'  activation code of the profile\n"
+		"  --cc CODE            confirmation code\n"
+		"  --euicc DIR          eUICC identity: euicc.der euicc-key.pem eum.der ci*.der\n"
+		"  --ci FILE            trusted CI certificate (repeatable; default DIR/ci*)\n"
+		"  --state DIR          eUICC memory (installed profiles, notifications);\n"
+		"                       default the --euicc DIR\n"
+		"  --cacert FILE        TLS trust anchors (PEM)\n"
+		"  --resolve H:P:ADDR   connect to ADDR for H:P (curl --resolve)\n"
+		"  --out FILE           write the recovered UPP here\n"
+		"  --delete ICCID       delete an installed profile and notify its SM-DP+\n"
+		"  --timeout SEC        per request (default 30)\n"
+		"  --stop-after FN      stop after ES9+ function FN (tests)\n"
+		"  --replay FN          send ES9+ function FN twice, report the replay (tests)\n"
+		"  -v, --verbose\n");
+}
+
+static int parse_args(int argc, char **argv, struct cli *a)
+{
+	static const struct option opts[] = {
+		{ "ac", required_argument, NULL, 'a' },
+		{ "cc", required_argument, NULL, 'c' },
+		{ "euicc", required_argument, NULL, 'e' },
+		{ "ci", required_argument, NULL, 'i' },
+		{ "state", required_argument, NULL, 's' },
+		{ "cacert", required_argument, NULL, 'C' },
+		{ "resolve", required_argument, NULL, 'r' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "delete", required_argument, NULL, 'd' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "stop-after", required_argument, NULL, 'S' },
+		{ "replay", required_argument, NULL, 'R' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int ch;
+
+	memset(a, 0, sizeof(*a));
+	a->timeout = 30;
+	while ((ch = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a': a->ac = optarg; break;
+		case 'c': a->cc = optarg; break;
+		case 'e': a->euicc_dir = optarg; break;
+		case 'i':
+			if (a->n_ci == SEUICC_MAX_CI)
+				return -EINVAL;
+			a->ci[a->n_ci++] = optarg;
+			break;
+		case 's': a->state_dir = optarg; break;
+		case 'C': a->cacert = optarg; break;
+		case 'r': a->resolve = optarg; break;
+		case 'o': a->out = optarg; break;
+		case 'd': a->delete_iccid = optarg; break;
+		case 't':
+			a->timeout = strtol(optarg, NULL, 10);
+			if (a->timeout <= 0 || a->timeout > 3600)
+				return -EINVAL;
+			break;
+		case 'S': a->stop_after = optarg; break;
+		case 'R': a->replay = optarg; break;
+		case 'v': a->verbose = true; break;
+		default: return -EINVAL;
+		}
+	}
+	if (optind != argc || !a->euicc_dir || !!a->ac == !!a->delete_iccid)
+		return -EINVAL;
+	return 0;
+}
+
+static int write_out(const char *path, const uint8_t *data, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+	int ok;
+
+	if (!fp)
+		return -errno;
+	ok = fwrite(data, 1, len, fp) == len;
+	ok &= fclose(fp) == 0;
+	return ok ? 0 : -EIO;
+}
+
+static int client_for(const struct cli *a, const char *address, struct es9_client **c)
+{
+	struct es9_client_opts co = {
+		.smdp_address = address,
+		.cacert = a->cacert,
+		.resolve = a->resolve,
+		.timeout_s = a->timeout,
+		.verbose = a->verbose,
+	};
+	int ret = es9_client_new(&co, c);
+
+	if (ret)
+		fprintf(stderr, "portdp-lpa: HTTP client: %s\n", strerror(-ret));
+	return ret;
+}
+
+static enum lpa_result do_download(const struct cli *a, struct seuicc *e)
+{
+	struct lpa_download_opts o = {
+		.confirmation_code = a->cc,
+		.stop_after = a->stop_after,
+		.replay = a->replay,
+		.verbose = a->verbose,
+	};
+	struct es9_client *c;
+	char err[200], iccid[21];
+	enum lpa_result r;
+
+	if (activation_code_parse(a->ac, &o.ac, err, sizeof(err))) {
+		fprintf(stderr, "portdp-lpa: %s\n", err);
+		return LPA_E_LOCAL;
+	}
+	if (client_for(a, o.ac.smdp_address, &c))
+		return LPA_E_LOCAL;
+	r = lpa_download(e, c, &o, iccid);
+	es9_client_free(c);
+	if (iccid[0] && a->out) {
+		uint8_t *upp;
+		size_t len;
+
+		if (seuicc_profile_upp(e, iccid, &upp, &len) || write_out(a->out, upp, len)) {
+			fprintf(stderr, "portdp-lpa: cannot write %s\n", a->out);
+			r = r == LPA_OK ? LPA_E_LOCAL : r;
+		} else {
+			free(upp);
+		}
+	}
+	if (r == LPA_OK)
+		printf("installed %s on %s from %s\n", iccid, seuicc_eid_hex(e), o.ac.smdp_address);
+	return r;
+}
+
+static enum lpa_result do_delete(const struct cli *a, struct seuicc *e)
+{
+	struct es9_client *c;
+	char address[256];
+	enum lpa_result r;
+	long seq;
+
+	if (seuicc_profile_smdp(e, a->delete_iccid, address, sizeof(address)) ||
+	    seuicc_delete_profile(e, a->delete_iccid, &seq)) {
+		fprintf(stderr, "portdp-lpa: delete %s: %s\n", a->delete_iccid,
+			seuicc_last_error(e)[0] ? seuicc_last_error(e) : "no such profile");
+		return LPA_E_LOCAL;
+	}
+	if (client_for(a, address, &c))
+		return LPA_E_LOCAL;
+	r = lpa_notify(e, c, seq);
+	es9_client_free(c);
+	if (r == LPA_OK)
+		printf("deleted %s from %s, notified %s\n", a->delete_iccid, seuicc_eid_hex(e),
+		       address);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct seuicc_config ec = { 0 };
+	struct seuicc *e;
+	struct cli a;
+	char err[300];
+	enum lpa_result r;
+	int ret;
+
+	if (parse_args(argc, argv, &a)) {
+		usage();
+		return LPA_E_LOCAL;
+	}
+	ec.identity_dir = a.euicc_dir;
+	ec.state_dir = a.state_dir;
+	ec.n_ci = a.n_ci;
+	for (unsigned i = 0; i < a.n_ci; i++)
+		ec.ci_files[i] = a.ci[i];
+	ret = seuicc_open(&ec, &e, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "portdp-lpa: eUICC %s: %s\n", a.euicc_dir, err);
+		return LPA_E_LOCAL;
+	}
+	r = a.ac ? do_download(&a, e) : do_delete(&a, e);
+	seuicc_close(e);
+	return r;
+}
