@@ -2,8 +2,53 @@
 
 # --- rsp ---
 # DER codec, SGP.22 message codecs, UPP header, BPP build and open.
+# Dependents link $(RSP_LIBS) (or $(RSP_LIB) plus their own accel link) and
+# include "der.h", "sgp22.h", "upp.h", "bpp.h" ($(RSP_CPPFLAGS) is global).
 RSP_LIB := $(BUILD)/librsp.a
 RSP_CPPFLAGS := -Iappliance/rsp
+RSP_LIBS := $(RSP_LIB) $(BUILD)/libportdp-accel.a -lcrypto
+CPPFLAGS += $(RSP_CPPFLAGS)
+
+RSP_SRCS := $(wildcard appliance/rsp/*.c)
+RSP_OBJS := $(RSP_SRCS:%.c=$(BUILD)/%.o)
+
+$(RSP_OBJS): CPPFLAGS += -Ilibportdp-accel/include
+
+$(RSP_LIB): $(RSP_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+LIBS += $(RSP_LIB)
+
+RSP_TEST_DIR := $(BUILD)/appliance/rsp/tests
+RSP_TEST_SRCS := $(filter-out %/test_fuzz.c,$(wildcard appliance/rsp/tests/test_*.c))
+RSP_TEST_BINS := $(patsubst appliance/rsp/tests/test_%.c,$(RSP_TEST_DIR)/test-%,$(RSP_TEST_SRCS))
+RSP_TEST_COMMON := $(RSP_TEST_DIR)/testutil.o
+
+$(RSP_TEST_DIR)/%.o: CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp/tests
+
+$(RSP_TEST_DIR)/test-%: $(RSP_TEST_DIR)/test_%.o $(RSP_TEST_COMMON) $(RSP_LIB) \
+		$(BUILD)/libportdp-accel.a
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(RSP_LIBS) -lcmocka
+
+# The fuzz loop runs on an ASan/UBSan build of the codecs (own objects, no
+# shared build flags), so an out-of-bounds read fails the test.
+RSP_FUZZ := $(RSP_TEST_DIR)/test-fuzz
+RSP_FUZZ_SRCS := appliance/rsp/tests/test_fuzz.c appliance/rsp/tests/testutil.c \
+	$(filter-out appliance/rsp/bpp_build.c,$(RSP_SRCS))
+$(RSP_FUZZ): $(RSP_FUZZ_SRCS) $(wildcard appliance/rsp/*.h) $(BUILD)/libportdp-accel.a
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-D_GNU_SOURCE -Iappliance/rsp -Iappliance/rsp/tests -Ilibportdp-accel/include \
+		-o $@ $(RSP_FUZZ_SRCS) $(BUILD)/libportdp-accel.a -lcrypto -lcmocka
+
+TESTS += $(RSP_TEST_BINS)
+all: $(RSP_TEST_BINS)
+ifneq ($(wildcard appliance/rsp/tests/test_fuzz.c),)
+TESTS += $(RSP_FUZZ)
+all: $(RSP_FUZZ)
+endif
 # --- end rsp ---
 
 # --- inventory ---
@@ -11,7 +56,7 @@ RSP_CPPFLAGS := -Iappliance/rsp
 # Dependents link $(INV_LIBS) and compile with $(INV_CPPFLAGS).
 INV_CPPFLAGS := -Iappliance/inventory
 INV_LIB := $(BUILD)/libinventory.a
-INV_LIBS := $(INV_LIB) $(RSP_LIB) -lsqlite3 -lcrypto
+INV_LIBS = $(INV_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a -lsqlite3 -lcrypto
 
 INV_SRCS := $(wildcard appliance/inventory/*.c)
 INV_OBJS := $(INV_SRCS:%.c=$(BUILD)/%.o)
@@ -28,15 +73,16 @@ INV_TEST_COMMON := $(BUILD)/appliance/inventory/tests/testdb.o
 
 $(BUILD)/appliance/inventory/tests/%.o: CPPFLAGS += $(INV_CPPFLAGS)
 
-$(INV_TEST_DIR)/test-inventory: $(INV_TEST_DIR)/test_inventory.o $(INV_TEST_COMMON) $(INV_LIB) \
-		$(RSP_LIB)
+INV_LIB_DEPS = $(INV_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a
+
+$(INV_TEST_DIR)/test-inventory: $(INV_TEST_DIR)/test_inventory.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS) -lcmocka -lpthread
 
 $(INV_TEST_DIR)/test-inventory-crash: $(INV_TEST_DIR)/test_crash.o $(INV_TEST_COMMON) \
-		$(INV_LIB) $(RSP_LIB)
+		$(INV_LIB_DEPS)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS)
 
-$(INV_TEST_DIR)/inv-bench: $(INV_TEST_DIR)/inv_bench.o $(INV_TEST_COMMON) $(INV_LIB) $(RSP_LIB)
+$(INV_TEST_DIR)/inv-bench: $(INV_TEST_DIR)/inv_bench.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS)
 
 LIBS += $(INV_LIB)

@@ -8,6 +8,13 @@
  * reports anything: every PE a well-formed TLV tree (der_validate()), the
  * whole input consumed, the header first. Nothing is allocated.
  *
+ * ICCID coding (facts from the TS.48 files and the PE's EF.ICCID): the
+ * ProfileHeader stores the ICCID as plain BCD, high nibble first ("89 00 01
+ * .." / "89 49 44 .. 3F"), while EF.ICCID and SGP.22's Iccid (5A) use the
+ * nibble-swapped EFiccid coding ("98 00 10 .."). Every ICCID starts with the
+ * telecom prefix 89 (E.118), so a header in swapped coding (first byte 0x98)
+ * is recognised and accepted too; anything else is -EBADMSG.
+ *
  * Returns: 0, -EBADMSG (malformed), -EINVAL (NULL / empty argument),
  * -ENOSPC (upp_split: more PEs than @max).
  */
@@ -31,8 +38,10 @@ struct upp_header {
 	unsigned minor;             /**< 81 minor-version */
 	const uint8_t *profile_type; /**< 82 profileType (UTF8), NULL if absent */
 	size_t profile_type_len;
-	uint8_t iccid_bcd[10];      /**< 83 iccid as stored (EFiccid coding) */
+	uint8_t iccid_bcd[10];      /**< 83 iccid, the bytes as stored */
 	char iccid[21];             /**< decimal, trailing F padding stripped */
+	uint8_t iccid_ef[10];       /**< the same ICCID in EFiccid coding (nibble-swapped),
+				         as StoreMetadataRequest 5A wants it */
 	unsigned pe_count;          /**< number of PEs in the file, header included */
 };
 
