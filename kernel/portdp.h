@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * portdp.h - internals of portdp_accel.ko shared by its files: the device,
+ * the request, and the transport vtable. Transports (PCIe now, USB later)
+ * move whole card messages; the core owns the request lifecycle.
+ */
+#ifndef PORTDP_H
+#define PORTDP_H
+
+#include <linux/completion.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/miscdevice.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <card/portdp_card.h>
+#include <linux/portdp_accel.h>
+
+#define PORTDP_NAME		"portdp_accel"
+#define PORTDP_MAX_INFLIGHT	PDC_RING_ENTRIES
+#define PORTDP_MAX_BACKLOG	2048
+#define PORTDP_OPS		0x62	/* counters indexed by opcode & 0x7f */
+
+struct portdp_dev;
+struct portdp_req;
+
+typedef void (*portdp_done_t)(struct portdp_req *req);
+
+/**
+ * struct portdp_req - one card command from submission to completion.
+ * @node:     backlog list entry while waiting for a free slot.
+ * @opcode:   PDC_OP_*.
+ * @tag:      id on the wire: sequence number << 8 | slot.
+ * @slot:     transport slot while in flight.
+ * @msg:      request message (header + body), @msg_len bytes.
+ * @resp:     response message buffer, @resp_cap bytes; @resp_len valid.
+ * @err:      0 or negative errno once done.
+ * @card_status: the card's PDC_ST_* (0 if the card never answered).
+ * @deadline: jiffies after which the request times out.
+ * @done:     called once in process context (threaded IRQ or work); may
+ *            free the request.
+ * @priv:     owner's pointer.
+ */
+struct portdp_req {
+	struct list_head node;
+	u16 opcode;
+	u32 tag;
+	int slot;
+	void *msg;
+	size_t msg_len;
+	void *resp;
+	size_t resp_cap;
+	size_t resp_len;
+	int err;
+	u16 card_status;
+	unsigned long deadline;
+	portdp_done_t done;
+	void *priv;
+	struct completion wait;
+};
+
+/**
+ * struct portdp_transport_ops - what a transport does for the core.
+ * @start:   send @req's message; called with pd->lock held, must not sleep.
+ * @reset:   bring the card to a clean state (handshake); may sleep, called
+ *           without pd->lock and with nothing in flight. 0 or -errno.
+ * @name:    "pcie", "usb".
+ */
+struct portdp_transport_ops {
+	const char *name;
+	void (*start)(struct portdp_dev *pd, struct portdp_req *req);
+	int (*reset)(struct portdp_dev *pd);
+};
+
+/**
+ * struct portdp_stats - counters an operator reads in sysfs.
+ * All fields change under portdp_dev.lock and are read without it.
+ */
+struct portdp_stats {
+	u64 submitted[PORTDP_OPS];
+	u64 completed;
+	u64 errors;
+	u64 timeouts;
+	u64 resets;
+	u64 card_restarts;
+};
+
+/**
+ * struct portdp_dev - one card.
+ * @ref:       held by the bus device and by every open file.
+ * @lock:      protects @state, @slots, @inflight, @backlog, @backlog_len,
+ *             @seq, @stats; taken from process context only (threaded IRQ).
+ * @reset_lock: serialises resets and the info refresh; never held with @lock
+ *             taken first.
+ * @state:     PORTDP_STATE_*.
+ * @slots:     requests in flight by slot, NULL when free.
+ * @backlog:   requests waiting for a slot, FIFO.
+ * @timeout_work: scans deadlines while anything is in flight.
+ * @reset_work:   runs the reset handshake and retries a dead card.
+ * @info:      last GET_INFO answer (valid after the first reset).
+ * @misc:      /dev/portdp-accelN.
+ */
+struct portdp_dev {
+	struct kref ref;
+	struct device *parent;
+	int id;
+	char name[24];
+	spinlock_t lock;
+	struct mutex reset_lock;
+	int state;
+	struct portdp_req *slots[PORTDP_MAX_INFLIGHT];
+	unsigned int inflight;
+	struct list_head backlog;
+	unsigned int backlog_len;
+	u32 seq;
+	struct portdp_stats stats;
+	struct delayed_work timeout_work;
+	struct delayed_work reset_work;
+	struct pdc_info info;
+	bool have_info;
+	struct list_head list_node;
+	const struct portdp_transport_ops *ops;
+	void *transport;
+	struct miscdevice misc;
+};
+
+/* portdp_core.c */
+struct portdp_dev *portdp_dev_alloc(struct device *parent,
+				    const struct portdp_transport_ops *ops,
+				    void *transport);
+int portdp_dev_register(struct portdp_dev *pd);
+void portdp_dev_unregister(struct portdp_dev *pd);
+void portdp_dev_put(struct portdp_dev *pd);
+void portdp_dev_get(struct portdp_dev *pd);
+void portdp_complete(struct portdp_dev *pd, u32 tag, u16 status,
+		     const void __iomem *resp, size_t resp_len);
+void portdp_card_restarted(struct portdp_dev *pd);
+struct portdp_dev *portdp_dev_find_ready(void);
+const char *portdp_state_name(int state);
+int portdp_status_to_errno(u16 status);
+
+struct portdp_req *portdp_req_alloc(u16 opcode, size_t body_len,
+				    size_t resp_body_cap, gfp_t gfp);
+void portdp_req_free(struct portdp_req *req);
+static inline void *portdp_req_body(struct portdp_req *req)
+{
+	return (u8 *)req->msg + sizeof(struct pdc_hdr);
+}
+
+static inline const void *portdp_resp_body(const struct portdp_req *req)
+{
+	return (const u8 *)req->resp + sizeof(struct pdc_hdr);
+}
+
+static inline size_t portdp_resp_body_len(const struct portdp_req *req)
+{
+	return req->resp_len - sizeof(struct pdc_hdr);
+}
+
+int portdp_submit(struct portdp_dev *pd, struct portdp_req *req);
+int portdp_exec(struct portdp_dev *pd, struct portdp_req *req);
+
+/* portdp_cdev.c */
+int portdp_cdev_register(struct portdp_dev *pd);
+void portdp_cdev_unregister(struct portdp_dev *pd);
+
+/* portdp_sysfs.c */
+extern const struct attribute_group *portdp_groups[];
+
+/* portdp_crypto_*.c: registered once, for the first device */
+int portdp_ecdh_register(void);
+void portdp_ecdh_unregister(void);
+int portdp_ecdsa_register(void);
+void portdp_ecdsa_unregister(void);
+int portdp_aes_register(void);
+void portdp_aes_unregister(void);
+int portdp_crypto_register(void);
+void portdp_crypto_unregister(void);
+
+/* portdp_pci.c */
+int portdp_pci_init(void);
+void portdp_pci_exit(void);
+
+#endif /* PORTDP_H */

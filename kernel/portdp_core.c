@@ -1,0 +1,574 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * portdp_core.c - transport-neutral heart of the Port-DP+ card driver:
+ * device lifetime, the request queue (slots + backlog), tags, timeouts,
+ * reset and recovery. Transports call portdp_complete() for answers and
+ * portdp_card_restarted() when the card lost its state.
+ */
+#include <linux/idr.h>
+#include <linux/io.h>
+#include <linux/jiffies.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include "portdp.h"
+
+static unsigned int timeout_ms = 2000;
+module_param(timeout_ms, uint, 0644);
+MODULE_PARM_DESC(timeout_ms, "card request timeout before a reset (ms)");
+
+static unsigned int retry_ms = 1000;
+module_param(retry_ms, uint, 0644);
+MODULE_PARM_DESC(retry_ms, "interval between resets of a dead card (ms)");
+
+#define PORTDP_SCAN_INTERVAL	(HZ / 10)
+
+static DEFINE_IDA(portdp_ida);
+/* portdp_list_lock protects portdp_list (devices usable by crypto algs). */
+static DEFINE_MUTEX(portdp_list_lock);
+static LIST_HEAD(portdp_list);
+
+static void portdp_crypto_reg_fn(struct work_struct *work);
+static DECLARE_WORK(portdp_crypto_reg_work, portdp_crypto_reg_fn);
+
+static const char *const portdp_state_names[] = {
+	[PORTDP_STATE_PROBING] = "probing",
+	[PORTDP_STATE_READY] = "ready",
+	[PORTDP_STATE_RESETTING] = "resetting",
+	[PORTDP_STATE_DEAD] = "dead",
+	[PORTDP_STATE_REMOVED] = "removed",
+};
+
+const char *portdp_state_name(int state)
+{
+	if (state < 0 || state >= ARRAY_SIZE(portdp_state_names))
+		return "unknown";
+	return portdp_state_names[state];
+}
+
+int portdp_status_to_errno(u16 status)
+{
+	switch (status) {
+	case PDC_ST_OK:
+		return 0;
+	case PDC_ST_BAD_SIGNATURE:
+		return -EBADMSG;
+	case PDC_ST_SLOT_EMPTY:
+		return -ENOENT;
+	case PDC_ST_SLOT_IN_USE:
+		return -EEXIST;
+	case PDC_ST_NO_RESOURCES:
+	case PDC_ST_SESSION_LIMIT:
+		return -ENOSPC;
+	case PDC_ST_BAD_OPCODE:
+		return -EOPNOTSUPP;
+	case PDC_ST_BAD_TRANSPORT:
+	case PDC_ST_CRYPTO:
+	case PDC_ST_STORAGE:
+	case PDC_ST_SELF_TEST:
+	case PDC_ST_TOO_LARGE:
+		return -EIO;
+	default:
+		return -EINVAL;
+	}
+}
+
+struct portdp_req *portdp_req_alloc(u16 opcode, size_t body_len,
+				    size_t resp_body_cap, gfp_t gfp)
+{
+	struct portdp_req *req;
+	struct pdc_hdr *hdr;
+
+	if (body_len > PDC_MAX_BODY || resp_body_cap > PDC_MAX_BODY)
+		return NULL;
+	req = kzalloc(sizeof(*req), gfp);
+	if (!req)
+		return NULL;
+	req->msg_len = sizeof(*hdr) + body_len;
+	req->resp_cap = sizeof(*hdr) + resp_body_cap;
+	req->msg = kzalloc(req->msg_len, gfp);
+	req->resp = kzalloc(req->resp_cap, gfp);
+	if (!req->msg || !req->resp) {
+		portdp_req_free(req);
+		return NULL;
+	}
+	hdr = req->msg;
+	hdr->magic = cpu_to_le32(PDC_MAGIC_REQ);
+	hdr->version = cpu_to_le16(PDC_PROTO_VERSION);
+	hdr->opcode = cpu_to_le16(opcode);
+	hdr->len = cpu_to_le16(body_len);
+	req->opcode = opcode;
+	req->slot = -1;
+	INIT_LIST_HEAD(&req->node);
+	init_completion(&req->wait);
+	return req;
+}
+
+void portdp_req_free(struct portdp_req *req)
+{
+	if (!req)
+		return;
+	kfree(req->msg);
+	kfree_sensitive(req->resp);
+	kfree(req);
+}
+
+/* Called with pd->lock held: put @req into a free slot and send it. */
+static void portdp_start_locked(struct portdp_dev *pd, struct portdp_req *req, int slot)
+{
+	struct pdc_hdr *hdr = req->msg;
+
+	pd->seq++;
+	req->slot = slot;
+	req->tag = (pd->seq << 8) | slot;
+	hdr->tag = cpu_to_le32(req->tag);
+	req->deadline = jiffies + msecs_to_jiffies(timeout_ms);
+	pd->slots[slot] = req;
+	pd->inflight++;
+	if (req->opcode < PORTDP_OPS)
+		pd->stats.submitted[req->opcode]++;
+	pd->ops->start(pd, req);
+	if (!delayed_work_pending(&pd->timeout_work))
+		schedule_delayed_work(&pd->timeout_work, PORTDP_SCAN_INTERVAL);
+}
+
+static int portdp_free_slot_locked(struct portdp_dev *pd)
+{
+	int i;
+
+	if (pd->inflight >= PORTDP_MAX_INFLIGHT)
+		return -1;
+	for (i = 0; i < PORTDP_MAX_INFLIGHT; i++)
+		if (!pd->slots[i])
+			return i;
+	return -1;
+}
+
+/* Called with pd->lock held: move backlog into free slots. */
+static void portdp_kick_locked(struct portdp_dev *pd)
+{
+	struct portdp_req *req;
+	int slot;
+
+	while (pd->state == PORTDP_STATE_READY && !list_empty(&pd->backlog)) {
+		slot = portdp_free_slot_locked(pd);
+		if (slot < 0)
+			break;
+		req = list_first_entry(&pd->backlog, struct portdp_req, node);
+		list_del_init(&req->node);
+		pd->backlog_len--;
+		portdp_start_locked(pd, req, slot);
+	}
+}
+
+/* Called with pd->lock held: take every in-flight request out, to @out. */
+static void portdp_drain_inflight_locked(struct portdp_dev *pd, struct list_head *out)
+{
+	int i;
+
+	for (i = 0; i < PORTDP_MAX_INFLIGHT; i++) {
+		if (!pd->slots[i])
+			continue;
+		list_add_tail(&pd->slots[i]->node, out);
+		pd->slots[i] = NULL;
+	}
+	pd->inflight = 0;
+}
+
+static void portdp_finish_list(struct list_head *list, int err)
+{
+	struct portdp_req *req, *tmp;
+
+	list_for_each_entry_safe(req, tmp, list, node) {
+		list_del_init(&req->node);
+		req->err = err;
+		req->done(req);
+	}
+}
+
+/**
+ * portdp_submit() - queue a request for the card.
+ * @pd:  the card.
+ * @req: filled request; its @done runs once it has an answer or failed.
+ *
+ * Return: 0 if queued, or -errno (and @done is not called).
+ */
+int portdp_submit(struct portdp_dev *pd, struct portdp_req *req)
+{
+	int slot, err = 0;
+
+	spin_lock(&pd->lock);
+	switch (pd->state) {
+	case PORTDP_STATE_READY:
+	case PORTDP_STATE_RESETTING:
+	case PORTDP_STATE_PROBING:
+		break;
+	case PORTDP_STATE_DEAD:
+		err = -EIO;
+		goto out;
+	default:
+		err = -ENODEV;
+		goto out;
+	}
+	slot = -1;
+	if (pd->state == PORTDP_STATE_READY && list_empty(&pd->backlog))
+		slot = portdp_free_slot_locked(pd);
+	if (slot >= 0) {
+		portdp_start_locked(pd, req, slot);
+	} else if (pd->backlog_len >= PORTDP_MAX_BACKLOG) {
+		err = -EBUSY;
+	} else {
+		list_add_tail(&req->node, &pd->backlog);
+		pd->backlog_len++;
+	}
+out:
+	spin_unlock(&pd->lock);
+	return err;
+}
+
+static void portdp_exec_done(struct portdp_req *req)
+{
+	complete(&req->wait);
+}
+
+/**
+ * portdp_exec() - submit a request and wait for it.
+ * @pd:  the card.
+ * @req: filled request (its @done is set here).
+ *
+ * Bounded by the request timeout and the reset that follows it.
+ * Return: 0, or -errno from the queue or the card.
+ */
+int portdp_exec(struct portdp_dev *pd, struct portdp_req *req)
+{
+	int err;
+
+	req->done = portdp_exec_done;
+	err = portdp_submit(pd, req);
+	if (err)
+		return err;
+	wait_for_completion(&req->wait);
+	return req->err;
+}
+
+/* Checks the answer the transport copied into @req->resp. */
+static int portdp_check_resp(struct portdp_req *req, u16 status)
+{
+	const struct pdc_hdr *hdr = req->resp;
+
+	if (req->resp_len < sizeof(*hdr))
+		return status == PDC_ST_OK ? -EIO : portdp_status_to_errno(status);
+	if (le32_to_cpu(hdr->magic) != PDC_MAGIC_RESP ||
+	    le16_to_cpu(hdr->opcode) != req->opcode ||
+	    le32_to_cpu(hdr->tag) != req->tag ||
+	    le16_to_cpu(hdr->status) != status ||
+	    le16_to_cpu(hdr->len) != req->resp_len - sizeof(*hdr))
+		return -EIO;
+	return portdp_status_to_errno(status);
+}
+
+/**
+ * portdp_complete() - the transport got an answer.
+ * @pd:       the card.
+ * @tag:      tag of the ring entry.
+ * @status:   card status of the ring entry.
+ * @resp:     response message in transport memory (NULL if none); it is
+ *            copied before the slot is reused.
+ * @resp_len: its length.
+ *
+ * Runs in process context (threaded IRQ).
+ */
+void portdp_complete(struct portdp_dev *pd, u32 tag, u16 status,
+		     const void __iomem *resp, size_t resp_len)
+{
+	unsigned int slot = tag & 0xff;
+	struct portdp_req *req;
+
+	spin_lock(&pd->lock);
+	if (slot >= PORTDP_MAX_INFLIGHT || !pd->slots[slot] || pd->slots[slot]->tag != tag) {
+		spin_unlock(&pd->lock);
+		dev_dbg(pd->parent, "stale completion tag %#x\n", tag);
+		return;
+	}
+	req = pd->slots[slot];
+	pd->slots[slot] = NULL;
+	pd->inflight--;
+	req->card_status = status;
+	req->resp_len = 0;
+	if (resp && resp_len <= req->resp_cap) {
+		memcpy_fromio(req->resp, resp, resp_len);
+		req->resp_len = resp_len;
+	}
+	req->err = portdp_check_resp(req, status);
+	pd->stats.completed++;
+	if (req->err)
+		pd->stats.errors++;
+	portdp_kick_locked(pd);
+	spin_unlock(&pd->lock);
+	req->done(req);
+}
+
+static void portdp_timeout_fn(struct work_struct *work)
+{
+	struct portdp_dev *pd = container_of(to_delayed_work(work), struct portdp_dev,
+					     timeout_work);
+	bool expired = false;
+	LIST_HEAD(failed);
+	int i;
+
+	spin_lock(&pd->lock);
+	for (i = 0; i < PORTDP_MAX_INFLIGHT; i++)
+		if (pd->slots[i] && time_after(jiffies, pd->slots[i]->deadline))
+			expired = true;
+	if (expired && pd->state == PORTDP_STATE_READY) {
+		pd->state = PORTDP_STATE_RESETTING;
+		pd->stats.timeouts += pd->inflight;
+		portdp_drain_inflight_locked(pd, &failed);
+	} else if (pd->inflight) {
+		schedule_delayed_work(&pd->timeout_work, PORTDP_SCAN_INTERVAL);
+	}
+	spin_unlock(&pd->lock);
+	if (list_empty(&failed))
+		return;
+	dev_warn(pd->parent, "card did not answer in %u ms, resetting\n", timeout_ms);
+	portdp_finish_list(&failed, -ETIMEDOUT);
+	mod_delayed_work(system_wq, &pd->reset_work, 0);
+}
+
+/**
+ * portdp_card_restarted() - the card lost its state.
+ * @pd: the card.
+ *
+ * Everything in flight is lost: fail it and reset.
+ */
+void portdp_card_restarted(struct portdp_dev *pd)
+{
+	LIST_HEAD(failed);
+
+	spin_lock(&pd->lock);
+	if (pd->state == PORTDP_STATE_READY || pd->state == PORTDP_STATE_DEAD) {
+		pd->state = PORTDP_STATE_RESETTING;
+		pd->stats.card_restarts++;
+		portdp_drain_inflight_locked(pd, &failed);
+	}
+	spin_unlock(&pd->lock);
+	if (!list_empty(&failed))
+		portdp_finish_list(&failed, -EIO);
+	mod_delayed_work(system_wq, &pd->reset_work, 0);
+}
+
+static int portdp_refresh_info(struct portdp_dev *pd)
+{
+	struct portdp_req *req;
+	int err;
+
+	req = portdp_req_alloc(PDC_OP_GET_INFO, 0, sizeof(pd->info), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	err = portdp_exec(pd, req);
+	if (!err && portdp_resp_body_len(req) != sizeof(pd->info))
+		err = -EIO;
+	if (!err) {
+		spin_lock(&pd->lock);
+		memcpy(&pd->info, portdp_resp_body(req), sizeof(pd->info));
+		pd->info.fw_name[sizeof(pd->info.fw_name) - 1] = '\0';
+		pd->have_info = true;
+		spin_unlock(&pd->lock);
+	}
+	portdp_req_free(req);
+	return err;
+}
+
+static void portdp_reset_fn(struct work_struct *work)
+{
+	struct portdp_dev *pd = container_of(to_delayed_work(work), struct portdp_dev,
+					     reset_work);
+	LIST_HEAD(failed);
+	int err;
+
+	mutex_lock(&pd->reset_lock);
+	spin_lock(&pd->lock);
+	if (pd->state == PORTDP_STATE_REMOVED) {
+		spin_unlock(&pd->lock);
+		goto unlock;
+	}
+	pd->state = PORTDP_STATE_RESETTING;
+	portdp_drain_inflight_locked(pd, &failed);
+	pd->stats.resets++;
+	spin_unlock(&pd->lock);
+	portdp_finish_list(&failed, -EIO);
+
+	err = pd->ops->reset(pd);
+
+	spin_lock(&pd->lock);
+	if (pd->state != PORTDP_STATE_RESETTING) {
+		spin_unlock(&pd->lock);
+		goto unlock;
+	}
+	if (err) {
+		pd->state = PORTDP_STATE_DEAD;
+		list_splice_init(&pd->backlog, &failed);
+		pd->backlog_len = 0;
+	} else {
+		pd->state = PORTDP_STATE_READY;
+		portdp_kick_locked(pd);
+	}
+	spin_unlock(&pd->lock);
+	portdp_finish_list(&failed, -EIO);
+	if (err) {
+		dev_warn_ratelimited(pd->parent, "card reset failed (%d), retrying\n", err);
+		schedule_delayed_work(&pd->reset_work, msecs_to_jiffies(retry_ms));
+		goto unlock;
+	}
+	err = portdp_refresh_info(pd);
+	if (err)
+		dev_warn(pd->parent, "GET_INFO after reset failed (%d)\n", err);
+	else
+		schedule_work(&portdp_crypto_reg_work);
+unlock:
+	mutex_unlock(&pd->reset_lock);
+}
+
+static void portdp_crypto_reg_fn(struct work_struct *work)
+{
+	int err = portdp_crypto_register();
+
+	if (err)
+		pr_warn(PORTDP_NAME ": crypto API registration failed (%d)\n", err);
+}
+
+static void portdp_dev_release(struct kref *ref)
+{
+	struct portdp_dev *pd = container_of(ref, struct portdp_dev, ref);
+
+	ida_free(&portdp_ida, pd->id);
+	kfree(pd);
+}
+
+void portdp_dev_get(struct portdp_dev *pd)
+{
+	kref_get(&pd->ref);
+}
+
+void portdp_dev_put(struct portdp_dev *pd)
+{
+	kref_put(&pd->ref, portdp_dev_release);
+}
+
+/**
+ * portdp_dev_find_ready() - a ready card for the crypto algorithms, with a
+ * reference the caller drops with portdp_dev_put(); NULL if there is none.
+ */
+struct portdp_dev *portdp_dev_find_ready(void)
+{
+	struct portdp_dev *pd, *found = NULL;
+
+	mutex_lock(&portdp_list_lock);
+	list_for_each_entry(pd, &portdp_list, list_node) {
+		if (READ_ONCE(pd->state) == PORTDP_STATE_READY) {
+			found = pd;
+			portdp_dev_get(pd);
+			break;
+		}
+	}
+	mutex_unlock(&portdp_list_lock);
+	return found;
+}
+
+struct portdp_dev *portdp_dev_alloc(struct device *parent,
+				    const struct portdp_transport_ops *ops,
+				    void *transport)
+{
+	struct portdp_dev *pd;
+
+	pd = kzalloc(sizeof(*pd), GFP_KERNEL);
+	if (!pd)
+		return NULL;
+	pd->id = ida_alloc(&portdp_ida, GFP_KERNEL);
+	if (pd->id < 0) {
+		kfree(pd);
+		return NULL;
+	}
+	kref_init(&pd->ref);
+	snprintf(pd->name, sizeof(pd->name), "portdp-accel%d", pd->id);
+	pd->parent = parent;
+	pd->ops = ops;
+	pd->transport = transport;
+	pd->state = PORTDP_STATE_PROBING;
+	spin_lock_init(&pd->lock);
+	mutex_init(&pd->reset_lock);
+	INIT_LIST_HEAD(&pd->backlog);
+	INIT_LIST_HEAD(&pd->list_node);
+	INIT_DELAYED_WORK(&pd->timeout_work, portdp_timeout_fn);
+	INIT_DELAYED_WORK(&pd->reset_work, portdp_reset_fn);
+	return pd;
+}
+
+/**
+ * portdp_dev_register() - publish a card: char device, then first reset.
+ * @pd: the card.
+ *
+ * A card that does not answer yet still gets its node; the reset is retried.
+ * Return: 0 or -errno.
+ */
+int portdp_dev_register(struct portdp_dev *pd)
+{
+	int err;
+
+	err = portdp_cdev_register(pd);
+	if (err)
+		return err;
+	mutex_lock(&portdp_list_lock);
+	list_add_tail(&pd->list_node, &portdp_list);
+	mutex_unlock(&portdp_list_lock);
+	/* Synchronous first reset so the device is usable when probe returns. */
+	schedule_delayed_work(&pd->reset_work, 0);
+	flush_delayed_work(&pd->reset_work);
+	return 0;
+}
+
+/**
+ * portdp_dev_unregister() - the bus device goes away.
+ * @pd: the card.
+ *
+ * No new requests, everything queued fails with -ENODEV, open files keep a
+ * dead device. The transport may tear down its resources when this returns.
+ */
+void portdp_dev_unregister(struct portdp_dev *pd)
+{
+	LIST_HEAD(failed);
+
+	mutex_lock(&portdp_list_lock);
+	list_del_init(&pd->list_node);
+	mutex_unlock(&portdp_list_lock);
+	portdp_cdev_unregister(pd);
+
+	spin_lock(&pd->lock);
+	pd->state = PORTDP_STATE_REMOVED;
+	portdp_drain_inflight_locked(pd, &failed);
+	list_splice_tail_init(&pd->backlog, &failed);
+	pd->backlog_len = 0;
+	spin_unlock(&pd->lock);
+	portdp_finish_list(&failed, -ENODEV);
+
+	cancel_delayed_work_sync(&pd->reset_work);
+	cancel_delayed_work_sync(&pd->timeout_work);
+}
+
+static int __init portdp_init(void)
+{
+	return portdp_pci_init();
+}
+
+static void __exit portdp_exit(void)
+{
+	portdp_pci_exit();
+	cancel_work_sync(&portdp_crypto_reg_work);
+	portdp_crypto_unregister();
+	ida_destroy(&portdp_ida);
+}
+
+module_init(portdp_init);
+module_exit(portdp_exit);
+MODULE_DESCRIPTION("Port-DP+ accelerator card (SGP.22 SM-DP+ keys) driver");
+MODULE_AUTHOR("Port-DP+ project");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * portdp_pci.c - PCIe transport: the card behind QEMU's ivshmem-doorbell
+ * device. BAR0 holds the doorbell, BAR2 the control block, the two rings
+ * and the payload area (kernel/include/card/portdp_card.h); the card raises
+ * MSI-X vector 0 for completions and vector 1 for state changes.
+ */
+#include <linux/delay.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/random.h>
+#include "portdp.h"
+
+#define IVSHMEM_VENDOR		0x1af4
+#define IVSHMEM_DEVICE		0x1110
+#define IVSHMEM_DOORBELL	0x0c
+#define PORTDP_BAR_REGS		0
+#define PORTDP_BAR_SHM		2
+#define PORTDP_CARD_PEER	0
+#define PORTDP_RESET_WAIT_MS	1000
+
+#define CTRL(f)			offsetof(struct pdc_ctrl, f)
+
+/**
+ * struct portdp_pci - one ivshmem-doorbell function.
+ * @pdev:      the PCI function.
+ * @pd:        the core's device.
+ * @regs:      BAR0 (doorbell).
+ * @shm:       BAR2 (control block, rings, payload).
+ * @shm_len:   size of BAR2.
+ * @req_prod:  next request index; changed under pd->lock only.
+ * @cpl_cons:  next completion index; changed by the completion thread only
+ *             (one IRQ thread, so it needs no lock).
+ * @generation: card generation seen at the last reset.
+ * @reset_cookie: last reset_req written.
+ * @nvec:      MSI-X vectors in use (1 or 2).
+ */
+struct portdp_pci {
+	struct pci_dev *pdev;
+	struct portdp_dev *pd;
+	void __iomem *regs;
+	void __iomem *shm;
+	resource_size_t shm_len;
+	u32 req_prod;
+	u32 cpl_cons;
+	u32 generation;
+	u32 reset_cookie;
+	int nvec;
+};
+
+static u32 shm_read(struct portdp_pci *pp, unsigned int off)
+{
+	return ioread32(pp->shm + off);
+}
+
+static void shm_write(struct portdp_pci *pp, unsigned int off, u32 val)
+{
+	iowrite32(val, pp->shm + off);
+}
+
+static void portdp_pci_ring(struct portdp_pci *pp)
+{
+	iowrite32((PORTDP_CARD_PEER << 16) | PDC_DB_VEC_REQUEST, pp->regs + IVSHMEM_DOORBELL);
+}
+
+static size_t portdp_pci_slot_off(int slot)
+{
+	return PDC_BAR2_PAYLOAD + (size_t)slot * PDC_MAX_MSG;
+}
+
+/* Called with pd->lock held (see struct portdp_transport_ops). */
+static void portdp_pci_start(struct portdp_dev *pd, struct portdp_req *req)
+{
+	struct portdp_pci *pp = pd->transport;
+	size_t off = portdp_pci_slot_off(req->slot);
+	void __iomem *ent;
+
+	memcpy_toio(pp->shm + off, req->msg, req->msg_len);
+	ent = pp->shm + PDC_BAR2_REQ_RING +
+	      (pp->req_prod % PDC_RING_ENTRIES) * sizeof(struct pdc_ring_req);
+	iowrite32(req->tag, ent + offsetof(struct pdc_ring_req, tag));
+	iowrite16(req->opcode, ent + offsetof(struct pdc_ring_req, opcode));
+	iowrite16(0, ent + offsetof(struct pdc_ring_req, flags));
+	iowrite32(off, ent + offsetof(struct pdc_ring_req, req_off));
+	iowrite32(req->msg_len, ent + offsetof(struct pdc_ring_req, req_len));
+	iowrite32(off, ent + offsetof(struct pdc_ring_req, resp_off));
+	iowrite32(PDC_MAX_MSG, ent + offsetof(struct pdc_ring_req, resp_cap));
+	/* The entry and the message must be visible before the index. */
+	wmb();
+	pp->req_prod++;
+	shm_write(pp, CTRL(req_prod), pp->req_prod);
+	portdp_pci_ring(pp);
+}
+
+static irqreturn_t portdp_pci_cpl_thread(int irq, void *data)
+{
+	struct portdp_pci *pp = data;
+	u32 prod, tag, len, off;
+	void __iomem *ent;
+	u16 status;
+
+	prod = shm_read(pp, CTRL(cpl_prod));
+	/* Read entries only after the index that publishes them. */
+	rmb();
+	/* A card that claims more than a ring's worth is broken: recover. */
+	if (prod - pp->cpl_cons > PDC_RING_ENTRIES) {
+		portdp_card_restarted(pp->pd);
+		return IRQ_HANDLED;
+	}
+	while (pp->cpl_cons != prod) {
+		ent = pp->shm + PDC_BAR2_CPL_RING +
+		      (pp->cpl_cons % PDC_RING_ENTRIES) * sizeof(struct pdc_ring_cpl);
+		tag = ioread32(ent + offsetof(struct pdc_ring_cpl, tag));
+		status = ioread16(ent + offsetof(struct pdc_ring_cpl, status));
+		len = ioread32(ent + offsetof(struct pdc_ring_cpl, resp_len));
+		pp->cpl_cons++;
+		shm_write(pp, CTRL(cpl_cons), pp->cpl_cons);
+		off = portdp_pci_slot_off(tag & 0xff);
+		if ((tag & 0xff) >= PORTDP_MAX_INFLIGHT || len > PDC_MAX_MSG)
+			portdp_complete(pp->pd, tag, status, NULL, 0);
+		else
+			portdp_complete(pp->pd, tag, status, pp->shm + off, len);
+	}
+	return IRQ_HANDLED;
+}
+
+static irqreturn_t portdp_pci_state_thread(int irq, void *data)
+{
+	struct portdp_pci *pp = data;
+	u32 gen = shm_read(pp, CTRL(generation));
+
+	/* Our own reset bumps the generation too; portdp_pci_reset() saw it. */
+	if (gen != READ_ONCE(pp->generation) &&
+	    shm_read(pp, CTRL(reset_ack)) != READ_ONCE(pp->reset_cookie))
+		portdp_card_restarted(pp->pd);
+	return IRQ_HANDLED;
+}
+
+static irqreturn_t portdp_pci_single_thread(int irq, void *data)
+{
+	portdp_pci_state_thread(irq, data);
+	return portdp_pci_cpl_thread(irq, data);
+}
+
+/* Reset handshake (portdp_card.h, struct pdc_ctrl); nothing is in flight. */
+static int portdp_pci_reset(struct portdp_dev *pd)
+{
+	struct portdp_pci *pp = pd->transport;
+	unsigned long end;
+	u32 cookie;
+
+	do {
+		cookie = get_random_u32();
+	} while (!cookie || cookie == pp->reset_cookie);
+
+	spin_lock(&pd->lock);
+	pp->req_prod = 0;
+	shm_write(pp, CTRL(req_prod), 0);
+	spin_unlock(&pd->lock);
+	disable_irq(pci_irq_vector(pp->pdev, 0));
+	pp->cpl_cons = 0;
+	shm_write(pp, CTRL(cpl_cons), 0);
+	WRITE_ONCE(pp->reset_cookie, cookie);
+	wmb();
+	shm_write(pp, CTRL(reset_req), cookie);
+	portdp_pci_ring(pp);
+
+	end = jiffies + msecs_to_jiffies(PORTDP_RESET_WAIT_MS);
+	while (shm_read(pp, CTRL(reset_ack)) != cookie ||
+	       shm_read(pp, CTRL(state)) != PDC_STATE_READY) {
+		if (time_after(jiffies, end)) {
+			enable_irq(pci_irq_vector(pp->pdev, 0));
+			return -ETIMEDOUT;
+		}
+		usleep_range(1000, 2000);
+	}
+	rmb();
+	WRITE_ONCE(pp->generation, shm_read(pp, CTRL(generation)));
+	enable_irq(pci_irq_vector(pp->pdev, 0));
+	/* version and ring_entries share one 32-bit word. */
+	if (shm_read(pp, CTRL(magic)) != PDC_SHM_MAGIC ||
+	    shm_read(pp, CTRL(version)) != (PDC_PROTO_VERSION | PDC_RING_ENTRIES << 16)) {
+		dev_err(&pp->pdev->dev, "card speaks another protocol\n");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static const struct portdp_transport_ops portdp_pci_ops = {
+	.name = "pcie",
+	.start = portdp_pci_start,
+	.reset = portdp_pci_reset,
+};
+
+static int portdp_pci_setup_irqs(struct portdp_pci *pp)
+{
+	struct pci_dev *pdev = pp->pdev;
+	int err;
+
+	pp->nvec = pci_alloc_irq_vectors(pdev, 1, 2, PCI_IRQ_MSIX);
+	if (pp->nvec < 0)
+		return pp->nvec;
+	if (pp->nvec == 1)
+		return pci_request_irq(pdev, 0, NULL, portdp_pci_single_thread, pp,
+				       "%s", pp->pd->name);
+	err = pci_request_irq(pdev, PDC_IRQ_VEC_COMPLETION, NULL, portdp_pci_cpl_thread, pp,
+			      "%s-cpl", pp->pd->name);
+	if (err)
+		return err;
+	err = pci_request_irq(pdev, PDC_IRQ_VEC_STATE, NULL, portdp_pci_state_thread, pp,
+			      "%s-state", pp->pd->name);
+	if (err)
+		pci_free_irq(pdev, PDC_IRQ_VEC_COMPLETION, pp);
+	return err;
+}
+
+static void portdp_pci_free_irqs(struct portdp_pci *pp)
+{
+	int i;
+
+	for (i = pp->nvec - 1; i >= 0; i--)
+		pci_free_irq(pp->pdev, i, pp);
+	pci_free_irq_vectors(pp->pdev);
+}
+
+static int portdp_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct portdp_pci *pp;
+	int err;
+
+	pp = devm_kzalloc(&pdev->dev, sizeof(*pp), GFP_KERNEL);
+	if (!pp)
+		return -ENOMEM;
+	pp->pdev = pdev;
+
+	err = pcim_enable_device(pdev);
+	if (err)
+		return err;
+	err = pcim_iomap_regions(pdev, BIT(PORTDP_BAR_REGS) | BIT(PORTDP_BAR_SHM), PORTDP_NAME);
+	if (err)
+		return err;
+	pp->regs = pcim_iomap_table(pdev)[PORTDP_BAR_REGS];
+	pp->shm = pcim_iomap_table(pdev)[PORTDP_BAR_SHM];
+	pp->shm_len = pci_resource_len(pdev, PORTDP_BAR_SHM);
+	if (pp->shm_len < PDC_BAR2_MIN_SIZE) {
+		dev_err(&pdev->dev, "BAR2 too small (%pa)\n", &pp->shm_len);
+		return -ENODEV;
+	}
+	/* Without bus mastering the MSI-X writes are dropped silently. */
+	pci_set_master(pdev);
+
+	pp->pd = portdp_dev_alloc(&pdev->dev, &portdp_pci_ops, pp);
+	if (!pp->pd)
+		return -ENOMEM;
+	err = portdp_pci_setup_irqs(pp);
+	if (err)
+		goto put_dev;
+	pci_set_drvdata(pdev, pp);
+	err = portdp_dev_register(pp->pd);
+	if (err)
+		goto free_irqs;
+	dev_info(&pdev->dev, "%s: %s, state %s\n", pp->pd->name,
+		 pp->pd->have_info ? pp->pd->info.fw_name : "no card yet",
+		 portdp_state_name(pp->pd->state));
+	return 0;
+
+free_irqs:
+	portdp_pci_free_irqs(pp);
+put_dev:
+	portdp_dev_put(pp->pd);
+	return err;
+}
+
+static void portdp_pci_remove(struct pci_dev *pdev)
+{
+	struct portdp_pci *pp = pci_get_drvdata(pdev);
+
+	portdp_dev_unregister(pp->pd);
+	portdp_pci_free_irqs(pp);
+	portdp_dev_put(pp->pd);
+}
+
+static const struct pci_device_id portdp_pci_ids[] = {
+	{ PCI_DEVICE(IVSHMEM_VENDOR, IVSHMEM_DEVICE) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, portdp_pci_ids);
+
+static struct pci_driver portdp_pci_driver = {
+	.name = PORTDP_NAME,
+	.id_table = portdp_pci_ids,
+	.probe = portdp_pci_probe,
+	.remove = portdp_pci_remove,
+};
+
+int portdp_pci_init(void)
+{
+	return pci_register_driver(&portdp_pci_driver);
+}
+
+void portdp_pci_exit(void)
+{
+	pci_unregister_driver(&portdp_pci_driver);
+}

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * portdp_sysfs.c - read-only attributes of /sys/class/misc/portdp-accelN
+ * (documented in docs/ABI-sysfs-portdp-accel): card identity, device state,
+ * queue, error counters, key slots, and one counter per card command.
+ */
+#include <linux/device.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include "portdp.h"
+
+static struct portdp_dev *to_portdp(struct device *dev)
+{
+	struct miscdevice *misc = dev_get_drvdata(dev);
+
+	return container_of(misc, struct portdp_dev, misc);
+}
+
+static ssize_t fw_version_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct portdp_dev *pd = to_portdp(dev);
+	u32 v = le32_to_cpu(pd->info.fw_version);
+
+	if (!pd->have_info)
+		return -ENODEV;
+	return sysfs_emit(buf, "%u.%u.%u %s\n", v >> 16, (v >> 8) & 0xff, v & 0xff,
+			  pd->info.fw_name);
+}
+static DEVICE_ATTR_RO(fw_version);
+
+static ssize_t serial_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct portdp_dev *pd = to_portdp(dev);
+
+	if (!pd->have_info)
+		return -ENODEV;
+	return sysfs_emit(buf, "%*phN\n", (int)sizeof(pd->info.serial), pd->info.serial);
+}
+static DEVICE_ATTR_RO(serial);
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", portdp_state_name(READ_ONCE(to_portdp(dev)->state)));
+}
+static DEVICE_ATTR_RO(state);
+
+static ssize_t transport_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_portdp(dev)->ops->name);
+}
+static DEVICE_ATTR_RO(transport);
+
+static ssize_t queue_depth_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", PORTDP_MAX_INFLIGHT);
+}
+static DEVICE_ATTR_RO(queue_depth);
+
+static ssize_t inflight_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct portdp_dev *pd = to_portdp(dev);
+
+	return sysfs_emit(buf, "%u %u\n", READ_ONCE(pd->inflight), READ_ONCE(pd->backlog_len));
+}
+static DEVICE_ATTR_RO(inflight);
+
+#define PORTDP_STAT_ATTR(field)							\
+static ssize_t field##_show(struct device *dev, struct device_attribute *attr,	\
+			    char *buf)						\
+{										\
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_portdp(dev)->stats.field));	\
+}										\
+static DEVICE_ATTR_RO(field)
+
+PORTDP_STAT_ATTR(completed);
+PORTDP_STAT_ATTR(errors);
+PORTDP_STAT_ATTR(timeouts);
+PORTDP_STAT_ATTR(resets);
+PORTDP_STAT_ATTR(card_restarts);
+
+static ssize_t key_slots_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct portdp_dev *pd = to_portdp(dev);
+
+	if (!pd->have_info)
+		return -ENODEV;
+	return sysfs_emit(buf, "%u\n", le16_to_cpu(pd->info.key_slots));
+}
+static DEVICE_ATTR_RO(key_slots);
+
+/* Asks the card (KEY_LIST): the slots that hold a key, as a bitmap list. */
+static ssize_t key_slots_used_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct portdp_dev *pd = to_portdp(dev);
+	const struct pdc_key_list_resp *kl;
+	struct portdp_req *req;
+	unsigned long used;
+	ssize_t ret;
+
+	req = portdp_req_alloc(PDC_OP_KEY_LIST, 0, sizeof(*kl), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	ret = portdp_exec(pd, req);
+	if (!ret && portdp_resp_body_len(req) != sizeof(*kl))
+		ret = -EIO;
+	if (!ret) {
+		kl = portdp_resp_body(req);
+		used = le32_to_cpu(kl->used);
+		ret = sysfs_emit(buf, "%*pbl\n", PORTDP_KEY_SLOTS, &used);
+	}
+	portdp_req_free(req);
+	return ret;
+}
+static DEVICE_ATTR_RO(key_slots_used);
+
+static struct attribute *portdp_attrs[] = {
+	&dev_attr_fw_version.attr,
+	&dev_attr_serial.attr,
+	&dev_attr_state.attr,
+	&dev_attr_transport.attr,
+	&dev_attr_queue_depth.attr,
+	&dev_attr_inflight.attr,
+	&dev_attr_completed.attr,
+	&dev_attr_errors.attr,
+	&dev_attr_timeouts.attr,
+	&dev_attr_resets.attr,
+	&dev_attr_card_restarts.attr,
+	&dev_attr_key_slots.attr,
+	&dev_attr_key_slots_used.attr,
+	NULL
+};
+
+static const struct attribute_group portdp_group = {
+	.attrs = portdp_attrs,
+};
+
+/* counters/<command>: requests of that kind sent to the card. */
+struct portdp_op_attr {
+	struct device_attribute attr;
+	u16 opcode;
+};
+
+static ssize_t op_counter_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct portdp_op_attr *oa = container_of(attr, struct portdp_op_attr, attr);
+
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_portdp(dev)->stats.submitted[oa->opcode]));
+}
+
+#define PORTDP_OP_ATTR(_name, _op) \
+	static struct portdp_op_attr op_attr_##_name = { \
+		.attr = __ATTR(_name, 0444, op_counter_show, NULL), .opcode = _op }
+
+PORTDP_OP_ATTR(get_info, PDC_OP_GET_INFO);
+PORTDP_OP_ATTR(self_test, PDC_OP_SELF_TEST);
+PORTDP_OP_ATTR(get_counters, PDC_OP_GET_COUNTERS);
+PORTDP_OP_ATTR(random, PDC_OP_RANDOM);
+PORTDP_OP_ATTR(key_generate, PDC_OP_KEY_GENERATE);
+PORTDP_OP_ATTR(key_get_public, PDC_OP_KEY_GET_PUBLIC);
+PORTDP_OP_ATTR(key_destroy, PDC_OP_KEY_DESTROY);
+PORTDP_OP_ATTR(key_list, PDC_OP_KEY_LIST);
+PORTDP_OP_ATTR(ecdsa_sign, PDC_OP_ECDSA_SIGN);
+PORTDP_OP_ATTR(ecdsa_verify, PDC_OP_ECDSA_VERIFY);
+PORTDP_OP_ATTR(session_create, PDC_OP_SESSION_CREATE);
+PORTDP_OP_ATTR(bsp_seal, PDC_OP_BSP_SEAL);
+PORTDP_OP_ATTR(session_replace_keys, PDC_OP_SESSION_REPLACE_KEYS);
+PORTDP_OP_ATTR(session_close, PDC_OP_SESSION_CLOSE);
+PORTDP_OP_ATTR(ecdh_raw_public, PDC_OP_ECDH_RAW_PUBLIC);
+PORTDP_OP_ATTR(ecdh_raw_shared, PDC_OP_ECDH_RAW_SHARED);
+PORTDP_OP_ATTR(aes_cbc, PDC_OP_AES_CBC);
+PORTDP_OP_ATTR(aes_cmac, PDC_OP_AES_CMAC);
+
+static struct attribute *portdp_op_attrs[] = {
+	&op_attr_get_info.attr.attr,
+	&op_attr_self_test.attr.attr,
+	&op_attr_get_counters.attr.attr,
+	&op_attr_random.attr.attr,
+	&op_attr_key_generate.attr.attr,
+	&op_attr_key_get_public.attr.attr,
+	&op_attr_key_destroy.attr.attr,
+	&op_attr_key_list.attr.attr,
+	&op_attr_ecdsa_sign.attr.attr,
+	&op_attr_ecdsa_verify.attr.attr,
+	&op_attr_session_create.attr.attr,
+	&op_attr_bsp_seal.attr.attr,
+	&op_attr_session_replace_keys.attr.attr,
+	&op_attr_session_close.attr.attr,
+	&op_attr_ecdh_raw_public.attr.attr,
+	&op_attr_ecdh_raw_shared.attr.attr,
+	&op_attr_aes_cbc.attr.attr,
+	&op_attr_aes_cmac.attr.attr,
+	NULL
+};
+
+static const struct attribute_group portdp_op_group = {
+	.name = "counters",
+	.attrs = portdp_op_attrs,
+};
+
+const struct attribute_group *portdp_groups[] = {
+	&portdp_group,
+	&portdp_op_group,
+	NULL
+};
