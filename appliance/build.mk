@@ -86,11 +86,8 @@ $(INV_TEST_DIR)/inv-bench: $(INV_TEST_DIR)/inv_bench.o $(INV_TEST_COMMON) $(INV_
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS)
 
 LIBS += $(INV_LIB)
-# TEMPORARY until the rsp block defines how to build $(RSP_LIB).
-ifneq ($(wildcard appliance/rsp/upp.c),)
 TESTS += $(INV_TEST_BINS)
 all: $(INV_TEST_BINS)
-endif
 # --- end inventory ---
 
 # --- es9 ---

@@ -100,8 +100,10 @@ int test_upp_set_iccid(uint8_t *upp, size_t len, uint64_t serial, char *iccid)
 
 char *test_tmp_db(char *buf)
 {
-	char dir[] = "/tmp/portdp-inv-XXXXXX";
+	const char *tmp = getenv("TMPDIR");
+	char dir[200];
 
+	snprintf(dir, sizeof(dir), "%s/portdp-inv-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		return NULL;
 	snprintf(buf, 256, "%s/inventory.db", dir);
