@@ -21,7 +21,17 @@ $(BUILD)/bin/portdp-lpa: $(LPA_OBJS) $(SEUICC_LIB) $(BUILD)/librsp.a $(BUILD)/li
 	$(CC) $(LDFLAGS) -o $@ $(LPA_OBJS) $(SEUICC_LIB) $(BUILD)/librsp.a \
 		$(BUILD)/libportdp-accel.a -lcurl -ljansson -lcrypto
 
+SEUICC_TEST := $(BUILD)/tools/euicc/tests/test-soft-euicc
+$(BUILD)/tools/euicc/tests/%.o: CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp \
+	-Itools/euicc
+
+$(SEUICC_TEST): $(BUILD)/tools/euicc/tests/test_soft_euicc.o $(SEUICC_LIB) $(BUILD)/librsp.a \
+		$(BUILD)/libportdp-accel.a
+	$(CC) $(LDFLAGS) -o $@ $< $(SEUICC_LIB) $(BUILD)/librsp.a $(BUILD)/libportdp-accel.a \
+		-lcmocka -lcrypto
+
 LIBS += $(SEUICC_LIB)
 PROGRAMS += $(BUILD)/bin/portdp-lpa
-TESTS += $(wildcard tools/e2e/test-*.sh)
+all: $(SEUICC_TEST)
+TESTS += $(SEUICC_TEST) $(wildcard tools/e2e/test-*.sh)
 # --- end euicc-lpa ---

@@ -1,17 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
-/* ICCIDs as EF.ICCID codes them: swapped BCD nibbles, 'F' padding. */
+/*
+ * ICCIDs in their two codings: SGP.22's Iccid (5A) as EF.ICCID codes it,
+ * nibble-swapped, and the SAIP ProfileHeader's plain BCD, high nibble first
+ * (both F-padded at the end).
+ */
 #include "seuicc_internal.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
-int iccid_from_bcd(const uint8_t bcd[10], char out[21])
+static int iccid_digits(const uint8_t bcd[10], bool swapped, char out[21])
 {
 	size_t n = 0;
 
 	for (unsigned i = 0; i < 10; i++) {
-		uint8_t d[2] = { bcd[i] & 0x0F, bcd[i] >> 4 };
+		uint8_t lo = bcd[i] & 0x0F, hi = bcd[i] >> 4;
+		uint8_t d[2] = { swapped ? lo : hi, swapped ? hi : lo };
 
 		for (unsigned k = 0; k < 2; k++) {
 			if (d[k] == 0xF) {
@@ -27,6 +32,16 @@ int iccid_from_bcd(const uint8_t bcd[10], char out[21])
 	}
 	out[n] = '\0';
 	return n >= 18 ? 0 : -EINVAL;
+}
+
+int iccid_from_bcd(const uint8_t bcd[10], char out[21])
+{
+	return iccid_digits(bcd, true, out);
+}
+
+int iccid_from_plain_bcd(const uint8_t bcd[10], char out[21])
+{
+	return iccid_digits(bcd, false, out);
 }
 
 int iccid_to_bcd(const char *iccid, uint8_t bcd[10])

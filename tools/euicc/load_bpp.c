@@ -182,6 +182,7 @@ static int check_upp(struct load *l)
 {
 	struct der_tlv pe, hdr_iccid;
 	struct der_iter it;
+	char hdr[21];
 	int r;
 
 	der_iter_init_buf(&it, l->plain, l->plain_len);
@@ -190,7 +191,8 @@ static int check_upp(struct load *l)
 			return FAIL(l, R_PE_PROCESSING, "profile element %u malformed", i);
 		if (i == 0 && (pe.tag != 0xA0 || der_find(&pe, 0x83, &hdr_iccid)))
 			return FAIL(l, R_PE_PROCESSING, "profile does not start with a header");
-		if (i == 0 && (hdr_iccid.len != 10 || memcmp(hdr_iccid.val, l->iccid_bcd, 10)))
+		if (i == 0 && (hdr_iccid.len != 10 || iccid_from_plain_bcd(hdr_iccid.val, hdr) ||
+			       strcmp(hdr, l->iccid)))
 			return FAIL(l, R_ICCID_MISMATCH, "ProfileHeader ICCID is not %s", l->iccid);
 	}
 	return r < 0 ? FAIL(l, R_PE_PROCESSING, "profile elements malformed") : 0;

@@ -98,6 +98,7 @@ int seuicc_put_info2(struct seuicc *e, struct der_buf *b);
 
 /* iccid.c */
 int iccid_from_bcd(const uint8_t bcd[10], char out[21]);
+int iccid_from_plain_bcd(const uint8_t bcd[10], char out[21]);
 int iccid_to_bcd(const char *iccid, uint8_t bcd[10]);
 
 #endif

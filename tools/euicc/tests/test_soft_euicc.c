@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The software eUICC against an SM-DP+ played here with the SGP.26 DPauth and
+ * DPpb keys (signatures, key agreement and BSP sealing through
+ * libportdp-accel, the DP side of the same API the appliance uses): the happy
+ * path recovers a TS.48 UPP byte for byte; each tampered input is refused
+ * with its SGP.22 error and leaves no profile behind.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "der.h"
+#include "soft_euicc.h"
+#include "portdp/accel.h"
+#include "portdp/cert.h"
+
+#define ADDRESS "testsmdpplus1.example.com"
+
+struct dp {
+	char sgp26[512];
+	struct pdp_accel *accel;
+	struct pdp_key *auth_key, *pb_key;
+	uint8_t *auth_cert, *pb_cert, *upp;
+	size_t auth_cert_len, pb_cert_len, upp_len;
+	uint8_t ci_keyid[PDP_KEYID_MAX];
+	size_t ci_keyid_len;
+	uint8_t iccid_bcd[10];
+	char state[64];
+	struct seuicc *e;
+	/* per download */
+	uint8_t tid[16];
+	uint8_t sig1_tlv[67];
+	uint8_t euicc_otpk[65];
+};
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = malloc((size_t)n);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void open_euicc(struct dp *d)
+{
+	char ci[600], dir[600], err[300];
+	struct seuicc_config c = { .identity_dir = dir, .state_dir = d->state, .n_ci = 1 };
+
+	snprintf(dir, sizeof(dir), "%s/euicc", d->sgp26);
+	snprintf(ci, sizeof(ci), "%s/ci/CERT_GSMA_TEST_CI_2017.der", d->sgp26);
+	c.ci_files[0] = ci;
+	assert_int_equal(seuicc_open(&c, &d->e, err, sizeof(err)), 0);
+}
+
+static int setup(void **state)
+{
+	const char *shared = getenv("SHARED") ? getenv("SHARED") : "../shared";
+	struct dp *d = calloc(1, sizeof(*d));
+	char path[700], uri[700];
+	struct pdp_cert *cert;
+	struct der_tlv t, h;
+
+	snprintf(d->sgp26, sizeof(d->sgp26), "%s/testdata/sgp26", shared);
+	assert_int_equal(pdp_accel_open("soft:", &d->accel), 0);
+	snprintf(uri, sizeof(uri), "file:%s/dpauth/SK_S_SM_DPauth_ECDSA_NIST.pem", d->sgp26);
+	assert_int_equal(pdp_key_load(d->accel, uri, &d->auth_key), 0);
+	snprintf(uri, sizeof(uri), "file:%s/dppb/SK_S_SM_DPpb_ECDSA_NIST.pem", d->sgp26);
+	assert_int_equal(pdp_key_load(d->accel, uri, &d->pb_key), 0);
+	snprintf(path, sizeof(path), "%s/dpauth/CERT_S_SM_DPauth_ECDSA_NIST.der", d->sgp26);
+	d->auth_cert = slurp(path, &d->auth_cert_len);
+	snprintf(path, sizeof(path), "%s/dppb/CERT_S_SM_DPpb_ECDSA_NIST.der", d->sgp26);
+	d->pb_cert = slurp(path, &d->pb_cert_len);
+	assert_int_equal(pdp_cert_parse(d->auth_cert, d->auth_cert_len, &cert), PDP_CERT_OK);
+	assert_int_equal(pdp_cert_aki(cert, d->ci_keyid, &d->ci_keyid_len), PDP_CERT_OK);
+	pdp_cert_free(cert);
+	snprintf(path, sizeof(path), "%s/testdata/ts48/TS48V1-A-UNIQUE.der", shared);
+	d->upp = slurp(path, &d->upp_len);
+	/* ICCID from the ProfileHeader: A0 { .. 83 iccid .. } */
+	assert_int_equal(der_parse_one(d->upp, d->upp_len, &h), 0);
+	assert_int_equal(der_find(&h, 0x83, &t), 0);
+	/* header: plain BCD; StoreMetadata: EFiccid coding, nibbles swapped */
+	for (int i = 0; i < 10; i++)
+		d->iccid_bcd[i] = (uint8_t)(t.val[i] << 4 | t.val[i] >> 4);
+	snprintf(d->state, sizeof(d->state), "/tmp/seuicc-test-XXXXXX");
+	assert_non_null(mkdtemp(d->state));
+	open_euicc(d);
+	*state = d;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct dp *d = *state;
+	char cmd[128];
+
+	seuicc_close(d->e);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->state);
+	if (system(cmd))
+		return -1;
+	pdp_key_free(d->auth_key);
+	pdp_key_free(d->pb_key);
+	pdp_accel_close(d->accel);
+	free(d->auth_cert);
+	free(d->pb_cert);
+	free(d->upp);
+	free(d);
+	return 0;
+}
+
+static void put_sig(struct dp *d, struct pdp_key *k, const uint8_t *msg, size_t len,
+		    struct der_buf *b)
+{
+	uint8_t sig[PDP_SIG_LEN];
+
+	assert_int_equal(pdp_sign(d->accel, k, msg, len, sig), 0);
+	der_put(b, 0x5F37, sig, sizeof(sig));
+}
+
+/* AuthenticateServer with serverSigned1 optionally spoiled; returns the eUICC's error. */
+static int authenticate(struct dp *d, int spoil)
+{
+	uint8_t ch[16], *req, *resp;
+	size_t req_len, resp_len, s1;
+	struct der_buf b;
+	struct der_tlv top, ok, signed1, sig1;
+	struct der_iter it;
+	int err;
+
+	assert_int_equal(seuicc_get_challenge(d->e, ch), 0);
+	assert_int_equal(pdp_random(d->accel, d->tid, sizeof(d->tid)), 0);
+	if (spoil == 1)
+		ch[0] ^= 1;
+	der_buf_init(&b);
+	der_begin(&b, 0xBF38);
+	s1 = b.len;
+	der_begin(&b, DER_SEQUENCE);
+	der_put(&b, 0x80, d->tid, 16);
+	der_put(&b, 0x81, ch, 16);
+	der_put(&b, 0x83, ADDRESS, strlen(ADDRESS));
+	der_put(&b, 0x84, d->tid, 16);
+	der_end(&b);
+	put_sig(d, d->auth_key, b.data + s1, b.len - s1, &b);
+	if (spoil == 2)
+		b.data[b.len - 1] ^= 1;
+	der_put(&b, DER_OCTET_STRING, d->ci_keyid, d->ci_keyid_len);
+	der_put_raw(&b, spoil == 3 ? d->pb_cert : d->auth_cert,
+		    spoil == 3 ? d->pb_cert_len : d->auth_cert_len);
+	der_begin(&b, 0xA0);
+	der_put(&b, 0x80, "MID-1", 5);
+	der_begin(&b, 0xA1);
+	der_put(&b, 0x80, "\x35\x29\x06\x11\0\0\0\0", 8);
+	der_begin(&b, 0xA1);
+	der_end(&b);
+	der_end(&b);
+	der_end(&b);
+	der_end(&b);
+	assert_int_equal(der_buf_take(&b, &req, &req_len), 0);
+	assert_int_equal(seuicc_authenticate_server(d->e, req, req_len, ADDRESS ":8443", &resp,
+						    &resp_len, &err),
+			 0);
+	if (!err) {
+		struct pdp_cert *cert;
+		uint8_t pub[PDP_PUBKEY_LEN];
+		enum pdp_curve curve;
+		size_t clen;
+		const uint8_t *cder;
+
+		assert_int_equal(der_parse_exact(resp, resp_len, &top), 0);
+		assert_int_equal(der_find(&top, 0xA0, &ok), 0);
+		der_iter_init(&it, &ok);
+		assert_int_equal(der_expect(&it, DER_SEQUENCE, &signed1), 0);
+		assert_int_equal(der_expect(&it, 0x5F37, &sig1), 0);
+		assert_int_equal(sig1.raw_len, sizeof(d->sig1_tlv));
+		memcpy(d->sig1_tlv, sig1.raw, sig1.raw_len);
+		/* the eUICC's signature verifies with its certificate's key */
+		cder = NULL;
+		assert_int_equal(der_expect(&it, DER_SEQUENCE, &top), 0);
+		cder = top.raw;
+		clen = top.raw_len;
+		assert_int_equal(pdp_cert_parse(cder, clen, &cert), PDP_CERT_OK);
+		assert_int_equal(pdp_cert_public_key(cert, pub, &curve), PDP_CERT_OK);
+		pdp_cert_free(cert);
+		assert_int_equal(pdp_verify(d->accel, curve, pub, signed1.raw, signed1.raw_len,
+					    sig1.val),
+				 0);
+	}
+	free(req);
+	free(resp);
+	return err;
+}
+
+static int prepare(struct dp *d, int spoil)
+{
+	uint8_t *req, *resp, msg[200];
+	size_t req_len, resp_len, s2;
+	struct der_buf b;
+	struct der_tlv top, ok, signed2, otpk;
+	int err;
+
+	der_buf_init(&b);
+	der_begin(&b, 0xBF21);
+	s2 = b.len;
+	der_begin(&b, DER_SEQUENCE);
+	der_put(&b, 0x80, d->tid, 16);
+	der_put_bool(&b, DER_BOOLEAN, false);
+	der_end(&b);
+	memcpy(msg, b.data + s2, b.len - s2);
+	memcpy(msg + (b.len - s2), d->sig1_tlv, sizeof(d->sig1_tlv));
+	if (spoil == 1)
+		msg[b.len - s2 + 10] ^= 1;
+	put_sig(d, d->pb_key, msg, b.len - s2 + sizeof(d->sig1_tlv), &b);
+	der_put_raw(&b, spoil == 2 ? d->auth_cert : d->pb_cert,
+		    spoil == 2 ? d->auth_cert_len : d->pb_cert_len);
+	der_end(&b);
+	assert_int_equal(der_buf_take(&b, &req, &req_len), 0);
+	assert_int_equal(seuicc_prepare_download(d->e, req, req_len, &resp, &resp_len, &err), 0);
+	if (!err) {
+		assert_int_equal(der_parse_exact(resp, resp_len, &top), 0);
+		assert_int_equal(der_find(&top, 0xA0, &ok), 0);
+		assert_int_equal(der_find(&ok, DER_SEQUENCE, &signed2), 0);
+		assert_int_equal(der_find(&signed2, 0x5F49, &otpk), 0);
+		assert_int_equal(otpk.len, 65);
+		memcpy(d->euicc_otpk, otpk.val, 65);
+	}
+	free(req);
+	free(resp);
+	return err;
+}
+
+enum bpp_spoil { BPP_OK, BPP_MAC, BPP_ICCID, BPP_ISC_SIG };
+
+static void seal(struct dp *d, struct pdp_session *s, uint8_t tag, const uint8_t *in,
+		 size_t len, struct der_buf *b)
+{
+	uint8_t seg[PDP_BSP_MAX_SEGMENT];
+	size_t seg_len = sizeof(seg);
+
+	assert_int_equal(pdp_bsp_seal(d->accel, s, tag, in, len, seg, &seg_len), 0);
+	der_put_raw(b, seg, seg_len);
+}
+
+static uint8_t *make_bpp(struct dp *d, enum bpp_spoil spoil, size_t *len)
+{
+	static const uint8_t host_id[] = "PORTDP-TEST";
+	static const uint8_t configure_isdp[] = { 0xBF, 0x24, 0x00 };
+	uint8_t eid[16], ot_pub[65], msg[300], md[64], *out, rsk[PDP_BSP_MAX_SEGMENT];
+	const char *eid_hex = seuicc_eid_hex(d->e);
+	struct pdp_session *s, *ppk;
+	struct der_buf b, m;
+	size_t isc, n, rsk_len = sizeof(rsk);
+
+	for (int i = 0; i < 16; i++)
+		sscanf(eid_hex + 2 * i, "%2hhx", &eid[i]);
+	assert_int_equal(pdp_session_create(d->accel, PDP_CURVE_P256, d->euicc_otpk, host_id,
+					    sizeof(host_id) - 1, eid, ot_pub, &s),
+			 0);
+	der_buf_init(&b);
+	der_begin(&b, 0xBF36);
+	der_begin(&b, 0xBF23);
+	isc = b.len;
+	der_put_uint(&b, 0x82, 1);
+	der_put(&b, 0x80, d->tid, 16);
+	der_begin(&b, 0xA6);
+	der_put(&b, 0x80, "\x88", 1);
+	der_put(&b, 0x81, "\x10", 1);
+	der_put(&b, 0x84, host_id, sizeof(host_id) - 1);
+	der_end(&b);
+	der_put(&b, 0x5F49, ot_pub, 65);
+	n = b.len - isc;
+	memcpy(msg, b.data + isc, n);
+	msg[n] = 0x5F;
+	msg[n + 1] = 0x49;
+	msg[n + 2] = 65;
+	memcpy(msg + n + 3, d->euicc_otpk, 65);
+	if (spoil == BPP_ISC_SIG)
+		msg[0] ^= 1;
+	put_sig(d, d->pb_key, msg, n + 68, &b);
+	der_end(&b);
+	der_begin(&b, 0xA0);
+	seal(d, s, 0x87, configure_isdp, sizeof(configure_isdp), &b);
+	der_end(&b);
+	der_buf_init_fixed(&m, md, sizeof(md));
+	der_begin(&m, 0xBF25);
+	der_put(&m, 0x5A, d->iccid_bcd, 10);
+	if (spoil == BPP_ICCID)
+		md[m.len - 5] ^= 0x01;
+	der_put(&m, 0x91, "SP", 2);
+	der_put(&m, 0x92, "TS.48", 5);
+	der_end(&m);
+	der_begin(&b, 0xA1);
+	seal(d, s, 0x88, md, m.len, &b);
+	der_end(&b);
+	assert_int_equal(pdp_session_replace_keys(d->accel, s, rsk, &rsk_len, &ppk), 0);
+	der_begin(&b, 0xA2);
+	der_put_raw(&b, rsk, rsk_len);
+	der_end(&b);
+	der_begin(&b, 0xA3);
+	for (size_t off = 0; off < d->upp_len; off += PDP_BSP_MAX_PLAIN_ENC) {
+		size_t chunk = d->upp_len - off;
+
+		if (chunk > PDP_BSP_MAX_PLAIN_ENC)
+			chunk = PDP_BSP_MAX_PLAIN_ENC;
+		seal(d, ppk, 0x86, d->upp + off, chunk, &b);
+		if (spoil == BPP_MAC && off == PDP_BSP_MAX_PLAIN_ENC)
+			b.data[b.len - 20] ^= 1;
+	}
+	der_end(&b);
+	der_end(&b);
+	pdp_session_close(d->accel, ppk);
+	pdp_session_close(d->accel, s);
+	assert_int_equal(der_buf_take(&b, &out, len), 0);
+	return out;
+}
+
+/* Runs a whole download; returns the ErrorReason of the PIR (0: installed). */
+static int download(struct dp *d, enum bpp_spoil spoil, int *cmd, char iccid[21])
+{
+	uint8_t *bpp, *pir;
+	size_t bpp_len, pir_len;
+	int err;
+
+	assert_int_equal(authenticate(d, 0), 0);
+	assert_int_equal(prepare(d, 0), 0);
+	bpp = make_bpp(d, spoil, &bpp_len);
+	assert_int_equal(seuicc_load_bpp(d->e, bpp, bpp_len, &pir, &pir_len, iccid, &err, cmd),
+			 0);
+	if (err)
+		print_message("# eUICC: %s\n", seuicc_last_error(d->e));
+	assert_int_equal(pir[0], 0xBF);
+	assert_int_equal(pir[1], 0x37);
+	free(bpp);
+	free(pir);
+	return err;
+}
+
+static void test_authenticate_server_checks(void **state)
+{
+	struct dp *d = *state;
+
+	assert_int_equal(authenticate(d, 1), 6);  /* euiccChallengeMismatch */
+	assert_int_equal(authenticate(d, 2), 2);  /* invalidSignature */
+	assert_int_equal(authenticate(d, 3), 1);  /* DPpb cert is no DPauth cert */
+	assert_int_equal(authenticate(d, 0), 0);
+}
+
+static void test_prepare_download_checks(void **state)
+{
+	struct dp *d = *state;
+
+	assert_int_equal(authenticate(d, 0), 0);
+	assert_int_equal(prepare(d, 1), 2);     /* smdpSignature2 wrong */
+	assert_int_equal(prepare(d, 0), 4);     /* session gone after an error */
+	assert_int_equal(authenticate(d, 0), 0);
+	assert_int_equal(prepare(d, 2), 1);     /* DPauth cert is no DPpb cert */
+}
+
+static void test_install_recovers_upp(void **state)
+{
+	struct dp *d = *state;
+	char iccid[21], again[21];
+	uint8_t *upp;
+	size_t len;
+	int cmd;
+	long seq;
+
+	assert_int_equal(download(d, BPP_MAC, &cmd, iccid), 8);   /* scp03tSecurityError */
+	assert_int_equal(cmd, 5);
+	assert_int_equal(download(d, BPP_ICCID, &cmd, iccid), 13); /* ICCID mismatch */
+	assert_int_equal(download(d, BPP_ISC_SIG, &cmd, iccid), 2);
+	assert_int_equal(cmd, 0);
+	assert_int_equal(download(d, BPP_OK, &cmd, iccid), 0);
+	assert_int_equal(seuicc_profile_upp(d->e, iccid, &upp, &len), 0);
+	assert_int_equal(len, d->upp_len);
+	assert_memory_equal(upp, d->upp, len);
+	free(upp);
+	/* the same ICCID a second time */
+	assert_int_equal(download(d, BPP_OK, &cmd, again), 9);
+	assert_int_equal(cmd, 2);
+	/* delete queues a notification and removes the profile */
+	assert_int_equal(seuicc_delete_profile(d->e, iccid, &seq), 0);
+	assert_int_equal(seuicc_profile_upp(d->e, iccid, &upp, &len), -ENOENT);
+	assert_int_equal(seuicc_delete_profile(d->e, iccid, &seq), -ENOENT);
+}
+
+static void test_state_survives_reopen(void **state)
+{
+	struct dp *d = *state;
+	char iccid[21];
+	int cmd;
+
+	assert_int_equal(download(d, BPP_OK, &cmd, iccid), 0);
+	seuicc_close(d->e);
+	open_euicc(d);
+	assert_int_equal(download(d, BPP_OK, &cmd, iccid), 9);
+}
+
+static void test_malformed_commands(void **state)
+{
+	struct dp *d = *state;
+	static const uint8_t junk[] = { 0xBF, 0x38, 0x05, 0x30, 0x03, 0x80, 0x01 };
+	uint8_t *resp;
+	size_t len;
+	int err;
+
+	assert_int_equal(seuicc_authenticate_server(d->e, junk, sizeof(junk), ADDRESS, &resp,
+						    &len, &err),
+			 -EINVAL);
+	assert_int_equal(seuicc_prepare_download(d->e, junk, 2, &resp, &len, &err), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_authenticate_server_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prepare_download_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_install_recovers_upp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_survives_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_commands, setup, teardown),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
