@@ -39,7 +39,8 @@ static int reject(struct http_stream *hs, int status)
 
 	hs->stopped = true;
 	hs->in_message = false;
-	http_parser_pause(&hs->parser, 1);
+	if (HTTP_PARSER_ERRNO(&hs->parser) == HPE_OK)
+		http_parser_pause(&hs->parser, 1);
 	if (!it)
 		return -1; /* the connection closes without an answer */
 	it->kind = HTTP_ITEM_ERROR;

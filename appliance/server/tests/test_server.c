@@ -1,0 +1,752 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Network-layer tests: the real server (io_uring, OpenSSL, libhttp-parser)
+ * on 127.0.0.1 with a real TLS client, over the ES9+ test double. The
+ * SIGTERM case runs portdpd's own main() (portdpd-echo) as a process.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/err.h>
+
+#include "../server.h"
+#include "echo_es9.h"
+#include "tls_client.h"
+
+#define IO_TIMEOUT_MS 3000
+
+static char g_dir[] = "/tmp/portdp-server-test.XXXXXX";
+static char g_ca[256], g_chain[256], g_key[256];
+static struct portdpd_config g_cfg;
+static struct portdp_server_limits g_lim;
+static struct es9_service *g_svc;
+static struct portdp_server *g_srv;
+static uint16_t g_port;
+static SSL_CTX *g_ctx;
+
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* Test PKI: the project's tool when present, else a CA and a leaf from the openssl CLI. */
+static int make_pki(void)
+{
+	char cmd[4096];
+
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; cd %s; "
+		 "openssl ecparam -name prime256v1 -genkey -noout -out ca.key; "
+		 "openssl req -x509 -new -key ca.key -subj /CN=Port-DP-Test-CA -days 2 -out ca.pem; "
+		 "openssl ecparam -name prime256v1 -genkey -noout -out srv.key; "
+		 "openssl req -new -key srv.key -subj /CN=localhost -out srv.csr; "
+		 "printf 'subjectAltName=DNS:localhost\\nbasicConstraints=CA:FALSE\\n"
+		 "keyUsage=digitalSignature\\nextendedKeyUsage=serverAuth\\n' > srv.ext; "
+		 "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+		 "-extfile srv.ext -out srv.pem; cat srv.pem ca.pem > chain.pem",
+		 g_dir);
+	if (system(cmd))
+		return -1;
+	snprintf(g_ca, sizeof(g_ca), "%s/ca.pem", g_dir);
+	snprintf(g_chain, sizeof(g_chain), "%s/chain.pem", g_dir);
+	snprintf(g_key, sizeof(g_key), "file:%s/srv.key", g_dir);
+	return 0;
+}
+
+static void base_config(struct portdpd_config *cfg, struct portdp_server_limits *lim)
+{
+	portdpd_config_defaults(cfg);
+	cfg->listen_port = 0;
+	cfg->workers = 2;
+	cfg->max_body = 4096;
+	snprintf(cfg->tls_cert, sizeof(cfg->tls_cert), "%s", g_chain);
+	snprintf(cfg->tls_key, sizeof(cfg->tls_key), "%s", g_key);
+	portdp_server_limits_defaults(lim);
+	lim->max_conns = 400;
+	lim->max_header = 2048;
+	lim->handshake_timeout_ms = 1000;
+	lim->idle_timeout_ms = 800;
+	lim->request_timeout_ms = 1200;
+	lim->drain_timeout_ms = 3000;
+}
+
+static int group_setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	if (!mkdtemp(g_dir) || make_pki())
+		return -1;
+	base_config(&g_cfg, &g_lim);
+	if (es9_service_new(&g_cfg, &g_svc, err, sizeof(err)))
+		return -1;
+	if (portdp_server_start(&g_cfg, &g_lim, g_svc, &g_srv, err, sizeof(err))) {
+		fprintf(stderr, "server start: %s\n", err);
+		return -1;
+	}
+	g_port = portdp_server_port(g_srv);
+	g_ctx = tc_ctx_new(g_ca, 0, 0);
+	return g_ctx ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	(void)state;
+	if (g_srv) {
+		portdp_server_stop(g_srv);
+		portdp_server_free(g_srv);
+	}
+	es9_service_free(g_svc);
+	SSL_CTX_free(g_ctx);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", g_dir);
+	return system(cmd) ? -1 : 0;
+}
+
+/* One POST on @c; asserts 200 and returns the body (caller frees via tc_resp_free). */
+static void post(struct tc_conn *c, const char *fn, const char *body, struct tc_resp *r)
+{
+	char req[8192];
+	int n = tc_format_post(req, sizeof(req), fn, body);
+
+	assert_true(n > 0);
+	assert_int_equal(tc_write(c, req, n), 0);
+	assert_int_equal(tc_read_response(c, r), 0);
+}
+
+static void assert_json_headers(const struct tc_resp *r)
+{
+	const char *ct = tc_header(r, "Content-Type"), *ap = tc_header(r, "X-Admin-Protocol");
+
+	assert_non_null(ct);
+	assert_memory_equal(ct, "application/json;charset=UTF-8\n", 31);
+	assert_non_null(ap);
+	assert_memory_equal(ap, "gsma/rsp/v2.2.0", 15);
+}
+
+static void wait_open_conns(unsigned want)
+{
+	struct portdp_server_stats st;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		portdp_server_get_stats(g_srv, &st);
+		if (st.open_conns == want)
+			return;
+		sleep_ms(10);
+	}
+	fail_msg("open connections stay at %u, want %u", st.open_conns, want);
+}
+
+static void handshake_and_resume(int version)
+{
+	SSL_CTX *ctx = tc_ctx_new(g_ca, version, version);
+	SSL_SESSION *sess;
+	struct tc_conn c;
+	struct tc_resp r;
+
+	assert_non_null(ctx);
+	assert_int_equal(tc_connect(&c, ctx, g_port, NULL, IO_TIMEOUT_MS), 0);
+	assert_int_equal(SSL_version(c.ssl), version);
+	post(&c, "echo", "{\"hello\":\"world\"}", &r);
+	assert_int_equal(r.status, 200);
+	assert_true(r.keep_alive);
+	assert_json_headers(&r);
+	assert_int_equal(r.body_len, 17);
+	assert_memory_equal(r.body, "{\"hello\":\"world\"}", 17);
+	tc_resp_free(&r);
+	/* TLS 1.3 tickets arrive after the handshake; the read above consumed them. */
+	sess = SSL_get1_session(c.ssl);
+	assert_non_null(sess);
+	tc_close(&c);
+
+	assert_int_equal(tc_connect(&c, ctx, g_port, sess, IO_TIMEOUT_MS), 0);
+	assert_int_equal(SSL_session_reused(c.ssl), 1);
+	post(&c, "initiateAuthentication", "{}", &r);
+	assert_int_equal(r.status, 200);
+	tc_resp_free(&r);
+	tc_close(&c);
+	SSL_SESSION_free(sess);
+	SSL_CTX_free(ctx);
+}
+
+static void test_tls12_handshake_and_resumption(void **state)
+{
+	(void)state;
+	handshake_and_resume(TLS1_2_VERSION);
+}
+
+static void test_tls13_handshake_and_resumption(void **state)
+{
+	(void)state;
+	handshake_and_resume(TLS1_3_VERSION);
+}
+
+static void test_keepalive_several_requests(void **state)
+{
+	struct tc_conn c;
+	struct tc_resp r;
+	char body[64], want[128];
+	int i;
+
+	(void)state;
+	assert_int_equal(tc_connect(&c, g_ctx, g_port, NULL, IO_TIMEOUT_MS), 0);
+	for (i = 0; i < 5; i++) {
+		snprintf(body, sizeof(body), "{\"n\":%d}", i);
+		post(&c, "authenticateClient", body, &r);
+		assert_int_equal(r.status, 200);
+		assert_true(r.keep_alive);
+		snprintf(want, sizeof(want), "\"function\":\"authenticateClient\",\"length\":%zu",
+			 strlen(body));
+		assert_non_null(strstr(r.body, want));
+		tc_resp_free(&r);
+	}
+	tc_close(&c);
+}
+
+static void test_pipelined_requests_in_order(void **state)
+{
+	unsigned long flushes = __atomic_load_n(&echo_es9_flushes, __ATOMIC_RELAXED);
+	static char all[40000];
+	struct tc_conn c;
+	struct tc_resp r;
+	char body[64];
+	size_t len = 0;
+	int i, n;
+
+	(void)state;
+	assert_int_equal(tc_connect(&c, g_ctx, g_port, NULL, IO_TIMEOUT_MS), 0);
+	for (i = 0; i < 20; i++) {
+		snprintf(body, sizeof(body), "{\"seq\":%d}", i);
+		n = tc_format_post(all + len, sizeof(all) - len, "echo", body);
+		assert_true(n > 0);
+		len += n;
+	}
+	/* One write: all twenty arrive in one TLS record, so in one batch. */
+	assert_int_equal(tc_write(&c, all, len), 0);
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(tc_read_response(&c, &r), 0);
+		assert_int_equal(r.status, 200);
+		snprintf(body, sizeof(body), "{\"seq\":%d}", i);
+		assert_int_equal(r.body_len, strlen(body));
+		assert_memory_equal(r.body, body, r.body_len);
+		tc_resp_free(&r);
+	}
+	/* Group commit: one flush for the batch, not one per request. */
+	assert_true(__atomic_load_n(&echo_es9_flushes, __ATOMIC_RELAXED) - flushes <= 2);
+	tc_close(&c);
+}
+
+static void expect_rejected(const char *req, size_t len, int status)
+{
+	struct tc_conn c;
+	struct tc_resp r;
+	const char *conn;
+
+	assert_int_equal(tc_connect(&c, g_ctx, g_port, NULL, IO_TIMEOUT_MS), 0);
+	assert_int_equal(tc_write(&c, req, len), 0);
+	assert_int_equal(tc_read_response(&c, &r), 0);
+	if (r.status != status)
+		fail_msg("request %.40s...: status %d, want %d", req, r.status, status);
+	conn = tc_header(&r, "Connection");
+	assert_non_null(conn);
+	assert_memory_equal(conn, "close", 5);
+	assert_non_null(tc_header(&r, "X-Admin-Protocol"));
+	if (status == 405)
+		assert_non_null(tc_header(&r, "Allow"));
+	tc_resp_free(&r);
+	assert_true(tc_wait_closed(&c, 1000));
+	tc_close(&c);
+}
+
+#define HDRS "X-Admin-Protocol: gsma/rsp/v2.2.2\r\nContent-Type: application/json\r\n"
+#define PATH "/gsma/rsp2/es9plus/initiateAuthentication"
+
+static void test_http_errors(void **state)
+{
+	static const struct {
+		const char *req;
+		int status;
+	} cases[] = {
+		{"GET " PATH " HTTP/1.1\r\nHost: x\r\n" HDRS "\r\n", 405},
+		{"PUT " PATH " HTTP/1.1\r\n" HDRS "Content-Length: 2\r\n\r\n{}", 405},
+		{"POST /index.html HTTP/1.1\r\n" HDRS "Content-Length: 2\r\n\r\n{}", 404},
+		{"POST /gsma/rsp2/es9plus/../x HTTP/1.1\r\n" HDRS "Content-Length: 2\r\n\r\n{}", 404},
+		{"POST /gsma/rsp2/es9plus/ HTTP/1.1\r\n" HDRS "Content-Length: 2\r\n\r\n{}", 404},
+		{"POST " PATH "?x=1 HTTP/1.1\r\n" HDRS "Content-Length: 2\r\n\r\n{}", 404},
+		{"POST " PATH " HTTP/1.1\r\n" HDRS "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+		 411},
+		{"POST " PATH " HTTP/1.1\r\n" HDRS "\r\n", 411},
+		/* Far above max_body: refused from the headers, the body is never sent. */
+		{"POST " PATH " HTTP/1.1\r\n" HDRS "Content-Length: 1000000\r\n\r\n", 413},
+		{"POST " PATH " HTTP/1.1\r\nContent-Type: application/json\r\n"
+		 "Content-Length: 2\r\n\r\n{}", 400},
+		{"POST " PATH " HTTP/1.1\r\nX-Admin-Protocol: gsma/rsp/v3.0.0\r\n"
+		 "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", 400},
+		{"POST " PATH " HTTP/1.1\r\nX-Admin-Protocol: gsma/rsp/v2.2\r\n"
+		 "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", 400},
+		{"POST " PATH " HTTP/1.1\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+		 "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}", 415},
+		{"POST " PATH " HTTP/1.1\r\n" HDRS "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+		 400},
+		{"POST " PATH " HTTP/1.1\r\n" HDRS "Expect: something\r\nContent-Length: 2\r\n\r\n{}",
+		 417},
+		{"HELLO WORLD\r\n\r\n", 400},
+		{"POST " PATH " HTTP/1.1\r\nBad Header Line\r\n\r\n", 400},
+	};
+	char big[4096];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_rejected(cases[i].req, strlen(cases[i].req), cases[i].status);
+	/* Headers beyond max_header (2048 here). */
+	n = snprintf(big, sizeof(big), "POST " PATH " HTTP/1.1\r\n" HDRS "X-Filler: ");
+	memset(big + n, 'a', 2500);
+	n += 2500;
+	n += snprintf(big + n, sizeof(big) - n, "\r\nContent-Length: 2\r\n\r\n{}");
+	expect_rejected(big, n, 431);
+	/* A valid request after a bad one on a pipelined stream still gets its answer first. */
+	wait_open_conns(0);
+}
+
+static void test_error_after_good_pipelined(void **state)
+{
+	char req[2048];
+	struct tc_conn c;
+	struct tc_resp r;
+	int n;
+
+	(void)state;
+	n = tc_format_post(req, sizeof(req), "echo", "{\"first\":1}");
+	n += snprintf(req + n, sizeof(req) - n, "GET / HTTP/1.1\r\n\r\n");
+	assert_int_equal(tc_connect(&c, g_ctx, g_port, NULL, IO_TIMEOUT_MS), 0);
+	assert_int_equal(tc_write(&c, req, n), 0);
+	assert_int_equal(tc_read_response(&c, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_memory_equal(r.body, "{\"first\":1}", 11);
+	tc_resp_free(&r);
+	assert_int_equal(tc_read_response(&c, &r), 0);
+	assert_int_equal(r.status, 405);
+	tc_resp_free(&r);
+	assert_true(tc_wait_closed(&c, 1000));
+	tc_close(&c);
+}
+
+static void test_truncated_request_then_close(void **state)
+{
+	char req[1024];
+	struct tc_conn c;
+	struct tc_resp r;
+	int n;
+
+	(void)state;
+	n = tc_format_post(req, sizeof(req), "echo", "{\"truncated\":true}");
+	assert_int_equal(tc_connect(&c, g_ctx, g_port, NULL, IO_TIMEOUT_MS), 0);
+	assert_int_equal(tc_write(&c, req, n - 5), 0);
+	sleep_ms(50);
+	tc_close(&c);
+	/* And in the middle of the headers, without TLS close_notify. */
+	assert_int_equal(tc_connect(&c, g_ctx, g_port, NULL, IO_TIMEOUT_MS), 0);
+	assert_int_equal(tc_write(&c, req, 30), 0);
+	close(c.fd);
+	c.fd = -1;
+	tc_close(&c);
+	wait_open_conns(0);
+	/* The server is unharmed. */
+	assert_int_equal(tc_connect(&c, g_ctx, g_port, NULL, IO_TIMEOUT_MS), 0);
+	post(&c, "echo", "{}", &r);
+	assert_int_equal(r.status, 200);
+	tc_resp_free(&r);
+	tc_close(&c);
+	wait_open_conns(0);
+}
+
+static void test_garbage_instead_of_client_hello(void **state)
+{
+	static const char junk[] = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+	struct portdp_server_stats before, after;
+	unsigned char rnd[512];
+	struct tc_conn c;
+	size_t i;
+
+	(void)state;
+	portdp_server_get_stats(g_srv, &before);
+	assert_int_equal(tc_tcp_connect(&c, g_port, IO_TIMEOUT_MS), 0);
+	assert_int_equal(tc_write(&c, junk, strlen(junk)), 0);
+	assert_true(tc_wait_closed(&c, 2000));
+	tc_close(&c);
+	for (i = 0; i < sizeof(rnd); i++)
+		rnd[i] = (unsigned char)(i * 131 + 7);
+	assert_int_equal(tc_tcp_connect(&c, g_port, IO_TIMEOUT_MS), 0);
+	assert_int_equal(tc_write(&c, rnd, sizeof(rnd)), 0);
+	assert_true(tc_wait_closed(&c, 2000));
+	tc_close(&c);
+	portdp_server_get_stats(g_srv, &after);
+	assert_true(after.tls_failures >= before.tls_failures + 2);
+	wait_open_conns(0);
+}
+
+static void test_slowloris_request_timeout(void **state)
+{
+	static const char head[] = "POST " PATH " HTTP/1.1\r\nX-Slow: ";
+	struct timespec t0;
+	struct tc_conn c;
+	bool closed = false;
+	long el;
+	int i;
+
+	(void)state;
+	assert_int_equal(tc_connect(&c, g_ctx, g_port, NULL, IO_TIMEOUT_MS), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(tc_write(&c, head, strlen(head)), 0);
+	/* One header byte every 100 ms: activity, but never a whole request. */
+	for (i = 0; i < 40 && !closed; i++) {
+		if (tc_write(&c, "a", 1)) {
+			closed = true;
+			break;
+		}
+		closed = tc_wait_closed(&c, 100);
+	}
+	el = elapsed_ms(&t0);
+	assert_true(closed);
+	/* request_timeout is 1200 ms; the sweep runs every 100 ms. */
+	assert_true(el >= 1100);
+	assert_true(el < 2500);
+	tc_close(&c);
+}
+
+static void test_idle_and_handshake_timeouts(void **state)
+{
+	struct portdp_server_stats before, after;
+	struct timespec t0;
+	struct tc_conn c, raw;
+	struct tc_resp r;
+	long el;
+
+	(void)state;
+	portdp_server_get_stats(g_srv, &before);
+	assert_int_equal(tc_connect(&c, g_ctx, g_port, NULL, IO_TIMEOUT_MS), 0);
+	assert_int_equal(tc_tcp_connect(&raw, g_port, IO_TIMEOUT_MS), 0);
+	post(&c, "echo", "{}", &r);
+	tc_resp_free(&r);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_true(tc_wait_closed(&c, 2500));
+	el = elapsed_ms(&t0);
+	assert_true(el >= 700 && el < 2000);
+	/* The raw TCP client never sent a ClientHello: handshake timeout (1000 ms). */
+	assert_true(tc_wait_closed(&raw, 2500));
+	tc_close(&c);
+	tc_close(&raw);
+	portdp_server_get_stats(g_srv, &after);
+	assert_true(after.timeouts >= before.timeouts + 2);
+}
+
+static void test_200_concurrent_connections(void **state)
+{
+	enum { N = 200 };
+	static struct tc_conn cs[N];
+	struct portdp_server_stats st;
+	struct tc_resp r;
+	char req[512], body[64];
+	int i, n;
+
+	(void)state;
+	for (i = 0; i < N; i++)
+		assert_int_equal(tc_connect(&cs[i], g_ctx, g_port, NULL, IO_TIMEOUT_MS), 0);
+	portdp_server_get_stats(g_srv, &st);
+	assert_true(st.open_conns >= N);
+	for (i = 0; i < N; i++) {
+		snprintf(body, sizeof(body), "{\"conn\":%d}", i);
+		n = tc_format_post(req, sizeof(req), "echo", body);
+		assert_int_equal(tc_write(&cs[i], req, n), 0);
+	}
+	for (i = 0; i < N; i++) {
+		snprintf(body, sizeof(body), "{\"conn\":%d}", i);
+		assert_int_equal(tc_read_response(&cs[i], &r), 0);
+		assert_int_equal(r.status, 200);
+		assert_int_equal(r.body_len, strlen(body));
+		assert_memory_equal(r.body, body, r.body_len);
+		tc_resp_free(&r);
+	}
+	for (i = 0; i < N; i++)
+		tc_close(&cs[i]);
+	wait_open_conns(0);
+}
+
+static void test_expect_100_continue(void **state)
+{
+	static const char head[] = "POST /gsma/rsp2/es9plus/echo HTTP/1.1\r\n" HDRS
+				   "Expect: 100-continue\r\nContent-Length: 9\r\n\r\n";
+	struct tc_conn c;
+	struct tc_resp r;
+
+	(void)state;
+	assert_int_equal(tc_connect(&c, g_ctx, g_port, NULL, IO_TIMEOUT_MS), 0);
+	assert_int_equal(tc_write(&c, head, strlen(head)), 0);
+	assert_int_equal(tc_read_response(&c, &r), 0);
+	assert_int_equal(r.status, 100);
+	tc_resp_free(&r);
+	assert_int_equal(tc_write(&c, "{\"x\":42}\n", 9), 0);
+	assert_int_equal(tc_read_response(&c, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_memory_equal(r.body, "{\"x\":42}\n", 9);
+	tc_resp_free(&r);
+	tc_close(&c);
+}
+
+static void test_no_content_and_body_limit(void **state)
+{
+	static char body[4097];
+	struct tc_conn c;
+	struct tc_resp r;
+
+	(void)state;
+	assert_int_equal(tc_connect(&c, g_ctx, g_port, NULL, IO_TIMEOUT_MS), 0);
+	post(&c, "empty", "{}", &r);
+	assert_int_equal(r.status, 204);
+	assert_null(tc_header(&r, "Content-Length"));
+	assert_int_equal(r.body_len, 0);
+	tc_resp_free(&r);
+	/* Exactly max_body is accepted... */
+	memset(body, 'x', 4096);
+	body[0] = '"';
+	body[4095] = '"';
+	post(&c, "echo", body, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 4096);
+	tc_resp_free(&r);
+	tc_close(&c);
+	/* ...one byte more is not. */
+	memset(body, 'x', 4097);
+	{
+		static char req[8192];
+		int n = snprintf(req, sizeof(req),
+				 "POST " PATH " HTTP/1.1\r\n" HDRS "Content-Length: 4097\r\n\r\n");
+
+		memcpy(req + n, body, 4097);
+		expect_rejected(req, n + 4097, 413);
+	}
+}
+
+static void test_group_commit_failure_answers_500(void **state)
+{
+	struct portdp_server_stats before, after;
+	char req[1024];
+	struct tc_conn c;
+	struct tc_resp r;
+	int n;
+
+	(void)state;
+	portdp_server_get_stats(g_srv, &before);
+	assert_int_equal(tc_connect(&c, g_ctx, g_port, NULL, IO_TIMEOUT_MS), 0);
+	/* Two requests in one batch: the flush fails, so neither may report success. */
+	n = tc_format_post(req, sizeof(req), "echo", "{\"a\":1}");
+	n += tc_format_post(req + n, sizeof(req) - n, "failflush", "{}");
+	assert_int_equal(tc_write(&c, req, n), 0);
+	assert_int_equal(tc_read_response(&c, &r), 0);
+	assert_int_equal(r.status, 500);
+	tc_resp_free(&r);
+	assert_int_equal(tc_read_response(&c, &r), 0);
+	assert_int_equal(r.status, 500);
+	assert_true(r.keep_alive);
+	tc_resp_free(&r);
+	/* The next batch commits normally. */
+	post(&c, "echo", "{\"b\":2}", &r);
+	assert_int_equal(r.status, 200);
+	tc_resp_free(&r);
+	tc_close(&c);
+	portdp_server_get_stats(g_srv, &after);
+	assert_true(after.flush_failures == before.flush_failures + 1);
+}
+
+static void test_max_connections_cap(void **state)
+{
+	struct portdpd_config cfg;
+	struct portdp_server_limits lim;
+	struct portdp_server *srv;
+	struct portdp_server_stats st;
+	struct tc_conn cs[3], extra;
+	struct tc_resp r;
+	char err[256];
+	int i;
+
+	(void)state;
+	base_config(&cfg, &lim);
+	lim.max_conns = 3;
+	assert_int_equal(portdp_server_start(&cfg, &lim, g_svc, &srv, err, sizeof(err)), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(
+			tc_connect(&cs[i], g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
+	assert_int_not_equal(
+		tc_connect(&extra, g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
+	portdp_server_get_stats(srv, &st);
+	assert_true(st.rejected_full >= 1);
+	assert_int_equal(st.open_conns, 3);
+	/* Those inside still work; a slot frees up when one leaves. */
+	post(&cs[0], "echo", "{}", &r);
+	assert_int_equal(r.status, 200);
+	tc_resp_free(&r);
+	tc_close(&cs[2]);
+	sleep_ms(100);
+	assert_int_equal(tc_connect(&extra, g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS),
+			 0);
+	tc_close(&extra);
+	for (i = 0; i < 2; i++)
+		tc_close(&cs[i]);
+	assert_int_equal(portdp_server_stop(srv), 0);
+	portdp_server_free(srv);
+}
+
+static void test_graceful_stop_finishes_in_flight(void **state)
+{
+	struct portdpd_config cfg;
+	struct portdp_server_limits lim;
+	struct portdp_server *srv;
+	struct tc_conn busy, idle, late;
+	struct tc_resp r;
+	struct timespec t0;
+	char req[512], err[256];
+	uint16_t port;
+	int n;
+
+	(void)state;
+	base_config(&cfg, &lim);
+	lim.idle_timeout_ms = 30000;
+	assert_int_equal(portdp_server_start(&cfg, &lim, g_svc, &srv, err, sizeof(err)), 0);
+	port = portdp_server_port(srv);
+	assert_int_equal(tc_connect(&busy, g_ctx, port, NULL, IO_TIMEOUT_MS), 0);
+	assert_int_equal(tc_connect(&idle, g_ctx, port, NULL, IO_TIMEOUT_MS), 0);
+	n = tc_format_post(req, sizeof(req), "slow", "{\"inflight\":1}");
+	assert_int_equal(tc_write(&busy, req, n), 0);
+	sleep_ms(50);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(portdp_server_stop(srv), 0);
+	/* Quick: it waited for the 300 ms request, not for the 30 s idle connection. */
+	assert_true(elapsed_ms(&t0) < 2000);
+	assert_int_equal(tc_read_response(&busy, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_memory_equal(r.body, "{\"inflight\":1}", 14);
+	tc_resp_free(&r);
+	assert_true(tc_wait_closed(&busy, 1000));
+	assert_true(tc_wait_closed(&idle, 1000));
+	/* Nobody is listening any more. */
+	assert_int_not_equal(tc_connect(&late, g_ctx, port, NULL, 500), 0);
+	tc_close(&busy);
+	tc_close(&idle);
+	portdp_server_free(srv);
+}
+
+/* Runs portdpd-echo (portdpd's main over the ES9+ double) and stops it with SIGTERM. */
+static void test_sigterm_with_request_in_flight(void **state)
+{
+	char exe[PATH_MAX], conf[PATH_MAX], line[512], req[512];
+	int pipefd[2], status = -1, n, i;
+	unsigned port = 0;
+	struct tc_conn c;
+	struct tc_resp r;
+	FILE *f, *err;
+	pid_t pid;
+
+	(void)state;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 32);
+	assert_true(n > 0);
+	exe[n] = '\0';
+	strcpy(strrchr(exe, '/') + 1, "portdpd-echo");
+	snprintf(conf, sizeof(conf), "%s/portdpd.conf", g_dir);
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fprintf(f, "# test\nlisten = 127.0.0.1\nport = 0\nworkers = 2\ntls_cert = %s\n"
+		   "tls_key = %s\nmax_body = 4096\n", g_chain, g_key);
+	fclose(f);
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], STDERR_FILENO);
+		close(pipefd[0]);
+		alarm(20); /* never outlive the test */
+		execl(exe, exe, "-c", conf, "--foreground", "-w", "2", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	err = fdopen(pipefd[0], "r");
+	while (fgets(line, sizeof(line), err))
+		if (sscanf(line, "portdpd: listening on 127.0.0.1:%u", &port) == 1)
+			break;
+	assert_true(port > 0);
+	assert_int_equal(tc_connect(&c, g_ctx, port, NULL, IO_TIMEOUT_MS), 0);
+	n = tc_format_post(req, sizeof(req), "slow", "{\"sigterm\":1}");
+	assert_int_equal(tc_write(&c, req, n), 0);
+	sleep_ms(50);
+	kill(pid, SIGTERM);
+	assert_int_equal(tc_read_response(&c, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_memory_equal(r.body, "{\"sigterm\":1}", 13);
+	tc_resp_free(&r);
+	tc_close(&c);
+	for (i = 0; i < 300 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		sleep_ms(10);
+	if (i == 300) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		fail_msg("portdpd did not exit after SIGTERM");
+	}
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	fclose(err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tls12_handshake_and_resumption),
+		cmocka_unit_test(test_tls13_handshake_and_resumption),
+		cmocka_unit_test(test_keepalive_several_requests),
+		cmocka_unit_test(test_pipelined_requests_in_order),
+		cmocka_unit_test(test_http_errors),
+		cmocka_unit_test(test_error_after_good_pipelined),
+		cmocka_unit_test(test_truncated_request_then_close),
+		cmocka_unit_test(test_garbage_instead_of_client_hello),
+		cmocka_unit_test(test_slowloris_request_timeout),
+		cmocka_unit_test(test_idle_and_handshake_timeouts),
+		cmocka_unit_test(test_200_concurrent_connections),
+		cmocka_unit_test(test_expect_100_continue),
+		cmocka_unit_test(test_no_content_and_body_limit),
+		cmocka_unit_test(test_group_commit_failure_answers_500),
+		cmocka_unit_test(test_max_connections_cap),
+		cmocka_unit_test(test_graceful_stop_finishes_in_flight),
+		cmocka_unit_test(test_sigterm_with_request_in_flight),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
