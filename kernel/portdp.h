@@ -41,6 +41,8 @@ typedef void (*portdp_done_t)(struct portdp_req *req);
  * @done:     called once in process context (threaded IRQ or work); may
  *            free the request.
  * @priv:     owner's pointer.
+ * @pd:       the card a crypto API request went to (holds a reference).
+ * @wait:     completion for portdp_exec().
  */
 struct portdp_req {
 	struct list_head node;
@@ -57,6 +59,7 @@ struct portdp_req {
 	unsigned long deadline;
 	portdp_done_t done;
 	void *priv;
+	struct portdp_dev *pd;
 	struct completion wait;
 };
 
@@ -177,6 +180,13 @@ int portdp_aes_register(void);
 void portdp_aes_unregister(void);
 int portdp_crypto_register(void);
 void portdp_crypto_unregister(void);
+struct crypto_async_request;
+gfp_t portdp_crypto_gfp(u32 flags);
+int portdp_crypto_submit(struct portdp_req *req, portdp_done_t done, void *priv);
+void portdp_crypto_req_end(struct portdp_req *req);
+void portdp_crypto_complete(struct crypto_async_request *base, int err);
+
+#define PORTDP_CRYPTO_PRIORITY	500	/* above generic and AES-NI (400) */
 
 /* portdp_pci.c */
 int portdp_pci_init(void);

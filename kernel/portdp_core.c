@@ -23,8 +23,8 @@ MODULE_PARM_DESC(retry_ms, "interval between resets of a dead card (ms)");
 #define PORTDP_SCAN_INTERVAL	(HZ / 10)
 
 static DEFINE_IDA(portdp_ida);
-/* portdp_list_lock protects portdp_list (devices usable by crypto algs). */
-static DEFINE_MUTEX(portdp_list_lock);
+/* portdp_list_lock protects portdp_list (cards the crypto algs may use). */
+static DEFINE_SPINLOCK(portdp_list_lock);
 static LIST_HEAD(portdp_list);
 
 static void portdp_crypto_reg_fn(struct work_struct *work);
@@ -462,7 +462,7 @@ struct portdp_dev *portdp_dev_find_ready(void)
 {
 	struct portdp_dev *pd, *found = NULL;
 
-	mutex_lock(&portdp_list_lock);
+	spin_lock(&portdp_list_lock);
 	list_for_each_entry(pd, &portdp_list, list_node) {
 		if (READ_ONCE(pd->state) == PORTDP_STATE_READY) {
 			found = pd;
@@ -470,7 +470,7 @@ struct portdp_dev *portdp_dev_find_ready(void)
 			break;
 		}
 	}
-	mutex_unlock(&portdp_list_lock);
+	spin_unlock(&portdp_list_lock);
 	return found;
 }
 
@@ -517,9 +517,9 @@ int portdp_dev_register(struct portdp_dev *pd)
 	err = portdp_cdev_register(pd);
 	if (err)
 		return err;
-	mutex_lock(&portdp_list_lock);
+	spin_lock(&portdp_list_lock);
 	list_add_tail(&pd->list_node, &portdp_list);
-	mutex_unlock(&portdp_list_lock);
+	spin_unlock(&portdp_list_lock);
 	/* Synchronous first reset so the device is usable when probe returns. */
 	schedule_delayed_work(&pd->reset_work, 0);
 	flush_delayed_work(&pd->reset_work);
@@ -537,9 +537,9 @@ void portdp_dev_unregister(struct portdp_dev *pd)
 {
 	LIST_HEAD(failed);
 
-	mutex_lock(&portdp_list_lock);
+	spin_lock(&portdp_list_lock);
 	list_del_init(&pd->list_node);
-	mutex_unlock(&portdp_list_lock);
+	spin_unlock(&portdp_list_lock);
 	portdp_cdev_unregister(pd);
 
 	spin_lock(&pd->lock);

@@ -4,5 +4,3 @@ int portdp_ecdh_register(void) { return 0; }
 void portdp_ecdh_unregister(void) { }
 int portdp_ecdsa_register(void) { return 0; }
 void portdp_ecdsa_unregister(void) { }
-int portdp_aes_register(void) { return 0; }
-void portdp_aes_unregister(void) { }

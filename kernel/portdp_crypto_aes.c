@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * portdp_crypto_aes.c - "cbc(aes)" skcipher and "cmac(aes)" ahash on the
+ * card (AES_CBC / AES_CMAC commands). The card keeps no state: long
+ * requests go as a chain of commands, each carrying the chaining value
+ * (the IV for CBC, the CMAC state) of the one before.
+ */
+#include <crypto/aes.h>
+#include <crypto/internal/hash.h>
+#include <crypto/internal/skcipher.h>
+#include <crypto/scatterwalk.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include "portdp.h"
+
+/* Largest chunk per command: a multiple of the block size. */
+#define PORTDP_AES_CHUNK	(PDC_AES_MAX_DATA & ~(AES_BLOCK_SIZE - 1))
+
+/**
+ * struct portdp_aes_key - key of a cbc(aes) or cmac(aes) tfm.
+ * @key: raw AES key.
+ * @len: 16, 24 or 32 (0 until set).
+ */
+struct portdp_aes_key {
+	u8 key[AES_MAX_KEY_SIZE];
+	unsigned int len;
+};
+
+static int portdp_aes_setkey(struct portdp_aes_key *k, const u8 *key, unsigned int len)
+{
+	if (len != AES_KEYSIZE_128 && len != AES_KEYSIZE_192 && len != AES_KEYSIZE_256)
+		return -EINVAL;
+	memcpy(k->key, key, len);
+	k->len = len;
+	return 0;
+}
+
+/* ---- cbc(aes) ---------------------------------------------------------- */
+
+/**
+ * struct portdp_cbc_rctx - progress of one skcipher request.
+ * @done: bytes already through the card.
+ * @enc:  PDC_AES_ENCRYPT or PDC_AES_DECRYPT.
+ */
+struct portdp_cbc_rctx {
+	unsigned int done;
+	u8 enc;
+};
+
+static int portdp_cbc_step(struct skcipher_request *sreq);
+
+static void portdp_cbc_done(struct portdp_req *req)
+{
+	struct skcipher_request *sreq = req->priv;
+	struct portdp_cbc_rctx *rctx = skcipher_request_ctx(sreq);
+	const struct pdc_aes_cbc_resp *resp = portdp_resp_body(req);
+	size_t len = req->msg_len - sizeof(struct pdc_hdr) - sizeof(struct pdc_aes_cbc_req);
+	int err = req->err;
+
+	if (!err && (portdp_resp_body_len(req) != sizeof(*resp) + len ||
+		     le16_to_cpu(resp->data_len) != len))
+		err = -EIO;
+	if (!err) {
+		sg_pcopy_from_buffer(sreq->dst, sg_nents(sreq->dst), resp + 1, len, rctx->done);
+		memcpy(sreq->iv, resp->iv_out, AES_BLOCK_SIZE);
+		rctx->done += len;
+	}
+	portdp_crypto_req_end(req);
+	if (!err && rctx->done < sreq->cryptlen) {
+		err = portdp_cbc_step(sreq);
+		if (err == -EINPROGRESS)
+			return;
+	}
+	portdp_crypto_complete(&sreq->base, err);
+}
+
+static int portdp_cbc_step(struct skcipher_request *sreq)
+{
+	struct portdp_aes_key *k = crypto_skcipher_ctx(crypto_skcipher_reqtfm(sreq));
+	struct portdp_cbc_rctx *rctx = skcipher_request_ctx(sreq);
+	unsigned int len = min_t(unsigned int, sreq->cryptlen - rctx->done, PORTDP_AES_CHUNK);
+	struct pdc_aes_cbc_req *body;
+	struct portdp_req *req;
+	int err;
+
+	req = portdp_req_alloc(PDC_OP_AES_CBC, sizeof(*body) + len,
+			       sizeof(struct pdc_aes_cbc_resp) + len,
+			       portdp_crypto_gfp(sreq->base.flags));
+	if (!req)
+		return -ENOMEM;
+	body = portdp_req_body(req);
+	body->key_len = k->len;
+	body->dir = rctx->enc;
+	body->data_len = cpu_to_le16(len);
+	memcpy(body->key, k->key, k->len);
+	memcpy(body->iv, sreq->iv, AES_BLOCK_SIZE);
+	sg_pcopy_to_buffer(sreq->src, sg_nents(sreq->src), body + 1, len, rctx->done);
+	err = portdp_crypto_submit(req, portdp_cbc_done, sreq);
+	if (err != -EINPROGRESS)
+		portdp_req_free(req);
+	return err;
+}
+
+static int portdp_cbc_crypt(struct skcipher_request *sreq, u8 enc)
+{
+	struct portdp_aes_key *k = crypto_skcipher_ctx(crypto_skcipher_reqtfm(sreq));
+	struct portdp_cbc_rctx *rctx = skcipher_request_ctx(sreq);
+
+	if (!k->len || sreq->cryptlen % AES_BLOCK_SIZE)
+		return -EINVAL;
+	if (!sreq->cryptlen)
+		return 0;
+	rctx->done = 0;
+	rctx->enc = enc;
+	return portdp_cbc_step(sreq);
+}
+
+static int portdp_cbc_encrypt(struct skcipher_request *sreq)
+{
+	return portdp_cbc_crypt(sreq, PDC_AES_ENCRYPT);
+}
+
+static int portdp_cbc_decrypt(struct skcipher_request *sreq)
+{
+	return portdp_cbc_crypt(sreq, PDC_AES_DECRYPT);
+}
+
+static int portdp_cbc_setkey(struct crypto_skcipher *tfm, const u8 *key, unsigned int len)
+{
+	return portdp_aes_setkey(crypto_skcipher_ctx(tfm), key, len);
+}
+
+static int portdp_cbc_init(struct crypto_skcipher *tfm)
+{
+	crypto_skcipher_set_reqsize(tfm, sizeof(struct portdp_cbc_rctx));
+	return 0;
+}
+
+static void portdp_cbc_exit(struct crypto_skcipher *tfm)
+{
+	memzero_explicit(crypto_skcipher_ctx(tfm), sizeof(struct portdp_aes_key));
+}
+
+static struct skcipher_alg portdp_cbc_alg = {
+	.base = {
+		.cra_name = "cbc(aes)",
+		.cra_driver_name = "cbc-aes-portdp",
+		.cra_priority = PORTDP_CRYPTO_PRIORITY,
+		.cra_flags = CRYPTO_ALG_ASYNC | CRYPTO_ALG_KERN_DRIVER_ONLY,
+		.cra_blocksize = AES_BLOCK_SIZE,
+		.cra_ctxsize = sizeof(struct portdp_aes_key),
+		.cra_module = THIS_MODULE,
+	},
+	.min_keysize = AES_MIN_KEY_SIZE,
+	.max_keysize = AES_MAX_KEY_SIZE,
+	.ivsize = AES_BLOCK_SIZE,
+	.setkey = portdp_cbc_setkey,
+	.encrypt = portdp_cbc_encrypt,
+	.decrypt = portdp_cbc_decrypt,
+	.init = portdp_cbc_init,
+	.exit = portdp_cbc_exit,
+};
+
+/* ---- cmac(aes) --------------------------------------------------------- */
+
+/**
+ * struct portdp_cmac_state - what export()/import() carry between calls.
+ * @state:  chaining value after the blocks already sent (zero at start).
+ * @buf:    bytes not sent yet: the last 1..16 bytes seen, or none.
+ * @buflen: used bytes of @buf.
+ */
+struct portdp_cmac_state {
+	u8 state[AES_BLOCK_SIZE];
+	u8 buf[AES_BLOCK_SIZE];
+	u32 buflen;
+};
+
+/**
+ * struct portdp_cmac_rctx - one ahash request.
+ * @st:    exported state.
+ * @data:  linear copy of @st.buf followed by the request's data.
+ * @len:   bytes in @data.
+ * @sent:  bytes of @data already through the card.
+ * @until: send up to here; the rest goes back into @st.buf.
+ * @final: the last command carries PDC_CMAC_FINAL and makes the MAC.
+ */
+struct portdp_cmac_rctx {
+	struct portdp_cmac_state st;
+	u8 *data;
+	unsigned int len;
+	unsigned int sent;
+	unsigned int until;
+	bool final;
+};
+
+static int portdp_cmac_step(struct ahash_request *areq);
+
+static void portdp_cmac_finish(struct ahash_request *areq)
+{
+	struct portdp_cmac_rctx *rctx = ahash_request_ctx(areq);
+
+	if (!rctx->final) {
+		rctx->st.buflen = rctx->len - rctx->until;
+		memcpy(rctx->st.buf, rctx->data + rctx->until, rctx->st.buflen);
+	}
+	kfree_sensitive(rctx->data);
+	rctx->data = NULL;
+}
+
+static void portdp_cmac_done(struct portdp_req *req)
+{
+	struct ahash_request *areq = req->priv;
+	struct portdp_cmac_rctx *rctx = ahash_request_ctx(areq);
+	const struct pdc_aes_cmac_req *body = portdp_req_body(req);
+	unsigned int chunk = le16_to_cpu(body->data_len);
+	bool was_last = body->flags & PDC_CMAC_FINAL;
+	int err = req->err;
+
+	if (!err && portdp_resp_body_len(req) != AES_BLOCK_SIZE)
+		err = -EIO;
+	if (!err) {
+		memcpy(rctx->st.state, portdp_resp_body(req), AES_BLOCK_SIZE);
+		rctx->sent += chunk;
+	}
+	portdp_crypto_req_end(req);
+	if (!err && !was_last && rctx->sent < rctx->until) {
+		err = portdp_cmac_step(areq);
+		if (err == -EINPROGRESS)
+			return;
+	}
+	if (!err && rctx->final)
+		memcpy(areq->result, rctx->st.state, AES_BLOCK_SIZE);
+	portdp_cmac_finish(areq);
+	portdp_crypto_complete(&areq->base, err);
+}
+
+static int portdp_cmac_step(struct ahash_request *areq)
+{
+	struct portdp_aes_key *k = crypto_ahash_ctx(crypto_ahash_reqtfm(areq));
+	struct portdp_cmac_rctx *rctx = ahash_request_ctx(areq);
+	unsigned int left = rctx->until - rctx->sent;
+	unsigned int len = min_t(unsigned int, left, PORTDP_AES_CHUNK);
+	bool last = rctx->final && len == left;
+	struct pdc_aes_cmac_req *body;
+	struct portdp_req *req;
+	int err;
+
+	req = portdp_req_alloc(PDC_OP_AES_CMAC, sizeof(*body) + len, AES_BLOCK_SIZE,
+			       portdp_crypto_gfp(areq->base.flags));
+	if (!req)
+		return -ENOMEM;
+	body = portdp_req_body(req);
+	body->key_len = k->len;
+	body->flags = last ? PDC_CMAC_FINAL : 0;
+	body->data_len = cpu_to_le16(len);
+	memcpy(body->key, k->key, k->len);
+	memcpy(body->state, rctx->st.state, AES_BLOCK_SIZE);
+	memcpy(body + 1, rctx->data + rctx->sent, len);
+	err = portdp_crypto_submit(req, portdp_cmac_done, areq);
+	if (err != -EINPROGRESS)
+		portdp_req_free(req);
+	return err;
+}
+
+/* Sends buffered + new data; keeps the last 1..16 bytes unless @final. */
+static int portdp_cmac_run(struct ahash_request *areq, unsigned int nbytes, bool final)
+{
+	struct portdp_aes_key *k = crypto_ahash_ctx(crypto_ahash_reqtfm(areq));
+	struct portdp_cmac_rctx *rctx = ahash_request_ctx(areq);
+	int err;
+
+	if (!k->len)
+		return -ENOKEY;
+	rctx->len = rctx->st.buflen + nbytes;
+	rctx->final = final;
+	rctx->sent = 0;
+	rctx->until = final ? rctx->len :
+		      (rctx->len ? round_down(rctx->len - 1, AES_BLOCK_SIZE) : 0);
+	if (!final && !rctx->until) {
+		scatterwalk_map_and_copy(rctx->st.buf + rctx->st.buflen, areq->src, 0, nbytes, 0);
+		rctx->st.buflen += nbytes;
+		return 0;
+	}
+	rctx->data = kmalloc(max(rctx->len, 1u), portdp_crypto_gfp(areq->base.flags));
+	if (!rctx->data)
+		return -ENOMEM;
+	memcpy(rctx->data, rctx->st.buf, rctx->st.buflen);
+	scatterwalk_map_and_copy(rctx->data + rctx->st.buflen, areq->src, 0, nbytes, 0);
+	err = portdp_cmac_step(areq);
+	if (err != -EINPROGRESS) {
+		kfree_sensitive(rctx->data);
+		rctx->data = NULL;
+	}
+	return err;
+}
+
+static int portdp_cmac_init(struct ahash_request *areq)
+{
+	struct portdp_cmac_rctx *rctx = ahash_request_ctx(areq);
+
+	memset(rctx, 0, sizeof(*rctx));
+	return 0;
+}
+
+static int portdp_cmac_update(struct ahash_request *areq)
+{
+	return portdp_cmac_run(areq, areq->nbytes, false);
+}
+
+static int portdp_cmac_final(struct ahash_request *areq)
+{
+	return portdp_cmac_run(areq, 0, true);
+}
+
+static int portdp_cmac_finup(struct ahash_request *areq)
+{
+	return portdp_cmac_run(areq, areq->nbytes, true);
+}
+
+static int portdp_cmac_digest(struct ahash_request *areq)
+{
+	portdp_cmac_init(areq);
+	return portdp_cmac_run(areq, areq->nbytes, true);
+}
+
+static int portdp_cmac_export(struct ahash_request *areq, void *out)
+{
+	struct portdp_cmac_rctx *rctx = ahash_request_ctx(areq);
+
+	memcpy(out, &rctx->st, sizeof(rctx->st));
+	return 0;
+}
+
+static int portdp_cmac_import(struct ahash_request *areq, const void *in)
+{
+	struct portdp_cmac_rctx *rctx = ahash_request_ctx(areq);
+
+	memset(rctx, 0, sizeof(*rctx));
+	memcpy(&rctx->st, in, sizeof(rctx->st));
+	if (rctx->st.buflen > AES_BLOCK_SIZE)
+		return -EINVAL;
+	return 0;
+}
+
+static int portdp_cmac_setkey(struct crypto_ahash *tfm, const u8 *key, unsigned int len)
+{
+	return portdp_aes_setkey(crypto_ahash_ctx(tfm), key, len);
+}
+
+static int portdp_cmac_cra_init(struct crypto_tfm *tfm)
+{
+	crypto_ahash_set_reqsize(__crypto_ahash_cast(tfm), sizeof(struct portdp_cmac_rctx));
+	return 0;
+}
+
+static void portdp_cmac_cra_exit(struct crypto_tfm *tfm)
+{
+	memzero_explicit(crypto_tfm_ctx(tfm), sizeof(struct portdp_aes_key));
+}
+
+static struct ahash_alg portdp_cmac_alg = {
+	.init = portdp_cmac_init,
+	.update = portdp_cmac_update,
+	.final = portdp_cmac_final,
+	.finup = portdp_cmac_finup,
+	.digest = portdp_cmac_digest,
+	.export = portdp_cmac_export,
+	.import = portdp_cmac_import,
+	.setkey = portdp_cmac_setkey,
+	.halg = {
+		.digestsize = AES_BLOCK_SIZE,
+		.statesize = sizeof(struct portdp_cmac_state),
+		.base = {
+			.cra_name = "cmac(aes)",
+			.cra_driver_name = "cmac-aes-portdp",
+			.cra_priority = PORTDP_CRYPTO_PRIORITY,
+			.cra_flags = CRYPTO_ALG_ASYNC | CRYPTO_ALG_KERN_DRIVER_ONLY,
+			.cra_blocksize = AES_BLOCK_SIZE,
+			.cra_ctxsize = sizeof(struct portdp_aes_key),
+			.cra_init = portdp_cmac_cra_init,
+			.cra_exit = portdp_cmac_cra_exit,
+			.cra_module = THIS_MODULE,
+		},
+	},
+};
+
+int portdp_aes_register(void)
+{
+	int err;
+
+	err = crypto_register_skcipher(&portdp_cbc_alg);
+	if (err)
+		return err;
+	err = crypto_register_ahash(&portdp_cmac_alg);
+	if (err)
+		crypto_unregister_skcipher(&portdp_cbc_alg);
+	return err;
+}
+
+void portdp_aes_unregister(void)
+{
+	crypto_unregister_ahash(&portdp_cmac_alg);
+	crypto_unregister_skcipher(&portdp_cbc_alg);
+}
