@@ -30,7 +30,7 @@ $(RSP_TEST_DIR)/%.o: CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp/tests
 
 $(RSP_TEST_DIR)/test-%: $(RSP_TEST_DIR)/test_%.o $(RSP_TEST_COMMON) $(RSP_LIB) \
 		$(BUILD)/libportdp-accel.a
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(RSP_LIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(RSP_LIBS) -ljansson -lcmocka
 
 # The fuzz loop runs on an ASan/UBSan build of the codecs (own objects, no
 # shared build flags), so an out-of-bounds read fails the test.
