@@ -22,7 +22,7 @@ struct flow {
 	size_t tid_len;
 	char tid_hex[2 * TID_MAX + 1];
 	json_t *resp;
-	uint8_t *der[8];
+	uint8_t *der[32];          /* every decoded or built DER buffer of the flow */
 	unsigned n_der;
 };
 

@@ -1,0 +1,192 @@
+# shellcheck shell=bash
+# Shared helpers of the end-to-end tests and the demo: a temp dir, a test PKI,
+# software eUICC identity dirs, one portdpd on a free 127.0.0.1 port over TLS,
+# and TAP output. Source it; call e2e_init first. Everything started here is
+# stopped by the EXIT trap.
+
+E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$E2E_ROOT/$BUILD ;; esac
+SHARED=${SHARED:-$E2E_ROOT/../shared}
+BIN=$BUILD/bin
+TESTDATA=$SHARED/testdata
+SMDP_HOST=testsmdpplus1.example.com
+TAP_N=0
+TAP_FAILED=0
+DPD_PID=
+E2E_DIR=
+
+e2e_cleanup() {
+	[ -n "$DPD_PID" ] && kill -9 "$DPD_PID" 2>/dev/null
+	[ -n "$E2E_DIR" ] && [ -z "${E2E_KEEP:-}" ] && rm -rf "$E2E_DIR"
+}
+
+e2e_init() {
+	E2E_DIR=$(mktemp -d "/tmp/portdp-$1-XXXXXX")
+	trap e2e_cleanup EXIT
+	for b in portdpd portdpctl portdp-pki portdp-lpa; do
+		[ -x "$BIN/$b" ] || { echo "Bail out! $BIN/$b not built"; exit 1; }
+	done
+}
+
+# ok CONDITION-EXIT-STATUS NAME
+tap() {
+	TAP_N=$((TAP_N + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $TAP_N - $2"
+	else
+		echo "not ok $TAP_N - $2"
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+}
+
+tap_done() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+}
+
+# A TCP port nobody listens on (bind check through bash's /dev/tcp is a connect,
+# so ask ss which ports are taken).
+free_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 40000))
+		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# make_pki DIR [portdp-pki options]: CI, EUM, eUICCs, DPauth, DPpb, TLS.
+make_pki() {
+	local dir=$1
+	shift
+	"$BIN/portdp-pki" "$@" "$dir" >/dev/null
+}
+
+# euicc_dir PKI EID DEST: an identity dir the software eUICC reads.
+euicc_dir() {
+	local pki=$1 eid=$2 dest=$3 sub=${4:-euicc}
+	mkdir -p "$dest"
+	ln -sf "$pki/$sub/$eid.der" "$dest/euicc.der"
+	ln -sf "$pki/$sub/$eid-key.pem" "$dest/euicc-key.pem"
+	ln -sf "$pki/eum.der" "$dest/eum.der"
+	ln -sf "$pki/ci.der" "$dest/ci.der"
+}
+
+# write_conf FILE PORT DB PKI [DPAUTH_CERT DPAUTH_KEY DPPB_CERT DPPB_KEY CI...]
+write_conf() {
+	local conf=$1 port=$2 db=$3 pki=$4
+	shift 4
+	{
+		echo "listen = 127.0.0.1"
+		echo "port = $port"
+		echo "workers = 2"
+		echo "smdp_address = $SMDP_HOST"
+		echo "tls_cert = $pki/dptls-chain.pem"
+		echo "tls_key = file:$pki/dptls-key.pem"
+		echo "accel = soft:"
+		echo "db = $db"
+		echo "session_timeout = ${SESSION_TIMEOUT:-300}"
+		if [ $# -ge 4 ]; then
+			echo "dpauth_cert = $1"
+			echo "dpauth_key = file:$2"
+			echo "dppb_cert = $3"
+			echo "dppb_key = file:$4"
+			shift 4
+			for ci in "$@"; do echo "ci_cert = $ci"; done
+		else
+			echo "dpauth_cert = $pki/dpauth.der"
+			echo "dpauth_key = file:$pki/dpauth-key.pem"
+			echo "dppb_cert = $pki/dppb.der"
+			echo "dppb_key = file:$pki/dppb-key.pem"
+			echo "ci_cert = $pki/ci.der"
+		fi
+	} >"$conf"
+}
+
+# start_portdpd CONF PORT: runs in the foreground of a background job; waits
+# until the port accepts connections (10 s at most).
+start_portdpd() {
+	local conf=$1 port=$2 log=$E2E_DIR/portdpd.log
+	"$BIN/portdpd" -c "$conf" --foreground >>"$log" 2>&1 &
+	DPD_PID=$!
+	for _ in $(seq 100); do
+		if ss -Htln "sport = :$port" 2>/dev/null | grep -q .; then
+			return 0
+		fi
+		kill -0 "$DPD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# portdpd did not start:"
+	sed 's/^/#   /' "$log" | tail -n 20
+	return 1
+}
+
+stop_portdpd() {
+	[ -n "$DPD_PID" ] || return 0
+	kill -TERM "$DPD_PID" 2>/dev/null
+	for _ in $(seq 50); do
+		kill -0 "$DPD_PID" 2>/dev/null || { wait "$DPD_PID" 2>/dev/null; DPD_PID=; return 0; }
+		sleep 0.1
+	done
+	kill -9 "$DPD_PID" 2>/dev/null
+	wait "$DPD_PID" 2>/dev/null
+	DPD_PID=
+}
+
+crash_portdpd() {
+	[ -n "$DPD_PID" ] || return 0
+	kill -9 "$DPD_PID" 2>/dev/null
+	wait "$DPD_PID" 2>/dev/null
+	DPD_PID=
+}
+
+# lpa PORT PKI EUICC_DIR [portdp-lpa options...]: one run against our daemon.
+lpa() {
+	local port=$1 pki=$2 edir=$3
+	shift 3
+	timeout 60 "$BIN/portdp-lpa" --euicc "$edir" --cacert "$pki/ci.pem" \
+		--resolve "$SMDP_HOST:$port:127.0.0.1" "$@"
+}
+
+# ac PORT MATCHING_ID: the activation code pointing at our daemon.
+ac() {
+	echo "LPA:1\$$SMDP_HOST:$1\$$2"
+}
+
+# ---- inventory through portdpctl ----------------------------------------
+ctl() {
+	"$BIN/portdpctl" -d "$E2E_DB" "$@"
+}
+
+# Profiles (one line each, ICCID first) in STATE, or all without an argument.
+ctl_iccids() {
+	if [ $# -gt 0 ]; then
+		ctl list --state "$1"
+	else
+		ctl list
+	fi | grep -oE '^[[:space:]]*[0-9]{18,20}' | tr -d ' \t'
+}
+
+ctl_count() {
+	ctl_iccids "$@" | wc -l | tr -d ' '
+}
+
+# A snapshot of the whole inventory state and audit log, to compare.
+ctl_snapshot() {
+	ctl list
+	ctl audit
+}
+
+# matching_id_for FILE INDEX: a valid matching ID naming the source file.
+matching_id_for() {
+	local b
+	b=$(basename "$1" .der | tr 'a-z' 'A-Z' | tr -c 'A-Z0-9\n' '-')
+	printf 'P%02d-%s' "$2" "$b"
+}
+
+# ICCID of a UPP file (ProfileHeader 83, plain BCD, F-padded).
+upp_iccid() {
+	od -An -tx1 -v "$1" | tr -d ' \n' | grep -oE '830a[0-9a-f]{20}' | head -1 |
+		cut -c5- | tr -d 'f'
+}
