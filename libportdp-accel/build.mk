@@ -29,3 +29,8 @@ $(BUILD)/libportdp-accel/tests/%: $(BUILD)/libportdp-accel/tests/%.o $(ACCEL_TES
 	$(CC) $(LDFLAGS) -o $@ $< $(ACCEL_TEST_UTIL) $(ACCEL_LIBS) -lcmocka -ljansson -lpthread
 
 TESTS += $(ACCEL_TESTS)
+
+# test_cert runs portdp-pki (tools/build.mk) to make a fresh test PKI.
+$(BUILD)/libportdp-accel/tests/test_cert: | $(BUILD)/bin/portdp-pki
+
+all: $(ACCEL_TESTS)

@@ -35,3 +35,33 @@ PROGRAMS += $(BUILD)/bin/portdp-lpa
 all: $(SEUICC_TEST)
 TESTS += $(SEUICC_TEST) $(wildcard tools/e2e/test-*.sh)
 # --- end euicc-lpa ---
+
+# --- pki ---
+# portdp-pki: SGP.22 test PKI generator (CI, EUM, eUICCs, DPauth/DPpb, DP TLS).
+PKI_SRCS := tools/pki/portdp-pki.c tools/pki/eid.c
+PKI_OBJS := $(PKI_SRCS:%.c=$(BUILD)/%.o)
+
+$(BUILD)/bin/portdp-pki: $(PKI_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcrypto
+
+PROGRAMS += $(BUILD)/bin/portdp-pki
+TESTS += tools/pki/test-pki.sh
+# --- end pki ---
+
+# --- portdpctl ---
+# portdpctl: the operator's CLI for the inventory (import, list, show,
+# activation codes with QR/PNG, audit, expire).
+CTL_SRCS := $(wildcard tools/portdpctl/*.c)
+CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
+
+$(CTL_OBJS): CPPFLAGS += -Iappliance/inventory
+
+$(BUILD)/bin/portdpctl: $(CTL_OBJS) $(INV_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJS) $(INV_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a \
+		-lsqlite3 -lqrencode -lpng -lcrypto
+
+PROGRAMS += $(BUILD)/bin/portdpctl
+TESTS += tools/portdpctl/tests/test-portdpctl.sh
+# --- end portdpctl ---

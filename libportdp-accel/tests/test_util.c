@@ -11,10 +11,12 @@
 
 const char *td_path(const char *rel)
 {
-	static char buf[4096];
+	static char bufs[8][4096];
+	static unsigned next;
+	char *buf = bufs[next++ % 8];
 	const char *shared = getenv("SHARED");
 
-	snprintf(buf, sizeof(buf), "%s/testdata/%s", shared && *shared ? shared : "../shared",
+	snprintf(buf, sizeof(bufs[0]), "%s/testdata/%s", shared && *shared ? shared : "../shared",
 		 rel);
 	return buf;
 }
