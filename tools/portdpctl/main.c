@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * portdpctl entry point: global options, the command table, opening the
+ * inventory. Exit status: 0 done, 1 failed, 2 usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "portdpctl.h"
+
+static const char usage_text[] =
+	"usage: portdpctl -d DB COMMAND [ARGS]\n"
+	"  init                                 create (or migrate) the inventory\n"
+	"  import [--sp NAME] [--name NAME] [--class test|provisioning|operational]\n"
+	"         [--reuse never|after-delete] [--cc CODE] [--matching-id ID] FILE.der...\n"
+	"  list [--state STATE]                 ICCID, state, matching ID, EID, class, name\n"
+	"  show ICCID|MATCHING_ID\n"
+	"  ac ICCID|MATCHING_ID --host SMDP_ADDRESS [--qr] [--png FILE]\n"
+	"  audit [--since SEQ]\n"
+	"  expire                               release expired allocations\n"
+	"options: -d DB  inventory file;  --sync  fsync every commit (synchronous=FULL)\n";
+
+int ctl_error(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("portdpctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (status == EXIT_USAGE)
+		fputs("try 'portdpctl -h'\n", stderr);
+	return status;
+}
+
+int ctl_find_profile(struct inventory *inv, const char *name, struct inv_profile *p)
+{
+	int err = -ENOENT;
+
+	/* An all-digit name is tried as an ICCID first, then as a matching ID. */
+	if (name[0] && !name[strspn(name, "0123456789")] && strlen(name) < INV_ICCID_MAX)
+		err = inv_get_by_iccid(inv, name, p);
+	if (err == -ENOENT)
+		err = inv_get_by_matching_id(inv, name, p);
+	if (err == -EINVAL)
+		return ctl_error(EXIT_USAGE, "'%s' is neither an ICCID nor a matching ID", name);
+	if (err == -ENOENT)
+		return ctl_error(EXIT_FAIL, "no profile with ICCID or matching ID '%s'", name);
+	if (err)
+		return ctl_error(EXIT_FAIL, "%s", inv_errmsg(inv));
+	return EXIT_OK;
+}
+
+static int cmd_init(struct inventory *inv, int argc, char **argv)
+{
+	unsigned n;
+
+	(void)argv;
+	if (argc != 1)
+		return ctl_error(EXIT_USAGE, "init takes no arguments");
+	if (inv_count(inv, -1, &n))
+		return ctl_error(EXIT_FAIL, "%s", inv_errmsg(inv));
+	printf("inventory ready, %u profiles\n", n);
+	return EXIT_OK;
+}
+
+static int cmd_expire(struct inventory *inv, int argc, char **argv)
+{
+	unsigned released;
+
+	(void)argv;
+	if (argc != 1)
+		return ctl_error(EXIT_USAGE, "expire takes no arguments");
+	if (inv_expire(inv, time(NULL), &released))
+		return ctl_error(EXIT_FAIL, "%s", inv_errmsg(inv));
+	printf("released %u expired allocation%s\n", released, released == 1 ? "" : "s");
+	return EXIT_OK;
+}
+
+static const struct command {
+	const char *name;
+	int (*run)(struct inventory *inv, int argc, char **argv);
+	int creates; /* may create the database file */
+} commands[] = {
+	{ "init", cmd_init, 1 },     { "import", cmd_import, 0 }, { "list", cmd_list, 0 },
+	{ "show", cmd_show, 0 },     { "ac", cmd_ac, 0 },         { "audit", cmd_audit, 0 },
+	{ "expire", cmd_expire, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "sync", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *cmd = NULL;
+	const char *db = NULL;
+	struct inventory *inv;
+	char msg[512];
+	int c, sync_full = 0, status;
+	size_t i;
+
+	/* '+': stop at the command; its own options are parsed by the command */
+	while ((c = getopt_long(argc, argv, "+d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			db = optarg;
+			break;
+		case 's':
+			sync_full = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage_text, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return ctl_error(EXIT_USAGE, "no command given");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[optind], commands[i].name))
+			cmd = &commands[i];
+	if (!cmd)
+		return ctl_error(EXIT_USAGE, "unknown command '%s'", argv[optind]);
+	if (!db || !*db)
+		return ctl_error(EXIT_USAGE, "no inventory given (-d DB)");
+	/* Only init makes a new file: a typo in -d must not create an empty inventory. */
+	if (!cmd->creates && access(db, F_OK))
+		return ctl_error(EXIT_FAIL, "no inventory at %s (create it with 'portdpctl -d %s init')",
+				 db, db);
+	if (inv_open_err(db, sync_full, &inv, msg, sizeof(msg)))
+		return ctl_error(EXIT_FAIL, "cannot open inventory %s", msg);
+	inv_set_actor(inv, "portdpctl");
+	argc -= optind;
+	argv += optind;
+	optind = 0; /* the command starts a fresh getopt scan (0: full reinitialisation) */
+	status = cmd->run(inv, argc, argv);
+	inv_close(inv);
+	return status;
+}
