@@ -162,9 +162,9 @@ ctl() {
 # Profiles (one line each, ICCID first) in STATE, or all without an argument.
 ctl_iccids() {
 	if [ $# -gt 0 ]; then
-		ctl list --state "$1"
+		ctl list --state "$1" 2>/dev/null
 	else
-		ctl list
+		ctl list 2>/dev/null
 	fi | grep -oE '^[[:space:]]*[0-9]{18,20}' | tr -d ' \t'
 }
 
@@ -174,8 +174,8 @@ ctl_count() {
 
 # A snapshot of the whole inventory state and audit log, to compare.
 ctl_snapshot() {
-	ctl list
-	ctl audit
+	ctl list 2>&1
+	ctl audit 2>&1
 }
 
 # matching_id_for FILE INDEX: a valid matching ID naming the source file.
