@@ -75,7 +75,7 @@ static enum pdc_status op_get_counters(struct card *c, const uint8_t *body, size
 	(void)len;
 	for (i = 0; i < PDC_KEY_SLOTS; i++)
 		keys += c->ks.slot[i].curve != 0;
-	/* this request is counted before it runs, so it sees itself */
+	/* this request itself is counted once it has answered */
 	r.requests = le64(c->cnt.requests);
 	r.errors = le64(c->cnt.errors);
 	r.signs = le64(c->cnt.signs);

@@ -1,0 +1,43 @@
+# firmware/: the card. A transport-neutral core (libcardcore.a, mbedTLS) and
+# the PCIe front end portdp-card-pcie (ivshmem server + BAR2 rings).
+
+FW_CPPFLAGS := -Ikernel/include -Ifirmware/core
+FW_CORE_SRCS := $(wildcard firmware/core/*.c)
+FW_CORE_OBJS := $(FW_CORE_SRCS:%.c=$(BUILD)/%.o)
+FW_PCIE_SRCS := $(wildcard firmware/pcie/*.c)
+FW_PCIE_OBJS := $(FW_PCIE_SRCS:%.c=$(BUILD)/%.o)
+FW_PCIE_LIB_OBJS := $(filter-out $(BUILD)/firmware/pcie/main.o,$(FW_PCIE_OBJS))
+FW_LDLIBS := -lmbedcrypto
+
+$(BUILD)/firmware/%.o: CPPFLAGS += $(FW_CPPFLAGS)
+
+$(BUILD)/libcardcore.a: $(FW_CORE_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/portdp-card-pcie: $(FW_PCIE_OBJS) $(BUILD)/libcardcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(FW_LDLIBS)
+
+# Tests: cmocka (TAP), OpenSSL for cross-checks, jansson for bsp.json.
+FW_TEST_NAMES := test-card-core
+FW_TESTS := $(FW_TEST_NAMES:%=$(BUILD)/tests/firmware/%)
+
+$(BUILD)/tests/firmware/test-card-%: $(BUILD)/firmware/tests/test_card_%.o \
+		$(BUILD)/firmware/tests/fw_test_util.o $(FW_PCIE_LIB_OBJS) $(BUILD)/libcardcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(FW_LDLIBS) -lcmocka -lcrypto -ljansson
+
+# test-card-ring starts the real binary.
+$(BUILD)/tests/firmware/test-card-ring: $(BUILD)/bin/portdp-card-pcie
+
+LIBS += $(BUILD)/libcardcore.a
+PROGRAMS += $(BUILD)/bin/portdp-card-pcie
+TESTS += $(FW_TESTS)
+all: $(FW_TESTS)
+
+.PHONY: firmware firmware-check
+firmware: $(BUILD)/libcardcore.a $(BUILD)/bin/portdp-card-pcie $(FW_TESTS)
+firmware-check: firmware
+	@SHARED=$(SHARED) BUILD=$(BUILD) tools/testing/tap-run $(FW_TESTS)

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * ring.c - request/completion rings in BAR2, card side (ring.h).
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "ring.h"
+#include "wire.h"
+
+static struct pdc_ctrl *ctrl(struct ring *r)
+{
+	return (struct pdc_ctrl *)(r->shm + PDC_BAR2_CTRL);
+}
+
+/* Index words shared with the guest: acquire what it wrote, release what we write. */
+static uint32_t load_idx(const pdc_le32 *p)
+{
+	return le32(__atomic_load_n(p, __ATOMIC_ACQUIRE));
+}
+
+static void store_idx(pdc_le32 *p, uint32_t v)
+{
+	__atomic_store_n(p, le32(v), __ATOMIC_RELEASE);
+}
+
+static uint32_t card_side_state(struct ring *r)
+{
+	return card_state(r->card);
+}
+
+/* Clear both rings and the card's indices; the control block's identity stays. */
+static void clear_rings(struct ring *r)
+{
+	memset(r->shm + PDC_BAR2_REQ_RING, 0, PDC_BAR2_PAYLOAD - PDC_BAR2_REQ_RING);
+	r->req_cons = 0;
+	r->cpl_prod = 0;
+	r->broken = false;
+	store_idx(&ctrl(r)->req_cons, 0);
+	store_idx(&ctrl(r)->cpl_prod, 0);
+}
+
+int ring_init(struct ring *r, void *shm, size_t size, struct card *card)
+{
+	struct pdc_ctrl *c;
+
+	if (size < PDC_BAR2_MIN_SIZE || size > UINT32_MAX)
+		return -EINVAL;
+	memset(r, 0, sizeof(*r));
+	r->shm = shm;
+	r->size = size;
+	r->card = card;
+	r->generation = 1;
+	memset(r->shm, 0, PDC_BAR2_PAYLOAD);
+	c = ctrl(r);
+	c->version = le16(PDC_PROTO_VERSION);
+	c->ring_entries = le16(PDC_RING_ENTRIES);
+	c->req_ring_off = le32(PDC_BAR2_REQ_RING);
+	c->cpl_ring_off = le32(PDC_BAR2_CPL_RING);
+	c->payload_off = le32(PDC_BAR2_PAYLOAD);
+	c->payload_size = le32((uint32_t)(size - PDC_BAR2_PAYLOAD));
+	c->max_msg = le32(PDC_MAX_MSG);
+	c->caps = le32(card_caps(card));
+	store_idx(&c->generation, r->generation);
+	store_idx(&c->state, card_side_state(r));
+	/* magic last: a driver that sees it sees everything above */
+	store_idx(&c->magic, PDC_SHM_MAGIC);
+	return 0;
+}
+
+void ring_restart(struct ring *r)
+{
+	struct pdc_ctrl *c = ctrl(r);
+
+	store_idx(&c->state, PDC_STATE_RESETTING);
+	card_reset(r->card);
+	clear_rings(r);
+	r->generation++;
+	store_idx(&c->generation, r->generation);
+	store_idx(&c->state, card_side_state(r));
+}
+
+static void serve_reset(struct ring *r, uint32_t cookie)
+{
+	ring_restart(r);
+	r->reset_ack = cookie;
+	store_idx(&ctrl(r)->reset_ack, cookie);
+}
+
+/* Is [off, off+len) inside the payload area? (64-bit sums: no wrap) */
+static bool in_payload(const struct ring *r, uint32_t off, uint32_t len)
+{
+	return off >= PDC_BAR2_PAYLOAD && (uint64_t)off + len <= r->size;
+}
+
+/* One request entry -> one completion entry. */
+static void serve_one(struct ring *r, const struct pdc_ring_req *e, struct pdc_ring_cpl *cpl)
+{
+	uint32_t req_off = le32(e->req_off), req_len = le32(e->req_len);
+	uint32_t resp_off = le32(e->resp_off), resp_cap = le32(e->resp_cap);
+	size_t resp_len = 0;
+
+	memset(cpl, 0, sizeof(*cpl));
+	cpl->tag = e->tag;
+	cpl->opcode = e->opcode;
+	if (e->flags || e->rsvd[0] || e->rsvd[1] || req_len < sizeof(struct pdc_hdr) ||
+	    req_len > PDC_MAX_MSG || resp_cap < PDC_MAX_MSG || !in_payload(r, req_off, req_len) ||
+	    !in_payload(r, resp_off, PDC_MAX_MSG)) {
+		card_error_response(r->card, le32(e->tag), le16(e->opcode), PDC_ST_BAD_TRANSPORT,
+				    r->resp_buf);
+		cpl->status = le16(PDC_ST_BAD_TRANSPORT);
+		return;
+	}
+	/* Copy first: the guest must not change the request under the card. */
+	memcpy(r->req_buf, r->shm + req_off, req_len);
+	card_handle(r->card, r->req_buf, req_len, r->resp_buf, &resp_len);
+	memcpy(r->shm + resp_off, r->resp_buf, resp_len);
+	memcpy(&cpl->status, r->resp_buf + offsetof(struct pdc_hdr, status), sizeof(cpl->status));
+	cpl->resp_len = le32((uint32_t)resp_len);
+}
+
+unsigned int ring_poll(struct ring *r, uint64_t budget)
+{
+	struct pdc_ctrl *c = ctrl(r);
+	struct pdc_ring_req *reqs = (struct pdc_ring_req *)(r->shm + PDC_BAR2_REQ_RING);
+	struct pdc_ring_cpl *cpls = (struct pdc_ring_cpl *)(r->shm + PDC_BAR2_CPL_RING);
+	unsigned int ev = 0;
+	uint32_t cookie, prod;
+	uint64_t done = 0;
+
+	cookie = load_idx(&c->reset_req);
+	if (cookie && cookie != r->reset_ack) {
+		serve_reset(r, cookie);
+		ev |= RING_EV_STATE;
+	}
+	if (r->broken)
+		return ev;
+	prod = load_idx(&c->req_prod);
+	if (prod - r->req_cons > PDC_RING_ENTRIES) {
+		r->broken = true;
+		return ev;
+	}
+	while (r->req_cons != prod && (!budget || done < budget)) {
+		struct pdc_ring_req e;
+		struct pdc_ring_cpl cpl;
+		uint32_t cpl_cons = load_idx(&c->cpl_cons);
+
+		if (r->cpl_prod - cpl_cons >= PDC_RING_ENTRIES) {
+			ev |= RING_EV_BLOCKED;
+			break;
+		}
+		memcpy(&e, &reqs[r->req_cons % PDC_RING_ENTRIES], sizeof(e));
+		serve_one(r, &e, &cpl);
+		memcpy(&cpls[r->cpl_prod % PDC_RING_ENTRIES], &cpl, sizeof(cpl));
+		r->req_cons++;
+		r->cpl_prod++;
+		store_idx(&c->req_cons, r->req_cons);
+		store_idx(&c->cpl_prod, r->cpl_prod);
+		r->completed++;
+		done++;
+		ev |= RING_EV_COMPLETION;
+	}
+	return ev;
+}

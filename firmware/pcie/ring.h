@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ring.h - the card's side of the BAR2 rings (portdp_card.h part 2). Works
+ * on any mapping of the shared memory, so tests can drive it without QEMU.
+ * The guest may write anything into BAR2 at any time: the card keeps its
+ * own copies of its indices and copies every request out before using it.
+ */
+#ifndef CARD_PCIE_RING_H
+#define CARD_PCIE_RING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "card.h"
+
+/* ring_poll() results */
+#define RING_EV_COMPLETION (1u << 0) /* raise the completion vector */
+#define RING_EV_STATE (1u << 1)      /* raise the state vector */
+#define RING_EV_BLOCKED (1u << 2)    /* completion ring full: poll again soon */
+
+struct ring {
+	uint8_t *shm;
+	size_t size;
+	struct card *card;
+	uint32_t generation;
+	uint32_t req_cons; /* authoritative copies of the card-written indices */
+	uint32_t cpl_prod;
+	uint32_t reset_ack;
+	bool broken; /* the driver overran the ring: wait for a reset */
+	uint64_t completed;
+	uint8_t req_buf[PDC_MAX_MSG];
+	uint8_t resp_buf[PDC_MAX_MSG];
+};
+
+/* Returns 0, or -EINVAL if @size is below PDC_BAR2_MIN_SIZE or too big. */
+int ring_init(struct ring *r, void *shm, size_t size, struct card *card);
+
+/* Card restart: sessions closed, rings cleared, generation bumped. */
+void ring_restart(struct ring *r);
+
+/*
+ * Serve a pending reset request, then up to @budget requests (0: no
+ * limit). Returns RING_EV_* bits.
+ */
+unsigned int ring_poll(struct ring *r, uint64_t budget);
+
+#endif /* CARD_PCIE_RING_H */
