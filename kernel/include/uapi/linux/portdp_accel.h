@@ -228,6 +228,17 @@ struct portdp_uring_cmd {
 	__u32 rsvd;
 };
 
+/**
+ * struct portdp_akcipher_slot_key - what crypto_akcipher_set_priv_key()
+ * takes for "ecdsa-nist-p256" on this driver: a key slot on the card, not
+ * key material (private keys never leave the card).
+ */
+struct portdp_akcipher_slot_key {
+	__u8 magic[4];			/* "PDSL" */
+	__u8 slot;
+	__u8 rsvd[3];
+};
+
 #define PORTDP_IOC_MAGIC	0xD7
 
 #define PORTDP_IOC_GET_INFO	_IOR(PORTDP_IOC_MAGIC, 0x01, struct portdp_info)
