@@ -105,9 +105,14 @@ int inv_get_by_iccid(struct inventory *inv, const char *iccid, struct inv_profil
 /** Read the UPP of profile @id into a malloc'd buffer. */
 int inv_get_upp(struct inventory *inv, int64_t id, uint8_t **upp, size_t *len);
 
-/* Transitions. @actor is a short free text for the audit log ("es9", "portdpctl", ...). */
+/*
+ * Transitions. The audit rows name the connection's actor (inv_set_actor(): "es9",
+ * "portdpctl", ...). Installed / install-failed / deleted must come from the EID the profile
+ * is bound to (-EBUSY otherwise); allocate refuses a transactionId that already holds a profile.
+ */
 int inv_allocate(struct inventory *inv, int64_t id, const char *eid,
 		 const uint8_t *tid, size_t tid_len, int64_t deadline);
+/* @tid NULL: operator release of whatever transaction holds the allocation. */
 int inv_release(struct inventory *inv, int64_t id, const uint8_t *tid, size_t tid_len,
 		const char *reason);
 int inv_mark_downloaded(struct inventory *inv, int64_t id, const uint8_t *tid, size_t tid_len);

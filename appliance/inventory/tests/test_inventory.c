@@ -510,6 +510,16 @@ static void test_group_commit(void **state)
 	assert_int_equal(inv_count(other, INV_ALLOCATED, &n), 0);
 	assert_int_equal(n, 10);
 	assert_int_equal(audit_rows(other), before + 10);
+
+	/* a refused import inside a group (constraint, savepoint undone) keeps the group alive */
+	assert_int_equal(inv_begin(fx->inv), 0);
+	add_profile(fx, INV_REUSE_NEVER, NULL);
+	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len, NULL, NULL), -EEXIST);
+	add_profile(fx, INV_REUSE_NEVER, NULL);
+	assert_int_equal(inv_commit(fx->inv), 0);
+	assert_int_equal(inv_count(other, -1, &n), 0);
+	assert_int_equal(n, 12);
+	assert_int_equal(audit_rows(other), before + 12);
 	inv_close(other);
 }
 
