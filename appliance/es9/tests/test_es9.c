@@ -179,7 +179,7 @@ static int teardown(void **state)
 static int last_http;
 
 /* One request as the server would run it: handle, then group commit. */
-static json_t *call(const char *function, const char *body)
+static json_t *call_keep(const char *function, const char *body)
 {
 	struct es9_response resp;
 	char path[128];
@@ -196,6 +196,15 @@ static json_t *call(const char *function, const char *body)
 	}
 	free(resp.body);
 	return root;
+}
+
+/* The same, for a malloc'd body that it frees. */
+static json_t *call(const char *function, char *body)
+{
+	json_t *r = call_keep(function, body);
+
+	free(body);
+	return r;
 }
 
 static char *text(json_t *root)
@@ -245,7 +254,6 @@ static void call_expect(const char *function, char *body, const char *subject,
 			const char *reason)
 {
 	expect_code(call(function, body), subject, reason);
-	free(body);
 }
 
 /* ---- inventory snapshots ------------------------------------------------- */
@@ -335,7 +343,6 @@ static char *authenticate(struct sim *s, const char *matching_id)
 
 	free(init);
 	r = call("authenticateClient", req);
-	free(req);
 	expect_ok(r);
 	return text(r);
 }
@@ -358,7 +365,6 @@ static void happy_path(void **state)
 	req = sim_prepare_download(&s, auth, NULL);
 	free(auth);
 	r = call("getBoundProfilePackage", req);
-	free(req);
 	expect_ok(r);
 	bpp = text(r);
 	assert_int_equal(state_of("MID-HAPPY"), INV_DOWNLOADED);
@@ -514,7 +520,7 @@ static void authenticate_negative(void **state)
 	expect_unchanged(&before);
 
 	/* The untouched session still works, once. */
-	r = call("authenticateClient", good);
+	r = call_keep("authenticateClient", good);
 	expect_ok(r);
 	json_decref(r);
 	assert_int_equal(state_of("MID-NEG"), INV_ALLOCATED);
@@ -562,7 +568,6 @@ static void chain_negative(void **state)
 
 		expect_ok(r);
 		json_decref(r);
-		free(req);
 	}
 	/* and cancelled again by a signed CancelSession */
 	snapshot(&before);
@@ -610,7 +615,7 @@ static void confirmation_code(void **state)
 	expect_unchanged(&before);
 	s.faults = 0;
 	req = sim_prepare_download(&s, auth, "1234");
-	r = call("getBoundProfilePackage", req);
+	r = call_keep("getBoundProfilePackage", req);
 	expect_ok(r);
 	json_decref(r);
 	assert_int_equal(state_of("MID-CC"), INV_DOWNLOADED);
@@ -689,7 +694,6 @@ static void download_error_and_notifications(void **state)
 	assert_null(call("handleNotification", sim_installation_result(&s, 1)));
 	assert_int_equal(last_http, 204);
 	expect_unchanged(&before);
-	free(req);
 	free(bpp);
 	free(auth);
 	sim_free(&s);
@@ -767,7 +771,6 @@ static void default_smdp(void **state)
 	json_decref(r);
 	assert_int_equal(inv_count(view, INV_DOWNLOADED, &after), 0);
 	assert_int_equal(after, before + 1);
-	free(req);
 	free(auth);
 	sim_free(&s);
 }
