@@ -24,7 +24,7 @@ LIBS += $(RSP_LIB)
 RSP_TEST_DIR := $(BUILD)/appliance/rsp/tests
 RSP_TEST_SRCS := $(filter-out %/test_fuzz.c,$(wildcard appliance/rsp/tests/test_*.c))
 RSP_TEST_BINS := $(patsubst appliance/rsp/tests/test_%.c,$(RSP_TEST_DIR)/test-%,$(RSP_TEST_SRCS))
-RSP_TEST_COMMON := $(RSP_TEST_DIR)/testutil.o
+RSP_TEST_COMMON := $(RSP_TEST_DIR)/testutil.o $(RSP_TEST_DIR)/samples.o
 
 $(RSP_TEST_DIR)/%.o: CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp/tests
 
@@ -36,6 +36,7 @@ $(RSP_TEST_DIR)/test-%: $(RSP_TEST_DIR)/test_%.o $(RSP_TEST_COMMON) $(RSP_LIB) \
 # shared build flags), so an out-of-bounds read fails the test.
 RSP_FUZZ := $(RSP_TEST_DIR)/test-fuzz
 RSP_FUZZ_SRCS := appliance/rsp/tests/test_fuzz.c appliance/rsp/tests/testutil.c \
+	appliance/rsp/tests/samples.c \
 	$(filter-out appliance/rsp/bpp_build.c,$(RSP_SRCS))
 $(RSP_FUZZ): $(RSP_FUZZ_SRCS) $(wildcard appliance/rsp/*.h) $(BUILD)/libportdp-accel.a
 	@mkdir -p $(dir $@)
