@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -177,6 +178,15 @@ static int teardown(void **state)
 /* ---- calling the SM-DP+ ------------------------------------------------- */
 
 static int last_http;
+static uint64_t server_ns; /* time spent inside es9_handle() + es9_worker_flush() */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* One request as the server would run it: handle, then group commit. */
 static json_t *call_keep(const char *function, const char *body)
@@ -184,11 +194,14 @@ static json_t *call_keep(const char *function, const char *body)
 	struct es9_response resp;
 	char path[128];
 	json_t *root = NULL;
+	uint64_t t0;
 
 	assert_non_null(body);
 	snprintf(path, sizeof(path), "/gsma/rsp2/es9plus/%s", function);
+	t0 = now_ns();
 	es9_handle(worker, path, body, strlen(body), &resp);
 	assert_int_equal(es9_worker_flush(worker), 0);
+	server_ns += now_ns() - t0;
 	last_http = resp.http_status;
 	if (resp.body) {
 		root = json_loadb(resp.body, resp.body_len, 0, NULL);
@@ -775,6 +788,60 @@ static void default_smdp(void **state)
 	sim_free(&s);
 }
 
+/* The remaining TS.48 profiles, each downloaded and installed; reports the SM-DP+'s time. */
+static const char *const bench_files[] = {
+	"TS48V1-A-UNIQUE.der", "TS48V1-B-UNIQUE.der", "TS48V4-SAIP2-1A-NOBERTLV-UNIQUE.der",
+	"TS48V4-SAIP2-1B-NOBERTLV-UNIQUE.der", "TS48V4-SAIP2-3-BERTLV-UNIQUE.der",
+	"TS48V4-SAIP2-3-NOBERTLV-UNIQUE.der", "TS48V5-SAIP2-1A-NOBERTLV-UNIQUE.der",
+	"TS48V5-SAIP2-1B-NOBERTLV-UNIQUE.der", "TS48V5-SAIP2-3-BERTLV-SUCI-UNIQUE.der",
+	"TS48V5-SAIP2-3-NOBERTLV-UNIQUE.der",
+};
+
+static void every_ts48_profile(void **state)
+{
+	char path[600], mid[32], *auth, *req, *bpp;
+	uint64_t total = 0;
+	struct sim s;
+	size_t i, upp_len;
+	uint8_t *upp;
+	json_t *r;
+
+	(void)state;
+	sim_sgp26(&s, ADDRESS);
+	for (i = 0; i < sizeof(bench_files) / sizeof(bench_files[0]); i++) {
+		struct inv_import opt = { 0 };
+		struct inv_profile p;
+
+		snprintf(path, sizeof(path), "%s/testdata/ts48/%s", shared, bench_files[i]);
+		upp = slurp(path, &upp_len);
+		assert_non_null(upp);
+		snprintf(mid, sizeof(mid), "MID-TS48-%zu", i);
+		opt.matching_id = mid;
+		opt.profile_class = -1;
+		assert_int_equal(inv_import(view, upp, upp_len, &opt, &p), 0);
+
+		server_ns = 0;
+		auth = authenticate(&s, mid);
+		req = sim_prepare_download(&s, auth, NULL);
+		r = call("getBoundProfilePackage", req);
+		expect_ok(r);
+		total += server_ns;
+		bpp = text(r);
+		assert_int_equal(sim_load_bpp(&s, bpp), 0);
+		assert_int_equal(s.upp_len, upp_len);
+		assert_memory_equal(s.upp, upp, upp_len);
+		assert_null(call("handleNotification", sim_installation_result(&s, 1)));
+		assert_int_equal(state_of(mid), INV_INSTALLED);
+		free(bpp);
+		free(auth);
+		free(upp);
+	}
+	printf("# SM-DP+ time per download (initiate+authenticate+BPP, soft backend, "
+	       "group commit per call): %.2f ms over %zu TS.48 profiles\n",
+	       (double)total / 1e6 / (double)i, i);
+	sim_free(&s);
+}
+
 static void http_level(void **state)
 {
 	struct es9_response resp;
@@ -805,6 +872,7 @@ int main(void)
 		cmocka_unit_test(download_error_and_notifications),
 		cmocka_unit_test(expiry_and_restart),
 		cmocka_unit_test(default_smdp),
+		cmocka_unit_test(every_ts48_profile),
 		cmocka_unit_test(http_level),
 	};
 
