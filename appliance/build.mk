@@ -42,7 +42,7 @@ $(RSP_FUZZ): $(RSP_FUZZ_SRCS) $(wildcard appliance/rsp/*.h) $(BUILD)/libportdp-a
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-D_GNU_SOURCE -Iappliance/rsp -Iappliance/rsp/tests -Ilibportdp-accel/include \
-		-o $@ $(RSP_FUZZ_SRCS) $(BUILD)/libportdp-accel.a -lcrypto -lcmocka
+		-o $@ $(RSP_FUZZ_SRCS) $(BUILD)/libportdp-accel.a -lcrypto -ljansson -lcmocka
 
 TESTS += $(RSP_TEST_BINS)
 all: $(RSP_TEST_BINS)
