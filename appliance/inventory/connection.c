@@ -16,49 +16,49 @@
 
 /* Setting a column in UPDATE ... SET also sets the actor/detail copied by the audit trigger. */
 static const char *const stmt_sql[ST_MAX] = {
-	[ST_SAVEPOINT] = "SAVEPOINT inv_write",
-	[ST_RELEASE] = "RELEASE inv_write",
-	[ST_ROLLBACK_TO] = "ROLLBACK TO inv_write",
-	[ST_INSERT_PROFILE] =
-		"INSERT INTO profile(iccid, matching_id, sp_name, profile_name, profile_class,"
-		" reuse, cc_hash, last_actor, last_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import')",
-	[ST_INSERT_UPP] = "INSERT INTO upp(profile_id, der) VALUES (?, ?)",
-	[ST_GET_BY_ID] = "SELECT " INV_PROFILE_COLS " FROM profile p WHERE p.id = ?",
-	[ST_GET_BY_MID] = "SELECT " INV_PROFILE_COLS " FROM profile p WHERE p.matching_id = ?",
-	[ST_GET_BY_ICCID] = "SELECT " INV_PROFILE_COLS " FROM profile p WHERE p.iccid = ?",
-	[ST_GET_UPP] = "SELECT der FROM upp WHERE profile_id = ?",
-	[ST_EXISTS] = "SELECT state FROM profile WHERE id = ?",
-	[ST_ALLOCATE] = "UPDATE profile SET state = 1, eid = ?1, transaction_id = ?2, deadline = ?3,"
-			" last_actor = ?4, last_detail = '' WHERE id = ?5 AND state = 0",
-	[ST_ALLOCATE_ANY] =
-		"UPDATE profile SET state = 1, eid = ?1, transaction_id = ?2, deadline = ?3,"
-		" last_actor = ?4, last_detail = '' WHERE id ="
-		" (SELECT id FROM profile WHERE state = 0 ORDER BY id LIMIT 1) RETURNING id",
-	[ST_RELEASE_TID] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
-			   " deadline = NULL, last_actor = ?1, last_detail = ?2"
-			   " WHERE id = ?3 AND state = 1 AND transaction_id = ?4",
-	[ST_RELEASE_ANY] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
-			   " deadline = NULL, last_actor = ?1, last_detail = ?2"
-			   " WHERE id = ?3 AND state = 1",
-	[ST_DOWNLOADED] = "UPDATE profile SET state = 2, deadline = NULL, last_actor = ?1,"
-			  " last_detail = '' WHERE id = ?2 AND state = 1 AND transaction_id = ?3",
-	[ST_INSTALLED] = "UPDATE profile SET state = 3, last_actor = ?1, last_detail = ''"
-			 " WHERE id = ?2 AND state = 2 AND eid = ?3",
-	[ST_INSTALL_FAILED] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
-			      " last_actor = ?1, last_detail = ?2"
-			      " WHERE id = ?3 AND state = 2 AND eid = ?4",
-	[ST_DELETED] = "UPDATE profile SET state = 4, last_actor = ?1, last_detail = ''"
-		       " WHERE id = ?2 AND state = 3 AND eid = ?3",
-	[ST_REOFFER] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
-		       " last_actor = ?1, last_detail = 'reoffer' WHERE id = ?2 AND state = 4"
-		       " AND reuse = 1",
-	[ST_ERROR] = "UPDATE profile SET state = 5, deadline = NULL, last_actor = ?1,"
-		     " last_detail = ?2 WHERE id = ?3 AND state IN (1, 2, 3)",
-	[ST_EXPIRE] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
-		      " deadline = NULL, last_actor = ?1, last_detail = 'expired'"
-		      " WHERE state = 1 AND deadline < ?2",
-	[ST_COUNT_ALL] = "SELECT count(*) FROM profile",
-	[ST_COUNT_STATE] = "SELECT count(*) FROM profile WHERE state = ?",
+    [ST_SAVEPOINT] = "SAVEPOINT inv_write",
+    [ST_RELEASE] = "RELEASE inv_write",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO inv_write",
+    [ST_INSERT_PROFILE] =
+	"INSERT INTO profile(iccid, matching_id, sp_name, profile_name, profile_class,"
+	" reuse, cc_hash, last_actor, last_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import')",
+    [ST_INSERT_UPP] = "INSERT INTO upp(profile_id, der) VALUES (?, ?)",
+    [ST_GET_BY_ID] = "SELECT " INV_PROFILE_COLS " FROM profile p WHERE p.id = ?",
+    [ST_GET_BY_MID] = "SELECT " INV_PROFILE_COLS " FROM profile p WHERE p.matching_id = ?",
+    [ST_GET_BY_ICCID] = "SELECT " INV_PROFILE_COLS " FROM profile p WHERE p.iccid = ?",
+    [ST_GET_UPP] = "SELECT der FROM upp WHERE profile_id = ?",
+    [ST_EXISTS] = "SELECT state FROM profile WHERE id = ?",
+    [ST_ALLOCATE] = "UPDATE profile SET state = 1, eid = ?1, transaction_id = ?2, deadline = ?3,"
+		    " last_actor = ?4, last_detail = '' WHERE id = ?5 AND state = 0",
+    [ST_ALLOCATE_ANY] =
+	"UPDATE profile SET state = 1, eid = ?1, transaction_id = ?2, deadline = ?3,"
+	" last_actor = ?4, last_detail = '' WHERE id ="
+	" (SELECT id FROM profile WHERE state = 0 ORDER BY id LIMIT 1) RETURNING id",
+    [ST_RELEASE_TID] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
+		       " deadline = NULL, last_actor = ?1, last_detail = ?2"
+		       " WHERE id = ?3 AND state = 1 AND transaction_id = ?4",
+    [ST_RELEASE_ANY] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
+		       " deadline = NULL, last_actor = ?1, last_detail = ?2"
+		       " WHERE id = ?3 AND state = 1",
+    [ST_DOWNLOADED] = "UPDATE profile SET state = 2, deadline = NULL, last_actor = ?1,"
+		      " last_detail = '' WHERE id = ?2 AND state = 1 AND transaction_id = ?3",
+    [ST_INSTALLED] = "UPDATE profile SET state = 3, last_actor = ?1, last_detail = ''"
+		     " WHERE id = ?2 AND state = 2 AND eid = ?3",
+    [ST_INSTALL_FAILED] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
+			  " last_actor = ?1, last_detail = ?2"
+			  " WHERE id = ?3 AND state = 2 AND eid = ?4",
+    [ST_DELETED] = "UPDATE profile SET state = 4, last_actor = ?1, last_detail = ''"
+		   " WHERE id = ?2 AND state = 3 AND eid = ?3",
+    [ST_REOFFER] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
+		   " last_actor = ?1, last_detail = 'reoffer' WHERE id = ?2 AND state = 4"
+		   " AND reuse = 1",
+    [ST_ERROR] = "UPDATE profile SET state = 5, deadline = NULL, last_actor = ?1,"
+		 " last_detail = ?2 WHERE id = ?3 AND state IN (1, 2, 3)",
+    [ST_EXPIRE] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
+		  " deadline = NULL, last_actor = ?1, last_detail = 'expired'"
+		  " WHERE state = 1 AND deadline < ?2",
+    [ST_COUNT_ALL] = "SELECT count(*) FROM profile",
+    [ST_COUNT_STATE] = "SELECT count(*) FROM profile WHERE state = ?",
 };
 
 int inv_fail(struct inventory *inv, int err, const char *fmt, ...)
@@ -97,7 +97,8 @@ int inv_sql_error(struct inventory *inv, int rc, const char *what)
 		err = -EIO;
 	}
 	inv_fail(inv, err, "%s: %s", what, msg);
-	/* SQLite rolls a whole transaction back on some errors (I/O, full disk): the group is gone. */
+	/* SQLite rolls a whole transaction back on some errors (I/O, full disk): the group is gone.
+	 */
 	if (inv->in_group && inv->db && sqlite3_get_autocommit(inv->db)) {
 		inv->in_group = false;
 		inv_fail(inv, -EIO, "%s: %s (group transaction rolled back)", what, msg);
@@ -201,8 +202,7 @@ int inv_open(const char *path, int sync_full, struct inventory **out)
 	return inv_open_err(path, sync_full, out, NULL, 0);
 }
 
-int inv_open_err(const char *path, int sync_full, struct inventory **out, char *msg,
-		 size_t msg_len)
+int inv_open_err(const char *path, int sync_full, struct inventory **out, char *msg, size_t msg_len)
 {
 	struct inventory *inv;
 	int rc, err;
@@ -216,8 +216,8 @@ int inv_open_err(const char *path, int sync_full, struct inventory **out, char *
 		return -ENOMEM;
 	strcpy(inv->actor, "inventory");
 	/* FULLMUTEX off: one connection per thread is the rule of this library. */
-	rc = sqlite3_open_v2(path, &inv->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	rc = sqlite3_open_v2(
+	    path, &inv->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		err = inv->db ? -EIO : -ENOMEM;
 		inv_fail(inv, err, "%s", inv->db ? sqlite3_errmsg(inv->db) : sqlite3_errstr(rc));

@@ -123,7 +123,7 @@ out:
 int inv_import(struct inventory *inv, const uint8_t *upp, size_t upp_len,
 	       const struct inv_import *opt, struct inv_profile *out)
 {
-	static const struct inv_import defaults = { .profile_class = -1 };
+	static const struct inv_import defaults = {.profile_class = -1};
 	char mid[INV_MATCHING_ID_MAX];
 	struct upp_header hdr;
 	const char *name;
@@ -153,7 +153,8 @@ int inv_import(struct inventory *inv, const uint8_t *upp, size_t upp_len,
 	} else {
 		name = hdr.profile_type ? (const char *)hdr.profile_type : "";
 		name_len = hdr.profile_type ? (int)hdr.profile_type_len : 0;
-		err = check_text(inv, name, name_len, "profileType of the UPP (use a profile name)");
+		err =
+		    check_text(inv, name, name_len, "profileType of the UPP (use a profile name)");
 		if (err)
 			return err;
 	}
@@ -163,7 +164,8 @@ int inv_import(struct inventory *inv, const uint8_t *upp, size_t upp_len,
 			return inv_fail(inv, err, "cannot hash the confirmation code");
 	}
 
-	/* A generated matching ID that collides (2^-100) is drawn again; a given one is an error. */
+	/* A generated matching ID that collides (2^-100) is drawn again; a given one is an error.
+	 */
 	for (tries = 0; tries < 3; tries++) {
 		if (opt->matching_id) {
 			snprintf(mid, sizeof(mid), "%s", opt->matching_id);

@@ -44,7 +44,7 @@ enum inv_stmt {
 struct inventory {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[ST_MAX];
-	bool in_group;        /* between inv_begin() and inv_commit()/inv_rollback() */
+	bool in_group; /* between inv_begin() and inv_commit()/inv_rollback() */
 	char actor[32];
 	char errmsg[256];
 };
@@ -61,7 +61,7 @@ sqlite3_stmt *inv_stmt(struct inventory *inv, enum inv_stmt which);
 int inv_sql_error(struct inventory *inv, int rc, const char *what);
 /* Record a message of our own and return @err. */
 int inv_fail(struct inventory *inv, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Step a write statement to completion, retrying on a busy database outside of a group. */
 int inv_step_done(struct inventory *inv, sqlite3_stmt *st, const char *what);
 

@@ -75,8 +75,7 @@ int inv_get_by_id(struct inventory *inv, int64_t id, struct inv_profile *out)
 	return get_one(inv, st, out, "this id");
 }
 
-int inv_get_by_matching_id(struct inventory *inv, const char *matching_id,
-			   struct inv_profile *out)
+int inv_get_by_matching_id(struct inventory *inv, const char *matching_id, struct inv_profile *out)
 {
 	sqlite3_stmt *st;
 
@@ -172,7 +171,8 @@ int inv_list(struct inventory *inv, int state, int (*cb)(const struct inv_profil
 	if (!inv || !cb || state < -1 || state > INV_ERROR)
 		return -EINVAL;
 	rc = sqlite3_prepare_v2(inv->db,
-				state < 0 ? "SELECT " INV_PROFILE_COLS " FROM profile p ORDER BY p.id"
+				state < 0 ? "SELECT " INV_PROFILE_COLS
+					    " FROM profile p ORDER BY p.id"
 					  : "SELECT " INV_PROFILE_COLS " FROM profile p"
 					    " WHERE p.state = ? ORDER BY p.id",
 				-1, &st, NULL);
@@ -199,8 +199,8 @@ static void state_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 		snprintf(dst, size, "%s", inv_state_name(sqlite3_column_int(st, col)));
 }
 
-int inv_audit(struct inventory *inv, int64_t since_seq,
-	      int (*cb)(const struct inv_audit *, void *), void *arg)
+int inv_audit(struct inventory *inv, int64_t since_seq, int (*cb)(const struct inv_audit *, void *),
+	      void *arg)
 {
 	struct inv_audit a;
 	sqlite3_stmt *st;
@@ -208,10 +208,11 @@ int inv_audit(struct inventory *inv, int64_t since_seq,
 
 	if (!inv || !cb)
 		return -EINVAL;
-	rc = sqlite3_prepare_v2(inv->db,
-				"SELECT seq, time, profile_id, iccid, from_state, to_state, eid, actor,"
-				" detail FROM audit WHERE seq > ? ORDER BY seq",
-				-1, &st, NULL);
+	rc = sqlite3_prepare_v2(
+	    inv->db,
+	    "SELECT seq, time, profile_id, iccid, from_state, to_state, eid, actor,"
+	    " detail FROM audit WHERE seq > ? ORDER BY seq",
+	    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return inv_sql_error(inv, rc, "audit");
 	sqlite3_bind_int64(st, 1, since_seq);

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include "inv_internal.h"
 
+/* The SQL keeps its own layout. */
+/* clang-format off */
 static const char schema_v1[] =
 	"CREATE TABLE profile ("
 	"  id             INTEGER PRIMARY KEY,"
@@ -117,10 +119,11 @@ static const char schema_v1[] =
 	"  VALUES (unixepoch(), new.id, new.iccid, old.state, new.state,"
 	"          coalesce(new.eid, old.eid), new.last_actor, new.last_detail);"
 	"END;";
+/* clang-format on */
 
 /* migrations[i] brings a database from user_version i to i + 1. */
 static const char *const migrations[] = {
-	schema_v1,
+    schema_v1,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -155,7 +158,8 @@ int inv_schema_migrate(struct inventory *inv)
 	if (err)
 		goto rollback;
 	if (version > SCHEMA_VERSION) {
-		err = inv_fail(inv, -EIO, "database schema version %d is newer than this program (%d)",
+		err = inv_fail(inv, -EIO,
+			       "database schema version %d is newer than this program (%d)",
 			       version, SCHEMA_VERSION);
 		goto rollback;
 	}

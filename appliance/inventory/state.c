@@ -5,9 +5,8 @@
 #include "inventory.h"
 
 static const char *const state_names[] = {
-	[INV_AVAILABLE] = "available", [INV_ALLOCATED] = "allocated",
-	[INV_DOWNLOADED] = "downloaded", [INV_INSTALLED] = "installed",
-	[INV_DELETED] = "deleted",     [INV_ERROR] = "error",
+    [INV_AVAILABLE] = "available", [INV_ALLOCATED] = "allocated", [INV_DOWNLOADED] = "downloaded",
+    [INV_INSTALLED] = "installed", [INV_DELETED] = "deleted",	  [INV_ERROR] = "error",
 };
 
 #define N_STATES (sizeof(state_names) / sizeof(state_names[0]))

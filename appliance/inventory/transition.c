@@ -139,8 +139,9 @@ int inv_allocate_any(struct inventory *inv, const char *eid, const uint8_t *tid,
 	if (rc != SQLITE_DONE) {
 		err = inv_sql_error(inv, rc, "allocate");
 		sqlite3_reset(st);
-		return err == -EEXIST ? inv_fail(inv, -EBUSY, "allocate: this transactionId"
-						     " already holds a profile")
+		return err == -EEXIST ? inv_fail(inv, -EBUSY,
+						 "allocate: this transactionId"
+						 " already holds a profile")
 				      : err;
 	}
 	sqlite3_reset(st);

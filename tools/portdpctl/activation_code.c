@@ -50,8 +50,8 @@ int ac_valid_host(const char *host)
 
 int ac_format(const struct inv_profile *p, const char *host, char *out, size_t size)
 {
-	int n = snprintf(out, size, "LPA:1$%s$%s%s", host, p->matching_id,
-			 p->cc_required ? "$$1" : "");
+	int n =
+	    snprintf(out, size, "LPA:1$%s$%s%s", host, p->matching_id, p->cc_required ? "$$1" : "");
 
 	return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
 }
@@ -59,10 +59,10 @@ int ac_format(const struct inv_profile *p, const char *host, char *out, size_t s
 int cmd_ac(struct inventory *inv, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "host", required_argument, NULL, 'H' },
-		{ "qr", no_argument, NULL, 'q' },
-		{ "png", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
+	    {"host", required_argument, NULL, 'H'},
+	    {"qr", no_argument, NULL, 'q'},
+	    {"png", required_argument, NULL, 'p'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *host = NULL, *png = NULL, *name;
 	struct inv_profile p;
@@ -90,8 +90,10 @@ int cmd_ac(struct inventory *inv, int argc, char **argv)
 	if (!host)
 		return ctl_error(EXIT_USAGE, "ac: --host SMDP_ADDRESS is required");
 	if (!ac_valid_host(host))
-		return ctl_error(EXIT_USAGE, "--host: '%s' is not an SM-DP+ address"
-					     " (host name with optional :port)", host);
+		return ctl_error(EXIT_USAGE,
+				 "--host: '%s' is not an SM-DP+ address"
+				 " (host name with optional :port)",
+				 host);
 	status = ctl_find_profile(inv, name, &p);
 	if (status)
 		return status;

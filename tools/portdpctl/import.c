@@ -64,15 +64,15 @@ static int parse_class(const char *s)
 int cmd_import(struct inventory *inv, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "sp", required_argument, NULL, 's' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "class", required_argument, NULL, 'c' },
-		{ "reuse", required_argument, NULL, 'r' },
-		{ "cc", required_argument, NULL, 'C' },
-		{ "matching-id", required_argument, NULL, 'm' },
-		{ NULL, 0, NULL, 0 },
+	    {"sp", required_argument, NULL, 's'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"class", required_argument, NULL, 'c'},
+	    {"reuse", required_argument, NULL, 'r'},
+	    {"cc", required_argument, NULL, 'C'},
+	    {"matching-id", required_argument, NULL, 'm'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct inv_import opt = { .profile_class = -1, .reuse = INV_REUSE_NEVER };
+	struct inv_import opt = {.profile_class = -1, .reuse = INV_REUSE_NEVER};
 	struct inv_profile p;
 	unsigned ok = 0, failed = 0;
 	const char *why;
@@ -91,8 +91,10 @@ int cmd_import(struct inventory *inv, int argc, char **argv)
 		case 'c':
 			opt.profile_class = parse_class(optarg);
 			if (opt.profile_class < 0)
-				return ctl_error(EXIT_USAGE, "--class: test, provisioning or"
-							     " operational, not '%s'", optarg);
+				return ctl_error(EXIT_USAGE,
+						 "--class: test, provisioning or"
+						 " operational, not '%s'",
+						 optarg);
 			break;
 		case 'r':
 			if (!strcmp(optarg, "never"))
@@ -100,8 +102,8 @@ int cmd_import(struct inventory *inv, int argc, char **argv)
 			else if (!strcmp(optarg, "after-delete"))
 				opt.reuse = INV_REUSE_AFTER_DELETE;
 			else
-				return ctl_error(EXIT_USAGE, "--reuse: never or after-delete, not '%s'",
-						 optarg);
+				return ctl_error(
+				    EXIT_USAGE, "--reuse: never or after-delete, not '%s'", optarg);
 			break;
 		case 'C':
 			opt.confirmation_code = optarg;

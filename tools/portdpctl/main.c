@@ -14,16 +14,16 @@
 #include "portdpctl.h"
 
 static const char usage_text[] =
-	"usage: portdpctl -d DB COMMAND [ARGS]\n"
-	"  init                                 create (or migrate) the inventory\n"
-	"  import [--sp NAME] [--name NAME] [--class test|provisioning|operational]\n"
-	"         [--reuse never|after-delete] [--cc CODE] [--matching-id ID] FILE.der...\n"
-	"  list [--state STATE]                 ICCID, state, matching ID, EID, class, name\n"
-	"  show ICCID|MATCHING_ID\n"
-	"  ac ICCID|MATCHING_ID --host SMDP_ADDRESS [--qr] [--png FILE]\n"
-	"  audit [--since SEQ]\n"
-	"  expire                               release expired allocations\n"
-	"options: -d DB  inventory file;  --sync  fsync every commit (synchronous=FULL)\n";
+    "usage: portdpctl -d DB COMMAND [ARGS]\n"
+    "  init                                 create (or migrate) the inventory\n"
+    "  import [--sp NAME] [--name NAME] [--class test|provisioning|operational]\n"
+    "         [--reuse never|after-delete] [--cc CODE] [--matching-id ID] FILE.der...\n"
+    "  list [--state STATE]                 ICCID, state, matching ID, EID, class, name\n"
+    "  show ICCID|MATCHING_ID\n"
+    "  ac ICCID|MATCHING_ID --host SMDP_ADDRESS [--qr] [--png FILE]\n"
+    "  audit [--since SEQ]\n"
+    "  expire                               release expired allocations\n"
+    "options: -d DB  inventory file;  --sync  fsync every commit (synchronous=FULL)\n";
 
 int ctl_error(int status, const char *fmt, ...)
 {
@@ -88,18 +88,18 @@ static const struct command {
 	int (*run)(struct inventory *inv, int argc, char **argv);
 	int creates; /* may create the database file */
 } commands[] = {
-	{ "init", cmd_init, 1 },     { "import", cmd_import, 0 }, { "list", cmd_list, 0 },
-	{ "show", cmd_show, 0 },     { "ac", cmd_ac, 0 },         { "audit", cmd_audit, 0 },
-	{ "expire", cmd_expire, 0 },
+    {"init", cmd_init, 1},     {"import", cmd_import, 0}, {"list", cmd_list, 0},
+    {"show", cmd_show, 0},     {"ac", cmd_ac, 0},	  {"audit", cmd_audit, 0},
+    {"expire", cmd_expire, 0},
 };
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "sync", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"db", required_argument, NULL, 'd'},
+	    {"sync", no_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = NULL;
 	const char *db = NULL;
@@ -136,8 +136,9 @@ int main(int argc, char **argv)
 		return ctl_error(EXIT_USAGE, "no inventory given (-d DB)");
 	/* Only init makes a new file: a typo in -d must not create an empty inventory. */
 	if (!cmd->creates && access(db, F_OK))
-		return ctl_error(EXIT_FAIL, "no inventory at %s (create it with 'portdpctl -d %s init')",
-				 db, db);
+		return ctl_error(EXIT_FAIL,
+				 "no inventory at %s (create it with 'portdpctl -d %s init')", db,
+				 db);
 	if (inv_open_err(db, sync_full, &inv, msg, sizeof(msg)))
 		return ctl_error(EXIT_FAIL, "cannot open inventory %s", msg);
 	inv_set_actor(inv, "portdpctl");

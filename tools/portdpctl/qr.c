@@ -10,9 +10,9 @@
 #include <qrencode.h>
 #include "portdpctl.h"
 
-#define TERM_QUIET 2   /* modules of quiet zone in the terminal (space is short there) */
-#define PNG_QUIET 4    /* the quiet zone ISO/IEC 18004 asks for */
-#define PNG_SCALE 8    /* pixels per module */
+#define TERM_QUIET 2 /* modules of quiet zone in the terminal (space is short there) */
+#define PNG_QUIET 4  /* the quiet zone ISO/IEC 18004 asks for */
+#define PNG_SCALE 8  /* pixels per module */
 
 static QRcode *encode(const char *text)
 {
@@ -30,7 +30,7 @@ static int dark(const QRcode *q, int x, int y)
 int qr_print_terminal(const char *text, FILE *out)
 {
 	/* index: upper light, lower light -> the glyph that lights those halves */
-	static const char *const glyph[2][2] = { { " ", "\u2584" }, { "\u2580", "\u2588" } };
+	static const char *const glyph[2][2] = {{" ", "\u2584"}, {"\u2580", "\u2588"}};
 	QRcode *q = encode(text);
 	int x, y;
 
@@ -73,8 +73,8 @@ static int write_png(const QRcode *q, FILE *f)
 	png_write_info(png, info);
 	for (y = 0; y < side; y++) {
 		for (x = 0; x < side; x++)
-			row[x] = dark(q, x / PNG_SCALE - PNG_QUIET, y / PNG_SCALE - PNG_QUIET) ? 0
-											       : 255;
+			row[x] =
+			    dark(q, x / PNG_SCALE - PNG_QUIET, y / PNG_SCALE - PNG_QUIET) ? 0 : 255;
 		png_write_row(png, row);
 	}
 	png_write_end(png, NULL);

@@ -11,7 +11,7 @@
 
 static const char *class_name(int c)
 {
-	static const char *const names[] = { "test", "provisioning", "operational" };
+	static const char *const names[] = {"test", "provisioning", "operational"};
 
 	return c >= 0 && c <= 2 ? names[c] : "?";
 }
@@ -28,8 +28,8 @@ static int list_row(const struct inv_profile *p, void *arg)
 int cmd_list(struct inventory *inv, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "state", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
+	    {"state", required_argument, NULL, 's'},
+	    {NULL, 0, NULL, 0},
 	};
 	enum inv_state s;
 	unsigned n = 0;
@@ -39,8 +39,9 @@ int cmd_list(struct inventory *inv, int argc, char **argv)
 		if (c != 's')
 			return EXIT_USAGE;
 		if (inv_state_parse(optarg, &s))
-			return ctl_error(EXIT_USAGE, "--state: available, allocated, downloaded,"
-						     " installed, deleted or error, not '%s'",
+			return ctl_error(EXIT_USAGE,
+					 "--state: available, allocated, downloaded,"
+					 " installed, deleted or error, not '%s'",
 					 optarg);
 		state = s;
 	}
@@ -90,8 +91,8 @@ int cmd_show(struct inventory *inv, int argc, char **argv)
 	printf("service_provider: %s\n", p.sp_name);
 	printf("profile_name:     %s\n", p.profile_name);
 	printf("profile_class:    %s\n", class_name(p.profile_class));
-	printf("reuse:            %s\n", p.reuse == INV_REUSE_AFTER_DELETE ? "after-delete"
-									: "never");
+	printf("reuse:            %s\n",
+	       p.reuse == INV_REUSE_AFTER_DELETE ? "after-delete" : "never");
 	printf("confirmation:     %s\n", p.cc_required ? "required" : "none");
 	printf("upp_bytes:        %zu\n", p.upp_len);
 	printf("eid:              %s\n", p.eid[0] ? p.eid : "-");
@@ -120,8 +121,8 @@ static int audit_row(const struct inv_audit *a, void *arg)
 int cmd_audit(struct inventory *inv, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "since", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
+	    {"since", required_argument, NULL, 's'},
+	    {NULL, 0, NULL, 0},
 	};
 	long long since = 0;
 	char *end;
@@ -133,7 +134,8 @@ int cmd_audit(struct inventory *inv, int argc, char **argv)
 		errno = 0;
 		since = strtoll(optarg, &end, 10);
 		if (errno || end == optarg || *end || since < 0)
-			return ctl_error(EXIT_USAGE, "--since: a sequence number, not '%s'", optarg);
+			return ctl_error(EXIT_USAGE, "--since: a sequence number, not '%s'",
+					 optarg);
 	}
 	if (optind != argc)
 		return ctl_error(EXIT_USAGE, "audit: unexpected argument '%s'", argv[optind]);

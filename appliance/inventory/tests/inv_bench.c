@@ -53,8 +53,8 @@ static int run(int sync_full, int group, double seconds, int tap_no)
 	char path[256];
 	uint8_t *upp;
 	size_t len;
-	int phase[N_PROFILES + 1] = { 0 };
-	uint32_t serial[N_PROFILES + 1] = { 0 };
+	int phase[N_PROFILES + 1] = {0};
+	uint32_t serial[N_PROFILES + 1] = {0};
 	unsigned long calls = 0, avail;
 	double t0, t;
 	int64_t id = 0;
@@ -71,7 +71,7 @@ static int run(int sync_full, int group, double seconds, int tap_no)
 	}
 	err = inv_begin(inv);
 	for (i = 1; !err && i <= N_PROFILES; i++) {
-		struct inv_import opt = { .profile_class = -1, .reuse = INV_REUSE_AFTER_DELETE };
+		struct inv_import opt = {.profile_class = -1, .reuse = INV_REUSE_AFTER_DELETE};
 
 		err = test_upp_set_iccid(upp, len, i, NULL);
 		if (!err)
@@ -125,7 +125,7 @@ int main(int argc, char **argv)
 {
 	double seconds = argc > 1 ? atof(argv[1]) : 0.5;
 	int failed = 0, n = 0, s, g;
-	static const int groups[] = { 1, 64 };
+	static const int groups[] = {1, 64};
 
 	if (seconds <= 0 || seconds > 60) {
 		fprintf(stderr, "usage: inv-bench [seconds per configuration, 0..60]\n");

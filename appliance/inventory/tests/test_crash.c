@@ -32,21 +32,21 @@
 #define MAX_KILL_DELAY_US 25000
 
 static const char *const eids[] = {
-	"89049032123451234512345678901235",
-	"89049032123451234512345678900001",
-	"89049032123451234512345678900002",
-	"89049032123451234512345678900003",
+    "89049032123451234512345678901235",
+    "89049032123451234512345678900001",
+    "89049032123451234512345678900002",
+    "89049032123451234512345678900003",
 };
 
 enum check { C_OPEN, C_INTEGRITY, C_ONCE, C_TRAIL, C_HOLDER, C_DURABLE, C_RECOVERY, C_MAX };
 static const char *const check_names[C_MAX] = {
-	"database opens after every SIGKILL",
-	"SQLite integrity_check passes after every SIGKILL",
-	"every profile exists exactly once",
-	"audit trail is a chain of allowed transitions ending in the state",
-	"a profile is held by one EID/transaction at a time",
-	"every transition the child saw committed survived",
-	"restart recovery releases allocations, never downloads",
+    "database opens after every SIGKILL",
+    "SQLite integrity_check passes after every SIGKILL",
+    "every profile exists exactly once",
+    "audit trail is a chain of allowed transitions ending in the state",
+    "a profile is held by one EID/transaction at a time",
+    "every transition the child saw committed survived",
+    "restart recovery releases allocations, never downloads",
 };
 static unsigned failures[C_MAX];
 
@@ -75,7 +75,7 @@ static int random_step(struct inventory *inv, unsigned *seed, uint64_t *tid_ctr)
 	struct inv_profile p;
 	int64_t id = 1 + rand_r(seed) % N_PROFILES;
 	const char *eid = eids[rand_r(seed) % 4];
-	uint8_t tid[16] = { 0 };
+	uint8_t tid[16] = {0};
 	int r = rand_r(seed) % 100, err;
 	unsigned released;
 
@@ -90,13 +90,14 @@ static int random_step(struct inventory *inv, unsigned *seed, uint64_t *tid_ctr)
 	case INV_AVAILABLE:
 		++*tid_ctr;
 		memcpy(tid, tid_ctr, sizeof(*tid_ctr));
-		memcpy(tid + 8, &(pid_t){ getpid() }, sizeof(pid_t));
+		memcpy(tid + 8, &(pid_t){getpid()}, sizeof(pid_t));
 		/* some allocations are already past their deadline: food for inv_expire */
 		err = inv_allocate(inv, id, eid, tid, 16, time(NULL) + (r % 2 ? 3600 : -1));
 		return err ? err : 1;
 	case INV_ALLOCATED:
 		if (r < 50)
-			err = inv_release(inv, id, p.transaction_id, p.transaction_id_len, "cancel");
+			err =
+			    inv_release(inv, id, p.transaction_id, p.transaction_id_len, "cancel");
 		else
 			err = inv_mark_downloaded(inv, id, p.transaction_id, p.transaction_id_len);
 		return err ? err : 1;
@@ -167,7 +168,7 @@ static bool allowed(int from, int to, int reuse)
 
 struct replay {
 	struct inv_profile prof[N_PROFILES + 1];
-	int last[N_PROFILES + 1];     /* state after the last audit row, -2 = no row yet */
+	int last[N_PROFILES + 1]; /* state after the last audit row, -2 = no row yet */
 	char holder[N_PROFILES + 1][33];
 	uint64_t rows;
 };
@@ -193,14 +194,16 @@ static int replay_cb(const struct inv_audit *a, void *arg)
 	}
 	if (from != (r->last[id] == -2 ? -1 : r->last[id]))
 		FAIL(C_TRAIL, "profile %lld: audit %lld from %s, but it was %s", (long long)id,
-		     (long long)a->seq, a->from, r->last[id] == -2 ? "-" : inv_state_name(r->last[id]));
+		     (long long)a->seq, a->from,
+		     r->last[id] == -2 ? "-" : inv_state_name(r->last[id]));
 	if (!allowed(from, to, r->prof[id].reuse))
 		FAIL(C_TRAIL, "profile %lld: forbidden %s -> %s", (long long)id, a->from, a->to);
 	if (from == INV_AVAILABLE && to == INV_ALLOCATED) {
 		if (strlen(a->eid) != 32)
 			FAIL(C_HOLDER, "profile %lld allocated without EID", (long long)id);
 		strcpy(r->holder[id], a->eid);
-	} else if (from >= INV_ALLOCATED && from <= INV_INSTALLED && strcmp(a->eid, r->holder[id])) {
+	} else if (from >= INV_ALLOCATED && from <= INV_INSTALLED &&
+		   strcmp(a->eid, r->holder[id])) {
 		FAIL(C_HOLDER, "profile %lld: %s -> %s by EID %s while held by %s", (long long)id,
 		     a->from, a->to, a->eid, r->holder[id]);
 	}
@@ -265,7 +268,8 @@ static uint64_t check_db(struct inventory *inv)
 
 		if (r.last[i] != (int)p->state)
 			FAIL(C_TRAIL, "profile %u is %s but its last audit row says %s", i,
-			     inv_state_name(p->state), r.last[i] < 0 ? "-" : inv_state_name(r.last[i]));
+			     inv_state_name(p->state),
+			     r.last[i] < 0 ? "-" : inv_state_name(r.last[i]));
 		if (p->state != INV_AVAILABLE && strcmp(p->eid, r.holder[i]))
 			FAIL(C_HOLDER, "profile %u bound to %s, audit says %s", i, p->eid,
 			     r.holder[i]);
@@ -313,8 +317,8 @@ static int setup_db(const char *path)
 		goto out;
 	err = inv_begin(inv);
 	for (i = 1; !err && i <= N_PROFILES; i++) {
-		struct inv_import opt = { .profile_class = -1,
-					  .reuse = i % 2 ? INV_REUSE_AFTER_DELETE : INV_REUSE_NEVER };
+		struct inv_import opt = {.profile_class = -1,
+					 .reuse = i % 2 ? INV_REUSE_AFTER_DELETE : INV_REUSE_NEVER};
 
 		err = test_upp_set_iccid(upp, len, i, NULL);
 		if (!err)
@@ -376,10 +380,12 @@ int main(void)
 		check_integrity(path);
 		rows_after = check_db(inv);
 		if (rows_after < rows_before + reported)
-			FAIL(C_DURABLE, "%llu audit rows, but %llu before + %llu reported committed",
+			FAIL(C_DURABLE,
+			     "%llu audit rows, but %llu before + %llu reported committed",
 			     (unsigned long long)rows_after, (unsigned long long)rows_before,
 			     (unsigned long long)reported);
-		/* a restart now and then; otherwise the next child carries on where this one died */
+		/* a restart now and then; otherwise the next child carries on where this one died
+		 */
 		rows_before = rows_after;
 		if (round_no % 4 == 0) {
 			check_recovery(inv);

@@ -22,8 +22,8 @@
 
 #define EID_A "89049032123451234512345678901235"
 #define EID_B "89049032123451234512345678909999"
-static const uint8_t TID1[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
-static const uint8_t TID2[16] = { 0xA1, 0xA2 };
+static const uint8_t TID1[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+static const uint8_t TID2[16] = {0xA1, 0xA2};
 #define FAR_DEADLINE 4102444800LL /* 2100-01-01 */
 
 struct fx {
@@ -64,7 +64,7 @@ static int teardown(void **state)
 /* Import one more distinct profile (re-numbered copy of the TS.48 template). */
 static int64_t add_profile(struct fx *fx, enum inv_reuse reuse, const char *cc)
 {
-	struct inv_import opt = { .profile_class = -1, .reuse = reuse, .confirmation_code = cc };
+	struct inv_import opt = {.profile_class = -1, .reuse = reuse, .confirmation_code = cc};
 	struct inv_profile p;
 
 	assert_int_equal(test_upp_set_iccid(fx->upp, fx->upp_len, ++fx->next_serial, NULL), 0);
@@ -114,7 +114,7 @@ static int last_cb(const struct inv_audit *a, void *arg)
 
 static void assert_last_audit(struct fx *fx, int64_t id, const char *from, const char *to)
 {
-	struct last_audit l = { .profile_id = id };
+	struct last_audit l = {.profile_id = id};
 
 	assert_int_equal(inv_audit(fx->inv, 0, last_cb, &l), 0);
 	assert_true(l.rows > 0);
@@ -125,7 +125,7 @@ static void assert_last_audit(struct fx *fx, int64_t id, const char *from, const
 static void test_import_real_upp(void **state)
 {
 	struct fx *fx = *state;
-	struct inv_import opt = { .profile_class = 0, .sp_name = "Test SP", .matching_id = "MID-1" };
+	struct inv_import opt = {.profile_class = 0, .sp_name = "Test SP", .matching_id = "MID-1"};
 	struct inv_profile p, q;
 	uint8_t *upp;
 	size_t len;
@@ -156,7 +156,7 @@ static void test_import_real_upp(void **state)
 static void test_import_rejects(void **state)
 {
 	struct fx *fx = *state;
-	struct inv_import opt = { .profile_class = -1, .matching_id = "SAME" };
+	struct inv_import opt = {.profile_class = -1, .matching_id = "SAME"};
 	struct inv_import bad;
 	struct inv_profile p;
 	unsigned n;
@@ -179,17 +179,17 @@ static void test_import_rejects(void **state)
 	free(junk);
 	assert_int_equal(inv_import(fx->inv, NULL, 0, NULL, NULL), -EINVAL);
 	/* bad options */
-	bad = (struct inv_import){ .profile_class = 3 };
+	bad = (struct inv_import){.profile_class = 3};
 	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len, &bad, NULL), -EINVAL);
-	bad = (struct inv_import){ .profile_class = -1, .matching_id = "A$B" };
+	bad = (struct inv_import){.profile_class = -1, .matching_id = "A$B"};
 	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len, &bad, NULL), -EINVAL);
-	bad = (struct inv_import){ .profile_class = -1, .reuse = 7 };
+	bad = (struct inv_import){.profile_class = -1, .reuse = 7};
 	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len, &bad, NULL), -EINVAL);
-	bad = (struct inv_import){ .profile_class = -1, .confirmation_code = "" };
+	bad = (struct inv_import){.profile_class = -1, .confirmation_code = ""};
 	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len, &bad, NULL), -EINVAL);
-	bad = (struct inv_import){ .profile_class = -1,
-				   .sp_name = "a name that is much longer than sixty-four bytes, "
-					      "which the schema refuses" };
+	bad = (struct inv_import){.profile_class = -1,
+				  .sp_name = "a name that is much longer than sixty-four bytes, "
+					     "which the schema refuses"};
 	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len, &bad, NULL), -EINVAL);
 	/* nothing of any of that was stored */
 	assert_int_equal(inv_count(fx->inv, -1, &n), 0);
@@ -200,7 +200,7 @@ static void test_import_rejects(void **state)
 static void test_generated_matching_id_and_cc(void **state)
 {
 	struct fx *fx = *state;
-	struct inv_import opt = { .profile_class = -1, .confirmation_code = "1234" };
+	struct inv_import opt = {.profile_class = -1, .confirmation_code = "1234"};
 	struct inv_profile p, q;
 	uint8_t h[32], hh[64], want[32];
 	unsigned len;
@@ -361,10 +361,10 @@ static void test_forbidden_transitions(void **state)
 {
 	/* allowed[state][op]: the diagram of inventory.h */
 	static const int allowed[6][OP_MAX] = {
-		[INV_AVAILABLE] = { [OP_ALLOC] = 1 },
-		[INV_ALLOCATED] = { [OP_RELEASE] = 1, [OP_DOWNLOADED] = 1 },
-		[INV_DOWNLOADED] = { [OP_INSTALLED] = 1, [OP_FAILED] = 1 },
-		[INV_INSTALLED] = { [OP_DELETED] = 1 },
+	    [INV_AVAILABLE] = {[OP_ALLOC] = 1},
+	    [INV_ALLOCATED] = {[OP_RELEASE] = 1, [OP_DOWNLOADED] = 1},
+	    [INV_DOWNLOADED] = {[OP_INSTALLED] = 1, [OP_FAILED] = 1},
+	    [INV_INSTALLED] = {[OP_DELETED] = 1},
 	};
 	struct fx *fx = *state;
 	unsigned refused = 0, before;
@@ -381,8 +381,8 @@ static void test_forbidden_transitions(void **state)
 				assert_int_equal(audit_rows(fx->inv), before + 1);
 			} else {
 				if (rc != -EBUSY)
-					fail_msg("%s: op %d gave %d, want -EBUSY", inv_state_name(s),
-						 op, rc);
+					fail_msg("%s: op %d gave %d, want -EBUSY",
+						 inv_state_name(s), op, rc);
 				assert_int_equal(state_of(fx, id), s);
 				assert_int_equal(audit_rows(fx->inv), before);
 				refused++;
@@ -400,12 +400,12 @@ static void test_bad_arguments_change_nothing(void **state)
 	struct fx *fx = *state;
 	int64_t id = add_profile(fx, INV_REUSE_NEVER, NULL);
 	unsigned before = audit_rows(fx->inv);
-	uint8_t long_tid[17] = { 0 };
+	uint8_t long_tid[17] = {0};
 
 	assert_int_equal(inv_allocate(fx->inv, id, "1234", TID1, 16, FAR_DEADLINE), -EINVAL);
-	assert_int_equal(inv_allocate(fx->inv, id, "8904903212345123451234567890123Z", TID1, 16,
-				      FAR_DEADLINE),
-			 -EINVAL);
+	assert_int_equal(
+	    inv_allocate(fx->inv, id, "8904903212345123451234567890123Z", TID1, 16, FAR_DEADLINE),
+	    -EINVAL);
 	assert_int_equal(inv_allocate(fx->inv, id, EID_A, TID1, 0, FAR_DEADLINE), -EINVAL);
 	assert_int_equal(inv_allocate(fx->inv, id, EID_A, long_tid, 17, FAR_DEADLINE), -EINVAL);
 	assert_int_equal(inv_allocate(fx->inv, id, EID_A, NULL, 16, FAR_DEADLINE), -EINVAL);
@@ -428,15 +428,14 @@ static void test_one_profile_per_transaction(void **state)
 	assert_int_equal(inv_allocate_any(fx->inv, EID_B, TID1, 16, FAR_DEADLINE, &got), -EBUSY);
 	assert_int_equal(inv_allocate_any(fx->inv, EID_B, TID2, 2, FAR_DEADLINE, &got), 0);
 	assert_int_equal(got, b);
-	assert_int_equal(inv_allocate_any(fx->inv, EID_B, (const uint8_t *)"x", 1, FAR_DEADLINE,
-					  &got),
-			 -ENOENT);
+	assert_int_equal(
+	    inv_allocate_any(fx->inv, EID_B, (const uint8_t *)"x", 1, FAR_DEADLINE, &got), -ENOENT);
 }
 
 static void test_expiry_and_restart_recovery(void **state)
 {
 	struct fx *fx = *state;
-	static const uint8_t t[5][1] = { { 1 }, { 2 }, { 3 }, { 4 }, { 5 } };
+	static const uint8_t t[5][1] = {{1}, {2}, {3}, {4}, {5}};
 	int64_t id[5];
 	unsigned released, n;
 	int i;
@@ -548,16 +547,18 @@ static void test_database_guards(void **state)
 	assert_int_not_equal(exec_sql(fx->path, "DELETE FROM audit"), SQLITE_OK);
 	assert_int_not_equal(exec_sql(fx->path, "DELETE FROM profile"), SQLITE_OK);
 	assert_int_not_equal(exec_sql(fx->path, "UPDATE upp SET der = x'00'"), SQLITE_OK);
-	snprintf(sql, sizeof(sql), "UPDATE profile SET state = 0, eid = NULL,"
-		 " transaction_id = NULL WHERE id = %lld", (long long)a);
+	snprintf(sql, sizeof(sql),
+		 "UPDATE profile SET state = 0, eid = NULL,"
+		 " transaction_id = NULL WHERE id = %lld",
+		 (long long)a);
 	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK); /* installed -> available */
 	snprintf(sql, sizeof(sql), "UPDATE profile SET eid = '" EID_B "' WHERE id = %lld",
 		 (long long)a);
 	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK); /* rebinding */
 	snprintf(sql, sizeof(sql), "UPDATE profile SET state = 1 WHERE id = %lld", (long long)b);
 	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK); /* allocated without holder */
-	snprintf(sql, sizeof(sql), "UPDATE profile SET iccid = '8999000000000000001' WHERE id = %lld",
-		 (long long)b);
+	snprintf(sql, sizeof(sql),
+		 "UPDATE profile SET iccid = '8999000000000000001' WHERE id = %lld", (long long)b);
 	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK);
 	assert_int_not_equal(exec_sql(fx->path, "INSERT INTO profile(iccid, matching_id,"
 						" profile_class, reuse, state) VALUES"
@@ -625,8 +626,8 @@ static void test_two_threads_race(void **state)
 	struct fx *fx = *state;
 	pthread_barrier_t go;
 	struct racer r[2] = {
-		{ .path = fx->path, .eid = EID_A, .tag = 'A', .go = &go },
-		{ .path = fx->path, .eid = EID_B, .tag = 'B', .go = &go },
+	    {.path = fx->path, .eid = EID_A, .tag = 'A', .go = &go},
+	    {.path = fx->path, .eid = EID_B, .tag = 'B', .go = &go},
 	};
 	pthread_t th[2];
 	struct inv_profile p;
@@ -679,7 +680,7 @@ static void test_names_and_actor(void **state)
 	assert_int_equal(inv_set_actor(fx->inv, "es9"), 0);
 	id = add_profile(fx, INV_REUSE_NEVER, NULL);
 	assert_int_equal(inv_allocate(fx->inv, id, EID_A, TID1, 16, FAR_DEADLINE), 0);
-	l = (struct last_audit){ .profile_id = id };
+	l = (struct last_audit){.profile_id = id};
 	assert_int_equal(inv_audit(fx->inv, 0, last_cb, &l), 0);
 	assert_string_equal(l.a.actor, "es9");
 	assert_string_equal(l.a.eid, EID_A);
@@ -689,21 +690,21 @@ static void test_names_and_actor(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_import_real_upp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import_rejects, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_generated_matching_id_and_cc, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_happy_path_reuse_never, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reuse_after_delete, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_install_failed_and_release, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_forbidden_transitions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_arguments_change_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_one_profile_per_transaction, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expiry_and_restart_recovery, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_database_guards, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_two_threads_race, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_names_and_actor, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_import_real_upp, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_import_rejects, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_generated_matching_id_and_cc, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_happy_path_reuse_never, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reuse_after_delete, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_install_failed_and_release, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_forbidden_transitions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_arguments_change_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_one_profile_per_transaction, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_expiry_and_restart_recovery, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_database_guards, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_two_threads_race, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_names_and_actor, setup, teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -78,7 +78,8 @@ int test_upp_set_iccid(uint8_t *upp, size_t len, uint64_t serial, char *iccid)
 
 	if (len < 2 || upp[0] != 0xA0 || tlv(upp, len, &hdr, &vlen))
 		return -EINVAL;
-	snprintf(digits, sizeof(digits), "8999%015llu", (unsigned long long)(serial % 1000000000000000ULL));
+	snprintf(digits, sizeof(digits), "8999%015llu",
+		 (unsigned long long)(serial % 1000000000000000ULL));
 	for (pos = hdr; pos < hdr + vlen; pos += h2 + l2) {
 		if (tlv(upp + pos, hdr + vlen - pos, &h2, &l2))
 			return -EINVAL;
