@@ -41,8 +41,8 @@ struct pdp_scp03t;
 
 /** How bpp_build() drives the accelerator. */
 enum bpp_seal_mode {
-	BPP_SEAL_SYNC = 0,   /**< one pdp_bsp_seal() call per segment */
-	BPP_SEAL_BATCH = 1,  /**< pdp_submit() all segments of a stage at once */
+	BPP_SEAL_SYNC = 0,  /**< one pdp_bsp_seal() call per segment */
+	BPP_SEAL_BATCH = 1, /**< pdp_submit() all segments of a stage at once */
 };
 
 struct bpp_build_in {
@@ -96,12 +96,12 @@ int bpp_build_isc(struct der_buf *b, const struct sgp22_isc *isc,
 
 /** Where bpp_open() stopped (maps onto ProfileInstallationResult errors). */
 struct bpp_open_error {
-	int err;                      /**< negative errno of the failed step */
-	unsigned bpp_command_id;      /**< enum sgp22_bpp_command */
-	unsigned error_reason;        /**< enum sgp22_error_reason */
-	uint32_t container;           /**< 0xBF36, 0xBF23, 0xA0..0xA3 */
-	unsigned segment;             /**< index within the container, from 0 */
-	const char *what;             /**< short static text of the check */
+	int err;		 /**< negative errno of the failed step */
+	unsigned bpp_command_id; /**< enum sgp22_bpp_command */
+	unsigned error_reason;	 /**< enum sgp22_error_reason */
+	uint32_t container;	 /**< 0xBF36, 0xBF23, 0xA0..0xA3 */
+	unsigned segment;	 /**< index within the container, from 0 */
+	const char *what;	 /**< short static text of the check */
 };
 
 enum bpp_open_flags {
@@ -115,7 +115,7 @@ enum bpp_open_flags {
 };
 
 struct bpp_open_opts {
-	unsigned flags;                       /**< enum bpp_open_flags */
+	unsigned flags; /**< enum bpp_open_flags */
 	/**
 	 * Profile protection keys to use for A3 when the BPP has no A2
 	 * (osmo-smdpp seals A3 with fixed PPKs and omits A2). NULL: A3 uses
@@ -126,16 +126,16 @@ struct bpp_open_opts {
 
 /** What bpp_open() recovered. Pointers into @bpp_open()'s out buffer or input. */
 struct bpp_open_result {
-	struct sgp22_isc isc;                 /**< points into the BPP */
-	uint8_t *configure_isdp;              /**< BF24 plaintext */
+	struct sgp22_isc isc;	 /**< points into the BPP */
+	uint8_t *configure_isdp; /**< BF24 plaintext */
 	size_t configure_isdp_len;
-	uint8_t *store_metadata;              /**< BF25 plaintext */
+	uint8_t *store_metadata; /**< BF25 plaintext */
 	size_t store_metadata_len;
-	bool has_ppk;                         /**< A2 was present */
+	bool has_ppk;			       /**< A2 was present */
 	struct sgp22_replace_session_keys ppk; /**< from A2 */
-	uint8_t *upp;                         /**< the recovered profile */
+	uint8_t *upp;			       /**< the recovered profile */
 	size_t upp_len;
-	uint8_t *mem;                         /**< one allocation holding the above; free() */
+	uint8_t *mem; /**< one allocation holding the above; free() */
 };
 
 /**
@@ -150,7 +150,13 @@ struct bpp_open_result {
  *         loadProfileElements / scp03tSecurityError).
  * Checks: outer and container tags and order, ISC structure (remoteOpId 1,
  * keyType 88, keyLen 16), segment tags, 1020-byte limit, C-MAC, padding,
- * that A0 yields one BF24 TLV, A1 one BF25 TLV, A2 one BF26 TLV.
+ * that A0 yields one BF24 TLV, A1 one BF25 TLV, A2 one BF26 TLV, that the
+ * recovered profile is a valid UPP (upp_parse; else loadProfileElements /
+ * installFailedDueToPEProcessingError) and that its ICCID equals
+ * StoreMetadata's 5A (iccidMismatch; skipped with BPP_OPEN_LEGACY).
+ * Not checked here: smdpSign (the caller verifies it over
+ * res->isc.signed_part || 5F49 41 euiccOtpk with CERT.DPpb) and the
+ * transactionId (the caller compares it with its session).
  * Returns 0, -EBADMSG (structure), -EACCES (C-MAC / padding: security
  * error), -ENOMEM, -EINVAL.
  */

@@ -39,9 +39,9 @@ static int one_tlv(const uint8_t *p, size_t len, uint32_t tag)
 
 /* Where everything goes inside the output buffer. */
 struct layout {
-	size_t a0, a1, a2, a3;       /* value lengths of the containers */
-	size_t body;                 /* value length of BF36 */
-	size_t total;                /* whole BF36 TLV */
+	size_t a0, a1, a2, a3; /* value lengths of the containers */
+	size_t body;	       /* value length of BF36 */
+	size_t total;	       /* whole BF36 TLV */
 	size_t n88, n86;
 };
 
@@ -83,8 +83,8 @@ struct seal_job {
 
 /* Appends the TL of a container and fills @jobs for @len bytes of @p cut
  * into segments of @tag; returns the number of jobs. */
-static size_t put_segments(struct der_buf *b, uint32_t container, size_t container_len,
-			   uint8_t tag, const uint8_t *p, size_t len, struct seal_job *jobs)
+static size_t put_segments(struct der_buf *b, uint32_t container, size_t container_len, uint8_t tag,
+			   const uint8_t *p, size_t len, struct seal_job *jobs)
 {
 	size_t max = pdp_bsp_max_plain(tag), n = 0, off;
 
@@ -211,8 +211,9 @@ int bpp_build(struct pdp_accel *accel, struct pdp_session *session, const struct
 	max_jobs = 1 + l.n88 + l.n86;
 	mem = malloc(l.total);
 	/* One table for all bookkeeping: jobs, then (batch mode) ops and pointers. */
-	jobs = calloc(max_jobs, sizeof(*jobs) + (in->mode == BPP_SEAL_BATCH ?
-							 sizeof(*ops) + sizeof(*ptrs) : 0));
+	jobs =
+	    calloc(max_jobs,
+		   sizeof(*jobs) + (in->mode == BPP_SEAL_BATCH ? sizeof(*ops) + sizeof(*ptrs) : 0));
 	if (!mem || !jobs) {
 		rc = -ENOMEM;
 		goto out;

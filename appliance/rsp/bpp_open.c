@@ -18,12 +18,12 @@
 struct opener {
 	const struct bpp_open_opts *opts;
 	struct bpp_open_error *error;
-	uint8_t *wp;          /* next free byte of the result memory */
+	uint8_t *wp; /* next free byte of the result memory */
 	uint8_t *wend;
 };
 
-static int fail(struct opener *o, int err, uint32_t container, unsigned segment,
-		unsigned cmd, unsigned reason, const char *what)
+static int fail(struct opener *o, int err, uint32_t container, unsigned segment, unsigned cmd,
+		unsigned reason, const char *what)
 {
 	if (o->error) {
 		o->error->err = err;
@@ -84,7 +84,8 @@ static int open_container(struct opener *o, const struct der_tlv *container, uin
 		rc = pdp_scp03t_open(s, seg.raw, seg.raw_len, &tag, o->wp, &got);
 		if (rc == -EBADMSG)
 			return fail(o, -EACCES, container->tag, idx, cmd,
-				    SGP22_ERR_SCP03T_SECURITY_ERROR, "C-MAC or padding check failed");
+				    SGP22_ERR_SCP03T_SECURITY_ERROR,
+				    "C-MAC or padding check failed");
 		if (rc)
 			return fail(o, -EBADMSG, container->tag, idx, cmd,
 				    SGP22_ERR_SCP03T_STRUCTURE_ERROR, "segment not well formed");
@@ -92,8 +93,8 @@ static int open_container(struct opener *o, const struct der_tlv *container, uin
 		idx++;
 	}
 	if (rc)
-		return fail(o, -EBADMSG, container->tag, idx, cmd,
-			    SGP22_ERR_SCP03T_STRUCTURE_ERROR, "container not well formed");
+		return fail(o, -EBADMSG, container->tag, idx, cmd, SGP22_ERR_SCP03T_STRUCTURE_ERROR,
+			    "container not well formed");
 	if (!idx)
 		return fail(o, -EBADMSG, container->tag, 0, cmd, SGP22_ERR_SCP03T_STRUCTURE_ERROR,
 			    "empty container");
@@ -110,7 +111,8 @@ static int check_command(struct opener *o, uint32_t container, const uint8_t *p,
 
 	if (der_parse_exact(p, len, &t) || t.tag != tag)
 		return fail(o, -EBADMSG, container, 0, command_of(container),
-			    SGP22_ERR_INCORRECT_INPUT_VALUES, "plaintext is not the expected command");
+			    SGP22_ERR_INCORRECT_INPUT_VALUES,
+			    "plaintext is not the expected command");
 	return 0;
 }
 
@@ -225,7 +227,7 @@ int bpp_open(const uint8_t *bpp, size_t bpp_len, struct pdp_scp03t *session,
 	     const struct bpp_open_opts *opts, struct bpp_open_result *res,
 	     struct bpp_open_error *error)
 {
-	struct opener o = { .opts = opts, .error = error };
+	struct opener o = {.opts = opts, .error = error};
 	int rc;
 
 	if (error)

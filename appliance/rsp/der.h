@@ -149,10 +149,10 @@ struct der_buf {
 	uint8_t *data;
 	size_t len;
 	size_t cap;
-	int err;                       /**< first error, latched */
-	bool fixed;                    /**< caller's memory: never realloc */
+	int err;    /**< first error, latched */
+	bool fixed; /**< caller's memory: never realloc */
 	unsigned depth;
-	size_t open[DER_MAX_DEPTH];    /**< offsets of open constructed TLVs */
+	size_t open[DER_MAX_DEPTH]; /**< offsets of open constructed TLVs */
 };
 
 /** der_buf_init() - empty growable buffer (malloc'd on first put). */

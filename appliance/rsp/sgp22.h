@@ -64,12 +64,12 @@ struct sgp22_bytes {
 	size_t len;
 };
 
-#define SGP22_SIG_LEN 64          /**< raw r||s */
-#define SGP22_OTPK_LEN 65         /**< uncompressed point */
+#define SGP22_SIG_LEN 64  /**< raw r||s */
+#define SGP22_OTPK_LEN 65 /**< uncompressed point */
 #define SGP22_CHALLENGE_LEN 16
-#define SGP22_TID_MAX 16          /**< transactionId: 1..16 bytes */
-#define SGP22_ICCID_LEN 10        /**< BCD, nibble-swapped, as EFiccid */
-#define SGP22_MAX_PKIDS 8         /**< CI PKIds kept per list */
+#define SGP22_TID_MAX 16   /**< transactionId: 1..16 bytes */
+#define SGP22_ICCID_LEN 10 /**< BCD, nibble-swapped, as EFiccid */
+#define SGP22_MAX_PKIDS 8  /**< CI PKIds kept per list */
 
 /* Message tags. */
 #define SGP22_TAG_EUICC_INFO1 0xBF20
@@ -91,8 +91,8 @@ struct sgp22_bytes {
 
 /** A list of CI public key identifiers (SubjectKeyIdentifier, 04 ..). */
 struct sgp22_pkid_list {
-	unsigned n;                                /**< > SGP22_MAX_PKIDS is -EBADMSG */
-	struct sgp22_bytes id[SGP22_MAX_PKIDS];    /**< each 1..32 bytes */
+	unsigned n;				/**< > SGP22_MAX_PKIDS is -EBADMSG */
+	struct sgp22_bytes id[SGP22_MAX_PKIDS]; /**< each 1..32 bytes */
 };
 
 /** EUICCInfo1 BF20 { 82 svn, A9 {04..} verification, AA {04..} signing } */
@@ -126,10 +126,10 @@ struct sgp22_euicc_info2 {
 	struct sgp22_bytes rsp_capability;
 	struct sgp22_pkid_list ci_verify;
 	struct sgp22_pkid_list ci_sign;
-	int euicc_category;                /**< -1 if absent */
-	struct sgp22_bytes forbidden_ppr;  /**< len 0: absent */
+	int euicc_category;		  /**< -1 if absent */
+	struct sgp22_bytes forbidden_ppr; /**< len 0: absent */
 	uint8_t pp_version[3];
-	struct sgp22_bytes sas_accreditation; /**< UTF8String, 0..64 */
+	struct sgp22_bytes sas_accreditation;  /**< UTF8String, 0..64 */
 	struct sgp22_bytes certification_data; /**< raw AC TLV value; len 0: absent */
 };
 int sgp22_decode_euicc_info2(const uint8_t *buf, size_t len, struct sgp22_euicc_info2 *out);
@@ -143,23 +143,24 @@ int sgp22_encode_euicc_info2(struct der_buf *b, const struct sgp22_euicc_info2 *
  */
 struct sgp22_ctx_params1 {
 	bool has_matching_id;
-	struct sgp22_bytes matching_id;       /**< UTF8String, may be empty */
+	struct sgp22_bytes matching_id; /**< UTF8String, may be empty */
 	uint8_t tac[8];
 	struct sgp22_bytes device_capabilities;
 	bool has_imei;
 	uint8_t imei[8];
-	struct sgp22_bytes raw;               /**< decode: the whole A0 TLV */
+	struct sgp22_bytes raw; /**< decode: the whole A0 TLV */
 };
 int sgp22_decode_ctx_params1(const uint8_t *buf, size_t len, struct sgp22_ctx_params1 *out);
 int sgp22_encode_ctx_params1(struct der_buf *b, const struct sgp22_ctx_params1 *in);
 
-/** ServerSigned1 30 { 80 transactionId, 81 euiccChallenge, 83 serverAddress, 84 serverChallenge } */
+/** ServerSigned1 30 { 80 transactionId, 81 euiccChallenge, 83 serverAddress, 84 serverChallenge }
+ */
 struct sgp22_server_signed1 {
 	struct sgp22_bytes transaction_id;
 	uint8_t euicc_challenge[16];
-	struct sgp22_bytes server_address;    /**< UTF8String */
+	struct sgp22_bytes server_address; /**< UTF8String */
 	uint8_t server_challenge[16];
-	struct sgp22_bytes raw;               /**< decode: the signed 30 TLV */
+	struct sgp22_bytes raw; /**< decode: the signed 30 TLV */
 };
 int sgp22_decode_server_signed1(const uint8_t *buf, size_t len, struct sgp22_server_signed1 *out);
 int sgp22_encode_server_signed1(struct der_buf *b, const struct sgp22_server_signed1 *in);
@@ -193,7 +194,7 @@ struct sgp22_euicc_signed1 {
 	struct sgp22_euicc_info2 euicc_info2;
 	struct sgp22_bytes euicc_info2_raw;
 	struct sgp22_ctx_params1 ctx_params1;
-	struct sgp22_bytes raw;               /**< decode: the signed 30 TLV */
+	struct sgp22_bytes raw; /**< decode: the signed 30 TLV */
 };
 int sgp22_decode_euicc_signed1(const uint8_t *buf, size_t len, struct sgp22_euicc_signed1 *out);
 int sgp22_encode_euicc_signed1(struct der_buf *b, const struct sgp22_euicc_signed1 *in);
@@ -228,7 +229,7 @@ struct sgp22_auth_server_resp {
 	struct sgp22_bytes eum_certificate;
 	/* error */
 	struct sgp22_bytes error_transaction_id;
-	unsigned error_code;                  /**< enum sgp22_auth_error */
+	unsigned error_code; /**< enum sgp22_auth_error */
 };
 int sgp22_decode_auth_server_resp(const uint8_t *buf, size_t len,
 				  struct sgp22_auth_server_resp *out);
@@ -238,8 +239,8 @@ int sgp22_encode_auth_server_resp(struct der_buf *b, const struct sgp22_auth_ser
 struct sgp22_smdp_signed2 {
 	struct sgp22_bytes transaction_id;
 	bool cc_required;
-	struct sgp22_bytes bpp_euicc_otpk;    /**< len 0: absent */
-	struct sgp22_bytes raw;               /**< decode: the signed 30 TLV */
+	struct sgp22_bytes bpp_euicc_otpk; /**< len 0: absent */
+	struct sgp22_bytes raw;		   /**< decode: the signed 30 TLV */
 };
 int sgp22_decode_smdp_signed2(const uint8_t *buf, size_t len, struct sgp22_smdp_signed2 *out);
 int sgp22_encode_smdp_signed2(struct der_buf *b, const struct sgp22_smdp_signed2 *in);
@@ -266,7 +267,7 @@ struct sgp22_euicc_signed2 {
 	uint8_t euicc_otpk[SGP22_OTPK_LEN];
 	bool has_hash_cc;
 	uint8_t hash_cc[32];
-	struct sgp22_bytes raw;               /**< decode: the signed 30 TLV */
+	struct sgp22_bytes raw; /**< decode: the signed 30 TLV */
 };
 int sgp22_decode_euicc_signed2(const uint8_t *buf, size_t len, struct sgp22_euicc_signed2 *out);
 int sgp22_encode_euicc_signed2(struct der_buf *b, const struct sgp22_euicc_signed2 *in);
@@ -291,7 +292,7 @@ struct sgp22_prepare_download_resp {
 	struct sgp22_euicc_signed2 euicc_signed2;
 	uint8_t euicc_signature2[SGP22_SIG_LEN];
 	struct sgp22_bytes error_transaction_id;
-	unsigned error_code;                  /**< enum sgp22_download_error */
+	unsigned error_code; /**< enum sgp22_download_error */
 };
 int sgp22_decode_prepare_download_resp(const uint8_t *buf, size_t len,
 				       struct sgp22_prepare_download_resp *out);
@@ -325,7 +326,7 @@ int sgp22_isc_tbs(struct der_buf *b, const struct sgp22_isc *in,
 
 /** ConfigureISDPRequest BF24 { [B8 { 06 dpOid, ... }] } */
 struct sgp22_configure_isdp {
-	struct sgp22_bytes dp_oid;            /**< OID value bytes; len 0: absent */
+	struct sgp22_bytes dp_oid; /**< OID value bytes; len 0: absent */
 };
 int sgp22_decode_configure_isdp(const uint8_t *buf, size_t len, struct sgp22_configure_isdp *out);
 int sgp22_encode_configure_isdp(struct der_buf *b, const struct sgp22_configure_isdp *in);
@@ -348,12 +349,12 @@ struct sgp22_store_metadata {
 	uint8_t iccid[SGP22_ICCID_LEN];
 	struct sgp22_bytes sp_name;
 	struct sgp22_bytes profile_name;
-	int icon_type;                        /**< -1 absent, 0 jpg, 1 png */
-	struct sgp22_bytes icon;              /**< only with icon_type >= 0 */
-	int profile_class;                    /**< -1 absent (= operational) */
+	int icon_type;				/**< -1 absent, 0 jpg, 1 png */
+	struct sgp22_bytes icon;		/**< only with icon_type >= 0 */
+	int profile_class;			/**< -1 absent (= operational) */
 	struct sgp22_bytes notification_config; /**< value of B6 */
-	struct sgp22_bytes profile_owner;     /**< value of B7 */
-	struct sgp22_bytes ppr;               /**< value of 99 (bit string) */
+	struct sgp22_bytes profile_owner;	/**< value of B7 */
+	struct sgp22_bytes ppr;			/**< value of 99 (bit string) */
 };
 int sgp22_decode_store_metadata(const uint8_t *buf, size_t len, struct sgp22_store_metadata *out);
 int sgp22_encode_store_metadata(struct der_buf *b, const struct sgp22_store_metadata *in);
@@ -388,7 +389,7 @@ struct sgp22_notification_metadata {
 	struct sgp22_bytes notification_address;
 	bool has_iccid;
 	uint8_t iccid[SGP22_ICCID_LEN];
-	struct sgp22_bytes raw;               /**< decode: the whole BF2F TLV */
+	struct sgp22_bytes raw; /**< decode: the whole BF2F TLV */
 };
 int sgp22_decode_notification_metadata(const uint8_t *buf, size_t len,
 				       struct sgp22_notification_metadata *out);
@@ -439,12 +440,12 @@ enum sgp22_error_reason {
 struct sgp22_pir {
 	struct sgp22_bytes transaction_id;
 	struct sgp22_notification_metadata notification;
-	struct sgp22_bytes smdp_oid;          /**< OID value bytes; len 0: absent */
+	struct sgp22_bytes smdp_oid; /**< OID value bytes; len 0: absent */
 	bool success;
-	struct sgp22_bytes aid;               /**< success */
-	struct sgp22_bytes sima_response;     /**< success: mandatory; error: len 0 = absent */
-	unsigned bpp_command_id;              /**< error: enum sgp22_bpp_command */
-	unsigned error_reason;                /**< error: enum sgp22_error_reason */
+	struct sgp22_bytes aid;		  /**< success */
+	struct sgp22_bytes sima_response; /**< success: mandatory; error: len 0 = absent */
+	unsigned bpp_command_id;	  /**< error: enum sgp22_bpp_command */
+	unsigned error_reason;		  /**< error: enum sgp22_error_reason */
 	uint8_t signature[SGP22_SIG_LEN];
 	struct sgp22_bytes data_raw;
 };
@@ -467,8 +468,7 @@ struct sgp22_other_notification {
 };
 int sgp22_decode_other_notification(const uint8_t *buf, size_t len,
 				    struct sgp22_other_notification *out);
-int sgp22_encode_other_notification(struct der_buf *b,
-				    const struct sgp22_other_notification *in);
+int sgp22_encode_other_notification(struct der_buf *b, const struct sgp22_other_notification *in);
 
 /** PendingNotification CHOICE: BF37 ProfileInstallationResult | 30 OtherSignedNotification */
 struct sgp22_pending_notification {
@@ -501,15 +501,14 @@ struct sgp22_cancel_session_resp {
 	bool ok;
 	struct sgp22_bytes transaction_id;
 	struct sgp22_bytes smdp_oid;
-	unsigned reason;                      /**< enum sgp22_cancel_reason */
+	unsigned reason; /**< enum sgp22_cancel_reason */
 	uint8_t signature[SGP22_SIG_LEN];
 	struct sgp22_bytes signed_raw;
 	unsigned error_code;
 };
 int sgp22_decode_cancel_session_resp(const uint8_t *buf, size_t len,
 				     struct sgp22_cancel_session_resp *out);
-int sgp22_encode_cancel_session_resp(struct der_buf *b,
-				     const struct sgp22_cancel_session_resp *in);
+int sgp22_encode_cancel_session_resp(struct der_buf *b, const struct sgp22_cancel_session_resp *in);
 /** sgp22_encode_cancel_session_signed() - the 30 TLV the eUICC signs. */
 int sgp22_encode_cancel_session_signed(struct der_buf *b,
 				       const struct sgp22_cancel_session_resp *in);

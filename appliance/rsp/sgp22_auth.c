@@ -299,7 +299,8 @@ int sgp22_encode_auth_server_resp(struct der_buf *b, const struct sgp22_auth_ser
 	if (!b || !in)
 		return -EINVAL;
 	if (in->ok) {
-		if (!euicc_signed1_ok(&in->euicc_signed1) || !sgp22_cert_ok(&in->euicc_certificate) || !sgp22_cert_ok(&in->eum_certificate))
+		if (!euicc_signed1_ok(&in->euicc_signed1) ||
+		    !sgp22_cert_ok(&in->euicc_certificate) || !sgp22_cert_ok(&in->eum_certificate))
 			return -EINVAL;
 		der_begin(b, SGP22_TAG_AUTH_SERVER);
 		der_begin(b, 0xA0);

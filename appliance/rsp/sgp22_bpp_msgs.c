@@ -58,8 +58,8 @@ static void put_isc_body(struct der_buf *b, const struct sgp22_isc *in)
 	der_put_uint(b, 0x82, ISC_REMOTE_OP_INSTALL_BPP);
 	der_put(b, 0x80, in->transaction_id.p, in->transaction_id.len);
 	der_begin(b, 0xA6);
-	der_put(b, 0x80, (const uint8_t[]){ ISC_KEY_TYPE_AES }, 1);
-	der_put(b, 0x81, (const uint8_t[]){ ISC_KEY_LEN }, 1);
+	der_put(b, 0x80, (const uint8_t[]){ISC_KEY_TYPE_AES}, 1);
+	der_put(b, 0x81, (const uint8_t[]){ISC_KEY_LEN}, 1);
 	der_put(b, 0x84, in->host_id.p, in->host_id.len);
 	der_end(b);
 	der_put(b, SGP22_TAG_OTPK, in->smdp_otpk, SGP22_OTPK_LEN);
@@ -178,9 +178,8 @@ fail:
 int sgp22_encode_store_metadata(struct der_buf *b, const struct sgp22_store_metadata *in)
 {
 	if (!b || !in || !sgp22_len_ok(&in->sp_name, 0, 32) ||
-	    !sgp22_len_ok(&in->profile_name, 0, 64) || in->icon_type > 1 ||
-	    in->profile_class > 2 || !sgp22_len_ok(&in->icon, 0, 1024) ||
-	    (in->icon.len && in->icon_type < 0) ||
+	    !sgp22_len_ok(&in->profile_name, 0, 64) || in->icon_type > 1 || in->profile_class > 2 ||
+	    !sgp22_len_ok(&in->icon, 0, 1024) || (in->icon.len && in->icon_type < 0) ||
 	    (in->ppr.len && !sgp22_bitstring_ok(&in->ppr)) ||
 	    (in->notification_config.len && !in->notification_config.p) ||
 	    (in->profile_owner.len && !in->profile_owner.p))

@@ -42,13 +42,13 @@ int sgp22_check_pkids(const struct sgp22_pkid_list *in);
 
 static inline struct sgp22_bytes sgp22_raw(const struct der_tlv *t)
 {
-	struct sgp22_bytes r = { t->raw, t->raw_len };
+	struct sgp22_bytes r = {t->raw, t->raw_len};
 	return r;
 }
 
 static inline struct sgp22_bytes sgp22_val(const struct der_tlv *t)
 {
-	struct sgp22_bytes r = { t->val, t->len };
+	struct sgp22_bytes r = {t->val, t->len};
 	return r;
 }
 

@@ -117,9 +117,9 @@ fail:
 
 int sgp22_euicc_info2_ok(const struct sgp22_euicc_info2 *in)
 {
-	return sgp22_bitstring_ok(&in->uicc_capability) && sgp22_bitstring_ok(&in->rsp_capability) &&
-	       sgp22_check_pkids(&in->ci_verify) && sgp22_check_pkids(&in->ci_sign) &&
-	       sgp22_len_ok(&in->ext_card_resource, 0, 65535) &&
+	return sgp22_bitstring_ok(&in->uicc_capability) &&
+	       sgp22_bitstring_ok(&in->rsp_capability) && sgp22_check_pkids(&in->ci_verify) &&
+	       sgp22_check_pkids(&in->ci_sign) && sgp22_len_ok(&in->ext_card_resource, 0, 65535) &&
 	       sgp22_len_ok(&in->sas_accreditation, 0, 64) && in->euicc_category <= 255 &&
 	       (!in->forbidden_ppr.len || sgp22_bitstring_ok(&in->forbidden_ppr)) &&
 	       (!in->certification_data.len || in->certification_data.p);

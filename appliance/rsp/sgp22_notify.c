@@ -26,7 +26,7 @@ static int get_event(const struct der_tlv *t, enum sgp22_notification_event *out
 
 static void put_event(struct der_buf *b, uint32_t tag, enum sgp22_notification_event e)
 {
-	uint8_t v[2] = { (uint8_t)(7 - e), (uint8_t)(0x80 >> e) };
+	uint8_t v[2] = {(uint8_t)(7 - e), (uint8_t)(0x80 >> e)};
 
 	der_put(b, tag, v, 2);
 }
@@ -176,7 +176,8 @@ static int pir_ok(const struct sgp22_pir *in)
 	    !sgp22_len_ok(&in->smdp_oid, 0, 64))
 		return 0;
 	if (in->success)
-		return sgp22_len_ok(&in->aid, 5, 16) && (in->sima_response.p || !in->sima_response.len);
+		return sgp22_len_ok(&in->aid, 5, 16) &&
+		       (in->sima_response.p || !in->sima_response.len);
 	return in->bpp_command_id <= 127 && in->error_reason <= 127 &&
 	       (in->sima_response.p || !in->sima_response.len);
 }
@@ -370,8 +371,7 @@ int sgp22_encode_cancel_session_signed(struct der_buf *b,
 	return sgp22_enc_done(b);
 }
 
-int sgp22_encode_cancel_session_resp(struct der_buf *b,
-				     const struct sgp22_cancel_session_resp *in)
+int sgp22_encode_cancel_session_resp(struct der_buf *b, const struct sgp22_cancel_session_resp *in)
 {
 	if (!b || !in)
 		return -EINVAL;

@@ -139,7 +139,7 @@ static int on_pe_split(void *ctx, const struct der_tlv *pe, unsigned idx)
 
 int upp_split(const uint8_t *upp, size_t len, struct upp_pe *pes, size_t max, size_t *n)
 {
-	struct split_ctx s = { pes, max, 0 };
+	struct split_ctx s = {pes, max, 0};
 	int rc;
 
 	if (!n || (!pes && max))

@@ -34,15 +34,15 @@ extern "C" {
 
 /** What the ProfileHeader says (pointers into the UPP). */
 struct upp_header {
-	unsigned major;             /**< 80 major-version */
-	unsigned minor;             /**< 81 minor-version */
+	unsigned major;		     /**< 80 major-version */
+	unsigned minor;		     /**< 81 minor-version */
 	const uint8_t *profile_type; /**< 82 profileType (UTF8), NULL if absent */
 	size_t profile_type_len;
-	uint8_t iccid_bcd[10];      /**< 83 iccid, the bytes as stored */
-	char iccid[21];             /**< decimal, trailing F padding stripped */
-	uint8_t iccid_ef[10];       /**< the same ICCID in EFiccid coding (nibble-swapped),
-				         as StoreMetadataRequest 5A wants it */
-	unsigned pe_count;          /**< number of PEs in the file, header included */
+	uint8_t iccid_bcd[10]; /**< 83 iccid, the bytes as stored */
+	char iccid[21];	       /**< decimal, trailing F padding stripped */
+	uint8_t iccid_ef[10];  /**< the same ICCID in EFiccid coding (nibble-swapped),
+				    as StoreMetadataRequest 5A wants it */
+	unsigned pe_count;     /**< number of PEs in the file, header included */
 };
 
 /** upp_parse() - validate @upp completely and read its header. */

@@ -50,17 +50,17 @@ ADAPTERS(cancel_session_resp, struct sgp22_cancel_session_resp)
 static uint8_t *euicc_cert, *eum_cert, *dp_cert;
 static size_t euicc_cert_len, eum_cert_len, dp_cert_len;
 
-#define B(s) ((struct sgp22_bytes){ (const uint8_t *)(s), sizeof(s) - 1 })
-#define BN(p, n) ((struct sgp22_bytes){ (const uint8_t *)(p), (n) })
+#define B(s) ((struct sgp22_bytes){(const uint8_t *)(s), sizeof(s) - 1})
+#define BN(p, n) ((struct sgp22_bytes){(const uint8_t *)(p), (n)})
 
 static const uint8_t TID[16] = "0123456789abcdef";
 static const uint8_t CHAL1[16] = "eUICC-challenge!";
 static const uint8_t CHAL2[16] = "server-challenge";
-static const uint8_t PKID[20] = { 0xF5, 0x41, 0x72, 0xBD, 0xF9, 0x8A, 0x95, 0xD6, 0x5C, 0xBE,
-				  0xB8, 0x8A, 0x38, 0xA1, 0xC1, 0x1D, 0x80, 0x0A, 0x85, 0xC3 };
+static const uint8_t PKID[20] = {0xF5, 0x41, 0x72, 0xBD, 0xF9, 0x8A, 0x95, 0xD6, 0x5C, 0xBE,
+				 0xB8, 0x8A, 0x38, 0xA1, 0xC1, 0x1D, 0x80, 0x0A, 0x85, 0xC3};
 static uint8_t SIG[64], OTPK[65];
-static const uint8_t DEVCAPS[] = { 0x80, 0x03, 0x0D, 0x00, 0x00, 0x85, 0x03, 0x0F, 0x00, 0x00 };
-static const uint8_t SMDP_OID[] = { 0x2B, 0x06, 0x01, 0x04, 0x01, 0x82, 0xED, 0x3C, 0x01 };
+static const uint8_t DEVCAPS[] = {0x80, 0x03, 0x0D, 0x00, 0x00, 0x85, 0x03, 0x0F, 0x00, 0x00};
+static const uint8_t SMDP_OID[] = {0x2B, 0x06, 0x01, 0x04, 0x01, 0x82, 0xED, 0x3C, 0x01};
 
 static void info2(struct sgp22_euicc_info2 *i)
 {
@@ -118,42 +118,49 @@ static void add(struct sample *s, size_t *n, size_t max, const char *name, struc
 
 size_t samples_build(struct sample *s, size_t max)
 {
-	struct sgp22_euicc_info1 i1 = { .svn = { 2, 2, 2 } };
+	struct sgp22_euicc_info1 i1 = {.svn = {2, 2, 2}};
 	struct sgp22_euicc_info2 i2;
 	struct sgp22_ctx_params1 cp;
-	struct sgp22_server_signed1 ss1 = { .transaction_id = BN(TID, 16),
-					    .server_address = B("smdp.example.com") };
+	struct sgp22_server_signed1 ss1 = {.transaction_id = BN(TID, 16),
+					   .server_address = B("smdp.example.com")};
 	struct sgp22_auth_server_req asr;
-	struct sgp22_euicc_signed1 es1 = { .transaction_id = BN(TID, 16),
-					   .server_address = B("smdp.example.com") };
-	struct sgp22_auth_server_resp ar = { .ok = true };
-	struct sgp22_auth_server_resp ae = { .error_transaction_id = BN(TID, 16),
-					     .error_code = SGP22_AUTH_CI_PK_UNKNOWN };
-	struct sgp22_smdp_signed2 sd2 = { .transaction_id = BN(TID, 16), .cc_required = true };
-	struct sgp22_prepare_download_req pdr = { .has_hash_cc = true };
-	struct sgp22_euicc_signed2 es2 = { .transaction_id = BN(TID, 16), .has_hash_cc = true };
-	struct sgp22_prepare_download_resp pok = { .ok = true }, perr = {
-		.error_transaction_id = BN(TID, 16), .error_code = SGP22_DL_INVALID_SIGNATURE };
-	struct sgp22_isc isc = { .transaction_id = BN(TID, 16), .host_id = B("mahlzeit") };
-	struct sgp22_configure_isdp cfg = { .dp_oid = BN(SMDP_OID, sizeof(SMDP_OID)) };
-	struct sgp22_store_metadata md = { .sp_name = B("Port-DP+"), .profile_name = B("Test"),
-					   .icon_type = 1, .icon = B("\x89PNG"), .profile_class = 2,
-					   .ppr = B("\x05\x40") };
+	struct sgp22_euicc_signed1 es1 = {.transaction_id = BN(TID, 16),
+					  .server_address = B("smdp.example.com")};
+	struct sgp22_auth_server_resp ar = {.ok = true};
+	struct sgp22_auth_server_resp ae = {.error_transaction_id = BN(TID, 16),
+					    .error_code = SGP22_AUTH_CI_PK_UNKNOWN};
+	struct sgp22_smdp_signed2 sd2 = {.transaction_id = BN(TID, 16), .cc_required = true};
+	struct sgp22_prepare_download_req pdr = {.has_hash_cc = true};
+	struct sgp22_euicc_signed2 es2 = {.transaction_id = BN(TID, 16), .has_hash_cc = true};
+	struct sgp22_prepare_download_resp pok = {.ok = true},
+					   perr = {.error_transaction_id = BN(TID, 16),
+						   .error_code = SGP22_DL_INVALID_SIGNATURE};
+	struct sgp22_isc isc = {.transaction_id = BN(TID, 16), .host_id = B("mahlzeit")};
+	struct sgp22_configure_isdp cfg = {.dp_oid = BN(SMDP_OID, sizeof(SMDP_OID))};
+	struct sgp22_store_metadata md = {.sp_name = B("Port-DP+"),
+					  .profile_name = B("Test"),
+					  .icon_type = 1,
+					  .icon = B("\x89PNG"),
+					  .profile_class = 2,
+					  .ppr = B("\x05\x40")};
 	struct sgp22_replace_session_keys rsk;
 	struct sgp22_notification_metadata nm;
-	struct sgp22_pir pir_ok = { .transaction_id = BN(TID, 16),
-				    .smdp_oid = BN(SMDP_OID, sizeof(SMDP_OID)), .success = true,
-				    .aid = B("\xA0\x00\x00\x05\x59\x10\x10\xFF\xFF\xFF\xFF\x89\x00\x00\x01\x00"),
-				    .sima_response = B("\x30\x03\x80\x01\x00") };
-	struct sgp22_pir pir_err = { .transaction_id = BN(TID, 16),
-				     .bpp_command_id = SGP22_BPP_CMD_LOAD_PROFILE_ELEMENTS,
-				     .error_reason = SGP22_ERR_SCP03T_SECURITY_ERROR };
+	struct sgp22_pir pir_ok = {
+	    .transaction_id = BN(TID, 16),
+	    .smdp_oid = BN(SMDP_OID, sizeof(SMDP_OID)),
+	    .success = true,
+	    .aid = B("\xA0\x00\x00\x05\x59\x10\x10\xFF\xFF\xFF\xFF\x89\x00\x00\x01\x00"),
+	    .sima_response = B("\x30\x03\x80\x01\x00")};
+	struct sgp22_pir pir_err = {.transaction_id = BN(TID, 16),
+				    .bpp_command_id = SGP22_BPP_CMD_LOAD_PROFILE_ELEMENTS,
+				    .error_reason = SGP22_ERR_SCP03T_SECURITY_ERROR};
 	struct sgp22_other_notification on;
 	struct sgp22_pending_notification pn;
-	struct sgp22_cancel_session_resp cs = { .ok = true, .transaction_id = BN(TID, 16),
-						.smdp_oid = BN(SMDP_OID, sizeof(SMDP_OID)),
-						.reason = SGP22_CANCEL_POSTPONED };
-	struct sgp22_cancel_session_resp ce = { .error_code = 5 };
+	struct sgp22_cancel_session_resp cs = {.ok = true,
+					       .transaction_id = BN(TID, 16),
+					       .smdp_oid = BN(SMDP_OID, sizeof(SMDP_OID)),
+					       .reason = SGP22_CANCEL_POSTPONED};
+	struct sgp22_cancel_session_resp ce = {.error_code = 5};
 	struct der_buf b;
 	size_t n = 0, i;
 
@@ -165,7 +172,8 @@ size_t samples_build(struct sample *s, size_t max)
 	if (!euicc_cert) {
 		euicc_cert = tu_load(tu_path("sgp26/euicc/euicc.der"), &euicc_cert_len);
 		eum_cert = tu_load(tu_path("sgp26/euicc/eum.der"), &eum_cert_len);
-		dp_cert = tu_load(tu_path("sgp26/dppb/CERT_S_SM_DPpb_ECDSA_NIST.der"), &dp_cert_len);
+		dp_cert =
+		    tu_load(tu_path("sgp26/dppb/CERT_S_SM_DPpb_ECDSA_NIST.der"), &dp_cert_len);
 	}
 	assert_non_null(euicc_cert);
 	assert_non_null(eum_cert);
@@ -219,7 +227,8 @@ size_t samples_build(struct sample *s, size_t max)
 	ADD(isc, sgp22_encode_isc(&b, &isc));
 	ADD(configure_isdp, sgp22_encode_configure_isdp(&b, &cfg));
 	memcpy(md.iccid, "\x98\x10\x32\x54\x76\x98\x10\x32\x54\xF6", 10);
-	md.notification_config = B("\x30\x13\x80\x02\x07\x80\x81\x0D" "notify.exa.co");
+	md.notification_config = B("\x30\x13\x80\x02\x07\x80\x81\x0D"
+				   "notify.exa.co");
 	ADD(store_metadata, sgp22_encode_store_metadata(&b, &md));
 	memset(rsk.initial_mcv, 0x22, 16);
 	memset(rsk.ppk_enc, 0x00, 16);

@@ -16,7 +16,7 @@ typedef int (*sample_reencode_fn)(const uint8_t *buf, size_t len, struct der_buf
 
 struct sample {
 	const char *name;
-	uint8_t *der;           /* malloc'd */
+	uint8_t *der; /* malloc'd */
 	size_t len;
 	sample_decode_fn decode;
 	sample_reencode_fn reencode;

@@ -27,8 +27,8 @@
 #include "upp.h"
 
 static const uint8_t HOST_ID[] = "portdp-h";
-static const uint8_t EID[16] = { 0x89, 0x04, 0x90, 0x32, 0x12, 0x34, 0x51, 0x23,
-				 0x45, 0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x35 };
+static const uint8_t EID[16] = {0x89, 0x04, 0x90, 0x32, 0x12, 0x34, 0x51, 0x23,
+				0x45, 0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x35};
 
 static const char *vec(json_t *o, const char *k)
 {
@@ -55,7 +55,7 @@ static void test_vector_bpp(void **state)
 	struct pdp_scp03t s, ppk, s2;
 	struct bpp_open_result res;
 	struct bpp_open_error err;
-	struct bpp_open_opts opts = { .flags = BPP_OPEN_LEGACY, .ppk_without_a2 = &ppk };
+	struct bpp_open_opts opts = {.flags = BPP_OPEN_LEGACY, .ppk_without_a2 = &ppk};
 
 	(void)state;
 	assert_non_null(root);
@@ -127,7 +127,7 @@ struct fixture {
 	struct pdp_accel *accel;
 	struct pdp_key *dppb;
 	uint8_t dppb_pub[PDP_PUBKEY_LEN];
-	EVP_PKEY *euicc_ot;                 /* otSK.EUICC.ECKA (test eUICC) */
+	EVP_PKEY *euicc_ot; /* otSK.EUICC.ECKA (test eUICC) */
 	uint8_t euicc_otpk[PDP_PUBKEY_LEN];
 };
 
@@ -171,10 +171,10 @@ static void euicc_derive(struct fixture *f, const uint8_t ot_pub[PDP_PUBKEY_LEN]
 	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
 	EVP_PKEY *peer = NULL;
 	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0),
-		OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)ot_pub,
-						  PDP_PUBKEY_LEN),
-		OSSL_PARAM_construct_end(),
+	    OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0),
+	    OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)ot_pub,
+					      PDP_PUBKEY_LEN),
+	    OSSL_PARAM_construct_end(),
 	};
 	EVP_PKEY_CTX *dc;
 	uint8_t z[32];
@@ -203,7 +203,7 @@ static int sign_dppb(void *ctx, const uint8_t *tbs, size_t len, uint8_t sig[SGP2
 struct bound {
 	uint8_t *bpp;
 	size_t len;
-	struct pdp_scp03t euicc;   /* the eUICC's session keys */
+	struct pdp_scp03t euicc; /* the eUICC's session keys */
 	uint8_t smd[128];
 	size_t smd_len;
 };
@@ -211,11 +211,11 @@ struct bound {
 static void bind(struct fixture *f, const uint8_t *upp, size_t upp_len, bool ppk,
 		 enum bpp_seal_mode mode, struct bound *out, double *ms)
 {
-	static const uint8_t tid[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
-	static const uint8_t cfg[] = { 0xBF, 0x24, 0x00 };
-	struct sgp22_store_metadata md = { .icon_type = -1, .profile_class = -1 };
-	struct sgp22_isc isc = { .transaction_id = { tid, 16 },
-				 .host_id = { HOST_ID, sizeof(HOST_ID) - 1 } };
+	static const uint8_t tid[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+	static const uint8_t cfg[] = {0xBF, 0x24, 0x00};
+	struct sgp22_store_metadata md = {.icon_type = -1, .profile_class = -1};
+	struct sgp22_isc isc = {.transaction_id = {tid, 16},
+				.host_id = {HOST_ID, sizeof(HOST_ID) - 1}};
 	struct pdp_session *session;
 	struct upp_header h;
 	struct der_buf b, mb;
@@ -223,8 +223,8 @@ static void bind(struct fixture *f, const uint8_t *upp, size_t upp_len, bool ppk
 
 	assert_int_equal(upp_parse(upp, upp_len, &h), 0);
 	memcpy(md.iccid, h.iccid_ef, 10);
-	md.sp_name = (struct sgp22_bytes){ (const uint8_t *)"Port-DP+", 8 };
-	md.profile_name = (struct sgp22_bytes){ (const uint8_t *)h.iccid, strlen(h.iccid) };
+	md.sp_name = (struct sgp22_bytes){(const uint8_t *)"Port-DP+", 8};
+	md.profile_name = (struct sgp22_bytes){(const uint8_t *)h.iccid, strlen(h.iccid)};
 	der_buf_init_fixed(&mb, out->smd, sizeof(out->smd));
 	assert_int_equal(sgp22_encode_store_metadata(&mb, &md), 0);
 	out->smd_len = mb.len;
@@ -237,17 +237,23 @@ static void bind(struct fixture *f, const uint8_t *upp, size_t upp_len, bool ppk
 	assert_int_equal(bpp_build_isc(&b, &isc, f->euicc_otpk, sign_dppb, f), 0);
 
 	struct bpp_build_in in = {
-		.isc = b.data, .isc_len = b.len,
-		.configure_isdp = cfg, .configure_isdp_len = sizeof(cfg),
-		.store_metadata = out->smd, .store_metadata_len = out->smd_len,
-		.upp = upp, .upp_len = upp_len,
-		.replace_session_keys = ppk, .mode = mode,
+	    .isc = b.data,
+	    .isc_len = b.len,
+	    .configure_isdp = cfg,
+	    .configure_isdp_len = sizeof(cfg),
+	    .store_metadata = out->smd,
+	    .store_metadata_len = out->smd_len,
+	    .upp = upp,
+	    .upp_len = upp_len,
+	    .replace_session_keys = ppk,
+	    .mode = mode,
 	};
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(bpp_build(f->accel, session, &in, &out->bpp, &out->len), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (ms)
-		*ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+		*ms =
+		    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	der_buf_free(&b);
 	pdp_session_close(f->accel, session);
 }
@@ -282,8 +288,8 @@ static void test_round_trip_ts48(void **state)
 	struct fixture *f = *state;
 	char **names;
 	size_t n, i;
-	double ms, total_ms[4] = { 0 };
-	unsigned count[4] = { 0 };
+	double ms, total_ms[4] = {0};
+	unsigned count[4] = {0};
 
 	assert_int_equal(tu_ts48_files(&names, &n), 0);
 	assert_int_equal(n, 36);
@@ -346,12 +352,12 @@ static void test_tamper(void **state)
 		unsigned seg;
 		unsigned cmd;
 	} cases[] = {
-		{ 0xA0, 0, SGP22_BPP_CMD_CONFIGURE_ISDP },
-		{ 0xA1, 0, SGP22_BPP_CMD_STORE_METADATA },
-		{ 0xA2, 0, SGP22_BPP_CMD_REPLACE_SESSION_KEYS },
-		{ 0xA3, 0, SGP22_BPP_CMD_LOAD_PROFILE_ELEMENTS },
-		{ 0xA3, 5, SGP22_BPP_CMD_LOAD_PROFILE_ELEMENTS },
-		{ 0xA3, 12, SGP22_BPP_CMD_LOAD_PROFILE_ELEMENTS },
+	    {0xA0, 0, SGP22_BPP_CMD_CONFIGURE_ISDP},
+	    {0xA1, 0, SGP22_BPP_CMD_STORE_METADATA},
+	    {0xA2, 0, SGP22_BPP_CMD_REPLACE_SESSION_KEYS},
+	    {0xA3, 0, SGP22_BPP_CMD_LOAD_PROFILE_ELEMENTS},
+	    {0xA3, 5, SGP22_BPP_CMD_LOAD_PROFILE_ELEMENTS},
+	    {0xA3, 12, SGP22_BPP_CMD_LOAD_PROFILE_ELEMENTS},
 	};
 	size_t upp_len, i;
 	uint8_t *upp = tu_load(tu_path("ts48/TS48v2_SAIP2.1_BERTLV.der"), &upp_len);
@@ -443,11 +449,15 @@ static void test_structure_errors(void **state)
 		struct pdp_session *session;
 		uint8_t ot[PDP_PUBKEY_LEN], *out = NULL;
 		size_t out_len = 0;
-		static const uint8_t cfg[] = { 0xBF, 0x24, 0x00 };
-		struct bpp_build_in in = { .isc = bd.bpp + 4, .isc_len = 10,
-					   .configure_isdp = cfg, .configure_isdp_len = 3,
-					   .store_metadata = bd.smd, .store_metadata_len = bd.smd_len,
-					   .upp = upp, .upp_len = upp_len };
+		static const uint8_t cfg[] = {0xBF, 0x24, 0x00};
+		struct bpp_build_in in = {.isc = bd.bpp + 4,
+					  .isc_len = 10,
+					  .configure_isdp = cfg,
+					  .configure_isdp_len = 3,
+					  .store_metadata = bd.smd,
+					  .store_metadata_len = bd.smd_len,
+					  .upp = upp,
+					  .upp_len = upp_len};
 
 		assert_int_equal(pdp_session_create(f->accel, PDP_CURVE_P256, f->euicc_otpk,
 						    HOST_ID, 8, EID, ot, &session),
@@ -463,10 +473,10 @@ static void test_structure_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vector_bpp),
-		cmocka_unit_test(test_round_trip_ts48),
-		cmocka_unit_test(test_tamper),
-		cmocka_unit_test(test_structure_errors),
+	    cmocka_unit_test(test_vector_bpp),
+	    cmocka_unit_test(test_round_trip_ts48),
+	    cmocka_unit_test(test_tamper),
+	    cmocka_unit_test(test_structure_errors),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -18,12 +18,12 @@ static int parse(const uint8_t *p, size_t n, struct der_tlv *t)
 
 static void test_valid_headers(void **state)
 {
-	static const uint8_t short_form[] = { 0x04, 0x02, 0xAA, 0xBB, 0xFF };
-	static const uint8_t multi_tag[] = { 0xBF, 0x36, 0x00 };
-	static const uint8_t app_tag[] = { 0x5F, 0x37, 0x01, 0x00 };
-	static const uint8_t three_byte_tag[] = { 0xBF, 0x81, 0x01, 0x00 };
-	uint8_t long1[3 + 200] = { 0x04, 0x81, 200 };
-	uint8_t long2[4 + 300] = { 0x04, 0x82, 0x01, 0x2C };
+	static const uint8_t short_form[] = {0x04, 0x02, 0xAA, 0xBB, 0xFF};
+	static const uint8_t multi_tag[] = {0xBF, 0x36, 0x00};
+	static const uint8_t app_tag[] = {0x5F, 0x37, 0x01, 0x00};
+	static const uint8_t three_byte_tag[] = {0xBF, 0x81, 0x01, 0x00};
+	uint8_t long1[3 + 200] = {0x04, 0x81, 200};
+	uint8_t long2[4 + 300] = {0x04, 0x82, 0x01, 0x2C};
 	struct der_tlv t;
 
 	(void)state;
@@ -56,19 +56,19 @@ static void test_bad_headers(void **state)
 		uint8_t b[8];
 		size_t n;
 	} bad[] = {
-		{ { 0x04 }, 1 },                          /* no length */
-		{ { 0x04, 0x03, 0x00, 0x00 }, 4 },        /* truncated value */
-		{ { 0x30, 0x80, 0x00, 0x00 }, 4 },        /* indefinite length */
-		{ { 0x04, 0x81, 0x05, 0, 0, 0, 0, 0 }, 8 }, /* overlong: 81 for < 128 */
-		{ { 0x04, 0x82, 0x00, 0x80 }, 4 },        /* leading zero length byte */
-		{ { 0x04, 0x85, 1, 0, 0, 0, 0 }, 7 },     /* 5 length bytes */
-		{ { 0x04, 0x84, 0x7F, 0xFF, 0xFF, 0xFF }, 6 }, /* 2 GB declared, 0 present */
-		{ { 0x1F, 0x05, 0x00 }, 3 },              /* high form for tag number 5 */
-		{ { 0x1F, 0x80, 0x21, 0x00 }, 4 },        /* leading 80 in tag number */
-		{ { 0xBF, 0x81, 0x81, 0x01, 0x00 }, 5 },  /* tag of 4 bytes */
-		{ { 0xBF }, 1 },                          /* tag cut */
-		{ { 0xBF, 0x36 }, 2 },                    /* length cut */
-		{ { 0x04, 0x82, 0x01 }, 3 },              /* length bytes cut */
+	    {{0x04}, 1},			       /* no length */
+	    {{0x04, 0x03, 0x00, 0x00}, 4},	       /* truncated value */
+	    {{0x30, 0x80, 0x00, 0x00}, 4},	       /* indefinite length */
+	    {{0x04, 0x81, 0x05, 0, 0, 0, 0, 0}, 8},    /* overlong: 81 for < 128 */
+	    {{0x04, 0x82, 0x00, 0x80}, 4},	       /* leading zero length byte */
+	    {{0x04, 0x85, 1, 0, 0, 0, 0}, 7},	       /* 5 length bytes */
+	    {{0x04, 0x84, 0x7F, 0xFF, 0xFF, 0xFF}, 6}, /* 2 GB declared, 0 present */
+	    {{0x1F, 0x05, 0x00}, 3},		       /* high form for tag number 5 */
+	    {{0x1F, 0x80, 0x21, 0x00}, 4},	       /* leading 80 in tag number */
+	    {{0xBF, 0x81, 0x81, 0x01, 0x00}, 5},       /* tag of 4 bytes */
+	    {{0xBF}, 1},			       /* tag cut */
+	    {{0xBF, 0x36}, 2},			       /* length cut */
+	    {{0x04, 0x82, 0x01}, 3},		       /* length bytes cut */
 	};
 	struct der_tlv t;
 	size_t i;
@@ -82,10 +82,10 @@ static void test_bad_headers(void **state)
 static void test_nesting_and_children(void **state)
 {
 	/* 30 { 80 01 01, A1 { 04 00 }, 81 02 AA BB } */
-	static const uint8_t msg[] = { 0x30, 0x0B, 0x80, 0x01, 0x01, 0xA1, 0x02, 0x04,
-				       0x00, 0x81, 0x02, 0xAA, 0xBB };
+	static const uint8_t msg[] = {0x30, 0x0B, 0x80, 0x01, 0x01, 0xA1, 0x02,
+				      0x04, 0x00, 0x81, 0x02, 0xAA, 0xBB};
 	/* constructed child whose content is not TLVs */
-	static const uint8_t broken[] = { 0x30, 0x04, 0xA1, 0x02, 0x04, 0x05 };
+	static const uint8_t broken[] = {0x30, 0x04, 0xA1, 0x02, 0x04, 0x05};
 	uint8_t deep[2 * (DER_MAX_DEPTH + 2)];
 	struct der_tlv t, c;
 	struct der_iter it;
@@ -94,7 +94,7 @@ static void test_nesting_and_children(void **state)
 	(void)state;
 	assert_int_equal(der_parse_exact(msg, sizeof(msg), &t), 0);
 	der_iter_init(&it, &t);
-	assert_int_equal(der_take(&it, 0x81, &c), -ENOENT);   /* not next */
+	assert_int_equal(der_take(&it, 0x81, &c), -ENOENT); /* not next */
 	assert_int_equal(der_take(&it, 0x80, &c), 0);
 	assert_int_equal(der_expect(&it, 0x80, &c), -EBADMSG); /* missing */
 	assert_int_equal(der_iter_next(&it, &c), 1);
@@ -126,16 +126,16 @@ static void test_integers(void **state)
 		int rc;
 		uint64_t x;
 	} cases[] = {
-		{ { 0x00 }, 1, 0, 0 },
-		{ { 0x7F }, 1, 0, 127 },
-		{ { 0x00, 0x80 }, 2, 0, 128 },
-		{ { 0x00, 0x7F }, 2, -EBADMSG, 0 },   /* not minimal */
-		{ { 0x80 }, 1, -EBADMSG, 0 },         /* negative */
-		{ { 0 }, 0, -EBADMSG, 0 },            /* empty */
-		{ { 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF }, 9, 0, UINT64_MAX },
-		{ { 0x01, 0, 0, 0, 0, 0, 0, 0, 0 }, 9, -EBADMSG, 0 }, /* > 64 bits */
+	    {{0x00}, 1, 0, 0},
+	    {{0x7F}, 1, 0, 127},
+	    {{0x00, 0x80}, 2, 0, 128},
+	    {{0x00, 0x7F}, 2, -EBADMSG, 0}, /* not minimal */
+	    {{0x80}, 1, -EBADMSG, 0},	    /* negative */
+	    {{0}, 0, -EBADMSG, 0},	    /* empty */
+	    {{0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, 9, 0, UINT64_MAX},
+	    {{0x01, 0, 0, 0, 0, 0, 0, 0, 0}, 9, -EBADMSG, 0}, /* > 64 bits */
 	};
-	struct der_tlv t = { .tag = 0x02 };
+	struct der_tlv t = {.tag = 0x02};
 	uint64_t x;
 	size_t i;
 	bool b;
@@ -160,8 +160,8 @@ static void test_integers(void **state)
 
 static void test_writer(void **state)
 {
-	static const uint8_t want[] = { 0xBF, 0x22, 0x0A, 0x02, 0x01, 0x00, 0x02, 0x02,
-					0x00, 0x80, 0x01, 0x01, 0xFF };
+	static const uint8_t want[] = {0xBF, 0x22, 0x0A, 0x02, 0x01, 0x00, 0x02,
+				       0x02, 0x00, 0x80, 0x01, 0x01, 0xFF};
 	uint8_t big[300], fixed[4];
 	struct der_buf b;
 	struct der_tlv t;
@@ -222,11 +222,11 @@ static void test_writer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid_headers),
-		cmocka_unit_test(test_bad_headers),
-		cmocka_unit_test(test_nesting_and_children),
-		cmocka_unit_test(test_integers),
-		cmocka_unit_test(test_writer),
+	    cmocka_unit_test(test_valid_headers),
+	    cmocka_unit_test(test_bad_headers),
+	    cmocka_unit_test(test_nesting_and_children),
+	    cmocka_unit_test(test_integers),
+	    cmocka_unit_test(test_writer),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -130,7 +130,7 @@ static void test_fuzz_bpp(void **state)
 	size_t len, n, iter, ok = 0;
 	uint8_t *bpp, *enc, *mac, *mcv, *pe, *pm, *pc;
 	struct pdp_scp03t s0, ppk;
-	struct bpp_open_opts opts = { .flags = BPP_OPEN_LEGACY, .ppk_without_a2 = &ppk };
+	struct bpp_open_opts opts = {.flags = BPP_OPEN_LEGACY, .ppk_without_a2 = &ppk};
 
 	(void)state;
 	assert_non_null(root);
@@ -177,9 +177,9 @@ static void test_fuzz_bpp(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fuzz_messages),
-		cmocka_unit_test(test_fuzz_upp),
-		cmocka_unit_test(test_fuzz_bpp),
+	    cmocka_unit_test(test_fuzz_messages),
+	    cmocka_unit_test(test_fuzz_upp),
+	    cmocka_unit_test(test_fuzz_bpp),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

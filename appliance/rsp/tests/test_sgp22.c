@@ -105,14 +105,14 @@ static void test_vector_encodings(void **state)
 static void test_hand_encodings(void **state)
 {
 	/* NotificationMetadata: seq 5, install (03 02 07 80), "a.b", iccid */
-	static const uint8_t nm[] = { 0xBF, 0x2F, 0x18, 0x80, 0x01, 0x05, 0x81, 0x02, 0x07, 0x80,
-				      0x0C, 0x03, 'a', '.', 'b', 0x5A, 0x0A, 0x98, 0x10, 0x32,
-				      0x54, 0x76, 0x98, 0x10, 0x32, 0x54, 0xF6 };
+	static const uint8_t nm[] = {0xBF, 0x2F, 0x18, 0x80, 0x01, 0x05, 0x81, 0x02, 0x07,
+				     0x80, 0x0C, 0x03, 'a',  '.',  'b',	 0x5A, 0x0A, 0x98,
+				     0x10, 0x32, 0x54, 0x76, 0x98, 0x10, 0x32, 0x54, 0xF6};
 	/* CancelSessionResponse error: BF41 03 81 01 05 */
-	static const uint8_t ce[] = { 0xBF, 0x41, 0x03, 0x81, 0x01, 0x05 };
+	static const uint8_t ce[] = {0xBF, 0x41, 0x03, 0x81, 0x01, 0x05};
 	/* AuthenticateServerResponse error: BF38 { A1 { 80 01 AA, 02 01 07 } } */
-	static const uint8_t ae[] = { 0xBF, 0x38, 0x08, 0xA1, 0x06, 0x80, 0x01, 0xAA,
-				      0x02, 0x01, 0x07 };
+	static const uint8_t ae[] = {0xBF, 0x38, 0x08, 0xA1, 0x06, 0x80,
+				     0x01, 0xAA, 0x02, 0x01, 0x07};
 	struct sgp22_notification_metadata m;
 	struct sgp22_cancel_session_resp c;
 	struct sgp22_auth_server_resp a;
@@ -195,8 +195,8 @@ static void test_malformed(void **state)
 {
 	struct sample s[40];
 	size_t n = samples_build(s, 40), i;
-	struct sgp22_store_metadata md = { .icon_type = -1, .profile_class = -1 };
-	struct sgp22_isc isc = { 0 };
+	struct sgp22_store_metadata md = {.icon_type = -1, .profile_class = -1};
+	struct sgp22_isc isc = {0};
 	struct der_buf b;
 
 	(void)state;
@@ -216,7 +216,8 @@ static void test_malformed(void **state)
 	/* Encoders refuse impossible fields and append nothing. */
 	der_buf_init(&b);
 	der_put(&b, 0x04, "x", 1);
-	md.sp_name = (struct sgp22_bytes){ (const uint8_t *)"0123456789012345678901234567890123", 34 };
+	md.sp_name =
+	    (struct sgp22_bytes){(const uint8_t *)"0123456789012345678901234567890123", 34};
 	assert_int_equal(sgp22_encode_store_metadata(&b, &md), -EINVAL);
 	assert_int_equal(sgp22_encode_isc(&b, &isc), -EINVAL); /* empty transactionId */
 	assert_int_equal(b.len, 3);
@@ -243,12 +244,9 @@ static void test_iccid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trips),
-		cmocka_unit_test(test_vector_encodings),
-		cmocka_unit_test(test_hand_encodings),
-		cmocka_unit_test(test_signed_bytes),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_iccid),
+	    cmocka_unit_test(test_round_trips),	   cmocka_unit_test(test_vector_encodings),
+	    cmocka_unit_test(test_hand_encodings), cmocka_unit_test(test_signed_bytes),
+	    cmocka_unit_test(test_malformed),	   cmocka_unit_test(test_iccid),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

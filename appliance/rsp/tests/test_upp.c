@@ -122,8 +122,8 @@ static void test_garbage(void **state)
 	}
 	/* bad ICCID digit */
 	{
-		uint8_t hdr[] = { 0xA0, 0x12, 0x80, 0x01, 0x02, 0x81, 0x01, 0x03, 0x83, 0x0A,
-				  0x89, 0x01, 0x23, 0x45, 0x67, 0x89, 0x01, 0x23, 0x45, 0x6A };
+		uint8_t hdr[] = {0xA0, 0x12, 0x80, 0x01, 0x02, 0x81, 0x01, 0x03, 0x83, 0x0A,
+				 0x89, 0x01, 0x23, 0x45, 0x67, 0x89, 0x01, 0x23, 0x45, 0x6A};
 
 		assert_int_equal(upp_parse(hdr, sizeof(hdr), &h), -EBADMSG);
 		hdr[19] = 0x6F;
@@ -158,9 +158,9 @@ static void test_garbage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_all_ts48),
-		cmocka_unit_test(test_truncations),
-		cmocka_unit_test(test_garbage),
+	    cmocka_unit_test(test_all_ts48),
+	    cmocka_unit_test(test_truncations),
+	    cmocka_unit_test(test_garbage),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
