@@ -5,10 +5,12 @@
  * group commit, and the mapping of SQLite errors to negative errno.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "inv_internal.h"
 
 /* Several worker connections share one file: wait this long for the write lock. */
@@ -215,6 +217,13 @@ int inv_open_err(const char *path, int sync_full, struct inventory **out, char *
 	if (!inv)
 		return -ENOMEM;
 	strcpy(inv->actor, "inventory");
+	/* UPPs carry subscriber keys: a new inventory (and its -wal/-shm, same mode) is 0600. */
+	if (path[0] != ':' && strncmp(path, "file:", 5)) {
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+		if (fd >= 0)
+			close(fd);
+	}
 	/* FULLMUTEX off: one connection per thread is the rule of this library. */
 	rc = sqlite3_open_v2(
 	    path, &inv->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);

@@ -24,7 +24,7 @@ ctl() { timeout 30 "$CTL" -d "$DB" "$@"; }
 profiles() { ctl list 2>/dev/null | tail -n +2 | wc -l; }
 audit_rows() { ctl audit 2>/dev/null | tail -n +2 | wc -l; }
 
-echo "1..24"
+echo "1..25"
 if [ ! -x "$CTL" ] || [ ! -d "$TS48" ]; then
 	echo "not ok 1 - need $CTL and $TS48"
 	exit 1
@@ -34,6 +34,7 @@ fi
 ctl list >/dev/null 2>"$TMP/err"; rc=$?
 check "list on a missing inventory fails (1) and creates nothing" \
 	test "$rc" -eq 1 -a ! -e "$DB"
+# shellcheck disable=SC2317 # called through check
 quiet_init() { ctl init >/dev/null; }
 check "init creates the inventory" quiet_init
 
@@ -83,6 +84,7 @@ check "show by matching ID reports the import options" \
 	test "$(grep -cE '^(iccid: +89000123456789012358|profile_class: +test|profile_name: +Field kit|reuse: +after-delete|confirmation: +required|state: +available)$' "$TMP/show.out")" -eq 6
 check "show by ICCID finds the same profile" \
 	test "$(ctl show 89000123456789012358 2>/dev/null | grep -c 'matching_id: *CC-PROFILE-1')" -eq 1
+# shellcheck disable=SC2016 # the dollars are literal
 check "ac with a confirmation code: LPA:1\$host\$matchingId\$\$1" \
 	test "$(ctl ac CC-PROFILE-1 --host smdp.example.com 2>/dev/null)" = 'LPA:1$smdp.example.com$CC-PROFILE-1$$1'
 
@@ -111,12 +113,15 @@ check "audit shows one import row per stored profile" \
 check "audit --since skips older rows" \
 	test "$(ctl audit --since $((total - 1)) 2>/dev/null | tail -n +2 | wc -l)" -eq 1
 
-# 22: expire, re-init keeps data
+check "a new inventory is readable by its owner only (UPPs carry keys)" \
+	test "$(stat -c %a "$DB")" = 600
+
+# 23: expire, re-init keeps data
 check "expire releases nothing here and re-init keeps the data" \
 	test "$(ctl expire 2>/dev/null)" = "released 0 expired allocations" -a \
 	"$(ctl init 2>/dev/null)" = "inventory ready, $total profiles"
 
-# 23-24: usage errors exit 2, failures exit 1
+# 24-25: usage errors exit 2, failures exit 1
 usage_ok=0
 for args in "" "bogus" "import --class gold x.der" "ac CC-PROFILE-1" \
 	"ac CC-PROFILE-1 --host bad\$host" "list --state sleeping" "audit --since -4" \
