@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * portdp_ioctl_test - every ioctl of /dev/portdp-accel0, their bad
+ * arguments, the sysfs attributes, and cross-checks: card signatures
+ * verify with OpenSSL, card ECDH matches OpenSSL, card BSP segments match
+ * libportdp-accel's software SCP03t byte for byte.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/portdp_accel.h>
+#include <portdp/scp03t.h>
+#include "kselftest_harness.h"
+#include "portdp_common.h"
+
+#define SLOT_A	3
+#define SLOT_B	4
+
+FIXTURE(dev) {
+	int fd;
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->fd = pdt_open(5000);
+	if (self->fd < 0)
+		SKIP(return, PORTDP_DEV " not present");
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+static int ioc(int fd, unsigned long nr, void *arg)
+{
+	return ioctl(fd, nr, arg) ? -errno : 0;
+}
+
+TEST_F(dev, get_info)
+{
+	struct portdp_info info;
+
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_GET_INFO, &info));
+	EXPECT_EQ(1, info.proto_version);
+	EXPECT_EQ(PORTDP_KEY_SLOTS, info.key_slots);
+	EXPECT_EQ(PORTDP_STATE_READY, info.state);
+	EXPECT_NE(0, info.fw_name[0]);
+	EXPECT_NE(0, info.max_sessions);
+}
+
+TEST_F(dev, self_test)
+{
+	struct portdp_self_test st;
+
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_SELF_TEST, &st));
+	EXPECT_NE(0, st.run);
+	EXPECT_EQ(0, st.failed);
+}
+
+TEST_F(dev, counters_move)
+{
+	struct portdp_card_counters a, b;
+
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_GET_COUNTERS, &a));
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_GET_COUNTERS, &b));
+	EXPECT_GT(b.requests, a.requests);
+}
+
+TEST_F(dev, random)
+{
+	uint8_t x[64] = { }, y[64] = { };
+	struct portdp_random r = { .buf = (uintptr_t)x, .len = sizeof(x) };
+
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_RANDOM, &r));
+	r.buf = (uintptr_t)y;
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_RANDOM, &r));
+	EXPECT_NE(0, memcmp(x, y, sizeof(x)));
+}
+
+TEST_F(dev, random_bad_args)
+{
+	uint8_t x[8];
+	struct portdp_random r = { .buf = (uintptr_t)x, .len = 0 };
+
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_RANDOM, &r));
+	r.len = PORTDP_RANDOM_MAX + 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_RANDOM, &r));
+	r.len = sizeof(x);
+	r.rsvd = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_RANDOM, &r));
+	r.rsvd = 0;
+	r.buf = 0x10;	/* garbage pointer */
+	EXPECT_EQ(-EFAULT, ioc(self->fd, PORTDP_IOC_RANDOM, &r));
+	r.buf = ~0ULL - 4;
+	EXPECT_EQ(-EFAULT, ioc(self->fd, PORTDP_IOC_RANDOM, &r));
+}
+
+TEST_F(dev, unknown_and_garbage)
+{
+	struct portdp_info info;
+
+	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOR(PORTDP_IOC_MAGIC, 0x7f, struct portdp_info), &info));
+	/* Right number, wrong size: a different ioctl. */
+	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOR(PORTDP_IOC_MAGIC, 0x01, uint32_t), &info));
+	EXPECT_EQ(-EFAULT, ioc(self->fd, PORTDP_IOC_GET_INFO, (void *)16));
+	EXPECT_EQ(-EFAULT, ioc(self->fd, PORTDP_IOC_KEY_GENERATE, (void *)16));
+}
+
+TEST_F(dev, key_lifecycle)
+{
+	struct portdp_key k, g;
+	struct portdp_key_list kl;
+	char used[128];
+
+	ASSERT_EQ(0, pdt_key_fresh(self->fd, SLOT_A, &k));
+	EXPECT_EQ(0x04, k.pub[0]);
+	/* Occupied slot: refused, key unchanged. */
+	memset(&g, 0, sizeof(g));
+	g.slot = SLOT_A;
+	g.curve = PORTDP_CURVE_P256;
+	EXPECT_EQ(-EEXIST, ioc(self->fd, PORTDP_IOC_KEY_GENERATE, &g));
+	memset(&g, 0, sizeof(g));
+	g.slot = SLOT_A;
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_KEY_GET_PUBLIC, &g));
+	EXPECT_EQ(PORTDP_CURVE_P256, g.curve);
+	EXPECT_EQ(0, memcmp(k.pub, g.pub, sizeof(k.pub)));
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_KEY_LIST, &kl));
+	EXPECT_TRUE(kl.used & (1u << SLOT_A));
+	EXPECT_EQ(PORTDP_CURVE_P256, kl.curve[SLOT_A]);
+	ASSERT_EQ(0, pdt_sysfs_read("key_slots_used", used, sizeof(used)));
+	EXPECT_NE(NULL, strstr(used, "3"));
+
+	g.slot = SLOT_A;
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_KEY_DESTROY, &g));
+	EXPECT_EQ(-ENOENT, ioc(self->fd, PORTDP_IOC_KEY_GET_PUBLIC, &g));
+	EXPECT_EQ(-ENOENT, ioc(self->fd, PORTDP_IOC_KEY_DESTROY, &g));
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_KEY_LIST, &kl));
+	EXPECT_FALSE(kl.used & (1u << SLOT_A));
+}
+
+TEST_F(dev, key_bad_args)
+{
+	struct portdp_key k = { .slot = PORTDP_KEY_SLOTS, .curve = PORTDP_CURVE_P256 };
+
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_KEY_GENERATE, &k));
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_KEY_GET_PUBLIC, &k));
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_KEY_DESTROY, &k));
+	k.slot = 255;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_KEY_DESTROY, &k));
+	k.slot = SLOT_B;
+	k.curve = 9;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_KEY_GENERATE, &k));
+	k.curve = PORTDP_CURVE_P256;
+	k.rsvd = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_KEY_GENERATE, &k));
+}
+
+TEST_F(dev, ecdsa_cross_check)
+{
+	struct portdp_ecdsa_sign s = { .slot = SLOT_B, .digest_len = 32 };
+	struct portdp_ecdsa_verify v = { .curve = PORTDP_CURVE_P256, .digest_len = 32 };
+	long long before = pdt_sysfs_num("counters/ecdsa_sign");
+	uint8_t pub[65];
+	struct portdp_key k;
+	void *ok;
+
+	ASSERT_EQ(0, pdt_key_fresh(self->fd, SLOT_B, &k));
+	pdt_sha256("port-dp", 7, s.digest);
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_ECDSA_SIGN, &s));
+	EXPECT_EQ(1, pdt_ossl_verify(k.pub, s.digest, 32, s.sig));
+	EXPECT_EQ(before + 1, pdt_sysfs_num("counters/ecdsa_sign"));
+
+	memcpy(v.pub, k.pub, 65);
+	memcpy(v.digest, s.digest, 32);
+	memcpy(v.sig, s.sig, 64);
+	EXPECT_EQ(0, ioc(self->fd, PORTDP_IOC_ECDSA_VERIFY, &v));
+	v.sig[10] ^= 1;
+	EXPECT_EQ(-EBADMSG, ioc(self->fd, PORTDP_IOC_ECDSA_VERIFY, &v));
+
+	/* OpenSSL signs, the card verifies. */
+	ok = pdt_ossl_keygen(pub);
+	ASSERT_NE(NULL, ok);
+	ASSERT_EQ(0, pdt_ossl_sign(ok, v.digest, 32, v.sig));
+	memcpy(v.pub, pub, 65);
+	EXPECT_EQ(0, ioc(self->fd, PORTDP_IOC_ECDSA_VERIFY, &v));
+	pdt_ossl_free(ok);
+}
+
+TEST_F(dev, ecdsa_bad_args)
+{
+	struct portdp_ecdsa_sign s = { .slot = SLOT_B, .digest_len = 0 };
+	struct portdp_ecdsa_verify v = { .curve = PORTDP_CURVE_P256, .digest_len = 32 };
+	struct portdp_key k = { .slot = 30 };
+
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_ECDSA_SIGN, &s));
+	s.digest_len = PORTDP_DIGEST_MAX + 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_ECDSA_SIGN, &s));
+	s.digest_len = 32;
+	s.slot = PORTDP_KEY_SLOTS;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_ECDSA_SIGN, &s));
+	ioctl(self->fd, PORTDP_IOC_KEY_DESTROY, &k);
+	s.slot = 30;
+	EXPECT_EQ(-ENOENT, ioc(self->fd, PORTDP_IOC_ECDSA_SIGN, &s));
+	v.pub[0] = 0x02;	/* compressed points are not taken */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_ECDSA_VERIFY, &v));
+	v.pub[0] = 0x04;	/* 04 || 0..0 is no point on the curve */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_ECDSA_VERIFY, &v));
+}
+
+TEST_F(dev, ecdh_raw_cross_check)
+{
+	struct portdp_ecdh_raw a = { .curve = PORTDP_CURVE_P256 };
+	struct portdp_random r = { .buf = (uintptr_t)a.priv, .len = 32 };
+	uint8_t peer[65], z[32];
+	void *b;
+
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_RANDOM, &r));
+	a.priv[0] &= 0x7f;	/* below the group order */
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_ECDH_RAW_PUBLIC, &a));
+	b = pdt_ossl_keygen(peer);
+	ASSERT_NE(NULL, b);
+	memcpy(a.peer_pub, peer, 65);
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_ECDH_RAW_SHARED, &a));
+	ASSERT_EQ(0, pdt_ossl_ecdh(b, a.pub, z));
+	EXPECT_EQ(0, memcmp(z, a.shared, 32));
+	pdt_ossl_free(b);
+	memset(a.priv, 0, 32);
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_ECDH_RAW_PUBLIC, &a));
+}
+
+/* Card session vs software SCP03t from the same ECDH: byte for byte. */
+TEST_F(dev, session_bsp_matches_soft)
+{
+	static const uint8_t eid[16] = { 0x89, 0x04, 0x90, 0x32, 0x12, 0x34, 0x51, 0x23,
+					 0x45, 0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x35 };
+	struct portdp_session_create sc = { .curve = PORTDP_CURVE_P256, .host_id_len = 5 };
+	uint8_t plain[1007], card[1100], soft[1100], opened[1100], z[32], tag;
+	struct portdp_replace_keys rk = { .out = (uintptr_t)card, .out_cap = sizeof(card) };
+	struct portdp_bsp_seal seal = { .out = (uintptr_t)card, .out_cap = sizeof(card) };
+	struct portdp_session close_arg = { };
+	static const uint8_t tags[] = { 0x87, 0x88, 0x87, 0x86, 0x88 };
+	static const size_t lens[] = { 1, 1008, 1007, 500, 15 };
+	struct pdp_scp03t st, ppk;
+	size_t soft_len, n;
+	void *euicc;
+	int i;
+
+	for (i = 0; i < (int)sizeof(plain); i++)
+		plain[i] = i * 7 + 1;
+	euicc = pdt_ossl_keygen(sc.peer_pub);
+	ASSERT_NE(NULL, euicc);
+	memcpy(sc.host_id, "HOST1", 5);
+	memcpy(sc.eid, eid, 16);
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_SESSION_CREATE, &sc));
+	ASSERT_EQ(0, pdt_ossl_ecdh(euicc, sc.ot_pub, z));
+	ASSERT_EQ(0, pdp_sgp22_derive(z, 32, sc.host_id, 5, eid, &st));
+	pdt_ossl_free(euicc);
+
+	for (i = 0; i < 5; i++) {
+		static uint8_t big[1008];
+
+		memcpy(big, plain, sizeof(plain));
+		seal.handle = sc.handle;
+		seal.tag = tags[i];
+		seal.in_len = lens[i];
+		seal.in = (uintptr_t)big;
+		ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_BSP_SEAL, &seal));
+		soft_len = sizeof(soft);
+		ASSERT_EQ(0, pdp_scp03t_seal(&st, tags[i], big, lens[i], soft, &soft_len));
+		ASSERT_EQ(soft_len, seal.out_len);
+		EXPECT_EQ(0, memcmp(card, soft, soft_len));
+		EXPECT_LE(seal.out_len, PORTDP_BSP_MAX_SEGMENT);
+	}
+
+	/* ReplaceSessionKeys: open it as the eUICC would, then follow the PPKs. */
+	rk.handle = sc.handle;
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_SESSION_REPLACE_KEYS, &rk));
+	n = sizeof(opened);
+	ASSERT_EQ(0, pdp_scp03t_open(&st, card, rk.out_len, &tag, opened, &n));
+	ASSERT_EQ(0x87, tag);
+	/* BF26 36 { 80 10 MCV, 81 10 ppkEnc, 82 10 ppkCmac } */
+	ASSERT_EQ(57, n);
+	ASSERT_EQ(0xbf, opened[0]);
+	ASSERT_EQ(0x80, opened[3]);
+	ASSERT_EQ(0x81, opened[21]);
+	ASSERT_EQ(0x82, opened[39]);
+	pdp_scp03t_init(&ppk, opened + 23, opened + 41, opened + 5);
+	seal.handle = rk.new_handle;
+	seal.tag = 0x86;
+	seal.in_len = 1007;
+	seal.in = (uintptr_t)plain;
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_BSP_SEAL, &seal));
+	soft_len = sizeof(soft);
+	ASSERT_EQ(0, pdp_scp03t_seal(&ppk, 0x86, plain, 1007, soft, &soft_len));
+	ASSERT_EQ(soft_len, seal.out_len);
+	EXPECT_EQ(0, memcmp(card, soft, soft_len));
+
+	close_arg.handle = rk.new_handle;
+	EXPECT_EQ(0, ioc(self->fd, PORTDP_IOC_SESSION_CLOSE, &close_arg));
+	close_arg.handle = sc.handle;
+	EXPECT_EQ(0, ioc(self->fd, PORTDP_IOC_SESSION_CLOSE, &close_arg));
+	/* Closed: stale handles are refused. */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_SESSION_CLOSE, &close_arg));
+	seal.handle = sc.handle;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_BSP_SEAL, &seal));
+}
+
+TEST_F(dev, seal_bad_args)
+{
+	struct portdp_session_create sc = { .curve = PORTDP_CURVE_P256, .host_id_len = 1 };
+	uint8_t in[1100] = { 1 }, out[1100];
+	struct portdp_bsp_seal s = { .tag = 0x87, .in_len = 16, .in = (uintptr_t)in,
+				     .out = (uintptr_t)out, .out_cap = sizeof(out) };
+	struct portdp_session c = { };
+	void *euicc = pdt_ossl_keygen(sc.peer_pub);
+
+	ASSERT_NE(NULL, euicc);
+	pdt_ossl_free(euicc);
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_SESSION_CREATE, &sc));
+	s.handle = sc.handle;
+	s.tag = 0x85;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_BSP_SEAL, &s));
+	s.tag = 0x87;
+	s.in_len = PORTDP_BSP_MAX_PLAIN_ENC + 1;	/* oversized segment */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_BSP_SEAL, &s));
+	s.tag = 0x88;
+	s.in_len = PORTDP_BSP_MAX_PLAIN_MAC + 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_BSP_SEAL, &s));
+	s.in_len = 0;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_BSP_SEAL, &s));
+	s.tag = 0x87;
+	s.in_len = 16;
+	s.out_cap = 20;					/* short buffer */
+	EXPECT_EQ(-ENOSPC, ioc(self->fd, PORTDP_IOC_BSP_SEAL, &s));
+	s.out_cap = sizeof(out);
+	s.in = 0x1000;					/* garbage pointer */
+	EXPECT_EQ(-EFAULT, ioc(self->fd, PORTDP_IOC_BSP_SEAL, &s));
+	s.in = (uintptr_t)in;
+	s.handle ^= 0x5a5a0000;				/* guessed handle */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_BSP_SEAL, &s));
+	sc.host_id_len = 17;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_SESSION_CREATE, &sc));
+	c.handle = sc.handle;
+	EXPECT_EQ(0, ioc(self->fd, PORTDP_IOC_SESSION_CLOSE, &c));
+}
+
+TEST_F(dev, aes_cbc_and_cmac_vectors)
+{
+	/* NIST SP 800-38A F.2.1 and RFC 4493 (AES-128). */
+	static const uint8_t key[16] = { 0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
+					 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c };
+	static const uint8_t pt[16] = { 0x6b, 0xc1, 0xbe, 0xe2, 0x2e, 0x40, 0x9f, 0x96,
+					0xe9, 0x3d, 0x7e, 0x11, 0x73, 0x93, 0x17, 0x2a };
+	static const uint8_t ct[16] = { 0x76, 0x49, 0xab, 0xac, 0x81, 0x19, 0xb2, 0x46,
+					0xce, 0xe9, 0x8e, 0x9b, 0x12, 0xe9, 0x19, 0x7d };
+	static const uint8_t mac[16] = { 0x07, 0x0a, 0x16, 0xb4, 0x6b, 0x4d, 0x41, 0x44,
+					 0xf7, 0x9b, 0xdd, 0x9d, 0xd0, 0x4a, 0x28, 0x7c };
+	struct portdp_aes_cbc c = { .key_len = 16, .dir = PORTDP_AES_ENCRYPT, .len = 16 };
+	struct portdp_aes_cmac m = { .key_len = 16, .flags = PORTDP_CMAC_FINAL, .len = 16 };
+	uint8_t out[16];
+	int i;
+
+	memcpy(c.key, key, 16);
+	for (i = 0; i < 16; i++)
+		c.iv[i] = i;
+	c.in = (uintptr_t)pt;
+	c.out = (uintptr_t)out;
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_AES_CBC, &c));
+	EXPECT_EQ(0, memcmp(out, ct, 16));
+	EXPECT_EQ(0, memcmp(c.iv, ct, 16));
+	memcpy(m.key, key, 16);
+	m.in = (uintptr_t)pt;
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_AES_CMAC, &m));
+	EXPECT_EQ(0, memcmp(m.state, mac, 16));
+
+	c.len = 15;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_AES_CBC, &c));
+	c.len = 16;
+	c.key_len = 17;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_AES_CBC, &c));
+	m.flags = 0;
+	m.len = 15;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_AES_CMAC, &m));
+}
+
+TEST(sysfs_attributes)
+{
+	char buf[256];
+
+	if (access(PORTDP_SYSFS, F_OK))
+		SKIP(return, "no portdp-accel0");
+	ASSERT_EQ(0, pdt_sysfs_read("state", buf, sizeof(buf)));
+	EXPECT_STREQ("ready", buf);
+	ASSERT_EQ(0, pdt_sysfs_read("fw_version", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, "portdp-card"));
+	ASSERT_EQ(0, pdt_sysfs_read("serial", buf, sizeof(buf)));
+	EXPECT_EQ(32, strlen(buf));
+	EXPECT_EQ(64, pdt_sysfs_num("queue_depth"));
+	EXPECT_EQ(32, pdt_sysfs_num("key_slots"));
+	ASSERT_EQ(0, pdt_sysfs_read("transport", buf, sizeof(buf)));
+	EXPECT_STREQ("pcie", buf);
+	EXPECT_LE(0, pdt_sysfs_num("errors"));
+	EXPECT_LE(0, pdt_sysfs_num("timeouts"));
+	EXPECT_LE(1, pdt_sysfs_num("resets"));
+	EXPECT_LE(1, pdt_sysfs_num("counters/get_info"));
+	ASSERT_EQ(0, pdt_sysfs_read("inflight", buf, sizeof(buf)));
+}
+
+TEST_HARNESS_MAIN
