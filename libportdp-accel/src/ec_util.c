@@ -54,23 +54,51 @@ int ec_pkey_public(const EVP_PKEY *pkey, uint8_t pub[PDP_PUBKEY_LEN], enum pdp_c
 	return 0;
 }
 
-int ec_pkey_from_point(EVP_PKEY_CTX *fromdata, enum pdp_curve curve,
-		       const uint8_t pub[PDP_PUBKEY_LEN], EVP_PKEY **out)
+int ec_pkey_from_point(const EVP_PKEY *tpl, const uint8_t pub[PDP_PUBKEY_LEN], EVP_PKEY **out)
 {
-	const char *group = ec_group_name(curve);
-	OSSL_PARAM params[3];
+	EVP_PKEY *k;
 
-	if (!group || pub[0] != 0x04)
-		return -EINVAL;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)pub,
-						      PDP_PUBKEY_LEN);
-	params[2] = OSSL_PARAM_construct_end();
 	*out = NULL;
-	/* The import decodes the point, which fails unless it lies on the curve. */
-	if (EVP_PKEY_fromdata(fromdata, out, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+	if (pub[0] != 0x04)
+		return -EINVAL;
+	k = EVP_PKEY_dup((EVP_PKEY *)tpl);
+	if (!k) {
+		ERR_clear_error();
+		return -ENOMEM;
+	}
+	/* Decoding the point fails unless it lies on the curve. */
+	if (EVP_PKEY_set1_encoded_public_key(k, pub, PDP_PUBKEY_LEN) != 1) {
+		EVP_PKEY_free(k);
 		ERR_clear_error();
 		return -EINVAL;
 	}
+	*out = k;
 	return 0;
+}
+
+EVP_PKEY *ec_pkey_template(enum pdp_curve curve)
+{
+	EVP_PKEY *priv, *tpl = NULL;
+	EVP_PKEY_CTX *ctx;
+	uint8_t pub[PDP_PUBKEY_LEN];
+	OSSL_PARAM params[3];
+
+	if (!ec_group_name(curve))
+		return NULL;
+	/* Any valid point will do: take one from a throwaway key. */
+	priv = EVP_PKEY_Q_keygen(NULL, NULL, "EC", ec_group_name(curve));
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (priv && ctx && !ec_pkey_public(priv, pub, NULL) && EVP_PKEY_fromdata_init(ctx) == 1) {
+		params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+							     (char *)ec_group_name(curve), 0);
+		params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub,
+							      PDP_PUBKEY_LEN);
+		params[2] = OSSL_PARAM_construct_end();
+		if (EVP_PKEY_fromdata(ctx, &tpl, EVP_PKEY_PUBLIC_KEY, params) != 1)
+			tpl = NULL;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(priv);
+	ERR_clear_error();
+	return tpl;
 }

@@ -17,11 +17,13 @@ enum pdp_curve ec_pkey_curve(const EVP_PKEY *pkey);
 int ec_pkey_public(const EVP_PKEY *pkey, uint8_t pub[PDP_PUBKEY_LEN], enum pdp_curve *curve);
 
 /*
- * Public key from a raw point. @fromdata: an "EC" EVP_PKEY_CTX after
- * EVP_PKEY_fromdata_init() (kept by the caller to save a fetch per call).
- * -EINVAL if the point is not on @curve.
+ * Public key from a raw point. @tpl: a public key on @curve (from
+ * ec_pkey_template()); duplicating it skips building the curve's group,
+ * the slow part of an import. -EINVAL if the point is not on the curve.
  */
-int ec_pkey_from_point(EVP_PKEY_CTX *fromdata, enum pdp_curve curve,
-		       const uint8_t pub[PDP_PUBKEY_LEN], EVP_PKEY **out);
+int ec_pkey_from_point(const EVP_PKEY *tpl, const uint8_t pub[PDP_PUBKEY_LEN], EVP_PKEY **out);
+
+/* A public-only key on @curve to pass to ec_pkey_from_point(); NULL on failure. */
+EVP_PKEY *ec_pkey_template(enum pdp_curve curve);
 
 #endif

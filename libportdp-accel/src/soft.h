@@ -27,7 +27,7 @@ struct soft_accel {
 	struct pdp_accel base;
 	EVP_MD *sha256;
 	EVP_MD_CTX *md;
-	EVP_PKEY_CTX *fromdata;               /* raw point -> EVP_PKEY */
+	EVP_PKEY *tpl[SOFT_NCURVES];          /* public keys to clone for raw points */
 	EVP_PKEY_CTX *keygen[SOFT_NCURVES];   /* one-time ECKA keys */
 	struct bsp_ctx bsp;
 	struct soft_verify_slot vcache[SOFT_VERIFY_CACHE];

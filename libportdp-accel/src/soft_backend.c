@@ -15,9 +15,10 @@ static void soft_close(struct pdp_accel *accel)
 	int i;
 
 	soft_verify_cache_clear(sa);
-	for (i = 0; i < SOFT_NCURVES; i++)
+	for (i = 0; i < SOFT_NCURVES; i++) {
 		EVP_PKEY_CTX_free(sa->keygen[i]);
-	EVP_PKEY_CTX_free(sa->fromdata);
+		EVP_PKEY_free(sa->tpl[i]);
+	}
 	EVP_MD_CTX_free(sa->md);
 	EVP_MD_free(sa->sha256);
 	bsp_ctx_fini(&sa->bsp);
@@ -52,10 +53,11 @@ static int soft_open(const char *arg, struct pdp_accel **out)
 	}
 	sa->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	sa->md = EVP_MD_CTX_new();
-	sa->fromdata = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	sa->tpl[PDP_CURVE_P256] = ec_pkey_template(PDP_CURVE_P256);
+	sa->tpl[PDP_CURVE_BP256R1] = ec_pkey_template(PDP_CURVE_BP256R1);
 	sa->keygen[PDP_CURVE_P256] = keygen_ctx(PDP_CURVE_P256);
 	sa->keygen[PDP_CURVE_BP256R1] = keygen_ctx(PDP_CURVE_BP256R1);
-	if (!sa->sha256 || !sa->md || !sa->fromdata || EVP_PKEY_fromdata_init(sa->fromdata) != 1 ||
+	if (!sa->sha256 || !sa->md || !sa->tpl[PDP_CURVE_P256] || !sa->tpl[PDP_CURVE_BP256R1] ||
 	    !sa->keygen[PDP_CURVE_P256] || !sa->keygen[PDP_CURVE_BP256R1]) {
 		ERR_clear_error();
 		soft_close(&sa->base);

@@ -127,7 +127,7 @@ static int verify_ctx(struct soft_accel *sa, enum pdp_curve curve,
 			return 0;
 		}
 	}
-	ret = ec_pkey_from_point(sa->fromdata, curve, pub, &pkey);
+	ret = ec_pkey_from_point(sa->tpl[curve], pub, &pkey);
 	if (ret)
 		return ret;
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);

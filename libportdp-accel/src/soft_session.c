@@ -38,7 +38,12 @@ static int ecdh(EVP_PKEY *own, EVP_PKEY *peer, uint8_t z[ECDH_Z_LEN])
 	size_t zlen = ECDH_Z_LEN;
 	int ret = -EIO;
 
-	if (ctx && EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_derive_set_peer_ex(ctx, peer, 1) == 1 &&
+	/*
+	 * No full peer check (it costs a scalar multiplication): the import in
+	 * ec_pkey_from_point() already refused points off the curve, and both
+	 * curves have cofactor 1, so every such point has the group's order.
+	 */
+	if (ctx && EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) == 1 &&
 	    EVP_PKEY_derive(ctx, z, &zlen) == 1 && zlen == ECDH_Z_LEN)
 		ret = 0;
 	EVP_PKEY_CTX_free(ctx);
@@ -56,7 +61,7 @@ int soft_session_create(struct pdp_accel *accel, enum pdp_curve curve,
 	struct soft_session *s = NULL;
 	int ret;
 
-	ret = ec_pkey_from_point(sa->fromdata, curve, peer_pub, &peer);
+	ret = ec_pkey_from_point(sa->tpl[curve], peer_pub, &peer);
 	if (ret)
 		return ret;
 	ret = -EIO;
