@@ -21,7 +21,7 @@ $(BUILD)/bin/portdp-card-pcie: $(FW_PCIE_OBJS) $(BUILD)/libcardcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(FW_LDLIBS)
 
 # Tests: cmocka (TAP), OpenSSL for cross-checks, jansson for bsp.json.
-FW_TEST_NAMES := test-card-core test-card-keystore test-card-vectors test-card-fuzz
+FW_TEST_NAMES := test-card-core test-card-keystore test-card-vectors test-card-fuzz test-card-ring
 FW_TESTS := $(FW_TEST_NAMES:%=$(BUILD)/tests/firmware/%)
 
 $(BUILD)/tests/firmware/test-card-%: $(BUILD)/firmware/tests/test_card_%.o \
@@ -30,7 +30,7 @@ $(BUILD)/tests/firmware/test-card-%: $(BUILD)/firmware/tests/test_card_%.o \
 	$(CC) $(LDFLAGS) -o $@ $^ $(FW_LDLIBS) -lcmocka -lcrypto -ljansson
 
 # test-card-ring starts the real binary.
-$(BUILD)/tests/firmware/test-card-ring: $(BUILD)/bin/portdp-card-pcie
+$(BUILD)/tests/firmware/test-card-ring: | $(BUILD)/bin/portdp-card-pcie
 
 LIBS += $(BUILD)/libcardcore.a
 PROGRAMS += $(BUILD)/bin/portdp-card-pcie

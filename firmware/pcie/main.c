@@ -257,21 +257,22 @@ static int run(struct pcie_card *pc, int sfd)
 		}
 		if ((pfd[PFD_SIG].revents & POLLIN) && !handle_signal(pc, sfd))
 			return 0;
+		if (pfd[PFD_CLIENT].revents & (POLLIN | POLLHUP | POLLERR)) {
+			char buf[64];
+
+			/* the guest never sends data: readable means gone (before accept: a
+			 * rebooted VM reconnects right after the old one closed) */
+			if (read(pc->srv.client_fd, buf, sizeof(buf)) <= 0) {
+				ivshmem_server_drop(&pc->srv);
+				logmsg("guest disconnected");
+			}
+		}
 		if (pfd[PFD_LISTEN].revents & POLLIN) {
 			rc = ivshmem_server_accept(&pc->srv);
 			if (rc == 0)
 				restart(pc, "guest connected");
 			else
 				logmsg("guest turned away: %s", strerror(-rc));
-		}
-		if (pfd[PFD_CLIENT].revents & (POLLIN | POLLHUP | POLLERR)) {
-			char buf[64];
-
-			/* the guest never sends data: readable means gone */
-			if (read(pc->srv.client_fd, buf, sizeof(buf)) <= 0) {
-				ivshmem_server_drop(&pc->srv);
-				logmsg("guest disconnected");
-			}
 		}
 		for (i = 0; i < pc->srv.vectors; i++)
 			if (pfd[PFD_EV0 + i].revents & POLLIN)
