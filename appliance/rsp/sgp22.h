@@ -137,7 +137,7 @@ int sgp22_encode_euicc_info2(struct der_buf *b, const struct sgp22_euicc_info2 *
 
 /**
  * CtxParams1 (CHOICE) as ctxParamsForCommonAuthentication:
- * A0 { [80 matchingId], A1 deviceInfo { 80 tac(8), A1 deviceCapabilities,
+ * A0 { [80 matchingId], A1 deviceInfo { 80 tac(4 or 8), A1 deviceCapabilities,
  * [82 imei(8)] } }. device_capabilities is the value of the A1 TLV, kept
  * raw (a sequence of optional VersionTypes; later versions add fields).
  */
@@ -145,6 +145,7 @@ struct sgp22_ctx_params1 {
 	bool has_matching_id;
 	struct sgp22_bytes matching_id; /**< UTF8String, may be empty */
 	uint8_t tac[8];
+	uint8_t tac_len; /**< 4 (SGP.22 v2.x, lpac) or 8 (our rsp.asn); encode: 0 means 8 */
 	struct sgp22_bytes device_capabilities;
 	bool has_imei;
 	uint8_t imei[8];

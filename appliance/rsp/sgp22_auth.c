@@ -25,7 +25,12 @@ int sgp22_ctx_params1_from(const struct der_tlv *msg, struct sgp22_ctx_params1 *
 	}
 	TRY(der_expect(&it, 0xA1, &dev));
 	der_iter_init(&di, &dev);
-	TRY(sgp22_take_fixed(&di, 0x80, out->tac, 8));
+	/* SGP.22 v2.x has a 4-byte TAC (what lpac sends); our rsp.asn copy says 8. */
+	TRY(der_expect(&di, 0x80, &t));
+	if (t.len != 4 && t.len != 8)
+		TRY(-EBADMSG);
+	memcpy(out->tac, t.val, t.len);
+	out->tac_len = t.len;
 	TRY(der_expect(&di, 0xA1, &t));
 	out->device_capabilities = sgp22_val(&t);
 	rc = der_take(&di, 0x82, &t);
@@ -83,7 +88,7 @@ int sgp22_encode_ctx_params1(struct der_buf *b, const struct sgp22_ctx_params1 *
 	if (in->has_matching_id)
 		der_put(b, 0x80, in->matching_id.p, in->matching_id.len);
 	der_begin(b, 0xA1);
-	der_put(b, 0x80, in->tac, 8);
+	der_put(b, 0x80, in->tac, in->tac_len ? in->tac_len : 8);
 	der_put(b, 0xA1, in->device_capabilities.p, in->device_capabilities.len);
 	if (in->has_imei)
 		der_put(b, 0x82, in->imei, 8);

@@ -225,6 +225,28 @@ static void test_malformed(void **state)
 	samples_free(s, n);
 }
 
+/* DeviceInfo.tac: 4 bytes in SGP.22 v2.x (lpac), 8 in our rsp.asn copy; 3 is neither. */
+static void test_tac_sizes(void **state)
+{
+	static const uint8_t tac4[] = {0xA0, 0x0C, 0xA1, 0x0A, 0x80, 0x04, 0x35, 0x29,
+				       0x06, 0x11, 0xA1, 0x02, 0x80, 0x00};
+	static const uint8_t tac3[] = {0xA0, 0x0B, 0xA1, 0x09, 0x80, 0x03, 0x35, 0x29,
+				       0x06, 0xA1, 0x02, 0x80, 0x00};
+	struct sgp22_ctx_params1 cp;
+	struct der_buf b;
+
+	(void)state;
+	assert_int_equal(sgp22_decode_ctx_params1(tac4, sizeof(tac4), &cp), 0);
+	assert_int_equal(cp.tac_len, 4);
+	assert_memory_equal(cp.tac, "\x35\x29\x06\x11", 4);
+	der_buf_init(&b);
+	assert_int_equal(sgp22_encode_ctx_params1(&b, &cp), 0);
+	assert_int_equal(b.len, sizeof(tac4));
+	assert_memory_equal(b.data, tac4, sizeof(tac4));
+	der_buf_free(&b);
+	assert_int_equal(sgp22_decode_ctx_params1(tac3, sizeof(tac3), &cp), -EBADMSG);
+}
+
 static void test_iccid(void **state)
 {
 	uint8_t bcd[10];
@@ -247,6 +269,7 @@ int main(void)
 	    cmocka_unit_test(test_round_trips),	   cmocka_unit_test(test_vector_encodings),
 	    cmocka_unit_test(test_hand_encodings), cmocka_unit_test(test_signed_bytes),
 	    cmocka_unit_test(test_malformed),	   cmocka_unit_test(test_iccid),
+	    cmocka_unit_test(test_tac_sizes),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
