@@ -20,11 +20,11 @@ static int dev_open(const char *arg, struct pdp_accel **out)
 }
 
 static const struct pdp_backend_ops pdp_dev_ops = {
-	.name = "dev",
-	.open = dev_open,
+    .name = "dev",
+    .open = dev_open,
 };
 
-static const struct pdp_backend_ops *const backends[] = { &pdp_soft_ops, &pdp_dev_ops };
+static const struct pdp_backend_ops *const backends[] = {&pdp_soft_ops, &pdp_dev_ops};
 
 int pdp_accel_open(const char *uri, struct pdp_accel **out)
 {
@@ -96,8 +96,8 @@ static int sign_ok(const struct pdp_accel *accel, const struct pdp_key *key, con
 	return key && key->owner == accel && (msg || !msg_len) && sig;
 }
 
-static int verify_ok(enum pdp_curve curve, const uint8_t *pub, const uint8_t *msg,
-		     size_t msg_len, const uint8_t *sig)
+static int verify_ok(enum pdp_curve curve, const uint8_t *pub, const uint8_t *msg, size_t msg_len,
+		     const uint8_t *sig)
 {
 	return point_ok(curve, pub) && (msg || !msg_len) && sig;
 }
@@ -142,8 +142,8 @@ int pdp_session_create(struct pdp_accel *accel, enum pdp_curve curve,
 {
 	if (!accel || !out || !session_ok(curve, peer_pub, host_id, host_id_len, eid, ot_pub))
 		return -EINVAL;
-	return accel->ops->session_create(accel, curve, peer_pub, host_id, host_id_len, eid,
-					  ot_pub, out);
+	return accel->ops->session_create(accel, curve, peer_pub, host_id, host_id_len, eid, ot_pub,
+					  out);
 }
 
 int pdp_bsp_seal(struct pdp_accel *accel, struct pdp_session *session, uint8_t tag,
@@ -187,14 +187,20 @@ int pdp_op_check(const struct pdp_accel *accel, const struct pdp_op *op)
 	switch (op->type) {
 	case PDP_OP_SIGN:
 		return sign_ok(accel, op->u.sign.key, op->u.sign.msg, op->u.sign.msg_len,
-			       op->u.sign.sig) ? 0 : -EINVAL;
+			       op->u.sign.sig)
+			   ? 0
+			   : -EINVAL;
 	case PDP_OP_VERIFY:
 		return verify_ok(op->u.verify.curve, op->u.verify.pub, op->u.verify.msg,
-				 op->u.verify.msg_len, op->u.verify.sig) ? 0 : -EINVAL;
+				 op->u.verify.msg_len, op->u.verify.sig)
+			   ? 0
+			   : -EINVAL;
 	case PDP_OP_SESSION_CREATE:
 		return session_ok(op->u.session_create.curve, op->u.session_create.peer_pub,
 				  op->u.session_create.host_id, op->u.session_create.host_id_len,
-				  op->u.session_create.eid, op->u.session_create.ot_pub) ? 0 : -EINVAL;
+				  op->u.session_create.eid, op->u.session_create.ot_pub)
+			   ? 0
+			   : -EINVAL;
 	case PDP_OP_BSP_SEAL:
 		return seal_check(accel, op->u.seal.session, op->u.seal.tag, op->u.seal.in,
 				  op->u.seal.in_len, op->u.seal.out, &op->u.seal.out_len);

@@ -36,8 +36,7 @@ struct pdp_backend_ops {
 
 	/* Ops arrive checked by pdp_op_check(). */
 	int (*submit)(struct pdp_accel *accel, struct pdp_op *const *ops, unsigned n);
-	int (*reap)(struct pdp_accel *accel, struct pdp_op **done, unsigned max,
-		    unsigned min_wait);
+	int (*reap)(struct pdp_accel *accel, struct pdp_op **done, unsigned max, unsigned min_wait);
 	unsigned (*inflight)(const struct pdp_accel *accel);
 };
 

@@ -86,8 +86,7 @@ static int parse_policies(struct pdp_cert *c)
 	return 0;
 }
 
-static int parse_subtrees(STACK_OF(GENERAL_SUBTREE) *st, struct cert_dirname *out,
-			  unsigned *n)
+static int parse_subtrees(STACK_OF(GENERAL_SUBTREE) * st, struct cert_dirname *out, unsigned *n)
 {
 	int i;
 
@@ -155,8 +154,8 @@ static int fill(struct pdp_cert *c)
 	if (ec_pkey_public(X509_get0_pubkey(x), c->pub, &c->curve))
 		c->curve = PDP_CURVE_NONE;
 	len = name_attr(X509_get_subject_name(x), NID_serialNumber, c->subject.serial);
-	if (len < 0 || name_attr(X509_get_subject_name(x), NID_organizationName,
-				 c->subject.org) < 0)
+	if (len < 0 ||
+	    name_attr(X509_get_subject_name(x), NID_organizationName, c->subject.org) < 0)
 		return -1;
 	c->has_subject_serial = len > 0;
 	if (parse_policies(c) || parse_name_constraints(c))
@@ -266,8 +265,8 @@ enum pdp_cert_status pdp_cert_aki(const struct pdp_cert *cert, uint8_t id[PDP_KE
 	return keyid_out(cert->aki, cert->aki_len, id, id_len);
 }
 
-enum pdp_cert_status pdp_cert_public_key(const struct pdp_cert *cert,
-					 uint8_t pub[PDP_PUBKEY_LEN], enum pdp_curve *curve)
+enum pdp_cert_status pdp_cert_public_key(const struct pdp_cert *cert, uint8_t pub[PDP_PUBKEY_LEN],
+					 enum pdp_curve *curve)
 {
 	if (!cert || !pub)
 		return PDP_CERT_ERR_INVALID;

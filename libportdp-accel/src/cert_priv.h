@@ -10,8 +10,8 @@
 
 #include "portdp/cert.h"
 
-#define CERT_ATTR_MAX 64  /* O and serialNumber values we compare */
-#define CERT_NC_MAX 4     /* DirName subtrees kept from nameConstraints */
+#define CERT_ATTR_MAX 64 /* O and serialNumber values we compare */
+#define CERT_NC_MAX 4	 /* DirName subtrees kept from nameConstraints */
 
 /* One DirName subtree of nameConstraints: empty strings are absent attributes. */
 struct cert_dirname {
@@ -29,10 +29,10 @@ struct pdp_cert {
 	uint8_t pub[PDP_PUBKEY_LEN];
 	enum pdp_curve curve; /* NONE: not a key SGP.22 allows */
 	time_t not_before, not_after;
-	uint32_t key_usage;   /* KU_* bits; 0 if the extension is absent */
+	uint32_t key_usage; /* KU_* bits; 0 if the extension is absent */
 	int is_ca;
-	int unknown_critical; /* an unhandled critical extension */
-	unsigned policies;    /* bit (1 << enum pdp_cert_role) per SGP.22 policy */
+	int unknown_critical;	     /* an unhandled critical extension */
+	unsigned policies;	     /* bit (1 << enum pdp_cert_role) per SGP.22 policy */
 	struct cert_dirname subject; /* subject O and serialNumber */
 	int has_subject_serial;
 	struct cert_dirname permitted[CERT_NC_MAX], excluded[CERT_NC_MAX];

@@ -126,8 +126,7 @@ static int issued_by(const struct pdp_cert *child, const struct pdp_cert *issuer
 }
 
 /* What a certificate of @role must carry itself, apart from its issuer. */
-static enum pdp_cert_status check_self(const struct pdp_cert *c, enum pdp_cert_role role,
-				       time_t at)
+static enum pdp_cert_status check_self(const struct pdp_cert *c, enum pdp_cert_role role, time_t at)
 {
 	enum pdp_cert_status st;
 
@@ -184,8 +183,7 @@ enum pdp_cert_status pdp_cert_verifier_add_ci(struct pdp_cert_verifier *v,
 	return PDP_CERT_OK;
 }
 
-enum pdp_cert_status pdp_cert_verifier_add_ci_file(struct pdp_cert_verifier *v,
-						   const char *path)
+enum pdp_cert_status pdp_cert_verifier_add_ci_file(struct pdp_cert_verifier *v, const char *path)
 {
 	struct pdp_cert *ci;
 	enum pdp_cert_status st;
@@ -223,9 +221,8 @@ unsigned pdp_cert_verifier_ci_count(const struct pdp_cert_verifier *v)
 	return n;
 }
 
-enum pdp_cert_status pdp_cert_verifier_ci_keyid(const struct pdp_cert_verifier *v,
-						unsigned idx, uint8_t id[PDP_KEYID_MAX],
-						size_t *id_len)
+enum pdp_cert_status pdp_cert_verifier_ci_keyid(const struct pdp_cert_verifier *v, unsigned idx,
+						uint8_t id[PDP_KEYID_MAX], size_t *id_len)
 {
 	unsigned i;
 
@@ -243,8 +240,8 @@ enum pdp_cert_status pdp_cert_verifier_ci_keyid(const struct pdp_cert_verifier *
 	return PDP_CERT_ERR_INVALID;
 }
 
-enum pdp_cert_status pdp_cert_verifier_has_ci(const struct pdp_cert_verifier *v,
-					      const uint8_t *id, size_t id_len)
+enum pdp_cert_status pdp_cert_verifier_has_ci(const struct pdp_cert_verifier *v, const uint8_t *id,
+					      size_t id_len)
 {
 	unsigned i;
 
@@ -261,8 +258,8 @@ enum pdp_cert_status pdp_cert_verifier_has_ci(const struct pdp_cert_verifier *v,
  * the key id (one key, two names); any of them that verifies will do.
  * @ci_out: [out] the issuing CI (for its validity).
  */
-static enum pdp_cert_status check_by_ci(const struct pdp_cert_verifier *v,
-					const struct pdp_cert *c, const struct pdp_cert **ci_out)
+static enum pdp_cert_status check_by_ci(const struct pdp_cert_verifier *v, const struct pdp_cert *c,
+					const struct pdp_cert **ci_out)
 {
 	enum pdp_cert_status st = PDP_CERT_ERR_UNKNOWN_CI;
 	unsigned i;
@@ -397,8 +394,9 @@ enum pdp_cert_status pdp_cert_verify_dp(struct pdp_cert_verifier *v, const struc
 	const struct pdp_cert *ci = NULL;
 	enum pdp_cert_status st;
 
-	if (!v || !dp || (role != PDP_CERT_ROLE_DP_AUTH && role != PDP_CERT_ROLE_DP_PB &&
-			  role != PDP_CERT_ROLE_DP_TLS))
+	if (!v || !dp ||
+	    (role != PDP_CERT_ROLE_DP_AUTH && role != PDP_CERT_ROLE_DP_PB &&
+	     role != PDP_CERT_ROLE_DP_TLS))
 		return PDP_CERT_ERR_INVALID;
 	st = check_by_ci(v, dp, &ci);
 	if (!st)

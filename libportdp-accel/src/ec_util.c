@@ -91,8 +91,8 @@ EVP_PKEY *ec_pkey_template(enum pdp_curve curve)
 	if (priv && ctx && !ec_pkey_public(priv, pub, NULL) && EVP_PKEY_fromdata_init(ctx) == 1) {
 		params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
 							     (char *)ec_group_name(curve), 0);
-		params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub,
-							      PDP_PUBKEY_LEN);
+		params[1] =
+		    OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub, PDP_PUBKEY_LEN);
 		params[2] = OSSL_PARAM_construct_end();
 		if (EVP_PKEY_fromdata(ctx, &tpl, EVP_PKEY_PUBLIC_KEY, params) != 1)
 			tpl = NULL;

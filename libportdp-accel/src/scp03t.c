@@ -20,8 +20,8 @@ int bsp_ctx_init(struct bsp_ctx *cx)
 {
 	EVP_MAC *mac = NULL;
 	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, "AES-128-CBC", 0),
-		OSSL_PARAM_construct_end(),
+	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, "AES-128-CBC", 0),
+	    OSSL_PARAM_construct_end(),
 	};
 
 	memset(cx, 0, sizeof(*cx));
@@ -111,7 +111,7 @@ size_t pdp_bsp_segment_len(uint8_t tag, size_t in_len)
 static int make_icv(struct bsp_ctx *cx, const struct pdp_scp03t *s, uint8_t icv[AES_BLOCK])
 {
 	static const uint8_t zero_iv[AES_BLOCK];
-	uint8_t block[AES_BLOCK] = { 0 };
+	uint8_t block[AES_BLOCK] = {0};
 	int n;
 
 	block[12] = s->counter >> 24;
@@ -126,15 +126,14 @@ static int make_icv(struct bsp_ctx *cx, const struct pdp_scp03t *s, uint8_t icv[
 }
 
 /* Full 16-byte CMAC over MCV || header || data. */
-static int cmac(struct bsp_ctx *cx, const struct pdp_scp03t *s, const uint8_t *hdr,
-		size_t hdr_len, const uint8_t *data, size_t len, uint8_t mac[16])
+static int cmac(struct bsp_ctx *cx, const struct pdp_scp03t *s, const uint8_t *hdr, size_t hdr_len,
+		const uint8_t *data, size_t len, uint8_t mac[16])
 {
 	size_t n;
 
-	if (!EVP_MAC_init(cx->cmac, s->s_mac, 16, NULL) ||
-	    !EVP_MAC_update(cx->cmac, s->mcv, 16) || !EVP_MAC_update(cx->cmac, hdr, hdr_len) ||
-	    !EVP_MAC_update(cx->cmac, data, len) || !EVP_MAC_final(cx->cmac, mac, &n, 16) ||
-	    n != 16)
+	if (!EVP_MAC_init(cx->cmac, s->s_mac, 16, NULL) || !EVP_MAC_update(cx->cmac, s->mcv, 16) ||
+	    !EVP_MAC_update(cx->cmac, hdr, hdr_len) || !EVP_MAC_update(cx->cmac, data, len) ||
+	    !EVP_MAC_final(cx->cmac, mac, &n, 16) || n != 16)
 		return -EIO;
 	return 0;
 }

@@ -13,9 +13,9 @@
 #include "bsp_ctx.h"
 #include "portdp/scp03t.h"
 
-#define SOFT_VERIFY_CACHE 16  /* public keys seen lately (EUM, eUICC, ...) */
-#define SOFT_RING_SIZE 1024   /* completions waiting for pdp_reap(); power of 2 */
-#define SOFT_NCURVES 3        /* indexed by enum pdp_curve */
+#define SOFT_VERIFY_CACHE 16 /* public keys seen lately (EUM, eUICC, ...) */
+#define SOFT_RING_SIZE 1024  /* completions waiting for pdp_reap(); power of 2 */
+#define SOFT_NCURVES 3	     /* indexed by enum pdp_curve */
 
 struct soft_verify_slot {
 	enum pdp_curve curve; /* NONE: empty */
@@ -27,13 +27,13 @@ struct soft_accel {
 	struct pdp_accel base;
 	EVP_MD *sha256;
 	EVP_MD_CTX *md;
-	EVP_PKEY *tpl[SOFT_NCURVES];          /* public keys to clone for raw points */
-	EVP_PKEY_CTX *keygen[SOFT_NCURVES];   /* one-time ECKA keys */
+	EVP_PKEY *tpl[SOFT_NCURVES];	    /* public keys to clone for raw points */
+	EVP_PKEY_CTX *keygen[SOFT_NCURVES]; /* one-time ECKA keys */
 	struct bsp_ctx bsp;
 	struct soft_verify_slot vcache[SOFT_VERIFY_CACHE];
 	unsigned vcache_next;
 	struct pdp_op *ring[SOFT_RING_SIZE];
-	unsigned ring_head, ring_tail;       /* free-running; tail - head = queued */
+	unsigned ring_head, ring_tail; /* free-running; tail - head = queued */
 };
 
 struct soft_key {

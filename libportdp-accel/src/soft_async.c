@@ -22,18 +22,16 @@ static int run_op(struct pdp_accel *a, struct pdp_op *op)
 		return soft_verify(a, op->u.verify.curve, op->u.verify.pub, op->u.verify.msg,
 				   op->u.verify.msg_len, op->u.verify.sig);
 	case PDP_OP_SESSION_CREATE:
-		return soft_session_create(a, op->u.session_create.curve,
-					   op->u.session_create.peer_pub,
-					   op->u.session_create.host_id,
-					   op->u.session_create.host_id_len,
-					   op->u.session_create.eid, op->u.session_create.ot_pub,
-					   &op->u.session_create.session);
+		return soft_session_create(
+		    a, op->u.session_create.curve, op->u.session_create.peer_pub,
+		    op->u.session_create.host_id, op->u.session_create.host_id_len,
+		    op->u.session_create.eid, op->u.session_create.ot_pub,
+		    &op->u.session_create.session);
 	case PDP_OP_BSP_SEAL:
 		return soft_bsp_seal(a, op->u.seal.session, op->u.seal.tag, op->u.seal.in,
 				     op->u.seal.in_len, op->u.seal.out, &op->u.seal.out_len);
 	case PDP_OP_RANDOM:
-		return op->u.random.len ? a->ops->random(a, op->u.random.buf, op->u.random.len)
-					: 0;
+		return op->u.random.len ? a->ops->random(a, op->u.random.buf, op->u.random.len) : 0;
 	}
 	return -EINVAL;
 }

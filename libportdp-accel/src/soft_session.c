@@ -43,8 +43,9 @@ static int ecdh(EVP_PKEY *own, EVP_PKEY *peer, uint8_t z[ECDH_Z_LEN])
 	 * ec_pkey_from_point() already refused points off the curve, and both
 	 * curves have cofactor 1, so every such point has the group's order.
 	 */
-	if (ctx && EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) == 1 &&
-	    EVP_PKEY_derive(ctx, z, &zlen) == 1 && zlen == ECDH_Z_LEN)
+	if (ctx && EVP_PKEY_derive_init(ctx) == 1 &&
+	    EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) == 1 && EVP_PKEY_derive(ctx, z, &zlen) == 1 &&
+	    zlen == ECDH_Z_LEN)
 		ret = 0;
 	EVP_PKEY_CTX_free(ctx);
 	return ret;
@@ -105,7 +106,8 @@ int soft_bsp_seal(struct pdp_accel *accel, struct pdp_session *session, uint8_t 
 	return ret;
 }
 
-/* ReplaceSessionKeysRequest, rsp.asn order: [0] initialMacChainingValue, [1] ppkEnc, [2] ppkCmac. */
+/* ReplaceSessionKeysRequest, rsp.asn order: [0] initialMacChainingValue, [1] ppkEnc, [2] ppkCmac.
+ */
 #define RSK_LEN (3 + 3 * (2 + 16))
 
 int soft_replace_keys(struct pdp_accel *accel, struct pdp_session *session, uint8_t *out,

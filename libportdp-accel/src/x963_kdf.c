@@ -17,8 +17,8 @@
 #define SGP22_KEY_LEN 0x10
 #define SGP22_HOST_ID_MAX 16
 
-int pdp_x963_kdf_sha256(const uint8_t *z, size_t zlen, const uint8_t *shared_info,
-			size_t si_len, uint8_t *out, size_t out_len)
+int pdp_x963_kdf_sha256(const uint8_t *z, size_t zlen, const uint8_t *shared_info, size_t si_len,
+			uint8_t *out, size_t out_len)
 {
 	uint8_t block[SHA256_LEN];
 	EVP_MD_CTX *md;
@@ -31,11 +31,11 @@ int pdp_x963_kdf_sha256(const uint8_t *z, size_t zlen, const uint8_t *shared_inf
 	if (!md)
 		return -ENOMEM;
 	for (counter = 1; out_len; counter++) {
-		uint8_t c[4] = { counter >> 24, counter >> 16, counter >> 8, counter };
+		uint8_t c[4] = {counter >> 24, counter >> 16, counter >> 8, counter};
 		size_t n = out_len < SHA256_LEN ? out_len : SHA256_LEN;
 
-		if (!EVP_DigestInit_ex2(md, EVP_sha256(), NULL) ||
-		    !EVP_DigestUpdate(md, z, zlen) || !EVP_DigestUpdate(md, c, 4) ||
+		if (!EVP_DigestInit_ex2(md, EVP_sha256(), NULL) || !EVP_DigestUpdate(md, z, zlen) ||
+		    !EVP_DigestUpdate(md, c, 4) ||
 		    (si_len && !EVP_DigestUpdate(md, shared_info, si_len)) ||
 		    !EVP_DigestFinal_ex(md, block, NULL)) {
 			ret = -EIO;
@@ -50,8 +50,8 @@ int pdp_x963_kdf_sha256(const uint8_t *z, size_t zlen, const uint8_t *shared_inf
 	return ret;
 }
 
-int pdp_sgp22_derive(const uint8_t *z, size_t zlen, const uint8_t *host_id,
-		     size_t host_id_len, const uint8_t eid[16], struct pdp_scp03t *out)
+int pdp_sgp22_derive(const uint8_t *z, size_t zlen, const uint8_t *host_id, size_t host_id_len,
+		     const uint8_t eid[16], struct pdp_scp03t *out)
 {
 	uint8_t si[2 + 1 + SGP22_HOST_ID_MAX + 1 + PDP_EID_LEN], keys[48];
 	size_t n = 0;

@@ -27,7 +27,7 @@
 
 static time_t utc(int y, int mo, int d)
 {
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = 12 };
+	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = 12};
 
 	return timegm(&tm);
 }
@@ -92,10 +92,11 @@ static int teardown(void **state)
 
 static void test_parse_fields(void **state)
 {
-	static const uint8_t ci_ski[] = { 0xF5, 0x41, 0x72, 0xBD, 0xF9, 0x8A, 0x95, 0xD6, 0x5C, 0xBE,
-					  0xB8, 0x8A, 0x38, 0xA1, 0xC1, 0x1D, 0x80, 0x0A, 0x85, 0xC3 };
-	static const uint8_t want_eid[16] = { 0x89, 0x04, 0x90, 0x32, 0x12, 0x34, 0x51, 0x23,
-					      0x45, 0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x35 };
+	static const uint8_t ci_ski[] = {0xF5, 0x41, 0x72, 0xBD, 0xF9, 0x8A, 0x95,
+					 0xD6, 0x5C, 0xBE, 0xB8, 0x8A, 0x38, 0xA1,
+					 0xC1, 0x1D, 0x80, 0x0A, 0x85, 0xC3};
+	static const uint8_t want_eid[16] = {0x89, 0x04, 0x90, 0x32, 0x12, 0x34, 0x51, 0x23,
+					     0x45, 0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x35};
 	struct pdp_cert *eum = load_td(EUM), *euicc = load_td(EUICC), *c = NULL;
 	uint8_t id[PDP_KEYID_MAX], eid[16], pub[PDP_PUBKEY_LEN], *der;
 	enum pdp_curve curve;
@@ -144,7 +145,7 @@ static void test_parse_fields(void **state)
 
 static void check_sgp26_euicc(const char *ci_rel)
 {
-	const char *cis[] = { td_path(ci_rel), NULL };
+	const char *cis[] = {td_path(ci_rel), NULL};
 	struct pdp_cert_verifier *v = verifier(cis);
 	struct pdp_cert *eum = load_td(EUM), *euicc = load_td(EUICC);
 	enum pdp_cert_role who = PDP_CERT_ROLE_CI;
@@ -185,9 +186,9 @@ static void test_sgp26_euicc_ci_nist(void **state)
 
 static void test_ci_set(void **state)
 {
-	const char *cis[] = { td_path(CI_2017), td_path(CI_NIST), NULL };
-	static const uint8_t nist[] = { 0xF5, 0x41, 0x72, 0xBD, 0xF9, 0x8A, 0x95, 0xD6, 0x5C, 0xBE,
-					0xB8, 0x8A, 0x38, 0xA1, 0xC1, 0x1D, 0x80, 0x0A, 0x85, 0xC3 };
+	const char *cis[] = {td_path(CI_2017), td_path(CI_NIST), NULL};
+	static const uint8_t nist[] = {0xF5, 0x41, 0x72, 0xBD, 0xF9, 0x8A, 0x95, 0xD6, 0x5C, 0xBE,
+				       0xB8, 0x8A, 0x38, 0xA1, 0xC1, 0x1D, 0x80, 0x0A, 0x85, 0xC3};
 	struct pdp_cert_verifier *v = verifier(cis);
 	struct pdp_cert *euicc = load_td(EUICC);
 	uint8_t id[PDP_KEYID_MAX];
@@ -207,14 +208,15 @@ static void test_ci_set(void **state)
 	assert_int_equal(pdp_cert_verifier_has_ci(v, nist, 19), PDP_CERT_ERR_UNKNOWN_CI);
 	/* Only a CA can be a CI. */
 	assert_int_equal(pdp_cert_verifier_add_ci(v, euicc), PDP_CERT_ERR_NOT_CA);
-	assert_int_equal(pdp_cert_verifier_add_ci_file(v, td_path(EUM)), PDP_CERT_ERR_BAD_SIGNATURE);
+	assert_int_equal(pdp_cert_verifier_add_ci_file(v, td_path(EUM)),
+			 PDP_CERT_ERR_BAD_SIGNATURE);
 	pdp_cert_free(euicc);
 	pdp_cert_verifier_free(v);
 }
 
 static void test_sgp26_dp(void **state)
 {
-	const char *nist[] = { td_path(CI_NIST), NULL }, *brp[] = { td_path(CI_BRP), NULL };
+	const char *nist[] = {td_path(CI_NIST), NULL}, *brp[] = {td_path(CI_BRP), NULL};
 	struct pdp_cert_verifier *vn = verifier(nist), *vb = verifier(brp);
 	struct pdp_cert *auth_n = load_td("sgp26/dpauth/CERT_S_SM_DPauth_ECDSA_NIST.der");
 	struct pdp_cert *pb_n = load_td("sgp26/dppb/CERT_S_SM_DPpb_ECDSA_NIST.der");
@@ -267,7 +269,7 @@ static struct pdp_cert *tampered(const char *path, long off)
 
 static void test_tampered(void **state)
 {
-	const char *cis[] = { td_path(CI_2017), NULL };
+	const char *cis[] = {td_path(CI_2017), NULL};
 	struct pdp_cert_verifier *v = verifier(cis);
 	struct pdp_cert *eum = load_td(EUM), *euicc = load_td(EUICC), *bad;
 	enum pdp_cert_role who;
@@ -304,7 +306,7 @@ static void pki_path(char *buf, size_t cap, const char *dir, const char *rel)
 static void test_generated_pki(void **state)
 {
 	char path[4200], eid[64];
-	const char *cis[] = { path, NULL };
+	const char *cis[] = {path, NULL};
 	struct pdp_cert_verifier *v, *v26, *v2;
 	struct pdp_cert *eum, *eum26, *c;
 	enum pdp_cert_role who;
@@ -406,10 +408,10 @@ static struct pdp_cert *forge_euicc(const char *org, const char *eid, const char
 	X509_EXTENSION *e;
 	struct pdp_cert *c = NULL;
 	unsigned char *der = NULL;
-	const char *exts[][2] = { { "subjectKeyIdentifier", "hash" },
-				  { "authorityKeyIdentifier", "keyid:always" },
-				  { "keyUsage", ku },
-				  { "certificatePolicies", "critical,2.23.146.1.2.1.1" } };
+	const char *exts[][2] = {{"subjectKeyIdentifier", "hash"},
+				 {"authorityKeyIdentifier", "keyid:always"},
+				 {"keyUsage", ku},
+				 {"certificatePolicies", "critical,2.23.146.1.2.1.1"}};
 	CONF *conf = NCONF_new(NULL);
 	size_t i;
 	int n;
@@ -425,8 +427,8 @@ static struct pdp_cert *forge_euicc(const char *org, const char *eid, const char
 	assert_non_null(eum);
 	assert_non_null(eum_key);
 	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)org, -1, -1, 0);
-	X509_NAME_add_entry_by_txt(name, "serialNumber", MBSTRING_UTF8,
-				   (const unsigned char *)eid, -1, -1, 0);
+	X509_NAME_add_entry_by_txt(name, "serialNumber", MBSTRING_UTF8, (const unsigned char *)eid,
+				   -1, -1, 0);
 	X509_set_version(x, X509_VERSION_3);
 	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
 	X509_set_subject_name(x, name);
@@ -458,7 +460,7 @@ static struct pdp_cert *forge_euicc(const char *org, const char *eid, const char
 static void test_forged_euiccs(void **state)
 {
 	char path[4200];
-	const char *cis[] = { path, NULL };
+	const char *cis[] = {path, NULL};
 	struct pdp_cert_verifier *v;
 	struct pdp_cert *eum, *c;
 	enum pdp_cert_role who;
@@ -497,14 +499,14 @@ static void test_forged_euiccs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_fields),
-		cmocka_unit_test(test_sgp26_euicc_ci2017),
-		cmocka_unit_test(test_sgp26_euicc_ci_nist),
-		cmocka_unit_test(test_ci_set),
-		cmocka_unit_test(test_sgp26_dp),
-		cmocka_unit_test(test_tampered),
-		cmocka_unit_test(test_generated_pki),
-		cmocka_unit_test(test_forged_euiccs),
+	    cmocka_unit_test(test_parse_fields),
+	    cmocka_unit_test(test_sgp26_euicc_ci2017),
+	    cmocka_unit_test(test_sgp26_euicc_ci_nist),
+	    cmocka_unit_test(test_ci_set),
+	    cmocka_unit_test(test_sgp26_dp),
+	    cmocka_unit_test(test_tampered),
+	    cmocka_unit_test(test_generated_pki),
+	    cmocka_unit_test(test_forged_euiccs),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

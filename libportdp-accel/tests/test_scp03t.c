@@ -52,7 +52,8 @@ static void test_kdf_vectors(void **state)
 
 	(void)state;
 	assert_true(json_array_size(arr) >= 2);
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		uint8_t eid[16], enc[16], mac[16], mcv[16], *z, *host;
 		size_t zlen, hlen;
 		struct pdp_scp03t s;
@@ -81,7 +82,7 @@ static void test_kdf_vectors(void **state)
 
 static void test_kdf_bad_args(void **state)
 {
-	uint8_t z[32] = { 1 }, host[17] = { 0 }, eid[16] = { 0 }, out[48];
+	uint8_t z[32] = {1}, host[17] = {0}, eid[16] = {0}, out[48];
 	struct pdp_scp03t s;
 
 	(void)state;
@@ -96,14 +97,15 @@ static void test_kdf_bad_args(void **state)
 static void test_ciphering_vectors(void **state)
 {
 	json_t *arr = json_object_get(vectors, "ciphering"), *v;
-	struct pdp_scp03t s = { 0 }, peer = { 0 };
+	struct pdp_scp03t s = {0}, peer = {0};
 	uint8_t enc[16], mac[16], mcv[16];
 	size_t i;
 	int have = 0;
 
 	(void)state;
 	assert_true(json_array_size(arr) >= 5);
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		uint8_t *plain, *exp, out[PDP_BSP_MAX_SEGMENT], back[PDP_BSP_MAX_SEGMENT], tag;
 		size_t plen, elen, olen = sizeof(out), blen = sizeof(back);
 		const char *op = str(v, "op");
@@ -123,7 +125,8 @@ static void test_ciphering_vectors(void **state)
 		if (!strcmp(op, "mac_only"))
 			assert_int_equal(t, PDP_BSP_TAG_MAC);
 		else
-			assert_true(!strcmp(op, "encrypt_and_mac") || !strcmp(op, "encrypt_and_mac_one"));
+			assert_true(!strcmp(op, "encrypt_and_mac") ||
+				    !strcmp(op, "encrypt_and_mac_one"));
 		assert_int_equal(pdp_scp03t_seal(&s, t, plain, plen, out, &olen), 0);
 		assert_int_equal(olen, elen);
 		assert_memory_equal(out, exp, elen);
@@ -148,7 +151,7 @@ static void fill(uint8_t *p, size_t n, unsigned seed)
 
 static void test_round_trip_all_sizes(void **state)
 {
-	static const uint8_t tags[] = { 0x86, 0x87, 0x88 };
+	static const uint8_t tags[] = {0x86, 0x87, 0x88};
 	uint8_t k1[16], k2[16], k3[16], in[1100], out[1100], back[1100], tag;
 	struct pdp_scp03t a, b;
 	size_t t, n;
@@ -172,7 +175,8 @@ static void test_round_trip_all_sizes(void **state)
 			assert_true(olen <= PDP_BSP_MAX_SEGMENT);
 			assert_int_equal(out[0], tags[t]);
 			if (tags[t] != 0x88)
-				assert_memory_not_equal(out + olen - 8 - 16, in + (n > 16 ? n - 16 : 0),
+				assert_memory_not_equal(out + olen - 8 - 16,
+							in + (n > 16 ? n - 16 : 0),
 							n > 16 ? 16 : n);
 			assert_int_equal(pdp_scp03t_open(&b, out, olen, &tag, back, &blen), 0);
 			assert_int_equal(tag, tags[t]);
@@ -189,7 +193,7 @@ static void test_round_trip_all_sizes(void **state)
 
 static void test_limits_rejected(void **state)
 {
-	uint8_t k[16] = { 0 }, in[1100] = { 0 }, out[1100];
+	uint8_t k[16] = {0}, in[1100] = {0}, out[1100];
 	struct pdp_scp03t s, saved;
 	size_t olen;
 
@@ -214,7 +218,7 @@ static void test_limits_rejected(void **state)
 
 static void test_tamper_and_replay(void **state)
 {
-	static const uint8_t tags[] = { 0x86, 0x87, 0x88 };
+	static const uint8_t tags[] = {0x86, 0x87, 0x88};
 	uint8_t k1[16], k2[16], k3[16], in[300], seg[400], bad[400], back[400], tag;
 	struct pdp_scp03t a, b, saved;
 	size_t t, i, olen, blen;
@@ -235,7 +239,8 @@ static void test_tamper_and_replay(void **state)
 			memcpy(bad, seg, olen);
 			bad[i] ^= 0x01 << (i % 8);
 			blen = sizeof(back);
-			assert_int_equal(pdp_scp03t_open(&b, bad, olen, &tag, back, &blen), -EBADMSG);
+			assert_int_equal(pdp_scp03t_open(&b, bad, olen, &tag, back, &blen),
+					 -EBADMSG);
 			assert_memory_equal(&b, &saved, sizeof(b));
 		}
 		/* Another tag with the same bytes is another MAC input. */
@@ -243,7 +248,8 @@ static void test_tamper_and_replay(void **state)
 		bad[0] = tags[(t + 1) % 3];
 		blen = sizeof(back);
 		if (tags[t] != 0x88 && bad[0] != 0x88)
-			assert_int_equal(pdp_scp03t_open(&b, bad, olen, &tag, back, &blen), -EBADMSG);
+			assert_int_equal(pdp_scp03t_open(&b, bad, olen, &tag, back, &blen),
+					 -EBADMSG);
 		/* Truncated / lengthened: malformed. */
 		blen = sizeof(back);
 		assert_int_equal(pdp_scp03t_open(&b, seg, olen - 1, &tag, back, &blen), -EINVAL);
@@ -332,8 +338,8 @@ static size_t open_all(struct pdp_scp03t *s, const struct tlv *box, uint8_t *out
 		assert_int_equal(tlv_next(box->val + off, box->len - off, &outer), 0);
 		assert_int_equal(tlv_next(outer.val, outer.len, &inner), 0);
 		assert_int_equal(inner.total, outer.len);
-		assert_int_equal(pdp_scp03t_open(s, inner.start, inner.total, &tag, out + total, &n),
-				 0);
+		assert_int_equal(
+		    pdp_scp03t_open(s, inner.start, inner.total, &tag, out + total, &n), 0);
 		assert_int_equal(tag, outer.tag);
 		total += n;
 		off += outer.total;
@@ -403,13 +409,10 @@ static void test_bpp_decode_trace(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_kdf_vectors),
-		cmocka_unit_test(test_kdf_bad_args),
-		cmocka_unit_test(test_ciphering_vectors),
-		cmocka_unit_test(test_round_trip_all_sizes),
-		cmocka_unit_test(test_limits_rejected),
-		cmocka_unit_test(test_tamper_and_replay),
-		cmocka_unit_test(test_bpp_decode_trace),
+	    cmocka_unit_test(test_kdf_vectors),	      cmocka_unit_test(test_kdf_bad_args),
+	    cmocka_unit_test(test_ciphering_vectors), cmocka_unit_test(test_round_trip_all_sizes),
+	    cmocka_unit_test(test_limits_rejected),   cmocka_unit_test(test_tamper_and_replay),
+	    cmocka_unit_test(test_bpp_decode_trace),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -26,9 +26,9 @@
 #define BRP_SK "sgp26/dppb/SK_S_SM_DPpb_ECDSA_BRP.pem"
 #define BRP_PK "sgp26/dppb/PK_S_SM_DPpb_ECDSA_BRP.pem"
 
-static const uint8_t host_id[8] = { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80 };
-static const uint8_t eid[16] = { 0x89, 0x04, 0x90, 0x32, 0x12, 0x34, 0x51, 0x23,
-				 0x45, 0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x35 };
+static const uint8_t host_id[8] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80};
+static const uint8_t eid[16] = {0x89, 0x04, 0x90, 0x32, 0x12, 0x34, 0x51, 0x23,
+				0x45, 0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x35};
 
 static struct pdp_accel *accel_open(void)
 {
@@ -65,8 +65,9 @@ static void pkey_point(EVP_PKEY *k, uint8_t pub[PDP_PUBKEY_LEN])
 {
 	size_t n;
 
-	assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pub,
-							 PDP_PUBKEY_LEN, &n), 1);
+	assert_int_equal(
+	    EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pub, PDP_PUBKEY_LEN, &n),
+	    1);
 	assert_int_equal(n, PDP_PUBKEY_LEN);
 }
 
@@ -156,7 +157,8 @@ static void sign_verify_curve(const char *sk_rel, const char *pk_rel, enum pdp_c
 {
 	struct pdp_accel *a = accel_open();
 	struct pdp_key *k = key_open(a, sk_rel);
-	uint8_t msg[300], sig[PDP_SIG_LEN], sig2[PDP_SIG_LEN], pub[PDP_PUBKEY_LEN], bad[PDP_SIG_LEN];
+	uint8_t msg[300], sig[PDP_SIG_LEN], sig2[PDP_SIG_LEN], pub[PDP_PUBKEY_LEN],
+	    bad[PDP_SIG_LEN];
 	EVP_PKEY *pk = pem_pkey(pk_rel, 0), *sk = pem_pkey(sk_rel, 1);
 	enum pdp_curve other = curve == PDP_CURVE_P256 ? PDP_CURVE_BP256R1 : PDP_CURVE_P256;
 	int i, r;
@@ -216,14 +218,15 @@ static void test_sign_verify_bp256(void **state)
 static void test_sig_der(void **state)
 {
 	uint8_t raw[PDP_SIG_LEN], back[PDP_SIG_LEN], der[PDP_SIG_DER_MAX];
-	static const uint8_t nonmin[] = { 0x30, 0x08, 0x02, 0x02, 0x00, 0x01, 0x02, 0x02, 0x00, 0x01 };
-	static const uint8_t negative[] = { 0x30, 0x06, 0x02, 0x01, 0x81, 0x02, 0x01, 0x01 };
+	static const uint8_t nonmin[] = {0x30, 0x08, 0x02, 0x02, 0x00,
+					 0x01, 0x02, 0x02, 0x00, 0x01};
+	static const uint8_t negative[] = {0x30, 0x06, 0x02, 0x01, 0x81, 0x02, 0x01, 0x01};
 	size_t n;
 
 	(void)state;
 	memset(raw, 0, sizeof(raw));
-	raw[31] = 1;        /* r = 1 */
-	raw[32] = 0x80;     /* s has the high bit: needs a 00 pad */
+	raw[31] = 1;	/* r = 1 */
+	raw[32] = 0x80; /* s has the high bit: needs a 00 pad */
 	raw[63] = 1;
 	n = sizeof(der);
 	assert_int_equal(pdp_sig_raw_to_der(raw, der, &n), 0);
@@ -242,14 +245,14 @@ static void test_sig_der(void **state)
 }
 
 /* The eUICC's side of the key agreement, done independently. */
-static void euicc_derive(EVP_PKEY *otsk, const uint8_t ot_pub_dp[PDP_PUBKEY_LEN],
-			 const char *group, struct pdp_scp03t *out)
+static void euicc_derive(EVP_PKEY *otsk, const uint8_t ot_pub_dp[PDP_PUBKEY_LEN], const char *group,
+			 struct pdp_scp03t *out)
 {
 	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0),
-		OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)ot_pub_dp,
-						  PDP_PUBKEY_LEN),
-		OSSL_PARAM_construct_end(),
+	    OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0),
+	    OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)ot_pub_dp,
+					      PDP_PUBKEY_LEN),
+	    OSSL_PARAM_construct_end(),
 	};
 	EVP_PKEY_CTX *fd = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL), *dx;
 	EVP_PKEY *peer = NULL;
@@ -282,8 +285,8 @@ static void session_curve(enum pdp_curve curve, const char *group)
 
 	assert_non_null(otsk);
 	pkey_point(otsk, euicc_pub);
-	assert_int_equal(pdp_session_create(a, curve, euicc_pub, host_id, sizeof(host_id), eid,
-					    ot_pub, &s), 0);
+	assert_int_equal(
+	    pdp_session_create(a, curve, euicc_pub, host_id, sizeof(host_id), eid, ot_pub, &s), 0);
 	assert_int_equal(ot_pub[0], 0x04);
 	euicc_derive(otsk, ot_pub, group, &es);
 
@@ -346,8 +349,9 @@ static void session_curve(enum pdp_curve curve, const char *group)
 	/* Bad peer points and host ids. */
 	euicc_pub[64] ^= 1;
 	s = NULL;
-	assert_int_equal(pdp_session_create(a, curve, euicc_pub, host_id, sizeof(host_id), eid,
-					    ot_pub, &s), -EINVAL);
+	assert_int_equal(
+	    pdp_session_create(a, curve, euicc_pub, host_id, sizeof(host_id), eid, ot_pub, &s),
+	    -EINVAL);
 	euicc_pub[64] ^= 1;
 	assert_int_equal(pdp_session_create(a, curve, euicc_pub, host_id, 0, eid, ot_pub, &s),
 			 -EINVAL);
@@ -388,8 +392,8 @@ static void test_async_batch(void **state)
 	(void)state;
 	pkey_point(otsk, euicc_pub);
 	assert_int_equal(pdp_key_public(k, pub, NULL), 0);
-	assert_int_equal(pdp_session_create(a, PDP_CURVE_P256, euicc_pub, host_id, 8, eid, ot[0],
-					    &s), 0);
+	assert_int_equal(
+	    pdp_session_create(a, PDP_CURVE_P256, euicc_pub, host_id, 8, eid, ot[0], &s), 0);
 	/* Signatures first so the verifies in the same batch have input. */
 	for (i = 0; i < BATCH; i++) {
 		assert_int_equal(pdp_sign(a, k, msg, sizeof(msg), sigs[i]), 0);
@@ -461,8 +465,8 @@ static void test_async_batch(void **state)
 		switch (op->type) {
 		case PDP_OP_SIGN:
 			assert_int_equal(op->status, 0);
-			assert_int_equal(pdp_verify(a, PDP_CURVE_P256, pub, msg, sizeof(msg),
-						    sigs[idx]), 0);
+			assert_int_equal(
+			    pdp_verify(a, PDP_CURVE_P256, pub, msg, sizeof(msg), sigs[idx]), 0);
 			break;
 		case PDP_OP_VERIFY:
 			assert_int_equal(op->status, idx % 7 == 3 ? -EBADMSG : 0);
@@ -522,15 +526,11 @@ static void test_async_queue_full(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_open_uris),
-		cmocka_unit_test(test_key_load),
-		cmocka_unit_test(test_sign_verify_p256),
-		cmocka_unit_test(test_sign_verify_bp256),
-		cmocka_unit_test(test_sig_der),
-		cmocka_unit_test(test_session_p256),
-		cmocka_unit_test(test_session_bp256),
-		cmocka_unit_test(test_async_batch),
-		cmocka_unit_test(test_async_queue_full),
+	    cmocka_unit_test(test_open_uris),	     cmocka_unit_test(test_key_load),
+	    cmocka_unit_test(test_sign_verify_p256), cmocka_unit_test(test_sign_verify_bp256),
+	    cmocka_unit_test(test_sig_der),	     cmocka_unit_test(test_session_p256),
+	    cmocka_unit_test(test_session_bp256),    cmocka_unit_test(test_async_batch),
+	    cmocka_unit_test(test_async_queue_full),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -61,40 +61,41 @@ static void die(const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: portdp-pki [options] DIR\n"
-		"Makes an SGP.22 test PKI in DIR (created if missing). TEST USE ONLY.\n"
-		"\n"
-		"options:\n"
-		"  -n, --euiccs N        eUICCs to issue (default 1)\n"
-		"      --curve C         p256 (default) or bp256 for every key\n"
-		"      --ci-name CN      CI common name (default \"Port-DP Test CI\")\n"
-		"      --eum-org O       EUM organisation, also the permitted O (default\n"
-		"                        \"Port-DP Test EUM\")\n"
-		"      --eid-prefix D    EID prefix the EUM may issue (default 89049032)\n"
-		"      --eid-start N     serial part of the first EID (default 1)\n"
-		"      --outside N       also issue N eUICCs whose EIDs lie outside the EUM's\n"
-		"                        range (negative tests; default 0)\n"
-		"      --dp-org O        DPauth/DPpb/TLS subject O (default \"Port-DP Test\")\n"
-		"      --dp-cn CN        DPauth/DPpb subject CN (default \"TEST SM-DP+\")\n"
-		"      --san S           TLS subjectAltName entry, DNS:name or IP:addr;\n"
-		"                        repeatable (default DNS:testsmdpplus1.example.com,\n"
-		"                        DNS:localhost, IP:127.0.0.1); first DNS is the CN\n"
-		"      --days N          validity from yesterday (default 3650)\n"
-		"  -h, --help            this text\n"
-		"\n"
-		"files written into DIR (keys are unencrypted PKCS#8 PEM):\n"
-		"  ci.der ci.pem ci-key.pem               CI, self-signed (policy 2.23.146.1.2.1.0)\n"
-		"  eum.der eum.pem eum-key.pem            EUM (CA, nameConstraints O + EID prefix)\n"
-		"  dpauth.der dpauth.pem dpauth-key.pem   CERT.DPauth (policy ...1.4)\n"
-		"  dppb.der dppb.pem dppb-key.pem         CERT.DPpb (policy ...1.5)\n"
-		"  dptls.der dptls.pem dptls-key.pem      DP TLS server cert (policy ...1.3)\n"
-		"  dptls-chain.pem                        dptls.pem followed by ci.pem\n"
-		"  euicc/EID.der euicc/EID-key.pem        one pair per eUICC (subject\n"
-		"                                         serialNumber = EID)\n"
-		"  euicc/list.txt                         the EIDs, one a line\n"
-		"  outside/EID.der outside/EID-key.pem    with --outside: EIDs outside the\n"
-		"  outside/list.txt                       EUM's range (signed by the EUM)\n");
+	fprintf(
+	    f,
+	    "usage: portdp-pki [options] DIR\n"
+	    "Makes an SGP.22 test PKI in DIR (created if missing). TEST USE ONLY.\n"
+	    "\n"
+	    "options:\n"
+	    "  -n, --euiccs N        eUICCs to issue (default 1)\n"
+	    "      --curve C         p256 (default) or bp256 for every key\n"
+	    "      --ci-name CN      CI common name (default \"Port-DP Test CI\")\n"
+	    "      --eum-org O       EUM organisation, also the permitted O (default\n"
+	    "                        \"Port-DP Test EUM\")\n"
+	    "      --eid-prefix D    EID prefix the EUM may issue (default 89049032)\n"
+	    "      --eid-start N     serial part of the first EID (default 1)\n"
+	    "      --outside N       also issue N eUICCs whose EIDs lie outside the EUM's\n"
+	    "                        range (negative tests; default 0)\n"
+	    "      --dp-org O        DPauth/DPpb/TLS subject O (default \"Port-DP Test\")\n"
+	    "      --dp-cn CN        DPauth/DPpb subject CN (default \"TEST SM-DP+\")\n"
+	    "      --san S           TLS subjectAltName entry, DNS:name or IP:addr;\n"
+	    "                        repeatable (default DNS:testsmdpplus1.example.com,\n"
+	    "                        DNS:localhost, IP:127.0.0.1); first DNS is the CN\n"
+	    "      --days N          validity from yesterday (default 3650)\n"
+	    "  -h, --help            this text\n"
+	    "\n"
+	    "files written into DIR (keys are unencrypted PKCS#8 PEM):\n"
+	    "  ci.der ci.pem ci-key.pem               CI, self-signed (policy 2.23.146.1.2.1.0)\n"
+	    "  eum.der eum.pem eum-key.pem            EUM (CA, nameConstraints O + EID prefix)\n"
+	    "  dpauth.der dpauth.pem dpauth-key.pem   CERT.DPauth (policy ...1.4)\n"
+	    "  dppb.der dppb.pem dppb-key.pem         CERT.DPpb (policy ...1.5)\n"
+	    "  dptls.der dptls.pem dptls-key.pem      DP TLS server cert (policy ...1.3)\n"
+	    "  dptls-chain.pem                        dptls.pem followed by ci.pem\n"
+	    "  euicc/EID.der euicc/EID-key.pem        one pair per eUICC (subject\n"
+	    "                                         serialNumber = EID)\n"
+	    "  euicc/list.txt                         the EIDs, one a line\n"
+	    "  outside/EID.der outside/EID-key.pem    with --outside: EIDs outside the\n"
+	    "  outside/list.txt                       EUM's range (signed by the EUM)\n");
 }
 
 static void mkdir_p(const char *path)
@@ -188,7 +189,7 @@ static void add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
 /* SGP.22 EUM rule: permitted DirName O=<org>, serialNumber=<EID prefix>. */
 static void add_name_constraints(X509 *x, const char *org, const char *prefix)
 {
-	const char *kv[] = { "O", org, "serialNumber", prefix, NULL, NULL };
+	const char *kv[] = {"O", org, "serialNumber", prefix, NULL, NULL};
 	NAME_CONSTRAINTS *nc = NAME_CONSTRAINTS_new();
 	GENERAL_SUBTREE *st = GENERAL_SUBTREE_new();
 
@@ -209,8 +210,8 @@ struct cert_spec {
 	EVP_PKEY *key;
 	const struct party *issuer; /* NULL: self-signed */
 	long days;
-	const char *const *exts;    /* NULL-terminated pairs: short name, value */
-	const char *nc_org;         /* set: add the EUM nameConstraints */
+	const char *const *exts; /* NULL-terminated pairs: short name, value */
+	const char *nc_org;	 /* set: add the EUM nameConstraints */
 	const char *nc_prefix;
 };
 
@@ -263,6 +264,7 @@ static X509 *make_cert(const struct cert_spec *s)
 static void issue_euiccs(const struct opts *o, const struct party *eum, const char *sub,
 			 const char *prefix, unsigned long long start, unsigned n)
 {
+	/* clang-format off */
 	static const char *const exts[] = {
 		"subjectKeyIdentifier", "hash",
 		"authorityKeyIdentifier", "keyid:always",
@@ -270,6 +272,7 @@ static void issue_euiccs(const struct opts *o, const struct party *eum, const ch
 		"certificatePolicies", "critical,2.23.146.1.2.1.1",
 		NULL, NULL,
 	};
+	/* clang-format on */
 	char dir[4096], eid[EID_DIGITS + 1], name[64];
 	FILE *list;
 	unsigned i;
@@ -278,9 +281,9 @@ static void issue_euiccs(const struct opts *o, const struct party *eum, const ch
 	mkdir_p(dir);
 	list = open_out(dir, "list.txt");
 	for (i = 0; i < n; i++) {
-		const char *kv[] = { "O", o->eum_org, "serialNumber", eid, "CN", "Test eUICC",
-				     NULL, NULL };
-		struct cert_spec s = { .issuer = eum, .days = o->days, .exts = exts };
+		const char *kv[] = {"O",  o->eum_org,	"serialNumber", eid,
+				    "CN", "Test eUICC", NULL,		NULL};
+		struct cert_spec s = {.issuer = eum, .days = o->days, .exts = exts};
 		X509 *x;
 
 		if (eid_make(prefix, start + i, eid))
@@ -303,7 +306,8 @@ static void issue_euiccs(const struct opts *o, const struct party *eum, const ch
 static void issue_dp(const struct opts *o, const struct party *ci, const char *base,
 		     const char *policy)
 {
-	const char *kv[] = { "O", o->dp_org, "CN", o->dp_cn, NULL, NULL };
+	const char *kv[] = {"O", o->dp_org, "CN", o->dp_cn, NULL, NULL};
+	/* clang-format off */
 	const char *exts[] = {
 		"subjectKeyIdentifier", "hash",
 		"authorityKeyIdentifier", "keyid:always",
@@ -312,7 +316,8 @@ static void issue_dp(const struct opts *o, const struct party *ci, const char *b
 		"subjectAltName", "RID:2.999.10",
 		NULL, NULL,
 	};
-	struct cert_spec s = { .issuer = ci, .days = o->days, .exts = exts };
+	/* clang-format on */
+	struct cert_spec s = {.issuer = ci, .days = o->days, .exts = exts};
 	X509 *x;
 
 	s.subject = make_name(kv);
@@ -328,6 +333,7 @@ static void issue_dp(const struct opts *o, const struct party *ci, const char *b
 static void issue_tls(const struct opts *o, const struct party *ci)
 {
 	char san[2048] = "", *cn = NULL, chain_name[] = "dptls-chain.pem";
+	/* clang-format off */
 	const char *exts[] = {
 		"subjectKeyIdentifier", "hash",
 		"authorityKeyIdentifier", "keyid:always",
@@ -337,7 +343,8 @@ static void issue_tls(const struct opts *o, const struct party *ci)
 		"subjectAltName", san,
 		NULL, NULL,
 	};
-	struct cert_spec s = { .issuer = ci, .days = o->days, .exts = exts };
+	/* clang-format on */
+	struct cert_spec s = {.issuer = ci, .days = o->days, .exts = exts};
 	unsigned i;
 	FILE *f;
 	X509 *x;
@@ -352,7 +359,7 @@ static void issue_tls(const struct opts *o, const struct party *ci)
 		strcat(san, o->sans[i]);
 	}
 	{
-		const char *kv[] = { "O", o->dp_org, "CN", cn ? cn : "localhost", NULL, NULL };
+		const char *kv[] = {"O", o->dp_org, "CN", cn ? cn : "localhost", NULL, NULL};
 
 		s.subject = make_name(kv);
 	}
@@ -369,8 +376,8 @@ static void issue_tls(const struct opts *o, const struct party *ci)
 	EVP_PKEY_free(s.key);
 }
 
-static const char *default_sans[] = { "DNS:testsmdpplus1.example.com", "DNS:localhost",
-				      "IP:127.0.0.1" };
+static const char *default_sans[] = {"DNS:testsmdpplus1.example.com", "DNS:localhost",
+				     "IP:127.0.0.1"};
 
 static unsigned long parse_num(const char *s, const char *what, unsigned long max)
 {
@@ -387,26 +394,31 @@ static unsigned long parse_num(const char *s, const char *what, unsigned long ma
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "euiccs", required_argument, NULL, 'n' },
-		{ "curve", required_argument, NULL, 'c' },
-		{ "ci-name", required_argument, NULL, 'C' },
-		{ "eum-org", required_argument, NULL, 'e' },
-		{ "eid-prefix", required_argument, NULL, 'p' },
-		{ "eid-start", required_argument, NULL, 's' },
-		{ "outside", required_argument, NULL, 'x' },
-		{ "dp-org", required_argument, NULL, 'o' },
-		{ "dp-cn", required_argument, NULL, 'N' },
-		{ "san", required_argument, NULL, 'S' },
-		{ "days", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"euiccs", required_argument, NULL, 'n'},
+	    {"curve", required_argument, NULL, 'c'},
+	    {"ci-name", required_argument, NULL, 'C'},
+	    {"eum-org", required_argument, NULL, 'e'},
+	    {"eid-prefix", required_argument, NULL, 'p'},
+	    {"eid-start", required_argument, NULL, 's'},
+	    {"outside", required_argument, NULL, 'x'},
+	    {"dp-org", required_argument, NULL, 'o'},
+	    {"dp-cn", required_argument, NULL, 'N'},
+	    {"san", required_argument, NULL, 'S'},
+	    {"days", required_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	*o = (struct opts){ .curve = "prime256v1", .ci_name = "Port-DP Test CI",
-			    .eum_org = "Port-DP Test EUM", .eid_prefix = "89049032",
-			    .eid_start = 1, .count = 1, .dp_org = "Port-DP Test",
-			    .dp_cn = "TEST SM-DP+", .days = 3650 };
+	*o = (struct opts){.curve = "prime256v1",
+			   .ci_name = "Port-DP Test CI",
+			   .eum_org = "Port-DP Test EUM",
+			   .eid_prefix = "89049032",
+			   .eid_start = 1,
+			   .count = 1,
+			   .dp_org = "Port-DP Test",
+			   .dp_cn = "TEST SM-DP+",
+			   .days = 3650};
 	while ((c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -485,6 +497,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 
 int main(int argc, char **argv)
 {
+	/* clang-format off */
 	static const char *const ci_exts[] = {
 		"subjectKeyIdentifier", "hash",
 		"basicConstraints", "critical,CA:TRUE",
@@ -493,14 +506,22 @@ int main(int argc, char **argv)
 		"subjectAltName", "RID:2.999.1",
 		NULL, NULL,
 	};
+	/* clang-format on */
 	static const char *const eum_exts[] = {
-		"subjectKeyIdentifier", "hash",
-		"authorityKeyIdentifier", "keyid:always",
-		"keyUsage", "critical,keyCertSign",
-		"certificatePolicies", "critical,2.23.146.1.2.1.2",
-		"subjectAltName", "RID:2.999.5",
-		"basicConstraints", "critical,CA:TRUE,pathlen:0",
-		NULL, NULL,
+	    "subjectKeyIdentifier",
+	    "hash",
+	    "authorityKeyIdentifier",
+	    "keyid:always",
+	    "keyUsage",
+	    "critical,keyCertSign",
+	    "certificatePolicies",
+	    "critical,2.23.146.1.2.1.2",
+	    "subjectAltName",
+	    "RID:2.999.5",
+	    "basicConstraints",
+	    "critical,CA:TRUE,pathlen:0",
+	    NULL,
+	    NULL,
 	};
 	char outside_prefix[EID_DIGITS];
 	struct party ci, eum;
@@ -510,19 +531,21 @@ int main(int argc, char **argv)
 	mkdir_p(o.dir);
 
 	{
-		const char *kv[] = { "CN", o.ci_name, "OU", "TESTCERT", "O", "RSPTEST", "C", "IT",
-				     NULL, NULL };
-		struct cert_spec s = { .subject = make_name(kv), .days = o.days + 3650,
-				       .exts = ci_exts };
+		const char *kv[] = {"CN",      o.ci_name, "OU", "TESTCERT", "O",
+				    "RSPTEST", "C",	  "IT", NULL,	    NULL};
+		struct cert_spec s = {
+		    .subject = make_name(kv), .days = o.days + 3650, .exts = ci_exts};
 
 		ci.key = s.key = new_key(o.curve);
 		ci.cert = make_cert(&s);
 		X509_NAME_free(s.subject);
 	}
 	{
-		const char *kv[] = { "C", "DE", "O", o.eum_org, "CN", "EUM Test", NULL, NULL };
-		struct cert_spec s = { .subject = make_name(kv), .issuer = &ci,
-				       .days = o.days + 1825, .exts = eum_exts };
+		const char *kv[] = {"C", "DE", "O", o.eum_org, "CN", "EUM Test", NULL, NULL};
+		struct cert_spec s = {.subject = make_name(kv),
+				      .issuer = &ci,
+				      .days = o.days + 1825,
+				      .exts = eum_exts};
 
 		eum.key = s.key = new_key(o.curve);
 		s.nc_org = o.eum_org;

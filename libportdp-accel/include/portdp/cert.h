@@ -29,19 +29,19 @@ extern "C" {
 
 enum pdp_cert_status {
 	PDP_CERT_OK = 0,
-	PDP_CERT_ERR_MALFORMED,      /**< not a DER/PEM X.509 cert, or a missing field */
+	PDP_CERT_ERR_MALFORMED, /**< not a DER/PEM X.509 cert, or a missing field */
 	PDP_CERT_ERR_NOMEM,
 	PDP_CERT_ERR_UNKNOWN_CI,     /**< no loaded CI has the issuer's key id */
 	PDP_CERT_ERR_UNKNOWN_ISSUER, /**< AKI does not name the given issuer (EUM) */
 	PDP_CERT_ERR_BAD_SIGNATURE,  /**< issuer's key does not verify the cert */
-	PDP_CERT_ERR_EXPIRED,        /**< check time after notAfter */
+	PDP_CERT_ERR_EXPIRED,	     /**< check time after notAfter */
 	PDP_CERT_ERR_NOT_YET_VALID,  /**< check time before notBefore */
-	PDP_CERT_ERR_KEY_USAGE,      /**< wrong/missing key usage */
-	PDP_CERT_ERR_NOT_CA,         /**< issuer lacks basicConstraints CA:TRUE */
-	PDP_CERT_ERR_POLICY,         /**< missing the SGP.22 certificate policy of its role */
-	PDP_CERT_ERR_EID_RANGE,      /**< EID/O outside the EUM's nameConstraints */
-	PDP_CERT_ERR_CURVE,          /**< key not on P-256 or brainpoolP256r1 */
-	PDP_CERT_ERR_INVALID,        /**< bad argument (NULL, buffer too small) */
+	PDP_CERT_ERR_KEY_USAGE,	     /**< wrong/missing key usage */
+	PDP_CERT_ERR_NOT_CA,	     /**< issuer lacks basicConstraints CA:TRUE */
+	PDP_CERT_ERR_POLICY,	     /**< missing the SGP.22 certificate policy of its role */
+	PDP_CERT_ERR_EID_RANGE,	     /**< EID/O outside the EUM's nameConstraints */
+	PDP_CERT_ERR_CURVE,	     /**< key not on P-256 or brainpoolP256r1 */
+	PDP_CERT_ERR_INVALID,	     /**< bad argument (NULL, buffer too small) */
 };
 
 /** Which certificate a check is about; also the expected role. */
@@ -57,7 +57,7 @@ enum pdp_cert_role {
 
 #define PDP_KEYID_MAX 32 /**< SKI/AKI are 20 bytes in practice */
 
-struct pdp_cert;          /* one parsed certificate (immutable after parse) */
+struct pdp_cert;	  /* one parsed certificate (immutable after parse) */
 struct pdp_cert_verifier; /* trusted CIs + the verified-EUM cache; thread safe */
 
 /** pdp_cert_strerror() - a short English text for logs and messages. */
@@ -83,16 +83,15 @@ enum pdp_cert_status pdp_cert_aki(const struct pdp_cert *cert, uint8_t id[PDP_KE
 				  size_t *id_len);
 
 /** pdp_cert_public_key() - subject key as 04||X||Y and its curve. */
-enum pdp_cert_status pdp_cert_public_key(const struct pdp_cert *cert,
-					 uint8_t pub[PDP_PUBKEY_LEN], enum pdp_curve *curve);
+enum pdp_cert_status pdp_cert_public_key(const struct pdp_cert *cert, uint8_t pub[PDP_PUBKEY_LEN],
+					 enum pdp_curve *curve);
 
 /**
  * pdp_cert_subject_serial() - the subject's serialNumber attribute as text
  * (NUL-terminated). PDP_CERT_ERR_MALFORMED if absent, _INVALID if @cap is
  * too small.
  */
-enum pdp_cert_status pdp_cert_subject_serial(const struct pdp_cert *cert, char *buf,
-					     size_t cap);
+enum pdp_cert_status pdp_cert_subject_serial(const struct pdp_cert *cert, char *buf, size_t cap);
 
 /**
  * pdp_cert_eid() - the EID of an eUICC cert: subject serialNumber of 32
@@ -114,20 +113,18 @@ void pdp_cert_verifier_free(struct pdp_cert_verifier *v);
  */
 enum pdp_cert_status pdp_cert_verifier_add_ci(struct pdp_cert_verifier *v,
 					      const struct pdp_cert *ci);
-enum pdp_cert_status pdp_cert_verifier_add_ci_file(struct pdp_cert_verifier *v,
-						   const char *path);
+enum pdp_cert_status pdp_cert_verifier_add_ci_file(struct pdp_cert_verifier *v, const char *path);
 
 /**
  * pdp_cert_verifier_ci_count() / pdp_cert_verifier_ci_keyid() - list the
  * distinct CI key ids (for euiccCiPKIdListForSigning matching).
  */
 unsigned pdp_cert_verifier_ci_count(const struct pdp_cert_verifier *v);
-enum pdp_cert_status pdp_cert_verifier_ci_keyid(const struct pdp_cert_verifier *v,
-						unsigned idx, uint8_t id[PDP_KEYID_MAX],
-						size_t *id_len);
+enum pdp_cert_status pdp_cert_verifier_ci_keyid(const struct pdp_cert_verifier *v, unsigned idx,
+						uint8_t id[PDP_KEYID_MAX], size_t *id_len);
 /** pdp_cert_verifier_has_ci() - PDP_CERT_OK if a loaded CI has key id @id. */
-enum pdp_cert_status pdp_cert_verifier_has_ci(const struct pdp_cert_verifier *v,
-					      const uint8_t *id, size_t id_len);
+enum pdp_cert_status pdp_cert_verifier_has_ci(const struct pdp_cert_verifier *v, const uint8_t *id,
+					      size_t id_len);
 
 /**
  * pdp_cert_verify_euicc_chain() - CI -> CERT.EUM -> CERT.EUICC at time @at.

@@ -29,9 +29,9 @@
 extern "C" {
 #endif
 
-#define PDP_BSP_TAG_PROFILE 0x86  /**< encrypted, A3 profile segments */
-#define PDP_BSP_TAG_ENC 0x87      /**< encrypted, A0/A2 */
-#define PDP_BSP_TAG_MAC 0x88      /**< MAC only, A1 StoreMetadata */
+#define PDP_BSP_TAG_PROFILE 0x86 /**< encrypted, A3 profile segments */
+#define PDP_BSP_TAG_ENC 0x87	 /**< encrypted, A0/A2 */
+#define PDP_BSP_TAG_MAC 0x88	 /**< MAC only, A1 StoreMetadata */
 #define PDP_BSP_MAC_LEN 8
 
 /** Explicit SCP03t state. counter is the block counter of the next segment. */
@@ -46,8 +46,8 @@ struct pdp_scp03t {
  * pdp_x963_kdf_sha256() - ANSI X9.63 KDF with SHA-256:
  * out = SHA256(z || ctr32be(1) || shared_info) || SHA256(z || ctr(2) || ..) ..
  */
-int pdp_x963_kdf_sha256(const uint8_t *z, size_t zlen, const uint8_t *shared_info,
-			size_t si_len, uint8_t *out, size_t out_len);
+int pdp_x963_kdf_sha256(const uint8_t *z, size_t zlen, const uint8_t *shared_info, size_t si_len,
+			uint8_t *out, size_t out_len);
 
 /**
  * pdp_sgp22_derive() - the SGP.22 session key derivation.
@@ -56,8 +56,8 @@ int pdp_x963_kdf_sha256(const uint8_t *z, size_t zlen, const uint8_t *shared_inf
  * initial MCV || S-ENC || S-MAC. @out gets counter 1.
  * @host_id_len: 1..16.
  */
-int pdp_sgp22_derive(const uint8_t *z, size_t zlen, const uint8_t *host_id,
-		     size_t host_id_len, const uint8_t eid[16], struct pdp_scp03t *out);
+int pdp_sgp22_derive(const uint8_t *z, size_t zlen, const uint8_t *host_id, size_t host_id_len,
+		     const uint8_t eid[16], struct pdp_scp03t *out);
 
 /** pdp_scp03t_init() - a fresh instance from explicit keys; counter = 1. */
 void pdp_scp03t_init(struct pdp_scp03t *s, const uint8_t enc[16], const uint8_t mac[16],
