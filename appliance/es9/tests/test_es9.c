@@ -8,6 +8,7 @@
  * not change.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -842,6 +843,99 @@ static void every_ts48_profile(void **state)
 	sim_free(&s);
 }
 
+/* Two workers on two threads send their request at the same moment. */
+struct racer {
+	struct es9_worker *w;
+	const char *body;
+	pthread_barrier_t *start;
+	int ok;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	struct es9_response resp;
+	json_t *root;
+
+	pthread_barrier_wait(r->start);
+	es9_handle(r->w, "/gsma/rsp2/es9plus/authenticateClient", r->body, strlen(r->body), &resp);
+	if (es9_worker_flush(r->w))
+		return NULL;
+	root = json_loadb(resp.body, resp.body_len, 0, NULL);
+	r->ok = !strcmp(json_string_value(json_object_get(exec_status(root), "status")),
+			"Executed-Success");
+	json_decref(root);
+	free(resp.body);
+	return NULL;
+}
+
+static int run_race(const char *body_a, const char *body_b)
+{
+	struct racer r[2] = { { .body = body_a }, { .body = body_b } };
+	pthread_barrier_t start;
+	pthread_t t[2];
+	int i;
+
+	pthread_barrier_init(&start, NULL, 2);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(es9_worker_new(svc, &r[i].w), 0);
+		r[i].start = &start;
+	}
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+	for (i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		es9_worker_free(r[i].w);
+	}
+	pthread_barrier_destroy(&start);
+	return r[0].ok + r[1].ok;
+}
+
+static void concurrent_workers(void **state)
+{
+	struct sim a, b;
+	char *ia, *ib, *ra, *rb;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 4; round++) {
+		sim_sgp26(&a, ADDRESS);
+		sim_pki(&b, "euicc-in", "eumA");
+		ia = initiate(&a);
+		ib = initiate(&b);
+		/* the same session twice at once: one wins, the replay loses */
+		ra = sim_authenticate(&a, ia, "MID-CANCEL");
+		assert_int_equal(run_race(ra, ra), 1);
+		assert_int_equal(state_of("MID-CANCEL"), INV_ALLOCATED);
+		{
+			json_t *r = call("cancelSession", sim_cancel(&a, 1));
+
+			expect_ok(r);
+			json_decref(r);
+		}
+		assert_int_equal(state_of("MID-CANCEL"), INV_AVAILABLE);
+		free(ia);
+		free(ra);
+		/* two eUICCs, one profile, at once: bound to exactly one */
+		ia = initiate(&a);
+		ra = sim_authenticate(&a, ia, "MID-CANCEL");
+		rb = sim_authenticate(&b, ib, "MID-CANCEL");
+		assert_int_equal(run_race(ra, rb), 1);
+		assert_int_equal(state_of("MID-CANCEL"), INV_ALLOCATED);
+		/* give it back for the next round */
+		clock_offset = cfg.session_timeout_s + 1;
+		es9_service_expire(svc, worker);
+		clock_offset = 0;
+		assert_int_equal(state_of("MID-CANCEL"), INV_AVAILABLE);
+		free(ia);
+		free(ib);
+		free(ra);
+		free(rb);
+		sim_free(&a);
+		sim_free(&b);
+	}
+}
+
 static void http_level(void **state)
 {
 	struct es9_response resp;
@@ -873,6 +967,7 @@ int main(void)
 		cmocka_unit_test(expiry_and_restart),
 		cmocka_unit_test(default_smdp),
 		cmocka_unit_test(every_ts48_profile),
+		cmocka_unit_test(concurrent_workers),
 		cmocka_unit_test(http_level),
 	};
 
