@@ -11,7 +11,8 @@ ST_CFLAGS     := -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign
 ST_LDLIBS     := -static -lkcapi -luring -lcrypto -lpthread
 
 # name:timeout-seconds, in the order the guest runs them (unload stays last).
-ST_TESTS := portdp_ioctl_test:60 portdp_uring_test:60 portdp_afalg_test:60
+ST_TESTS := portdp_ioctl_test:60 portdp_uring_test:60 portdp_afalg_test:60 \
+	    portdp_recovery_test:60 portdp_unload_test:60
 
 ST_NAMES := $(foreach t,$(ST_TESTS),$(word 1,$(subst :, ,$(t))))
 ST_BINS  := $(addprefix $(ST_DIR)/,$(ST_NAMES))

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * portdp_recovery_test - the card stops answering with requests in flight:
+ * they fail (-ETIMEDOUT/-EIO, never hang), the driver resets, and once the
+ * card is back the device is ready again and works. Needs the harness'
+ * control channel (PORTDP_HOSTCTL) to hang and restart the card.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <liburing.h>
+#include <linux/portdp_accel.h>
+#include "kselftest_harness.h"
+#include "portdp_common.h"
+
+#define N	200
+
+TEST(card_hangs_mid_request)
+{
+	static struct portdp_random rnd[N];
+	static uint8_t buf[N][64];
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	int fd, i, ok = 0, failed = 0, other = 0;
+	long long timeouts;
+	uint8_t x[16];
+	struct portdp_random r = { .buf = (uintptr_t)x, .len = 16 };
+
+	if (!pdt_hostctl_available())
+		SKIP(return, "no harness control channel");
+	fd = pdt_open(5000);
+	ASSERT_LE(0, fd);
+	timeouts = pdt_sysfs_num("timeouts");
+	ASSERT_EQ(0, io_uring_queue_init(N, &ring, 0));
+	for (i = 0; i < N; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+		rnd[i] = (struct portdp_random){ .buf = (uintptr_t)buf[i], .len = 64 };
+		io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
+		sqe->cmd_op = PORTDP_IOC_RANDOM;
+		memset(sqe->cmd, 0, 16);
+		((struct portdp_uring_cmd *)sqe->cmd)->arg = (uintptr_t)&rnd[i];
+	}
+	ASSERT_EQ(N, io_uring_submit(&ring));
+	ASSERT_EQ(0, pdt_hostctl("stop-card"));
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+		if (!cqe->res)
+			ok++;
+		else if (cqe->res == -ETIMEDOUT || cqe->res == -EIO)
+			failed++;
+		else
+			other++;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	io_uring_queue_exit(&ring);
+	TH_LOG("%d answered before the hang, %d failed", ok, failed);
+	EXPECT_EQ(0, other);
+	EXPECT_LT(0, failed);
+	EXPECT_LT(timeouts, pdt_sysfs_num("timeouts"));
+	/* While the card hangs, commands fail quickly instead of hanging. */
+	EXPECT_NE(0, ioctl(fd, PORTDP_IOC_RANDOM, &r));
+
+	ASSERT_EQ(0, pdt_hostctl("restart-card"));
+	ASSERT_EQ(0, pdt_wait_state("ready", 10000));
+	EXPECT_EQ(0, ioctl(fd, PORTDP_IOC_RANDOM, &r));
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
