@@ -78,7 +78,7 @@ static enum es9_status find_by_matching_id(struct es9_worker *w, struct es9_call
 static enum es9_status build_answer(struct es9_worker *w, struct es9_call *c,
 				    const struct es9_session *s, struct auth_ctx *a)
 {
-	struct sgp22_smdp_signed2 sd2 = { 0 };
+	struct sgp22_smdp_signed2 sd2 = {0};
 	struct der_buf b;
 	size_t tbs_len;
 	uint8_t *tbs;
@@ -113,8 +113,8 @@ static enum es9_status build_answer(struct es9_worker *w, struct es9_call *c,
 	return ES9_OK;
 }
 
-static enum es9_status render(struct es9_worker *w, struct es9_call *c,
-			      const struct es9_session *s, const struct auth_ctx *a)
+static enum es9_status render(struct es9_worker *w, struct es9_call *c, const struct es9_session *s,
+			      const struct auth_ctx *a)
 {
 	const uint8_t *cert;
 	size_t cert_len;

@@ -51,7 +51,8 @@ enum es9_status es9_cancel_session(struct es9_worker *w, struct es9_call *c)
 		st = es9_fail(c, ES9_E_OID_INVALID, "%s", "");
 		goto out;
 	}
-	if (r.transaction_id.len != ES9_TID_LEN || memcmp(r.transaction_id.p, s->tid, ES9_TID_LEN)) {
+	if (r.transaction_id.len != ES9_TID_LEN ||
+	    memcmp(r.transaction_id.p, s->tid, ES9_TID_LEN)) {
 		st = es9_fail(c, ES9_E_TID_UNKNOWN, "signed transactionId differs");
 		goto out;
 	}

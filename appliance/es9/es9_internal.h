@@ -27,16 +27,16 @@
 
 struct es9_service {
 	struct portdpd_config cfg;
-	char host[256];                   /* smdp_address, lower case */
+	char host[256]; /* smdp_address, lower case */
 	struct pdp_cert_verifier *verifier;
 	struct pdp_cert *dpauth_cert;
 	struct pdp_cert *dppb_cert;
 	uint8_t dpauth_ci[PDP_KEYID_MAX]; /* AKI of CERT.DPauth: the CI our certs chain to */
 	size_t dpauth_ci_len;
-	uint8_t smdp_oid[ES9_OID_MAX];    /* registeredID of CERT.DPauth's subjectAltName */
+	uint8_t smdp_oid[ES9_OID_MAX]; /* registeredID of CERT.DPauth's subjectAltName */
 	size_t smdp_oid_len;
 	struct es9_sessions *sessions;
-	int64_t (*clock)(void);           /* unix time; tests may replace it */
+	int64_t (*clock)(void); /* unix time; tests may replace it */
 };
 
 struct es9_worker {
@@ -45,7 +45,7 @@ struct es9_worker {
 	struct pdp_key *dpauth_key;
 	struct pdp_key *dppb_key;
 	struct inventory *inv;
-	int in_txn;                       /* an inventory transaction is open (group commit) */
+	int in_txn; /* an inventory transaction is open (group commit) */
 };
 
 static inline int64_t es9_now(const struct es9_service *svc)

@@ -33,9 +33,8 @@ static enum es9_status chain_status(struct es9_call *c, enum pdp_cert_status st,
 	}
 }
 
-enum es9_status es9_euicc_identify(struct es9_worker *w, struct es9_call *c,
-				   const uint8_t *eum_der, size_t eum_len,
-				   const uint8_t *euicc_der, size_t euicc_len,
+enum es9_status es9_euicc_identify(struct es9_worker *w, struct es9_call *c, const uint8_t *eum_der,
+				   size_t eum_len, const uint8_t *euicc_der, size_t euicc_len,
 				   const uint8_t *ci_pkid, size_t ci_pkid_len,
 				   struct es9_euicc_identity *out)
 {
@@ -65,8 +64,8 @@ enum es9_status es9_euicc_identify(struct es9_worker *w, struct es9_call *c,
 		st = es9_fail(c, ES9_E_CI_UNKNOWN, "EUM certificate is not under the agreed CI");
 		goto out;
 	}
-	cs = pdp_cert_verify_euicc_chain(w->svc->verifier, eum, euicc,
-					 (time_t)es9_now(w->svc), &failed);
+	cs = pdp_cert_verify_euicc_chain(w->svc->verifier, eum, euicc, (time_t)es9_now(w->svc),
+					 &failed);
 	st = chain_status(c, cs, failed);
 	if (st)
 		goto out;

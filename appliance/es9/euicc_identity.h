@@ -14,9 +14,9 @@
 
 struct es9_euicc_identity {
 	enum pdp_curve curve;
-	uint8_t pub[PDP_PUBKEY_LEN];            /* PK.EUICC.ECDSA */
+	uint8_t pub[PDP_PUBKEY_LEN]; /* PK.EUICC.ECDSA */
 	uint8_t eid_bin[PDP_EID_LEN];
-	char eid[2 * PDP_EID_LEN + 1];          /* 32 decimal digits */
+	char eid[2 * PDP_EID_LEN + 1]; /* 32 decimal digits */
 };
 
 /**
@@ -25,9 +25,8 @@ struct es9_euicc_identity {
  * Failures: ES9_E_EUM_INVALID/EXPIRED, ES9_E_EUICC_CERT_INVALID/EXPIRED
  * (EID outside the EUM's range included), ES9_E_CI_UNKNOWN, ES9_E_INTERNAL.
  */
-enum es9_status es9_euicc_identify(struct es9_worker *w, struct es9_call *c,
-				   const uint8_t *eum_der, size_t eum_len,
-				   const uint8_t *euicc_der, size_t euicc_len,
+enum es9_status es9_euicc_identify(struct es9_worker *w, struct es9_call *c, const uint8_t *eum_der,
+				   size_t eum_len, const uint8_t *euicc_der, size_t euicc_len,
 				   const uint8_t *ci_pkid, size_t ci_pkid_len,
 				   struct es9_euicc_identity *out);
 

@@ -17,7 +17,7 @@
 #include "profile_metadata.h"
 
 /* Host ID of InitialiseSecureChannel (SGP.22: any 1..16 bytes the SM-DP+ chooses). */
-static const uint8_t host_id[] = { 'P', 'o', 'r', 't', '-', 'D', 'P', '+' };
+static const uint8_t host_id[] = {'P', 'o', 'r', 't', '-', 'D', 'P', '+'};
 
 /* The session ends and its profile returns to the stock (eUICC refused, CC retries spent). */
 static void abandon(struct es9_worker *w, struct es9_session *s, const char *why)
@@ -55,8 +55,7 @@ static enum es9_status check_signed2(struct es9_worker *w, struct es9_call *c,
 
 /* ES9_OK, or the failure with the session already ended when retries are spent. */
 static enum es9_status check_confirmation_code(struct es9_worker *w, struct es9_call *c,
-					       struct es9_session **sp,
-					       const struct inv_profile *p,
+					       struct es9_session **sp, const struct inv_profile *p,
 					       const struct sgp22_euicc_signed2 *e)
 {
 	struct es9_session *s = *sp;
@@ -94,9 +93,9 @@ static enum es9_status bind_profile(struct es9_worker *w, struct es9_call *c,
 				    size_t *bpp_len)
 {
 	struct der_buf isc_buf, cfg_buf;
-	struct sgp22_configure_isdp cfg = { 0 };
-	struct sgp22_isc isc = { 0 };
-	struct bpp_build_in in = { 0 };
+	struct sgp22_configure_isdp cfg = {0};
+	struct sgp22_isc isc = {0};
+	struct bpp_build_in in = {0};
 	struct pdp_session *session = NULL;
 	uint8_t *metadata = NULL, *upp = NULL;
 	size_t metadata_len, upp_len;
@@ -200,7 +199,8 @@ enum es9_status es9_get_bound_profile_package(struct es9_worker *w, struct es9_c
 			goto out;
 		abandon(w, s, "eUICC download error");
 		s = NULL;
-		st = es9_fail(c, ES9_E_DOWNLOAD_ABORTED, "eUICC downloadErrorCode %u", r.error_code);
+		st =
+		    es9_fail(c, ES9_E_DOWNLOAD_ABORTED, "eUICC downloadErrorCode %u", r.error_code);
 		goto out;
 	}
 	st = check_signed2(w, c, s, &r);

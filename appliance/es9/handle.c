@@ -17,17 +17,17 @@ static const struct {
 	const char *name;
 	enum es9_status (*fn)(struct es9_worker *w, struct es9_call *c);
 } functions[] = {
-	{ "initiateAuthentication", es9_initiate_authentication },
-	{ "authenticateClient", es9_authenticate_client },
-	{ "getBoundProfilePackage", es9_get_bound_profile_package },
-	{ "handleNotification", es9_handle_notification },
-	{ "cancelSession", es9_cancel_session },
+    {"initiateAuthentication", es9_initiate_authentication},
+    {"authenticateClient", es9_authenticate_client},
+    {"getBoundProfilePackage", es9_get_bound_profile_package},
+    {"handleNotification", es9_handle_notification},
+    {"cancelSession", es9_cancel_session},
 };
 
 void es9_handle(struct es9_worker *w, const char *path, const char *body, size_t body_len,
 		struct es9_response *resp)
 {
-	struct es9_call c = { 0 };
+	struct es9_call c = {0};
 	enum es9_status st;
 	size_t i, plen = strlen(ES9_PATH_PREFIX);
 
@@ -53,7 +53,8 @@ void es9_handle(struct es9_worker *w, const char *path, const char *body, size_t
 		st = functions[i].fn(w, &c);
 	if (st)
 		es9_log("%s: %s %s: %s", functions[i].name, es9_status_info(st)->subject,
-			es9_status_info(st)->reason, c.msg[0] ? c.msg : es9_status_info(st)->message);
+			es9_status_info(st)->reason,
+			c.msg[0] ? c.msg : es9_status_info(st)->message);
 	if (es9_call_render(&c, st, &resp->http_status, &resp->body, &resp->body_len)) {
 		resp->http_status = 500;
 		resp->body = NULL;

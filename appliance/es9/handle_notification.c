@@ -34,8 +34,8 @@ static void installation_result(struct es9_worker *w, struct es9_call *c,
 		es9_log("installation result for an unknown transaction: ignored");
 		return;
 	}
-	if (es9_euicc_verify(w, c, s->euicc_curve, s->euicc_pub, pir->data_raw.p,
-			     pir->data_raw.len, pir->signature, "euiccSignPIR")) {
+	if (es9_euicc_verify(w, c, s->euicc_curve, s->euicc_pub, pir->data_raw.p, pir->data_raw.len,
+			     pir->signature, "euiccSignPIR")) {
 		es9_log("installation result: %s: ignored", c->msg);
 		es9_session_put(svc->sessions, s);
 		return;
@@ -87,7 +87,8 @@ static void other_notification(struct es9_worker *w, struct es9_call *c,
 		return;
 	}
 	if (n->tbs.operation != SGP22_NOTIFY_DELETE || !n->tbs.has_iccid) {
-		es9_log("notification %u from %s: nothing to do", (unsigned)n->tbs.operation, id.eid);
+		es9_log("notification %u from %s: nothing to do", (unsigned)n->tbs.operation,
+			id.eid);
 		return;
 	}
 	if (sgp22_iccid_to_string(n->tbs.iccid, iccid) || inv_get_by_iccid(w->inv, iccid, &p)) {
@@ -112,7 +113,7 @@ static void other_notification(struct es9_worker *w, struct es9_call *c,
 enum es9_status es9_handle_notification(struct es9_worker *w, struct es9_call *c)
 {
 	struct sgp22_pending_notification n;
-	struct es9_call scratch = { 0 };
+	struct es9_call scratch = {0};
 	uint8_t *der = NULL;
 	size_t len;
 	enum es9_status st;

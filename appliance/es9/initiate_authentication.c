@@ -58,8 +58,8 @@ static enum es9_status choose_ci(struct es9_service *svc, struct es9_call *c,
 
 		if (pdp_cert_verifier_has_ci(svc->verifier, id->p, id->len))
 			continue;
-		if (!pick || (id->len == svc->dpauth_ci_len &&
-			      !memcmp(id->p, svc->dpauth_ci, id->len)))
+		if (!pick ||
+		    (id->len == svc->dpauth_ci_len && !memcmp(id->p, svc->dpauth_ci, id->len)))
 			pick = id;
 	}
 	if (!pick)
@@ -76,7 +76,7 @@ static enum es9_status choose_ci(struct es9_service *svc, struct es9_call *c,
 static enum es9_status sign_and_answer(struct es9_worker *w, struct es9_call *c,
 				       const struct es9_session *s)
 {
-	struct sgp22_server_signed1 ss1 = { 0 };
+	struct sgp22_server_signed1 ss1 = {0};
 	uint8_t sig_do[ES9_SIG_DO_LEN], pkid_do[2 + ES9_KEYID_MAX];
 	const uint8_t *cert;
 	struct der_buf b;

@@ -96,8 +96,7 @@ enum es9_status es9_req_b64(struct es9_call *c, const char *name, uint8_t **buf,
 	return ES9_OK;
 }
 
-enum es9_status es9_out_b64(struct es9_call *c, const char *name, const uint8_t *buf,
-			    size_t len)
+enum es9_status es9_out_b64(struct es9_call *c, const char *name, const uint8_t *buf, size_t len)
 {
 	char *s;
 
@@ -111,8 +110,7 @@ enum es9_status es9_out_b64(struct es9_call *c, const char *name, const uint8_t 
 	return ES9_OK;
 }
 
-enum es9_status es9_out_hex(struct es9_call *c, const char *name, const uint8_t *buf,
-			    size_t len)
+enum es9_status es9_out_hex(struct es9_call *c, const char *name, const uint8_t *buf, size_t len)
 {
 	char s[2 * 64 + 1];
 
@@ -133,8 +131,8 @@ static json_t *status_header(enum es9_status st, const char *msg)
 		fes = json_pack("{s:s}", "status", "Executed-Success");
 	else
 		fes = json_pack("{s:s, s:{s:s, s:s, s:s}}", "status", "Failed", "statusCodeData",
-				"subjectCode", info->subject, "reasonCode", info->reason,
-				"message", msg && *msg ? msg : info->message);
+				"subjectCode", info->subject, "reasonCode", info->reason, "message",
+				msg && *msg ? msg : info->message);
 	if (!fes)
 		return NULL;
 	return json_pack("{s:o}", "functionExecutionStatus", fes);

@@ -16,15 +16,15 @@
 #include "status_codes.h"
 
 struct es9_call {
-	json_t *req;            /* request object */
-	json_t *out;            /* response fields (without header) */
-	char msg[192];          /* failure message, "" for the table's default */
-	int no_content;         /* success answers HTTP 204 without a body */
+	json_t *req;	/* request object */
+	json_t *out;	/* response fields (without header) */
+	char msg[192];	/* failure message, "" for the table's default */
+	int no_content; /* success answers HTTP 204 without a body */
 };
 
 /** Record the failure message of @st and return @st (for `return es9_fail(...)`). */
 enum es9_status es9_fail(struct es9_call *c, enum es9_status st, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /** Parse @body into c->req (must be a JSON object). */
 enum es9_status es9_req_parse(struct es9_call *c, const char *body, size_t len);
@@ -38,10 +38,8 @@ enum es9_status es9_req_hex(struct es9_call *c, const char *name, uint8_t *out, 
 enum es9_status es9_req_b64(struct es9_call *c, const char *name, uint8_t **buf, size_t *len);
 
 /** Add response fields. Return ES9_OK or ES9_E_INTERNAL (out of memory). */
-enum es9_status es9_out_b64(struct es9_call *c, const char *name, const uint8_t *buf,
-			    size_t len);
-enum es9_status es9_out_hex(struct es9_call *c, const char *name, const uint8_t *buf,
-			    size_t len);
+enum es9_status es9_out_b64(struct es9_call *c, const char *name, const uint8_t *buf, size_t len);
+enum es9_status es9_out_hex(struct es9_call *c, const char *name, const uint8_t *buf, size_t len);
 
 /**
  * Serialize the answer of @st: HTTP 200 with header.functionExecutionStatus

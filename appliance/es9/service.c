@@ -253,7 +253,7 @@ static void release_expired(const struct es9_session *s, void *arg)
 void es9_service_expire(struct es9_service *svc, struct es9_worker *w)
 {
 	int64_t now = es9_now(svc);
-	struct es9_call c = { 0 };
+	struct es9_call c = {0};
 	unsigned n, released = 0;
 
 	if (es9_worker_txn(w, &c))

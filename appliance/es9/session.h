@@ -26,29 +26,29 @@
 
 /** Where a session stands; each ES9+ function accepts exactly one step. */
 enum es9_step {
-	ES9_STEP_INITIATED = 1,   /* InitiateAuthentication answered */
-	ES9_STEP_AUTHENTICATED,   /* AuthenticateClient answered, profile allocated */
-	ES9_STEP_DOWNLOADED,      /* BPP handed out; kept for the installation notification */
+	ES9_STEP_INITIATED = 1, /* InitiateAuthentication answered */
+	ES9_STEP_AUTHENTICATED, /* AuthenticateClient answered, profile allocated */
+	ES9_STEP_DOWNLOADED,	/* BPP handed out; kept for the installation notification */
 };
 
 struct es9_session {
 	uint8_t tid[ES9_TID_LEN];
 	enum es9_step step;
-	int64_t deadline;                       /* unix time; past it the session is gone */
+	int64_t deadline; /* unix time; past it the session is gone */
 	uint8_t server_challenge[ES9_CHALLENGE_LEN];
 	uint8_t euicc_challenge[ES9_CHALLENGE_LEN];
-	uint8_t ci_pkid[ES9_KEYID_MAX];          /* CI the eUICC's chain must end at */
+	uint8_t ci_pkid[ES9_KEYID_MAX]; /* CI the eUICC's chain must end at */
 	size_t ci_pkid_len;
-	char server_address[256];               /* as the LPA sent it, signed in serverSigned1 */
+	char server_address[256]; /* as the LPA sent it, signed in serverSigned1 */
 	/* from AuthenticateClient on */
-	char eid[2 * PDP_EID_LEN + 1];          /* hex, as the inventory keeps it */
+	char eid[2 * PDP_EID_LEN + 1]; /* hex, as the inventory keeps it */
 	uint8_t eid_bin[PDP_EID_LEN];
 	enum pdp_curve euicc_curve;
-	uint8_t euicc_pub[PDP_PUBKEY_LEN];      /* PK.EUICC.ECDSA */
+	uint8_t euicc_pub[PDP_PUBKEY_LEN]; /* PK.EUICC.ECDSA */
 	int64_t profile_id;
 	int cc_required;
 	unsigned cc_failures;
-	uint8_t smdp_sig2_do[ES9_SIG_DO_LEN];   /* euiccSignature2 covers it */
+	uint8_t smdp_sig2_do[ES9_SIG_DO_LEN]; /* euiccSignature2 covers it */
 
 	/* table bookkeeping */
 	struct es9_session *next;

@@ -156,8 +156,7 @@ static uint8_t *get_b64(json_t *root, const char *name, size_t *len)
 static int answer_ok(json_t *root)
 {
 	const char *st = json_string_value(json_object_get(
-		json_object_get(json_object_get(root, "header"), "functionExecutionStatus"),
-		"status"));
+	    json_object_get(json_object_get(root, "header"), "functionExecutionStatus"), "status"));
 
 	return st && !strcmp(st, "Executed-Success");
 }
@@ -211,11 +210,11 @@ char *sim_initiate(struct sim *s)
 
 /* ---- AuthenticateServer (ES10b) + AuthenticateClient ---------------------- */
 
-static const uint8_t ext_card_resource[] = { 0x81, 0x01, 0x00, 0x82, 0x04, 0x00, 0x04, 0x00,
-					     0x00, 0x83, 0x02, 0x22, 0x00 };
-static const uint8_t uicc_capability[] = { 0x06, 0x7f, 0x36, 0xc0 };
-static const uint8_t rsp_capability[] = { 0x06, 0x40 };
-static const uint8_t device_capabilities[] = { 0x80, 0x03, 0x0d, 0x00, 0x00 };
+static const uint8_t ext_card_resource[] = {0x81, 0x01, 0x00, 0x82, 0x04, 0x00, 0x04,
+					    0x00, 0x00, 0x83, 0x02, 0x22, 0x00};
+static const uint8_t uicc_capability[] = {0x06, 0x7f, 0x36, 0xc0};
+static const uint8_t rsp_capability[] = {0x06, 0x40};
+static const uint8_t device_capabilities[] = {0x80, 0x03, 0x0d, 0x00, 0x00};
 
 /* Check the SM-DP+'s InitiateAuthentication answer as the LPA and eUICC would. */
 static int take_server_signed1(struct sim *s, json_t *root)
@@ -363,7 +362,8 @@ static int take_smdp_signed2(struct sim *s, json_t *root)
 	if (sgp22_decode_smdp_signed2(sd2_der, sd2_len, &sd2) ||
 	    sgp22_decode_store_metadata(md_der, md_len, &md))
 		goto out;
-	if (sd2.transaction_id.len != s->tid_len || memcmp(sd2.transaction_id.p, s->tid, s->tid_len))
+	if (sd2.transaction_id.len != s->tid_len ||
+	    memcmp(sd2.transaction_id.p, s->tid, s->tid_len))
 		goto out;
 	/* smdpSignature2 over smdpSigned2 || euiccSignature1 */
 	tbs = malloc(sd2_len + sizeof(s->sig1_do));
@@ -488,8 +488,8 @@ static int ecdh(struct sim *s, const uint8_t peer[PDP_PUBKEY_LEN], uint8_t z[32]
 	size_t zlen = 32;
 	int ret = -EIO;
 
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-						     (char *)"prime256v1", 0);
+	params[0] =
+	    OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)"prime256v1", 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)peer,
 						      PDP_PUBKEY_LEN);
 	params[2] = OSSL_PARAM_construct_end();
@@ -530,7 +530,8 @@ int sim_load_bpp(struct sim *s, const char *bpp_answer)
 	if (!bpp || der_parse_exact(bpp, bpp_len, &bf36) || bf36.tag != SGP22_TAG_BPP)
 		goto out;
 	der_iter_init(&it, &bf36);
-	if (der_iter_next(&it, &isc_tlv) != 1 || sgp22_decode_isc(isc_tlv.raw, isc_tlv.raw_len, &isc))
+	if (der_iter_next(&it, &isc_tlv) != 1 ||
+	    sgp22_decode_isc(isc_tlv.raw, isc_tlv.raw_len, &isc))
 		goto out;
 	/* smdpSign: the eUICC checks it with PK.DPpb before it agrees keys. */
 	der_buf_init(&tbs);
@@ -541,7 +542,8 @@ int sim_load_bpp(struct sim *s, const char *bpp_answer)
 		goto out;
 	}
 	der_buf_free(&tbs);
-	if (isc.transaction_id.len != s->tid_len || memcmp(isc.transaction_id.p, s->tid, s->tid_len))
+	if (isc.transaction_id.len != s->tid_len ||
+	    memcmp(isc.transaction_id.p, s->tid, s->tid_len))
 		goto out;
 	if (ecdh(s, isc.smdp_otpk, z) ||
 	    pdp_sgp22_derive(z, sizeof(z), isc.host_id.p, isc.host_id.len, s->eid, &scp)) {
@@ -582,9 +584,9 @@ static char *pending_notification(const struct sgp22_pending_notification *n)
 	return dump(o);
 }
 
-static const uint8_t isdp_aid[] = { 0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF,
-				    0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x11, 0x00 };
-static const uint8_t sima_ok[] = { 0x30, 0x03, 0x80, 0x01, 0x00 };
+static const uint8_t isdp_aid[] = {0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF,
+				   0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x11, 0x00};
+static const uint8_t sima_ok[] = {0x30, 0x03, 0x80, 0x01, 0x00};
 
 char *sim_installation_result(struct sim *s, int success)
 {
@@ -657,8 +659,8 @@ char *sim_delete_notification(struct sim *s, const char *iccid)
 }
 
 /* The SGP.26 DPauth registeredID 2.999.10, as OID value bytes. */
-static const uint8_t dp_oid[] = { 0x88, 0x37, 0x0A };
-static const uint8_t other_oid[] = { 0x88, 0x37, 0x0B };
+static const uint8_t dp_oid[] = {0x88, 0x37, 0x0A};
+static const uint8_t other_oid[] = {0x88, 0x37, 0x0B};
 
 char *sim_cancel(struct sim *s, unsigned reason)
 {

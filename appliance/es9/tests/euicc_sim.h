@@ -14,33 +14,33 @@
 #include <portdp/accel.h>
 
 enum sim_fault {
-	SIM_BAD_SIG1 = 1u << 0,        /* flip a bit of euiccSignature1 */
-	SIM_BAD_CHALLENGE = 1u << 1,   /* sign another serverChallenge */
-	SIM_BAD_SIG2 = 1u << 2,        /* flip a bit of euiccSignature2 */
-	SIM_NO_HASH_CC = 1u << 3,      /* no hashCc although required */
-	SIM_BAD_SIGNED_TID = 1u << 4,  /* sign another transactionId */
+	SIM_BAD_SIG1 = 1u << 0,	      /* flip a bit of euiccSignature1 */
+	SIM_BAD_CHALLENGE = 1u << 1,  /* sign another serverChallenge */
+	SIM_BAD_SIG2 = 1u << 2,	      /* flip a bit of euiccSignature2 */
+	SIM_NO_HASH_CC = 1u << 3,     /* no hashCc although required */
+	SIM_BAD_SIGNED_TID = 1u << 4, /* sign another transactionId */
 	SIM_BAD_CANCEL_SIG = 1u << 5,
 	SIM_BAD_CANCEL_OID = 1u << 6,
 	SIM_BAD_PIR_SIG = 1u << 7,
-	SIM_BAD_ADDRESS = 1u << 8,     /* sign another serverAddress */
-	SIM_CLAIM_DP_CI = 1u << 9,     /* offer the DP's CI for signing, whatever the EUM's is */
+	SIM_BAD_ADDRESS = 1u << 8, /* sign another serverAddress */
+	SIM_CLAIM_DP_CI = 1u << 9, /* offer the DP's CI for signing, whatever the EUM's is */
 };
 
 struct sim {
 	struct pdp_accel *accel;
-	struct pdp_key *key;               /* SK.EUICC.ECDSA */
+	struct pdp_key *key; /* SK.EUICC.ECDSA */
 	uint8_t *euicc_cert, *eum_cert;
 	size_t euicc_cert_len, eum_cert_len;
 	uint8_t eid[PDP_EID_LEN];
-	uint8_t dp_ci[32];                 /* CI of the DP certificates (verification list) */
+	uint8_t dp_ci[32]; /* CI of the DP certificates (verification list) */
 	size_t dp_ci_len;
-	uint8_t eum_ci[32];                /* CI of our EUM (signing list) */
+	uint8_t eum_ci[32]; /* CI of our EUM (signing list) */
 	size_t eum_ci_len;
 	enum pdp_curve dp_curve;
 	uint8_t dpauth_pub[PDP_PUBKEY_LEN], dppb_pub[PDP_PUBKEY_LEN];
-	unsigned faults;                   /* enum sim_fault */
-	char address[256];                 /* smdpAddress the LPA uses */
-	const char *signed_address;        /* serverAddress the eUICC signs (NULL: from serverSigned1) */
+	unsigned faults;	    /* enum sim_fault */
+	char address[256];	    /* smdpAddress the LPA uses */
+	const char *signed_address; /* serverAddress the eUICC signs (NULL: from serverSigned1) */
 
 	/* session state, as a real eUICC keeps it */
 	uint8_t euicc_challenge[16];
@@ -50,12 +50,12 @@ struct sim {
 	uint8_t server_challenge[16];
 	char server_address[256];
 	uint8_t sig1_do[3 + PDP_SIG_LEN];
-	uint8_t sig2_do[3 + PDP_SIG_LEN];  /* smdpSignature2 as received */
+	uint8_t sig2_do[3 + PDP_SIG_LEN]; /* smdpSignature2 as received */
 	int cc_required;
-	void *otsk;                        /* EVP_PKEY otSK.EUICC.ECKA */
+	void *otsk; /* EVP_PKEY otSK.EUICC.ECKA */
 	uint8_t otpk[PDP_PUBKEY_LEN];
-	char iccid[21];                    /* from profileMetadata */
-	uint8_t *upp;                      /* recovered from the BPP */
+	char iccid[21]; /* from profileMetadata */
+	uint8_t *upp;	/* recovered from the BPP */
 	size_t upp_len;
 };
 

@@ -35,21 +35,21 @@ struct profile_def {
 
 /* Each test takes its own profiles, so the tests do not depend on each other's order. */
 static const struct profile_def profiles[] = {
-	{ "TS48V2-SAIP2-1-BERTLV-UNIQUE.der", "MID-HAPPY", NULL },
-	{ "TS48V2-SAIP2-1-NOBERTLV-UNIQUE.der", "MID-CC", "1234" },
-	{ "TS48V2-SAIP2-3-BERTLV-UNIQUE.der", "MID-CC-RETRY", "9999" },
-	{ "TS48V2-SAIP2-3-NOBERTLV-UNIQUE.der", "MID-CANCEL", NULL },
-	{ "TS48V3-SAIP2-1-BERTLV-UNIQUE.der", "MID-NEG", NULL },
-	{ "TS48V3-SAIP2-1-NOBERTLV-UNIQUE.der", "MID-EXPIRE", NULL },
-	{ "TS48V3-SAIP2-3-BERTLV-UNIQUE.der", "MID-DLERR", NULL },
-	{ "TS48V3-SAIP2-3-NOBERTLV-UNIQUE.der", "MID-DEFAULT", NULL },
+    {"TS48V2-SAIP2-1-BERTLV-UNIQUE.der", "MID-HAPPY", NULL},
+    {"TS48V2-SAIP2-1-NOBERTLV-UNIQUE.der", "MID-CC", "1234"},
+    {"TS48V2-SAIP2-3-BERTLV-UNIQUE.der", "MID-CC-RETRY", "9999"},
+    {"TS48V2-SAIP2-3-NOBERTLV-UNIQUE.der", "MID-CANCEL", NULL},
+    {"TS48V3-SAIP2-1-BERTLV-UNIQUE.der", "MID-NEG", NULL},
+    {"TS48V3-SAIP2-1-NOBERTLV-UNIQUE.der", "MID-EXPIRE", NULL},
+    {"TS48V3-SAIP2-3-BERTLV-UNIQUE.der", "MID-DLERR", NULL},
+    {"TS48V3-SAIP2-3-NOBERTLV-UNIQUE.der", "MID-DEFAULT", NULL},
 };
 
 static char shared[256], tmpdir[64], pki[128];
 static struct portdpd_config cfg;
 static struct es9_service *svc;
 static struct es9_worker *worker;
-static struct inventory *view;   /* the test's own connection, to look at the database */
+static struct inventory *view; /* the test's own connection, to look at the database */
 static int64_t clock_offset;
 
 static int64_t test_clock(void)
@@ -142,7 +142,7 @@ static int setup(void **state)
 	if (inv_open(cfg.db_path, 0, &view))
 		return -1;
 	for (i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++) {
-		struct inv_import opt = { 0 };
+		struct inv_import opt = {0};
 		struct inv_profile p;
 		uint8_t *upp;
 		size_t len;
@@ -264,8 +264,7 @@ static void expect_code(json_t *root, const char *subject, const char *reason)
 	json_decref(root);
 }
 
-static void call_expect(const char *function, char *body, const char *subject,
-			const char *reason)
+static void call_expect(const char *function, char *body, const char *subject, const char *reason)
 {
 	expect_code(call(function, body), subject, reason);
 }
@@ -408,29 +407,27 @@ static void happy_path(void **state)
 static void initiate_negative(void **state)
 {
 	static const char *bodies[][3] = {
-		/* body, subject, reason */
-		{ "not json", "1.2", "2.1" },
-		{ "[]", "1.2", "2.1" },
-		{ "{}", "1.2", "2.2" },
-		{ "{\"euiccChallenge\":5,\"euiccInfo1\":\"vyA=\",\"smdpAddress\":\"x\"}", "1.2",
-		  "2.1" },
-		{ "{\"euiccChallenge\":\"AAAAAAAAAAAAAAAAAAAAAA==\",\"euiccInfo1\":\"vyA\","
-		  "\"smdpAddress\":\"x\"}",
-		  "1.2", "2.1" },
-		/* a 15-byte challenge */
-		{ "{\"euiccChallenge\":\"AAAAAAAAAAAAAAAAAAAA\",\"euiccInfo1\":\"vyAA\","
-		  "\"smdpAddress\":\"" ADDRESS "\"}",
-		  "1.2", "2.1" },
-		/* BF20 truncated / garbage DER */
-		{ "{\"euiccChallenge\":\"AAAAAAAAAAAAAAAAAAAAAA==\",\"euiccInfo1\":\"vyAF\","
-		  "\"smdpAddress\":\"" ADDRESS "\"}",
-		  "1.2", "2.1" },
-		{ "{\"euiccChallenge\":\"AAAAAAAAAAAAAAAAAAAAAA==\",\"euiccInfo1\":\"3q2+7w==\","
-		  "\"smdpAddress\":\"" ADDRESS "\"}",
-		  "1.2", "2.1" },
-		{ "{\"euiccChallenge\":\"AAAAAAAAAAAAAAAAAAAAAA==\",\"smdpAddress\":\"" ADDRESS
-		  "\"}",
-		  "1.2", "2.2" },
+	    /* body, subject, reason */
+	    {"not json", "1.2", "2.1"},
+	    {"[]", "1.2", "2.1"},
+	    {"{}", "1.2", "2.2"},
+	    {"{\"euiccChallenge\":5,\"euiccInfo1\":\"vyA=\",\"smdpAddress\":\"x\"}", "1.2", "2.1"},
+	    {"{\"euiccChallenge\":\"AAAAAAAAAAAAAAAAAAAAAA==\",\"euiccInfo1\":\"vyA\","
+	     "\"smdpAddress\":\"x\"}",
+	     "1.2", "2.1"},
+	    /* a 15-byte challenge */
+	    {"{\"euiccChallenge\":\"AAAAAAAAAAAAAAAAAAAA\",\"euiccInfo1\":\"vyAA\","
+	     "\"smdpAddress\":\"" ADDRESS "\"}",
+	     "1.2", "2.1"},
+	    /* BF20 truncated / garbage DER */
+	    {"{\"euiccChallenge\":\"AAAAAAAAAAAAAAAAAAAAAA==\",\"euiccInfo1\":\"vyAF\","
+	     "\"smdpAddress\":\"" ADDRESS "\"}",
+	     "1.2", "2.1"},
+	    {"{\"euiccChallenge\":\"AAAAAAAAAAAAAAAAAAAAAA==\",\"euiccInfo1\":\"3q2+7w==\","
+	     "\"smdpAddress\":\"" ADDRESS "\"}",
+	     "1.2", "2.1"},
+	    {"{\"euiccChallenge\":\"AAAAAAAAAAAAAAAAAAAAAA==\",\"smdpAddress\":\"" ADDRESS "\"}",
+	     "1.2", "2.2"},
 	};
 	struct snap before;
 	struct sim s;
@@ -476,10 +473,10 @@ static void authenticate_negative(void **state)
 		unsigned fault;
 		const char *subject, *reason;
 	} faults[] = {
-		{ SIM_BAD_SIG1, "8.1", "6.1" },
-		{ SIM_BAD_CHALLENGE, "8.1", "6.1" },
-		{ SIM_BAD_ADDRESS, "8.1", "6.1" },
-		{ SIM_BAD_SIGNED_TID, "8.10.1", "3.9" },
+	    {SIM_BAD_SIG1, "8.1", "6.1"},
+	    {SIM_BAD_CHALLENGE, "8.1", "6.1"},
+	    {SIM_BAD_ADDRESS, "8.1", "6.1"},
+	    {SIM_BAD_SIGNED_TID, "8.10.1", "3.9"},
 	};
 	struct snap before;
 	char *init, *good;
@@ -520,8 +517,8 @@ static void authenticate_negative(void **state)
 	r = json_loads(good, 0, NULL);
 	{
 		/* cut the DER in the middle, keeping valid base64 */
-		const char *b64 = json_string_value(json_object_get(r,
-								    "authenticateServerResponse"));
+		const char *b64 =
+		    json_string_value(json_object_get(r, "authenticateServerResponse"));
 		char *cut = strndup(b64, (strlen(b64) / 2) & ~3u);
 
 		json_object_set_new(r, "authenticateServerResponse", json_string(cut));
@@ -556,8 +553,7 @@ static void chain_negative(void **state)
 	sim_pki(&s, "euicc-out", "eumA");
 	init = initiate(&s);
 	snapshot(&before);
-	call_expect("authenticateClient", sim_authenticate(&s, init, "MID-CANCEL"), "8.1.3",
-		    "6.1");
+	call_expect("authenticateClient", sim_authenticate(&s, init, "MID-CANCEL"), "8.1.3", "6.1");
 	expect_unchanged(&before);
 	free(init);
 	sim_free(&s);
@@ -624,8 +620,7 @@ static void confirmation_code(void **state)
 		    "3.8");
 	assert_true(s.cc_required);
 	s.faults = SIM_BAD_SIG2;
-	call_expect("getBoundProfilePackage", sim_prepare_download(&s, auth, "1234"), "8.1",
-		    "6.1");
+	call_expect("getBoundProfilePackage", sim_prepare_download(&s, auth, "1234"), "8.1", "6.1");
 	expect_unchanged(&before);
 	s.faults = 0;
 	req = sim_prepare_download(&s, auth, "1234");
@@ -687,8 +682,7 @@ static void download_error_and_notifications(void **state)
 	s.faults = 0;
 	call_expect("handleNotification", strdup("{\"pendingNotification\":\"vzcA\"}"), "1.2",
 		    "2.1");
-	call_expect("handleNotification", strdup("{\"pendingNotification\":true}"), "1.2",
-		    "2.1");
+	call_expect("handleNotification", strdup("{\"pendingNotification\":true}"), "1.2", "2.1");
 	/* delete of a profile bound to another eUICC */
 	{
 		struct sim other;
@@ -791,11 +785,16 @@ static void default_smdp(void **state)
 
 /* The remaining TS.48 profiles, each downloaded and installed; reports the SM-DP+'s time. */
 static const char *const bench_files[] = {
-	"TS48V1-A-UNIQUE.der", "TS48V1-B-UNIQUE.der", "TS48V4-SAIP2-1A-NOBERTLV-UNIQUE.der",
-	"TS48V4-SAIP2-1B-NOBERTLV-UNIQUE.der", "TS48V4-SAIP2-3-BERTLV-UNIQUE.der",
-	"TS48V4-SAIP2-3-NOBERTLV-UNIQUE.der", "TS48V5-SAIP2-1A-NOBERTLV-UNIQUE.der",
-	"TS48V5-SAIP2-1B-NOBERTLV-UNIQUE.der", "TS48V5-SAIP2-3-BERTLV-SUCI-UNIQUE.der",
-	"TS48V5-SAIP2-3-NOBERTLV-UNIQUE.der",
+    "TS48V1-A-UNIQUE.der",
+    "TS48V1-B-UNIQUE.der",
+    "TS48V4-SAIP2-1A-NOBERTLV-UNIQUE.der",
+    "TS48V4-SAIP2-1B-NOBERTLV-UNIQUE.der",
+    "TS48V4-SAIP2-3-BERTLV-UNIQUE.der",
+    "TS48V4-SAIP2-3-NOBERTLV-UNIQUE.der",
+    "TS48V5-SAIP2-1A-NOBERTLV-UNIQUE.der",
+    "TS48V5-SAIP2-1B-NOBERTLV-UNIQUE.der",
+    "TS48V5-SAIP2-3-BERTLV-SUCI-UNIQUE.der",
+    "TS48V5-SAIP2-3-NOBERTLV-UNIQUE.der",
 };
 
 static void every_ts48_profile(void **state)
@@ -810,7 +809,7 @@ static void every_ts48_profile(void **state)
 	(void)state;
 	sim_sgp26(&s, ADDRESS);
 	for (i = 0; i < sizeof(bench_files) / sizeof(bench_files[0]); i++) {
-		struct inv_import opt = { 0 };
+		struct inv_import opt = {0};
 		struct inv_profile p;
 
 		snprintf(path, sizeof(path), "%s/testdata/ts48/%s", shared, bench_files[i]);
@@ -871,7 +870,7 @@ static void *race(void *arg)
 
 static int run_race(const char *body_a, const char *body_b)
 {
-	struct racer r[2] = { { .body = body_a }, { .body = body_b } };
+	struct racer r[2] = {{.body = body_a}, {.body = body_b}};
 	pthread_barrier_t start;
 	pthread_t t[2];
 	int i;
@@ -958,17 +957,17 @@ static void http_level(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(happy_path),
-		cmocka_unit_test(initiate_negative),
-		cmocka_unit_test(authenticate_negative),
-		cmocka_unit_test(chain_negative),
-		cmocka_unit_test(confirmation_code),
-		cmocka_unit_test(download_error_and_notifications),
-		cmocka_unit_test(expiry_and_restart),
-		cmocka_unit_test(default_smdp),
-		cmocka_unit_test(every_ts48_profile),
-		cmocka_unit_test(concurrent_workers),
-		cmocka_unit_test(http_level),
+	    cmocka_unit_test(happy_path),
+	    cmocka_unit_test(initiate_negative),
+	    cmocka_unit_test(authenticate_negative),
+	    cmocka_unit_test(chain_negative),
+	    cmocka_unit_test(confirmation_code),
+	    cmocka_unit_test(download_error_and_notifications),
+	    cmocka_unit_test(expiry_and_restart),
+	    cmocka_unit_test(default_smdp),
+	    cmocka_unit_test(every_ts48_profile),
+	    cmocka_unit_test(concurrent_workers),
+	    cmocka_unit_test(http_level),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

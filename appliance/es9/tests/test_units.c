@@ -22,7 +22,7 @@
 
 static void b64_roundtrip(void **state)
 {
-	const uint8_t in[] = { 0x00, 0xff, 0x10, 0x80, 0x7f };
+	const uint8_t in[] = {0x00, 0xff, 0x10, 0x80, 0x7f};
 	uint8_t *out;
 	char *s;
 	size_t n;
@@ -40,14 +40,14 @@ static void b64_roundtrip(void **state)
 static void b64_strict(void **state)
 {
 	static const char *bad[] = {
-		"",            /* empty */
-		"QUJD\n",      /* whitespace */
-		"QUJ",         /* not a multiple of 4 */
-		"QU=D",        /* padding in the middle */
-		"Q===",        /* three pad characters */
-		"QUJ*",        /* alphabet */
-		"QR==",        /* non-zero unused bits (canonical is QQ==) */
-		"QUI=x===",    /* data after padding */
+	    "",		/* empty */
+	    "QUJD\n",	/* whitespace */
+	    "QUJ",	/* not a multiple of 4 */
+	    "QU=D",	/* padding in the middle */
+	    "Q===",	/* three pad characters */
+	    "QUJ*",	/* alphabet */
+	    "QR==",	/* non-zero unused bits (canonical is QQ==) */
+	    "QUI=x===", /* data after padding */
 	};
 	uint8_t *out;
 	size_t i;
@@ -136,9 +136,11 @@ static void answer_header(void **state)
 	assert_int_equal(http, 200);
 	root = json_loads(body, 0, NULL);
 	assert_string_equal(json_string_value(json_object_get(root, "transactionId")), "1234");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(
-				    root, "header"), "functionExecutionStatus"), "status")),
-			    "Executed-Success");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_object_get(json_object_get(root, "header"), "functionExecutionStatus"),
+		"status")),
+	    "Executed-Success");
 	json_decref(root);
 	free(body);
 
@@ -149,9 +151,9 @@ static void answer_header(void **state)
 	root = json_loads(body, 0, NULL);
 	assert_null(json_object_get(root, "transactionId"));
 	{
-		json_t *scd = json_object_get(json_object_get(json_object_get(root, "header"),
-							      "functionExecutionStatus"),
-					      "statusCodeData");
+		json_t *scd = json_object_get(
+		    json_object_get(json_object_get(root, "header"), "functionExecutionStatus"),
+		    "statusCodeData");
 
 		assert_string_equal(json_string_value(json_object_get(scd, "subjectCode")),
 				    "8.10.1");
@@ -257,13 +259,10 @@ static void session_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(b64_roundtrip),
-		cmocka_unit_test(b64_strict),
-		cmocka_unit_test(hex_codec),
-		cmocka_unit_test(request_getters),
-		cmocka_unit_test(answer_header),
-		cmocka_unit_test(status_table_complete),
-		cmocka_unit_test(session_table),
+	    cmocka_unit_test(b64_roundtrip), cmocka_unit_test(b64_strict),
+	    cmocka_unit_test(hex_codec),     cmocka_unit_test(request_getters),
+	    cmocka_unit_test(answer_header), cmocka_unit_test(status_table_complete),
+	    cmocka_unit_test(session_table),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
