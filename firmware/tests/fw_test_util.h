@@ -21,7 +21,7 @@ struct fw_resp {
 	uint16_t opcode;
 	uint16_t status;
 	uint16_t len;
-	uint8_t body[PDC_MAX_BODY];
+	uint8_t body[PDC_MAX_BODY] __attribute__((aligned(8))); /* cast to response structs */
 };
 
 /* A fresh scratch directory under $TMPDIR (removed by fw_rm_rf). */
