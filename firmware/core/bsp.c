@@ -28,7 +28,7 @@ enum pdc_status bsp_x963_kdf(const uint8_t *z, size_t zlen, const uint8_t *share
 	if (!md || mbedtls_md_setup(&ctx, md, 0))
 		goto out;
 	while (out_len) {
-		uint8_t ctr[4] = { counter >> 24, counter >> 16, counter >> 8, counter };
+		uint8_t ctr[4] = {counter >> 24, counter >> 16, counter >> 8, counter};
 		size_t n = out_len < sizeof(block) ? out_len : sizeof(block);
 
 		if (mbedtls_md_starts(&ctx) || mbedtls_md_update(&ctx, z, zlen) ||
@@ -112,11 +112,11 @@ enum pdc_status bsp_seal(struct bsp_keys *k, uint8_t tag, const uint8_t *in, siz
 			 uint8_t *out, size_t out_cap, size_t *out_len)
 {
 	const mbedtls_cipher_info_t *cmac_info =
-		mbedtls_cipher_info_from_type(MBEDTLS_CIPHER_AES_128_ECB);
+	    mbedtls_cipher_info_from_type(MBEDTLS_CIPHER_AES_128_ECB);
 	size_t max = bsp_max_plain(tag);
 	bool encrypt = tag != 0x88;
 	size_t data_len, hdr_len, total;
-	uint8_t hdr[4], mac[16], icv[16], ctr[16] = { 0 };
+	uint8_t hdr[4], mac[16], icv[16], ctr[16] = {0};
 	uint8_t *data;
 	mbedtls_cipher_context_t cctx;
 	mbedtls_aes_context aes;

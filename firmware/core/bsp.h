@@ -29,7 +29,8 @@ enum pdc_status bsp_x963_kdf(const uint8_t *z, size_t zlen, const uint8_t *share
  * 48 bytes of output = initial MCV || S-ENC || S-MAC; counter 1.
  */
 enum pdc_status bsp_derive(const uint8_t z[PDC_SHARED_LEN], const uint8_t *host_id,
-			   size_t host_id_len, const uint8_t eid[PDC_EID_LEN], struct bsp_keys *out);
+			   size_t host_id_len, const uint8_t eid[PDC_EID_LEN],
+			   struct bsp_keys *out);
 
 /* Most plaintext bytes one segment of @tag carries, 0 for a bad tag. */
 size_t bsp_max_plain(uint8_t tag);

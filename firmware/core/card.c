@@ -73,8 +73,7 @@ int card_open(const struct card_config *cfg, struct card **out)
 	mbedtls_ctr_drbg_set_prediction_resistance(&c->drbg, MBEDTLS_CTR_DRBG_PR_OFF);
 	if (ecc_init(&c->ecc))
 		goto free_drbg;
-	ret = sessions_init(&c->sessions, cfg->max_sessions ? cfg->max_sessions
-							      : SESSIONS_DEFAULT);
+	ret = sessions_init(&c->sessions, cfg->max_sessions ? cfg->max_sessions : SESSIONS_DEFAULT);
 	if (ret)
 		goto free_ecc;
 	ret = keystore_open(&c->ks, cfg->keystore_path, cfg->device_key_path, &c->drbg);

@@ -14,23 +14,23 @@
 #include "card_priv.h"
 #include "wire.h"
 
-typedef enum pdc_status (*op_fn)(struct card *c, const uint8_t *body, size_t len,
-				 uint8_t *out, size_t *out_len);
+typedef enum pdc_status (*op_fn)(struct card *c, const uint8_t *body, size_t len, uint8_t *out,
+				 size_t *out_len);
 
 struct op_desc {
 	uint16_t opcode;
 	uint16_t fixed_len; /* the body, or its fixed part if @variable */
-	bool variable;      /* fixed part + data; the handler checks the total */
-	bool crypto;        /* refused while the self-test has failed */
+	bool variable;	    /* fixed part + data; the handler checks the total */
+	bool crypto;	    /* refused while the self-test has failed */
 	op_fn fn;
 };
 
 /* ---- card management ---------------------------------------------- */
 
-static enum pdc_status op_get_info(struct card *c, const uint8_t *body, size_t len,
-				   uint8_t *out, size_t *out_len)
+static enum pdc_status op_get_info(struct card *c, const uint8_t *body, size_t len, uint8_t *out,
+				   size_t *out_len)
 {
-	struct pdc_info info = { 0 };
+	struct pdc_info info = {0};
 
 	(void)body;
 	(void)len;
@@ -48,8 +48,8 @@ static enum pdc_status op_get_info(struct card *c, const uint8_t *body, size_t l
 	return PDC_ST_OK;
 }
 
-static enum pdc_status op_self_test(struct card *c, const uint8_t *body, size_t len,
-				    uint8_t *out, size_t *out_len)
+static enum pdc_status op_self_test(struct card *c, const uint8_t *body, size_t len, uint8_t *out,
+				    size_t *out_len)
 {
 	struct pdc_self_test_resp r;
 	uint32_t run, failed;
@@ -68,7 +68,7 @@ static enum pdc_status op_self_test(struct card *c, const uint8_t *body, size_t 
 static enum pdc_status op_get_counters(struct card *c, const uint8_t *body, size_t len,
 				       uint8_t *out, size_t *out_len)
 {
-	struct pdc_counters r = { 0 };
+	struct pdc_counters r = {0};
 	unsigned int i, keys = 0;
 
 	(void)body;
@@ -115,10 +115,9 @@ static enum pdc_status op_random(struct card *c, const uint8_t *body, size_t len
 
 /* ---- key slots ------------------------------------------------------ */
 
-static enum pdc_status public_resp(struct card *c, unsigned int slot, uint8_t *out,
-				   size_t *out_len)
+static enum pdc_status public_resp(struct card *c, unsigned int slot, uint8_t *out, size_t *out_len)
 {
-	struct pdc_key_public_resp r = { 0 };
+	struct pdc_key_public_resp r = {0};
 
 	r.slot = (uint8_t)slot;
 	r.curve = c->ks.slot[slot].curve;
@@ -187,8 +186,8 @@ static enum pdc_status op_key_get_public(struct card *c, const uint8_t *body, si
 	return public_resp(c, slot, out, out_len);
 }
 
-static enum pdc_status op_key_destroy(struct card *c, const uint8_t *body, size_t len,
-				      uint8_t *out, size_t *out_len)
+static enum pdc_status op_key_destroy(struct card *c, const uint8_t *body, size_t len, uint8_t *out,
+				      size_t *out_len)
 {
 	static const struct key_slot empty;
 	unsigned int slot;
@@ -205,10 +204,10 @@ static enum pdc_status op_key_destroy(struct card *c, const uint8_t *body, size_
 	return PDC_ST_OK;
 }
 
-static enum pdc_status op_key_list(struct card *c, const uint8_t *body, size_t len,
-				   uint8_t *out, size_t *out_len)
+static enum pdc_status op_key_list(struct card *c, const uint8_t *body, size_t len, uint8_t *out,
+				   size_t *out_len)
 {
-	struct pdc_key_list_resp r = { 0 };
+	struct pdc_key_list_resp r = {0};
 	uint32_t used = 0;
 	unsigned int i;
 
@@ -237,8 +236,8 @@ static enum pdc_status check_digest(unsigned int digest_len, const uint8_t *dige
 	return PDC_ST_OK;
 }
 
-static enum pdc_status op_ecdsa_sign(struct card *c, const uint8_t *body, size_t len,
-				     uint8_t *out, size_t *out_len)
+static enum pdc_status op_ecdsa_sign(struct card *c, const uint8_t *body, size_t len, uint8_t *out,
+				     size_t *out_len)
 {
 	struct pdc_ecdsa_sign_req r;
 	const struct key_slot *ks;
@@ -295,7 +294,7 @@ static enum pdc_status op_session_create(struct card *c, const uint8_t *body, si
 					 uint8_t *out, size_t *out_len)
 {
 	struct pdc_session_create_req r;
-	struct pdc_session_create_resp resp = { 0 };
+	struct pdc_session_create_resp resp = {0};
 	mbedtls_ecp_group *grp;
 	uint8_t ot_priv[PDC_PRIVKEY_LEN], z[PDC_SHARED_LEN];
 	struct bsp_keys keys;
@@ -347,11 +346,11 @@ static enum pdc_status usable_session(struct card *c, uint32_t handle, struct se
 	return PDC_ST_OK;
 }
 
-static enum pdc_status op_bsp_seal(struct card *c, const uint8_t *body, size_t len,
-				   uint8_t *out, size_t *out_len)
+static enum pdc_status op_bsp_seal(struct card *c, const uint8_t *body, size_t len, uint8_t *out,
+				   size_t *out_len)
 {
 	struct pdc_bsp_seal_req r;
-	struct pdc_bsp_seal_resp resp = { 0 };
+	struct pdc_bsp_seal_resp resp = {0};
 	struct session *s;
 	size_t in_len, seg_len;
 	enum pdc_status st;
@@ -383,7 +382,7 @@ static enum pdc_status op_session_replace_keys(struct card *c, const uint8_t *bo
 					       uint8_t *out, size_t *out_len)
 {
 	struct pdc_session_req r;
-	struct pdc_replace_keys_resp resp = { 0 };
+	struct pdc_replace_keys_resp resp = {0};
 	struct session *s, *ns;
 	struct bsp_keys ppk, next;
 	uint8_t rsk[3 + 3 * 18];
@@ -464,8 +463,8 @@ static enum pdc_status op_session_close(struct card *c, const uint8_t *body, siz
 
 /* ---- crypto API helpers --------------------------------------------- */
 
-static enum pdc_status ecdh_raw_req(struct card *c, const uint8_t *body,
-				    struct pdc_ecdh_raw_req *r, mbedtls_ecp_group **grp)
+static enum pdc_status ecdh_raw_req(struct card *c, const uint8_t *body, struct pdc_ecdh_raw_req *r,
+				    mbedtls_ecp_group **grp)
 {
 	memcpy(r, body, sizeof(*r));
 	if (!all_zero(r->rsvd, sizeof(r->rsvd)) || !all_zero(r->rsvd2, sizeof(r->rsvd2)))
@@ -480,7 +479,7 @@ static enum pdc_status op_ecdh_raw_public(struct card *c, const uint8_t *body, s
 					  uint8_t *out, size_t *out_len)
 {
 	struct pdc_ecdh_raw_req r;
-	struct pdc_ecdh_public_resp resp = { 0 };
+	struct pdc_ecdh_public_resp resp = {0};
 	mbedtls_ecp_group *grp;
 	mbedtls_mpi d;
 	enum pdc_status st;
@@ -535,11 +534,11 @@ static enum pdc_status check_aes_key(unsigned int key_len, const uint8_t *key)
 	return PDC_ST_OK;
 }
 
-static enum pdc_status op_aes_cbc(struct card *c, const uint8_t *body, size_t len,
-				  uint8_t *out, size_t *out_len)
+static enum pdc_status op_aes_cbc(struct card *c, const uint8_t *body, size_t len, uint8_t *out,
+				  size_t *out_len)
 {
 	struct pdc_aes_cbc_req r;
-	struct pdc_aes_cbc_resp resp = { 0 };
+	struct pdc_aes_cbc_resp resp = {0};
 	size_t data_len;
 	enum pdc_status st;
 
@@ -551,8 +550,8 @@ static enum pdc_status op_aes_cbc(struct card *c, const uint8_t *body, size_t le
 	if (st == PDC_ST_OK && (len != sizeof(r) + data_len || data_len > PDC_AES_MAX_DATA))
 		st = PDC_ST_BAD_LENGTH;
 	if (st == PDC_ST_OK)
-		st = aes_raw_cbc(r.key, r.key_len, r.dir == PDC_AES_ENCRYPT, r.iv,
-				 body + sizeof(r), data_len, out + sizeof(resp));
+		st = aes_raw_cbc(r.key, r.key_len, r.dir == PDC_AES_ENCRYPT, r.iv, body + sizeof(r),
+				 data_len, out + sizeof(resp));
 	if (st == PDC_ST_OK) {
 		memcpy(resp.iv_out, r.iv, sizeof(resp.iv_out));
 		resp.data_len = le16((uint16_t)data_len);
@@ -564,8 +563,8 @@ static enum pdc_status op_aes_cbc(struct card *c, const uint8_t *body, size_t le
 	return st;
 }
 
-static enum pdc_status op_aes_cmac(struct card *c, const uint8_t *body, size_t len,
-				   uint8_t *out, size_t *out_len)
+static enum pdc_status op_aes_cmac(struct card *c, const uint8_t *body, size_t len, uint8_t *out,
+				   size_t *out_len)
 {
 	struct pdc_aes_cmac_req r;
 	size_t data_len;
@@ -592,33 +591,32 @@ static enum pdc_status op_aes_cmac(struct card *c, const uint8_t *body, size_t l
 
 /* ---- the table and the entry point ---------------------------------- */
 
-#define OP(code, len, var, crypto, fn) { code, len, var, crypto, fn }
+#define OP(code, len, var, crypto, fn)                                                             \
+	{                                                                                          \
+		code, len, var, crypto, fn                                                         \
+	}
 
 static const struct op_desc ops[] = {
-	OP(PDC_OP_GET_INFO, 0, false, false, op_get_info),
-	OP(PDC_OP_SELF_TEST, 0, false, false, op_self_test),
-	OP(PDC_OP_GET_COUNTERS, 0, false, false, op_get_counters),
-	OP(PDC_OP_RANDOM, sizeof(struct pdc_random_req), false, true, op_random),
-	OP(PDC_OP_KEY_GENERATE, sizeof(struct pdc_key_generate_req), false, true,
-	   op_key_generate),
-	OP(PDC_OP_KEY_GET_PUBLIC, sizeof(struct pdc_slot_req), false, false, op_key_get_public),
-	OP(PDC_OP_KEY_DESTROY, sizeof(struct pdc_slot_req), false, false, op_key_destroy),
-	OP(PDC_OP_KEY_LIST, 0, false, false, op_key_list),
-	OP(PDC_OP_ECDSA_SIGN, sizeof(struct pdc_ecdsa_sign_req), false, true, op_ecdsa_sign),
-	OP(PDC_OP_ECDSA_VERIFY, sizeof(struct pdc_ecdsa_verify_req), false, true,
-	   op_ecdsa_verify),
-	OP(PDC_OP_SESSION_CREATE, sizeof(struct pdc_session_create_req), false, true,
-	   op_session_create),
-	OP(PDC_OP_BSP_SEAL, sizeof(struct pdc_bsp_seal_req), true, true, op_bsp_seal),
-	OP(PDC_OP_SESSION_REPLACE_KEYS, sizeof(struct pdc_session_req), false, true,
-	   op_session_replace_keys),
-	OP(PDC_OP_SESSION_CLOSE, sizeof(struct pdc_session_req), false, false, op_session_close),
-	OP(PDC_OP_ECDH_RAW_PUBLIC, sizeof(struct pdc_ecdh_raw_req), false, true,
-	   op_ecdh_raw_public),
-	OP(PDC_OP_ECDH_RAW_SHARED, sizeof(struct pdc_ecdh_raw_req), false, true,
-	   op_ecdh_raw_shared),
-	OP(PDC_OP_AES_CBC, sizeof(struct pdc_aes_cbc_req), true, true, op_aes_cbc),
-	OP(PDC_OP_AES_CMAC, sizeof(struct pdc_aes_cmac_req), true, true, op_aes_cmac),
+    OP(PDC_OP_GET_INFO, 0, false, false, op_get_info),
+    OP(PDC_OP_SELF_TEST, 0, false, false, op_self_test),
+    OP(PDC_OP_GET_COUNTERS, 0, false, false, op_get_counters),
+    OP(PDC_OP_RANDOM, sizeof(struct pdc_random_req), false, true, op_random),
+    OP(PDC_OP_KEY_GENERATE, sizeof(struct pdc_key_generate_req), false, true, op_key_generate),
+    OP(PDC_OP_KEY_GET_PUBLIC, sizeof(struct pdc_slot_req), false, false, op_key_get_public),
+    OP(PDC_OP_KEY_DESTROY, sizeof(struct pdc_slot_req), false, false, op_key_destroy),
+    OP(PDC_OP_KEY_LIST, 0, false, false, op_key_list),
+    OP(PDC_OP_ECDSA_SIGN, sizeof(struct pdc_ecdsa_sign_req), false, true, op_ecdsa_sign),
+    OP(PDC_OP_ECDSA_VERIFY, sizeof(struct pdc_ecdsa_verify_req), false, true, op_ecdsa_verify),
+    OP(PDC_OP_SESSION_CREATE, sizeof(struct pdc_session_create_req), false, true,
+       op_session_create),
+    OP(PDC_OP_BSP_SEAL, sizeof(struct pdc_bsp_seal_req), true, true, op_bsp_seal),
+    OP(PDC_OP_SESSION_REPLACE_KEYS, sizeof(struct pdc_session_req), false, true,
+       op_session_replace_keys),
+    OP(PDC_OP_SESSION_CLOSE, sizeof(struct pdc_session_req), false, false, op_session_close),
+    OP(PDC_OP_ECDH_RAW_PUBLIC, sizeof(struct pdc_ecdh_raw_req), false, true, op_ecdh_raw_public),
+    OP(PDC_OP_ECDH_RAW_SHARED, sizeof(struct pdc_ecdh_raw_req), false, true, op_ecdh_raw_shared),
+    OP(PDC_OP_AES_CBC, sizeof(struct pdc_aes_cbc_req), true, true, op_aes_cbc),
+    OP(PDC_OP_AES_CMAC, sizeof(struct pdc_aes_cmac_req), true, true, op_aes_cmac),
 };
 
 static const struct op_desc *find_op(uint16_t opcode)
@@ -635,7 +633,7 @@ static const struct op_desc *find_op(uint16_t opcode)
 static size_t put_hdr(struct card *c, uint32_t tag, uint16_t opcode, uint16_t status,
 		      size_t body_len, void *resp)
 {
-	struct pdc_hdr h = { 0 };
+	struct pdc_hdr h = {0};
 
 	h.magic = le32(PDC_MAGIC_RESP);
 	h.version = le16(PDC_PROTO_VERSION);
@@ -681,7 +679,7 @@ static enum pdc_status run(struct card *c, const struct pdc_hdr *h, const uint8_
 
 size_t card_dispatch(struct card *c, const uint8_t *req, size_t len, uint8_t *resp)
 {
-	struct pdc_hdr h = { 0 };
+	struct pdc_hdr h = {0};
 	enum pdc_status st;
 	size_t body_len = 0;
 

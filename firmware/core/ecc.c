@@ -84,8 +84,7 @@ enum pdc_status ecc_public_of(mbedtls_ecp_group *grp, const mbedtls_mpi *d,
 	enum pdc_status st = PDC_ST_CRYPTO;
 
 	mbedtls_ecp_point_init(&q);
-	if (!mbedtls_ecp_mul(grp, &q, d, &grp->G, mbedtls_ctr_drbg_random,
-			     rng))
+	if (!mbedtls_ecp_mul(grp, &q, d, &grp->G, mbedtls_ctr_drbg_random, rng))
 		st = write_pub(grp, &q, pub);
 	mbedtls_ecp_point_free(&q);
 	return st;
@@ -100,8 +99,7 @@ enum pdc_status ecc_generate(mbedtls_ecp_group *grp, mbedtls_ctr_drbg_context *r
 
 	mbedtls_mpi_init(&d);
 	mbedtls_ecp_point_init(&q);
-	if (mbedtls_ecp_gen_keypair(grp, &d, &q, mbedtls_ctr_drbg_random,
-				    rng))
+	if (mbedtls_ecp_gen_keypair(grp, &d, &q, mbedtls_ctr_drbg_random, rng))
 		goto out;
 	if (mbedtls_mpi_write_binary(&d, priv, PDC_PRIVKEY_LEN))
 		goto out;
@@ -128,8 +126,7 @@ enum pdc_status ecc_sign(mbedtls_ecp_group *grp, const uint8_t priv[PDC_PRIVKEY_
 	if (st != PDC_ST_OK)
 		goto out;
 	st = PDC_ST_CRYPTO;
-	if (mbedtls_ecdsa_sign(grp, &r, &s, &d, digest, digest_len,
-			       mbedtls_ctr_drbg_random, rng))
+	if (mbedtls_ecdsa_sign(grp, &r, &s, &d, digest, digest_len, mbedtls_ctr_drbg_random, rng))
 		goto out;
 	if (mbedtls_mpi_write_binary(&r, sig, 32) || mbedtls_mpi_write_binary(&s, sig + 32, 32))
 		goto out;
@@ -186,8 +183,7 @@ enum pdc_status ecc_shared(mbedtls_ecp_group *grp, const uint8_t priv[PDC_PRIVKE
 	if (st != PDC_ST_OK)
 		goto out;
 	st = PDC_ST_CRYPTO;
-	if (mbedtls_ecdh_compute_shared(grp, &zm, &q, &d,
-					mbedtls_ctr_drbg_random, rng))
+	if (mbedtls_ecdh_compute_shared(grp, &zm, &q, &d, mbedtls_ctr_drbg_random, rng))
 		goto out;
 	if (mbedtls_mpi_write_binary(&zm, z, PDC_SHARED_LEN))
 		goto out;

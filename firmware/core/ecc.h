@@ -39,7 +39,8 @@ enum pdc_status ecc_sign(mbedtls_ecp_group *grp, const uint8_t priv[PDC_PRIVKEY_
 			 uint8_t sig[PDC_SIG_LEN]);
 /* PDC_ST_OK, PDC_ST_BAD_SIGNATURE, or an input error. */
 enum pdc_status ecc_verify(mbedtls_ecp_group *grp, const uint8_t pub[PDC_PUBKEY_LEN],
-			   const uint8_t *digest, size_t digest_len, const uint8_t sig[PDC_SIG_LEN]);
+			   const uint8_t *digest, size_t digest_len,
+			   const uint8_t sig[PDC_SIG_LEN]);
 enum pdc_status ecc_shared(mbedtls_ecp_group *grp, const uint8_t priv[PDC_PRIVKEY_LEN],
 			   const uint8_t peer_pub[PDC_PUBKEY_LEN], mbedtls_ctr_drbg_context *rng,
 			   uint8_t z[PDC_SHARED_LEN]);

@@ -160,8 +160,8 @@ static int open_file(const uint8_t devkey[KEYSTORE_DEVKEY_LEN], const uint8_t im
 	mbedtls_gcm_init(&gcm);
 	if (!mbedtls_gcm_setkey(&gcm, MBEDTLS_CIPHER_ID_AES, devkey, 256) &&
 	    !mbedtls_gcm_auth_decrypt(&gcm, KS_BODY_LEN, img + KS_NONCE_OFF, 12, img, KS_AAD_LEN,
-				      img + KS_AAD_LEN + KS_BODY_LEN, KS_TAG_LEN,
-				      img + KS_AAD_LEN, body))
+				      img + KS_AAD_LEN + KS_BODY_LEN, KS_TAG_LEN, img + KS_AAD_LEN,
+				      body))
 		ret = unpack_slots(body, slot) ? -EBADMSG : 0;
 	if (!ret)
 		*seq = get_le32(img + 12);

@@ -12,13 +12,31 @@
 #include <stdint.h>
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-static inline uint16_t le16(uint16_t v) { return __builtin_bswap16(v); }
-static inline uint32_t le32(uint32_t v) { return __builtin_bswap32(v); }
-static inline uint64_t le64(uint64_t v) { return __builtin_bswap64(v); }
+static inline uint16_t le16(uint16_t v)
+{
+	return __builtin_bswap16(v);
+}
+static inline uint32_t le32(uint32_t v)
+{
+	return __builtin_bswap32(v);
+}
+static inline uint64_t le64(uint64_t v)
+{
+	return __builtin_bswap64(v);
+}
 #else
-static inline uint16_t le16(uint16_t v) { return v; }
-static inline uint32_t le32(uint32_t v) { return v; }
-static inline uint64_t le64(uint64_t v) { return v; }
+static inline uint16_t le16(uint16_t v)
+{
+	return v;
+}
+static inline uint32_t le32(uint32_t v)
+{
+	return v;
+}
+static inline uint64_t le64(uint64_t v)
+{
+	return v;
+}
 #endif
 
 /* True if @len bytes at @p are all zero (reserved fields). */

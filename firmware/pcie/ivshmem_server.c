@@ -22,8 +22,8 @@ static int send_msg(int sock, int64_t val, int fd)
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} cm;
-	struct iovec iov = { .iov_base = &val, .iov_len = sizeof(val) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov = {.iov_base = &val, .iov_len = sizeof(val)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 	ssize_t n;
 
 	val = (int64_t)le64((uint64_t)val);
@@ -56,7 +56,7 @@ static void close_fds(int *fds, unsigned int n)
 int ivshmem_server_open(struct ivshmem_server *s, const char *path, size_t shm_size,
 			unsigned int vectors)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	unsigned int i;
 	int ret;
 

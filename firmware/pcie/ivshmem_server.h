@@ -18,11 +18,11 @@
 
 struct ivshmem_server {
 	int listen_fd;
-	int client_fd;                         /* -1: no guest */
-	int shm_fd;                            /* memfd */
+	int client_fd; /* -1: no guest */
+	int shm_fd;    /* memfd */
 	unsigned int vectors;
-	int card_ev[IVSHMEM_MAX_VECTORS];      /* guest rings these (doorbell to peer 0) */
-	int guest_ev[IVSHMEM_MAX_VECTORS];     /* card writes these to raise guest MSI-X */
+	int card_ev[IVSHMEM_MAX_VECTORS];  /* guest rings these (doorbell to peer 0) */
+	int guest_ev[IVSHMEM_MAX_VECTORS]; /* card writes these to raise guest MSI-X */
 	char *path;
 };
 

@@ -94,21 +94,21 @@ static bool parse_uint(const char *s, unsigned long long max, unsigned long long
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "shm-size", required_argument, NULL, 'm' },
-		{ "keystore", required_argument, NULL, 'k' },
-		{ "device-key", required_argument, NULL, 'd' },
-		{ "vectors", required_argument, NULL, 'v' },
-		{ "max-sessions", required_argument, NULL, 'S' },
-		{ "fail-after", required_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"socket", required_argument, NULL, 's'},
+	    {"shm-size", required_argument, NULL, 'm'},
+	    {"keystore", required_argument, NULL, 'k'},
+	    {"device-key", required_argument, NULL, 'd'},
+	    {"vectors", required_argument, NULL, 'v'},
+	    {"max-sessions", required_argument, NULL, 'S'},
+	    {"fail-after", required_argument, NULL, 'f'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	unsigned long long v;
 	int c;
 
-	*o = (struct opts){ .shm_size = 4u << 20, .vectors = 2 };
+	*o = (struct opts){.shm_size = 4u << 20, .vectors = 2};
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -243,12 +243,12 @@ static int run(struct pcie_card *pc, int sfd)
 	for (;;) {
 		int rc;
 
-		pfd[PFD_SIG] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-		pfd[PFD_LISTEN] = (struct pollfd){ .fd = pc->srv.listen_fd, .events = POLLIN };
-		pfd[PFD_CLIENT] = (struct pollfd){ .fd = pc->srv.client_fd, .events = POLLIN };
+		pfd[PFD_SIG] = (struct pollfd){.fd = sfd, .events = POLLIN};
+		pfd[PFD_LISTEN] = (struct pollfd){.fd = pc->srv.listen_fd, .events = POLLIN};
+		pfd[PFD_CLIENT] = (struct pollfd){.fd = pc->srv.client_fd, .events = POLLIN};
 		for (i = 0; i < pc->srv.vectors; i++)
-			pfd[PFD_EV0 + i] = (struct pollfd){ .fd = pc->srv.card_ev[i],
-							     .events = POLLIN };
+			pfd[PFD_EV0 + i] =
+			    (struct pollfd){.fd = pc->srv.card_ev[i], .events = POLLIN};
 		rc = poll(pfd, n, blocked && !pc->hung ? 5 : -1);
 		if (rc < 0) {
 			if (errno == EINTR)
@@ -283,8 +283,8 @@ static int run(struct pcie_card *pc, int sfd)
 
 int main(int argc, char **argv)
 {
-	struct pcie_card pc = { 0 };
-	struct card_config cfg = { 0 };
+	struct pcie_card pc = {0};
+	struct card_config cfg = {0};
 	struct opts o;
 	sigset_t set;
 	int sfd, ret;
@@ -334,8 +334,7 @@ int main(int argc, char **argv)
 	}
 	ring_init(&pc.ring, pc.shm, o.shm_size, pc.card);
 	pc.fail_after = o.fail_after;
-	logmsg("listening on %s (shm %zu bytes, %u vectors)", o.socket_path, o.shm_size,
-	       o.vectors);
+	logmsg("listening on %s (shm %zu bytes, %u vectors)", o.socket_path, o.shm_size, o.vectors);
 
 	ret = run(&pc, sfd) ? 1 : 0;
 

@@ -16,7 +16,7 @@
 
 /* ring_poll() results */
 #define RING_EV_COMPLETION (1u << 0) /* raise the completion vector */
-#define RING_EV_STATE (1u << 1)      /* raise the state vector */
+#define RING_EV_STATE (1u << 1)	     /* raise the state vector */
 #define RING_EV_BLOCKED (1u << 2)    /* completion ring full: poll again soon */
 
 struct ring {

@@ -47,7 +47,7 @@ char *fw_path(const char *dir, const char *name)
 
 struct card *fw_card_open(const char *dir, unsigned int max_sessions)
 {
-	struct card_config cfg = { 0 };
+	struct card_config cfg = {0};
 	struct card *c = NULL;
 	char *ks = fw_path(dir, "keystore");
 
@@ -82,12 +82,11 @@ uint16_t fw_call_raw(struct card *c, const void *msg, size_t len, struct fw_resp
 	return h.status;
 }
 
-uint16_t fw_call(struct card *c, uint16_t opcode, const void *body, size_t len,
-		 struct fw_resp *r)
+uint16_t fw_call(struct card *c, uint16_t opcode, const void *body, size_t len, struct fw_resp *r)
 {
 	static uint32_t next_tag = 0x1000;
 	uint8_t msg[PDC_MAX_MSG];
-	struct pdc_hdr h = { 0 };
+	struct pdc_hdr h = {0};
 	uint32_t tag = next_tag++;
 
 	assert_true(len <= PDC_MAX_BODY);
@@ -143,9 +142,9 @@ void fw_ossl_pub(EVP_PKEY *k, uint8_t pub[PDC_PUBKEY_LEN])
 {
 	size_t n = 0;
 
-	assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pub,
-							 PDC_PUBKEY_LEN, &n),
-			 1);
+	assert_int_equal(
+	    EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pub, PDC_PUBKEY_LEN, &n),
+	    1);
 	assert_int_equal(n, PDC_PUBKEY_LEN);
 }
 
@@ -224,16 +223,16 @@ void fw_ossl_ecdh(EVP_PKEY *k, EVP_PKEY *peer, uint8_t z[32])
 	EVP_PKEY_CTX_free(ctx);
 }
 
-void fw_ossl_cmac(const uint8_t *key, size_t key_len, const uint8_t *m, size_t len,
-		  uint8_t mac[16])
+void fw_ossl_cmac(const uint8_t *key, size_t key_len, const uint8_t *m, size_t len, uint8_t mac[16])
 {
 	EVP_MAC *alg = EVP_MAC_fetch(NULL, "CMAC", NULL);
 	EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(alg);
-	const char *cipher = key_len == 16 ? "AES-128-CBC" : key_len == 24 ? "AES-192-CBC"
-									   : "AES-256-CBC";
+	const char *cipher = key_len == 16   ? "AES-128-CBC"
+			     : key_len == 24 ? "AES-192-CBC"
+					     : "AES-256-CBC";
 	OSSL_PARAM p[] = {
-		OSSL_PARAM_construct_utf8_string("cipher", (char *)cipher, 0),
-		OSSL_PARAM_construct_end(),
+	    OSSL_PARAM_construct_utf8_string("cipher", (char *)cipher, 0),
+	    OSSL_PARAM_construct_end(),
 	};
 	size_t n = 16;
 
@@ -244,8 +243,8 @@ void fw_ossl_cmac(const uint8_t *key, size_t key_len, const uint8_t *m, size_t l
 	EVP_MAC_free(alg);
 }
 
-void fw_ossl_derive(const uint8_t z[32], const uint8_t *host_id, size_t hlen,
-		    const uint8_t eid[16], struct fw_scp03t *s)
+void fw_ossl_derive(const uint8_t z[32], const uint8_t *host_id, size_t hlen, const uint8_t eid[16],
+		    struct fw_scp03t *s)
 {
 	uint8_t si[64], out[64];
 	size_t n = 0;
@@ -260,7 +259,7 @@ void fw_ossl_derive(const uint8_t z[32], const uint8_t *host_id, size_t hlen,
 	memcpy(si + n, eid, 16);
 	n += 16;
 	for (ctr = 1; ctr <= 2; ctr++) {
-		uint8_t c[4] = { 0, 0, 0, (uint8_t)ctr };
+		uint8_t c[4] = {0, 0, 0, (uint8_t)ctr};
 		EVP_MD_CTX *md = EVP_MD_CTX_new();
 		unsigned int l;
 
@@ -279,7 +278,7 @@ void fw_ossl_derive(const uint8_t z[32], const uint8_t *host_id, size_t hlen,
 
 int fw_ossl_open(struct fw_scp03t *s, const uint8_t *tlv, size_t len, uint8_t *out)
 {
-	uint8_t macin[16 + 1100], mac[16], ctr[16] = { 0 }, icv[16];
+	uint8_t macin[16 + 1100], mac[16], ctr[16] = {0}, icv[16];
 	size_t hdr, dlen;
 	int n = 0, f = 0;
 	EVP_CIPHER_CTX *cx;

@@ -37,8 +37,7 @@ struct card *fw_card_open(const char *dir, unsigned int max_sessions);
  * Send one request (header built here) and check the response header
  * (magic, version, tag/opcode echoed, empty body on error). Returns status.
  */
-uint16_t fw_call(struct card *c, uint16_t opcode, const void *body, size_t len,
-		 struct fw_resp *r);
+uint16_t fw_call(struct card *c, uint16_t opcode, const void *body, size_t len, struct fw_resp *r);
 /* Send raw bytes; checks only the response's own consistency. */
 uint16_t fw_call_raw(struct card *c, const void *msg, size_t len, struct fw_resp *r);
 
@@ -62,8 +61,8 @@ struct fw_scp03t {
 	uint8_t enc[16], mac[16], mcv[16];
 	uint32_t counter;
 };
-void fw_ossl_derive(const uint8_t z[32], const uint8_t *host_id, size_t hlen,
-		    const uint8_t eid[16], struct fw_scp03t *s);
+void fw_ossl_derive(const uint8_t z[32], const uint8_t *host_id, size_t hlen, const uint8_t eid[16],
+		    struct fw_scp03t *s);
 /* Check and open one TLV; returns plaintext length or -1 (bad MAC/format). */
 int fw_ossl_open(struct fw_scp03t *s, const uint8_t *tlv, size_t len, uint8_t *out);
 

@@ -41,7 +41,7 @@ static struct fw_resp r;
 
 static void gen_key(struct card *c, uint8_t slot, uint8_t curve, uint8_t pub[65])
 {
-	struct pdc_key_generate_req g = { .slot = slot, .curve = curve };
+	struct pdc_key_generate_req g = {.slot = slot, .curve = curve};
 	struct pdc_key_public_resp kp;
 
 	assert_int_equal(fw_call(c, PDC_OP_KEY_GENERATE, &g, sizeof(g), &r), PDC_ST_OK);
@@ -83,8 +83,8 @@ static void test_info_selftest(void **state)
 static void test_header_errors(void **state)
 {
 	struct fx *f = *state;
-	uint8_t msg[PDC_MAX_MSG + 16] = { 0 };
-	struct pdc_hdr h = { PDC_MAGIC_REQ, PDC_PROTO_VERSION, PDC_OP_GET_INFO, 77, 0, 0 };
+	uint8_t msg[PDC_MAX_MSG + 16] = {0};
+	struct pdc_hdr h = {PDC_MAGIC_REQ, PDC_PROTO_VERSION, PDC_OP_GET_INFO, 77, 0, 0};
 	struct pdc_hdr b;
 
 	memcpy(msg, &h, sizeof(h));
@@ -118,7 +118,7 @@ static void test_header_errors(void **state)
 static void test_random(void **state)
 {
 	struct fx *f = *state;
-	struct pdc_random_req q = { .len = 32 };
+	struct pdc_random_req q = {.len = 32};
 	uint8_t a[32];
 
 	assert_int_equal(fw_call(f->card, PDC_OP_RANDOM, &q, sizeof(q), &r), PDC_ST_OK);
@@ -141,8 +141,8 @@ static void test_random(void **state)
 static void test_key_slots(void **state)
 {
 	struct fx *f = *state;
-	struct pdc_key_generate_req g = { .slot = 3, .curve = PDC_CURVE_P256 };
-	struct pdc_slot_req s = { .slot = 3 };
+	struct pdc_key_generate_req g = {.slot = 3, .curve = PDC_CURVE_P256};
+	struct pdc_slot_req s = {.slot = 3};
 	struct pdc_key_public_resp kp;
 	struct pdc_key_list_resp kl;
 	uint8_t pub[65], pub2[65];
@@ -179,8 +179,7 @@ static void test_key_slots(void **state)
 	s.slot = 200;
 	assert_int_equal(fw_call(f->card, PDC_OP_KEY_DESTROY, &s, sizeof(s), &r), PDC_ST_BAD_SLOT);
 	s.slot = 3, s.rsvd[2] = 9;
-	assert_int_equal(fw_call(f->card, PDC_OP_KEY_DESTROY, &s, sizeof(s), &r),
-			 PDC_ST_BAD_PARAM);
+	assert_int_equal(fw_call(f->card, PDC_OP_KEY_DESTROY, &s, sizeof(s), &r), PDC_ST_BAD_PARAM);
 
 	/* destroy, then the slot is empty and can be generated again */
 	s.rsvd[2] = 0;
@@ -195,8 +194,8 @@ static void test_key_slots(void **state)
 
 static void sign_verify_curve(struct card *c, uint8_t slot, uint8_t curve)
 {
-	struct pdc_ecdsa_sign_req sq = { .slot = slot, .digest_len = 32 };
-	struct pdc_ecdsa_verify_req vq = { .curve = curve, .digest_len = 32 };
+	struct pdc_ecdsa_sign_req sq = {.slot = slot, .digest_len = 32};
+	struct pdc_ecdsa_verify_req vq = {.curve = curve, .digest_len = 32};
 	uint8_t pub[65], sig[64];
 	EVP_PKEY *opub, *okey;
 
@@ -237,8 +236,8 @@ static void sign_verify_curve(struct card *c, uint8_t slot, uint8_t curve)
 static void test_ecdsa(void **state)
 {
 	struct fx *f = *state;
-	struct pdc_ecdsa_sign_req sq = { .slot = 1, .digest_len = 32 };
-	struct pdc_ecdsa_verify_req vq = { .curve = PDC_CURVE_P256, .digest_len = 32 };
+	struct pdc_ecdsa_sign_req sq = {.slot = 1, .digest_len = 32};
+	struct pdc_ecdsa_verify_req vq = {.curve = PDC_CURVE_P256, .digest_len = 32};
 	uint8_t pub[65];
 	EVP_PKEY *opub;
 	int i;
@@ -271,8 +270,7 @@ static void test_ecdsa(void **state)
 	assert_int_equal(fw_call(f->card, PDC_OP_ECDSA_SIGN, &sq, sizeof(sq), &r),
 			 PDC_ST_SLOT_EMPTY);
 	sq.slot = 99;
-	assert_int_equal(fw_call(f->card, PDC_OP_ECDSA_SIGN, &sq, sizeof(sq), &r),
-			 PDC_ST_BAD_SLOT);
+	assert_int_equal(fw_call(f->card, PDC_OP_ECDSA_SIGN, &sq, sizeof(sq), &r), PDC_ST_BAD_SLOT);
 	assert_int_equal(fw_call(f->card, PDC_OP_ECDSA_SIGN, &sq, sizeof(sq) - 1, &r),
 			 PDC_ST_BAD_LENGTH);
 	/* a public key that is no point */
@@ -297,7 +295,7 @@ static void test_ecdsa(void **state)
 /* SESSION_CREATE with an OpenSSL "eUICC"; returns the handle and the receiver. */
 static uint32_t make_session(struct card *c, unsigned int curve, struct fw_scp03t *rx)
 {
-	struct pdc_session_create_req q = { .curve = (uint8_t)curve, .host_id_len = 8 };
+	struct pdc_session_create_req q = {.curve = (uint8_t)curve, .host_id_len = 8};
 	struct pdc_session_create_resp resp;
 	EVP_PKEY *euicc = fw_ossl_keygen(curve), *otpk;
 	uint8_t z[32];
@@ -318,11 +316,11 @@ static uint32_t make_session(struct card *c, unsigned int curve, struct fw_scp03
 }
 
 /* BSP_SEAL; returns status, TLV in @tlv/@tlv_len */
-static uint16_t seal(struct card *c, uint32_t handle, uint8_t tag, const uint8_t *in,
-		     size_t in_len, uint8_t *tlv, size_t *tlv_len)
+static uint16_t seal(struct card *c, uint32_t handle, uint8_t tag, const uint8_t *in, size_t in_len,
+		     uint8_t *tlv, size_t *tlv_len)
 {
 	uint8_t body[8 + 1100];
-	struct pdc_bsp_seal_req q = { .handle = handle, .tag = tag, .in_len = (uint16_t)in_len };
+	struct pdc_bsp_seal_req q = {.handle = handle, .tag = tag, .in_len = (uint16_t)in_len};
 	struct pdc_bsp_seal_resp resp;
 
 	memcpy(body, &q, sizeof(q));
@@ -381,8 +379,7 @@ static void test_sessions_bsp(void **state)
 		cq.handle = h;
 		assert_int_equal(fw_call(f->card, PDC_OP_SESSION_CLOSE, &cq, sizeof(cq), &r),
 				 PDC_ST_OK);
-		assert_int_equal(seal(f->card, h, 0x87, in, 5, tlv, &tlv_len),
-				 PDC_ST_BAD_SESSION);
+		assert_int_equal(seal(f->card, h, 0x87, in, 5, tlv, &tlv_len), PDC_ST_BAD_SESSION);
 		assert_int_equal(fw_call(f->card, PDC_OP_SESSION_CLOSE, &cq, sizeof(cq), &r),
 				 PDC_ST_BAD_SESSION);
 	}
@@ -391,7 +388,7 @@ static void test_sessions_bsp(void **state)
 static void test_session_create_errors(void **state)
 {
 	struct fx *f = *state;
-	struct pdc_session_create_req q = { .curve = PDC_CURVE_P256, .host_id_len = 8 };
+	struct pdc_session_create_req q = {.curve = PDC_CURVE_P256, .host_id_len = 8};
 	struct pdc_session_req cq;
 	EVP_PKEY *k = fw_ossl_keygen(PDC_CURVE_P256);
 	struct fw_scp03t rx;
@@ -488,7 +485,7 @@ static void test_replace_keys(void **state)
 static void test_ecdh_raw(void **state)
 {
 	struct fx *f = *state;
-	struct pdc_ecdh_raw_req q = { .curve = PDC_CURVE_P256 };
+	struct pdc_ecdh_raw_req q = {.curve = PDC_CURVE_P256};
 	EVP_PKEY *a = fw_ossl_keygen(PDC_CURVE_P256), *b = fw_ossl_keygen(PDC_CURVE_P256);
 	uint8_t pub[65], z[32];
 
@@ -527,7 +524,7 @@ static uint16_t aes_cbc(struct card *c, uint8_t key_len, uint8_t dir, const uint
 			const uint8_t iv[16], const uint8_t *in, size_t len)
 {
 	uint8_t body[sizeof(struct pdc_aes_cbc_req) + PDC_AES_MAX_DATA + 16];
-	struct pdc_aes_cbc_req q = { .key_len = key_len, .dir = dir, .data_len = (uint16_t)len };
+	struct pdc_aes_cbc_req q = {.key_len = key_len, .dir = dir, .data_len = (uint16_t)len};
 
 	memcpy(q.key, key, key_len);
 	memcpy(q.iv, iv, 16);
@@ -541,7 +538,7 @@ static void test_aes_cbc(void **state)
 	struct fx *f = *state;
 	static uint8_t in[PDC_AES_MAX_DATA + 16], ref[PDC_AES_MAX_DATA + 16];
 	uint8_t key[32], iv[16];
-	const EVP_CIPHER *ciph[] = { EVP_aes_128_cbc(), EVP_aes_192_cbc(), EVP_aes_256_cbc() };
+	const EVP_CIPHER *ciph[] = {EVP_aes_128_cbc(), EVP_aes_192_cbc(), EVP_aes_256_cbc()};
 	int k;
 
 	RAND_bytes(in, sizeof(in));
@@ -556,23 +553,21 @@ static void test_aes_cbc(void **state)
 		EVP_CIPHER_CTX_set_padding(cx, 0);
 		EVP_EncryptUpdate(cx, ref, &n, in, PDC_AES_MAX_DATA);
 		EVP_CIPHER_CTX_free(cx);
-		assert_int_equal(aes_cbc(f->card, kl, PDC_AES_ENCRYPT, key, iv, in,
-					 PDC_AES_MAX_DATA),
-				 PDC_ST_OK);
+		assert_int_equal(
+		    aes_cbc(f->card, kl, PDC_AES_ENCRYPT, key, iv, in, PDC_AES_MAX_DATA),
+		    PDC_ST_OK);
 		assert_int_equal(r.len, 20 + PDC_AES_MAX_DATA);
 		assert_memory_equal(r.body + 20, ref, PDC_AES_MAX_DATA);
 		assert_memory_equal(r.body, ref + PDC_AES_MAX_DATA - 16, 16); /* iv_out */
-		assert_int_equal(aes_cbc(f->card, kl, PDC_AES_DECRYPT, key, iv, ref, 64), PDC_ST_OK);
+		assert_int_equal(aes_cbc(f->card, kl, PDC_AES_DECRYPT, key, iv, ref, 64),
+				 PDC_ST_OK);
 		assert_memory_equal(r.body + 20, in, 64);
 		assert_memory_equal(r.body, ref + 48, 16);
 	}
-	assert_int_equal(aes_cbc(f->card, 20, PDC_AES_ENCRYPT, key, iv, in, 16),
-			 PDC_ST_BAD_LENGTH);
+	assert_int_equal(aes_cbc(f->card, 20, PDC_AES_ENCRYPT, key, iv, in, 16), PDC_ST_BAD_LENGTH);
 	assert_int_equal(aes_cbc(f->card, 16, 2, key, iv, in, 16), PDC_ST_BAD_PARAM);
-	assert_int_equal(aes_cbc(f->card, 16, PDC_AES_ENCRYPT, key, iv, in, 17),
-			 PDC_ST_BAD_LENGTH);
-	assert_int_equal(aes_cbc(f->card, 16, PDC_AES_ENCRYPT, key, iv, in, 0),
-			 PDC_ST_BAD_LENGTH);
+	assert_int_equal(aes_cbc(f->card, 16, PDC_AES_ENCRYPT, key, iv, in, 17), PDC_ST_BAD_LENGTH);
+	assert_int_equal(aes_cbc(f->card, 16, PDC_AES_ENCRYPT, key, iv, in, 0), PDC_ST_BAD_LENGTH);
 	assert_int_equal(aes_cbc(f->card, 16, PDC_AES_ENCRYPT, key, iv, in, PDC_AES_MAX_DATA + 16),
 			 PDC_ST_BAD_LENGTH);
 	/* key bytes beyond key_len must be 0: key has 32 random bytes */
@@ -583,8 +578,7 @@ static uint16_t cmac(struct card *c, uint8_t key_len, const uint8_t *key, uint8_
 		     uint8_t state[16], const uint8_t *in, size_t len)
 {
 	uint8_t body[sizeof(struct pdc_aes_cmac_req) + PDC_AES_MAX_DATA];
-	struct pdc_aes_cmac_req q = { .key_len = key_len, .flags = flags,
-				      .data_len = (uint16_t)len };
+	struct pdc_aes_cmac_req q = {.key_len = key_len, .flags = flags, .data_len = (uint16_t)len};
 
 	memcpy(q.key, key, key_len);
 	memcpy(q.state, state, 16);
@@ -600,7 +594,7 @@ static uint16_t cmac(struct card *c, uint8_t key_len, const uint8_t *key, uint8_
 static void test_aes_cmac(void **state)
 {
 	struct fx *f = *state;
-	static const size_t lens[] = { 0, 1, 15, 16, 17, 32, 100, 1000 };
+	static const size_t lens[] = {0, 1, 15, 16, 17, 32, 100, 1000};
 	uint8_t key[32], in[1000], ref[16], st[16];
 	size_t i, kl;
 
@@ -612,8 +606,9 @@ static void test_aes_cmac(void **state)
 
 			fw_ossl_cmac(key, kl, in, len, ref);
 			memset(st, 0, 16);
-			assert_int_equal(cmac(f->card, (uint8_t)kl, key, PDC_CMAC_FINAL, st, in, len),
-					 PDC_ST_OK);
+			assert_int_equal(
+			    cmac(f->card, (uint8_t)kl, key, PDC_CMAC_FINAL, st, in, len),
+			    PDC_ST_OK);
 			assert_memory_equal(st, ref, 16);
 			/* chunked: whole blocks first, the final chunk keeps 1..16+ bytes */
 			if (len <= 16)
@@ -622,9 +617,9 @@ static void test_aes_cmac(void **state)
 			memset(st, 0, 16);
 			assert_int_equal(cmac(f->card, (uint8_t)kl, key, 0, st, in, 16), PDC_ST_OK);
 			if (head > 16)
-				assert_int_equal(cmac(f->card, (uint8_t)kl, key, 0, st, in + 16,
-						      head - 16),
-						 PDC_ST_OK);
+				assert_int_equal(
+				    cmac(f->card, (uint8_t)kl, key, 0, st, in + 16, head - 16),
+				    PDC_ST_OK);
 			assert_int_equal(cmac(f->card, (uint8_t)kl, key, PDC_CMAC_FINAL, st,
 					      in + head, len - head),
 					 PDC_ST_OK);
@@ -643,7 +638,7 @@ static void test_aes_cmac(void **state)
 static void test_counters(void **state)
 {
 	struct fx *f = *state;
-	struct pdc_random_req q = { .len = 10 };
+	struct pdc_random_req q = {.len = 10};
 	struct pdc_counters cnt;
 	uint8_t pub[65];
 
@@ -663,18 +658,18 @@ static void test_counters(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_info_selftest, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_header_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_random, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_slots, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ecdsa, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sessions_bsp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_session_create_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replace_keys, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ecdh_raw, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_aes_cbc, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_aes_cmac, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_info_selftest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_header_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_random, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_slots, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ecdsa, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sessions_bsp, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_session_create_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_replace_keys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ecdh_raw, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_aes_cbc, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_aes_cmac, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -21,22 +21,50 @@ static struct fw_resp r;
 static size_t template(struct card *c, unsigned int i, uint8_t *msg, uint32_t handle,
 		       const uint8_t peer[65])
 {
-	uint8_t body[PDC_MAX_BODY] = { 0 };
-	struct pdc_hdr h = { PDC_MAGIC_REQ, PDC_PROTO_VERSION, 0, (uint32_t)i, 0, 0 };
+	uint8_t body[PDC_MAX_BODY] = {0};
+	struct pdc_hdr h = {PDC_MAGIC_REQ, PDC_PROTO_VERSION, 0, (uint32_t)i, 0, 0};
 	size_t len = 0;
 
 	(void)c;
 	switch (i % 18) {
-	case 0: h.opcode = PDC_OP_GET_INFO; break;
-	case 1: h.opcode = PDC_OP_GET_COUNTERS; break;
-	case 2: h.opcode = PDC_OP_RANDOM; body[0] = 16; len = 4; break;
-	case 3: h.opcode = PDC_OP_KEY_GENERATE; body[0] = 9; body[1] = 1; len = 4; break;
-	case 4: h.opcode = PDC_OP_KEY_GET_PUBLIC; body[0] = 1; len = 4; break;
-	case 5: h.opcode = PDC_OP_KEY_DESTROY; body[0] = 9; len = 4; break;
-	case 6: h.opcode = PDC_OP_KEY_LIST; break;
-	case 7: h.opcode = PDC_OP_ECDSA_SIGN; body[0] = 1; body[1] = 32; len = 68; break;
+	case 0:
+		h.opcode = PDC_OP_GET_INFO;
+		break;
+	case 1:
+		h.opcode = PDC_OP_GET_COUNTERS;
+		break;
+	case 2:
+		h.opcode = PDC_OP_RANDOM;
+		body[0] = 16;
+		len = 4;
+		break;
+	case 3:
+		h.opcode = PDC_OP_KEY_GENERATE;
+		body[0] = 9;
+		body[1] = 1;
+		len = 4;
+		break;
+	case 4:
+		h.opcode = PDC_OP_KEY_GET_PUBLIC;
+		body[0] = 1;
+		len = 4;
+		break;
+	case 5:
+		h.opcode = PDC_OP_KEY_DESTROY;
+		body[0] = 9;
+		len = 4;
+		break;
+	case 6:
+		h.opcode = PDC_OP_KEY_LIST;
+		break;
+	case 7:
+		h.opcode = PDC_OP_ECDSA_SIGN;
+		body[0] = 1;
+		body[1] = 32;
+		len = 68;
+		break;
 	case 8: {
-		struct pdc_ecdsa_verify_req v = { .curve = 1, .digest_len = 32 };
+		struct pdc_ecdsa_verify_req v = {.curve = 1, .digest_len = 32};
 
 		memcpy(v.pub, peer, 65);
 		memcpy(body, &v, sizeof(v));
@@ -45,7 +73,7 @@ static size_t template(struct card *c, unsigned int i, uint8_t *msg, uint32_t ha
 		break;
 	}
 	case 9: {
-		struct pdc_session_create_req s = { .curve = 1, .host_id_len = 4 };
+		struct pdc_session_create_req s = {.curve = 1, .host_id_len = 4};
 
 		memcpy(s.peer_pub, peer, 65);
 		memcpy(body, &s, sizeof(s));
@@ -55,18 +83,26 @@ static size_t template(struct card *c, unsigned int i, uint8_t *msg, uint32_t ha
 	}
 	case 10:
 	case 11: {
-		struct pdc_bsp_seal_req s = { .handle = handle, .tag = 0x86 + i % 3,
-					      .in_len = (uint16_t)(1 + i % 1007) };
+		struct pdc_bsp_seal_req s = {
+		    .handle = handle, .tag = 0x86 + i % 3, .in_len = (uint16_t)(1 + i % 1007)};
 
 		memcpy(body, &s, sizeof(s));
 		h.opcode = PDC_OP_BSP_SEAL;
 		len = sizeof(s) + s.in_len;
 		break;
 	}
-	case 12: h.opcode = PDC_OP_SESSION_REPLACE_KEYS; memcpy(body, &handle, 4); len = 4; break;
-	case 13: h.opcode = PDC_OP_SESSION_CLOSE; memcpy(body, &handle, 4); len = 4; break;
+	case 12:
+		h.opcode = PDC_OP_SESSION_REPLACE_KEYS;
+		memcpy(body, &handle, 4);
+		len = 4;
+		break;
+	case 13:
+		h.opcode = PDC_OP_SESSION_CLOSE;
+		memcpy(body, &handle, 4);
+		len = 4;
+		break;
 	case 14: {
-		struct pdc_ecdh_raw_req e = { .curve = 1 };
+		struct pdc_ecdh_raw_req e = {.curve = 1};
 
 		e.priv[31] = 7;
 		memcpy(e.peer_pub, peer, 65);
@@ -76,7 +112,7 @@ static size_t template(struct card *c, unsigned int i, uint8_t *msg, uint32_t ha
 		break;
 	}
 	case 15: {
-		struct pdc_aes_cbc_req a = { .key_len = 16, .dir = 1, .data_len = 64 };
+		struct pdc_aes_cbc_req a = {.key_len = 16, .dir = 1, .data_len = 64};
 
 		memcpy(body, &a, sizeof(a));
 		h.opcode = PDC_OP_AES_CBC;
@@ -84,14 +120,16 @@ static size_t template(struct card *c, unsigned int i, uint8_t *msg, uint32_t ha
 		break;
 	}
 	case 16: {
-		struct pdc_aes_cmac_req a = { .key_len = 32, .flags = 1, .data_len = 33 };
+		struct pdc_aes_cmac_req a = {.key_len = 32, .flags = 1, .data_len = 33};
 
 		memcpy(body, &a, sizeof(a));
 		h.opcode = PDC_OP_AES_CMAC;
 		len = sizeof(a) + 33;
 		break;
 	}
-	default: h.opcode = PDC_OP_SELF_TEST; break;
+	default:
+		h.opcode = PDC_OP_SELF_TEST;
+		break;
 	}
 	h.len = (uint16_t)len;
 	memcpy(msg, &h, sizeof(h));
@@ -102,8 +140,8 @@ static size_t template(struct card *c, unsigned int i, uint8_t *msg, uint32_t ha
 /* Is the session still open? (an 88 seal of one byte tells, harmlessly) */
 static bool sessions_alive(struct card *c, uint32_t handle)
 {
-	struct pdc_bsp_seal_req s = { .handle = handle, .tag = 0x88, .in_len = 1 };
-	uint8_t b[sizeof(s) + 1] = { 0 };
+	struct pdc_bsp_seal_req s = {.handle = handle, .tag = 0x88, .in_len = 1};
+	uint8_t b[sizeof(s) + 1] = {0};
 
 	memcpy(b, &s, sizeof(s));
 	return fw_call(c, PDC_OP_BSP_SEAL, b, sizeof(b), &r) == PDC_ST_OK;
@@ -128,8 +166,8 @@ static void test_fuzz(void **state)
 	unsigned long iters = env ? strtoul(env, NULL, 10) : 20000, i;
 	unsigned int seed = (unsigned int)time(NULL);
 	static uint8_t msg[PDC_MAX_MSG + 64];
-	struct pdc_key_generate_req g = { .slot = 1, .curve = PDC_CURVE_P256 };
-	struct pdc_session_create_req sc = { .curve = 1, .host_id_len = 1 };
+	struct pdc_key_generate_req g = {.slot = 1, .curve = PDC_CURVE_P256};
+	struct pdc_session_create_req sc = {.curve = 1, .host_id_len = 1};
 	uint8_t peer[65], keys0[36], keys1[36];
 	uint32_t handle, s0, s1;
 	unsigned long errors = 0;
@@ -184,9 +222,9 @@ static void test_fuzz(void **state)
 		if (!sessions_alive(c, handle)) {
 			if (fw_call(c, PDC_OP_SESSION_CREATE, &sc, sizeof(sc), &r) != PDC_ST_OK) {
 				card_reset(c); /* table full of fuzz-made sessions */
-				assert_int_equal(fw_call(c, PDC_OP_SESSION_CREATE, &sc,
-							 sizeof(sc), &r),
-						 PDC_ST_OK);
+				assert_int_equal(
+				    fw_call(c, PDC_OP_SESSION_CREATE, &sc, sizeof(sc), &r),
+				    PDC_ST_OK);
 			}
 			memcpy(&handle, r.body, 4);
 		}
@@ -204,7 +242,7 @@ static void test_fuzz(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fuzz),
+	    cmocka_unit_test(test_fuzz),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

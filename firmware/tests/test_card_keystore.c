@@ -21,7 +21,7 @@ static struct fw_resp r;
 
 static int open_card(const char *dir, const char *devkey, struct card **c)
 {
-	struct card_config cfg = { 0 };
+	struct card_config cfg = {0};
 	char *ks = fw_path(dir, "keystore");
 	int ret;
 
@@ -35,7 +35,7 @@ static int open_card(const char *dir, const char *devkey, struct card **c)
 
 static void gen(struct card *c, uint8_t slot, uint8_t curve, uint8_t pub[65])
 {
-	struct pdc_key_generate_req g = { .slot = slot, .curve = curve };
+	struct pdc_key_generate_req g = {.slot = slot, .curve = curve};
 
 	assert_int_equal(fw_call(c, PDC_OP_KEY_GENERATE, &g, sizeof(g), &r), PDC_ST_OK);
 	memcpy(pub, r.body + 4, 65);
@@ -43,7 +43,7 @@ static void gen(struct card *c, uint8_t slot, uint8_t curve, uint8_t pub[65])
 
 static void get_pub(struct card *c, uint8_t slot, uint8_t pub[65])
 {
-	struct pdc_slot_req s = { .slot = slot };
+	struct pdc_slot_req s = {.slot = slot};
 
 	assert_int_equal(fw_call(c, PDC_OP_KEY_GET_PUBLIC, &s, sizeof(s), &r), PDC_ST_OK);
 	memcpy(pub, r.body + 4, 65);
@@ -69,8 +69,9 @@ static void write_file(const char *p, const uint8_t *buf, size_t len)
 
 static void test_persist(void **state)
 {
-	char *dir = fw_tmpdir(), *ks = fw_path(dir, "keystore"), *dk = fw_path(dir, "keystore.devkey");
-	struct pdc_ecdsa_sign_req sq = { .slot = 7, .digest_len = 32 };
+	char *dir = fw_tmpdir(), *ks = fw_path(dir, "keystore"),
+	     *dk = fw_path(dir, "keystore.devkey");
+	struct pdc_ecdsa_sign_req sq = {.slot = 7, .digest_len = 32};
 	uint8_t p7[65], p30[65], q[65], info1[16];
 	struct card *c;
 	struct stat st;
@@ -106,7 +107,7 @@ static void test_persist(void **state)
 	/* the private key is not in the file in clear */
 	{
 		uint8_t img[KS_FILE_LEN];
-		struct pdc_slot_req s = { .slot = 7 };
+		struct pdc_slot_req s = {.slot = 7};
 
 		read_file(ks, img, sizeof(img));
 		assert_null(memmem(img, sizeof(img), p7 + 1, 8));
@@ -116,7 +117,7 @@ static void test_persist(void **state)
 	card_close(c);
 	assert_int_equal(open_card(dir, NULL, &c), 0);
 	{
-		struct pdc_slot_req s = { .slot = 7 };
+		struct pdc_slot_req s = {.slot = 7};
 
 		assert_int_equal(fw_call(c, PDC_OP_KEY_GET_PUBLIC, &s, sizeof(s), &r),
 				 PDC_ST_SLOT_EMPTY);
@@ -130,9 +131,10 @@ static void test_persist(void **state)
 
 static void test_tamper(void **state)
 {
-	char *dir = fw_tmpdir(), *ks = fw_path(dir, "keystore"), *dk = fw_path(dir, "keystore.devkey");
+	char *dir = fw_tmpdir(), *ks = fw_path(dir, "keystore"),
+	     *dk = fw_path(dir, "keystore.devkey");
 	char *dk2 = fw_path(dir, "other.devkey");
-	static const size_t where[] = { 0, 9, 13, 20, 28, 100, 28 + 1152, KS_FILE_LEN - 1 };
+	static const size_t where[] = {0, 9, 13, 20, 28, 100, 28 + 1152, KS_FILE_LEN - 1};
 	uint8_t img[KS_FILE_LEN], bad[KS_FILE_LEN + 1], p[65];
 	struct card *c;
 	size_t i;
@@ -181,7 +183,7 @@ static void test_tamper(void **state)
 
 	/* tampered while running: the self-test sees it and the card stops signing */
 	{
-		struct pdc_ecdsa_sign_req sq = { .slot = 0, .digest_len = 32 };
+		struct pdc_ecdsa_sign_req sq = {.slot = 0, .digest_len = 32};
 		struct pdc_self_test_resp st;
 
 		memcpy(bad, img, sizeof(img));
@@ -207,8 +209,8 @@ static void test_tamper(void **state)
 static void test_failed_write(void **state)
 {
 	char *dir = fw_tmpdir(), *tmp = fw_path(dir, "keystore.tmp");
-	struct pdc_key_generate_req g = { .slot = 5, .curve = PDC_CURVE_P256 };
-	struct pdc_slot_req s = { .slot = 5 };
+	struct pdc_key_generate_req g = {.slot = 5, .curve = PDC_CURVE_P256};
+	struct pdc_slot_req s = {.slot = 5};
 	struct card *c;
 	uint8_t p[65];
 
@@ -237,9 +239,9 @@ static void test_failed_write(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_persist),
-		cmocka_unit_test(test_tamper),
-		cmocka_unit_test(test_failed_write),
+	    cmocka_unit_test(test_persist),
+	    cmocka_unit_test(test_tamper),
+	    cmocka_unit_test(test_failed_write),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -59,10 +59,12 @@ static int64_t recv_msg(int sock, int *fd)
 		char buf[CMSG_SPACE(sizeof(int))];
 	} cm;
 	int64_t v = 0;
-	struct iovec iov = { &v, sizeof(v) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
-			    .msg_controllen = sizeof(cm.buf) };
-	struct pollfd p = { sock, POLLIN, 0 };
+	struct iovec iov = {&v, sizeof(v)};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = cm.buf,
+			   .msg_controllen = sizeof(cm.buf)};
+	struct pollfd p = {sock, POLLIN, 0};
 	struct cmsghdr *c;
 
 	assert_int_equal(poll(&p, 1, 2000), 1);
@@ -76,7 +78,7 @@ static int64_t recv_msg(int sock, int *fd)
 
 static void connect_guest(struct guest *g)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int i, fd, tries;
 
 	strcpy(sa.sun_path, g->sock);
@@ -129,8 +131,9 @@ static struct guest *start(const char *extra)
 	assert_true(g->pid >= 0);
 	if (g->pid == 0) {
 		char *ks = fw_path(g->dir, "keystore");
-		const char *argv[16] = { card_bin(), "--socket", g->sock, "--keystore", ks,
-					 "--shm-size", "1M", "--vectors", "2", "--quiet" };
+		const char *argv[16] = {card_bin(), "--socket",	  g->sock, "--keystore",
+					ks,	    "--shm-size", "1M",	   "--vectors",
+					"2",	    "--quiet"};
 		int n = 10;
 
 		if (extra) {
@@ -163,7 +166,7 @@ static void stop(struct guest *g)
 
 static bool wait_irq(struct guest *g, int vec, int ms)
 {
-	struct pollfd p = { g->guest_ev[vec], POLLIN, 0 };
+	struct pollfd p = {g->guest_ev[vec], POLLIN, 0};
 	uint64_t v;
 
 	if (poll(&p, 1, ms) != 1)
@@ -202,11 +205,14 @@ static void post_raw(struct guest *g, struct pdc_ring_req *e)
 static void post(struct guest *g, unsigned int slot, uint32_t tag, uint16_t opcode,
 		 const void *body, size_t len)
 {
-	struct pdc_hdr h = { PDC_MAGIC_REQ, PDC_PROTO_VERSION, opcode, tag, 0, (uint16_t)len };
+	struct pdc_hdr h = {PDC_MAGIC_REQ, PDC_PROTO_VERSION, opcode, tag, 0, (uint16_t)len};
 	uint32_t off = PDC_BAR2_PAYLOAD + slot * PDC_MAX_MSG;
-	struct pdc_ring_req e = { .tag = tag, .opcode = opcode, .req_off = off,
-				  .req_len = (uint32_t)(sizeof(h) + len), .resp_off = off,
-				  .resp_cap = PDC_MAX_MSG };
+	struct pdc_ring_req e = {.tag = tag,
+				 .opcode = opcode,
+				 .req_off = off,
+				 .req_len = (uint32_t)(sizeof(h) + len),
+				 .resp_off = off,
+				 .resp_cap = PDC_MAX_MSG};
 
 	memcpy(g->shm + off, &h, sizeof(h));
 	if (len)
@@ -249,8 +255,7 @@ static bool reset(struct guest *g, uint32_t cookie, int ms)
 	doorbell(g);
 	/* an interrupt may be an older one: check the acknowledgement each time */
 	while (wait_irq(g, PDC_IRQ_VEC_STATE, ms))
-		if (load(&ctrl(g)->reset_ack) == cookie &&
-		    load(&ctrl(g)->state) == PDC_STATE_READY)
+		if (load(&ctrl(g)->reset_ack) == cookie && load(&ctrl(g)->state) == PDC_STATE_READY)
 			return true;
 	return false;
 }
@@ -327,7 +332,7 @@ static void test_setup_info(void **state)
 static void test_batch(void **state)
 {
 	struct guest *g = start(NULL);
-	struct pdc_random_req q = { .len = 64 };
+	struct pdc_random_req q = {.len = 64};
 	struct pdc_ring_cpl c[PDC_RING_ENTRIES];
 	struct timespec t0, t1;
 	unsigned int i, round;
@@ -371,22 +376,47 @@ static void test_bad_transport(void **state)
 {
 	struct guest *g = start(NULL);
 	struct pdc_ring_req bad[] = {
-		{ .tag = 1, .req_off = PDC_BAR2_REQ_RING, .req_len = 16,
-		  .resp_off = PDC_BAR2_PAYLOAD, .resp_cap = PDC_MAX_MSG },
-		{ .tag = 2, .req_off = SHM_SIZE - 8, .req_len = 16,
-		  .resp_off = PDC_BAR2_PAYLOAD, .resp_cap = PDC_MAX_MSG },
-		{ .tag = 3, .req_off = PDC_BAR2_PAYLOAD, .req_len = 16,
-		  .resp_off = SHM_SIZE - 100, .resp_cap = PDC_MAX_MSG },
-		{ .tag = 4, .req_off = PDC_BAR2_PAYLOAD, .req_len = 16,
-		  .resp_off = PDC_BAR2_PAYLOAD, .resp_cap = 100 },
-		{ .tag = 5, .req_off = PDC_BAR2_PAYLOAD, .req_len = 8,
-		  .resp_off = PDC_BAR2_PAYLOAD, .resp_cap = PDC_MAX_MSG },
-		{ .tag = 6, .req_off = PDC_BAR2_PAYLOAD, .req_len = PDC_MAX_MSG + 1,
-		  .resp_off = PDC_BAR2_PAYLOAD, .resp_cap = PDC_MAX_MSG },
-		{ .tag = 7, .flags = 1, .req_off = PDC_BAR2_PAYLOAD, .req_len = 16,
-		  .resp_off = PDC_BAR2_PAYLOAD, .resp_cap = PDC_MAX_MSG },
-		{ .tag = 8, .req_off = 0xfffffff0u, .req_len = 0x20,
-		  .resp_off = PDC_BAR2_PAYLOAD, .resp_cap = PDC_MAX_MSG },
+	    {.tag = 1,
+	     .req_off = PDC_BAR2_REQ_RING,
+	     .req_len = 16,
+	     .resp_off = PDC_BAR2_PAYLOAD,
+	     .resp_cap = PDC_MAX_MSG},
+	    {.tag = 2,
+	     .req_off = SHM_SIZE - 8,
+	     .req_len = 16,
+	     .resp_off = PDC_BAR2_PAYLOAD,
+	     .resp_cap = PDC_MAX_MSG},
+	    {.tag = 3,
+	     .req_off = PDC_BAR2_PAYLOAD,
+	     .req_len = 16,
+	     .resp_off = SHM_SIZE - 100,
+	     .resp_cap = PDC_MAX_MSG},
+	    {.tag = 4,
+	     .req_off = PDC_BAR2_PAYLOAD,
+	     .req_len = 16,
+	     .resp_off = PDC_BAR2_PAYLOAD,
+	     .resp_cap = 100},
+	    {.tag = 5,
+	     .req_off = PDC_BAR2_PAYLOAD,
+	     .req_len = 8,
+	     .resp_off = PDC_BAR2_PAYLOAD,
+	     .resp_cap = PDC_MAX_MSG},
+	    {.tag = 6,
+	     .req_off = PDC_BAR2_PAYLOAD,
+	     .req_len = PDC_MAX_MSG + 1,
+	     .resp_off = PDC_BAR2_PAYLOAD,
+	     .resp_cap = PDC_MAX_MSG},
+	    {.tag = 7,
+	     .flags = 1,
+	     .req_off = PDC_BAR2_PAYLOAD,
+	     .req_len = 16,
+	     .resp_off = PDC_BAR2_PAYLOAD,
+	     .resp_cap = PDC_MAX_MSG},
+	    {.tag = 8,
+	     .req_off = 0xfffffff0u,
+	     .req_len = 0x20,
+	     .resp_off = PDC_BAR2_PAYLOAD,
+	     .resp_cap = PDC_MAX_MSG},
 	};
 	struct pdc_ring_cpl c[8];
 	unsigned int i, n = sizeof(bad) / sizeof(bad[0]);
@@ -404,8 +434,11 @@ static void test_bad_transport(void **state)
 	}
 	/* good transport, garbage message: an answer from the card core */
 	memset(g->shm + PDC_BAR2_PAYLOAD, 0xee, 64);
-	bad[0] = (struct pdc_ring_req){ .tag = 9, .req_off = PDC_BAR2_PAYLOAD, .req_len = 64,
-					.resp_off = PDC_BAR2_PAYLOAD, .resp_cap = PDC_MAX_MSG };
+	bad[0] = (struct pdc_ring_req){.tag = 9,
+				       .req_off = PDC_BAR2_PAYLOAD,
+				       .req_len = 64,
+				       .resp_off = PDC_BAR2_PAYLOAD,
+				       .resp_cap = PDC_MAX_MSG};
 	post_raw(g, &bad[0]);
 	doorbell(g);
 	assert_int_equal(reap_n(g, c, 1, 2000), 1);
@@ -425,9 +458,9 @@ static void test_bad_transport(void **state)
 static void test_hang_and_restart(void **state)
 {
 	struct guest *g = start(NULL);
-	struct pdc_key_generate_req kg = { .slot = 2, .curve = PDC_CURVE_P256 };
-	struct pdc_session_create_req sc = { .curve = PDC_CURVE_P256, .host_id_len = 8 };
-	struct pdc_slot_req s = { .slot = 2 };
+	struct pdc_key_generate_req kg = {.slot = 2, .curve = PDC_CURVE_P256};
+	struct pdc_session_create_req sc = {.curve = PDC_CURVE_P256, .host_id_len = 8};
+	struct pdc_slot_req s = {.slot = 2};
 	struct pdc_session_req close_req;
 	struct pdc_ring_cpl c;
 	EVP_PKEY *k = fw_ossl_keygen(PDC_CURVE_P256);
@@ -489,7 +522,7 @@ static void test_fail_after(void **state)
 static void test_reconnect(void **state)
 {
 	struct guest *g = start(NULL);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	uint32_t gen;
 	char b;
 	int second;
@@ -500,7 +533,7 @@ static void test_reconnect(void **state)
 	second = socket(AF_UNIX, SOCK_STREAM, 0);
 	assert_int_equal(connect(second, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	{
-		struct pollfd p = { second, POLLIN, 0 };
+		struct pollfd p = {second, POLLIN, 0};
 
 		assert_int_equal(poll(&p, 1, 2000), 1);
 		assert_int_equal(read(second, &b, 1), 0);
@@ -520,12 +553,12 @@ static void test_reconnect(void **state)
 static void test_bad_options(void **state)
 {
 	static const char *const cases[][8] = {
-		{ "--socket", "/tmp/x.sock", NULL },
-		{ "--keystore", "/tmp/x", NULL },
-		{ "--socket", "/tmp/x.sock", "--keystore", "/tmp/x", "--vectors", "0", NULL },
-		{ "--socket", "/tmp/x.sock", "--keystore", "/tmp/x", "--shm-size", "3M", NULL },
-		{ "--socket", "/tmp/x.sock", "--keystore", "/tmp/x", "--shm-size", "64K", NULL },
-		{ "--socket", "/tmp/x.sock", "--keystore", "/tmp/x", "--fail-after", "-1", NULL },
+	    {"--socket", "/tmp/x.sock", NULL},
+	    {"--keystore", "/tmp/x", NULL},
+	    {"--socket", "/tmp/x.sock", "--keystore", "/tmp/x", "--vectors", "0", NULL},
+	    {"--socket", "/tmp/x.sock", "--keystore", "/tmp/x", "--shm-size", "3M", NULL},
+	    {"--socket", "/tmp/x.sock", "--keystore", "/tmp/x", "--shm-size", "64K", NULL},
+	    {"--socket", "/tmp/x.sock", "--keystore", "/tmp/x", "--fail-after", "-1", NULL},
 	};
 	size_t i;
 
@@ -535,7 +568,7 @@ static void test_bad_options(void **state)
 		int st;
 
 		if (pid == 0) {
-			const char *argv[10] = { card_bin() };
+			const char *argv[10] = {card_bin()};
 			int n;
 
 			for (n = 0; cases[i][n]; n++)
@@ -553,13 +586,10 @@ static void test_bad_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_setup_info),
-		cmocka_unit_test(test_batch),
-		cmocka_unit_test(test_bad_transport),
-		cmocka_unit_test(test_hang_and_restart),
-		cmocka_unit_test(test_fail_after),
-		cmocka_unit_test(test_reconnect),
-		cmocka_unit_test(test_bad_options),
+	    cmocka_unit_test(test_setup_info),	  cmocka_unit_test(test_batch),
+	    cmocka_unit_test(test_bad_transport), cmocka_unit_test(test_hang_and_restart),
+	    cmocka_unit_test(test_fail_after),	  cmocka_unit_test(test_reconnect),
+	    cmocka_unit_test(test_bad_options),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -52,7 +52,8 @@ static void test_kdf(void **state)
 
 	(void)state;
 	assert_true(json_array_size(kdf) >= 2);
-	json_array_foreach(kdf, i, v) {
+	json_array_foreach(kdf, i, v)
+	{
 		uint8_t z[32], eid[16], host[16], enc[16], mac[16], mcv[16];
 		size_t hlen;
 		struct bsp_keys k;
@@ -79,13 +80,14 @@ static void test_kdf(void **state)
 static void test_ciphering(void **state)
 {
 	json_t *steps = json_object_get(vectors, "ciphering"), *v;
-	struct bsp_keys k = { 0 };
+	struct bsp_keys k = {0};
 	char last_keys[200] = "";
 	size_t i;
 
 	(void)state;
 	assert_true(json_array_size(steps) >= 5);
-	json_array_foreach(steps, i, v) {
+	json_array_foreach(steps, i, v)
+	{
 		static uint8_t in[2048], exp[2048], out[2048];
 		char keys[200];
 		size_t in_len, exp_len, out_len = 0;
@@ -155,9 +157,9 @@ static void test_bpp_segments(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_kdf),
-		cmocka_unit_test(test_ciphering),
-		cmocka_unit_test(test_bpp_segments),
+	    cmocka_unit_test(test_kdf),
+	    cmocka_unit_test(test_ciphering),
+	    cmocka_unit_test(test_bpp_segments),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
