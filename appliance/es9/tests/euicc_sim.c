@@ -187,9 +187,11 @@ char *sim_initiate(struct sim *s)
 	info.svn[0] = 2;
 	info.svn[1] = 2;
 	info.svn[2] = 2;
+	if (s->faults & SIM_OLD_SVN)
+		info.svn[0] = 1;
 	info.ci_verify.n = 1;
-	info.ci_verify.id[0].p = s->dp_ci;
-	info.ci_verify.id[0].len = s->dp_ci_len;
+	info.ci_verify.id[0].p = (s->faults & SIM_NO_DP_CI) ? s->eum_ci : s->dp_ci;
+	info.ci_verify.id[0].len = (s->faults & SIM_NO_DP_CI) ? s->eum_ci_len : s->dp_ci_len;
 	info.ci_sign.n = 1;
 	info.ci_sign.id[0].p = (s->faults & SIM_CLAIM_DP_CI) ? s->dp_ci : s->eum_ci;
 	info.ci_sign.id[0].len = (s->faults & SIM_CLAIM_DP_CI) ? s->dp_ci_len : s->eum_ci_len;

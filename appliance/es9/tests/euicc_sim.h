@@ -24,6 +24,8 @@ enum sim_fault {
 	SIM_BAD_PIR_SIG = 1u << 7,
 	SIM_BAD_ADDRESS = 1u << 8, /* sign another serverAddress */
 	SIM_CLAIM_DP_CI = 1u << 9, /* offer the DP's CI for signing, whatever the EUM's is */
+	SIM_OLD_SVN = 1u << 10,	   /* euiccInfo1 says SGP.22 v1.1 */
+	SIM_NO_DP_CI = 1u << 11,   /* cannot verify the DP's CI */
 };
 
 struct sim {

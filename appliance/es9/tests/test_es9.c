@@ -459,6 +459,18 @@ static void initiate_negative(void **state)
 	json_decref(r);
 	sim_free(&s);
 
+	/* An old eUICC; an eUICC that cannot verify our certificates. */
+	snapshot(&before);
+	sim_sgp26(&s, ADDRESS);
+	s.faults = SIM_OLD_SVN;
+	call_expect("initiateAuthentication", sim_initiate(&s), "8.8.3", "3.1");
+	sim_free(&s);
+	sim_pki(&s, "euicc-in", "eumA");
+	s.faults = SIM_NO_DP_CI;
+	call_expect("initiateAuthentication", sim_initiate(&s), "8.8.4", "3.7");
+	sim_free(&s);
+	expect_unchanged(&before);
+
 	/* An eUICC that signs only under a CI we do not trust. */
 	sim_pki(&s, "euicc-b", "eumB");
 	snapshot(&before);
@@ -567,6 +579,20 @@ static void chain_negative(void **state)
 		    "3.9");
 	expect_unchanged(&before);
 	free(init);
+	sim_free(&s);
+
+	/* Certificates past their validity (the SGP.26 EUM ends in January 2051). */
+	sim_sgp26(&s, ADDRESS);
+	clock_offset = (int64_t)(2051 - 2026) * 365 * 24 * 3600;
+	if (test_clock() > 2557440000) { /* 2051-01-15, after the EUM's notAfter */
+		init = initiate(&s);
+		snapshot(&before);
+		call_expect("authenticateClient", sim_authenticate(&s, init, "MID-CANCEL"), "8.1.2",
+			    "6.3");
+		expect_unchanged(&before);
+		free(init);
+	}
+	clock_offset = 0;
 	sim_free(&s);
 
 	/* The same test PKI in range is accepted (our chain rule, not OpenSSL's). */
