@@ -37,4 +37,7 @@ kernel-check: $(CHECKPATCH) kernel-mirror
 		CF="-D__CHECK_ENDIAN__" modules 2>&1 | tee $(BUILD)/kmod/check.log
 	@! grep -E 'warning:|error:' $(BUILD)/kmod/check.log
 	$(CHECKPATCH) --no-tree --strict --show-types --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f \
-		$(filter %.c %.h,$(KMOD_SRCS)) $(KMOD_HDRS)
+		$(filter %.c %.h,$(KMOD_SRCS)) kernel/include/uapi/linux/portdp_accel.h
+
+# The driver's tests run in a QEMU guest with the card firmware on the host.
+VMTESTS += tools/vm/run-vm-tests

@@ -109,8 +109,8 @@ struct portdp_dev {
 	struct device *parent;
 	int id;
 	char name[24];
-	spinlock_t lock;
-	struct mutex reset_lock;
+	spinlock_t lock;		/* see @lock above */
+	struct mutex reset_lock;	/* see @reset_lock above */
 	int state;
 	struct portdp_req *slots[PORTDP_MAX_INFLIGHT];
 	unsigned int inflight;

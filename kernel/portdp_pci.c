@@ -163,6 +163,7 @@ static int portdp_pci_reset(struct portdp_dev *pd)
 	pp->cpl_cons = 0;
 	shm_write(pp, CTRL(cpl_cons), 0);
 	WRITE_ONCE(pp->reset_cookie, cookie);
+	/* Zeroed indices must be visible before the card sees the cookie. */
 	wmb();
 	shm_write(pp, CTRL(reset_req), cookie);
 	portdp_pci_ring(pp);
@@ -176,6 +177,7 @@ static int portdp_pci_reset(struct portdp_dev *pd)
 		}
 		usleep_range(1000, 2000);
 	}
+	/* Read the generation only after the ack that published it. */
 	rmb();
 	WRITE_ONCE(pp->generation, shm_read(pp, CTRL(generation)));
 	enable_irq(pci_irq_vector(pp->pdev, 0));
