@@ -65,3 +65,23 @@ $(BUILD)/bin/portdpctl: $(CTL_OBJS) $(INV_LIB) $(RSP_LIB) $(BUILD)/libportdp-acc
 PROGRAMS += $(BUILD)/bin/portdpctl
 TESTS += tools/portdpctl/tests/test-portdpctl.sh
 # --- end portdpctl ---
+
+# --- bench ---
+# portdp-bench: the binding benchmark (setup a bench dir; run concurrent full
+# downloads against portdpd over HTTPS on loopback). Smoke test in TESTS.
+BENCH_SRCS := $(wildcard tools/bench/*.c)
+BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o)
+
+$(BENCH_OBJS): CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp -Iappliance/inventory \
+	-Iappliance -Itools/euicc -Itools/lpa
+
+$(BUILD)/bin/portdp-bench: $(BENCH_OBJS) $(BUILD)/tools/lpa/b64.o $(SEUICC_LIB) $(INV_LIB) \
+		$(RSP_LIB) $(SERVER_LIB) $(BUILD)/libportdp-accel.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(BUILD)/tools/lpa/b64.o $(SEUICC_LIB) $(INV_LIB) \
+		$(SERVER_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a -lcurl -ljansson -lsqlite3 \
+		-lcrypto -lpthread
+
+PROGRAMS += $(BUILD)/bin/portdp-bench
+TESTS += tools/bench/test-bench-smoke.sh
+# --- end bench ---

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * portdp-bench internals: the binding benchmark of Port-DP+.
+ *
+ * "setup" lays out a bench directory (test PKI, eUICC identities, portdpd.conf,
+ * an inventory of synthetic profiles); "run" drives many concurrent full
+ * downloads against portdpd over HTTPS on loopback and reports throughput,
+ * CPU per binding and latency percentiles.
+ *
+ * Bench directory layout (what setup writes and run reads):
+ *   pki/            portdp-pki output (CI, EUM, eUICCs, DPauth, DPpb, TLS)
+ *   euiccs/NNNNN/   one identity dir per eUICC (symlinks: euicc.der,
+ *                   euicc-key.pem, eum.der, ci.der)
+ *   portdpd.conf    the daemon's config (run overrides port and workers)
+ *   inventory.db    N profiles, matching IDs BENCH0000001.., ICCIDs unique
+ *
+ * Every function returns 0 or a negative errno unless it says otherwise.
+ */
+#ifndef PORTDP_BENCH_H
+#define PORTDP_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define BENCH_MID_FMT "BENCH%07u"
+#define BENCH_MAX_THREADS 16
+
+/* ---- upp_iccid.c ------------------------------------------------------ */
+
+/**
+ * upp_set_iccid() - rewrite the ICCID of a UPP in place: the ProfileHeader
+ * (plain BCD) and EF.ICCID of the MF PE (EFiccid coding), so both agree.
+ * @iccid: 19 or 20 decimal digits starting with 89.
+ * The result is checked with upp_parse(). -EBADMSG when the UPP lacks either
+ * place, -EINVAL for a bad ICCID.
+ */
+int upp_set_iccid(uint8_t *upp, size_t len, const char *iccid);
+
+/** bench_iccid() - the @serial-th synthetic ICCID: 8999 + 14 digits + Luhn (19 digits). */
+void bench_iccid(uint64_t serial, char out[21]);
+
+/* ---- samples.c: latencies in microseconds, exact percentiles ---------- */
+
+struct samples {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+int samples_add(struct samples *s, uint32_t us);
+/** samples_merge() - append @src to @dst. */
+int samples_merge(struct samples *dst, const struct samples *src);
+/** samples_pct() - the @p-th percentile (0..100) after samples_sort(); 0 if empty. */
+void samples_sort(struct samples *s);
+uint32_t samples_pct(const struct samples *s, double p);
+void samples_free(struct samples *s);
+
+/* ---- proc_cpu.c ------------------------------------------------------- */
+
+/** proc_cpu_ns() - utime+stime of process @pid from /proc/PID/stat, in ns. */
+int proc_cpu_ns(pid_t pid, uint64_t *ns);
+/** self_cpu_ns() - this process's user+system CPU time, in ns. */
+uint64_t self_cpu_ns(void);
+uint64_t mono_ns(void);
+
+/* ---- driver.c: the event-driven client ------------------------------- */
+
+/* ES9+ functions of one binding, in order; also the latency table's rows. */
+enum bench_step {
+	STEP_IA = 0,   /* initiateAuthentication */
+	STEP_AC,       /* authenticateClient */
+	STEP_GBPP,     /* getBoundProfilePackage */
+	STEP_HN,       /* handleNotification */
+	STEP_COUNT,
+};
+
+extern const char *const bench_step_name[STEP_COUNT];
+
+struct bench_opts {
+	const char *dir;
+	const char *smdp_address;   /* from portdpd.conf */
+	char resolve[320];          /* "host:port:127.0.0.1" for curl */
+	char dial_address[300];     /* host:port, what the activation code says */
+	char cacert[1024];
+	char state_root[512];       /* eUICC NVM root (tmpfs) */
+	unsigned concurrency;
+	unsigned threads;
+	double duration_s;
+	bool default_smdp;          /* no matching ID: the SM-DP+ picks any profile */
+	bool keep_profiles;         /* keep installed UPP files in the eUICC NVM */
+	char **mids;                /* matching IDs to use, in order */
+	size_t n_mids;
+	char **euicc_dirs;          /* identity dirs, one eUICC per concurrent slot */
+	size_t n_euiccs;
+};
+
+/* What one driver thread measured; merged by run.c. */
+struct bench_result {
+	uint64_t started, completed, failed;
+	uint64_t failed_at[STEP_COUNT + 1];  /* + 1: eUICC refused the BPP */
+	struct samples total;
+	struct samples step[STEP_COUNT];     /* HTTP round trip of each function */
+	struct samples euicc;                /* eUICC compute of one binding (wall) */
+	char (*iccids)[21];                  /* installed ICCIDs */
+	char (*eids)[33];                    /* and the eUICC that took each */
+	size_t n_iccids, cap_iccids;
+	uint64_t first_start_ns, last_done_ns;
+	bool exhausted;                      /* ran out of matching IDs */
+	char first_error[512];
+};
+
+/**
+ * bench_drive() - run the benchmark: @o->concurrency downloads in flight over
+ * @o->threads threads until @o->duration_s has passed, then let the ones in
+ * flight finish. @res gets the merged results. @csv: per-binding rows or NULL.
+ */
+int bench_drive(const struct bench_opts *o, struct bench_result *res, FILE *csv);
+void bench_result_free(struct bench_result *r);
+
+/* ---- commands --------------------------------------------------------- */
+
+int bench_setup(int argc, char **argv);
+int bench_run(int argc, char **argv);
+
+/** bench_bin_path() - a sibling program of this executable (portdpd, portdp-pki). */
+int bench_bin_path(const char *name, char *buf, size_t len);
+
+#endif

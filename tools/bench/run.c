@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * portdp-bench run: start portdpd (or use a running one), drive the
+ * downloads, then report throughput, CPU per binding, latency percentiles,
+ * and check through the inventory that every completed binding installed
+ * exactly one profile, none bound twice.
+ */
+#include "bench.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "inventory.h"
+
+#define TARGET_PER_MIN 100000.0
+
+struct run_args {
+	const char *dir, *connect, *csv;
+	unsigned long concurrency, workers, threads;
+	long server_pid;
+	double duration;
+	bool default_smdp, keep_profiles;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: portdp-bench run --dir D --concurrency C --duration S\n"
+		"                        [--workers W | --connect HOST:PORT [--server-pid PID]]\n"
+		"                        [--threads T] [--csv FILE] [--default-smdp] [--keep-profiles]\n"
+		"  --workers W      start portdpd from D/portdpd.conf with W workers (default 2)\n"
+		"  --connect H:P    use a running portdpd instead (CPU only with --server-pid)\n"
+		"  --threads T      client threads (default 1), each a libcurl multi loop\n"
+		"  --csv FILE       one row per completed binding\n"
+		"  --default-smdp   send no matching ID: the SM-DP+ picks any available profile\n"
+		"  --keep-profiles  keep installed UPPs in the eUICCs' memory (tmpfs)\n");
+}
+
+static int num(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	*out = strtoul(s, &end, 10);
+	return errno || *end || *out < min || *out > max ? -EINVAL : 0;
+}
+
+static int parse_args(int argc, char **argv, struct run_args *a)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "concurrency", required_argument, NULL, 'c' },
+		{ "duration", required_argument, NULL, 't' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "connect", required_argument, NULL, 'C' },
+		{ "server-pid", required_argument, NULL, 'p' },
+		{ "threads", required_argument, NULL, 'T' },
+		{ "csv", required_argument, NULL, 'o' },
+		{ "default-smdp", no_argument, NULL, 'D' },
+		{ "keep-profiles", no_argument, NULL, 'K' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	unsigned long v;
+	char *end;
+	int c;
+
+	a->workers = 2;
+	a->threads = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': a->dir = optarg; break;
+		case 'c':
+			if (num(optarg, 1, 10000, &a->concurrency))
+				goto bad;
+			break;
+		case 't':
+			errno = 0;
+			a->duration = strtod(optarg, &end);
+			if (errno || *end || !(a->duration > 0 && a->duration <= 86400))
+				goto bad;
+			break;
+		case 'w':
+			if (num(optarg, 1, 256, &a->workers))
+				goto bad;
+			break;
+		case 'C': a->connect = optarg; break;
+		case 'p':
+			if (num(optarg, 1, INT_MAX, &v))
+				goto bad;
+			a->server_pid = (long)v;
+			break;
+		case 'T':
+			if (num(optarg, 1, BENCH_MAX_THREADS, &a->threads))
+				goto bad;
+			break;
+		case 'o': a->csv = optarg; break;
+		case 'D': a->default_smdp = true; break;
+		case 'K': a->keep_profiles = true; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (optind != argc || !a->dir || !a->concurrency || !a->duration)
+		goto bad;
+	if (a->threads > a->concurrency) {
+		fprintf(stderr, "portdp-bench: --threads must not exceed --concurrency\n");
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "portdp-bench: bad or missing argument%s%s\n", optind < argc ? ": " : "",
+		optind < argc ? argv[optind - 1] : "");
+	usage(stderr);
+	return -EINVAL;
+}
+
+/* ---- inputs from the bench directory ---------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_list(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int push(char ***v, size_t *n, size_t *cap, const char *s)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 256;
+		char **bigger = realloc(*v, c * sizeof(**v));
+
+		if (!bigger)
+			return -ENOMEM;
+		*v = bigger;
+		*cap = c;
+	}
+	(*v)[*n] = strdup(s);
+	return (*v)[(*n)++] ? 0 : -ENOMEM;
+}
+
+static int list_euiccs(const char *dir, char ***out, size_t *n)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	size_t cap = 0;
+	DIR *dp;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "%s/euiccs", dir);
+	dp = opendir(path);
+	if (!dp)
+		return -errno;
+	while ((d = readdir(dp))) {
+		char sub[PATH_MAX + 300];
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, d->d_name);
+		if (push(out, n, &cap, sub)) {
+			closedir(dp);
+			return -ENOMEM;
+		}
+	}
+	closedir(dp);
+	if (*n)
+		qsort(*out, *n, sizeof(**out), cmp_str);
+	return 0;
+}
+
+struct mid_list {
+	char **v;
+	size_t n, cap;
+	int err;
+};
+
+static int add_mid(const struct inv_profile *p, void *arg)
+{
+	struct mid_list *m = arg;
+
+	if (strncmp(p->matching_id, "BENCH", 5))
+		return 0;
+	m->err = push(&m->v, &m->n, &m->cap, p->matching_id);
+	return m->err;
+}
+
+/* What the inventory holds before the run: the baseline of the sanity checks. */
+struct inv_baseline {
+	unsigned installed, available;
+	int64_t audit_seq;
+};
+
+static int last_seq(const struct inv_audit *a, void *arg)
+{
+	*(int64_t *)arg = a->seq;
+	return 0;
+}
+
+static int inventory_before(const char *db, bool want_mids, struct mid_list *mids,
+			    struct inv_baseline *b)
+{
+	struct inventory *inv;
+	char msg[256];
+	int ret;
+
+	ret = inv_open_err(db, 0, &inv, msg, sizeof(msg));
+	if (ret) {
+		fprintf(stderr, "portdp-bench: %s: %s\n", db, msg);
+		return ret;
+	}
+	ret = inv_count(inv, INV_INSTALLED, &b->installed);
+	if (!ret)
+		ret = inv_count(inv, INV_AVAILABLE, &b->available);
+	b->audit_seq = 0;
+	if (!ret)
+		ret = inv_audit(inv, 0, last_seq, &b->audit_seq);
+	if (!ret && want_mids) {
+		ret = inv_list(inv, INV_AVAILABLE, add_mid, mids);
+		if (!ret && mids->err)
+			ret = mids->err;
+	}
+	if (ret)
+		fprintf(stderr, "portdp-bench: inventory: %s\n", inv_errmsg(inv));
+	inv_close(inv);
+	return ret;
+}
+
+/* ---- sanity after the run ---------------------------------------------- */
+
+struct audit_scan {
+	int64_t *ids;
+	size_t n, cap;
+	int err;
+};
+
+static int collect_downloaded(const struct inv_audit *a, void *arg)
+{
+	struct audit_scan *s = arg;
+
+	if (strcmp(a->to, "downloaded"))
+		return 0;
+	if (s->n == s->cap) {
+		size_t c = s->cap ? 2 * s->cap : 4096;
+		int64_t *v = realloc(s->ids, c * sizeof(*v));
+
+		if (!v) {
+			s->err = -ENOMEM;
+			return 1;
+		}
+		s->ids = v;
+		s->cap = c;
+	}
+	s->ids[s->n++] = a->profile_id;
+	return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_iccid(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+/* Prints the checks; returns 0 when every one holds. */
+static int inventory_after(const char *db, const struct inv_baseline *b,
+			   struct bench_result *r)
+{
+	struct audit_scan scan = { 0 };
+	struct inventory *inv;
+	unsigned installed = 0, dup_bind = 0, dup_iccid = 0, wrong = 0;
+	char msg[256];
+	int ret, bad = 0;
+
+	ret = inv_open_err(db, 0, &inv, msg, sizeof(msg));
+	if (ret) {
+		fprintf(stderr, "portdp-bench: %s: %s\n", db, msg);
+		return ret;
+	}
+	ret = inv_count(inv, INV_INSTALLED, &installed);
+	if (!ret)
+		ret = inv_audit(inv, b->audit_seq, collect_downloaded, &scan);
+	if (!ret)
+		ret = scan.err;
+	for (size_t i = 0; !ret && i < r->n_iccids; i++) {
+		struct inv_profile p;
+
+		if (inv_get_by_iccid(inv, r->iccids[i], &p) || p.state != INV_INSTALLED ||
+		    strcasecmp(p.eid, r->eids[i]))
+			wrong++;
+	}
+	if (ret) {
+		fprintf(stderr, "portdp-bench: inventory: %s\n", inv_errmsg(inv));
+		inv_close(inv);
+		free(scan.ids);
+		return ret;
+	}
+	inv_close(inv);
+	qsort(scan.ids, scan.n, sizeof(*scan.ids), cmp_i64);
+	for (size_t i = 1; i < scan.n; i++)
+		dup_bind += scan.ids[i] == scan.ids[i - 1];
+	qsort(r->iccids, r->n_iccids, sizeof(*r->iccids), cmp_iccid);
+	for (size_t i = 1; i < r->n_iccids; i++)
+		dup_iccid += !strcmp(r->iccids[i], r->iccids[i - 1]);
+	free(scan.ids);
+
+	bad |= installed - b->installed != r->completed;
+	printf("sanity: inventory installed %u -> %u (+%u), completed bindings %llu: %s\n",
+	       b->installed, installed, installed - b->installed,
+	       (unsigned long long)r->completed,
+	       installed - b->installed == r->completed ? "OK" : "MISMATCH");
+	bad |= dup_bind != 0;
+	printf("sanity: BPPs handed out (audit 'downloaded') %zu, profiles bound twice %u: %s\n",
+	       scan.n, dup_bind, dup_bind ? "FAIL" : "OK");
+	bad |= dup_iccid != 0 || wrong != 0;
+	printf("sanity: ICCIDs the eUICCs installed %zu, duplicates %u, not installed for that EID "
+	       "in the inventory %u: %s\n", r->n_iccids, dup_iccid, wrong,
+	       dup_iccid || wrong ? "FAIL" : "OK");
+	return bad ? -EPROTO : 0;
+}
+
+/* ---- the daemon ---------------------------------------------------------- */
+
+static int free_port(uint16_t *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len)) {
+		close(fd);
+		return -errno;
+	}
+	*port = ntohs(sa.sin_port);
+	close(fd);
+	return 0;
+}
+
+static bool port_open(uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static int start_portdpd(const char *dir, unsigned long workers, uint16_t port, pid_t *out)
+{
+	char bin[PATH_MAX], conf[PATH_MAX], log[PATH_MAX], p[16], w[16];
+	pid_t pid;
+	int status;
+
+	if (bench_bin_path("portdpd", bin, sizeof(bin)))
+		return -ENOENT;
+	snprintf(conf, sizeof(conf), "%s/portdpd.conf", dir);
+	snprintf(log, sizeof(log), "%s/portdpd.log", dir);
+	snprintf(p, sizeof(p), "%u", (unsigned)port);
+	snprintf(w, sizeof(w), "%lu", workers);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (!freopen(log, "a", stderr) || !freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execl(bin, "portdpd", "-c", conf, "-p", p, "-w", w, "--foreground", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200; i++) {
+		if (port_open(port)) {
+			*out = pid;
+			return 0;
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		usleep(50000);
+	}
+	fprintf(stderr, "portdp-bench: portdpd did not start; see %s\n", log);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -EIO;
+}
+
+static void stop_portdpd(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 100; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return;
+		usleep(50000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* ---- the report ---------------------------------------------------------- */
+
+static void print_row(const char *name, struct samples *s)
+{
+	samples_sort(s);
+	printf("  %-24s %8.2f %8.2f %8.2f %8.2f\n", name, samples_pct(s, 50) / 1e3,
+	       samples_pct(s, 90) / 1e3, samples_pct(s, 99) / 1e3, samples_pct(s, 100) / 1e3);
+}
+
+static void report(const struct run_args *a, struct bench_result *r, double elapsed,
+		   int64_t server_ns, uint64_t client_ns)
+{
+	double per_min = elapsed > 0 ? (double)r->completed * 60.0 / elapsed : 0;
+	double n = r->completed ? (double)r->completed : 1;
+
+	printf("bindings: completed %llu, failed %llu", (unsigned long long)r->completed,
+	       (unsigned long long)r->failed);
+	if (r->failed)
+		printf(" (IA %llu, AC %llu, GBPP %llu, HN %llu, eUICC refused BPP %llu)",
+		       (unsigned long long)r->failed_at[STEP_IA],
+		       (unsigned long long)r->failed_at[STEP_AC],
+		       (unsigned long long)r->failed_at[STEP_GBPP],
+		       (unsigned long long)r->failed_at[STEP_HN],
+		       (unsigned long long)r->failed_at[STEP_COUNT]);
+	printf(", in %.2f s%s\n", elapsed, r->exhausted ? " (inventory's bench profiles ran out)" : "");
+	if (r->first_error[0])
+		printf("first failure: %s\n", r->first_error);
+	printf("throughput: %.0f bindings/min (%.1f/s); target %.0f/min: %s\n", per_min,
+	       per_min / 60.0, TARGET_PER_MIN, per_min >= TARGET_PER_MIN ? "reached" : "NOT reached");
+	if (server_ns >= 0)
+		printf("server CPU: %.2f s, %.3f ms per binding (%.2f cores busy)\n",
+		       server_ns / 1e9, server_ns / 1e6 / n, elapsed > 0 ? server_ns / 1e9 / elapsed : 0);
+	else
+		printf("server CPU: not measured (--connect without --server-pid)\n");
+	printf("client CPU: %.2f s, %.3f ms per binding (%.2f cores busy; eUICC crypto included)\n",
+	       client_ns / 1e9, client_ns / 1e6 / n, elapsed > 0 ? client_ns / 1e9 / elapsed : 0);
+	printf("latency (ms)                    p50      p90      p99      max\n");
+	print_row("whole binding", &r->total);
+	for (int i = 0; i < STEP_COUNT; i++)
+		print_row(bench_step_name[i], &r->step[i]);
+	print_row("eUICC compute (wall)", &r->euicc);
+	(void)a;
+}
+
+int bench_run(int argc, char **argv)
+{
+	struct run_args a = { 0 };
+	struct bench_opts o = { 0 };
+	struct portdpd_config cfg;
+	struct mid_list mids = { 0 };
+	struct inv_baseline base;
+	struct bench_result r = { 0 };
+	char conf[PATH_MAX], err[512], host[256];
+	uint64_t s0 = 0, s1 = 0, c0, c1;
+	int64_t server_ns = -1;
+	pid_t own = 0, spid;
+	uint16_t port = 0;
+	FILE *csv = NULL;
+	int ret, rc = 1;
+
+	if (parse_args(argc, argv, &a))
+		return 2;
+	snprintf(conf, sizeof(conf), "%s/portdpd.conf", a.dir);
+	portdpd_config_defaults(&cfg);
+	if (portdpd_config_load(&cfg, conf, err, sizeof(err))) {
+		fprintf(stderr, "portdp-bench: %s (run portdp-bench setup first)\n", err);
+		return 1;
+	}
+	o.dir = a.dir;
+	o.smdp_address = cfg.smdp_address;
+	o.concurrency = a.concurrency;
+	o.threads = a.threads;
+	o.duration_s = a.duration;
+	o.default_smdp = a.default_smdp;
+	o.keep_profiles = a.keep_profiles;
+	snprintf(o.cacert, sizeof(o.cacert), "%s/pki/ci.pem", a.dir);
+	if (list_euiccs(a.dir, &o.euicc_dirs, &o.n_euiccs) || o.n_euiccs < a.concurrency) {
+		fprintf(stderr, "portdp-bench: %s/euiccs has %zu eUICCs; --concurrency %lu needs "
+			"as many (setup --euiccs)\n", a.dir, o.n_euiccs, a.concurrency);
+		goto out;
+	}
+	if (inventory_before(cfg.db_path, !a.default_smdp, &mids, &base))
+		goto out;
+	o.mids = mids.v;
+	o.n_mids = mids.n;
+	if (!a.default_smdp && !mids.n) {
+		fprintf(stderr, "portdp-bench: no available BENCH profile left in %s\n", cfg.db_path);
+		goto out;
+	}
+
+	if (a.connect) {
+		const char *colon = strrchr(a.connect, ':');
+		unsigned long p;
+
+		if (!colon || colon == a.connect || (size_t)(colon - a.connect) >= sizeof(host) ||
+		    num(colon + 1, 1, 65535, &p)) {
+			fprintf(stderr, "portdp-bench: --connect wants HOST:PORT\n");
+			goto out;
+		}
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - a.connect), a.connect);
+		port = (uint16_t)p;
+		spid = (pid_t)a.server_pid;
+	} else {
+		snprintf(host, sizeof(host), "127.0.0.1");
+		if (free_port(&port) || start_portdpd(a.dir, a.workers, port, &own))
+			goto out;
+		spid = own;
+	}
+	snprintf(o.resolve, sizeof(o.resolve), "%s:%u:%s", cfg.smdp_address, port, host);
+	snprintf(o.dial_address, sizeof(o.dial_address), "%s:%u", cfg.smdp_address, port);
+	/* The eUICCs' memory lives on tmpfs: its fsyncs would otherwise bill the client. */
+	snprintf(o.state_root, sizeof(o.state_root), "%s/portdp-bench-XXXXXX",
+		 access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm");
+	if (!mkdtemp(o.state_root)) {
+		fprintf(stderr, "portdp-bench: %s: %s\n", o.state_root, strerror(errno));
+		goto out;
+	}
+	if (a.csv && !(csv = fopen(a.csv, "w"))) {
+		fprintf(stderr, "portdp-bench: %s: %s\n", a.csv, strerror(errno));
+		goto out;
+	}
+
+	printf("portdp-bench run: concurrency %lu, client threads %lu, duration %.1f s, %s, "
+	       "server %s (%s, pid %ld), %s, db_sync %s\n",
+	       a.concurrency, a.threads, a.duration,
+	       a.default_smdp ? "no matching ID (default SM-DP+)" : "matching IDs",
+	       own ? "portdpd started here" : "given", own ? "workers" : a.connect,
+	       (long)spid, cfg.accel_uri, cfg.db_sync_full ? "full" : "normal");
+	if (own)
+		printf("portdpd: %lu workers on 127.0.0.1:%u (TLS, keep-alive)\n", a.workers,
+		       (unsigned)port);
+	printf("client: soft eUICCs verify every signature and the DPauth/DPpb chain each "
+	       "binding (no cache), open the whole BPP (MACs, decrypt, ICCID); eUICC memory "
+	       "on %s; installed UPP files %s\n", o.state_root,
+	       a.keep_profiles ? "kept" : "removed after each binding");
+	fflush(stdout);
+
+	if (spid && proc_cpu_ns(spid, &s0))
+		spid = 0;
+	c0 = self_cpu_ns();
+	ret = bench_drive(&o, &r, csv);
+	c1 = self_cpu_ns();
+	if (spid && !proc_cpu_ns(spid, &s1))
+		server_ns = (int64_t)(s1 - s0);
+	if (ret)
+		fprintf(stderr, "portdp-bench: client: %s\n", strerror(-ret));
+	if (own) {
+		stop_portdpd(own);
+		own = 0;
+	}
+	report(&a, &r, (double)(r.last_done_ns > r.first_start_ns ?
+				r.last_done_ns - r.first_start_ns : 0) / 1e9,
+	       server_ns, c1 - c0);
+	if (!inventory_after(cfg.db_path, &base, &r) && !ret && r.completed && !r.failed)
+		rc = 0;
+out:
+	if (csv)
+		fclose(csv);
+	if (own)
+		stop_portdpd(own);
+	if (o.state_root[0] && strstr(o.state_root, "portdp-bench-"))
+		nftw(o.state_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	bench_result_free(&r);
+	free_list(mids.v, mids.n);
+	free_list(o.euicc_dirs, o.n_euiccs);
+	return rc;
+}
