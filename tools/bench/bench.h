@@ -63,6 +63,8 @@ void samples_free(struct samples *s);
 int proc_cpu_ns(pid_t pid, uint64_t *ns);
 /** self_cpu_ns() - this process's user+system CPU time, in ns. */
 uint64_t self_cpu_ns(void);
+/** machine_busy_ns() - busy time of all cores together (/proc/stat), in ns. */
+int machine_busy_ns(uint64_t *ns);
 uint64_t mono_ns(void);
 
 /* ---- driver.c: the event-driven client ------------------------------- */
@@ -81,7 +83,7 @@ extern const char *const bench_step_name[STEP_COUNT];
 struct bench_opts {
 	const char *dir;
 	const char *smdp_address;   /* from portdpd.conf */
-	char resolve[320];          /* "host:port:127.0.0.1" for curl */
+	char resolve[600];          /* "host:port:addr" for curl */
 	char dial_address[300];     /* host:port, what the activation code says */
 	char cacert[1024];
 	char state_root[512];       /* eUICC NVM root (tmpfs) */
@@ -126,5 +128,13 @@ int bench_run(int argc, char **argv);
 
 /** bench_bin_path() - a sibling program of this executable (portdpd, portdp-pki). */
 int bench_bin_path(const char *name, char *buf, size_t len);
+
+/**
+ * bench_path() - snprintf for file names: -ENAMETOOLONG instead of a cut name.
+ * Directory arguments are limited to BENCH_DIR_MAX at the command line, so
+ * the names built from them fit PATH_MAX.
+ */
+int bench_path(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#define BENCH_DIR_MAX 2048
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -28,6 +29,17 @@ int bench_bin_path(const char *name, char *buf, size_t len)
 	if ((size_t)snprintf(buf, len, "%s%s", exe, name) >= len)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+int bench_path(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
 static void usage(FILE *f)

@@ -119,6 +119,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	}
 	if (optind != argc || !a->dir || !a->concurrency || !a->duration)
 		goto bad;
+	if (a->dir && strlen(a->dir) > BENCH_DIR_MAX) {
+		fprintf(stderr, "portdp-bench: --dir longer than %d characters\n", BENCH_DIR_MAX);
+		return -EINVAL;
+	}
 	if (a->threads > a->concurrency) {
 		fprintf(stderr, "portdp-bench: --threads must not exceed --concurrency\n");
 		return -EINVAL;
@@ -169,7 +173,7 @@ static int list_euiccs(const char *dir, char ***out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	snprintf(path, sizeof(path), "%s/euiccs", dir);
+	bench_path(path, sizeof(path), "%s/euiccs", dir);
 	dp = opendir(path);
 	if (!dp)
 		return -errno;
@@ -178,7 +182,7 @@ static int list_euiccs(const char *dir, char ***out, size_t *n)
 
 		if (d->d_name[0] == '.')
 			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, d->d_name);
+		bench_path(sub, sizeof(sub), "%s/%s", path, d->d_name);
 		if (push(out, n, &cap, sub)) {
 			closedir(dp);
 			return -ENOMEM;
@@ -387,8 +391,8 @@ static int start_portdpd(const char *dir, unsigned long workers, uint16_t port, 
 
 	if (bench_bin_path("portdpd", bin, sizeof(bin)))
 		return -ENOENT;
-	snprintf(conf, sizeof(conf), "%s/portdpd.conf", dir);
-	snprintf(log, sizeof(log), "%s/portdpd.log", dir);
+	bench_path(conf, sizeof(conf), "%s/portdpd.conf", dir);
+	bench_path(log, sizeof(log), "%s/portdpd.log", dir);
 	snprintf(p, sizeof(p), "%u", (unsigned)port);
 	snprintf(w, sizeof(w), "%lu", workers);
 	pid = fork();
@@ -446,8 +450,8 @@ static void print_row(const char *name, struct samples *s)
 	       samples_pct(s, 90) / 1e3, samples_pct(s, 99) / 1e3, samples_pct(s, 100) / 1e3);
 }
 
-static void report(const struct run_args *a, struct bench_result *r, double elapsed,
-		   int64_t server_ns, uint64_t client_ns)
+static void report(struct bench_result *r, double elapsed, int64_t server_ns, uint64_t client_ns,
+		   int64_t machine_ns)
 {
 	double per_min = elapsed > 0 ? (double)r->completed * 60.0 / elapsed : 0;
 	double n = r->completed ? (double)r->completed : 1;
@@ -478,7 +482,10 @@ static void report(const struct run_args *a, struct bench_result *r, double elap
 	for (int i = 0; i < STEP_COUNT; i++)
 		print_row(bench_step_name[i], &r->step[i]);
 	print_row("eUICC compute (wall)", &r->euicc);
-	(void)a;
+	if (machine_ns >= 0 && server_ns >= 0 && elapsed > 0)
+		printf("machine: %.2f of %ld cores busy; other processes %.2f cores (noise if > 0.05)\n",
+		       machine_ns / 1e9 / elapsed, sysconf(_SC_NPROCESSORS_ONLN),
+		       (machine_ns - server_ns - (int64_t)client_ns) / 1e9 / elapsed);
 }
 
 int bench_run(int argc, char **argv)
@@ -490,8 +497,8 @@ int bench_run(int argc, char **argv)
 	struct inv_baseline base;
 	struct bench_result r = { 0 };
 	char conf[PATH_MAX], err[512], host[256];
-	uint64_t s0 = 0, s1 = 0, c0, c1;
-	int64_t server_ns = -1;
+	uint64_t s0 = 0, s1 = 0, c0, c1, m0 = 0, m1 = 0;
+	int64_t server_ns = -1, machine_ns = -1;
 	pid_t own = 0, spid;
 	uint16_t port = 0;
 	FILE *csv = NULL;
@@ -499,7 +506,7 @@ int bench_run(int argc, char **argv)
 
 	if (parse_args(argc, argv, &a))
 		return 2;
-	snprintf(conf, sizeof(conf), "%s/portdpd.conf", a.dir);
+	bench_path(conf, sizeof(conf), "%s/portdpd.conf", a.dir);
 	portdpd_config_defaults(&cfg);
 	if (portdpd_config_load(&cfg, conf, err, sizeof(err))) {
 		fprintf(stderr, "portdp-bench: %s (run portdp-bench setup first)\n", err);
@@ -576,9 +583,12 @@ int bench_run(int argc, char **argv)
 
 	if (spid && proc_cpu_ns(spid, &s0))
 		spid = 0;
+	machine_busy_ns(&m0);
 	c0 = self_cpu_ns();
 	ret = bench_drive(&o, &r, csv);
 	c1 = self_cpu_ns();
+	if (m0 && !machine_busy_ns(&m1))
+		machine_ns = (int64_t)(m1 - m0);
 	if (spid && !proc_cpu_ns(spid, &s1))
 		server_ns = (int64_t)(s1 - s0);
 	if (ret)
@@ -587,9 +597,9 @@ int bench_run(int argc, char **argv)
 		stop_portdpd(own);
 		own = 0;
 	}
-	report(&a, &r, (double)(r.last_done_ns > r.first_start_ns ?
-				r.last_done_ns - r.first_start_ns : 0) / 1e9,
-	       server_ns, c1 - c0);
+	report(&r, (double)(r.last_done_ns > r.first_start_ns ? r.last_done_ns - r.first_start_ns
+							       : 0) / 1e9,
+	       server_ns, c1 - c0, machine_ns);
 	if (!inventory_after(cfg.db_path, &base, &r) && !ret && r.completed && !r.failed)
 		rc = 0;
 out:

@@ -98,6 +98,10 @@ static int parse_args(int argc, char **argv, struct setup_args *a)
 		usage(stderr);
 		return -EINVAL;
 	}
+	if (a->dir && strlen(a->dir) > BENCH_DIR_MAX) {
+		fprintf(stderr, "portdp-bench: --dir longer than %d characters\n", BENCH_DIR_MAX);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -148,7 +152,7 @@ static int load_templates(const char *dir, struct tmpl *t, unsigned *n)
 
 		if (l < 5 || strcmp(d->d_name + l - 4, ".der") || l >= sizeof(x->name))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		bench_path(path, sizeof(path), "%s/%s", dir, d->d_name);
 		if (read_file(path, &x->upp, &x->len))
 			continue;
 		memcpy(x->name, d->d_name, l + 1);
@@ -171,7 +175,7 @@ static int run_pki(const char *dir, unsigned long euiccs)
 
 	if (bench_bin_path("portdp-pki", bin, sizeof(bin)))
 		return -ENOENT;
-	snprintf(pki, sizeof(pki), "%s/pki", dir);
+	bench_path(pki, sizeof(pki), "%s/pki", dir);
 	snprintf(n, sizeof(n), "%lu", euiccs);
 	pid = fork();
 	if (pid < 0)
@@ -196,10 +200,10 @@ static int make_identities(const char *dir, unsigned long want)
 	unsigned long i = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/euiccs", dir);
+	bench_path(path, sizeof(path), "%s/euiccs", dir);
 	if (mkdir(path, 0700))
 		return -errno;
-	snprintf(list, sizeof(list), "%s/pki/euicc/list.txt", dir);
+	bench_path(list, sizeof(list), "%s/pki/euicc/list.txt", dir);
 	f = fopen(list, "r");
 	if (!f)
 		return -errno;
@@ -212,15 +216,15 @@ static int make_identities(const char *dir, unsigned long want)
 		line[strcspn(line, "\r\n")] = '\0';
 		if (strlen(line) != 32)
 			continue;
-		snprintf(path, sizeof(path), "%s/euiccs/%05lu", dir, i);
+		bench_path(path, sizeof(path), "%s/euiccs/%05lu", dir, i);
 		if (mkdir(path, 0700))
 			break;
 		for (unsigned k = 0; k < 4; k++) {
 			char rel[128], dst[PATH_MAX];
 
 			snprintf(rel, sizeof(rel), link[k][0], line);
-			snprintf(target, sizeof(target), "../../pki/%s", rel);
-			snprintf(dst, sizeof(dst), "%s/%s", path, link[k][1]);
+			bench_path(target, sizeof(target), "../../pki/%s", rel);
+			bench_path(dst, sizeof(dst), "%s/%s", path, link[k][1]);
 			if (symlink(target, dst)) {
 				fclose(f);
 				return -errno;
@@ -241,7 +245,7 @@ static int write_conf(const char *dir, const char *abs, bool sync_full)
 	char path[PATH_MAX];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/portdpd.conf", dir);
+	bench_path(path, sizeof(path), "%s/portdpd.conf", dir);
 	f = fopen(path, "wx");
 	if (!f)
 		return -errno;
@@ -266,7 +270,7 @@ static int import_profiles(const char *dir, unsigned long n, struct tmpl *t, uns
 	uint64_t t0 = mono_ns();
 	int ret;
 
-	snprintf(path, sizeof(path), "%s/inventory.db", dir);
+	bench_path(path, sizeof(path), "%s/inventory.db", dir);
 	ret = inv_open_err(path, sync_full, &inv, msg, sizeof(msg));
 	if (ret) {
 		fprintf(stderr, "portdp-bench: %s: %s\n", path, msg);
@@ -312,13 +316,13 @@ static const char *default_ts48(char *buf, size_t len)
 	char exe[PATH_MAX];
 
 	if (shared && *shared) {
-		snprintf(buf, len, "%s/testdata/ts48", shared);
+		bench_path(buf, len, "%s/testdata/ts48", shared);
 		return buf;
 	}
 	/* build/bin/portdp-bench -> the repository's sibling "shared" */
 	if (bench_bin_path("", exe, sizeof(exe)))
 		return NULL;
-	snprintf(buf, len, "%s../../../shared/testdata/ts48", exe);
+	bench_path(buf, len, "%s../../../shared/testdata/ts48", exe);
 	return buf;
 }
 
@@ -336,7 +340,7 @@ int bench_setup(int argc, char **argv)
 	if (!a.ts48 && !(a.ts48 = default_ts48(ts48, sizeof(ts48))))
 		return 1;
 	for (unsigned i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/%s", a.dir, i ? "pki" : "inventory.db");
+		bench_path(path, sizeof(path), "%s/%s", a.dir, i ? "pki" : "inventory.db");
 		if (!stat(path, &st)) {
 			fprintf(stderr, "portdp-bench: %s exists; set up in a new directory\n",
 				path);

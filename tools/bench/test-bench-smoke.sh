@@ -1,0 +1,57 @@
+#!/bin/bash
+# Smoke test of portdp-bench (TAP): setup 200 profiles, run 5 s against a
+# portdpd it starts itself, expect completed bindings, no failures, and the
+# inventory checks passing. Also: a second setup in the same dir is refused.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+export SHARED=${SHARED:-$ROOT/../shared}
+BIN=$BUILD/bin
+N=0
+FAILED=0
+
+tap() {
+	N=$((N + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $N - $2"; else echo "not ok $N - $2"; FAILED=$((FAILED + 1)); fi
+}
+
+for b in portdp-bench portdpd portdp-pki; do
+	[ -x "$BIN/$b" ] || { echo "Bail out! $BIN/$b not built"; exit 1; }
+done
+DIR=$(mktemp -d /tmp/portdp-bench-smoke-XXXXXX)
+trap 'rm -rf "$DIR"' EXIT
+
+out=$(timeout 60 "$BIN/portdp-bench" setup --dir "$DIR/b" --profiles 200 --euiccs 8 \
+	--db-sync normal 2>&1)
+tap $? "setup: 200 profiles, 8 eUICCs"
+echo "$out" | sed 's/^/# /'
+
+timeout 10 "$BIN/portdp-bench" setup --dir "$DIR/b" --profiles 10 --euiccs 1 >/dev/null 2>&1
+[ $? -eq 1 ]
+tap $? "setup refuses a directory that already holds a bench"
+
+timeout 10 "$BIN/portdp-bench" run --dir "$DIR/b" --concurrency 9 --duration 1 >/dev/null 2>&1
+[ $? -eq 1 ]
+tap $? "run refuses more concurrent downloads than eUICCs"
+
+out=$(timeout 60 "$BIN/portdp-bench" run --dir "$DIR/b" --concurrency 8 --duration 5 \
+	--workers 2 --csv "$DIR/run.csv" 2>&1)
+rc=$?
+echo "$out" | sed 's/^/# /'
+tap $rc "run: 5 s, 8 concurrent downloads, exit status 0"
+
+done_n=$(echo "$out" | sed -n 's/^bindings: completed \([0-9]*\), failed \([0-9]*\).*/\1/p')
+fail_n=$(echo "$out" | sed -n 's/^bindings: completed \([0-9]*\), failed \([0-9]*\).*/\2/p')
+[ "${done_n:-0}" -gt 0 ] && [ "${fail_n:-1}" -eq 0 ]
+tap $? "bindings completed (${done_n:-?}) and none failed (${fail_n:-?})"
+
+[ "$(echo "$out" | grep -c '^sanity: .*: OK$')" -eq 3 ]
+tap $? "inventory: installed count matches, nothing bound twice, ICCIDs on their EIDs"
+
+rows=$(($(wc -l <"$DIR/run.csv") - 1))
+[ "$rows" -eq "${done_n:-0}" ]
+tap $? "csv has one row per completed binding ($rows)"
+
+echo "1..$N"
+[ "$FAILED" -eq 0 ]
