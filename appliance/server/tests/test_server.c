@@ -4,6 +4,7 @@
  * on 127.0.0.1 with a real TLS client, over the ES9+ test double. The
  * SIGTERM case runs portdpd's own main() (portdpd-echo) as a process.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -625,6 +626,19 @@ static void test_max_connections_cap(void **state)
 	portdp_server_free(srv);
 }
 
+static int count_fds(void)
+{
+	struct dirent *d;
+	DIR *dir = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(dir);
+	while ((d = readdir(dir)))
+		n += d->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
 static void test_graceful_stop_finishes_in_flight(void **state)
 {
 	struct portdpd_config cfg;
@@ -636,6 +650,8 @@ static void test_graceful_stop_finishes_in_flight(void **state)
 	char req[512], err[256];
 	uint16_t port;
 	int n;
+
+	int fds = count_fds();
 
 	(void)state;
 	base_config(&cfg, &lim);
@@ -662,6 +678,8 @@ static void test_graceful_stop_finishes_in_flight(void **state)
 	tc_close(&busy);
 	tc_close(&idle);
 	portdp_server_free(srv);
+	/* Listeners, rings, eventfds and every accepted socket are gone. */
+	assert_int_equal(count_fds(), fds);
 }
 
 /* Runs portdpd-echo (portdpd's main over the ES9+ double) and stops it with SIGTERM. */
