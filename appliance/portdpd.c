@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,6 +78,17 @@ static int daemonize(int *ready_fd)
 	}
 	*ready_fd = fds[1];
 	return 0;
+}
+
+/* One descriptor per connection: allow as many as the hard limit permits. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 static int write_pidfile(const char *path)
@@ -168,6 +180,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "portdpd: daemonize: %s\n", strerror(-rc));
 		return EXIT_FAILURE;
 	}
+	raise_fd_limit();
 	/* Signals are taken by sigwait() below, never by a worker thread. */
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);

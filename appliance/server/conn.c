@@ -255,7 +255,7 @@ static void conn_service(struct conn *c)
 			conn_close(c);
 		return;
 	}
-	if (w->stopping && conn_is_idle(c)) {
+	if (w->stopping && (!c->hs_done || conn_is_idle(c))) {
 		conn_close(c);
 		return;
 	}

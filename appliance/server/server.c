@@ -22,6 +22,7 @@ void portdp_server_limits_defaults(struct portdp_server_limits *lim)
 	lim->idle_timeout_ms = 30000;
 	lim->request_timeout_ms = 15000;
 	lim->drain_timeout_ms = 5000;
+	lim->single_accept = false;
 }
 
 /* Parses cfg's address once; every worker binds the same one. */
@@ -74,6 +75,40 @@ static uint16_t bound_port(int fd)
 	if (ss.ss_family == AF_INET)
 		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/*
+ * The ring operations the loop needs. Multishot accept (a flag, not an
+ * opcode) came in 5.19 together with IORING_OP_SOCKET, so that opcode is the
+ * probe's hint; an -EINVAL from the first multishot accept still falls back.
+ */
+static int probe_ring(bool *multishot, char *err, unsigned err_len)
+{
+	static const struct {
+		int op;
+		const char *name;
+	} need[] = {
+		{IORING_OP_ACCEPT, "ACCEPT"},	{IORING_OP_RECV, "RECV"},
+		{IORING_OP_SEND, "SEND"},	{IORING_OP_TIMEOUT, "TIMEOUT"},
+		{IORING_OP_READ, "READ"},	{IORING_OP_ASYNC_CANCEL, "ASYNC_CANCEL"},
+	};
+	struct io_uring_probe *probe = io_uring_get_probe();
+	size_t i;
+
+	if (!probe) {
+		snprintf(err, err_len, "io_uring is not available (io_uring_get_probe failed)");
+		return -ENOSYS;
+	}
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (!io_uring_opcode_supported(probe, need[i].op)) {
+			snprintf(err, err_len, "io_uring lacks IORING_OP_%s", need[i].name);
+			io_uring_free_probe(probe);
+			return -ENOSYS;
+		}
+	}
+	*multishot = io_uring_opcode_supported(probe, IORING_OP_SOCKET);
+	io_uring_free_probe(probe);
+	return 0;
 }
 
 static int fail(char *err, unsigned err_len, int rc, const char *what)
@@ -129,6 +164,11 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 	srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		return fail(err, err_len, -ENOMEM, "server");
+	rc = probe_ring(&srv->multishot_accept, err, err_len);
+	if (rc) {
+		free(srv);
+		return rc;
+	}
 	srv->cfg = *cfg;
 	if (lim)
 		srv->lim = *lim;
@@ -138,6 +178,8 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 		free(srv);
 		return fail(err, err_len, -EINVAL, "server limits");
 	}
+	if (srv->lim.single_accept)
+		srv->multishot_accept = false;
 	srv->http_lim.max_header = srv->lim.max_header;
 	srv->http_lim.max_body = cfg->max_body;
 	srv->svc = svc;

@@ -7,6 +7,7 @@
 #ifndef PORTDP_SERVER_H
 #define PORTDP_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../config.h"
@@ -20,6 +21,7 @@ struct portdp_server_limits {
 	unsigned idle_timeout_ms;      /* keep-alive wait for the next request */
 	unsigned request_timeout_ms;   /* first byte to last byte of one request */
 	unsigned drain_timeout_ms;     /* graceful stop: longest wait for in-flight work */
+	bool single_accept;            /* one accept SQE per connection even if multishot works */
 };
 
 void portdp_server_limits_defaults(struct portdp_server_limits *lim);

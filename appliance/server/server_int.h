@@ -111,6 +111,7 @@ struct portdp_server {
 	unsigned nworkers;
 	struct worker *workers;
 	unsigned open_conns; /* atomic: the max_conns cap is process-wide */
+	bool multishot_accept; /* first guess from the probe; -EINVAL falls back at run time */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	unsigned ready_workers, failed_workers;

@@ -140,7 +140,7 @@ static void on_tick(struct worker *w)
 						    : c->dl_kind == DL_IDLE	 ? "idle"
 										 : "request");
 			conn_close(c);
-		} else if (w->stopping && conn_is_idle(c)) {
+		} else if (w->stopping && (!c->hs_done || conn_is_idle(c))) {
 			conn_close(c);
 		}
 	}
@@ -237,7 +237,7 @@ void *worker_main(void *arg)
 	w->accept_op = (struct op){OP_ACCEPT, NULL};
 	w->stop_op = (struct op){OP_STOP, NULL};
 	w->tick_op = (struct op){OP_TICK, NULL};
-	w->multishot = true;
+	w->multishot = w->srv->multishot_accept;
 	arm_stop_read(w);
 	arm_tick(w);
 	report_ready(w, 0, NULL);

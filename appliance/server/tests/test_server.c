@@ -626,6 +626,37 @@ static void test_max_connections_cap(void **state)
 	portdp_server_free(srv);
 }
 
+/* The fallback for kernels without multishot accept (before 5.19). */
+static void test_single_shot_accept(void **state)
+{
+	struct portdpd_config cfg;
+	struct portdp_server_limits lim;
+	struct portdp_server *srv;
+	struct portdp_server_stats st;
+	struct tc_conn cs[20];
+	struct tc_resp r;
+	char err[256];
+	int i;
+
+	(void)state;
+	base_config(&cfg, &lim);
+	lim.single_accept = true;
+	assert_int_equal(portdp_server_start(&cfg, &lim, g_svc, &srv, err, sizeof(err)), 0);
+	for (i = 0; i < 20; i++)
+		assert_int_equal(
+			tc_connect(&cs[i], g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
+	for (i = 0; i < 20; i++) {
+		post(&cs[i], "echo", "{}", &r);
+		assert_int_equal(r.status, 200);
+		tc_resp_free(&r);
+		tc_close(&cs[i]);
+	}
+	portdp_server_get_stats(srv, &st);
+	assert_int_equal(st.accepted, 20);
+	assert_int_equal(portdp_server_stop(srv), 0);
+	portdp_server_free(srv);
+}
+
 static int count_fds(void)
 {
 	struct dirent *d;
@@ -760,6 +791,7 @@ int main(void)
 		cmocka_unit_test(test_no_content_and_body_limit),
 		cmocka_unit_test(test_group_commit_failure_answers_500),
 		cmocka_unit_test(test_max_connections_cap),
+		cmocka_unit_test(test_single_shot_accept),
 		cmocka_unit_test(test_graceful_stop_finishes_in_flight),
 		cmocka_unit_test(test_sigterm_with_request_in_flight),
 	};
