@@ -56,13 +56,38 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* The project's test-PKI tool, next to this test in the build tree (build/bin/portdp-pki). */
+static bool find_pki_tool(char *path, size_t size)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	/* build/appliance/server/tests/test-server -> build/bin/portdp-pki */
+	snprintf(path, size, "%s/../../../bin/portdp-pki", dirname(exe));
+	return access(path, X_OK) == 0;
+}
+
 /* Test PKI: the project's tool when present, else a CA and a leaf from the openssl CLI. */
 static int make_pki(void)
 {
-	char cmd[4096];
+	char cmd[2 * PATH_MAX + 64], tool[PATH_MAX];
 
+	if (find_pki_tool(tool, sizeof(tool))) {
+		printf("# test PKI from %s\n", tool);
+		snprintf(cmd, sizeof(cmd), "'%s' '%s' >/dev/null", tool, g_dir);
+		if (system(cmd))
+			return -1;
+		snprintf(g_ca, sizeof(g_ca), "%s/ci.pem", g_dir);
+		snprintf(g_chain, sizeof(g_chain), "%s/dptls-chain.pem", g_dir);
+		snprintf(g_key, sizeof(g_key), "file:%s/dptls-key.pem", g_dir);
+		return 0;
+	}
+	printf("# test PKI from the openssl CLI (portdp-pki not built)\n");
 	snprintf(cmd, sizeof(cmd),
-		 "set -e; cd %s; "
+		 "set -e; cd %s; exec 2>/dev/null; "
 		 "openssl ecparam -name prime256v1 -genkey -noout -out ca.key; "
 		 "openssl req -x509 -new -key ca.key -subj /CN=Port-DP-Test-CA -days 2 -out ca.pem; "
 		 "openssl ecparam -name prime256v1 -genkey -noout -out srv.key; "
