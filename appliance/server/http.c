@@ -15,6 +15,7 @@ enum {
 	HDR_ADMIN_PROTO,
 	HDR_CTYPE,
 	HDR_EXPECT,
+	HDR_HOST,
 };
 
 /* Per header, the bytes the callbacks do not see (": ", CRLF). */
@@ -71,7 +72,7 @@ static int on_message_begin(http_parser *p)
 	hs->in_value = false;
 	hs->cur_header = HDR_OTHER;
 	hs->admin_proto_len = hs->ctype_len = hs->expect_len = 0;
-	hs->seen_admin_proto = hs->seen_ctype = false;
+	hs->seen_admin_proto = hs->seen_ctype = hs->seen_host = false;
 	hs->in_message = true;
 	hs->begun++;
 	return 0;
@@ -123,6 +124,8 @@ static int classify(struct http_stream *hs)
 		return HDR_CTYPE;
 	if (!strcasecmp(hs->field, "Expect"))
 		return HDR_EXPECT;
+	if (!strcasecmp(hs->field, "Host"))
+		return HDR_HOST;
 	return HDR_OTHER;
 }
 
@@ -155,6 +158,7 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 			hs->ctype_len = sizeof(hs->ctype);
 		hs->seen_admin_proto |= hs->cur_header == HDR_ADMIN_PROTO;
 		hs->seen_ctype |= hs->cur_header == HDR_CTYPE;
+		hs->seen_host |= hs->cur_header == HDR_HOST;
 	}
 	switch (hs->cur_header) {
 	case HDR_ADMIN_PROTO:
@@ -236,6 +240,9 @@ static int on_headers_complete(http_parser *p)
 		return reject(hs, 411);
 	if (p->content_length > hs->lim->max_body)
 		return reject(hs, 413);
+	/* RFC 9112 3.2: an HTTP/1.1 request without Host is answered 400. */
+	if (p->http_minor >= 1 && !hs->seen_host)
+		return reject(hs, 400);
 	if (!admin_proto_ok(hs))
 		return reject(hs, 400);
 	if (!ctype_ok(hs))

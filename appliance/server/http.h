@@ -63,6 +63,7 @@ struct http_stream {
 	size_t expect_len;
 	bool seen_admin_proto;
 	bool seen_ctype;
+	bool seen_host;
 	struct http_item *cur;
 	/* Output: parsed items, oldest first. */
 	struct http_item *head, **tail;

@@ -106,25 +106,9 @@ static void on_accept(struct worker *w, struct io_uring_cqe *cqe)
 	conn_mark_ready(c);
 }
 
-static void begin_stop(struct worker *w)
+/* Closes connections past their deadline, and during a stop those with nothing in progress. */
+static void sweep_conns(struct worker *w, uint64_t now)
 {
-	struct io_uring_sqe *sqe;
-
-	if (w->stopping)
-		return;
-	w->stopping = true;
-	w->stop_deadline_ms = now_ms() + w->srv->lim.drain_timeout_ms;
-	if (w->accept_armed) {
-		sqe = worker_sqe(w);
-		io_uring_prep_cancel(sqe, &w->accept_op, 0);
-		io_uring_sqe_set_data(sqe, NULL);
-	}
-}
-
-/* Timeouts, graceful-stop progress and session expiry. */
-static void on_tick(struct worker *w)
-{
-	uint64_t now = now_ms();
 	struct conn *c, *next;
 	bool force = w->stopping && now >= w->stop_deadline_ms;
 
@@ -144,6 +128,31 @@ static void on_tick(struct worker *w)
 			conn_close(c);
 		}
 	}
+}
+
+static void begin_stop(struct worker *w)
+{
+	struct io_uring_sqe *sqe;
+
+	if (w->stopping)
+		return;
+	w->stopping = true;
+	w->stop_deadline_ms = now_ms() + w->srv->lim.drain_timeout_ms;
+	if (w->accept_armed) {
+		sqe = worker_sqe(w);
+		io_uring_prep_cancel(sqe, &w->accept_op, 0);
+		io_uring_sqe_set_data(sqe, NULL);
+	}
+	/* Idle keep-alive connections go now, not at the next tick. */
+	sweep_conns(w, now_ms());
+}
+
+/* Timeouts, graceful-stop progress and session expiry. */
+static void on_tick(struct worker *w)
+{
+	uint64_t now = now_ms();
+
+	sweep_conns(w, now);
 	if (w->index == 0 && now >= w->next_expire_ms && !w->stopping) {
 		w->next_expire_ms = now + WORKER_EXPIRE_MS;
 		es9_service_expire(w->srv->svc, w->es9);

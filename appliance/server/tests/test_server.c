@@ -312,7 +312,8 @@ static void expect_rejected(const char *req, size_t len, int status)
 	tc_close(&c);
 }
 
-#define HDRS "X-Admin-Protocol: gsma/rsp/v2.2.2\r\nContent-Type: application/json\r\n"
+#define HDRS                                                                                       \
+	"Host: localhost\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\nContent-Type: application/json\r\n"
 #define PATH "/gsma/rsp2/es9plus/initiateAuthentication"
 
 static void test_http_errors(void **state)
@@ -321,7 +322,7 @@ static void test_http_errors(void **state)
 		const char *req;
 		int status;
 	} cases[] = {
-		{"GET " PATH " HTTP/1.1\r\nHost: x\r\n" HDRS "\r\n", 405},
+		{"GET " PATH " HTTP/1.1\r\n" HDRS "\r\n", 405},
 		{"PUT " PATH " HTTP/1.1\r\n" HDRS "Content-Length: 2\r\n\r\n{}", 405},
 		{"POST /index.html HTTP/1.1\r\n" HDRS "Content-Length: 2\r\n\r\n{}", 404},
 		{"POST /gsma/rsp2/es9plus/../x HTTP/1.1\r\n" HDRS "Content-Length: 2\r\n\r\n{}", 404},
@@ -332,19 +333,22 @@ static void test_http_errors(void **state)
 		{"POST " PATH " HTTP/1.1\r\n" HDRS "\r\n", 411},
 		/* Far above max_body: refused from the headers, the body is never sent. */
 		{"POST " PATH " HTTP/1.1\r\n" HDRS "Content-Length: 1000000\r\n\r\n", 413},
-		{"POST " PATH " HTTP/1.1\r\nContent-Type: application/json\r\n"
+		{"POST " PATH " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
 		 "Content-Length: 2\r\n\r\n{}", 400},
-		{"POST " PATH " HTTP/1.1\r\nX-Admin-Protocol: gsma/rsp/v3.0.0\r\n"
+		{"POST " PATH " HTTP/1.1\r\nHost: x\r\nX-Admin-Protocol: gsma/rsp/v3.0.0\r\n"
 		 "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", 400},
-		{"POST " PATH " HTTP/1.1\r\nX-Admin-Protocol: gsma/rsp/v2.2\r\n"
+		{"POST " PATH " HTTP/1.1\r\nHost: x\r\nX-Admin-Protocol: gsma/rsp/v2.2\r\n"
 		 "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", 400},
-		{"POST " PATH " HTTP/1.1\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+		{"POST " PATH " HTTP/1.1\r\nHost: x\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
 		 "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}", 415},
 		{"POST " PATH " HTTP/1.1\r\n" HDRS "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
 		 400},
 		{"POST " PATH " HTTP/1.1\r\n" HDRS "Expect: something\r\nContent-Length: 2\r\n\r\n{}",
 		 417},
 		{"HELLO WORLD\r\n\r\n", 400},
+		/* HTTP/1.1 without Host. */
+		{"POST " PATH " HTTP/1.1\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+		 "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", 400},
 		{"POST " PATH " HTTP/1.1\r\nBad Header Line\r\n\r\n", 400},
 	};
 	char big[4096];
