@@ -158,9 +158,13 @@ endif
 
 SERVER_TEST_DIR := $(BUILD)/appliance/server/tests
 SERVER_ECHO := $(SERVER_TEST_DIR)/echo_es9.o
-SERVER_TESTS := $(SERVER_TEST_DIR)/test-config $(SERVER_TEST_DIR)/test-server
+SERVER_TESTS := $(SERVER_TEST_DIR)/test-config $(SERVER_TEST_DIR)/test-http \
+	$(SERVER_TEST_DIR)/test-server
 
 $(SERVER_TEST_DIR)/test-config: $(SERVER_TEST_DIR)/test_config.o $(SERVER_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(SERVER_LIB) $(SERVER_LDLIBS) -lcmocka
+
+$(SERVER_TEST_DIR)/test-http: $(SERVER_TEST_DIR)/test_http.o $(SERVER_LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(SERVER_LIB) $(SERVER_LDLIBS) -lcmocka
 
 # test-server runs portdpd-echo (portdpd's main over the ES9+ double) for the SIGTERM case.
