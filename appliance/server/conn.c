@@ -339,6 +339,7 @@ void worker_process_ready(struct worker *w)
 	if (handled) {
 		rc = es9_worker_flush(w->es9);
 		STAT_ADD(w, flushes, 1);
+		srv_debug("worker %u: group commit of %u request(s): %d", w->index, handled, rc);
 		if (rc) {
 			STAT_ADD(w, flush_failures, 1);
 			srv_err("group commit of %u request(s) failed: %s; answering 500", handled,
