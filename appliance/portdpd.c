@@ -112,16 +112,11 @@ static int write_pidfile(const char *path)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"port", required_argument, NULL, 'p'},
-		{"listen", required_argument, NULL, 'l'},
-		{"workers", required_argument, NULL, 'w'},
-		{"db", required_argument, NULL, 'D'},
-		{"pidfile", required_argument, NULL, 'P'},
-		{"foreground", no_argument, NULL, 'f'},
-		{"debug", no_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{},
+	    {"config", required_argument, NULL, 'c'}, {"port", required_argument, NULL, 'p'},
+	    {"listen", required_argument, NULL, 'l'}, {"workers", required_argument, NULL, 'w'},
+	    {"db", required_argument, NULL, 'D'},     {"pidfile", required_argument, NULL, 'P'},
+	    {"foreground", no_argument, NULL, 'f'},   {"debug", no_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},	      {},
 	};
 	const char *conf = NULL, *pidfile = NULL, *port = NULL, *workers = NULL, *listen = NULL,
 		   *db = NULL;
@@ -136,16 +131,36 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "c:p:l:w:fdh", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'c': conf = optarg; break;
-		case 'p': port = optarg; break;
-		case 'l': listen = optarg; break;
-		case 'w': workers = optarg; break;
-		case 'D': db = optarg; break;
-		case 'P': pidfile = optarg; break;
-		case 'f': foreground = true; break;
-		case 'd': srv_log_level = SRV_LOG_DEBUG; break;
-		case 'h': usage(stdout); return EXIT_SUCCESS;
-		default: usage(stderr); return 2;
+		case 'c':
+			conf = optarg;
+			break;
+		case 'p':
+			port = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'w':
+			workers = optarg;
+			break;
+		case 'D':
+			db = optarg;
+			break;
+		case 'P':
+			pidfile = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'd':
+			srv_log_level = SRV_LOG_DEBUG;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (!conf || optind != argc) {

@@ -73,18 +73,22 @@ static int copy_str(char *dst, size_t size, const char *val)
 	return 0;
 }
 
-#define STR_KEY(name, field) {name, offsetof(struct portdpd_config, field), sizeof(((struct portdpd_config *)0)->field)}
+#define STR_KEY(name, field)                                                                       \
+	{                                                                                          \
+		name, offsetof(struct portdpd_config, field),                                      \
+		    sizeof(((struct portdpd_config *)0)->field)                                    \
+	}
 
 static const struct str_key {
 	const char *name;
 	size_t off;
 	size_t size;
 } str_keys[] = {
-	STR_KEY("listen", listen_addr),	     STR_KEY("smdp_address", smdp_address),
-	STR_KEY("tls_cert", tls_cert),	     STR_KEY("tls_key", tls_key),
-	STR_KEY("accel", accel_uri),	     STR_KEY("dpauth_cert", dpauth_cert),
-	STR_KEY("dpauth_key", dpauth_key),   STR_KEY("dppb_cert", dppb_cert),
-	STR_KEY("dppb_key", dppb_key),	     STR_KEY("db", db_path),
+    STR_KEY("listen", listen_addr),    STR_KEY("smdp_address", smdp_address),
+    STR_KEY("tls_cert", tls_cert),     STR_KEY("tls_key", tls_key),
+    STR_KEY("accel", accel_uri),       STR_KEY("dpauth_cert", dpauth_cert),
+    STR_KEY("dpauth_key", dpauth_key), STR_KEY("dppb_cert", dppb_cert),
+    STR_KEY("dppb_key", dppb_key),     STR_KEY("db", db_path),
 };
 
 /* Applies one key/value to @cfg. Returns 0 or -errno with a message in @why. */

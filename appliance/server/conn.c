@@ -348,7 +348,8 @@ void worker_process_ready(struct worker *w)
 				for (it = c->work; it; it = it->next)
 					if (it->kind == HTTP_ITEM_ES9) {
 						free(it->resp.body);
-						it->resp = (struct es9_response){.http_status = 500};
+						it->resp =
+						    (struct es9_response){.http_status = 500};
 					}
 		}
 	}

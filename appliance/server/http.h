@@ -22,7 +22,7 @@
 #define HTTP_PATH_MAX 128
 
 enum http_item_kind {
-	HTTP_ITEM_ES9,      /* a valid request for the ES9+ layer */
+	HTTP_ITEM_ES9,	    /* a valid request for the ES9+ layer */
 	HTTP_ITEM_ERROR,    /* rejected by this layer; status says why */
 	HTTP_ITEM_CONTINUE, /* interim "100 Continue" (client sent Expect) */
 };
@@ -30,9 +30,9 @@ enum http_item_kind {
 struct http_item {
 	struct http_item *next;
 	enum http_item_kind kind;
-	bool keep_alive;          /* false: close the connection after this answer */
+	bool keep_alive;	  /* false: close the connection after this answer */
 	char path[HTTP_PATH_MAX]; /* ES9 */
-	char *body;               /* ES9: exactly Content-Length bytes */
+	char *body;		  /* ES9: exactly Content-Length bytes */
 	size_t body_len;
 	struct es9_response resp; /* filled by the caller (ERROR: status only) */
 };
@@ -67,9 +67,9 @@ struct http_stream {
 	struct http_item *cur;
 	/* Output: parsed items, oldest first. */
 	struct http_item *head, **tail;
-	bool in_message;   /* a request has begun and is not complete */
-	unsigned begun;    /* count of requests begun: lets the caller arm deadlines */
-	bool stopped;      /* error or "Connection: close" seen: parse nothing more */
+	bool in_message; /* a request has begun and is not complete */
+	unsigned begun;	 /* count of requests begun: lets the caller arm deadlines */
+	bool stopped;	 /* error or "Connection: close" seen: parse nothing more */
 };
 
 void http_stream_init(struct http_stream *hs, const struct http_limits *lim);

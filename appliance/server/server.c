@@ -26,8 +26,7 @@ void portdp_server_limits_defaults(struct portdp_server_limits *lim)
 }
 
 /* Parses cfg's address once; every worker binds the same one. */
-static int parse_addr(const char *addr, uint16_t port, struct sockaddr_storage *ss,
-		      socklen_t *len)
+static int parse_addr(const char *addr, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
@@ -88,9 +87,9 @@ static int probe_ring(bool *multishot, char *err, unsigned err_len)
 		int op;
 		const char *name;
 	} need[] = {
-		{IORING_OP_ACCEPT, "ACCEPT"},	{IORING_OP_RECV, "RECV"},
-		{IORING_OP_SEND, "SEND"},	{IORING_OP_TIMEOUT, "TIMEOUT"},
-		{IORING_OP_READ, "READ"},	{IORING_OP_ASYNC_CANCEL, "ASYNC_CANCEL"},
+	    {IORING_OP_ACCEPT, "ACCEPT"}, {IORING_OP_RECV, "RECV"},
+	    {IORING_OP_SEND, "SEND"},	  {IORING_OP_TIMEOUT, "TIMEOUT"},
+	    {IORING_OP_READ, "READ"},	  {IORING_OP_ASYNC_CANCEL, "ASYNC_CANCEL"},
 	};
 	struct io_uring_probe *probe = io_uring_get_probe();
 	size_t i;

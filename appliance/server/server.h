@@ -15,13 +15,13 @@
 
 /* Tunables that portdpd.conf does not carry (tests shorten the timeouts). */
 struct portdp_server_limits {
-	unsigned max_conns;            /* open connections, whole process */
-	unsigned max_header;           /* request line + headers, bytes (431 above) */
+	unsigned max_conns;	       /* open connections, whole process */
+	unsigned max_header;	       /* request line + headers, bytes (431 above) */
 	unsigned handshake_timeout_ms; /* accept to finished TLS handshake */
 	unsigned idle_timeout_ms;      /* keep-alive wait for the next request */
 	unsigned request_timeout_ms;   /* first byte to last byte of one request */
 	unsigned drain_timeout_ms;     /* graceful stop: longest wait for in-flight work */
-	bool single_accept;            /* one accept SQE per connection even if multishot works */
+	bool single_accept;	       /* one accept SQE per connection even if multishot works */
 };
 
 void portdp_server_limits_defaults(struct portdp_server_limits *lim);
@@ -54,8 +54,8 @@ void portdp_server_free(struct portdp_server *srv);
 struct portdp_server_stats {
 	uint64_t accepted;
 	uint64_t rejected_full; /* closed at accept: max_conns reached */
-	uint64_t requests;      /* responses sent for ES9+ requests */
-	uint64_t http_errors;   /* requests rejected by this layer */
+	uint64_t requests;	/* responses sent for ES9+ requests */
+	uint64_t http_errors;	/* requests rejected by this layer */
 	uint64_t tls_failures;
 	uint64_t timeouts;
 	uint64_t flushes;

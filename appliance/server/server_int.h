@@ -54,17 +54,17 @@ struct conn {
 	bool hs_done;
 	bool close_after_send; /* send what is queued, then close */
 	bool answers_done;     /* a final answer (or a TLS failure) ended the stream */
-	bool shut_sent;        /* TLS close_notify queued */
-	bool closing;          /* socket shut down; freed once no op is in flight */
+	bool shut_sent;	       /* TLS close_notify queued */
+	bool closing;	       /* socket shut down; freed once no op is in flight */
 	bool recv_busy, send_busy;
-	bool activity;         /* a request was answered or bytes left: re-arm idle */
+	bool activity; /* a request was answered or bytes left: re-arm idle */
 	unsigned inflight;
 	struct http_stream hs;
 	unsigned begun_seen;
 	enum deadline_kind dl_kind;
 	uint64_t deadline_ms;
 	struct http_item *work; /* taken from hs for this sweep */
-	struct buf out[2];      /* out[0] is being sent from out_off, out[1] queues */
+	struct buf out[2];	/* out[0] is being sent from out_off, out[1] queues */
 	size_t out_off;
 	struct op recv_op, send_op;
 	char rx[CONN_RX_SIZE];
@@ -72,7 +72,7 @@ struct conn {
 
 struct worker_stats {
 	uint64_t accepted, rejected_full, requests, http_errors, tls_failures, timeouts, flushes,
-		flush_failures;
+	    flush_failures;
 };
 
 struct worker {
@@ -110,7 +110,7 @@ struct portdp_server {
 	uint16_t port;
 	unsigned nworkers;
 	struct worker *workers;
-	unsigned open_conns; /* atomic: the max_conns cap is process-wide */
+	unsigned open_conns;   /* atomic: the max_conns cap is process-wide */
 	bool multishot_accept; /* first guess from the probe; -EINVAL falls back at run time */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;

@@ -120,9 +120,10 @@ static void sweep_conns(struct worker *w, uint64_t now)
 			if (!force)
 				STAT_ADD(w, timeouts, 1);
 			srv_debug("fd %d: %s timeout", c->fd,
-				  force ? "drain" : c->dl_kind == DL_HANDSHAKE ? "handshake"
-						    : c->dl_kind == DL_IDLE	 ? "idle"
-										 : "request");
+				  force			       ? "drain"
+				  : c->dl_kind == DL_HANDSHAKE ? "handshake"
+				  : c->dl_kind == DL_IDLE      ? "idle"
+							       : "request");
 			conn_close(c);
 		} else if (w->stopping && (!c->hs_done || conn_is_idle(c))) {
 			conn_close(c);
@@ -261,7 +262,8 @@ void *worker_main(void *arg)
 			break;
 		}
 		n = 0;
-		io_uring_for_each_cqe(&w->ring, head, cqe) {
+		io_uring_for_each_cqe(&w->ring, head, cqe)
+		{
 			dispatch(w, cqe);
 			n++;
 		}

@@ -17,7 +17,7 @@ struct es9_service {
 };
 
 struct es9_worker {
-	unsigned pending;  /* handled since the last flush */
+	unsigned pending; /* handled since the last flush */
 	bool fail_flush;
 };
 

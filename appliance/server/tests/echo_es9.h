@@ -11,9 +11,9 @@
 #ifndef PORTDP_ECHO_ES9_H
 #define PORTDP_ECHO_ES9_H
 
-extern unsigned long echo_es9_handled;  /* es9_handle() calls */
-extern unsigned long echo_es9_flushes;  /* es9_worker_flush() calls that committed something */
-extern unsigned long echo_es9_expires;  /* es9_service_expire() calls */
-extern unsigned long echo_es9_workers;  /* live es9_worker objects */
+extern unsigned long echo_es9_handled; /* es9_handle() calls */
+extern unsigned long echo_es9_flushes; /* es9_worker_flush() calls that committed something */
+extern unsigned long echo_es9_expires; /* es9_service_expire() calls */
+extern unsigned long echo_es9_workers; /* live es9_worker objects */
 
 #endif

@@ -102,7 +102,8 @@ static double cpu_seconds(int pid)
 	fclose(f);
 	p = strrchr(buf, ')');
 	/* Fields 14 and 15 (utime, stime) after "pid (comm) state ...". */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
 		return -1;
 	return (double)(ut + st) / sysconf(_SC_CLK_TCK);
 }
@@ -117,15 +118,33 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "p:c:T:d:b:f:P:nr")) != -1) {
 		switch (opt) {
-		case 'p': port = atoi(optarg); break;
-		case 'c': conns_per_thread = atoi(optarg); break;
-		case 'T': threads = atoi(optarg); break;
-		case 'd': seconds = atoi(optarg); break;
-		case 'b': body_size = atoi(optarg); break;
-		case 'f': fn = optarg; break;
-		case 'P': pid = atoi(optarg); break;
-		case 'n': new_conn_mode = 1; break;
-		case 'r': new_conn_mode = resume_mode = 1; break;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 'c':
+			conns_per_thread = atoi(optarg);
+			break;
+		case 'T':
+			threads = atoi(optarg);
+			break;
+		case 'd':
+			seconds = atoi(optarg);
+			break;
+		case 'b':
+			body_size = atoi(optarg);
+			break;
+		case 'f':
+			fn = optarg;
+			break;
+		case 'P':
+			pid = atoi(optarg);
+			break;
+		case 'n':
+			new_conn_mode = 1;
+			break;
+		case 'r':
+			new_conn_mode = resume_mode = 1;
+			break;
 		default:
 			fprintf(stderr, "usage: server-bench -p PORT [-c CONNS] [-T THREADS] "
 					"[-d SECONDS] [-b BODY] [-f FN] [-P PID] [-n|-r]\n");

@@ -51,16 +51,17 @@ static void test_full_file(void **state)
 
 	(void)state;
 	portdpd_config_defaults(&cfg);
-	assert_int_equal(load_text(&cfg,
-				   "# Port-DP+\n\nlisten = 0.0.0.0\nport=9443  # inline comment\n"
-				   "workers = 3\nsmdp_address = dp.example.org\n"
-				   "tls_cert = /etc/portdp/tls.pem\ntls_key = file:/etc/portdp/k.pem\n"
-				   "accel = soft:\ndpauth_cert = a.der\ndpauth_key = file:a.pem\n"
-				   "dppb_cert = b.der\ndppb_key = slot:2\nci_cert = ci1.der\n"
-				   "ci_cert = ci2.der\ndb = /tmp/x.db\nsession_timeout = 60\n"
-				   "max_body = 1000\ndb_sync = normal\n",
-				   err, sizeof(err)),
-			 0);
+	assert_int_equal(
+	    load_text(&cfg,
+		      "# Port-DP+\n\nlisten = 0.0.0.0\nport=9443  # inline comment\n"
+		      "workers = 3\nsmdp_address = dp.example.org\n"
+		      "tls_cert = /etc/portdp/tls.pem\ntls_key = file:/etc/portdp/k.pem\n"
+		      "accel = soft:\ndpauth_cert = a.der\ndpauth_key = file:a.pem\n"
+		      "dppb_cert = b.der\ndppb_key = slot:2\nci_cert = ci1.der\n"
+		      "ci_cert = ci2.der\ndb = /tmp/x.db\nsession_timeout = 60\n"
+		      "max_body = 1000\ndb_sync = normal\n",
+		      err, sizeof(err)),
+	    0);
 	assert_string_equal(cfg.listen_addr, "0.0.0.0");
 	assert_int_equal(cfg.listen_port, 9443);
 	assert_int_equal(cfg.workers, 3);
@@ -78,11 +79,19 @@ static void test_full_file(void **state)
 static void test_bad_files_change_nothing(void **state)
 {
 	static const char *const bad[] = {
-		"port = 70000\n",    "port = -1\n",	    "port = 80x\n",   "workers = 0\n",
-		"workers = 999\n",   "nonsense = 1\n",	    "just a line\n",  "db_sync = maybe\n",
-		"max_body = 0\n",    "listen =\n",	    "session_timeout = 0\n",
-		"ci_cert = 1\nci_cert = 2\nci_cert = 3\nci_cert = 4\nci_cert = 5\nci_cert = 6\n"
-		"ci_cert = 7\nci_cert = 8\nci_cert = 9\n",
+	    "port = 70000\n",
+	    "port = -1\n",
+	    "port = 80x\n",
+	    "workers = 0\n",
+	    "workers = 999\n",
+	    "nonsense = 1\n",
+	    "just a line\n",
+	    "db_sync = maybe\n",
+	    "max_body = 0\n",
+	    "listen =\n",
+	    "session_timeout = 0\n",
+	    "ci_cert = 1\nci_cert = 2\nci_cert = 3\nci_cert = 4\nci_cert = 5\nci_cert = 6\n"
+	    "ci_cert = 7\nci_cert = 8\nci_cert = 9\n",
 	};
 	struct portdpd_config cfg, before;
 	char err[256], longline[700];
@@ -114,9 +123,9 @@ static void test_bad_files_change_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_full_file),
-		cmocka_unit_test(test_bad_files_change_nothing),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_full_file),
+	    cmocka_unit_test(test_bad_files_change_nothing),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -18,9 +18,9 @@
 static const struct http_limits lim = {.max_header = 1024, .max_body = 64};
 
 #define GOOD                                                                                       \
-	"POST /gsma/rsp2/es9plus/authenticateClient HTTP/1.1\r\n"                                 \
-	"Host: dp.example\r\nUser-Agent: gsma-rsp-lpad\r\n"                                         \
-	"X-Admin-Protocol: gsma/rsp/v2.2.2\r\nContent-Type: application/json\r\n"                   \
+	"POST /gsma/rsp2/es9plus/authenticateClient HTTP/1.1\r\n"                                  \
+	"Host: dp.example\r\nUser-Agent: gsma-rsp-lpad\r\n"                                        \
+	"X-Admin-Protocol: gsma/rsp/v2.2.2\r\nContent-Type: application/json\r\n"                  \
 	"Content-Length: 13\r\n\r\n{\"a\":\"hello\"}"
 
 static void check_good(const struct http_item *it)
@@ -110,7 +110,7 @@ static int status_of(const char *req)
 }
 
 #define REQ(proto, ctype)                                                                          \
-	"POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\nX-Admin-Protocol: " proto "\r\n"        \
+	"POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\nX-Admin-Protocol: " proto "\r\n"         \
 	"Content-Type: " ctype "\r\nContent-Length: 2\r\n\r\n{}"
 
 static void test_admin_protocol_and_content_type(void **state)
@@ -140,9 +140,10 @@ static void test_limits(void **state)
 
 	(void)state;
 	/* max_body is 64 here. */
-	n = snprintf(req, sizeof(req), "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\n"
-				       "X-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
-				       "Content-Type: application/json\r\nContent-Length: 65\r\n\r\n");
+	n = snprintf(req, sizeof(req),
+		     "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\n"
+		     "X-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+		     "Content-Type: application/json\r\nContent-Length: 65\r\n\r\n");
 	assert_true(n > 0);
 	assert_int_equal(status_of(req), 413);
 	/* Headers: 1024 bytes in total, counted across many small headers too. */
@@ -153,11 +154,12 @@ static void test_limits(void **state)
 	assert_int_equal(status_of(req), 431);
 	/* Function name: letters and digits only, at most 63. */
 	assert_int_equal(
-		status_of("POST /gsma/rsp2/es9plus/a-b HTTP/1.1\r\nContent-Length: 0\r\n\r\n"), 404);
-	assert_int_equal(status_of("POST /gsma/rsp2/es9plus/"
-				   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-				   " HTTP/1.1\r\nContent-Length: 0\r\n\r\n"),
-			 404);
+	    status_of("POST /gsma/rsp2/es9plus/a-b HTTP/1.1\r\nContent-Length: 0\r\n\r\n"), 404);
+	assert_int_equal(
+	    status_of("POST /gsma/rsp2/es9plus/"
+		      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		      " HTTP/1.1\r\nContent-Length: 0\r\n\r\n"),
+	    404);
 	assert_int_equal(status_of("POST /gsma/rsp2/es9plusX HTTP/1.1\r\n\r\n"), 404);
 	assert_int_equal(status_of("POST /gsma/rsp2/es9plus/x HTTP/2.0\r\n\r\n"), 400);
 	/* Nothing complete yet: no item, no verdict. */
@@ -166,9 +168,10 @@ static void test_limits(void **state)
 
 static void test_connection_close_stops_stream(void **state)
 {
-	static const char req[] = "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\n"
-				  "Connection: close\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
-				  "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}" GOOD;
+	static const char req[] =
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\n"
+	    "Connection: close\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}" GOOD;
 	struct http_stream hs;
 	struct http_item *items;
 
@@ -223,12 +226,12 @@ static void test_format_response(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_split_at_every_byte),
-		cmocka_unit_test(test_byte_by_byte),
-		cmocka_unit_test(test_admin_protocol_and_content_type),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_connection_close_stops_stream),
-		cmocka_unit_test(test_format_response),
+	    cmocka_unit_test(test_split_at_every_byte),
+	    cmocka_unit_test(test_byte_by_byte),
+	    cmocka_unit_test(test_admin_protocol_and_content_type),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_connection_close_stops_stream),
+	    cmocka_unit_test(test_format_response),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

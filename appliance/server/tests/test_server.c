@@ -26,6 +26,7 @@
 #include <cmocka.h>
 #include <openssl/err.h>
 
+#include "../log.h"
 #include "../server.h"
 #include "echo_es9.h"
 #include "tls_client.h"
@@ -86,17 +87,18 @@ static int make_pki(void)
 		return 0;
 	}
 	printf("# test PKI from the openssl CLI (portdp-pki not built)\n");
-	snprintf(cmd, sizeof(cmd),
-		 "set -e; cd %s; exec 2>/dev/null; "
-		 "openssl ecparam -name prime256v1 -genkey -noout -out ca.key; "
-		 "openssl req -x509 -new -key ca.key -subj /CN=Port-DP-Test-CA -days 2 -out ca.pem; "
-		 "openssl ecparam -name prime256v1 -genkey -noout -out srv.key; "
-		 "openssl req -new -key srv.key -subj /CN=localhost -out srv.csr; "
-		 "printf 'subjectAltName=DNS:localhost\\nbasicConstraints=CA:FALSE\\n"
-		 "keyUsage=digitalSignature\\nextendedKeyUsage=serverAuth\\n' > srv.ext; "
-		 "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
-		 "-extfile srv.ext -out srv.pem; cat srv.pem ca.pem > chain.pem",
-		 g_dir);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "set -e; cd %s; exec 2>/dev/null; "
+	    "openssl ecparam -name prime256v1 -genkey -noout -out ca.key; "
+	    "openssl req -x509 -new -key ca.key -subj /CN=Port-DP-Test-CA -days 2 -out ca.pem; "
+	    "openssl ecparam -name prime256v1 -genkey -noout -out srv.key; "
+	    "openssl req -new -key srv.key -subj /CN=localhost -out srv.csr; "
+	    "printf 'subjectAltName=DNS:localhost\\nbasicConstraints=CA:FALSE\\n"
+	    "keyUsage=digitalSignature\\nextendedKeyUsage=serverAuth\\n' > srv.ext; "
+	    "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+	    "-extfile srv.ext -out srv.pem; cat srv.pem ca.pem > chain.pem",
+	    g_dir);
 	if (system(cmd))
 		return -1;
 	snprintf(g_ca, sizeof(g_ca), "%s/ca.pem", g_dir);
@@ -313,7 +315,8 @@ static void expect_rejected(const char *req, size_t len, int status)
 }
 
 #define HDRS                                                                                       \
-	"Host: localhost\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\nContent-Type: application/json\r\n"
+	"Host: localhost\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\nContent-Type: "                   \
+	"application/json\r\n"
 #define PATH "/gsma/rsp2/es9plus/initiateAuthentication"
 
 static void test_http_errors(void **state)
@@ -322,34 +325,40 @@ static void test_http_errors(void **state)
 		const char *req;
 		int status;
 	} cases[] = {
-		{"GET " PATH " HTTP/1.1\r\n" HDRS "\r\n", 405},
-		{"PUT " PATH " HTTP/1.1\r\n" HDRS "Content-Length: 2\r\n\r\n{}", 405},
-		{"POST /index.html HTTP/1.1\r\n" HDRS "Content-Length: 2\r\n\r\n{}", 404},
-		{"POST /gsma/rsp2/es9plus/../x HTTP/1.1\r\n" HDRS "Content-Length: 2\r\n\r\n{}", 404},
-		{"POST /gsma/rsp2/es9plus/ HTTP/1.1\r\n" HDRS "Content-Length: 2\r\n\r\n{}", 404},
-		{"POST " PATH "?x=1 HTTP/1.1\r\n" HDRS "Content-Length: 2\r\n\r\n{}", 404},
-		{"POST " PATH " HTTP/1.1\r\n" HDRS "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
-		 411},
-		{"POST " PATH " HTTP/1.1\r\n" HDRS "\r\n", 411},
-		/* Far above max_body: refused from the headers, the body is never sent. */
-		{"POST " PATH " HTTP/1.1\r\n" HDRS "Content-Length: 1000000\r\n\r\n", 413},
-		{"POST " PATH " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-		 "Content-Length: 2\r\n\r\n{}", 400},
-		{"POST " PATH " HTTP/1.1\r\nHost: x\r\nX-Admin-Protocol: gsma/rsp/v3.0.0\r\n"
-		 "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", 400},
-		{"POST " PATH " HTTP/1.1\r\nHost: x\r\nX-Admin-Protocol: gsma/rsp/v2.2\r\n"
-		 "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", 400},
-		{"POST " PATH " HTTP/1.1\r\nHost: x\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
-		 "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}", 415},
-		{"POST " PATH " HTTP/1.1\r\n" HDRS "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
-		 400},
-		{"POST " PATH " HTTP/1.1\r\n" HDRS "Expect: something\r\nContent-Length: 2\r\n\r\n{}",
-		 417},
-		{"HELLO WORLD\r\n\r\n", 400},
-		/* HTTP/1.1 without Host. */
-		{"POST " PATH " HTTP/1.1\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
-		 "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", 400},
-		{"POST " PATH " HTTP/1.1\r\nBad Header Line\r\n\r\n", 400},
+	    {"GET " PATH " HTTP/1.1\r\n" HDRS "\r\n", 405},
+	    {"PUT " PATH " HTTP/1.1\r\n" HDRS "Content-Length: 2\r\n\r\n{}", 405},
+	    {"POST /index.html HTTP/1.1\r\n" HDRS "Content-Length: 2\r\n\r\n{}", 404},
+	    {"POST /gsma/rsp2/es9plus/../x HTTP/1.1\r\n" HDRS "Content-Length: 2\r\n\r\n{}", 404},
+	    {"POST /gsma/rsp2/es9plus/ HTTP/1.1\r\n" HDRS "Content-Length: 2\r\n\r\n{}", 404},
+	    {"POST " PATH "?x=1 HTTP/1.1\r\n" HDRS "Content-Length: 2\r\n\r\n{}", 404},
+	    {"POST " PATH " HTTP/1.1\r\n" HDRS
+	     "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+	     411},
+	    {"POST " PATH " HTTP/1.1\r\n" HDRS "\r\n", 411},
+	    /* Far above max_body: refused from the headers, the body is never sent. */
+	    {"POST " PATH " HTTP/1.1\r\n" HDRS "Content-Length: 1000000\r\n\r\n", 413},
+	    {"POST " PATH " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+	     "Content-Length: 2\r\n\r\n{}",
+	     400},
+	    {"POST " PATH " HTTP/1.1\r\nHost: x\r\nX-Admin-Protocol: gsma/rsp/v3.0.0\r\n"
+	     "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+	     400},
+	    {"POST " PATH " HTTP/1.1\r\nHost: x\r\nX-Admin-Protocol: gsma/rsp/v2.2\r\n"
+	     "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+	     400},
+	    {"POST " PATH " HTTP/1.1\r\nHost: x\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+	     "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}",
+	     415},
+	    {"POST " PATH " HTTP/1.1\r\n" HDRS "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+	     400},
+	    {"POST " PATH " HTTP/1.1\r\n" HDRS "Expect: something\r\nContent-Length: 2\r\n\r\n{}",
+	     417},
+	    {"HELLO WORLD\r\n\r\n", 400},
+	    /* HTTP/1.1 without Host. */
+	    {"POST " PATH " HTTP/1.1\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+	     "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+	     400},
+	    {"POST " PATH " HTTP/1.1\r\nBad Header Line\r\n\r\n", 400},
 	};
 	char big[4096];
 	size_t i, n;
@@ -634,9 +643,9 @@ static void test_max_connections_cap(void **state)
 	assert_int_equal(portdp_server_start(&cfg, &lim, g_svc, &srv, err, sizeof(err)), 0);
 	for (i = 0; i < 3; i++)
 		assert_int_equal(
-			tc_connect(&cs[i], g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
+		    tc_connect(&cs[i], g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
 	assert_int_not_equal(
-		tc_connect(&extra, g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
+	    tc_connect(&extra, g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
 	portdp_server_get_stats(srv, &st);
 	assert_true(st.rejected_full >= 1);
 	assert_int_equal(st.open_conns, 3);
@@ -673,7 +682,7 @@ static void test_single_shot_accept(void **state)
 	assert_int_equal(portdp_server_start(&cfg, &lim, g_svc, &srv, err, sizeof(err)), 0);
 	for (i = 0; i < 20; i++)
 		assert_int_equal(
-			tc_connect(&cs[i], g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
+		    tc_connect(&cs[i], g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
 	for (i = 0; i < 20; i++) {
 		post(&cs[i], "echo", "{}", &r);
 		assert_int_equal(r.status, 200);
@@ -761,8 +770,10 @@ static void test_sigterm_with_request_in_flight(void **state)
 	snprintf(conf, sizeof(conf), "%s/portdpd.conf", g_dir);
 	f = fopen(conf, "w");
 	assert_non_null(f);
-	fprintf(f, "# test\nlisten = 127.0.0.1\nport = 0\nworkers = 2\ntls_cert = %s\n"
-		   "tls_key = %s\nmax_body = 4096\n", g_chain, g_key);
+	fprintf(f,
+		"# test\nlisten = 127.0.0.1\nport = 0\nworkers = 2\ntls_cert = %s\n"
+		"tls_key = %s\nmax_body = 4096\n",
+		g_chain, g_key);
 	fclose(f);
 	assert_int_equal(pipe(pipefd), 0);
 	pid = fork();
@@ -805,27 +816,29 @@ static void test_sigterm_with_request_in_flight(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tls12_handshake_and_resumption),
-		cmocka_unit_test(test_tls13_handshake_and_resumption),
-		cmocka_unit_test(test_keepalive_several_requests),
-		cmocka_unit_test(test_pipelined_requests_in_order),
-		cmocka_unit_test(test_http_errors),
-		cmocka_unit_test(test_error_after_good_pipelined),
-		cmocka_unit_test(test_truncated_request_then_close),
-		cmocka_unit_test(test_garbage_instead_of_client_hello),
-		cmocka_unit_test(test_slowloris_request_timeout),
-		cmocka_unit_test(test_idle_and_handshake_timeouts),
-		cmocka_unit_test(test_200_concurrent_connections),
-		cmocka_unit_test(test_expect_100_continue),
-		cmocka_unit_test(test_no_content_and_body_limit),
-		cmocka_unit_test(test_group_commit_failure_answers_500),
-		cmocka_unit_test(test_max_connections_cap),
-		cmocka_unit_test(test_single_shot_accept),
-		cmocka_unit_test(test_graceful_stop_finishes_in_flight),
-		cmocka_unit_test(test_sigterm_with_request_in_flight),
+	    cmocka_unit_test(test_tls12_handshake_and_resumption),
+	    cmocka_unit_test(test_tls13_handshake_and_resumption),
+	    cmocka_unit_test(test_keepalive_several_requests),
+	    cmocka_unit_test(test_pipelined_requests_in_order),
+	    cmocka_unit_test(test_http_errors),
+	    cmocka_unit_test(test_error_after_good_pipelined),
+	    cmocka_unit_test(test_truncated_request_then_close),
+	    cmocka_unit_test(test_garbage_instead_of_client_hello),
+	    cmocka_unit_test(test_slowloris_request_timeout),
+	    cmocka_unit_test(test_idle_and_handshake_timeouts),
+	    cmocka_unit_test(test_200_concurrent_connections),
+	    cmocka_unit_test(test_expect_100_continue),
+	    cmocka_unit_test(test_no_content_and_body_limit),
+	    cmocka_unit_test(test_group_commit_failure_answers_500),
+	    cmocka_unit_test(test_max_connections_cap),
+	    cmocka_unit_test(test_single_shot_accept),
+	    cmocka_unit_test(test_graceful_stop_finishes_in_flight),
+	    cmocka_unit_test(test_sigterm_with_request_in_flight),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
+	if (getenv("PORTDP_DEBUG"))
+		srv_log_level = SRV_LOG_DEBUG;
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -61,10 +61,28 @@ int tc_tcp_connect(struct tc_conn *c, uint16_t port, int timeout_ms)
 	return 0;
 }
 
+/*
+ * A blocking socket with SO_RCVTIMEO returns EINTR when the thread is
+ * interrupted (signals, and on recent kernels io_uring task-work
+ * notifications); that is "try again", not a failure.
+ */
+static bool interrupted(SSL *ssl, int rc)
+{
+	int e = SSL_get_error(ssl, rc);
+
+	return (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) && errno == EINTR;
+}
+
 int tc_connect(struct tc_conn *c, SSL_CTX *ctx, uint16_t port, SSL_SESSION *sess, int timeout_ms)
 {
-	if (tc_tcp_connect(c, port, timeout_ms))
+	char why[256];
+	int rc;
+
+	if (tc_tcp_connect(c, port, timeout_ms)) {
+		if (getenv("TC_VERBOSE"))
+			printf("# tc_connect: TCP port %u: %s\n", port, strerror(errno));
 		return -1;
+	}
 	c->ssl = SSL_new(ctx);
 	if (!c->ssl)
 		goto fail;
@@ -73,8 +91,18 @@ int tc_connect(struct tc_conn *c, SSL_CTX *ctx, uint16_t port, SSL_SESSION *sess
 	SSL_set1_host(c->ssl, "localhost");
 	if (sess)
 		SSL_set_session(c->ssl, sess);
-	if (SSL_connect(c->ssl) != 1)
+	do {
+		errno = 0;
+		rc = SSL_connect(c->ssl);
+	} while (rc != 1 && interrupted(c->ssl, rc));
+	if (rc != 1) {
+		if (getenv("TC_VERBOSE")) {
+			ERR_error_string_n(ERR_peek_last_error(), why, sizeof(why));
+			printf("# tc_connect: TLS port %u: ssl error %d errno %d %s\n", port,
+			       SSL_get_error(c->ssl, rc), errno, why);
+		}
 		goto fail;
+	}
 	return 0;
 fail:
 	ERR_clear_error();
@@ -84,9 +112,19 @@ fail:
 
 int tc_write(struct tc_conn *c, const void *buf, size_t len)
 {
-	if (c->ssl)
-		return SSL_write(c->ssl, buf, len) == (int)len ? 0 : -1;
-	return send(c->fd, buf, len, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+	ssize_t n;
+
+	if (c->ssl) {
+		do {
+			errno = 0;
+			n = SSL_write(c->ssl, buf, len);
+		} while (n <= 0 && interrupted(c->ssl, n));
+		return n == (ssize_t)len ? 0 : -1;
+	}
+	do
+		n = send(c->fd, buf, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)len ? 0 : -1;
 }
 
 /* More bytes into c->rbuf; 0 on EOF/error/timeout. */
@@ -103,10 +141,15 @@ static int fill(struct tc_conn *c)
 		c->rcap += 65536;
 	}
 	if (c->ssl) {
-		n = SSL_read(c->ssl, c->rbuf + c->rlen, c->rcap - c->rlen);
+		do {
+			errno = 0;
+			n = SSL_read(c->ssl, c->rbuf + c->rlen, c->rcap - c->rlen);
+		} while (n <= 0 && interrupted(c->ssl, n));
 		ERR_clear_error();
 	} else {
-		n = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, 0);
+		do
+			n = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, 0);
+		while (n < 0 && errno == EINTR);
 	}
 	if (n <= 0)
 		return 0;
@@ -181,10 +224,10 @@ static int on_rdone(http_parser *p)
 int tc_read_response(struct tc_conn *c, struct tc_resp *r)
 {
 	static const http_parser_settings s = {
-		.on_header_field = on_hfield,
-		.on_header_value = on_hvalue,
-		.on_body = on_rbody,
-		.on_message_complete = on_rdone,
+	    .on_header_field = on_hfield,
+	    .on_header_value = on_hvalue,
+	    .on_body = on_rbody,
+	    .on_message_complete = on_rdone,
 	};
 	struct parse_state ps = {.r = r};
 	http_parser p;
@@ -251,10 +294,15 @@ bool tc_wait_closed(struct tc_conn *c, int timeout_ms)
 		el = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 		if (el >= timeout_ms)
 			return false;
-		if (poll(&pfd, 1, timeout_ms - el) <= 0)
+		n = poll(&pfd, 1, timeout_ms - el);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
 			return false;
 		/* Raw reads: a TLS alert or close_notify counts as data, EOF as closed. */
 		n = recv(c->fd, b, sizeof(b), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0)
 			return true;
 	}
