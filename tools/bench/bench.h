@@ -71,10 +71,10 @@ uint64_t mono_ns(void);
 
 /* ES9+ functions of one binding, in order; also the latency table's rows. */
 enum bench_step {
-	STEP_IA = 0,   /* initiateAuthentication */
-	STEP_AC,       /* authenticateClient */
-	STEP_GBPP,     /* getBoundProfilePackage */
-	STEP_HN,       /* handleNotification */
+	STEP_IA = 0, /* initiateAuthentication */
+	STEP_AC,     /* authenticateClient */
+	STEP_GBPP,   /* getBoundProfilePackage */
+	STEP_HN,     /* handleNotification */
 	STEP_COUNT,
 };
 
@@ -82,34 +82,34 @@ extern const char *const bench_step_name[STEP_COUNT];
 
 struct bench_opts {
 	const char *dir;
-	const char *smdp_address;   /* from portdpd.conf */
-	char resolve[600];          /* "host:port:addr" for curl */
-	char dial_address[300];     /* host:port, what the activation code says */
+	const char *smdp_address; /* from portdpd.conf */
+	char resolve[600];	  /* "host:port:addr" for curl */
+	char dial_address[300];	  /* host:port, what the activation code says */
 	char cacert[1024];
-	char state_root[512];       /* eUICC NVM root (tmpfs) */
+	char state_root[512]; /* eUICC NVM root (tmpfs) */
 	unsigned concurrency;
 	unsigned threads;
 	double duration_s;
-	bool default_smdp;          /* no matching ID: the SM-DP+ picks any profile */
-	bool keep_profiles;         /* keep installed UPP files in the eUICC NVM */
-	char **mids;                /* matching IDs to use, in order */
+	bool default_smdp;  /* no matching ID: the SM-DP+ picks any profile */
+	bool keep_profiles; /* keep installed UPP files in the eUICC NVM */
+	char **mids;	    /* matching IDs to use, in order */
 	size_t n_mids;
-	char **euicc_dirs;          /* identity dirs, one eUICC per concurrent slot */
+	char **euicc_dirs; /* identity dirs, one eUICC per concurrent slot */
 	size_t n_euiccs;
 };
 
 /* What one driver thread measured; merged by run.c. */
 struct bench_result {
 	uint64_t started, completed, failed;
-	uint64_t failed_at[STEP_COUNT + 1];  /* + 1: eUICC refused the BPP */
+	uint64_t failed_at[STEP_COUNT + 1]; /* + 1: eUICC refused the BPP */
 	struct samples total;
-	struct samples step[STEP_COUNT];     /* HTTP round trip of each function */
-	struct samples euicc;                /* eUICC compute of one binding (wall) */
-	char (*iccids)[21];                  /* installed ICCIDs */
-	char (*eids)[33];                    /* and the eUICC that took each */
+	struct samples step[STEP_COUNT]; /* HTTP round trip of each function */
+	struct samples euicc;		 /* eUICC compute of one binding (wall) */
+	char (*iccids)[21];		 /* installed ICCIDs */
+	char (*eids)[33];		 /* and the eUICC that took each */
 	size_t n_iccids, cap_iccids;
 	uint64_t first_start_ns, last_done_ns;
-	bool exhausted;                      /* ran out of matching IDs */
+	bool exhausted; /* ran out of matching IDs */
 	char first_error[512];
 };
 

@@ -30,10 +30,10 @@
 #define MAX_KEEP 8
 
 const char *const bench_step_name[STEP_COUNT] = {
-	"initiateAuthentication",
-	"authenticateClient",
-	"getBoundProfilePackage",
-	"handleNotification",
+    "initiateAuthentication",
+    "authenticateClient",
+    "getBoundProfilePackage",
+    "handleNotification",
 };
 
 struct worker;
@@ -49,11 +49,11 @@ struct slot {
 	uint8_t tid[16];
 	size_t tid_len;
 	char tid_hex[33];
-	char *body;                 /* request being sent */
-	char *ans;                  /* answer being received (capacity kept) */
+	char *body; /* request being sent */
+	char *ans;  /* answer being received (capacity kept) */
 	size_t ans_len, ans_cap;
 	bool ans_too_big;
-	uint8_t *keep[MAX_KEEP];    /* DER decoded from the current answer */
+	uint8_t *keep[MAX_KEEP]; /* DER decoded from the current answer */
 	unsigned n_keep;
 	uint64_t t0, t_req, euicc_ns;
 	uint32_t lat[STEP_COUNT];
@@ -170,8 +170,8 @@ static int post(struct slot *s, enum bench_step step, char *body)
 	s->step = step;
 	s->ans_len = 0;
 	s->ans_too_big = false;
-	snprintf(s->url, sizeof(s->url), "https://%s/gsma/rsp2/es9plus/%s",
-		 w->sh->o->dial_address, bench_step_name[step]);
+	snprintf(s->url, sizeof(s->url), "https://%s/gsma/rsp2/es9plus/%s", w->sh->o->dial_address,
+		 bench_step_name[step]);
 	curl_easy_setopt(s->easy, CURLOPT_URL, s->url);
 	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, s->body);
 	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(s->body));
@@ -207,7 +207,7 @@ static int set_tid(struct slot *s, json_t *root)
 	if (n < 2 || n > 32 || n % 2)
 		return -EBADMSG;
 	for (size_t i = 0; i < n / 2; i++) {
-		char pair[3] = { hex[2 * i], hex[2 * i + 1], 0 }, *end;
+		char pair[3] = {hex[2 * i], hex[2 * i + 1], 0}, *end;
 
 		s->tid[i] = (uint8_t)strtoul(pair, &end, 16);
 		if (*end || !pair[0] || pair[0] == '+' || pair[0] == '-' || pair[0] == ' ')
@@ -277,8 +277,8 @@ static int start_binding(struct slot *s)
 	ch64 = b64_encode(challenge, sizeof(challenge));
 	info64 = b64_encode(info1, info1_len);
 	free(info1);
-	body = json_strings(3, (const char *const[]){ "smdpAddress", o->dial_address,
-						      "euiccChallenge", ch64, "euiccInfo1", info64 });
+	body = json_strings(3, (const char *const[]){"smdpAddress", o->dial_address,
+						     "euiccChallenge", ch64, "euiccInfo1", info64});
 	free(ch64);
 	free(info64);
 	return post(s, STEP_IA, body);
@@ -287,8 +287,8 @@ static int start_binding(struct slot *s)
 /* deviceInfo of a generic LTE handset: TAC, GSM and E-UTRAN release 15. */
 static void put_ctx_params1(struct der_buf *b, const char *matching_id)
 {
-	static const uint8_t tac[8] = { 0x35, 0x29, 0x06, 0x11, 0, 0, 0, 0 };
-	static const uint8_t rel15[3] = { 15, 0, 0 };
+	static const uint8_t tac[8] = {0x35, 0x29, 0x06, 0x11, 0, 0, 0, 0};
+	static const uint8_t rel15[3] = {15, 0, 0};
 
 	der_begin(b, 0xA0);
 	if (matching_id)
@@ -309,7 +309,7 @@ static char *b64_field_body(struct slot *s, const char *name, uint8_t *der, size
 	char *b64 = b64_encode(der, len), *body;
 
 	free(der);
-	body = json_strings(2, (const char *const[]){ "transactionId", s->tid_hex, name, b64 });
+	body = json_strings(2, (const char *const[]){"transactionId", s->tid_hex, name, b64});
 	free(b64);
 	return body;
 }
@@ -396,9 +396,8 @@ static long pir_seq(const uint8_t *pir, size_t len)
 	struct der_tlv t;
 	uint64_t v;
 
-	if (der_parse_exact(pir, len, &t) || der_find(&t, 0xBF27, &t) ||
-	    der_find(&t, 0xBF2F, &t) || der_find(&t, 0x80, &t) ||
-	    der_get_uint(&t, 0x7fffffff, &v))
+	if (der_parse_exact(pir, len, &t) || der_find(&t, 0xBF27, &t) || der_find(&t, 0xBF2F, &t) ||
+	    der_find(&t, 0x80, &t) || der_get_uint(&t, 0x7fffffff, &v))
 		return -1;
 	return (long)v;
 }
@@ -414,8 +413,7 @@ static int on_bpp(struct slot *s, json_t *root)
 	if (same_tid(s, root) || answer_tlv(s, root, "boundProfilePackage", 0xBF36, &bpp))
 		return -EBADMSG;
 	euicc_step_start(s);
-	ret = seuicc_load_bpp(s->e, bpp.raw, bpp.raw_len, &pir, &pir_len, s->iccid, &sgp_err,
-			      &cmd);
+	ret = seuicc_load_bpp(s->e, bpp.raw, bpp.raw_len, &pir, &pir_len, s->iccid, &sgp_err, &cmd);
 	euicc_step_end(s);
 	if (ret) {
 		fail_note(s, "eUICC LoadBoundProfilePackage: %s%s", seuicc_last_error(s->e), "");
@@ -424,10 +422,11 @@ static int on_bpp(struct slot *s, json_t *root)
 	s->pir_seq = pir_seq(pir, pir_len);
 	pir64 = b64_encode(pir, pir_len);
 	free(pir);
-	body = json_strings(1, (const char *const[]){ "pendingNotification", pir64 });
+	body = json_strings(1, (const char *const[]){"pendingNotification", pir64});
 	free(pir64);
 	if (sgp_err) {
-		/* Installation failed: the SM-DP+ still hears of it, the binding counts as failed. */
+		/* Installation failed: the SM-DP+ still hears of it, the binding counts as failed.
+		 */
 		fail_note(s, "eUICC refused the BPP: %s%s", seuicc_last_error(s->e), "");
 		s->w->res.failed_at[STEP_COUNT]++;
 		s->iccid[0] = '\0';
@@ -548,10 +547,18 @@ static int on_answer(struct slot *s, CURLcode cc)
 	ret = answer_status(s, root);
 	if (!ret) {
 		switch (s->step) {
-		case STEP_IA: ret = on_initiated(s, root); break;
-		case STEP_AC: ret = on_authenticated(s, root); break;
-		case STEP_GBPP: ret = on_bpp(s, root); break;
-		default: ret = on_notified(s); break;
+		case STEP_IA:
+			ret = on_initiated(s, root);
+			break;
+		case STEP_AC:
+			ret = on_authenticated(s, root);
+			break;
+		case STEP_GBPP:
+			ret = on_bpp(s, root);
+			break;
+		default:
+			ret = on_notified(s);
+			break;
 		}
 	}
 	json_decref(root);
@@ -613,7 +620,7 @@ static void finished(struct slot *s, CURLcode cc)
 static int slot_init(struct worker *w, struct slot *s, unsigned idx, const char *identity)
 {
 	const struct bench_opts *o = w->sh->o;
-	struct seuicc_config cfg = { .identity_dir = identity };
+	struct seuicc_config cfg = {.identity_dir = identity};
 	char state[600], err[300];
 	int ret;
 
@@ -704,8 +711,7 @@ static void worker_free(struct worker *w)
 	curl_slist_free_all(w->resolve);
 }
 
-static int worker_init(struct worker *w, struct shared *sh, unsigned id, unsigned first,
-		       unsigned n)
+static int worker_init(struct worker *w, struct shared *sh, unsigned id, unsigned first, unsigned n)
 {
 	const struct bench_opts *o = sh->o;
 
@@ -747,8 +753,8 @@ static int merge(struct bench_result *dst, const struct bench_result *src)
 	ret |= samples_merge(&dst->euicc, &src->euicc);
 	for (size_t i = 0; i < src->n_iccids; i++)
 		ret |= record_iccid(dst, src->iccids[i], src->eids[i]);
-	if (src->first_start_ns && (!dst->first_start_ns ||
-				    src->first_start_ns < dst->first_start_ns))
+	if (src->first_start_ns &&
+	    (!dst->first_start_ns || src->first_start_ns < dst->first_start_ns))
 		dst->first_start_ns = src->first_start_ns;
 	if (src->last_done_ns > dst->last_done_ns)
 		dst->last_done_ns = src->last_done_ns;
@@ -771,7 +777,7 @@ void bench_result_free(struct bench_result *r)
 
 int bench_drive(const struct bench_opts *o, struct bench_result *res, FILE *csv)
 {
-	struct shared sh = { .o = o, .csv = csv };
+	struct shared sh = {.o = o, .csv = csv};
 	unsigned nt = o->threads, first = 0;
 	struct worker *w;
 	int ret = 0;
@@ -790,7 +796,8 @@ int bench_drive(const struct bench_opts *o, struct bench_result *res, FILE *csv)
 		first += n;
 	}
 	if (csv)
-		fprintf(csv, "thread,slot,start_ms,total_us,ia_us,ac_us,gbpp_us,hn_us,euicc_us,iccid\n");
+		fprintf(csv,
+			"thread,slot,start_ms,total_us,ia_us,ac_us,gbpp_us,hn_us,euicc_us,iccid\n");
 	sh.t_start = mono_ns();
 	sh.deadline = sh.t_start + (uint64_t)(o->duration_s * 1e9);
 	for (unsigned t = 0; t < nt && !ret; t++)

@@ -44,11 +44,12 @@ int bench_path(char *buf, size_t len, const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: portdp-bench setup --dir D --profiles N --euiccs K [--db-sync full|normal]\n"
-		   "       portdp-bench run --dir D --concurrency C --duration S [--workers W |\n"
-		   "                    --connect HOST:PORT [--server-pid PID]] [--threads T]\n"
-		   "                    [--csv FILE] [--default-smdp] [--keep-profiles]\n"
-		   "       portdp-bench COMMAND --help\n");
+	fprintf(
+	    f, "usage: portdp-bench setup --dir D --profiles N --euiccs K [--db-sync full|normal]\n"
+	       "       portdp-bench run --dir D --concurrency C --duration S [--workers W |\n"
+	       "                    --connect HOST:PORT [--server-pid PID]] [--threads T]\n"
+	       "                    [--csv FILE] [--default-smdp] [--keep-profiles]\n"
+	       "       portdp-bench COMMAND --help\n");
 }
 
 int main(int argc, char **argv)

@@ -54,7 +54,7 @@ uint64_t mono_ns(void)
 /* Busy CPU time of the whole machine (all cores, /proc/stat), in ns. */
 int machine_busy_ns(uint64_t *ns)
 {
-	unsigned long long v[8] = { 0 };
+	unsigned long long v[8] = {0};
 	long hz = sysconf(_SC_CLK_TCK);
 	FILE *f = fopen("/proc/stat", "r");
 	int n;

@@ -41,7 +41,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: portdp-bench run --dir D --concurrency C --duration S\n"
 		"                        [--workers W | --connect HOST:PORT [--server-pid PID]]\n"
-		"                        [--threads T] [--csv FILE] [--default-smdp] [--keep-profiles]\n"
+		"                        [--threads T] [--csv FILE] [--default-smdp] "
+		"[--keep-profiles]\n"
 		"  --workers W      start portdpd from D/portdpd.conf with W workers (default 2)\n"
 		"  --connect H:P    use a running portdpd instead (CPU only with --server-pid)\n"
 		"  --threads T      client threads (default 1), each a libcurl multi loop\n"
@@ -64,18 +65,18 @@ static int num(const char *s, unsigned long min, unsigned long max, unsigned lon
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
 	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "concurrency", required_argument, NULL, 'c' },
-		{ "duration", required_argument, NULL, 't' },
-		{ "workers", required_argument, NULL, 'w' },
-		{ "connect", required_argument, NULL, 'C' },
-		{ "server-pid", required_argument, NULL, 'p' },
-		{ "threads", required_argument, NULL, 'T' },
-		{ "csv", required_argument, NULL, 'o' },
-		{ "default-smdp", no_argument, NULL, 'D' },
-		{ "keep-profiles", no_argument, NULL, 'K' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
+	    {"dir", required_argument, NULL, 'd'},
+	    {"concurrency", required_argument, NULL, 'c'},
+	    {"duration", required_argument, NULL, 't'},
+	    {"workers", required_argument, NULL, 'w'},
+	    {"connect", required_argument, NULL, 'C'},
+	    {"server-pid", required_argument, NULL, 'p'},
+	    {"threads", required_argument, NULL, 'T'},
+	    {"csv", required_argument, NULL, 'o'},
+	    {"default-smdp", no_argument, NULL, 'D'},
+	    {"keep-profiles", no_argument, NULL, 'K'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	unsigned long v;
 	char *end;
@@ -85,7 +86,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	a->threads = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': a->dir = optarg; break;
+		case 'd':
+			a->dir = optarg;
+			break;
 		case 'c':
 			if (num(optarg, 1, 10000, &a->concurrency))
 				goto bad;
@@ -100,7 +103,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			if (num(optarg, 1, 256, &a->workers))
 				goto bad;
 			break;
-		case 'C': a->connect = optarg; break;
+		case 'C':
+			a->connect = optarg;
+			break;
 		case 'p':
 			if (num(optarg, 1, INT_MAX, &v))
 				goto bad;
@@ -110,11 +115,21 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			if (num(optarg, 1, BENCH_MAX_THREADS, &a->threads))
 				goto bad;
 			break;
-		case 'o': a->csv = optarg; break;
-		case 'D': a->default_smdp = true; break;
-		case 'K': a->keep_profiles = true; break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return -EINVAL;
+		case 'o':
+			a->csv = optarg;
+			break;
+		case 'D':
+			a->default_smdp = true;
+			break;
+		case 'K':
+			a->keep_profiles = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
 		}
 	}
 	if (optind != argc || !a->dir || !a->concurrency || !a->duration)
@@ -293,10 +308,9 @@ static int cmp_iccid(const void *a, const void *b)
 }
 
 /* Prints the checks; returns 0 when every one holds. */
-static int inventory_after(const char *db, const struct inv_baseline *b,
-			   struct bench_result *r)
+static int inventory_after(const char *db, const struct inv_baseline *b, struct bench_result *r)
 {
-	struct audit_scan scan = { 0 };
+	struct audit_scan scan = {0};
 	struct inventory *inv;
 	unsigned installed = 0, dup_bind = 0, dup_iccid = 0, wrong = 0;
 	char msg[256];
@@ -336,16 +350,15 @@ static int inventory_after(const char *db, const struct inv_baseline *b,
 
 	bad |= installed - b->installed != r->completed;
 	printf("sanity: inventory installed %u -> %u (+%u), completed bindings %llu: %s\n",
-	       b->installed, installed, installed - b->installed,
-	       (unsigned long long)r->completed,
+	       b->installed, installed, installed - b->installed, (unsigned long long)r->completed,
 	       installed - b->installed == r->completed ? "OK" : "MISMATCH");
 	bad |= dup_bind != 0;
 	printf("sanity: BPPs handed out (audit 'downloaded') %zu, profiles bound twice %u: %s\n",
 	       scan.n, dup_bind, dup_bind ? "FAIL" : "OK");
 	bad |= dup_iccid != 0 || wrong != 0;
 	printf("sanity: ICCIDs the eUICCs installed %zu, duplicates %u, not installed for that EID "
-	       "in the inventory %u: %s\n", r->n_iccids, dup_iccid, wrong,
-	       dup_iccid || wrong ? "FAIL" : "OK");
+	       "in the inventory %u: %s\n",
+	       r->n_iccids, dup_iccid, wrong, dup_iccid || wrong ? "FAIL" : "OK");
 	return bad ? -EPROTO : 0;
 }
 
@@ -353,7 +366,7 @@ static int inventory_after(const char *db, const struct inv_baseline *b,
 
 static int free_port(uint16_t *port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	socklen_t len = sizeof(sa);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -372,7 +385,7 @@ static int free_port(uint16_t *port)
 
 static bool port_open(uint16_t port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	bool ok;
 
@@ -465,14 +478,17 @@ static void report(struct bench_result *r, double elapsed, int64_t server_ns, ui
 		       (unsigned long long)r->failed_at[STEP_GBPP],
 		       (unsigned long long)r->failed_at[STEP_HN],
 		       (unsigned long long)r->failed_at[STEP_COUNT]);
-	printf(", in %.2f s%s\n", elapsed, r->exhausted ? " (inventory's bench profiles ran out)" : "");
+	printf(", in %.2f s%s\n", elapsed,
+	       r->exhausted ? " (inventory's bench profiles ran out)" : "");
 	if (r->first_error[0])
 		printf("first failure: %s\n", r->first_error);
 	printf("throughput: %.0f bindings/min (%.1f/s); target %.0f/min: %s\n", per_min,
-	       per_min / 60.0, TARGET_PER_MIN, per_min >= TARGET_PER_MIN ? "reached" : "NOT reached");
+	       per_min / 60.0, TARGET_PER_MIN,
+	       per_min >= TARGET_PER_MIN ? "reached" : "NOT reached");
 	if (server_ns >= 0)
 		printf("server CPU: %.2f s, %.3f ms per binding (%.2f cores busy)\n",
-		       server_ns / 1e9, server_ns / 1e6 / n, elapsed > 0 ? server_ns / 1e9 / elapsed : 0);
+		       server_ns / 1e9, server_ns / 1e6 / n,
+		       elapsed > 0 ? server_ns / 1e9 / elapsed : 0);
 	else
 		printf("server CPU: not measured (--connect without --server-pid)\n");
 	printf("client CPU: %.2f s, %.3f ms per binding (%.2f cores busy; eUICC crypto included)\n",
@@ -483,19 +499,20 @@ static void report(struct bench_result *r, double elapsed, int64_t server_ns, ui
 		print_row(bench_step_name[i], &r->step[i]);
 	print_row("eUICC compute (wall)", &r->euicc);
 	if (machine_ns >= 0 && server_ns >= 0 && elapsed > 0)
-		printf("machine: %.2f of %ld cores busy; other processes %.2f cores (noise if > 0.05)\n",
+		printf("machine: %.2f of %ld cores busy; other processes %.2f cores (noise if > "
+		       "0.05)\n",
 		       machine_ns / 1e9 / elapsed, sysconf(_SC_NPROCESSORS_ONLN),
 		       (machine_ns - server_ns - (int64_t)client_ns) / 1e9 / elapsed);
 }
 
 int bench_run(int argc, char **argv)
 {
-	struct run_args a = { 0 };
-	struct bench_opts o = { 0 };
+	struct run_args a = {0};
+	struct bench_opts o = {0};
 	struct portdpd_config cfg;
-	struct mid_list mids = { 0 };
+	struct mid_list mids = {0};
 	struct inv_baseline base;
-	struct bench_result r = { 0 };
+	struct bench_result r = {0};
 	char conf[PATH_MAX], err[512], host[256];
 	uint64_t s0 = 0, s1 = 0, c0, c1, m0 = 0, m1 = 0;
 	int64_t server_ns = -1, machine_ns = -1;
@@ -521,8 +538,10 @@ int bench_run(int argc, char **argv)
 	o.keep_profiles = a.keep_profiles;
 	snprintf(o.cacert, sizeof(o.cacert), "%s/pki/ci.pem", a.dir);
 	if (list_euiccs(a.dir, &o.euicc_dirs, &o.n_euiccs) || o.n_euiccs < a.concurrency) {
-		fprintf(stderr, "portdp-bench: %s/euiccs has %zu eUICCs; --concurrency %lu needs "
-			"as many (setup --euiccs)\n", a.dir, o.n_euiccs, a.concurrency);
+		fprintf(stderr,
+			"portdp-bench: %s/euiccs has %zu eUICCs; --concurrency %lu needs "
+			"as many (setup --euiccs)\n",
+			a.dir, o.n_euiccs, a.concurrency);
 		goto out;
 	}
 	if (inventory_before(cfg.db_path, !a.default_smdp, &mids, &base))
@@ -530,7 +549,8 @@ int bench_run(int argc, char **argv)
 	o.mids = mids.v;
 	o.n_mids = mids.n;
 	if (!a.default_smdp && !mids.n) {
-		fprintf(stderr, "portdp-bench: no available BENCH profile left in %s\n", cfg.db_path);
+		fprintf(stderr, "portdp-bench: no available BENCH profile left in %s\n",
+			cfg.db_path);
 		goto out;
 	}
 
@@ -570,15 +590,15 @@ int bench_run(int argc, char **argv)
 	       "server %s (%s, pid %ld), %s, db_sync %s\n",
 	       a.concurrency, a.threads, a.duration,
 	       a.default_smdp ? "no matching ID (default SM-DP+)" : "matching IDs",
-	       own ? "portdpd started here" : "given", own ? "workers" : a.connect,
-	       (long)spid, cfg.accel_uri, cfg.db_sync_full ? "full" : "normal");
+	       own ? "portdpd started here" : "given", own ? "workers" : a.connect, (long)spid,
+	       cfg.accel_uri, cfg.db_sync_full ? "full" : "normal");
 	if (own)
 		printf("portdpd: %lu workers on 127.0.0.1:%u (TLS, keep-alive)\n", a.workers,
 		       (unsigned)port);
 	printf("client: soft eUICCs verify every signature and the DPauth/DPpb chain each "
 	       "binding (no cache), open the whole BPP (MACs, decrypt, ICCID); eUICC memory "
-	       "on %s; installed UPP files %s\n", o.state_root,
-	       a.keep_profiles ? "kept" : "removed after each binding");
+	       "on %s; installed UPP files %s\n",
+	       o.state_root, a.keep_profiles ? "kept" : "removed after each binding");
 	fflush(stdout);
 
 	if (spid && proc_cpu_ns(spid, &s0))
@@ -597,8 +617,9 @@ int bench_run(int argc, char **argv)
 		stop_portdpd(own);
 		own = 0;
 	}
-	report(&r, (double)(r.last_done_ns > r.first_start_ns ? r.last_done_ns - r.first_start_ns
-							       : 0) / 1e9,
+	report(&r,
+	       (double)(r.last_done_ns > r.first_start_ns ? r.last_done_ns - r.first_start_ns : 0) /
+		   1e9,
 	       server_ns, c1 - c0, machine_ns);
 	if (!inventory_after(cfg.db_path, &base, &r) && !ret && r.completed && !r.failed)
 		rc = 0;

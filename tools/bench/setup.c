@@ -37,9 +37,10 @@ struct tmpl {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: portdp-bench setup --dir D --profiles N --euiccs K [--db-sync full|normal]\n"
-		   "                           [--ts48 DIR]\n"
-		   "  --ts48 DIR   TS.48 UPPs (default $SHARED/testdata/ts48)\n");
+	fprintf(
+	    f, "usage: portdp-bench setup --dir D --profiles N --euiccs K [--db-sync full|normal]\n"
+	       "                           [--ts48 DIR]\n"
+	       "  --ts48 DIR   TS.48 UPPs (default $SHARED/testdata/ts48)\n");
 }
 
 static int parse_ul(const char *s, unsigned long max, unsigned long *out)
@@ -56,20 +57,22 @@ static int parse_ul(const char *s, unsigned long max, unsigned long *out)
 static int parse_args(int argc, char **argv, struct setup_args *a)
 {
 	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "profiles", required_argument, NULL, 'n' },
-		{ "euiccs", required_argument, NULL, 'k' },
-		{ "db-sync", required_argument, NULL, 's' },
-		{ "ts48", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
+	    {"dir", required_argument, NULL, 'd'},
+	    {"profiles", required_argument, NULL, 'n'},
+	    {"euiccs", required_argument, NULL, 'k'},
+	    {"db-sync", required_argument, NULL, 's'},
+	    {"ts48", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	int c;
 
 	a->sync_full = true;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': a->dir = optarg; break;
+		case 'd':
+			a->dir = optarg;
+			break;
 		case 'n':
 			if (parse_ul(optarg, 10000000, &a->profiles)) {
 				fprintf(stderr, "portdp-bench: --profiles must be 1..10000000\n");
@@ -89,9 +92,15 @@ static int parse_args(int argc, char **argv, struct setup_args *a)
 			}
 			a->sync_full = !strcmp(optarg, "full");
 			break;
-		case 't': a->ts48 = optarg; break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return -EINVAL;
+		case 't':
+			a->ts48 = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
 		}
 	}
 	if (optind != argc || !a->dir || !a->profiles || !a->euiccs) {
@@ -209,8 +218,10 @@ static int make_identities(const char *dir, unsigned long want)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
 		static const char *const link[][2] = {
-			{ "euicc/%s.der", "euicc.der" }, { "euicc/%s-key.pem", "euicc-key.pem" },
-			{ "eum.der", "eum.der" },	 { "ci.der", "ci.der" },
+		    {"euicc/%s.der", "euicc.der"},
+		    {"euicc/%s-key.pem", "euicc-key.pem"},
+		    {"eum.der", "eum.der"},
+		    {"ci.der", "ci.der"},
 		};
 
 		line[strcspn(line, "\r\n")] = '\0';
@@ -249,14 +260,15 @@ static int write_conf(const char *dir, const char *abs, bool sync_full)
 	f = fopen(path, "wx");
 	if (!f)
 		return -errno;
-	fprintf(f, "# portdp-bench setup; portdp-bench run overrides port and workers\n"
-		   "listen = 127.0.0.1\nport = 8443\nsmdp_address = %s\n"
-		   "tls_cert = %s/pki/dptls-chain.pem\ntls_key = file:%s/pki/dptls-key.pem\n"
-		   "accel = soft:\n"
-		   "dpauth_cert = %s/pki/dpauth.der\ndpauth_key = file:%s/pki/dpauth-key.pem\n"
-		   "dppb_cert = %s/pki/dppb.der\ndppb_key = file:%s/pki/dppb-key.pem\n"
-		   "ci_cert = %s/pki/ci.der\ndb = %s/inventory.db\ndb_sync = %s\n"
-		   "session_timeout = 300\n",
+	fprintf(f,
+		"# portdp-bench setup; portdp-bench run overrides port and workers\n"
+		"listen = 127.0.0.1\nport = 8443\nsmdp_address = %s\n"
+		"tls_cert = %s/pki/dptls-chain.pem\ntls_key = file:%s/pki/dptls-key.pem\n"
+		"accel = soft:\n"
+		"dpauth_cert = %s/pki/dpauth.der\ndpauth_key = file:%s/pki/dpauth-key.pem\n"
+		"dppb_cert = %s/pki/dppb.der\ndppb_key = file:%s/pki/dppb-key.pem\n"
+		"ci_cert = %s/pki/ci.der\ndb = %s/inventory.db\ndb_sync = %s\n"
+		"session_timeout = 300\n",
 		SMDP_HOST, abs, abs, abs, abs, abs, abs, abs, abs, sync_full ? "full" : "normal");
 	return fclose(f) ? -errno : 0;
 }
@@ -281,8 +293,10 @@ static int import_profiles(const char *dir, unsigned long n, struct tmpl *t, uns
 	ret = buf ? inv_begin(inv) : -ENOMEM;
 	for (unsigned long i = 0; i < n && !ret; i++) {
 		const struct tmpl *x = &t[i % nt];
-		struct inv_import opt = { .matching_id = mid, .sp_name = "Port-DP Bench",
-					  .profile_class = -1, .reuse = INV_REUSE_NEVER };
+		struct inv_import opt = {.matching_id = mid,
+					 .sp_name = "Port-DP Bench",
+					 .profile_class = -1,
+					 .reuse = INV_REUSE_NEVER};
 
 		snprintf(mid, sizeof(mid), BENCH_MID_FMT, (unsigned)(i + 1));
 		bench_iccid(i + 1, iccid);
@@ -305,7 +319,8 @@ static int import_profiles(const char *dir, unsigned long n, struct tmpl *t, uns
 	free(buf);
 	if (!ret)
 		printf("inventory: %lu profiles from %u TS.48 templates imported in %.2f s "
-		       "(one transaction)\n", n, nt, (double)(mono_ns() - t0) / 1e9);
+		       "(one transaction)\n",
+		       n, nt, (double)(mono_ns() - t0) / 1e9);
 	inv_close(inv);
 	return ret;
 }
@@ -328,8 +343,8 @@ static const char *default_ts48(char *buf, size_t len)
 
 int bench_setup(int argc, char **argv)
 {
-	struct setup_args a = { 0 };
-	struct tmpl t[MAX_TEMPLATES] = { 0 };
+	struct setup_args a = {0};
+	struct tmpl t[MAX_TEMPLATES] = {0};
 	char ts48[PATH_MAX], abs[PATH_MAX], path[PATH_MAX];
 	unsigned nt = 0;
 	struct stat st;
@@ -360,7 +375,8 @@ int bench_setup(int argc, char **argv)
 		if (copy)
 			memcpy(copy, t[i].upp, t[i].len);
 		if (!copy || upp_set_iccid(copy, t[i].len, iccid)) {
-			fprintf(stderr, "portdp-bench: %s/%s: no ProfileHeader + EF.ICCID to rewrite\n",
+			fprintf(stderr,
+				"portdp-bench: %s/%s: no ProfileHeader + EF.ICCID to rewrite\n",
 				a.ts48, t[i].name);
 			free(copy);
 			ret = -EBADMSG;

@@ -13,7 +13,7 @@
 
 #include "upp.h"
 
-#define UPP_TAG_MF 0xB0       /* ProfileElement mf [16] PE-MF */
+#define UPP_TAG_MF 0xB0	      /* ProfileElement mf [16] PE-MF */
 #define MF_TAG_EF_ICCID 0xA4  /* PE-MF: mf-header, templateID, mf, ef-pl, ef-iccid [4] */
 #define FILE_TAG_CONTENT 0x83 /* File: fillFileContent [3] */
 
