@@ -18,7 +18,7 @@ $(BUILD)/libportdp-accel.a: $(ACCEL_OBJS)
 LIBS += $(BUILD)/libportdp-accel.a
 
 # Tests: one cmocka program per area, TAP output.
-ACCEL_TEST_NAMES := test_scp03t test_soft test_cert
+ACCEL_TEST_NAMES := test_scp03t test_soft test_soft_keys test_cert
 ACCEL_TEST_UTIL := $(BUILD)/libportdp-accel/tests/test_util.o
 ACCEL_TESTS := $(ACCEL_TEST_NAMES:%=$(BUILD)/libportdp-accel/tests/%)
 

@@ -4,6 +4,7 @@
  * argument once, then call the backend's vtable.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,31 @@ static int curve_ok(enum pdp_curve c)
 	return c == PDP_CURVE_P256 || c == PDP_CURVE_BP256R1;
 }
 
+int pdp_key_generate(struct pdp_accel *accel, const char *key_uri, enum pdp_curve curve,
+		     struct pdp_key **out)
+{
+	if (!accel || !key_uri || !out || !curve_ok(curve))
+		return -EINVAL;
+	return accel->ops->key_generate(accel, key_uri, curve, out);
+}
+
+int pdp_key_destroy(struct pdp_accel *accel, const char *key_uri)
+{
+	if (!accel || !key_uri)
+		return -EINVAL;
+	return accel->ops->key_destroy(accel, key_uri);
+}
+
+int pdp_accel_info(struct pdp_accel *accel, struct pdp_accel_info *out)
+{
+	if (!accel || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->backend, sizeof(out->backend), "%s", accel->ops->name);
+	return accel->ops->info(accel, out);
+}
+
+
 /* A point must at least look uncompressed here; the backend checks it is on the curve. */
 static int point_ok(enum pdp_curve c, const uint8_t *pub)
 {
@@ -125,6 +151,22 @@ int pdp_sign(struct pdp_accel *accel, struct pdp_key *key, const uint8_t *msg, s
 	if (!accel || !sign_ok(accel, key, msg, msg_len, sig))
 		return -EINVAL;
 	return accel->ops->sign(accel, key, msg, msg_len, sig);
+}
+
+int pdp_sign_digest(struct pdp_accel *accel, struct pdp_key *key, const uint8_t *digest,
+		    size_t len, uint8_t sig[PDP_SIG_LEN])
+{
+	if (!accel || !key || key->owner != accel || !digest || !len || len > PDP_DIGEST_MAX || !sig)
+		return -EINVAL;
+	return accel->ops->sign_digest(accel, key, digest, len, sig);
+}
+
+int pdp_ecdh(struct pdp_accel *accel, struct pdp_key *key, const uint8_t peer_pub[PDP_PUBKEY_LEN],
+	     uint8_t z[32])
+{
+	if (!accel || !key || key->owner != accel || !point_ok(key->curve, peer_pub) || !z)
+		return -EINVAL;
+	return accel->ops->ecdh(accel, key, peer_pub, z);
 }
 
 int pdp_verify(struct pdp_accel *accel, enum pdp_curve curve, const uint8_t pub[PDP_PUBKEY_LEN],

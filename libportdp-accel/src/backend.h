@@ -17,9 +17,18 @@ struct pdp_backend_ops {
 
 	int (*key_load)(struct pdp_accel *accel, const char *key_uri, struct pdp_key **out);
 	void (*key_free)(struct pdp_key *key);
+	int (*key_generate)(struct pdp_accel *accel, const char *key_uri, enum pdp_curve curve,
+			    struct pdp_key **out);
+	int (*key_destroy)(struct pdp_accel *accel, const char *key_uri);
+	int (*info)(struct pdp_accel *accel, struct pdp_accel_info *out);
 
 	int (*sign)(struct pdp_accel *accel, struct pdp_key *key, const uint8_t *msg,
 		    size_t msg_len, uint8_t sig[PDP_SIG_LEN]);
+	int (*sign_digest)(struct pdp_accel *accel, struct pdp_key *key, const uint8_t *digest,
+			   size_t len, uint8_t sig[PDP_SIG_LEN]);
+	/* @peer_pub: uncompressed, not yet checked to be on the key's curve. */
+	int (*ecdh)(struct pdp_accel *accel, struct pdp_key *key,
+		    const uint8_t peer_pub[PDP_PUBKEY_LEN], uint8_t z[32]);
 	int (*verify)(struct pdp_accel *accel, enum pdp_curve curve,
 		      const uint8_t pub[PDP_PUBKEY_LEN], const uint8_t *msg, size_t msg_len,
 		      const uint8_t sig[PDP_SIG_LEN]);

@@ -55,6 +55,11 @@ static inline struct soft_accel *to_soft(struct pdp_accel *a)
 /* soft_ecdsa.c */
 int soft_key_load(struct pdp_accel *accel, const char *key_uri, struct pdp_key **out);
 void soft_key_free(struct pdp_key *key);
+int soft_key_wrap(struct pdp_accel *accel, EVP_PKEY *pkey, struct pdp_key **out);
+const char *soft_key_path(const char *key_uri);
+int soft_key_read(const char *key_uri, EVP_PKEY **out);
+int soft_sign_digest(struct pdp_accel *accel, struct pdp_key *key, const uint8_t *digest,
+		     size_t len, uint8_t sig[PDP_SIG_LEN]);
 int soft_sign(struct pdp_accel *accel, struct pdp_key *key, const uint8_t *msg, size_t msg_len,
 	      uint8_t sig[PDP_SIG_LEN]);
 int soft_verify(struct pdp_accel *accel, enum pdp_curve curve, const uint8_t pub[PDP_PUBKEY_LEN],
@@ -72,6 +77,13 @@ int soft_bsp_seal(struct pdp_accel *accel, struct pdp_session *session, uint8_t 
 int soft_replace_keys(struct pdp_accel *accel, struct pdp_session *session, uint8_t *out,
 		      size_t *out_len, struct pdp_session **ppk_session);
 void soft_session_close(struct pdp_accel *accel, struct pdp_session *session);
+int soft_ecdh(struct pdp_accel *accel, struct pdp_key *key, const uint8_t peer_pub[PDP_PUBKEY_LEN],
+	      uint8_t z[32]);
+
+/* soft_keygen.c */
+int soft_key_generate(struct pdp_accel *accel, const char *key_uri, enum pdp_curve curve,
+		      struct pdp_key **out);
+int soft_key_destroy(struct pdp_accel *accel, const char *key_uri);
 
 /* soft_async.c */
 int soft_submit(struct pdp_accel *accel, struct pdp_op *const *ops, unsigned n);

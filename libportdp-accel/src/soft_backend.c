@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The soft backend's life cycle, its random source and its vtable. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
@@ -79,13 +81,29 @@ static int soft_random(struct pdp_accel *accel, uint8_t *buf, size_t len)
 	return 0;
 }
 
+static int soft_info(struct pdp_accel *accel, struct pdp_accel_info *out)
+{
+	(void)accel;
+	snprintf(out->fw_name, sizeof(out->fw_name), "%s", OpenSSL_version(OPENSSL_VERSION));
+	out->caps = PDP_ACCEL_CAP_P256 | PDP_ACCEL_CAP_BP256R1 | PDP_ACCEL_CAP_KEY_GENERATE |
+		    PDP_ACCEL_CAP_SIGN | PDP_ACCEL_CAP_VERIFY | PDP_ACCEL_CAP_SESSION |
+		    PDP_ACCEL_CAP_REPLACE_KEYS | PDP_ACCEL_CAP_ECDH | PDP_ACCEL_CAP_RANDOM;
+	out->queue_depth = SOFT_RING_SIZE;
+	return 0;
+}
+
 const struct pdp_backend_ops pdp_soft_ops = {
     .name = "soft",
     .open = soft_open,
     .close = soft_close,
     .key_load = soft_key_load,
     .key_free = soft_key_free,
+    .key_generate = soft_key_generate,
+    .key_destroy = soft_key_destroy,
+    .info = soft_info,
     .sign = soft_sign,
+    .sign_digest = soft_sign_digest,
+    .ecdh = soft_ecdh,
     .verify = soft_verify,
     .session_create = soft_session_create,
     .bsp_seal = soft_bsp_seal,

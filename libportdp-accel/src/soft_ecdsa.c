@@ -40,17 +40,12 @@ static int read_pem_key(const char *path, EVP_PKEY **out)
 	return 0;
 }
 
-int soft_key_load(struct pdp_accel *accel, const char *key_uri, struct pdp_key **out)
+/* A handle on @pkey (taken over, freed on failure). */
+int soft_key_wrap(struct pdp_accel *accel, EVP_PKEY *pkey, struct pdp_key **out)
 {
 	struct soft_key *k;
-	EVP_PKEY *pkey;
 	int ret;
 
-	if (strncmp(key_uri, FILE_PREFIX, strlen(FILE_PREFIX)))
-		return -EINVAL;
-	ret = read_pem_key(key_uri + strlen(FILE_PREFIX), &pkey);
-	if (ret)
-		return ret;
 	k = calloc(1, sizeof(*k));
 	if (!k) {
 		EVP_PKEY_free(pkey);
@@ -73,6 +68,32 @@ fail:
 	return ret;
 }
 
+/* The path of a "file:" key URI, or NULL. */
+const char *soft_key_path(const char *key_uri)
+{
+	if (strncmp(key_uri, FILE_PREFIX, strlen(FILE_PREFIX)) || !key_uri[strlen(FILE_PREFIX)])
+		return NULL;
+	return key_uri + strlen(FILE_PREFIX);
+}
+
+int soft_key_read(const char *key_uri, EVP_PKEY **out)
+{
+	const char *path = soft_key_path(key_uri);
+
+	return path ? read_pem_key(path, out) : -EINVAL;
+}
+
+int soft_key_load(struct pdp_accel *accel, const char *key_uri, struct pdp_key **out)
+{
+	EVP_PKEY *pkey;
+	int ret;
+
+	ret = soft_key_read(key_uri, &pkey);
+	if (ret)
+		return ret;
+	return soft_key_wrap(accel, pkey, out);
+}
+
 void soft_key_free(struct pdp_key *key)
 {
 	struct soft_key *k = (struct soft_key *)key;
@@ -82,22 +103,32 @@ void soft_key_free(struct pdp_key *key)
 	free(k);
 }
 
+int soft_sign_digest(struct pdp_accel *accel, struct pdp_key *key, const uint8_t *digest,
+		     size_t len, uint8_t sig[PDP_SIG_LEN])
+{
+	struct soft_key *k = (struct soft_key *)key;
+	uint8_t der[PDP_SIG_DER_MAX];
+	size_t der_len = sizeof(der);
+
+	(void)accel;
+	/* No digest is set on the context, so OpenSSL takes any length and truncates it. */
+	if (EVP_PKEY_sign(k->sign_ctx, der, &der_len, digest, len) != 1) {
+		ERR_clear_error();
+		return -EIO;
+	}
+	return pdp_sig_der_to_raw(der, der_len, sig) ? -EIO : 0;
+}
+
 int soft_sign(struct pdp_accel *accel, struct pdp_key *key, const uint8_t *msg, size_t msg_len,
 	      uint8_t sig[PDP_SIG_LEN])
 {
-	struct soft_key *k = (struct soft_key *)key;
-	uint8_t dgst[32], der[PDP_SIG_DER_MAX];
-	size_t der_len = sizeof(der);
+	uint8_t dgst[32];
 	int ret;
 
 	ret = soft_digest(to_soft(accel), msg, msg_len, dgst);
 	if (ret)
 		return ret;
-	if (EVP_PKEY_sign(k->sign_ctx, der, &der_len, dgst, sizeof(dgst)) != 1) {
-		ERR_clear_error();
-		return -EIO;
-	}
-	return pdp_sig_der_to_raw(der, der_len, sig) ? -EIO : 0;
+	return soft_sign_digest(accel, key, dgst, sizeof(dgst), sig);
 }
 
 void soft_verify_cache_clear(struct soft_accel *sa)

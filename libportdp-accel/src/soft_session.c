@@ -51,6 +51,22 @@ static int ecdh(EVP_PKEY *own, EVP_PKEY *peer, uint8_t z[ECDH_Z_LEN])
 	return ret;
 }
 
+int soft_ecdh(struct pdp_accel *accel, struct pdp_key *key, const uint8_t peer_pub[PDP_PUBKEY_LEN],
+	      uint8_t z[32])
+{
+	EVP_PKEY *peer;
+	int ret;
+
+	ret = ec_pkey_from_point(to_soft(accel)->tpl[key->curve], peer_pub, &peer);
+	if (ret)
+		return ret;
+	ret = ecdh(((struct soft_key *)key)->pkey, peer, z);
+	if (ret)
+		ERR_clear_error();
+	EVP_PKEY_free(peer);
+	return ret;
+}
+
 int soft_session_create(struct pdp_accel *accel, enum pdp_curve curve,
 			const uint8_t peer_pub[PDP_PUBKEY_LEN], const uint8_t *host_id,
 			size_t host_id_len, const uint8_t eid[PDP_EID_LEN],

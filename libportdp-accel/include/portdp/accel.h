@@ -12,10 +12,12 @@
  *  -EAGAIN   (async) queue full
  *  -ENOSPC   output buffer too small
  *  -ENODEV   backend not available (e.g. "dev:" without the card)
+ *  -EEXIST   pdp_key_generate() on a URI that already holds a key
  *
  * Backends sit behind one vtable and are picked by URI in pdp_accel_open():
  *   "soft:"                     OpenSSL 3 in this process
- *   "dev:/dev/portdp-accel0"    the card through the kernel driver (later)
+ *   "dev:/dev/portdp-accel0"    the card through the kernel driver
+ *   "dev:"                      the first card (/dev/portdp-accel0)
  *
  * Private keys are reached by handle only (struct pdp_key). Session keys
  * (S-ENC, S-MAC, MAC chaining value, block counter) live inside the backend
@@ -79,6 +81,26 @@ int pdp_key_public(const struct pdp_key *key, uint8_t pub[PDP_PUBKEY_LEN],
 		   enum pdp_curve *curve);
 void pdp_key_free(struct pdp_key *key);
 
+/**
+ * pdp_key_generate() - make a new private key and return a handle on it.
+ * @key_uri: [in] soft: "file:/path/key.pem", written as PKCS#8 PEM with mode
+ *           0600 (never overwrites: -EEXIST if the file exists);
+ *           dev: "slot:N", generated on the card (-EEXIST if the slot is
+ *           taken; the private key never leaves the card).
+ * @curve:   [in] PDP_CURVE_P256 or PDP_CURVE_BP256R1.
+ * @out:     [out] handle, as pdp_key_load() would return it.
+ */
+int pdp_key_generate(struct pdp_accel *accel, const char *key_uri, enum pdp_curve curve,
+		     struct pdp_key **out);
+
+/**
+ * pdp_key_destroy() - delete the key named by @key_uri.
+ * soft: removes the file, but only if it holds an EC private key (-EINVAL
+ * otherwise); dev: empties the slot. -ENOENT if there is no key. Handles
+ * already loaded stay valid on soft; on dev their next use fails (-ENOENT).
+ */
+int pdp_key_destroy(struct pdp_accel *accel, const char *key_uri);
+
 /* ---- Signature encodings --------------------------------------------- */
 
 /** Longest DER ECDSA-Sig-Value for a 256-bit curve. */
@@ -103,6 +125,24 @@ int pdp_sig_der_to_raw(const uint8_t *der, size_t der_len, uint8_t raw[PDP_SIG_L
  */
 int pdp_sign(struct pdp_accel *accel, struct pdp_key *key,
 	     const uint8_t *msg, size_t msg_len, uint8_t sig[PDP_SIG_LEN]);
+
+/** Longest digest pdp_sign_digest() takes (SHA-512). */
+#define PDP_DIGEST_MAX 64
+
+/**
+ * pdp_sign_digest() - ECDSA over a digest the caller computed (TLS, the
+ * OpenSSL provider). @len: 1..PDP_DIGEST_MAX; digests longer than the curve
+ * order are truncated as ECDSA says. Result raw r||s.
+ */
+int pdp_sign_digest(struct pdp_accel *accel, struct pdp_key *key, const uint8_t *digest,
+		    size_t len, uint8_t sig[PDP_SIG_LEN]);
+
+/**
+ * pdp_ecdh() - static ECDH with a key handle: @z = x-coordinate of
+ * key * @peer_pub. -EINVAL if @peer_pub is no point on the key's curve.
+ */
+int pdp_ecdh(struct pdp_accel *accel, struct pdp_key *key, const uint8_t peer_pub[PDP_PUBKEY_LEN],
+	     uint8_t z[32]);
 
 /**
  * pdp_verify() - check a raw r||s ECDSA-SHA256 signature with a public key.
@@ -162,6 +202,41 @@ void pdp_session_close(struct pdp_accel *accel, struct pdp_session *session);
 
 /** pdp_random() - @len bytes from the backend's DRBG. */
 int pdp_random(struct pdp_accel *accel, uint8_t *buf, size_t len);
+
+/* ---- What the backend is --------------------------------------------- */
+
+/* Operations the backend offers (struct pdp_accel_info.caps). */
+#define PDP_ACCEL_CAP_P256 (1u << 0)
+#define PDP_ACCEL_CAP_BP256R1 (1u << 1)
+#define PDP_ACCEL_CAP_KEY_GENERATE (1u << 2) /**< pdp_key_generate/destroy */
+#define PDP_ACCEL_CAP_SIGN (1u << 3)	     /**< pdp_sign, pdp_sign_digest */
+#define PDP_ACCEL_CAP_VERIFY (1u << 4)
+#define PDP_ACCEL_CAP_SESSION (1u << 5)	     /**< session create, seal, close */
+#define PDP_ACCEL_CAP_REPLACE_KEYS (1u << 6)
+#define PDP_ACCEL_CAP_ECDH (1u << 7)	     /**< pdp_ecdh with a key handle */
+#define PDP_ACCEL_CAP_RANDOM (1u << 8)
+#define PDP_ACCEL_CAP_ASYNC_QUEUE (1u << 9)  /**< ops really run in parallel (io_uring) */
+
+struct pdp_accel_info {
+	char backend[8];       /**< "soft", "dev" */
+	char device[64];       /**< dev: the device path; soft: "" */
+	char fw_name[32];      /**< dev: card firmware name; soft: "OpenSSL x.y.z" */
+	uint32_t fw_version;   /**< dev: major << 16 | minor << 8 | patch; soft: 0 */
+	uint32_t proto_version; /**< dev: card protocol version; soft: 0 */
+	uint8_t serial[16];    /**< dev: card serial; soft: zeros */
+	uint32_t caps;         /**< PDP_ACCEL_CAP_* */
+	unsigned key_slots;    /**< dev: slots on the card; soft: 0 (keys are files) */
+	unsigned key_slots_used; /**< dev: slots holding a key */
+	unsigned max_sessions; /**< dev: sessions the card holds at once; soft: 0 = no limit */
+	unsigned queue_depth;  /**< ops pdp_submit() can keep in flight */
+	/** AF_ALG "cbc(aes)" / "cmac(aes)" are served by the card's driver (probed at
+	 *  pdp_accel_info() time with libkcapi; always 0 on soft and on kernels >= 7.2). */
+	int af_alg_cbc;
+	int af_alg_cmac;
+};
+
+/** pdp_accel_info() - describe the backend (fills all of @out). */
+int pdp_accel_info(struct pdp_accel *accel, struct pdp_accel_info *out);
 
 /* ---- Asynchronous operations ----------------------------------------- *
  * Fill struct pdp_op, pdp_submit() a batch, pdp_reap() completions. Buffers
