@@ -174,6 +174,14 @@ void conn_on_recv(struct conn *c, int res)
 		conn_put(c);
 		return;
 	}
+	if (c->lingering) {
+		c->lingered += res > 0 ? res : 0;
+		if (res <= 0 || c->lingered > CONN_LINGER_MAX_BYTES)
+			conn_close(c);
+		else
+			conn_mark_ready(c);
+		return;
+	}
 	if (res <= 0) {
 		/* EOF or reset: a half-received request has no one to answer. */
 		if (res < 0 && res != -ECONNRESET)
@@ -215,6 +223,30 @@ void conn_on_send(struct conn *c, int res)
 	conn_mark_ready(c);
 }
 
+static void submit_recv(struct conn *c)
+{
+	struct io_uring_sqe *sqe = worker_sqe(c->w);
+
+	io_uring_prep_recv(sqe, c->fd, c->rx, sizeof(c->rx), 0);
+	io_uring_sqe_set_data(sqe, &c->recv_op);
+	c->recv_busy = true;
+	c->inflight++;
+}
+
+/* Everything is sent: FIN our side, then drop what still arrives (see CONN_LINGER_MS). */
+static void conn_linger(struct conn *c)
+{
+	if (shutdown(c->fd, SHUT_WR)) {
+		conn_close(c);
+		return;
+	}
+	c->lingering = true;
+	c->dl_kind = DL_LINGER;
+	c->deadline_ms = now_ms() + CONN_LINGER_MS;
+	if (!c->recv_busy)
+		submit_recv(c);
+}
+
 /* Submits what the connection needs next: a send, a recv, or its close. */
 static void conn_service(struct conn *c)
 {
@@ -224,6 +256,11 @@ static void conn_service(struct conn *c)
 
 	if (c->closing)
 		return;
+	if (c->lingering) {
+		if (!c->recv_busy)
+			submit_recv(c);
+		return;
+	}
 	if (c->close_after_send && !c->shut_sent && c->hs_done) {
 		/* Tell the peer we are done (close_notify) after the last response. */
 		c->shut_sent = true;
@@ -252,7 +289,7 @@ static void conn_service(struct conn *c)
 	}
 	if (c->close_after_send) {
 		if (!c->send_busy)
-			conn_close(c);
+			conn_linger(c);
 		return;
 	}
 	if (w->stopping && (!c->hs_done || conn_is_idle(c))) {
@@ -274,13 +311,8 @@ static void conn_service(struct conn *c)
 		c->activity = false;
 	}
 	if (!c->recv_busy && !c->hs.stopped &&
-	    c->out[0].len - c->out_off + c->out[1].len < CONN_OUT_HIGH_WATER) {
-		sqe = worker_sqe(w);
-		io_uring_prep_recv(sqe, c->fd, c->rx, sizeof(c->rx), 0);
-		io_uring_sqe_set_data(sqe, &c->recv_op);
-		c->recv_busy = true;
-		c->inflight++;
-	}
+	    c->out[0].len - c->out_off + c->out[1].len < CONN_OUT_HIGH_WATER)
+		submit_recv(c);
 }
 
 /* Encrypts one answer into the connection's TLS stream. */

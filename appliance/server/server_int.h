@@ -20,6 +20,13 @@
 #define CONN_RX_SIZE 16384
 /* Stop reading from a client that does not read its responses. */
 #define CONN_OUT_HIGH_WATER (256u << 10)
+/*
+ * Lingering close: after the last answer, FIN our side and read (and drop)
+ * what the client still sends for a while, so that unread request bytes do
+ * not turn our close into a reset that destroys the answer in flight.
+ */
+#define CONN_LINGER_MS 2000
+#define CONN_LINGER_MAX_BYTES (1u << 20)
 #define WORKER_TICK_MS 100
 #define WORKER_EXPIRE_MS 1000
 
@@ -41,6 +48,7 @@ enum deadline_kind {
 	DL_HANDSHAKE,
 	DL_IDLE,
 	DL_REQUEST,
+	DL_LINGER,
 };
 
 struct conn {
@@ -56,6 +64,8 @@ struct conn {
 	bool answers_done;     /* a final answer (or a TLS failure) ended the stream */
 	bool shut_sent;	       /* TLS close_notify queued */
 	bool closing;	       /* socket shut down; freed once no op is in flight */
+	bool lingering;	       /* answered and FIN sent: draining the client's leftovers */
+	size_t lingered;       /* bytes dropped while lingering */
 	bool recv_busy, send_busy;
 	bool activity; /* a request was answered or bytes left: re-arm idle */
 	unsigned inflight;

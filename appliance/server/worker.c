@@ -117,12 +117,13 @@ static void sweep_conns(struct worker *w, uint64_t now)
 		if (c->closing)
 			continue;
 		if (force || now >= c->deadline_ms) {
-			if (!force)
+			if (!force && c->dl_kind != DL_LINGER)
 				STAT_ADD(w, timeouts, 1);
 			srv_debug("fd %d: %s timeout", c->fd,
 				  force			       ? "drain"
 				  : c->dl_kind == DL_HANDSHAKE ? "handshake"
 				  : c->dl_kind == DL_IDLE      ? "idle"
+				  : c->dl_kind == DL_LINGER    ? "linger"
 							       : "request");
 			conn_close(c);
 		} else if (w->stopping && (!c->hs_done || conn_is_idle(c))) {

@@ -39,6 +39,25 @@ SSL_CTX *tc_ctx_new(const char *ca_file, int min_ver, int max_ver)
 	return ctx;
 }
 
+/* connect() interrupted by EINTR goes on in the background: wait for its result. */
+static bool connect_resumed(int fd, int timeout_ms)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+	socklen_t len = sizeof(int);
+	int err = 0, n;
+
+	if (errno != EINTR)
+		return false;
+	do
+		n = poll(&pfd, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) || err) {
+		errno = err ? err : ETIMEDOUT;
+		return false;
+	}
+	return true;
+}
+
 int tc_tcp_connect(struct tc_conn *c, uint16_t port, int timeout_ms)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
@@ -53,7 +72,8 @@ int tc_tcp_connect(struct tc_conn *c, uint16_t port, int timeout_ms)
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa))) {
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+	    !connect_resumed(c->fd, timeout_ms)) {
 		close(c->fd);
 		c->fd = -1;
 		return -1;
