@@ -9,6 +9,9 @@ KMOD_SRCS := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
 KMOD_HDRS := $(wildcard kernel/include/*/*.h kernel/include/uapi/linux/*.h)
 KMOD      := $(KMOD_DIR)/kernel/portdp_accel.ko
 LINUX_SRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
+# The test data directory as tools/vm/run-vm-tests finds it (SHARED may be
+# the data itself or its parent), for VM_GUEST_FILES entries (use with +=).
+VM_TESTDATA = $(if $(wildcard $(SHARED)/sgp26),$(SHARED),$(SHARED)/testdata)
 
 .PHONY: kernel kernel-module kernel-check kernel-mirror
 kernel kernel-module: $(KMOD)

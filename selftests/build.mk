@@ -36,6 +36,30 @@ $(ST_DIR)/%.o: selftests/%.c $(KSFT_STAMP)
 $(ST_DIR)/%: $(ST_DIR)/%.o $(ST_COMMON_OBJS) $(BUILD)/libportdp-accel.a
 	$(CC) -o $@ $^ $(ST_LDLIBS)
 
-$(ST_DIR)/vm-tests.list: selftests/build.mk
+# Guest tests and files of every room (VM_GUEST_TESTS += path:timeout,
+# VM_GUEST_FILES += host-path:guest-path; documented in tools/vm/run-vm-tests).
+# This fragment is included last, so every room's entries are known here and
+# their paths can be prerequisites: built when make has a rule, else they must
+# exist. The lists are rewritten on every run because they follow variables.
+VM_GUEST_TESTS ?=
+VM_GUEST_FILES ?=
+# The harness checks its own promises first (libraries, loopback, TLS by name).
+VM_GUEST_TESTS := selftests/guest_env_test.sh:30 $(VM_GUEST_TESTS)
+VM_GUEST_FILES += /usr/bin/openssl:/usr/bin/openssl
+VM_TESTS_ALL := $(addprefix $(ST_DIR)/,$(ST_TESTS)) $(VM_GUEST_TESTS)
+vm_host_path = $(abspath $(firstword $(subst :, ,$(1))))
+vm_second    = $(word 2,$(subst :, ,$(1)))
+
+.PHONY: vm-guest FORCE
+vm-guest: vm-selftests $(ST_DIR)/vm-files.list \
+	  $(foreach t,$(VM_GUEST_TESTS),$(firstword $(subst :, ,$(t)))) \
+	  $(foreach f,$(VM_GUEST_FILES),$(firstword $(subst :, ,$(f))))
+
+$(ST_DIR)/vm-tests.list: FORCE
 	@mkdir -p $(dir $@)
-	@printf '%s\n' $(foreach t,$(ST_TESTS),"$(abspath $(ST_DIR))/$(subst :, ,$(t))") >$@
+	@printf '%s\n' $(foreach t,$(VM_TESTS_ALL),"$(call vm_host_path,$(t)) $(call vm_second,$(t))") >$@
+
+$(ST_DIR)/vm-files.list: FORCE
+	@mkdir -p $(dir $@)
+	@: >$@
+	@$(foreach f,$(VM_GUEST_FILES),printf '%s %s\n' "$(call vm_host_path,$(f))" "$(call vm_second,$(f))" >>$@;)
