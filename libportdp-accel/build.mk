@@ -1,14 +1,17 @@
-# libportdp-accel: the crypto API (soft backend over OpenSSL 3), SCP03t and
+# libportdp-accel: the crypto API (soft backend over OpenSSL 3, dev backend on
+# /dev/portdp-accelN), SCP03t and
 # SGP.22 certificate checks. Dependents link $(ACCEL_LIBS) and compile with
 # $(ACCEL_CPPFLAGS).
 
 ACCEL_CPPFLAGS := -Ilibportdp-accel/include
-ACCEL_LIBS := $(BUILD)/libportdp-accel.a -lcrypto
+# -u pulls the dev backend (liburing, libkcapi) out of the archive; without it
+# "dev:" URIs are -ENODEV (see src/accel.c).
+ACCEL_LIBS := -Wl,-u,pdp_dev_ops $(BUILD)/libportdp-accel.a -luring -lkcapi -lcrypto
 
 ACCEL_SRCS := $(wildcard libportdp-accel/src/*.c)
 ACCEL_OBJS := $(ACCEL_SRCS:%.c=$(BUILD)/%.o)
 
-$(ACCEL_OBJS): CPPFLAGS += $(ACCEL_CPPFLAGS) -Ilibportdp-accel/src
+$(ACCEL_OBJS): CPPFLAGS += $(ACCEL_CPPFLAGS) -Ilibportdp-accel/src -Ikernel/include/uapi
 
 $(BUILD)/libportdp-accel.a: $(ACCEL_OBJS)
 	@mkdir -p $(dir $@)

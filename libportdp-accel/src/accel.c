@@ -13,19 +13,36 @@
 
 #define HOST_ID_MAX 16
 
-static int dev_open(const char *arg, struct pdp_accel **out)
+/*
+ * The dev backend needs liburing and libkcapi. A program linked with
+ * $(ACCEL_LIBS) gets it (the -u there pulls it in); one linked with only
+ * libportdp-accel.a and -lcrypto still links, and "dev:" is then -ENODEV.
+ */
+extern const struct pdp_backend_ops pdp_dev_ops __attribute__((weak));
+
+static int dev_missing(const char *arg, struct pdp_accel **out)
 {
 	(void)arg;
 	(void)out;
-	return -ENODEV; /* the card backend is a later issue */
+	return -ENODEV;
 }
 
-static const struct pdp_backend_ops pdp_dev_ops = {
+static const struct pdp_backend_ops pdp_dev_missing = {
     .name = "dev",
-    .open = dev_open,
+    .open = dev_missing,
 };
 
-static const struct pdp_backend_ops *const backends[] = {&pdp_soft_ops, &pdp_dev_ops};
+static const struct pdp_backend_ops *backend(size_t i)
+{
+	switch (i) {
+	case 0:
+		return &pdp_soft_ops;
+	case 1:
+		return &pdp_dev_ops ? &pdp_dev_ops : &pdp_dev_missing;
+	default:
+		return NULL;
+	}
+}
 
 int pdp_accel_open(const char *uri, struct pdp_accel **out)
 {
@@ -37,11 +54,12 @@ int pdp_accel_open(const char *uri, struct pdp_accel **out)
 		uri = getenv("PORTDP_ACCEL");
 	if (!uri || !*uri)
 		uri = "soft:";
-	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
-		size_t n = strlen(backends[i]->name);
+	for (i = 0; backend(i); i++) {
+		const struct pdp_backend_ops *b = backend(i);
+		size_t n = strlen(b->name);
 
-		if (!strncmp(uri, backends[i]->name, n) && uri[n] == ':')
-			return backends[i]->open(uri + n + 1, out);
+		if (!strncmp(uri, b->name, n) && uri[n] == ':')
+			return b->open(uri + n + 1, out);
 	}
 	return -EINVAL;
 }

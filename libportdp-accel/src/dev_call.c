@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * One card command, synchronously: a plain ioctl (the simple path) or a
+ * 1-deep io_uring, and the one place where driver errors become accel.h's.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "dev.h"
+
+int dev_errno(int err)
+{
+	switch (err) {
+	case 0:
+	case -EBADMSG: /* signature did not verify */
+	case -ENOENT:  /* empty key slot */
+	case -EEXIST:  /* occupied key slot */
+	case -ENOSPC:  /* output too small, session table full or session used up */
+	case -EINVAL:  /* the driver's checks: bad point, stale session handle, ... */
+	case -ENOMEM:
+	case -ENODEV: /* card removed or not ready */
+		return err;
+	case -EBUSY: /* the driver's backlog is full: try again later */
+		return -EAGAIN;
+	case -ENOTTY: /* a driver without this command */
+		return -EOPNOTSUPP;
+	case -ETIMEDOUT: /* the card did not answer; the driver resets it */
+	case -EFAULT:	 /* our own pointers: would be a bug here, still the card's call failed */
+	default:
+		return -EIO;
+	}
+}
+
+void dev_prep_cmd(struct io_uring_sqe *sqe, int fd, unsigned long ioc, void *arg)
+{
+	struct portdp_uring_cmd *uc;
+
+	/* liburing 2.3 has no io_uring_prep_uring_cmd(). */
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
+	sqe->cmd_op = ioc;
+	uc = (struct portdp_uring_cmd *)sqe->cmd;
+	memset(uc, 0, sizeof(*uc));
+	uc->arg = (uintptr_t)arg;
+}
+
+static int call_uring(struct dev_accel *da, unsigned long ioc, void *arg)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&da->sync_ring);
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	if (!sqe)
+		return -EIO; /* cannot happen: one call at a time on a private ring */
+	dev_prep_cmd(sqe, da->fd, ioc, arg);
+	do
+		ret = io_uring_submit_and_wait(&da->sync_ring, 1);
+	while (ret == -EINTR);
+	if (ret < 0)
+		return ret;
+	do
+		ret = io_uring_wait_cqe(&da->sync_ring, &cqe);
+	while (ret == -EINTR);
+	if (ret < 0)
+		return ret;
+	ret = cqe->res;
+	io_uring_cqe_seen(&da->sync_ring, cqe);
+	return ret;
+}
+
+int dev_call(struct dev_accel *da, unsigned long ioc, void *arg)
+{
+	int ret;
+
+	if (da->sync_uring)
+		ret = call_uring(da, ioc, arg);
+	else
+		ret = ioctl(da->fd, ioc, arg) ? -errno : 0;
+	return dev_errno(ret);
+}
