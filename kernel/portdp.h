@@ -139,7 +139,7 @@ void portdp_dev_get(struct portdp_dev *pd);
 void portdp_complete(struct portdp_dev *pd, u32 tag, u16 status,
 		     const void __iomem *resp, size_t resp_len);
 void portdp_card_restarted(struct portdp_dev *pd);
-struct portdp_dev *portdp_dev_find_ready(void);
+struct portdp_dev *portdp_dev_pick(void);
 const char *portdp_state_name(int state);
 int portdp_status_to_errno(u16 status);
 

@@ -37,6 +37,7 @@ struct portdp_call {
 		struct portdp_replace_keys replace;
 		struct portdp_session session;
 		struct portdp_ecdh_raw ecdh;
+		struct portdp_ecdh_slot ecdh_slot;
 		struct portdp_aes_cbc cbc;
 		struct portdp_aes_cmac cmac;
 	} arg;
@@ -59,6 +60,20 @@ struct portdp_cmd {
 };
 
 #define PORTDP_REPLACE_KEYS_MIN_OUT	80
+
+/* The UAPI repeats card numbers that pass through unchanged: keep them equal. */
+static_assert(PORTDP_CAP_P256 == PDC_CAP_P256 && PORTDP_CAP_BP256R1 == PDC_CAP_BP256R1 &&
+	      PORTDP_CAP_KEY_SLOTS == PDC_CAP_KEY_SLOTS &&
+	      PORTDP_CAP_ECDSA_SIGN == PDC_CAP_ECDSA_SIGN &&
+	      PORTDP_CAP_ECDSA_VERIFY == PDC_CAP_ECDSA_VERIFY &&
+	      PORTDP_CAP_SESSION == PDC_CAP_SESSION &&
+	      PORTDP_CAP_REPLACE_KEYS == PDC_CAP_REPLACE_KEYS &&
+	      PORTDP_CAP_ECDH_RAW == PDC_CAP_ECDH_RAW && PORTDP_CAP_AES_CBC == PDC_CAP_AES_CBC &&
+	      PORTDP_CAP_AES_CMAC == PDC_CAP_AES_CMAC && PORTDP_CAP_RANDOM == PDC_CAP_RANDOM &&
+	      PORTDP_CAP_ECDH_SLOT == PDC_CAP_ECDH_SLOT, "capability bits");
+static_assert(PORTDP_CURVE_P256 == PDC_CURVE_P256 && PORTDP_CURVE_BP256R1 == PDC_CURVE_BP256R1 &&
+	      PORTDP_KEY_SLOTS == PDC_KEY_SLOTS && PORTDP_PUBKEY_LEN == PDC_PUBKEY_LEN &&
+	      PORTDP_SHARED_LEN == PDC_SHARED_LEN, "curves and sizes");
 
 static bool portdp_zero(const void *p, size_t len)
 {
@@ -233,6 +248,28 @@ static int build_verify(struct portdp_dev *pd, struct portdp_call *c)
 	memcpy(r->pub, a->pub, sizeof(r->pub));
 	memcpy(r->digest, a->digest, a->digest_len);
 	memcpy(r->sig, a->sig, sizeof(r->sig));
+	return 0;
+}
+
+static int build_ecdh_slot(struct portdp_dev *pd, struct portdp_call *c)
+{
+	struct portdp_ecdh_slot *a = &c->arg.ecdh_slot;
+	struct pdc_ecdh_slot_req *r;
+
+	if (a->slot >= PORTDP_KEY_SLOTS || !portdp_zero(a->rsvd, sizeof(a->rsvd)) ||
+	    !portdp_zero(a->rsvd2, sizeof(a->rsvd2)) || a->peer_pub[0] != 0x04)
+		return -EINVAL;
+	if (portdp_alloc(c, sizeof(*r), c->cmd->resp))
+		return -ENOMEM;
+	r = portdp_req_body(c->req);
+	r->slot = a->slot;
+	memcpy(r->peer_pub, a->peer_pub, sizeof(r->peer_pub));
+	return 0;
+}
+
+static int finish_ecdh_slot(struct portdp_dev *pd, struct portdp_call *c)
+{
+	memcpy(c->arg.ecdh_slot.shared, portdp_resp_body(c->req), PORTDP_SHARED_LEN);
 	return 0;
 }
 
@@ -488,6 +525,8 @@ static const struct portdp_cmd portdp_cmds[] = {
 	{ PORTDP_IOC_ECDSA_SIGN, PDC_OP_ECDSA_SIGN, sizeof(struct pdc_ecdsa_sign_resp),
 	  build_sign, finish_sign },
 	{ PORTDP_IOC_ECDSA_VERIFY, PDC_OP_ECDSA_VERIFY, 0, build_verify, NULL },
+	{ PORTDP_IOC_ECDH_SLOT, PDC_OP_ECDH_SLOT, sizeof(struct pdc_ecdh_shared_resp),
+	  build_ecdh_slot, finish_ecdh_slot },
 	{ PORTDP_IOC_SESSION_CREATE, PDC_OP_SESSION_CREATE,
 	  sizeof(struct pdc_session_create_resp), build_session_create, finish_session_create },
 	{ PORTDP_IOC_BSP_SEAL, PDC_OP_BSP_SEAL, -1, build_seal, finish_seal },

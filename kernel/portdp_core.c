@@ -455,21 +455,31 @@ void portdp_dev_put(struct portdp_dev *pd)
 }
 
 /**
- * portdp_dev_find_ready() - a ready card for the crypto algorithms, with a
+ * portdp_dev_pick() - a card for the crypto algorithms, with a
  * reference the caller drops with portdp_dev_put(); NULL if there is none.
+ *
+ * A ready card first; else one that is resetting or probing, whose backlog
+ * holds the request until the reset ends (or fails it with -EIO), so that a
+ * request made during a short reset (testmgr's at registration, too) waits
+ * instead of failing.
  */
-struct portdp_dev *portdp_dev_find_ready(void)
+struct portdp_dev *portdp_dev_pick(void)
 {
 	struct portdp_dev *pd, *found = NULL;
+	int state;
 
 	spin_lock(&portdp_list_lock);
 	list_for_each_entry(pd, &portdp_list, list_node) {
-		if (READ_ONCE(pd->state) == PORTDP_STATE_READY) {
+		state = READ_ONCE(pd->state);
+		if (state == PORTDP_STATE_READY) {
 			found = pd;
-			portdp_dev_get(pd);
 			break;
 		}
+		if (!found && (state == PORTDP_STATE_RESETTING || state == PORTDP_STATE_PROBING))
+			found = pd;
 	}
+	if (found)
+		portdp_dev_get(found);
 	spin_unlock(&portdp_list_lock);
 	return found;
 }

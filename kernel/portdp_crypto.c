@@ -3,7 +3,8 @@
  * portdp_crypto.c - registers the card's kernel crypto API algorithms once,
  * when the first card is ready, and unregisters them at module unload only:
  * a live tfm pins the module, so no algorithm goes away under its users.
- * Requests go to whichever card is ready (-ENODEV when none is).
+ * Requests go to a ready card, or wait in the queue of one that is resetting
+ * (-ENODEV when there is neither).
  */
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -71,7 +72,7 @@ gfp_t portdp_crypto_gfp(u32 flags)
  */
 int portdp_crypto_submit(struct portdp_req *req, portdp_done_t done, void *priv)
 {
-	struct portdp_dev *pd = portdp_dev_find_ready();
+	struct portdp_dev *pd = portdp_dev_pick();
 	int err;
 
 	if (!pd)

@@ -35,6 +35,10 @@
  *             (one IRQ thread, so it needs no lock).
  * @generation: card generation seen at the last reset.
  * @reset_cookie: last reset_req written.
+ * @synced:    the first reset handshake succeeded; until then the rings and
+ *             the generation belong to whoever used the card before (a
+ *             previous driver instance), and MSI-X messages it left pending
+ *             arrive the moment our vectors are unmasked: ignore them.
  * @nvec:      MSI-X vectors in use (1 or 2).
  */
 struct portdp_pci {
@@ -47,6 +51,7 @@ struct portdp_pci {
 	u32 cpl_cons;
 	u32 generation;
 	u32 reset_cookie;
+	bool synced;
 	int nvec;
 };
 
@@ -101,6 +106,8 @@ static irqreturn_t portdp_pci_cpl_thread(int irq, void *data)
 	void __iomem *ent;
 	u16 status;
 
+	if (!READ_ONCE(pp->synced))
+		return IRQ_HANDLED;
 	prod = shm_read(pp, CTRL(cpl_prod));
 	/* Read entries only after the index that publishes them. */
 	rmb();
@@ -132,7 +139,7 @@ static irqreturn_t portdp_pci_state_thread(int irq, void *data)
 	u32 gen = shm_read(pp, CTRL(generation));
 
 	/* Our own reset bumps the generation too; portdp_pci_reset() saw it. */
-	if (gen != READ_ONCE(pp->generation) &&
+	if (READ_ONCE(pp->synced) && gen != READ_ONCE(pp->generation) &&
 	    shm_read(pp, CTRL(reset_ack)) != READ_ONCE(pp->reset_cookie))
 		portdp_card_restarted(pp->pd);
 	return IRQ_HANDLED;
@@ -187,6 +194,7 @@ static int portdp_pci_reset(struct portdp_dev *pd)
 		dev_err(&pp->pdev->dev, "card speaks another protocol\n");
 		return -EPROTO;
 	}
+	WRITE_ONCE(pp->synced, true);
 	return 0;
 }
 

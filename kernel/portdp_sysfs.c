@@ -28,6 +28,18 @@ static ssize_t fw_version_show(struct device *dev, struct device_attribute *attr
 }
 static DEVICE_ATTR_RO(fw_version);
 
+/* The card's protocol version "major.minor" (minor counts added commands). */
+static ssize_t proto_version_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct portdp_dev *pd = to_portdp(dev);
+
+	if (!pd->have_info)
+		return -ENODEV;
+	return sysfs_emit(buf, "%u.%u\n", le32_to_cpu(pd->info.proto_version),
+			  le16_to_cpu(pd->info.proto_minor));
+}
+static DEVICE_ATTR_RO(proto_version);
+
 static ssize_t serial_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	struct portdp_dev *pd = to_portdp(dev);
@@ -115,6 +127,7 @@ static DEVICE_ATTR_RO(key_slots_used);
 
 static struct attribute *portdp_attrs[] = {
 	&dev_attr_fw_version.attr,
+	&dev_attr_proto_version.attr,
 	&dev_attr_serial.attr,
 	&dev_attr_state.attr,
 	&dev_attr_transport.attr,
@@ -161,6 +174,7 @@ PORTDP_OP_ATTR(key_destroy, PDC_OP_KEY_DESTROY);
 PORTDP_OP_ATTR(key_list, PDC_OP_KEY_LIST);
 PORTDP_OP_ATTR(ecdsa_sign, PDC_OP_ECDSA_SIGN);
 PORTDP_OP_ATTR(ecdsa_verify, PDC_OP_ECDSA_VERIFY);
+PORTDP_OP_ATTR(ecdh_slot, PDC_OP_ECDH_SLOT);
 PORTDP_OP_ATTR(session_create, PDC_OP_SESSION_CREATE);
 PORTDP_OP_ATTR(bsp_seal, PDC_OP_BSP_SEAL);
 PORTDP_OP_ATTR(session_replace_keys, PDC_OP_SESSION_REPLACE_KEYS);
@@ -181,6 +195,7 @@ static struct attribute *portdp_op_attrs[] = {
 	&op_attr_key_list.attr.attr,
 	&op_attr_ecdsa_sign.attr.attr,
 	&op_attr_ecdsa_verify.attr.attr,
+	&op_attr_ecdh_slot.attr.attr,
 	&op_attr_session_create.attr.attr,
 	&op_attr_bsp_seal.attr.attr,
 	&op_attr_session_replace_keys.attr.attr,

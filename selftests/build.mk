@@ -6,7 +6,8 @@ LINUX_SRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
 KSFT_INC      := $(BUILD)/kselftest/include
 KSFT_STAMP    := $(KSFT_INC)/.extracted
 ST_DIR        := $(BUILD)/selftests
-ST_CPPFLAGS   := -I$(KSFT_INC) -Ikernel/include/uapi -Ilibportdp-accel/include -Iselftests
+ST_CPPFLAGS   := -I$(KSFT_INC) -Ikernel/include/uapi -Ikernel/include -Ilibportdp-accel/include \
+		 -Iselftests
 ST_CFLAGS     := -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -D_GNU_SOURCE -MMD -MP
 ST_LDLIBS     := -static -lkcapi -luring -lcrypto -lpthread
 

@@ -13,11 +13,13 @@
 #include <unistd.h>
 #include <linux/portdp_accel.h>
 #include <portdp/scp03t.h>
+#include <card/portdp_card.h>
 #include "kselftest_harness.h"
 #include "portdp_common.h"
 
 #define SLOT_A	3
 #define SLOT_B	4
+#define SLOT_C	5
 
 FIXTURE(dev) {
 	int fd;
@@ -233,6 +235,53 @@ TEST_F(dev, ecdh_raw_cross_check)
 	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_ECDH_RAW_PUBLIC, &a));
 }
 
+/* ECDH with a card-resident key: the card's Z equals OpenSSL's from the other side. */
+TEST_F(dev, ecdh_slot_cross_check)
+{
+	struct portdp_ecdh_slot e = { .slot = SLOT_C };
+	long long before = pdt_sysfs_num("counters/ecdh_slot");
+	struct portdp_info info;
+	struct portdp_key k;
+	uint8_t z[32], good[65];
+	void *peer;
+
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_GET_INFO, &info));
+	ASSERT_TRUE(info.caps & PORTDP_CAP_ECDH_SLOT);
+	ASSERT_EQ(0, pdt_key_fresh(self->fd, SLOT_C, &k));
+	peer = pdt_ossl_keygen(good);
+	ASSERT_NE(NULL, peer);
+	memcpy(e.peer_pub, good, 65);
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_ECDH_SLOT, &e));
+	ASSERT_EQ(0, pdt_ossl_ecdh(peer, k.pub, z));
+	EXPECT_EQ(0, memcmp(z, e.shared, 32));
+	EXPECT_EQ(before + 1, pdt_sysfs_num("counters/ecdh_slot"));
+	pdt_ossl_free(peer);
+
+	/* Bad arguments, each refused before or by the card. */
+	e.slot = PORTDP_KEY_SLOTS;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_ECDH_SLOT, &e));
+	e.slot = SLOT_C;
+	e.rsvd[2] = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_ECDH_SLOT, &e));
+	e.rsvd[2] = 0;
+	e.rsvd2[0] = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_ECDH_SLOT, &e));
+	e.rsvd2[0] = 0;
+	e.peer_pub[0] = 0x02;	/* compressed points are not taken */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_ECDH_SLOT, &e));
+	e.peer_pub[0] = 0x04;
+	e.peer_pub[40] ^= 1;	/* off the curve: the card says BAD_KEY */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_ECDH_SLOT, &e));
+	e.peer_pub[40] ^= 1;
+	EXPECT_EQ(-EFAULT, ioc(self->fd, PORTDP_IOC_ECDH_SLOT, (void *)8));
+	/* Still the same key and the same Z. */
+	memset(e.shared, 0, sizeof(e.shared));
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_ECDH_SLOT, &e));
+	EXPECT_EQ(0, memcmp(z, e.shared, 32));
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_KEY_DESTROY, &k));
+	EXPECT_EQ(-ENOENT, ioc(self->fd, PORTDP_IOC_ECDH_SLOT, &e));
+}
+
 /* Card session vs software SCP03t from the same ECDH: byte for byte. */
 TEST_F(dev, session_bsp_matches_soft)
 {
@@ -390,7 +439,7 @@ TEST_F(dev, aes_cbc_and_cmac_vectors)
 
 TEST(sysfs_attributes)
 {
-	char buf[256];
+	char buf[256], want[16];
 
 	if (access(PORTDP_SYSFS, F_OK))
 		SKIP(return, "no portdp-accel0");
@@ -398,6 +447,9 @@ TEST(sysfs_attributes)
 	EXPECT_STREQ("ready", buf);
 	ASSERT_EQ(0, pdt_sysfs_read("fw_version", buf, sizeof(buf)));
 	EXPECT_NE(NULL, strstr(buf, "portdp-card"));
+	ASSERT_EQ(0, pdt_sysfs_read("proto_version", buf, sizeof(buf)));
+	snprintf(want, sizeof(want), "%d.%d", PDC_PROTO_VERSION, PDC_PROTO_MINOR);
+	EXPECT_STREQ(want, buf);
 	ASSERT_EQ(0, pdt_sysfs_read("serial", buf, sizeof(buf)));
 	EXPECT_EQ(32, strlen(buf));
 	EXPECT_EQ(64, pdt_sysfs_num("queue_depth"));

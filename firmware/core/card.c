@@ -125,7 +125,7 @@ uint32_t card_caps(const struct card *c)
 	(void)c;
 	return PDC_CAP_P256 | PDC_CAP_BP256R1 | PDC_CAP_KEY_SLOTS | PDC_CAP_ECDSA_SIGN |
 	       PDC_CAP_ECDSA_VERIFY | PDC_CAP_SESSION | PDC_CAP_REPLACE_KEYS | PDC_CAP_ECDH_RAW |
-	       PDC_CAP_AES_CBC | PDC_CAP_AES_CMAC | PDC_CAP_RANDOM;
+	       PDC_CAP_AES_CBC | PDC_CAP_AES_CMAC | PDC_CAP_RANDOM | PDC_CAP_ECDH_SLOT;
 }
 
 uint32_t card_state(const struct card *c)

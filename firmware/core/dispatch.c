@@ -40,6 +40,7 @@ static enum pdc_status op_get_info(struct card *c, const uint8_t *body, size_t l
 	info.key_slots = le16(PDC_KEY_SLOTS);
 	info.max_sessions = le16((uint16_t)c->sessions.max);
 	info.max_msg = le16(PDC_MAX_MSG);
+	info.proto_minor = le16(PDC_PROTO_MINOR);
 	info.session_max_segments = le32(SESSION_MAX_SEGMENTS);
 	memcpy(info.serial, c->serial, sizeof(info.serial));
 	strncpy(info.fw_name, CARD_FW_NAME, sizeof(info.fw_name) - 1);
@@ -286,6 +287,31 @@ static enum pdc_status op_ecdsa_verify(struct card *c, const uint8_t *body, size
 	st = ecc_verify(grp, r.pub, r.digest, r.digest_len, r.sig);
 	*out_len = 0;
 	return st;
+}
+
+/* Z of a slot's key with a peer key: key exchange for card-resident keys. */
+static enum pdc_status op_ecdh_slot(struct card *c, const uint8_t *body, size_t len, uint8_t *out,
+				    size_t *out_len)
+{
+	struct pdc_ecdh_slot_req r;
+	const struct key_slot *ks;
+	enum pdc_status st;
+
+	(void)len;
+	memcpy(&r, body, sizeof(r));
+	if (!all_zero(r.rsvd, sizeof(r.rsvd)) || !all_zero(r.rsvd2, sizeof(r.rsvd2)))
+		return PDC_ST_BAD_PARAM;
+	if (r.slot >= PDC_KEY_SLOTS)
+		return PDC_ST_BAD_SLOT;
+	ks = &c->ks.slot[r.slot];
+	if (!ks->curve)
+		return PDC_ST_SLOT_EMPTY;
+	/* ecc_shared() checks the peer point on the slot's curve. */
+	st = ecc_shared(ecc_group(&c->ecc, ks->curve), ks->priv, r.peer_pub, &c->drbg, out);
+	if (st != PDC_ST_OK)
+		return st;
+	*out_len = PDC_SHARED_LEN;
+	return PDC_ST_OK;
 }
 
 /* ---- sessions ------------------------------------------------------- */
@@ -607,6 +633,7 @@ static const struct op_desc ops[] = {
     OP(PDC_OP_KEY_LIST, 0, false, false, op_key_list),
     OP(PDC_OP_ECDSA_SIGN, sizeof(struct pdc_ecdsa_sign_req), false, true, op_ecdsa_sign),
     OP(PDC_OP_ECDSA_VERIFY, sizeof(struct pdc_ecdsa_verify_req), false, true, op_ecdsa_verify),
+    OP(PDC_OP_ECDH_SLOT, sizeof(struct pdc_ecdh_slot_req), false, true, op_ecdh_slot),
     OP(PDC_OP_SESSION_CREATE, sizeof(struct pdc_session_create_req), false, true,
        op_session_create),
     OP(PDC_OP_BSP_SEAL, sizeof(struct pdc_bsp_seal_req), true, true, op_bsp_seal),

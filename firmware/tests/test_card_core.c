@@ -66,6 +66,8 @@ static void test_info_selftest(void **state)
 	assert_true(info.caps & PDC_CAP_P256);
 	assert_true(info.caps & PDC_CAP_BP256R1);
 	assert_true(info.caps & PDC_CAP_REPLACE_KEYS);
+	assert_true(info.caps & PDC_CAP_ECDH_SLOT);
+	assert_int_equal(info.proto_minor, PDC_PROTO_MINOR);
 	assert_int_equal(info.key_slots, PDC_KEY_SLOTS);
 	assert_int_equal(info.max_sessions, 4);
 	assert_int_equal(info.max_msg, PDC_MAX_MSG);
@@ -520,6 +522,70 @@ static void test_ecdh_raw(void **state)
 	EVP_PKEY_free(b);
 }
 
+/* Z of a slot key with a peer equals OpenSSL's Z of the peer with the slot's public key. */
+static void ecdh_slot_curve(struct card *c, uint8_t slot, uint8_t curve)
+{
+	struct pdc_ecdh_slot_req q = {.slot = slot};
+	EVP_PKEY *peer = fw_ossl_keygen(curve), *slot_key;
+	uint8_t pub[65], z[32];
+
+	gen_key(c, slot, curve, pub);
+	slot_key = fw_ossl_from_pub(curve, pub);
+	fw_ossl_pub(peer, q.peer_pub);
+	assert_int_equal(fw_call(c, PDC_OP_ECDH_SLOT, &q, sizeof(q), &r), PDC_ST_OK);
+	assert_int_equal(r.len, PDC_SHARED_LEN);
+	fw_ossl_ecdh(peer, slot_key, z);
+	assert_memory_equal(r.body, z, 32);
+	EVP_PKEY_free(peer);
+	EVP_PKEY_free(slot_key);
+}
+
+static void test_ecdh_slot(void **state)
+{
+	struct fx *f = *state;
+	struct pdc_ecdh_slot_req q = {.slot = 2};
+	struct pdc_slot_req sr = {.slot = 2};
+	EVP_PKEY *p256 = fw_ossl_keygen(PDC_CURVE_P256);
+	uint8_t good[65];
+
+	ecdh_slot_curve(f->card, 2, PDC_CURVE_P256);
+	ecdh_slot_curve(f->card, 3, PDC_CURVE_BP256R1);
+	fw_ossl_pub(p256, good);
+	memcpy(q.peer_pub, good, 65);
+	assert_int_equal(fw_call(f->card, PDC_OP_ECDH_SLOT, &q, sizeof(q), &r), PDC_ST_OK);
+
+	/* bad inputs: each refused with its status and an empty body */
+	q.peer_pub[40] ^= 1; /* off the curve */
+	assert_int_equal(fw_call(f->card, PDC_OP_ECDH_SLOT, &q, sizeof(q), &r), PDC_ST_BAD_KEY);
+	q.peer_pub[40] ^= 1;
+	q.peer_pub[0] = 0x02; /* compressed points are not taken */
+	assert_int_not_equal(fw_call(f->card, PDC_OP_ECDH_SLOT, &q, sizeof(q), &r), PDC_ST_OK);
+	q.peer_pub[0] = 0x04;
+	q.slot = 3; /* a P-256 point against the brainpool slot */
+	assert_int_equal(fw_call(f->card, PDC_OP_ECDH_SLOT, &q, sizeof(q), &r), PDC_ST_BAD_KEY);
+	q.slot = 4; /* empty */
+	assert_int_equal(fw_call(f->card, PDC_OP_ECDH_SLOT, &q, sizeof(q), &r), PDC_ST_SLOT_EMPTY);
+	q.slot = PDC_KEY_SLOTS;
+	assert_int_equal(fw_call(f->card, PDC_OP_ECDH_SLOT, &q, sizeof(q), &r), PDC_ST_BAD_SLOT);
+	q.slot = 2;
+	q.rsvd[1] = 1;
+	assert_int_equal(fw_call(f->card, PDC_OP_ECDH_SLOT, &q, sizeof(q), &r), PDC_ST_BAD_PARAM);
+	q.rsvd[1] = 0;
+	q.rsvd2[2] = 1;
+	assert_int_equal(fw_call(f->card, PDC_OP_ECDH_SLOT, &q, sizeof(q), &r), PDC_ST_BAD_PARAM);
+	q.rsvd2[2] = 0;
+	assert_int_equal(fw_call(f->card, PDC_OP_ECDH_SLOT, &q, sizeof(q) - 1, &r),
+			 PDC_ST_BAD_LENGTH);
+	assert_int_equal(r.len, 0);
+	/* nothing changed: the key is still there and still agrees */
+	assert_int_equal(fw_call(f->card, PDC_OP_KEY_GET_PUBLIC, &sr, sizeof(sr), &r), PDC_ST_OK);
+	assert_int_equal(fw_call(f->card, PDC_OP_ECDH_SLOT, &q, sizeof(q), &r), PDC_ST_OK);
+	/* a destroyed key is gone for ECDH too */
+	assert_int_equal(fw_call(f->card, PDC_OP_KEY_DESTROY, &sr, sizeof(sr), &r), PDC_ST_OK);
+	assert_int_equal(fw_call(f->card, PDC_OP_ECDH_SLOT, &q, sizeof(q), &r), PDC_ST_SLOT_EMPTY);
+	EVP_PKEY_free(p256);
+}
+
 static uint16_t aes_cbc(struct card *c, uint8_t key_len, uint8_t dir, const uint8_t *key,
 			const uint8_t iv[16], const uint8_t *in, size_t len)
 {
@@ -667,6 +733,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_session_create_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_replace_keys, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ecdh_raw, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ecdh_slot, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_aes_cbc, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_aes_cmac, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_counters, setup, teardown),

@@ -26,7 +26,7 @@ static size_t template(struct card *c, unsigned int i, uint8_t *msg, uint32_t ha
 	size_t len = 0;
 
 	(void)c;
-	switch (i % 18) {
+	switch (i % 19) {
 	case 0:
 		h.opcode = PDC_OP_GET_INFO;
 		break;
@@ -125,6 +125,15 @@ static size_t template(struct card *c, unsigned int i, uint8_t *msg, uint32_t ha
 		memcpy(body, &a, sizeof(a));
 		h.opcode = PDC_OP_AES_CMAC;
 		len = sizeof(a) + 33;
+		break;
+	}
+	case 17: {
+		struct pdc_ecdh_slot_req e = {.slot = 1}; /* holds a P-256 key */
+
+		memcpy(e.peer_pub, peer, 65);
+		memcpy(body, &e, sizeof(e));
+		h.opcode = PDC_OP_ECDH_SLOT;
+		len = sizeof(e);
 		break;
 	}
 	default:

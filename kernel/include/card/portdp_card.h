@@ -13,9 +13,12 @@
  * ivshmem-doorbell device (control block, request ring, completion ring,
  * payload area) and the doorbell/MSI-X vectors.
  *
- * Version rule: PDC_PROTO_VERSION changes whenever a layout or meaning in
- * this file changes incompatibly; new opcodes or capability bits alone do
- * not change it.
+ * Version rule: PDC_PROTO_VERSION (the major, in every header) changes
+ * whenever a layout or meaning in this file changes incompatibly.
+ * PDC_PROTO_MINOR (in pdc_info only) counts compatible additions: new
+ * opcodes and capability bits. Hosts test the capability bit of a command.
+ *   minor 0: the first set of commands.
+ *   minor 1: ECDH_SLOT (PDC_CAP_ECDH_SLOT).
  */
 #ifndef PORTDP_CARD_H
 #define PORTDP_CARD_H
@@ -42,6 +45,7 @@ typedef uint64_t pdc_le64;
  * ====================================================================== */
 
 #define PDC_PROTO_VERSION	1
+#define PDC_PROTO_MINOR		1
 
 #define PDC_MAGIC_REQ		0x51434450u	/* "PDCQ" in memory */
 #define PDC_MAGIC_RESP		0x52434450u	/* "PDCR" in memory */
@@ -82,6 +86,7 @@ enum pdc_opcode {
 
 	PDC_OP_ECDSA_SIGN		= 0x0030, /* pdc_ecdsa_sign_req -> pdc_ecdsa_sign_resp */
 	PDC_OP_ECDSA_VERIFY		= 0x0031, /* pdc_ecdsa_verify_req -> (empty) or BAD_SIGNATURE */
+	PDC_OP_ECDH_SLOT		= 0x0032, /* pdc_ecdh_slot_req -> pdc_ecdh_shared_resp */
 
 	PDC_OP_SESSION_CREATE		= 0x0040, /* pdc_session_create_req -> pdc_session_create_resp */
 	PDC_OP_BSP_SEAL			= 0x0041, /* pdc_bsp_seal_req + data -> pdc_bsp_seal_resp + TLV */
@@ -139,6 +144,7 @@ enum pdc_status {
 #define PDC_CAP_AES_CBC		(1u << 8)
 #define PDC_CAP_AES_CMAC	(1u << 9)
 #define PDC_CAP_RANDOM		(1u << 10)
+#define PDC_CAP_ECDH_SLOT	(1u << 11)	/* minor 1 */
 
 #define PDC_PUBKEY_LEN		65	/* 04 || X || Y */
 #define PDC_PRIVKEY_LEN		32
@@ -165,7 +171,7 @@ struct pdc_info {
 	pdc_le16 key_slots;		/* PDC_KEY_SLOTS */
 	pdc_le16 max_sessions;
 	pdc_le16 max_msg;		/* PDC_MAX_MSG */
-	pdc_le16 rsvd0;
+	pdc_le16 proto_minor;		/* PDC_PROTO_MINOR (0 on older cards) */
 	pdc_le32 session_max_segments;	/* seals per session before SESSION_LIMIT */
 	pdc_u8 serial[16];		/* card serial, stable across restarts */
 	char fw_name[32];		/* NUL-padded, e.g. "portdp-card 0.1.0" */
@@ -252,6 +258,19 @@ struct pdc_ecdsa_verify_req {
 	pdc_u8 rsvd2[3];
 	pdc_u8 digest[PDC_DIGEST_MAX];
 	pdc_u8 sig[PDC_SIG_LEN];
+};
+
+/*
+ * ECDH_SLOT: the shared secret Z (x coordinate) of a slot's private key with
+ * a peer public key on the slot's curve. Z leaves the card, as in any
+ * PKCS#11 derive-to-host: this is ECDH key exchange for card-resident keys
+ * (OpenSSL provider, TLS); the private key itself never does.
+ */
+struct pdc_ecdh_slot_req {
+	pdc_u8 slot;
+	pdc_u8 rsvd[3];
+	pdc_u8 peer_pub[PDC_PUBKEY_LEN];	/* 04 || X || Y on the slot's curve */
+	pdc_u8 rsvd2[3];
 };
 
 /* ---- sessions (SGP.22 key agreement + SCP03t/BSP) -------------------- */
@@ -489,6 +508,7 @@ PDC_STATIC_ASSERT(sizeof(struct pdc_key_public_resp) == 72, "pdc_key_public_resp
 PDC_STATIC_ASSERT(sizeof(struct pdc_key_list_resp) == 36, "pdc_key_list_resp");
 PDC_STATIC_ASSERT(sizeof(struct pdc_ecdsa_sign_req) == 68, "pdc_ecdsa_sign_req");
 PDC_STATIC_ASSERT(sizeof(struct pdc_ecdsa_verify_req) == 200, "pdc_ecdsa_verify_req");
+PDC_STATIC_ASSERT(sizeof(struct pdc_ecdh_slot_req) == 72, "pdc_ecdh_slot_req");
 PDC_STATIC_ASSERT(sizeof(struct pdc_session_create_req) == 104, "pdc_session_create_req");
 PDC_STATIC_ASSERT(sizeof(struct pdc_session_create_resp) == 72, "pdc_session_create_resp");
 PDC_STATIC_ASSERT(sizeof(struct pdc_bsp_seal_req) == 8, "pdc_bsp_seal_req");

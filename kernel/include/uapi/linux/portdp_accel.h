@@ -38,6 +38,20 @@
 #define PORTDP_BSP_MAX_PLAIN_MAC 1008
 #define PORTDP_AES_MAX_DATA	3968
 
+/* Card capability bits in portdp_info.caps (the card protocol's PDC_CAP_*). */
+#define PORTDP_CAP_P256		(1u << 0)
+#define PORTDP_CAP_BP256R1	(1u << 1)
+#define PORTDP_CAP_KEY_SLOTS	(1u << 2)
+#define PORTDP_CAP_ECDSA_SIGN	(1u << 3)
+#define PORTDP_CAP_ECDSA_VERIFY	(1u << 4)
+#define PORTDP_CAP_SESSION	(1u << 5)
+#define PORTDP_CAP_REPLACE_KEYS	(1u << 6)
+#define PORTDP_CAP_ECDH_RAW	(1u << 7)
+#define PORTDP_CAP_AES_CBC	(1u << 8)
+#define PORTDP_CAP_AES_CMAC	(1u << 9)
+#define PORTDP_CAP_RANDOM	(1u << 10)
+#define PORTDP_CAP_ECDH_SLOT	(1u << 11)	/* PORTDP_IOC_ECDH_SLOT */
+
 /* Device states, as in sysfs "state" and portdp_info.state. */
 #define PORTDP_STATE_PROBING	0
 #define PORTDP_STATE_READY	1
@@ -124,6 +138,20 @@ struct portdp_ecdsa_verify {
 	__u8 rsvd2[3];
 	__u8 digest[PORTDP_DIGEST_MAX];
 	__u8 sig[PORTDP_SIG_LEN];
+};
+
+/**
+ * struct portdp_ecdh_slot - PORTDP_IOC_ECDH_SLOT: ECDH of the key in @slot
+ * with @peer_pub (uncompressed, on the slot's curve); the shared secret Z
+ * (x coordinate) comes back in @shared. Z leaves the card as in a PKCS#11
+ * derive-to-host; the private key does not. Needs PORTDP_CAP_ECDH_SLOT.
+ */
+struct portdp_ecdh_slot {
+	__u8 slot;
+	__u8 rsvd[3];
+	__u8 peer_pub[PORTDP_PUBKEY_LEN];
+	__u8 rsvd2[3];
+	__u8 shared[PORTDP_SHARED_LEN];	/* [out] */
 };
 
 /**
@@ -251,6 +279,7 @@ struct portdp_akcipher_slot_key {
 #define PORTDP_IOC_KEY_LIST	_IOR(PORTDP_IOC_MAGIC, 0x23, struct portdp_key_list)
 #define PORTDP_IOC_ECDSA_SIGN	_IOWR(PORTDP_IOC_MAGIC, 0x30, struct portdp_ecdsa_sign)
 #define PORTDP_IOC_ECDSA_VERIFY	_IOW(PORTDP_IOC_MAGIC, 0x31, struct portdp_ecdsa_verify)
+#define PORTDP_IOC_ECDH_SLOT	_IOWR(PORTDP_IOC_MAGIC, 0x32, struct portdp_ecdh_slot)
 #define PORTDP_IOC_SESSION_CREATE _IOWR(PORTDP_IOC_MAGIC, 0x40, struct portdp_session_create)
 #define PORTDP_IOC_BSP_SEAL	_IOWR(PORTDP_IOC_MAGIC, 0x41, struct portdp_bsp_seal)
 #define PORTDP_IOC_SESSION_REPLACE_KEYS \
