@@ -47,7 +47,9 @@ enum es9_status es9_euicc_identify(struct es9_worker *w, struct es9_call *c, con
 	unsigned i;
 
 	memset(out, 0, sizeof(*out));
-	if (pdp_cert_parse(eum_der, eum_len, &eum)) {
+	/* A verified EUM comes from the verifier's cache; the eUICC is parsed every time. */
+	eum = pdp_cert_verifier_lookup(w->svc->verifier, eum_der, eum_len);
+	if (!eum && pdp_cert_parse(eum_der, eum_len, &eum)) {
 		st = es9_fail(c, ES9_E_EUM_INVALID, "EUM certificate does not parse");
 		goto out;
 	}

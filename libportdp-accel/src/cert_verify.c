@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * SGP.22 chain checks: CI -> EUM -> eUICC and CI -> DP certificates.
- * Issuers are found by key identifier, each signature is checked with
- * X509_verify() on the issuer's key, and the EUM's nameConstraints are
+ * Issuers are found by key identifier, each signature is checked with the
+ * issuer's raw public point (cert_sig.c), and the EUM's nameConstraints are
  * applied by the SGP.22 rule (see cert.h). X509_verify_cert() is not used:
  * its name-based issuer lookup and generic DirName check both mis-handle
  * the SGP.26 test PKI.
@@ -11,26 +11,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/x509v3.h>
+#include <openssl/sha.h>
 
 #include "cert_priv.h"
 
-#define EUM_CACHE_SIZE 64
+#define VERIFIED_CACHE_SIZE 64
 
-struct eum_cache_slot {
-	uint8_t sha256[32];
-	int used;
+/* A certificate whose signature by a loaded CI has been checked. */
+struct verified_slot {
+	struct pdp_cert *cert;	   /* own reference; NULL: empty slot */
+	const struct pdp_cert *ci; /* the CI whose key verified it */
 };
 
 struct pdp_cert_verifier {
 	struct pdp_cert **ci;
 	unsigned n_ci;
 	/* Add every CI before sharing the verifier; only the cache changes later. */
-	pthread_mutex_t lock; /* guards eum_cache and eum_next */
-	struct eum_cache_slot eum_cache[EUM_CACHE_SIZE];
-	unsigned eum_next;
+	pthread_mutex_t lock; /* guards verified and verified_next */
+	struct verified_slot verified[VERIFIED_CACHE_SIZE];
+	unsigned verified_next;
 };
 
 const char *pdp_cert_strerror(enum pdp_cert_status st)
@@ -93,6 +92,8 @@ void pdp_cert_verifier_free(struct pdp_cert_verifier *v)
 		return;
 	for (i = 0; i < v->n_ci; i++)
 		pdp_cert_free(v->ci[i]);
+	for (i = 0; i < VERIFIED_CACHE_SIZE; i++)
+		pdp_cert_free(v->verified[i].cert);
 	free(v->ci);
 	pthread_mutex_destroy(&v->lock);
 	free(v);
@@ -104,18 +105,6 @@ static enum pdp_cert_status check_time(const struct pdp_cert *c, time_t at)
 		return PDP_CERT_ERR_NOT_YET_VALID;
 	if (at > c->not_after)
 		return PDP_CERT_ERR_EXPIRED;
-	return PDP_CERT_OK;
-}
-
-static enum pdp_cert_status check_signature(const struct pdp_cert *child,
-					    const struct pdp_cert *issuer)
-{
-	EVP_PKEY *key = X509_get0_pubkey(issuer->x509);
-
-	if (!key || X509_verify(child->x509, key) != 1) {
-		ERR_clear_error();
-		return PDP_CERT_ERR_BAD_SIGNATURE;
-	}
 	return PDP_CERT_OK;
 }
 
@@ -140,10 +129,10 @@ static enum pdp_cert_status check_self(const struct pdp_cert *c, enum pdp_cert_r
 	if (role == PDP_CERT_ROLE_CI || role == PDP_CERT_ROLE_EUM) {
 		if (!c->is_ca)
 			return PDP_CERT_ERR_NOT_CA;
-		if (!(c->key_usage & KU_KEY_CERT_SIGN))
+		if (!(c->key_usage & CERT_KU_KEY_CERT_SIGN))
 			return PDP_CERT_ERR_KEY_USAGE;
 	} else {
-		if (c->is_ca || !(c->key_usage & KU_DIGITAL_SIGNATURE))
+		if (c->is_ca || !(c->key_usage & CERT_KU_DIGITAL_SIGNATURE))
 			return PDP_CERT_ERR_KEY_USAGE;
 	}
 	if (!(c->policies & (1u << role)))
@@ -163,16 +152,14 @@ enum pdp_cert_status pdp_cert_verifier_add_ci(struct pdp_cert_verifier *v,
 		return PDP_CERT_ERR_NOT_CA;
 	if (!ci->ski_len || ci->unknown_critical)
 		return PDP_CERT_ERR_MALFORMED;
-	if (!(ci->key_usage & KU_KEY_CERT_SIGN))
+	if (!(ci->key_usage & CERT_KU_KEY_CERT_SIGN))
 		return PDP_CERT_ERR_KEY_USAGE;
 	if (ci->curve == PDP_CURVE_NONE)
 		return PDP_CERT_ERR_CURVE;
-	st = check_signature(ci, ci); /* self-signed: proves the cert is intact */
+	st = cert_check_signature(ci, ci); /* self-signed: proves the cert is intact */
 	if (st)
 		return st;
-	st = pdp_cert_parse(ci->der, ci->der_len, &copy);
-	if (st)
-		return st;
+	copy = cert_ref(ci);
 	grown = realloc(v->ci, (v->n_ci + 1) * sizeof(*grown));
 	if (!grown) {
 		pdp_cert_free(copy);
@@ -267,7 +254,7 @@ static enum pdp_cert_status check_by_ci(const struct pdp_cert_verifier *v, const
 	for (i = 0; i < v->n_ci; i++) {
 		if (!issued_by(c, v->ci[i]))
 			continue;
-		st = check_signature(c, v->ci[i]);
+		st = cert_check_signature(c, v->ci[i]);
 		if (!st) {
 			*ci_out = v->ci[i];
 			return PDP_CERT_OK;
@@ -276,55 +263,92 @@ static enum pdp_cert_status check_by_ci(const struct pdp_cert_verifier *v, const
 	return st;
 }
 
-static const struct pdp_cert *ci_by_keyid(const struct pdp_cert_verifier *v,
-					  const struct pdp_cert *c)
+/* Slot of the verified certificate with DER hash @sha256, or NULL. Under v->lock. */
+static struct verified_slot *verified_find(struct pdp_cert_verifier *v, const uint8_t sha256[32])
 {
 	unsigned i;
 
-	for (i = 0; i < v->n_ci; i++)
-		if (issued_by(c, v->ci[i]))
-			return v->ci[i];
+	for (i = 0; i < VERIFIED_CACHE_SIZE; i++)
+		if (v->verified[i].cert && !memcmp(v->verified[i].cert->sha256, sha256, 32))
+			return &v->verified[i];
 	return NULL;
 }
 
-static int eum_cached(struct pdp_cert_verifier *v, const struct pdp_cert *eum)
+/* The CI that verified @c before, or NULL: the only result the cache gives. */
+static const struct pdp_cert *verified_by(struct pdp_cert_verifier *v, const struct pdp_cert *c)
 {
-	int i, hit = 0;
+	const struct verified_slot *slot;
+	const struct pdp_cert *ci = NULL;
 
 	pthread_mutex_lock(&v->lock);
-	for (i = 0; i < EUM_CACHE_SIZE && !hit; i++)
-		hit = v->eum_cache[i].used && !memcmp(v->eum_cache[i].sha256, eum->sha256, 32);
+	slot = verified_find(v, c->sha256);
+	if (slot)
+		ci = slot->ci;
 	pthread_mutex_unlock(&v->lock);
-	return hit;
+	return ci;
 }
 
-static void eum_remember(struct pdp_cert_verifier *v, const struct pdp_cert *eum)
+static void verified_remember(struct pdp_cert_verifier *v, const struct pdp_cert *c,
+			      const struct pdp_cert *ci)
 {
-	struct eum_cache_slot *slot;
+	struct pdp_cert *old = NULL;
+	struct verified_slot *slot;
 
 	pthread_mutex_lock(&v->lock);
-	slot = &v->eum_cache[v->eum_next++ % EUM_CACHE_SIZE];
-	memcpy(slot->sha256, eum->sha256, 32);
-	slot->used = 1;
+	if (!verified_find(v, c->sha256)) {
+		slot = &v->verified[v->verified_next++ % VERIFIED_CACHE_SIZE];
+		old = slot->cert;
+		slot->cert = cert_ref(c);
+		slot->ci = ci;
+	}
 	pthread_mutex_unlock(&v->lock);
+	pdp_cert_free(old);
 }
 
-/* CI -> EUM: the signature result may come from the cache, nothing else. */
+/* CI -> @c: the signature result may come from the cache, nothing else. */
+static enum pdp_cert_status check_by_ci_cached(struct pdp_cert_verifier *v,
+					       const struct pdp_cert *c,
+					       const struct pdp_cert **ci_out)
+{
+	enum pdp_cert_status st;
+
+	*ci_out = verified_by(v, c);
+	if (*ci_out)
+		return PDP_CERT_OK;
+	st = check_by_ci(v, c, ci_out);
+	if (!st)
+		verified_remember(v, c, *ci_out);
+	return st;
+}
+
+struct pdp_cert *pdp_cert_verifier_lookup(struct pdp_cert_verifier *v, const uint8_t *der,
+					  size_t len)
+{
+	const struct verified_slot *slot;
+	struct pdp_cert *c = NULL;
+	uint8_t sha256[32];
+
+	if (!v || !der || !len || !SHA256(der, len, sha256))
+		return NULL;
+	pthread_mutex_lock(&v->lock);
+	slot = verified_find(v, sha256);
+	if (slot && slot->cert->der_len == len && !memcmp(slot->cert->der, der, len))
+		c = cert_ref(slot->cert);
+	pthread_mutex_unlock(&v->lock);
+	return c;
+}
+
+/* CI -> EUM. */
 static enum pdp_cert_status check_eum(struct pdp_cert_verifier *v, const struct pdp_cert *eum,
 				      time_t at, enum pdp_cert_role *failed)
 {
-	const struct pdp_cert *ci = ci_by_keyid(v, eum);
+	const struct pdp_cert *ci;
 	enum pdp_cert_status st;
 
 	*failed = PDP_CERT_ROLE_EUM;
-	if (!ci)
-		return PDP_CERT_ERR_UNKNOWN_CI;
-	if (!eum_cached(v, eum)) {
-		st = check_by_ci(v, eum, &ci);
-		if (st)
-			return st;
-		eum_remember(v, eum);
-	}
+	st = check_by_ci_cached(v, eum, &ci);
+	if (st)
+		return st;
 	st = check_self(eum, PDP_CERT_ROLE_EUM, at);
 	if (st)
 		return st;
@@ -376,7 +400,7 @@ enum pdp_cert_status pdp_cert_verify_euicc_chain(struct pdp_cert_verifier *v,
 	*who = PDP_CERT_ROLE_EUICC;
 	if (!issued_by(euicc, eum))
 		return PDP_CERT_ERR_UNKNOWN_ISSUER;
-	st = check_signature(euicc, eum);
+	st = cert_check_signature(euicc, eum);
 	if (!st)
 		st = check_self(euicc, PDP_CERT_ROLE_EUICC, at);
 	if (!st)
@@ -398,7 +422,7 @@ enum pdp_cert_status pdp_cert_verify_dp(struct pdp_cert_verifier *v, const struc
 	    (role != PDP_CERT_ROLE_DP_AUTH && role != PDP_CERT_ROLE_DP_PB &&
 	     role != PDP_CERT_ROLE_DP_TLS))
 		return PDP_CERT_ERR_INVALID;
-	st = check_by_ci(v, dp, &ci);
+	st = check_by_ci_cached(v, dp, &ci);
 	if (!st)
 		st = check_self(dp, role, at);
 	if (!st)

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
 #include "portdp/cert.h"
@@ -496,6 +497,260 @@ static void test_forged_euiccs(void **state)
 	pdp_cert_verifier_free(v);
 }
 
+
+/* Every SGP.26 certificate; the generated PKI's are added at run time. */
+static const char *const sgp26_certs[] = {
+    CI_2017,
+    CI_NIST,
+    CI_BRP,
+    EUM,
+    EUICC,
+    "sgp26/dpauth/CERT_S_SM_DPauth_ECDSA_NIST.der",
+    "sgp26/dpauth/CERT_S_SM_DPauth_ECDSA_BRP.der",
+    "sgp26/dppb/CERT_S_SM_DPpb_ECDSA_NIST.der",
+    "sgp26/dppb/CERT_S_SM_DPpb_ECDSA_BRP.der",
+    "sgp26/dptls/CERT_S_SM_DP_TLS_NIST.der",
+};
+
+static time_t openssl_time(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	assert_true(ASN1_TIME_to_tm(t, &tm));
+	return timegm(&tm);
+}
+
+/* The first registeredID of the SAN as OpenSSL reads it (DER OID TLV), 0 if none. */
+static size_t openssl_rid(X509 *x, uint8_t *out)
+{
+	GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	size_t n = 0;
+	int i;
+
+	for (i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
+		GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+		unsigned char *q = out;
+
+		if (gn->type != GEN_RID)
+			continue;
+		n = (size_t)i2d_ASN1_OBJECT(gn->d.registeredID, &q);
+		break;
+	}
+	GENERAL_NAMES_free(names);
+	return n;
+}
+
+/* The lean reader must agree with d2i_X509 on every field both can see. */
+static void compare_with_openssl(const char *path)
+{
+	size_t der_len, n, m;
+	uint8_t *der = td_read(path, &der_len), id[PDP_KEYID_MAX], pub[PDP_PUBKEY_LEN];
+	uint8_t pub2[PDP_PUBKEY_LEN], oid[64], oid2[64], sha[32], sha2[32];
+	const unsigned char *p = der;
+	const ASN1_OCTET_STRING *ski, *aki;
+	struct pdp_cert *c = NULL;
+	enum pdp_curve curve;
+	char serial[80], serial2[80];
+	X509 *x;
+	time_t t;
+	int k;
+
+	assert_non_null(der);
+	x = d2i_X509(NULL, &p, (long)der_len);
+	assert_non_null(x);
+	assert_int_equal(pdp_cert_parse(der, der_len, &c), PDP_CERT_OK);
+	ski = X509_get0_subject_key_id(x);
+	aki = X509_get0_authority_key_id(x);
+	assert_non_null(ski);
+	assert_int_equal(pdp_cert_ski(c, id, &n), PDP_CERT_OK);
+	assert_int_equal(n, ski->length);
+	assert_memory_equal(id, ski->data, n);
+	if (aki) {
+		assert_int_equal(pdp_cert_aki(c, id, &n), PDP_CERT_OK);
+		assert_int_equal(n, aki->length);
+		assert_memory_equal(id, aki->data, n);
+	} else {
+		assert_int_equal(pdp_cert_aki(c, id, &n), PDP_CERT_ERR_MALFORMED);
+	}
+	assert_int_equal(pdp_cert_public_key(c, pub, &curve), PDP_CERT_OK);
+	n = 0;
+	assert_true(EVP_PKEY_get_octet_string_param(X509_get0_pubkey(x), "encoded-pub-key", pub2,
+						    sizeof(pub2), &n));
+	assert_int_equal(n, PDP_PUBKEY_LEN);
+	assert_memory_equal(pub, pub2, PDP_PUBKEY_LEN);
+	assert_int_equal(pdp_cert_not_after(c, &t), PDP_CERT_OK);
+	assert_int_equal(t, openssl_time(X509_get0_notAfter(x)));
+	k = X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_serialNumber, serial2,
+				      sizeof(serial2));
+	if (k >= 0) {
+		assert_int_equal(pdp_cert_subject_serial(c, serial, sizeof(serial)), PDP_CERT_OK);
+		assert_string_equal(serial, serial2);
+	} else {
+		assert_int_equal(pdp_cert_subject_serial(c, serial, sizeof(serial)),
+				 PDP_CERT_ERR_MALFORMED);
+	}
+	m = openssl_rid(x, oid2);
+	if (m) {
+		assert_int_equal(pdp_cert_smdp_oid(c, oid, sizeof(oid), &n), PDP_CERT_OK);
+		assert_int_equal(n, m);
+		assert_memory_equal(oid, oid2, m);
+		assert_int_equal(pdp_cert_smdp_oid(c, oid, m - 1, &n), PDP_CERT_ERR_INVALID);
+	} else {
+		assert_int_equal(pdp_cert_smdp_oid(c, oid, sizeof(oid), &n),
+				 PDP_CERT_ERR_MALFORMED);
+	}
+	assert_true(SHA256(der, der_len, sha2) != NULL);
+	pdp_cert_sha256(c, sha);
+	assert_memory_equal(sha, sha2, 32);
+	pdp_cert_free(c);
+	X509_free(x);
+	free(der);
+}
+
+static void test_lean_parser_agrees(void **state)
+{
+	static const char *const gen[] = {"ci.der", "eum.der", "dpauth.der", "dppb.der",
+					  "dptls.der"};
+	char path[4200];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(sgp26_certs) / sizeof(sgp26_certs[0]); i++)
+		compare_with_openssl(td_path(sgp26_certs[i]));
+	for (i = 0; i < sizeof(gen) / sizeof(gen[0]); i++) {
+		pki_path(path, sizeof(path), pki_dir, gen[i]);
+		compare_with_openssl(path);
+		pki_path(path, sizeof(path), pki2_dir, gen[i]);
+		compare_with_openssl(path);
+	}
+}
+
+/*
+ * Malformed input: every truncation is refused, every single-bit flip either
+ * parses or is refused cleanly, and a flip that still parses never passes
+ * the chain check (the signature covers every byte that matters).
+ */
+static void test_malformed(void **state)
+{
+	const char *cis[] = {td_path(CI_2017), NULL};
+	struct pdp_cert_verifier *v = verifier(cis);
+	struct pdp_cert *eum = load_td(EUM), *euicc = load_td(EUICC), *c;
+	enum pdp_cert_role who;
+	size_t i, n, bit, parsed = 0, refused = 0;
+	uint8_t *der;
+	enum pdp_cert_status st;
+
+	(void)state;
+	for (i = 0; i < sizeof(sgp26_certs) / sizeof(sgp26_certs[0]); i++) {
+		der = td_read(td_path(sgp26_certs[i]), &n);
+		assert_non_null(der);
+		for (size_t len = 1; len < n; len++) {
+			c = NULL;
+			assert_int_equal(pdp_cert_parse(der, len, &c), PDP_CERT_ERR_MALFORMED);
+			assert_null(c);
+		}
+		free(der);
+	}
+	der = td_read(td_path(EUICC), &n);
+	assert_non_null(der);
+	for (bit = 0; bit < n * 8; bit++) {
+		der[bit / 8] ^= 1u << (bit % 8);
+		c = NULL;
+		st = pdp_cert_parse(der, n, &c);
+		if (st == PDP_CERT_OK) {
+			parsed++;
+			assert_int_not_equal(pdp_cert_verify_euicc_chain(v, eum, c, TODAY, &who),
+					     PDP_CERT_OK);
+			pdp_cert_free(c);
+		} else {
+			assert_int_equal(st, PDP_CERT_ERR_MALFORMED);
+			assert_null(c);
+			refused++;
+		}
+		der[bit / 8] ^= 1u << (bit % 8);
+	}
+	assert_true(parsed > 0 && refused > 0);
+	/* The untouched certificate still checks out: nothing was left behind. */
+	assert_int_equal(pdp_cert_parse(der, n, &c), PDP_CERT_OK);
+	assert_int_equal(pdp_cert_verify_euicc_chain(v, eum, c, TODAY, &who), PDP_CERT_OK);
+	pdp_cert_free(c);
+	free(der);
+
+	/* Hand-made oddities: indefinite length, long-form length not minimal, high tag. */
+	{
+		static const uint8_t indef[] = {0x30, 0x80, 0x00, 0x00};
+		static const uint8_t longlen[] = {0x30, 0x81, 0x03, 0x02, 0x01, 0x00};
+		static const uint8_t hightag[] = {0x30, 0x03, 0x1f, 0x01, 0x00};
+		static const uint8_t huge[] = {0x30, 0x84, 0x7f, 0xff, 0xff, 0xff};
+
+		assert_int_equal(pdp_cert_parse(indef, sizeof(indef), &c), PDP_CERT_ERR_MALFORMED);
+		assert_int_equal(pdp_cert_parse(longlen, sizeof(longlen), &c),
+				 PDP_CERT_ERR_MALFORMED);
+		assert_int_equal(pdp_cert_parse(hightag, sizeof(hightag), &c),
+				 PDP_CERT_ERR_MALFORMED);
+		assert_int_equal(pdp_cert_parse(huge, sizeof(huge), &c), PDP_CERT_ERR_MALFORMED);
+	}
+	pdp_cert_free(eum);
+	pdp_cert_free(euicc);
+	pdp_cert_verifier_free(v);
+}
+
+/* The verified-certificate cache hands out EUM and DP certs by DER, nothing unverified. */
+static void test_verifier_lookup(void **state)
+{
+	const char *cis[] = {td_path(CI_2017), td_path(CI_NIST), NULL};
+	struct pdp_cert_verifier *v = verifier(cis);
+	struct pdp_cert *eum = load_td(EUM), *euicc = load_td(EUICC), *bad, *hit;
+	struct pdp_cert *dp = load_td("sgp26/dppb/CERT_S_SM_DPpb_ECDSA_NIST.der");
+	enum pdp_cert_role who;
+	const uint8_t *der;
+	uint8_t *copy;
+	size_t n;
+
+	(void)state;
+	der = pdp_cert_der(eum, &n);
+	assert_null(pdp_cert_verifier_lookup(v, der, n)); /* not verified yet */
+	bad = tampered(td_path(EUM), -1);
+	assert_int_equal(pdp_cert_verify_euicc_chain(v, bad, euicc, TODAY, &who),
+			 PDP_CERT_ERR_BAD_SIGNATURE);
+	der = pdp_cert_der(bad, &n);
+	assert_null(pdp_cert_verifier_lookup(v, der, n)); /* failures are not cached */
+	pdp_cert_free(bad);
+	assert_int_equal(pdp_cert_verify_euicc_chain(v, eum, euicc, TODAY, &who), PDP_CERT_OK);
+	der = pdp_cert_der(eum, &n);
+	copy = malloc(n);
+	memcpy(copy, der, n);
+	hit = pdp_cert_verifier_lookup(v, copy, n);
+	assert_non_null(hit);
+	pdp_cert_free(eum); /* the cache keeps its own reference */
+	assert_int_equal(pdp_cert_verify_euicc_chain(v, hit, euicc, TODAY, &who), PDP_CERT_OK);
+	/* Validity is still checked on a cached certificate. */
+	assert_int_equal(pdp_cert_verify_euicc_chain(v, hit, euicc, utc(2051, 3, 1), &who),
+			 PDP_CERT_ERR_EXPIRED);
+	assert_null(pdp_cert_verifier_lookup(v, copy, n - 1));
+	pdp_cert_free(hit);
+	free(copy);
+	/* The eUICC itself is never cached. */
+	der = pdp_cert_der(euicc, &n);
+	assert_null(pdp_cert_verifier_lookup(v, der, n));
+	/* DP certificates: cached once verified; the role is checked on each use. */
+	der = pdp_cert_der(dp, &n);
+	assert_null(pdp_cert_verifier_lookup(v, der, n));
+	assert_int_equal(pdp_cert_verify_dp(v, dp, PDP_CERT_ROLE_DP_PB, TODAY), PDP_CERT_OK);
+	hit = pdp_cert_verifier_lookup(v, der, n);
+	assert_non_null(hit);
+	assert_int_equal(pdp_cert_verify_dp(v, hit, PDP_CERT_ROLE_DP_AUTH, TODAY),
+			 PDP_CERT_ERR_POLICY);
+	assert_int_equal(pdp_cert_verify_dp(v, hit, PDP_CERT_ROLE_DP_PB, TODAY), PDP_CERT_OK);
+	assert_int_equal(pdp_cert_verify_dp(v, hit, PDP_CERT_ROLE_DP_PB, utc(2030, 4, 1)),
+			 PDP_CERT_ERR_EXPIRED);
+	pdp_cert_free(hit);
+	assert_null(pdp_cert_verifier_lookup(NULL, der, n));
+	pdp_cert_free(dp);
+	pdp_cert_free(euicc);
+	pdp_cert_verifier_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -507,6 +762,9 @@ int main(void)
 	    cmocka_unit_test(test_tampered),
 	    cmocka_unit_test(test_generated_pki),
 	    cmocka_unit_test(test_forged_euiccs),
+	    cmocka_unit_test(test_lean_parser_agrees),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_verifier_lookup),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -85,7 +85,7 @@ static int check_server(struct seuicc *e, const struct server_signed1 *ss,
 
 	if (pdp_cert_verifier_has_ci(e->verifier, pkid->val, pkid->len))
 		return seuicc_fail(e, AUTH_CI_PK_UNKNOWN, "euiccCiPKIdToBeUsed is no CI of ours");
-	st = pdp_cert_parse(cert_tlv->raw, cert_tlv->raw_len, &cert);
+	st = seuicc_dp_cert(e, cert_tlv, &cert);
 	if (st)
 		return seuicc_fail(e, AUTH_INVALID_CERTIFICATE, "CERT.DPauth: %s",
 				   pdp_cert_strerror(st));

@@ -131,38 +131,31 @@ int seuicc_ecdh(EVP_PKEY *key, enum pdp_curve curve, const uint8_t peer[PDP_PUBK
 	return ret;
 }
 
-/* The SM-DP+ OID is the registeredID in CERT.DPpb's subjectAltName. */
+/* The SM-DP+ OID is the registeredID in CERT.DPpb's subjectAltName (kept by the parser). */
 int seuicc_cert_smdp_oid(const struct pdp_cert *cert, uint8_t *oid_tlv, size_t cap,
 			 size_t *len)
 {
-	size_t der_len;
-	const uint8_t *der = pdp_cert_der(cert, &der_len);
-	const unsigned char *p = der;
-	X509 *x = d2i_X509(NULL, &p, (long)der_len);
-	GENERAL_NAMES *names;
-	int ret = -ENOENT;
-
-	*len = 0;
-	if (!x)
+	switch (pdp_cert_smdp_oid(cert, oid_tlv, cap, len)) {
+	case PDP_CERT_OK:
+		return 0;
+	case PDP_CERT_ERR_MALFORMED:
+		return -ENOENT;
+	default:
 		return -EINVAL;
-	names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-	for (int i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
-		GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
-		int n;
-
-		if (gn->type != GEN_RID)
-			continue;
-		n = i2d_ASN1_OBJECT(gn->d.registeredID, NULL);
-		if (n > 0 && (size_t)n <= cap) {
-			unsigned char *q = oid_tlv;
-
-			i2d_ASN1_OBJECT(gn->d.registeredID, &q);
-			*len = (size_t)n;
-			ret = 0;
-		}
-		break;
 	}
-	GENERAL_NAMES_free(names);
-	X509_free(x);
-	return ret;
+}
+
+/*
+ * A DP certificate from the wire: the verifier's cache holds the ones whose
+ * CI signature was already checked (CI-signed, they do not change), so a
+ * repeat needs neither a parse nor a signature check. The caller still runs
+ * pdp_cert_verify_dp(), which checks role, key usage and validity each time.
+ */
+enum pdp_cert_status seuicc_dp_cert(struct seuicc *e, const struct der_tlv *cert_tlv,
+				    struct pdp_cert **out)
+{
+	*out = pdp_cert_verifier_lookup(e->verifier, cert_tlv->raw, cert_tlv->raw_len);
+	if (*out)
+		return PDP_CERT_OK;
+	return pdp_cert_parse(cert_tlv->raw, cert_tlv->raw_len, out);
 }

@@ -41,7 +41,7 @@ static int check_dppb(struct seuicc *e, const struct der_tlv *cert_tlv)
 	enum pdp_cert_status st;
 	struct pdp_cert *cert;
 
-	st = pdp_cert_parse(cert_tlv->raw, cert_tlv->raw_len, &cert);
+	st = seuicc_dp_cert(e, cert_tlv, &cert);
 	if (!st)
 		st = pdp_cert_verify_dp(e->verifier, cert, PDP_CERT_ROLE_DP_PB, seuicc_now(e));
 	if (!st)

@@ -72,6 +72,9 @@ int seuicc_verify_concat(struct seuicc *e, enum pdp_curve curve,
 int seuicc_ecdh_keygen(enum pdp_curve curve, EVP_PKEY **key, uint8_t pub[PDP_PUBKEY_LEN]);
 int seuicc_ecdh(EVP_PKEY *key, enum pdp_curve curve, const uint8_t peer[PDP_PUBKEY_LEN],
 		uint8_t z[32]);
+/* CERT.DPauth / CERT.DPpb of @cert_tlv: from the verified cache or freshly parsed. */
+enum pdp_cert_status seuicc_dp_cert(struct seuicc *e, const struct der_tlv *cert_tlv,
+				    struct pdp_cert **out);
 int seuicc_cert_smdp_oid(const struct pdp_cert *cert, uint8_t *oid_tlv, size_t cap,
 			 size_t *len);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /**
  * @file cert.h
- * @brief SGP.22 certificate parsing and chain checks (OpenSSL X509 inside).
+ * @brief SGP.22 certificate parsing and chain checks (own strict DER reader,
+ *        OpenSSL for hashes and ECDSA).
  *
  * Every call in this layer returns an enum pdp_cert_status: PDP_CERT_OK (0)
  * or one named failure. The ES9+ layer maps the failures to SGP.22 subject
@@ -63,10 +64,16 @@ struct pdp_cert_verifier; /* trusted CIs + the verified-EUM cache; thread safe *
 /** pdp_cert_strerror() - a short English text for logs and messages. */
 const char *pdp_cert_strerror(enum pdp_cert_status st);
 
-/** pdp_cert_parse() - parse one DER or PEM certificate from memory. */
+/**
+ * pdp_cert_parse() - parse one DER or PEM certificate from memory.
+ * DER must be strict (definite minimal lengths, no trailing bytes). The
+ * subject key is kept as a raw point; whether it lies on its curve is
+ * checked when it is used (a verify then fails).
+ */
 enum pdp_cert_status pdp_cert_parse(const uint8_t *buf, size_t len, struct pdp_cert **out);
 /** pdp_cert_load() - parse a DER or PEM certificate file. */
 enum pdp_cert_status pdp_cert_load(const char *path, struct pdp_cert **out);
+/** pdp_cert_free() - drop a reference (parse, load and lookup each give one). */
 void pdp_cert_free(struct pdp_cert *cert);
 
 /** pdp_cert_der() - the certificate's DER encoding (owned by @cert). */
@@ -102,6 +109,18 @@ enum pdp_cert_status pdp_cert_eid(const struct pdp_cert *cert, uint8_t eid[PDP_E
 /** pdp_cert_not_after() - end of validity, for expiry reports. */
 enum pdp_cert_status pdp_cert_not_after(const struct pdp_cert *cert, time_t *out);
 
+/** pdp_cert_sha256() - SHA-256 of the certificate's DER (its cache key). */
+void pdp_cert_sha256(const struct pdp_cert *cert, uint8_t out[32]);
+
+/**
+ * pdp_cert_smdp_oid() - the SM-DP+ OID: the first registeredID of the
+ * subjectAltName (CERT.DPauth, CERT.DPpb), as a DER OID TLV (06 len ...).
+ * @len: [out] bytes written. PDP_CERT_ERR_MALFORMED if there is none,
+ * _INVALID if @cap is too small.
+ */
+enum pdp_cert_status pdp_cert_smdp_oid(const struct pdp_cert *cert, uint8_t *oid_tlv, size_t cap,
+				       size_t *len);
+
 enum pdp_cert_status pdp_cert_verifier_new(struct pdp_cert_verifier **out);
 void pdp_cert_verifier_free(struct pdp_cert_verifier *v);
 
@@ -127,6 +146,18 @@ enum pdp_cert_status pdp_cert_verifier_has_ci(const struct pdp_cert_verifier *v,
 					      size_t id_len);
 
 /**
+ * pdp_cert_verifier_lookup() - a certificate whose signature by a loaded CI
+ * this verifier has already checked (a verified EUM or DP certificate),
+ * found by its DER. Saves parsing it again; pass it to
+ * pdp_cert_verify_euicc_chain() / pdp_cert_verify_dp() as usual, which
+ * still check its validity, role and key usage (only the signature check is
+ * skipped). Returns a new reference (release with pdp_cert_free()), or NULL
+ * if the DER is not in the cache.
+ */
+struct pdp_cert *pdp_cert_verifier_lookup(struct pdp_cert_verifier *v, const uint8_t *der,
+					  size_t len);
+
+/**
  * pdp_cert_verify_euicc_chain() - CI -> CERT.EUM -> CERT.EUICC at time @at.
  * Checks for each link: issuer by AKI==SKI, ECDSA signature, validity at
  * @at, key usage (EUM: keyCertSign + CA; eUICC: digitalSignature), role
@@ -145,7 +176,8 @@ enum pdp_cert_status pdp_cert_verify_euicc_chain(struct pdp_cert_verifier *v,
 /**
  * pdp_cert_verify_dp() - a DP certificate (DPauth, DPpb, DP TLS) issued
  * directly by a loaded CI: signature, validity at @at, digitalSignature key
- * usage and the policy of @role.
+ * usage and the policy of @role. A verified DP certificate is cached like
+ * an EUM (by the SHA-256 of its DER; signature only).
  */
 enum pdp_cert_status pdp_cert_verify_dp(struct pdp_cert_verifier *v, const struct pdp_cert *dp,
 					enum pdp_cert_role role, time_t at);
