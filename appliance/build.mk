@@ -142,19 +142,14 @@ $(SERVER_LIB): $(SERVER_OBJS)
 
 LIBS += $(SERVER_LIB)
 
-# What the ES9+ layer needs at link time: its own list if its block gives one.
-PORTDPD_ES9_LIBS = $(or $(ES9_LIBS),$(ES9_LIB) $(RSP_LIB) $(INV_LIBS) $(ACCEL_LIBS) -ljansson)
-
-# ES9_LIB may be defined further down in this file: expand it when the rule runs.
-.SECONDEXPANSION:
-$(BUILD)/bin/portdpd: $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $$(ES9_LIB)
+# portdpd: the network layer over the real ES9+ layer (its block above gives
+# ES9_LIBS); relinked whenever any library it is made of changes.
+$(BUILD)/bin/portdpd: $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(filter %.a,$(ES9_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(PORTDPD_ES9_LIBS) \
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(ES9_LIBS) \
 		$(SERVER_LDLIBS)
 
-ifneq ($(wildcard appliance/es9/*.c),)
 PROGRAMS += $(BUILD)/bin/portdpd
-endif
 
 SERVER_TEST_DIR := $(BUILD)/appliance/server/tests
 SERVER_ECHO := $(SERVER_TEST_DIR)/echo_es9.o

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "inv_internal.h"
 
@@ -207,6 +208,7 @@ int inv_open(const char *path, int sync_full, struct inventory **out)
 int inv_open_err(const char *path, int sync_full, struct inventory **out, char *msg, size_t msg_len)
 {
 	struct inventory *inv;
+	bool creating;
 	int rc, err;
 
 	if (msg && msg_len)
@@ -217,19 +219,25 @@ int inv_open_err(const char *path, int sync_full, struct inventory **out, char *
 	if (!inv)
 		return -ENOMEM;
 	strcpy(inv->actor, "inventory");
-	/* UPPs carry subscriber keys: a new inventory (and its -wal/-shm, same mode) is 0600. */
-	if (path[0] != ':' && strncmp(path, "file:", 5)) {
-		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-
-		if (fd >= 0)
-			close(fd);
-	}
+	/*
+	 * UPPs carry subscriber keys: a new inventory (and its -wal/-shm, which take
+	 * its mode) is 0600. Never open()+close() the database file ourselves: a
+	 * close() drops every POSIX lock this process holds on it, so another
+	 * thread's connection would lose its WAL lock and its commits could go
+	 * to a WAL file that a checkpointing peer has already removed.
+	 */
+	creating = path[0] != ':' && strncmp(path, "file:", 5) && access(path, F_OK) && errno == ENOENT;
 	/* FULLMUTEX off: one connection per thread is the rule of this library. */
 	rc = sqlite3_open_v2(
 	    path, &inv->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		err = inv->db ? -EIO : -ENOMEM;
 		inv_fail(inv, err, "%s", inv->db ? sqlite3_errmsg(inv->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	if (creating && chmod(path, 0600) && errno != ENOENT) {
+		err = -errno;
+		inv_fail(inv, err, "chmod %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	sqlite3_extended_result_codes(inv->db, 1);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sqlite3.h>
 #include <openssl/evp.h>
 #include <cmocka.h>
@@ -665,6 +666,56 @@ static void test_two_threads_race(void **state)
 	assert_int_equal(n, RACE_PROFILES);
 }
 
+/* What another process (portdpctl, a second daemon) sees: its own connection, opened and closed. */
+static enum inv_state state_seen_by_other_process(const char *path, int64_t id)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct inventory *inv;
+		struct inv_profile p;
+
+		if (inv_open(path, 0, &inv) || inv_get_by_id(inv, id, &p))
+			_exit(100);
+		inv_close(inv);
+		_exit(p.state);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Two connections of one process (two portdpd workers) commit in turn; another
+ * process sees every commit at once and after one connection closes. The
+ * end-to-end tests (tools/e2e/test-generated.sh) caught the lost-commit bug
+ * this guards against; see the comment in inv_open_err().
+ */
+static void test_second_connection_keeps_commits_visible(void **state)
+{
+	static const uint8_t tids[4][16] = {{1}, {2}, {3}, {4}};
+	struct fx *fx = *state;
+	struct inventory *conn[2];
+	int64_t id[4];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		id[i] = add_profile(fx, INV_REUSE_NEVER, NULL);
+	conn[0] = fx->inv;
+	assert_int_equal(inv_open(fx->path, 0, &conn[1]), 0);
+	/* Alternate the two connections, as two portdpd workers do; look from outside each time. */
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(state_seen_by_other_process(fx->path, id[i]), INV_AVAILABLE);
+		assert_int_equal(inv_allocate(conn[i % 2], id[i], EID_A, tids[i], 16, FAR_DEADLINE), 0);
+		assert_int_equal(state_seen_by_other_process(fx->path, id[i]), INV_ALLOCATED);
+	}
+	inv_close(conn[1]);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(state_seen_by_other_process(fx->path, id[i]), INV_ALLOCATED);
+}
+
 static void test_names_and_actor(void **state)
 {
 	struct fx *fx = *state;
@@ -705,6 +756,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_two_threads_race, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_names_and_actor, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_second_connection_keeps_commits_visible, setup,
+					    teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
