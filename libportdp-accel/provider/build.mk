@@ -1,0 +1,42 @@
+# libportdp-accel/provider: the "portdp" OpenSSL 3 provider (card-resident EC
+# keys for any OpenSSL program) as $(BUILD)/lib/ossl-modules/portdp.so.
+# Use: OPENSSL_MODULES=$(PORTDP_MODULES) openssl ... -provider portdp -provider default
+
+PORTDP_PROV_DIR := libportdp-accel/provider
+PORTDP_MODULES := $(BUILD)/lib/ossl-modules
+PORTDP_PROV_SO := $(PORTDP_MODULES)/portdp.so
+PORTDP_PROV_SRCS := $(wildcard $(PORTDP_PROV_DIR)/*.c $(PORTDP_PROV_DIR)/kmgmt/*.c \
+			       $(PORTDP_PROV_DIR)/sig/*.c)
+PORTDP_PROV_OBJS := $(PORTDP_PROV_SRCS:%.c=$(BUILD)/%.o)
+
+$(PORTDP_PROV_OBJS): CPPFLAGS += $(ACCEL_CPPFLAGS) -I$(PORTDP_PROV_DIR)
+
+$(PORTDP_PROV_SO): $(PORTDP_PROV_OBJS) $(BUILD)/libportdp-accel.a $(PORTDP_PROV_DIR)/portdp.map
+	@mkdir -p $(dir $@)
+	$(CC) -shared $(LDFLAGS) -Wl,--version-script=$(PORTDP_PROV_DIR)/portdp.map \
+		-Wl,-z,defs -o $@ $(PORTDP_PROV_OBJS) $(ACCEL_LIBS) -lpthread
+
+LIBS += $(PORTDP_PROV_SO)
+
+# Tests (soft backend, any host): a cmocka program and the openssl CLI script.
+PORTDP_PROV_TEST_DIR := $(BUILD)/$(PORTDP_PROV_DIR)/tests
+PORTDP_PROV_TEST := $(PORTDP_PROV_TEST_DIR)/test_provider
+PORTDP_PROV_KEYTOOL := $(PORTDP_PROV_TEST_DIR)/portdp-keytool
+
+$(PORTDP_PROV_TEST_DIR)/%.o: CPPFLAGS += $(ACCEL_CPPFLAGS) -I$(PORTDP_PROV_DIR)
+
+PORTDP_URI_TEST := $(PORTDP_PROV_TEST_DIR)/test_uri
+
+$(PORTDP_PROV_TEST): $(PORTDP_PROV_TEST_DIR)/test_provider.o | $(PORTDP_PROV_SO)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lssl -lcrypto
+
+$(PORTDP_URI_TEST): $(PORTDP_PROV_TEST_DIR)/test_uri.o $(BUILD)/$(PORTDP_PROV_DIR)/uri.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+$(PORTDP_PROV_KEYTOOL): $(PORTDP_PROV_TEST_DIR)/portdp-keytool.o | $(PORTDP_PROV_SO)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcrypto
+
+$(PORTDP_PROV_DIR)/tests/cli_test.sh: $(PORTDP_PROV_SO) $(PORTDP_PROV_KEYTOOL)
+
+TESTS += $(PORTDP_URI_TEST) $(PORTDP_PROV_TEST) $(PORTDP_PROV_DIR)/tests/cli_test.sh
+all: $(PORTDP_URI_TEST) $(PORTDP_PROV_TEST) $(PORTDP_PROV_KEYTOOL)
