@@ -17,6 +17,8 @@ TESTS    :=
 VMTESTS  :=
 
 .PHONY: all deps check demo clean kernel
+# Keep objects that pattern rules made on the way (no rebuilds, no surprise rm).
+.SECONDARY:
 all:
 
 include libportdp-accel/build.mk
