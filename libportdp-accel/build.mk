@@ -21,7 +21,7 @@ $(BUILD)/libportdp-accel.a: $(ACCEL_OBJS)
 LIBS += $(BUILD)/libportdp-accel.a
 
 # Tests: one cmocka program per area, TAP output.
-ACCEL_TEST_NAMES := test_scp03t test_soft test_soft_keys test_cert
+ACCEL_TEST_NAMES := test_scp03t test_soft test_cert
 ACCEL_TEST_UTIL := $(BUILD)/libportdp-accel/tests/test_util.o
 ACCEL_TESTS := $(ACCEL_TEST_NAMES:%=$(BUILD)/libportdp-accel/tests/%)
 
@@ -29,9 +29,24 @@ $(BUILD)/libportdp-accel/tests/%.o: CPPFLAGS += $(ACCEL_CPPFLAGS)
 
 $(BUILD)/libportdp-accel/tests/%: $(BUILD)/libportdp-accel/tests/%.o $(ACCEL_TEST_UTIL) \
 		$(BUILD)/libportdp-accel.a
-	$(CC) $(LDFLAGS) -o $@ $< $(ACCEL_TEST_UTIL) $(ACCEL_LIBS) -lcmocka -ljansson -lpthread
+	$(CC) $(LDFLAGS) -o $@ $< $(ACCEL_TEST_EXTRA) $(ACCEL_TEST_UTIL) $(ACCEL_LIBS) -lcmocka \
+		-ljansson -lpthread
 
 TESTS += $(ACCEL_TESTS)
+
+# The accel.h suite, shared by test_soft and test_dev (one suite, every backend).
+ACCEL_SUITE := $(BUILD)/libportdp-accel/tests/api_suite.o
+$(BUILD)/libportdp-accel/tests/test_soft: $(ACCEL_SUITE)
+$(BUILD)/libportdp-accel/tests/test_soft: ACCEL_TEST_EXTRA := $(ACCEL_SUITE)
+
+# test_dev: the suite on the card. On the host it SKIPs (no /dev/portdp-accel0);
+# tools/vm/run-vm-tests runs it in the guest against the real card.
+ACCEL_DEV_TEST := $(BUILD)/libportdp-accel/tests/test_dev
+$(ACCEL_DEV_TEST): $(ACCEL_SUITE)
+$(ACCEL_DEV_TEST): ACCEL_TEST_EXTRA := $(ACCEL_SUITE)
+TESTS += $(ACCEL_DEV_TEST)
+VM_GUEST_TESTS += $(ACCEL_DEV_TEST):240
+all: $(ACCEL_DEV_TEST)
 
 # test_cert runs portdp-pki (tools/build.mk) to make a fresh test PKI.
 $(BUILD)/libportdp-accel/tests/test_cert: | $(BUILD)/bin/portdp-pki
