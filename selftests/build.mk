@@ -13,7 +13,7 @@ ST_LDLIBS     := -static -lkcapi -luring -lcrypto -lpthread
 
 # name:timeout-seconds, in the order the guest runs them (unload stays last).
 ST_TESTS := portdp_ioctl_test:60 portdp_uring_test:60 portdp_afalg_test:60 \
-	    portdp_recovery_test:60 portdp_unload_test:60
+	    portdp_akcipher_sign_test:60 portdp_recovery_test:60 portdp_unload_test:60
 
 ST_NAMES := $(foreach t,$(ST_TESTS),$(word 1,$(subst :, ,$(t))))
 ST_BINS  := $(addprefix $(ST_DIR)/,$(ST_NAMES))
@@ -47,6 +47,8 @@ VM_GUEST_FILES ?=
 # The harness checks its own promises first (libraries, loopback, TLS by name).
 VM_GUEST_TESTS := selftests/guest_env_test.sh:30 $(VM_GUEST_TESTS)
 VM_GUEST_FILES += /usr/bin/openssl:/usr/bin/openssl
+# The test module portdp_akcipher_sign_test loads (kernel/kernel.mk builds it).
+VM_GUEST_FILES += $(KMOD_TEST):/lib/portdp-test/portdp_akcipher_test.ko
 VM_TESTS_ALL := $(addprefix $(ST_DIR)/,$(ST_TESTS)) $(VM_GUEST_TESTS)
 vm_host_path = $(abspath $(firstword $(subst :, ,$(1))))
 vm_second    = $(word 2,$(subst :, ,$(1)))
