@@ -53,3 +53,15 @@ $(BUILD)/libportdp-accel/tests/test_cert: | $(BUILD)/bin/portdp-pki
 
 all: $(ACCEL_TESTS)
 -include libportdp-accel/provider/build.mk
+
+# portdp-accel-bench: per-op throughput/latency, sync vs async batches (bench/).
+ACCEL_BENCH := $(BUILD)/bin/portdp-accel-bench
+$(BUILD)/libportdp-accel/bench/%.o: CPPFLAGS += $(ACCEL_CPPFLAGS)
+$(ACCEL_BENCH): $(BUILD)/libportdp-accel/bench/accel-bench.o $(BUILD)/libportdp-accel.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(ACCEL_LIBS)
+PROGRAMS += $(ACCEL_BENCH)
+TESTS += libportdp-accel/bench/bench-smoke
+# In the guest: the bench on the card and on soft (figures in the serial log).
+VM_GUEST_FILES += $(ACCEL_BENCH):/bin/portdp-accel-bench
+VM_GUEST_TESTS += libportdp-accel/bench/bench-vm:240

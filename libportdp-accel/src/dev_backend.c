@@ -21,19 +21,6 @@
 
 #define FIRST_DEV_SCAN 32
 
-/*
- * Capability bits of portdp_info.caps: the card's PDC_CAP_* (card protocol,
- * docs/card-protocol.md), which the UAPI passes through unchanged.
- */
-#define CARD_CAP_P256 (1u << 0)
-#define CARD_CAP_BP256R1 (1u << 1)
-#define CARD_CAP_KEY_SLOTS (1u << 2)
-#define CARD_CAP_ECDSA_SIGN (1u << 3)
-#define CARD_CAP_ECDSA_VERIFY (1u << 4)
-#define CARD_CAP_SESSION (1u << 5)
-#define CARD_CAP_REPLACE_KEYS (1u << 6)
-#define CARD_CAP_RANDOM (1u << 10)
-
 static void dev_close(struct pdp_accel *accel)
 {
 	struct dev_accel *da = to_dev(accel);
@@ -172,14 +159,15 @@ fail:
 static uint32_t lib_caps(uint32_t card)
 {
 	static const uint32_t map[][2] = {
-	    {CARD_CAP_P256, PDP_ACCEL_CAP_P256},
-	    {CARD_CAP_BP256R1, PDP_ACCEL_CAP_BP256R1},
-	    {CARD_CAP_KEY_SLOTS, PDP_ACCEL_CAP_KEY_GENERATE},
-	    {CARD_CAP_ECDSA_SIGN, PDP_ACCEL_CAP_SIGN},
-	    {CARD_CAP_ECDSA_VERIFY, PDP_ACCEL_CAP_VERIFY},
-	    {CARD_CAP_SESSION, PDP_ACCEL_CAP_SESSION},
-	    {CARD_CAP_REPLACE_KEYS, PDP_ACCEL_CAP_REPLACE_KEYS},
-	    {CARD_CAP_RANDOM, PDP_ACCEL_CAP_RANDOM},
+	    {PORTDP_CAP_P256, PDP_ACCEL_CAP_P256},
+	    {PORTDP_CAP_BP256R1, PDP_ACCEL_CAP_BP256R1},
+	    {PORTDP_CAP_KEY_SLOTS, PDP_ACCEL_CAP_KEY_GENERATE},
+	    {PORTDP_CAP_ECDSA_SIGN, PDP_ACCEL_CAP_SIGN},
+	    {PORTDP_CAP_ECDSA_VERIFY, PDP_ACCEL_CAP_VERIFY},
+	    {PORTDP_CAP_SESSION, PDP_ACCEL_CAP_SESSION},
+	    {PORTDP_CAP_REPLACE_KEYS, PDP_ACCEL_CAP_REPLACE_KEYS},
+	    {PORTDP_CAP_ECDH_SLOT, PDP_ACCEL_CAP_ECDH},
+	    {PORTDP_CAP_RANDOM, PDP_ACCEL_CAP_RANDOM},
 	};
 	uint32_t caps = PDP_ACCEL_CAP_ASYNC_QUEUE;
 	size_t i;
@@ -187,10 +175,6 @@ static uint32_t lib_caps(uint32_t card)
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (card & map[i][0])
 			caps |= map[i][1];
-#ifdef PORTDP_IOC_ECDH_SLOT
-	if (card & CARD_CAP_KEY_SLOTS)
-		caps |= PDP_ACCEL_CAP_ECDH;
-#endif
 	return caps;
 }
 

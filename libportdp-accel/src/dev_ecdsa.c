@@ -10,13 +10,16 @@
 
 #include "dev.h"
 
+/* @digest may be @arg->digest itself (the async path hashes straight into it). */
 void dev_sign_prep(struct portdp_ecdsa_sign *arg, const struct pdp_key *key,
 		   const uint8_t *digest, size_t len)
 {
-	memset(arg, 0, sizeof(*arg));
+	memmove(arg->digest, digest, len);
+	memset(arg->digest + len, 0, sizeof(arg->digest) - len);
+	memset(arg->sig, 0, sizeof(arg->sig));
 	arg->slot = dev_slot(key);
 	arg->digest_len = len;
-	memcpy(arg->digest, digest, len);
+	arg->rsvd = 0;
 }
 
 static int all_zero(const uint8_t *p, size_t n)
@@ -94,7 +97,6 @@ int dev_verify(struct pdp_accel *accel, enum pdp_curve curve, const uint8_t pub[
 int dev_ecdh(struct pdp_accel *accel, struct pdp_key *key, const uint8_t peer_pub[PDP_PUBKEY_LEN],
 	     uint8_t z[32])
 {
-#ifdef PORTDP_IOC_ECDH_SLOT
 	struct portdp_ecdh_slot arg = {0};
 	int ret;
 
@@ -105,11 +107,4 @@ int dev_ecdh(struct pdp_accel *accel, struct pdp_key *key, const uint8_t peer_pu
 		memcpy(z, arg.shared, 32);
 	OPENSSL_cleanse(&arg, sizeof(arg));
 	return ret;
-#else
-	(void)accel;
-	(void)key;
-	(void)peer_pub;
-	(void)z;
-	return -EOPNOTSUPP; /* this UAPI has no ECDH with a key slot yet */
-#endif
 }

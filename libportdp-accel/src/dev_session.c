@@ -110,23 +110,26 @@ int dev_replace_keys(struct pdp_accel *accel, struct pdp_session *session, uint8
 	struct dev_accel *da = to_dev(accel);
 	size_t need = pdp_bsp_segment_len(PDP_BSP_TAG_ENC, RSK_LEN);
 	struct portdp_replace_keys arg = {0};
+	uint8_t seg[128]; /* the driver wants room to spare (out_cap >= 80) */
 	int ret;
 
 	if (*out_len < need)
 		return -ENOSPC;
 	arg.handle = dev_handle(session);
-	arg.out = (uintptr_t)out;
-	arg.out_cap = need;
+	arg.out = (uintptr_t)seg;
+	arg.out_cap = sizeof(seg);
 	ret = dev_call(da, PORTDP_IOC_SESSION_REPLACE_KEYS, &arg);
 	if (ret)
 		return ret;
-	if (dev_check_seal(PDP_BSP_TAG_ENC, RSK_LEN, out, arg.out_len, need)) {
+	if (dev_check_seal(PDP_BSP_TAG_ENC, RSK_LEN, seg, arg.out_len, need)) {
 		close_handle(da, arg.new_handle);
 		return -EIO;
 	}
 	ret = session_new(da, arg.new_handle, ppk_session);
-	if (!ret)
+	if (!ret) {
+		memcpy(out, seg, arg.out_len);
 		*out_len = arg.out_len;
+	}
 	return ret;
 }
 
