@@ -13,7 +13,6 @@
 
 #include "uri.h"
 
-#define ATTR_MAX (PATH_MAX + 16)
 
 static int fail(char *why, size_t why_len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -95,11 +94,12 @@ static int parse_attr(const char *attr, size_t len, struct portdp_uri *u, struct
 	size_t nlen = eq ? (size_t)(eq - attr) : len;
 	const char *raw = eq ? eq + 1 : NULL;
 	size_t rlen = eq ? len - nlen - 1 : 0;
-	char val[ATTR_MAX];
+	char val[PATH_MAX];
 
 	if (!len)
 		return fail(why, why_len, "empty attribute");
-	if (raw && unescape(raw, rlen, val, sizeof(val)))
+	/* PATH_MAX bounds every value, so nothing below is ever truncated. */
+	if (raw && unescape(raw, rlen, val, PATH_MAX))
 		return fail(why, why_len, "bad value of '%.*s' (bad %%-escape, NUL or too long)",
 			    (int)nlen, attr);
 	if (nlen == 3 && !strncmp(attr, "dev", 3)) {
@@ -162,7 +162,7 @@ int portdp_uri_parse(const char *text, struct portdp_uri *out, char *why, size_t
 	static const char scheme[] = PORTDP_URI_SCHEME ":";
 	struct portdp_uri u = {.accel = PORTDP_ACCEL_DEFAULT, .slot = -1};
 	struct seen seen = {0};
-	char file[ATTR_MAX] = "";
+	char file[PATH_MAX] = "";
 	const char *p, *end;
 	int ret;
 
