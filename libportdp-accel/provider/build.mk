@@ -36,7 +36,12 @@ $(PORTDP_URI_TEST): $(PORTDP_PROV_TEST_DIR)/test_uri.o $(BUILD)/$(PORTDP_PROV_DI
 $(PORTDP_PROV_KEYTOOL): $(PORTDP_PROV_TEST_DIR)/portdp-keytool.o | $(PORTDP_PROV_SO)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcrypto
 
-$(PORTDP_PROV_DIR)/tests/cli_test.sh: $(PORTDP_PROV_SO) $(PORTDP_PROV_KEYTOOL)
 
 TESTS += $(PORTDP_URI_TEST) $(PORTDP_PROV_TEST) $(PORTDP_PROV_DIR)/tests/cli_test.sh
 all: $(PORTDP_URI_TEST) $(PORTDP_PROV_TEST) $(PORTDP_PROV_KEYTOOL)
+
+# The same CLI checks on card slots inside the VM guest (dev backend).
+VM_GUEST_TESTS += $(PORTDP_PROV_DIR)/tests/guest_provider_test.sh:180
+VM_GUEST_FILES += $(PORTDP_PROV_SO):/usr/lib/portdp/ossl-modules/portdp.so \
+		  $(PORTDP_PROV_KEYTOOL):/usr/bin/portdp-keytool \
+		  $(PORTDP_PROV_DIR)/tests/cli_test.sh:/usr/lib/portdp/cli_test.sh
