@@ -17,7 +17,7 @@ struct portdpd_config {
 	unsigned workers;         /* workers = number of CPUs (one io_uring each) */
 	char smdp_address[256];   /* smdp_address = testsmdpplus1.example.com */
 	char tls_cert[512];       /* tls_cert = PEM chain file */
-	char tls_key[512];        /* tls_key = key URI ("file:..." or "slot:N") */
+	char tls_key[512];        /* tls_key = "file:/path.pem" or "portdp:dev=/dev/...;slot=N" */
 	char accel_uri[256];      /* accel = soft: */
 	char dpauth_cert[512];    /* dpauth_cert = DER or PEM file */
 	char dpauth_key[512];     /* dpauth_key = key URI */
@@ -29,6 +29,7 @@ struct portdpd_config {
 	unsigned session_timeout_s; /* session_timeout = 300 */
 	unsigned max_body;        /* max_body = 65536 (bytes, HTTP request body) */
 	int db_sync_full;         /* db_sync = full|normal (full: fsync per group commit) */
+	char ossl_modules[512];   /* ossl_modules = directory of portdp.so ("": OpenSSL's) */
 };
 
 /** Fill @cfg with defaults. */

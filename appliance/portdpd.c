@@ -20,6 +20,7 @@
 #include "es9/es9.h"
 #include "server/log.h"
 #include "server/server.h"
+#include "server/tls.h"
 
 static void usage(FILE *f)
 {
@@ -203,6 +204,12 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+	/* A TLS key on the card needs the portdp provider from the configured directory. */
+	if (!strncmp(cfg.tls_key, TLS_CARD_SCHEME, sizeof(TLS_CARD_SCHEME) - 1) &&
+	    tls_provider_setup(cfg.ossl_modules, err, sizeof(err))) {
+		srv_err("TLS key %s: %s", cfg.tls_key, err);
+		return EXIT_FAILURE;
+	}
 	rc = es9_service_new(&cfg, &svc, err, sizeof(err));
 	if (rc) {
 		srv_err("ES9+ service: %s", err);

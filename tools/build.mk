@@ -85,3 +85,10 @@ $(BUILD)/bin/portdp-bench: $(BENCH_OBJS) $(BUILD)/tools/lpa/b64.o $(SEUICC_LIB) 
 PROGRAMS += $(BUILD)/bin/portdp-bench
 TESTS += tools/bench/test-bench-smoke.sh
 # --- end bench ---
+
+# --- card-e2e ---
+# portdpd on the card: the TLS key through the portdp provider (host test on
+# the provider's soft form), portdpctl card subcommands and the full download
+# on the card inside the VM guest (tools/e2e/card/guest-*.sh).
+TESTS += tools/e2e/card/test-tls-provider.sh
+# --- end card-e2e ---

@@ -1,36 +1,89 @@
 // SPDX-License-Identifier: Apache-2.0
 /* OpenSSL 3 server context and per-connection SSL objects on memory BIOs. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/provider.h>
 #include <openssl/store.h>
 
 #include "tls.h"
 
+/* "@what @arg: <last OpenSSL error>[ (<its detail text>)]", then the error queue is cleared. */
 static void ssl_err(char *err, unsigned err_len, const char *what, const char *arg)
 {
+	const char *data = NULL;
 	char detail[256];
-	unsigned long e = ERR_peek_last_error();
+	int flags = 0;
+	unsigned long e = ERR_peek_last_error_data(&data, &flags);
 
 	if (e)
 		ERR_error_string_n(e, detail, sizeof(detail));
 	else
 		strcpy(detail, "no detail");
+	if (!e || !(flags & ERR_TXT_STRING) || !data || !*data)
+		data = NULL;
+	snprintf(err, err_len, "%s %s: %s%s%s%s", what, arg, detail, data ? " (" : "",
+		 data ? data : "", data ? ")" : "");
 	ERR_clear_error();
-	snprintf(err, err_len, "%s %s: %s", what, arg, detail);
+}
+
+/*
+ * Card keys come from the "portdp" provider. Loading any provider explicitly
+ * stops OpenSSL from loading "default" by itself, so it is loaded first, and
+ * made the preferred one: certificates, key shares and digests must never be
+ * routed to the card by accident.
+ */
+static OSSL_PROVIDER *prov_default, *prov_portdp;
+
+int tls_provider_setup(const char *module_dir, char *err, unsigned err_len)
+{
+	if (prov_portdp)
+		return 0;
+	if (module_dir && *module_dir && !OSSL_PROVIDER_set_default_search_path(NULL, module_dir)) {
+		ssl_err(err, err_len, "cannot use provider directory", module_dir);
+		return -EINVAL;
+	}
+	if (!prov_default) {
+		prov_default = OSSL_PROVIDER_load(NULL, "default");
+		if (!prov_default) {
+			ssl_err(err, err_len, "cannot load OpenSSL provider", "default");
+			return -ENOENT;
+		}
+	}
+	prov_portdp = OSSL_PROVIDER_load(NULL, TLS_CARD_PROVIDER);
+	if (!prov_portdp) {
+		ssl_err(err, err_len, "cannot load OpenSSL provider",
+			TLS_CARD_PROVIDER " (set ossl_modules or OPENSSL_MODULES)");
+		return -ENOENT;
+	}
+	if (!EVP_set_default_properties(NULL, "?provider=default")) {
+		ssl_err(err, err_len, "cannot prefer provider", "default");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 EVP_PKEY *tls_load_key(const char *uri, char *err, unsigned err_len)
 {
+	const char *propq = NULL;
 	OSSL_STORE_CTX *store;
 	EVP_PKEY *pkey = NULL;
 
-	if (strncmp(uri, "file:", 5) || !uri[5]) {
-		snprintf(err, err_len, "key URI %s: only file:/path is supported", uri);
+	if (!strncmp(uri, TLS_CARD_SCHEME, sizeof(TLS_CARD_SCHEME) - 1) &&
+	    uri[sizeof(TLS_CARD_SCHEME) - 1]) {
+		if (tls_provider_setup(NULL, err, err_len))
+			return NULL;
+		/* The key's own keymgmt must take the store's reference (no export). */
+		propq = "provider=" TLS_CARD_PROVIDER;
+	} else if (strncmp(uri, "file:", 5) || !uri[5]) {
+		snprintf(err, err_len,
+			 "key URI %s: want file:/path or " TLS_CARD_SCHEME "dev=...;slot=N", uri);
 		return NULL;
 	}
-	store = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL);
+	store = OSSL_STORE_open_ex(uri, NULL, propq, NULL, NULL, NULL, NULL, NULL);
 	if (!store) {
 		ssl_err(err, err_len, "cannot open key", uri);
 		return NULL;

@@ -9,11 +9,24 @@
 
 #include <openssl/ssl.h>
 
+/* Key URIs of card-resident keys, served by the OpenSSL provider of that name. */
+#define TLS_CARD_SCHEME "portdp:"
+#define TLS_CARD_PROVIDER "portdp"
+
 /*
- * tls_load_key() - the one place that turns a key URI into a key.
- * "file:/path.pem" today (read through OSSL_STORE, so a provider's URI
- * scheme for card-resident keys can be added here later).
- * Returns the key or NULL with a message in @err.
+ * tls_provider_setup() - load the "default" and "portdp" providers into the
+ * default library context, "portdp" from @module_dir (NULL or "": OpenSSL's
+ * module directory or $OPENSSL_MODULES). "default" stays the preferred one.
+ * Idempotent; call before the first card key is loaded (tls_load_key() does
+ * it with the default directory otherwise). 0 or -errno with @err set.
+ */
+int tls_provider_setup(const char *module_dir, char *err, unsigned err_len);
+
+/*
+ * tls_load_key() - the one place that turns a key URI into a key, through
+ * OSSL_STORE: "file:/path.pem" (PEM on disk) or "portdp:dev=/dev/portdp-accel0;
+ * slot=N" (a key slot on the card; "portdp:soft;file=..." on the provider's
+ * soft backend for tests). Returns the key or NULL with a message in @err.
  */
 EVP_PKEY *tls_load_key(const char *uri, char *err, unsigned err_len);
 
