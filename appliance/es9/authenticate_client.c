@@ -143,15 +143,16 @@ static enum es9_status allocate_and_answer(struct es9_worker *w, struct es9_call
 	int64_t id;
 	int ret;
 
-	st = es9_worker_txn(w, c);
-	if (st)
-		return st;
 	if (by_matching_id) {
+		/* Read and sign first: the write lock is taken only for the allocation. */
 		st = find_by_matching_id(w, c, a);
 		if (!st)
 			st = build_answer(w, c, s, a);
+		if (!st)
+			st = es9_worker_txn(w, c);
 		if (st)
 			return st;
+		/* Refused unless still available: a profile taken meanwhile is caught here. */
 		ret = inv_allocate(w->inv, a->profile.id, a->id.eid, s->tid, ES9_TID_LEN,
 				   a->deadline);
 		if (ret == -EBUSY || ret == -ENOENT)
@@ -159,6 +160,9 @@ static enum es9_status allocate_and_answer(struct es9_worker *w, struct es9_call
 		if (ret)
 			return es9_fail(c, ES9_E_INTERNAL, "inventory: %s", inv_errmsg(w->inv));
 	} else {
+		st = es9_worker_txn(w, c);
+		if (st)
+			return st;
 		ret = inv_allocate_any(w->inv, a->id.eid, s->tid, ES9_TID_LEN, a->deadline, &id);
 		if (ret == -ENOENT)
 			return es9_fail(c, ES9_E_NO_ELIGIBLE, "no profile available");

@@ -98,15 +98,19 @@ enum es9_status es9_req_b64(struct es9_call *c, const char *name, uint8_t **buf,
 
 enum es9_status es9_out_b64(struct es9_call *c, const char *name, const uint8_t *buf, size_t len)
 {
+	struct es9_b64_field *f;
+	ssize_t n;
 	char *s;
 
-	if (es9_b64_encode(buf, len, &s) < 0)
+	if (c->n_b64 == ES9_B64_FIELDS_MAX)
+		return es9_fail(c, ES9_E_INTERNAL, "too many base64 fields");
+	n = es9_b64_encode(buf, len, &s);
+	if (n < 0)
 		return es9_fail(c, ES9_E_INTERNAL, "out of memory");
-	if (json_object_set_new(c->out, name, json_string(s))) {
-		free(s);
-		return es9_fail(c, ES9_E_INTERNAL, "out of memory");
-	}
-	free(s);
+	f = &c->b64[c->n_b64++];
+	f->name = name;
+	f->text = s;
+	f->len = (size_t)n;
 	return ES9_OK;
 }
 
@@ -138,6 +142,43 @@ static json_t *status_header(enum es9_status st, const char *msg)
 	return json_pack("{s:o}", "functionExecutionStatus", fes);
 }
 
+/* Splice ,"name":"base64" for each base64 field before the closing brace of @body. */
+static int append_b64_fields(const struct es9_call *c, char **body, size_t *body_len)
+{
+	size_t need = *body_len + 1, at = *body_len - 1;
+	unsigned i;
+	char *grown;
+
+	if (!c->n_b64)
+		return 0;
+	for (i = 0; i < c->n_b64; i++)
+		need += strlen(c->b64[i].name) + c->b64[i].len + 6;
+	grown = realloc(*body, need);
+	if (!grown) {
+		free(*body);
+		*body = NULL;
+		return -ENOMEM;
+	}
+	for (i = 0; i < c->n_b64; i++) {
+		size_t nl = strlen(c->b64[i].name);
+
+		grown[at++] = ',';
+		grown[at++] = '"';
+		memcpy(grown + at, c->b64[i].name, nl);
+		at += nl;
+		memcpy(grown + at, "\":\"", 3);
+		at += 3;
+		memcpy(grown + at, c->b64[i].text, c->b64[i].len);
+		at += c->b64[i].len;
+		grown[at++] = '"';
+	}
+	grown[at++] = '}';
+	grown[at] = '\0';
+	*body = grown;
+	*body_len = at;
+	return 0;
+}
+
 int es9_call_render(struct es9_call *c, enum es9_status st, int *http_status, char **body,
 		    size_t *body_len)
 {
@@ -167,12 +208,19 @@ int es9_call_render(struct es9_call *c, enum es9_status st, int *http_status, ch
 	if (!*body)
 		return -ENOMEM;
 	*body_len = strlen(*body);
+	if (st == ES9_OK && append_b64_fields(c, body, body_len))
+		return -ENOMEM;
 	*http_status = 200;
 	return 0;
 }
 
 void es9_call_free(struct es9_call *c)
 {
+	unsigned i;
+
+	for (i = 0; i < c->n_b64; i++)
+		free(c->b64[i].text);
+	c->n_b64 = 0;
 	json_decref(c->req);
 	json_decref(c->out);
 	c->req = c->out = NULL;

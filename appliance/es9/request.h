@@ -15,9 +15,20 @@
 
 #include "status_codes.h"
 
+#define ES9_B64_FIELDS_MAX 6
+
+/* A base64 response field, kept out of jansson (see es9_call_render()). */
+struct es9_b64_field {
+	const char *name; /* a literal; plain ASCII, nothing to escape */
+	char *text;
+	size_t len;
+};
+
 struct es9_call {
 	json_t *req;	/* request object */
-	json_t *out;	/* response fields (without header) */
+	json_t *out;	/* response fields (without header), except the base64 ones */
+	struct es9_b64_field b64[ES9_B64_FIELDS_MAX];
+	unsigned n_b64;
 	char msg[192];	/* failure message, "" for the table's default */
 	int no_content; /* success answers HTTP 204 without a body */
 };
@@ -37,13 +48,19 @@ enum es9_status es9_req_hex(struct es9_call *c, const char *name, uint8_t *out, 
 /** A mandatory base64 field, decoded into a malloc'd *@buf. */
 enum es9_status es9_req_b64(struct es9_call *c, const char *name, uint8_t **buf, size_t *len);
 
-/** Add response fields. Return ES9_OK or ES9_E_INTERNAL (out of memory). */
+/**
+ * Add response fields. Return ES9_OK or ES9_E_INTERNAL (out of memory).
+ * @name must be a string literal that needs no JSON escaping.
+ */
 enum es9_status es9_out_b64(struct es9_call *c, const char *name, const uint8_t *buf, size_t len);
 enum es9_status es9_out_hex(struct es9_call *c, const char *name, const uint8_t *buf, size_t len);
 
 /**
  * Serialize the answer of @st: HTTP 200 with header.functionExecutionStatus
  * (and statusCodeData on failure), or 204 when c->no_content and @st is OK.
+ * Base64 fields follow the JSON ones, copied in as they are: base64 has no
+ * character JSON escapes, and jansson's per-character escaping of an 18 KB
+ * BPP cost 7% of the server.
  * Returns 0 or -ENOMEM.
  */
 int es9_call_render(struct es9_call *c, enum es9_status st, int *http_status, char **body,

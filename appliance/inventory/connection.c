@@ -74,6 +74,29 @@ int inv_fail(struct inventory *inv, int err, const char *fmt, ...)
 	return err;
 }
 
+/* Queue behind this process's other writers before asking SQLite for its lock. */
+static void wlock_take(struct inventory *inv)
+{
+	if (!inv->wlock_held && !inv_write_lock_acquire(inv->wlock, INV_BUSY_TIMEOUT_MS))
+		inv->wlock_held = true;
+}
+
+static void wlock_drop(struct inventory *inv)
+{
+	if (inv->wlock_held) {
+		inv->wlock_held = false;
+		inv_write_lock_release(inv->wlock);
+	}
+}
+
+/* The group ended (committed, rolled back, or lost to an error): let the next writer in. */
+static void group_ended(struct inventory *inv)
+{
+	inv->in_group = false;
+	if (!inv->write_depth)
+		wlock_drop(inv);
+}
+
 int inv_sql_error(struct inventory *inv, int rc, const char *what)
 {
 	int ext = inv->db ? sqlite3_extended_errcode(inv->db) : rc;
@@ -103,7 +126,7 @@ int inv_sql_error(struct inventory *inv, int rc, const char *what)
 	/* SQLite rolls a whole transaction back on some errors (I/O, full disk): the group is gone.
 	 */
 	if (inv->in_group && inv->db && sqlite3_get_autocommit(inv->db)) {
-		inv->in_group = false;
+		group_ended(inv);
 		inv_fail(inv, -EIO, "%s: %s (group transaction rolled back)", what, msg);
 		err = -EIO;
 	}
@@ -167,8 +190,26 @@ static int exec_simple(struct inventory *inv, enum inv_stmt which, const char *w
 
 int inv_write_begin(struct inventory *inv)
 {
+	int err;
+
 	/* Outside a group the savepoint is the transaction; inside it nests. */
-	return exec_simple(inv, ST_SAVEPOINT, "begin write");
+	if (!inv->in_group && !inv->write_depth)
+		wlock_take(inv);
+	err = exec_simple(inv, ST_SAVEPOINT, "begin write");
+	if (err) {
+		if (!inv->in_group && !inv->write_depth)
+			wlock_drop(inv);
+		return err;
+	}
+	inv->write_depth++;
+	return 0;
+}
+
+/* The outermost write outside a group is over: the lock goes with it. */
+static void write_done(struct inventory *inv)
+{
+	if (inv->write_depth && !--inv->write_depth && !inv->in_group)
+		wlock_drop(inv);
 }
 
 int inv_write_end(struct inventory *inv, int err)
@@ -177,8 +218,10 @@ int inv_write_end(struct inventory *inv, int err)
 
 	if (!err) {
 		rc = exec_simple(inv, ST_RELEASE, "commit write");
-		if (!rc)
+		if (!rc) {
+			write_done(inv);
 			return 0;
+		}
 		err = rc;
 	}
 	/* Keep the first error's message; the cleanup only has to undo. */
@@ -190,6 +233,7 @@ int inv_write_end(struct inventory *inv, int err)
 		exec_simple(inv, ST_RELEASE, "undo write");
 		memcpy(inv->errmsg, keep, sizeof(keep));
 	}
+	write_done(inv);
 	return err;
 }
 
@@ -250,6 +294,8 @@ int inv_open_err(const char *path, int sync_full, struct inventory **out, char *
 					    : "PRAGMA synchronous = NORMAL");
 	if (!err)
 		err = inv_schema_migrate(inv);
+	if (!err && inv_write_lock_get(path, &inv->wlock))
+		err = inv_fail(inv, -ENOMEM, "out of memory");
 	if (err)
 		goto fail;
 	*out = inv;
@@ -275,6 +321,8 @@ void inv_close(struct inventory *inv)
 			sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
 		sqlite3_close(inv->db);
 	}
+	wlock_drop(inv);
+	inv_write_lock_put(inv->wlock);
 	free(inv);
 }
 
@@ -305,10 +353,13 @@ int inv_begin(struct inventory *inv)
 		return -EINVAL;
 	if (inv->in_group)
 		return inv_fail(inv, -EBUSY, "a group commit is already open");
-	/* IMMEDIATE takes the write lock now (waiting busy_timeout), not at the first write. */
+	/* IMMEDIATE takes SQLite's write lock now (other processes: busy_timeout). */
+	wlock_take(inv);
 	rc = sqlite3_exec(inv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK) {
+		wlock_drop(inv);
 		return inv_sql_error(inv, rc, "begin");
+	}
 	inv->in_group = true;
 	return 0;
 }
@@ -327,10 +378,10 @@ int inv_commit(struct inventory *inv)
 
 		if (!sqlite3_get_autocommit(inv->db))
 			sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
-		inv->in_group = false;
+		group_ended(inv);
 		return err == -EIO ? err : -EIO;
 	}
-	inv->in_group = false;
+	group_ended(inv);
 	return 0;
 }
 
@@ -342,7 +393,7 @@ int inv_rollback(struct inventory *inv)
 		return -EINVAL;
 	if (!inv->in_group)
 		return inv_fail(inv, -EINVAL, "no group commit open");
-	inv->in_group = false;
 	rc = sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
+	group_ended(inv);
 	return rc == SQLITE_OK ? 0 : inv_sql_error(inv, rc, "rollback");
 }

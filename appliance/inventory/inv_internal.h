@@ -41,10 +41,15 @@ enum inv_stmt {
 	ST_MAX
 };
 
+struct inv_write_lock;
+
 struct inventory {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[ST_MAX];
 	bool in_group; /* between inv_begin() and inv_commit()/inv_rollback() */
+	struct inv_write_lock *wlock; /* shared by this process's connections to the file */
+	bool wlock_held;
+	unsigned write_depth; /* nested inv_write_begin() */
 	char actor[32];
 	char errmsg[256];
 };
@@ -56,6 +61,13 @@ struct inventory {
 	"(SELECT length(u.der) FROM upp u WHERE u.profile_id = p.id)"
 
 /* Cached statement @which, reset and with its bindings cleared; NULL on error (errmsg set). */
+/* write_lock.c: the in-process writer lock of a database file (NULL: none to share). */
+int inv_write_lock_get(const char *path, struct inv_write_lock **out);
+void inv_write_lock_put(struct inv_write_lock *l);
+/* 0 with the lock held, -EBUSY after @timeout_ms (then SQLite's own locking decides). */
+int inv_write_lock_acquire(struct inv_write_lock *l, unsigned timeout_ms);
+void inv_write_lock_release(struct inv_write_lock *l);
+
 sqlite3_stmt *inv_stmt(struct inventory *inv, enum inv_stmt which);
 /* Record the SQLite error of the connection and map @rc to a negative errno. */
 int inv_sql_error(struct inventory *inv, int rc, const char *what);
