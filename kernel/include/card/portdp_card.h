@@ -30,19 +30,27 @@ typedef __u8 pdc_u8;
 typedef __le16 pdc_le16;
 typedef __le32 pdc_le32;
 typedef __le64 pdc_le64;
-#define PDC_STATIC_ASSERT(c, msg) static_assert(c, msg)
 #else
-#include <stdint.h>
-typedef uint8_t pdc_u8;
-typedef uint16_t pdc_le16;
-typedef uint32_t pdc_le32;
-typedef uint64_t pdc_le64;
-#define PDC_STATIC_ASSERT(c, msg) _Static_assert(c, msg)
+/*
+ * The compiler's own fixed-width types (GCC, Clang), so that firmware needs
+ * no libc type header; macros, as the kernel side owns the typedefs.
+ */
+#include <assert.h>
+#define pdc_u8		__UINT8_TYPE__
+#define pdc_le16	__UINT16_TYPE__
+#define pdc_le32	__UINT32_TYPE__
+#define pdc_le64	__UINT64_TYPE__
 #endif
+#define PDC_STATIC_ASSERT(c, msg) static_assert(c, msg)
 
-/* ======================================================================
+/* Bit n of a 32-bit flag word (the kernel's BIT() is not in user space). */
+#define PDC_BIT(n)		(1u << (n))
+
+/*
+ * ======================================================================
  * Part 1: transport-neutral command protocol
- * ====================================================================== */
+ * ======================================================================
+ */
 
 #define PDC_PROTO_VERSION	1
 #define PDC_PROTO_MINOR		1
@@ -73,6 +81,7 @@ struct pdc_hdr {
 	pdc_le16 len;
 };
 
+/* Each opcode's request -> response body ("+ data": variable-length tail). */
 enum pdc_opcode {
 	PDC_OP_GET_INFO			= 0x0001, /* -> pdc_info */
 	PDC_OP_SELF_TEST		= 0x0002, /* -> pdc_self_test_resp */
@@ -85,18 +94,18 @@ enum pdc_opcode {
 	PDC_OP_KEY_LIST			= 0x0023, /* (empty) -> pdc_key_list_resp */
 
 	PDC_OP_ECDSA_SIGN		= 0x0030, /* pdc_ecdsa_sign_req -> pdc_ecdsa_sign_resp */
-	PDC_OP_ECDSA_VERIFY		= 0x0031, /* pdc_ecdsa_verify_req -> (empty) or BAD_SIGNATURE */
+	PDC_OP_ECDSA_VERIFY		= 0x0031, /* pdc_ecdsa_verify_req -> empty|BAD_SIGNATURE */
 	PDC_OP_ECDH_SLOT		= 0x0032, /* pdc_ecdh_slot_req -> pdc_ecdh_shared_resp */
 
-	PDC_OP_SESSION_CREATE		= 0x0040, /* pdc_session_create_req -> pdc_session_create_resp */
-	PDC_OP_BSP_SEAL			= 0x0041, /* pdc_bsp_seal_req + data -> pdc_bsp_seal_resp + TLV */
-	PDC_OP_SESSION_REPLACE_KEYS	= 0x0042, /* pdc_session_req -> pdc_replace_keys_resp + TLV */
+	PDC_OP_SESSION_CREATE		= 0x0040, /* pdc_session_create_req -> .._resp */
+	PDC_OP_BSP_SEAL			= 0x0041, /* pdc_bsp_seal_req + data -> .._resp + TLV */
+	PDC_OP_SESSION_REPLACE_KEYS	= 0x0042, /* pdc_session_req -> pdc_replace_keys_resp+TLV */
 	PDC_OP_SESSION_CLOSE		= 0x0043, /* pdc_session_req -> (empty) */
 
 	/* Crypto API helpers (kernel kpp/akcipher/skcipher/shash), not for DP keys. */
 	PDC_OP_ECDH_RAW_PUBLIC		= 0x0050, /* pdc_ecdh_raw_req -> pdc_ecdh_public_resp */
 	PDC_OP_ECDH_RAW_SHARED		= 0x0051, /* pdc_ecdh_raw_req -> pdc_ecdh_shared_resp */
-	PDC_OP_AES_CBC			= 0x0060, /* pdc_aes_cbc_req + data -> pdc_aes_cbc_resp + data */
+	PDC_OP_AES_CBC			= 0x0060, /* pdc_aes_cbc_req + data -> .._resp + data */
 	PDC_OP_AES_CMAC			= 0x0061, /* pdc_aes_cmac_req + data -> pdc_aes_cmac_resp */
 };
 
@@ -133,18 +142,18 @@ enum pdc_status {
 #define PDC_CURVE_BP256R1	2
 
 /* Capability bits in pdc_info.caps. */
-#define PDC_CAP_P256		(1u << 0)
-#define PDC_CAP_BP256R1		(1u << 1)
-#define PDC_CAP_KEY_SLOTS	(1u << 2)	/* KEY_* ops, slots persist */
-#define PDC_CAP_ECDSA_SIGN	(1u << 3)
-#define PDC_CAP_ECDSA_VERIFY	(1u << 4)
-#define PDC_CAP_SESSION		(1u << 5)	/* SESSION_CREATE, BSP_SEAL, CLOSE */
-#define PDC_CAP_REPLACE_KEYS	(1u << 6)
-#define PDC_CAP_ECDH_RAW	(1u << 7)
-#define PDC_CAP_AES_CBC		(1u << 8)
-#define PDC_CAP_AES_CMAC	(1u << 9)
-#define PDC_CAP_RANDOM		(1u << 10)
-#define PDC_CAP_ECDH_SLOT	(1u << 11)	/* minor 1 */
+#define PDC_CAP_P256		PDC_BIT(0)
+#define PDC_CAP_BP256R1		PDC_BIT(1)
+#define PDC_CAP_KEY_SLOTS	PDC_BIT(2)	/* KEY_* ops, slots persist */
+#define PDC_CAP_ECDSA_SIGN	PDC_BIT(3)
+#define PDC_CAP_ECDSA_VERIFY	PDC_BIT(4)
+#define PDC_CAP_SESSION		PDC_BIT(5)	/* SESSION_CREATE, BSP_SEAL, CLOSE */
+#define PDC_CAP_REPLACE_KEYS	PDC_BIT(6)
+#define PDC_CAP_ECDH_RAW	PDC_BIT(7)
+#define PDC_CAP_AES_CBC		PDC_BIT(8)
+#define PDC_CAP_AES_CMAC	PDC_BIT(9)
+#define PDC_CAP_RANDOM		PDC_BIT(10)
+#define PDC_CAP_ECDH_SLOT	PDC_BIT(11)	/* minor 1 */
 
 #define PDC_PUBKEY_LEN		65	/* 04 || X || Y */
 #define PDC_PRIVKEY_LEN		32
@@ -178,13 +187,13 @@ struct pdc_info {
 };
 
 /* ---- SELF_TEST ------------------------------------------------------- */
-#define PDC_SELFTEST_DRBG	(1u << 0)
-#define PDC_SELFTEST_AES	(1u << 1)
-#define PDC_SELFTEST_CMAC	(1u << 2)
-#define PDC_SELFTEST_KDF	(1u << 3)	/* X9.63 KDF known answer */
-#define PDC_SELFTEST_ECDSA	(1u << 4)	/* pairwise sign/verify */
-#define PDC_SELFTEST_ECDH	(1u << 5)	/* pairwise agreement */
-#define PDC_SELFTEST_KEYSTORE	(1u << 6)	/* backing file readable, integrity ok */
+#define PDC_SELFTEST_DRBG	PDC_BIT(0)
+#define PDC_SELFTEST_AES	PDC_BIT(1)
+#define PDC_SELFTEST_CMAC	PDC_BIT(2)
+#define PDC_SELFTEST_KDF	PDC_BIT(3)	/* X9.63 KDF known answer */
+#define PDC_SELFTEST_ECDSA	PDC_BIT(4)	/* pairwise sign/verify */
+#define PDC_SELFTEST_ECDH	PDC_BIT(5)	/* pairwise agreement */
+#define PDC_SELFTEST_KEYSTORE	PDC_BIT(6)	/* backing file readable, integrity ok */
 
 struct pdc_self_test_resp {
 	pdc_le32 run;		/* PDC_SELFTEST_* bits that ran */
@@ -365,7 +374,7 @@ struct pdc_aes_cbc_resp {
  * carries the last 1..16+ bytes of the message (0 bytes only for an empty
  * message, i.e. with a zero state) and returns the MAC.
  */
-#define PDC_CMAC_FINAL		(1u << 0)
+#define PDC_CMAC_FINAL		PDC_BIT(0)
 
 /* Followed by data_len bytes (<= PDC_AES_MAX_DATA). */
 struct pdc_aes_cmac_req {
@@ -380,9 +389,11 @@ struct pdc_aes_cmac_resp {
 	pdc_u8 out[PDC_AES_BLOCK];	/* new state, or the MAC if FINAL */
 };
 
-/* ======================================================================
+/*
+ * ======================================================================
  * Part 2: PCIe transport (QEMU ivshmem-doorbell, card = ivshmem peer 0)
- * ====================================================================== */
+ * ======================================================================
+ */
 
 /*
  * BAR2 layout (offsets fixed; the card also publishes them in pdc_ctrl):
@@ -400,7 +411,7 @@ struct pdc_aes_cmac_resp {
 #define PDC_BAR2_REQ_RING	0x1000
 #define PDC_BAR2_CPL_RING	0x2000
 #define PDC_BAR2_PAYLOAD	0x4000
-#define PDC_BAR2_MIN_SIZE	(1u << 20)
+#define PDC_BAR2_MIN_SIZE	(1024u * 1024u)
 #define PDC_RING_ENTRIES	64		/* power of two */
 
 /* Guest -> card doorbell (BAR0 0x0c: (0 << 16) | vector). */

@@ -18,6 +18,7 @@
 #ifndef _UAPI_LINUX_PORTDP_ACCEL_H
 #define _UAPI_LINUX_PORTDP_ACCEL_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -39,18 +40,18 @@
 #define PORTDP_AES_MAX_DATA	3968
 
 /* Card capability bits in portdp_info.caps (the card protocol's PDC_CAP_*). */
-#define PORTDP_CAP_P256		(1u << 0)
-#define PORTDP_CAP_BP256R1	(1u << 1)
-#define PORTDP_CAP_KEY_SLOTS	(1u << 2)
-#define PORTDP_CAP_ECDSA_SIGN	(1u << 3)
-#define PORTDP_CAP_ECDSA_VERIFY	(1u << 4)
-#define PORTDP_CAP_SESSION	(1u << 5)
-#define PORTDP_CAP_REPLACE_KEYS	(1u << 6)
-#define PORTDP_CAP_ECDH_RAW	(1u << 7)
-#define PORTDP_CAP_AES_CBC	(1u << 8)
-#define PORTDP_CAP_AES_CMAC	(1u << 9)
-#define PORTDP_CAP_RANDOM	(1u << 10)
-#define PORTDP_CAP_ECDH_SLOT	(1u << 11)	/* PORTDP_IOC_ECDH_SLOT */
+#define PORTDP_CAP_P256		_BITUL(0)
+#define PORTDP_CAP_BP256R1	_BITUL(1)
+#define PORTDP_CAP_KEY_SLOTS	_BITUL(2)
+#define PORTDP_CAP_ECDSA_SIGN	_BITUL(3)
+#define PORTDP_CAP_ECDSA_VERIFY	_BITUL(4)
+#define PORTDP_CAP_SESSION	_BITUL(5)
+#define PORTDP_CAP_REPLACE_KEYS	_BITUL(6)
+#define PORTDP_CAP_ECDH_RAW	_BITUL(7)
+#define PORTDP_CAP_AES_CBC	_BITUL(8)
+#define PORTDP_CAP_AES_CMAC	_BITUL(9)
+#define PORTDP_CAP_RANDOM	_BITUL(10)
+#define PORTDP_CAP_ECDH_SLOT	_BITUL(11)	/* PORTDP_IOC_ECDH_SLOT */
 
 /* Device states, as in sysfs "state" and portdp_info.state. */
 #define PORTDP_STATE_PROBING	0
