@@ -84,9 +84,9 @@ static int dh_set_ctx_params(void *vctx, const OSSL_PARAM params[])
 static const OSSL_PARAM *dh_settable_ctx_params(void *vctx, void *provctx)
 {
 	static const OSSL_PARAM settable[] = {
-		OSSL_PARAM_utf8_string(OSSL_EXCHANGE_PARAM_KDF_TYPE, NULL, 0),
-		OSSL_PARAM_int(OSSL_EXCHANGE_PARAM_EC_ECDH_COFACTOR_MODE, NULL),
-		OSSL_PARAM_END,
+	    OSSL_PARAM_utf8_string(OSSL_EXCHANGE_PARAM_KDF_TYPE, NULL, 0),
+	    OSSL_PARAM_int(OSSL_EXCHANGE_PARAM_EC_ECDH_COFACTOR_MODE, NULL),
+	    OSSL_PARAM_END,
 	};
 
 	(void)vctx;
@@ -148,13 +148,13 @@ static int dh_derive(void *vctx, unsigned char *secret, size_t *secretlen, size_
 }
 
 const OSSL_DISPATCH portdp_ecdh_functions[] = {
-	{OSSL_FUNC_KEYEXCH_NEWCTX, (void (*)(void))dh_newctx},
-	{OSSL_FUNC_KEYEXCH_FREECTX, (void (*)(void))dh_freectx},
-	{OSSL_FUNC_KEYEXCH_DUPCTX, (void (*)(void))dh_dupctx},
-	{OSSL_FUNC_KEYEXCH_INIT, (void (*)(void))dh_init},
-	{OSSL_FUNC_KEYEXCH_SET_PEER, (void (*)(void))dh_set_peer},
-	{OSSL_FUNC_KEYEXCH_DERIVE, (void (*)(void))dh_derive},
-	{OSSL_FUNC_KEYEXCH_SET_CTX_PARAMS, (void (*)(void))dh_set_ctx_params},
-	{OSSL_FUNC_KEYEXCH_SETTABLE_CTX_PARAMS, (void (*)(void))dh_settable_ctx_params},
-	{0, NULL},
+    {OSSL_FUNC_KEYEXCH_NEWCTX, (void (*)(void))dh_newctx},
+    {OSSL_FUNC_KEYEXCH_FREECTX, (void (*)(void))dh_freectx},
+    {OSSL_FUNC_KEYEXCH_DUPCTX, (void (*)(void))dh_dupctx},
+    {OSSL_FUNC_KEYEXCH_INIT, (void (*)(void))dh_init},
+    {OSSL_FUNC_KEYEXCH_SET_PEER, (void (*)(void))dh_set_peer},
+    {OSSL_FUNC_KEYEXCH_DERIVE, (void (*)(void))dh_derive},
+    {OSSL_FUNC_KEYEXCH_SET_CTX_PARAMS, (void (*)(void))dh_set_ctx_params},
+    {OSSL_FUNC_KEYEXCH_SETTABLE_CTX_PARAMS, (void (*)(void))dh_settable_ctx_params},
+    {0, NULL},
 };

@@ -53,10 +53,9 @@ static EVP_PKEY *point_pkey(struct portdp_prov *prov, enum pdp_curve curve, cons
 			    size_t len)
 {
 	OSSL_PARAM params[] = {
-		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)portdp_curve_name(curve),
-				       0),
-		OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)point, len),
-		OSSL_PARAM_END,
+	    OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)portdp_curve_name(curve), 0),
+	    OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)point, len),
+	    OSSL_PARAM_END,
 	};
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(prov->libctx, "EC", NULL);
 	EVP_PKEY *pkey = NULL;
@@ -180,8 +179,7 @@ fail:
 	return ret;
 }
 
-int portdp_key_open(struct portdp_prov *prov, const struct portdp_uri *uri,
-		    struct portdp_key **out)
+int portdp_key_open(struct portdp_prov *prov, const struct portdp_uri *uri, struct portdp_key **out)
 {
 	return key_make(prov, uri, PDP_CURVE_NONE, out);
 }
@@ -219,8 +217,8 @@ static int key_enter(struct portdp_key *key)
 	return 0;
 }
 
-int portdp_key_sign_digest(struct portdp_key *key, const uint8_t *dgst, size_t len,
-			   uint8_t *der, size_t *der_len)
+int portdp_key_sign_digest(struct portdp_key *key, const uint8_t *dgst, size_t len, uint8_t *der,
+			   size_t *der_len)
 {
 	uint8_t raw[PDP_SIG_LEN];
 	int ret;

@@ -72,37 +72,37 @@ const char *portdp_errno_str(int err)
 }
 
 static const OSSL_ITEM reason_strings[] = {
-	{PORTDP_R_BAD_URI, "bad portdp URI"},
-	{PORTDP_R_ACCEL, "accelerator unavailable"},
-	{PORTDP_R_KEY, "key not usable"},
-	{PORTDP_R_NO_PRIVATE_KEY, "no private key"},
-	{PORTDP_R_BAD_KEY_DATA, "bad key data"},
-	{PORTDP_R_BAD_ARGUMENT, "bad argument"},
-	{PORTDP_R_CARD_OP, "accelerator operation failed"},
-	{PORTDP_R_NOT_EXPORTABLE, "private key not exportable"},
-	{PORTDP_R_INTERNAL, "internal error"},
-	{0, NULL},
+    {PORTDP_R_BAD_URI, "bad portdp URI"},
+    {PORTDP_R_ACCEL, "accelerator unavailable"},
+    {PORTDP_R_KEY, "key not usable"},
+    {PORTDP_R_NO_PRIVATE_KEY, "no private key"},
+    {PORTDP_R_BAD_KEY_DATA, "bad key data"},
+    {PORTDP_R_BAD_ARGUMENT, "bad argument"},
+    {PORTDP_R_CARD_OP, "accelerator operation failed"},
+    {PORTDP_R_NOT_EXPORTABLE, "private key not exportable"},
+    {PORTDP_R_INTERNAL, "internal error"},
+    {0, NULL},
 };
 
 static const OSSL_ALGORITHM keymgmts[] = {
-	{"EC:id-ecPublicKey:1.2.840.10045.2.1", PORTDP_PROPS, portdp_ec_keymgmt_functions,
-	 "portdp card-resident EC key"},
-	{NULL, NULL, NULL, NULL},
+    {"EC:id-ecPublicKey:1.2.840.10045.2.1", PORTDP_PROPS, portdp_ec_keymgmt_functions,
+     "portdp card-resident EC key"},
+    {NULL, NULL, NULL, NULL},
 };
 
 static const OSSL_ALGORITHM signatures[] = {
-	{"ECDSA", PORTDP_PROPS, portdp_ecdsa_functions, "ECDSA on the card"},
-	{NULL, NULL, NULL, NULL},
+    {"ECDSA", PORTDP_PROPS, portdp_ecdsa_functions, "ECDSA on the card"},
+    {NULL, NULL, NULL, NULL},
 };
 
 static const OSSL_ALGORITHM keyexchs[] = {
-	{"ECDH", PORTDP_PROPS, portdp_ecdh_functions, "ECDH on the card"},
-	{NULL, NULL, NULL, NULL},
+    {"ECDH", PORTDP_PROPS, portdp_ecdh_functions, "ECDH on the card"},
+    {NULL, NULL, NULL, NULL},
 };
 
 static const OSSL_ALGORITHM stores[] = {
-	{PORTDP_URI_SCHEME, PORTDP_PROPS, portdp_store_functions, "portdp: key URIs"},
-	{NULL, NULL, NULL, NULL},
+    {PORTDP_URI_SCHEME, PORTDP_PROPS, portdp_store_functions, "portdp: key URIs"},
+    {NULL, NULL, NULL, NULL},
 };
 
 static const OSSL_ALGORITHM *query_operation(void *provctx, int operation_id, int *no_cache)
@@ -126,11 +126,11 @@ static const OSSL_ALGORITHM *query_operation(void *provctx, int operation_id, in
 static const OSSL_PARAM *gettable_params(void *provctx)
 {
 	static const OSSL_PARAM params[] = {
-		OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_NAME, NULL, 0),
-		OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, NULL, 0),
-		OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_BUILDINFO, NULL, 0),
-		OSSL_PARAM_int(OSSL_PROV_PARAM_STATUS, NULL),
-		OSSL_PARAM_END,
+	    OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_NAME, NULL, 0),
+	    OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, NULL, 0),
+	    OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_BUILDINFO, NULL, 0),
+	    OSSL_PARAM_int(OSSL_PROV_PARAM_STATUS, NULL),
+	    OSSL_PARAM_END,
 	};
 
 	(void)provctx;
@@ -180,12 +180,12 @@ static void teardown(void *provctx)
 }
 
 static const OSSL_DISPATCH provider_functions[] = {
-	{OSSL_FUNC_PROVIDER_TEARDOWN, (void (*)(void))teardown},
-	{OSSL_FUNC_PROVIDER_GETTABLE_PARAMS, (void (*)(void))gettable_params},
-	{OSSL_FUNC_PROVIDER_GET_PARAMS, (void (*)(void))get_params},
-	{OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))query_operation},
-	{OSSL_FUNC_PROVIDER_GET_REASON_STRINGS, (void (*)(void))get_reason_strings},
-	{0, NULL},
+    {OSSL_FUNC_PROVIDER_TEARDOWN, (void (*)(void))teardown},
+    {OSSL_FUNC_PROVIDER_GETTABLE_PARAMS, (void (*)(void))gettable_params},
+    {OSSL_FUNC_PROVIDER_GET_PARAMS, (void (*)(void))get_params},
+    {OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))query_operation},
+    {OSSL_FUNC_PROVIDER_GET_REASON_STRINGS, (void (*)(void))get_reason_strings},
+    {0, NULL},
 };
 
 /* Pick what we need from the core; the config section's "accel" is optional. */
@@ -195,8 +195,8 @@ static int take_core(struct portdp_prov *prov, const OSSL_DISPATCH *in)
 	OSSL_FUNC_core_get_libctx_fn *core_get_libctx = NULL;
 	char *accel = NULL;
 	OSSL_PARAM params[] = {
-		OSSL_PARAM_utf8_ptr("accel", &accel, 0),
-		OSSL_PARAM_END,
+	    OSSL_PARAM_utf8_ptr("accel", &accel, 0),
+	    OSSL_PARAM_END,
 	};
 
 	for (; in->function_id; in++) {

@@ -58,18 +58,18 @@ struct portdp_card {
 	struct portdp_card *next;
 	char *accel_uri;
 	struct pdp_accel *accel;
-	pid_t pid;	   /* who opened @accel */
-	unsigned gen;	   /* bumped whenever @accel is replaced */
+	pid_t pid;	      /* who opened @accel */
+	unsigned gen;	      /* bumped whenever @accel is replaced */
 	pthread_mutex_t lock; /* serialises every use of @accel, see the locking rule */
-	OSSL_LIB_CTX *saved; /* the caller's default library context while entered */
+	OSSL_LIB_CTX *saved;  /* the caller's default library context while entered */
 };
 
 struct portdp_prov {
 	const OSSL_CORE_HANDLE *handle;
-	OSSL_LIB_CTX *core_libctx;   /* the library context that loaded us */
-	OSSL_LIB_CTX *libctx;	     /* private: default provider only, never us */
-	char *accel_default;	     /* from the config section's "accel", or NULL */
-	pthread_mutex_t cards_lock;  /* protects the list @cards */
+	OSSL_LIB_CTX *core_libctx;  /* the library context that loaded us */
+	OSSL_LIB_CTX *libctx;	    /* private: default provider only, never us */
+	char *accel_default;	    /* from the config section's "accel", or NULL */
+	pthread_mutex_t cards_lock; /* protects the list @cards */
 	struct portdp_card *cards;
 	/* core error functions */
 	OSSL_FUNC_core_new_error_fn *new_error;
@@ -83,22 +83,21 @@ struct portdp_key {
 	uint32_t magic;
 	atomic_int refs;
 	struct portdp_prov *prov;
-	enum pdp_curve curve;	     /* PDP_CURVE_NONE until known */
+	enum pdp_curve curve; /* PDP_CURVE_NONE until known */
 	int has_pub;
 	uint8_t pub[PDP_PUBKEY_LEN]; /* uncompressed point */
 	EVP_PKEY *pub_pkey;	     /* @pub in prov->libctx, for verify and point checks */
 	/* Private keys only: */
 	struct portdp_card *card;
-	char *key_uri;		     /* "slot:N" / "file:..." to re-load after fork */
+	char *key_uri; /* "slot:N" / "file:..." to re-load after fork */
 	struct pdp_key *handle;
 	unsigned handle_gen;
 };
 
 /* provider.c */
 void portdp_raise(struct portdp_prov *prov, int reason, const char *file, int line,
-		  const char *func, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-#define PORTDP_ERR(prov, reason, ...)                                                             \
+		  const char *func, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+#define PORTDP_ERR(prov, reason, ...)                                                              \
 	portdp_raise((prov), (reason), __FILE__, __LINE__, __func__, __VA_ARGS__)
 const char *portdp_errno_str(int err);
 
@@ -121,8 +120,8 @@ int portdp_key_generate(struct portdp_prov *prov, const struct portdp_uri *uri,
 			enum pdp_curve curve, struct portdp_key **out);
 int portdp_key_set_public(struct portdp_key *key, enum pdp_curve curve, const uint8_t *point,
 			  size_t len);
-int portdp_key_sign_digest(struct portdp_key *key, const uint8_t *dgst, size_t len,
-			   uint8_t *der, size_t *der_len);
+int portdp_key_sign_digest(struct portdp_key *key, const uint8_t *dgst, size_t len, uint8_t *der,
+			   size_t *der_len);
 int portdp_key_verify_digest(struct portdp_key *key, const uint8_t *dgst, size_t len,
 			     const uint8_t *der, size_t der_len);
 int portdp_key_ecdh(struct portdp_key *key, const struct portdp_key *peer, uint8_t z[32]);

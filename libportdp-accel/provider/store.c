@@ -59,8 +59,8 @@ static int st_set_ctx_params(void *loaderctx, const OSSL_PARAM params[])
 static const OSSL_PARAM *st_settable_ctx_params(void *provctx)
 {
 	static const OSSL_PARAM settable[] = {
-		OSSL_PARAM_int(OSSL_STORE_PARAM_EXPECT, NULL),
-		OSSL_PARAM_END,
+	    OSSL_PARAM_int(OSSL_STORE_PARAM_EXPECT, NULL),
+	    OSSL_PARAM_END,
 	};
 
 	(void)provctx;
@@ -92,8 +92,8 @@ static int st_load(void *loaderctx, OSSL_CALLBACK *object_cb, void *object_cbarg
 		return 0;
 	params[0] = OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE, &type);
 	params[1] = OSSL_PARAM_construct_utf8_string(OSSL_OBJECT_PARAM_DATA_TYPE, "EC", 0);
-	params[2] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_REFERENCE, &key,
-						      sizeof(key));
+	params[2] =
+	    OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_REFERENCE, &key, sizeof(key));
 	params[3] = OSSL_PARAM_construct_utf8_string(OSSL_OBJECT_PARAM_DESC, c->uri.key_uri, 0);
 	params[4] = OSSL_PARAM_construct_end();
 	ok = object_cb(params, object_cbarg);
@@ -132,12 +132,12 @@ static int st_export_object(void *loaderctx, const void *reference, size_t refer
 }
 
 const OSSL_DISPATCH portdp_store_functions[] = {
-	{OSSL_FUNC_STORE_OPEN, (void (*)(void))st_open},
-	{OSSL_FUNC_STORE_SET_CTX_PARAMS, (void (*)(void))st_set_ctx_params},
-	{OSSL_FUNC_STORE_SETTABLE_CTX_PARAMS, (void (*)(void))st_settable_ctx_params},
-	{OSSL_FUNC_STORE_LOAD, (void (*)(void))st_load},
-	{OSSL_FUNC_STORE_EOF, (void (*)(void))st_eof},
-	{OSSL_FUNC_STORE_CLOSE, (void (*)(void))st_close},
-	{OSSL_FUNC_STORE_EXPORT_OBJECT, (void (*)(void))st_export_object},
-	{0, NULL},
+    {OSSL_FUNC_STORE_OPEN, (void (*)(void))st_open},
+    {OSSL_FUNC_STORE_SET_CTX_PARAMS, (void (*)(void))st_set_ctx_params},
+    {OSSL_FUNC_STORE_SETTABLE_CTX_PARAMS, (void (*)(void))st_settable_ctx_params},
+    {OSSL_FUNC_STORE_LOAD, (void (*)(void))st_load},
+    {OSSL_FUNC_STORE_EOF, (void (*)(void))st_eof},
+    {OSSL_FUNC_STORE_CLOSE, (void (*)(void))st_close},
+    {OSSL_FUNC_STORE_EXPORT_OBJECT, (void (*)(void))st_export_object},
+    {0, NULL},
 };

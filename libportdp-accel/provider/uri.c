@@ -13,9 +13,8 @@
 
 #include "uri.h"
 
-
 static int fail(char *why, size_t why_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int fail(char *why, size_t why_len, const char *fmt, ...)
 {
@@ -123,7 +122,8 @@ static int parse_attr(const char *attr, size_t len, struct portdp_uri *u, struct
 		if (seen->slot++)
 			return fail(why, why_len, "'slot' given twice");
 		if (!raw || parse_slot(val, &u->slot))
-			return fail(why, why_len, "slot= needs a number 0..%d", PORTDP_URI_SLOT_MAX);
+			return fail(why, why_len, "slot= needs a number 0..%d",
+				    PORTDP_URI_SLOT_MAX);
 		return 0;
 	}
 	if (nlen == 4 && !strncmp(attr, "file", 4)) {
@@ -146,7 +146,8 @@ static int check_combination(struct portdp_uri *u, const struct seen *seen, cons
 		return fail(why, why_len, "name exactly one key: slot=N or file=PATH");
 	if (seen->file) {
 		if (u->accel == PORTDP_ACCEL_DEV)
-			return fail(why, why_len, "file= keys live on the soft backend, not on a card");
+			return fail(why, why_len,
+				    "file= keys live on the soft backend, not on a card");
 		u->accel = PORTDP_ACCEL_SOFT;
 		snprintf(u->key_uri, sizeof(u->key_uri), "file:%s", file);
 		return 0;

@@ -28,9 +28,9 @@ enum portdp_uri_accel {
 
 struct portdp_uri {
 	enum portdp_uri_accel accel;
-	char dev[PATH_MAX];	      /* PORTDP_ACCEL_DEV: device path, "" = first card */
-	char key_uri[PATH_MAX + 8];   /* libportdp-accel key URI: "slot:N" or "file:PATH" */
-	int slot;		      /* -1 unless a slot is named */
+	char dev[PATH_MAX];	    /* PORTDP_ACCEL_DEV: device path, "" = first card */
+	char key_uri[PATH_MAX + 8]; /* libportdp-accel key URI: "slot:N" or "file:PATH" */
+	int slot;		    /* -1 unless a slot is named */
 };
 
 /* Longest slot number a URI may name (the card protocol has one byte). */

@@ -119,9 +119,9 @@ static int km_import(void *keydata, int selection, const OSSL_PARAM params[])
 }
 
 static const OSSL_PARAM public_types[] = {
-	OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
-	OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0),
-	OSSL_PARAM_END,
+    OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
+    OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0),
+    OSSL_PARAM_END,
 };
 
 static const OSSL_PARAM *km_io_types(int selection)
@@ -191,16 +191,16 @@ static int km_get_params(void *keydata, OSSL_PARAM params[])
 static const OSSL_PARAM *km_gettable_params(void *provctx)
 {
 	static const OSSL_PARAM gettable[] = {
-		OSSL_PARAM_int(OSSL_PKEY_PARAM_BITS, NULL),
-		OSSL_PARAM_int(OSSL_PKEY_PARAM_SECURITY_BITS, NULL),
-		OSSL_PARAM_int(OSSL_PKEY_PARAM_MAX_SIZE, NULL),
-		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
-		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, NULL, 0),
-		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_EC_ENCODING, NULL, 0),
-		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_DEFAULT_DIGEST, NULL, 0),
-		OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0),
-		OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0),
-		OSSL_PARAM_END,
+	    OSSL_PARAM_int(OSSL_PKEY_PARAM_BITS, NULL),
+	    OSSL_PARAM_int(OSSL_PKEY_PARAM_SECURITY_BITS, NULL),
+	    OSSL_PARAM_int(OSSL_PKEY_PARAM_MAX_SIZE, NULL),
+	    OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
+	    OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, NULL, 0),
+	    OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_EC_ENCODING, NULL, 0),
+	    OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_DEFAULT_DIGEST, NULL, 0),
+	    OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0),
+	    OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0),
+	    OSSL_PARAM_END,
 	};
 
 	(void)provctx;
@@ -226,8 +226,8 @@ static int km_set_params(void *keydata, const OSSL_PARAM params[])
 static const OSSL_PARAM *km_settable_params(void *provctx)
 {
 	static const OSSL_PARAM settable[] = {
-		OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0),
-		OSSL_PARAM_END,
+	    OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0),
+	    OSSL_PARAM_END,
 	};
 
 	(void)provctx;
@@ -285,9 +285,9 @@ static int gen_set_params(void *genctx, const OSSL_PARAM params[])
 static const OSSL_PARAM *gen_settable_params(void *genctx, void *provctx)
 {
 	static const OSSL_PARAM settable[] = {
-		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
-		OSSL_PARAM_utf8_string(GEN_URI_PARAM, NULL, 0),
-		OSSL_PARAM_END,
+	    OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
+	    OSSL_PARAM_utf8_string(GEN_URI_PARAM, NULL, 0),
+	    OSSL_PARAM_END,
 	};
 
 	(void)genctx;
@@ -352,25 +352,25 @@ static void *gen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
 }
 
 const OSSL_DISPATCH portdp_ec_keymgmt_functions[] = {
-	{OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))km_new},
-	{OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))km_free},
-	{OSSL_FUNC_KEYMGMT_LOAD, (void (*)(void))km_load},
-	{OSSL_FUNC_KEYMGMT_DUP, (void (*)(void))km_dup},
-	{OSSL_FUNC_KEYMGMT_HAS, (void (*)(void))km_has},
-	{OSSL_FUNC_KEYMGMT_MATCH, (void (*)(void))km_match},
-	{OSSL_FUNC_KEYMGMT_IMPORT, (void (*)(void))km_import},
-	{OSSL_FUNC_KEYMGMT_IMPORT_TYPES, (void (*)(void))km_io_types},
-	{OSSL_FUNC_KEYMGMT_EXPORT, (void (*)(void))km_export},
-	{OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))km_io_types},
-	{OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))km_get_params},
-	{OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))km_gettable_params},
-	{OSSL_FUNC_KEYMGMT_SET_PARAMS, (void (*)(void))km_set_params},
-	{OSSL_FUNC_KEYMGMT_SETTABLE_PARAMS, (void (*)(void))km_settable_params},
-	{OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))km_query_operation_name},
-	{OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))gen_init},
-	{OSSL_FUNC_KEYMGMT_GEN_SET_PARAMS, (void (*)(void))gen_set_params},
-	{OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS, (void (*)(void))gen_settable_params},
-	{OSSL_FUNC_KEYMGMT_GEN, (void (*)(void))gen},
-	{OSSL_FUNC_KEYMGMT_GEN_CLEANUP, (void (*)(void))gen_cleanup},
-	{0, NULL},
+    {OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))km_new},
+    {OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))km_free},
+    {OSSL_FUNC_KEYMGMT_LOAD, (void (*)(void))km_load},
+    {OSSL_FUNC_KEYMGMT_DUP, (void (*)(void))km_dup},
+    {OSSL_FUNC_KEYMGMT_HAS, (void (*)(void))km_has},
+    {OSSL_FUNC_KEYMGMT_MATCH, (void (*)(void))km_match},
+    {OSSL_FUNC_KEYMGMT_IMPORT, (void (*)(void))km_import},
+    {OSSL_FUNC_KEYMGMT_IMPORT_TYPES, (void (*)(void))km_io_types},
+    {OSSL_FUNC_KEYMGMT_EXPORT, (void (*)(void))km_export},
+    {OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))km_io_types},
+    {OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))km_get_params},
+    {OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))km_gettable_params},
+    {OSSL_FUNC_KEYMGMT_SET_PARAMS, (void (*)(void))km_set_params},
+    {OSSL_FUNC_KEYMGMT_SETTABLE_PARAMS, (void (*)(void))km_settable_params},
+    {OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))km_query_operation_name},
+    {OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))gen_init},
+    {OSSL_FUNC_KEYMGMT_GEN_SET_PARAMS, (void (*)(void))gen_set_params},
+    {OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS, (void (*)(void))gen_settable_params},
+    {OSSL_FUNC_KEYMGMT_GEN, (void (*)(void))gen},
+    {OSSL_FUNC_KEYMGMT_GEN_CLEANUP, (void (*)(void))gen_cleanup},
+    {0, NULL},
 };

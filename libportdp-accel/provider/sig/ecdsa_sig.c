@@ -22,15 +22,18 @@
 struct sig_ctx {
 	struct portdp_prov *prov;
 	struct portdp_key *key;
-	EVP_MD *md;	    /* NULL: EVP_PKEY_sign() of any digest length */
-	EVP_MD_CTX *mdctx;  /* digest-sign/verify only */
+	EVP_MD *md;	   /* NULL: EVP_PKEY_sign() of any digest length */
+	EVP_MD_CTX *mdctx; /* digest-sign/verify only */
 	char mdname[MDNAME_MAX];
 };
 
 /* DER AlgorithmIdentifier of ecdsa-with-SHAxxx (RFC 5758: no parameters). */
-static const uint8_t alg_sha1[] = {0x30, 0x09, 0x06, 0x07, 0x2a, 0x86, 0x48,
-				   0xce, 0x3d, 0x04, 0x01};
-#define ECDSA_SHA2(n) {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, n}
+static const uint8_t alg_sha1[] = {0x30, 0x09, 0x06, 0x07, 0x2a, 0x86,
+				   0x48, 0xce, 0x3d, 0x04, 0x01};
+#define ECDSA_SHA2(n)                                                                              \
+	{                                                                                          \
+		0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, n                \
+	}
 static const uint8_t alg_sha224[] = ECDSA_SHA2(1);
 static const uint8_t alg_sha256[] = ECDSA_SHA2(2);
 static const uint8_t alg_sha384[] = ECDSA_SHA2(3);
@@ -41,9 +44,9 @@ static const struct {
 	const uint8_t *der;
 	size_t len;
 } alg_ids[] = {
-	{"SHA1", alg_sha1, sizeof(alg_sha1)},	      {"SHA2-224", alg_sha224, sizeof(alg_sha224)},
-	{"SHA2-256", alg_sha256, sizeof(alg_sha256)}, {"SHA2-384", alg_sha384, sizeof(alg_sha384)},
-	{"SHA2-512", alg_sha512, sizeof(alg_sha512)},
+    {"SHA1", alg_sha1, sizeof(alg_sha1)},	  {"SHA2-224", alg_sha224, sizeof(alg_sha224)},
+    {"SHA2-256", alg_sha256, sizeof(alg_sha256)}, {"SHA2-384", alg_sha384, sizeof(alg_sha384)},
+    {"SHA2-512", alg_sha512, sizeof(alg_sha512)},
 };
 
 static void *sig_newctx(void *provctx, const char *propq)
@@ -81,7 +84,8 @@ static void *sig_dupctx(void *vctx)
 		portdp_key_ref(d->key);
 	if (d->md && !EVP_MD_up_ref(d->md))
 		d->md = NULL;
-	if (c->mdctx && (!(d->mdctx = EVP_MD_CTX_new()) || !EVP_MD_CTX_copy_ex(d->mdctx, c->mdctx))) {
+	if (c->mdctx &&
+	    (!(d->mdctx = EVP_MD_CTX_new()) || !EVP_MD_CTX_copy_ex(d->mdctx, c->mdctx))) {
 		sig_freectx(d);
 		return NULL;
 	}
@@ -138,8 +142,8 @@ static int sig_set_ctx_params(void *vctx, const OSSL_PARAM params[])
 static const OSSL_PARAM *sig_settable_ctx_params(void *vctx, void *provctx)
 {
 	static const OSSL_PARAM settable[] = {
-		OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, NULL, 0),
-		OSSL_PARAM_END,
+	    OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, NULL, 0),
+	    OSSL_PARAM_END,
 	};
 
 	(void)vctx;
@@ -174,10 +178,10 @@ static int sig_get_ctx_params(void *vctx, OSSL_PARAM params[])
 static const OSSL_PARAM *sig_gettable_ctx_params(void *vctx, void *provctx)
 {
 	static const OSSL_PARAM gettable[] = {
-		OSSL_PARAM_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, NULL, 0),
-		OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, NULL, 0),
-		OSSL_PARAM_size_t(OSSL_SIGNATURE_PARAM_DIGEST_SIZE, NULL),
-		OSSL_PARAM_END,
+	    OSSL_PARAM_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, NULL, 0),
+	    OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, NULL, 0),
+	    OSSL_PARAM_size_t(OSSL_SIGNATURE_PARAM_DIGEST_SIZE, NULL),
+	    OSSL_PARAM_END,
 	};
 
 	(void)vctx;
@@ -243,8 +247,8 @@ static int sig_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t sigsi
 	if (!check_tbs(c, tbslen))
 		return 0;
 	if (sigsize < PORTDP_SIG_MAX) {
-		PORTDP_ERR(c->prov, PORTDP_R_BAD_ARGUMENT, "signature buffer of %zu bytes (need %d)",
-			   sigsize, PORTDP_SIG_MAX);
+		PORTDP_ERR(c->prov, PORTDP_R_BAD_ARGUMENT,
+			   "signature buffer of %zu bytes (need %d)", sigsize, PORTDP_SIG_MAX);
 		return 0;
 	}
 	if (portdp_key_sign_digest(c->key, tbs, tbslen, sig, &len))
@@ -253,8 +257,8 @@ static int sig_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t sigsi
 	return 1;
 }
 
-static int sig_verify(void *vctx, const unsigned char *sig, size_t siglen,
-		      const unsigned char *tbs, size_t tbslen)
+static int sig_verify(void *vctx, const unsigned char *sig, size_t siglen, const unsigned char *tbs,
+		      size_t tbslen)
 {
 	struct sig_ctx *c = vctx;
 
@@ -328,22 +332,22 @@ static int sig_digest_verify_final(void *vctx, const unsigned char *sig, size_t 
 }
 
 const OSSL_DISPATCH portdp_ecdsa_functions[] = {
-	{OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))sig_newctx},
-	{OSSL_FUNC_SIGNATURE_FREECTX, (void (*)(void))sig_freectx},
-	{OSSL_FUNC_SIGNATURE_DUPCTX, (void (*)(void))sig_dupctx},
-	{OSSL_FUNC_SIGNATURE_SIGN_INIT, (void (*)(void))sig_sign_init},
-	{OSSL_FUNC_SIGNATURE_SIGN, (void (*)(void))sig_sign},
-	{OSSL_FUNC_SIGNATURE_VERIFY_INIT, (void (*)(void))sig_verify_init},
-	{OSSL_FUNC_SIGNATURE_VERIFY, (void (*)(void))sig_verify},
-	{OSSL_FUNC_SIGNATURE_DIGEST_SIGN_INIT, (void (*)(void))sig_digest_sign_init},
-	{OSSL_FUNC_SIGNATURE_DIGEST_SIGN_UPDATE, (void (*)(void))sig_digest_update},
-	{OSSL_FUNC_SIGNATURE_DIGEST_SIGN_FINAL, (void (*)(void))sig_digest_sign_final},
-	{OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_INIT, (void (*)(void))sig_digest_verify_init},
-	{OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_UPDATE, (void (*)(void))sig_digest_update},
-	{OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_FINAL, (void (*)(void))sig_digest_verify_final},
-	{OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, (void (*)(void))sig_get_ctx_params},
-	{OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, (void (*)(void))sig_gettable_ctx_params},
-	{OSSL_FUNC_SIGNATURE_SET_CTX_PARAMS, (void (*)(void))sig_set_ctx_params},
-	{OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, (void (*)(void))sig_settable_ctx_params},
-	{0, NULL},
+    {OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))sig_newctx},
+    {OSSL_FUNC_SIGNATURE_FREECTX, (void (*)(void))sig_freectx},
+    {OSSL_FUNC_SIGNATURE_DUPCTX, (void (*)(void))sig_dupctx},
+    {OSSL_FUNC_SIGNATURE_SIGN_INIT, (void (*)(void))sig_sign_init},
+    {OSSL_FUNC_SIGNATURE_SIGN, (void (*)(void))sig_sign},
+    {OSSL_FUNC_SIGNATURE_VERIFY_INIT, (void (*)(void))sig_verify_init},
+    {OSSL_FUNC_SIGNATURE_VERIFY, (void (*)(void))sig_verify},
+    {OSSL_FUNC_SIGNATURE_DIGEST_SIGN_INIT, (void (*)(void))sig_digest_sign_init},
+    {OSSL_FUNC_SIGNATURE_DIGEST_SIGN_UPDATE, (void (*)(void))sig_digest_update},
+    {OSSL_FUNC_SIGNATURE_DIGEST_SIGN_FINAL, (void (*)(void))sig_digest_sign_final},
+    {OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_INIT, (void (*)(void))sig_digest_verify_init},
+    {OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_UPDATE, (void (*)(void))sig_digest_update},
+    {OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_FINAL, (void (*)(void))sig_digest_verify_final},
+    {OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, (void (*)(void))sig_get_ctx_params},
+    {OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, (void (*)(void))sig_gettable_ctx_params},
+    {OSSL_FUNC_SIGNATURE_SET_CTX_PARAMS, (void (*)(void))sig_set_ctx_params},
+    {OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, (void (*)(void))sig_settable_ctx_params},
+    {0, NULL},
 };

@@ -21,9 +21,9 @@
 static EVP_PKEY *gen(const char *uri, const char *group)
 {
 	OSSL_PARAM params[] = {
-		OSSL_PARAM_utf8_string("portdp-uri", (char *)uri, 0),
-		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0),
-		OSSL_PARAM_END,
+	    OSSL_PARAM_utf8_string("portdp-uri", (char *)uri, 0),
+	    OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0),
+	    OSSL_PARAM_END,
 	};
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", "provider=portdp");
 	EVP_PKEY *pkey = NULL;

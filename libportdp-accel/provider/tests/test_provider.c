@@ -30,7 +30,7 @@
 struct fixture {
 	OSSL_LIB_CTX *libctx;
 	char dir[64];
-	char path[2][128];   /* PEM keys: P-256, brainpoolP256r1 */
+	char path[2][128]; /* PEM keys: P-256, brainpoolP256r1 */
 	char uri[2][160];
 	EVP_PKEY *file_key[2]; /* the same keys in the default provider */
 };
@@ -71,8 +71,8 @@ static const char *last_error_text(void)
 	return buf;
 }
 
-static size_t sign_digest(EVP_PKEY *key, OSSL_LIB_CTX *libctx, const char *md,
-			  const uint8_t *msg, size_t len, uint8_t *sig, size_t cap)
+static size_t sign_digest(EVP_PKEY *key, OSSL_LIB_CTX *libctx, const char *md, const uint8_t *msg,
+			  size_t len, uint8_t *sig, size_t cap)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	size_t siglen = cap;
@@ -236,19 +236,19 @@ static void test_digest_sign_verified_by_default(void **state)
 		key = store_load(f->libctx, f->uri[i]);
 		assert_non_null(key);
 		for (m = 0; m < 3; m++) {
-			siglen = sign_digest(key, f->libctx, mds[m], msg, sizeof(msg), sig,
-					     sizeof(sig));
+			siglen =
+			    sign_digest(key, f->libctx, mds[m], msg, sizeof(msg), sig, sizeof(sig));
 			assert_true(siglen >= 8 && siglen <= 72);
 			assert_true(verify_digest(f->file_key[i], f->libctx, mds[m], msg,
 						  sizeof(msg), sig, siglen));
 			/* and our own verify agrees; a changed message fails in both */
-			assert_true(verify_digest(key, f->libctx, mds[m], msg, sizeof(msg), sig,
-						  siglen));
+			assert_true(
+			    verify_digest(key, f->libctx, mds[m], msg, sizeof(msg), sig, siglen));
 			msg[0] ^= 1;
 			assert_false(verify_digest(f->file_key[i], f->libctx, mds[m], msg,
 						   sizeof(msg), sig, siglen));
-			assert_false(verify_digest(key, f->libctx, mds[m], msg, sizeof(msg), sig,
-						   siglen));
+			assert_false(
+			    verify_digest(key, f->libctx, mds[m], msg, sizeof(msg), sig, siglen));
 			msg[0] ^= 1;
 		}
 		EVP_PKEY_free(key);
@@ -296,19 +296,18 @@ static void test_prehashed_sign(void **state)
 static void test_algorithm_id(void **state)
 {
 	struct fixture *f = *state;
-	static const uint8_t ecdsa_sha256[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48,
-					       0xce, 0x3d, 0x04, 0x03, 0x02};
+	static const uint8_t ecdsa_sha256[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
+					       0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
 	uint8_t aid[32];
 	OSSL_PARAM params[] = {
-		OSSL_PARAM_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, aid, sizeof(aid)),
-		OSSL_PARAM_END,
+	    OSSL_PARAM_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, aid, sizeof(aid)),
+	    OSSL_PARAM_END,
 	};
 	EVP_PKEY *key = store_load(f->libctx, f->uri[0]);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	EVP_PKEY_CTX *pctx = NULL;
 
-	assert_int_equal(EVP_DigestSignInit_ex(md, &pctx, "SHA256", f->libctx, NULL, key, NULL),
-			 1);
+	assert_int_equal(EVP_DigestSignInit_ex(md, &pctx, "SHA256", f->libctx, NULL, key, NULL), 1);
 	assert_int_equal(EVP_PKEY_CTX_get_params(pctx, params), 1);
 	assert_int_equal(params[0].return_size, sizeof(ecdsa_sha256));
 	assert_memory_equal(aid, ecdsa_sha256, sizeof(ecdsa_sha256));
@@ -373,9 +372,9 @@ static void test_keygen(void **state)
 	struct fixture *f = *state;
 	char uri[200], path[160];
 	OSSL_PARAM params[] = {
-		OSSL_PARAM_utf8_string("portdp-uri", uri, 0),
-		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "brainpoolP256r1", 0),
-		OSSL_PARAM_END,
+	    OSSL_PARAM_utf8_string("portdp-uri", uri, 0),
+	    OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "brainpoolP256r1", 0),
+	    OSSL_PARAM_END,
 	};
 	uint8_t msg[] = "generated", sig[80];
 	EVP_PKEY *key = NULL, *again = NULL, *loaded;
@@ -414,19 +413,19 @@ static void test_bad_uris_rejected(void **state)
 	static const struct {
 		const char *uri, *why;
 	} bad[] = {
-		{"portdp:soft;slot=1", "not on the soft backend"},
-		{"portdp:token=abc", "unknown attribute 'token'"},
-		{"portdp:slot=999", "slot= needs a number"},
-		{"portdp:dev;file=/x.pem", "not on a card"},
-		{"portdp:", "empty URI"},
+	    {"portdp:soft;slot=1", "not on the soft backend"},
+	    {"portdp:token=abc", "unknown attribute 'token'"},
+	    {"portdp:slot=999", "slot= needs a number"},
+	    {"portdp:dev;file=/x.pem", "not on a card"},
+	    {"portdp:", "empty URI"},
 	};
 	char uri[200];
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ERR_clear_error();
-		assert_null(OSSL_STORE_open_ex(bad[i].uri, f->libctx, NULL, NULL, NULL, NULL, NULL,
-					       NULL));
+		assert_null(
+		    OSSL_STORE_open_ex(bad[i].uri, f->libctx, NULL, NULL, NULL, NULL, NULL, NULL));
 		if (!strstr(last_error_text(), bad[i].why))
 			fail_msg("%s: no '%s' in the error", bad[i].uri, bad[i].why);
 	}
@@ -452,16 +451,17 @@ static void test_fork(void **state)
 
 	assert_non_null(key);
 	siglen = sign_digest(key, f->libctx, "SHA256", msg, sizeof(msg), sig, sizeof(sig));
-	assert_true(verify_digest(f->file_key[0], f->libctx, "SHA256", msg, sizeof(msg), sig,
-				  siglen));
+	assert_true(
+	    verify_digest(f->file_key[0], f->libctx, "SHA256", msg, sizeof(msg), sig, siglen));
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		uint8_t csig[80];
 		size_t clen = sizeof(csig);
 		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-		int ok = EVP_DigestSignInit_ex(ctx, NULL, "SHA256", f->libctx, NULL, key, NULL) == 1 &&
-			 EVP_DigestSign(ctx, csig, &clen, msg, sizeof(msg)) == 1;
+		int ok =
+		    EVP_DigestSignInit_ex(ctx, NULL, "SHA256", f->libctx, NULL, key, NULL) == 1 &&
+		    EVP_DigestSign(ctx, csig, &clen, msg, sizeof(msg)) == 1;
 
 		ok = ok && verify_digest(f->file_key[0], f->libctx, "SHA256", msg, sizeof(msg),
 					 csig, clen);
@@ -471,8 +471,8 @@ static void test_fork(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	/* the parent's accel is untouched by the child */
 	siglen = sign_digest(key, f->libctx, "SHA256", msg, sizeof(msg), sig, sizeof(sig));
-	assert_true(verify_digest(f->file_key[0], f->libctx, "SHA256", msg, sizeof(msg), sig,
-				  siglen));
+	assert_true(
+	    verify_digest(f->file_key[0], f->libctx, "SHA256", msg, sizeof(msg), sig, siglen));
 	EVP_PKEY_free(key);
 }
 
@@ -497,7 +497,7 @@ static void *signer(void *p)
 
 		RAND_bytes(msg, sizeof(msg));
 		if (EVP_DigestSignInit_ex(ctx, NULL, "SHA256", a->f->libctx, NULL, a->key, NULL) ==
-			    1 &&
+			1 &&
 		    EVP_DigestSign(ctx, sig, &siglen, msg, sizeof(msg)) == 1 &&
 		    verify_digest(a->f->file_key[0], a->f->libctx, "SHA256", msg, sizeof(msg), sig,
 				  siglen))
@@ -530,16 +530,16 @@ static void test_threads_share_one_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_store_load),
-		cmocka_unit_test(test_digest_sign_verified_by_default),
-		cmocka_unit_test(test_prehashed_sign),
-		cmocka_unit_test(test_algorithm_id),
-		cmocka_unit_test(test_ecdh_same_z_as_default),
-		cmocka_unit_test(test_private_key_not_exportable),
-		cmocka_unit_test(test_keygen),
-		cmocka_unit_test(test_bad_uris_rejected),
-		cmocka_unit_test(test_fork),
-		cmocka_unit_test(test_threads_share_one_key),
+	    cmocka_unit_test(test_store_load),
+	    cmocka_unit_test(test_digest_sign_verified_by_default),
+	    cmocka_unit_test(test_prehashed_sign),
+	    cmocka_unit_test(test_algorithm_id),
+	    cmocka_unit_test(test_ecdh_same_z_as_default),
+	    cmocka_unit_test(test_private_key_not_exportable),
+	    cmocka_unit_test(test_keygen),
+	    cmocka_unit_test(test_bad_uris_rejected),
+	    cmocka_unit_test(test_fork),
+	    cmocka_unit_test(test_threads_share_one_key),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

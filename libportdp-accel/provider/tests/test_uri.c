@@ -89,9 +89,9 @@ static void test_long_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_accepted_forms),
-		cmocka_unit_test(test_rejected_forms),
-		cmocka_unit_test(test_long_path),
+	    cmocka_unit_test(test_accepted_forms),
+	    cmocka_unit_test(test_rejected_forms),
+	    cmocka_unit_test(test_long_path),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
