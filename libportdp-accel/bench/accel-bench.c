@@ -231,7 +231,6 @@ static int run_async(struct bench *b, enum bench_op which, unsigned batch, struc
 static int setup(struct bench *b, const char *key_uri, char *made_uri, size_t made_len)
 {
 	EVP_PKEY *peer = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "prime256v1");
-	uint8_t out[PDP_PUBKEY_LEN];
 	size_t n = 0;
 	int ret;
 
@@ -261,10 +260,17 @@ static int setup(struct bench *b, const char *key_uri, char *made_uri, size_t ma
 	ret = pdp_key_public(b->key, b->pub, NULL);
 	if (!ret)
 		ret = pdp_sign(b->a, b->key, b->msg, sizeof(b->msg), b->sig);
-	if (!ret)
-		ret = pdp_session_create(b->a, PDP_CURVE_P256, b->euicc_pub, host_id,
-					 sizeof(host_id), eid, out, &b->seal_session);
 	return ret;
+}
+
+/* The seal rows' session, made only then: the session rows may fill the card's table. */
+static int seal_session(struct bench *b)
+{
+	uint8_t out[PDP_PUBKEY_LEN];
+
+	return b->seal_session ? 0
+			       : pdp_session_create(b->a, PDP_CURVE_P256, b->euicc_pub, host_id,
+						    sizeof(host_id), eid, out, &b->seal_session);
 }
 
 static void report(struct bench *b, const char *mode, enum bench_op op, const struct result *r)
@@ -415,7 +421,9 @@ int main(int argc, char **argv)
 			continue;
 		/* Warm up caches, the card's queue and the CPU clock; not reported. */
 		b.n = n < 100 ? n : 100;
-		ret = run_sync(&b, op, &r);
+		ret = op == B_SEAL ? seal_session(&b) : 0;
+		if (!ret)
+			ret = run_sync(&b, op, &r);
 		b.n = n;
 		if (ret) {
 			fprintf(stderr, "portdp-accel-bench: %s warm-up: %s\n", op_names[op],

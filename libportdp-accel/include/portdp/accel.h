@@ -13,11 +13,19 @@
  *  -ENOSPC   output buffer too small
  *  -ENODEV   backend not available (e.g. "dev:" without the card)
  *  -EEXIST   pdp_key_generate() on a URI that already holds a key
+ *  -EACCES   no permission to open the device
+ *  -EOPNOTSUPP the backend cannot do this (a card driver without the command)
  *
  * Backends sit behind one vtable and are picked by URI in pdp_accel_open():
  *   "soft:"                     OpenSSL 3 in this process
  *   "dev:/dev/portdp-accel0"    the card through the kernel driver
- *   "dev:"                      the first card (/dev/portdp-accel0)
+ *   "dev:"                      the first card present (/dev/portdp-accelN)
+ *   "dev:[PATH]?sync=uring&depth=64"  options: sync calls as plain ioctl
+ *                               (sync=ioctl, default) or through a 1-deep
+ *                               io_uring; async ops in flight (1..4096, 256)
+ * On dev, sign and verify hash on the host (SHA-256) and the card works on
+ * the digest; a card's answer is checked before it is passed on (a bad one
+ * is -EIO); the driver's -ETIMEDOUT is -EIO, its -EBUSY is -EAGAIN.
  *
  * Private keys are reached by handle only (struct pdp_key). Session keys
  * (S-ENC, S-MAC, MAC chaining value, block counter) live inside the backend
@@ -61,7 +69,7 @@ struct pdp_session;
 
 /**
  * pdp_accel_open() - open a backend.
- * @uri: [in] "soft:" or "dev:<path>"; NULL means $PORTDP_ACCEL or "soft:".
+ * @uri: [in] "soft:" or "dev:[path][?options]"; NULL means $PORTDP_ACCEL or "soft:".
  * @out: [out] the new instance.
  */
 int pdp_accel_open(const char *uri, struct pdp_accel **out);
