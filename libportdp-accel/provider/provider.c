@@ -167,6 +167,7 @@ static void prov_free(struct portdp_prov *prov)
 {
 	if (!prov)
 		return;
+	portdp_fork_unregister(prov);
 	portdp_cards_free(prov);
 	OSSL_LIB_CTX_free(prov->libctx);
 	pthread_mutex_destroy(&prov->cards_lock);
@@ -251,6 +252,7 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 		PORTDP_ERR(prov, PORTDP_R_INTERNAL, "cannot load the default provider privately");
 		goto fail;
 	}
+	portdp_fork_register(prov);
 	*out = provider_functions;
 	*provctx = prov;
 	return 1;

@@ -16,11 +16,12 @@
  * runs between portdp_card_enter() and portdp_card_leave(), which hold the
  * card's mutex; nothing else touches the accel.
  *
- * Fork rule: a card remembers the pid that opened it. The first use in a
- * child opens a fresh accel and bumps the card's generation; a key whose
- * handle belongs to an older generation re-loads it by its key URI. The
- * parent's accel and handles are left alone in the child (never closed there:
- * they may share the parent's io_uring and card sessions).
+ * Fork rule: fork.c's atfork handlers hold every lock across fork(), so a
+ * child never inherits a lock taken by another thread. A card remembers the pid that opened it. The
+ * first use in a child opens a fresh accel and bumps the card's generation; a key whose handle
+ * belongs to an older generation re-loads it by its key URI. The parent's accel and handles are
+ * left alone in the child (never closed there: they may share the parent's io_uring and card
+ * sessions).
  */
 #ifndef PORTDP_PROVIDER_H
 #define PORTDP_PROVIDER_H
@@ -65,6 +66,7 @@ struct portdp_card {
 };
 
 struct portdp_prov {
+	struct portdp_prov *next; /* fork.c's registry */
 	const OSSL_CORE_HANDLE *handle;
 	OSSL_LIB_CTX *core_libctx;  /* the library context that loaded us */
 	OSSL_LIB_CTX *libctx;	    /* private: default provider only, never us */
@@ -109,6 +111,10 @@ void portdp_card_free_handle(struct portdp_prov *prov, struct portdp_card *card,
 			     struct pdp_key *handle, unsigned gen);
 void portdp_cards_free(struct portdp_prov *prov);
 const char *portdp_accel_uri(const struct portdp_prov *prov, const struct portdp_uri *uri);
+
+/* fork.c */
+void portdp_fork_register(struct portdp_prov *prov);
+void portdp_fork_unregister(struct portdp_prov *prov);
 
 /* key.c */
 struct portdp_key *portdp_key_new(struct portdp_prov *prov);

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -476,6 +477,62 @@ static void test_fork(void **state)
 	EVP_PKEY_free(key);
 }
 
+struct busy_arg {
+	struct fixture *f;
+	EVP_PKEY *key;
+	atomic_int stop;
+	int signs;
+};
+
+static void *busy_signer(void *p)
+{
+	struct busy_arg *a = p;
+	uint8_t msg[] = "busy", sig[80];
+
+	while (!atomic_load(&a->stop)) {
+		sign_digest(a->key, a->f->libctx, "SHA256", msg, sizeof(msg), sig, sizeof(sig));
+		a->signs++;
+	}
+	return NULL;
+}
+
+/* fork() while another thread is inside the card: the child must not inherit its lock. */
+static void test_fork_while_busy(void **state)
+{
+	struct fixture *f = *state;
+	struct busy_arg a = {.f = f};
+	uint8_t msg[] = "child", sig[80];
+	pthread_t th;
+	int i, status;
+
+	a.key = store_load(f->libctx, f->uri[0]);
+	assert_non_null(a.key);
+	atomic_init(&a.stop, 0);
+	assert_int_equal(pthread_create(&th, NULL, busy_signer, &a), 0);
+	for (i = 0; i < 20; i++) {
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			size_t len;
+
+			alarm(10); /* a deadlocked child dies and fails the test */
+			len = sign_digest(a.key, f->libctx, "SHA256", msg, sizeof(msg), sig,
+					  sizeof(sig));
+			_exit(verify_digest(f->file_key[0], f->libctx, "SHA256", msg, sizeof(msg),
+					    sig, len)
+				  ? 0
+				  : 1);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	atomic_store(&a.stop, 1);
+	pthread_join(th, NULL);
+	assert_true(a.signs > 0);
+	EVP_PKEY_free(a.key);
+}
+
 struct thread_arg {
 	struct fixture *f;
 	EVP_PKEY *key;
@@ -539,6 +596,7 @@ int main(void)
 	    cmocka_unit_test(test_keygen),
 	    cmocka_unit_test(test_bad_uris_rejected),
 	    cmocka_unit_test(test_fork),
+	    cmocka_unit_test(test_fork_while_busy),
 	    cmocka_unit_test(test_threads_share_one_key),
 	};
 
