@@ -595,8 +595,9 @@ int bench_run(int argc, char **argv)
 	if (own)
 		printf("portdpd: %lu workers on 127.0.0.1:%u (TLS, keep-alive)\n", a.workers,
 		       (unsigned)port);
-	printf("client: soft eUICCs verify every signature and the DPauth/DPpb chain each "
-	       "binding (no cache), open the whole BPP (MACs, decrypt, ICCID); eUICC memory "
+	printf("client: soft eUICCs verify every signature each binding (DPauth/DPpb: CI "
+	       "signature cached by DER hash, validity/role checked each time), open the whole "
+	       "BPP (MACs, decrypt, ICCID); eUICC memory "
 	       "on %s; installed UPP files %s\n",
 	       o.state_root, a.keep_profiles ? "kept" : "removed after each binding");
 	fflush(stdout);
