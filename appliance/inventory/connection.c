@@ -270,7 +270,8 @@ int inv_open_err(const char *path, int sync_full, struct inventory **out, char *
 	 * thread's connection would lose its WAL lock and its commits could go
 	 * to a WAL file that a checkpointing peer has already removed.
 	 */
-	creating = path[0] != ':' && strncmp(path, "file:", 5) && access(path, F_OK) && errno == ENOENT;
+	creating =
+	    path[0] != ':' && strncmp(path, "file:", 5) && access(path, F_OK) && errno == ENOENT;
 	/* FULLMUTEX off: one connection per thread is the rule of this library. */
 	rc = sqlite3_open_v2(
 	    path, &inv->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);

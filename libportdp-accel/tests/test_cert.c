@@ -497,7 +497,6 @@ static void test_forged_euiccs(void **state)
 	pdp_cert_verifier_free(v);
 }
 
-
 /* Every SGP.26 certificate; the generated PKI's are added at run time. */
 static const char *const sgp26_certs[] = {
     CI_2017,
