@@ -55,12 +55,15 @@ TESTS += tools/pki/test-pki.sh
 CTL_SRCS := $(wildcard tools/portdpctl/*.c)
 CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 
-$(CTL_OBJS): CPPFLAGS += -Iappliance/inventory
+$(CTL_OBJS): CPPFLAGS += -Iappliance/inventory $(ACCEL_CPPFLAGS) -Iappliance
 
-$(BUILD)/bin/portdpctl: $(CTL_OBJS) $(INV_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a
+# The card commands (card*.c) need the dev backend ($(ACCEL_LIBS)) and
+# portdpd's config reader (install-cert --config).
+$(BUILD)/bin/portdpctl: $(CTL_OBJS) $(INV_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a \
+		$(BUILD)/appliance/server/config.o
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJS) $(INV_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a \
-		-lsqlite3 -lqrencode -lpng -lcrypto
+	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJS) $(BUILD)/appliance/server/config.o $(INV_LIB) \
+		$(RSP_LIB) $(ACCEL_LIBS) -lsqlite3 -lqrencode -lpng -lcrypto
 
 PROGRAMS += $(BUILD)/bin/portdpctl
 TESTS += tools/portdpctl/tests/test-portdpctl.sh
@@ -91,4 +94,9 @@ TESTS += tools/bench/test-bench-smoke.sh
 # the provider's soft form), portdpctl card subcommands and the full download
 # on the card inside the VM guest (tools/e2e/card/guest-*.sh).
 TESTS += tools/e2e/card/test-tls-provider.sh
+CARD_E2E_MODULES := /usr/lib/portdp-e2e/ossl-modules
+VM_GUEST_TESTS += tools/e2e/card/guest-portdpctl-card.sh:120 tools/e2e/card/guest-e2e-card.sh:300
+VM_GUEST_FILES += $(BUILD)/bin/portdpctl:/bin/portdpctl $(BUILD)/bin/portdpd:/bin/portdpd \
+	$(BUILD)/bin/portdp-lpa:/bin/portdp-lpa $(BUILD)/bin/portdp-pki:/bin/portdp-pki \
+	$(PORTDP_PROV_SO):$(CARD_E2E_MODULES)/portdp.so $(VM_TESTDATA)/ts48:/shared/ts48
 # --- end card-e2e ---

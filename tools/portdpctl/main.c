@@ -23,6 +23,9 @@ static const char usage_text[] =
     "  ac ICCID|MATCHING_ID --host SMDP_ADDRESS [--qr] [--png FILE]\n"
     "  audit [--since SEQ]\n"
     "  expire                               release expired allocations\n"
+    "  card SUBCOMMAND ...                  the accelerator card: status, list, keygen,\n"
+    "                                       destroy, csr, install-cert (no -d needed;\n"
+    "                                       'portdpctl card -h' for details)\n"
     "options: -d DB  inventory file;  --sync  fsync every commit (synchronous=FULL)\n";
 
 int ctl_error(int status, const char *fmt, ...)
@@ -127,6 +130,9 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return ctl_error(EXIT_USAGE, "no command given");
+	/* The card commands do not touch the inventory. */
+	if (!strcmp(argv[optind], "card"))
+		return cmd_card(argc - optind, argv + optind);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[optind], commands[i].name))
 			cmd = &commands[i];

@@ -23,6 +23,8 @@ int cmd_list(struct inventory *inv, int argc, char **argv);
 int cmd_show(struct inventory *inv, int argc, char **argv);
 int cmd_audit(struct inventory *inv, int argc, char **argv);
 int cmd_ac(struct inventory *inv, int argc, char **argv);
+/* card.c: "card SUBCOMMAND ..." (argv[0] = "card"); needs no inventory. */
+int cmd_card(int argc, char **argv);
 
 /* activation_code.c */
 /* SM-DP+ address as an activation code may carry it: FQDN with an optional :port. */
