@@ -44,8 +44,23 @@ struct es9_response {
 void es9_handle(struct es9_worker *w, const char *path, const char *body,
 		size_t body_len, struct es9_response *resp);
 
-/** Commit this worker's open inventory transaction (see top). 0 or -errno. */
+/**
+ * es9_worker_flush() - commit this worker's open inventory transaction and make it
+ * durable before returning (see top). 0 or -errno.
+ */
 int es9_worker_flush(struct es9_worker *w);
+
+/**
+ * es9_worker_flush_async() - es9_worker_flush() without waiting for the disk.
+ * @fsync_fd: set to an fd the caller must fdatasync (IORING_FSYNC_DATASYNC) successfully,
+ *	after this call, before it sends any answer this worker produced since the previous
+ *	flush; -1 when nothing is owed (the commit synced itself, or db_sync = normal).
+ *	With deferred durability (db_sync = full) an fd is owed after every flush, even one
+ *	that committed nothing: the answers may rest on another worker's commit that is
+ *	visible but not yet on disk, and syncing the shared WAL covers that too.
+ * Returns 0, or -errno when the commit failed (rolled back; *@fsync_fd = -1): answer 500.
+ */
+int es9_worker_flush_async(struct es9_worker *w, int *fsync_fd);
 
 /** Expire sessions past their deadline (called periodically by the server). */
 void es9_service_expire(struct es9_service *svc, struct es9_worker *w);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "es9_internal.h"
 
@@ -182,7 +183,8 @@ int es9_worker_new(struct es9_service *svc, struct es9_worker **out)
 	if (!ret)
 		ret = pdp_key_load(w->accel, svc->cfg.dppb_key, &w->dppb_key);
 	if (!ret)
-		ret = inv_open(svc->cfg.db_path, svc->cfg.db_sync_full, &w->inv);
+		ret = inv_open(svc->cfg.db_path,
+			       svc->cfg.db_sync_full ? INV_SYNC_DEFERRED : INV_SYNC_NORMAL, &w->inv);
 	if (!ret)
 		ret = inv_set_actor(w->inv, "es9");
 	if (ret) {
@@ -221,20 +223,33 @@ enum es9_status es9_worker_txn(struct es9_worker *w, struct es9_call *c)
 	return ES9_OK;
 }
 
-int es9_worker_flush(struct es9_worker *w)
+int es9_worker_flush_async(struct es9_worker *w, int *fsync_fd)
 {
 	int ret;
 
-	if (!w->in_txn)
-		return 0;
-	w->in_txn = 0;
-	ret = inv_commit(w->inv);
-	if (ret) {
-		es9_log("inventory commit: %s", inv_errmsg(w->inv));
-		inv_rollback(w->inv);
-		return ret < 0 ? ret : -EIO;
+	*fsync_fd = -1;
+	if (w->in_txn) {
+		w->in_txn = 0;
+		ret = inv_commit(w->inv);
+		if (ret) {
+			es9_log("inventory commit: %s", inv_errmsg(w->inv));
+			inv_rollback(w->inv);
+			return ret < 0 ? ret : -EIO;
+		}
 	}
+	*fsync_fd = inv_durable_fd(w->inv);
 	return 0;
+}
+
+int es9_worker_flush(struct es9_worker *w)
+{
+	int fd, ret = es9_worker_flush_async(w, &fd);
+
+	if (!ret && fd >= 0 && fdatasync(fd)) {
+		ret = -errno;
+		es9_log("inventory: fdatasync of the WAL failed: %s", strerror(errno));
+	}
+	return ret;
 }
 
 static void release_expired(const struct es9_session *s, void *arg)
@@ -255,6 +270,7 @@ void es9_service_expire(struct es9_service *svc, struct es9_worker *w)
 	int64_t now = es9_now(svc);
 	struct es9_call c = {0};
 	unsigned n, released = 0;
+	int fd;
 
 	if (es9_worker_txn(w, &c))
 		return;
@@ -262,7 +278,11 @@ void es9_service_expire(struct es9_service *svc, struct es9_worker *w)
 	/* Backstop for allocations whose session ended without us seeing it. */
 	if (inv_expire(w->inv, now, &released))
 		es9_log("expiry: %s", inv_errmsg(w->inv));
-	es9_worker_flush(w);
+	/*
+	 * No answer rests on a release: it need not wait for the disk (a release lost to a power
+	 * loss is redone by the next expiry or the restart recovery).
+	 */
+	es9_worker_flush_async(w, &fd);
 	if (n || released)
 		es9_log("expiry: %u session(s) ended, %u allocation(s) released", n, released);
 }

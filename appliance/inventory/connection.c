@@ -244,12 +244,12 @@ static int pragma(struct inventory *inv, const char *sql)
 	return rc == SQLITE_OK ? 0 : inv_sql_error(inv, rc, sql);
 }
 
-int inv_open(const char *path, int sync_full, struct inventory **out)
+int inv_open(const char *path, int sync, struct inventory **out)
 {
-	return inv_open_err(path, sync_full, out, NULL, 0);
+	return inv_open_err(path, sync, out, NULL, 0);
 }
 
-int inv_open_err(const char *path, int sync_full, struct inventory **out, char *msg, size_t msg_len)
+int inv_open_err(const char *path, int sync, struct inventory **out, char *msg, size_t msg_len)
 {
 	struct inventory *inv;
 	bool creating;
@@ -257,12 +257,14 @@ int inv_open_err(const char *path, int sync_full, struct inventory **out, char *
 
 	if (msg && msg_len)
 		snprintf(msg, msg_len, "bad arguments");
-	if (!path || !*path || !out)
+	if (!path || !*path || !out || sync < INV_SYNC_NORMAL || sync > INV_SYNC_DEFERRED)
 		return -EINVAL;
 	inv = calloc(1, sizeof(*inv));
 	if (!inv)
 		return -ENOMEM;
 	strcpy(inv->actor, "inventory");
+	inv->sync = sync;
+	inv->wal_fd = -1;
 	/*
 	 * UPPs carry subscriber keys: a new inventory (and its -wal/-shm, which take
 	 * its mode) is 0600. Never open()+close() the database file ourselves: a
@@ -291,10 +293,12 @@ int inv_open_err(const char *path, int sync_full, struct inventory **out, char *
 	if (!err)
 		err = pragma(inv, "PRAGMA foreign_keys = ON");
 	if (!err)
-		err = pragma(inv, sync_full ? "PRAGMA synchronous = FULL"
-					    : "PRAGMA synchronous = NORMAL");
+		err = pragma(inv, sync == INV_SYNC_FULL ? "PRAGMA synchronous = FULL"
+							: "PRAGMA synchronous = NORMAL");
 	if (!err)
 		err = inv_schema_migrate(inv);
+	if (!err && sync == INV_SYNC_DEFERRED)
+		err = inv_durable_open(inv);
 	if (!err && inv_write_lock_get(path, &inv->wlock))
 		err = inv_fail(inv, -ENOMEM, "out of memory");
 	if (err)
@@ -322,6 +326,7 @@ void inv_close(struct inventory *inv)
 			sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
 		sqlite3_close(inv->db);
 	}
+	inv_durable_close(inv);
 	wlock_drop(inv);
 	inv_write_lock_put(inv->wlock);
 	free(inv);

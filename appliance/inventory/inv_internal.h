@@ -50,6 +50,8 @@ struct inventory {
 	struct inv_write_lock *wlock; /* shared by this process's connections to the file */
 	bool wlock_held;
 	unsigned write_depth; /* nested inv_write_begin() */
+	enum inv_sync sync;
+	int wal_fd; /* INV_SYNC_DEFERRED: read-only fd on the -wal (see inv_durable_fd()), else -1 */
 	char actor[32];
 	char errmsg[256];
 };
@@ -87,6 +89,10 @@ bool inv_valid_tid(const uint8_t *tid, size_t tid_len);
 
 /* Create or migrate the schema; sets user_version. */
 int inv_schema_migrate(struct inventory *inv);
+
+/* durable.c: INV_SYNC_DEFERRED's fd on the -wal, opened once after the schema check. */
+int inv_durable_open(struct inventory *inv);
+void inv_durable_close(struct inventory *inv);
 
 /* Multi-statement write: one transaction (or savepoint inside a group). */
 int inv_write_begin(struct inventory *inv);

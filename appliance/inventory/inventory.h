@@ -76,8 +76,19 @@ struct inv_profile {
 
 struct inventory;
 
-/** Open (and create/migrate the schema of) the database at @path. */
-int inv_open(const char *path, int sync_full, struct inventory **out);
+/* How a COMMIT becomes durable (inv_open()'s @sync). */
+enum inv_sync {
+	INV_SYNC_NORMAL = 0, /* the WAL is synced at checkpoints: a power loss may undo commits */
+	INV_SYNC_FULL = 1,   /* every COMMIT fdatasyncs the WAL before it returns (tools) */
+	/*
+	 * COMMIT writes the WAL without syncing; a commit is durable once the caller's
+	 * fdatasync(inv_durable_fd()) issued after it has succeeded (portdpd: on io_uring).
+	 */
+	INV_SYNC_DEFERRED = 2,
+};
+
+/** Open (and create/migrate the schema of) the database at @path; @sync is an enum inv_sync. */
+int inv_open(const char *path, int sync, struct inventory **out);
 void inv_close(struct inventory *inv);
 const char *inv_errmsg(struct inventory *inv);
 
@@ -147,8 +158,15 @@ const char *inv_state_name(enum inv_state s);
 /* Additions to the coordinator's interface (same conventions). */
 
 /** inv_open() that also explains a failure in @msg. */
-int inv_open_err(const char *path, int sync_full, struct inventory **out, char *msg,
-		 size_t msg_len);
+int inv_open_err(const char *path, int sync, struct inventory **out, char *msg, size_t msg_len);
+
+/**
+ * inv_durable_fd() - the fd to fdatasync() to make every COMMIT made so far (by any
+ * connection of this process to the file) durable: the connection's own read-only fd on
+ * "<db>-wal", open from inv_open() to inv_close(). -1 unless opened INV_SYNC_DEFERRED (FULL:
+ * COMMIT already synced; NORMAL: durability was not asked for).
+ */
+int inv_durable_fd(struct inventory *inv);
 
 /** Actor recorded in the audit rows of this connection ("es9", "portdpctl"; default "inventory"). */
 int inv_set_actor(struct inventory *inv, const char *actor);

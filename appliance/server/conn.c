@@ -2,8 +2,8 @@
 /*
  * One client connection: ciphertext in from io_uring recv, TLS over memory
  * BIOs, plaintext into the HTTP stream, responses back out through TLS and
- * io_uring send. Also the group-commit batch over all connections that had
- * events in one completion sweep.
+ * io_uring send. The group commit over the connections of one sweep is
+ * commit.c.
  */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -66,6 +66,10 @@ static void conn_free(struct conn *c)
 		next = it->next;
 		http_item_free(it);
 	}
+	for (it = c->parked; it; it = next) {
+		next = it->next;
+		http_item_free(it);
+	}
 	buf_free(&c->out[0]);
 	buf_free(&c->out[1]);
 	free(c);
@@ -73,7 +77,7 @@ static void conn_free(struct conn *c)
 
 void conn_put(struct conn *c)
 {
-	if (c->closing && !c->inflight && !c->in_ready)
+	if (c->closing && !c->inflight && !c->in_ready && !c->parked_in)
 		conn_free(c);
 }
 
@@ -98,7 +102,8 @@ void conn_mark_ready(struct conn *c)
 
 bool conn_is_idle(const struct conn *c)
 {
-	return c->hs_done && !c->hs.in_message && !c->hs.head && !c->work && !c->send_busy &&
+	return c->hs_done && !c->hs.in_message && !c->hs.head && !c->work && !c->parked_in &&
+	       !c->send_busy &&
 	       c->out[0].len == c->out_off && !c->out[1].len;
 }
 
@@ -248,7 +253,7 @@ static void conn_linger(struct conn *c)
 }
 
 /* Submits what the connection needs next: a send, a recv, or its close. */
-static void conn_service(struct conn *c)
+void conn_service(struct conn *c)
 {
 	struct worker *w = c->w;
 	struct portdp_server *srv = w->srv;
@@ -310,7 +315,8 @@ static void conn_service(struct conn *c)
 		}
 		c->activity = false;
 	}
-	if (!c->recv_busy && !c->hs.stopped &&
+	/* While answers wait for their fsync, later requests wait in the kernel's buffer. */
+	if (!c->recv_busy && !c->hs.stopped && !c->parked_in &&
 	    c->out[0].len - c->out_off + c->out[1].len < CONN_OUT_HIGH_WATER)
 		submit_recv(c);
 }
@@ -345,57 +351,16 @@ static void conn_answer(struct conn *c, struct http_item *it)
 	}
 }
 
-/*
- * The group commit: run every request of this sweep through the ES9+
- * layer, make the batch durable with one flush, and only then answer.
- */
-void worker_process_ready(struct worker *w)
+/* Answers the items of c->work in order (none once the stream has ended) and frees them. */
+void conn_answer_work(struct conn *c)
 {
-	struct conn *c, *next, *list = w->ready;
 	struct http_item *it;
-	unsigned handled = 0;
-	int rc;
 
-	w->ready = NULL;
-	for (c = list; c; c = c->ready_next) {
-		if (c->closing)
-			continue;
-		c->work = http_stream_take(&c->hs);
-		for (it = c->work; it; it = it->next) {
-			if (it->kind != HTTP_ITEM_ES9)
-				continue;
-			es9_handle(w->es9, it->path, it->body, it->body_len, &it->resp);
-			handled++;
-		}
-	}
-	if (handled) {
-		rc = es9_worker_flush(w->es9);
-		STAT_ADD(w, flushes, 1);
-		srv_debug("worker %u: group commit of %u request(s): %d", w->index, handled, rc);
-		if (rc) {
-			STAT_ADD(w, flush_failures, 1);
-			srv_err("group commit of %u request(s) failed: %s; answering 500", handled,
-				strerror(rc < 0 ? -rc : rc));
-			for (c = list; c; c = c->ready_next)
-				for (it = c->work; it; it = it->next)
-					if (it->kind == HTTP_ITEM_ES9) {
-						free(it->resp.body);
-						it->resp =
-						    (struct es9_response){.http_status = 500};
-					}
-		}
-	}
-	for (c = list; c; c = next) {
-		next = c->ready_next;
-		while ((it = c->work)) {
-			c->work = it->next;
-			if (!c->answers_done && !c->closing)
-				conn_answer(c, it);
-			http_item_free(it);
-		}
-		conn_service(c);
-		c->in_ready = false;
-		conn_put(c);
+	while ((it = c->work)) {
+		c->work = it->next;
+		if (!c->answers_done && !c->closing)
+			conn_answer(c, it);
+		http_item_free(it);
 	}
 }
 

@@ -90,6 +90,7 @@ static int probe_ring(bool *multishot, char *err, unsigned err_len)
 	    {IORING_OP_ACCEPT, "ACCEPT"}, {IORING_OP_RECV, "RECV"},
 	    {IORING_OP_SEND, "SEND"},	  {IORING_OP_TIMEOUT, "TIMEOUT"},
 	    {IORING_OP_READ, "READ"},	  {IORING_OP_ASYNC_CANCEL, "ASYNC_CANCEL"},
+	    {IORING_OP_FSYNC, "FSYNC"},
 	};
 	struct io_uring_probe *probe = io_uring_get_probe();
 	size_t i;
@@ -283,6 +284,7 @@ void portdp_server_free(struct portdp_server *srv)
 
 		if (w->ring_ok)
 			io_uring_queue_exit(&w->ring);
+		batch_drop_all(w);
 		conn_destroy_all(w);
 		if (w->es9)
 			es9_worker_free(w->es9);

@@ -36,6 +36,7 @@ enum op_kind {
 	OP_TICK,
 	OP_RECV,
 	OP_SEND,
+	OP_FSYNC,
 };
 
 /* io_uring user_data points at one of these. */
@@ -74,11 +75,39 @@ struct conn {
 	enum deadline_kind dl_kind;
 	uint64_t deadline_ms;
 	struct http_item *work; /* taken from hs for this sweep */
+	/* Answered but not yet durable: held until @parked_in's fsync (commit.c). */
+	struct batch *parked_in;
+	struct http_item *parked;
+	struct conn *parked_next; /* the batch's list of connections */
 	struct buf out[2];	/* out[0] is being sent from out_off, out[1] queues */
 	size_t out_off;
 	struct op recv_op, send_op;
 	char rx[CONN_RX_SIZE];
 };
+
+/*
+ * One sweep's group commit whose fsync is in flight (commit.c). Batches are
+ * released in @seq order, each once its own fsync and all older ones are done.
+ */
+struct batch {
+	struct op op; /* OP_FSYNC; the CQE finds the batch from it */
+	struct batch *next;
+	uint64_t seq;
+	bool done;
+	int res; /* the fsync's result */
+	struct conn *conns;
+	struct __kernel_timespec delay; /* test hook only */
+};
+
+/*
+ * Test hooks (all NULL in portdpd): @fsync_delay_ms holds a batch's fsync back
+ * (a linked timeout before it), @fsync_result may replace its result.
+ */
+struct server_test_hooks {
+	unsigned (*fsync_delay_ms)(unsigned worker, uint64_t seq);
+	int (*fsync_result)(unsigned worker, uint64_t seq, int res);
+};
+extern struct server_test_hooks server_test_hooks;
 
 struct worker_stats {
 	uint64_t accepted, rejected_full, requests, http_errors, tls_failures, timeouts, flushes,
@@ -105,6 +134,8 @@ struct worker {
 	struct conn *conns;
 	unsigned nconns;
 	struct conn *ready;
+	struct batch *parked_head, *parked_tail; /* oldest first */
+	uint64_t next_seq;
 	struct worker_stats st;
 	char plain[CONN_RX_SIZE];
 	struct buf scratch;
@@ -125,6 +156,8 @@ struct portdp_server {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	unsigned ready_workers, failed_workers;
+	/* atomic: a WAL fsync failed; nothing is answered as done any more (commit.c) */
+	bool durability_lost;
 	char start_err[256];
 };
 
@@ -143,7 +176,14 @@ void conn_mark_ready(struct conn *c);
 /* Frees @c once it is closing, out of the ready list and has no op in flight. */
 void conn_put(struct conn *c);
 bool conn_is_idle(const struct conn *c);
-void worker_process_ready(struct worker *w);
+void conn_service(struct conn *c);
+void conn_answer_work(struct conn *c);
 void conn_destroy_all(struct worker *w);
+
+/* commit.c */
+void worker_process_ready(struct worker *w);
+void batch_on_fsync(struct worker *w, struct op *op, int res);
+/* After the ring is gone: forget every parked batch (their answers are dropped). */
+void batch_drop_all(struct worker *w);
 
 #endif

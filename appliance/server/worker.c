@@ -116,6 +116,9 @@ static void sweep_conns(struct worker *w, uint64_t now)
 		next = c->next;
 		if (c->closing)
 			continue;
+		/* Answers waiting for their fsync are not an idle or slow client. */
+		if (c->parked_in && !force)
+			continue;
 		if (force || now >= c->deadline_ms) {
 			if (!force && c->dl_kind != DL_LINGER)
 				STAT_ADD(w, timeouts, 1);
@@ -153,12 +156,14 @@ static void begin_stop(struct worker *w)
 static void on_tick(struct worker *w)
 {
 	uint64_t now = now_ms();
+	int fd;
 
 	sweep_conns(w, now);
 	if (w->index == 0 && now >= w->next_expire_ms && !w->stopping) {
 		w->next_expire_ms = now + WORKER_EXPIRE_MS;
 		es9_service_expire(w->srv->svc, w->es9);
-		if (es9_worker_flush(w->es9))
+		/* No answer rests on an expiry: its commit need not wait for the disk. */
+		if (es9_worker_flush_async(w->es9, &fd))
 			srv_err("session expiry: flush failed");
 	}
 	w->accept_backoff = false;
@@ -186,6 +191,9 @@ static void dispatch(struct worker *w, struct io_uring_cqe *cqe)
 		break;
 	case OP_SEND:
 		conn_on_send(op->conn, cqe->res);
+		break;
+	case OP_FSYNC:
+		batch_on_fsync(w, op, cqe->res);
 		break;
 	}
 }
@@ -253,7 +261,8 @@ void *worker_main(void *arg)
 	arm_tick(w);
 	report_ready(w, 0, NULL);
 
-	while (!w->stopping || w->nconns || w->accept_armed) {
+	/* A graceful stop also waits for the parked batches' fsyncs (their memory is in the ring). */
+	while (!w->stopping || w->nconns || w->accept_armed || w->parked_head) {
 		if (!w->stopping && !w->accept_armed && !w->accept_backoff)
 			arm_accept(w);
 		rc = io_uring_submit_and_wait(&w->ring, 1);

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Test double implementing es9.h for the network-layer tests (see echo_es9.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../../es9/es9.h"
 #include "echo_es9.h"
 
 unsigned long echo_es9_handled, echo_es9_flushes, echo_es9_expires, echo_es9_workers;
+bool echo_es9_sync_commit;
 
 struct es9_service {
 	int unused;
@@ -19,6 +22,7 @@ struct es9_service {
 struct es9_worker {
 	unsigned pending; /* handled since the last flush */
 	bool fail_flush;
+	int log_fd; /* an unnamed file in /tmp that each commit appends to (the "WAL") */
 };
 
 #define ADD(v, n) __atomic_fetch_add(&(v), (n), __ATOMIC_RELAXED)
@@ -46,14 +50,22 @@ int es9_worker_new(struct es9_service *svc, struct es9_worker **out)
 	*out = calloc(1, sizeof(**out));
 	if (!*out)
 		return -ENOMEM;
+	(*out)->log_fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if ((*out)->log_fd < 0) {
+		free(*out);
+		*out = NULL;
+		return -errno;
+	}
 	ADD(echo_es9_workers, 1);
 	return 0;
 }
 
 void es9_worker_free(struct es9_worker *w)
 {
-	if (w)
+	if (w) {
 		ADD(echo_es9_workers, -1);
+		close(w->log_fd);
+	}
 	free(w);
 }
 
@@ -105,17 +117,33 @@ void es9_handle(struct es9_worker *w, const char *path, const char *body, size_t
 	resp->body_len = strlen(resp->body);
 }
 
-int es9_worker_flush(struct es9_worker *w)
+int es9_worker_flush_async(struct es9_worker *w, int *fsync_fd)
 {
+	*fsync_fd = -1;
 	if (w->fail_flush) {
 		w->fail_flush = false;
 		w->pending = 0;
 		return -EIO;
 	}
-	if (w->pending)
+	if (w->pending) {
 		ADD(echo_es9_flushes, 1);
+		/* Something for the fsync to write back. */
+		if (write(w->log_fd, &w->pending, sizeof(w->pending)) != sizeof(w->pending))
+			return -EIO;
+	}
 	w->pending = 0;
+	if (!__atomic_load_n(&echo_es9_sync_commit, __ATOMIC_RELAXED))
+		*fsync_fd = w->log_fd;
 	return 0;
+}
+
+int es9_worker_flush(struct es9_worker *w)
+{
+	int fd, ret = es9_worker_flush_async(w, &fd);
+
+	if (!ret && fd >= 0 && fdatasync(fd))
+		ret = -errno;
+	return ret;
 }
 
 void es9_service_expire(struct es9_service *svc, struct es9_worker *w)
