@@ -35,6 +35,8 @@
  *             (one IRQ thread, so it needs no lock).
  * @generation: card generation seen at the last reset.
  * @reset_cookie: last reset_req written.
+ * @event_idx: the card honours notification hints (portdp_card.h, struct
+ *             pdc_ctrl) and we asked for them at the last reset.
  * @synced:    the first reset handshake succeeded; until then the rings and
  *             the generation belong to whoever used the card before (a
  *             previous driver instance), and MSI-X messages it left pending
@@ -51,6 +53,7 @@ struct portdp_pci {
 	u32 cpl_cons;
 	u32 generation;
 	u32 reset_cookie;
+	bool event_idx;
 	bool synced;
 	int nvec;
 };
@@ -81,6 +84,7 @@ static void portdp_pci_start(struct portdp_dev *pd, struct portdp_req *req)
 	struct portdp_pci *pp = pd->transport;
 	size_t off = portdp_pci_slot_off(req->slot);
 	void __iomem *ent;
+	u32 old = pp->req_prod;
 
 	memcpy_toio(pp->shm + off, req->msg, req->msg_len);
 	ent = pp->shm + PDC_BAR2_REQ_RING +
@@ -96,26 +100,23 @@ static void portdp_pci_start(struct portdp_dev *pd, struct portdp_req *req)
 	wmb();
 	pp->req_prod++;
 	shm_write(pp, CTRL(req_prod), pp->req_prod);
+	if (pp->event_idx) {
+		/* A card still at work takes the request without a doorbell. */
+		mb();
+		if (!pdc_need_event(shm_read(pp, CTRL(req_event)), pp->req_prod, old))
+			return;
+	}
 	portdp_pci_ring(pp);
 }
 
-static irqreturn_t portdp_pci_cpl_thread(int irq, void *data)
+/* Hands every published completion to the core; returns how many. */
+static unsigned int portdp_pci_reap(struct portdp_pci *pp, u32 prod)
 {
-	struct portdp_pci *pp = data;
-	u32 prod, tag, len, off;
+	unsigned int n = 0;
+	u32 tag, len, off;
 	void __iomem *ent;
 	u16 status;
 
-	if (!READ_ONCE(pp->synced))
-		return IRQ_HANDLED;
-	prod = shm_read(pp, CTRL(cpl_prod));
-	/* Read entries only after the index that publishes them. */
-	rmb();
-	/* A card that claims more than a ring's worth is broken: recover. */
-	if (prod - pp->cpl_cons > PDC_RING_ENTRIES) {
-		portdp_card_restarted(pp->pd);
-		return IRQ_HANDLED;
-	}
 	while (pp->cpl_cons != prod) {
 		ent = pp->shm + PDC_BAR2_CPL_RING +
 		      (pp->cpl_cons % PDC_RING_ENTRIES) * sizeof(struct pdc_ring_cpl);
@@ -129,6 +130,39 @@ static irqreturn_t portdp_pci_cpl_thread(int irq, void *data)
 			portdp_complete(pp->pd, tag, status, NULL, 0);
 		else
 			portdp_complete(pp->pd, tag, status, pp->shm + off, len);
+		n++;
+	}
+	return n;
+}
+
+static irqreturn_t portdp_pci_cpl_thread(int irq, void *data)
+{
+	struct portdp_pci *pp = data;
+	u32 prod;
+
+	if (!READ_ONCE(pp->synced))
+		return IRQ_HANDLED;
+	prod = shm_read(pp, CTRL(cpl_prod));
+	for (;;) {
+		/* Read entries only after the index that publishes them. */
+		rmb();
+		/* A card that claims more than a ring's worth is broken: recover. */
+		if (prod - pp->cpl_cons > PDC_RING_ENTRIES) {
+			portdp_card_restarted(pp->pd);
+			return IRQ_HANDLED;
+		}
+		portdp_pci_reap(pp, prod);
+		if (!pp->event_idx)
+			break;
+		/*
+		 * Ask for the vector at the next completion, then look again:
+		 * what the card published before it saw the request is ours.
+		 */
+		shm_write(pp, CTRL(cpl_event), pp->cpl_cons);
+		mb();
+		prod = shm_read(pp, CTRL(cpl_prod));
+		if (prod == pp->cpl_cons)
+			break;
 	}
 	return IRQ_HANDLED;
 }
@@ -165,10 +199,14 @@ static int portdp_pci_reset(struct portdp_dev *pd)
 	spin_lock(&pd->lock);
 	pp->req_prod = 0;
 	shm_write(pp, CTRL(req_prod), 0);
+	/* Hints from the card's next reset on, if it has them (portdp_card.h). */
+	pp->event_idx = shm_read(pp, CTRL(card_features)) & PDC_CARD_EVENT_IDX;
+	shm_write(pp, CTRL(host_features), pp->event_idx ? PDC_HOST_EVENT_IDX : 0);
 	spin_unlock(&pd->lock);
 	disable_irq(pci_irq_vector(pp->pdev, 0));
 	pp->cpl_cons = 0;
 	shm_write(pp, CTRL(cpl_cons), 0);
+	shm_write(pp, CTRL(cpl_event), 0);
 	WRITE_ONCE(pp->reset_cookie, cookie);
 	/* Zeroed indices must be visible before the card sees the cookie. */
 	wmb();

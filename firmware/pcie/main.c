@@ -181,6 +181,13 @@ static void raise_events(struct pcie_card *pc, unsigned int ev)
 		ivshmem_server_notify(&pc->srv, PDC_IRQ_VEC_COMPLETION);
 }
 
+static void notify_guest(void *arg, unsigned int vector)
+{
+	struct pcie_card *pc = arg;
+
+	ivshmem_server_notify(&pc->srv, vector);
+}
+
 /* Work the rings unless hung; returns RING_EV_BLOCKED if we must poll. */
 static unsigned int serve(struct pcie_card *pc)
 {
@@ -241,7 +248,7 @@ static int run(struct pcie_card *pc, int sfd)
 	bool blocked = false;
 
 	for (;;) {
-		int rc;
+		int rc, timeout;
 
 		pfd[PFD_SIG] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		pfd[PFD_LISTEN] = (struct pollfd){.fd = pc->srv.listen_fd, .events = POLLIN};
@@ -249,7 +256,13 @@ static int run(struct pcie_card *pc, int sfd)
 		for (i = 0; i < pc->srv.vectors; i++)
 			pfd[PFD_EV0 + i] =
 			    (struct pollfd){.fd = pc->srv.card_ev[i], .events = POLLIN};
-		rc = poll(pfd, n, blocked && !pc->hung ? 5 : -1);
+		if (pc->hung)
+			timeout = -1;
+		else if (blocked)
+			timeout = 5;
+		else /* with hints: ask for the doorbell, unless work came in */
+			timeout = ring_idle(&pc->ring) ? 0 : -1;
+		rc = poll(pfd, n, timeout);
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
@@ -333,6 +346,7 @@ int main(int argc, char **argv)
 		goto close_srv;
 	}
 	ring_init(&pc.ring, pc.shm, o.shm_size, pc.card);
+	ring_set_notify(&pc.ring, notify_guest, &pc);
 	pc.fail_after = o.fail_after;
 	logmsg("listening on %s (shm %zu bytes, %u vectors)", o.socket_path, o.shm_size, o.vectors);
 

@@ -39,6 +39,7 @@ static void clear_rings(struct ring *r)
 	r->broken = false;
 	store_idx(&ctrl(r)->req_cons, 0);
 	store_idx(&ctrl(r)->cpl_prod, 0);
+	store_idx(&ctrl(r)->req_event, 0);
 }
 
 int ring_init(struct ring *r, void *shm, size_t size, struct card *card)
@@ -62,6 +63,7 @@ int ring_init(struct ring *r, void *shm, size_t size, struct card *card)
 	c->payload_size = le32((uint32_t)(size - PDC_BAR2_PAYLOAD));
 	c->max_msg = le32(PDC_MAX_MSG);
 	c->caps = le32(card_caps(card));
+	c->card_features = le32(PDC_CARD_EVENT_IDX);
 	store_idx(&c->generation, r->generation);
 	store_idx(&c->state, card_side_state(r));
 	/* magic last: a driver that sees it sees everything above */
@@ -76,6 +78,8 @@ void ring_restart(struct ring *r)
 	store_idx(&c->state, PDC_STATE_RESETTING);
 	card_reset(r->card);
 	clear_rings(r);
+	/* Hints only for a driver that asked at its reset (see serve_reset()). */
+	r->event_idx = false;
 	r->generation++;
 	store_idx(&c->generation, r->generation);
 	store_idx(&c->state, card_side_state(r));
@@ -84,6 +88,7 @@ void ring_restart(struct ring *r)
 static void serve_reset(struct ring *r, uint32_t cookie)
 {
 	ring_restart(r);
+	r->event_idx = load_idx(&ctrl(r)->host_features) & PDC_HOST_EVENT_IDX;
 	r->reset_ack = cookie;
 	store_idx(&ctrl(r)->reset_ack, cookie);
 }
@@ -120,6 +125,48 @@ static void serve_one(struct ring *r, const struct pdc_ring_req *e, struct pdc_r
 	cpl->resp_len = le32((uint32_t)resp_len);
 }
 
+void ring_set_notify(struct ring *r, ring_notify_fn fn, void *arg)
+{
+	r->notify = fn;
+	r->notify_arg = arg;
+}
+
+/* Store @v to @p, then read @q: a full barrier between them (Dekker with the driver). */
+static uint32_t store_fence_load(pdc_le32 *p, uint32_t v, const pdc_le32 *q)
+{
+	store_idx(p, v);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return load_idx(q);
+}
+
+/* One completion published (cpl_prod went old -> old + 1): wake the driver? */
+static unsigned int completion_event(struct ring *r, uint32_t old)
+{
+	struct pdc_ctrl *c = ctrl(r);
+	uint32_t event;
+
+	if (!r->event_idx) {
+		store_idx(&c->cpl_prod, r->cpl_prod);
+		return RING_EV_COMPLETION; /* once per pass, by the caller */
+	}
+	event = store_fence_load(&c->cpl_prod, r->cpl_prod, &c->cpl_event);
+	if (!pdc_need_event(event, r->cpl_prod, old))
+		return 0;
+	if (!r->notify)
+		return RING_EV_COMPLETION;
+	r->notify(r->notify_arg, PDC_IRQ_VEC_COMPLETION);
+	return 0;
+}
+
+bool ring_idle(struct ring *r)
+{
+	struct pdc_ctrl *c = ctrl(r);
+
+	if (!r->event_idx || r->broken)
+		return false;
+	return store_fence_load(&c->req_event, r->req_cons, &c->req_prod) != r->req_cons;
+}
+
 unsigned int ring_poll(struct ring *r, uint64_t budget)
 {
 	struct pdc_ctrl *c = ctrl(r);
@@ -137,15 +184,25 @@ unsigned int ring_poll(struct ring *r, uint64_t budget)
 	if (r->broken)
 		return ev;
 	prod = load_idx(&c->req_prod);
-	if (prod - r->req_cons > PDC_RING_ENTRIES) {
-		r->broken = true;
-		return ev;
-	}
-	while (r->req_cons != prod && (!budget || done < budget)) {
+	for (;;) {
 		struct pdc_ring_req e;
 		struct pdc_ring_cpl cpl;
-		uint32_t cpl_cons = load_idx(&c->cpl_cons);
+		uint32_t cpl_cons;
 
+		if (prod - r->req_cons > PDC_RING_ENTRIES) {
+			r->broken = true;
+			break;
+		}
+		/* Requests that came in while we worked belong to this pass too. */
+		if (r->req_cons == prod) {
+			prod = load_idx(&c->req_prod);
+			if (r->req_cons == prod)
+				break;
+			continue;
+		}
+		if (budget && done >= budget)
+			break;
+		cpl_cons = load_idx(&c->cpl_cons);
 		if (r->cpl_prod - cpl_cons >= PDC_RING_ENTRIES) {
 			ev |= RING_EV_BLOCKED;
 			break;
@@ -156,10 +213,9 @@ unsigned int ring_poll(struct ring *r, uint64_t budget)
 		r->req_cons++;
 		r->cpl_prod++;
 		store_idx(&c->req_cons, r->req_cons);
-		store_idx(&c->cpl_prod, r->cpl_prod);
+		ev |= completion_event(r, r->cpl_prod - 1);
 		r->completed++;
 		done++;
-		ev |= RING_EV_COMPLETION;
 	}
 	return ev;
 }

@@ -4,18 +4,25 @@
  * one backend, one at a time through the sync calls and in async batches.
  *
  *   portdp-accel-bench [--uri URI] [--key KEY_URI] [--n OPS] [--ops LIST]
- *                      [--batches LIST] [--seal-len BYTES] [--csv FILE]
+ *                      [--batches LIST] [--rounds R] [--seal-len BYTES] [--csv FILE]
  *
  * LIST: comma-separated; ops sign,verify,session,seal; batches e.g. 1,8,64,256
  * (0 = the sync calls). Without --key a key is made for the run (soft: a file
  * in /tmp, dev: slot 31) and destroyed afterwards. Latency of an async op is
  * from its batch's pdp_submit() to the pdp_reap() that returned it.
+ *
+ * --rounds R runs every mode of an op R times, the modes taking turns, and
+ * pools the rounds: on a shared, noisy machine (a TCG guest next to other
+ * work) each mode then sees the same mix of quiet and busy moments. cpu_us is
+ * this process's CPU time (user + system, which includes the kernel's submit
+ * and completion work done in its context) per op.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,8 +50,14 @@ struct bench {
 };
 
 struct result {
-	double ops_per_s, p50_us, p90_us, p99_us, max_us;
-	int err;
+	double ops_per_s, p50_us, p90_us, p99_us, max_us, cpu_us;
+};
+
+/* One mode's pooled rounds: every op's latency, wall and CPU time. */
+struct pool {
+	double *lat;
+	unsigned n, cap;
+	double wall_us, cpu_us;
 };
 
 static const uint8_t host_id[8] = "benchhst";
@@ -58,6 +71,15 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
+static double cpu_now_us(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + ru.ru_utime.tv_usec +
+	       ru.ru_stime.tv_usec;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -65,14 +87,32 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void summarize(double *lat, unsigned n, double elapsed_us, struct result *r)
+static void summarize(struct pool *p, struct result *r)
 {
-	qsort(lat, n, sizeof(*lat), cmp_double);
-	r->ops_per_s = n / (elapsed_us / 1e6);
-	r->p50_us = lat[n / 2];
-	r->p90_us = lat[n * 9 / 10];
-	r->p99_us = lat[n * 99 / 100 < n ? n * 99 / 100 : n - 1];
-	r->max_us = lat[n - 1];
+	unsigned n = p->n;
+
+	qsort(p->lat, n, sizeof(*p->lat), cmp_double);
+	r->ops_per_s = n / (p->wall_us / 1e6);
+	r->p50_us = p->lat[n / 2];
+	r->p90_us = p->lat[n * 9 / 10];
+	r->p99_us = p->lat[n * 99 / 100 < n ? n * 99 / 100 : n - 1];
+	r->max_us = p->lat[n - 1];
+	r->cpu_us = p->cpu_us / n;
+}
+
+/* Room for @more latencies in @p; -ENOMEM. */
+static int pool_reserve(struct pool *p, unsigned more)
+{
+	double *lat;
+
+	if (p->n + more <= p->cap)
+		return 0;
+	lat = realloc(p->lat, (size_t)(p->n + more) * sizeof(*lat));
+	if (!lat)
+		return -ENOMEM;
+	p->lat = lat;
+	p->cap = p->n + more;
+	return 0;
 }
 
 /* Sessions made by the benchmark are closed outside the timed part. */
@@ -126,18 +166,20 @@ static void fill_op(struct bench *b, enum bench_op which, struct pdp_op *op, uin
 	}
 }
 
-static int run_sync(struct bench *b, enum bench_op which, struct result *r)
+static int run_sync(struct bench *b, enum bench_op which, struct pool *p)
 {
 	static uint8_t plain[PDP_BSP_MAX_PLAIN_ENC], out[PDP_BSP_MAX_SEGMENT];
 	static struct pdp_session *made[128];
-	double *lat = calloc(b->n, sizeof(*lat)), t0, t, closing = 0;
+	double *lat, t0, c0, t, closing = 0, closing_cpu = 0;
 	unsigned i, open = 0;
-	int ret = 0;
+	int ret = pool_reserve(p, b->n);
 	size_t n;
 
-	if (!lat)
-		return -ENOMEM;
+	if (ret)
+		return ret;
+	lat = p->lat + p->n;
 	t0 = now_us();
+	c0 = cpu_now_us();
 	for (i = 0; i < b->n && !ret; i++) {
 		t = now_us();
 		switch (which) {
@@ -162,30 +204,36 @@ static int run_sync(struct bench *b, enum bench_op which, struct result *r)
 		lat[i] = now_us() - t;
 		if (open == 128) { /* stay well below the card's session table; not timed */
 			t = now_us();
+			closing_cpu -= cpu_now_us();
 			close_all(b, made, open);
 			open = 0;
+			closing_cpu += cpu_now_us();
 			closing += now_us() - t;
 		}
 	}
-	if (!ret)
-		summarize(lat, b->n, now_us() - t0 - closing, r);
+	if (!ret) {
+		p->n += b->n;
+		p->wall_us += now_us() - t0 - closing;
+		p->cpu_us += cpu_now_us() - c0 - closing_cpu;
+	}
 	close_all(b, made, open);
-	free(lat);
 	return ret;
 }
 
-static int run_async(struct bench *b, enum bench_op which, unsigned batch, struct result *r)
+static int run_async(struct bench *b, enum bench_op which, unsigned batch, struct pool *p)
 {
 	static struct pdp_op ops[MAX_BATCH], *ptrs[MAX_BATCH], *done[MAX_BATCH];
 	static uint8_t outs[MAX_BATCH][PDP_BSP_MAX_SEGMENT];
 	static struct pdp_session *made[MAX_BATCH];
 	unsigned i, total = 0, got, rounds = (b->n + batch - 1) / batch;
-	double *lat = calloc((size_t)rounds * batch, sizeof(*lat)), t0, t, tc, closing = 0;
-	int ret = 0, k;
+	double *lat, t0, c0, t, tc, closing = 0, closing_cpu = 0;
+	int ret = pool_reserve(p, rounds * batch), k;
 
-	if (!lat)
-		return -ENOMEM;
+	if (ret)
+		return ret;
+	lat = p->lat + p->n;
 	t0 = now_us();
+	c0 = cpu_now_us();
 	while (total < rounds * batch && !ret) {
 		for (i = 0; i < batch; i++) {
 			fill_op(b, which, &ops[i], outs[i], sizeof(outs[i]));
@@ -216,15 +264,19 @@ static int run_async(struct bench *b, enum bench_op which, unsigned batch, struc
 		}
 		if (which == B_SESSION) {
 			tc = now_us();
+			closing_cpu -= cpu_now_us();
 			close_all(b, made, batch);
 			memset(made, 0, sizeof(made[0]) * batch);
+			closing_cpu += cpu_now_us();
 			closing += now_us() - tc;
 		}
 		total += batch;
 	}
-	if (!ret)
-		summarize(lat, total, now_us() - t0 - closing, r);
-	free(lat);
+	if (!ret) {
+		p->n += total;
+		p->wall_us += now_us() - t0 - closing;
+		p->cpu_us += cpu_now_us() - c0 - closing_cpu;
+	}
 	return ret;
 }
 
@@ -273,14 +325,15 @@ static int seal_session(struct bench *b)
 						    sizeof(host_id), eid, out, &b->seal_session);
 }
 
-static void report(struct bench *b, const char *mode, enum bench_op op, const struct result *r)
+static void report(struct bench *b, const char *mode, enum bench_op op, unsigned n,
+		   const struct result *r)
 {
-	printf("%-8s %-9s %10.0f %9.1f %9.1f %9.1f %9.1f\n", op_names[op], mode, r->ops_per_s,
-	       r->p50_us, r->p90_us, r->p99_us, r->max_us);
+	printf("%-8s %-9s %10.0f %9.1f %9.1f %9.1f %9.1f %7.1f\n", op_names[op], mode,
+	       r->ops_per_s, r->p50_us, r->p90_us, r->p99_us, r->max_us, r->cpu_us);
 	if (b->csv)
-		fprintf(b->csv, "%s,%s,%s,%u,%.1f,%.1f,%.1f,%.1f,%.1f\n", pdp_accel_backend(b->a),
-			op_names[op], mode, b->n, r->ops_per_s, r->p50_us, r->p90_us, r->p99_us,
-			r->max_us);
+		fprintf(b->csv, "%s,%s,%s,%u,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f\n",
+			pdp_accel_backend(b->a), op_names[op], mode, n, r->ops_per_s, r->p50_us,
+			r->p90_us, r->p99_us, r->max_us, r->cpu_us);
 }
 
 /* Parse "a,b,c" of unsigned numbers into @out; returns how many or -1. */
@@ -324,7 +377,7 @@ static void usage(void)
 	fprintf(stderr, "usage: portdp-accel-bench [--uri URI] [--key KEY_URI] [--n OPS] "
 			"[--ops sign,verify,session,seal]\n"
 			"                          [--batches 0,1,8,64,256] [--seal-len 1..1007] "
-			"[--csv FILE]\n");
+			"[--rounds R] [--csv FILE]\n");
 }
 
 int main(int argc, char **argv)
@@ -333,17 +386,20 @@ int main(int argc, char **argv)
 	    {"uri", required_argument, NULL, 'u'},   {"key", required_argument, NULL, 'k'},
 	    {"n", required_argument, NULL, 'n'},     {"ops", required_argument, NULL, 'o'},
 	    {"batches", required_argument, NULL, 'b'}, {"seal-len", required_argument, NULL, 's'},
-	    {"csv", required_argument, NULL, 'c'},   {"help", no_argument, NULL, 'h'},
+	    {"csv", required_argument, NULL, 'c'},   {"rounds", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *uri = NULL, *key_uri = NULL, *csv = NULL;
 	unsigned batches[16] = {0, 1, 8, 64, 256};
 	int nbatches = 5, want[B_NOPS] = {1, 1, 1, 1}, c, i, op, ret = 0;
+	unsigned rounds = 1, round;
+	struct pool pools[16];
 	struct bench b = {.n = 1000, .seal_len = PDP_BSP_MAX_PLAIN_ENC};
 	char made_uri[80], mode[16], *end;
 	struct result r;
 
-	while ((c = getopt_long(argc, argv, "u:k:n:o:b:s:c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "u:k:n:o:b:s:c:r:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'u':
 			uri = optarg;
@@ -381,6 +437,13 @@ int main(int argc, char **argv)
 		case 'c':
 			csv = optarg;
 			break;
+		case 'r':
+			rounds = strtoul(optarg, &end, 10);
+			if (*end || !rounds || rounds > 1000) {
+				usage();
+				return 2;
+			}
+			break;
 		default:
 			usage();
 			return c == 'h' ? 0 : 2;
@@ -408,12 +471,13 @@ int main(int argc, char **argv)
 			ret = -errno;
 			goto out;
 		}
-		fprintf(b.csv, "backend,op,mode,n,ops_per_s,p50_us,p90_us,p99_us,max_us\n");
+		fprintf(b.csv, "backend,op,mode,n,ops_per_s,p50_us,p90_us,p99_us,max_us,cpu_us\n");
 	}
-	printf("# backend %s, %u ops per row, seal %zu bytes, latency in microseconds\n",
-	       pdp_accel_backend(b.a), b.n, b.seal_len);
-	printf("%-8s %-9s %10s %9s %9s %9s %9s\n", "op", "mode", "ops/s", "p50", "p90", "p99",
-	       "max");
+	printf("# backend %s, %u ops per row in %u round(s), seal %zu bytes, latency and CPU per op "
+	       "in microseconds\n",
+	       pdp_accel_backend(b.a), b.n, rounds, b.seal_len);
+	printf("%-8s %-9s %10s %9s %9s %9s %9s %7s\n", "op", "mode", "ops/s", "p50", "p90", "p99",
+	       "max", "cpu");
 	for (op = 0; op < B_NOPS; op++) {
 		unsigned n = b.n;
 
@@ -421,31 +485,43 @@ int main(int argc, char **argv)
 			continue;
 		/* Warm up caches, the card's queue and the CPU clock; not reported. */
 		b.n = n < 100 ? n : 100;
+		memset(pools, 0, sizeof(pools));
 		ret = op == B_SEAL ? seal_session(&b) : 0;
 		if (!ret)
-			ret = run_sync(&b, op, &r);
+			ret = run_sync(&b, op, &pools[0]);
+		free(pools[0].lat);
 		b.n = n;
 		if (ret) {
 			fprintf(stderr, "portdp-accel-bench: %s warm-up: %s\n", op_names[op],
 				strerror(-ret));
 			goto out;
 		}
-		for (i = 0; i < nbatches; i++) {
-			memset(&r, 0, sizeof(r));
-			if (batches[i]) {
-				snprintf(mode, sizeof(mode), "async%u", batches[i]);
-				ret = run_async(&b, op, batches[i], &r);
-			} else {
-				snprintf(mode, sizeof(mode), "sync");
-				ret = run_sync(&b, op, &r);
+		memset(pools, 0, sizeof(pools));
+		for (round = 0; round < rounds && !ret; round++) {
+			for (i = 0; i < nbatches && !ret; i++) {
+				if (batches[i])
+					ret = run_async(&b, op, batches[i], &pools[i]);
+				else
+					ret = run_sync(&b, op, &pools[i]);
+				if (ret)
+					fprintf(stderr, "portdp-accel-bench: %s %s%u: %s\n",
+						op_names[op], batches[i] ? "async" : "sync",
+						batches[i], strerror(-ret));
 			}
-			if (ret) {
-				fprintf(stderr, "portdp-accel-bench: %s %s: %s\n", op_names[op],
-					mode, strerror(-ret));
-				goto out;
-			}
-			report(&b, mode, op, &r);
 		}
+		for (i = 0; i < nbatches; i++) {
+			if (!ret) {
+				if (batches[i])
+					snprintf(mode, sizeof(mode), "async%u", batches[i]);
+				else
+					snprintf(mode, sizeof(mode), "sync");
+				summarize(&pools[i], &r);
+				report(&b, mode, op, pools[i].n, &r);
+			}
+			free(pools[i].lat);
+		}
+		if (ret)
+			goto out;
 	}
 out:
 	if (b.csv && fclose(b.csv) && !ret)

@@ -19,6 +19,7 @@
  * opcodes and capability bits. Hosts test the capability bit of a command.
  *   minor 0: the first set of commands.
  *   minor 1: ECDH_SLOT (PDC_CAP_ECDH_SLOT).
+ *   minor 2: PCIe notification hints (PDC_CARD_EVENT_IDX, struct pdc_ctrl).
  */
 #ifndef PORTDP_CARD_H
 #define PORTDP_CARD_H
@@ -53,7 +54,7 @@ typedef __le64 pdc_le64;
  */
 
 #define PDC_PROTO_VERSION	1
-#define PDC_PROTO_MINOR		1
+#define PDC_PROTO_MINOR		2
 
 #define PDC_MAGIC_REQ		0x51434450u	/* "PDCQ" in memory */
 #define PDC_MAGIC_RESP		0x52434450u	/* "PDCR" in memory */
@@ -442,6 +443,19 @@ enum pdc_card_state {
  * PDC_IRQ_VEC_STATE. A card that restarts on its own also increments
  * generation and raises PDC_IRQ_VEC_STATE: in-flight requests are lost and
  * the driver must reset before submitting again.
+ *
+ * Notification hints (PDC_CARD_EVENT_IDX in card_features, used only when the driver sets
+ * PDC_HOST_EVENT_IDX in host_features before its reset request; the card
+ * latches the choice at the reset): each side publishes the index at which
+ * it wants to be woken, like virtio's event index. The driver rings the
+ * doorbell only when its req_prod moves from old to new past req_event
+ * (pdc_need_event()); the card sets req_event = req_cons before it sleeps
+ * and looks at req_prod once more after a full barrier. The card raises the
+ * completion vector only when cpl_prod moves past cpl_event; the driver
+ * sets cpl_event = cpl_cons when it has taken every completion and looks at
+ * cpl_prod once more after a full barrier. Without the hints the driver
+ * rings for every request and the card raises the vector after every pass
+ * over the request ring.
  */
 struct pdc_ctrl {
 	/* line 0: card-written identity and layout */
@@ -457,17 +471,34 @@ struct pdc_ctrl {
 	pdc_le32 payload_size;		/* BAR2 size - payload_off */
 	pdc_le32 max_msg;		/* PDC_MAX_MSG */
 	pdc_le32 caps;			/* same as pdc_info.caps */
-	pdc_u8 rsvd0[20];
+	pdc_le32 card_features;		/* PDC_CARD_*: what this PCIe front end does */
+	pdc_u8 rsvd0[16];
 	/* line 1: driver-written */
 	pdc_le32 req_prod;		/* requests published */
 	pdc_le32 cpl_cons;		/* completions consumed */
 	pdc_le32 reset_req;		/* reset cookie, see above */
-	pdc_u8 rsvd1[52];
+	pdc_le32 host_features;		/* PDC_HOST_*, read by the card at a reset */
+	pdc_le32 cpl_event;		/* wake me when cpl_prod passes this */
+	pdc_u8 rsvd1[44];
 	/* line 2: card-written ring progress */
 	pdc_le32 req_cons;		/* requests taken by the card */
 	pdc_le32 cpl_prod;		/* completions published */
-	pdc_u8 rsvd2[56];
+	pdc_le32 req_event;		/* ring me when req_prod passes this */
+	pdc_u8 rsvd2[52];
 };
+
+/* card_features and host_features bits */
+#define PDC_CARD_EVENT_IDX	PDC_BIT(0)	/* minor 2: the card honours the hints */
+#define PDC_HOST_EVENT_IDX	PDC_BIT(0)	/* the driver wants them */
+
+/*
+ * Must the side that moved its index from @old to @cur notify the other,
+ * which asked to be woken at index @event? (Free-running u32 indices.)
+ */
+static inline int pdc_need_event(unsigned int event, unsigned int cur, unsigned int old)
+{
+	return cur - event - 1 < cur - old;
+}
 
 /**
  * struct pdc_ring_req - one request ring entry (driver-written).
@@ -532,6 +563,7 @@ PDC_STATIC_ASSERT(sizeof(struct pdc_aes_cbc_resp) == 20, "pdc_aes_cbc_resp");
 PDC_STATIC_ASSERT(sizeof(struct pdc_aes_cmac_req) == 52, "pdc_aes_cmac_req");
 PDC_STATIC_ASSERT(sizeof(struct pdc_ctrl) == 192, "pdc_ctrl");
 PDC_STATIC_ASSERT(sizeof(struct pdc_ring_req) == 32, "pdc_ring_req");
+PDC_STATIC_ASSERT(sizeof(unsigned int) == 4, "ring indices are 32-bit");
 PDC_STATIC_ASSERT(sizeof(struct pdc_ring_cpl) == 16, "pdc_ring_cpl");
 PDC_STATIC_ASSERT(PDC_RING_ENTRIES * sizeof(struct pdc_ring_req) <=
 		  PDC_BAR2_CPL_RING - PDC_BAR2_REQ_RING, "request ring fits");
