@@ -101,7 +101,11 @@ static void portdp_pci_start(struct portdp_dev *pd, struct portdp_req *req)
 	pp->req_prod++;
 	shm_write(pp, CTRL(req_prod), pp->req_prod);
 	if (pp->event_idx) {
-		/* A card still at work takes the request without a doorbell. */
+		/*
+		 * A card still at work takes the request without a doorbell.
+		 * Full barrier: req_prod out before req_event in (the card
+		 * stores req_event, then reads req_prod).
+		 */
 		mb();
 		if (!pdc_need_event(shm_read(pp, CTRL(req_event)), pp->req_prod, old))
 			return;
@@ -159,6 +163,7 @@ static irqreturn_t portdp_pci_cpl_thread(int irq, void *data)
 		 * what the card published before it saw the request is ours.
 		 */
 		shm_write(pp, CTRL(cpl_event), pp->cpl_cons);
+		/* Full barrier: cpl_event out before cpl_prod in (the card's mirror). */
 		mb();
 		prod = shm_read(pp, CTRL(cpl_prod));
 		if (prod == pp->cpl_cons)
