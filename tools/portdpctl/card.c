@@ -32,14 +32,17 @@ static const char card_usage[] =
     "               --role tls|dpauth|dppb) check the certificate holds the slot's\n"
     "                                       public key, then store it (atomically)\n";
 
-int card_parse_args(int argc, char **argv, unsigned allowed, unsigned required,
-		    struct card_args *a)
+int card_parse_args(int argc, char **argv, unsigned allowed, unsigned required, struct card_args *a)
 {
 	static const struct option opts[] = {
-	    {"dev", required_argument, NULL, 'D'},	{"slot", required_argument, NULL, 's'},
-	    {"curve", required_argument, NULL, 'c'},	{"subject", required_argument, NULL, 'S'},
-	    {"out", required_argument, NULL, 'o'},	{"cert", required_argument, NULL, 'C'},
-	    {"config", required_argument, NULL, 'f'}, {"role", required_argument, NULL, 'r'},
+	    {"dev", required_argument, NULL, 'D'},
+	    {"slot", required_argument, NULL, 's'},
+	    {"curve", required_argument, NULL, 'c'},
+	    {"subject", required_argument, NULL, 'S'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"cert", required_argument, NULL, 'C'},
+	    {"config", required_argument, NULL, 'f'},
+	    {"role", required_argument, NULL, 'r'},
 	    {NULL, 0, NULL, 0},
 	};
 	static const struct {
@@ -47,9 +50,9 @@ int card_parse_args(int argc, char **argv, unsigned allowed, unsigned required,
 		unsigned bit;
 		const char *name;
 	} bits[] = {
-	    {'s', CARD_OPT_SLOT, "slot"},	  {'c', CARD_OPT_CURVE, "curve"},
+	    {'s', CARD_OPT_SLOT, "slot"},	{'c', CARD_OPT_CURVE, "curve"},
 	    {'S', CARD_OPT_SUBJECT, "subject"}, {'o', CARD_OPT_OUT, "out"},
-	    {'C', CARD_OPT_CERT, "cert"},	  {'f', CARD_OPT_CONFIG, "config"},
+	    {'C', CARD_OPT_CERT, "cert"},	{'f', CARD_OPT_CONFIG, "config"},
 	    {'r', CARD_OPT_ROLE, "role"},
 	};
 	unsigned seen = 0, i;
@@ -71,7 +74,8 @@ int card_parse_args(int argc, char **argv, unsigned allowed, unsigned required,
 			}
 		switch (c) {
 		case 'D':
-			if (strncmp(optarg, "/dev/", 5) || strlen(optarg) > 200 || strstr(optarg, ".."))
+			if (strncmp(optarg, "/dev/", 5) || strlen(optarg) > 200 ||
+			    strstr(optarg, ".."))
 				return ctl_error(EXIT_USAGE, "--dev %s: want /dev/NAME", optarg);
 			a->dev = optarg;
 			break;
@@ -89,7 +93,8 @@ int card_parse_args(int argc, char **argv, unsigned allowed, unsigned required,
 			else if (!strcmp(optarg, "bp256"))
 				a->curve = PDP_CURVE_BP256R1;
 			else
-				return ctl_error(EXIT_USAGE, "--curve %s: want p256 or bp256", optarg);
+				return ctl_error(EXIT_USAGE, "--curve %s: want p256 or bp256",
+						 optarg);
 			break;
 		case 'S':
 			a->subject = optarg;
@@ -104,7 +109,8 @@ int card_parse_args(int argc, char **argv, unsigned allowed, unsigned required,
 			a->config = optarg;
 			break;
 		case 'r':
-			if (strcmp(optarg, "tls") && strcmp(optarg, "dpauth") && strcmp(optarg, "dppb"))
+			if (strcmp(optarg, "tls") && strcmp(optarg, "dpauth") &&
+			    strcmp(optarg, "dppb"))
 				return ctl_error(EXIT_USAGE, "--role %s: want tls, dpauth or dppb",
 						 optarg);
 			a->role = optarg;
@@ -239,8 +245,8 @@ int cmd_card(int argc, char **argv)
 		const char *name;
 		int (*run)(int argc, char **argv);
 	} subs[] = {
-	    {"status", card_status}, {"list", card_list}, {"keygen", card_keygen},
-	    {"destroy", card_destroy}, {"csr", card_csr}, {"install-cert", card_install_cert},
+	    {"status", card_status},   {"list", card_list}, {"keygen", card_keygen},
+	    {"destroy", card_destroy}, {"csr", card_csr},   {"install-cert", card_install_cert},
 	};
 	size_t i;
 

@@ -30,16 +30,16 @@ enum {
 };
 
 struct card_args {
-	const char *dev;	 /* --dev, default CARD_DEFAULT_DEV */
-	int slot;		 /* --slot, -1 if not given */
-	enum pdp_curve curve;	 /* --curve, default P-256 */
-	const char *subject;	 /* --subject "/O=.../CN=..." */
-	const char *out;	 /* --out FILE */
-	const char *cert;	 /* --cert FILE */
-	const char *config;	 /* --config portdpd.conf */
-	const char *role;	 /* --role tls|dpauth|dppb */
-	char slot_uri[16];	 /* "slot:N" */
-	char accel_uri[300];	 /* "dev:<dev>" */
+	const char *dev;      /* --dev, default CARD_DEFAULT_DEV */
+	int slot;	      /* --slot, -1 if not given */
+	enum pdp_curve curve; /* --curve, default P-256 */
+	const char *subject;  /* --subject "/O=.../CN=..." */
+	const char *out;      /* --out FILE */
+	const char *cert;     /* --cert FILE */
+	const char *config;   /* --config portdpd.conf */
+	const char *role;     /* --role tls|dpauth|dppb */
+	char slot_uri[16];    /* "slot:N" */
+	char accel_uri[300];  /* "dev:<dev>" */
 };
 
 /* card.c */

@@ -51,7 +51,7 @@ static int read_file(const char *path, unsigned char **data, size_t *len)
 }
 
 /* PEM (leaf first, then any chain) or one DER certificate; NULL if neither. */
-static STACK_OF(X509) *parse_certs(const unsigned char *data, size_t len, int *is_pem)
+static STACK_OF(X509) * parse_certs(const unsigned char *data, size_t len, int *is_pem)
 {
 	STACK_OF(X509) *certs = sk_X509_new_null();
 	BIO *bio = BIO_new_mem_buf(data, (int)len);
@@ -85,7 +85,7 @@ fail:
 }
 
 /* The certificates as one PEM text (for a TLS chain file). */
-static char *certs_pem(STACK_OF(X509) *certs, size_t *len)
+static char *certs_pem(STACK_OF(X509) * certs, size_t *len)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
 	char *data, *out = NULL;
@@ -220,14 +220,15 @@ int card_install_cert(int argc, char **argv)
 	struct card_args a;
 	int st, err, is_pem;
 
-	st = card_parse_args(argc, argv, CARD_OPT_SLOT | CARD_OPT_CERT | CARD_OPT_OUT |
-				 CARD_OPT_CONFIG | CARD_OPT_ROLE,
+	st = card_parse_args(argc, argv,
+			     CARD_OPT_SLOT | CARD_OPT_CERT | CARD_OPT_OUT | CARD_OPT_CONFIG |
+				 CARD_OPT_ROLE,
 			     CARD_OPT_SLOT | CARD_OPT_CERT, &a);
 	if (st)
 		return st;
 	if (!a.out == !a.config || !a.config != !a.role)
-		return ctl_error(EXIT_USAGE,
-				 "card install-cert: give --out DEST, or --config FILE with --role");
+		return ctl_error(
+		    EXIT_USAGE, "card install-cert: give --out DEST, or --config FILE with --role");
 	err = read_file(a.cert, &data, &len);
 	if (err)
 		return ctl_error(EXIT_FAIL, "%s: %s", a.cert,

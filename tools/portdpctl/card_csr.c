@@ -30,8 +30,8 @@ static int parse_subject(const char *subj, X509_NAME *name)
 	const char *p = subj;
 
 	if (strlen(subj) >= sizeof(buf) || *p != '/')
-		return ctl_error(EXIT_USAGE, "--subject %s: want /KEY=VALUE/... (e.g. /O=Org/CN=Name)",
-				 subj);
+		return ctl_error(EXIT_USAGE,
+				 "--subject %s: want /KEY=VALUE/... (e.g. /O=Org/CN=Name)", subj);
 	p++;
 	while (*p) {
 		w = buf;
@@ -49,10 +49,12 @@ static int parse_subject(const char *subj, X509_NAME *name)
 			return ctl_error(EXIT_USAGE, "--subject: '%s' is no KEY=VALUE", buf);
 		*val++ = '\0';
 		if (OBJ_txt2nid(key) == NID_undef ||
-		    !X509_NAME_add_entry_by_txt(name, key, MBSTRING_UTF8, (const unsigned char *)val,
-						-1, -1, 0))
-			return ctl_error(EXIT_USAGE, "--subject: '%s=%s' not accepted (unknown "
-				"attribute or bad value)", key, val);
+		    !X509_NAME_add_entry_by_txt(name, key, MBSTRING_UTF8,
+						(const unsigned char *)val, -1, -1, 0))
+			return ctl_error(EXIT_USAGE,
+					 "--subject: '%s=%s' not accepted (unknown "
+					 "attribute or bad value)",
+					 key, val);
 	}
 	if (X509_NAME_entry_count(name) == 0)
 		return ctl_error(EXIT_USAGE, "--subject: empty");
@@ -178,8 +180,9 @@ int card_csr(int argc, char **argv)
 	}
 	err = card_write_file(a.out, pem, pem_len, 0, 0644);
 	if (err) {
-		st = ctl_error(EXIT_FAIL, "%s: %s", a.out,
-			       err == -EEXIST ? "exists already (not overwritten)" : strerror(-err));
+		st =
+		    ctl_error(EXIT_FAIL, "%s: %s", a.out,
+			      err == -EEXIST ? "exists already (not overwritten)" : strerror(-err));
 		goto out;
 	}
 	printf("wrote %s: request for slot %d (%s) signed on the card\n", a.out, a.slot,

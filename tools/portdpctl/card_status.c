@@ -70,11 +70,16 @@ static void print_caps(uint32_t caps)
 		uint32_t bit;
 		const char *name;
 	} names[] = {
-	    {PDP_ACCEL_CAP_P256, "p256"},	  {PDP_ACCEL_CAP_BP256R1, "bp256"},
-	    {PDP_ACCEL_CAP_KEY_GENERATE, "keygen"}, {PDP_ACCEL_CAP_SIGN, "sign"},
-	    {PDP_ACCEL_CAP_VERIFY, "verify"},	  {PDP_ACCEL_CAP_SESSION, "session"},
-	    {PDP_ACCEL_CAP_REPLACE_KEYS, "replace-keys"}, {PDP_ACCEL_CAP_ECDH, "ecdh"},
-	    {PDP_ACCEL_CAP_RANDOM, "random"},	  {PDP_ACCEL_CAP_ASYNC_QUEUE, "async-queue"},
+	    {PDP_ACCEL_CAP_P256, "p256"},
+	    {PDP_ACCEL_CAP_BP256R1, "bp256"},
+	    {PDP_ACCEL_CAP_KEY_GENERATE, "keygen"},
+	    {PDP_ACCEL_CAP_SIGN, "sign"},
+	    {PDP_ACCEL_CAP_VERIFY, "verify"},
+	    {PDP_ACCEL_CAP_SESSION, "session"},
+	    {PDP_ACCEL_CAP_REPLACE_KEYS, "replace-keys"},
+	    {PDP_ACCEL_CAP_ECDH, "ecdh"},
+	    {PDP_ACCEL_CAP_RANDOM, "random"},
+	    {PDP_ACCEL_CAP_ASYNC_QUEUE, "async-queue"},
 	};
 	unsigned i;
 
@@ -88,9 +93,9 @@ static void print_caps(uint32_t caps)
 int card_status(int argc, char **argv)
 {
 	static const char *const attrs[] = {
-	    "state", "transport", "fw_version", "proto_version", "serial", "queue_depth",
-	    "inflight", "completed", "errors", "timeouts", "resets", "card_restarts",
-	    "key_slots", "key_slots_used",
+	    "state",	   "transport",	    "fw_version", "proto_version",  "serial",
+	    "queue_depth", "inflight",	    "completed",  "errors",	    "timeouts",
+	    "resets",	   "card_restarts", "key_slots",  "key_slots_used",
 	};
 	char sysdir[256], val[256];
 	struct pdp_accel_info info;
