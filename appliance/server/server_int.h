@@ -86,17 +86,14 @@ struct conn {
 };
 
 /*
- * One sweep's group commit whose fsync is in flight (commit.c). Batches are
- * released in @seq order, each once its own fsync and all older ones are done.
+ * One sweep's group commit waiting for the disk (commit.c). Batches are
+ * released in @seq order, each once an fsync submitted after its commit has
+ * completed.
  */
 struct batch {
-	struct op op; /* OP_FSYNC; the CQE finds the batch from it */
 	struct batch *next;
 	uint64_t seq;
-	bool done;
-	int res; /* the fsync's result */
 	struct conn *conns;
-	struct __kernel_timespec delay; /* test hook only */
 };
 
 /*
@@ -136,6 +133,12 @@ struct worker {
 	struct conn *ready;
 	struct batch *parked_head, *parked_tail; /* oldest first */
 	uint64_t next_seq;
+	/* At most one WAL fsync in flight; it covers the batches up to @fsync_covers. */
+	struct op fsync_op;
+	bool fsync_busy;
+	int fsync_fd;
+	uint64_t fsync_covers;
+	struct __kernel_timespec fsync_delay; /* test hook only */
 	struct worker_stats st;
 	char plain[CONN_RX_SIZE];
 	struct buf scratch;
@@ -182,7 +185,7 @@ void conn_destroy_all(struct worker *w);
 
 /* commit.c */
 void worker_process_ready(struct worker *w);
-void batch_on_fsync(struct worker *w, struct op *op, int res);
+void batch_on_fsync(struct worker *w, int res);
 /* After the ring is gone: forget every parked batch (their answers are dropped). */
 void batch_drop_all(struct worker *w);
 

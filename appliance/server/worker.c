@@ -193,7 +193,7 @@ static void dispatch(struct worker *w, struct io_uring_cqe *cqe)
 		conn_on_send(op->conn, cqe->res);
 		break;
 	case OP_FSYNC:
-		batch_on_fsync(w, op, cqe->res);
+		batch_on_fsync(w, cqe->res);
 		break;
 	}
 }
@@ -256,6 +256,7 @@ void *worker_main(void *arg)
 	w->accept_op = (struct op){OP_ACCEPT, NULL};
 	w->stop_op = (struct op){OP_STOP, NULL};
 	w->tick_op = (struct op){OP_TICK, NULL};
+	w->fsync_op = (struct op){OP_FSYNC, NULL};
 	w->multishot = w->srv->multishot_accept;
 	arm_stop_read(w);
 	arm_tick(w);

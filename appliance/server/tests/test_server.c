@@ -28,6 +28,7 @@
 
 #include "../log.h"
 #include "../server.h"
+#include "../server_int.h"
 #include "echo_es9.h"
 #include "tls_client.h"
 
@@ -41,6 +42,45 @@ static struct es9_service *g_svc;
 static struct portdp_server *g_srv;
 static uint16_t g_port;
 static SSL_CTX *g_ctx;
+
+/*
+ * fsync test hooks (server_int.h): the next g_delay_count fsyncs are held back g_delay_ms
+ * (a slow disk), the next g_fail_count complete with -EIO (a failing one).
+ */
+static unsigned g_delay_ms;
+static int g_delay_count, g_fail_count;
+static unsigned long g_fsyncs; /* fsync completions seen */
+
+static bool take_one(int *count)
+{
+	int n = __atomic_load_n(count, __ATOMIC_ACQUIRE);
+
+	while (n > 0)
+		if (__atomic_compare_exchange_n(count, &n, n - 1, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
+static unsigned hook_fsync_delay(unsigned worker, uint64_t seq)
+{
+	(void)worker;
+	(void)seq;
+	return take_one(&g_delay_count) ? __atomic_load_n(&g_delay_ms, __ATOMIC_RELAXED) : 0;
+}
+
+static int hook_fsync_result(unsigned worker, uint64_t seq, int res)
+{
+	(void)worker;
+	(void)seq;
+	__atomic_fetch_add(&g_fsyncs, 1, __ATOMIC_RELAXED);
+	return take_one(&g_fail_count) ? -EIO : res;
+}
+
+static unsigned long fsyncs(void)
+{
+	return __atomic_load_n(&g_fsyncs, __ATOMIC_RELAXED);
+}
 
 static long elapsed_ms(const struct timespec *t0)
 {
@@ -132,6 +172,8 @@ static int group_setup(void **state)
 	if (!mkdtemp(g_dir) || make_pki())
 		return -1;
 	base_config(&g_cfg, &g_lim);
+	server_test_hooks.fsync_delay_ms = hook_fsync_delay;
+	server_test_hooks.fsync_result = hook_fsync_result;
 	if (es9_service_new(&g_cfg, &g_svc, err, sizeof(err)))
 		return -1;
 	if (portdp_server_start(&g_cfg, &g_lim, g_svc, &g_srv, err, sizeof(err))) {
@@ -261,7 +303,7 @@ static void test_keepalive_several_requests(void **state)
 
 static void test_pipelined_requests_in_order(void **state)
 {
-	unsigned long flushes = __atomic_load_n(&echo_es9_flushes, __ATOMIC_RELAXED);
+	unsigned long synced = fsyncs();
 	static char all[40000];
 	struct tc_conn c;
 	struct tc_resp r;
@@ -287,8 +329,9 @@ static void test_pipelined_requests_in_order(void **state)
 		assert_memory_equal(r.body, body, r.body_len);
 		tc_resp_free(&r);
 	}
-	/* Group commit: one flush for the batch, not one per request. */
-	assert_true(__atomic_load_n(&echo_es9_flushes, __ATOMIC_RELAXED) - flushes <= 2);
+	/* Group commit: the batch waits for one fsync, not one per request. */
+	assert_true(fsyncs() - synced >= 1);
+	assert_true(fsyncs() - synced <= 2);
 	tc_close(&c);
 }
 
@@ -606,12 +649,16 @@ static void test_group_commit_failure_answers_500(void **state)
 	(void)state;
 	portdp_server_get_stats(g_srv, &before);
 	assert_int_equal(tc_connect(&c, g_ctx, g_port, NULL, IO_TIMEOUT_MS), 0);
-	/* Two requests in one batch: the flush fails, so neither may report success. */
+	/*
+	 * Two requests in one batch; each commits by itself, so only the one whose commit
+	 * fails (rolled back) is a 500; the first is answered after the batch's fsync.
+	 */
 	n = tc_format_post(req, sizeof(req), "echo", "{\"a\":1}");
 	n += tc_format_post(req + n, sizeof(req) - n, "failflush", "{}");
 	assert_int_equal(tc_write(&c, req, n), 0);
 	assert_int_equal(tc_read_response(&c, &r), 0);
-	assert_int_equal(r.status, 500);
+	assert_int_equal(r.status, 200);
+	assert_memory_equal(r.body, "{\"a\":1}", 7);
 	tc_resp_free(&r);
 	assert_int_equal(tc_read_response(&c, &r), 0);
 	assert_int_equal(r.status, 500);
@@ -813,6 +860,217 @@ static void test_sigterm_with_request_in_flight(void **state)
 	fclose(err);
 }
 
+/* ---- durable answers: nothing is sent before the fsync that covers it ---- */
+
+static struct portdp_server *start_one_worker(uint16_t *port)
+{
+	struct portdpd_config cfg;
+	struct portdp_server_limits lim;
+	struct portdp_server *srv;
+	char err[256];
+
+	base_config(&cfg, &lim);
+	cfg.workers = 1; /* every connection on one ring: one sequence of batches */
+	assert_int_equal(portdp_server_start(&cfg, &lim, g_svc, &srv, err, sizeof(err)), 0);
+	*port = portdp_server_port(srv);
+	return srv;
+}
+
+/* Connects and runs one request, so TLS 1.3 tickets are read and the socket is quiet after. */
+static void connect_warm(struct tc_conn *c, uint16_t port)
+{
+	struct tc_resp r;
+
+	assert_int_equal(tc_connect(c, g_ctx, port, NULL, IO_TIMEOUT_MS), 0);
+	post(c, "echo", "{}", &r);
+	assert_int_equal(r.status, 200);
+	tc_resp_free(&r);
+}
+
+static void send_post(struct tc_conn *c, const char *fn, const char *body)
+{
+	char req[1024];
+	int n = tc_format_post(req, sizeof(req), fn, body);
+
+	assert_true(n > 0);
+	assert_int_equal(tc_write(c, req, n), 0);
+}
+
+/* True when nothing arrives on @c for @ms (no answer, not even part of one). */
+static bool quiet_for(struct tc_conn *c, int ms)
+{
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+
+	return SSL_pending(c->ssl) == 0 && !c->rlen && poll(&p, 1, ms) == 0;
+}
+
+static void expect_answer(struct tc_conn *c, int status, const char *body)
+{
+	struct tc_resp r;
+
+	assert_int_equal(tc_read_response(c, &r), 0);
+	assert_int_equal(r.status, status);
+	if (body) {
+		assert_int_equal(r.body_len, strlen(body));
+		assert_memory_equal(r.body, body, r.body_len);
+	}
+	tc_resp_free(&r);
+}
+
+static void test_answer_waits_for_its_fsync(void **state)
+{
+	unsigned long synced = fsyncs();
+	struct timespec t0;
+	struct tc_conn c;
+
+	(void)state;
+	connect_warm(&c, g_port);
+	g_delay_ms = 400;
+	__atomic_store_n(&g_delay_count, 1, __ATOMIC_RELEASE);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	send_post(&c, "echo", "{\"slowdisk\":1}");
+	assert_true(quiet_for(&c, 300));
+	expect_answer(&c, 200, "{\"slowdisk\":1}");
+	assert_true(elapsed_ms(&t0) >= 390);
+	assert_true(fsyncs() - synced >= 2);
+	tc_close(&c);
+}
+
+/*
+ * A younger batch whose commit is done waits for the older batch's fsync and then for
+ * its own (submitted after its commit); the slow disk holds both back 300 ms.
+ */
+static void test_batches_released_in_order(void **state)
+{
+	struct portdp_server *srv;
+	struct tc_conn a, b;
+	uint16_t port;
+
+	(void)state;
+	srv = start_one_worker(&port);
+	connect_warm(&a, port);
+	connect_warm(&b, port);
+	g_delay_ms = 300;
+	__atomic_store_n(&g_delay_count, 2, __ATOMIC_RELEASE);
+	send_post(&a, "echo", "{\"older\":1}");
+	sleep_ms(100);
+	send_post(&b, "echo", "{\"younger\":1}");
+	assert_true(quiet_for(&b, 150));
+	expect_answer(&a, 200, "{\"older\":1}");
+	/* The older fsync did not cover the younger commit: b waits for its own. */
+	assert_true(quiet_for(&b, 150));
+	expect_answer(&b, 200, "{\"younger\":1}");
+	tc_close(&a);
+	tc_close(&b);
+	assert_int_equal(portdp_server_stop(srv), 0);
+	portdp_server_free(srv);
+}
+
+/* A connection with answers parked takes its next request only after they are sent. */
+static void test_pipelined_request_waits_for_parked_answer(void **state)
+{
+	unsigned long handled;
+	struct portdp_server *srv;
+	struct tc_conn c;
+	uint16_t port;
+
+	(void)state;
+	srv = start_one_worker(&port);
+	connect_warm(&c, port);
+	g_delay_ms = 400;
+	__atomic_store_n(&g_delay_count, 1, __ATOMIC_RELEASE);
+	handled = __atomic_load_n(&echo_es9_handled, __ATOMIC_RELAXED);
+	send_post(&c, "echo", "{\"n\":1}");
+	sleep_ms(100);
+	send_post(&c, "echo", "{\"n\":2}");
+	sleep_ms(150);
+	assert_int_equal(__atomic_load_n(&echo_es9_handled, __ATOMIC_RELAXED) - handled, 1);
+	expect_answer(&c, 200, "{\"n\":1}");
+	expect_answer(&c, 200, "{\"n\":2}");
+	assert_int_equal(__atomic_load_n(&echo_es9_handled, __ATOMIC_RELAXED) - handled, 2);
+	tc_close(&c);
+	assert_int_equal(portdp_server_stop(srv), 0);
+	portdp_server_free(srv);
+}
+
+/* A failed fsync: its batch, the batches parked behind it and all later requests get 500. */
+static void test_fsync_failure_answers_500_from_then_on(void **state)
+{
+	struct portdp_server_stats before, after;
+	struct portdp_server *srv;
+	struct tc_conn a, b, c;
+	unsigned long handled;
+	uint16_t port;
+
+	(void)state;
+	srv = start_one_worker(&port);
+	connect_warm(&a, port);
+	connect_warm(&b, port);
+	connect_warm(&c, port);
+	portdp_server_get_stats(srv, &before);
+	g_delay_ms = 300;
+	__atomic_store_n(&g_delay_count, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&g_fail_count, 1, __ATOMIC_RELEASE);
+	send_post(&a, "echo", "{\"lost\":1}");
+	sleep_ms(100);
+	send_post(&b, "echo", "{\"parked\":1}");
+	expect_answer(&a, 500, NULL);
+	expect_answer(&b, 500, NULL);
+	/* Latched: not even handled any more. */
+	handled = __atomic_load_n(&echo_es9_handled, __ATOMIC_RELAXED);
+	send_post(&c, "echo", "{\"later\":1}");
+	expect_answer(&c, 500, NULL);
+	assert_int_equal(__atomic_load_n(&echo_es9_handled, __ATOMIC_RELAXED), handled);
+	portdp_server_get_stats(srv, &after);
+	assert_true(after.flush_failures >= before.flush_failures + 1);
+	tc_close(&a);
+	tc_close(&b);
+	tc_close(&c);
+	assert_int_equal(portdp_server_stop(srv), 0);
+	portdp_server_free(srv);
+}
+
+static void test_stop_waits_for_parked_batch(void **state)
+{
+	struct portdp_server *srv;
+	struct timespec t0;
+	struct tc_conn c;
+	uint16_t port;
+
+	(void)state;
+	srv = start_one_worker(&port);
+	connect_warm(&c, port);
+	g_delay_ms = 500;
+	__atomic_store_n(&g_delay_count, 1, __ATOMIC_RELEASE);
+	send_post(&c, "echo", "{\"stop\":1}");
+	sleep_ms(100);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(portdp_server_stop(srv), 0);
+	assert_true(elapsed_ms(&t0) >= 300);
+	expect_answer(&c, 200, "{\"stop\":1}");
+	tc_close(&c);
+	portdp_server_free(srv);
+}
+
+/* A commit that is durable by itself (no fd to sync) is answered at once. */
+static void test_sync_commit_needs_no_fsync(void **state)
+{
+	unsigned long synced;
+	struct tc_conn c;
+	struct tc_resp r;
+
+	(void)state;
+	connect_warm(&c, g_port);
+	__atomic_store_n(&echo_es9_sync_commit, true, __ATOMIC_RELEASE);
+	synced = fsyncs();
+	post(&c, "echo", "{\"sync\":1}", &r);
+	__atomic_store_n(&echo_es9_sync_commit, false, __ATOMIC_RELEASE);
+	assert_int_equal(r.status, 200);
+	tc_resp_free(&r);
+	assert_int_equal(fsyncs(), synced);
+	tc_close(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -834,6 +1092,12 @@ int main(void)
 	    cmocka_unit_test(test_single_shot_accept),
 	    cmocka_unit_test(test_graceful_stop_finishes_in_flight),
 	    cmocka_unit_test(test_sigterm_with_request_in_flight),
+	    cmocka_unit_test(test_answer_waits_for_its_fsync),
+	    cmocka_unit_test(test_batches_released_in_order),
+	    cmocka_unit_test(test_pipelined_request_waits_for_parked_answer),
+	    cmocka_unit_test(test_fsync_failure_answers_500_from_then_on),
+	    cmocka_unit_test(test_stop_waits_for_parked_batch),
+	    cmocka_unit_test(test_sync_commit_needs_no_fsync),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
