@@ -122,7 +122,8 @@ static void child(const char *path, int fd, unsigned seed)
 	int rows, k, n, group;
 	uint32_t pending;
 
-	if (inv_open(path, seed % 2, &inv))
+	/* NORMAL, FULL and DEFERRED (portdpd's workers: fdatasync the WAL before reporting). */
+	if (inv_open(path, seed % 3, &inv))
 		_exit(3);
 	for (;;) {
 		group = rand_r(&seed) % 3 == 0;
@@ -140,6 +141,8 @@ static void child(const char *path, int fd, unsigned seed)
 		}
 		if (group && inv_commit(inv))
 			_exit(7);
+		if (inv_durable_fd(inv) >= 0 && fdatasync(inv_durable_fd(inv)))
+			_exit(8);
 		report(fd, pending);
 	}
 }

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <openssl/evp.h>
 #include <cmocka.h>
@@ -716,6 +718,79 @@ static void test_second_connection_keeps_commits_visible(void **state)
 		assert_int_equal(state_seen_by_other_process(fx->path, id[i]), INV_ALLOCATED);
 }
 
+static ino_t wal_inode(const char *db)
+{
+	char wal[300];
+	struct stat st;
+
+	snprintf(wal, sizeof(wal), "%s-wal", db);
+	assert_int_equal(stat(wal, &st), 0);
+	return st.st_ino;
+}
+
+static off_t fd_size(int fd)
+{
+	struct stat st;
+
+	assert_int_equal(fstat(fd, &st), 0);
+	return st.st_size;
+}
+
+/*
+ * INV_SYNC_DEFERRED (portdpd's workers): the durable fd names the -wal file that
+ * COMMITs write, also after a peer truncated the WAL in a checkpoint, and it can be
+ * fdatasync'ed; the other modes have none; bad modes and in-memory databases are refused.
+ */
+static void test_deferred_durability_fd(void **state)
+{
+	static const uint8_t tids[2][16] = {{7}, {8}};
+	struct fx *fx = *state;
+	struct inventory *d, *full, *bad = NULL;
+	struct stat st;
+	sqlite3 *peer;
+	int64_t id[2];
+	int fd;
+
+	assert_int_equal(inv_open(fx->path, 3, &bad), -EINVAL);
+	assert_int_equal(inv_open(fx->path, -1, &bad), -EINVAL);
+	assert_int_equal(inv_open(":memory:", INV_SYNC_DEFERRED, &bad), -EINVAL);
+	assert_null(bad);
+	assert_int_equal(inv_durable_fd(fx->inv), -1); /* NORMAL */
+	assert_int_equal(inv_open(fx->path, INV_SYNC_FULL, &full), 0);
+	assert_int_equal(inv_durable_fd(full), -1);
+	id[0] = add_profile(fx, INV_REUSE_NEVER, NULL);
+	id[1] = add_profile(fx, INV_REUSE_NEVER, NULL);
+
+	assert_int_equal(inv_open(fx->path, INV_SYNC_DEFERRED, &d), 0);
+	fd = inv_durable_fd(d);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_ino, wal_inode(fx->path));
+	assert_int_equal(inv_allocate(d, id[0], EID_A, tids[0], 16, FAR_DEADLINE), 0);
+	assert_int_equal(fdatasync(fd), 0);
+	assert_int_equal(state_seen_by_other_process(fx->path, id[0]), INV_ALLOCATED);
+
+	/* A peer checkpoints and truncates the WAL: same file, and the next commit lands in it. */
+	assert_int_equal(sqlite3_open(fx->path, &peer), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(peer, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(fd_size(fd), 0);
+	assert_int_equal(inv_allocate(d, id[1], EID_A, tids[1], 16, FAR_DEADLINE), 0);
+	assert_true(fd_size(fd) > 0);
+	assert_int_equal(st.st_ino, wal_inode(fx->path));
+	assert_int_equal(fdatasync(fd), 0);
+	sqlite3_close(peer);
+
+	/* Closing it (and its fd) takes no other connection's locks or commits with it. */
+	inv_close(d);
+	assert_int_equal(state_seen_by_other_process(fx->path, id[0]), INV_ALLOCATED);
+	assert_int_equal(state_seen_by_other_process(fx->path, id[1]), INV_ALLOCATED);
+	assert_int_equal(inv_release(full, id[1], tids[1], 16, "test"), 0);
+	assert_int_equal(state_seen_by_other_process(fx->path, id[1]), INV_AVAILABLE);
+	inv_close(full);
+}
+
 static void test_names_and_actor(void **state)
 {
 	struct fx *fx = *state;
@@ -758,6 +833,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_names_and_actor, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_second_connection_keeps_commits_visible, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_deferred_durability_fd, setup, teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
