@@ -28,8 +28,10 @@ mkdir -p "$T" && cd "$T" || exit 1
 
 # One bench directory per backend: the soft one as portdp-bench makes it.
 setup() { # setup DIR
-	portdp-bench setup --dir "$1" --profiles "$PROFILES" --euiccs 8 --db-sync normal \
-		>"$1.setup.log" 2>&1
+	portdp-bench setup --dir "$1" --profiles "$PROFILES" --euiccs "$CONC" --db-sync normal \
+		>"$1.setup.log" 2>&1 && return 0
+	sed 's/^/# /' "$1.setup.log"
+	return 1
 }
 setup "$T/soft"
 tap $? "portdp-bench setup (soft keys, $PROFILES profiles)"
@@ -65,11 +67,12 @@ for x in "3 dpauth /O=Port-DP Bench/CN=TEST SM-DP+" "4 dppb /O=Port-DP Bench/CN=
 	"5 tls /O=Port-DP Bench/CN=$HOST"; do
 	s=${x%% *} r=${x#* }
 	subj=${r#* } r=${r%% *}
-	card keygen --slot "$s" >/dev/null 2>&1 &&
-		card csr --slot "$s" --subject "$subj" --out "$r.csr" >/dev/null 2>&1 &&
+	: >keys.log
+	card keygen --slot "$s" >>keys.log 2>&1 &&
+		card csr --slot "$s" --subject "$subj" --out "$r.csr" >>keys.log 2>&1 &&
 		openssl x509 -req -in "$r.csr" -CA "$P/ci.pem" -CAkey "$P/ci-key.pem" \
 			-CAcreateserial -days 30 -sha256 -extfile ext.cnf -extensions "$r" \
-			-out "$r.pem" >/dev/null 2>&1 || ok=1
+			-out "$r.pem" >>keys.log 2>&1 || { ok=1; sed 's/^/# /' keys.log; }
 done
 openssl x509 -in dpauth.pem -outform DER -out "$P/dpauth.der" 2>/dev/null || ok=1
 openssl x509 -in dppb.pem -outform DER -out "$P/dppb.der" 2>/dev/null || ok=1
@@ -81,6 +84,7 @@ sed -e "s|^accel = .*|accel = dev:$DEV|" -e "s|^dpauth_key = .*|dpauth_key = slo
 	mv conf.tmp "$T/card/portdpd.conf" || ok=1
 tap $ok "card: DPauth, DPpb, TLS keys in slots 3/4/5, certificates from the bench CI"
 
+# (portdp-bench finds the TS.48 templates in $SHARED/testdata/ts48.)
 # portdp-bench run prints "throughput: N bindings/min", "server CPU: ... X ms per binding".
 run() { # run NAME
 	counters0=$(cat /sys/class/misc/portdp-accel0/counters/ecdsa_sign 2>/dev/null)
@@ -88,6 +92,7 @@ run() { # run NAME
 		--threads 1 >"$1.out" 2>&1
 	rc=$?
 	sed 's/^/# /' "$1.out"
+	[ $rc = 0 ] || tail -n 5 "$T/$1/portdpd.log" 2>/dev/null | sed 's/^/# portdpd: /'
 	signs=$(($(cat /sys/class/misc/portdp-accel0/counters/ecdsa_sign 2>/dev/null) - counters0))
 	awk -v b="$1" -v signs="$signs" '
 		/^bindings: completed/ { gsub(",", ""); done = $3; fail = $5; secs = $7 }
