@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,10 @@
 
 /* Setting a column in UPDATE ... SET also sets the actor/detail copied by the audit trigger. */
 static const char *const stmt_sql[ST_MAX] = {
+    /* IMMEDIATE takes SQLite's write lock now (other processes: busy_timeout). */
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
     [ST_SAVEPOINT] = "SAVEPOINT inv_write",
     [ST_RELEASE] = "RELEASE inv_write",
     [ST_ROLLBACK_TO] = "ROLLBACK TO inv_write",
@@ -179,6 +184,19 @@ int inv_step_done(struct inventory *inv, sqlite3_stmt *st, const char *what)
 	return 0;
 }
 
+/* BEGIN/COMMIT/ROLLBACK from the statement cache: no SQL is parsed per transaction. */
+static int exec_txn(struct inventory *inv, enum inv_stmt which)
+{
+	sqlite3_stmt *st = inv_stmt(inv, which);
+	int rc;
+
+	if (!st)
+		return SQLITE_ERROR;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static int exec_simple(struct inventory *inv, enum inv_stmt which, const char *what)
 {
 	sqlite3_stmt *st = inv_stmt(inv, which);
@@ -244,6 +262,19 @@ static int pragma(struct inventory *inv, const char *sql)
 	return rc == SQLITE_OK ? 0 : inv_sql_error(inv, rc, sql);
 }
 
+/*
+ * Process-wide SQLite settings, before SQLite initializes: no memory statistics, whose
+ * global mutex every sqlite3_malloc()/free() of every connection takes (Debian's SQLite
+ * is built without lookaside, so that is most of what SQLite does). Fails harmlessly
+ * when something else in the process initialized SQLite first.
+ */
+static pthread_once_t sqlite_config_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_process_config(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int inv_open(const char *path, int sync, struct inventory **out)
 {
 	return inv_open_err(path, sync, out, NULL, 0);
@@ -274,6 +305,7 @@ int inv_open_err(const char *path, int sync, struct inventory **out, char *msg, 
 	 */
 	creating =
 	    path[0] != ':' && strncmp(path, "file:", 5) && access(path, F_OK) && errno == ENOENT;
+	pthread_once(&sqlite_config_once, sqlite_process_config);
 	/* FULLMUTEX off: one connection per thread is the rule of this library. */
 	rc = sqlite3_open_v2(
 	    path, &inv->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -359,9 +391,8 @@ int inv_begin(struct inventory *inv)
 		return -EINVAL;
 	if (inv->in_group)
 		return inv_fail(inv, -EBUSY, "a group commit is already open");
-	/* IMMEDIATE takes SQLite's write lock now (other processes: busy_timeout). */
 	wlock_take(inv);
-	rc = sqlite3_exec(inv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	rc = exec_txn(inv, ST_BEGIN);
 	if (rc != SQLITE_OK) {
 		wlock_drop(inv);
 		return inv_sql_error(inv, rc, "begin");
@@ -378,12 +409,12 @@ int inv_commit(struct inventory *inv)
 		return -EINVAL;
 	if (!inv->in_group)
 		return inv_fail(inv, -EINVAL, "no group commit open");
-	rc = sqlite3_exec(inv->db, "COMMIT", NULL, NULL, NULL);
+	rc = exec_txn(inv, ST_COMMIT);
 	if (rc != SQLITE_OK) {
 		int err = inv_sql_error(inv, rc, "commit");
 
 		if (!sqlite3_get_autocommit(inv->db))
-			sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
+			exec_txn(inv, ST_ROLLBACK);
 		group_ended(inv);
 		return err == -EIO ? err : -EIO;
 	}
@@ -399,7 +430,7 @@ int inv_rollback(struct inventory *inv)
 		return -EINVAL;
 	if (!inv->in_group)
 		return inv_fail(inv, -EINVAL, "no group commit open");
-	rc = sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
+	rc = exec_txn(inv, ST_ROLLBACK);
 	group_ended(inv);
 	return rc == SQLITE_OK ? 0 : inv_sql_error(inv, rc, "rollback");
 }

@@ -12,6 +12,9 @@
 
 /* Every SQL statement the library runs more than once; prepared once per connection. */
 enum inv_stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
 	ST_SAVEPOINT,
 	ST_RELEASE,
 	ST_ROLLBACK_TO,
