@@ -4,11 +4,14 @@
  * The network layer (appliance/server) knows nothing of SGP.22; this layer
  * knows nothing of sockets or TLS.
  *
- * Group commit: every worker thread owns one struct es9_worker. While the
- * server handles a batch of requests from one io_uring completion sweep,
- * inventory changes accumulate in one open SQLite transaction; the server
- * calls es9_worker_flush() before it sends any of that batch's responses,
- * so nothing is promised to an LPA before it is durable.
+ * Group commit: every worker thread owns one struct es9_worker. Inventory
+ * changes accumulate in one open SQLite transaction until the caller
+ * flushes; nothing may be promised to an LPA before it is durable.
+ * es9_worker_flush() commits and waits for the disk. portdpd (db_sync =
+ * full) commits after every request with es9_worker_flush_async() (cheap:
+ * the COMMIT does not sync, and the inventory's write lock is held for one
+ * request's SQL only) and sends the answers of one io_uring completion sweep
+ * after one fdatasync of the returned fd, submitted on its ring.
  */
 #ifndef PORTDP_ES9_H
 #define PORTDP_ES9_H
