@@ -93,7 +93,7 @@ TESTS += tools/bench/test-bench-smoke.sh
 # portdpd on the card: the TLS key through the portdp provider (host test on
 # the provider's soft form), portdpctl card subcommands and the full download
 # on the card inside the VM guest (tools/e2e/card/guest-*.sh).
-TESTS += tools/e2e/card/test-tls-provider.sh
+TESTS += tools/e2e/card/test-tls-provider.sh tools/e2e/card/test-portdpctl-card-args.sh
 CARD_E2E_MODULES := /usr/lib/portdp-e2e/ossl-modules
 VM_GUEST_TESTS += tools/e2e/card/guest-portdpctl-card.sh:120 tools/e2e/card/guest-e2e-card.sh:300
 VM_GUEST_FILES += $(BUILD)/bin/portdpctl:/bin/portdpctl $(BUILD)/bin/portdpd:/bin/portdpd \

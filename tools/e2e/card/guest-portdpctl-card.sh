@@ -4,8 +4,8 @@
 # PKCS#10 request signed in slot 8 (checked by `openssl req -verify`, public
 # key compared with the slot's), a certificate issued by a test CI with the
 # openssl CLI, and install-cert that refuses the wrong slot and changes
-# nothing. Slots 8-9 are this test's own (test_dev uses 24-27, the provider
-# test 19-21, guest-e2e-card.sh 3-5).
+# nothing. Slots 8-9 are this test's own (the kernel selftests use 3-7,
+# test_dev 24-27, the provider test 19-21, guest-e2e-card.sh 10-13).
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
 DEV=${PORTDP_DEV:-/dev/portdp-accel0}
 SYS=/sys/class/misc/$(basename "$DEV")
