@@ -4,7 +4,7 @@
 # clear failure (status 1), and nothing is written either way. The commands
 # themselves run on the card in the VM guest (guest-portdpctl-card.sh).
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
+top=$(cd "$(dirname "$0")/../../.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
 CTL=$BUILD/bin/portdpctl
