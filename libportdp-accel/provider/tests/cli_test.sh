@@ -105,6 +105,9 @@ tls_round() { # tls_round name version server-provider-args...
 	ver=$2
 	shift 2
 	port=$((20000 + ($$ + n) % 20000))
+	# Empty the log here: the background job truncates it only when it gets to
+	# run, and the wait below must not see the previous round's ACCEPT.
+	: >"$tmp/srv.log"
 	timeout 30 "$OPENSSL" s_server -accept "127.0.0.1:$port" -naccept 1 -www \
 		-cert "$tmp/cert.pem" -key "$URI" "$@" "$ver" >"$tmp/srv.log" 2>&1 &
 	srv_pid=$!
