@@ -34,7 +34,8 @@ typedef void (*portdp_done_t)(struct portdp_req *req);
  * @tag:      id on the wire: sequence number << 8 | slot.
  * @slot:     transport slot while in flight.
  * @msg:      request message (header + body), @msg_len bytes.
- * @resp:     response message buffer, @resp_cap bytes; @resp_len valid.
+ * @resp:     response message buffer, @resp_cap bytes; only the first
+ *            @resp_len are defined (the card's answer).
  * @err:      0 or negative errno once done.
  * @card_status: the card's PDC_ST_* (0 if the card never answered).
  * @deadline: jiffies after which the request times out.
@@ -145,6 +146,8 @@ int portdp_status_to_errno(u16 status);
 
 struct portdp_req *portdp_req_alloc(u16 opcode, size_t body_len,
 				    size_t resp_body_cap, gfp_t gfp);
+struct portdp_req *portdp_req_alloc_data(u16 opcode, size_t fixed_len, size_t data_len,
+					 size_t resp_body_cap, gfp_t gfp);
 void portdp_req_free(struct portdp_req *req);
 static inline void *portdp_req_body(struct portdp_req *req)
 {

@@ -97,6 +97,13 @@ static int portdp_alloc(struct portdp_call *c, size_t body, size_t resp)
 	return c->req ? 0 : -ENOMEM;
 }
 
+/* A body of @fixed zeroed bytes, then @data bytes the builder copies in whole. */
+static int portdp_alloc_data(struct portdp_call *c, size_t fixed, size_t data, size_t resp)
+{
+	c->req = portdp_req_alloc_data(c->cmd->opcode, fixed, data, resp, GFP_KERNEL);
+	return c->req ? 0 : -ENOMEM;
+}
+
 /* Commands without a request body. */
 static int build_empty(struct portdp_dev *pd, struct portdp_call *c)
 {
@@ -333,8 +340,8 @@ static int build_seal(struct portdp_dev *pd, struct portdp_call *c)
 		return -ENOSPC;
 	if (!access_ok(u64_to_user_ptr(a->out), a->out_cap))
 		return -EFAULT;
-	if (portdp_alloc(c, sizeof(*r) + a->in_len, sizeof(struct pdc_bsp_seal_resp) +
-			 PORTDP_BSP_MAX_SEGMENT))
+	if (portdp_alloc_data(c, sizeof(*r), a->in_len, sizeof(struct pdc_bsp_seal_resp) +
+			      PORTDP_BSP_MAX_SEGMENT))
 		return -ENOMEM;
 	r = portdp_req_body(c->req);
 	r->handle = cpu_to_le32(a->handle);
@@ -457,7 +464,7 @@ static int build_cbc(struct portdp_dev *pd, struct portdp_call *c)
 		return -EINVAL;
 	if (!access_ok(u64_to_user_ptr(a->out), a->len))
 		return -EFAULT;
-	if (portdp_alloc(c, sizeof(*r) + a->len, sizeof(struct pdc_aes_cbc_resp) + a->len))
+	if (portdp_alloc_data(c, sizeof(*r), a->len, sizeof(struct pdc_aes_cbc_resp) + a->len))
 		return -ENOMEM;
 	r = portdp_req_body(c->req);
 	r->key_len = a->key_len;
@@ -494,7 +501,7 @@ static int build_cmac(struct portdp_dev *pd, struct portdp_call *c)
 		return -EINVAL;
 	if (!(a->flags & PORTDP_CMAC_FINAL) && (!a->len || a->len % 16))
 		return -EINVAL;
-	if (portdp_alloc(c, sizeof(*r) + a->len, c->cmd->resp))
+	if (portdp_alloc_data(c, sizeof(*r), a->len, c->cmd->resp))
 		return -ENOMEM;
 	r = portdp_req_body(c->req);
 	r->key_len = a->key_len;

@@ -72,9 +72,24 @@ int portdp_status_to_errno(u16 status)
 	}
 }
 
-struct portdp_req *portdp_req_alloc(u16 opcode, size_t body_len,
-				    size_t resp_body_cap, gfp_t gfp)
+/**
+ * portdp_req_alloc_data() - a request whose body ends in caller-filled data.
+ * @opcode:        PDC_OP_*.
+ * @fixed_len:     body bytes before the data; zeroed here.
+ * @data_len:      body bytes after them, left for the caller, who must write
+ *                 every one before the request is submitted (copy_from_user()
+ *                 of a whole user buffer: zeroing them first only costs time).
+ * @resp_body_cap: room for the response body.
+ * @gfp:           allocation flags.
+ *
+ * Only the first @resp_len bytes of @resp are ever defined: the response
+ * buffer is not zeroed, its readers check the length first.
+ * Return: the request, or NULL.
+ */
+struct portdp_req *portdp_req_alloc_data(u16 opcode, size_t fixed_len, size_t data_len,
+					 size_t resp_body_cap, gfp_t gfp)
 {
+	size_t body_len = fixed_len + data_len;
 	struct portdp_req *req;
 	struct pdc_hdr *hdr;
 
@@ -85,12 +100,13 @@ struct portdp_req *portdp_req_alloc(u16 opcode, size_t body_len,
 		return NULL;
 	req->msg_len = sizeof(*hdr) + body_len;
 	req->resp_cap = sizeof(*hdr) + resp_body_cap;
-	req->msg = kzalloc(req->msg_len, gfp);
-	req->resp = kzalloc(req->resp_cap, gfp);
+	req->msg = kmalloc(req->msg_len, gfp);
+	req->resp = kmalloc(req->resp_cap, gfp);
 	if (!req->msg || !req->resp) {
 		portdp_req_free(req);
 		return NULL;
 	}
+	memset(req->msg, 0, sizeof(*hdr) + fixed_len);
 	hdr = req->msg;
 	hdr->magic = cpu_to_le32(PDC_MAGIC_REQ);
 	hdr->version = cpu_to_le16(PDC_PROTO_VERSION);
@@ -103,12 +119,24 @@ struct portdp_req *portdp_req_alloc(u16 opcode, size_t body_len,
 	return req;
 }
 
+/* A request with a zeroed body of @body_len bytes (see portdp_req_alloc_data()). */
+struct portdp_req *portdp_req_alloc(u16 opcode, size_t body_len,
+				    size_t resp_body_cap, gfp_t gfp)
+{
+	return portdp_req_alloc_data(opcode, body_len, 0, resp_body_cap, gfp);
+}
+
 void portdp_req_free(struct portdp_req *req)
 {
 	if (!req)
 		return;
+	/* Keys and profile data pass through both: wipe what was written. */
+	if (req->msg)
+		memzero_explicit(req->msg, req->msg_len);
 	kfree(req->msg);
-	kfree_sensitive(req->resp);
+	if (req->resp)
+		memzero_explicit(req->resp, req->resp_len);
+	kfree(req->resp);
 	kfree(req);
 }
 

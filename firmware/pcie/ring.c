@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 
 #include "ring.h"
 #include "wire.h"
@@ -80,6 +81,7 @@ void ring_restart(struct ring *r)
 	clear_rings(r);
 	/* Hints only for a driver that asked at its reset (see serve_reset()). */
 	r->event_idx = false;
+	r->cpl_held = 0;
 	r->generation++;
 	store_idx(&c->generation, r->generation);
 	store_idx(&c->state, card_side_state(r));
@@ -139,7 +141,30 @@ static uint32_t store_fence_load(pdc_le32 *p, uint32_t v, const pdc_le32 *q)
 	return load_idx(q);
 }
 
-/* One completion published (cpl_prod went old -> old + 1): wake the driver? */
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static unsigned int raise_completion(struct ring *r)
+{
+	r->cpl_held = 0;
+	if (!r->notify)
+		return RING_EV_COMPLETION;
+	r->notify(r->notify_arg, PDC_IRQ_VEC_COMPLETION);
+	return 0;
+}
+
+/*
+ * One completion published (cpl_prod went old -> old + 1): wake the driver?
+ * With hints the vector waits while more requests are queued, for up to
+ * RING_CPL_HOLD completions or RING_CPL_HOLD_US: one interrupt (and one
+ * wakeup of each waiting task in the guest) per handful of slow ops,
+ * while a lone request is answered at once.
+ */
 static unsigned int completion_event(struct ring *r, uint32_t old)
 {
 	struct pdc_ctrl *c = ctrl(r);
@@ -150,11 +175,13 @@ static unsigned int completion_event(struct ring *r, uint32_t old)
 		return RING_EV_COMPLETION; /* once per pass, by the caller */
 	}
 	event = store_fence_load(&c->cpl_prod, r->cpl_prod, &c->cpl_event);
-	if (!pdc_need_event(event, r->cpl_prod, old))
+	if (!r->cpl_held && !pdc_need_event(event, r->cpl_prod, old))
 		return 0;
-	if (!r->notify)
-		return RING_EV_COMPLETION;
-	r->notify(r->notify_arg, PDC_IRQ_VEC_COMPLETION);
+	if (!r->cpl_held++)
+		r->cpl_held_since = now_us();
+	if (load_idx(&c->req_prod) == r->req_cons || r->cpl_held >= RING_CPL_HOLD ||
+	    now_us() - r->cpl_held_since >= RING_CPL_HOLD_US)
+		return raise_completion(r);
 	return 0;
 }
 
@@ -164,6 +191,9 @@ bool ring_idle(struct ring *r)
 
 	if (!r->event_idx || r->broken)
 		return false;
+	/* A held-back vector goes out before the card sleeps, whatever else. */
+	if (r->cpl_held)
+		raise_completion(r);
 	return store_fence_load(&c->req_event, r->req_cons, &c->req_prod) != r->req_cons;
 }
 

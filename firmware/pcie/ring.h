@@ -19,6 +19,10 @@
 #define RING_EV_STATE (1u << 1)	     /* raise the state vector */
 #define RING_EV_BLOCKED (1u << 2)    /* completion ring full: poll again soon */
 
+/* With hints: hold the completion vector back while requests are queued, up to */
+#define RING_CPL_HOLD 8	      /* completions */
+#define RING_CPL_HOLD_US 1000 /* microseconds since the first one held */
+
 /* Raises a guest vector (PDC_IRQ_VEC_*) in the middle of a pass. */
 typedef void (*ring_notify_fn)(void *arg, unsigned int vector);
 
@@ -32,6 +36,8 @@ struct ring {
 	uint32_t reset_ack;
 	bool broken;	/* the driver overran the ring: wait for a reset */
 	bool event_idx; /* the driver asked for notification hints at its reset */
+	uint32_t cpl_held;	 /* completions the driver waits for, vector held back */
+	uint64_t cpl_held_since; /* when the first of them was published (us) */
 	ring_notify_fn notify;
 	void *notify_arg;
 	uint64_t completed;

@@ -11,8 +11,9 @@ tap() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok
 
 run() { # run URI CSVNAME
 	csv=/tmp/$2
-	portdp-accel-bench --uri "$1" --n "$N" --batches 0,1,8,64,256 --rounds "${BENCH_ROUNDS:-3}" --csv "$csv" \
-		>/tmp/bench.out 2>&1
+	# shellcheck disable=SC2086 # BENCH_ARGS: extra options, split on purpose
+	portdp-accel-bench --uri "$1" --n "$N" --batches 0,1,8,64,256 --rounds "${BENCH_ROUNDS:-3}" \
+		--csv "$csv" $BENCH_ARGS >/tmp/bench.out 2>&1
 	rc=$?
 	sed 's/^/# /' /tmp/bench.out
 	[ -s "$csv" ] && sed "s/^/CSV $2 /" "$csv"
@@ -23,6 +24,6 @@ if [ ! -c /dev/portdp-accel0 ]; then
 	exit 0
 fi
 run dev: accel-dev.csv
-run soft: accel-soft.csv
+[ "${BENCH_SOFT:-1}" = 0 ] || run soft: accel-soft.csv
 echo "1..$n"
 exit $failed
