@@ -8,10 +8,9 @@
  * changes accumulate in one open SQLite transaction until the caller
  * flushes; nothing may be promised to an LPA before it is durable.
  * es9_worker_flush() commits and waits for the disk. portdpd (db_sync =
- * full) commits after every request with es9_worker_flush_async() (cheap:
- * the COMMIT does not sync, and the inventory's write lock is held for one
- * request's SQL only) and sends the answers of one io_uring completion sweep
- * after one fdatasync of the returned fd, submitted on its ring.
+ * full) uses es9_worker_flush_async(): the COMMIT does not sync, and the
+ * answers of the group wait for one fdatasync of the returned fd that the
+ * server submits on its io_uring, while it goes on handling requests.
  */
 #ifndef PORTDP_ES9_H
 #define PORTDP_ES9_H

@@ -270,7 +270,7 @@ void es9_service_expire(struct es9_service *svc, struct es9_worker *w)
 	int64_t now = es9_now(svc);
 	struct es9_call c = {0};
 	unsigned n, released = 0;
-	int fd;
+	int joined = w->in_txn, fd;
 
 	if (es9_worker_txn(w, &c))
 		return;
@@ -279,10 +279,12 @@ void es9_service_expire(struct es9_service *svc, struct es9_worker *w)
 	if (inv_expire(w->inv, now, &released))
 		es9_log("expiry: %s", inv_errmsg(w->inv));
 	/*
-	 * No answer rests on a release: it need not wait for the disk (a release lost to a power
-	 * loss is redone by the next expiry or the restart recovery).
+	 * An open group commit (the server's, waiting for its fsync) takes the releases along;
+	 * else they commit now without waiting for the disk: no answer rests on them, and a
+	 * release lost to a power loss is redone by the next expiry or the restart recovery.
 	 */
-	es9_worker_flush_async(w, &fd);
+	if (!joined)
+		es9_worker_flush_async(w, &fd);
 	if (n || released)
 		es9_log("expiry: %u session(s) ended, %u allocation(s) released", n, released);
 }

@@ -1,18 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The group commit of one completion sweep, made durable on the ring.
+ * The group commit, made durable on the ring.
  *
  * A sweep runs every queued request of every ready connection through the
- * ES9+ layer and commits once (es9_worker_flush_async). When that commit owes
- * an fsync (db_sync = full: the inventory's COMMIT writes the WAL without
- * syncing), the sweep becomes a parked batch: its answers wait on their
- * connections while IORING_OP_FSYNC (DATASYNC) of the WAL runs, and the worker
- * goes on with the next sweeps, each with its own commit. A worker has at most
- * one fsync in flight; when it completes, it releases, oldest first, exactly
- * the batches committed before it was submitted, and one new fsync covers all
- * batches parked meanwhile. So batches are released strictly in sequence
- * (without relying on the order in which fsyncs of one file complete), and
- * nothing reaches an LPA before it is durable.
+ * ES9+ layer; their answers are parked in a batch (sequence number per
+ * worker). With db_sync = full the inventory's COMMIT writes the WAL without
+ * syncing (INV_SYNC_DEFERRED) and es9_worker_flush_async() hands out the
+ * WAL's fd: the batch's answers wait until an IORING_OP_FSYNC (DATASYNC) of it,
+ * submitted after their commit, has completed. The worker never waits.
+ *
+ * At most one fsync per worker is in flight. With none in flight, the open
+ * group is committed and its fsync submitted at once; while one is in flight,
+ * the group stays open and takes the next sweeps as well, and is committed
+ * when that fsync completes (one COMMIT and one fsync for all of them). So a
+ * group grows with the disk's latency, as it did when the worker blocked in
+ * the COMMIT's fsync, and a completion releases, oldest first, exactly the
+ * batches committed before it was submitted. Batches are thus released
+ * strictly in sequence, without relying on the order in which fsyncs of one
+ * file complete, and nothing reaches an LPA before it is durable. (Measured:
+ * committing every sweep or every request at once instead doubles the WAL
+ * frames and locks per binding, see docs/benchmarks.md.)
  *
  * A connection belongs to at most one parked batch; its later requests stay in
  * its HTTP stream (and the kernel's socket buffer) until that batch is
@@ -93,7 +100,7 @@ static void submit_fsync(struct worker *w)
 }
 
 /* Parks the answers of every connection of @list that has some; false when out of memory. */
-static bool batch_park(struct worker *w, struct conn *list, int fd)
+static bool batch_park(struct worker *w, struct conn *list)
 {
 	struct batch *b = calloc(1, sizeof(*b));
 	struct conn *c;
@@ -115,18 +122,10 @@ static bool batch_park(struct worker *w, struct conn *list, int fd)
 	else
 		w->parked_head = b;
 	w->parked_tail = b;
-	w->fsync_fd = fd;
-	/*
-	 * An fsync already in flight may have started before this commit: the batch waits
-	 * for the next one, which then covers every batch parked meanwhile (fewer, larger
-	 * fsyncs than one per sweep: measured cheaper and faster under load).
-	 */
-	if (!w->fsync_busy)
-		submit_fsync(w);
 	return true;
 }
 
-/* Sends the answers of the batches the completed fsync covered, oldest first. */
+/* Sends the answers of the parked batches up to @upto, oldest first. */
 static void batch_release(struct worker *w, uint64_t upto, bool failed)
 {
 	struct batch *b;
@@ -155,6 +154,34 @@ static void batch_release(struct worker *w, uint64_t upto, bool failed)
 	}
 }
 
+/*
+ * No fsync is in flight: commit the open group (every batch parked since the
+ * last commit) and submit the one fsync that makes it durable.
+ */
+static void commit_and_sync(struct worker *w)
+{
+	int rc, fd;
+
+	rc = es9_worker_flush_async(w->es9, &fd);
+	STAT_ADD(w, flushes, 1);
+	srv_debug("worker %u: group commit up to batch %llu: %d", w->index,
+		  (unsigned long long)w->next_seq, rc);
+	if (rc) {
+		/* Rolled back: nothing of these batches happened. */
+		STAT_ADD(w, flush_failures, 1);
+		srv_err("group commit failed: %s; answering 500", strerror(-rc));
+		batch_release(w, w->next_seq, true);
+		return;
+	}
+	if (fd < 0 || durability_lost(w)) {
+		/* Durable by itself (or nothing may be promised any more). */
+		batch_release(w, w->next_seq, durability_lost(w));
+		return;
+	}
+	w->fsync_fd = fd;
+	submit_fsync(w);
+}
+
 void batch_on_fsync(struct worker *w, int res)
 {
 	if (server_test_hooks.fsync_result)
@@ -163,8 +190,9 @@ void batch_on_fsync(struct worker *w, int res)
 	if (res < 0)
 		lose_durability(w, w->fsync_covers, res);
 	batch_release(w, w->fsync_covers, durability_lost(w));
+	/* The group that grew while the disk worked. */
 	if (w->parked_head)
-		submit_fsync(w);
+		commit_and_sync(w);
 }
 
 void batch_drop_all(struct worker *w)
@@ -182,29 +210,14 @@ void batch_drop_all(struct worker *w)
 	w->fsync_busy = false;
 }
 
-/* Commits what one request changed; on failure (rolled back) that request is answered 500. */
-static void commit_one(struct worker *w, struct http_item *it, int *fd)
-{
-	int rc, rfd;
-
-	rc = es9_worker_flush_async(w->es9, &rfd);
-	if (rc) {
-		STAT_ADD(w, flush_failures, 1);
-		srv_err("commit of %s failed: %s; answering 500", it->path, strerror(-rc));
-		free(it->resp.body);
-		it->resp = (struct es9_response){.http_status = 500};
-	} else if (rfd >= 0) {
-		*fd = rfd;
-	}
-}
-
 /*
- * Handles every request of this sweep and answers them: at once when their
- * commits are already durable (or failed: 500), else after the fsync of their
- * parked batch. Each request commits by itself right after it ran: with
- * deferred durability a COMMIT is cheap, and the inventory's write lock, which
- * the workers share, is then held for one request's SQL only, never across the
- * crypto of the requests after it. The fsync is what is grouped.
+ * Handles every request of this sweep. With no fsync in flight the sweep's
+ * group is committed and its fsync submitted at once; while one is in flight
+ * the group stays open and takes the next sweeps too, and is committed when
+ * that fsync completes. So a group grows with the disk's latency, as it did
+ * when the worker waited for the disk, but the worker keeps working. Answers
+ * go out when their group's fsync has completed (or at once: nothing handled,
+ * a self-synced commit, or 500).
  */
 void worker_process_ready(struct worker *w)
 {
@@ -212,7 +225,6 @@ void worker_process_ready(struct worker *w)
 	bool lost = durability_lost(w);
 	struct http_item *it;
 	unsigned handled = 0;
-	int fd = -1;
 
 	w->ready = NULL;
 	for (c = list; c; c = c->ready_next) {
@@ -227,19 +239,16 @@ void worker_process_ready(struct worker *w)
 				continue;
 			}
 			es9_handle(w->es9, it->path, it->body, it->body_len, &it->resp);
-			commit_one(w, it, &fd);
 			handled++;
 		}
 	}
 	if (handled) {
-		STAT_ADD(w, flushes, 1);
-		srv_debug("worker %u: %u request(s) committed%s", w->index, handled,
-			  fd >= 0 ? ", fsync queued" : "");
-	}
-	if (fd >= 0 && !batch_park(w, list, fd)) {
-		/* No memory for a batch: wait for the disk here instead. */
-		if (fdatasync(fd)) {
-			lose_durability(w, w->next_seq, -errno);
+		if (batch_park(w, list)) {
+			if (!w->fsync_busy)
+				commit_and_sync(w);
+		} else if (es9_worker_flush(w->es9)) {
+			/* No memory for a batch: commit and wait for the disk here. */
+			STAT_ADD(w, flush_failures, 1);
 			for (c = list; c; c = c->ready_next)
 				fail_work(c);
 		}

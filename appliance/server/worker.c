@@ -156,15 +156,12 @@ static void begin_stop(struct worker *w)
 static void on_tick(struct worker *w)
 {
 	uint64_t now = now_ms();
-	int fd;
 
 	sweep_conns(w, now);
 	if (w->index == 0 && now >= w->next_expire_ms && !w->stopping) {
 		w->next_expire_ms = now + WORKER_EXPIRE_MS;
+		/* Joins an open group commit, else commits by itself (no answer waits for it). */
 		es9_service_expire(w->srv->svc, w->es9);
-		/* No answer rests on an expiry: its commit need not wait for the disk. */
-		if (es9_worker_flush_async(w->es9, &fd))
-			srv_err("session expiry: flush failed");
 	}
 	w->accept_backoff = false;
 	arm_tick(w);
