@@ -1,25 +1,31 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The group commit, made durable on the ring.
+ * The group commit and its fsync (on the ring when the disk is slow).
  *
  * A sweep runs every queued request of every ready connection through the
  * ES9+ layer; their answers are parked in a batch (sequence number per
  * worker). With db_sync = full the inventory's COMMIT writes the WAL without
  * syncing (INV_SYNC_DEFERRED) and es9_worker_flush_async() hands out the
- * WAL's fd: the batch's answers wait until an IORING_OP_FSYNC (DATASYNC) of it,
- * submitted after their commit, has completed. The worker never waits.
+ * WAL's fd: the batch's answers wait until an fdatasync of it, started after
+ * their commit, has succeeded.
  *
- * At most one fsync per worker is in flight. With none in flight, the open
- * group is committed and its fsync submitted at once; while one is in flight,
- * the group stays open and takes the next sweeps as well, and is committed
- * when that fsync completes (one COMMIT and one fsync for all of them). So a
- * group grows with the disk's latency, as it did when the worker blocked in
- * the COMMIT's fsync, and a completion releases, oldest first, exactly the
- * batches committed before it was submitted. Batches are thus released
- * strictly in sequence, without relying on the order in which fsyncs of one
- * file complete, and nothing reaches an LPA before it is durable. (Measured:
- * committing every sweep or every request at once instead doubles the WAL
- * frames and locks per binding, see docs/benchmarks.md.)
+ * Every sweep commits at once (the write lock, which the workers share, is
+ * then never held while a disk works), and at most one fsync per worker is in
+ * flight: the batches committed meanwhile wait for the next one, submitted
+ * when it completes, which covers them all. So a group of batches grows with
+ * the disk's latency, and a completion releases, oldest first, exactly the
+ * batches committed before it was submitted: batches are released strictly
+ * in sequence, without relying on the order in which fsyncs of one file
+ * complete.
+ *
+ * Where the fsync runs is chosen by its recent latency (EWMA): a slow one
+ * (above FSYNC_RING_ABOVE_US) goes to the ring and the worker keeps working;
+ * a fast one is done right here, as a plain fdatasync() after the COMMIT,
+ * because handing it to the ring (an io-wq thread, two more wakeups) then
+ * costs more than the wait (measured: 20% fewer bindings/min with 0.2-2 ms
+ * fsyncs on 2 busy cores, 1.8x more than the old in-COMMIT fsync with 5 ms
+ * ones; see docs/benchmarks.md). Either way nothing reaches an LPA before it
+ * is durable, and the fsync runs outside the write lock.
  *
  * A connection belongs to at most one parked batch; its later requests stay in
  * its HTTP stream (and the kernel's socket buffer) until that batch is
@@ -38,10 +44,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "server_int.h"
+
+/* fsync latency (EWMA) above which it goes to the ring, and below which it comes back. */
+#define FSYNC_RING_ABOVE_US 1000
+#define FSYNC_INLINE_BELOW_US 500
 
 struct server_test_hooks server_test_hooks;
 
@@ -72,7 +83,27 @@ static void fail_work(struct conn *c)
 		}
 }
 
-/* One fdatasync of the WAL for every batch parked so far that no fsync in flight covers. */
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
+/* Feeds one fsync's latency into the average that picks where the next one runs. */
+static void fsync_took(struct worker *w, uint64_t ns)
+{
+	unsigned us = ns / 1000 > 10000000 ? 10000000 : (unsigned)(ns / 1000);
+
+	w->fsync_avg_us = w->fsync_avg_us - w->fsync_avg_us / 8 + us / 8;
+	if (!w->fsync_on_ring && w->fsync_avg_us > FSYNC_RING_ABOVE_US)
+		w->fsync_on_ring = true;
+	else if (w->fsync_on_ring && w->fsync_avg_us < FSYNC_INLINE_BELOW_US)
+		w->fsync_on_ring = false;
+}
+
+/* One fdatasync of the WAL on the ring for every batch parked so far. */
 static void submit_fsync(struct worker *w)
 {
 	unsigned delay = server_test_hooks.fsync_delay_ms
@@ -97,6 +128,7 @@ static void submit_fsync(struct worker *w)
 	io_uring_sqe_set_data(sqe, &w->fsync_op);
 	w->fsync_busy = true;
 	w->fsync_covers = w->next_seq;
+	w->fsync_started_ns = now_ns();
 }
 
 /* Parks the answers of every connection of @list that has some; false when out of memory. */
@@ -154,45 +186,40 @@ static void batch_release(struct worker *w, uint64_t upto, bool failed)
 	}
 }
 
-/*
- * No fsync is in flight: commit the open group (every batch parked since the
- * last commit) and submit the one fsync that makes it durable.
- */
-static void commit_and_sync(struct worker *w)
+static void sync_inline(struct worker *w)
 {
-	int rc, fd;
+	uint64_t t0 = now_ns();
+	int res = fdatasync(w->fsync_fd) ? -errno : 0;
 
-	rc = es9_worker_flush_async(w->es9, &fd);
-	STAT_ADD(w, flushes, 1);
-	srv_debug("worker %u: group commit up to batch %llu: %d", w->index,
-		  (unsigned long long)w->next_seq, rc);
-	if (rc) {
-		/* Rolled back: nothing of these batches happened. */
-		STAT_ADD(w, flush_failures, 1);
-		srv_err("group commit failed: %s; answering 500", strerror(-rc));
-		batch_release(w, w->next_seq, true);
-		return;
-	}
-	if (fd < 0 || durability_lost(w)) {
-		/* Durable by itself (or nothing may be promised any more). */
-		batch_release(w, w->next_seq, durability_lost(w));
-		return;
-	}
-	w->fsync_fd = fd;
-	submit_fsync(w);
+	fsync_took(w, now_ns() - t0);
+	if (res < 0)
+		lose_durability(w, w->next_seq, res);
+	batch_release(w, w->next_seq, durability_lost(w));
+}
+
+/* No fsync is in flight: make every parked batch durable, here or on the ring. */
+static void sync_parked(struct worker *w)
+{
+	bool hooked = server_test_hooks.fsync_delay_ms || server_test_hooks.fsync_result;
+
+	if (w->fsync_on_ring || hooked)
+		submit_fsync(w);
+	else
+		sync_inline(w);
 }
 
 void batch_on_fsync(struct worker *w, int res)
 {
+	fsync_took(w, now_ns() - w->fsync_started_ns);
 	if (server_test_hooks.fsync_result)
 		res = server_test_hooks.fsync_result(w->index, w->fsync_covers, res);
 	w->fsync_busy = false;
 	if (res < 0)
 		lose_durability(w, w->fsync_covers, res);
 	batch_release(w, w->fsync_covers, durability_lost(w));
-	/* The group that grew while the disk worked. */
+	/* The batches committed while it was in flight. */
 	if (w->parked_head)
-		commit_and_sync(w);
+		sync_parked(w);
 }
 
 void batch_drop_all(struct worker *w)
@@ -211,13 +238,9 @@ void batch_drop_all(struct worker *w)
 }
 
 /*
- * Handles every request of this sweep. With no fsync in flight the sweep's
- * group is committed and its fsync submitted at once; while one is in flight
- * the group stays open and takes the next sweeps too, and is committed when
- * that fsync completes. So a group grows with the disk's latency, as it did
- * when the worker waited for the disk, but the worker keeps working. Answers
- * go out when their group's fsync has completed (or at once: nothing handled,
- * a self-synced commit, or 500).
+ * Handles every request of this sweep and commits them as one group. Answers
+ * go out at once when nothing was handled, the commit failed (500) or it was
+ * durable by itself; else once an fsync started after the commit has completed.
  */
 void worker_process_ready(struct worker *w)
 {
@@ -225,6 +248,7 @@ void worker_process_ready(struct worker *w)
 	bool lost = durability_lost(w);
 	struct http_item *it;
 	unsigned handled = 0;
+	int rc, fd = -1;
 
 	w->ready = NULL;
 	for (c = list; c; c = c->ready_next) {
@@ -243,14 +267,29 @@ void worker_process_ready(struct worker *w)
 		}
 	}
 	if (handled) {
-		if (batch_park(w, list)) {
-			if (!w->fsync_busy)
-				commit_and_sync(w);
-		} else if (es9_worker_flush(w->es9)) {
-			/* No memory for a batch: commit and wait for the disk here. */
+		rc = es9_worker_flush_async(w->es9, &fd);
+		STAT_ADD(w, flushes, 1);
+		srv_debug("worker %u: group commit of %u request(s): %d%s", w->index, handled, rc,
+			  fd >= 0 ? ", fsync owed" : "");
+		if (rc) {
+			/* Rolled back: nothing of this sweep happened. */
 			STAT_ADD(w, flush_failures, 1);
+			srv_err("group commit of %u request(s) failed: %s; answering 500", handled,
+				strerror(-rc));
 			for (c = list; c; c = c->ready_next)
 				fail_work(c);
+		} else if (fd >= 0) {
+			w->fsync_fd = fd;
+			if (!batch_park(w, list)) {
+				/* No memory for a batch: wait for the disk here. */
+				if (fdatasync(fd))
+					lose_durability(w, w->next_seq, -errno);
+				if (durability_lost(w))
+					for (c = list; c; c = c->ready_next)
+						fail_work(c);
+			} else if (!w->fsync_busy) {
+				sync_parked(w);
+			}
 		}
 	}
 	for (c = list; c; c = next) {

@@ -98,7 +98,8 @@ struct batch {
 
 /*
  * Test hooks (all NULL in portdpd): @fsync_delay_ms holds a batch's fsync back
- * (a linked timeout before it), @fsync_result may replace its result.
+ * (a linked timeout before it), @fsync_result may replace its result. While
+ * either is set, every fsync goes through the ring.
  */
 struct server_test_hooks {
 	unsigned (*fsync_delay_ms)(unsigned worker, uint64_t seq);
@@ -138,6 +139,10 @@ struct worker {
 	bool fsync_busy;
 	int fsync_fd;
 	uint64_t fsync_covers;
+	uint64_t fsync_started_ns;
+	/* Recent fsync latency (EWMA, µs) and the choice it drives (commit.c). */
+	unsigned fsync_avg_us;
+	bool fsync_on_ring;
 	struct __kernel_timespec fsync_delay; /* test hook only */
 	struct worker_stats st;
 	char plain[CONN_RX_SIZE];

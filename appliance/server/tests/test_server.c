@@ -1048,6 +1048,31 @@ static void test_stop_waits_for_parked_batch(void **state)
 	portdp_server_free(srv);
 }
 
+/* Without the hooks a fast disk's fsync runs in the worker itself: answers still come. */
+static void test_fast_fsync_inline(void **state)
+{
+	struct server_test_hooks keep = server_test_hooks;
+	struct portdp_server *srv;
+	struct tc_conn c;
+	struct tc_resp r;
+	uint16_t port;
+	int i;
+
+	(void)state;
+	memset(&server_test_hooks, 0, sizeof(server_test_hooks));
+	srv = start_one_worker(&port);
+	assert_int_equal(tc_connect(&c, g_ctx, port, NULL, IO_TIMEOUT_MS), 0);
+	for (i = 0; i < 20; i++) {
+		post(&c, "echo", "{\"inline\":1}", &r);
+		assert_int_equal(r.status, 200);
+		tc_resp_free(&r);
+	}
+	tc_close(&c);
+	assert_int_equal(portdp_server_stop(srv), 0);
+	portdp_server_free(srv);
+	server_test_hooks = keep;
+}
+
 /* A commit that is durable by itself (no fd to sync) is answered at once. */
 static void test_sync_commit_needs_no_fsync(void **state)
 {
@@ -1094,6 +1119,7 @@ int main(void)
 	    cmocka_unit_test(test_fsync_failure_answers_500_from_then_on),
 	    cmocka_unit_test(test_stop_waits_for_parked_batch),
 	    cmocka_unit_test(test_sync_commit_needs_no_fsync),
+	    cmocka_unit_test(test_fast_fsync_inline),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
