@@ -8,9 +8,10 @@
  * changes accumulate in one open SQLite transaction until the caller
  * flushes; nothing may be promised to an LPA before it is durable.
  * es9_worker_flush() commits and waits for the disk. portdpd (db_sync =
- * full) uses es9_worker_flush_async(): the COMMIT does not sync, and the
- * answers of the group wait for one fdatasync of the returned fd that the
- * server submits on its io_uring, while it goes on handling requests.
+ * full) uses es9_worker_flush_async(): the COMMIT does not sync (and so
+ * releases the inventory's write lock at once), and the answers of the group
+ * wait for an fdatasync of the returned fd, which the server runs on its
+ * io_uring while it goes on handling requests (or itself when the disk is fast).
  */
 #ifndef PORTDP_ES9_H
 #define PORTDP_ES9_H
