@@ -3,11 +3,10 @@
 # --- rsp ---
 # DER codec, SGP.22 message codecs, UPP header, BPP build and open.
 # Dependents link $(RSP_LIBS) (or $(RSP_LIB) plus their own accel link) and
-# include "der.h", "sgp22.h", "upp.h", "bpp.h" ($(RSP_CPPFLAGS) is global).
+# include "der.h", "sgp22.h", "upp.h", "bpp.h" with $(RSP_CPPFLAGS) on their objects.
 RSP_LIB := $(BUILD)/librsp.a
 RSP_CPPFLAGS := -Iappliance/rsp
 RSP_LIBS := $(RSP_LIB) $(BUILD)/libportdp-accel.a -lcrypto
-CPPFLAGS += $(RSP_CPPFLAGS)
 
 RSP_SRCS := $(wildcard appliance/rsp/*.c)
 RSP_OBJS := $(RSP_SRCS:%.c=$(BUILD)/%.o)
@@ -26,7 +25,7 @@ RSP_TEST_SRCS := $(filter-out %/test_fuzz.c,$(wildcard appliance/rsp/tests/test_
 RSP_TEST_BINS := $(patsubst appliance/rsp/tests/test_%.c,$(RSP_TEST_DIR)/test-%,$(RSP_TEST_SRCS))
 RSP_TEST_COMMON := $(RSP_TEST_DIR)/testutil.o $(RSP_TEST_DIR)/samples.o
 
-$(RSP_TEST_DIR)/%.o: CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp/tests
+$(RSP_TEST_DIR)/%.o: CPPFLAGS += $(RSP_CPPFLAGS) -Ilibportdp-accel/include -Iappliance/rsp/tests
 
 $(RSP_TEST_DIR)/test-%: $(RSP_TEST_DIR)/test_%.o $(RSP_TEST_COMMON) $(RSP_LIB) \
 		$(BUILD)/libportdp-accel.a
