@@ -20,8 +20,8 @@
 #define RING_EV_BLOCKED (1u << 2)    /* completion ring full: poll again soon */
 
 /* With hints: hold the completion vector back while requests are queued, up to */
-#define RING_CPL_HOLD 8	      /* completions */
-#define RING_CPL_HOLD_US 1000 /* microseconds since the first one held */
+#define RING_CPL_HOLD 16	      /* completions */
+#define RING_CPL_HOLD_US 2000 /* microseconds since the first one held */
 
 /* Raises a guest vector (PDC_IRQ_VEC_*) in the middle of a pass. */
 typedef void (*ring_notify_fn)(void *arg, unsigned int vector);
