@@ -22,10 +22,11 @@
  * (above FSYNC_RING_ABOVE_US) goes to the ring and the worker keeps working;
  * a fast one is done right here, as a plain fdatasync() after the COMMIT,
  * because handing it to the ring (an io-wq thread, two more wakeups) then
- * costs more than the wait (measured: 20% fewer bindings/min with 0.2-2 ms
- * fsyncs on 2 busy cores, 1.8x more than the old in-COMMIT fsync with 5 ms
- * ones; see docs/benchmarks.md). Either way nothing reaches an LPA before it
- * is durable, and the fsync runs outside the write lock.
+ * costs more than the wait (measured on 2 busy cores: 20% fewer bindings/min
+ * with 0.2-2 ms fsyncs, 7% more with 5 ms ones; see docs/benchmarks.md).
+ * Either way nothing reaches an LPA before it is durable, and the fsync runs
+ * outside the write lock (which is where the big gain over the old in-COMMIT
+ * fsync comes from: 1.7x with 5 ms fsyncs and 2 workers).
  *
  * A connection belongs to at most one parked batch; its later requests stay in
  * its HTTP stream (and the kernel's socket buffer) until that batch is
@@ -51,8 +52,8 @@
 #include "server_int.h"
 
 /* fsync latency (EWMA) above which it goes to the ring, and below which it comes back. */
-#define FSYNC_RING_ABOVE_US 1000
-#define FSYNC_INLINE_BELOW_US 500
+#define FSYNC_RING_ABOVE_US 4000
+#define FSYNC_INLINE_BELOW_US 2000
 
 struct server_test_hooks server_test_hooks;
 
@@ -97,10 +98,13 @@ static void fsync_took(struct worker *w, uint64_t ns)
 	unsigned us = ns / 1000 > 10000000 ? 10000000 : (unsigned)(ns / 1000);
 
 	w->fsync_avg_us = w->fsync_avg_us - w->fsync_avg_us / 8 + us / 8;
-	if (!w->fsync_on_ring && w->fsync_avg_us > FSYNC_RING_ABOVE_US)
-		w->fsync_on_ring = true;
-	else if (w->fsync_on_ring && w->fsync_avg_us < FSYNC_INLINE_BELOW_US)
-		w->fsync_on_ring = false;
+	if (w->fsync_on_ring ? w->fsync_avg_us < FSYNC_INLINE_BELOW_US
+			     : w->fsync_avg_us > FSYNC_RING_ABOVE_US) {
+		w->fsync_on_ring = !w->fsync_on_ring;
+		srv_info("worker %u: WAL fsyncs take %u us on average: %s", w->index,
+			 w->fsync_avg_us,
+			 w->fsync_on_ring ? "on the ring from now on" : "in the worker again");
+	}
 }
 
 /* One fdatasync of the WAL on the ring for every batch parked so far. */
