@@ -97,11 +97,11 @@ static void fsync_took(struct worker *w, uint64_t ns)
 {
 	unsigned us = ns / 1000 > 10000000 ? 10000000 : (unsigned)(ns / 1000);
 
-	w->fsync_avg_us = w->fsync_avg_us - w->fsync_avg_us / 8 + us / 8;
+	w->fsync_avg_us = w->fsync_avg_us - w->fsync_avg_us / 16 + us / 16;
 	if (w->fsync_on_ring ? w->fsync_avg_us < FSYNC_INLINE_BELOW_US
 			     : w->fsync_avg_us > FSYNC_RING_ABOVE_US) {
 		w->fsync_on_ring = !w->fsync_on_ring;
-		srv_info("worker %u: WAL fsyncs take %u us on average: %s", w->index,
+		srv_debug("worker %u: WAL fsyncs take %u us on average: %s", w->index,
 			 w->fsync_avg_us,
 			 w->fsync_on_ring ? "on the ring from now on" : "in the worker again");
 	}
