@@ -3,14 +3,19 @@
 # the full ES9+ flow (portdp-bench: soft eUICCs over HTTPS on loopback) with
 # portdpd's keys in software (accel = soft:) and on the card (accel = dev:,
 # DPauth/DPpb in card slots 3/4, the TLS key in slot 5 through the portdp
-# OpenSSL provider), on the same virtual CPUs. The rows go to the console as
-# "CSV bind.csv <row>": bindings/min and portdpd's CPU (guest CPU) per binding.
+# OpenSSL provider), on the same virtual CPUs, taking turns for BIND_ROUNDS
+# rounds (the host is shared: both see the same mix of quiet and busy moments).
+# One row per run goes to the console as "CSV bind.csv <row>": bindings/min,
+# portdpd's and the client's CPU (guest CPU) per binding. The client does the
+# same work in both setups, so its CPU per binding shows how much the
+# host's load inflated a run's CPU figures.
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
 [ -r /etc/portdp-bench.env ] && . /etc/portdp-bench.env
 DEV=/dev/portdp-accel0
 MODULES=/usr/lib/portdp-bench/ossl-modules
 HOST=testsmdpplus1.example.com
-SECS=${BIND_SECONDS:-40}
+SECS=${BIND_SECONDS:-20}
+ROUNDS=${BIND_ROUNDS:-3}
 CONC=${BIND_CONCURRENCY:-16}
 PROFILES=${BIND_PROFILES:-4000}
 T=/tmp/bind
@@ -86,7 +91,7 @@ tap $ok "card: DPauth, DPpb, TLS keys in slots 3/4/5, certificates from the benc
 
 # (portdp-bench finds the TS.48 templates in $SHARED/testdata/ts48.)
 # portdp-bench run prints "throughput: N bindings/min", "server CPU: ... X ms per binding".
-run() { # run NAME
+run() { # run NAME ROUND
 	counters0=$(cat /sys/class/misc/portdp-accel0/counters/ecdsa_sign 2>/dev/null)
 	portdp-bench run --dir "$T/$1" --concurrency "$CONC" --duration "$SECS" --workers 2 \
 		--threads 1 >"$1.out" 2>&1
@@ -94,7 +99,7 @@ run() { # run NAME
 	sed 's/^/# /' "$1.out"
 	[ $rc = 0 ] || tail -n 5 "$T/$1/portdpd.log" 2>/dev/null | sed 's/^/# portdpd: /'
 	signs=$(($(cat /sys/class/misc/portdp-accel0/counters/ecdsa_sign 2>/dev/null) - counters0))
-	awk -v b="$1" -v signs="$signs" '
+	awk -v b="$1" -v round="$2" -v signs="$signs" '
 		/^bindings: completed/ { gsub(",", ""); done = $3; fail = $5; secs = $7 }
 		/^throughput:/ { bpm = $2 }
 		/^server CPU:/ { scpu = $5 }
@@ -102,14 +107,18 @@ run() { # run NAME
 		/^  whole binding/ { p50 = $3; p90 = $4; p99 = $5 }
 		END {
 			if (bpm == "" || scpu == "") exit 1
-			printf "CSV bind.csv %s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", b, done, fail, secs,
-				bpm, scpu, ccpu, p50, p90, p99, signs
+			printf "CSV bind.csv %s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", b, round, done, fail,
+				secs, bpm, scpu, ccpu, p50, p90, p99, signs
 		}' "$1.out"
 	return $rc
 }
-echo "CSV bind.csv backend,bindings,failed,seconds,bindings_per_min,server_cpu_ms,client_cpu_ms,p50_ms,p90_ms,p99_ms,card_signs"
-run soft
-tap $? "portdp-bench run: portdpd on soft keys, ${SECS} s, concurrency $CONC"
-run card
-tap $? "portdp-bench run: portdpd on the card, ${SECS} s, concurrency $CONC"
+echo "CSV bind.csv backend,round,bindings,failed,seconds,bindings_per_min,server_cpu_ms,client_cpu_ms,p50_ms,p90_ms,p99_ms,card_signs"
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	run soft $r
+	tap $? "round $r: portdp-bench run, portdpd on soft keys, ${SECS} s, concurrency $CONC"
+	run card $r
+	tap $? "round $r: portdp-bench run, portdpd on the card, ${SECS} s, concurrency $CONC"
+	r=$((r + 1))
+done
 done_
