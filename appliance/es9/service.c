@@ -183,8 +183,9 @@ int es9_worker_new(struct es9_service *svc, struct es9_worker **out)
 	if (!ret)
 		ret = pdp_key_load(w->accel, svc->cfg.dppb_key, &w->dppb_key);
 	if (!ret)
-		ret = inv_open(svc->cfg.db_path,
-			       svc->cfg.db_sync_full ? INV_SYNC_DEFERRED : INV_SYNC_NORMAL, &w->inv);
+		ret =
+		    inv_open(svc->cfg.db_path,
+			     svc->cfg.db_sync_full ? INV_SYNC_DEFERRED : INV_SYNC_NORMAL, &w->inv);
 	if (!ret)
 		ret = inv_set_actor(w->inv, "es9");
 	if (ret) {

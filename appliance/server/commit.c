@@ -66,10 +66,11 @@ static void lose_durability(struct worker *w, uint64_t seq, int res)
 {
 	STAT_ADD(w, flush_failures, 1);
 	if (!__atomic_exchange_n(&w->srv->durability_lost, true, __ATOMIC_ACQ_REL))
-		srv_err("worker %u: fsync of the inventory WAL failed (batch %llu): %s; its commits "
-			"may not be on disk, so every ES9+ request is answered 500 from now on: "
-			"restart portdpd",
-			w->index, (unsigned long long)seq, strerror(-res));
+		srv_err(
+		    "worker %u: fsync of the inventory WAL failed (batch %llu): %s; its commits "
+		    "may not be on disk, so every ES9+ request is answered 500 from now on: "
+		    "restart portdpd",
+		    w->index, (unsigned long long)seq, strerror(-res));
 }
 
 /* Nothing of @c's work may report success: the state it describes is not (known to be) durable. */
@@ -102,8 +103,8 @@ static void fsync_took(struct worker *w, uint64_t ns)
 			     : w->fsync_avg_us > FSYNC_RING_ABOVE_US) {
 		w->fsync_on_ring = !w->fsync_on_ring;
 		srv_debug("worker %u: WAL fsyncs take %u us on average: %s", w->index,
-			 w->fsync_avg_us,
-			 w->fsync_on_ring ? "on the ring from now on" : "in the worker again");
+			  w->fsync_avg_us,
+			  w->fsync_on_ring ? "on the ring from now on" : "in the worker again");
 	}
 }
 

@@ -103,8 +103,7 @@ void conn_mark_ready(struct conn *c)
 bool conn_is_idle(const struct conn *c)
 {
 	return c->hs_done && !c->hs.in_message && !c->hs.head && !c->work && !c->parked_in &&
-	       !c->send_busy &&
-	       c->out[0].len == c->out_off && !c->out[1].len;
+	       !c->send_busy && c->out[0].len == c->out_off && !c->out[1].len;
 }
 
 /* Moves what TLS produced (handshake, alerts, records) to the output queue. */

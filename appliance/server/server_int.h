@@ -79,7 +79,7 @@ struct conn {
 	struct batch *parked_in;
 	struct http_item *parked;
 	struct conn *parked_next; /* the batch's list of connections */
-	struct buf out[2];	/* out[0] is being sent from out_off, out[1] queues */
+	struct buf out[2];	  /* out[0] is being sent from out_off, out[1] queues */
 	size_t out_off;
 	struct op recv_op, send_op;
 	char rx[CONN_RX_SIZE];

@@ -259,7 +259,7 @@ void *worker_main(void *arg)
 	arm_tick(w);
 	report_ready(w, 0, NULL);
 
-	/* A graceful stop also waits for the parked batches' fsyncs (their memory is in the ring). */
+	/* A graceful stop also waits for the parked batches (and their fsync on the ring). */
 	while (!w->stopping || w->nconns || w->accept_armed || w->parked_head) {
 		if (!w->stopping && !w->accept_armed && !w->accept_backoff)
 			arm_accept(w);
