@@ -6,6 +6,7 @@ set style fill solid 0.6 border -1
 set boxwidth 0.6
 set grid ytics
 set yrange [0:*]
+set offsets 0, 0, graph 0.12, 0
 set key off
 set output out . "/bind.png"
 set multiplot layout 1,3 title "full ES9+ bindings in the TCG guest: portdpd with soft keys vs keys on the card (median of the rounds)"
