@@ -49,19 +49,7 @@ fail:
 	return rc;
 }
 
-int sgp22_decode_ctx_params1(const uint8_t *buf, size_t len, struct sgp22_ctx_params1 *out)
-{
-	struct der_tlv msg;
-	int rc;
-
-	if (!out)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	TRY(sgp22_open_msg(buf, len, 0xA0, &msg));
-	TRY(sgp22_ctx_params1_from(&msg, out));
-fail:
-	return sgp22_close_msg(rc, out, sizeof(*out));
-}
+SGP22_DEFINE_DECODE(ctx_params1, 0xA0)
 
 static int ctx_ok(const struct sgp22_ctx_params1 *in)
 {
@@ -119,19 +107,7 @@ fail:
 	return rc;
 }
 
-int sgp22_decode_server_signed1(const uint8_t *buf, size_t len, struct sgp22_server_signed1 *out)
-{
-	struct der_tlv msg;
-	int rc;
-
-	if (!out)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	TRY(sgp22_open_msg(buf, len, DER_SEQUENCE, &msg));
-	TRY(sgp22_server_signed1_from(&msg, out));
-fail:
-	return sgp22_close_msg(rc, out, sizeof(*out));
-}
+SGP22_DEFINE_DECODE(server_signed1, DER_SEQUENCE)
 
 int sgp22_encode_server_signed1(struct der_buf *b, const struct sgp22_server_signed1 *in)
 {
@@ -216,19 +192,7 @@ fail:
 	return rc;
 }
 
-int sgp22_decode_euicc_signed1(const uint8_t *buf, size_t len, struct sgp22_euicc_signed1 *out)
-{
-	struct der_tlv msg;
-	int rc;
-
-	if (!out)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	TRY(sgp22_open_msg(buf, len, DER_SEQUENCE, &msg));
-	TRY(sgp22_euicc_signed1_from(&msg, out));
-fail:
-	return sgp22_close_msg(rc, out, sizeof(*out));
-}
+SGP22_DEFINE_DECODE(euicc_signed1, DER_SEQUENCE)
 
 static int info2_raw_ok(const struct sgp22_bytes *r)
 {
@@ -269,17 +233,13 @@ int sgp22_decode_auth_server_resp(const uint8_t *buf, size_t len,
 {
 	struct der_tlv msg, choice, t;
 	struct der_iter it;
-	uint64_t v;
 	int rc;
 
 	if (!out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	TRY(sgp22_open_msg(buf, len, SGP22_TAG_AUTH_SERVER, &msg));
-	der_iter_init(&it, &msg);
-	TRY(der_iter_next(&it, &choice) == 1 ? 0 : -EBADMSG);
-	if (!der_iter_done(&it))
-		TRY(-EBADMSG);
+	TRY(sgp22_take_only_child(&msg, &choice));
 	der_iter_init(&it, &choice);
 	if (choice.tag == 0xA0) {
 		out->ok = true;
@@ -289,9 +249,7 @@ int sgp22_decode_auth_server_resp(const uint8_t *buf, size_t len,
 		TRY(sgp22_take_certificate(&it, &out->euicc_certificate));
 		TRY(sgp22_take_certificate(&it, &out->eum_certificate));
 	} else if (choice.tag == 0xA1) {
-		TRY(sgp22_take_bytes(&it, 0x80, 1, SGP22_TID_MAX, &out->error_transaction_id));
-		TRY(sgp22_take_uint(&it, DER_INTEGER, 127, &v));
-		out->error_code = (unsigned)v;
+		TRY(sgp22_take_error_result(&it, &out->error_transaction_id, &out->error_code));
 	} else {
 		TRY(-EBADMSG);
 	}
@@ -303,24 +261,18 @@ int sgp22_encode_auth_server_resp(struct der_buf *b, const struct sgp22_auth_ser
 {
 	if (!b || !in)
 		return -EINVAL;
-	if (in->ok) {
-		if (!euicc_signed1_ok(&in->euicc_signed1) ||
-		    !sgp22_cert_ok(&in->euicc_certificate) || !sgp22_cert_ok(&in->eum_certificate))
-			return -EINVAL;
-		der_begin(b, SGP22_TAG_AUTH_SERVER);
-		der_begin(b, 0xA0);
-		sgp22_encode_euicc_signed1(b, &in->euicc_signed1);
-		sgp22_put_signature(b, in->euicc_signature1);
-		der_put_raw(b, in->euicc_certificate.p, in->euicc_certificate.len);
-		der_put_raw(b, in->eum_certificate.p, in->eum_certificate.len);
-	} else {
-		if (!sgp22_tid_ok(&in->error_transaction_id) || in->error_code > 127)
-			return -EINVAL;
-		der_begin(b, SGP22_TAG_AUTH_SERVER);
-		der_begin(b, 0xA1);
-		der_put(b, 0x80, in->error_transaction_id.p, in->error_transaction_id.len);
-		der_put_uint(b, DER_INTEGER, in->error_code);
-	}
+	if (!in->ok)
+		return sgp22_encode_error_result(b, SGP22_TAG_AUTH_SERVER,
+						 &in->error_transaction_id, in->error_code);
+	if (!euicc_signed1_ok(&in->euicc_signed1) || !sgp22_cert_ok(&in->euicc_certificate) ||
+	    !sgp22_cert_ok(&in->eum_certificate))
+		return -EINVAL;
+	der_begin(b, SGP22_TAG_AUTH_SERVER);
+	der_begin(b, 0xA0);
+	sgp22_encode_euicc_signed1(b, &in->euicc_signed1);
+	sgp22_put_signature(b, in->euicc_signature1);
+	der_put_raw(b, in->euicc_certificate.p, in->euicc_certificate.len);
+	der_put_raw(b, in->eum_certificate.p, in->eum_certificate.len);
 	der_end(b);
 	der_end(b);
 	return sgp22_enc_done(b);

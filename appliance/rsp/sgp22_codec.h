@@ -21,6 +21,34 @@ int sgp22_open_msg(const uint8_t *buf, size_t len, uint32_t tag, struct der_tlv 
 /* Decoder exit: map -ENOENT to -EBADMSG and zero @out on failure. */
 int sgp22_close_msg(int rc, void *out, size_t size);
 
+/*
+ * Define sgp22_decode_<type>() for a type that also nests in other messages:
+ * @buf must be exactly one TLV with @tag, decoded by sgp22_<type>_from().
+ */
+#define SGP22_DEFINE_DECODE(type, tag)                                                             \
+	int sgp22_decode_##type(const uint8_t *buf, size_t len, struct sgp22_##type *out)          \
+	{                                                                                          \
+		struct der_tlv msg;                                                                \
+		int rc;                                                                            \
+                                                                                                   \
+		if (!out)                                                                          \
+			return -EINVAL;                                                            \
+		memset(out, 0, sizeof(*out));                                                      \
+		rc = sgp22_open_msg(buf, len, (tag), &msg);                                        \
+		if (!rc)                                                                           \
+			rc = sgp22_##type##_from(&msg, out);                                       \
+		return sgp22_close_msg(rc, out, sizeof(*out));                                     \
+	}
+
+/* @parent holds exactly one child (a CHOICE), returned in @child. */
+int sgp22_take_only_child(const struct der_tlv *parent, struct der_tlv *child);
+
+/* The error arm (A1) of an ES10b response CHOICE: transactionId, then an INTEGER 0..127. */
+int sgp22_take_error_result(struct der_iter *it, struct sgp22_bytes *tid, unsigned *code);
+/* Encode a whole @tag response that takes its error arm (A1). */
+int sgp22_encode_error_result(struct der_buf *b, uint32_t tag, const struct sgp22_bytes *tid,
+			      unsigned code);
+
 /* Next child must be @tag, value length within [min, max]. */
 int sgp22_take_bytes(struct der_iter *it, uint32_t tag, size_t min, size_t max,
 		     struct sgp22_bytes *out);

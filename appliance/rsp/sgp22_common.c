@@ -22,6 +22,16 @@ int sgp22_close_msg(int rc, void *out, size_t size)
 	return rc == -EINVAL ? -EINVAL : -EBADMSG;
 }
 
+int sgp22_take_only_child(const struct der_tlv *parent, struct der_tlv *child)
+{
+	struct der_iter it;
+
+	der_iter_init(&it, parent);
+	if (der_iter_next(&it, child) != 1)
+		return -EBADMSG;
+	return der_iter_done(&it) ? 0 : -EBADMSG;
+}
+
 int sgp22_take_bytes(struct der_iter *it, uint32_t tag, size_t min, size_t max,
 		     struct sgp22_bytes *out)
 {

@@ -45,19 +45,7 @@ fail:
 	return rc;
 }
 
-int sgp22_decode_smdp_signed2(const uint8_t *buf, size_t len, struct sgp22_smdp_signed2 *out)
-{
-	struct der_tlv msg;
-	int rc;
-
-	if (!out)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	TRY(sgp22_open_msg(buf, len, DER_SEQUENCE, &msg));
-	TRY(sgp22_smdp_signed2_from(&msg, out));
-fail:
-	return sgp22_close_msg(rc, out, sizeof(*out));
-}
+SGP22_DEFINE_DECODE(smdp_signed2, DER_SEQUENCE)
 
 static int smdp_signed2_ok(const struct sgp22_smdp_signed2 *in)
 {
@@ -139,19 +127,7 @@ fail:
 	return rc;
 }
 
-int sgp22_decode_euicc_signed2(const uint8_t *buf, size_t len, struct sgp22_euicc_signed2 *out)
-{
-	struct der_tlv msg;
-	int rc;
-
-	if (!out)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	TRY(sgp22_open_msg(buf, len, DER_SEQUENCE, &msg));
-	TRY(sgp22_euicc_signed2_from(&msg, out));
-fail:
-	return sgp22_close_msg(rc, out, sizeof(*out));
-}
+SGP22_DEFINE_DECODE(euicc_signed2, DER_SEQUENCE)
 
 int sgp22_encode_euicc_signed2(struct der_buf *b, const struct sgp22_euicc_signed2 *in)
 {
@@ -173,17 +149,13 @@ int sgp22_decode_prepare_download_resp(const uint8_t *buf, size_t len,
 {
 	struct der_tlv msg, choice, t;
 	struct der_iter it;
-	uint64_t v;
 	int rc;
 
 	if (!out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	TRY(sgp22_open_msg(buf, len, SGP22_TAG_PREPARE_DOWNLOAD, &msg));
-	der_iter_init(&it, &msg);
-	TRY(der_iter_next(&it, &choice) == 1 ? 0 : -EBADMSG);
-	if (!der_iter_done(&it))
-		TRY(-EBADMSG);
+	TRY(sgp22_take_only_child(&msg, &choice));
 	der_iter_init(&it, &choice);
 	if (choice.tag == 0xA0) {
 		out->ok = true;
@@ -191,9 +163,7 @@ int sgp22_decode_prepare_download_resp(const uint8_t *buf, size_t len,
 		TRY(sgp22_euicc_signed2_from(&t, &out->euicc_signed2));
 		TRY(sgp22_take_signature(&it, out->euicc_signature2, NULL));
 	} else if (choice.tag == 0xA1) {
-		TRY(sgp22_take_bytes(&it, 0x80, 1, SGP22_TID_MAX, &out->error_transaction_id));
-		TRY(sgp22_take_uint(&it, DER_INTEGER, 127, &v));
-		out->error_code = (unsigned)v;
+		TRY(sgp22_take_error_result(&it, &out->error_transaction_id, &out->error_code));
 	} else {
 		TRY(-EBADMSG);
 	}
@@ -206,21 +176,15 @@ int sgp22_encode_prepare_download_resp(struct der_buf *b,
 {
 	if (!b || !in)
 		return -EINVAL;
-	if (in->ok) {
-		if (!sgp22_tid_ok(&in->euicc_signed2.transaction_id))
-			return -EINVAL;
-		der_begin(b, SGP22_TAG_PREPARE_DOWNLOAD);
-		der_begin(b, 0xA0);
-		sgp22_encode_euicc_signed2(b, &in->euicc_signed2);
-		sgp22_put_signature(b, in->euicc_signature2);
-	} else {
-		if (!sgp22_tid_ok(&in->error_transaction_id) || in->error_code > 127)
-			return -EINVAL;
-		der_begin(b, SGP22_TAG_PREPARE_DOWNLOAD);
-		der_begin(b, 0xA1);
-		der_put(b, 0x80, in->error_transaction_id.p, in->error_transaction_id.len);
-		der_put_uint(b, DER_INTEGER, in->error_code);
-	}
+	if (!in->ok)
+		return sgp22_encode_error_result(b, SGP22_TAG_PREPARE_DOWNLOAD,
+						 &in->error_transaction_id, in->error_code);
+	if (!sgp22_tid_ok(&in->euicc_signed2.transaction_id))
+		return -EINVAL;
+	der_begin(b, SGP22_TAG_PREPARE_DOWNLOAD);
+	der_begin(b, 0xA0);
+	sgp22_encode_euicc_signed2(b, &in->euicc_signed2);
+	sgp22_put_signature(b, in->euicc_signature2);
 	der_end(b);
 	der_end(b);
 	return sgp22_enc_done(b);

@@ -101,19 +101,7 @@ fail:
 	return rc;
 }
 
-int sgp22_decode_euicc_info2(const uint8_t *buf, size_t len, struct sgp22_euicc_info2 *out)
-{
-	struct der_tlv msg;
-	int rc;
-
-	if (!out)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	TRY(sgp22_open_msg(buf, len, SGP22_TAG_EUICC_INFO2, &msg));
-	TRY(sgp22_euicc_info2_from(&msg, out));
-fail:
-	return sgp22_close_msg(rc, out, sizeof(*out));
-}
+SGP22_DEFINE_DECODE(euicc_info2, SGP22_TAG_EUICC_INFO2)
 
 int sgp22_euicc_info2_ok(const struct sgp22_euicc_info2 *in)
 {

@@ -63,20 +63,7 @@ fail:
 	return rc;
 }
 
-int sgp22_decode_notification_metadata(const uint8_t *buf, size_t len,
-				       struct sgp22_notification_metadata *out)
-{
-	struct der_tlv msg;
-	int rc;
-
-	if (!out)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	TRY(sgp22_open_msg(buf, len, SGP22_TAG_NOTIFICATION_METADATA, &msg));
-	TRY(sgp22_notification_metadata_from(&msg, out));
-fail:
-	return sgp22_close_msg(rc, out, sizeof(*out));
-}
+SGP22_DEFINE_DECODE(notification_metadata, SGP22_TAG_NOTIFICATION_METADATA)
 
 static int notification_ok(const struct sgp22_notification_metadata *in)
 {
@@ -114,10 +101,7 @@ static int pir_data_from(const struct der_tlv *data, struct sgp22_pir *out)
 	TRY(sgp22_notification_metadata_from(&t, &out->notification));
 	TRY(sgp22_take_opt_bytes(&it, DER_OID, 1, 64, &out->smdp_oid));
 	TRY(der_expect(&it, 0xA2, &t));
-	der_iter_init(&ri, &t);
-	TRY(der_iter_next(&ri, &res) == 1 ? 0 : -EBADMSG);
-	if (!der_iter_done(&ri))
-		TRY(-EBADMSG);
+	TRY(sgp22_take_only_child(&t, &res));
 	der_iter_init(&ri, &res);
 	if (res.tag == 0xA0) {
 		out->success = true;
@@ -156,19 +140,7 @@ fail:
 	return rc;
 }
 
-int sgp22_decode_pir(const uint8_t *buf, size_t len, struct sgp22_pir *out)
-{
-	struct der_tlv msg;
-	int rc;
-
-	if (!out)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	TRY(sgp22_open_msg(buf, len, SGP22_TAG_PIR, &msg));
-	TRY(sgp22_pir_from(&msg, out));
-fail:
-	return sgp22_close_msg(rc, out, sizeof(*out));
-}
+SGP22_DEFINE_DECODE(pir, SGP22_TAG_PIR)
 
 static int pir_ok(const struct sgp22_pir *in)
 {
@@ -248,20 +220,7 @@ fail:
 	return rc;
 }
 
-int sgp22_decode_other_notification(const uint8_t *buf, size_t len,
-				    struct sgp22_other_notification *out)
-{
-	struct der_tlv msg;
-	int rc;
-
-	if (!out)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	TRY(sgp22_open_msg(buf, len, DER_SEQUENCE, &msg));
-	TRY(sgp22_other_notification_from(&msg, out));
-fail:
-	return sgp22_close_msg(rc, out, sizeof(*out));
-}
+SGP22_DEFINE_DECODE(other_notification, DER_SEQUENCE)
 
 int sgp22_encode_other_notification(struct der_buf *b, const struct sgp22_other_notification *in)
 {
@@ -322,10 +281,7 @@ int sgp22_decode_cancel_session_resp(const uint8_t *buf, size_t len,
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	TRY(sgp22_open_msg(buf, len, SGP22_TAG_CANCEL_SESSION, &msg));
-	der_iter_init(&it, &msg);
-	TRY(der_iter_next(&it, &choice) == 1 ? 0 : -EBADMSG);
-	if (!der_iter_done(&it))
-		TRY(-EBADMSG);
+	TRY(sgp22_take_only_child(&msg, &choice));
 	if (choice.tag == 0xA0) {
 		out->ok = true;
 		der_iter_init(&it, &choice);
