@@ -193,9 +193,8 @@ enum es9_status es9_authenticate_client(struct es9_worker *w, struct es9_call *c
 	enum es9_status st;
 
 	memset(&a, 0, sizeof(a));
-	st = es9_req_hex(c, "transactionId", tid, 1, sizeof(tid), &tid_len);
-	if (!st)
-		st = es9_req_b64(c, "authenticateServerResponse", &asr, &asr_len);
+	st = es9_req_tid_and_b64(c, tid, sizeof(tid), &tid_len, "authenticateServerResponse", &asr,
+				 &asr_len);
 	if (st)
 		goto out;
 	if (sgp22_decode_auth_server_resp(asr, asr_len, &a.r)) {

@@ -23,9 +23,8 @@ enum es9_status es9_cancel_session(struct es9_worker *w, struct es9_call *c)
 	char why[48];
 	int ret;
 
-	st = es9_req_hex(c, "transactionId", tid, 1, sizeof(tid), &tid_len);
-	if (!st)
-		st = es9_req_b64(c, "cancelSessionResponse", &csr, &csr_len);
+	st = es9_req_tid_and_b64(c, tid, sizeof(tid), &tid_len, "cancelSessionResponse", &csr,
+				 &csr_len);
 	if (st)
 		goto out;
 	if (sgp22_decode_cancel_session_resp(csr, csr_len, &r)) {

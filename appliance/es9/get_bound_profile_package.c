@@ -174,9 +174,8 @@ enum es9_status es9_get_bound_profile_package(struct es9_worker *w, struct es9_c
 	enum es9_status st;
 	int ret;
 
-	st = es9_req_hex(c, "transactionId", tid, 1, sizeof(tid), &tid_len);
-	if (!st)
-		st = es9_req_b64(c, "prepareDownloadResponse", &pdr, &pdr_len);
+	st = es9_req_tid_and_b64(c, tid, sizeof(tid), &tid_len, "prepareDownloadResponse", &pdr,
+				 &pdr_len);
 	if (st)
 		goto out;
 	if (sgp22_decode_prepare_download_resp(pdr, pdr_len, &r)) {

@@ -96,6 +96,14 @@ enum es9_status es9_req_b64(struct es9_call *c, const char *name, uint8_t **buf,
 	return ES9_OK;
 }
 
+enum es9_status es9_req_tid_and_b64(struct es9_call *c, uint8_t *tid, size_t tid_cap,
+				    size_t *tid_len, const char *name, uint8_t **buf, size_t *len)
+{
+	enum es9_status st = es9_req_hex(c, "transactionId", tid, 1, tid_cap, tid_len);
+
+	return st ? st : es9_req_b64(c, name, buf, len);
+}
+
 enum es9_status es9_out_b64(struct es9_call *c, const char *name, const uint8_t *buf, size_t len)
 {
 	struct es9_b64_field *f;

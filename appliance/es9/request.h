@@ -47,6 +47,12 @@ enum es9_status es9_req_hex(struct es9_call *c, const char *name, uint8_t *out, 
 			    size_t cap, size_t *len);
 /** A mandatory base64 field, decoded into a malloc'd *@buf. */
 enum es9_status es9_req_b64(struct es9_call *c, const char *name, uint8_t **buf, size_t *len);
+/**
+ * The two fields every step after InitiateAuthentication starts with: transactionId
+ * (1..@tid_cap bytes of hex), then the eUICC's base64 answer @name into a malloc'd *@buf.
+ */
+enum es9_status es9_req_tid_and_b64(struct es9_call *c, uint8_t *tid, size_t tid_cap,
+				    size_t *tid_len, const char *name, uint8_t **buf, size_t *len);
 
 /**
  * Add response fields. Return ES9_OK or ES9_E_INTERNAL (out of memory).
