@@ -54,24 +54,6 @@ static bool same_host(const char *a, size_t alen, const char *b)
 	return an == bn && !strncasecmp(a, b, an);
 }
 
-static int answer_error(struct seuicc *e, const struct der_tlv *tid, int code, uint8_t **resp,
-			size_t *resp_len, int *sgp_err)
-{
-	struct der_buf b;
-
-	der_buf_init(&b);
-	der_begin(&b, 0xBF38);
-	der_begin(&b, 0xA1);
-	der_put(&b, 0x80, tid->val, tid->len);
-	der_put_uint(&b, DER_INTEGER, (uint64_t)code);
-	der_end(&b);
-	der_end(&b);
-	*sgp_err = code;
-	/* A refused server ends the session: the next download starts afresh. */
-	seuicc_session_reset(e);
-	return der_buf_take(&b, resp, resp_len);
-}
-
 static int check_server(struct seuicc *e, const struct server_signed1 *ss,
 			const struct der_tlv *sig, const struct der_tlv *pkid,
 			const struct der_tlv *cert_tlv, const char *smdp_address)
@@ -151,11 +133,12 @@ int seuicc_authenticate_server(struct seuicc *e, const uint8_t *req, size_t req_
 		return seuicc_fail(e, -EINVAL, "AuthenticateServerRequest malformed");
 	if (e->s.stage != SEUICC_CHALLENGED) {
 		seuicc_fail(e, 0, "AuthenticateServer without a fresh challenge");
-		return answer_error(e, &ss.tid, AUTH_NO_SESSION, resp, resp_len, sgp_err);
+		return seuicc_answer_error(e, 0xBF38, &ss.tid, AUTH_NO_SESSION,
+					   resp, resp_len, sgp_err);
 	}
 	code = check_server(e, &ss, &sig, &pkid, &cert, smdp_address);
 	if (code)
-		return answer_error(e, &ss.tid, code, resp, resp_len, sgp_err);
+		return seuicc_answer_error(e, 0xBF38, &ss.tid, code, resp, resp_len, sgp_err);
 
 	der_buf_init(&b);
 	der_begin(&b, 0xBF38);

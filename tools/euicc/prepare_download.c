@@ -19,23 +19,6 @@ enum dl_err {
 	DL_UNDEFINED = 127,
 };
 
-static int answer_error(struct seuicc *e, const struct der_tlv *tid, int code, uint8_t **resp,
-			size_t *resp_len, int *sgp_err)
-{
-	struct der_buf b;
-
-	der_buf_init(&b);
-	der_begin(&b, 0xBF21);
-	der_begin(&b, 0xA1);
-	der_put(&b, 0x80, tid->val, tid->len);
-	der_put_uint(&b, DER_INTEGER, (uint64_t)code);
-	der_end(&b);
-	der_end(&b);
-	*sgp_err = code;
-	seuicc_session_reset(e);
-	return der_buf_take(&b, resp, resp_len);
-}
-
 static int check_dppb(struct seuicc *e, const struct der_tlv *cert_tlv)
 {
 	enum pdp_cert_status st;
@@ -101,28 +84,30 @@ int seuicc_prepare_download(struct seuicc *e, const uint8_t *req, size_t req_len
 		return seuicc_fail(e, -EINVAL, "smdpSigned2 malformed");
 	/* A retry with bppEuiccOtpk (re-using a bound BPP) needs a kept otSK: we keep none. */
 	if (!r)
-		return answer_error(e, &tid, DL_UNDEFINED, resp, resp_len, sgp_err);
+		return seuicc_answer_error(e, 0xBF21, &tid, DL_UNDEFINED, resp, resp_len, sgp_err);
 
 	if (e->s.stage != SEUICC_AUTHENTICATED) {
 		seuicc_fail(e, 0, "PrepareDownload without AuthenticateServer");
-		return answer_error(e, &tid, DL_NO_SESSION, resp, resp_len, sgp_err);
+		return seuicc_answer_error(e, 0xBF21, &tid, DL_NO_SESSION, resp, resp_len, sgp_err);
 	}
 	code = check_dppb(e, &cert);
 	if (code)
-		return answer_error(e, &tid, code, resp, resp_len, sgp_err);
+		return seuicc_answer_error(e, 0xBF21, &tid, code, resp, resp_len, sgp_err);
 	if (tid.len != e->s.tid_len || memcmp(tid.val, e->s.tid, tid.len)) {
 		seuicc_fail(e, 0, "smdpSigned2 transactionId is not the session's");
-		return answer_error(e, &tid, DL_INVALID_TID, resp, resp_len, sgp_err);
+		return seuicc_answer_error(e, 0xBF21, &tid, DL_INVALID_TID,
+					   resp, resp_len, sgp_err);
 	}
 	if (seuicc_verify_concat(e, e->s.dppb_curve, e->s.dppb_pub, signed2.raw, signed2.raw_len,
 				 e->s.euicc_sig1_tlv, e->s.euicc_sig1_tlv_len, &sig2)) {
 		seuicc_fail(e, 0, "smdpSignature2 does not verify");
-		return answer_error(e, &tid, DL_INVALID_SIGNATURE, resp, resp_len, sgp_err);
+		return seuicc_answer_error(e, 0xBF21, &tid, DL_INVALID_SIGNATURE,
+					   resp, resp_len, sgp_err);
 	}
 	if (cc_required != !!hash_cc.len) {
 		seuicc_fail(e, 0, cc_required ? "confirmation code required but no hashCc"
 					     : "hashCc given but none required");
-		return answer_error(e, &tid, DL_UNDEFINED, resp, resp_len, sgp_err);
+		return seuicc_answer_error(e, 0xBF21, &tid, DL_UNDEFINED, resp, resp_len, sgp_err);
 	}
 	if (seuicc_ecdh_keygen(e->s.dppb_curve, &e->s.ot_key, e->s.ot_pub))
 		return seuicc_fail(e, -EIO, "one-time key generation failed");

@@ -78,6 +78,10 @@ enum pdp_cert_status seuicc_dp_cert(struct seuicc *e, const struct der_tlv *cert
 int seuicc_cert_smdp_oid(const struct pdp_cert *cert, uint8_t *oid_tlv, size_t cap,
 			 size_t *len);
 
+/* answer_error.c: the [1] error answer of BF38/BF21 (@tag); ends the session. */
+int seuicc_answer_error(struct seuicc *e, uint32_t tag, const struct der_tlv *tid, int code,
+			uint8_t **resp, size_t *resp_len, int *sgp_err);
+
 /* store.c: installed profiles and pending notifications. */
 int store_profile_exists(struct seuicc *e, const char *iccid);
 int store_profile_put(struct seuicc *e, const char *iccid, const uint8_t *upp, size_t len,
