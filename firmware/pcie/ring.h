@@ -20,7 +20,7 @@
 #define RING_EV_BLOCKED (1u << 2)    /* completion ring full: poll again soon */
 
 /* With hints: hold the completion vector back while requests are queued, up to */
-#define RING_CPL_HOLD 16	      /* completions */
+#define RING_CPL_HOLD 16      /* completions */
 #define RING_CPL_HOLD_US 2000 /* microseconds since the first one held */
 
 /* Raises a guest vector (PDC_IRQ_VEC_*) in the middle of a pass. */
@@ -34,8 +34,8 @@ struct ring {
 	uint32_t req_cons; /* authoritative copies of the card-written indices */
 	uint32_t cpl_prod;
 	uint32_t reset_ack;
-	bool broken;	/* the driver overran the ring: wait for a reset */
-	bool event_idx; /* the driver asked for notification hints at its reset */
+	bool broken;		 /* the driver overran the ring: wait for a reset */
+	bool event_idx;		 /* the driver asked for notification hints at its reset */
 	uint32_t cpl_held;	 /* completions the driver waits for, vector held back */
 	uint64_t cpl_held_since; /* when the first of them was published (us) */
 	ring_notify_fn notify;

@@ -211,7 +211,8 @@ static int run_sync(struct bench *b, enum bench_op which, struct pool *p)
 			break;
 		default:
 			n = sizeof(out);
-			ret = pdp_bsp_seal(b->a, b->seal_session, 0x86, plain, b->seal_len, out, &n);
+			ret =
+			    pdp_bsp_seal(b->a, b->seal_session, 0x86, plain, b->seal_len, out, &n);
 			break;
 		}
 		lat[i] = now_us() - t;
@@ -393,12 +394,11 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"uri", required_argument, NULL, 'u'},   {"key", required_argument, NULL, 'k'},
-	    {"n", required_argument, NULL, 'n'},     {"ops", required_argument, NULL, 'o'},
+	    {"uri", required_argument, NULL, 'u'},     {"key", required_argument, NULL, 'k'},
+	    {"n", required_argument, NULL, 'n'},       {"ops", required_argument, NULL, 'o'},
 	    {"batches", required_argument, NULL, 'b'}, {"seal-len", required_argument, NULL, 's'},
-	    {"csv", required_argument, NULL, 'c'},   {"rounds", required_argument, NULL, 'r'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"csv", required_argument, NULL, 'c'},     {"rounds", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
 	};
 	const char *uri = NULL, *key_uri = NULL, *csv = NULL;
 	unsigned batches[16] = {0, 1, 8, 64, 256};
@@ -481,12 +481,13 @@ int main(int argc, char **argv)
 			ret = -errno;
 			goto out;
 		}
-		fprintf(b.csv,
-			"backend,op,mode,n,ops_per_s,p50_us,p90_us,p99_us,max_us,cpu_us,best_ops_per_s\n");
+		fprintf(b.csv, "backend,op,mode,n,ops_per_s,p50_us,p90_us,p99_us,max_us,cpu_us,"
+			       "best_ops_per_s\n");
 	}
-	printf("# backend %s, %u ops per row in %u round(s), seal %zu bytes, latency and CPU per op "
-	       "in microseconds\n",
-	       pdp_accel_backend(b.a), b.n, rounds, b.seal_len);
+	printf(
+	    "# backend %s, %u ops per row in %u round(s), seal %zu bytes, latency and CPU per op "
+	    "in microseconds\n",
+	    pdp_accel_backend(b.a), b.n, rounds, b.seal_len);
 	printf("%-8s %-9s %10s %10s %9s %9s %9s %9s %7s\n", "op", "mode", "ops/s", "best", "p50",
 	       "p90", "p99", "max", "cpu");
 	for (op = 0; op < B_NOPS; op++) {
