@@ -68,6 +68,41 @@ static int read_file(const char *path, uint8_t **out, size_t *len)
 	return 0;
 }
 
+/* A whole small text file into @buf (cut to @len, always terminated). */
+static int read_text(const char *path, char *buf, size_t len)
+{
+	uint8_t *data;
+	size_t n;
+	int ret = read_file(path, &data, &n);
+
+	if (ret)
+		return ret;
+	snprintf(buf, len, "%s", (char *)data);
+	free(data);
+	return 0;
+}
+
+/*
+ * A profile or notification is a data file and a text side file (its SM-DP+ or
+ * notification address). The side file is written first and removed last, so a
+ * data file that exists always has it.
+ */
+static int record_put(const char *data_path, const uint8_t *data, size_t len, const char *side_path,
+		      const char *side)
+{
+	int ret = write_file(side_path, side, strlen(side));
+
+	return ret ? ret : write_file(data_path, data, len);
+}
+
+static int record_remove(const char *data_path, const char *side_path)
+{
+	if (unlink(data_path))
+		return -errno;
+	unlink(side_path);
+	return 0;
+}
+
 static void profile_path(struct seuicc *e, const char *iccid, const char *ext, char *buf,
 			 size_t len)
 {
@@ -85,15 +120,11 @@ int store_profile_exists(struct seuicc *e, const char *iccid)
 int store_profile_put(struct seuicc *e, const char *iccid, const uint8_t *upp, size_t len,
 		      const char *smdp)
 {
-	char path[1100];
-	int ret;
+	char path[1100], side[1100];
 
-	profile_path(e, iccid, "smdp", path, sizeof(path));
-	ret = write_file(path, smdp, strlen(smdp));
-	if (ret)
-		return ret;
 	profile_path(e, iccid, "upp", path, sizeof(path));
-	return write_file(path, upp, len);
+	profile_path(e, iccid, "smdp", side, sizeof(side));
+	return record_put(path, upp, len, side, smdp);
 }
 
 int store_profile_get(struct seuicc *e, const char *iccid, uint8_t **upp, size_t *len)
@@ -107,31 +138,20 @@ int store_profile_get(struct seuicc *e, const char *iccid, uint8_t **upp, size_t
 int store_profile_smdp(struct seuicc *e, const char *iccid, char *buf, size_t len)
 {
 	char path[1100];
-	uint8_t *data;
-	size_t n;
-	int ret;
 
 	if (!store_profile_exists(e, iccid))
 		return -ENOENT;
 	profile_path(e, iccid, "smdp", path, sizeof(path));
-	ret = read_file(path, &data, &n);
-	if (ret)
-		return ret;
-	snprintf(buf, len, "%s", (char *)data);
-	free(data);
-	return 0;
+	return read_text(path, buf, len);
 }
 
 int store_profile_remove(struct seuicc *e, const char *iccid)
 {
-	char path[1100];
+	char path[1100], side[1100];
 
 	profile_path(e, iccid, "upp", path, sizeof(path));
-	if (unlink(path))
-		return -errno;
-	profile_path(e, iccid, "smdp", path, sizeof(path));
-	unlink(path);
-	return 0;
+	profile_path(e, iccid, "smdp", side, sizeof(side));
+	return record_remove(path, side);
 }
 
 static void notification_path(struct seuicc *e, long seq, const char *ext, char *buf,
@@ -143,45 +163,34 @@ static void notification_path(struct seuicc *e, long seq, const char *ext, char 
 int store_notification_put(struct seuicc *e, long seq, const uint8_t *der, size_t len,
 			   const char *address)
 {
-	char path[1100];
-	int ret;
+	char path[1100], side[1100];
 
-	notification_path(e, seq, "addr", path, sizeof(path));
-	ret = write_file(path, address, strlen(address));
-	if (ret)
-		return ret;
 	notification_path(e, seq, "der", path, sizeof(path));
-	return write_file(path, der, len);
+	notification_path(e, seq, "addr", side, sizeof(side));
+	return record_put(path, der, len, side, address);
 }
 
 int store_notification_get(struct seuicc *e, long seq, uint8_t **der, size_t *len,
 			   char *address, size_t address_len)
 {
 	char path[1100];
-	uint8_t *addr;
-	size_t alen;
 	int ret;
 
 	notification_path(e, seq, "addr", path, sizeof(path));
-	ret = read_file(path, &addr, &alen);
+	ret = read_text(path, address, address_len);
 	if (ret)
 		return ret;
-	snprintf(address, address_len, "%s", (char *)addr);
-	free(addr);
 	notification_path(e, seq, "der", path, sizeof(path));
 	return read_file(path, der, len);
 }
 
 int store_notification_remove(struct seuicc *e, long seq)
 {
-	char path[1100];
+	char path[1100], side[1100];
 
 	notification_path(e, seq, "der", path, sizeof(path));
-	if (unlink(path))
-		return -errno;
-	notification_path(e, seq, "addr", path, sizeof(path));
-	unlink(path);
-	return 0;
+	notification_path(e, seq, "addr", side, sizeof(side));
+	return record_remove(path, side);
 }
 
 /* Sequence numbers only grow, across runs: the SM-DP+ may use them to drop replays. */
