@@ -167,6 +167,27 @@ void es9_service_free(struct es9_service *svc)
 	free(svc);
 }
 
+/*
+ * A key that is not the one in its certificate only shows up as every
+ * download failing on the eUICC side: refuse to start instead (a wrong card
+ * slot in the configuration is the usual cause).
+ */
+static int check_key_matches_cert(struct pdp_key *key, const struct pdp_cert *cert,
+				  const char *what)
+{
+	uint8_t key_pub[PDP_PUBKEY_LEN], cert_pub[PDP_PUBKEY_LEN];
+	enum pdp_curve key_curve, cert_curve;
+
+	if (pdp_key_public(key, key_pub, &key_curve) ||
+	    pdp_cert_public_key(cert, cert_pub, &cert_curve) != PDP_CERT_OK)
+		return -EINVAL;
+	if (key_curve != cert_curve || memcmp(key_pub, cert_pub, sizeof(key_pub))) {
+		es9_log("%s key is not the key of %s certificate", what, what);
+		return -EKEYREJECTED;
+	}
+	return 0;
+}
+
 int es9_worker_new(struct es9_service *svc, struct es9_worker **out)
 {
 	struct es9_worker *w;
@@ -182,6 +203,10 @@ int es9_worker_new(struct es9_service *svc, struct es9_worker **out)
 		ret = pdp_key_load(w->accel, svc->cfg.dpauth_key, &w->dpauth_key);
 	if (!ret)
 		ret = pdp_key_load(w->accel, svc->cfg.dppb_key, &w->dppb_key);
+	if (!ret)
+		ret = check_key_matches_cert(w->dpauth_key, svc->dpauth_cert, "DPauth");
+	if (!ret)
+		ret = check_key_matches_cert(w->dppb_key, svc->dppb_cert, "DPpb");
 	if (!ret)
 		ret =
 		    inv_open(svc->cfg.db_path,

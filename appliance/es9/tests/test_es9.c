@@ -733,6 +733,22 @@ static void download_error_and_notifications(void **state)
 	sim_free(&s);
 }
 
+/* A DP key that is not its certificate's key (a wrong card slot) stops the worker at start. */
+static void key_must_match_certificate(void **state)
+{
+	char saved[sizeof(cfg.dppb_key)];
+
+	(void)state;
+	stop_service();
+	memcpy(saved, cfg.dppb_key, sizeof(saved));
+	memcpy(cfg.dppb_key, cfg.dpauth_key, sizeof(saved));
+	assert_int_equal(start_service(), -EKEYREJECTED);
+	assert_null(worker);
+	memcpy(cfg.dppb_key, saved, sizeof(saved));
+	stop_service();
+	assert_int_equal(start_service(), 0);
+}
+
 static void expiry_and_restart(void **state)
 {
 	struct sim s;
@@ -994,6 +1010,7 @@ int main(void)
 	    cmocka_unit_test(every_ts48_profile),
 	    cmocka_unit_test(concurrent_workers),
 	    cmocka_unit_test(http_level),
+	    cmocka_unit_test(key_must_match_certificate),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
