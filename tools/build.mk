@@ -98,5 +98,6 @@ CARD_E2E_MODULES := /usr/lib/portdp-e2e/ossl-modules
 VM_GUEST_TESTS += tools/e2e/card/guest-portdpctl-card.sh:120 tools/e2e/card/guest-e2e-card.sh:300
 VM_GUEST_FILES += $(BUILD)/bin/portdpctl:/bin/portdpctl $(BUILD)/bin/portdpd:/bin/portdpd \
 	$(BUILD)/bin/portdp-lpa:/bin/portdp-lpa $(BUILD)/bin/portdp-pki:/bin/portdp-pki \
-	$(PORTDP_PROV_SO):$(CARD_E2E_MODULES)/portdp.so $(VM_TESTDATA)/ts48:/shared/ts48
+	$(PORTDP_PROV_SO):$(CARD_E2E_MODULES)/portdp.so $(VM_TESTDATA)/ts48:/shared/ts48 \
+	tools/e2e/card/dp-cert-ext.cnf:/etc/portdp-dp-cert-ext.cnf
 # --- end card-e2e ---

@@ -13,7 +13,7 @@ PATH=/bin:/sbin:/usr/bin:/usr/sbin
 [ -r /etc/portdp-bench.env ] && . /etc/portdp-bench.env
 DEV=/dev/portdp-accel0
 MODULES=/usr/lib/portdp-bench/ossl-modules
-HOST=testsmdpplus1.example.com
+export HOST=testsmdpplus1.example.com # also the TLS name in dp-cert-ext.cnf
 SECS=${BIND_SECONDS:-20}
 ROUNDS=${BIND_ROUNDS:-3}
 CONC=${BIND_CONCURRENCY:-16}
@@ -46,27 +46,6 @@ tap $? "portdp-bench setup (card)"
 # The card's copy: keys made in slots, CSRs signed there, issued by the bench CI.
 P=$T/card/pki
 for s in 3 4 5; do card destroy --slot $s >/dev/null 2>&1; done
-cat >ext.cnf <<CNF
-[dpauth]
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-keyUsage = critical, digitalSignature
-certificatePolicies = critical, 2.23.146.1.2.1.4
-subjectAltName = RID:2.999.10
-[dppb]
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-keyUsage = critical, digitalSignature
-certificatePolicies = critical, 2.23.146.1.2.1.5
-subjectAltName = RID:2.999.10
-[tls]
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-keyUsage = critical, digitalSignature
-extendedKeyUsage = critical, serverAuth, clientAuth
-certificatePolicies = 2.23.146.1.2.1.3
-subjectAltName = DNS:$HOST, DNS:localhost, IP:127.0.0.1
-CNF
 ok=0
 for x in "3 dpauth /O=Port-DP Bench/CN=TEST SM-DP+" "4 dppb /O=Port-DP Bench/CN=TEST SM-DP+" \
 	"5 tls /O=Port-DP Bench/CN=$HOST"; do
@@ -76,7 +55,7 @@ for x in "3 dpauth /O=Port-DP Bench/CN=TEST SM-DP+" "4 dppb /O=Port-DP Bench/CN=
 	card keygen --slot "$s" >>keys.log 2>&1 &&
 		card csr --slot "$s" --subject "$subj" --out "$r.csr" >>keys.log 2>&1 &&
 		openssl x509 -req -in "$r.csr" -CA "$P/ci.pem" -CAkey "$P/ci-key.pem" \
-			-CAcreateserial -days 30 -sha256 -extfile ext.cnf -extensions "$r" \
+			-CAcreateserial -days 30 -sha256 -extfile /etc/portdp-dp-cert-ext.cnf -extensions "$r" \
 			-out "$r.pem" >>keys.log 2>&1 || { ok=1; sed 's/^/# /' keys.log; }
 done
 openssl x509 -in dpauth.pem -outform DER -out "$P/dpauth.der" 2>/dev/null || ok=1

@@ -19,7 +19,7 @@ DEV=${PORTDP_DEV:-/dev/portdp-accel0}
 SYS=/sys/class/misc/$(basename "$DEV")
 MODULES=${CARD_E2E_MODULES:-/usr/lib/portdp-e2e/ossl-modules}
 TS48=${SHARED:-/shared}/ts48
-HOST=testsmdpplus1.example.com
+export HOST=testsmdpplus1.example.com # also the TLS name in dp-cert-ext.cnf
 PORT=18443
 T=/tmp/e2e-card
 n=0
@@ -75,32 +75,10 @@ card csr --slot 10 --subject "/O=Port-DP Test/CN=TEST SM-DP+" --out dpauth.csr >
 	openssl req -in tls.csr -verify -noout 2>/dev/null
 tap $? "CSRs signed on the card, each verified by openssl req -verify"
 
-# The SGP.22 profiles of the three certificates (as tools/pki/portdp-pki makes them).
-cat >ext.cnf <<EOF
-[dpauth]
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-keyUsage = critical, digitalSignature
-certificatePolicies = critical, 2.23.146.1.2.1.4
-subjectAltName = RID:2.999.10
-[dppb]
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-keyUsage = critical, digitalSignature
-certificatePolicies = critical, 2.23.146.1.2.1.5
-subjectAltName = RID:2.999.10
-[tls]
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-keyUsage = critical, digitalSignature
-extendedKeyUsage = critical, serverAuth, clientAuth
-certificatePolicies = 2.23.146.1.2.1.3
-subjectAltName = DNS:$HOST, DNS:localhost, IP:127.0.0.1
-EOF
 ok=0
 for r in dpauth dppb tls; do
 	openssl x509 -req -in $r.csr -CA pki/ci.pem -CAkey pki/ci-key.pem -CAcreateserial \
-		-days 30 -sha256 -extfile ext.cnf -extensions $r -out $r-issued.pem \
+		-days 30 -sha256 -extfile /etc/portdp-dp-cert-ext.cnf -extensions $r -out $r-issued.pem \
 		>/dev/null 2>&1 || ok=1
 done
 cat tls-issued.pem pki/ci.pem >tls-chain-issued.pem
