@@ -82,8 +82,8 @@ $(BUILD)/bin/portdp-bench: $(BENCH_OBJS) $(BUILD)/tools/lpa/b64.o $(SEUICC_LIB) 
 		$(RSP_LIB) $(SERVER_LIB) $(BUILD)/libportdp-accel.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(BUILD)/tools/lpa/b64.o $(SEUICC_LIB) $(INV_LIB) \
-		$(SERVER_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a -lcurl -ljansson -lsqlite3 \
-		-lcrypto -lpthread
+		$(SERVER_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a -lhttp_parser -ljansson -lsqlite3 \
+		-lssl -lcrypto -lpthread
 
 PROGRAMS += $(BUILD)/bin/portdp-bench
 TESTS += tools/bench/test-bench-smoke.sh

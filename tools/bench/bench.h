@@ -83,8 +83,9 @@ extern const char *const bench_step_name[STEP_COUNT];
 struct bench_opts {
 	const char *dir;
 	const char *smdp_address; /* from portdpd.conf */
-	char resolve[600];	  /* "host:port:addr" for curl */
-	char dial_address[300];	  /* host:port, what the activation code says */
+	char connect_host[256];	  /* where the server listens (name or address) */
+	uint16_t port;
+	char dial_address[300]; /* host:port, what the activation code says (Host:) */
 	char cacert[1024];
 	char state_root[512]; /* eUICC NVM root (tmpfs) */
 	unsigned concurrency;

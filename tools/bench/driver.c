@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The event-driven client of portdp-bench: a few threads, each one libcurl
- * multi handle with many download slots. A slot is one eUICC plus its LPA
- * state machine; it runs bindings back to back over kept-alive HTTPS
- * connections. All eUICC work (signatures, key agreement, BSP opening) runs
+ * The event-driven client of portdp-bench: a few threads, each one epoll loop
+ * with many download slots. A slot is one eUICC plus its LPA state machine
+ * and one kept-alive HTTPS connection (https_conn.c); it runs bindings back
+ * to back. All eUICC work (signatures, key agreement, BSP opening) runs
  * inline in the thread that received the answer: the client's CPU cost is
  * real and is reported next to the server's.
  */
@@ -11,15 +11,17 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <curl/curl.h>
+#include <sys/epoll.h>
 #include <jansson.h>
 
 #include "b64.h"
 #include "der.h"
+#include "https_conn.h"
 #include "soft_euicc.h"
 
 /* An answer bigger than this is not ES9+ (a large BPP is ~100 KiB). */
@@ -28,6 +30,9 @@
 #define FAIL_ABORT 50
 #define DRAIN_MAX_NS (60ull * 1000000000ull)
 #define MAX_KEEP 8
+/* Per request, as the libcurl client had: an answer that takes longer fails the binding. */
+#define REQUEST_TIMEOUT_NS (60ull * 1000000000ull)
+#define TICK_MS 100
 
 const char *const bench_step_name[STEP_COUNT] = {
     "initiateAuthentication",
@@ -42,24 +47,19 @@ struct slot {
 	struct worker *w;
 	unsigned idx;
 	struct seuicc *e;
-	CURL *easy;
+	struct https_conn conn;
 	bool active;
 	enum bench_step step;
 	const char *mid;
 	uint8_t tid[16];
 	size_t tid_len;
 	char tid_hex[33];
-	char *body; /* request being sent */
-	char *ans;  /* answer being received (capacity kept) */
-	size_t ans_len, ans_cap;
-	bool ans_too_big;
 	uint8_t *keep[MAX_KEEP]; /* DER decoded from the current answer */
 	unsigned n_keep;
 	uint64_t t0, t_req, euicc_ns;
 	uint32_t lat[STEP_COUNT];
 	long pir_seq;
 	char iccid[21];
-	char url[400];
 };
 
 struct shared {
@@ -73,10 +73,10 @@ struct shared {
 struct worker {
 	struct shared *sh;
 	unsigned id;
-	CURLM *multi;
+	int epfd;
+	struct https_target target;
 	struct slot *slots;
 	unsigned n_slots, n_active;
-	struct curl_slist *headers, *resolve;
 	struct bench_result res;
 	int ret;
 	pthread_t th;
@@ -109,33 +109,6 @@ static void drop_kept(struct slot *s)
 	s->n_keep = 0;
 }
 
-static size_t on_data(char *p, size_t size, size_t n, void *arg)
-{
-	struct slot *s = arg;
-	size_t add = size * n;
-
-	if (s->ans_len + add + 1 > s->ans_cap) {
-		size_t cap = s->ans_cap ? s->ans_cap : 4096;
-		char *bigger;
-
-		while (cap < s->ans_len + add + 1)
-			cap *= 2;
-		if (cap > ANSWER_MAX) {
-			s->ans_too_big = true;
-			return 0;
-		}
-		bigger = realloc(s->ans, cap);
-		if (!bigger)
-			return 0;
-		s->ans = bigger;
-		s->ans_cap = cap;
-	}
-	memcpy(s->ans + s->ans_len, p, add);
-	s->ans_len += add;
-	s->ans[s->ans_len] = '\0';
-	return add;
-}
-
 /* {"k1":"v1",...}: every value here is base64, hex or a host name (nothing to escape). */
 static char *json_strings(unsigned n, const char *const *kv)
 {
@@ -159,24 +132,22 @@ static char *json_strings(unsigned n, const char *const *kv)
 	return out;
 }
 
+/* Sends @body (JSON, freed here) to the ES9+ function of @step. */
 static int post(struct slot *s, enum bench_step step, char *body)
 {
-	struct worker *w = s->w;
+	char path[96];
+	int ret;
 
 	if (!body)
 		return -ENOMEM;
-	free(s->body);
-	s->body = body;
 	s->step = step;
-	s->ans_len = 0;
-	s->ans_too_big = false;
-	snprintf(s->url, sizeof(s->url), "https://%s/gsma/rsp2/es9plus/%s", w->sh->o->dial_address,
-		 bench_step_name[step]);
-	curl_easy_setopt(s->easy, CURLOPT_URL, s->url);
-	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, s->body);
-	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(s->body));
+	snprintf(path, sizeof(path), "/gsma/rsp2/es9plus/%s", bench_step_name[step]);
 	s->t_req = mono_ns();
-	return curl_multi_add_handle(w->multi, s->easy) == CURLM_OK ? 0 : -EIO;
+	ret = https_post(&s->conn, &s->w->target, path, body, strlen(body));
+	free(body);
+	if (ret)
+		fail_note(s, "HTTPS: %s%s", s->conn.err ?: strerror(-ret), "");
+	return ret;
 }
 
 /* A base64 DER field of the answer that must be exactly one TLV of @tag. */
@@ -515,18 +486,17 @@ static int answer_status(struct slot *s, json_t *root)
 }
 
 /* One answer arrived: check it and move the slot on. 0 means the slot is busy again or done. */
-static int on_answer(struct slot *s, CURLcode cc)
+static int on_answer(struct slot *s, int io)
 {
-	long http = 0;
+	long http = s->conn.parser.status_code;
 	json_t *root = NULL;
 	json_error_t jerr;
 	int ret;
 
 	s->lat[s->step] = (uint32_t)((mono_ns() - s->t_req) / 1000);
-	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &http);
-	if (cc != CURLE_OK) {
-		fail_note(s, "HTTPS: %s%s", curl_easy_strerror(cc),
-			  s->ans_too_big ? " (answer too big)" : "");
+	if (io < 0) {
+		fail_note(s, "HTTPS: %s%s", s->conn.err ?: strerror(-io),
+			  io == -ETIMEDOUT ? " (no answer in 60 s)" : "");
 		return -EIO;
 	}
 	if (http < 200 || http > 299) {
@@ -536,9 +506,11 @@ static int on_answer(struct slot *s, CURLcode cc)
 		fail_note(s, "HTTP status %s on %s", num, bench_step_name[s->step]);
 		return -EIO;
 	}
-	if (s->step == STEP_HN && http == 204 && s->ans_len == 0)
+	if (s->step == STEP_HN && http == 204 && s->conn.ans_len == 0)
 		return on_notified(s);
-	root = s->ans_len ? json_loadb(s->ans, s->ans_len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+	root = s->conn.ans_len ?
+		   json_loadb(s->conn.ans, s->conn.ans_len, JSON_REJECT_DUPLICATES, &jerr) :
+		   NULL;
 	if (!json_is_object(root)) {
 		fail_note(s, "%s: answer is not a JSON object%s", bench_step_name[s->step], "");
 		json_decref(root);
@@ -597,14 +569,13 @@ static void next_binding(struct slot *s)
 	}
 }
 
-static void finished(struct slot *s, CURLcode cc)
+static void finished(struct slot *s, int io)
 {
 	struct worker *w = s->w;
 	enum bench_step step = s->step;
 	int ret;
 
-	curl_multi_remove_handle(w->multi, s->easy);
-	ret = on_answer(s, cc);
+	ret = on_answer(s, io);
 	if (!ret && s->step != step)
 		return; /* the next request of this binding is out */
 	if (ret) {
@@ -633,31 +604,30 @@ static int slot_init(struct worker *w, struct slot *s, unsigned idx, const char 
 		fprintf(stderr, "portdp-bench: eUICC %s: %s\n", identity, err);
 		return ret;
 	}
-	s->easy = curl_easy_init();
-	if (!s->easy)
-		return -ENOMEM;
-	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, w->headers);
-	curl_easy_setopt(s->easy, CURLOPT_RESOLVE, w->resolve);
-	curl_easy_setopt(s->easy, CURLOPT_USERAGENT, "gsma-rsp-lpad");
-	curl_easy_setopt(s->easy, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(s->easy, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(s->easy, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
-	curl_easy_setopt(s->easy, CURLOPT_CAINFO, o->cacert);
-	curl_easy_setopt(s->easy, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(s->easy, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
+	https_conn_init(&s->conn, s, ANSWER_MAX);
 	return 0;
+}
+
+/* Requests that waited longer than REQUEST_TIMEOUT_NS fail their binding. */
+static void expire(struct worker *w, uint64_t now)
+{
+	for (unsigned i = 0; i < w->n_slots; i++) {
+		struct slot *s = &w->slots[i];
+		enum https_state st = s->conn.state;
+
+		if (!s->active || st == HTTPS_CLOSED || st == HTTPS_IDLE ||
+		    now - s->t_req < REQUEST_TIMEOUT_NS)
+			continue;
+		https_close(&s->conn, &w->target);
+		finished(s, -ETIMEDOUT);
+	}
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	int running;
+	struct epoll_event ev[64];
+	uint64_t next_tick = mono_ns() + TICK_MS * 1000000ull;
 
 	for (unsigned i = 0; i < w->n_slots; i++) {
 		w->slots[i].active = true;
@@ -665,27 +635,29 @@ static void *worker_main(void *arg)
 		next_binding(&w->slots[i]);
 	}
 	while (w->n_active) {
-		CURLMsg *m;
-		int left;
+		int n = epoll_wait(w->epfd, ev, 64, TICK_MS);
+		uint64_t now;
 
-		if (curl_multi_perform(w->multi, &running) != CURLM_OK) {
-			w->ret = -EIO;
+		if (n < 0 && errno != EINTR) {
+			w->ret = -errno;
 			break;
 		}
-		while ((m = curl_multi_info_read(w->multi, &left))) {
-			struct slot *s;
+		for (int i = 0; i < n; i++) {
+			struct slot *s = ev[i].data.ptr;
+			int r = https_progress(&s->conn, &w->target);
 
-			if (m->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
-			finished(s, m->data.result);
+			if (r && s->active)
+				finished(s, r < 0 ? r : 0);
 		}
-		if (mono_ns() > w->sh->deadline + DRAIN_MAX_NS) {
+		now = mono_ns();
+		if (now >= next_tick) {
+			expire(w, now);
+			next_tick = now + TICK_MS * 1000000ull;
+		}
+		if (now > w->sh->deadline + DRAIN_MAX_NS) {
 			w->ret = -ETIMEDOUT;
 			break;
 		}
-		if (w->n_active)
-			curl_multi_poll(w->multi, NULL, 0, 100, NULL);
 	}
 	return NULL;
 }
@@ -695,43 +667,38 @@ static void worker_free(struct worker *w)
 	for (unsigned i = 0; w->slots && i < w->n_slots; i++) {
 		struct slot *s = &w->slots[i];
 
-		if (s->easy) {
-			curl_multi_remove_handle(w->multi, s->easy);
-			curl_easy_cleanup(s->easy);
-		}
+		https_close(&s->conn, &w->target);
+		https_conn_free(&s->conn);
 		seuicc_close(s->e);
 		drop_kept(s);
-		free(s->body);
-		free(s->ans);
 	}
 	free(w->slots);
-	if (w->multi)
-		curl_multi_cleanup(w->multi);
-	curl_slist_free_all(w->headers);
-	curl_slist_free_all(w->resolve);
+	https_target_free(&w->target);
+	if (w->epfd >= 0)
+		close(w->epfd);
 }
 
 static int worker_init(struct worker *w, struct shared *sh, unsigned id, unsigned first, unsigned n)
 {
 	const struct bench_opts *o = sh->o;
+	int ret;
 
 	w->sh = sh;
 	w->id = id;
-	w->multi = curl_multi_init();
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	w->slots = calloc(n, sizeof(*w->slots));
-	/* The headers lpac sends; "Expect:" keeps curl from waiting for 100-continue. */
-	w->headers = curl_slist_append(NULL, "Content-Type: application/json");
-	w->headers = curl_slist_append(w->headers, "Accept: application/json");
-	w->headers = curl_slist_append(w->headers, "X-Admin-Protocol: gsma/rsp/v2.2.2");
-	w->headers = curl_slist_append(w->headers, "Expect:");
-	w->resolve = curl_slist_append(NULL, o->resolve);
-	if (!w->multi || !w->slots || !w->headers || !w->resolve)
+	if (w->epfd < 0 || !w->slots)
 		return -ENOMEM;
-	curl_multi_setopt(w->multi, CURLMOPT_MAXCONNECTS, (long)n + 4);
+	ret = https_target_init(&w->target, o->cacert, o->smdp_address, o->dial_address,
+				o->connect_host, o->port, w->epfd);
+	if (ret) {
+		fprintf(stderr, "portdp-bench: TLS client for %s (CA %s): %s\n", o->dial_address,
+			o->cacert, strerror(-ret));
+		return ret;
+	}
 	w->n_slots = n;
 	for (unsigned i = 0; i < n; i++) {
-		int ret = slot_init(w, &w->slots[i], i, o->euicc_dirs[first + i]);
-
+		ret = slot_init(w, &w->slots[i], i, o->euicc_dirs[first + i]);
 		if (ret)
 			return ret;
 	}
@@ -784,11 +751,13 @@ int bench_drive(const struct bench_opts *o, struct bench_result *res, FILE *csv)
 
 	if (!nt || nt > BENCH_MAX_THREADS || nt > o->concurrency || o->concurrency > o->n_euiccs)
 		return -EINVAL;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT))
-		return -EIO;
+	/* A server that closes a connection must not kill the client with SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	w = calloc(nt, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
+	for (unsigned t = 0; t < nt; t++)
+		w[t].epfd = -1;
 	for (unsigned t = 0; t < nt && !ret; t++) {
 		unsigned n = o->concurrency / nt + (t < o->concurrency % nt);
 
@@ -820,6 +789,5 @@ int bench_drive(const struct bench_opts *o, struct bench_result *res, FILE *csv)
 	if (!res->first_start_ns)
 		res->first_start_ns = sh.t_start;
 	free(w);
-	curl_global_cleanup();
 	return ret;
 }

@@ -45,7 +45,7 @@ static void usage(FILE *f)
 		"[--keep-profiles]\n"
 		"  --workers W      start portdpd from D/portdpd.conf with W workers (default 2)\n"
 		"  --connect H:P    use a running portdpd instead (CPU only with --server-pid)\n"
-		"  --threads T      client threads (default 1), each a libcurl multi loop\n"
+		"  --threads T      client threads (default 1), each one epoll loop\n"
 		"  --csv FILE       one row per completed binding\n"
 		"  --default-smdp   send no matching ID: the SM-DP+ picks any available profile\n"
 		"  --keep-profiles  keep installed UPPs in the eUICCs' memory (tmpfs)\n");
@@ -572,7 +572,8 @@ int bench_run(int argc, char **argv)
 			goto out;
 		spid = own;
 	}
-	snprintf(o.resolve, sizeof(o.resolve), "%s:%u:%s", cfg.smdp_address, port, host);
+	snprintf(o.connect_host, sizeof(o.connect_host), "%s", host);
+	o.port = port;
 	snprintf(o.dial_address, sizeof(o.dial_address), "%s:%u", cfg.smdp_address, port);
 	/* The eUICCs' memory lives on tmpfs: its fsyncs would otherwise bill the client. */
 	snprintf(o.state_root, sizeof(o.state_root), "%s/portdp-bench-XXXXXX",
