@@ -82,7 +82,7 @@ $(BUILD)/bin/portdp-bench: $(BENCH_OBJS) $(BUILD)/tools/lpa/b64.o $(SEUICC_LIB) 
 		$(RSP_LIB) $(SERVER_LIB) $(BUILD)/libportdp-accel.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(BUILD)/tools/lpa/b64.o $(SEUICC_LIB) $(INV_LIB) \
-		$(SERVER_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a -lhttp_parser -ljansson -lsqlite3 \
+		$(SERVER_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a -lhttp_parser -lyajl -lsqlite3 \
 		-lssl -lcrypto -lpthread
 
 PROGRAMS += $(BUILD)/bin/portdp-bench

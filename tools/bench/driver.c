@@ -17,10 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
-#include <jansson.h>
 
 #include "b64.h"
 #include "der.h"
+#include "es9_answer.h"
 #include "https_conn.h"
 #include "soft_euicc.h"
 
@@ -151,14 +151,14 @@ static int post(struct slot *s, enum bench_step step, char *body)
 }
 
 /* A base64 DER field of the answer that must be exactly one TLV of @tag. */
-static int answer_tlv(struct slot *s, json_t *root, const char *name, uint32_t tag,
+static int answer_tlv(struct slot *s, const struct es9_answer *root, const char *name, uint32_t tag,
 		      struct der_tlv *out)
 {
-	json_t *v = json_object_get(root, name);
+	const char *v = es9_answer_get(root, name);
 	uint8_t *der;
 	size_t len;
 
-	if (!json_is_string(v) || b64_decode(json_string_value(v), &der, &len)) {
+	if (!v || b64_decode(v, &der, &len)) {
 		fail_note(s, "answer field %s%s missing or not base64", name, "");
 		return -EBADMSG;
 	}
@@ -169,10 +169,9 @@ static int answer_tlv(struct slot *s, json_t *root, const char *name, uint32_t t
 	return 0;
 }
 
-static int set_tid(struct slot *s, json_t *root)
+static int set_tid(struct slot *s, const struct es9_answer *root)
 {
-	json_t *v = json_object_get(root, "transactionId");
-	const char *hex = json_is_string(v) ? json_string_value(v) : "";
+	const char *hex = es9_answer_get(root, "transactionId") ?: "";
 	size_t n = strlen(hex);
 
 	if (n < 2 || n > 32 || n % 2)
@@ -190,11 +189,11 @@ static int set_tid(struct slot *s, json_t *root)
 	return 0;
 }
 
-static int same_tid(struct slot *s, json_t *root)
+static int same_tid(struct slot *s, const struct es9_answer *root)
 {
-	json_t *v = json_object_get(root, "transactionId");
+	const char *v = es9_answer_get(root, "transactionId");
 
-	if (json_is_string(v) && !strcasecmp(json_string_value(v), s->tid_hex))
+	if (v && !strcasecmp(v, s->tid_hex))
 		return 0;
 	fail_note(s, "answer is about another transactionId%s%s", "", "");
 	return -EBADMSG;
@@ -285,7 +284,7 @@ static char *b64_field_body(struct slot *s, const char *name, uint8_t *der, size
 	return body;
 }
 
-static int on_initiated(struct slot *s, json_t *root)
+static int on_initiated(struct slot *s, const struct es9_answer *root)
 {
 	struct der_tlv signed1, sig1, pkid, cert;
 	uint8_t *req, *resp;
@@ -324,7 +323,7 @@ static int on_initiated(struct slot *s, json_t *root)
 	return post(s, STEP_AC, b64_field_body(s, "authenticateServerResponse", resp, resp_len));
 }
 
-static int on_authenticated(struct slot *s, json_t *root)
+static int on_authenticated(struct slot *s, const struct es9_answer *root)
 {
 	struct der_tlv metadata, signed2, sig2, cert;
 	uint8_t *req, *resp;
@@ -373,7 +372,7 @@ static long pir_seq(const uint8_t *pir, size_t len)
 	return (long)v;
 }
 
-static int on_bpp(struct slot *s, json_t *root)
+static int on_bpp(struct slot *s, const struct es9_answer *root)
 {
 	struct der_tlv bpp;
 	uint8_t *pir;
@@ -468,19 +467,15 @@ static int on_notified(struct slot *s)
 }
 
 /* Header status of an ES9+ answer: 0 on Executed-Success/-WithWarning. */
-static int answer_status(struct slot *s, json_t *root)
+static int answer_status(struct slot *s, const struct es9_answer *root)
 {
-	json_t *fes = json_object_get(json_object_get(root, "header"), "functionExecutionStatus");
-	json_t *st = json_object_get(fes, "status");
-	json_t *scd = json_object_get(fes, "statusCodeData");
-	const char *v = json_is_string(st) ? json_string_value(st) : "";
+	const char *v = root->status;
 	char code[64];
 
 	if (!strcmp(v, "Executed-Success") || !strcmp(v, "Executed-WithWarning"))
 		return 0;
 	snprintf(code, sizeof(code), "%s/%s",
-		 json_string_value(json_object_get(scd, "subjectCode")) ?: "?",
-		 json_string_value(json_object_get(scd, "reasonCode")) ?: "?");
+		 root->subject[0] ? root->subject : "?", root->reason[0] ? root->reason : "?");
 	fail_note(s, "SM-DP+ answered %s %s", *v ? v : "(no status)", code);
 	return -EPROTO;
 }
@@ -489,8 +484,7 @@ static int answer_status(struct slot *s, json_t *root)
 static int on_answer(struct slot *s, int io)
 {
 	long http = s->conn.parser.status_code;
-	json_t *root = NULL;
-	json_error_t jerr;
+	struct es9_answer root;
 	int ret;
 
 	s->lat[s->step] = (uint32_t)((mono_ns() - s->t_req) / 1000);
@@ -508,32 +502,30 @@ static int on_answer(struct slot *s, int io)
 	}
 	if (s->step == STEP_HN && http == 204 && s->conn.ans_len == 0)
 		return on_notified(s);
-	root = s->conn.ans_len ?
-		   json_loadb(s->conn.ans, s->conn.ans_len, JSON_REJECT_DUPLICATES, &jerr) :
-		   NULL;
-	if (!json_is_object(root)) {
-		fail_note(s, "%s: answer is not a JSON object%s", bench_step_name[s->step], "");
-		json_decref(root);
+	ret = es9_answer_parse(s->conn.ans ?: "", s->conn.ans_len, &root);
+	if (ret) {
+		fail_note(s, "%s: answer is not a JSON object%s", bench_step_name[s->step],
+			  ret == -ENOMEM ? " (out of memory)" : "");
 		return -EBADMSG;
 	}
-	ret = answer_status(s, root);
+	ret = answer_status(s, &root);
 	if (!ret) {
 		switch (s->step) {
 		case STEP_IA:
-			ret = on_initiated(s, root);
+			ret = on_initiated(s, &root);
 			break;
 		case STEP_AC:
-			ret = on_authenticated(s, root);
+			ret = on_authenticated(s, &root);
 			break;
 		case STEP_GBPP:
-			ret = on_bpp(s, root);
+			ret = on_bpp(s, &root);
 			break;
 		default:
 			ret = on_notified(s);
 			break;
 		}
 	}
-	json_decref(root);
+	es9_answer_free(&root);
 	drop_kept(s);
 	return ret;
 }
