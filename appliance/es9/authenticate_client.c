@@ -226,8 +226,7 @@ enum es9_status es9_authenticate_client(struct es9_worker *w, struct es9_call *c
 	memcpy(s->eid_bin, a.id.eid_bin, sizeof(s->eid_bin));
 	s->euicc_curve = a.id.curve;
 	memcpy(s->euicc_pub, a.id.pub, sizeof(s->euicc_pub));
-	s->profile_id = a.profile.id;
-	s->cc_required = a.profile.cc_required;
+	s->profile = a.profile;
 	memcpy(s->smdp_sig2_do, a.sig2_do, sizeof(s->smdp_sig2_do));
 	s->deadline = a.deadline;
 	s->step = ES9_STEP_AUTHENTICATED;

@@ -59,7 +59,7 @@ enum es9_status es9_cancel_session(struct es9_worker *w, struct es9_call *c)
 	if (st)
 		goto out;
 	snprintf(why, sizeof(why), "cancelSession reason %u", r.reason);
-	ret = inv_release(w->inv, s->profile_id, s->tid, ES9_TID_LEN, why);
+	ret = inv_release(w->inv, s->profile.id, s->tid, ES9_TID_LEN, why);
 	if (ret) {
 		st = es9_fail(c, ES9_E_INTERNAL, "inventory: %s", inv_errmsg(w->inv));
 		goto out;

@@ -22,10 +22,10 @@ static const uint8_t host_id[] = {'P', 'o', 'r', 't', '-', 'D', 'P', '+'};
 /* The session ends and its profile returns to the stock (eUICC refused, CC retries spent). */
 static void abandon(struct es9_worker *w, struct es9_session *s, const char *why)
 {
-	int ret = inv_release(w->inv, s->profile_id, s->tid, ES9_TID_LEN, why);
+	int ret = inv_release(w->inv, s->profile.id, s->tid, ES9_TID_LEN, why);
 
 	if (ret)
-		es9_log("release of profile %lld: %s", (long long)s->profile_id,
+		es9_log("release of profile %lld: %s", (long long)s->profile.id,
 			inv_errmsg(w->inv));
 	es9_session_end(w->svc->sessions, s);
 }
@@ -62,7 +62,7 @@ static enum es9_status check_confirmation_code(struct es9_worker *w, struct es9_
 	uint8_t expected[32];
 	enum es9_status st;
 
-	if (!s->cc_required)
+	if (!s->profile.cc_required)
 		return ES9_OK;
 	if (!e->has_hash_cc)
 		return es9_fail(c, ES9_E_CC_MISSING, "%s", "");
@@ -168,7 +168,6 @@ enum es9_status es9_get_bound_profile_package(struct es9_worker *w, struct es9_c
 	struct es9_service *svc = w->svc;
 	struct sgp22_prepare_download_resp r;
 	struct es9_session *s = NULL;
-	struct inv_profile p;
 	uint8_t tid[SGP22_TID_MAX], *pdr = NULL, *bpp = NULL;
 	size_t tid_len, pdr_len, bpp_len = 0;
 	enum es9_status st;
@@ -205,15 +204,11 @@ enum es9_status es9_get_bound_profile_package(struct es9_worker *w, struct es9_c
 	st = check_signed2(w, c, s, &r);
 	if (st)
 		goto out;
-	ret = inv_get_by_id(w->inv, s->profile_id, &p);
-	if (ret) {
-		st = es9_fail(c, ES9_E_INTERNAL, "inventory: %s", inv_errmsg(w->inv));
-		goto out;
-	}
-	st = check_confirmation_code(w, c, &s, &p, &r.euicc_signed2);
+	/* May end the session (retries spent): nothing below reads s->profile on failure. */
+	st = check_confirmation_code(w, c, &s, &s->profile, &r.euicc_signed2);
 	if (st)
 		goto out;
-	st = bind_profile(w, c, s, &p, &r.euicc_signed2, &bpp, &bpp_len);
+	st = bind_profile(w, c, s, &s->profile, &r.euicc_signed2, &bpp, &bpp_len);
 	if (!st)
 		st = es9_out_hex(c, "transactionId", s->tid, ES9_TID_LEN);
 	if (!st)
@@ -223,7 +218,7 @@ enum es9_status es9_get_bound_profile_package(struct es9_worker *w, struct es9_c
 	if (st)
 		goto out;
 	/* The one state change, last: from here the BPP may reach an eUICC. */
-	ret = inv_mark_downloaded(w->inv, s->profile_id, s->tid, ES9_TID_LEN);
+	ret = inv_mark_downloaded(w->inv, s->profile.id, s->tid, ES9_TID_LEN);
 	if (ret == -EBUSY || ret == -ENOENT) {
 		st = es9_fail(c, ES9_E_BPP_UNAVAILABLE, "allocation expired");
 		goto out;

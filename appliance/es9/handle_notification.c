@@ -24,8 +24,8 @@ static void installation_result(struct es9_worker *w, struct es9_call *c,
 				const struct sgp22_pir *pir)
 {
 	struct es9_service *svc = w->svc;
+	const struct inv_profile *p;
 	struct es9_session *s;
-	struct inv_profile p;
 	char iccid[21], reason[64];
 	int ret;
 
@@ -40,14 +40,10 @@ static void installation_result(struct es9_worker *w, struct es9_call *c,
 		es9_session_put(svc->sessions, s);
 		return;
 	}
-	if (inv_get_by_id(w->inv, s->profile_id, &p)) {
-		es9_log("installation result: inventory: %s", inv_errmsg(w->inv));
-		es9_session_put(svc->sessions, s);
-		return;
-	}
+	p = &s->profile;
 	if (pir->notification.has_iccid &&
-	    (sgp22_iccid_to_string(pir->notification.iccid, iccid) || strcmp(iccid, p.iccid))) {
-		es9_log("installation result names another ICCID than %s: ignored", p.iccid);
+	    (sgp22_iccid_to_string(pir->notification.iccid, iccid) || strcmp(iccid, p->iccid))) {
+		es9_log("installation result names another ICCID than %s: ignored", p->iccid);
 		es9_session_put(svc->sessions, s);
 		return;
 	}
@@ -56,18 +52,18 @@ static void installation_result(struct es9_worker *w, struct es9_call *c,
 		return;
 	}
 	if (pir->success) {
-		ret = inv_mark_installed(w->inv, p.id, s->eid);
+		ret = inv_mark_installed(w->inv, p->id, s->eid);
 	} else {
 		snprintf(reason, sizeof(reason), "bppCommandId %u errorReason %u",
 			 pir->bpp_command_id, pir->error_reason);
-		ret = inv_mark_install_failed(w->inv, p.id, s->eid, reason);
+		ret = inv_mark_install_failed(w->inv, p->id, s->eid, reason);
 	}
 	if (ret) {
-		es9_log("installation result for %s: %s", p.iccid, inv_errmsg(w->inv));
+		es9_log("installation result for %s: %s", p->iccid, inv_errmsg(w->inv));
 		es9_session_put(svc->sessions, s);
 		return;
 	}
-	es9_log("profile %s %s on %s", p.iccid, pir->success ? "installed" : "failed", s->eid);
+	es9_log("profile %s %s on %s", p->iccid, pir->success ? "installed" : "failed", s->eid);
 	es9_session_end(svc->sessions, s);
 }
 

@@ -20,15 +20,23 @@ static int64_t wall_clock(void)
 	return (int64_t)time(NULL);
 }
 
+/* One write per line: stderr is unbuffered, and a line per binding is on the hot path. */
 void es9_log(const char *fmt, ...)
 {
+	char line[512];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	fputs("es9: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	n = vsnprintf(line + 5, sizeof(line) - 6, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 7)
+		n = sizeof(line) - 7; /* truncated: the line still ends */
+	memcpy(line, "es9: ", 5);
+	line[5 + n] = '\n';
+	fwrite(line, 1, 5 + n + 1, stderr);
 }
 
 void es9_service_set_clock(struct es9_service *svc, int64_t (*clock)(void))
@@ -285,9 +293,9 @@ static void release_expired(const struct es9_session *s, void *arg)
 
 	if (s->step != ES9_STEP_AUTHENTICATED)
 		return; /* nothing allocated yet, or the BPP is out: the profile stays */
-	ret = inv_release(w->inv, s->profile_id, s->tid, ES9_TID_LEN, "session expired");
+	ret = inv_release(w->inv, s->profile.id, s->tid, ES9_TID_LEN, "session expired");
 	if (ret && ret != -EBUSY)
-		es9_log("expiry: release of profile %lld failed (%d)", (long long)s->profile_id,
+		es9_log("expiry: release of profile %lld failed (%d)", (long long)s->profile.id,
 			ret);
 }
 

@@ -17,6 +17,7 @@
 
 #include <portdp/accel.h>
 
+#include "../inventory/inventory.h"
 #include "status_codes.h"
 
 #define ES9_TID_LEN 16
@@ -45,8 +46,13 @@ struct es9_session {
 	uint8_t eid_bin[PDP_EID_LEN];
 	enum pdp_curve euicc_curve;
 	uint8_t euicc_pub[PDP_PUBKEY_LEN]; /* PK.EUICC.ECDSA */
-	int64_t profile_id;
-	int cc_required;
+	/*
+	 * The allocated profile's row as AuthenticateClient read it. Its imported fields
+	 * (ICCID, names, class, confirmation code hash) never change, so the later steps
+	 * use this copy instead of reading the row again; every state change still goes
+	 * through the inventory's checked transitions.
+	 */
+	struct inv_profile profile;
 	unsigned cc_failures;
 	uint8_t smdp_sig2_do[ES9_SIG_DO_LEN]; /* euiccSignature2 covers it */
 
