@@ -426,14 +426,10 @@ static int record_iccid(struct bench_result *r, const char *iccid, const char *e
 	return 0;
 }
 
-/* The eUICC's NVM is a directory: a device leaving the line takes its profile with it. */
+/* A device leaving the line takes its profile with it: the eUICC's memory stays small. */
 static void forget_profile(struct slot *s)
 {
-	char path[1200];
-
-	snprintf(path, sizeof(path), "%s/%u/profiles/%s.upp", s->w->sh->o->state_root,
-		 s->w->id * 100000 + s->idx, s->iccid);
-	unlink(path);
+	seuicc_profile_forget(s->e, s->iccid);
 }
 
 static int on_notified(struct slot *s)
@@ -583,7 +579,8 @@ static void finished(struct slot *s, int io)
 static int slot_init(struct worker *w, struct slot *s, unsigned idx, const char *identity)
 {
 	const struct bench_opts *o = w->sh->o;
-	struct seuicc_config cfg = {.identity_dir = identity};
+	/* Kept profiles go to files (tmpfs); otherwise no file I/O per binding. */
+	struct seuicc_config cfg = {.identity_dir = identity, .nvm_in_memory = !o->keep_profiles};
 	char state[600], err[300];
 	int ret;
 

@@ -598,9 +598,10 @@ int bench_run(int argc, char **argv)
 		       (unsigned)port);
 	printf("client: soft eUICCs verify every signature each binding (DPauth/DPpb: CI "
 	       "signature cached by DER hash, validity/role checked each time), open the whole "
-	       "BPP (MACs, decrypt, ICCID); eUICC memory "
-	       "on %s; installed UPP files %s\n",
-	       o.state_root, a.keep_profiles ? "kept" : "removed after each binding");
+	       "BPP (MACs, decrypt, ICCID); eUICC memory %s%s; installed profiles %s\n",
+	       a.keep_profiles ? "in files on " : "in process memory",
+	       a.keep_profiles ? o.state_root : "",
+	       a.keep_profiles ? "kept" : "removed after each binding");
 	fflush(stdout);
 
 	if (spid && proc_cpu_ns(spid, &s0))

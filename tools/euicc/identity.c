@@ -188,7 +188,10 @@ int seuicc_open(const struct seuicc_config *cfg, struct seuicc **out, char *err,
 		if (ret)
 			goto fail;
 	}
-	ret = prepare_state_dir(e->state_dir, err, err_len);
+	if (cfg->nvm_in_memory)
+		ret = nvm_new(&e->nvm);
+	else
+		ret = prepare_state_dir(e->state_dir, err, err_len);
 	if (ret)
 		goto fail;
 	*out = e;
@@ -203,6 +206,9 @@ void seuicc_close(struct seuicc *e)
 	if (!e)
 		return;
 	seuicc_session_reset(e);
+	nvm_free(e->nvm);
+	for (unsigned i = 0; i < 2; i++)
+		EVP_PKEY_CTX_free(e->keygen[i]);
 	pdp_cert_verifier_free(e->verifier);
 	pdp_cert_free(e->eum_cert);
 	pdp_cert_free(e->euicc_cert);

@@ -86,6 +86,11 @@ int seuicc_notification_sent(struct seuicc *e, long seq)
 	return store_notification_remove(e, seq);
 }
 
+int seuicc_profile_forget(struct seuicc *e, const char *iccid)
+{
+	return store_profile_remove(e, iccid);
+}
+
 int seuicc_profile_upp(struct seuicc *e, const char *iccid, uint8_t **upp, size_t *len)
 {
 	return store_profile_get(e, iccid, upp, len);

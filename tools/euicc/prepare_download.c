@@ -109,7 +109,7 @@ int seuicc_prepare_download(struct seuicc *e, const uint8_t *req, size_t req_len
 					     : "hashCc given but none required");
 		return seuicc_answer_error(e, 0xBF21, &tid, DL_UNDEFINED, resp, resp_len, sgp_err);
 	}
-	if (seuicc_ecdh_keygen(e->s.dppb_curve, &e->s.ot_key, e->s.ot_pub))
+	if (seuicc_ecdh_keygen(e, e->s.dppb_curve, &e->s.ot_key, e->s.ot_pub))
 		return seuicc_fail(e, -EIO, "one-time key generation failed");
 
 	der_buf_init(&b);

@@ -52,6 +52,8 @@ struct seuicc {
 	time_t now;
 	long next_seq;
 	unsigned n_profiles;                   /* for distinct ISD-P AIDs */
+	struct seuicc_nvm *nvm;                /* in-memory NVM, NULL: files under state_dir */
+	EVP_PKEY_CTX *keygen[2];               /* one-time key generation, per curve, reused */
 	struct seuicc_session s;
 	char err[256];
 };
@@ -69,7 +71,8 @@ int seuicc_verify_tlv(struct seuicc *e, enum pdp_curve curve, const uint8_t pub[
 int seuicc_verify_concat(struct seuicc *e, enum pdp_curve curve,
 			 const uint8_t pub[PDP_PUBKEY_LEN], const uint8_t *a, size_t alen,
 			 const uint8_t *b, size_t blen, const struct der_tlv *sig_tlv);
-int seuicc_ecdh_keygen(enum pdp_curve curve, EVP_PKEY **key, uint8_t pub[PDP_PUBKEY_LEN]);
+int seuicc_ecdh_keygen(struct seuicc *e, enum pdp_curve curve, EVP_PKEY **key,
+		       uint8_t pub[PDP_PUBKEY_LEN]);
 int seuicc_ecdh(EVP_PKEY *key, enum pdp_curve curve, const uint8_t peer[PDP_PUBKEY_LEN],
 		uint8_t z[32]);
 /* CERT.DPauth / CERT.DPpb of @cert_tlv: from the verified cache or freshly parsed. */
@@ -95,6 +98,18 @@ int store_notification_get(struct seuicc *e, long seq, uint8_t **der, size_t *le
 			   char *address, size_t address_len);
 int store_notification_remove(struct seuicc *e, long seq);
 int store_next_seq(struct seuicc *e, long *seq);
+
+/* store_mem.c: the in-memory NVM behind store.c (records by name). */
+struct seuicc_nvm;
+int nvm_new(struct seuicc_nvm **out);
+void nvm_free(struct seuicc_nvm *m);
+int nvm_put(struct seuicc_nvm *m, const char *name, const uint8_t *data, size_t len,
+	    const char *side);
+bool nvm_exists(struct seuicc_nvm *m, const char *name);
+int nvm_get(struct seuicc_nvm *m, const char *name, uint8_t **data, size_t *len);
+int nvm_side(struct seuicc_nvm *m, const char *name, char *buf, size_t len);
+int nvm_remove(struct seuicc_nvm *m, const char *name);
+int nvm_next_seq(struct seuicc_nvm *m, long *seq);
 
 /* notification.c */
 int seuicc_put_metadata(struct seuicc *e, struct der_buf *b, long seq, uint8_t event_bits,

@@ -25,6 +25,7 @@
 #ifndef PORTDP_SOFT_EUICC_H
 #define PORTDP_SOFT_EUICC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -37,6 +38,9 @@ struct seuicc_config {
 	const char *ci_files[SEUICC_MAX_CI];    /* none given: identity_dir/ci*.{der,pem} */
 	unsigned n_ci;
 	time_t now;                             /* certificate check time, 0: time(NULL) */
+	/* Profiles and notifications in process memory, lost at close: for load generators
+	 * running many eUICCs (no file I/O per download). state_dir is then unused. */
+	bool nvm_in_memory;
 };
 
 struct seuicc;
@@ -110,6 +114,12 @@ int seuicc_delete_profile(struct seuicc *e, const char *iccid, long *seq);
  */
 int seuicc_notification_get(struct seuicc *e, long seq, uint8_t **der, size_t *len,
 			    char *address, size_t address_len);
+/**
+ * seuicc_profile_forget() - drop an installed profile without a notification:
+ * the device left the test line with it (a test harness's call, not ES10).
+ */
+int seuicc_profile_forget(struct seuicc *e, const char *iccid);
+
 /** seuicc_notification_sent() - ES10b.RemoveNotificationFromList. */
 int seuicc_notification_sent(struct seuicc *e, long seq);
 

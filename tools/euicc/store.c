@@ -3,6 +3,7 @@
  * The eUICC's non-volatile memory: one file per installed profile and per
  * pending notification under the state directory. Files are written to a
  * temporary name and renamed, so a crash leaves the old or the new state.
+ * With seuicc_config.nvm_in_memory the same records live in store_mem.c.
  */
 #include "seuicc_internal.h"
 
@@ -109,9 +110,19 @@ static void profile_path(struct seuicc *e, const char *iccid, const char *ext, c
 	snprintf(buf, len, "%s/profiles/%s.%s", e->state_dir, iccid, ext);
 }
 
+/* Name of a record in the in-memory NVM: "profiles/<ICCID>", "notifications/<seq>". */
+static const char *mem_name(char *buf, size_t len, const char *dir, const char *key)
+{
+	snprintf(buf, len, "%s/%s", dir, key);
+	return buf;
+}
+
 int store_profile_exists(struct seuicc *e, const char *iccid)
 {
 	char path[1100];
+
+	if (e->nvm)
+		return nvm_exists(e->nvm, mem_name(path, sizeof(path), "profiles", iccid));
 
 	profile_path(e, iccid, "upp", path, sizeof(path));
 	return access(path, F_OK) == 0;
@@ -122,6 +133,9 @@ int store_profile_put(struct seuicc *e, const char *iccid, const uint8_t *upp, s
 {
 	char path[1100], side[1100];
 
+	if (e->nvm)
+		return nvm_put(e->nvm, mem_name(path, sizeof(path), "profiles", iccid), upp, len,
+			       smdp);
 	profile_path(e, iccid, "upp", path, sizeof(path));
 	profile_path(e, iccid, "smdp", side, sizeof(side));
 	return record_put(path, upp, len, side, smdp);
@@ -131,6 +145,8 @@ int store_profile_get(struct seuicc *e, const char *iccid, uint8_t **upp, size_t
 {
 	char path[1100];
 
+	if (e->nvm)
+		return nvm_get(e->nvm, mem_name(path, sizeof(path), "profiles", iccid), upp, len);
 	profile_path(e, iccid, "upp", path, sizeof(path));
 	return read_file(path, upp, len);
 }
@@ -139,6 +155,8 @@ int store_profile_smdp(struct seuicc *e, const char *iccid, char *buf, size_t le
 {
 	char path[1100];
 
+	if (e->nvm)
+		return nvm_side(e->nvm, mem_name(path, sizeof(path), "profiles", iccid), buf, len);
 	if (!store_profile_exists(e, iccid))
 		return -ENOENT;
 	profile_path(e, iccid, "smdp", path, sizeof(path));
@@ -149,6 +167,8 @@ int store_profile_remove(struct seuicc *e, const char *iccid)
 {
 	char path[1100], side[1100];
 
+	if (e->nvm)
+		return nvm_remove(e->nvm, mem_name(path, sizeof(path), "profiles", iccid));
 	profile_path(e, iccid, "upp", path, sizeof(path));
 	profile_path(e, iccid, "smdp", side, sizeof(side));
 	return record_remove(path, side);
@@ -165,6 +185,13 @@ int store_notification_put(struct seuicc *e, long seq, const uint8_t *der, size_
 {
 	char path[1100], side[1100];
 
+	if (e->nvm) {
+		char num[32];
+
+		snprintf(num, sizeof(num), "%ld", seq);
+		return nvm_put(e->nvm, mem_name(path, sizeof(path), "notifications", num), der,
+			       len, address);
+	}
 	notification_path(e, seq, "der", path, sizeof(path));
 	notification_path(e, seq, "addr", side, sizeof(side));
 	return record_put(path, der, len, side, address);
@@ -173,9 +200,15 @@ int store_notification_put(struct seuicc *e, long seq, const uint8_t *der, size_
 int store_notification_get(struct seuicc *e, long seq, uint8_t **der, size_t *len,
 			   char *address, size_t address_len)
 {
-	char path[1100];
+	char path[1100], num[32];
 	int ret;
 
+	if (e->nvm) {
+		snprintf(num, sizeof(num), "%ld", seq);
+		mem_name(path, sizeof(path), "notifications", num);
+		ret = nvm_side(e->nvm, path, address, address_len);
+		return ret ? ret : nvm_get(e->nvm, path, der, len);
+	}
 	notification_path(e, seq, "addr", path, sizeof(path));
 	ret = read_text(path, address, address_len);
 	if (ret)
@@ -188,6 +221,12 @@ int store_notification_remove(struct seuicc *e, long seq)
 {
 	char path[1100], side[1100];
 
+	if (e->nvm) {
+		char num[32];
+
+		snprintf(num, sizeof(num), "%ld", seq);
+		return nvm_remove(e->nvm, mem_name(path, sizeof(path), "notifications", num));
+	}
 	notification_path(e, seq, "der", path, sizeof(path));
 	notification_path(e, seq, "addr", side, sizeof(side));
 	return record_remove(path, side);
@@ -202,6 +241,8 @@ int store_next_seq(struct seuicc *e, long *seq)
 	long cur = 0;
 	int ret;
 
+	if (e->nvm)
+		return nvm_next_seq(e->nvm, seq);
 	snprintf(path, sizeof(path), "%s/seq", e->state_dir);
 	ret = read_file(path, &data, &len);
 	if (!ret) {
