@@ -31,6 +31,11 @@ void seuicc_session_reset(struct seuicc *e)
 	OPENSSL_cleanse(&e->s, sizeof(e->s));
 }
 
+void seuicc_set_checks(struct seuicc *e, enum seuicc_checks checks)
+{
+	e->sign_only = checks == SEUICC_CHECK_SIGN_ONLY;
+}
+
 const char *seuicc_eid_hex(const struct seuicc *e)
 {
 	return e->eid_hex;

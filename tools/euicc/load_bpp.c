@@ -72,7 +72,8 @@ static int check_isc(struct load *l, const struct der_tlv *isc)
 	ot_tlv[1] = 0x49;
 	ot_tlv[2] = PDP_PUBKEY_LEN;
 	memcpy(ot_tlv + 3, e->s.ot_pub, PDP_PUBKEY_LEN);
-	if (seuicc_verify_concat(e, e->s.dppb_curve, e->s.dppb_pub, op.raw,
+	if (!e->sign_only &&
+	    seuicc_verify_concat(e, e->s.dppb_curve, e->s.dppb_pub, op.raw,
 				 (size_t)(otpk.raw + otpk.raw_len - op.raw), ot_tlv, sizeof(ot_tlv),
 				 &sign))
 		return FAIL(l, R_INVALID_SIGNATURE, "InitialiseSecureChannel signature wrong");
@@ -83,6 +84,8 @@ static int check_isc(struct load *l, const struct der_tlv *isc)
 	    der_expect(&cit, 0x81, &t) || t.len != 1 || t.val[0] != 0x10 ||
 	    der_expect(&cit, 0x84, &t) || t.len < 1 || t.len > 16 || !der_iter_done(&cit))
 		return FAIL(l, R_UNSUPPORTED_CRT, "controlRefTemplate unsupported");
+	if (e->sign_only)
+		return 0; /* no session keys: only StoreMetadata's plaintext is read */
 	if (otpk.len != PDP_PUBKEY_LEN ||
 	    seuicc_ecdh(e->s.ot_key, e->s.dppb_curve, otpk.val, z))
 		return FAIL(l, R_INCORRECT_INPUT, "smdpOtpk is no point of the curve");
@@ -118,6 +121,13 @@ static int open_container(struct load *l, const struct der_tlv *c, uint8_t seg_t
 			l->plain_cap = cap;
 		}
 		n = l->plain_cap - l->plain_len;
+		if (l->e->sign_only) {
+			/* Only for 88 (MAC-only) segments: the data before the MAC, unchecked. */
+			n = seg.len - PDP_BSP_MAC_LEN;
+			memcpy(l->plain + l->plain_len, seg.val, n);
+			l->plain_len += n;
+			continue;
+		}
 		r = pdp_scp03t_open(&l->scp, seg.raw, seg.raw_len, &tag, l->plain + l->plain_len,
 				    &n);
 		if (r == -EBADMSG)
@@ -214,9 +224,11 @@ static int run_bpp(struct load *l, const struct der_tlv *bpp)
 	l->cmd = CMD_CONFIGURE_ISDP;
 	if (der_expect(&it, 0xA0, &a0))
 		return FAIL(l, R_SCP03T_STRUCTURE, "BPP has no ConfigureISDP");
-	r = open_container(l, &a0, PDP_BSP_TAG_ENC);
-	if (r || (r = one_tlv(l, 0xBF24, &t)))
-		return r;
+	if (!l->e->sign_only) {
+		r = open_container(l, &a0, PDP_BSP_TAG_ENC);
+		if (r || (r = one_tlv(l, 0xBF24, &t)))
+			return r;
+	}
 	l->cmd = CMD_STORE_METADATA;
 	if (der_expect(&it, 0xA1, &a1))
 		return FAIL(l, R_SCP03T_STRUCTURE, "BPP has no StoreMetadata");
@@ -226,7 +238,7 @@ static int run_bpp(struct load *l, const struct der_tlv *bpp)
 	has_a2 = der_take(&it, 0xA2, &a2);
 	if (has_a2 == -EBADMSG)
 		return FAIL(l, R_SCP03T_STRUCTURE, "BPP malformed after StoreMetadata");
-	if (!has_a2) {
+	if (!has_a2 && !l->e->sign_only) {
 		l->cmd = CMD_REPLACE_SESSION_KEYS;
 		r = open_container(l, &a2, PDP_BSP_TAG_ENC);
 		if (r || (r = replace_session_keys(l)))
@@ -235,6 +247,10 @@ static int run_bpp(struct load *l, const struct der_tlv *bpp)
 	l->cmd = CMD_LOAD_PROFILE_ELEMENTS;
 	if (der_expect(&it, 0xA3, &a3) || !der_iter_done(&it))
 		return FAIL(l, R_SCP03T_STRUCTURE, "BPP has no single profile container");
+	if (l->e->sign_only) {
+		l->plain_len = 0; /* the profile stays encrypted: an empty UPP is recorded */
+		return 0;
+	}
 	r = open_container(l, &a3, PDP_BSP_TAG_PROFILE);
 	return r ? r : check_upp(l);
 }

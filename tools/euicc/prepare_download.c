@@ -25,7 +25,8 @@ static int check_dppb(struct seuicc *e, const struct der_tlv *cert_tlv)
 	struct pdp_cert *cert;
 
 	st = seuicc_dp_cert(e, cert_tlv, &cert);
-	if (!st)
+	/* Sign-only still needs the curve and the SM-DP+ OID, not the chain. */
+	if (!st && !e->sign_only)
 		st = pdp_cert_verify_dp(e->verifier, cert, PDP_CERT_ROLE_DP_PB, seuicc_now(e));
 	if (!st)
 		st = pdp_cert_public_key(cert, e->s.dppb_pub, &e->s.dppb_curve);
@@ -98,7 +99,7 @@ int seuicc_prepare_download(struct seuicc *e, const uint8_t *req, size_t req_len
 		return seuicc_answer_error(e, 0xBF21, &tid, DL_INVALID_TID,
 					   resp, resp_len, sgp_err);
 	}
-	if (seuicc_verify_concat(e, e->s.dppb_curve, e->s.dppb_pub, signed2.raw, signed2.raw_len,
+	if (!e->sign_only && seuicc_verify_concat(e, e->s.dppb_curve, e->s.dppb_pub, signed2.raw, signed2.raw_len,
 				 e->s.euicc_sig1_tlv, e->s.euicc_sig1_tlv_len, &sig2)) {
 		seuicc_fail(e, 0, "smdpSignature2 does not verify");
 		return seuicc_answer_error(e, 0xBF21, &tid, DL_INVALID_SIGNATURE,

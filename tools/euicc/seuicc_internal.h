@@ -52,6 +52,7 @@ struct seuicc {
 	time_t now;
 	long next_seq;
 	unsigned n_profiles;                   /* for distinct ISD-P AIDs */
+	bool sign_only;                        /* SEUICC_CHECK_SIGN_ONLY */
 	struct seuicc_nvm *nvm;                /* in-memory NVM, NULL: files under state_dir */
 	EVP_PKEY_CTX *keygen[2];               /* one-time key generation, per curve, reused */
 	struct seuicc_session s;

@@ -49,6 +49,23 @@ int seuicc_open(const struct seuicc_config *cfg, struct seuicc **out, char *err,
 		unsigned err_len);
 void seuicc_close(struct seuicc *e);
 
+/* What the eUICC checks in the downloads that follow. */
+enum seuicc_checks {
+	SEUICC_CHECK_ALL = 0, /* the strict eUICC (default) */
+	/*
+	 * Load generators only, and only when they say so in their output: no
+	 * certificate, signature, BSP MAC or decryption check and no key agreement.
+	 * The eUICC still parses every message, checks the challenge, address and
+	 * transactionId echoes, signs euiccSigned1/euiccSigned2/the PIR, makes the
+	 * one-time key, and takes ICCID and notification data from the BPP's
+	 * StoreMetadata (plaintext, its MACs unchecked). The UPP is not recovered.
+	 */
+	SEUICC_CHECK_SIGN_ONLY,
+};
+
+/** seuicc_set_checks() - choose the checks of the next downloads. */
+void seuicc_set_checks(struct seuicc *e, enum seuicc_checks checks);
+
 /** seuicc_eid_hex() - the EID as 32 decimal digits (from CERT.EUICC). */
 const char *seuicc_eid_hex(const struct seuicc *e);
 /** seuicc_strerror() - what went wrong in the last failed command, for logs. */
