@@ -156,11 +156,12 @@ static int post(struct slot *s, enum bench_step step, char *body)
 static int answer_tlv(struct slot *s, const struct es9_answer *root, const char *name, uint32_t tag,
 		      struct der_tlv *out)
 {
-	const char *v = es9_answer_get(root, name);
+	size_t vlen, len;
+	const char *v = es9_answer_get_len(root, name, &vlen);
 	uint8_t *der;
-	size_t len;
 
-	if (!v || b64_decode(v, &der, &len)) {
+	/* A NUL inside the JSON string would hide the rest from a C-string decoder. */
+	if (!v || strlen(v) != vlen || bench_b64_decode(v, vlen, &der, &len)) {
 		fail_note(s, "answer field %s%s missing or not base64", name, "");
 		return -EBADMSG;
 	}

@@ -226,12 +226,22 @@ int es9_answer_parse(const char *json, size_t len, struct es9_answer *a)
 	return p.err ? p.err : -EBADMSG;
 }
 
+const char *es9_answer_get_len(const struct es9_answer *a, const char *name, size_t *len)
+{
+	for (unsigned i = 0; i < a->n; i++) {
+		if (!strcmp(a->f[i].name, name)) {
+			*len = a->f[i].len;
+			return a->f[i].val;
+		}
+	}
+	return NULL;
+}
+
 const char *es9_answer_get(const struct es9_answer *a, const char *name)
 {
-	for (unsigned i = 0; i < a->n; i++)
-		if (!strcmp(a->f[i].name, name))
-			return a->f[i].val;
-	return NULL;
+	size_t len;
+
+	return es9_answer_get_len(a, name, &len);
 }
 
 void es9_answer_free(struct es9_answer *a)

@@ -32,6 +32,8 @@ struct es9_answer {
 int es9_answer_parse(const char *json, size_t len, struct es9_answer *a);
 /** es9_answer_get() - a top-level string member, or NULL. */
 const char *es9_answer_get(const struct es9_answer *a, const char *name);
+/** es9_answer_get_len() - the same, with its length (@len) for binary-safe use. */
+const char *es9_answer_get_len(const struct es9_answer *a, const char *name, size_t *len);
 void es9_answer_free(struct es9_answer *a);
 
 #endif

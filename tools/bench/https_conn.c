@@ -18,7 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-#define READ_CHUNK (16u * 1024u + 512u)
+#define READ_CHUNK (32u * 1024u)
 
 int https_target_init(struct https_target *t, const char *cafile, const char *tls_name,
 		      const char *host_hdr, const char *connect_host, uint16_t port, int epfd)
@@ -47,6 +47,8 @@ int https_target_init(struct https_target *t, const char *cafile, const char *tl
 	SSL_CTX_set_session_cache_mode(t->ssl, SSL_SESS_CACHE_OFF);
 	/* Read whole records (and more) per read(2), not header then body. */
 	SSL_CTX_set_read_ahead(t->ssl, 1);
+	/* Room for a whole getBoundProfilePackage answer (~24 KiB, 2 records) per read. */
+	SSL_CTX_set_default_read_buffer_len(t->ssl, 64 * 1024);
 	SSL_CTX_set_mode(t->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	/* A server closing a kept-alive connection without close_notify is a plain EOF. */
 	SSL_CTX_set_options(t->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
