@@ -1,7 +1,8 @@
 #!/bin/bash
-# Smoke test of portdp-bench (TAP): setup 200 profiles, run 5 s against a
+# Smoke test of portdp-bench (TAP): setup 3000 profiles, run 3 s against a
 # portdpd it starts itself, expect completed bindings, no failures, and the
-# inventory checks passing. Also: a second setup in the same dir is refused.
+# inventory checks passing; then 2 s with --verify-every 4, which must say how
+# many bindings were fully verified. Also: a second setup in the same dir is refused.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
@@ -22,9 +23,9 @@ done
 DIR=$(mktemp -d /tmp/portdp-bench-smoke-XXXXXX)
 trap 'rm -rf "$DIR"' EXIT
 
-out=$(timeout 60 "$BIN/portdp-bench" setup --dir "$DIR/b" --profiles 200 --euiccs 8 \
+out=$(timeout 60 "$BIN/portdp-bench" setup --dir "$DIR/b" --profiles 3000 --euiccs 8 \
 	--db-sync normal 2>&1)
-tap $? "setup: 200 profiles, 8 eUICCs"
+tap $? "setup: 3000 profiles, 8 eUICCs"
 echo "$out" | sed 's/^/# /'
 
 timeout 10 "$BIN/portdp-bench" setup --dir "$DIR/b" --profiles 10 --euiccs 1 >/dev/null 2>&1
@@ -35,11 +36,11 @@ timeout 10 "$BIN/portdp-bench" run --dir "$DIR/b" --concurrency 9 --duration 1 >
 [ $? -eq 1 ]
 tap $? "run refuses more concurrent downloads than eUICCs"
 
-out=$(timeout 60 "$BIN/portdp-bench" run --dir "$DIR/b" --concurrency 8 --duration 5 \
+out=$(timeout 60 "$BIN/portdp-bench" run --dir "$DIR/b" --concurrency 8 --duration 3 \
 	--workers 2 --csv "$DIR/run.csv" 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# /'
-tap $rc "run: 5 s, 8 concurrent downloads, exit status 0"
+tap $rc "run: 3 s, 8 concurrent downloads, exit status 0"
 
 done_n=$(echo "$out" | sed -n 's/^bindings: completed \([0-9]*\), failed \([0-9]*\).*/\1/p')
 fail_n=$(echo "$out" | sed -n 's/^bindings: completed \([0-9]*\), failed \([0-9]*\).*/\2/p')
@@ -52,6 +53,30 @@ tap $? "inventory: installed count matches, nothing bound twice, ICCIDs on their
 rows=$(($(wc -l <"$DIR/run.csv") - 1))
 [ "$rows" -eq "${done_n:-0}" ]
 tap $? "csv has one row per completed binding ($rows)"
+
+all=$(echo "$out" | sed -n 's/^client verification: \([0-9]*\) of \([0-9]*\) .*/\1 \2/p')
+[ -n "$all" ] && [ "${all% *}" = "${all#* }" ]
+tap $? "default run: every completed binding fully verified ($all)"
+
+out=$(timeout 60 "$BIN/portdp-bench" run --dir "$DIR/b" --concurrency 8 --duration 2 \
+	--workers 2 --verify-every 4 2>&1)
+rc=$?
+echo "$out" | sed 's/^/# /'
+tap $rc "run --verify-every 4: exit status 0 (no failures, sanity checks OK)"
+
+echo "$out" | grep -q '^client: 1 in 4 bindings fully verified.* NOT verified'
+tap $? "--verify-every 4 says what the client did not verify"
+
+[ "$(echo "$out" | grep -c '^sanity: .*: OK$')" -eq 3 ]
+tap $? "--verify-every 4: inventory checks hold for every binding"
+
+v=$(echo "$out" | sed -n 's/^client verification: \([0-9]*\) of \([0-9]*\) .*/\1 \2/p')
+full=${v% *}
+total=${v#* }
+# Each slot's binding 1, 5, 9, ...: between a quarter and a quarter plus one per slot.
+[ -n "$v" ] && [ "$full" -lt "$total" ] && [ $((4 * full)) -ge "$total" ] &&
+	[ $((4 * full)) -le $((total + 4 * 8)) ]
+tap $? "--verify-every 4: $full of $total bindings fully verified (1 in 4 per slot)"
 
 echo "1..$N"
 [ "$FAILED" -eq 0 ]

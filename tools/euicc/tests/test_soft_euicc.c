@@ -57,15 +57,21 @@ static uint8_t *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-static void open_euicc(struct dp *d)
+static void open_euicc_nvm(struct dp *d, bool in_memory)
 {
 	char ci[600], dir[600], err[300];
-	struct seuicc_config c = { .identity_dir = dir, .state_dir = d->state, .n_ci = 1 };
+	struct seuicc_config c = { .identity_dir = dir, .state_dir = d->state, .n_ci = 1,
+				   .nvm_in_memory = in_memory };
 
 	snprintf(dir, sizeof(dir), "%s/euicc", d->sgp26);
 	snprintf(ci, sizeof(ci), "%s/ci/CERT_GSMA_TEST_CI_2017.der", d->sgp26);
 	c.ci_files[0] = ci;
 	assert_int_equal(seuicc_open(&c, &d->e, err, sizeof(err)), 0);
+}
+
+static void open_euicc(struct dp *d)
+{
+	open_euicc_nvm(d, false);
 }
 
 static int setup(void **state)
@@ -424,6 +430,85 @@ static void test_malformed_commands(void **state)
 	assert_int_equal(seuicc_prepare_download(d->e, junk, 2, &resp, &len, &err), -EINVAL);
 }
 
+/* Files under the state directory's profiles/ and notifications/. */
+static unsigned state_files(struct dp *d)
+{
+	char cmd[200], line[32];
+	unsigned n = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "find '%s' -type f | wc -l", d->state);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	if (fgets(line, sizeof(line), f))
+		n = (unsigned)atoi(line);
+	pclose(f);
+	return n;
+}
+
+static void test_memory_nvm(void **state)
+{
+	struct dp *d = *state;
+	char iccid[21], again[21], addr[300];
+	uint8_t *upp, *der;
+	size_t len;
+	int cmd;
+	long seq;
+
+	seuicc_close(d->e);
+	open_euicc_nvm(d, true);
+	assert_int_equal(download(d, BPP_OK, &cmd, iccid), 0);
+	assert_int_equal(seuicc_profile_upp(d->e, iccid, &upp, &len), 0);
+	assert_int_equal(len, d->upp_len);
+	assert_memory_equal(upp, d->upp, len);
+	free(upp);
+	/* the install notification (seq 1) is queued, in memory only */
+	assert_int_equal(seuicc_notification_get(d->e, 1, &der, &len, addr, sizeof(addr)), 0);
+	assert_int_equal(der[0], 0xBF);
+	assert_memory_equal(addr, ADDRESS, strlen(ADDRESS)); /* the address the LPA dialled */
+	free(der);
+	assert_int_equal(state_files(d), 0);
+	assert_int_equal(download(d, BPP_OK, &cmd, again), 9); /* ICCID already there */
+	assert_int_equal(seuicc_notification_sent(d->e, 1), 0);
+	assert_int_equal(seuicc_notification_sent(d->e, 1), -ENOENT);
+	/* forgotten without a notification: the same profile installs again */
+	assert_int_equal(seuicc_profile_forget(d->e, iccid), 0);
+	assert_int_equal(seuicc_profile_upp(d->e, iccid, &upp, &len), -ENOENT);
+	assert_int_equal(download(d, BPP_OK, &cmd, again), 0);
+	assert_int_equal(seuicc_delete_profile(d->e, again, &seq), 0);
+	assert_true(seq > 2);
+	assert_int_equal(state_files(d), 0);
+}
+
+/* What SEUICC_CHECK_SIGN_ONLY leaves out, and what it still checks. */
+static void test_sign_only_checks(void **state)
+{
+	struct dp *d = *state;
+	char iccid[21], installed[21];
+	uint8_t *upp;
+	size_t len;
+	int cmd;
+
+	seuicc_set_checks(d->e, SEUICC_CHECK_SIGN_ONLY);
+	assert_int_equal(authenticate(d, 1), 6); /* the challenge echo is still checked */
+	assert_int_equal(authenticate(d, 2), 0); /* a wrong serverSignature1 passes */
+	assert_int_equal(prepare(d, 1), 0);      /* a wrong smdpSignature2 passes */
+	assert_int_equal(download(d, BPP_MAC, &cmd, iccid), 0); /* profile MACs unchecked */
+	assert_int_equal(seuicc_profile_upp(d->e, iccid, &upp, &len), 0);
+	assert_int_equal(len, 0); /* the profile is not decrypted */
+	free(upp);
+	memcpy(installed, iccid, sizeof(installed));
+	assert_int_equal(download(d, BPP_ISC_SIG, &cmd, iccid), 9); /* ICCID from metadata */
+	assert_int_equal(seuicc_profile_forget(d->e, installed), 0);
+	assert_int_equal(download(d, BPP_ISC_SIG, &cmd, iccid), 0);
+	assert_int_equal(seuicc_profile_forget(d->e, iccid), 0);
+	/* back to the strict eUICC */
+	seuicc_set_checks(d->e, SEUICC_CHECK_ALL);
+	assert_int_equal(authenticate(d, 2), 2);
+	assert_int_equal(download(d, BPP_MAC, &cmd, iccid), 8);
+	assert_int_equal(download(d, BPP_OK, &cmd, iccid), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +517,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_install_recovers_upp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_survives_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_commands, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memory_nvm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sign_only_checks, setup, teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
