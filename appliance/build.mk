@@ -68,7 +68,7 @@ $(INV_LIB): $(INV_OBJS)
 
 INV_TEST_DIR := $(BUILD)/appliance/inventory/tests
 INV_TEST_BINS := $(INV_TEST_DIR)/test-inventory $(INV_TEST_DIR)/test-inventory-crash \
-	$(INV_TEST_DIR)/inv-bench
+	$(INV_TEST_DIR)/inv-bench $(INV_TEST_DIR)/inv-bind-bench
 INV_TEST_COMMON := $(BUILD)/appliance/inventory/tests/testdb.o
 
 $(BUILD)/appliance/inventory/tests/%.o: CPPFLAGS += $(INV_CPPFLAGS)
@@ -84,6 +84,9 @@ $(INV_TEST_DIR)/test-inventory-crash: $(INV_TEST_DIR)/test_crash.o $(INV_TEST_CO
 
 $(INV_TEST_DIR)/inv-bench: $(INV_TEST_DIR)/inv_bench.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS)
+
+$(INV_TEST_DIR)/inv-bind-bench: $(INV_TEST_DIR)/bind_bench.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS) -lpthread
 
 LIBS += $(INV_LIB)
 TESTS += $(INV_TEST_BINS)

@@ -91,5 +91,8 @@ void inv_durable_close(struct inventory *inv)
 
 int inv_durable_fd(struct inventory *inv)
 {
-	return inv && inv->sync == INV_SYNC_DEFERRED ? inv->wal_fd : -1;
+	if (!inv || inv->sync != INV_SYNC_DEFERRED || !inv->sync_owed)
+		return -1;
+	inv->sync_owed = false;
+	return inv->wal_fd;
 }

@@ -55,6 +55,7 @@ struct inventory {
 	unsigned write_depth; /* nested inv_write_begin() */
 	enum inv_sync sync;
 	int wal_fd; /* INV_SYNC_DEFERRED: read-only fd on the -wal (see inv_durable_fd()), else -1 */
+	bool sync_owed; /* a change since the last inv_durable_fd() must be durable first */
 	char actor[32];
 	char errmsg[256];
 };
@@ -96,6 +97,11 @@ int inv_schema_migrate(struct inventory *inv);
 /* durable.c: INV_SYNC_DEFERRED's fd on the -wal, opened once after the schema check. */
 int inv_durable_open(struct inventory *inv);
 void inv_durable_close(struct inventory *inv);
+/* A change an answer may promise (anything but allocate/release/expire): see inv_durable_fd(). */
+static inline void inv_owe_sync(struct inventory *inv)
+{
+	inv->sync_owed = true;
+}
 
 /* Multi-statement write: one transaction (or savepoint inside a group). */
 int inv_write_begin(struct inventory *inv);

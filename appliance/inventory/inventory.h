@@ -161,10 +161,18 @@ const char *inv_state_name(enum inv_state s);
 int inv_open_err(const char *path, int sync, struct inventory **out, char *msg, size_t msg_len);
 
 /**
- * inv_durable_fd() - the fd to fdatasync() to make every COMMIT made so far (by any
- * connection of this process to the file) durable: the connection's own read-only fd on
- * "<db>-wal", open from inv_open() to inv_close(). -1 unless opened INV_SYNC_DEFERRED (FULL:
- * COMMIT already synced; NORMAL: durability was not asked for).
+ * inv_durable_fd() - after a COMMIT: the fd the caller must fdatasync() before it answers
+ * what this connection changed since the previous call, or -1 when nothing is owed. The fd
+ * is the connection's own read-only fd on "<db>-wal", open from inv_open() to inv_close();
+ * one fdatasync of it makes every COMMIT made so far by any connection of this process to
+ * the file durable. Each call hands the debt over to the caller.
+ * -1: not opened INV_SYNC_DEFERRED (FULL: COMMIT already synced; NORMAL: durability was not
+ * asked for), or the changes since the previous call were only allocations, releases and
+ * expiries. Those need not be durable before their answer: restart recovery releases every
+ * allocation anyway (the sessions died with the process), so a lost allocation or release
+ * ends the same way as a kept one, and no BPP has left for it (marking downloaded owes a
+ * sync, and that fsync covers every earlier commit: the WAL is recovered as a prefix).
+ * Every other change (downloaded, installed, install failed, deleted, error, import) owes one.
  */
 int inv_durable_fd(struct inventory *inv);
 

@@ -187,6 +187,7 @@ int inv_mark_downloaded(struct inventory *inv, int64_t id, const uint8_t *tid, s
 	sqlite3_bind_text(st, 1, inv->actor, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, id);
 	bind_tid(st, 3, tid, tid_len);
+	inv_owe_sync(inv);
 	return apply(inv, st, id, "mark downloaded");
 }
 
@@ -213,6 +214,7 @@ static int eid_transition(struct inventory *inv, enum inv_stmt which, int64_t id
 		sqlite3_bind_text(st, col++, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, col++, id);
 	sqlite3_bind_text(st, col, norm, 32, SQLITE_STATIC);
+	inv_owe_sync(inv);
 	return apply(inv, st, id, what);
 }
 
@@ -270,6 +272,7 @@ int inv_mark_error(struct inventory *inv, int64_t id, const char *reason)
 	sqlite3_bind_text(st, 1, inv->actor, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, id);
+	inv_owe_sync(inv);
 	return apply(inv, st, id, "mark error");
 }
 

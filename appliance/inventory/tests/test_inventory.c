@@ -739,7 +739,9 @@ static off_t fd_size(int fd)
 /*
  * INV_SYNC_DEFERRED (portdpd's workers): the durable fd names the -wal file that
  * COMMITs write, also after a peer truncated the WAL in a checkpoint, and it can be
- * fdatasync'ed; the other modes have none; bad modes and in-memory databases are refused.
+ * fdatasync'ed; it is owed after a change an answer may promise (downloaded, ...), once
+ * per call, and not after allocations and releases only; the other modes have none; bad
+ * modes and in-memory databases are refused.
  */
 static void test_deferred_durability_fd(void **state)
 {
@@ -762,14 +764,25 @@ static void test_deferred_durability_fd(void **state)
 	id[1] = add_profile(fx, INV_REUSE_NEVER, NULL);
 
 	assert_int_equal(inv_open(fx->path, INV_SYNC_DEFERRED, &d), 0);
+	assert_int_equal(inv_durable_fd(d), -1); /* nothing changed yet */
+	assert_int_equal(inv_allocate(d, id[0], EID_A, tids[0], 16, FAR_DEADLINE), 0);
+	assert_int_equal(inv_durable_fd(d), -1); /* restart recovery releases it anyway */
+	assert_int_equal(inv_release(d, id[0], tids[0], 16, "test"), 0);
+	assert_int_equal(inv_expire(d, FAR_DEADLINE + 1, NULL), 0);
+	assert_int_equal(inv_durable_fd(d), -1);
+	assert_int_equal(inv_allocate(d, id[0], EID_A, tids[0], 16, FAR_DEADLINE), 0);
+	assert_int_equal(inv_mark_downloaded(d, id[0], tids[0], 16), 0);
 	fd = inv_durable_fd(d);
 	assert_true(fd >= 0);
+	assert_int_equal(inv_durable_fd(d), -1); /* the debt went to the caller */
 	assert_int_equal(fstat(fd, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(st.st_ino, wal_inode(fx->path));
-	assert_int_equal(inv_allocate(d, id[0], EID_A, tids[0], 16, FAR_DEADLINE), 0);
 	assert_int_equal(fdatasync(fd), 0);
-	assert_int_equal(state_seen_by_other_process(fx->path, id[0]), INV_ALLOCATED);
+	assert_int_equal(state_seen_by_other_process(fx->path, id[0]), INV_DOWNLOADED);
+	/* A failed transition owes one too (it may have been the change an answer promised). */
+	assert_int_equal(inv_mark_installed(d, id[1], EID_A), -EBUSY);
+	assert_int_equal(inv_durable_fd(d), fd);
 
 	/* A peer checkpoints and truncates the WAL: same file, and the next commit lands in it. */
 	assert_int_equal(sqlite3_open(fx->path, &peer), SQLITE_OK);
@@ -784,7 +797,7 @@ static void test_deferred_durability_fd(void **state)
 
 	/* Closing it (and its fd) takes no other connection's locks or commits with it. */
 	inv_close(d);
-	assert_int_equal(state_seen_by_other_process(fx->path, id[0]), INV_ALLOCATED);
+	assert_int_equal(state_seen_by_other_process(fx->path, id[0]), INV_DOWNLOADED);
 	assert_int_equal(state_seen_by_other_process(fx->path, id[1]), INV_ALLOCATED);
 	assert_int_equal(inv_release(full, id[1], tids[1], 16, "test"), 0);
 	assert_int_equal(state_seen_by_other_process(fx->path, id[1]), INV_AVAILABLE);
