@@ -96,7 +96,8 @@ all: $(INV_TEST_BINS)
 # --- es9 ---
 # ES9+ function layer (the SM-DP+ logic). Dependents link $(ES9_LIBS).
 ES9_LIB := $(BUILD)/libes9.a
-ES9_LIBS := $(ES9_LIB) $(INV_LIB) $(RSP_LIB) $(ACCEL_LIBS) -ljansson -lsqlite3 -lcrypto -lpthread
+# Requests are parsed with cJSON (json_strict.c); the tests read answers with jansson.
+ES9_LIBS := $(ES9_LIB) $(INV_LIB) $(RSP_LIB) $(ACCEL_LIBS) -lcjson -lsqlite3 -lcrypto -lpthread
 
 ES9_SRCS := $(wildcard appliance/es9/*.c)
 ES9_OBJS := $(ES9_SRCS:%.c=$(BUILD)/%.o)
@@ -117,11 +118,11 @@ ES9_TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard appliance/es9/tests/*.c)
 $(ES9_TEST_OBJS): CPPFLAGS += $(ACCEL_CPPFLAGS) -Iappliance/es9
 
 $(ES9_TEST_DIR)/test-es9-units: $(ES9_TEST_DIR)/test_units.o $(ES9_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(ES9_LIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(ES9_LIBS) -ljansson -lcmocka
 
 $(ES9_TEST_DIR)/test-es9: $(ES9_TEST_DIR)/test_es9.o $(ES9_TEST_DIR)/euicc_sim.o $(ES9_LIB) \
 		$(INV_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(ES9_LIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(ES9_LIBS) -ljansson -lcmocka
 
 ifneq ($(wildcard appliance/es9/tests/test_es9.c),)
 TESTS += $(ES9_TEST_BINS)

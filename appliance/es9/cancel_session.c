@@ -5,6 +5,7 @@
  * once AuthenticateClient gave us PK.EUICC, so only such sessions are
  * cancelled; a session that is merely initiated holds nothing and expires.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

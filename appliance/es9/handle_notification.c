@@ -13,6 +13,7 @@
  * Other notifications (delete, enable, disable) carry their own certificates
  * and are verified through the full chain.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

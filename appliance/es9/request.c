@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "codec.h"
+#include "json_strict.h"
 #include "request.h"
 
 enum es9_status es9_fail(struct es9_call *c, enum es9_status st, const char *fmt, ...)
@@ -24,34 +27,46 @@ enum es9_status es9_fail(struct es9_call *c, enum es9_status st, const char *fmt
 	return st;
 }
 
+static int only_whitespace(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			return 0;
+	return 1;
+}
+
 enum es9_status es9_req_parse(struct es9_call *c, const char *body, size_t len)
 {
-	json_error_t err;
+	const char *why, *name, *end = NULL;
 
-	c->req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
-	if (!c->req)
-		return es9_fail(c, ES9_E_REQ_INVALID, "JSON: %s", err.text);
-	if (!json_is_object(c->req))
+	why = es9_json_lex_check(body, len);
+	if (why)
+		return es9_fail(c, ES9_E_REQ_INVALID, "JSON: %s", why);
+	c->req = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+	if (!c->req || !end || !only_whitespace(end, body + len))
+		return es9_fail(c, ES9_E_REQ_INVALID, "JSON: not well formed");
+	if (!cJSON_IsObject(c->req))
 		return es9_fail(c, ES9_E_REQ_INVALID, "request is not a JSON object");
-	c->out = json_object();
-	if (!c->out)
+	why = es9_json_tree_check(c->req, &name);
+	if (why == ES9_JSON_NOMEM)
 		return es9_fail(c, ES9_E_INTERNAL, "out of memory");
+	if (why)
+		return es9_fail(c, ES9_E_REQ_INVALID, "JSON: %s%s%.64s", why, name ? " " : "",
+				name ? name : "");
 	return ES9_OK;
 }
 
 enum es9_status es9_req_string(struct es9_call *c, const char *name, const char **s, size_t *len)
 {
-	json_t *v = json_object_get(c->req, name);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->req, name);
 
-	if (!v || json_is_null(v))
+	if (!v || cJSON_IsNull(v))
 		return es9_fail(c, ES9_E_FIELD_MISSING, "%s is missing", name);
-	if (!json_is_string(v))
+	if (!cJSON_IsString(v) || !v->valuestring)
 		return es9_fail(c, ES9_E_FIELD_INVALID, "%s is not a string", name);
-	*s = json_string_value(v);
-	*len = json_string_length(v);
-	/* An embedded NUL would make the C string and the JSON value differ. */
-	if (strlen(*s) != *len)
-		return es9_fail(c, ES9_E_FIELD_INVALID, "%s contains NUL", name);
+	/* No NUL inside: es9_req_parse() rejected \u0000. */
+	*s = v->valuestring;
+	*len = strlen(*s);
 	return ES9_OK;
 }
 
@@ -104,93 +119,95 @@ enum es9_status es9_req_tid_and_b64(struct es9_call *c, uint8_t *tid, size_t tid
 	return st ? st : es9_req_b64(c, name, buf, len);
 }
 
+static enum es9_status add_out(struct es9_call *c, const char *name, char *text, size_t len)
+{
+	struct es9_out_field *f;
+
+	if (c->n_out == ES9_OUT_FIELDS_MAX) {
+		free(text);
+		return es9_fail(c, ES9_E_INTERNAL, "too many response fields");
+	}
+	f = &c->out[c->n_out++];
+	f->name = name;
+	f->text = text;
+	f->len = len;
+	return ES9_OK;
+}
+
 enum es9_status es9_out_b64(struct es9_call *c, const char *name, const uint8_t *buf, size_t len)
 {
-	struct es9_b64_field *f;
 	ssize_t n;
 	char *s;
 
-	if (c->n_b64 == ES9_B64_FIELDS_MAX)
-		return es9_fail(c, ES9_E_INTERNAL, "too many base64 fields");
 	n = es9_b64_encode(buf, len, &s);
 	if (n < 0)
 		return es9_fail(c, ES9_E_INTERNAL, "out of memory");
-	f = &c->b64[c->n_b64++];
-	f->name = name;
-	f->text = s;
-	f->len = (size_t)n;
-	return ES9_OK;
+	return add_out(c, name, s, (size_t)n);
 }
 
 enum es9_status es9_out_hex(struct es9_call *c, const char *name, const uint8_t *buf, size_t len)
 {
-	char s[2 * 64 + 1];
+	char *s;
 
 	if (len > 64)
 		return es9_fail(c, ES9_E_INTERNAL, "hex field too long");
-	es9_hex_encode(buf, len, s);
-	if (json_object_set_new(c->out, name, json_string(s)))
+	s = malloc(2 * len + 1);
+	if (!s)
 		return es9_fail(c, ES9_E_INTERNAL, "out of memory");
-	return ES9_OK;
+	es9_hex_encode(buf, len, s);
+	return add_out(c, name, s, 2 * len);
 }
 
-static json_t *status_header(enum es9_status st, const char *msg)
-{
-	const struct es9_status_info *info = es9_status_info(st);
-	json_t *fes;
+/* A growing answer; the size is computed first, so appends never overflow. */
+struct text {
+	char *p;
+	size_t len;
+};
 
-	if (st == ES9_OK)
-		fes = json_pack("{s:s}", "status", "Executed-Success");
-	else
-		fes = json_pack("{s:s, s:{s:s, s:s, s:s}}", "status", "Failed", "statusCodeData",
-				"subjectCode", info->subject, "reasonCode", info->reason, "message",
-				msg && *msg ? msg : info->message);
-	if (!fes)
-		return NULL;
-	return json_pack("{s:o}", "functionExecutionStatus", fes);
+static void put(struct text *t, const char *s, size_t n)
+{
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
 }
 
-/* Splice ,"name":"base64" for each base64 field before the closing brace of @body. */
-static int append_b64_fields(const struct es9_call *c, char **body, size_t *body_len)
+static void puts_lit(struct text *t, const char *s)
 {
-	size_t need = *body_len + 1, at = *body_len - 1;
-	unsigned i;
-	char *grown;
+	put(t, s, strlen(s));
+}
 
-	if (!c->n_b64)
-		return 0;
-	for (i = 0; i < c->n_b64; i++)
-		need += strlen(c->b64[i].name) + c->b64[i].len + 6;
-	grown = realloc(*body, need);
-	if (!grown) {
-		free(*body);
-		*body = NULL;
-		return -ENOMEM;
-	}
-	for (i = 0; i < c->n_b64; i++) {
-		size_t nl = strlen(c->b64[i].name);
+/*
+ * A JSON string body for a message of ours: quote, backslash and control
+ * characters escaped; bytes outside ASCII become '?' so the answer is UTF-8
+ * whatever a message quoted. At most 6 output bytes per input byte.
+ */
+static void put_escaped(struct text *t, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
 
-		grown[at++] = ',';
-		grown[at++] = '"';
-		memcpy(grown + at, c->b64[i].name, nl);
-		at += nl;
-		memcpy(grown + at, "\":\"", 3);
-		at += 3;
-		memcpy(grown + at, c->b64[i].text, c->b64[i].len);
-		at += c->b64[i].len;
-		grown[at++] = '"';
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\') {
+			t->p[t->len++] = '\\';
+			t->p[t->len++] = (char)ch;
+		} else if (ch < 0x20) {
+			put(t, "\\u00", 4);
+			t->p[t->len++] = hex[ch >> 4];
+			t->p[t->len++] = hex[ch & 0xf];
+		} else {
+			t->p[t->len++] = ch < 0x80 ? (char)ch : '?';
+		}
 	}
-	grown[at++] = '}';
-	grown[at] = '\0';
-	*body = grown;
-	*body_len = at;
-	return 0;
 }
 
 int es9_call_render(struct es9_call *c, enum es9_status st, int *http_status, char **body,
 		    size_t *body_len)
 {
-	json_t *root, *hdr;
+	const struct es9_status_info *info = es9_status_info(st);
+	const char *msg = c->msg[0] ? c->msg : info->message;
+	struct text t = {0};
+	size_t need;
+	unsigned i;
 
 	*body = NULL;
 	*body_len = 0;
@@ -198,26 +215,40 @@ int es9_call_render(struct es9_call *c, enum es9_status st, int *http_status, ch
 		*http_status = 204;
 		return 0;
 	}
-	/* The header first; a failure answers only the header (no half-built fields). */
-	root = json_object();
-	hdr = status_header(st, c->msg);
-	if (!root || !hdr || json_object_set_new(root, "header", hdr)) {
-		if (!root)
-			json_decref(hdr);
-		json_decref(root);
-		return -ENOMEM;
+	need = 256;
+	if (st == ES9_OK) {
+		for (i = 0; i < c->n_out; i++)
+			need += strlen(c->out[i].name) + c->out[i].len + 6;
+	} else {
+		need += strlen(info->subject) + strlen(info->reason) + 6 * strlen(msg);
 	}
-	if (st == ES9_OK && c->out && json_object_update(root, c->out)) {
-		json_decref(root);
+	t.p = malloc(need);
+	if (!t.p)
 		return -ENOMEM;
+	puts_lit(&t, "{\"header\":{\"functionExecutionStatus\":{\"status\":");
+	if (st == ES9_OK) {
+		puts_lit(&t, "\"Executed-Success\"}}");
+		for (i = 0; i < c->n_out; i++) {
+			puts_lit(&t, ",\"");
+			puts_lit(&t, c->out[i].name);
+			puts_lit(&t, "\":\"");
+			put(&t, c->out[i].text, c->out[i].len);
+			puts_lit(&t, "\"");
+		}
+	} else {
+		/* A failure answers only the header (no half-built fields). */
+		puts_lit(&t, "\"Failed\",\"statusCodeData\":{\"subjectCode\":\"");
+		puts_lit(&t, info->subject);
+		puts_lit(&t, "\",\"reasonCode\":\"");
+		puts_lit(&t, info->reason);
+		puts_lit(&t, "\",\"message\":\"");
+		put_escaped(&t, msg);
+		puts_lit(&t, "\"}}}");
 	}
-	*body = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(root);
-	if (!*body)
-		return -ENOMEM;
-	*body_len = strlen(*body);
-	if (st == ES9_OK && append_b64_fields(c, body, body_len))
-		return -ENOMEM;
+	puts_lit(&t, "}");
+	t.p[t.len] = '\0';
+	*body = t.p;
+	*body_len = t.len;
 	*http_status = 200;
 	return 0;
 }
@@ -226,10 +257,9 @@ void es9_call_free(struct es9_call *c)
 {
 	unsigned i;
 
-	for (i = 0; i < c->n_b64; i++)
-		free(c->b64[i].text);
-	c->n_b64 = 0;
-	json_decref(c->req);
-	json_decref(c->out);
-	c->req = c->out = NULL;
+	for (i = 0; i < c->n_out; i++)
+		free(c->out[i].text);
+	c->n_out = 0;
+	cJSON_Delete(c->req);
+	c->req = NULL;
 }

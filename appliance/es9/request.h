@@ -11,24 +11,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "status_codes.h"
 
-#define ES9_B64_FIELDS_MAX 6
+#define ES9_OUT_FIELDS_MAX 8
 
-/* A base64 response field, kept out of jansson (see es9_call_render()). */
-struct es9_b64_field {
+struct cJSON;
+
+/* A response field: hex or base64 text, which JSON needs no escaping for. */
+struct es9_out_field {
 	const char *name; /* a literal; plain ASCII, nothing to escape */
-	char *text;
+	char *text;	  /* malloc'd */
 	size_t len;
 };
 
 struct es9_call {
-	json_t *req;	/* request object */
-	json_t *out;	/* response fields (without header), except the base64 ones */
-	struct es9_b64_field b64[ES9_B64_FIELDS_MAX];
-	unsigned n_b64;
+	struct cJSON *req; /* request object */
+	struct es9_out_field out[ES9_OUT_FIELDS_MAX]; /* response fields after the header */
+	unsigned n_out;
 	char msg[192];	/* failure message, "" for the table's default */
 	int no_content; /* success answers HTTP 204 without a body */
 };
@@ -37,7 +36,7 @@ struct es9_call {
 enum es9_status es9_fail(struct es9_call *c, enum es9_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/** Parse @body into c->req (must be a JSON object). */
+/** Parse @body into c->req: strict JSON (json_strict.h), an object. */
 enum es9_status es9_req_parse(struct es9_call *c, const char *body, size_t len);
 
 /** A mandatory string field; *@s points into c->req. */
@@ -55,18 +54,18 @@ enum es9_status es9_req_tid_and_b64(struct es9_call *c, uint8_t *tid, size_t tid
 				    size_t *tid_len, const char *name, uint8_t **buf, size_t *len);
 
 /**
- * Add response fields. Return ES9_OK or ES9_E_INTERNAL (out of memory).
- * @name must be a string literal that needs no JSON escaping.
+ * Add response fields, in the order of the calls. Return ES9_OK or ES9_E_INTERNAL
+ * (out of memory). @name must be a string literal that needs no JSON escaping.
  */
 enum es9_status es9_out_b64(struct es9_call *c, const char *name, const uint8_t *buf, size_t len);
 enum es9_status es9_out_hex(struct es9_call *c, const char *name, const uint8_t *buf, size_t len);
 
 /**
  * Serialize the answer of @st: HTTP 200 with header.functionExecutionStatus
- * (and statusCodeData on failure), or 204 when c->no_content and @st is OK.
- * Base64 fields follow the JSON ones, copied in as they are: base64 has no
- * character JSON escapes, and jansson's per-character escaping of an 18 KB
- * BPP cost 7% of the server.
+ * (and statusCodeData on failure, the message escaped), then on success the
+ * fields, copied in as they are (hex and base64 have no character JSON
+ * escapes; a JSON library's per-character escaping of an 18 KB BPP cost 7% of
+ * the server). 204 when c->no_content and @st is OK.
  * Returns 0 or -ENOMEM.
  */
 int es9_call_render(struct es9_call *c, enum es9_status st, int *http_status, char **body,

@@ -121,6 +121,66 @@ static void request_getters(void **state)
 	es9_call_free(&c);
 }
 
+/* What strict JSON (RFC 8259, as jansson enforced it) rejects and cJSON alone would not. */
+static void request_strict_json(void **state)
+{
+	static const char *bad[] = {
+	    "\xef\xbb\xbf{}",		   /* byte order mark */
+	    "{\"a\":\"\xc3\"}",		   /* truncated UTF-8 */
+	    "{\"a\":\"\xc0\xaf\"}",	   /* overlong */
+	    "{\"a\":\"\xed\xa0\x80\"}",   /* surrogate as UTF-8 */
+	    "{\"a\":\"\xf4\x90\x80\x80\"}", /* above U+10FFFF */
+	    "{\"a\":\"x\ty\"}",		   /* control character */
+	    "{\"a\":01}",			   /* leading zero */
+	    "{\"a\":-01}",
+	    "{\"a\":1.}",			   /* bare dot */
+	    "{\"a\":1e}",
+	    "{\"a\":-}",
+	    "{\"a\":1.5.5}",
+	    "{\"a\":\"\\ud800\"}",		   /* lone surrogate escape */
+	    "{\"a\":\"\\u12\"}",		   /* short escape */
+	    "{\"a\":\"\\x\"}",		   /* unknown escape */
+	    "{\"a\":{\"b\":1,\"b\":2}}",	   /* nested duplicate */
+	    "{\"a\":[{\"b\":1,\"b\":2}]}",	   /* duplicate inside an array */
+	    "{\"\":1,\"\":2}",		   /* the empty name twice */
+	    "{\"a\":1} x",			   /* trailing data */
+	    "{\"a\":1}{}",
+	    "{\"a\":tru}",
+	    "{\"a\":-2.5e311}",		   /* beyond a double */
+	    "",
+	};
+	static const char *good[] = {
+	    " {\"a\":-0.5e+3, \"b\":[1,2.25,1E9,true,false,null], \"c\":{}}\r\n",
+	    "{\"a\":\"\\\\u0000\"}", /* an escaped backslash, then plain text */
+	    "{\"a\":\"\\ud83d\\ude00 \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}",
+	};
+	struct es9_call c;
+	char big[1024];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(&c, bad[i]), ES9_E_REQ_INVALID);
+		es9_call_free(&c);
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(parse(&c, good[i]), ES9_OK);
+		es9_call_free(&c);
+	}
+	/* More members than the small duplicate check holds: the sorted path. */
+	n = (size_t)snprintf(big, sizeof(big), "{");
+	for (i = 0; i < 40; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "\"k%zu\":%zu,", i, i);
+	snprintf(big + n, sizeof(big) - n, "\"k7\":0}");
+	assert_int_equal(parse(&c, big), ES9_E_REQ_INVALID);
+	assert_non_null(strstr(c.msg, "k7"));
+	es9_call_free(&c);
+	big[n] = '\0';
+	snprintf(big + n, sizeof(big) - n, "\"k40\":0}");
+	assert_int_equal(parse(&c, big), ES9_OK);
+	es9_call_free(&c);
+}
+
 static void answer_header(void **state)
 {
 	struct es9_call c;
@@ -160,6 +220,22 @@ static void answer_header(void **state)
 		assert_string_equal(json_string_value(json_object_get(scd, "reasonCode")), "3.9");
 		assert_non_null(json_string_value(json_object_get(scd, "message")));
 	}
+	json_decref(root);
+	free(body);
+
+	/* A message with characters JSON must escape still makes valid JSON. */
+	es9_fail(&c, ES9_E_FIELD_INVALID, "a \"q\" \\ \n\x01 \xc3\xa9 end");
+	assert_int_equal(es9_call_render(&c, ES9_E_FIELD_INVALID, &http, &body, &len), 0);
+	assert_int_equal(len, strlen(body));
+	root = json_loads(body, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(root);
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_object_get(
+		    json_object_get(json_object_get(root, "header"), "functionExecutionStatus"),
+		    "statusCodeData"),
+		"message")),
+	    "a \"q\" \\ \n\x01 ?? end");
 	json_decref(root);
 	free(body);
 
@@ -261,6 +337,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(b64_roundtrip), cmocka_unit_test(b64_strict),
 	    cmocka_unit_test(hex_codec),     cmocka_unit_test(request_getters),
+	    cmocka_unit_test(request_strict_json),
 	    cmocka_unit_test(answer_header), cmocka_unit_test(status_table_complete),
 	    cmocka_unit_test(session_table),
 	};
