@@ -6,6 +6,7 @@
  * a separate check pass cost as much as the decoding. Encoding is OpenSSL's.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,19 +14,29 @@
 
 #include "codec.h"
 
+/* Value of each base64 alphabet byte, -1 for every other byte. */
+static const int8_t b64_values[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+	-1,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,
+	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
+
 static int b64_value(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	return b64_values[c];
 }
 
 ssize_t es9_b64_decode(const char *in, size_t in_len, uint8_t **out)
@@ -47,11 +58,10 @@ ssize_t es9_b64_decode(const char *in, size_t in_len, uint8_t **out)
 	for (i = 0; i < in_len; i += 4) {
 		int last = i + 4 == in_len;
 
-		for (k = 0; k < 4; k++) {
+		for (k = 0; k < 4; k++)
 			v[k] = last && k >= 4 - (int)pad ? 0 : b64_value(s[i + k]);
-			if (v[k] < 0)
-				goto invalid;
-		}
+		if ((v[0] | v[1] | v[2] | v[3]) < 0)
+			goto invalid;
 		buf[o++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
 		buf[o++] = (uint8_t)(v[1] << 4 | v[2] >> 2);
 		buf[o++] = (uint8_t)(v[2] << 6 | v[3]);
