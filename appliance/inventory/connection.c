@@ -29,7 +29,8 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_ROLLBACK_TO] = "ROLLBACK TO inv_write",
     [ST_INSERT_PROFILE] =
 	"INSERT INTO profile(iccid, matching_id, sp_name, profile_name, profile_class,"
-	" reuse, cc_hash, last_actor, last_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import')",
+	" reuse, cc_hash, last_actor, last_detail, upp_len)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import', ?)",
     [ST_INSERT_UPP] = "INSERT INTO upp(profile_id, der) VALUES (?, ?)",
     [ST_GET_BY_ID] = "SELECT " INV_PROFILE_COLS " FROM profile p WHERE p.id = ?",
     [ST_GET_BY_MID] = "SELECT " INV_PROFILE_COLS " FROM profile p WHERE p.matching_id = ?",

@@ -104,6 +104,7 @@ static int insert(struct inventory *inv, const uint8_t *upp, size_t upp_len, con
 	if (cc_hash)
 		sqlite3_bind_blob(st, 7, cc_hash, 32, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, inv->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)upp_len);
 	inv_owe_sync(inv);
 	err = inv_step_done(inv, st, "import");
 	if (err)

@@ -63,8 +63,7 @@ struct inventory {
 /* Column list shared by every statement that fills a struct inv_profile (see inv_row_profile). */
 #define INV_PROFILE_COLS                                                                           \
 	"p.id, p.iccid, p.matching_id, p.sp_name, p.profile_name, p.profile_class, p.state, "      \
-	"p.reuse, p.cc_hash, p.eid, p.transaction_id, p.deadline, "                                \
-	"(SELECT length(u.der) FROM upp u WHERE u.profile_id = p.id)"
+	"p.reuse, p.cc_hash, p.eid, p.transaction_id, p.deadline, p.upp_len"
 
 /* Cached statement @which, reset and with its bindings cleared; NULL on error (errmsg set). */
 /* write_lock.c: the in-process writer lock of a database file (NULL: none to share). */

@@ -119,11 +119,40 @@ static const char schema_v1[] =
 	"  VALUES (unixepoch(), new.id, new.iccid, old.state, new.state,"
 	"          coalesce(new.eid, old.eid), new.last_actor, new.last_detail);"
 	"END;";
+
+/*
+ * v2, for the cost of a binding (every page a transition dirties is written to the WAL and
+ * synced; every page a read needs is read again after a peer connection's commit):
+ *  - the UPP length lives in the profile row (fixed at import, checked against the UPP), so
+ *    reading a profile no longer walks the UPP b-tree;
+ *  - two indexes nothing reads are gone: profile_allocation_deadline (expiry searches
+ *    profile_by_state, allocations are few) and audit_by_profile (the audit log is read by
+ *    seq). Each was one more page written per transition.
+ */
+static const char schema_v2[] =
+	"DROP INDEX profile_allocation_deadline;"
+	"DROP INDEX audit_by_profile;"
+	"ALTER TABLE profile ADD COLUMN upp_len INTEGER NOT NULL DEFAULT 0 CHECK (upp_len >= 0);"
+	"UPDATE profile SET upp_len ="
+	"  coalesce((SELECT length(u.der) FROM upp u WHERE u.profile_id = profile.id), 0);"
+	"DROP TRIGGER profile_identity_fixed;"
+	"CREATE TRIGGER profile_identity_fixed"
+	"  BEFORE UPDATE OF id, iccid, matching_id, profile_class, reuse, cc_hash, created, upp_len"
+	"  ON profile"
+	"  WHEN new.id IS NOT old.id OR new.iccid IS NOT old.iccid"
+	"    OR new.matching_id IS NOT old.matching_id OR new.profile_class IS NOT old.profile_class"
+	"    OR new.reuse IS NOT old.reuse OR new.cc_hash IS NOT old.cc_hash"
+	"    OR new.created IS NOT old.created OR new.upp_len IS NOT old.upp_len"
+	"  BEGIN SELECT RAISE(ABORT, 'profile identity is immutable'); END;"
+	"CREATE TRIGGER upp_length_matches BEFORE INSERT ON upp"
+	"  WHEN length(new.der) IS NOT (SELECT p.upp_len FROM profile p WHERE p.id = new.profile_id)"
+	"  BEGIN SELECT RAISE(ABORT, 'UPP length differs from its profile'); END;";
 /* clang-format on */
 
 /* migrations[i] brings a database from user_version i to i + 1. */
 static const char *const migrations[] = {
     schema_v1,
+    schema_v2,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -544,12 +544,28 @@ static void test_database_guards(void **state)
 	int64_t a = profile_in(fx, INV_INSTALLED);
 	int64_t b = add_profile(fx, INV_REUSE_NEVER, NULL);
 	unsigned before = audit_rows(fx->inv);
+	struct inv_profile p;
+	uint8_t *upp;
+	size_t upp_len;
 	char sql[256];
 
 	assert_int_not_equal(exec_sql(fx->path, "UPDATE audit SET actor = 'x'"), SQLITE_OK);
 	assert_int_not_equal(exec_sql(fx->path, "DELETE FROM audit"), SQLITE_OK);
 	assert_int_not_equal(exec_sql(fx->path, "DELETE FROM profile"), SQLITE_OK);
 	assert_int_not_equal(exec_sql(fx->path, "UPDATE upp SET der = x'00'"), SQLITE_OK);
+	/* The UPP length kept in the profile row (schema v2) is its UPP's and stays so. */
+	assert_int_not_equal(exec_sql(fx->path, "UPDATE profile SET upp_len = upp_len + 1"),
+			     SQLITE_OK);
+	assert_int_not_equal(exec_sql(fx->path,
+				      "BEGIN; INSERT INTO profile(iccid, matching_id, profile_class,"
+				      " reuse, upp_len) VALUES ('8999000000000000001', 'LEN-1', 2, 0,"
+				      " 2); INSERT INTO upp VALUES (last_insert_rowid(), x'00'); COMMIT"),
+			     SQLITE_OK);
+	assert_int_equal(inv_get_by_matching_id(fx->inv, "LEN-1", &p), -ENOENT);
+	assert_int_equal(inv_get_by_id(fx->inv, b, &p), 0);
+	assert_int_equal(inv_get_upp(fx->inv, b, &upp, &upp_len), 0);
+	assert_int_equal(p.upp_len, upp_len);
+	free(upp);
 	snprintf(sql, sizeof(sql),
 		 "UPDATE profile SET state = 0, eid = NULL,"
 		 " transaction_id = NULL WHERE id = %lld",
