@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Certificate signatures: SHA-256 over the tbsCertificate bytes, ECDSA
- * verified with the issuer's raw public point. The key is made from the
- * point for each check (nothing is cached here); it is duplicated from a
- * per-curve template, which skips building the curve group each time.
+ * verified with the issuer's raw public point. Issuers are few (CIs, EUMs)
+ * and sign every eUICC certificate, so each thread keeps the verify context
+ * of its last few issuer keys; a key is duplicated from a per-curve
+ * template, which skips building the curve group. No result is cached.
  */
 #include <pthread.h>
+#include <string.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -14,13 +16,67 @@
 #include "cert_priv.h"
 #include "ec_util.h"
 
+#define ISSUER_CACHE 8
+
+struct issuer_slot {
+	enum pdp_curve curve; /* NONE: empty */
+	uint8_t pub[PDP_PUBKEY_LEN];
+	EVP_PKEY_CTX *ctx; /* verify-initialised */
+};
+
 static EVP_PKEY *templates[PDP_CURVE_BP256R1 + 1];
 static pthread_once_t templates_once = PTHREAD_ONCE_INIT;
+static pthread_key_t cache_key; /* its destructor frees a thread's contexts */
+static __thread struct issuer_slot issuer_cache[ISSUER_CACHE];
+static __thread unsigned issuer_next;
 
-static void make_templates(void)
+static void free_thread_cache(void *unused)
+{
+	unsigned i;
+
+	(void)unused;
+	for (i = 0; i < ISSUER_CACHE; i++) {
+		EVP_PKEY_CTX_free(issuer_cache[i].ctx);
+		issuer_cache[i].ctx = NULL;
+		issuer_cache[i].curve = PDP_CURVE_NONE;
+	}
+}
+
+static void init_once(void)
 {
 	templates[PDP_CURVE_P256] = ec_pkey_template(PDP_CURVE_P256);
 	templates[PDP_CURVE_BP256R1] = ec_pkey_template(PDP_CURVE_BP256R1);
+	pthread_key_create(&cache_key, free_thread_cache);
+}
+
+/* The verify context of @issuer's key: this thread's cached one, or a new one put in the cache. */
+static EVP_PKEY_CTX *issuer_ctx(const struct pdp_cert *issuer)
+{
+	struct issuer_slot *slot;
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *key;
+	unsigned i;
+
+	for (i = 0; i < ISSUER_CACHE; i++) {
+		slot = &issuer_cache[i];
+		if (slot->curve == issuer->curve && !memcmp(slot->pub, issuer->pub, PDP_PUBKEY_LEN))
+			return slot->ctx;
+	}
+	if (ec_pkey_from_point(templates[issuer->curve], issuer->pub, &key))
+		return NULL; /* the issuer's point is not on its curve */
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+	EVP_PKEY_free(key); /* the context holds its own reference */
+	if (!ctx || EVP_PKEY_verify_init(ctx) != 1) {
+		EVP_PKEY_CTX_free(ctx);
+		return NULL;
+	}
+	pthread_setspecific(cache_key, issuer_cache); /* any non-NULL value arms the destructor */
+	slot = &issuer_cache[issuer_next++ % ISSUER_CACHE];
+	EVP_PKEY_CTX_free(slot->ctx);
+	slot->ctx = ctx;
+	slot->curve = issuer->curve;
+	memcpy(slot->pub, issuer->pub, PDP_PUBKEY_LEN);
+	return ctx;
 }
 
 enum pdp_cert_status cert_check_signature(const struct pdp_cert *child,
@@ -28,25 +84,17 @@ enum pdp_cert_status cert_check_signature(const struct pdp_cert *child,
 {
 	enum pdp_cert_status st = PDP_CERT_ERR_BAD_SIGNATURE;
 	uint8_t dgst[SHA256_DIGEST_LENGTH];
-	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *key = NULL;
+	EVP_PKEY_CTX *ctx;
 
 	if (!child->sig_ecdsa_sha256 || issuer->curve == PDP_CURVE_NONE)
 		return PDP_CERT_ERR_BAD_SIGNATURE;
-	pthread_once(&templates_once, make_templates);
+	pthread_once(&templates_once, init_once);
 	if (!templates[issuer->curve])
 		return PDP_CERT_ERR_NOMEM;
-	if (ec_pkey_from_point(templates[issuer->curve], issuer->pub, &key))
-		goto out; /* the issuer's point is not on its curve */
-	if (!SHA256(child->tbs, child->tbs_len, dgst))
-		goto out;
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-	if (ctx && EVP_PKEY_verify_init(ctx) == 1 &&
+	ctx = issuer_ctx(issuer);
+	if (ctx && SHA256(child->tbs, child->tbs_len, dgst) &&
 	    EVP_PKEY_verify(ctx, child->sig, child->sig_len, dgst, sizeof(dgst)) == 1)
 		st = PDP_CERT_OK;
-out:
-	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(key);
 	ERR_clear_error();
 	return st;
 }

@@ -13,7 +13,12 @@
 #include "bsp_ctx.h"
 #include "portdp/scp03t.h"
 
-#define SOFT_VERIFY_CACHE 16 /* public keys seen lately (EUM, eUICC, ...) */
+/*
+ * Public keys seen lately (EUM, eUICCs in open sessions), direct-mapped by
+ * their x coordinate: a worker has dozens of sessions open at once, each
+ * verifying with its eUICC's key three times. Power of 2.
+ */
+#define SOFT_VERIFY_CACHE 256
 #define SOFT_RING_SIZE 1024  /* completions waiting for pdp_reap(); power of 2 */
 #define SOFT_NCURVES 3	     /* indexed by enum pdp_curve */
 
@@ -31,7 +36,6 @@ struct soft_accel {
 	EVP_PKEY_CTX *keygen[SOFT_NCURVES]; /* one-time ECKA keys */
 	struct bsp_ctx bsp;
 	struct soft_verify_slot vcache[SOFT_VERIFY_CACHE];
-	unsigned vcache_next;
 	struct pdp_op *ring[SOFT_RING_SIZE];
 	unsigned ring_head, ring_tail; /* free-running; tail - head = queued */
 };

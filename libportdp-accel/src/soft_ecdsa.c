@@ -146,17 +146,16 @@ void soft_verify_cache_clear(struct soft_accel *sa)
 static int verify_ctx(struct soft_accel *sa, enum pdp_curve curve,
 		      const uint8_t pub[PDP_PUBKEY_LEN], EVP_PKEY_CTX **out)
 {
-	struct soft_verify_slot *slot;
+	/* x is uniformly distributed; a crafted collision only evicts a slot. */
+	struct soft_verify_slot *slot =
+		&sa->vcache[(pub[1] | (unsigned)pub[2] << 8) & (SOFT_VERIFY_CACHE - 1)];
 	EVP_PKEY_CTX *ctx;
 	EVP_PKEY *pkey;
-	int i, ret;
+	int ret;
 
-	for (i = 0; i < SOFT_VERIFY_CACHE; i++) {
-		slot = &sa->vcache[i];
-		if (slot->curve == curve && !memcmp(slot->pub, pub, PDP_PUBKEY_LEN)) {
-			*out = slot->ctx;
-			return 0;
-		}
+	if (slot->curve == curve && !memcmp(slot->pub, pub, PDP_PUBKEY_LEN)) {
+		*out = slot->ctx;
+		return 0;
 	}
 	ret = ec_pkey_from_point(sa->tpl[curve], pub, &pkey);
 	if (ret)
@@ -168,7 +167,6 @@ static int verify_ctx(struct soft_accel *sa, enum pdp_curve curve,
 		ERR_clear_error();
 		return -ENOMEM;
 	}
-	slot = &sa->vcache[sa->vcache_next++ % SOFT_VERIFY_CACHE];
 	EVP_PKEY_CTX_free(slot->ctx);
 	slot->ctx = ctx;
 	slot->curve = curve;
