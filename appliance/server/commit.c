@@ -54,12 +54,6 @@
 /* fsync latency (EWMA) above which it goes to the ring, and below which it comes back. */
 #define FSYNC_RING_ABOVE_US 4000
 #define FSYNC_INLINE_BELOW_US 2000
-/*
- * An fsync in the worker waits this long at most (and for this many sweeps) for the requests
- * that are already queued to be handled and committed too, so that one fsync covers them all.
- */
-#define FSYNC_GATHER_MAX_US 1000
-#define FSYNC_GATHER_MAX_BATCHES 8
 
 struct server_test_hooks server_test_hooks;
 
@@ -142,9 +136,6 @@ static void submit_fsync(struct worker *w)
 	w->fsync_started_ns = now_ns();
 }
 
-/* When the oldest batch no fsync is covering yet was parked (the worker's own thread). */
-static __thread uint64_t gather_since_ns;
-
 /* Parks the answers of every connection of @list that has some; false when out of memory. */
 static bool batch_park(struct worker *w, struct conn *list)
 {
@@ -153,8 +144,6 @@ static bool batch_park(struct worker *w, struct conn *list)
 
 	if (!b)
 		return false;
-	if (!w->parked_head)
-		gather_since_ns = now_ns();
 	b->seq = ++w->next_seq;
 	for (c = list; c; c = c->ready_next) {
 		if (!c->work)
@@ -211,26 +200,6 @@ static void sync_inline(struct worker *w)
 	if (res < 0)
 		lose_durability(w, w->next_seq, res);
 	batch_release(w, w->next_seq, durability_lost(w));
-}
-
-/*
- * Under load more requests have arrived by the time a sweep is committed: when the next sweep
- * can start at once (completions are waiting), an fsync in the worker is put off so that it
- * covers that sweep's commit too - fewer fsyncs per request, each costing ~90 us of CPU here
- * (virtio). Bounded in time and sweeps; never while stopping or on the ring (one fsync there
- * already covers everything parked while it runs).
- */
-static bool gather_more(struct worker *w)
-{
-	if (w->fsync_on_ring || w->stopping || server_test_hooks.fsync_delay_ms ||
-	    server_test_hooks.fsync_result)
-		return false;
-	if (w->next_seq - w->parked_head->seq + 1 >= FSYNC_GATHER_MAX_BATCHES ||
-	    now_ns() - gather_since_ns >= FSYNC_GATHER_MAX_US * 1000ull)
-		return false;
-	/* COOP_TASKRUN: completions reach the CQ only when the task enters the kernel. */
-	io_uring_get_events(&w->ring);
-	return io_uring_cq_ready(&w->ring) > 0;
 }
 
 /* No fsync is in flight: make every parked batch durable, here or on the ring. */
@@ -323,12 +292,11 @@ void worker_process_ready(struct worker *w)
 				if (durability_lost(w))
 					for (c = list; c; c = c->ready_next)
 						fail_work(c);
+			} else if (!w->fsync_busy) {
+				sync_parked(w);
 			}
 		}
 	}
-	/* Also after a sweep that handled nothing: batches that gathered are synced now. */
-	if (w->parked_head && !w->fsync_busy && !gather_more(w))
-		sync_parked(w);
 	for (c = list; c; c = next) {
 		next = c->ready_next;
 		conn_answer_work(c);
