@@ -245,7 +245,8 @@ void batch_drop_all(struct worker *w)
 /*
  * Handles every request of this sweep and commits them as one group. Answers
  * go out at once when nothing was handled, the commit failed (500) or it was
- * durable by itself; else once an fsync started after the commit has completed.
+ * durable by itself or owed no fsync (allocations and releases only: see inv_durable_fd());
+ * else once an fsync started after the commit has completed.
  */
 void worker_process_ready(struct worker *w)
 {
