@@ -76,12 +76,12 @@ BENCH_SRCS := $(wildcard tools/bench/*.c)
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o)
 
 $(BENCH_OBJS): CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp -Iappliance/inventory \
-	-Iappliance -Itools/euicc -Itools/lpa
+	-Iappliance -Itools/euicc
 
-$(BUILD)/bin/portdp-bench: $(BENCH_OBJS) $(BUILD)/tools/lpa/b64.o $(SEUICC_LIB) $(INV_LIB) \
+$(BUILD)/bin/portdp-bench: $(BENCH_OBJS) $(SEUICC_LIB) $(INV_LIB) \
 		$(RSP_LIB) $(SERVER_LIB) $(BUILD)/libportdp-accel.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(BUILD)/tools/lpa/b64.o $(SEUICC_LIB) $(INV_LIB) \
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(SEUICC_LIB) $(INV_LIB) \
 		$(SERVER_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a -lhttp_parser -lyajl -lsqlite3 \
 		-lssl -lcrypto -lpthread
 

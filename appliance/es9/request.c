@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../rsp/b64.h"
 #include "codec.h"
 #include "json_strict.h"
 #include "request.h"
@@ -99,10 +100,10 @@ enum es9_status es9_req_b64(struct es9_call *c, const char *name, uint8_t **buf,
 	st = es9_req_string(c, name, &s, &slen);
 	if (st)
 		return st;
-	n = es9_b64_decode(s, slen, buf);
+	n = rsp_b64_decode(s, slen, buf);
 	if (n == -ENOMEM)
 		return es9_fail(c, ES9_E_INTERNAL, "out of memory");
-	if (n <= 0) {
+	if (n <= 0) { /* an empty DER field is no DER either */
 		free(*buf);
 		*buf = NULL;
 		return es9_fail(c, ES9_E_FIELD_INVALID, "%s is not valid base64", name);
@@ -139,7 +140,7 @@ enum es9_status es9_out_b64(struct es9_call *c, const char *name, const uint8_t 
 	ssize_t n;
 	char *s;
 
-	n = es9_b64_encode(buf, len, &s);
+	n = rsp_b64_encode(buf, len, &s);
 	if (n < 0)
 		return es9_fail(c, ES9_E_INTERNAL, "out of memory");
 	return add_out(c, name, s, (size_t)n);

@@ -42,14 +42,6 @@ int upp_set_iccid(uint8_t *upp, size_t len, const char *iccid);
 /** bench_iccid() - the @serial-th synthetic ICCID: 8999 + 14 digits + Luhn (19 digits). */
 void bench_iccid(uint64_t serial, char out[21]);
 
-/* ---- b64_fast.c ------------------------------------------------------- */
-
-/**
- * bench_b64_decode() - strict base64 (padded, no whitespace) of @n chars into
- * a malloc'd buffer: 0, -EINVAL or -ENOMEM. Same verdicts as b64_decode().
- */
-int bench_b64_decode(const char *in, size_t n, uint8_t **out, size_t *out_len);
-
 /* ---- samples.c: latencies in microseconds, exact percentiles ---------- */
 
 struct samples {

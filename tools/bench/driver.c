@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 
-#include "b64.h"
+#include "b64.h" /* appliance/rsp */
 #include "der.h"
 #include "es9_answer.h"
 #include "https_conn.h"
@@ -156,16 +156,17 @@ static int post(struct slot *s, enum bench_step step, char *body)
 static int answer_tlv(struct slot *s, const struct es9_answer *root, const char *name, uint32_t tag,
 		      struct der_tlv *out)
 {
-	size_t vlen, len;
+	size_t vlen;
 	const char *v = es9_answer_get_len(root, name, &vlen);
 	uint8_t *der;
+	ssize_t len;
 
 	/* A NUL inside the JSON string would hide the rest from a C-string decoder. */
-	if (!v || strlen(v) != vlen || bench_b64_decode(v, vlen, &der, &len)) {
+	if (!v || strlen(v) != vlen || (len = rsp_b64_decode(v, vlen, &der)) < 0) {
 		fail_note(s, "answer field %s%s missing or not base64", name, "");
 		return -EBADMSG;
 	}
-	if (!keep(s, der) || der_parse_exact(der, len, out) || out->tag != tag) {
+	if (!keep(s, der) || der_parse_exact(der, (size_t)len, out) || out->tag != tag) {
 		fail_note(s, "answer field %s%s is not the TLV expected", name, "");
 		return -EBADMSG;
 	}
@@ -249,8 +250,8 @@ static int start_binding(struct slot *s)
 	euicc_step_end(s);
 	if (ret)
 		return ret;
-	ch64 = b64_encode(challenge, sizeof(challenge));
-	info64 = b64_encode(info1, info1_len);
+	rsp_b64_encode(challenge, sizeof(challenge), &ch64); /* NULL when it fails */
+	rsp_b64_encode(info1, info1_len, &info64);
 	free(info1);
 	body = json_strings(3, (const char *const[]){"smdpAddress", o->dial_address,
 						     "euiccChallenge", ch64, "euiccInfo1", info64});
@@ -281,8 +282,9 @@ static void put_ctx_params1(struct der_buf *b, const char *matching_id)
 /* Runs @cmd's answer through base64 into the next request; frees what it made. */
 static char *b64_field_body(struct slot *s, const char *name, uint8_t *der, size_t len)
 {
-	char *b64 = b64_encode(der, len), *body;
+	char *b64, *body;
 
+	rsp_b64_encode(der, len, &b64); /* NULL when it fails */
 	free(der);
 	body = json_strings(2, (const char *const[]){"transactionId", s->tid_hex, name, b64});
 	free(b64);
@@ -395,7 +397,7 @@ static int on_bpp(struct slot *s, const struct es9_answer *root)
 		return ret;
 	}
 	s->pir_seq = pir_seq(pir, pir_len);
-	pir64 = b64_encode(pir, pir_len);
+	rsp_b64_encode(pir, pir_len, &pir64);
 	free(pir);
 	body = json_strings(1, (const char *const[]){"pendingNotification", pir64});
 	free(pir64);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <openssl/sha.h>
 
-#include "b64.h"
+#include "b64.h" /* appliance/rsp */
 #include "der.h"
 
 #define TID_MAX 16
@@ -58,13 +58,14 @@ static int answer_tlv(struct flow *f, const char *name, uint32_t tag, struct der
 {
 	json_t *v = json_object_get(f->resp, name);
 	uint8_t *der;
-	size_t len;
+	ssize_t len;
 
-	if (!json_is_string(v) || b64_decode(json_string_value(v), &der, &len)) {
+	if (!json_is_string(v) ||
+	    (len = rsp_b64_decode(json_string_value(v), json_string_length(v), &der)) < 0) {
 		fprintf(stderr, "portdp-lpa: answer field %s missing or not base64\n", name);
 		return -EBADMSG;
 	}
-	if (!keep(f, der) || der_parse_exact(der, len, out) || out->tag != tag) {
+	if (!keep(f, der) || der_parse_exact(der, (size_t)len, out) || out->tag != tag) {
 		fprintf(stderr, "portdp-lpa: answer field %s is no %X TLV\n", name, (unsigned)tag);
 		return -EBADMSG;
 	}
@@ -150,7 +151,7 @@ static char *b64_of(struct flow *f, uint8_t *der, size_t len)
 	char *s;
 
 	keep(f, der);
-	s = b64_encode(der, len);
+	rsp_b64_encode(der, len, &s); /* NULL when it fails */
 	return s;
 }
 
@@ -163,7 +164,7 @@ static enum lpa_result initiate_authentication(struct flow *f)
 
 	if (seuicc_get_challenge(f->e, challenge) || seuicc_get_info1(f->e, &info1, &info1_len))
 		return LPA_E_LOCAL;
-	ch64 = b64_encode(challenge, sizeof(challenge));
+	rsp_b64_encode(challenge, sizeof(challenge), &ch64);
 	info64 = b64_of(f, info1, info1_len);
 	req = json_pack("{s:s, s:s, s:s}", "smdpAddress", f->o->ac.smdp_address,
 			"euiccChallenge", ch64 ? ch64 : "", "euiccInfo1", info64 ? info64 : "");
@@ -309,9 +310,10 @@ static enum lpa_result prepare_download(struct flow *f)
 
 static enum lpa_result send_pir(struct flow *f, const uint8_t *pir, size_t len)
 {
-	char *pir64 = b64_encode(pir, len);
+	char *pir64;
 	json_t *req;
 
+	rsp_b64_encode(pir, len, &pir64);
 	req = json_pack("{s:s}", "pendingNotification", pir64 ? pir64 : "");
 	free(pir64);
 	if (!req)

@@ -21,6 +21,7 @@
 
 #include "../../rsp/bpp.h"
 #include "../../rsp/sgp22.h"
+#include "../../rsp/b64.h"
 #include "codec.h"
 #include "euicc_sim.h"
 
@@ -122,7 +123,7 @@ static int put_b64(json_t *o, const char *name, const uint8_t *buf, size_t len)
 {
 	char *str;
 
-	if (es9_b64_encode(buf, len, &str) < 0)
+	if (rsp_b64_encode(buf, len, &str) < 0)
 		return -ENOMEM;
 	json_object_set_new(o, name, json_string(str));
 	free(str);
@@ -146,9 +147,11 @@ static uint8_t *get_b64(json_t *root, const char *name, size_t *len)
 
 	if (!str)
 		return NULL;
-	n = es9_b64_decode(str, strlen(str), &buf);
-	if (n <= 0)
+	n = rsp_b64_decode(str, strlen(str), &buf);
+	if (n <= 0) {
+		free(buf);
 		return NULL;
+	}
 	*len = (size_t)n;
 	return buf;
 }

@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
+#include "b64.h"
 #include "testutil.h"
 
 const char *tu_path(const char *rel)
@@ -75,25 +74,12 @@ uint8_t *tu_unhex(const char *hex, size_t *len)
 
 uint8_t *tu_unbase64(const char *b64, size_t *len)
 {
-	size_t n = strlen(b64), pad = 0;
 	uint8_t *p;
-	int r;
+	ssize_t n = rsp_b64_decode(b64, strlen(b64), &p);
 
-	if (n % 4)
+	if (n < 0)
 		return NULL;
-	p = malloc(n / 4 * 3 + 1);
-	if (!p)
-		return NULL;
-	r = EVP_DecodeBlock(p, (const unsigned char *)b64, (int)n);
-	if (r < 0) {
-		free(p);
-		return NULL;
-	}
-	if (n && b64[n - 1] == '=')
-		pad++;
-	if (n > 1 && b64[n - 2] == '=')
-		pad++;
-	*len = (size_t)r - pad;
+	*len = (size_t)n;
 	return p;
 }
 

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Strict base64: every value round-trips, the known non-canonical spellings are
+ * refused, and nothing but the canonical spelling is accepted (any text that
+ * decodes must re-encode to itself), tried over every byte at every position.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "b64.h"
+
+static void test_roundtrip(void **state)
+{
+	uint8_t in[300], *out;
+	ssize_t n, got;
+	size_t len;
+	char *s;
+
+	(void)state;
+	srand(7);
+	for (len = 0; len < sizeof(in); len++) {
+		for (size_t i = 0; i < len; i++)
+			in[i] = (uint8_t)rand();
+		n = rsp_b64_encode(in, len, &s);
+		assert_int_equal(n, (ssize_t)((len + 2) / 3 * 4));
+		assert_int_equal(strlen(s), (size_t)n);
+		got = rsp_b64_decode(s, (size_t)n, &out);
+		assert_int_equal(got, (ssize_t)len);
+		assert_memory_equal(out, in, len);
+		free(out);
+		free(s);
+	}
+	assert_int_equal(rsp_b64_decode("QQ==", 4, &out), 1);
+	assert_int_equal(out[0], 'A');
+	free(out);
+}
+
+static void test_refused(void **state)
+{
+	static const char *bad[] = {
+	    "QUJD\n",	/* whitespace */
+	    " QUJ",	/* leading whitespace */
+	    "QUJ ",	/* trailing whitespace */
+	    "QU\nJDQUJD", /* whitespace inside */
+	    "QUJ",	/* not a multiple of 4 */
+	    "QU=D",	/* padding in the middle */
+	    "Q===",	/* three pad characters */
+	    "====",
+	    "QUJ*",	/* alphabet */
+	    "QUJD-_==", /* the URL-safe alphabet */
+	    "QR==",	/* non-zero unused bits (canonical is QQ==) */
+	    "QUI=x===", /* data after padding */
+	    "QUJ=QUJD", /* padding before more data */
+	};
+	uint8_t *out = (uint8_t *)1;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(rsp_b64_decode(bad[i], strlen(bad[i]), &out), -EINVAL);
+		assert_null(out);
+	}
+	/* NUL inside the given length is just another non-alphabet byte */
+	assert_int_equal(rsp_b64_decode("QU\0D", 4, &out), -EINVAL);
+}
+
+/* Only canonical text decodes: one byte changed anywhere either fails or is canonical too. */
+static void test_only_canonical(void **state)
+{
+	static const char *base[] = {"QUJDRA==", "QUJDREU=", "QUJDREVG", "/+/+AA=="};
+	char s[9], *again;
+	uint8_t *out;
+	ssize_t n;
+
+	(void)state;
+	for (size_t b = 0; b < sizeof(base) / sizeof(base[0]); b++) {
+		for (size_t pos = 0; pos < 8; pos++) {
+			for (int c = 0; c < 256; c++) {
+				memcpy(s, base[b], 9);
+				s[pos] = (char)c;
+				n = rsp_b64_decode(s, 8, &out);
+				if (n < 0) {
+					assert_int_equal(n, -EINVAL);
+					continue;
+				}
+				assert_true(rsp_b64_encode(out, (size_t)n, &again) == 8);
+				assert_memory_equal(again, s, 8);
+				free(again);
+				free(out);
+			}
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_only_canonical),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
