@@ -4,6 +4,7 @@
 # DER codec, SGP.22 message codecs, UPP header, BPP build and open.
 # Dependents link $(RSP_LIBS) (or $(RSP_LIB) plus their own accel link) and
 # include "der.h", "sgp22.h", "upp.h", "bpp.h" with $(RSP_CPPFLAGS) on their objects.
+# b64.h (strict base64) needs only -lcrypto; json_obj.h (strict JSON object) adds -lyajl.
 RSP_LIB := $(BUILD)/librsp.a
 RSP_CPPFLAGS := -Iappliance/rsp
 RSP_LIBS := $(RSP_LIB) $(BUILD)/libportdp-accel.a -lcrypto
@@ -29,7 +30,7 @@ $(RSP_TEST_DIR)/%.o: CPPFLAGS += $(RSP_CPPFLAGS) -Ilibportdp-accel/include -Iapp
 
 $(RSP_TEST_DIR)/test-%: $(RSP_TEST_DIR)/test_%.o $(RSP_TEST_COMMON) $(RSP_LIB) \
 		$(BUILD)/libportdp-accel.a
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(RSP_LIBS) -ljansson -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(RSP_LIBS) -lyajl -ljansson -lcmocka
 
 # The fuzz loop runs on an ASan/UBSan build of the codecs (own objects, no
 # shared build flags), so an out-of-bounds read fails the test.
@@ -41,7 +42,7 @@ $(RSP_FUZZ): $(RSP_FUZZ_SRCS) $(wildcard appliance/rsp/*.h) $(BUILD)/libportdp-a
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-D_GNU_SOURCE -Iappliance/rsp -Iappliance/rsp/tests -Ilibportdp-accel/include \
-		-o $@ $(RSP_FUZZ_SRCS) $(BUILD)/libportdp-accel.a -lcrypto -ljansson -lcmocka
+		-o $@ $(RSP_FUZZ_SRCS) $(BUILD)/libportdp-accel.a -lcrypto -lyajl -ljansson -lcmocka
 
 TESTS += $(RSP_TEST_BINS)
 all: $(RSP_TEST_BINS)
@@ -96,8 +97,8 @@ all: $(INV_TEST_BINS)
 # --- es9 ---
 # ES9+ function layer (the SM-DP+ logic). Dependents link $(ES9_LIBS).
 ES9_LIB := $(BUILD)/libes9.a
-# Requests are parsed with cJSON (json_strict.c); the tests read answers with jansson.
-ES9_LIBS := $(ES9_LIB) $(INV_LIB) $(RSP_LIB) $(ACCEL_LIBS) -lcjson -lsqlite3 -lcrypto -lpthread
+# Requests are read with rsp's json_obj.c (yajl); the tests read answers with jansson.
+ES9_LIBS := $(ES9_LIB) $(INV_LIB) $(RSP_LIB) $(ACCEL_LIBS) -lyajl -lsqlite3 -lcrypto -lpthread
 
 ES9_SRCS := $(wildcard appliance/es9/*.c)
 ES9_OBJS := $(ES9_SRCS:%.c=$(BUILD)/%.o)

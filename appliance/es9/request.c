@@ -11,11 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "../rsp/b64.h"
 #include "codec.h"
-#include "json_strict.h"
 #include "request.h"
 
 enum es9_status es9_fail(struct es9_call *c, enum es9_status st, const char *fmt, ...)
@@ -28,46 +25,28 @@ enum es9_status es9_fail(struct es9_call *c, enum es9_status st, const char *fmt
 	return st;
 }
 
-static int only_whitespace(const char *p, const char *end)
-{
-	for (; p < end; p++)
-		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-			return 0;
-	return 1;
-}
-
 enum es9_status es9_req_parse(struct es9_call *c, const char *body, size_t len)
 {
-	const char *why, *name, *end = NULL;
+	int ret = rsp_json_parse(&c->req, body, len);
 
-	why = es9_json_lex_check(body, len);
-	if (why)
-		return es9_fail(c, ES9_E_REQ_INVALID, "JSON: %s", why);
-	c->req = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-	if (!c->req || !end || !only_whitespace(end, body + len))
-		return es9_fail(c, ES9_E_REQ_INVALID, "JSON: not well formed");
-	if (!cJSON_IsObject(c->req))
-		return es9_fail(c, ES9_E_REQ_INVALID, "request is not a JSON object");
-	why = es9_json_tree_check(c->req, &name);
-	if (why == ES9_JSON_NOMEM)
+	if (ret == -ENOMEM)
 		return es9_fail(c, ES9_E_INTERNAL, "out of memory");
-	if (why)
-		return es9_fail(c, ES9_E_REQ_INVALID, "JSON: %s%s%.64s", why, name ? " " : "",
-				name ? name : "");
+	if (ret)
+		return es9_fail(c, ES9_E_REQ_INVALID, "JSON: %s", c->req.err);
 	return ES9_OK;
 }
 
 enum es9_status es9_req_string(struct es9_call *c, const char *name, const char **s, size_t *len)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->req, name);
+	const struct rsp_json_member *v = rsp_json_get(&c->req, NULL, name);
 
-	if (!v || cJSON_IsNull(v))
+	if (!v || v->type == RSP_JSON_NULL)
 		return es9_fail(c, ES9_E_FIELD_MISSING, "%s is missing", name);
-	if (!cJSON_IsString(v) || !v->valuestring)
+	if (v->type != RSP_JSON_STRING)
 		return es9_fail(c, ES9_E_FIELD_INVALID, "%s is not a string", name);
-	/* No NUL inside: es9_req_parse() rejected \u0000. */
-	*s = v->valuestring;
-	*len = strlen(*s);
+	/* No NUL inside: es9_req_parse() refused \u0000. */
+	*s = v->str;
+	*len = v->len;
 	return ES9_OK;
 }
 
@@ -261,6 +240,5 @@ void es9_call_free(struct es9_call *c)
 	for (i = 0; i < c->n_out; i++)
 		free(c->out[i].text);
 	c->n_out = 0;
-	cJSON_Delete(c->req);
-	c->req = NULL;
+	rsp_json_free(&c->req);
 }

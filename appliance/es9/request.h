@@ -11,11 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../rsp/json_obj.h"
 #include "status_codes.h"
 
 #define ES9_OUT_FIELDS_MAX 8
-
-struct cJSON;
 
 /* A response field: hex or base64 text, which JSON needs no escaping for. */
 struct es9_out_field {
@@ -25,7 +24,7 @@ struct es9_out_field {
 };
 
 struct es9_call {
-	struct cJSON *req; /* request object */
+	struct rsp_json req; /* request object; zeroed: none parsed */
 	struct es9_out_field out[ES9_OUT_FIELDS_MAX]; /* response fields after the header */
 	unsigned n_out;
 	char msg[192];	/* failure message, "" for the table's default */
@@ -36,7 +35,7 @@ struct es9_call {
 enum es9_status es9_fail(struct es9_call *c, enum es9_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/** Parse @body into c->req: strict JSON (json_strict.h), an object. */
+/** Parse @body into c->req: one strict JSON object (rsp/json_obj.h). */
 enum es9_status es9_req_parse(struct es9_call *c, const char *body, size_t len);
 
 /** A mandatory string field; *@s points into c->req. */

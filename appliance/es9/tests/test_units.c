@@ -83,7 +83,7 @@ static void request_getters(void **state)
 	es9_call_free(&c);
 }
 
-/* What strict JSON (RFC 8259, as jansson enforced it) rejects and cJSON alone would not. */
+/* What strict JSON (RFC 8259, as jansson enforces it) rejects and yajl alone would not. */
 static void request_strict_json(void **state)
 {
 	static const char *bad[] = {
