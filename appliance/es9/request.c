@@ -38,7 +38,7 @@ enum es9_status es9_req_parse(struct es9_call *c, const char *body, size_t len)
 
 enum es9_status es9_req_string(struct es9_call *c, const char *name, const char **s, size_t *len)
 {
-	const struct rsp_json_member *v = rsp_json_get(&c->req, NULL, name);
+	const struct rsp_json_member *v = rsp_json_get(&c->req, name);
 
 	if (!v || v->type == RSP_JSON_NULL)
 		return es9_fail(c, ES9_E_FIELD_MISSING, "%s is missing", name);

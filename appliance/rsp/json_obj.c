@@ -461,20 +461,28 @@ int rsp_json_parse(struct rsp_json *j, const char *text, size_t len)
 	return ret;
 }
 
-const struct rsp_json_member *rsp_json_get(const struct rsp_json *j,
-					   const struct rsp_json_member *in, const char *name)
+static const struct rsp_json_member *member(const struct rsp_json *j, uint32_t parent,
+					    const char *name)
 {
-	uint32_t parent = 0, *slot;
+	uint32_t *slot;
 
-	if (in) {
-		if (in->type != RSP_JSON_OBJECT)
-			return NULL;
-		parent = in->obj;
-	}
 	if (!j->m)
 		return NULL;
 	slot = find_slot(j, parent, name, strlen(name));
 	return *slot ? &j->m[*slot - 1] : NULL;
+}
+
+const struct rsp_json_member *rsp_json_get(const struct rsp_json *j, const char *name)
+{
+	return member(j, 0, name);
+}
+
+const struct rsp_json_member *rsp_json_get_in(const struct rsp_json *j,
+					      const struct rsp_json_member *in, const char *name)
+{
+	if (!in || in->type != RSP_JSON_OBJECT)
+		return NULL;
+	return member(j, in->obj, name);
 }
 
 void rsp_json_free(struct rsp_json *j)

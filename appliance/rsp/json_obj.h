@@ -62,12 +62,15 @@ struct rsp_json {
  */
 int rsp_json_parse(struct rsp_json *j, const char *text, size_t len);
 
+/** rsp_json_get() - the member @name of the top object, or NULL. */
+const struct rsp_json_member *rsp_json_get(const struct rsp_json *j, const char *name);
+
 /**
- * rsp_json_get() - the member @name of the object @in (NULL: the top
- * object), or NULL if there is none or @in is no object.
+ * rsp_json_get_in() - the member @name of the object @in, or NULL if there
+ * is none or @in is NULL or no object (so lookups chain).
  */
-const struct rsp_json_member *rsp_json_get(const struct rsp_json *j,
-					   const struct rsp_json_member *in, const char *name);
+const struct rsp_json_member *rsp_json_get_in(const struct rsp_json *j,
+					      const struct rsp_json_member *in, const char *name);
 
 void rsp_json_free(struct rsp_json *j);
 

@@ -20,7 +20,7 @@
 
 #include "b64.h" /* appliance/rsp */
 #include "der.h"
-#include "es9_answer.h"
+#include "json_obj.h" /* appliance/rsp */
 #include "https_conn.h"
 #include "soft_euicc.h"
 
@@ -152,17 +152,30 @@ static int post(struct slot *s, enum bench_step step, char *body)
 	return ret;
 }
 
+/* A string member of the object @in of an answer (NULL: the top object), or NULL. */
+static const char *answer_str(const struct rsp_json *root, const struct rsp_json_member *in,
+			      const char *name, size_t *len)
+{
+	const struct rsp_json_member *m = in ? rsp_json_get_in(root, in, name) :
+					       rsp_json_get(root, name);
+
+	if (!m || m->type != RSP_JSON_STRING)
+		return NULL;
+	if (len)
+		*len = m->len;
+	return m->str;
+}
+
 /* A base64 DER field of the answer that must be exactly one TLV of @tag. */
-static int answer_tlv(struct slot *s, const struct es9_answer *root, const char *name, uint32_t tag,
+static int answer_tlv(struct slot *s, const struct rsp_json *root, const char *name, uint32_t tag,
 		      struct der_tlv *out)
 {
 	size_t vlen;
-	const char *v = es9_answer_get_len(root, name, &vlen);
+	const char *v = answer_str(root, NULL, name, &vlen);
 	uint8_t *der;
 	ssize_t len;
 
-	/* A NUL inside the JSON string would hide the rest from a C-string decoder. */
-	if (!v || strlen(v) != vlen || (len = rsp_b64_decode(v, vlen, &der)) < 0) {
+	if (!v || (len = rsp_b64_decode(v, vlen, &der)) < 0) {
 		fail_note(s, "answer field %s%s missing or not base64", name, "");
 		return -EBADMSG;
 	}
@@ -173,9 +186,9 @@ static int answer_tlv(struct slot *s, const struct es9_answer *root, const char 
 	return 0;
 }
 
-static int set_tid(struct slot *s, const struct es9_answer *root)
+static int set_tid(struct slot *s, const struct rsp_json *root)
 {
-	const char *hex = es9_answer_get(root, "transactionId") ?: "";
+	const char *hex = answer_str(root, NULL, "transactionId", NULL) ?: "";
 	size_t n = strlen(hex);
 
 	if (n < 2 || n > 32 || n % 2)
@@ -193,9 +206,9 @@ static int set_tid(struct slot *s, const struct es9_answer *root)
 	return 0;
 }
 
-static int same_tid(struct slot *s, const struct es9_answer *root)
+static int same_tid(struct slot *s, const struct rsp_json *root)
 {
-	const char *v = es9_answer_get(root, "transactionId");
+	const char *v = answer_str(root, NULL, "transactionId", NULL);
 
 	if (v && !strcasecmp(v, s->tid_hex))
 		return 0;
@@ -291,7 +304,7 @@ static char *b64_field_body(struct slot *s, const char *name, uint8_t *der, size
 	return body;
 }
 
-static int on_initiated(struct slot *s, const struct es9_answer *root)
+static int on_initiated(struct slot *s, const struct rsp_json *root)
 {
 	struct der_tlv signed1, sig1, pkid, cert;
 	uint8_t *req, *resp;
@@ -330,7 +343,7 @@ static int on_initiated(struct slot *s, const struct es9_answer *root)
 	return post(s, STEP_AC, b64_field_body(s, "authenticateServerResponse", resp, resp_len));
 }
 
-static int on_authenticated(struct slot *s, const struct es9_answer *root)
+static int on_authenticated(struct slot *s, const struct rsp_json *root)
 {
 	struct der_tlv metadata, signed2, sig2, cert;
 	uint8_t *req, *resp;
@@ -379,7 +392,7 @@ static long pir_seq(const uint8_t *pir, size_t len)
 	return (long)v;
 }
 
-static int on_bpp(struct slot *s, const struct es9_answer *root)
+static int on_bpp(struct slot *s, const struct rsp_json *root)
 {
 	struct der_tlv bpp;
 	uint8_t *pir;
@@ -471,15 +484,21 @@ static int on_notified(struct slot *s)
 }
 
 /* Header status of an ES9+ answer: 0 on Executed-Success/-WithWarning. */
-static int answer_status(struct slot *s, const struct es9_answer *root)
+static int answer_status(struct slot *s, const struct rsp_json *root)
 {
-	const char *v = root->status;
+	const struct rsp_json_member *fes =
+	    rsp_json_get_in(root, rsp_json_get(root, "header"), "functionExecutionStatus");
+	const struct rsp_json_member *scd = rsp_json_get_in(root, fes, "statusCodeData");
+	const char *v = fes ? answer_str(root, fes, "status", NULL) : NULL;
+	const char *subject = scd ? answer_str(root, scd, "subjectCode", NULL) : NULL;
+	const char *reason = scd ? answer_str(root, scd, "reasonCode", NULL) : NULL;
 	char code[64];
 
+	if (!v)
+		v = "";
 	if (!strcmp(v, "Executed-Success") || !strcmp(v, "Executed-WithWarning"))
 		return 0;
-	snprintf(code, sizeof(code), "%s/%s",
-		 root->subject[0] ? root->subject : "?", root->reason[0] ? root->reason : "?");
+	snprintf(code, sizeof(code), "%.24s/%.24s", subject ?: "?", reason ?: "?");
 	fail_note(s, "SM-DP+ answered %s %s", *v ? v : "(no status)", code);
 	return -EPROTO;
 }
@@ -488,7 +507,7 @@ static int answer_status(struct slot *s, const struct es9_answer *root)
 static int on_answer(struct slot *s, int io)
 {
 	long http = s->conn.parser.status_code;
-	struct es9_answer root;
+	struct rsp_json root;
 	int ret;
 
 	s->lat[s->step] = (uint32_t)((mono_ns() - s->t_req) / 1000);
@@ -506,10 +525,11 @@ static int on_answer(struct slot *s, int io)
 	}
 	if (s->step == STEP_HN && http == 204 && s->conn.ans_len == 0)
 		return on_notified(s);
-	ret = es9_answer_parse(s->conn.ans ?: "", s->conn.ans_len, &root);
+	ret = rsp_json_parse(&root, s->conn.ans ?: "", s->conn.ans_len);
 	if (ret) {
-		fail_note(s, "%s: answer is not a JSON object%s", bench_step_name[s->step],
+		fail_note(s, "%s: answer is not a strict JSON object%s", bench_step_name[s->step],
 			  ret == -ENOMEM ? " (out of memory)" : "");
+		rsp_json_free(&root);
 		return -EBADMSG;
 	}
 	ret = answer_status(s, &root);
@@ -529,7 +549,7 @@ static int on_answer(struct slot *s, int io)
 			break;
 		}
 	}
-	es9_answer_free(&root);
+	rsp_json_free(&root);
 	drop_kept(s);
 	return ret;
 }

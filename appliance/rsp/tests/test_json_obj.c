@@ -36,24 +36,25 @@ static void test_lookup(void **state)
 	assert_int_equal(parse(&j, copy), 0);
 	memset(copy, 'x', strlen(copy)); /* the result is its own */
 	free(copy);
-	h = rsp_json_get(&j, NULL, "header");
+	h = rsp_json_get(&j, "header");
 	assert_non_null(h);
 	assert_int_equal(h->type, RSP_JSON_OBJECT);
-	fes = rsp_json_get(&j, h, "functionExecutionStatus");
-	m = rsp_json_get(&j, fes, "status");
+	fes = rsp_json_get_in(&j, h, "functionExecutionStatus");
+	m = rsp_json_get_in(&j, fes, "status");
 	assert_int_equal(m->type, RSP_JSON_STRING);
 	assert_string_equal(m->str, "Failed");
-	scd = rsp_json_get(&j, fes, "statusCodeData");
-	assert_string_equal(rsp_json_get(&j, scd, "reasonCode")->str, "4.2");
-	assert_null(rsp_json_get(&j, NULL, "status")); /* only in its own object */
-	assert_null(rsp_json_get(&j, m, "x"));	       /* a string has no members */
-	m = rsp_json_get(&j, NULL, "e");
+	scd = rsp_json_get_in(&j, fes, "statusCodeData");
+	assert_string_equal(rsp_json_get_in(&j, scd, "reasonCode")->str, "4.2");
+	assert_null(rsp_json_get(&j, "status"));	       /* only in its own object */
+	assert_null(rsp_json_get_in(&j, m, "x"));	       /* a string has no members */
+	assert_null(rsp_json_get_in(&j, NULL, "e"));	       /* chains: no object, no member */
+	m = rsp_json_get(&j, "e");
 	assert_int_equal(m->len, 5);
 	assert_string_equal(m->str, "a\xc3\xa9\"\n");
-	assert_int_equal(rsp_json_get(&j, NULL, "n")->type, RSP_JSON_NULL);
-	assert_int_equal(rsp_json_get(&j, NULL, "x")->type, RSP_JSON_OTHER);
-	assert_int_equal(rsp_json_get(&j, NULL, "b")->type, RSP_JSON_OTHER);
-	assert_string_equal(rsp_json_get(&j, NULL, "transactionId")->str, "0A");
+	assert_int_equal(rsp_json_get(&j, "n")->type, RSP_JSON_NULL);
+	assert_int_equal(rsp_json_get(&j, "x")->type, RSP_JSON_OTHER);
+	assert_int_equal(rsp_json_get(&j, "b")->type, RSP_JSON_OTHER);
+	assert_string_equal(rsp_json_get(&j, "transactionId")->str, "0A");
 	rsp_json_free(&j);
 	rsp_json_free(&j); /* twice is harmless */
 }
@@ -130,8 +131,8 @@ static void test_limits_and_growth(void **state)
 		n += (size_t)snprintf(t + n, cap - n, "\"k%zu\":\"v%zu\",", i, i);
 	snprintf(t + n, cap - n, "\"last\":{\"k1\":1}}");
 	assert_int_equal(parse(&j, t), 0);
-	assert_string_equal(rsp_json_get(&j, NULL, "k2999")->str, "v2999");
-	assert_non_null(rsp_json_get(&j, rsp_json_get(&j, NULL, "last"), "k1"));
+	assert_string_equal(rsp_json_get(&j, "k2999")->str, "v2999");
+	assert_non_null(rsp_json_get_in(&j, rsp_json_get(&j, "last"), "k1"));
 	rsp_json_free(&j);
 	snprintf(t + n, cap - n, "\"k7\":0}");
 	assert_int_equal(parse(&j, t), -EBADMSG);
