@@ -57,10 +57,12 @@ int es9_worker_flush(struct es9_worker *w);
  * es9_worker_flush_async() - es9_worker_flush() without waiting for the disk.
  * @fsync_fd: set to an fd the caller must fdatasync (IORING_FSYNC_DATASYNC) successfully,
  *	after this call, before it sends any answer this worker produced since the previous
- *	flush; -1 when nothing is owed (the commit synced itself, or db_sync = normal).
- *	With deferred durability (db_sync = full) an fd is owed after every flush, even one
- *	that committed nothing: the answers may rest on another worker's commit that is
- *	visible but not yet on disk, and syncing the shared WAL covers that too.
+ *	flush; -1 when nothing is owed: the commit synced itself, db_sync = normal, or the
+ *	group only allocated, released or expired (inv_durable_fd(): a restart releases every
+ *	allocation anyway). An answer that rests on another worker's commit not yet on disk
+ *	is then a refusal or an allocation, which a crash may undo harmlessly; every answer
+ *	that promises more (a BPP, an acknowledged result) owes its own sync, which covers
+ *	the whole shared WAL.
  * Returns 0, or -errno when the commit failed (rolled back; *@fsync_fd = -1): answer 500.
  */
 int es9_worker_flush_async(struct es9_worker *w, int *fsync_fd);
