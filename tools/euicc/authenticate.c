@@ -78,6 +78,10 @@ static int check_server_signature(struct seuicc *e, const struct server_signed1 
 		st = PDP_CERT_ERR_UNKNOWN_CI;
 	if (!st)
 		st = pdp_cert_public_key(cert, pub, &curve);
+	/* CancelSession signs this OID back; a DPauth without one cannot be cancelled. */
+	if (!st && seuicc_cert_smdp_oid(cert, e->s.dpauth_oid, sizeof(e->s.dpauth_oid),
+					&e->s.dpauth_oid_len))
+		e->s.dpauth_oid_len = 0;
 	pdp_cert_free(cert);
 	if (st == PDP_CERT_ERR_UNKNOWN_CI)
 		return seuicc_fail(e, AUTH_CI_PK_UNKNOWN, "CERT.DPauth is not under the CI named");

@@ -35,6 +35,8 @@ struct seuicc_session {
 	enum pdp_curve dppb_curve;
 	uint8_t smdp_oid[64];                  /* DER OID TLV from CERT.DPpb, may be empty */
 	size_t smdp_oid_len;
+	uint8_t dpauth_oid[64];                /* DER OID TLV from CERT.DPauth: signed on cancel */
+	size_t dpauth_oid_len;
 	uint8_t euicc_sig1_tlv[3 + PDP_SIG_LEN]; /* 5F37 40 r||s, signed into smdpSignature2 */
 	size_t euicc_sig1_tlv_len;
 };

@@ -110,6 +110,41 @@ int seuicc_prepare_download(struct seuicc *e, const uint8_t *req, size_t req_len
 int seuicc_load_bpp(struct seuicc *e, const uint8_t *bpp, size_t bpp_len, uint8_t **pir,
 		    size_t *pir_len, char iccid[21], int *sgp_err, int *bpp_cmd);
 
+/** CancelSessionReason (SGP.22; 4, 5 and 127 are the later versions' additions). */
+enum seuicc_cancel_reason {
+	SEUICC_CANCEL_END_USER_REJECTION = 0,
+	SEUICC_CANCEL_POSTPONED = 1,
+	SEUICC_CANCEL_TIMEOUT = 2,
+	SEUICC_CANCEL_PPR_NOT_ALLOWED = 3,
+	SEUICC_CANCEL_METADATA_MISMATCH = 4,
+	SEUICC_CANCEL_LOAD_BPP_EXECUTION_ERROR = 5,
+	SEUICC_CANCEL_UNDEFINED_REASON = 127,
+};
+
+/** CancelSessionResponse error codes. */
+enum seuicc_cancel_error {
+	SEUICC_CANCEL_E_INVALID_TID = 5,
+	SEUICC_CANCEL_E_UNDEFINED = 127,
+};
+
+/**
+ * seuicc_cancel_session() - ES10b.CancelSession for the download in progress
+ * (after an OK AuthenticateServer, before LoadBoundProfilePackage).
+ * @tid, @tid_len: the transactionId (1..16 bytes) the LPA wants cancelled.
+ * @reason: enum seuicc_cancel_reason; any other value is -EINVAL.
+ * @resp: CancelSessionResponse (BF41): ok = euiccCancelSessionSigned
+ *        { transactionId, smdpOid of CERT.DPauth, reason } signed with
+ *        SK.EUICC, which ends the session; or an error, which leaves the
+ *        session as it was.
+ * @sgp_err: 0 or enum seuicc_cancel_error: invalidTransactionId when no
+ *        download is in progress or @tid is not its transactionId;
+ *        undefinedError when CERT.DPauth named no SM-DP+ OID (also always
+ *        for SEUICC_CHECK_SIGN_ONLY, which reads no certificate).
+ */
+int seuicc_cancel_session(struct seuicc *e, const uint8_t *tid, size_t tid_len,
+			  enum seuicc_cancel_reason reason, uint8_t **resp, size_t *resp_len,
+			  int *sgp_err);
+
 /* ---- profiles and notifications ---------------------------------------- */
 
 /** seuicc_profile_upp() - the recovered UPP of an installed profile (malloc'd). */

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "der.h"
+#include "sgp22.h"
 #include "soft_euicc.h"
 #include "portdp/accel.h"
 #include "portdp/cert.h"
@@ -509,6 +510,153 @@ static void test_sign_only_checks(void **state)
 	assert_int_equal(download(d, BPP_OK, &cmd, iccid), 0);
 }
 
+/*
+ * cancel() - ES10b.CancelSession of @tid; returns the answer's error code
+ * (0: ok), or the call's negative errno. An ok answer is checked the way the
+ * SM-DP+ checks it: the signature verifies with CERT.EUICC's key over the
+ * signed TLV, which names @tid, the OID of CERT.DPauth and @reason.
+ */
+static int cancel(struct dp *d, const uint8_t *tid, size_t tid_len, int reason)
+{
+	struct sgp22_cancel_session_resp r;
+	uint8_t pub[PDP_PUBKEY_LEN], oid[64], *resp = NULL, *cder;
+	struct pdp_cert *cert;
+	enum pdp_curve curve;
+	size_t len, clen, oid_len;
+	char path[700];
+	int err = -1, ret;
+
+	ret = seuicc_cancel_session(d->e, tid, tid_len, (enum seuicc_cancel_reason)reason, &resp,
+				    &len, &err);
+	if (ret)
+		return ret;
+	assert_int_equal(sgp22_decode_cancel_session_resp(resp, len, &r), 0);
+	assert_int_equal(r.ok, err == 0);
+	if (!r.ok) {
+		assert_int_equal(r.error_code, err);
+		free(resp);
+		return err;
+	}
+	assert_int_equal(r.transaction_id.len, tid_len);
+	assert_memory_equal(r.transaction_id.p, tid, tid_len);
+	assert_int_equal(r.reason, reason);
+	assert_int_equal(pdp_cert_parse(d->auth_cert, d->auth_cert_len, &cert), PDP_CERT_OK);
+	assert_int_equal(pdp_cert_smdp_oid(cert, oid, sizeof(oid), &oid_len), PDP_CERT_OK);
+	pdp_cert_free(cert);
+	assert_int_equal(r.smdp_oid.len, oid_len - 2); /* value bytes of 06 L V */
+	assert_memory_equal(r.smdp_oid.p, oid + 2, oid_len - 2);
+	snprintf(path, sizeof(path), "%s/euicc/euicc.der", d->sgp26);
+	cder = slurp(path, &clen);
+	assert_int_equal(pdp_cert_parse(cder, clen, &cert), PDP_CERT_OK);
+	assert_int_equal(pdp_cert_public_key(cert, pub, &curve), PDP_CERT_OK);
+	pdp_cert_free(cert);
+	free(cder);
+	assert_int_equal(pdp_verify(d->accel, curve, pub, r.signed_raw.p, r.signed_raw.len,
+				    r.signature),
+			 0);
+	r.signature[5] ^= 1;
+	assert_int_not_equal(pdp_verify(d->accel, curve, pub, r.signed_raw.p, r.signed_raw.len,
+					r.signature),
+			     0);
+	free(resp);
+	return 0;
+}
+
+/* Cancel after AuthenticateServer: only with the session's transactionId, once. */
+static void test_cancel_after_authenticate(void **state)
+{
+	struct dp *d = *state;
+	uint8_t other[16];
+
+	assert_int_equal(authenticate(d, 0), 0);
+	memcpy(other, d->tid, sizeof(other));
+	other[15] ^= 1;
+	assert_int_equal(cancel(d, other, 16, 0), 5);     /* invalidTransactionId */
+	assert_int_equal(cancel(d, d->tid, 15, 0), 5);    /* a prefix is another id */
+	assert_int_equal(cancel(d, d->tid, 16, 0), 0);    /* endUserRejection */
+	assert_int_equal(cancel(d, d->tid, 16, 0), 5);    /* the session is over */
+	assert_int_equal(prepare(d, 0), 4);               /* noSessionContext */
+}
+
+/* Cancel after PrepareDownload: the one-time key is gone, no BPP loads. */
+static void test_cancel_after_prepare(void **state)
+{
+	struct dp *d = *state;
+	uint8_t *bpp, *pir = NULL;
+	size_t bpp_len, pir_len;
+	char iccid[21];
+	int cmd, err;
+
+	assert_int_equal(authenticate(d, 0), 0);
+	assert_int_equal(prepare(d, 0), 0);
+	bpp = make_bpp(d, BPP_OK, &bpp_len);
+	assert_int_equal(cancel(d, d->tid, 16, SEUICC_CANCEL_LOAD_BPP_EXECUTION_ERROR), 0);
+	assert_int_equal(seuicc_load_bpp(d->e, bpp, bpp_len, &pir, &pir_len, iccid, &err, &cmd),
+			 -EINVAL);
+	assert_null(pir);
+	assert_int_equal(state_files(d), 0); /* no profile, no notification */
+	free(bpp);
+	/* the next download is unaffected */
+	assert_int_equal(download(d, BPP_OK, &cmd, iccid), 0);
+}
+
+/* What is refused: no session, bad arguments; none of it ends the download in progress. */
+static void test_cancel_refusals(void **state)
+{
+	struct dp *d = *state;
+	static const int reasons[] = { 0, 1, 2, 3, 4, 5, 127 };
+	uint8_t ch[16], *resp = NULL;
+	char iccid[21];
+	size_t len;
+	int err, cmd;
+
+	assert_int_equal(cancel(d, d->tid, 16, 0), 5);    /* nothing started */
+	assert_int_equal(seuicc_get_challenge(d->e, ch), 0);
+	assert_int_equal(cancel(d, d->tid, 16, 0), 5);    /* only challenged */
+	assert_int_equal(authenticate(d, 0), 0);
+	assert_int_equal(seuicc_cancel_session(d->e, d->tid, 16, 6, &resp, &len, &err), -EINVAL);
+	assert_int_equal(seuicc_cancel_session(d->e, d->tid, 16, 126, &resp, &len, &err),
+			 -EINVAL);
+	assert_int_equal(seuicc_cancel_session(d->e, d->tid, 16, -1, &resp, &len, &err), -EINVAL);
+	assert_int_equal(seuicc_cancel_session(d->e, d->tid, 0, 0, &resp, &len, &err), -EINVAL);
+	assert_int_equal(seuicc_cancel_session(d->e, d->tid, 17, 0, &resp, &len, &err), -EINVAL);
+	assert_int_equal(seuicc_cancel_session(d->e, NULL, 16, 0, &resp, &len, &err), -EINVAL);
+	assert_null(resp);
+	/* the download refused cancels left alone still completes */
+	assert_int_equal(prepare(d, 0), 0);
+	assert_int_equal(cancel(d, ch, 16, 0), 5);
+	{
+		uint8_t *bpp, *pir;
+		size_t bpp_len, pir_len;
+
+		bpp = make_bpp(d, BPP_OK, &bpp_len);
+		assert_int_equal(seuicc_load_bpp(d->e, bpp, bpp_len, &pir, &pir_len, iccid, &err,
+						 &cmd),
+				 0);
+		assert_int_equal(err, 0);
+		free(bpp);
+		free(pir);
+	}
+	assert_int_equal(cancel(d, d->tid, 16, 0), 5);    /* installed: nothing to cancel */
+	assert_int_equal(seuicc_profile_forget(d->e, iccid), 0);
+	/* every SGP.22 reason is signed as given */
+	for (unsigned i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		assert_int_equal(authenticate(d, 0), 0);
+		assert_int_equal(cancel(d, d->tid, 16, reasons[i]), 0);
+	}
+}
+
+/* A sign-only eUICC reads no CERT.DPauth, so it has no OID to sign: undefinedError. */
+static void test_cancel_sign_only(void **state)
+{
+	struct dp *d = *state;
+
+	seuicc_set_checks(d->e, SEUICC_CHECK_SIGN_ONLY);
+	assert_int_equal(authenticate(d, 0), 0);
+	assert_int_equal(cancel(d, d->tid, 16, 0), 127);
+	assert_int_equal(prepare(d, 0), 0); /* the refused cancel left the download alone */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,6 +667,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory_nvm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sign_only_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_after_authenticate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_after_prepare, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_sign_only, setup, teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
