@@ -22,6 +22,8 @@ struct flow {
 	size_t tid_len;
 	char tid_hex[2 * TID_MAX + 1];
 	json_t *resp;
+	struct es9_status st;      /* what the SM-DP+ said to the last call */
+	bool cancellable;          /* authenticateClient succeeded, no end told to the SM-DP+ yet */
 	uint8_t *der[32];          /* every decoded or built DER buffer of the flow */
 	unsigned n_der;
 };
@@ -87,7 +89,7 @@ static enum lpa_result smdp_failed(const char *fn, int ret, const struct es9_sta
  */
 static enum lpa_result call(struct flow *f, const char *fn, json_t *req)
 {
-	struct es9_status st;
+	struct es9_status st = { 0 };
 	json_t *again = NULL;
 	int ret;
 
@@ -95,6 +97,7 @@ static enum lpa_result call(struct flow *f, const char *fn, json_t *req)
 	f->resp = NULL;
 	log_step(f, "-> %s", fn);
 	ret = es9_call(f->c, fn, req, &f->resp, &st);
+	f->st = st;
 	if (ret) {
 		json_decref(req);
 		return smdp_failed(fn, ret, &st);
@@ -112,6 +115,31 @@ static enum lpa_result call(struct flow *f, const char *fn, json_t *req)
 		return LPA_STOPPED;
 	}
 	return LPA_OK;
+}
+
+/*
+ * The download stops here: cancel it on both sides while the SM-DP+ holds a
+ * profile for it. @r is the step's result, kept unless the user declined.
+ */
+static enum lpa_result stop(struct flow *f, enum lpa_result r, enum seuicc_cancel_reason why)
+{
+	int ret;
+
+	if (!f->cancellable || r == LPA_STOPPED)
+		return r;
+	f->cancellable = false;
+	ret = lpa_cancel_session(f->e, f->c, f->tid, f->tid_len, why, f->o->spoil_cancel);
+	if (r != LPA_CANCELLED)
+		return r;
+	if (ret == -EPROTO)
+		return LPA_E_SMDP_REFUSED;
+	return ret == -EIO ? LPA_E_NETWORK : ret ? LPA_E_LOCAL : LPA_CANCELLED;
+}
+
+/* The SM-DP+ refused the confirmation code the user entered: it is the user's stop. */
+static bool cc_refused(const struct es9_status *st)
+{
+	return !strcmp(st->subject_code, "8.2.7");
 }
 
 static int tid_from_hex(struct flow *f, const char *hex)
@@ -236,7 +264,9 @@ static enum lpa_result authenticate(struct flow *f)
 	free(resp64);
 	if (!req)
 		return LPA_E_LOCAL;
-	return call(f, "authenticateClient", req);
+	ret = call(f, "authenticateClient", req);
+	f->cancellable = ret == LPA_OK;
+	return (enum lpa_result)ret;
 }
 
 /* hashCc = SHA256(SHA256(CC) || transactionId) (SGP.22 3.1.3.4, what the SM-DP+ checks). */
@@ -265,16 +295,22 @@ static enum lpa_result prepare_download(struct flow *f)
 	    answer_tlv(f, "smdpSigned2", DER_SEQUENCE, &signed2) ||
 	    answer_tlv(f, "smdpSignature2", 0x5F37, &sig2) ||
 	    answer_tlv(f, "smdpCertificate", DER_SEQUENCE, &cert))
-		return LPA_E_NETWORK;
+		return stop(f, LPA_E_NETWORK, SEUICC_CANCEL_UNDEFINED_REASON);
 	der_iter_init(&it, &signed2);
 	if (der_expect(&it, 0x80, &flag) || der_expect(&it, DER_BOOLEAN, &flag) ||
 	    der_get_bool(&flag, &cc_required)) {
 		fprintf(stderr, "portdp-lpa: smdpSigned2 malformed\n");
-		return LPA_E_NETWORK;
+		return stop(f, LPA_E_NETWORK, SEUICC_CANCEL_UNDEFINED_REASON);
 	}
+	/* The confirmation step (SGP.22 3.1.3.2): the user may decline the profile. */
+	if (f->o->reject) {
+		printf("download declined by the user\n");
+		return stop(f, LPA_CANCELLED, SEUICC_CANCEL_END_USER_REJECTION);
+	}
+	/* No code entered: the user did not confirm, which is a rejection too. */
 	if (cc_required && !f->o->confirmation_code) {
 		fprintf(stderr, "portdp-lpa: the SM-DP+ asks for a confirmation code (--cc)\n");
-		return LPA_E_LOCAL;
+		return stop(f, LPA_E_LOCAL, SEUICC_CANCEL_END_USER_REJECTION);
 	}
 	der_buf_init(&b);
 	der_begin(&b, 0xBF21);
@@ -292,11 +328,13 @@ static enum lpa_result prepare_download(struct flow *f)
 	ret = seuicc_prepare_download(f->e, req_der, req_len, &resp, &resp_len, &sgp_err);
 	if (ret) {
 		fprintf(stderr, "portdp-lpa: eUICC PrepareDownload: %s\n", seuicc_last_error(f->e));
-		return LPA_E_LOCAL;
+		return stop(f, LPA_E_LOCAL, SEUICC_CANCEL_UNDEFINED_REASON);
 	}
-	if (sgp_err)
+	if (sgp_err) {
 		fprintf(stderr, "portdp-lpa: eUICC PrepareDownload: error %d: %s\n", sgp_err,
 			seuicc_last_error(f->e));
+		f->cancellable = false; /* the error answer below ends the session at the SM-DP+ */
+	}
 	/* An error answer goes to the SM-DP+ too: it ends the session there (SGP.22 3.1.3.2). */
 	resp64 = b64_of(f, resp, resp_len);
 	req = json_pack("{s:s, s:s}", "transactionId", f->tid_hex, "prepareDownloadResponse",
@@ -305,6 +343,9 @@ static enum lpa_result prepare_download(struct flow *f)
 	if (!req)
 		return LPA_E_LOCAL;
 	ret = call(f, "getBoundProfilePackage", req);
+	if (ret != LPA_OK && ret != LPA_STOPPED)
+		return stop(f, (enum lpa_result)ret, cc_refused(&f->st) ?
+			    SEUICC_CANCEL_END_USER_REJECTION : SEUICC_CANCEL_UNDEFINED_REASON);
 	return sgp_err && ret == LPA_OK ? LPA_E_EUICC_REFUSED : (enum lpa_result)ret;
 }
 
@@ -331,8 +372,13 @@ static enum lpa_result load_and_notify(struct flow *f, char iccid[21])
 	struct der_tlv t;
 	enum lpa_result r;
 
-	if (check_answer_tid(f) || answer_tlv(f, "boundProfilePackage", 0xBF36, &bpp))
-		return LPA_E_NETWORK;
+	if (check_answer_tid(f))
+		return stop(f, LPA_E_NETWORK, SEUICC_CANCEL_UNDEFINED_REASON);
+	/* A BPP the eUICC cannot even be given. */
+	if (answer_tlv(f, "boundProfilePackage", 0xBF36, &bpp))
+		return stop(f, LPA_E_NETWORK, SEUICC_CANCEL_LOAD_BPP_EXECUTION_ERROR);
+	/* From here the eUICC's PIR (or its loss) tells the SM-DP+. */
+	f->cancellable = false;
 	ret = seuicc_load_bpp(f->e, bpp.raw, bpp.raw_len, &pir, &pir_len, iccid, &sgp_err, &cmd);
 	if (ret) {
 		fprintf(stderr, "portdp-lpa: eUICC LoadBoundProfilePackage: %s\n",

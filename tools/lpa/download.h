@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "activation_code.h"
+#include "cancel_session.h"
 #include "es9_client.h"
 #include "soft_euicc.h"
 
@@ -21,6 +22,7 @@ enum lpa_result {
 	LPA_E_EUICC_REFUSED = 3, /* the eUICC answered an error (install failed included) */
 	LPA_E_NETWORK = 4,       /* TLS, HTTP or malformed answer */
 	LPA_STOPPED = 5,         /* stopped after a step on request (tests) */
+	LPA_CANCELLED = 6,       /* the user declined; the SM-DP+ accepted cancelSession */
 };
 
 struct lpa_download_opts {
@@ -28,6 +30,8 @@ struct lpa_download_opts {
 	const char *confirmation_code;  /* NULL: none */
 	const char *stop_after;         /* ES9+ function name, or NULL */
 	const char *replay;             /* ES9+ function name to send twice, or NULL */
+	bool reject;                    /* the user declines at the confirmation step */
+	enum lpa_cancel_spoil spoil_cancel; /* tests: a refused cancelSession goes first */
 	bool verbose;
 };
 
@@ -35,6 +39,12 @@ struct lpa_download_opts {
  * lpa_download() - the whole flow: initiateAuthentication,
  * AuthenticateServer, authenticateClient, PrepareDownload,
  * getBoundProfilePackage, LoadBoundProfilePackage, handleNotification.
+ * A download that stops after authenticateClient (declined, no confirmation
+ * code, a malformed or refused answer, a BPP that cannot be loaded) is
+ * cancelled on the eUICC and at the SM-DP+ (lpa_cancel_session()), except
+ * when PrepareDownload's error answer or the PIR already told the SM-DP+, and
+ * for --stop-after (an LPA that vanished). The result stays the one of the
+ * step that failed; declining gives LPA_CANCELLED once the SM-DP+ accepts.
  * @iccid: [out] the installed profile's ICCID.
  */
 enum lpa_result lpa_download(struct seuicc *e, struct es9_client *c,

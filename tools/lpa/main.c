@@ -4,7 +4,8 @@
  *   portdp-lpa --ac 'LPA:1$host:port$MATCHINGID' --euicc DIR [--cc CODE]
  *              [--cacert FILE] [--resolve host:port:addr] [--out upp.der]
  *   portdp-lpa --delete ICCID --euicc DIR [--cacert FILE] [--resolve ...]
- * Exit status: enum lpa_result (0 only when installed and notified).
+ * Exit status: enum lpa_result (0 only when installed and notified; 6 when
+ * declined with --reject and the SM-DP+ accepted the cancel).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,7 +17,8 @@
 
 struct cli {
 	const char *ac, *cc, *cacert, *resolve, *out, *delete_iccid;
-	const char *state_dir, *stop_after, *replay;
+	const char *state_dir, *stop_after, *replay, *spoil_cancel;
+	bool reject;
 	const char *ci[SEUICC_MAX_CI];
 	unsigned n_ci;
 	const char *euicc_dir;
@@ -41,6 +43,10 @@ static void usage(void)
 		"  --timeout SEC        per request (default 30)\n"
 		"  --stop-after FN      stop after ES9+ function FN (tests)\n"
 		"  --replay FN          send ES9+ function FN twice, report the replay (tests)\n"
+		"  --reject             decline the profile at the confirmation step: the\n"
+		"                       eUICC and the SM-DP+ cancel the session (endUserRejection)\n"
+		"  --spoil-cancel WHAT  before the real cancelSession send one the SM-DP+ must\n"
+		"                       refuse, WHAT = signature | transaction (tests)\n"
 		"  -v, --verbose\n");
 }
 
@@ -59,6 +65,8 @@ static int parse_args(int argc, char **argv, struct cli *a)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "stop-after", required_argument, NULL, 'S' },
 		{ "replay", required_argument, NULL, 'R' },
+		{ "reject", no_argument, NULL, 'J' },
+		{ "spoil-cancel", required_argument, NULL, 'X' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -89,6 +97,12 @@ static int parse_args(int argc, char **argv, struct cli *a)
 			break;
 		case 'S': a->stop_after = optarg; break;
 		case 'R': a->replay = optarg; break;
+		case 'J': a->reject = true; break;
+		case 'X':
+			if (strcmp(optarg, "signature") && strcmp(optarg, "transaction"))
+				return -EINVAL;
+			a->spoil_cancel = optarg;
+			break;
 		case 'v': a->verbose = true; break;
 		default: return -EINVAL;
 		}
@@ -132,12 +146,16 @@ static enum lpa_result do_download(const struct cli *a, struct seuicc *e)
 		.confirmation_code = a->cc,
 		.stop_after = a->stop_after,
 		.replay = a->replay,
+		.reject = a->reject,
 		.verbose = a->verbose,
 	};
 	struct es9_client *c;
 	char err[200], iccid[21];
 	enum lpa_result r;
 
+	if (a->spoil_cancel)
+		o.spoil_cancel = !strcmp(a->spoil_cancel, "signature") ?
+					 LPA_CANCEL_SPOIL_SIGNATURE : LPA_CANCEL_SPOIL_TRANSACTION;
 	if (activation_code_parse(a->ac, &o.ac, err, sizeof(err))) {
 		fprintf(stderr, "portdp-lpa: %s\n", err);
 		return LPA_E_LOCAL;

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Common Cancel Session: the eUICC's signed cancel carried to the SM-DP+. */
+#include "cancel_session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64.h" /* appliance/rsp */
+
+const char *lpa_cancel_reason_name(enum seuicc_cancel_reason reason)
+{
+	switch (reason) {
+	case SEUICC_CANCEL_END_USER_REJECTION: return "endUserRejection";
+	case SEUICC_CANCEL_POSTPONED: return "postponed";
+	case SEUICC_CANCEL_TIMEOUT: return "timeout";
+	case SEUICC_CANCEL_PPR_NOT_ALLOWED: return "pprNotAllowed";
+	case SEUICC_CANCEL_METADATA_MISMATCH: return "metadataMismatch";
+	case SEUICC_CANCEL_LOAD_BPP_EXECUTION_ERROR: return "loadBppExecutionError";
+	case SEUICC_CANCEL_UNDEFINED_REASON: return "undefinedReason";
+	}
+	return "?";
+}
+
+static void tid_hex(const uint8_t *tid, size_t len, char out[33])
+{
+	for (size_t i = 0; i < len; i++)
+		sprintf(out + 2 * i, "%02X", tid[i]);
+	out[2 * len] = '\0';
+}
+
+/* POST one cancelSession and say what the SM-DP+ answered. */
+static int post(struct es9_client *c, const char *what, const uint8_t *tid, size_t tid_len,
+		const uint8_t *csr, size_t csr_len)
+{
+	struct es9_status st;
+	json_t *req, *resp = NULL;
+	char hex[33], *csr64 = NULL, buf[400];
+	int ret;
+
+	tid_hex(tid, tid_len, hex);
+	if (rsp_b64_encode(csr, csr_len, &csr64) < 0 || !csr64)
+		return -ENOMEM;
+	req = json_pack("{s:s, s:s}", "transactionId", hex, "cancelSessionResponse", csr64);
+	free(csr64);
+	if (!req)
+		return -ENOMEM;
+	ret = es9_call(c, "cancelSession", req, &resp, &st);
+	json_decref(req);
+	json_decref(resp);
+	if (ret)
+		fprintf(stderr, "portdp-lpa: %s: %s\n", what, es9_status_str(&st, buf, sizeof(buf)));
+	else
+		printf("%s: accepted by the SM-DP+\n", what);
+	return ret == -EPROTO || ret == -EIO ? ret : ret ? -EIO : 0;
+}
+
+/* The spoiled copy a test asks for; the real cancel follows it. */
+static int post_spoiled(struct es9_client *c, enum lpa_cancel_spoil spoil, const uint8_t *tid,
+			size_t tid_len, const uint8_t *csr, size_t csr_len)
+{
+	uint8_t other[16], *bad;
+	int ret;
+
+	bad = malloc(csr_len);
+	if (!bad)
+		return -ENOMEM;
+	memcpy(bad, csr, csr_len);
+	memcpy(other, tid, tid_len);
+	if (spoil == LPA_CANCEL_SPOIL_SIGNATURE)
+		bad[csr_len - 1] ^= 1; /* the signature is the last TLV of BF41 A0 */
+	else
+		other[tid_len - 1] ^= 0x5A;
+	ret = post(c, spoil == LPA_CANCEL_SPOIL_SIGNATURE ? "spoiled cancelSession (signature)"
+							 : "spoiled cancelSession (transaction)",
+		   other, tid_len, bad, csr_len);
+	free(bad);
+	return ret;
+}
+
+int lpa_cancel_session(struct seuicc *e, struct es9_client *c, const uint8_t *tid,
+		       size_t tid_len, enum seuicc_cancel_reason reason,
+		       enum lpa_cancel_spoil spoil)
+{
+	char what[64];
+	uint8_t *csr;
+	size_t len;
+	int sgp_err, ret;
+
+	ret = seuicc_cancel_session(e, tid, tid_len, reason, &csr, &len, &sgp_err);
+	if (ret) {
+		fprintf(stderr, "portdp-lpa: eUICC CancelSession: %s\n", seuicc_last_error(e));
+		return ret;
+	}
+	/* An eUICC error answer is still passed on: the SM-DP+ logs and refuses it. */
+	if (sgp_err)
+		fprintf(stderr, "portdp-lpa: eUICC CancelSession: error %d: %s\n", sgp_err,
+			seuicc_last_error(e));
+	if (spoil && !sgp_err)
+		post_spoiled(c, spoil, tid, tid_len, csr, len);
+	snprintf(what, sizeof(what), "cancelSession (%s)", lpa_cancel_reason_name(reason));
+	ret = post(c, what, tid, tid_len, csr, len);
+	free(csr);
+	return sgp_err && !ret ? -EPROTO : ret;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The Common Cancel Session procedure (SGP.22 3.1.3.x / 5.7.14 / 5.6.5): once
+ * authenticateClient has made the SM-DP+ set a profile aside, a download that
+ * stops has the eUICC sign a CancelSessionResponse and hands it to the SM-DP+,
+ * which releases the profile at once instead of at session expiry.
+ */
+#ifndef PORTDP_LPA_CANCEL_SESSION_H
+#define PORTDP_LPA_CANCEL_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "es9_client.h"
+#include "soft_euicc.h"
+
+/* Tests only: first send a cancelSession the SM-DP+ must refuse. */
+enum lpa_cancel_spoil {
+	LPA_CANCEL_SPOIL_NONE = 0,
+	LPA_CANCEL_SPOIL_SIGNATURE,    /* one bit of euiccCancelSessionSignature flipped */
+	LPA_CANCEL_SPOIL_TRANSACTION,  /* sent under a transactionId of no session */
+};
+
+/** lpa_cancel_reason_name() - "endUserRejection", ... for logs. */
+const char *lpa_cancel_reason_name(enum seuicc_cancel_reason reason);
+
+/**
+ * lpa_cancel_session() - ES10b.CancelSession, then ES9+.CancelSession.
+ * Prints what the SM-DP+ answered (stdout when accepted, stderr otherwise).
+ * With @spoil, a spoiled copy goes first and its answer is printed too.
+ * Returns 0 (the SM-DP+ released the session), -EPROTO (the eUICC or the
+ * SM-DP+ refused), -EIO (network) or another negative errno (local trouble).
+ */
+int lpa_cancel_session(struct seuicc *e, struct es9_client *c, const uint8_t *tid,
+		       size_t tid_len, enum seuicc_cancel_reason reason,
+		       enum lpa_cancel_spoil spoil);
+
+#endif
