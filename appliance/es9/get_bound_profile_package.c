@@ -16,6 +16,10 @@
 #include "euicc_identity.h"
 #include "profile_metadata.h"
 
+/* The inventory stores enum pdp_curve values and accel's point encoding as they are. */
+_Static_assert(PDP_CURVE_P256 == 1 && PDP_CURVE_BP256R1 == 2, "inventory curve numbers");
+_Static_assert(INV_EUICC_PUB_LEN == PDP_PUBKEY_LEN, "inventory eUICC key length");
+
 /* Host ID of InitialiseSecureChannel (SGP.22: any 1..16 bytes the SM-DP+ chooses). */
 static const uint8_t host_id[] = {'P', 'o', 'r', 't', '-', 'D', 'P', '+'};
 
@@ -168,6 +172,7 @@ enum es9_status es9_get_bound_profile_package(struct es9_worker *w, struct es9_c
 	struct es9_service *svc = w->svc;
 	struct sgp22_prepare_download_resp r;
 	struct es9_session *s = NULL;
+	struct inv_euicc_key key;
 	uint8_t tid[SGP22_TID_MAX], *pdr = NULL, *bpp = NULL;
 	size_t tid_len, pdr_len, bpp_len = 0;
 	enum es9_status st;
@@ -217,8 +222,13 @@ enum es9_status es9_get_bound_profile_package(struct es9_worker *w, struct es9_c
 		st = es9_worker_txn(w, c);
 	if (st)
 		goto out;
-	/* The one state change, last: from here the BPP may reach an eUICC. */
-	ret = inv_mark_downloaded(w->inv, s->profile.id, s->tid, ES9_TID_LEN);
+	/*
+	 * The one state change, last: from here the BPP may reach an eUICC. The eUICC's key
+	 * goes with it, so its installation result can be verified after a restart too.
+	 */
+	key.curve = s->euicc_curve;
+	memcpy(key.pub, s->euicc_pub, sizeof(key.pub));
+	ret = inv_mark_downloaded(w->inv, s->profile.id, s->tid, ES9_TID_LEN, &key);
 	if (ret == -EBUSY || ret == -ENOENT) {
 		st = es9_fail(c, ES9_E_BPP_UNAVAILABLE, "allocation expired");
 		goto out;

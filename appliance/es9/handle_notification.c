@@ -5,10 +5,14 @@
  * verifies and it names something we know. Everything else is logged.
  *
  * Rule for ProfileInstallationResult: it is verified with PK.EUICC of the
- * session that handed out the BPP. That session stays in the table for
- * ES9_NOTIFY_RETENTION_S after the download. A result arriving later (or
- * after a restart) cannot be verified, changes nothing, and leaves the
- * profile "downloaded" for the operator to reconcile (portdpctl), which is
+ * eUICC the BPP was bound to. The session that handed out the BPP keeps that
+ * key for ES9_NOTIFY_RETENTION_S; the inventory keeps it with the downloaded
+ * profile (inv_mark_downloaded), so a result that no session claims (sent
+ * after a restart, after the retention, or while a duplicate holds the
+ * session) is verified with the stored key instead. Either way the ICCID must
+ * match, and only a profile still "downloaded" changes: a replayed result
+ * finds nothing to change. Profiles downloaded before the inventory kept keys
+ * stay "downloaded" for the operator to reconcile (portdpctl), which is
  * safe: a downloaded profile is never offered again.
  * Other notifications (delete, enable, disable) carry their own certificates
  * and are verified through the full chain.
@@ -21,18 +25,66 @@
 #include "es9_internal.h"
 #include "euicc_identity.h"
 
+/* A verified result for profile @p bound to @eid: check its ICCID, then apply it. 0 if applied. */
+static int apply_installation_result(struct es9_worker *w, struct es9_call *c,
+				     const struct sgp22_pir *pir, const struct inv_profile *p,
+				     const char *eid)
+{
+	char iccid[21], reason[64];
+	int ret;
+
+	if (pir->notification.has_iccid &&
+	    (sgp22_iccid_to_string(pir->notification.iccid, iccid) || strcmp(iccid, p->iccid))) {
+		es9_log("installation result names another ICCID than %s: ignored", p->iccid);
+		return -1;
+	}
+	if (es9_worker_txn(w, c))
+		return -1;
+	if (pir->success) {
+		ret = inv_mark_installed(w->inv, p->id, eid);
+	} else {
+		snprintf(reason, sizeof(reason), "bppCommandId %u errorReason %u",
+			 pir->bpp_command_id, pir->error_reason);
+		ret = inv_mark_install_failed(w->inv, p->id, eid, reason);
+	}
+	if (ret) {
+		es9_log("installation result for %s: %s", p->iccid, inv_errmsg(w->inv));
+		return -1;
+	}
+	es9_log("profile %s %s on %s", p->iccid, pir->success ? "installed" : "failed", eid);
+	return 0;
+}
+
+/* No session claims the result: verify it with the key stored with the downloaded profile. */
+static void stored_key_installation_result(struct es9_worker *w, struct es9_call *c,
+					   const struct sgp22_pir *pir)
+{
+	struct inv_euicc_key key;
+	struct inv_profile p;
+
+	if (inv_get_downloaded_by_tid(w->inv, pir->transaction_id.p, pir->transaction_id.len, &p,
+				      &key)) {
+		es9_log("installation result without a session: %s: ignored", inv_errmsg(w->inv));
+		return;
+	}
+	if (es9_euicc_verify(w, c, (enum pdp_curve)key.curve, key.pub, pir->data_raw.p,
+			     pir->data_raw.len, pir->signature, "euiccSignPIR")) {
+		es9_log("installation result for %s (stored eUICC key): %s: ignored", p.iccid,
+			c->msg);
+		return;
+	}
+	apply_installation_result(w, c, pir, &p, p.eid);
+}
+
 static void installation_result(struct es9_worker *w, struct es9_call *c,
 				const struct sgp22_pir *pir)
 {
 	struct es9_service *svc = w->svc;
-	const struct inv_profile *p;
 	struct es9_session *s;
-	char iccid[21], reason[64];
-	int ret;
 
 	if (es9_session_claim(svc->sessions, pir->transaction_id.p, pir->transaction_id.len,
 			      ES9_STEP_DOWNLOADED, es9_now(svc), &s)) {
-		es9_log("installation result for an unknown transaction: ignored");
+		stored_key_installation_result(w, c, pir);
 		return;
 	}
 	if (es9_euicc_verify(w, c, s->euicc_curve, s->euicc_pub, pir->data_raw.p, pir->data_raw.len,
@@ -41,31 +93,10 @@ static void installation_result(struct es9_worker *w, struct es9_call *c,
 		es9_session_put(svc->sessions, s);
 		return;
 	}
-	p = &s->profile;
-	if (pir->notification.has_iccid &&
-	    (sgp22_iccid_to_string(pir->notification.iccid, iccid) || strcmp(iccid, p->iccid))) {
-		es9_log("installation result names another ICCID than %s: ignored", p->iccid);
+	if (apply_installation_result(w, c, pir, &s->profile, s->eid))
 		es9_session_put(svc->sessions, s);
-		return;
-	}
-	if (es9_worker_txn(w, c)) {
-		es9_session_put(svc->sessions, s);
-		return;
-	}
-	if (pir->success) {
-		ret = inv_mark_installed(w->inv, p->id, s->eid);
-	} else {
-		snprintf(reason, sizeof(reason), "bppCommandId %u errorReason %u",
-			 pir->bpp_command_id, pir->error_reason);
-		ret = inv_mark_install_failed(w->inv, p->id, s->eid, reason);
-	}
-	if (ret) {
-		es9_log("installation result for %s: %s", p->iccid, inv_errmsg(w->inv));
-		es9_session_put(svc->sessions, s);
-		return;
-	}
-	es9_log("profile %s %s on %s", p->iccid, pir->success ? "installed" : "failed", s->eid);
-	es9_session_end(svc->sessions, s);
+	else
+		es9_session_end(svc->sessions, s);
 }
 
 static void other_notification(struct es9_worker *w, struct es9_call *c,

@@ -35,6 +35,10 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_GET_BY_ID] = "SELECT " INV_PROFILE_COLS " FROM profile p WHERE p.id = ?",
     [ST_GET_BY_MID] = "SELECT " INV_PROFILE_COLS " FROM profile p WHERE p.matching_id = ?",
     [ST_GET_BY_ICCID] = "SELECT " INV_PROFILE_COLS " FROM profile p WHERE p.iccid = ?",
+    /* state IN (1, 2) lets SQLite use the open-transaction index. */
+    [ST_GET_DOWNLOADED_BY_TID] = "SELECT " INV_PROFILE_COLS ", p.euicc_curve, p.euicc_pub"
+				 " FROM profile p WHERE p.transaction_id = ?1"
+				 " AND p.state IN (1, 2) AND p.state = 2",
     [ST_GET_UPP] = "SELECT der FROM upp WHERE profile_id = ?",
     [ST_EXISTS] = "SELECT state FROM profile WHERE id = ?",
     [ST_ALLOCATE] = "UPDATE profile SET state = 1, eid = ?1, transaction_id = ?2, deadline = ?3,"
@@ -49,17 +53,18 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_RELEASE_ANY] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
 		       " deadline = NULL, last_actor = ?1, last_detail = ?2"
 		       " WHERE id = ?3 AND state = 1",
-    [ST_DOWNLOADED] = "UPDATE profile SET state = 2, deadline = NULL, last_actor = ?1,"
-		      " last_detail = '' WHERE id = ?2 AND state = 1 AND transaction_id = ?3",
+    [ST_DOWNLOADED] = "UPDATE profile SET state = 2, deadline = NULL, euicc_curve = ?4,"
+		      " euicc_pub = ?5, last_actor = ?1, last_detail = ''"
+		      " WHERE id = ?2 AND state = 1 AND transaction_id = ?3",
     [ST_INSTALLED] = "UPDATE profile SET state = 3, last_actor = ?1, last_detail = ''"
 		     " WHERE id = ?2 AND state = 2 AND eid = ?3",
     [ST_INSTALL_FAILED] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
-			  " last_actor = ?1, last_detail = ?2"
+			  " euicc_curve = NULL, euicc_pub = NULL, last_actor = ?1, last_detail = ?2"
 			  " WHERE id = ?3 AND state = 2 AND eid = ?4",
     [ST_DELETED] = "UPDATE profile SET state = 4, last_actor = ?1, last_detail = ''"
 		   " WHERE id = ?2 AND state = 3 AND eid = ?3",
     [ST_REOFFER] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
-		   " last_actor = ?1, last_detail = 'reoffer' WHERE id = ?2 AND state = 4"
+		   " euicc_curve = NULL, euicc_pub = NULL, last_actor = ?1, last_detail = 'reoffer' WHERE id = ?2 AND state = 4"
 		   " AND reuse = 1",
     [ST_ERROR] = "UPDATE profile SET state = 5, deadline = NULL, last_actor = ?1,"
 		 " last_detail = ?2 WHERE id = ?3 AND state IN (1, 2, 3)",

@@ -23,6 +23,7 @@ enum inv_stmt {
 	ST_GET_BY_ID,
 	ST_GET_BY_MID,
 	ST_GET_BY_ICCID,
+	ST_GET_DOWNLOADED_BY_TID,
 	ST_GET_UPP,
 	ST_EXISTS,
 	ST_ALLOCATE,
@@ -64,6 +65,8 @@ struct inventory {
 #define INV_PROFILE_COLS                                                                           \
 	"p.id, p.iccid, p.matching_id, p.sp_name, p.profile_name, p.profile_class, p.state, "      \
 	"p.reuse, p.cc_hash, p.eid, p.transaction_id, p.deadline, p.upp_len"
+/* Number of INV_PROFILE_COLS: a statement's own columns follow them. */
+#define INV_PROFILE_NCOLS 13
 
 /* Cached statement @which, reset and with its bindings cleared; NULL on error (errmsg set). */
 /* write_lock.c: the in-process writer lock of a database file (NULL: none to share). */
@@ -89,9 +92,12 @@ void inv_row_profile(sqlite3_stmt *st, struct inv_profile *out);
 bool inv_valid_eid(const char *eid);
 bool inv_valid_matching_id(const char *mid);
 bool inv_valid_tid(const uint8_t *tid, size_t tid_len);
+bool inv_valid_euicc_key(const struct inv_euicc_key *key);
 
 /* Create or migrate the schema; sets user_version. */
 int inv_schema_migrate(struct inventory *inv);
+/* Tests: give an empty @db the schema an older program made (user_version @version). 0/-errno. */
+int inv_schema_create_old(sqlite3 *db, int version);
 
 /* durable.c: INV_SYNC_DEFERRED's fd on the -wal, opened once after the schema check. */
 int inv_durable_open(struct inventory *inv);

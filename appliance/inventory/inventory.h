@@ -25,6 +25,7 @@
  *   -EBUSY   the profile is not in the state the transition needs
  *   -EEXIST  duplicate ICCID or matching ID on import
  *   -EINVAL  bad argument or UPP that does not parse
+ *   -ENODATA the profile was downloaded before the inventory kept eUICC keys (schema v3)
  *   -EIO     SQLite error (message in inv_errmsg())
  *
  * One struct inventory per thread (one SQLite connection). Writes made
@@ -72,6 +73,19 @@ struct inv_profile {
 	size_t transaction_id_len;
 	int64_t deadline;                   /* allocated: unix time it expires */
 	size_t upp_len;
+};
+
+#define INV_EUICC_PUB_LEN 65
+
+/*
+ * PK.EUICC.ECDSA of the eUICC a profile was downloaded to, taken from the CERT.EUICC its
+ * session verified: what that eUICC's ProfileInstallationResult is verified with, kept with
+ * the profile so the result can land after a restart. Set only by inv_mark_downloaded(),
+ * immutable after, cleared when the profile is offered again (the database enforces it).
+ */
+struct inv_euicc_key {
+	int curve;                      /* enum pdp_curve: 1 P-256, 2 brainpoolP256r1 */
+	uint8_t pub[INV_EUICC_PUB_LEN]; /* uncompressed point 04||X||Y */
 };
 
 struct inventory;
@@ -126,7 +140,9 @@ int inv_allocate(struct inventory *inv, int64_t id, const char *eid,
 /* @tid NULL: operator release of whatever transaction holds the allocation. */
 int inv_release(struct inventory *inv, int64_t id, const uint8_t *tid, size_t tid_len,
 		const char *reason);
-int inv_mark_downloaded(struct inventory *inv, int64_t id, const uint8_t *tid, size_t tid_len);
+/* @key: the eUICC whose installation result will be accepted (stored with the profile). */
+int inv_mark_downloaded(struct inventory *inv, int64_t id, const uint8_t *tid, size_t tid_len,
+			const struct inv_euicc_key *key);
 int inv_mark_installed(struct inventory *inv, int64_t id, const char *eid);
 int inv_mark_install_failed(struct inventory *inv, int64_t id, const char *eid,
 			    const char *reason);
@@ -190,6 +206,14 @@ int inv_allocate_any(struct inventory *inv, const char *eid, const uint8_t *tid,
 int inv_mark_error(struct inventory *inv, int64_t id, const char *reason);
 
 int inv_get_by_id(struct inventory *inv, int64_t id, struct inv_profile *out);
+
+/**
+ * The profile downloaded under transactionId @tid and the eUICC key its installation result
+ * must be verified with. -ENOENT: no profile is downloaded (and not yet installed) under @tid;
+ * -ENODATA: it was downloaded before the inventory kept keys.
+ */
+int inv_get_downloaded_by_tid(struct inventory *inv, const uint8_t *tid, size_t tid_len,
+			      struct inv_profile *out, struct inv_euicc_key *key);
 
 /** Number of profiles in @state (-1: all). */
 int inv_count(struct inventory *inv, int state, unsigned *count);

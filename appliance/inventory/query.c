@@ -106,6 +106,44 @@ int inv_get_by_iccid(struct inventory *inv, const char *iccid, struct inv_profil
 	return get_one(inv, st, out, "this ICCID");
 }
 
+int inv_get_downloaded_by_tid(struct inventory *inv, const uint8_t *tid, size_t tid_len,
+			      struct inv_profile *out, struct inv_euicc_key *key)
+{
+	sqlite3_stmt *st;
+	const void *pub;
+	int rc, err;
+
+	if (!inv || !out || !key)
+		return -EINVAL;
+	if (!inv_valid_tid(tid, tid_len))
+		return inv_fail(inv, -EINVAL, "transactionId must be 1..16 bytes");
+	st = inv_stmt(inv, ST_GET_DOWNLOADED_BY_TID);
+	if (!st)
+		return -EIO;
+	sqlite3_bind_blob(st, 1, tid, (int)tid_len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		err = rc == SQLITE_DONE ? inv_fail(inv, -ENOENT, "no profile downloaded under"
+							       " this transactionId")
+					: inv_sql_error(inv, rc, "find downloaded profile");
+		sqlite3_reset(st);
+		return err;
+	}
+	inv_row_profile(st, out);
+	memset(key, 0, sizeof(*key));
+	pub = sqlite3_column_blob(st, INV_PROFILE_NCOLS + 1);
+	/* The schema only lets a whole key in: anything else is a row from before v3. */
+	if (!pub || sqlite3_column_bytes(st, INV_PROFILE_NCOLS + 1) != INV_EUICC_PUB_LEN) {
+		sqlite3_reset(st);
+		return inv_fail(inv, -ENODATA, "profile %s was downloaded before eUICC keys were kept",
+				out->iccid);
+	}
+	key->curve = sqlite3_column_int(st, INV_PROFILE_NCOLS);
+	memcpy(key->pub, pub, INV_EUICC_PUB_LEN);
+	sqlite3_reset(st);
+	return 0;
+}
+
 int inv_get_upp(struct inventory *inv, int64_t id, uint8_t **upp, size_t *len)
 {
 	sqlite3_stmt *st;

@@ -147,12 +147,40 @@ static const char schema_v2[] =
 	"CREATE TRIGGER upp_length_matches BEFORE INSERT ON upp"
 	"  WHEN length(new.der) IS NOT (SELECT p.upp_len FROM profile p WHERE p.id = new.profile_id)"
 	"  BEGIN SELECT RAISE(ABORT, 'UPP length differs from its profile'); END;";
+
+/*
+ * v3: the eUICC key a ProfileInstallationResult must be verified with (PK.EUICC.ECDSA of the
+ * certificate the session verified), so that a result arriving after a restart, or after the
+ * session is gone, can still be verified. Rules kept here:
+ *  - the key exists only in downloaded, installed, deleted and error (CHECK), always with its
+ *    curve (1 P-256, 2 brainpoolP256r1: enum pdp_curve) and as an uncompressed point;
+ *  - entering downloaded needs it, and that is the only transition that may set it;
+ *  - it never changes after, except that returning to available clears it.
+ * Profiles downloaded before v3 have none: their late results stay unverifiable, as before.
+ */
+static const char schema_v3[] =
+	"ALTER TABLE profile ADD COLUMN euicc_curve INTEGER"
+	"  CHECK (euicc_curve IS NULL OR euicc_curve IN (1, 2));"
+	"ALTER TABLE profile ADD COLUMN euicc_pub BLOB"
+	"  CHECK ((euicc_pub IS NULL) = (euicc_curve IS NULL)"
+	"         AND (euicc_pub IS NULL"
+	"              OR (typeof(euicc_pub) = 'blob' AND length(euicc_pub) = 65"
+	"                  AND substr(euicc_pub, 1, 1) = x'04' AND state IN (2, 3, 4, 5))));"
+	"CREATE TRIGGER profile_downloaded_has_key BEFORE UPDATE OF state ON profile"
+	"  WHEN new.state = 2 AND (new.euicc_pub IS NULL OR new.euicc_curve IS NULL)"
+	"  BEGIN SELECT RAISE(ABORT, 'a downloaded profile needs its eUICC key'); END;"
+	"CREATE TRIGGER profile_euicc_key_fixed BEFORE UPDATE OF euicc_curve, euicc_pub ON profile"
+	"  WHEN (new.euicc_curve IS NOT old.euicc_curve OR new.euicc_pub IS NOT old.euicc_pub)"
+	"   AND NOT (old.state = 1 AND new.state = 2)"
+	"   AND NOT (new.state = 0 AND new.euicc_curve IS NULL AND new.euicc_pub IS NULL)"
+	"  BEGIN SELECT RAISE(ABORT, 'the eUICC key is set only when a profile is downloaded'); END;";
 /* clang-format on */
 
 /* migrations[i] brings a database from user_version i to i + 1. */
 static const char *const migrations[] = {
     schema_v1,
     schema_v2,
+    schema_v3,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -174,9 +202,42 @@ static int user_version(struct inventory *inv, int *version)
 	return 0;
 }
 
-int inv_schema_migrate(struct inventory *inv)
+/* Run migrations[from..to) on @db inside the caller's transaction; SQLite's result code. */
+static int apply_migrations(sqlite3 *db, int from, int to)
 {
 	char sql[64];
+	int rc = SQLITE_OK;
+
+	for (; from < to && rc == SQLITE_OK; from++) {
+		rc = sqlite3_exec(db, migrations[from], NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			break;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", from + 1);
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	}
+	return rc;
+}
+
+int inv_schema_create_old(sqlite3 *db, int version)
+{
+	int rc;
+
+	if (!db || version < 1 || version > SCHEMA_VERSION)
+		return -EINVAL;
+	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = apply_migrations(db, 0, version);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -EIO;
+	}
+	return 0;
+}
+
+int inv_schema_migrate(struct inventory *inv)
+{
 	int version = 0, rc, err;
 
 	/* IMMEDIATE: two processes opening a fresh file must not both create the schema. */
@@ -192,18 +253,10 @@ int inv_schema_migrate(struct inventory *inv)
 			       version, SCHEMA_VERSION);
 		goto rollback;
 	}
-	for (; version < SCHEMA_VERSION; version++) {
-		rc = sqlite3_exec(inv->db, migrations[version], NULL, NULL, NULL);
-		if (rc != SQLITE_OK) {
-			err = inv_sql_error(inv, rc, "schema migration");
-			goto rollback;
-		}
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
-		rc = sqlite3_exec(inv->db, sql, NULL, NULL, NULL);
-		if (rc != SQLITE_OK) {
-			err = inv_sql_error(inv, rc, "schema migration");
-			goto rollback;
-		}
+	rc = apply_migrations(inv->db, version, SCHEMA_VERSION);
+	if (rc != SQLITE_OK) {
+		err = inv_sql_error(inv, rc, "schema migration");
+		goto rollback;
 	}
 	rc = sqlite3_exec(inv->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {

@@ -173,7 +173,8 @@ int inv_release(struct inventory *inv, int64_t id, const uint8_t *tid, size_t ti
 	return apply(inv, st, id, "release");
 }
 
-int inv_mark_downloaded(struct inventory *inv, int64_t id, const uint8_t *tid, size_t tid_len)
+int inv_mark_downloaded(struct inventory *inv, int64_t id, const uint8_t *tid, size_t tid_len,
+			const struct inv_euicc_key *key)
 {
 	sqlite3_stmt *st;
 
@@ -181,12 +182,17 @@ int inv_mark_downloaded(struct inventory *inv, int64_t id, const uint8_t *tid, s
 		return -EINVAL;
 	if (!inv_valid_tid(tid, tid_len))
 		return inv_fail(inv, -EINVAL, "transactionId must be 1..16 bytes");
+	if (!inv_valid_euicc_key(key))
+		return inv_fail(inv, -EINVAL, "eUICC key must be a P-256 or brainpoolP256r1"
+					      " uncompressed point");
 	st = inv_stmt(inv, ST_DOWNLOADED);
 	if (!st)
 		return -EIO;
 	sqlite3_bind_text(st, 1, inv->actor, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, id);
 	bind_tid(st, 3, tid, tid_len);
+	sqlite3_bind_int(st, 4, key->curve);
+	sqlite3_bind_blob(st, 5, key->pub, INV_EUICC_PUB_LEN, SQLITE_STATIC);
 	inv_owe_sync(inv);
 	return apply(inv, st, id, "mark downloaded");
 }

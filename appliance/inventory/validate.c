@@ -31,3 +31,9 @@ bool inv_valid_tid(const uint8_t *tid, size_t tid_len)
 {
 	return tid && tid_len >= 1 && tid_len <= 16;
 }
+
+/* The curves of enum pdp_curve (1 P-256, 2 brainpoolP256r1); the point uncompressed. */
+bool inv_valid_euicc_key(const struct inv_euicc_key *key)
+{
+	return key && (key->curve == 1 || key->curve == 2) && key->pub[0] == 0x04;
+}

@@ -67,7 +67,7 @@ static int step(struct inventory *inv, struct thr *t, struct binding *b)
 			free(upp);
 		}
 		if (!err)
-			err = inv_mark_downloaded(inv, b->id, b->tid, sizeof(b->tid));
+			err = inv_mark_downloaded(inv, b->id, b->tid, sizeof(b->tid), &test_euicc_key);
 		break;
 	default:
 		err = inv_get_by_id(inv, b->id, &p);

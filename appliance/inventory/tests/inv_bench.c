@@ -39,7 +39,7 @@ static int step(struct inventory *inv, int64_t id, int phase, uint32_t serial)
 	case 0:
 		return inv_allocate(inv, id, eid, tid, sizeof(tid), 4102444800LL);
 	case 1:
-		return inv_mark_downloaded(inv, id, tid, sizeof(tid));
+		return inv_mark_downloaded(inv, id, tid, sizeof(tid), &test_euicc_key);
 	case 2:
 		return inv_mark_installed(inv, id, eid);
 	default:

@@ -99,7 +99,8 @@ static int random_step(struct inventory *inv, unsigned *seed, uint64_t *tid_ctr)
 			err =
 			    inv_release(inv, id, p.transaction_id, p.transaction_id_len, "cancel");
 		else
-			err = inv_mark_downloaded(inv, id, p.transaction_id, p.transaction_id_len);
+			err = inv_mark_downloaded(inv, id, p.transaction_id, p.transaction_id_len,
+						  &test_euicc_key);
 		return err ? err : 1;
 	case INV_DOWNLOADED:
 		if (r < 30)

@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 #include <openssl/evp.h>
 #include <cmocka.h>
+#include "inv_internal.h"
 #include "inventory.h"
 #include "testdb.h"
 
@@ -241,7 +242,7 @@ static void test_happy_path_reuse_never(void **state)
 	assert_memory_equal(p.transaction_id, TID1, 16);
 	assert_int_equal(p.deadline, FAR_DEADLINE);
 	assert_last_audit(fx, id, "available", "allocated");
-	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID1, 16), 0);
+	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID1, 16, &test_euicc_key), 0);
 	assert_last_audit(fx, id, "allocated", "downloaded");
 	assert_int_equal(inv_mark_installed(fx->inv, id, EID_A), 0);
 	assert_last_audit(fx, id, "downloaded", "installed");
@@ -260,7 +261,7 @@ static void test_reuse_after_delete(void **state)
 	struct inv_profile p;
 
 	assert_int_equal(inv_allocate(fx->inv, id, EID_A, TID1, 16, FAR_DEADLINE), 0);
-	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID1, 16), 0);
+	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID1, 16, &test_euicc_key), 0);
 	assert_int_equal(inv_mark_installed(fx->inv, id, EID_A), 0);
 	assert_int_equal(inv_mark_deleted(fx->inv, id, EID_A), 0);
 	assert_int_equal(inv_get_by_id(fx->inv, id, &p), 0);
@@ -281,11 +282,11 @@ static void test_install_failed_and_release(void **state)
 	assert_int_equal(inv_allocate(fx->inv, id, EID_A, TID1, 16, FAR_DEADLINE), 0);
 	/* the wrong transaction cannot release or download it */
 	assert_int_equal(inv_release(fx->inv, id, TID2, 2, "x"), -EBUSY);
-	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID2, 2), -EBUSY);
+	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID2, 2, &test_euicc_key), -EBUSY);
 	assert_int_equal(inv_release(fx->inv, id, TID1, 16, "cancelled"), 0);
 	assert_last_audit(fx, id, "allocated", "available");
 	assert_int_equal(inv_allocate(fx->inv, id, EID_A, TID1, 16, FAR_DEADLINE), 0);
-	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID1, 16), 0);
+	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID1, 16, &test_euicc_key), 0);
 	/* only the EID it was bound to reports on it */
 	assert_int_equal(inv_mark_install_failed(fx->inv, id, EID_B, "x"), -EBUSY);
 	assert_int_equal(inv_mark_installed(fx->inv, id, EID_B), -EBUSY);
@@ -315,7 +316,7 @@ static int64_t profile_in(struct fx *fx, enum inv_state s)
 		assert_int_equal(inv_mark_error(fx->inv, id, "test"), 0);
 		return id;
 	}
-	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID1, 16), 0);
+	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID1, 16, &test_euicc_key), 0);
 	if (s == INV_DOWNLOADED)
 		return id;
 	assert_int_equal(inv_mark_installed(fx->inv, id, EID_A), 0);
@@ -336,7 +337,7 @@ static int run_op(struct fx *fx, enum op op, int64_t id)
 	case OP_RELEASE:
 		return inv_release(fx->inv, id, TID1, 16, "test");
 	case OP_DOWNLOADED:
-		return inv_mark_downloaded(fx->inv, id, TID1, 16);
+		return inv_mark_downloaded(fx->inv, id, TID1, 16, &test_euicc_key);
 	case OP_INSTALLED:
 		return inv_mark_installed(fx->inv, id, EID_A);
 	case OP_FAILED:
@@ -448,8 +449,8 @@ static void test_expiry_and_restart_recovery(void **state)
 		assert_int_equal(inv_allocate(fx->inv, id[i], EID_A, t[i], 1, 100 * (i + 1)), 0);
 	}
 	/* one downloaded, one installed: expiry must not touch them */
-	assert_int_equal(inv_mark_downloaded(fx->inv, id[3], t[3], 1), 0);
-	assert_int_equal(inv_mark_downloaded(fx->inv, id[4], t[4], 1), 0);
+	assert_int_equal(inv_mark_downloaded(fx->inv, id[3], t[3], 1, &test_euicc_key), 0);
+	assert_int_equal(inv_mark_downloaded(fx->inv, id[4], t[4], 1, &test_euicc_key), 0);
 	assert_int_equal(inv_mark_installed(fx->inv, id[4], EID_A), 0);
 	assert_int_equal(inv_expire(fx->inv, 250, &released), 0);
 	assert_int_equal(released, 2);
@@ -586,6 +587,217 @@ static void test_database_guards(void **state)
 	assert_int_equal(state_of(fx, a), INV_INSTALLED);
 	assert_int_equal(state_of(fx, b), INV_AVAILABLE);
 	assert_int_equal(audit_rows(fx->inv), before);
+}
+
+/* Run @sql on the file and return its one integer result (-1 when it has none). */
+static int64_t sql_int(const char *path, const char *sql)
+{
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Is the stored eUICC key of @id NULL (1), the one of test_euicc_key (0), or another (-1)? */
+static int stored_key(struct fx *fx, int64_t id)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT CASE WHEN euicc_pub IS NULL AND euicc_curve IS NULL THEN 1"
+		 " WHEN euicc_curve = 1 AND euicc_pub = x'04112233%0122d' THEN 0 ELSE -1 END"
+		 " FROM profile WHERE id = %lld",
+		 0, (long long)id);
+	return (int)sql_int(fx->path, sql);
+}
+
+/*
+ * Schema v3: the eUICC key enters with "downloaded" and only then, is found by the
+ * transactionId while downloaded, never changes after, and leaves when the profile is
+ * offered again; bad keys change nothing.
+ */
+static void test_euicc_key_rules(void **state)
+{
+	struct fx *fx = *state;
+	int64_t id = profile_in(fx, INV_ALLOCATED), other = add_profile(fx, INV_REUSE_NEVER, NULL);
+	struct inv_euicc_key bad = test_euicc_key, got;
+	unsigned before = audit_rows(fx->inv);
+	struct inv_profile p;
+	char sql[512];
+
+	/* border checks: nothing written */
+	bad.curve = 3;
+	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID1, 16, &bad), -EINVAL);
+	bad = test_euicc_key;
+	bad.pub[0] = 0x02;
+	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID1, 16, &bad), -EINVAL);
+	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID1, 16, NULL), -EINVAL);
+	assert_int_equal(state_of(fx, id), INV_ALLOCATED);
+	assert_int_equal(audit_rows(fx->inv), before);
+	assert_int_equal(stored_key(fx, id), 1);
+	/* not downloaded yet: nothing to find */
+	assert_int_equal(inv_get_downloaded_by_tid(fx->inv, TID1, 16, &p, &got), -ENOENT);
+	assert_int_equal(inv_get_downloaded_by_tid(fx->inv, TID1, 0, &p, &got), -EINVAL);
+
+	/* raw SQL cannot download without a key, nor give an allocated profile one */
+	snprintf(sql, sizeof(sql), "UPDATE profile SET state = 2, deadline = NULL WHERE id = %lld",
+		 (long long)id);
+	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK);
+	snprintf(sql, sizeof(sql),
+		 "UPDATE profile SET euicc_curve = 1, euicc_pub = x'04%0128d' WHERE id = %lld", 0,
+		 (long long)id);
+	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK);
+	/* half a key, a short one, a compressed one: refused on the way to downloaded */
+	snprintf(sql, sizeof(sql),
+		 "UPDATE profile SET state = 2, deadline = NULL, euicc_pub = x'04%0128d'"
+		 " WHERE id = %lld", 0, (long long)id);
+	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK);
+	snprintf(sql, sizeof(sql),
+		 "UPDATE profile SET state = 2, deadline = NULL, euicc_curve = 1,"
+		 " euicc_pub = x'0411' WHERE id = %lld", (long long)id);
+	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK);
+	snprintf(sql, sizeof(sql),
+		 "UPDATE profile SET state = 2, deadline = NULL, euicc_curve = 1,"
+		 " euicc_pub = x'02%0128d' WHERE id = %lld", 0, (long long)id);
+	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK);
+	assert_int_equal(state_of(fx, id), INV_ALLOCATED);
+	assert_int_equal(stored_key(fx, id), 1);
+
+	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID1, 16, &test_euicc_key), 0);
+	assert_int_equal(stored_key(fx, id), 0);
+	assert_int_equal(inv_get_downloaded_by_tid(fx->inv, TID1, 16, &p, &got), 0);
+	assert_int_equal(p.id, id);
+	assert_string_equal(p.eid, EID_A);
+	assert_int_equal(got.curve, 1);
+	assert_memory_equal(got.pub, test_euicc_key.pub, INV_EUICC_PUB_LEN);
+	assert_int_equal(inv_get_downloaded_by_tid(fx->inv, TID2, 2, &p, &got), -ENOENT);
+
+	/* immutable while downloaded and after: not replaced, not cleared, curve fixed */
+	before = audit_rows(fx->inv);
+	snprintf(sql, sizeof(sql), "UPDATE profile SET euicc_pub = x'04%0128d' WHERE id = %lld",
+		 0, (long long)id);
+	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK);
+	snprintf(sql, sizeof(sql),
+		 "UPDATE profile SET euicc_pub = NULL, euicc_curve = NULL WHERE id = %lld",
+		 (long long)id);
+	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "UPDATE profile SET euicc_curve = 2 WHERE id = %lld",
+		 (long long)id);
+	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK);
+	assert_int_equal(inv_mark_installed(fx->inv, id, EID_A), 0);
+	assert_int_equal(stored_key(fx, id), 0);
+	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK);
+	/* installed: a replayed result finds no downloaded profile */
+	assert_int_equal(inv_get_downloaded_by_tid(fx->inv, TID1, 16, &p, &got), -ENOENT);
+	assert_int_equal(audit_rows(fx->inv), before + 1);
+
+	/* install failed: back to available without the key, and a new download sets another */
+	assert_int_equal(inv_allocate(fx->inv, other, EID_B, TID2, 2, FAR_DEADLINE), 0);
+	bad = test_euicc_key;
+	bad.curve = 2;
+	bad.pub[1] = 0x99;
+	assert_int_equal(inv_mark_downloaded(fx->inv, other, TID2, 2, &bad), 0);
+	assert_int_equal(stored_key(fx, other), -1);
+	assert_int_equal(inv_mark_install_failed(fx->inv, other, EID_B, "test"), 0);
+	assert_int_equal(stored_key(fx, other), 1);
+	assert_int_equal(inv_get_downloaded_by_tid(fx->inv, TID2, 2, &p, &got), -ENOENT);
+	assert_int_equal(inv_allocate(fx->inv, other, EID_A, TID2, 2, FAR_DEADLINE), 0);
+	assert_int_equal(inv_mark_downloaded(fx->inv, other, TID2, 2, &test_euicc_key), 0);
+	assert_int_equal(stored_key(fx, other), 0);
+}
+
+/* The key goes when a deleted profile is offered again (reuse after delete). */
+static void test_euicc_key_cleared_on_reoffer(void **state)
+{
+	struct fx *fx = *state;
+	int64_t id = add_profile(fx, INV_REUSE_AFTER_DELETE, NULL);
+
+	assert_int_equal(inv_allocate(fx->inv, id, EID_A, TID1, 16, FAR_DEADLINE), 0);
+	assert_int_equal(inv_mark_downloaded(fx->inv, id, TID1, 16, &test_euicc_key), 0);
+	assert_int_equal(inv_mark_installed(fx->inv, id, EID_A), 0);
+	assert_int_equal(stored_key(fx, id), 0);
+	assert_int_equal(inv_mark_deleted(fx->inv, id, EID_A), 0);
+	assert_int_equal(state_of(fx, id), INV_AVAILABLE);
+	assert_int_equal(stored_key(fx, id), 1);
+}
+
+/*
+ * A database an older program made (its own migrations, rows in every state it could hold)
+ * opens as v3: rows, audit and UPPs kept; a profile downloaded before v3 has no key
+ * (-ENODATA) but can still be installed; new downloads keep their key.
+ */
+static void check_migration_from(int version)
+{
+	static const uint8_t old_tid[2] = {0xD0, 0x01}, alloc_tid[2] = {0xD0, 0x02};
+	struct inv_euicc_key key;
+	struct inv_profile p;
+	struct inventory *inv;
+	unsigned audit;
+	char path[256];
+	sqlite3 *db;
+	char sql[1024];
+
+	assert_non_null(test_tmp_db(path));
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(inv_schema_create_old(db, version), 0);
+	sqlite3_close(db);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), version);
+	/* Three profiles as the old program left them: downloaded, allocated, available. */
+	snprintf(sql, sizeof(sql),
+		 "BEGIN;"
+		 "INSERT INTO profile(iccid, matching_id, profile_class, reuse%s)"
+		 "  VALUES ('8999000000000000011', 'OLD-1', 2, 0%s),"
+		 "         ('8999000000000000012', 'OLD-2', 2, 0%s),"
+		 "         ('8999000000000000013', 'OLD-3', 2, 0%s);"
+		 "INSERT INTO upp VALUES (1, x'00'), (2, x'00'), (3, x'00');"
+		 "UPDATE profile SET state = 1, eid = '" EID_A "', transaction_id = x'D001',"
+		 "  deadline = 4102444800 WHERE id = 1;"
+		 "UPDATE profile SET state = 2, deadline = NULL WHERE id = 1;"
+		 "UPDATE profile SET state = 1, eid = '" EID_B "', transaction_id = x'D002',"
+		 "  deadline = 4102444800 WHERE id = 2;"
+		 "COMMIT",
+		 version >= 2 ? ", upp_len" : "", version >= 2 ? ", 1" : "",
+		 version >= 2 ? ", 1" : "", version >= 2 ? ", 1" : "");
+	assert_int_equal(exec_sql(path, sql), SQLITE_OK);
+	audit = (unsigned)sql_int(path, "SELECT count(*) FROM audit");
+	assert_int_equal(audit, 6);
+
+	assert_int_equal(inv_open(path, INV_SYNC_FULL, &inv), 0);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM audit"), audit);
+	assert_int_equal(sql_int(path, "SELECT sum(upp_len) FROM profile"), 3);
+	assert_int_equal(inv_get_by_id(inv, 1, &p), 0);
+	assert_int_equal(p.state, INV_DOWNLOADED);
+	assert_int_equal(inv_get_downloaded_by_tid(inv, old_tid, 2, &p, &key), -ENODATA);
+	assert_int_equal(p.id, 1);
+	assert_int_equal(inv_mark_installed(inv, 1, EID_A), 0);
+	assert_int_equal(inv_mark_downloaded(inv, 2, alloc_tid, 2, &test_euicc_key), 0);
+	assert_int_equal(inv_get_downloaded_by_tid(inv, alloc_tid, 2, &p, &key), 0);
+	assert_int_equal(p.id, 2);
+	assert_memory_equal(key.pub, test_euicc_key.pub, INV_EUICC_PUB_LEN);
+	assert_int_equal(inv_allocate(inv, 3, EID_A, old_tid, 2, FAR_DEADLINE), 0);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM audit"), audit + 3);
+	inv_close(inv);
+	/* and once migrated, it stays v3 */
+	assert_int_equal(inv_open(path, INV_SYNC_NORMAL, &inv), 0);
+	inv_close(inv);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 3);
+	test_rm_db(path);
+}
+
+static void test_migration_to_v3(void **state)
+{
+	(void)state;
+	check_migration_from(1);
+	check_migration_from(2);
 }
 
 static void test_schema_version(void **state)
@@ -787,7 +999,7 @@ static void test_deferred_durability_fd(void **state)
 	assert_int_equal(inv_expire(d, FAR_DEADLINE + 1, NULL), 0);
 	assert_int_equal(inv_durable_fd(d), -1);
 	assert_int_equal(inv_allocate(d, id[0], EID_A, tids[0], 16, FAR_DEADLINE), 0);
-	assert_int_equal(inv_mark_downloaded(d, id[0], tids[0], 16), 0);
+	assert_int_equal(inv_mark_downloaded(d, id[0], tids[0], 16, &test_euicc_key), 0);
 	fd = inv_durable_fd(d);
 	assert_true(fd >= 0);
 	assert_int_equal(inv_durable_fd(d), -1); /* the debt went to the caller */
@@ -858,6 +1070,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_database_guards, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_euicc_key_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_euicc_key_cleared_on_reoffer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migration_to_v3, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_two_threads_race, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_names_and_actor, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_second_connection_keeps_commits_visible, setup,

@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include "testdb.h"
 
+const struct inv_euicc_key test_euicc_key = {.curve = 1, .pub = {0x04, 0x11, 0x22, 0x33}};
+
 const char *test_data_dir(void)
 {
 	static char dir[512];

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "inventory.h"
 
 /* $SHARED/testdata (SHARED defaults to ../shared, relative to the repository root). */
 const char *test_data_dir(void);
@@ -22,5 +23,8 @@ int test_upp_set_iccid(uint8_t *upp, size_t len, uint64_t serial, char *iccid);
 char *test_tmp_db(char *buf);
 /* Remove the database of test_tmp_db() with its WAL files and directory. */
 void test_rm_db(const char *path);
+
+/* An eUICC key for inv_mark_downloaded() (the inventory stores the point, never uses it). */
+extern const struct inv_euicc_key test_euicc_key;
 
 #endif
