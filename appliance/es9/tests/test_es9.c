@@ -884,6 +884,131 @@ static void every_ts48_profile(void **state)
 	sim_free(&s);
 }
 
+/* The last audit row of the profile with ICCID @iccid. */
+struct last_row {
+	const char *iccid;
+	struct inv_audit a;
+};
+
+static int find_last_row(const struct inv_audit *a, void *arg)
+{
+	struct last_row *l = arg;
+
+	if (!strcmp(a->iccid, l->iccid))
+		l->a = *a;
+	return 0;
+}
+
+static void expect_last_audit(const char *iccid, const char *from, const char *to)
+{
+	struct last_row l = {.iccid = iccid};
+
+	assert_int_equal(inv_audit(view, 0, find_last_row, &l), 0);
+	assert_string_equal(l.a.from, from);
+	assert_string_equal(l.a.to, to);
+	assert_string_equal(l.a.actor, "es9");
+}
+
+/* Import @file as @mid and download it to @s; the eUICC opens the BPP. */
+static void download(struct sim *s, const char *file, const char *mid)
+{
+	struct inv_import opt = {.matching_id = mid, .profile_class = -1};
+	char path[600], *auth, *bpp;
+	uint8_t *upp;
+	size_t len;
+	json_t *r;
+
+	snprintf(path, sizeof(path), "%s/testdata/ts48/%s", shared, file);
+	upp = slurp(path, &len);
+	assert_non_null(upp);
+	assert_int_equal(inv_import(view, upp, len, &opt, NULL), 0);
+	free(upp);
+	auth = authenticate(s, mid);
+	r = call("getBoundProfilePackage", sim_prepare_download(s, auth, NULL));
+	expect_ok(r);
+	bpp = text(r);
+	assert_int_equal(sim_load_bpp(s, bpp), 0);
+	assert_int_equal(state_of(mid), INV_DOWNLOADED);
+	free(bpp);
+	free(auth);
+}
+
+/*
+ * A ProfileInstallationResult that no session claims (portdpd restarted, or the retention
+ * passed) is verified with the eUICC key the inventory kept: it lands when it is the bound
+ * eUICC's, for the bound ICCID, and the first time; anything else changes nothing.
+ */
+static void late_installation_result(void **state)
+{
+	char *good, *bad_sig, *wrong_iccid, *foreign, *failed;
+	char iccid[sizeof(((struct sim *)0)->iccid)];
+	struct snap before;
+	struct sim s, other;
+	unsigned sessions;
+
+	(void)state;
+	sim_sgp26(&s, ADDRESS);
+	download(&s, "TS48v1_A.der", "MID-LATE");
+	/* The results the LPA holds back, and forgeries of them. */
+	good = sim_installation_result(&s, 1);
+	s.faults = SIM_BAD_PIR_SIG;
+	bad_sig = sim_installation_result(&s, 1);
+	s.faults = 0;
+	memcpy(iccid, s.iccid, sizeof(iccid));
+	snprintf(s.iccid, sizeof(s.iccid), "%s", "8949449999999990023");
+	wrong_iccid = sim_installation_result(&s, 1);
+	memcpy(s.iccid, iccid, sizeof(iccid));
+	sim_pki(&other, "euicc-in", "eumA"); /* another eUICC signs for this transaction */
+	memcpy(other.tid, s.tid, sizeof(other.tid));
+	other.tid_len = s.tid_len;
+	memcpy(other.iccid, s.iccid, sizeof(other.iccid));
+	foreign = sim_installation_result(&other, 1);
+	assert_true(good && bad_sig && wrong_iccid && foreign);
+
+	/* Restart: the session and its copy of PK.EUICC are gone. */
+	stop_service();
+	assert_int_equal(start_service(), 0);
+	assert_int_equal(state_of("MID-LATE"), INV_DOWNLOADED);
+	snapshot(&before);
+	assert_null(call_keep("handleNotification", bad_sig));
+	assert_int_equal(last_http, 204);
+	assert_null(call_keep("handleNotification", wrong_iccid));
+	assert_int_equal(last_http, 204);
+	assert_null(call_keep("handleNotification", foreign));
+	assert_int_equal(last_http, 204);
+	expect_unchanged(&before);
+	assert_null(call_keep("handleNotification", good));
+	assert_int_equal(last_http, 204);
+	assert_int_equal(state_of("MID-LATE"), INV_INSTALLED);
+	expect_last_audit(s.iccid, "downloaded", "installed");
+	/* Replayed, or a forgery after it: nothing changes. */
+	snapshot(&before);
+	assert_null(call_keep("handleNotification", good));
+	assert_null(call_keep("handleNotification", bad_sig));
+	expect_unchanged(&before);
+	free(good);
+	free(bad_sig);
+	free(wrong_iccid);
+	free(foreign);
+	sim_free(&other);
+
+	/* No restart, but the session's retention is over: an installation failure lands. */
+	download(&s, "TS48v2_SAIP2.1_NoBERTLV.der", "MID-LATE2");
+	failed = sim_installation_result(&s, 0);
+	assert_non_null(failed);
+	sessions = es9_sessions_count(svc->sessions);
+	clock_offset = ES9_NOTIFY_RETENTION_S + 1;
+	es9_service_expire(svc, worker);
+	clock_offset = 0;
+	assert_int_equal(es9_sessions_count(svc->sessions), sessions - 1);
+	assert_int_equal(state_of("MID-LATE2"), INV_DOWNLOADED);
+	assert_null(call("handleNotification", failed));
+	assert_int_equal(last_http, 204);
+	assert_int_equal(state_of("MID-LATE2"), INV_AVAILABLE);
+	expect_last_audit(s.iccid, "downloaded", "available");
+	sim_free(&s);
+}
+
 /* Two workers on two threads send their request at the same moment. */
 struct racer {
 	struct es9_worker *w;
@@ -1011,6 +1136,7 @@ int main(void)
 	    cmocka_unit_test(concurrent_workers),
 	    cmocka_unit_test(http_level),
 	    cmocka_unit_test(key_must_match_certificate),
+	    cmocka_unit_test(late_installation_result),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
