@@ -25,7 +25,7 @@ ctl import --matching-id N0 "${FILES[0]}" >/dev/null 2>&1 &&
 	ctl import --matching-id N2 "${FILES[2]}" >/dev/null 2>&1
 tap $? "3 profiles imported (N1 needs confirmation code 2468)"
 PORT=$(free_port)
-SESSION_TIMEOUT=3 # so the session the wrong confirmation code left behind ends soon
+SESSION_TIMEOUT=3 # so an abandoned session ends soon
 write_conf "$E2E_DIR/portdpd.conf" "$PORT" "$E2E_DB" "$PKI"
 start_portdpd "$E2E_DIR/portdpd.conf" "$PORT"
 tap $? "portdpd started"
@@ -53,7 +53,8 @@ refused "eUICC of an unknown CI" "subjectCode 8.8.2 reasonCode 3.1" "$E2E_DIR/ef
 refused "EID outside the EUM's range" "subjectCode 8.1.3 reasonCode 6.1" "$E2E_DIR/eout" \
 	--ac "$(ac "$PORT" N0)"
 
-# Wrong confirmation code: refused at getBoundProfilePackage; nothing is bound.
+# Wrong confirmation code: refused at getBoundProfilePackage; nothing is bound,
+# and the LPA's cancelSession gives N1 back at once (the session lasts 3 s).
 msg=$(lpa "$PORT" "$PKI" "$E2E_DIR/e0" --ac "$(ac "$PORT" N1)" --cc 1111 2>&1)
 rc=$?
 echo "$msg" | sed 's/^/# /'
@@ -61,7 +62,14 @@ echo "$msg" | sed 's/^/# /'
 tap $? "wrong confirmation code: refused with subjectCode 8.2.7 reasonCode 3.8"
 ! ctl list 2>/dev/null | grep -E " N1 " | grep -qE "downloaded|installed"
 tap $? "wrong confirmation code: N1 not bound"
-# The abandoned session holds N1 until it expires; then N1 is available again.
+ctl list --state available 2>/dev/null | grep -q " N1 "
+tap $? "wrong confirmation code: the LPA cancelled, N1 available again at once"
+# A device that vanishes after authenticateClient sends no cancel: its session
+# holds N1 until it expires; then N1 is available again.
+lpa "$PORT" "$PKI" "$E2E_DIR/e0" --ac "$(ac "$PORT" N1)" --cc 2468 \
+	--stop-after authenticateClient >/dev/null 2>&1
+ctl list --state allocated 2>/dev/null | grep -q " N1 "
+tap $? "abandoned after authenticateClient: N1 allocated"
 for _ in $(seq 40); do
 	ctl list --state available 2>/dev/null | grep -q " N1 " && break
 	sleep 0.25
