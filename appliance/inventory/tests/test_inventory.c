@@ -681,6 +681,16 @@ static void test_euicc_key_rules(void **state)
 
 	/* immutable while downloaded and after: not replaced, not cleared, curve fixed */
 	before = audit_rows(fx->inv);
+	snprintf(sql, sizeof(sql),
+		 "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL WHERE id = %lld",
+		 (long long)id);
+	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK); /* available with a key */
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO profile(iccid, matching_id, profile_class, reuse, upp_len,"
+		 " euicc_curve, euicc_pub) VALUES ('8999000000000000077', 'KEYED', 2, 0, 1, 1,"
+		 " x'04%0128d')", 0);
+	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK); /* a new profile with a key */
+	assert_int_equal(inv_get_by_matching_id(fx->inv, "KEYED", &p), -ENOENT);
 	snprintf(sql, sizeof(sql), "UPDATE profile SET euicc_pub = x'04%0128d' WHERE id = %lld",
 		 0, (long long)id);
 	assert_int_not_equal(exec_sql(fx->path, sql), SQLITE_OK);
