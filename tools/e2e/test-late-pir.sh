@@ -36,13 +36,25 @@ state_of() {
 	ctl list 2>/dev/null | awk -v m="$1" '$3 == m {print $2, ($4 ~ /^[0-9]+$/ ? $4 : "-")}'
 }
 
+# kill -9 and start again. The dead daemon's listening socket may outlive it for a moment
+# (its io_uring is torn down asynchronously): wait until it is gone, or start_portdpd would
+# take it for the new daemon's.
+crash_and_restart() {
+	crash_portdpd
+	for _ in $(seq 50); do
+		ss -Htln "sport = :$PORT" 2>/dev/null | grep -q . || break
+		sleep 0.1
+	done
+	start_portdpd "$E2E_DIR/portdpd.conf" "$PORT"
+}
+
 # send_notification FILE: POST it as ES9+ handleNotification; prints the HTTP status.
 send_notification() {
 	printf '{"pendingNotification":"%s"}' "$(base64 -w0 "$1")" >"$E2E_DIR/pir.json"
-	curl -s -o /dev/null -w '%{http_code}' --max-time 10 --cacert "$PKI/ci.pem" \
+	curl -sS -o /dev/null -w '%{http_code}' --max-time 10 --cacert "$PKI/ci.pem" \
 		--resolve "$SMDP_HOST:$PORT:127.0.0.1" -H 'Content-Type: application/json' \
 		-H 'X-Admin-Protocol: gsma/rsp/v2.2.2' --data-binary "@$E2E_DIR/pir.json" \
-		"https://$SMDP_HOST:$PORT/gsma/rsp2/es9plus/handleNotification"
+		"https://$SMDP_HOST:$PORT/gsma/rsp2/es9plus/handleNotification" 2>>"$E2E_DIR/curl.log"
 }
 
 # The LPA downloads; its eUICC installs; the LPA dies before it sends the result.
@@ -57,8 +69,7 @@ PIR=${PIRS[0]}
 [ "$(state_of LATE)" = "downloaded $EID" ]
 tap $? "the profile is downloaded: $(state_of LATE)"
 
-crash_portdpd
-start_portdpd "$E2E_DIR/portdpd.conf" "$PORT"
+crash_and_restart
 tap $? "kill -9 portdpd, restarted"
 
 # The same result with one bit of its signature (the last bytes of the DER) flipped.
@@ -87,8 +98,7 @@ before=$(ctl_snapshot)
 code=$(send_notification "$PIR")
 [ "$code" = 204 ] && [ "$(ctl_snapshot)" = "$before" ]
 tap $? "the same result again: HTTP $code, nothing changes"
-crash_portdpd
-start_portdpd "$E2E_DIR/portdpd.conf" "$PORT"
+crash_and_restart
 code=$(send_notification "$PIR")
 [ "$code" = 204 ] && [ "$(ctl_snapshot)" = "$before" ]
 tap $? "and after another kill -9 and restart: HTTP $code, nothing changes"
