@@ -105,13 +105,15 @@ write_conf() {
 }
 
 # start_portdpd CONF PORT: runs in the foreground of a background job; waits
-# until the port accepts connections (10 s at most).
+# until this portdpd (by pid: a killed one's socket may linger) listens on the
+# port (10 s at most).
 start_portdpd() {
 	local conf=$1 port=$2 log=$E2E_DIR/portdpd.log
 	"$BIN/portdpd" -c "$conf" --foreground >>"$log" 2>&1 &
 	DPD_PID=$!
+	DPD_PORT=$port
 	for _ in $(seq 100); do
-		if ss -Htln "sport = :$port" 2>/dev/null | grep -q .; then
+		if ss -Htlnp "sport = :$port" 2>/dev/null | grep -q "pid=$DPD_PID,"; then
 			return 0
 		fi
 		kill -0 "$DPD_PID" 2>/dev/null || break
@@ -134,11 +136,17 @@ stop_portdpd() {
 	DPD_PID=
 }
 
+# crash_portdpd: kill -9, then wait (5 s at most) until the dead daemon's
+# listening socket is gone: its io_uring is torn down after the process.
 crash_portdpd() {
 	[ -n "$DPD_PID" ] || return 0
 	kill -9 "$DPD_PID" 2>/dev/null
 	wait "$DPD_PID" 2>/dev/null
 	DPD_PID=
+	for _ in $(seq 50); do
+		ss -Htln "sport = :$DPD_PORT" 2>/dev/null | grep -q . || return 0
+		sleep 0.1
+	done
 }
 
 # lpa PORT PKI EUICC_DIR [portdp-lpa options...]: one run against our daemon.
