@@ -81,6 +81,11 @@ int seuicc_notification_get(struct seuicc *e, long seq, uint8_t **der, size_t *l
 	return store_notification_get(e, seq, der, len, address, address_len);
 }
 
+int seuicc_notification_list(struct seuicc *e, long **seqs, size_t *n)
+{
+	return store_notification_list(e, seqs, n);
+}
+
 int seuicc_notification_sent(struct seuicc *e, long seq)
 {
 	return store_notification_remove(e, seq);

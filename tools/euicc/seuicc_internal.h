@@ -100,6 +100,7 @@ int store_notification_put(struct seuicc *e, long seq, const uint8_t *der, size_
 int store_notification_get(struct seuicc *e, long seq, uint8_t **der, size_t *len,
 			   char *address, size_t address_len);
 int store_notification_remove(struct seuicc *e, long seq);
+int store_notification_list(struct seuicc *e, long **seqs, size_t *n);
 int store_next_seq(struct seuicc *e, long *seq);
 
 /* store_mem.c: the in-memory NVM behind store.c (records by name). */
@@ -112,6 +113,9 @@ bool nvm_exists(struct seuicc_nvm *m, const char *name);
 int nvm_get(struct seuicc_nvm *m, const char *name, uint8_t **data, size_t *len);
 int nvm_side(struct seuicc_nvm *m, const char *name, char *buf, size_t len);
 int nvm_remove(struct seuicc_nvm *m, const char *name);
+/* Calls @fn with the rest of every name starting with @prefix; stops at its first error. */
+int nvm_list(struct seuicc_nvm *m, const char *prefix,
+	     int (*fn)(const char *rest, void *arg), void *arg);
 int nvm_next_seq(struct seuicc_nvm *m, long *seq);
 
 /* notification.c */

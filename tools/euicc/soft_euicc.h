@@ -167,6 +167,11 @@ int seuicc_delete_profile(struct seuicc *e, const char *iccid, long *seq);
 int seuicc_notification_get(struct seuicc *e, long seq, uint8_t **der, size_t *len,
 			    char *address, size_t address_len);
 /**
+ * seuicc_notification_list() - ES10b.ListNotification: the sequence numbers of
+ * all pending notifications, ascending. @seqs: [out] malloc'd (NULL when @n is 0).
+ */
+int seuicc_notification_list(struct seuicc *e, long **seqs, size_t *n);
+/**
  * seuicc_profile_forget() - drop an installed profile without a notification:
  * the device left the test line with it (a test harness's call, not ES10).
  */

@@ -7,6 +7,7 @@
  */
 #include "seuicc_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -230,6 +231,78 @@ int store_notification_remove(struct seuicc *e, long seq)
 	notification_path(e, seq, "der", path, sizeof(path));
 	notification_path(e, seq, "addr", side, sizeof(side));
 	return record_remove(path, side);
+}
+
+/* The sequence numbers found so far; a name that is no "<seq>" (+ @ext) is no record. */
+struct seq_list {
+	const char *ext;
+	long *seqs;
+	size_t n, cap;
+};
+
+static int seq_list_add(const char *name, void *arg)
+{
+	struct seq_list *l = arg;
+	char *end;
+	long seq;
+
+	if (name[0] < '1' || name[0] > '9')
+		return 0;
+	errno = 0;
+	seq = strtol(name, &end, 10);
+	if (errno || strcmp(end, l->ext))
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 8;
+		long *bigger = realloc(l->seqs, cap * sizeof(*bigger));
+
+		if (!bigger)
+			return -ENOMEM;
+		l->seqs = bigger;
+		l->cap = cap;
+	}
+	l->seqs[l->n++] = seq;
+	return 0;
+}
+
+static int seq_cmp(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Pending notifications' sequence numbers, ascending (malloc'd, NULL when none). */
+int store_notification_list(struct seuicc *e, long **seqs, size_t *n)
+{
+	struct seq_list l = { .ext = e->nvm ? "" : ".der" };
+	char path[1100];
+	int ret = 0;
+
+	if (e->nvm) {
+		ret = nvm_list(e->nvm, "notifications/", seq_list_add, &l);
+	} else {
+		struct dirent *d;
+		DIR *dir;
+
+		snprintf(path, sizeof(path), "%s/notifications", e->state_dir);
+		dir = opendir(path);
+		if (!dir && errno != ENOENT)
+			return -errno;
+		while (dir && !ret && (d = readdir(dir)))
+			ret = seq_list_add(d->d_name, &l);
+		if (dir)
+			closedir(dir);
+	}
+	if (ret) {
+		free(l.seqs);
+		return ret;
+	}
+	if (l.n)
+		qsort(l.seqs, l.n, sizeof(*l.seqs), seq_cmp);
+	*seqs = l.seqs;
+	*n = l.n;
+	return 0;
 }
 
 /* Sequence numbers only grow, across runs: the SM-DP+ may use them to drop replays. */

@@ -134,6 +134,22 @@ int nvm_remove(struct seuicc_nvm *m, const char *name)
 	return 0;
 }
 
+int nvm_list(struct seuicc_nvm *m, const char *prefix,
+	     int (*fn)(const char *rest, void *arg), void *arg)
+{
+	size_t plen = strlen(prefix);
+	int ret;
+
+	for (struct nvm_record *r = m->head; r; r = r->next) {
+		if (strncmp(r->name, prefix, plen))
+			continue;
+		ret = fn(r->name + plen, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int nvm_next_seq(struct seuicc_nvm *m, long *seq)
 {
 	*seq = ++m->seq;

@@ -657,6 +657,52 @@ static void test_cancel_sign_only(void **state)
 	assert_int_equal(prepare(d, 0), 0); /* the refused cancel left the download alone */
 }
 
+/* The pending list (ES10b.ListNotification) is exactly @want, in order. */
+static void expect_pending(struct dp *d, const long *want, size_t n_want)
+{
+	long *seqs = NULL;
+	size_t n = 99;
+
+	assert_int_equal(seuicc_notification_list(d->e, &seqs, &n), 0);
+	assert_int_equal(n, n_want);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(seqs[i], want[i]);
+	free(seqs);
+}
+
+static void notification_list_in(struct dp *d, bool in_memory)
+{
+	char iccid[21];
+	long seq, both[2] = { 1, 0 };
+	int cmd;
+
+	seuicc_close(d->e);
+	open_euicc_nvm(d, in_memory);
+	expect_pending(d, NULL, 0);
+	assert_int_equal(download(d, BPP_OK, &cmd, iccid), 0);
+	expect_pending(d, both, 1);
+	assert_int_equal(seuicc_delete_profile(d->e, iccid, &seq), 0);
+	both[1] = seq;
+	expect_pending(d, both, 2);
+	assert_int_equal(seuicc_notification_sent(d->e, 1), 0);
+	expect_pending(d, &both[1], 1);
+	assert_int_equal(seuicc_notification_sent(d->e, seq), 0);
+	expect_pending(d, NULL, 0);
+}
+
+static void test_notification_list(void **state)
+{
+	struct dp *d = *state;
+	char cmd[700];
+
+	notification_list_in(d, true);
+	/* files: what is no "<seq>.der" (a temporary, a stray file) is no notification */
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s/notifications' && cd '%s/notifications' && "
+		 "touch 7.der.tmp x.der 08.der 9.addr", d->state, d->state);
+	assert_int_equal(system(cmd), 0);
+	notification_list_in(d, false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -666,6 +712,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_state_survives_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory_nvm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notification_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sign_only_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_after_authenticate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_after_prepare, setup, teardown),
