@@ -10,6 +10,7 @@
 
 #include "b64.h" /* appliance/rsp */
 #include "der.h"
+#include "notify.h"
 
 #define TID_MAX 16
 
@@ -351,12 +352,8 @@ static enum lpa_result prepare_download(struct flow *f)
 
 static enum lpa_result send_pir(struct flow *f, const uint8_t *pir, size_t len)
 {
-	char *pir64;
-	json_t *req;
+	json_t *req = lpa_notification_request(pir, len);
 
-	rsp_b64_encode(pir, len, &pir64);
-	req = json_pack("{s:s}", "pendingNotification", pir64 ? pir64 : "");
-	free(pir64);
 	if (!req)
 		return LPA_E_LOCAL;
 	return call(f, "handleNotification", req);
@@ -399,6 +396,12 @@ static enum lpa_result load_and_notify(struct flow *f, char iccid[21])
 		if (!der_get_uint(&t, 0x7fffffff, &v))
 			seq = (long)v;
 	}
+	/* A device that lost its link here: the eUICC keeps the PIR for `portdp-lpa notify`. */
+	if (f->o->hold_notification) {
+		printf("notification %ld (ProfileInstallationResult) held pending on the eUICC\n",
+		       seq);
+		return sgp_err ? LPA_E_EUICC_REFUSED : LPA_OK;
+	}
 	r = send_pir(f, pir, pir_len);
 	if (r == LPA_OK && seq)
 		seuicc_notification_sent(f->e, seq);
@@ -421,27 +424,6 @@ enum lpa_result lpa_download(struct seuicc *e, struct es9_client *c,
 		r = prepare_download(&f);
 	if (r == LPA_OK)
 		r = load_and_notify(&f, iccid);
-	flow_free(&f);
-	return r;
-}
-
-enum lpa_result lpa_notify(struct seuicc *e, struct es9_client *c, long seq)
-{
-	struct lpa_download_opts o = { 0 };
-	struct flow f = { .e = e, .c = c, .o = &o };
-	char address[256];
-	uint8_t *der;
-	size_t len;
-	enum lpa_result r;
-
-	if (seuicc_notification_get(e, seq, &der, &len, address, sizeof(address))) {
-		fprintf(stderr, "portdp-lpa: no pending notification %ld\n", seq);
-		return LPA_E_LOCAL;
-	}
-	r = send_pir(&f, der, len);
-	free(der);
-	if (r == LPA_OK)
-		seuicc_notification_sent(e, seq);
 	flow_free(&f);
 	return r;
 }

@@ -2,7 +2,7 @@
 /*
  * The LPA's part of one profile download (SGP.22 3.1.3): carries data
  * between the SM-DP+ (ES9+, JSON) and the eUICC (ES10b, DER) and checks what
- * an LPA must check on the way. Also sends notifications.
+ * an LPA must check on the way, ending with the installation result.
  */
 #ifndef PORTDP_LPA_DOWNLOAD_H
 #define PORTDP_LPA_DOWNLOAD_H
@@ -16,7 +16,7 @@
 
 /** Outcome of lpa_download() and lpa_notify(); the CLI's exit status. */
 enum lpa_result {
-	LPA_OK = 0,              /* profile installed and notification accepted */
+	LPA_OK = 0,              /* profile installed and notification accepted (or held) */
 	LPA_E_LOCAL = 1,         /* bad input, file or memory trouble */
 	LPA_E_SMDP_REFUSED = 2,  /* the SM-DP+ answered "Failed" */
 	LPA_E_EUICC_REFUSED = 3, /* the eUICC answered an error (install failed included) */
@@ -31,6 +31,7 @@ struct lpa_download_opts {
 	const char *stop_after;         /* ES9+ function name, or NULL */
 	const char *replay;             /* ES9+ function name to send twice, or NULL */
 	bool reject;                    /* the user declines at the confirmation step */
+	bool hold_notification;         /* leave the PIR pending on the eUICC (link lost) */
 	enum lpa_cancel_spoil spoil_cancel; /* tests: a refused cancelSession goes first */
 	bool verbose;
 };
@@ -49,8 +50,5 @@ struct lpa_download_opts {
  */
 enum lpa_result lpa_download(struct seuicc *e, struct es9_client *c,
 			     const struct lpa_download_opts *o, char iccid[21]);
-
-/** lpa_notify() - send pending notification @seq and drop it once accepted. */
-enum lpa_result lpa_notify(struct seuicc *e, struct es9_client *c, long seq);
 
 #endif

@@ -4,8 +4,10 @@
  *   portdp-lpa --ac 'LPA:1$host:port$MATCHINGID' --euicc DIR [--cc CODE]
  *              [--cacert FILE] [--resolve host:port:addr] [--out upp.der]
  *   portdp-lpa --delete ICCID --euicc DIR [--cacert FILE] [--resolve ...]
- * Exit status: enum lpa_result (0 only when installed and notified; 6 when
- * declined with --reject and the SM-DP+ accepted the cancel).
+ *   portdp-lpa notify --euicc DIR [--cacert FILE] [--resolve ...]
+ * Exit status: enum lpa_result (0 only when installed and notified, or the
+ * notification held on request; 6 when declined with --reject and the SM-DP+
+ * accepted the cancel; for notify 0 only when no notification is left pending).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,11 +16,12 @@
 #include <string.h>
 
 #include "download.h"
+#include "notify.h"
 
 struct cli {
 	const char *ac, *cc, *cacert, *resolve, *out, *delete_iccid;
 	const char *state_dir, *stop_after, *replay, *spoil_cancel;
-	bool reject;
+	bool reject, hold_notification, notify, spoil_signature;
 	const char *ci[SEUICC_MAX_CI];
 	unsigned n_ci;
 	const char *euicc_dir;
@@ -30,6 +33,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: portdp-lpa --euicc DIR (--ac CODE | --delete ICCID) [options]\n"
+		"       portdp-lpa notify --euicc DIR [options]   send the pending notifications\n"
 		"  --ac 'LPA:1$host:port$MATCHINGID'  activation code of the profile\n"
 		"  --cc CODE            confirmation code\n"
 		"  --euicc DIR          eUICC identity: euicc.der euicc-key.pem eum.der ci*.der\n"
@@ -47,6 +51,10 @@ static void usage(void)
 		"                       eUICC and the SM-DP+ cancel the session (endUserRejection)\n"
 		"  --spoil-cancel WHAT  before the real cancelSession send one the SM-DP+ must\n"
 		"                       refuse, WHAT = signature | transaction (tests)\n"
+		"  --hold-notifications  install, but leave the installation result pending on\n"
+		"                       the eUICC (a device that lost its link); notify sends it\n"
+		"  --spoil-signature    notify only: send each with one signature bit flipped\n"
+		"                       and keep it pending; exit 5 when all were taken (tests)\n"
 		"  -v, --verbose\n");
 }
 
@@ -67,6 +75,8 @@ static int parse_args(int argc, char **argv, struct cli *a)
 		{ "replay", required_argument, NULL, 'R' },
 		{ "reject", no_argument, NULL, 'J' },
 		{ "spoil-cancel", required_argument, NULL, 'X' },
+		{ "hold-notifications", no_argument, NULL, 'H' },
+		{ "spoil-signature", no_argument, NULL, 'Y' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -103,11 +113,23 @@ static int parse_args(int argc, char **argv, struct cli *a)
 				return -EINVAL;
 			a->spoil_cancel = optarg;
 			break;
+		case 'H': a->hold_notification = true; break;
+		case 'Y': a->spoil_signature = true; break;
 		case 'v': a->verbose = true; break;
 		default: return -EINVAL;
 		}
 	}
-	if (optind != argc || !a->euicc_dir || !!a->ac == !!a->delete_iccid)
+	if (optind < argc && !strcmp(argv[optind], "notify")) {
+		a->notify = true;
+		optind++;
+	}
+	if (optind != argc || !a->euicc_dir)
+		return -EINVAL;
+	if (a->notify)
+		return a->ac || a->delete_iccid || a->hold_notification || a->cc || a->out ||
+		       a->stop_after || a->replay || a->reject || a->spoil_cancel ? -EINVAL : 0;
+	if (!!a->ac == !!a->delete_iccid || a->spoil_signature ||
+	    (a->hold_notification && !a->ac))
 		return -EINVAL;
 	return 0;
 }
@@ -124,15 +146,21 @@ static int write_out(const char *path, const uint8_t *data, size_t len)
 	return ok ? 0 : -EIO;
 }
 
-static int client_for(const struct cli *a, const char *address, struct es9_client **c)
+/* The TLS and network options every SM-DP+ connection of this run shares. */
+static struct es9_client_opts client_opts(const struct cli *a, const char *address)
 {
-	struct es9_client_opts co = {
+	return (struct es9_client_opts){
 		.smdp_address = address,
 		.cacert = a->cacert,
 		.resolve = a->resolve,
 		.timeout_s = a->timeout,
 		.verbose = a->verbose,
 	};
+}
+
+static int client_for(const struct cli *a, const char *address, struct es9_client **c)
+{
+	struct es9_client_opts co = client_opts(a, address);
 	int ret = es9_client_new(&co, c);
 
 	if (ret)
@@ -147,6 +175,7 @@ static enum lpa_result do_download(const struct cli *a, struct seuicc *e)
 		.stop_after = a->stop_after,
 		.replay = a->replay,
 		.reject = a->reject,
+		.hold_notification = a->hold_notification,
 		.verbose = a->verbose,
 	};
 	struct es9_client *c;
@@ -203,6 +232,16 @@ static enum lpa_result do_delete(const struct cli *a, struct seuicc *e)
 	return r;
 }
 
+static enum lpa_result do_notify(const struct cli *a, struct seuicc *e)
+{
+	struct lpa_notify_opts o = {
+		.client = client_opts(a, NULL),
+		.spoil_signature = a->spoil_signature,
+	};
+
+	return lpa_notify_pending(e, &o);
+}
+
 int main(int argc, char **argv)
 {
 	struct seuicc_config ec = { 0 };
@@ -226,7 +265,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "portdp-lpa: eUICC %s: %s\n", a.euicc_dir, err);
 		return LPA_E_LOCAL;
 	}
-	r = a.ac ? do_download(&a, e) : do_delete(&a, e);
+	r = a.notify ? do_notify(&a, e) : a.ac ? do_download(&a, e) : do_delete(&a, e);
 	seuicc_close(e);
 	return r;
 }
