@@ -180,6 +180,11 @@ ctl_count() {
 	ctl_iccids "$@" | wc -l | tr -d ' '
 }
 
+# ctl_state MATCHING_ID -> "STATE EID" (EID "-" when none)
+ctl_state() {
+	ctl list 2>/dev/null | awk -v m="$1" '$3 == m {print $2, ($4 ~ /^[0-9]+$/ ? $4 : "-")}'
+}
+
 # A snapshot of the whole inventory state and audit log, to compare.
 ctl_snapshot() {
 	ctl list 2>&1

@@ -27,11 +27,6 @@ write_conf "$E2E_DIR/portdpd.conf" "$PORT" "$E2E_DB" "$PKI"
 start_portdpd "$E2E_DIR/portdpd.conf" "$PORT"
 tap $? "portdpd started"
 
-state_of() { # MATCHING_ID -> its state word in portdpctl list
-	ctl list 2>/dev/null | grep -E " $1( |$)" |
-		grep -oE '\b(available|allocated|downloaded|installed|install_failed|deleted)\b' |
-		head -1
-}
 cancel_audits() { # audit rows naming cancelSession (all profiles)
 	ctl audit 2>/dev/null | grep -c "cancelSession"
 }
@@ -43,7 +38,7 @@ rc=$?
 show "$msg"
 [ $rc -eq 6 ] && echo "$msg" | grep -q "cancelSession (endUserRejection): accepted"
 tap $? "declined download: the SM-DP+ accepted cancelSession (endUserRejection)"
-[ "$(state_of C0)" = available ]
+[ "$(ctl_state C0)" = "available -" ]
 tap $? "declined download: C0 is available again immediately"
 ctl audit 2>/dev/null | grep "cancelSession reason 0" | sed 's/^/# /'
 [ "$(ctl audit 2>/dev/null | grep -c 'cancelSession reason 0')" -eq 1 ]
@@ -64,7 +59,7 @@ for spoil in signature transaction; do
 	tap $? "cancel with a wrong $spoil: refused with $code"
 	# Had the spoiled cancel ended the session, the real one would find none.
 	[ $rc -eq 6 ] && echo "$msg" | grep -q "cancelSession (endUserRejection): accepted" &&
-		[ "$(cancel_audits)" -eq $((before + 1)) ] && [ "$(state_of C1)" = available ]
+		[ "$(cancel_audits)" -eq $((before + 1)) ] && [ "$(ctl_state C1)" = "available -" ]
 	tap $? "cancel with a wrong $spoil changed nothing: one release, by the real cancel"
 done
 
@@ -73,7 +68,7 @@ msg=$(lpa "$PORT" "$PKI" "$E2E_DIR/e0" --ac "$(ac "$PORT" C2)" 2>&1)
 rc=$?
 show "$msg"
 [ $rc -eq 1 ] && echo "$msg" | grep -q "cancelSession (endUserRejection): accepted" &&
-	[ "$(state_of C2)" = available ]
+	[ "$(ctl_state C2)" = "available -" ]
 tap $? "missing confirmation code: cancelled, C2 available again"
 
 # 4. Wrong confirmation code: refused by the SM-DP+, then cancelled.
@@ -82,13 +77,13 @@ rc=$?
 show "$msg"
 [ $rc -eq 2 ] && echo "$msg" | grep -q "subjectCode 8.2.7 reasonCode 3.8" &&
 	echo "$msg" | grep -q "cancelSession (endUserRejection): accepted" &&
-	[ "$(state_of C2)" = available ]
+	[ "$(ctl_state C2)" = "available -" ]
 tap $? "wrong confirmation code: refused 8.2.7/3.8, cancelled, C2 available again"
 
 # 5. A vanished LPA (--stop-after) does not cancel: the session holds C1.
 lpa "$PORT" "$PKI" "$E2E_DIR/e0" --ac "$(ac "$PORT" C1)" --stop-after authenticateClient \
 	>/dev/null 2>&1
-[ $? -eq 5 ] && [ "$(state_of C1)" = allocated ]
+[ $? -eq 5 ] && [ "$(ctl_state C1)" = "allocated $EID" ]
 tap $? "--stop-after authenticateClient sends no cancel: C1 stays allocated"
 
 # 6. The declined profiles then install.
@@ -99,7 +94,7 @@ for mid in C0 C2; do
 	msg=$(lpa "$PORT" "$PKI" "$E2E_DIR/e0" --ac "$(ac "$PORT" $mid)" $cc 2>&1)
 	rc=$?
 	show "$msg"
-	[ $rc -eq 0 ] && [ "$(state_of $mid)" = installed ]
+	[ $rc -eq 0 ] && [ "$(ctl_state $mid)" = "installed $EID" ]
 	tap $? "$mid, declined before, now downloads and installs"
 done
 

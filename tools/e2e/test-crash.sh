@@ -23,15 +23,10 @@ write_conf "$E2E_DIR/portdpd.conf" "$PORT" "$E2E_DB" "$PKI"
 start_portdpd "$E2E_DIR/portdpd.conf" "$PORT"
 tap $? "portdpd started"
 
-# state MID -> "STATE EID" (EID "-" when none)
-state_of() {
-	ctl list 2>/dev/null | awk -v m="$1" '$3 == m {print $2, ($4 ~ /^[0-9]+$/ ? $4 : "-")}'
-}
-
 # wait_state MID "STATE EID": restart recovery may finish just after the port opens.
 wait_state() {
 	for _ in $(seq 20); do
-		[ "$(state_of "$1")" = "$2" ] && return 0
+		[ "$(ctl_state "$1")" = "$2" ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -61,24 +56,24 @@ lpa "$PORT" "$PKI" "$E2E_DIR/e0" --ac "$(ac "$PORT" C0)" --stop-after initiateAu
 	>/dev/null 2>&1
 crash_and_restart
 tap $? "kill -9 after initiateAuthentication, restarted"
-[ "$(state_of C0)" = "available -" ]
-tap $? "C0 available ($(state_of C0))"
+[ "$(ctl_state C0)" = "available -" ]
+tap $? "C0 available ($(ctl_state C0))"
 
 lpa "$PORT" "$PKI" "$E2E_DIR/e1" --ac "$(ac "$PORT" C1)" --stop-after authenticateClient \
 	>/dev/null 2>&1
-[ "$(state_of C1)" = "allocated ${EIDS[1]}" ]
+[ "$(ctl_state C1)" = "allocated ${EIDS[1]}" ]
 tap $? "after authenticateClient C1 is allocated to ${EIDS[1]}"
 crash_and_restart
 tap $? "kill -9 after authenticateClient, restarted"
 wait_state C1 "available -"
-tap $? "allocation of the dead session released: C1 $(state_of C1)"
+tap $? "allocation of the dead session released: C1 $(ctl_state C1)"
 
 lpa "$PORT" "$PKI" "$E2E_DIR/e2" --ac "$(ac "$PORT" C2)" --stop-after getBoundProfilePackage \
 	>/dev/null 2>&1
 crash_and_restart
 tap $? "kill -9 after getBoundProfilePackage, restarted"
-[ "$(state_of C2)" = "downloaded ${EIDS[2]}" ]
-tap $? "the handed-out BPP stays bound: C2 $(state_of C2)"
+[ "$(ctl_state C2)" = "downloaded ${EIDS[2]}" ]
+tap $? "the handed-out BPP stays bound: C2 $(ctl_state C2)"
 invariants "after three crashes"
 
 # Several downloads in flight, killed at a random moment.
@@ -94,7 +89,7 @@ tap $? "kill -9 with 5 downloads in flight, restarted"
 wait "${pids[@]}" 2>/dev/null
 invariants "after the crash in flight"
 for i in 3 4 5 6 7; do
-	s=$(state_of "C$i")
+	s=$(ctl_state "C$i")
 	case $s in
 	"available -" | "downloaded ${EIDS[$i]}" | "installed ${EIDS[$i]}") r=0 ;;
 	*) r=1 ;;
@@ -105,7 +100,7 @@ done
 # Whatever is available again installs now (on the eUICC that asked for it).
 left=0
 for i in $(seq 0 $((N - 1))); do
-	[ "$(state_of "C$i")" = "available -" ] || continue
+	[ "$(ctl_state "C$i")" = "available -" ] || continue
 	rm -rf "$E2E_DIR/e$i/profiles" "$E2E_DIR/e$i/notifications"
 	lpa "$PORT" "$PKI" "$E2E_DIR/e$i" --ac "$(ac "$PORT" "C$i")" >/dev/null 2>&1 ||
 		left=$((left + 1))

@@ -26,11 +26,6 @@ write_conf "$E2E_DIR/portdpd.conf" "$PORT" "$E2E_DB" "$PKI"
 start_portdpd "$E2E_DIR/portdpd.conf" "$PORT"
 tap $? "portdpd started"
 
-# state MID -> "STATE EID" (EID "-" when none)
-state_of() {
-	ctl list 2>/dev/null | awk -v m="$1" '$3 == m {print $2, ($4 ~ /^[0-9]+$/ ? $4 : "-")}'
-}
-
 # kill -9 and wait until the dead daemon's listening socket is gone: it may outlive the
 # process for a moment (its io_uring is torn down asynchronously), and start_portdpd would
 # take it for the new daemon's.
@@ -56,8 +51,8 @@ rc=$?
 	"$E2E_DIR/hold.out" && grep -q "^installed $ICCID on $EID" "$E2E_DIR/hold.out" &&
 	cmp -s "$E2E_DIR/upp.der" "$UPP"
 tap $? "the eUICC installed $ICCID and holds its result pending (exit $rc)"
-[ "$(state_of LATE)" = "downloaded $EID" ]
-tap $? "the profile is downloaded: $(state_of LATE)"
+[ "$(ctl_state LATE)" = "downloaded $EID" ]
+tap $? "the profile is downloaded: $(ctl_state LATE)"
 
 crash_and_wait
 notify
@@ -86,8 +81,8 @@ tap $? "portdpd logged why it ignored it"
 notify
 rc=$?
 [ $rc -eq 0 ] && grep -q "accepted (HTTP 204), removed" "$E2E_DIR/notify.out" &&
-	[ "$(state_of LATE)" = "installed $EID" ]
-tap $? "after the restart the held-back result lands: exit $rc, $(state_of LATE)"
+	[ "$(ctl_state LATE)" = "installed $EID" ]
+tap $? "after the restart the held-back result lands: exit $rc, $(ctl_state LATE)"
 ctl audit 2>/dev/null | grep "$ICCID" | tail -1 | grep -q "downloaded.*installed.*es9"
 tap $? "the audit shows it: $(ctl audit 2>/dev/null | grep "$ICCID" | tail -1)"
 notify
