@@ -7,7 +7,6 @@
  * template, which skips building the curve group. No result is cached.
  */
 #include <pthread.h>
-#include <string.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -18,16 +17,10 @@
 
 #define ISSUER_CACHE 8
 
-struct issuer_slot {
-	enum pdp_curve curve; /* NONE: empty */
-	uint8_t pub[PDP_PUBKEY_LEN];
-	EVP_PKEY_CTX *ctx; /* verify-initialised */
-};
-
 static EVP_PKEY *templates[PDP_CURVE_BP256R1 + 1];
 static pthread_once_t templates_once = PTHREAD_ONCE_INIT;
 static pthread_key_t cache_key; /* its destructor frees a thread's contexts */
-static __thread struct issuer_slot issuer_cache[ISSUER_CACHE];
+static __thread struct ec_verify_slot issuer_cache[ISSUER_CACHE];
 static __thread unsigned issuer_next;
 
 static void free_thread_cache(void *unused)
@@ -35,11 +28,8 @@ static void free_thread_cache(void *unused)
 	unsigned i;
 
 	(void)unused;
-	for (i = 0; i < ISSUER_CACHE; i++) {
-		EVP_PKEY_CTX_free(issuer_cache[i].ctx);
-		issuer_cache[i].ctx = NULL;
-		issuer_cache[i].curve = PDP_CURVE_NONE;
-	}
+	for (i = 0; i < ISSUER_CACHE; i++)
+		ec_verify_slot_clear(&issuer_cache[i]);
 }
 
 static void init_once(void)
@@ -52,30 +42,17 @@ static void init_once(void)
 /* The verify context of @issuer's key: this thread's cached one, or a new one put in the cache. */
 static EVP_PKEY_CTX *issuer_ctx(const struct pdp_cert *issuer)
 {
-	struct issuer_slot *slot;
 	EVP_PKEY_CTX *ctx;
-	EVP_PKEY *key;
 	unsigned i;
 
-	for (i = 0; i < ISSUER_CACHE; i++) {
-		slot = &issuer_cache[i];
-		if (slot->curve == issuer->curve && !memcmp(slot->pub, issuer->pub, PDP_PUBKEY_LEN))
-			return slot->ctx;
-	}
-	if (ec_pkey_from_point(templates[issuer->curve], issuer->pub, &key))
-		return NULL; /* the issuer's point is not on its curve */
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-	EVP_PKEY_free(key); /* the context holds its own reference */
-	if (!ctx || EVP_PKEY_verify_init(ctx) != 1) {
-		EVP_PKEY_CTX_free(ctx);
-		return NULL;
-	}
+	for (i = 0; i < ISSUER_CACHE; i++)
+		if (ec_verify_slot_holds(&issuer_cache[i], issuer->curve, issuer->pub))
+			return issuer_cache[i].ctx;
 	pthread_setspecific(cache_key, issuer_cache); /* any non-NULL value arms the destructor */
-	slot = &issuer_cache[issuer_next++ % ISSUER_CACHE];
-	EVP_PKEY_CTX_free(slot->ctx);
-	slot->ctx = ctx;
-	slot->curve = issuer->curve;
-	memcpy(slot->pub, issuer->pub, PDP_PUBKEY_LEN);
+	if (ec_verify_slot_get(&issuer_cache[issuer_next % ISSUER_CACHE], templates[issuer->curve],
+			       issuer->curve, issuer->pub, &ctx))
+		return NULL; /* the issuer's point is not on its curve */
+	issuer_next++;
 	return ctx;
 }
 

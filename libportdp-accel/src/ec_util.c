@@ -102,3 +102,45 @@ EVP_PKEY *ec_pkey_template(enum pdp_curve curve)
 	ERR_clear_error();
 	return tpl;
 }
+
+bool ec_verify_slot_holds(const struct ec_verify_slot *slot, enum pdp_curve curve,
+			  const uint8_t pub[PDP_PUBKEY_LEN])
+{
+	return slot->curve == curve && !memcmp(slot->pub, pub, PDP_PUBKEY_LEN);
+}
+
+int ec_verify_slot_get(struct ec_verify_slot *slot, const EVP_PKEY *tpl, enum pdp_curve curve,
+		       const uint8_t pub[PDP_PUBKEY_LEN], EVP_PKEY_CTX **out)
+{
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *pkey;
+	int ret;
+
+	if (ec_verify_slot_holds(slot, curve, pub)) {
+		*out = slot->ctx;
+		return 0;
+	}
+	ret = ec_pkey_from_point(tpl, pub, &pkey);
+	if (ret)
+		return ret;
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	EVP_PKEY_free(pkey); /* the context holds its own reference */
+	if (!ctx || EVP_PKEY_verify_init(ctx) != 1) {
+		EVP_PKEY_CTX_free(ctx);
+		ERR_clear_error();
+		return -ENOMEM;
+	}
+	EVP_PKEY_CTX_free(slot->ctx);
+	slot->ctx = ctx;
+	slot->curve = curve;
+	memcpy(slot->pub, pub, PDP_PUBKEY_LEN);
+	*out = ctx;
+	return 0;
+}
+
+void ec_verify_slot_clear(struct ec_verify_slot *slot)
+{
+	EVP_PKEY_CTX_free(slot->ctx);
+	slot->ctx = NULL;
+	slot->curve = PDP_CURVE_NONE;
+}

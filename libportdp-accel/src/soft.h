@@ -11,6 +11,7 @@
 
 #include "backend.h"
 #include "bsp_ctx.h"
+#include "ec_util.h"
 #include "portdp/scp03t.h"
 
 /*
@@ -22,12 +23,6 @@
 #define SOFT_RING_SIZE 1024  /* completions waiting for pdp_reap(); power of 2 */
 #define SOFT_NCURVES 3	     /* indexed by enum pdp_curve */
 
-struct soft_verify_slot {
-	enum pdp_curve curve; /* NONE: empty */
-	uint8_t pub[PDP_PUBKEY_LEN];
-	EVP_PKEY_CTX *ctx; /* verify-initialised */
-};
-
 struct soft_accel {
 	struct pdp_accel base;
 	EVP_MD *sha256;
@@ -35,7 +30,7 @@ struct soft_accel {
 	EVP_PKEY *tpl[SOFT_NCURVES];	    /* public keys to clone for raw points */
 	EVP_PKEY_CTX *keygen[SOFT_NCURVES]; /* one-time ECKA keys */
 	struct bsp_ctx bsp;
-	struct soft_verify_slot vcache[SOFT_VERIFY_CACHE];
+	struct ec_verify_slot vcache[SOFT_VERIFY_CACHE];
 	struct pdp_op *ring[SOFT_RING_SIZE];
 	unsigned ring_head, ring_tail; /* free-running; tail - head = queued */
 };

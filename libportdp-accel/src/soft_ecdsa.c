@@ -135,11 +135,8 @@ void soft_verify_cache_clear(struct soft_accel *sa)
 {
 	int i;
 
-	for (i = 0; i < SOFT_VERIFY_CACHE; i++) {
-		EVP_PKEY_CTX_free(sa->vcache[i].ctx);
-		sa->vcache[i].ctx = NULL;
-		sa->vcache[i].curve = PDP_CURVE_NONE;
-	}
+	for (i = 0; i < SOFT_VERIFY_CACHE; i++)
+		ec_verify_slot_clear(&sa->vcache[i]);
 }
 
 /* A verify context for (@curve, @pub), from the cache or made and cached. */
@@ -147,32 +144,10 @@ static int verify_ctx(struct soft_accel *sa, enum pdp_curve curve,
 		      const uint8_t pub[PDP_PUBKEY_LEN], EVP_PKEY_CTX **out)
 {
 	/* x is uniformly distributed; a crafted collision only evicts a slot. */
-	struct soft_verify_slot *slot =
+	struct ec_verify_slot *slot =
 		&sa->vcache[(pub[1] | (unsigned)pub[2] << 8) & (SOFT_VERIFY_CACHE - 1)];
-	EVP_PKEY_CTX *ctx;
-	EVP_PKEY *pkey;
-	int ret;
 
-	if (slot->curve == curve && !memcmp(slot->pub, pub, PDP_PUBKEY_LEN)) {
-		*out = slot->ctx;
-		return 0;
-	}
-	ret = ec_pkey_from_point(sa->tpl[curve], pub, &pkey);
-	if (ret)
-		return ret;
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-	EVP_PKEY_free(pkey); /* the context holds its own reference */
-	if (!ctx || EVP_PKEY_verify_init(ctx) != 1) {
-		EVP_PKEY_CTX_free(ctx);
-		ERR_clear_error();
-		return -ENOMEM;
-	}
-	EVP_PKEY_CTX_free(slot->ctx);
-	slot->ctx = ctx;
-	slot->curve = curve;
-	memcpy(slot->pub, pub, PDP_PUBKEY_LEN);
-	*out = ctx;
-	return 0;
+	return ec_verify_slot_get(slot, sa->tpl[curve], curve, pub, out);
 }
 
 int soft_verify(struct pdp_accel *accel, enum pdp_curve curve, const uint8_t pub[PDP_PUBKEY_LEN],
