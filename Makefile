@@ -8,7 +8,8 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror=implicit-function-declaration \
             -D_GNU_SOURCE -fPIC -MMD -MP
 LDFLAGS  ?=
-SHARED   ?= $(abspath ../shared)
+# Root of the test data (testdata/ below it): the repository carries its own.
+SHARED   ?= $(CURDIR)
 
 PROGRAMS :=
 LIBS     :=

@@ -2,7 +2,8 @@
 # 6.1 headers in a mirror of symlinks under $(BUILD)/kmod so that no object
 # lands in the source tree. `make kernel` builds it, `make kernel-check` runs
 # the static checks (W=1 and sparse as errors, checkpatch).
-KVER      ?= 6.1.0-56-amd64
+# The installed Debian kernel, found (kernel/kver), never pinned.
+KVER      ?= $(shell kernel/kver)
 KDIR      ?= /lib/modules/$(KVER)/build
 KMOD_DIR  := $(BUILD)/kmod
 KMOD_SRCS := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild

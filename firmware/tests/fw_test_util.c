@@ -122,7 +122,7 @@ const char *fw_shared_dir(void)
 {
 	const char *s = getenv("SHARED");
 
-	return s && *s ? s : "../shared";
+	return s && *s ? s : ".";
 }
 
 static const char *curve_name(unsigned int curve)

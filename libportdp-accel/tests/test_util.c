@@ -16,7 +16,7 @@ const char *td_path(const char *rel)
 	char *buf = bufs[next++ % 8];
 	const char *shared = getenv("SHARED");
 
-	snprintf(buf, sizeof(bufs[0]), "%s/testdata/%s", shared && *shared ? shared : "../shared",
+	snprintf(buf, sizeof(bufs[0]), "%s/testdata/%s", shared && *shared ? shared : ".",
 		 rel);
 	return buf;
 }

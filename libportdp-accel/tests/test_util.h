@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* $SHARED/testdata/<rel> (SHARED defaults to ../shared); one of 8 rotating static buffers. */
+/* $SHARED/testdata/<rel> (SHARED defaults to the repo root); one of 8 rotating static buffers. */
 const char *td_path(const char *rel);
 /* Decode @hex into a malloc'd buffer; aborts the test on bad input. */
 uint8_t *td_unhex(const char *hex, size_t *len);

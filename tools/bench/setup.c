@@ -334,10 +334,10 @@ static const char *default_ts48(char *buf, size_t len)
 		bench_path(buf, len, "%s/testdata/ts48", shared);
 		return buf;
 	}
-	/* build/bin/portdp-bench -> the repository's sibling "shared" */
+	/* build/bin/portdp-bench -> the repository's own testdata/ */
 	if (bench_bin_path("", exe, sizeof(exe)))
 		return NULL;
-	bench_path(buf, len, "%s../../../shared/testdata/ts48", exe);
+	bench_path(buf, len, "%s../../testdata/ts48", exe);
 	return buf;
 }
 

@@ -8,7 +8,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-export SHARED=${SHARED:-$ROOT/../shared}
+export SHARED=${SHARED:-$ROOT}
 BIN=$BUILD/bin
 N=0
 FAILED=0

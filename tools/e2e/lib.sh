@@ -7,7 +7,7 @@
 E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$E2E_ROOT/$BUILD ;; esac
-SHARED=${SHARED:-$E2E_ROOT/../shared}
+SHARED=${SHARED:-$E2E_ROOT}
 BIN=$BUILD/bin
 TESTDATA=$SHARED/testdata
 SMDP_HOST=testsmdpplus1.example.com

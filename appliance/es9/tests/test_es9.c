@@ -107,7 +107,7 @@ static int setup(void **state)
 	size_t i;
 
 	(void)state;
-	snprintf(shared, sizeof(shared), "%s", env && *env ? env : "../shared");
+	snprintf(shared, sizeof(shared), "%s", env && *env ? env : ".");
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/es9-test-XXXXXX");
 	if (!mkdtemp(tmpdir))
 		return -1;

@@ -16,7 +16,7 @@ const char *test_data_dir(void)
 	static char dir[512];
 	const char *shared = getenv("SHARED");
 
-	snprintf(dir, sizeof(dir), "%s/testdata", shared && *shared ? shared : "../shared");
+	snprintf(dir, sizeof(dir), "%s/testdata", shared && *shared ? shared : ".");
 	return dir;
 }
 

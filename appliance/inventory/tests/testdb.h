@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include "inventory.h"
 
-/* $SHARED/testdata (SHARED defaults to ../shared, relative to the repository root). */
+/* $SHARED/testdata (SHARED defaults to the repository root, the tests' working directory). */
 const char *test_data_dir(void);
 /* Read a whole file into a malloc'd buffer; 0 or -errno. */
 int test_read_file(const char *path, uint8_t **buf, size_t *len);

@@ -14,7 +14,7 @@ const char *tu_path(const char *rel)
 	static char buf[PATH_MAX];
 	const char *shared = getenv("SHARED");
 
-	snprintf(buf, sizeof(buf), "%s/testdata/%s", shared && *shared ? shared : "../shared", rel);
+	snprintf(buf, sizeof(buf), "%s/testdata/%s", shared && *shared ? shared : ".", rel);
 	return buf;
 }
 

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** $SHARED/testdata/<rel> (SHARED defaults to ../shared of the repo root). */
+/** $SHARED/testdata/<rel> (SHARED defaults to the repo root). */
 const char *tu_path(const char *rel);
 /** Whole file into a malloc'd buffer; NULL on failure. */
 uint8_t *tu_load(const char *path, size_t *len);

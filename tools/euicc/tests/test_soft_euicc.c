@@ -77,7 +77,7 @@ static void open_euicc(struct dp *d)
 
 static int setup(void **state)
 {
-	const char *shared = getenv("SHARED") ? getenv("SHARED") : "../shared";
+	const char *shared = getenv("SHARED") ? getenv("SHARED") : ".";
 	struct dp *d = calloc(1, sizeof(*d));
 	char path[700], uri[700];
 	struct pdp_cert *cert;

@@ -6,7 +6,7 @@
 set -u
 cd "$(dirname "$0")/../../.." || exit 1
 BUILD=${BUILD:-build}
-SHARED=${SHARED:-../shared}
+SHARED=${SHARED:-.}
 CTL=$BUILD/bin/portdpctl
 TS48=$SHARED/testdata/ts48
 TMP=$(mktemp -d /tmp/portdpctl-test.XXXXXX)
