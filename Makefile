@@ -1,6 +1,6 @@
 # Port-DP+ top-level build. `make` builds all user space into build/.
 # Each room contributes a build.mk fragment; `make check` runs every test
-# registered in TESTS (TAP producers) through tools/testing/tap-run.
+# registered in TESTS (TAP producers) through testbed/tap-run.
 
 BUILD    ?= build
 CC       ?= cc
@@ -25,6 +25,7 @@ all:
 include libportdp-accel/build.mk
 -include appliance/build.mk
 -include tools/build.mk
+-include testbed/build.mk
 -include firmware/build.mk
 -include kernel/kernel.mk
 -include selftests/build.mk
@@ -36,11 +37,11 @@ deps:
 
 check: deps
 	@$(MAKE) --no-print-directory all
-	@SHARED=$(SHARED) BUILD=$(BUILD) tools/testing/tap-run $(TESTS) $(VMTESTS)
+	@SHARED=$(SHARED) BUILD=$(BUILD) testbed/tap-run $(TESTS) $(VMTESTS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@SHARED=$(SHARED) BUILD=$(BUILD) tools/demo/run-demo
+	@SHARED=$(SHARED) BUILD=$(BUILD) testbed/demo/run-demo
 
 clean:
 	rm -rf $(BUILD)

@@ -1,7 +1,7 @@
 # firmware/: the card. A transport-neutral core (libcardcore.a, mbedTLS) and
 # the PCIe front end portdp-card-pcie (ivshmem server + BAR2 rings).
 
-FW_CPPFLAGS := -Ikernel/include -Ifirmware/core
+FW_CPPFLAGS := -Iinclude -Ifirmware/core
 FW_CORE_SRCS := $(wildcard firmware/core/*.c)
 FW_CORE_OBJS := $(FW_CORE_SRCS:%.c=$(BUILD)/%.o)
 FW_PCIE_SRCS := $(wildcard firmware/pcie/*.c)
@@ -40,4 +40,4 @@ all: $(FW_TESTS)
 .PHONY: firmware firmware-check
 firmware: $(BUILD)/libcardcore.a $(BUILD)/bin/portdp-card-pcie $(FW_TESTS)
 firmware-check: firmware
-	@SHARED=$(SHARED) BUILD=$(BUILD) tools/testing/tap-run $(FW_TESTS)
+	@SHARED=$(SHARED) BUILD=$(BUILD) testbed/tap-run $(FW_TESTS)

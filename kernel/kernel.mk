@@ -9,11 +9,11 @@ KMOD_DIR  := $(BUILD)/kmod
 KMOD_SRCS := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
 # Test modules the guest selftests load (built with the driver, same checks).
 KMOD_TEST_SRCS := $(wildcard selftests/kmod/*.c) selftests/kmod/Kbuild
-KMOD_HDRS := $(wildcard kernel/include/*/*.h kernel/include/uapi/linux/*.h)
+KMOD_HDRS := $(wildcard include/*/*.h include/uapi/linux/*.h)
 KMOD      := $(KMOD_DIR)/kernel/portdp_accel.ko
 KMOD_TEST := $(KMOD_DIR)/selftests/kmod/portdp_akcipher_test.ko
 LINUX_SRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
-# The test data directory as tools/vm/run-vm-tests finds it (SHARED may be
+# The test data directory as testbed/vm/run-vm-tests finds it (SHARED may be
 # the data itself or its parent), for VM_GUEST_FILES entries (use with +=).
 VM_TESTDATA = $(if $(wildcard $(SHARED)/sgp26),$(SHARED),$(SHARED)/testdata)
 
@@ -25,7 +25,7 @@ kernel-mirror:
 	@mkdir -p $(KMOD_DIR)/kernel $(KMOD_DIR)/selftests/kmod
 	@ln -sfn $(abspath Kbuild) $(KMOD_DIR)/Kbuild
 	@for f in $(KMOD_SRCS) $(KMOD_TEST_SRCS); do ln -sfn $(abspath .)/$$f $(KMOD_DIR)/$$f; done
-	@ln -sfn $(abspath kernel/include) $(KMOD_DIR)/kernel/include
+	@ln -sfn $(abspath include) $(KMOD_DIR)/include
 
 $(KMOD): $(KMOD_SRCS) $(KMOD_TEST_SRCS) $(KMOD_HDRS) Kbuild kernel/kernel.mk
 	@$(MAKE) --no-print-directory kernel-mirror
@@ -45,7 +45,7 @@ kernel-check: $(CHECKPATCH) kernel-mirror
 		CF="-D__CHECK_ENDIAN__" modules 2>&1 | tee $(BUILD)/kmod/check.log
 	@! grep -E 'warning:|error:' $(BUILD)/kmod/check.log
 	$(CHECKPATCH) --no-tree --strict --show-types --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f \
-		$(filter %.c %.h,$(KMOD_SRCS) $(KMOD_TEST_SRCS)) kernel/include/uapi/linux/portdp_accel.h
+		$(filter %.c %.h,$(KMOD_SRCS) $(KMOD_TEST_SRCS)) include/uapi/linux/portdp_accel.h
 
 # The driver's tests run in a QEMU guest with the card firmware on the host.
-VMTESTS += tools/vm/run-vm-tests
+VMTESTS += testbed/vm/run-vm-tests

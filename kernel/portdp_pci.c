@@ -2,7 +2,7 @@
 /*
  * portdp_pci.c - PCIe transport: the card behind QEMU's ivshmem-doorbell
  * device. BAR0 holds the doorbell, BAR2 the control block, the two rings
- * and the payload area (kernel/include/card/portdp_card.h); the card raises
+ * and the payload area (include/card/portdp_card.h); the card raises
  * MSI-X vector 0 for completions and vector 1 for state changes.
  */
 #include <linux/delay.h>

@@ -11,7 +11,7 @@ ACCEL_LIBS := -Wl,-u,pdp_dev_ops $(BUILD)/libportdp-accel.a -luring -lkcapi -lcr
 ACCEL_SRCS := $(wildcard libportdp-accel/src/*.c)
 ACCEL_OBJS := $(ACCEL_SRCS:%.c=$(BUILD)/%.o)
 
-$(ACCEL_OBJS): CPPFLAGS += $(ACCEL_CPPFLAGS) -Ilibportdp-accel/src -Ikernel/include/uapi
+$(ACCEL_OBJS): CPPFLAGS += $(ACCEL_CPPFLAGS) -Ilibportdp-accel/src -Iinclude/uapi
 
 $(BUILD)/libportdp-accel.a: $(ACCEL_OBJS)
 	@mkdir -p $(dir $@)
@@ -40,7 +40,7 @@ $(BUILD)/libportdp-accel/tests/test_soft: $(ACCEL_SUITE)
 $(BUILD)/libportdp-accel/tests/test_soft: ACCEL_TEST_EXTRA := $(ACCEL_SUITE)
 
 # test_dev: the suite on the card. On the host it SKIPs (no /dev/portdp-accel0);
-# tools/vm/run-vm-tests runs it in the guest against the real card.
+# testbed/vm/run-vm-tests runs it in the guest against the real card.
 ACCEL_DEV_TEST := $(BUILD)/libportdp-accel/tests/test_dev
 $(ACCEL_DEV_TEST): $(ACCEL_SUITE)
 $(ACCEL_DEV_TEST): ACCEL_TEST_EXTRA := $(ACCEL_SUITE)

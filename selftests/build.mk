@@ -1,12 +1,12 @@
 # Port-DP+ driver selftests (kselftest format). They run inside the QEMU
-# guest (tools/vm/run-vm-tests), which has no shared libraries: every binary
+# guest (testbed/vm/run-vm-tests), which has no shared libraries: every binary
 # is linked statically. kselftest_harness.h comes from Debian's linux-source
 # tarball at build time and is never copied into the repository.
 LINUX_SRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
 KSFT_INC      := $(BUILD)/kselftest/include
 KSFT_STAMP    := $(KSFT_INC)/.extracted
 ST_DIR        := $(BUILD)/selftests
-ST_CPPFLAGS   := -I$(KSFT_INC) -Ikernel/include/uapi -Ikernel/include -Ilibportdp-accel/include \
+ST_CPPFLAGS   := -I$(KSFT_INC) -Iinclude/uapi -Iinclude -Ilibportdp-accel/include \
 		 -Iselftests
 ST_CFLAGS     := -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -D_GNU_SOURCE -MMD -MP
 ST_LDLIBS     := -static -lkcapi -luring -lcrypto -lpthread
@@ -38,7 +38,7 @@ $(ST_DIR)/%: $(ST_DIR)/%.o $(ST_COMMON_OBJS) $(BUILD)/libportdp-accel.a
 	$(CC) -o $@ $^ $(ST_LDLIBS)
 
 # Guest tests and files of every room (VM_GUEST_TESTS += path:timeout,
-# VM_GUEST_FILES += host-path:guest-path; documented in tools/vm/run-vm-tests).
+# VM_GUEST_FILES += host-path:guest-path; documented in testbed/vm/run-vm-tests).
 # This fragment is included last, so every room's entries are known here and
 # their paths can be prerequisites: built when make has a rule, else they must
 # exist. The lists are rewritten on every run because they follow variables.

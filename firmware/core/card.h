@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * card.h - the transport-neutral card core. A front end (PCIe ring, USB
- * gadget, unit test) hands whole request messages (kernel/include/card/
+ * gadget, unit test) hands whole request messages (include/card/
  * portdp_card.h) to card_handle() and carries the response back.
  *
  * Calls return 0 or a negative errno. The card is single-threaded: one

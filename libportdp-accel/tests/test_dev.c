@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The dev backend against the real card (run in the VM guest by
- * tools/vm/run-vm-tests): the whole accel.h suite (api_suite.c) on "dev:",
+ * testbed/vm/run-vm-tests): the whole accel.h suite (api_suite.c) on "dev:",
  * then what only dev has: slot URIs, a destroyed slot, the sync=uring path,
  * a small queue depth, and dev against soft (each verifies the other's
  * signatures). Without a card it prints one SKIP line and exits 0.

@@ -930,7 +930,7 @@ static enum inv_state state_seen_by_other_process(const char *path, int64_t id)
 /*
  * Two connections of one process (two portdpd workers) commit in turn; another
  * process sees every commit at once and after one connection closes. The
- * end-to-end tests (tools/e2e/test-generated.sh) caught the lost-commit bug
+ * end-to-end tests (testbed/e2e/test-generated.sh) caught the lost-commit bug
  * this guards against; see the comment in inv_open_err().
  */
 static void test_second_connection_keeps_commits_visible(void **state)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# VM guest test (tools/vm/run-vm-tests): the provider's CLI checks
+# VM guest test (testbed/vm/run-vm-tests): the provider's CLI checks
 # (cli_test.sh) on keys generated in card slots through the dev backend,
 # with the host's /usr/bin/openssl. Slots 20/21 belong to this test.
 dev=/dev/portdp-accel0

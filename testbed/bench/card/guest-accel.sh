@@ -1,5 +1,5 @@
 #!/bin/sh
-# In the bench guest (tools/bench/run-card-bench): portdp-accel-bench on the
+# In the bench guest (testbed/bench/run-card-bench): portdp-accel-bench on the
 # card (dev:, ioctl one op at a time, then uring batches) and on soft: on the
 # same virtual CPU. Every CSV row goes to the console as "CSV <file> <row>".
 PATH=/bin:/sbin:/usr/bin:/usr/sbin

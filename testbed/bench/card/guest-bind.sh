@@ -1,5 +1,5 @@
 #!/bin/sh
-# In the bench guest (tools/bench/run-card-bench): bindings per minute through
+# In the bench guest (testbed/bench/run-card-bench): bindings per minute through
 # the full ES9+ flow (portdp-bench: soft eUICCs over HTTPS on loopback) with
 # portdpd's keys in software (accel = soft:) and on the card (accel = dev:,
 # DPauth/DPpb in card slots 3/4, the TLS key in slot 5 through the portdp

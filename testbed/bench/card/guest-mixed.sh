@@ -1,5 +1,5 @@
 #!/bin/sh
-# In the bench guest (tools/bench/run-card-bench --what mixed): what a batch of
+# In the bench guest (testbed/bench/run-card-bench --what mixed): what a batch of
 # slow ops does to another caller's latency. One portdp-accel-bench keeps
 # batches of 256 signs in flight on the card while a second one seals one
 # op at a time (ioctl) through its own file: the sealer's latency is the wait

@@ -1,0 +1,63 @@
+# Test rigs: the software eUICC, the end-to-end tests, portdp-bench, the
+# card end-to-end tests in the VM guest.
+
+# --- soft-euicc ---
+# Strict software eUICC (libsoft-euicc.a) and the end-to-end tests in
+# testbed/e2e (TAP scripts starting their own portdpd).
+SEUICC_LIB := $(BUILD)/libsoft-euicc.a
+SEUICC_SRCS := $(wildcard testbed/soft-euicc/*.c)
+SEUICC_OBJS := $(SEUICC_SRCS:%.c=$(BUILD)/%.o)
+$(SEUICC_OBJS): CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp \
+	-Itestbed/soft-euicc
+
+$(SEUICC_LIB): $(SEUICC_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+SEUICC_TEST := $(BUILD)/testbed/soft-euicc/tests/test-soft-euicc
+$(BUILD)/testbed/soft-euicc/tests/%.o: CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp \
+	-Itestbed/soft-euicc
+
+$(SEUICC_TEST): $(BUILD)/testbed/soft-euicc/tests/test_soft_euicc.o $(SEUICC_LIB) $(BUILD)/librsp.a \
+		$(BUILD)/libportdp-accel.a
+	$(CC) $(LDFLAGS) -o $@ $< $(SEUICC_LIB) $(BUILD)/librsp.a $(BUILD)/libportdp-accel.a \
+		-lcmocka -lcrypto
+
+LIBS += $(SEUICC_LIB)
+all: $(SEUICC_TEST)
+TESTS += $(SEUICC_TEST) $(wildcard testbed/e2e/test-*.sh)
+# --- end soft-euicc ---
+
+# --- bench ---
+# portdp-bench: the binding benchmark (setup a bench dir; run concurrent full
+# downloads against portdpd over HTTPS on loopback). Smoke test in TESTS.
+BENCH_SRCS := $(wildcard testbed/bench/*.c)
+BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o)
+
+$(BENCH_OBJS): CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp -Iappliance/inventory \
+	-Iappliance -Itestbed/soft-euicc
+
+$(BUILD)/bin/portdp-bench: $(BENCH_OBJS) $(SEUICC_LIB) $(INV_LIB) \
+		$(RSP_LIB) $(SERVER_LIB) $(BUILD)/libportdp-accel.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(SEUICC_LIB) $(INV_LIB) \
+		$(SERVER_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a -lhttp_parser -lyajl -lsqlite3 \
+		-lssl -lcrypto -lpthread
+
+PROGRAMS += $(BUILD)/bin/portdp-bench
+TESTS += testbed/bench/test-bench-smoke.sh
+# --- end bench ---
+
+# --- card-e2e ---
+# portdpd on the card: the TLS key through the portdp provider (host test on
+# the provider's soft form), portdpctl card subcommands and the full download
+# on the card inside the VM guest (testbed/e2e/card/guest-*.sh).
+TESTS += testbed/e2e/card/test-tls-provider.sh testbed/e2e/card/test-portdpctl-card-args.sh
+CARD_E2E_MODULES := /usr/lib/portdp-e2e/ossl-modules
+VM_GUEST_TESTS += testbed/e2e/card/guest-portdpctl-card.sh:120 testbed/e2e/card/guest-e2e-card.sh:300
+VM_GUEST_FILES += $(BUILD)/bin/portdpctl:/bin/portdpctl $(BUILD)/bin/portdpd:/bin/portdpd \
+	$(BUILD)/bin/portdp-lpa:/bin/portdp-lpa $(BUILD)/bin/portdp-pki:/bin/portdp-pki \
+	$(PORTDP_PROV_SO):$(CARD_E2E_MODULES)/portdp.so $(VM_TESTDATA)/ts48:/shared/ts48 \
+	testbed/e2e/card/dp-cert-ext.cnf:/etc/portdp-dp-cert-ext.cnf
+# --- end card-e2e ---
