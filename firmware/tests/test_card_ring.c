@@ -121,6 +121,8 @@ static void disconnect_guest(struct guest *g)
 	close(g->fd);
 }
 
+static void settle(struct guest *g);
+
 static struct guest *start(const char *extra)
 {
 	struct guest *g = calloc(1, sizeof(*g));
@@ -145,6 +147,7 @@ static struct guest *start(const char *extra)
 		_exit(127);
 	}
 	connect_guest(g);
+	settle(g);
 	return g;
 }
 
@@ -185,6 +188,14 @@ static void doorbell(struct guest *g)
 static uint32_t load(pdc_le32 *p)
 {
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+/* The card restarts (generation + 1, state interrupt) right after it sent the
+ * last setup message: wait for that, or a test reading the generation races it. */
+static void settle(struct guest *g)
+{
+	assert_true(wait_irq(g, PDC_IRQ_VEC_STATE, 5000));
+	assert_int_equal(load(&ctrl(g)->state), PDC_STATE_READY);
 }
 
 static void store(pdc_le32 *p, uint32_t v)
@@ -543,7 +554,7 @@ static void test_reconnect(void **state)
 	gen = load(&ctrl(g)->generation);
 	disconnect_guest(g);
 	connect_guest(g);
-	usleep(50000);
+	settle(g);
 	assert_true(load(&ctrl(g)->generation) > gen);
 	assert_true(reset(g, 10, 2000));
 	assert_int_equal(call(g, PDC_OP_GET_INFO, NULL, 0, &r), PDC_ST_OK);
