@@ -12,13 +12,38 @@
 #include <linux/slab.h>
 #include "portdp.h"
 
+/*
+ * Both intervals are bounded: 0 would reset the card on every scan (a reset
+ * storm), and hours would leave a hung request holding its slot for hours.
+ */
+#define PORTDP_MIN_MS	10
+#define PORTDP_MAX_MS	60000
+
+static int portdp_param_set_ms(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int err = kstrtouint(val, 0, &ms);
+
+	if (err)
+		return err;
+	if (ms < PORTDP_MIN_MS || ms > PORTDP_MAX_MS)
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned int *)kp->arg, ms);
+	return 0;
+}
+
+static const struct kernel_param_ops portdp_param_ms_ops = {
+	.set = portdp_param_set_ms,
+	.get = param_get_uint,
+};
+
 static unsigned int timeout_ms = 2000;
-module_param(timeout_ms, uint, 0644);
-MODULE_PARM_DESC(timeout_ms, "card request timeout before a reset (ms)");
+module_param_cb(timeout_ms, &portdp_param_ms_ops, &timeout_ms, 0644);
+MODULE_PARM_DESC(timeout_ms, "card request timeout before a reset (ms, 10..60000)");
 
 static unsigned int retry_ms = 1000;
-module_param(retry_ms, uint, 0644);
-MODULE_PARM_DESC(retry_ms, "interval between resets of a dead card (ms)");
+module_param_cb(retry_ms, &portdp_param_ms_ops, &retry_ms, 0644);
+MODULE_PARM_DESC(retry_ms, "interval between resets of a dead card (ms, 10..60000)");
 
 #define PORTDP_SCAN_INTERVAL	(HZ / 10)
 
@@ -224,7 +249,7 @@ int portdp_submit(struct portdp_dev *pd, struct portdp_req *req)
 {
 	int slot, err = 0;
 
-	spin_lock(&pd->lock);
+	spin_lock_bh(&pd->lock);
 	switch (pd->state) {
 	case PORTDP_STATE_READY:
 	case PORTDP_STATE_RESETTING:
@@ -249,7 +274,7 @@ int portdp_submit(struct portdp_dev *pd, struct portdp_req *req)
 		pd->backlog_len++;
 	}
 out:
-	spin_unlock(&pd->lock);
+	spin_unlock_bh(&pd->lock);
 	return err;
 }
 
@@ -311,9 +336,9 @@ void portdp_complete(struct portdp_dev *pd, u32 tag, u16 status,
 	unsigned int slot = tag & 0xff;
 	struct portdp_req *req;
 
-	spin_lock(&pd->lock);
+	spin_lock_bh(&pd->lock);
 	if (slot >= PORTDP_MAX_INFLIGHT || !pd->slots[slot] || pd->slots[slot]->tag != tag) {
-		spin_unlock(&pd->lock);
+		spin_unlock_bh(&pd->lock);
 		dev_dbg(pd->parent, "stale completion tag %#x\n", tag);
 		return;
 	}
@@ -331,7 +356,7 @@ void portdp_complete(struct portdp_dev *pd, u32 tag, u16 status,
 	if (req->err)
 		pd->stats.errors++;
 	portdp_kick_locked(pd);
-	spin_unlock(&pd->lock);
+	spin_unlock_bh(&pd->lock);
 	req->done(req);
 }
 
@@ -343,7 +368,7 @@ static void portdp_timeout_fn(struct work_struct *work)
 	LIST_HEAD(failed);
 	int i;
 
-	spin_lock(&pd->lock);
+	spin_lock_bh(&pd->lock);
 	for (i = 0; i < PORTDP_MAX_INFLIGHT; i++)
 		if (pd->slots[i] && time_after(jiffies, pd->slots[i]->deadline))
 			expired = true;
@@ -354,7 +379,7 @@ static void portdp_timeout_fn(struct work_struct *work)
 	} else if (pd->inflight) {
 		schedule_delayed_work(&pd->timeout_work, PORTDP_SCAN_INTERVAL);
 	}
-	spin_unlock(&pd->lock);
+	spin_unlock_bh(&pd->lock);
 	if (list_empty(&failed))
 		return;
 	dev_warn(pd->parent, "card did not answer in %u ms, resetting\n", timeout_ms);
@@ -372,13 +397,13 @@ void portdp_card_restarted(struct portdp_dev *pd)
 {
 	LIST_HEAD(failed);
 
-	spin_lock(&pd->lock);
+	spin_lock_bh(&pd->lock);
 	if (pd->state == PORTDP_STATE_READY || pd->state == PORTDP_STATE_DEAD) {
 		pd->state = PORTDP_STATE_RESETTING;
 		pd->stats.card_restarts++;
 		portdp_drain_inflight_locked(pd, &failed);
 	}
-	spin_unlock(&pd->lock);
+	spin_unlock_bh(&pd->lock);
 	if (!list_empty(&failed))
 		portdp_finish_list(&failed, -EIO);
 	mod_delayed_work(system_wq, &pd->reset_work, 0);
@@ -396,11 +421,11 @@ static int portdp_refresh_info(struct portdp_dev *pd)
 	if (!err && portdp_resp_body_len(req) != sizeof(pd->info))
 		err = -EIO;
 	if (!err) {
-		spin_lock(&pd->lock);
+		spin_lock_bh(&pd->lock);
 		memcpy(&pd->info, portdp_resp_body(req), sizeof(pd->info));
 		pd->info.fw_name[sizeof(pd->info.fw_name) - 1] = '\0';
 		pd->have_info = true;
-		spin_unlock(&pd->lock);
+		spin_unlock_bh(&pd->lock);
 	}
 	portdp_req_free(req);
 	return err;
@@ -414,22 +439,22 @@ static void portdp_reset_fn(struct work_struct *work)
 	int err;
 
 	mutex_lock(&pd->reset_lock);
-	spin_lock(&pd->lock);
+	spin_lock_bh(&pd->lock);
 	if (pd->state == PORTDP_STATE_REMOVED) {
-		spin_unlock(&pd->lock);
+		spin_unlock_bh(&pd->lock);
 		goto unlock;
 	}
 	pd->state = PORTDP_STATE_RESETTING;
 	portdp_drain_inflight_locked(pd, &failed);
 	pd->stats.resets++;
-	spin_unlock(&pd->lock);
+	spin_unlock_bh(&pd->lock);
 	portdp_finish_list(&failed, -EIO);
 
 	err = pd->ops->reset(pd);
 
-	spin_lock(&pd->lock);
+	spin_lock_bh(&pd->lock);
 	if (pd->state != PORTDP_STATE_RESETTING) {
-		spin_unlock(&pd->lock);
+		spin_unlock_bh(&pd->lock);
 		goto unlock;
 	}
 	if (err) {
@@ -440,7 +465,7 @@ static void portdp_reset_fn(struct work_struct *work)
 		pd->state = PORTDP_STATE_READY;
 		portdp_kick_locked(pd);
 	}
-	spin_unlock(&pd->lock);
+	spin_unlock_bh(&pd->lock);
 	portdp_finish_list(&failed, -EIO);
 	if (err) {
 		dev_warn_ratelimited(pd->parent, "card reset failed (%d), retrying\n", err);
@@ -468,6 +493,7 @@ static void portdp_dev_release(struct kref *ref)
 {
 	struct portdp_dev *pd = container_of(ref, struct portdp_dev, ref);
 
+	put_device(pd->parent);
 	ida_free(&portdp_ida, pd->id);
 	kfree(pd);
 }
@@ -496,7 +522,7 @@ struct portdp_dev *portdp_dev_pick(void)
 	struct portdp_dev *pd, *found = NULL;
 	int state;
 
-	spin_lock(&portdp_list_lock);
+	spin_lock_bh(&portdp_list_lock);
 	list_for_each_entry(pd, &portdp_list, list_node) {
 		state = READ_ONCE(pd->state);
 		if (state == PORTDP_STATE_READY) {
@@ -508,7 +534,7 @@ struct portdp_dev *portdp_dev_pick(void)
 	}
 	if (found)
 		portdp_dev_get(found);
-	spin_unlock(&portdp_list_lock);
+	spin_unlock_bh(&portdp_list_lock);
 	return found;
 }
 
@@ -528,7 +554,8 @@ struct portdp_dev *portdp_dev_alloc(struct device *parent,
 	}
 	kref_init(&pd->ref);
 	snprintf(pd->name, sizeof(pd->name), "portdp-accel%d", pd->id);
-	pd->parent = parent;
+	/* held until the last reference (an open fd may outlive the device) */
+	pd->parent = get_device(parent);
 	pd->ops = ops;
 	pd->transport = transport;
 	pd->state = PORTDP_STATE_PROBING;
@@ -555,9 +582,9 @@ int portdp_dev_register(struct portdp_dev *pd)
 	err = portdp_cdev_register(pd);
 	if (err)
 		return err;
-	spin_lock(&portdp_list_lock);
+	spin_lock_bh(&portdp_list_lock);
 	list_add_tail(&pd->list_node, &portdp_list);
-	spin_unlock(&portdp_list_lock);
+	spin_unlock_bh(&portdp_list_lock);
 	/* Synchronous first reset so the device is usable when probe returns. */
 	schedule_delayed_work(&pd->reset_work, 0);
 	flush_delayed_work(&pd->reset_work);
@@ -575,17 +602,17 @@ void portdp_dev_unregister(struct portdp_dev *pd)
 {
 	LIST_HEAD(failed);
 
-	spin_lock(&portdp_list_lock);
+	spin_lock_bh(&portdp_list_lock);
 	list_del_init(&pd->list_node);
-	spin_unlock(&portdp_list_lock);
+	spin_unlock_bh(&portdp_list_lock);
 	portdp_cdev_unregister(pd);
 
-	spin_lock(&pd->lock);
+	spin_lock_bh(&pd->lock);
 	pd->state = PORTDP_STATE_REMOVED;
 	portdp_drain_inflight_locked(pd, &failed);
 	list_splice_tail_init(&pd->backlog, &failed);
 	pd->backlog_len = 0;
-	spin_unlock(&pd->lock);
+	spin_unlock_bh(&pd->lock);
 	portdp_finish_list(&failed, -ENODEV);
 
 	cancel_delayed_work_sync(&pd->reset_work);

@@ -146,7 +146,8 @@ static struct skcipher_alg portdp_cbc_alg = {
 		.cra_name = "cbc(aes)",
 		.cra_driver_name = "cbc-aes-portdp",
 		.cra_priority = PORTDP_CRYPTO_PRIORITY,
-		.cra_flags = CRYPTO_ALG_ASYNC | CRYPTO_ALG_KERN_DRIVER_ONLY,
+		.cra_flags = CRYPTO_ALG_ASYNC | CRYPTO_ALG_KERN_DRIVER_ONLY |
+			     CRYPTO_ALG_ALLOCATES_MEMORY,
 		.cra_blocksize = AES_BLOCK_SIZE,
 		.cra_ctxsize = sizeof(struct portdp_aes_key),
 		.cra_module = THIS_MODULE,
@@ -374,7 +375,8 @@ static struct ahash_alg portdp_cmac_alg = {
 			.cra_name = "cmac(aes)",
 			.cra_driver_name = "cmac-aes-portdp",
 			.cra_priority = PORTDP_CRYPTO_PRIORITY,
-			.cra_flags = CRYPTO_ALG_ASYNC | CRYPTO_ALG_KERN_DRIVER_ONLY,
+			.cra_flags = CRYPTO_ALG_ASYNC | CRYPTO_ALG_KERN_DRIVER_ONLY |
+				     CRYPTO_ALG_ALLOCATES_MEMORY,
 			.cra_blocksize = AES_BLOCK_SIZE,
 			.cra_ctxsize = sizeof(struct portdp_aes_key),
 			.cra_init = portdp_cmac_cra_init,

@@ -201,13 +201,13 @@ static int portdp_pci_reset(struct portdp_dev *pd)
 		cookie = get_random_u32();
 	} while (!cookie || cookie == pp->reset_cookie);
 
-	spin_lock(&pd->lock);
+	spin_lock_bh(&pd->lock);
 	pp->req_prod = 0;
 	shm_write(pp, CTRL(req_prod), 0);
 	/* Hints from the card's next reset on, if it has them (portdp_card.h). */
 	pp->event_idx = shm_read(pp, CTRL(card_features)) & PDC_CARD_EVENT_IDX;
 	shm_write(pp, CTRL(host_features), pp->event_idx ? PDC_HOST_EVENT_IDX : 0);
-	spin_unlock(&pd->lock);
+	spin_unlock_bh(&pd->lock);
 	disable_irq(pci_irq_vector(pp->pdev, 0));
 	pp->cpl_cons = 0;
 	shm_write(pp, CTRL(cpl_cons), 0);

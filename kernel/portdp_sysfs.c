@@ -100,7 +100,10 @@ static ssize_t key_slots_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(key_slots);
 
-/* Asks the card (KEY_LIST): the slots that hold a key, as a bitmap list. */
+/*
+ * Asks the card (KEY_LIST): the slots that hold a key, as a bitmap list.
+ * Root only: every read is a card command.
+ */
 static ssize_t key_slots_used_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	struct portdp_dev *pd = to_portdp(dev);
@@ -123,7 +126,7 @@ static ssize_t key_slots_used_show(struct device *dev, struct device_attribute *
 	portdp_req_free(req);
 	return ret;
 }
-static DEVICE_ATTR_RO(key_slots_used);
+static DEVICE_ATTR_ADMIN_RO(key_slots_used);
 
 static struct attribute *portdp_attrs[] = {
 	&dev_attr_fw_version.attr,

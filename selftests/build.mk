@@ -11,9 +11,12 @@ ST_CPPFLAGS   := -I$(KSFT_INC) -Iinclude/uapi -Iinclude -Ilibportdp-accel/includ
 ST_CFLAGS     := -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -D_GNU_SOURCE -MMD -MP
 ST_LDLIBS     := -static -lkcapi -luring -lcrypto -lpthread
 
-# name:timeout-seconds, in the order the guest runs them (unload stays last).
-ST_TESTS := portdp_ioctl_test:60 portdp_uring_test:60 portdp_afalg_test:60 \
-	    portdp_akcipher_sign_test:60 portdp_recovery_test:60 portdp_unload_test:60
+# In the order the guest runs them (unload stays last), each with the timeout
+# of selftests/settings (kselftest's form; selftests/config lists the kernel
+# options they need).
+ST_TIMEOUT := $(shell sed -n 's/^timeout=//p' selftests/settings)
+ST_TESTS := $(addsuffix :$(ST_TIMEOUT),portdp_ioctl_test portdp_uring_test portdp_afalg_test \
+	    portdp_akcipher_sign_test portdp_recovery_test portdp_unload_test)
 
 ST_NAMES := $(foreach t,$(ST_TESTS),$(word 1,$(subst :, ,$(t))))
 ST_BINS  := $(addprefix $(ST_DIR)/,$(ST_NAMES))

@@ -6,10 +6,12 @@
  * libportdp-accel's software SCP03t byte for byte.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/portdp_accel.h>
 #include <portdp/scp03t.h>
@@ -461,6 +463,76 @@ TEST(sysfs_attributes)
 	EXPECT_LE(1, pdt_sysfs_num("resets"));
 	EXPECT_LE(1, pdt_sysfs_num("counters/get_info"));
 	ASSERT_EQ(0, pdt_sysfs_read("inflight", buf, sizeof(buf)));
+}
+
+/* key_slots_used costs a card command per read: root only (0400). */
+TEST(sysfs_key_slots_used_root_only)
+{
+	struct stat st;
+
+	if (access(PORTDP_SYSFS, F_OK))
+		SKIP(return, "no portdp-accel0");
+	ASSERT_EQ(0, stat(PORTDP_SYSFS "/key_slots_used", &st));
+	EXPECT_EQ(0400, st.st_mode & 07777);
+	ASSERT_EQ(0, stat(PORTDP_SYSFS "/state", &st));
+	EXPECT_EQ(0444, st.st_mode & 07777);
+}
+
+static int write_param(const char *name, const char *val)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/portdp_accel/parameters/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static long read_param(const char *name)
+{
+	char path[128], buf[32] = "";
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/module/portdp_accel/parameters/%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+/* 0 would be a reset storm; out-of-range and garbage leave the value alone. */
+TEST(module_params_bounded)
+{
+	static const char *const names[] = {"timeout_ms", "retry_ms"};
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		long before = read_param(names[i]);
+		char val[24];
+
+		ASSERT_LT(0, before);
+		EXPECT_EQ(-EINVAL, write_param(names[i], "0"));
+		EXPECT_EQ(-EINVAL, write_param(names[i], "9"));
+		EXPECT_EQ(-EINVAL, write_param(names[i], "60001"));
+		EXPECT_EQ(-EINVAL, write_param(names[i], "-1"));
+		EXPECT_EQ(-EINVAL, write_param(names[i], "abc"));
+		EXPECT_EQ(before, read_param(names[i]));
+		EXPECT_EQ(0, write_param(names[i], "10"));
+		EXPECT_EQ(10, read_param(names[i]));
+		EXPECT_EQ(0, write_param(names[i], "60000"));
+		EXPECT_EQ(60000, read_param(names[i]));
+		snprintf(val, sizeof(val), "%ld", before);
+		EXPECT_EQ(0, write_param(names[i], val));
+		EXPECT_EQ(before, read_param(names[i]));
+	}
 }
 
 TEST_HARNESS_MAIN
