@@ -94,7 +94,8 @@ struct portdp_stats {
  * struct portdp_dev - one card.
  * @ref:       held by the bus device and by every open file.
  * @lock:      protects @state, @slots, @inflight, @backlog, @backlog_len,
- *             @seq, @stats; taken from process context only (threaded IRQ).
+ *             @seq, @stats; taken with BH off (crypto requests may come
+ *             from softirq).
  * @reset_lock: serialises resets and the info refresh; never held with @lock
  *             taken first.
  * @state:     PORTDP_STATE_*.
@@ -140,7 +141,8 @@ void portdp_dev_get(struct portdp_dev *pd);
 void portdp_complete(struct portdp_dev *pd, u32 tag, u16 status,
 		     const void __iomem *resp, size_t resp_len);
 void portdp_card_restarted(struct portdp_dev *pd);
-struct portdp_dev *portdp_dev_pick(void);
+struct portdp_dev *portdp_dev_pick(u32 caps);
+u32 portdp_ready_caps(void);
 const char *portdp_state_name(int state);
 int portdp_status_to_errno(u16 status);
 
@@ -174,22 +176,36 @@ void portdp_cdev_unregister(struct portdp_dev *pd);
 /* portdp_sysfs.c */
 extern const struct attribute_group *portdp_groups[];
 
-/* portdp_crypto_*.c: registered once, for the first device */
+/*
+ * portdp_crypto*.c: each algorithm is registered once a ready card has its
+ * capabilities, and stays until module unload (a live tfm pins it).
+ */
+int portdp_cbc_register(void);
+void portdp_cbc_unregister(void);
+int portdp_cmac_register(void);
+void portdp_cmac_unregister(void);
 int portdp_ecdh_register(void);
 void portdp_ecdh_unregister(void);
 int portdp_ecdsa_register(void);
 void portdp_ecdsa_unregister(void);
-int portdp_aes_register(void);
-void portdp_aes_unregister(void);
-int portdp_crypto_register(void);
+int portdp_ecdsa_slot_register(void);
+void portdp_ecdsa_slot_unregister(void);
+void portdp_crypto_register(u32 caps);
 void portdp_crypto_unregister(void);
 struct crypto_async_request;
 gfp_t portdp_crypto_gfp(u32 flags);
-int portdp_crypto_submit(struct portdp_req *req, portdp_done_t done, void *priv);
+int portdp_crypto_submit(struct portdp_req *req, u32 caps, portdp_done_t done, void *priv);
 void portdp_crypto_req_end(struct portdp_req *req);
 void portdp_crypto_complete(struct crypto_async_request *base, int err);
 
-#define PORTDP_CRYPTO_PRIORITY	500	/* above generic and AES-NI (400) */
+/*
+ * Priorities as virtio-crypto and atmel-ecc choose them: AES stays below
+ * AES-NI (300/400) and above the generic C code (100); ECDH and ECDSA sit
+ * above the generic code and fall back to it while no card is present. The
+ * slot-key ECDSA has a name of its own, so its priority picks nothing.
+ */
+#define PORTDP_PRIO_AES		150
+#define PORTDP_PRIO_ECC		300
 
 /* portdp_pci.c */
 int portdp_pci_init(void);

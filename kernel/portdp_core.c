@@ -483,10 +483,7 @@ unlock:
 
 static void portdp_crypto_reg_fn(struct work_struct *work)
 {
-	int err = portdp_crypto_register();
-
-	if (err)
-		pr_warn(PORTDP_NAME ": crypto API registration failed (%d)\n", err);
+	portdp_crypto_register(portdp_ready_caps());
 }
 
 static void portdp_dev_release(struct kref *ref)
@@ -508,22 +505,31 @@ void portdp_dev_put(struct portdp_dev *pd)
 	kref_put(&pd->ref, portdp_dev_release);
 }
 
+/* A card that does everything @caps names (info from its last GET_INFO). */
+static bool portdp_can(struct portdp_dev *pd, u32 caps)
+{
+	return pd->have_info && (le32_to_cpu(pd->info.caps) & caps) == caps;
+}
+
 /**
  * portdp_dev_pick() - a card for the crypto algorithms, with a
  * reference the caller drops with portdp_dev_put(); NULL if there is none.
+ * @caps: PDC_CAP_* the request needs.
  *
  * A ready card first; else one that is resetting or probing, whose backlog
  * holds the request until the reset ends (or fails it with -EIO), so that a
  * request made during a short reset (testmgr's at registration, too) waits
  * instead of failing.
  */
-struct portdp_dev *portdp_dev_pick(void)
+struct portdp_dev *portdp_dev_pick(u32 caps)
 {
 	struct portdp_dev *pd, *found = NULL;
 	int state;
 
 	spin_lock_bh(&portdp_list_lock);
 	list_for_each_entry(pd, &portdp_list, list_node) {
+		if (!portdp_can(pd, caps))
+			continue;
 		state = READ_ONCE(pd->state);
 		if (state == PORTDP_STATE_READY) {
 			found = pd;
@@ -536,6 +542,20 @@ struct portdp_dev *portdp_dev_pick(void)
 		portdp_dev_get(found);
 	spin_unlock_bh(&portdp_list_lock);
 	return found;
+}
+
+/* What the ready cards can do together (PDC_CAP_* of each, or'ed). */
+u32 portdp_ready_caps(void)
+{
+	struct portdp_dev *pd;
+	u32 caps = 0;
+
+	spin_lock_bh(&portdp_list_lock);
+	list_for_each_entry(pd, &portdp_list, list_node)
+		if (pd->have_info && READ_ONCE(pd->state) == PORTDP_STATE_READY)
+			caps |= le32_to_cpu(pd->info.caps);
+	spin_unlock_bh(&portdp_list_lock);
+	return caps;
 }
 
 struct portdp_dev *portdp_dev_alloc(struct device *parent,

@@ -3,7 +3,9 @@
  * portdp_crypto_aes.c - "cbc(aes)" skcipher and "cmac(aes)" ahash on the
  * card (AES_CBC / AES_CMAC commands). The card keeps no state: long
  * requests go as a chain of commands, each carrying the chaining value
- * (the IV for CBC, the CMAC state) of the one before.
+ * (the IV for CBC, the CMAC state) of the one before. The same chaining
+ * value lets the CPU (the AES library) take over at any command: when no
+ * card is there, or when the card goes away in the middle of a request.
  */
 #include <crypto/aes.h>
 #include <crypto/internal/hash.h>
@@ -18,21 +20,31 @@
 
 /**
  * struct portdp_aes_key - key of a cbc(aes) or cmac(aes) tfm.
- * @key: raw AES key.
- * @len: 16, 24 or 32 (0 until set).
+ * @key:  raw AES key, for the card.
+ * @len:  16, 24 or 32 (0 until set).
+ * @soft: the expanded key, for the CPU fallback.
  */
 struct portdp_aes_key {
 	u8 key[AES_MAX_KEY_SIZE];
 	unsigned int len;
+	struct crypto_aes_ctx soft;
 };
 
 static int portdp_aes_setkey(struct portdp_aes_key *k, const u8 *key, unsigned int len)
 {
-	if (len != AES_KEYSIZE_128 && len != AES_KEYSIZE_192 && len != AES_KEYSIZE_256)
-		return -EINVAL;
+	int err = aes_expandkey(&k->soft, key, len);
+
+	if (err)
+		return err;
 	memcpy(k->key, key, len);
 	k->len = len;
 	return 0;
+}
+
+/* Whether the card path failed for want of a card: the CPU takes over. */
+static bool portdp_aes_no_card(int err)
+{
+	return err == -ENODEV;
 }
 
 /* ---- cbc(aes) ---------------------------------------------------------- */
@@ -48,6 +60,37 @@ struct portdp_cbc_rctx {
 };
 
 static int portdp_cbc_step(struct skcipher_request *sreq);
+
+/* CBC on the CPU from @rctx->done to the end, a few blocks per copy. */
+static void portdp_cbc_soft(struct skcipher_request *sreq)
+{
+	struct portdp_aes_key *k = crypto_skcipher_ctx(crypto_skcipher_reqtfm(sreq));
+	struct portdp_cbc_rctx *rctx = skcipher_request_ctx(sreq);
+	u8 in[4 * AES_BLOCK_SIZE], out[4 * AES_BLOCK_SIZE], *prev;
+	unsigned int len, i;
+
+	while (rctx->done < sreq->cryptlen) {
+		len = min_t(unsigned int, sreq->cryptlen - rctx->done, sizeof(in));
+		sg_pcopy_to_buffer(sreq->src, sg_nents(sreq->src), in, len, rctx->done);
+		prev = sreq->iv;
+		for (i = 0; i < len; i += AES_BLOCK_SIZE) {
+			if (rctx->enc == PDC_AES_ENCRYPT) {
+				crypto_xor_cpy(out + i, in + i, prev, AES_BLOCK_SIZE);
+				aes_encrypt(&k->soft, out + i, out + i);
+				prev = out + i;
+			} else {
+				aes_decrypt(&k->soft, out + i, in + i);
+				crypto_xor(out + i, prev, AES_BLOCK_SIZE);
+				prev = in + i;
+			}
+		}
+		memcpy(sreq->iv, prev, AES_BLOCK_SIZE);
+		sg_pcopy_from_buffer(sreq->dst, sg_nents(sreq->dst), out, len, rctx->done);
+		rctx->done += len;
+	}
+	memzero_explicit(in, sizeof(in));
+	memzero_explicit(out, sizeof(out));
+}
 
 static void portdp_cbc_done(struct portdp_req *req)
 {
@@ -66,6 +109,10 @@ static void portdp_cbc_done(struct portdp_req *req)
 		rctx->done += len;
 	}
 	portdp_crypto_req_end(req);
+	if (portdp_aes_no_card(err)) {
+		portdp_cbc_soft(sreq);
+		err = 0;
+	}
 	if (!err && rctx->done < sreq->cryptlen) {
 		err = portdp_cbc_step(sreq);
 		if (err == -EINPROGRESS)
@@ -95,10 +142,14 @@ static int portdp_cbc_step(struct skcipher_request *sreq)
 	memcpy(body->key, k->key, k->len);
 	memcpy(body->iv, sreq->iv, AES_BLOCK_SIZE);
 	sg_pcopy_to_buffer(sreq->src, sg_nents(sreq->src), body + 1, len, rctx->done);
-	err = portdp_crypto_submit(req, portdp_cbc_done, sreq);
-	if (err != -EINPROGRESS)
-		portdp_req_free(req);
-	return err;
+	err = portdp_crypto_submit(req, PDC_CAP_AES_CBC, portdp_cbc_done, sreq);
+	if (err == -EINPROGRESS)
+		return err;
+	portdp_req_free(req);
+	if (!portdp_aes_no_card(err))
+		return err;
+	portdp_cbc_soft(sreq);
+	return 0;
 }
 
 static int portdp_cbc_crypt(struct skcipher_request *sreq, u8 enc)
@@ -145,7 +196,7 @@ static struct skcipher_alg portdp_cbc_alg = {
 	.base = {
 		.cra_name = "cbc(aes)",
 		.cra_driver_name = "cbc-aes-portdp",
-		.cra_priority = PORTDP_CRYPTO_PRIORITY,
+		.cra_priority = PORTDP_PRIO_AES,
 		.cra_flags = CRYPTO_ALG_ASYNC | CRYPTO_ALG_KERN_DRIVER_ONLY |
 			     CRYPTO_ALG_ALLOCATES_MEMORY,
 		.cra_blocksize = AES_BLOCK_SIZE,
@@ -196,6 +247,53 @@ struct portdp_cmac_rctx {
 
 static int portdp_cmac_step(struct ahash_request *areq);
 
+/* CMAC subkey doubling in GF(2^128) (RFC 4493, 2.3). */
+static void portdp_cmac_dbl(u8 *k)
+{
+	u8 carry = k[0] >> 7;
+	int i;
+
+	for (i = 0; i < AES_BLOCK_SIZE - 1; i++)
+		k[i] = k[i] << 1 | k[i + 1] >> 7;
+	k[AES_BLOCK_SIZE - 1] = k[AES_BLOCK_SIZE - 1] << 1 ^ (carry ? 0x87 : 0);
+}
+
+/*
+ * The card's work on the CPU, from @rctx->sent to @rctx->until: CBC-MAC of
+ * whole blocks into @rctx->st.state and, when final, the last block with
+ * its subkey (K1 whole, K2 padded), as RFC 4493 and the card do.
+ */
+static void portdp_cmac_soft(struct ahash_request *areq)
+{
+	struct portdp_aes_key *k = crypto_ahash_ctx(crypto_ahash_reqtfm(areq));
+	struct portdp_cmac_rctx *rctx = ahash_request_ctx(areq);
+	u8 last[AES_BLOCK_SIZE], sub[AES_BLOCK_SIZE] = { };
+	unsigned int tail;
+
+	while (rctx->until - rctx->sent > (rctx->final ? AES_BLOCK_SIZE : 0)) {
+		crypto_xor(rctx->st.state, rctx->data + rctx->sent, AES_BLOCK_SIZE);
+		aes_encrypt(&k->soft, rctx->st.state, rctx->st.state);
+		rctx->sent += AES_BLOCK_SIZE;
+	}
+	if (!rctx->final)
+		return;
+	tail = rctx->until - rctx->sent;
+	aes_encrypt(&k->soft, sub, sub);
+	portdp_cmac_dbl(sub);
+	memset(last, 0, sizeof(last));
+	memcpy(last, rctx->data + rctx->sent, tail);
+	if (tail < AES_BLOCK_SIZE) {
+		last[tail] = 0x80;
+		portdp_cmac_dbl(sub);
+	}
+	crypto_xor(last, sub, AES_BLOCK_SIZE);
+	crypto_xor(rctx->st.state, last, AES_BLOCK_SIZE);
+	aes_encrypt(&k->soft, rctx->st.state, rctx->st.state);
+	rctx->sent = rctx->until;
+	memzero_explicit(sub, sizeof(sub));
+	memzero_explicit(last, sizeof(last));
+}
+
 static void portdp_cmac_finish(struct ahash_request *areq)
 {
 	struct portdp_cmac_rctx *rctx = ahash_request_ctx(areq);
@@ -224,7 +322,10 @@ static void portdp_cmac_done(struct portdp_req *req)
 		rctx->sent += chunk;
 	}
 	portdp_crypto_req_end(req);
-	if (!err && !was_last && rctx->sent < rctx->until) {
+	if (portdp_aes_no_card(err)) {
+		portdp_cmac_soft(areq);
+		err = 0;
+	} else if (!err && !was_last && rctx->sent < rctx->until) {
 		err = portdp_cmac_step(areq);
 		if (err == -EINPROGRESS)
 			return;
@@ -257,10 +358,14 @@ static int portdp_cmac_step(struct ahash_request *areq)
 	memcpy(body->key, k->key, k->len);
 	memcpy(body->state, rctx->st.state, AES_BLOCK_SIZE);
 	memcpy(body + 1, rctx->data + rctx->sent, len);
-	err = portdp_crypto_submit(req, portdp_cmac_done, areq);
-	if (err != -EINPROGRESS)
-		portdp_req_free(req);
-	return err;
+	err = portdp_crypto_submit(req, PDC_CAP_AES_CMAC, portdp_cmac_done, areq);
+	if (err == -EINPROGRESS)
+		return err;
+	portdp_req_free(req);
+	if (!portdp_aes_no_card(err))
+		return err;
+	portdp_cmac_soft(areq);
+	return 0;
 }
 
 /* Sends buffered + new data; keeps the last 1..16 bytes unless @final. */
@@ -288,11 +393,18 @@ static int portdp_cmac_run(struct ahash_request *areq, unsigned int nbytes, bool
 	memcpy(rctx->data, rctx->st.buf, rctx->st.buflen);
 	scatterwalk_map_and_copy(rctx->data + rctx->st.buflen, areq->src, 0, nbytes, 0);
 	err = portdp_cmac_step(areq);
-	if (err != -EINPROGRESS) {
+	if (err == -EINPROGRESS)
+		return err;
+	if (err) {
 		kfree_sensitive(rctx->data);
 		rctx->data = NULL;
+		return err;
 	}
-	return err;
+	/* done on the CPU, synchronously */
+	if (rctx->final)
+		memcpy(areq->result, rctx->st.state, AES_BLOCK_SIZE);
+	portdp_cmac_finish(areq);
+	return 0;
 }
 
 static int portdp_cmac_init(struct ahash_request *areq)
@@ -374,7 +486,7 @@ static struct ahash_alg portdp_cmac_alg = {
 		.base = {
 			.cra_name = "cmac(aes)",
 			.cra_driver_name = "cmac-aes-portdp",
-			.cra_priority = PORTDP_CRYPTO_PRIORITY,
+			.cra_priority = PORTDP_PRIO_AES,
 			.cra_flags = CRYPTO_ALG_ASYNC | CRYPTO_ALG_KERN_DRIVER_ONLY |
 				     CRYPTO_ALG_ALLOCATES_MEMORY,
 			.cra_blocksize = AES_BLOCK_SIZE,
@@ -386,21 +498,22 @@ static struct ahash_alg portdp_cmac_alg = {
 	},
 };
 
-int portdp_aes_register(void)
+int portdp_cbc_register(void)
 {
-	int err;
-
-	err = crypto_register_skcipher(&portdp_cbc_alg);
-	if (err)
-		return err;
-	err = crypto_register_ahash(&portdp_cmac_alg);
-	if (err)
-		crypto_unregister_skcipher(&portdp_cbc_alg);
-	return err;
+	return crypto_register_skcipher(&portdp_cbc_alg);
 }
 
-void portdp_aes_unregister(void)
+void portdp_cbc_unregister(void)
+{
+	crypto_unregister_skcipher(&portdp_cbc_alg);
+}
+
+int portdp_cmac_register(void)
+{
+	return crypto_register_ahash(&portdp_cmac_alg);
+}
+
+void portdp_cmac_unregister(void)
 {
 	crypto_unregister_ahash(&portdp_cmac_alg);
-	crypto_unregister_skcipher(&portdp_cbc_alg);
 }

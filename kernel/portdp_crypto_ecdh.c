@@ -3,7 +3,8 @@
  * portdp_crypto_ecdh.c - "ecdh-nist-p256" kpp on the card (ECDH_RAW_*
  * commands). The kpp API hands the private scalar to the driver, so the
  * card gets it with each command and keeps nothing; DP and session keys
- * never take this path.
+ * never take this path. While no card can take a request, the generic
+ * implementation (a fallback tfm with the same key) answers it.
  */
 #include <crypto/ecdh.h>
 #include <crypto/internal/kpp.h>
@@ -11,6 +12,7 @@
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
+#include <linux/slab.h>
 #include "portdp.h"
 
 #define PORTDP_P256_BYTES	32
@@ -25,13 +27,33 @@ static const u8 portdp_p256_n[PORTDP_P256_BYTES] = {
 
 /**
  * struct portdp_ecdh_ctx - one ecdh tfm.
- * @priv:    private scalar, big-endian.
- * @has_key: @priv is set.
+ * @priv:     private scalar, big-endian.
+ * @has_key:  @priv is set.
+ * @fallback: the generic ecdh-nist-p256, holding the same key.
  */
 struct portdp_ecdh_ctx {
 	u8 priv[PORTDP_P256_BYTES];
 	bool has_key;
+	struct crypto_kpp *fallback;
 };
+
+/* The fallback gets the scalar we hold, so both compute the same keys. */
+static int portdp_ecdh_set_fallback(struct portdp_ecdh_ctx *ctx)
+{
+	struct ecdh params = { .key = (char *)ctx->priv, .key_size = PORTDP_P256_BYTES };
+	unsigned int len = crypto_ecdh_key_len(&params);
+	u8 *buf;
+	int err;
+
+	buf = kmalloc(len, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	err = crypto_ecdh_encode_key(buf, len, &params);
+	if (!err)
+		err = crypto_kpp_set_secret(ctx->fallback, buf, len);
+	kfree_sensitive(buf);
+	return err;
+}
 
 static bool portdp_p256_scalar_ok(const u8 *d)
 {
@@ -62,8 +84,8 @@ static int portdp_ecdh_set_secret(struct crypto_kpp *tfm, const void *buf, unsig
 	}
 	memcpy(ctx->priv, d, sizeof(d));
 	memzero_explicit(d, sizeof(d));
-	ctx->has_key = true;
-	return 0;
+	ctx->has_key = portdp_ecdh_set_fallback(ctx) == 0;
+	return ctx->has_key ? 0 : -EINVAL;
 }
 
 static void portdp_ecdh_done(struct portdp_req *req)
@@ -96,7 +118,8 @@ static void portdp_ecdh_done(struct portdp_req *req)
 
 static int portdp_ecdh_run(struct kpp_request *kreq, u16 opcode)
 {
-	struct portdp_ecdh_ctx *ctx = kpp_tfm_ctx(crypto_kpp_reqtfm(kreq));
+	struct crypto_kpp *tfm = crypto_kpp_reqtfm(kreq);
+	struct portdp_ecdh_ctx *ctx = kpp_tfm_ctx(tfm);
 	struct pdc_ecdh_raw_req *body;
 	struct portdp_req *req;
 	int err;
@@ -123,9 +146,17 @@ static int portdp_ecdh_run(struct kpp_request *kreq, u16 opcode)
 		}
 		body->peer_pub[0] = 0x04;
 	}
-	err = portdp_crypto_submit(req, portdp_ecdh_done, kreq);
-	if (err != -EINPROGRESS)
-		portdp_req_free(req);
+	err = portdp_crypto_submit(req, PDC_CAP_P256 | PDC_CAP_ECDH_RAW, portdp_ecdh_done, kreq);
+	if (err == -EINPROGRESS)
+		return err;
+	portdp_req_free(req);
+	if (err != -ENODEV)
+		return err;
+	/* No card: the generic code, synchronous, on the same request. */
+	kpp_request_set_tfm(kreq, ctx->fallback);
+	err = opcode == PDC_OP_ECDH_RAW_PUBLIC ? crypto_kpp_generate_public_key(kreq) :
+						  crypto_kpp_compute_shared_secret(kreq);
+	kpp_request_set_tfm(kreq, tfm);
 	return err;
 }
 
@@ -144,9 +175,25 @@ static unsigned int portdp_ecdh_max_size(struct crypto_kpp *tfm)
 	return 2 * PORTDP_P256_BYTES;
 }
 
+static int portdp_ecdh_init(struct crypto_kpp *tfm)
+{
+	struct portdp_ecdh_ctx *ctx = kpp_tfm_ctx(tfm);
+
+	ctx->fallback = crypto_alloc_kpp("ecdh-nist-p256", 0, CRYPTO_ALG_NEED_FALLBACK);
+	if (IS_ERR(ctx->fallback))
+		return PTR_ERR(ctx->fallback);
+	/* The generic code is synchronous and gets our request as it is. */
+	if (crypto_kpp_reqsize(ctx->fallback) > crypto_kpp_reqsize(tfm))
+		kpp_set_reqsize(tfm, crypto_kpp_reqsize(ctx->fallback));
+	return 0;
+}
+
 static void portdp_ecdh_exit(struct crypto_kpp *tfm)
 {
-	memzero_explicit(kpp_tfm_ctx(tfm), sizeof(struct portdp_ecdh_ctx));
+	struct portdp_ecdh_ctx *ctx = kpp_tfm_ctx(tfm);
+
+	crypto_free_kpp(ctx->fallback);
+	memzero_explicit(ctx, sizeof(*ctx));
 }
 
 static struct kpp_alg portdp_ecdh_alg = {
@@ -154,12 +201,14 @@ static struct kpp_alg portdp_ecdh_alg = {
 	.generate_public_key = portdp_ecdh_generate_public_key,
 	.compute_shared_secret = portdp_ecdh_compute_shared_secret,
 	.max_size = portdp_ecdh_max_size,
+	.init = portdp_ecdh_init,
 	.exit = portdp_ecdh_exit,
 	.base = {
 		.cra_name = "ecdh-nist-p256",
 		.cra_driver_name = "ecdh-nist-p256-portdp",
-		.cra_priority = PORTDP_CRYPTO_PRIORITY,
-		.cra_flags = CRYPTO_ALG_ASYNC | CRYPTO_ALG_KERN_DRIVER_ONLY,
+		.cra_priority = PORTDP_PRIO_ECC,
+		.cra_flags = CRYPTO_ALG_ASYNC | CRYPTO_ALG_KERN_DRIVER_ONLY |
+			     CRYPTO_ALG_NEED_FALLBACK,
 		.cra_ctxsize = sizeof(struct portdp_ecdh_ctx),
 		.cra_module = THIS_MODULE,
 	},

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * portdp_crypto_ecdsa.c - "ecdsa-nist-p256" akcipher on the card. Verify
- * takes the public key (04 || X || Y) and a DER signature followed by the
- * digest in src, as the 6.1 generic driver does. Sign uses a key slot named
- * by struct portdp_akcipher_slot_key and returns a DER signature. The DER
- * handling is the only logic here; 6.13 moved ECDSA to sig_alg, so keep it
- * thin.
+ * portdp_crypto_ecdsa.c - ECDSA P-256 akciphers on the card.
+ *
+ * "ecdsa-nist-p256" is the generic algorithm: verify only, with a public
+ * key (04 || X || Y) and a DER signature followed by the digest in src, as
+ * the 6.1 generic driver does; while no card can verify, another
+ * implementation (if the kernel has one) answers.
+ * "ecdsa-nist-p256-slot" is ours alone: its private "key" is a card key
+ * slot (struct portdp_akcipher_slot_key), since card keys never leave the
+ * card; it signs (DER out) and verifies. A distinct name keeps the slot
+ * format away from users of the generic one.
+ * The DER handling is the only logic here; 6.13 moved ECDSA to sig_alg, so
+ * keep it thin.
  */
 #include <crypto/akcipher.h>
 #include <crypto/internal/akcipher.h>
@@ -24,13 +30,17 @@
  * @has_pub:  @pub is set.
  * @slot:     card key slot for sign.
  * @has_slot: @slot is set.
+ * @fallback: another "ecdsa-nist-p256" with the same public key, or NULL.
  */
 struct portdp_ecdsa_ctx {
 	u8 pub[PDC_PUBKEY_LEN];
 	bool has_pub;
 	u8 slot;
 	bool has_slot;
+	struct crypto_akcipher *fallback;
 };
+
+#define PORTDP_ECDSA_CAPS	(PDC_CAP_P256 | PDC_CAP_ECDSA_VERIFY)
 
 /* One DER INTEGER into a 32-byte big-endian field; 0 or -EBADMSG. */
 static int portdp_der_int(const u8 **p, const u8 *end, u8 *out)
@@ -135,7 +145,8 @@ out:
 
 static int portdp_ecdsa_verify(struct akcipher_request *areq)
 {
-	struct portdp_ecdsa_ctx *ctx = akcipher_tfm_ctx(crypto_akcipher_reqtfm(areq));
+	struct crypto_akcipher *tfm = crypto_akcipher_reqtfm(areq);
+	struct portdp_ecdsa_ctx *ctx = akcipher_tfm_ctx(tfm);
 	unsigned int total = areq->src_len + areq->dst_len;
 	struct pdc_ecdsa_verify_req *body;
 	struct portdp_req *req;
@@ -168,9 +179,16 @@ static int portdp_ecdsa_verify(struct akcipher_request *areq)
 	memcpy(body->pub, ctx->pub, sizeof(body->pub));
 	memcpy(body->digest, buf + areq->src_len, areq->dst_len);
 	kfree(buf);
-	err = portdp_crypto_submit(req, portdp_ecdsa_done, areq);
-	if (err != -EINPROGRESS)
-		portdp_req_free(req);
+	err = portdp_crypto_submit(req, PORTDP_ECDSA_CAPS, portdp_ecdsa_done, areq);
+	if (err == -EINPROGRESS)
+		return err;
+	portdp_req_free(req);
+	if (err == -ENODEV && ctx->fallback) {
+		/* No card: the other implementation, on the same request. */
+		akcipher_request_set_tfm(areq, ctx->fallback);
+		err = crypto_akcipher_verify(areq);
+		akcipher_request_set_tfm(areq, tfm);
+	}
 	return err;
 free:
 	kfree(buf);
@@ -201,7 +219,8 @@ static int portdp_ecdsa_sign(struct akcipher_request *areq)
 		portdp_req_free(req);
 		return -EINVAL;
 	}
-	err = portdp_crypto_submit(req, portdp_ecdsa_done, areq);
+	err = portdp_crypto_submit(req, PDC_CAP_P256 | PDC_CAP_ECDSA_SIGN | PDC_CAP_KEY_SLOTS,
+				   portdp_ecdsa_done, areq);
 	if (err != -EINPROGRESS)
 		portdp_req_free(req);
 	return err;
@@ -215,6 +234,8 @@ static int portdp_ecdsa_set_pub_key(struct crypto_akcipher *tfm, const void *key
 
 	ctx->has_pub = false;
 	if (keylen != PDC_PUBKEY_LEN || d[0] != 0x04)
+		return -EINVAL;
+	if (ctx->fallback && crypto_akcipher_set_pub_key(ctx->fallback, key, keylen))
 		return -EINVAL;
 	memcpy(ctx->pub, key, keylen);
 	ctx->has_pub = true;
@@ -241,16 +262,57 @@ static unsigned int portdp_ecdsa_max_size(struct crypto_akcipher *tfm)
 	return PORTDP_DER_SIG_MAX;
 }
 
+/* The generic name falls back to another implementation where there is one. */
+static int portdp_ecdsa_init(struct crypto_akcipher *tfm)
+{
+	struct portdp_ecdsa_ctx *ctx = akcipher_tfm_ctx(tfm);
+	struct crypto_akcipher *fb;
+
+	fb = crypto_alloc_akcipher("ecdsa-nist-p256", 0, CRYPTO_ALG_NEED_FALLBACK);
+	if (IS_ERR(fb))
+		return 0;	/* Debian 6.1 builds none: no card is then -ENODEV */
+	ctx->fallback = fb;
+	if (crypto_akcipher_reqsize(fb) > crypto_akcipher_reqsize(tfm))
+		akcipher_set_reqsize(tfm, crypto_akcipher_reqsize(fb));
+	return 0;
+}
+
+static void portdp_ecdsa_exit(struct crypto_akcipher *tfm)
+{
+	struct portdp_ecdsa_ctx *ctx = akcipher_tfm_ctx(tfm);
+
+	if (ctx->fallback)
+		crypto_free_akcipher(ctx->fallback);
+	memzero_explicit(ctx, sizeof(*ctx));
+}
+
 static struct akcipher_alg portdp_ecdsa_alg = {
+	.verify = portdp_ecdsa_verify,
+	.set_pub_key = portdp_ecdsa_set_pub_key,
+	.max_size = portdp_ecdsa_max_size,
+	.init = portdp_ecdsa_init,
+	.exit = portdp_ecdsa_exit,
+	.base = {
+		.cra_name = "ecdsa-nist-p256",
+		.cra_driver_name = "ecdsa-nist-p256-portdp",
+		.cra_priority = PORTDP_PRIO_ECC,
+		.cra_flags = CRYPTO_ALG_ASYNC | CRYPTO_ALG_KERN_DRIVER_ONLY |
+			     CRYPTO_ALG_NEED_FALLBACK,
+		.cra_ctxsize = sizeof(struct portdp_ecdsa_ctx),
+		.cra_module = THIS_MODULE,
+	},
+};
+
+static struct akcipher_alg portdp_ecdsa_slot_alg = {
 	.sign = portdp_ecdsa_sign,
 	.verify = portdp_ecdsa_verify,
 	.set_pub_key = portdp_ecdsa_set_pub_key,
 	.set_priv_key = portdp_ecdsa_set_priv_key,
 	.max_size = portdp_ecdsa_max_size,
 	.base = {
-		.cra_name = "ecdsa-nist-p256",
-		.cra_driver_name = "ecdsa-nist-p256-portdp",
-		.cra_priority = PORTDP_CRYPTO_PRIORITY,
+		.cra_name = "ecdsa-nist-p256-slot",
+		.cra_driver_name = "ecdsa-nist-p256-slot-portdp",
+		.cra_priority = PORTDP_PRIO_ECC,
 		.cra_flags = CRYPTO_ALG_ASYNC | CRYPTO_ALG_KERN_DRIVER_ONLY,
 		.cra_ctxsize = sizeof(struct portdp_ecdsa_ctx),
 		.cra_module = THIS_MODULE,
@@ -265,4 +327,14 @@ int portdp_ecdsa_register(void)
 void portdp_ecdsa_unregister(void)
 {
 	crypto_unregister_akcipher(&portdp_ecdsa_alg);
+}
+
+int portdp_ecdsa_slot_register(void)
+{
+	return crypto_register_akcipher(&portdp_ecdsa_slot_alg);
+}
+
+void portdp_ecdsa_slot_unregister(void)
+{
+	crypto_unregister_akcipher(&portdp_ecdsa_slot_alg);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * portdp_akcipher_sign_test - ECDSA sign through the kernel crypto API
- * (akcipher "ecdsa-nist-p256" with a card key slot), which testmgr does not
+ * (akcipher "ecdsa-nist-p256-slot" with a card key slot), which testmgr does not
  * cover on 6.1. Generates a key on the card, loads the test module
  * selftests/kmod/portdp_akcipher_test.ko with that slot, relays the
  * module's TAP lines from debugfs, verifies the module's signature with
@@ -30,7 +30,7 @@
 #define DEBUGFS		"/sys/kernel/debug"
 #define RESULTS		DEBUGFS "/" KMOD_NAME "/results"
 /* Lines the module must report (a run that stops early fails). */
-#define KMOD_TESTS	17
+#define KMOD_TESTS	20
 
 static int load_module(const char *path, const char *params)
 {

@@ -138,7 +138,7 @@ int dev_submit(struct pdp_accel *accel, struct pdp_op *const *ops, unsigned n);
 int dev_reap(struct pdp_accel *accel, struct pdp_op **done, unsigned max, unsigned min_wait);
 unsigned dev_inflight(const struct pdp_accel *accel);
 
-/* dev_afalg.c: does AF_ALG "cbc(aes)" / "cmac(aes)" reach this card? */
+/* dev_afalg.c: do AF_ALG cbc-aes-portdp / cmac-aes-portdp reach this card? */
 void dev_afalg_probe(struct dev_accel *da, int *cbc, int *cmac);
 
 extern const struct pdp_backend_ops pdp_dev_ops;

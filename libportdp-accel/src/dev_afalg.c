@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Does AF_ALG reach the card? The kernel picks the highest-priority
- * "cbc(aes)" / "cmac(aes)" for an AF_ALG socket; ours registers above the
- * CPU drivers, but kernels from 7.2 on keep off-CPU drivers out of AF_ALG,
- * and the module may not be the one serving. So ask at run time: one block
+ * Does AF_ALG reach the card? The driver registers "cbc-aes-portdp" and
+ * "cmac-aes-portdp" below AES-NI (generic "cbc(aes)" users keep the CPU), so
+ * we ask for them by driver name; but kernels from 7.2 on keep off-CPU
+ * drivers out of AF_ALG, and without a card the driver computes on the CPU
+ * (its fallback). So ask at run time: one block
  * through libkcapi must give the right answer and move the card's own AES
  * counter. (Another process using the card at the same moment could move
  * it too; the answer is a hint for operators, nothing depends on it.)
@@ -51,7 +52,7 @@ static int expected(int cmac, uint8_t out[16])
 	return ok ? 0 : -EIO;
 }
 
-/* One block of "cbc(aes)" or "cmac(aes)" through AF_ALG; 0 if it ran. */
+/* One block of cbc-aes-portdp or cmac-aes-portdp through AF_ALG; 0 if it ran. */
 static int through_af_alg(int cmac, uint8_t out[16])
 {
 	struct kcapi_handle *h = NULL;
@@ -59,11 +60,11 @@ static int through_af_alg(int cmac, uint8_t out[16])
 	ssize_t n = -1;
 
 	if (cmac) {
-		if (!kcapi_md_init(&h, "cmac(aes)", 0) && !kcapi_md_setkey(h, probe_key, 16))
+		if (!kcapi_md_init(&h, "cmac-aes-portdp", 0) && !kcapi_md_setkey(h, probe_key, 16))
 			n = kcapi_md_digest(h, probe_in, 16, out, 16);
 		kcapi_md_destroy(h);
 	} else {
-		if (!kcapi_cipher_init(&h, "cbc(aes)", 0) && !kcapi_cipher_setkey(h, probe_key, 16))
+		if (!kcapi_cipher_init(&h, "cbc-aes-portdp", 0) && !kcapi_cipher_setkey(h, probe_key, 16))
 			n = kcapi_cipher_encrypt(h, probe_in, 16, iv, out, 16,
 						 KCAPI_ACCESS_HEURISTIC);
 		kcapi_cipher_destroy(h);

@@ -3,8 +3,9 @@
  * portdp_akcipher_test.c - reaches the card's ECDSA sign through the kernel
  * crypto API, which testmgr cannot check on 6.1 (its ECDSA vectors suit
  * deterministic signatures only). At load it signs with a card key slot via
- * akcipher "ecdsa-nist-p256", verifies through the same tfm and a second
- * one, checks that bad signatures, digests and slots are refused, and
+ * akcipher "ecdsa-nist-p256-slot", verifies through the same tfm and through
+ * the generic "ecdsa-nist-p256" (which must not take a slot), checks that
+ * bad signatures, digests and slots are refused, and
  * leaves TAP lines plus the signature in debugfs
  * (portdp_akcipher_test/results) for the guest test, which also verifies
  * the signature with OpenSSL. Parameters: slot (holds a P-256 key), pub
@@ -19,8 +20,10 @@
 #include <linux/slab.h>
 #include <linux/portdp_accel.h>
 
-#define PAT_ALG		"ecdsa-nist-p256"
-#define PAT_DRIVER	"ecdsa-nist-p256-portdp"
+#define PAT_ALG		"ecdsa-nist-p256-slot"
+#define PAT_DRIVER	"ecdsa-nist-p256-slot-portdp"
+#define PAT_GENERIC	"ecdsa-nist-p256"
+#define PAT_GENERIC_DRV	"ecdsa-nist-p256-portdp"
 #define PAT_DIGEST	32
 #define PAT_SIG_MAX	72
 #define PAT_RESULTS	4096
@@ -191,15 +194,17 @@ static void pat_run(const u8 *pubkey)
 	err = pat_verify(tfm, sig2, sig2_len, digest);
 	pat_result(!err, "the second signature verifies too", err);
 
-	tfm2 = crypto_alloc_akcipher(PAT_ALG, 0, 0);
+	tfm2 = crypto_alloc_akcipher(PAT_GENERIC, 0, 0);
 	if (IS_ERR(tfm2)) {
-		pat_result(false, "allocate a second tfm", PTR_ERR(tfm2));
+		pat_result(false, "allocate " PAT_GENERIC, PTR_ERR(tfm2));
 		goto free_tfm;
 	}
+	drv = crypto_tfm_alg_driver_name(crypto_akcipher_tfm(tfm2));
+	pat_result(!strcmp(drv, PAT_GENERIC_DRV), PAT_GENERIC " is the card's (the only one)", 0);
 	err = crypto_akcipher_set_pub_key(tfm2, pubkey, PORTDP_PUBKEY_LEN);
 	if (!err)
 		err = pat_verify(tfm2, sig, sig_len, digest);
-	pat_result(!err, "verify through a second tfm with only the public key", err);
+	pat_result(!err, "verify through " PAT_GENERIC " with only the public key", err);
 	memcpy(other, digest, sizeof(other));
 	other[5] ^= 0x01;
 	err = pat_verify(tfm2, sig, sig_len, other);
@@ -210,6 +215,17 @@ static void pat_run(const u8 *pubkey)
 	sig[sig_len - 3] ^= 0x01;
 	err = pat_verify(tfm2, sig, sig_len - 1, digest);
 	pat_result(err == -EBADMSG, "a truncated DER signature is rejected", err);
+	err = pat_set_slot(tfm2, slot, "PDSL");
+	pat_result(err == -ENOSYS, PAT_GENERIC " takes no slot handle", err);
+	err = pat_sign(tfm2, digest, sig2, sizeof(sig2), &sig2_len);
+	pat_result(err == -ENOSYS, PAT_GENERIC " does not sign", err);
+	crypto_free_akcipher(tfm2);
+
+	tfm2 = crypto_alloc_akcipher(PAT_ALG, 0, 0);
+	if (IS_ERR(tfm2)) {
+		pat_result(false, "allocate a second " PAT_ALG, PTR_ERR(tfm2));
+		goto free_tfm;
+	}
 	err = pat_sign(tfm2, digest, sig2, sizeof(sig2), &sig2_len);
 	pat_result(err == -EINVAL, "sign without a slot is refused", err);
 	crypto_free_akcipher(tfm2);

@@ -259,8 +259,8 @@ struct portdp_uring_cmd {
 
 /**
  * struct portdp_akcipher_slot_key - what crypto_akcipher_set_priv_key()
- * takes for "ecdsa-nist-p256" on this driver: a key slot on the card, not
- * key material (private keys never leave the card).
+ * takes for "ecdsa-nist-p256-slot" (this driver's own algorithm name): a key
+ * slot on the card, not key material (private keys never leave the card).
  */
 struct portdp_akcipher_slot_key {
 	__u8 magic[4];			/* "PDSL" */

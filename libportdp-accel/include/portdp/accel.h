@@ -237,7 +237,7 @@ struct pdp_accel_info {
 	unsigned key_slots_used; /**< dev: slots holding a key */
 	unsigned max_sessions; /**< dev: sessions the card holds at once; soft: 0 = no limit */
 	unsigned queue_depth;  /**< ops pdp_submit() can keep in flight */
-	/** AF_ALG "cbc(aes)" / "cmac(aes)" are served by the card's driver (probed at
+	/** AF_ALG cbc-aes-portdp / cmac-aes-portdp reach the card (probed at
 	 *  pdp_accel_info() time with libkcapi; always 0 on soft and on kernels >= 7.2). */
 	int af_alg_cbc;
 	int af_alg_cmac;
