@@ -12,6 +12,7 @@ KMOD_TEST_SRCS := $(wildcard selftests/kmod/*.c) selftests/kmod/Kbuild
 KMOD_HDRS := $(wildcard include/*/*.h include/uapi/linux/*.h)
 KMOD      := $(KMOD_DIR)/kernel/portdp_accel.ko
 KMOD_TEST := $(KMOD_DIR)/selftests/kmod/portdp_akcipher_test.ko
+KMOD_BACKLOG_TEST := $(KMOD_DIR)/selftests/kmod/portdp_backlog_test.ko
 LINUX_SRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
 # The test data directory as testbed/vm/run-vm-tests finds it (SHARED may be
 # the data itself or its parent), for VM_GUEST_FILES entries (use with +=).
@@ -19,7 +20,7 @@ VM_TESTDATA = $(if $(wildcard $(SHARED)/sgp26),$(SHARED),$(SHARED)/testdata)
 
 .PHONY: kernel kernel-module kernel-check kernel-mirror
 kernel kernel-module: $(KMOD)
-$(KMOD_TEST): $(KMOD)
+$(KMOD_TEST) $(KMOD_BACKLOG_TEST): $(KMOD)
 
 kernel-mirror:
 	@mkdir -p $(KMOD_DIR)/kernel $(KMOD_DIR)/selftests/kmod

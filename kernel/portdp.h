@@ -43,6 +43,8 @@ typedef void (*portdp_done_t)(struct portdp_req *req);
  *            free the request.
  * @priv:     owner's pointer.
  * @pd:       the card a crypto API request went to (holds a reference).
+ * @caps:     PDC_CAP_* a crypto API request needs of its card.
+ * @cbase:    a backlogged crypto API request still owed its -EINPROGRESS.
  * @wait:     completion for portdp_exec().
  */
 struct portdp_req {
@@ -61,6 +63,8 @@ struct portdp_req {
 	portdp_done_t done;
 	void *priv;
 	struct portdp_dev *pd;
+	u32 caps;
+	struct crypto_async_request *cbase;
 	struct completion wait;
 };
 
@@ -194,7 +198,8 @@ void portdp_crypto_register(u32 caps);
 void portdp_crypto_unregister(void);
 struct crypto_async_request;
 gfp_t portdp_crypto_gfp(u32 flags);
-int portdp_crypto_submit(struct portdp_req *req, u32 caps, portdp_done_t done, void *priv);
+int portdp_crypto_submit(struct portdp_req *req, u32 caps, portdp_done_t done, void *priv,
+			 struct crypto_async_request *first);
 void portdp_crypto_req_end(struct portdp_req *req);
 void portdp_crypto_complete(struct crypto_async_request *base, int err);
 

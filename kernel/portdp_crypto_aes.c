@@ -59,7 +59,7 @@ struct portdp_cbc_rctx {
 	u8 enc;
 };
 
-static int portdp_cbc_step(struct skcipher_request *sreq);
+static int portdp_cbc_step(struct skcipher_request *sreq, bool first);
 
 /* CBC on the CPU from @rctx->done to the end, a few blocks per copy. */
 static void portdp_cbc_soft(struct skcipher_request *sreq)
@@ -114,14 +114,15 @@ static void portdp_cbc_done(struct portdp_req *req)
 		err = 0;
 	}
 	if (!err && rctx->done < sreq->cryptlen) {
-		err = portdp_cbc_step(sreq);
+		err = portdp_cbc_step(sreq, false);
 		if (err == -EINPROGRESS)
 			return;
 	}
 	portdp_crypto_complete(&sreq->base, err);
 }
 
-static int portdp_cbc_step(struct skcipher_request *sreq)
+/* One command; @first: the request's first, which a full queue may backlog. */
+static int portdp_cbc_step(struct skcipher_request *sreq, bool first)
 {
 	struct portdp_aes_key *k = crypto_skcipher_ctx(crypto_skcipher_reqtfm(sreq));
 	struct portdp_cbc_rctx *rctx = skcipher_request_ctx(sreq);
@@ -142,8 +143,9 @@ static int portdp_cbc_step(struct skcipher_request *sreq)
 	memcpy(body->key, k->key, k->len);
 	memcpy(body->iv, sreq->iv, AES_BLOCK_SIZE);
 	sg_pcopy_to_buffer(sreq->src, sg_nents(sreq->src), body + 1, len, rctx->done);
-	err = portdp_crypto_submit(req, PDC_CAP_AES_CBC, portdp_cbc_done, sreq);
-	if (err == -EINPROGRESS)
+	err = portdp_crypto_submit(req, PDC_CAP_AES_CBC, portdp_cbc_done, sreq,
+				   first ? &sreq->base : NULL);
+	if (err == -EINPROGRESS || err == -EBUSY)
 		return err;
 	portdp_req_free(req);
 	if (!portdp_aes_no_card(err))
@@ -163,7 +165,7 @@ static int portdp_cbc_crypt(struct skcipher_request *sreq, u8 enc)
 		return 0;
 	rctx->done = 0;
 	rctx->enc = enc;
-	return portdp_cbc_step(sreq);
+	return portdp_cbc_step(sreq, true);
 }
 
 static int portdp_cbc_encrypt(struct skcipher_request *sreq)
@@ -245,7 +247,7 @@ struct portdp_cmac_rctx {
 	bool final;
 };
 
-static int portdp_cmac_step(struct ahash_request *areq);
+static int portdp_cmac_step(struct ahash_request *areq, bool first);
 
 /* CMAC subkey doubling in GF(2^128) (RFC 4493, 2.3). */
 static void portdp_cmac_dbl(u8 *k)
@@ -326,7 +328,7 @@ static void portdp_cmac_done(struct portdp_req *req)
 		portdp_cmac_soft(areq);
 		err = 0;
 	} else if (!err && !was_last && rctx->sent < rctx->until) {
-		err = portdp_cmac_step(areq);
+		err = portdp_cmac_step(areq, false);
 		if (err == -EINPROGRESS)
 			return;
 	}
@@ -336,7 +338,8 @@ static void portdp_cmac_done(struct portdp_req *req)
 	portdp_crypto_complete(&areq->base, err);
 }
 
-static int portdp_cmac_step(struct ahash_request *areq)
+/* One command; @first: the request's first, which a full queue may backlog. */
+static int portdp_cmac_step(struct ahash_request *areq, bool first)
 {
 	struct portdp_aes_key *k = crypto_ahash_ctx(crypto_ahash_reqtfm(areq));
 	struct portdp_cmac_rctx *rctx = ahash_request_ctx(areq);
@@ -358,8 +361,9 @@ static int portdp_cmac_step(struct ahash_request *areq)
 	memcpy(body->key, k->key, k->len);
 	memcpy(body->state, rctx->st.state, AES_BLOCK_SIZE);
 	memcpy(body + 1, rctx->data + rctx->sent, len);
-	err = portdp_crypto_submit(req, PDC_CAP_AES_CMAC, portdp_cmac_done, areq);
-	if (err == -EINPROGRESS)
+	err = portdp_crypto_submit(req, PDC_CAP_AES_CMAC, portdp_cmac_done, areq,
+				   first ? &areq->base : NULL);
+	if (err == -EINPROGRESS || err == -EBUSY)
 		return err;
 	portdp_req_free(req);
 	if (!portdp_aes_no_card(err))
@@ -392,8 +396,8 @@ static int portdp_cmac_run(struct ahash_request *areq, unsigned int nbytes, bool
 		return -ENOMEM;
 	memcpy(rctx->data, rctx->st.buf, rctx->st.buflen);
 	scatterwalk_map_and_copy(rctx->data + rctx->st.buflen, areq->src, 0, nbytes, 0);
-	err = portdp_cmac_step(areq);
-	if (err == -EINPROGRESS)
+	err = portdp_cmac_step(areq, true);
+	if (err == -EINPROGRESS || err == -EBUSY)
 		return err;
 	if (err) {
 		kfree_sensitive(rctx->data);

@@ -146,8 +146,9 @@ static int portdp_ecdh_run(struct kpp_request *kreq, u16 opcode)
 		}
 		body->peer_pub[0] = 0x04;
 	}
-	err = portdp_crypto_submit(req, PDC_CAP_P256 | PDC_CAP_ECDH_RAW, portdp_ecdh_done, kreq);
-	if (err == -EINPROGRESS)
+	err = portdp_crypto_submit(req, PDC_CAP_P256 | PDC_CAP_ECDH_RAW, portdp_ecdh_done, kreq,
+				   &kreq->base);
+	if (err == -EINPROGRESS || err == -EBUSY)
 		return err;
 	portdp_req_free(req);
 	if (err != -ENODEV)

@@ -179,8 +179,8 @@ static int portdp_ecdsa_verify(struct akcipher_request *areq)
 	memcpy(body->pub, ctx->pub, sizeof(body->pub));
 	memcpy(body->digest, buf + areq->src_len, areq->dst_len);
 	kfree(buf);
-	err = portdp_crypto_submit(req, PORTDP_ECDSA_CAPS, portdp_ecdsa_done, areq);
-	if (err == -EINPROGRESS)
+	err = portdp_crypto_submit(req, PORTDP_ECDSA_CAPS, portdp_ecdsa_done, areq, &areq->base);
+	if (err == -EINPROGRESS || err == -EBUSY)
 		return err;
 	portdp_req_free(req);
 	if (err == -ENODEV && ctx->fallback) {
@@ -220,8 +220,8 @@ static int portdp_ecdsa_sign(struct akcipher_request *areq)
 		return -EINVAL;
 	}
 	err = portdp_crypto_submit(req, PDC_CAP_P256 | PDC_CAP_ECDSA_SIGN | PDC_CAP_KEY_SLOTS,
-				   portdp_ecdsa_done, areq);
-	if (err != -EINPROGRESS)
+				   portdp_ecdsa_done, areq, &areq->base);
+	if (err != -EINPROGRESS && err != -EBUSY)
 		portdp_req_free(req);
 	return err;
 }
