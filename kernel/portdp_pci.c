@@ -301,6 +301,19 @@ static int portdp_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id
 		dev_err(&pdev->dev, "BAR2 too small (%pa)\n", &pp->shm_len);
 		return -ENODEV;
 	}
+	/*
+	 * ivshmem-doorbell is a generic device: claim it only when a card of
+	 * our protocol sits behind it, and write nothing before we know.
+	 */
+	if (shm_read(pp, CTRL(magic)) != PDC_SHM_MAGIC) {
+		dev_info(&pdev->dev, "no Port-DP card behind this ivshmem device\n");
+		return -ENODEV;
+	}
+	if ((shm_read(pp, CTRL(version)) & 0xffff) != PDC_PROTO_VERSION) {
+		dev_err(&pdev->dev, "card speaks protocol %u, the driver %u\n",
+			shm_read(pp, CTRL(version)) & 0xffff, PDC_PROTO_VERSION);
+		return -ENODEV;
+	}
 	/* Without bus mastering the MSI-X writes are dropped silently. */
 	pci_set_master(pdev);
 
