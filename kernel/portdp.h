@@ -72,9 +72,12 @@ struct portdp_req {
  * struct portdp_transport_ops - what a transport does for the core.
  * @start:   send @req's message; called with pd->lock held, must not sleep.
  * @reset:   bring the card to a clean state (handshake); may sleep, called
- *           without pd->lock and with nothing in flight. 0 or -errno.
+ *           without pd->lock and with nothing in flight. 0 (ready),
+ *           PORTDP_RESET_FAILED (answers, but its self-test failed) or -errno.
  * @name:    "pcie", "usb".
  */
+#define PORTDP_RESET_FAILED	1
+
 struct portdp_transport_ops {
 	const char *name;
 	void (*start)(struct portdp_dev *pd, struct portdp_req *req);

@@ -61,6 +61,7 @@ static const char *const portdp_state_names[] = {
 	[PORTDP_STATE_RESETTING] = "resetting",
 	[PORTDP_STATE_DEAD] = "dead",
 	[PORTDP_STATE_REMOVED] = "removed",
+	[PORTDP_STATE_FAILED] = "failed",
 };
 
 const char *portdp_state_name(int state)
@@ -196,13 +197,23 @@ static int portdp_free_slot_locked(struct portdp_dev *pd)
 	return -1;
 }
 
+/*
+ * A card that answers: ready, or failed its self-test (it still answers
+ * GET_INFO, SELF_TEST and GET_COUNTERS, so it can be diagnosed; it refuses
+ * the rest with PDC_ST_SELF_TEST).
+ */
+static bool portdp_answers(int state)
+{
+	return state == PORTDP_STATE_READY || state == PORTDP_STATE_FAILED;
+}
+
 /* Called with pd->lock held: move backlog into free slots. */
 static void portdp_kick_locked(struct portdp_dev *pd)
 {
 	struct portdp_req *req;
 	int slot;
 
-	while (pd->state == PORTDP_STATE_READY && !list_empty(&pd->backlog)) {
+	while (portdp_answers(pd->state) && !list_empty(&pd->backlog)) {
 		slot = portdp_free_slot_locked(pd);
 		if (slot < 0)
 			break;
@@ -252,6 +263,7 @@ int portdp_submit(struct portdp_dev *pd, struct portdp_req *req)
 	spin_lock_bh(&pd->lock);
 	switch (pd->state) {
 	case PORTDP_STATE_READY:
+	case PORTDP_STATE_FAILED:
 	case PORTDP_STATE_RESETTING:
 	case PORTDP_STATE_PROBING:
 		break;
@@ -263,7 +275,7 @@ int portdp_submit(struct portdp_dev *pd, struct portdp_req *req)
 		goto out;
 	}
 	slot = -1;
-	if (pd->state == PORTDP_STATE_READY && list_empty(&pd->backlog))
+	if (portdp_answers(pd->state) && list_empty(&pd->backlog))
 		slot = portdp_free_slot_locked(pd);
 	if (slot >= 0) {
 		portdp_start_locked(pd, req, slot);
@@ -372,7 +384,7 @@ static void portdp_timeout_fn(struct work_struct *work)
 	for (i = 0; i < PORTDP_MAX_INFLIGHT; i++)
 		if (pd->slots[i] && time_after(jiffies, pd->slots[i]->deadline))
 			expired = true;
-	if (expired && pd->state == PORTDP_STATE_READY) {
+	if (expired && portdp_answers(pd->state)) {
 		pd->state = PORTDP_STATE_RESETTING;
 		pd->stats.timeouts += pd->inflight;
 		portdp_drain_inflight_locked(pd, &failed);
@@ -398,7 +410,7 @@ void portdp_card_restarted(struct portdp_dev *pd)
 	LIST_HEAD(failed);
 
 	spin_lock_bh(&pd->lock);
-	if (pd->state == PORTDP_STATE_READY || pd->state == PORTDP_STATE_DEAD) {
+	if (portdp_answers(pd->state) || pd->state == PORTDP_STATE_DEAD) {
 		pd->state = PORTDP_STATE_RESETTING;
 		pd->stats.card_restarts++;
 		portdp_drain_inflight_locked(pd, &failed);
@@ -457,17 +469,19 @@ static void portdp_reset_fn(struct work_struct *work)
 		spin_unlock_bh(&pd->lock);
 		goto unlock;
 	}
-	if (err) {
+	if (err < 0) {
 		pd->state = PORTDP_STATE_DEAD;
 		list_splice_init(&pd->backlog, &failed);
 		pd->backlog_len = 0;
 	} else {
-		pd->state = PORTDP_STATE_READY;
+		pd->state = err == PORTDP_RESET_FAILED ? PORTDP_STATE_FAILED : PORTDP_STATE_READY;
 		portdp_kick_locked(pd);
 	}
 	spin_unlock_bh(&pd->lock);
 	portdp_finish_list(&failed, -EIO);
-	if (err) {
+	if (err == PORTDP_RESET_FAILED)
+		dev_err(pd->parent, "card self-test failed: only diagnostics are served\n");
+	if (err < 0) {
 		dev_warn_ratelimited(pd->parent, "card reset failed (%d), retrying\n", err);
 		schedule_delayed_work(&pd->reset_work, msecs_to_jiffies(retry_ms));
 		goto unlock;

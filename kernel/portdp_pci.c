@@ -41,6 +41,8 @@
  *             the generation belong to whoever used the card before (a
  *             previous driver instance), and MSI-X messages it left pending
  *             arrive the moment our vectors are unmasked: ignore them.
+ * @resetting: our reset handshake is running: the generation it bumps is
+ *             not a card restart.
  * @nvec:      MSI-X vectors in use (1 or 2).
  */
 struct portdp_pci {
@@ -55,6 +57,7 @@ struct portdp_pci {
 	u32 reset_cookie;
 	bool event_idx;
 	bool synced;
+	bool resetting;
 	int nvec;
 };
 
@@ -177,9 +180,13 @@ static irqreturn_t portdp_pci_state_thread(int irq, void *data)
 	struct portdp_pci *pp = data;
 	u32 gen = shm_read(pp, CTRL(generation));
 
-	/* Our own reset bumps the generation too; portdp_pci_reset() saw it. */
-	if (READ_ONCE(pp->synced) && gen != READ_ONCE(pp->generation) &&
-	    shm_read(pp, CTRL(reset_ack)) != READ_ONCE(pp->reset_cookie))
+	/*
+	 * Our own reset bumps the generation too; portdp_pci_reset() records
+	 * it. Any other bump is the card restarting on its own (its reset_ack
+	 * still holds our last cookie then, so the ack tells nothing).
+	 */
+	if (READ_ONCE(pp->synced) && !READ_ONCE(pp->resetting) &&
+	    gen != READ_ONCE(pp->generation))
 		portdp_card_restarted(pp->pd);
 	return IRQ_HANDLED;
 }
@@ -212,6 +219,7 @@ static int portdp_pci_reset(struct portdp_dev *pd)
 	pp->cpl_cons = 0;
 	shm_write(pp, CTRL(cpl_cons), 0);
 	shm_write(pp, CTRL(cpl_event), 0);
+	WRITE_ONCE(pp->resetting, true);
 	WRITE_ONCE(pp->reset_cookie, cookie);
 	/* Zeroed indices must be visible before the card sees the cookie. */
 	wmb();
@@ -219,9 +227,12 @@ static int portdp_pci_reset(struct portdp_dev *pd)
 	portdp_pci_ring(pp);
 
 	end = jiffies + msecs_to_jiffies(PORTDP_RESET_WAIT_MS);
+	/* A card whose self-test failed comes up FAILED: reachable, to diagnose. */
 	while (shm_read(pp, CTRL(reset_ack)) != cookie ||
-	       shm_read(pp, CTRL(state)) != PDC_STATE_READY) {
+	       (shm_read(pp, CTRL(state)) != PDC_STATE_READY &&
+		shm_read(pp, CTRL(state)) != PDC_STATE_FAILED)) {
 		if (time_after(jiffies, end)) {
+			WRITE_ONCE(pp->resetting, false);
 			enable_irq(pci_irq_vector(pp->pdev, 0));
 			return -ETIMEDOUT;
 		}
@@ -230,6 +241,7 @@ static int portdp_pci_reset(struct portdp_dev *pd)
 	/* Read the generation only after the ack that published it. */
 	rmb();
 	WRITE_ONCE(pp->generation, shm_read(pp, CTRL(generation)));
+	WRITE_ONCE(pp->resetting, false);
 	enable_irq(pci_irq_vector(pp->pdev, 0));
 	/* version and ring_entries share one 32-bit word. */
 	if (shm_read(pp, CTRL(magic)) != PDC_SHM_MAGIC ||
@@ -238,7 +250,7 @@ static int portdp_pci_reset(struct portdp_dev *pd)
 		return -EPROTO;
 	}
 	WRITE_ONCE(pp->synced, true);
-	return 0;
+	return shm_read(pp, CTRL(state)) == PDC_STATE_FAILED ? PORTDP_RESET_FAILED : 0;
 }
 
 static const struct portdp_transport_ops portdp_pci_ops = {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <liburing.h>
 #include <linux/portdp_accel.h>
+#include <card/portdp_card.h>
 #include "kselftest_harness.h"
 #include "portdp_common.h"
 
@@ -77,6 +78,43 @@ TEST(card_hangs_mid_request)
 	ASSERT_EQ(0, pdt_hostctl("restart-card"));
 	ASSERT_EQ(0, pdt_wait_state("ready", 10000));
 	EXPECT_EQ(0, ioctl(fd, PORTDP_IOC_RANDOM, &r));
+	close(fd);
+}
+
+/*
+ * A card whose self-test fails stays reachable for diagnosis: the device
+ * is "failed", GET_INFO/SELF_TEST/GET_COUNTERS answer (the failed test
+ * named), everything else is -EIO, the crypto API keeps off it; healed,
+ * it is ready again.
+ */
+TEST(failed_self_test_is_diagnosable)
+{
+	struct portdp_card_counters cnt;
+	struct portdp_self_test st;
+	struct portdp_info info;
+	uint8_t x[16];
+	struct portdp_random r = { .buf = (uintptr_t)x, .len = 16 };
+	int fd;
+
+	if (!pdt_hostctl_available())
+		SKIP(return, "no harness control channel");
+	fd = pdt_open(5000);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pdt_hostctl("fail-card"));
+	ASSERT_EQ(0, pdt_wait_state("failed", 10000));
+	ASSERT_EQ(0, ioctl(fd, PORTDP_IOC_GET_INFO, &info));
+	EXPECT_EQ(PORTDP_STATE_FAILED, info.state);
+	ASSERT_EQ(0, ioctl(fd, PORTDP_IOC_SELF_TEST, &st));
+	EXPECT_NE(0, st.failed & PDC_SELFTEST_ECDH);
+	EXPECT_EQ(0, ioctl(fd, PORTDP_IOC_GET_COUNTERS, &cnt));
+	EXPECT_EQ(-1, ioctl(fd, PORTDP_IOC_RANDOM, &r));
+	EXPECT_EQ(EIO, errno);
+
+	ASSERT_EQ(0, pdt_hostctl("restart-card"));
+	ASSERT_EQ(0, pdt_wait_state("ready", 10000));
+	EXPECT_EQ(0, ioctl(fd, PORTDP_IOC_RANDOM, &r));
+	ASSERT_EQ(0, ioctl(fd, PORTDP_IOC_SELF_TEST, &st));
+	EXPECT_EQ(0, st.failed);
 	close(fd);
 }
 

@@ -128,6 +128,14 @@ uint32_t card_caps(const struct card *c)
 	       PDC_CAP_AES_CBC | PDC_CAP_AES_CMAC | PDC_CAP_RANDOM | PDC_CAP_ECDH_SLOT;
 }
 
+void card_break(struct card *c, uint32_t bits)
+{
+	uint32_t run;
+
+	c->broken = bits;
+	c->failed = card_self_test(c, &run) != 0;
+}
+
 uint32_t card_state(const struct card *c)
 {
 	return c->failed ? PDC_STATE_FAILED : PDC_STATE_READY;

@@ -54,4 +54,11 @@ void card_reset(struct card *card);
 uint32_t card_caps(const struct card *card);
 uint32_t card_state(const struct card *card);
 
+/*
+ * card_break() - fault injection for tests: the self-test reports @bits
+ * (PDC_SELFTEST_*) failed from now on (0 heals), and is run again, so the
+ * card enters or leaves the FAILED state; the front end then restarts it.
+ */
+void card_break(struct card *card, uint32_t bits);
+
 #endif /* CARD_CARD_H */

@@ -33,6 +33,7 @@ struct card {
 	uint8_t slot_pub[PDC_KEY_SLOTS][PDC_PUBKEY_LEN]; /* cache of each slot's d*G */
 	uint8_t serial[16];
 	bool failed; /* self-test failed: crypto refused */
+	uint32_t broken; /* PDC_SELFTEST_* made to fail (fault injection) */
 };
 
 /* Run the known-answer and pairwise tests; returns PDC_SELFTEST_* bits that failed. */

@@ -123,5 +123,5 @@ uint32_t card_self_test(struct card *c, uint32_t *run)
 		failed |= PDC_SELFTEST_ECDH;
 	if (keystore_check(&c->ks))
 		failed |= PDC_SELFTEST_KEYSTORE;
-	return failed;
+	return failed | c->broken;
 }

@@ -9,9 +9,11 @@
  *            -device ivshmem-doorbell,chardev=card,vectors=N
  *
  * Fault injection for the driver's recovery tests: --fail-after N stops
- * answering after N completions; SIGUSR1 hangs at once; SIGUSR2 resumes as
- * a restarted card (sessions closed, rings cleared, generation bumped, state
- * vector raised). SIGINT/SIGTERM end the process.
+ * answering after N completions; SIGUSR1 hangs at once; SIGRTMIN restarts
+ * as a card whose self-test fails (state FAILED: only GET_INFO, SELF_TEST
+ * and GET_COUNTERS work); SIGUSR2 heals and resumes as a restarted card
+ * (sessions closed, rings cleared, generation bumped, state vector raised).
+ * SIGINT/SIGTERM end the process.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -223,6 +225,11 @@ static bool handle_signal(struct pcie_card *pc, int sfd)
 
 	if (read(sfd, &si, sizeof(si)) != sizeof(si))
 		return true;
+	if ((int)si.ssi_signo == SIGRTMIN) {
+		card_break(pc->card, PDC_SELFTEST_ECDH);
+		restart(pc, "SIGRTMIN: self-test fails");
+		return true;
+	}
 	switch (si.ssi_signo) {
 	case SIGUSR1:
 		pc->hung = true;
@@ -231,6 +238,7 @@ static bool handle_signal(struct pcie_card *pc, int sfd)
 	case SIGUSR2:
 		pc->hung = false;
 		pc->fail_after = 0;
+		card_break(pc->card, 0);
 		restart(pc, "SIGUSR2");
 		return true;
 	default:
@@ -320,6 +328,7 @@ int main(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGRTMIN);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);

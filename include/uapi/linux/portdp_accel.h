@@ -59,6 +59,8 @@
 #define PORTDP_STATE_RESETTING	2
 #define PORTDP_STATE_DEAD	3	/* card does not answer; retried */
 #define PORTDP_STATE_REMOVED	4
+#define PORTDP_STATE_FAILED	5	/* self-test failed: only GET_INFO, SELF_TEST, */
+					/* GET_COUNTERS work; the rest is -EIO */
 
 /** struct portdp_info - PORTDP_IOC_GET_INFO [out]. */
 struct portdp_info {
