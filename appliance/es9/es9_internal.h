@@ -36,6 +36,7 @@ struct es9_service {
 	uint8_t smdp_oid[ES9_OID_MAX]; /* registeredID of CERT.DPauth's subjectAltName */
 	size_t smdp_oid_len;
 	struct es9_sessions *sessions;
+	struct inv_instance *instance; /* this process serves the inventory (inventory.h) */
 	int64_t (*clock)(void); /* unix time; tests may replace it */
 };
 

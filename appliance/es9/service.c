@@ -154,6 +154,9 @@ int es9_service_new(const struct portdpd_config *cfg, struct es9_service **out, 
 	ret = load_certs(svc, err, err_len);
 	if (!ret)
 		ret = es9_sessions_new(&svc->sessions);
+	/* Before the recovery: under another live daemon it would release its sessions' profiles. */
+	if (!ret)
+		ret = inv_instance_lock(svc->cfg.db_path, &svc->instance, err, err_len);
 	if (!ret)
 		ret = recover_inventory(svc, err, err_len);
 	if (ret) {
@@ -172,6 +175,7 @@ void es9_service_free(struct es9_service *svc)
 	pdp_cert_free(svc->dpauth_cert);
 	pdp_cert_free(svc->dppb_cert);
 	pdp_cert_verifier_free(svc->verifier);
+	inv_instance_unlock(svc->instance);
 	free(svc);
 }
 

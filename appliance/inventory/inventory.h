@@ -192,6 +192,16 @@ int inv_open_err(const char *path, int sync, struct inventory **out, char *msg, 
  */
 int inv_durable_fd(struct inventory *inv);
 
+/**
+ * inv_instance_lock() - claim @db_path for one serving process (portdpd): an exclusive
+ * flock on "<db>.lock" (instance.c), held until inv_instance_unlock() or the end of the
+ * process. -EBUSY when another process holds it (@msg names its pid); other -errno when the
+ * lock file cannot be made. Readers and portdpctl's writes do not take it (see README).
+ */
+struct inv_instance;
+int inv_instance_lock(const char *db_path, struct inv_instance **out, char *msg, size_t msg_len);
+void inv_instance_unlock(struct inv_instance *l);
+
 /** Actor recorded in the audit rows of this connection ("es9", "portdpctl"; default "inventory"). */
 int inv_set_actor(struct inventory *inv, const char *actor);
 

@@ -749,6 +749,34 @@ static void key_must_match_certificate(void **state)
 	assert_int_equal(start_service(), 0);
 }
 
+/*
+ * A second service on an inventory in use is refused before its restart recovery (which
+ * would release the first one's allocations); the first keeps its sessions.
+ */
+static void second_service_refused(void **state)
+{
+	struct es9_service *second = NULL;
+	char err[512], want[64];
+	struct sim s;
+	char *auth;
+
+	(void)state;
+	sim_sgp26(&s, ADDRESS);
+	auth = authenticate(&s, "MID-EXPIRE");
+	assert_int_equal(state_of("MID-EXPIRE"), INV_ALLOCATED);
+	assert_int_equal(es9_service_new(&cfg, &second, err, sizeof(err)), -EBUSY);
+	assert_null(second);
+	snprintf(want, sizeof(want), "in use by another portdpd (pid %ld)", (long)getpid());
+	assert_non_null(strstr(err, want));
+	assert_int_equal(state_of("MID-EXPIRE"), INV_ALLOCATED);
+	/* Released with the service: the next one starts (and recovers). */
+	stop_service();
+	assert_int_equal(start_service(), 0);
+	assert_int_equal(state_of("MID-EXPIRE"), INV_AVAILABLE);
+	free(auth);
+	sim_free(&s);
+}
+
 static void expiry_and_restart(void **state)
 {
 	struct sim s;
@@ -1131,6 +1159,7 @@ int main(void)
 	    cmocka_unit_test(confirmation_code),
 	    cmocka_unit_test(download_error_and_notifications),
 	    cmocka_unit_test(expiry_and_restart),
+	    cmocka_unit_test(second_service_refused),
 	    cmocka_unit_test(default_smdp),
 	    cmocka_unit_test(every_ts48_profile),
 	    cmocka_unit_test(concurrent_workers),
