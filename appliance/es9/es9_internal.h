@@ -27,7 +27,8 @@
 
 struct es9_service {
 	struct portdpd_config cfg;
-	char host[256]; /* smdp_address, lower case */
+	char host[256]; /* smdp_address without its port, lower case */
+	uint16_t address_port; /* the port smdp_address names (0: none), e.g. a forwarded 443 */
 	struct pdp_cert_verifier *verifier;
 	struct pdp_cert *dpauth_cert;
 	struct pdp_cert *dppb_cert;

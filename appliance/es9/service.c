@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "es9_internal.h"
 
 static int64_t wall_clock(void)
@@ -146,8 +147,16 @@ int es9_service_new(const struct portdpd_config *cfg, struct es9_service **out, 
 	}
 	svc->cfg = *cfg;
 	svc->clock = wall_clock;
-	for (i = 0; cfg->smdp_address[i]; i++)
+	for (i = 0; cfg->smdp_address[i] && cfg->smdp_address[i] != ':'; i++)
 		svc->host[i] = (char)tolower((unsigned char)cfg->smdp_address[i]);
+	if (!i || (cfg->smdp_address[i] &&
+		   es9_parse_port(cfg->smdp_address + i + 1, strlen(cfg->smdp_address + i + 1),
+				  &svc->address_port))) {
+		snprintf(err, err_len, "smdp_address %s: want host or host:port (1..65535)",
+			 cfg->smdp_address);
+		free(svc);
+		return -EINVAL;
+	}
 	if (svc->cfg.session_timeout_s == 0)
 		svc->cfg.session_timeout_s = 300;
 

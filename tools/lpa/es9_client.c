@@ -15,6 +15,7 @@ struct es9_client {
 	CURL *curl;
 	struct curl_slist *headers;
 	struct curl_slist *resolve;
+	struct curl_slist *connect_to;
 	char base_url[300];
 	bool verbose;
 };
@@ -79,6 +80,13 @@ int es9_client_new(const struct es9_client_opts *opts, struct es9_client **out)
 			goto nomem;
 		curl_easy_setopt(c->curl, CURLOPT_RESOLVE, c->resolve);
 	}
+	/* The request still names the activation code's host:port (TLS name, smdpAddress). */
+	if (opts->connect_to) {
+		c->connect_to = curl_slist_append(NULL, opts->connect_to);
+		if (!c->connect_to)
+			goto nomem;
+		curl_easy_setopt(c->curl, CURLOPT_CONNECT_TO, c->connect_to);
+	}
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
 	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "gsma-rsp-lpad");
 	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -104,6 +112,7 @@ void es9_client_free(struct es9_client *c)
 		return;
 	curl_slist_free_all(c->headers);
 	curl_slist_free_all(c->resolve);
+	curl_slist_free_all(c->connect_to);
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
 	free(c);

@@ -120,6 +120,7 @@ static int setup(void **state)
 
 	memset(&cfg, 0, sizeof(cfg));
 	snprintf(cfg.smdp_address, sizeof(cfg.smdp_address), "%s", ADDRESS);
+	cfg.listen_port = 8443; /* the port smdpAddress may name */
 	snprintf(cfg.accel_uri, sizeof(cfg.accel_uri), "soft:");
 	snprintf(cfg.dpauth_cert, sizeof(cfg.dpauth_cert),
 		 "%s/testdata/sgp26/dpauth/CERT_S_SM_DPauth_ECDSA_NIST.der", shared);
@@ -406,6 +407,10 @@ static void happy_path(void **state)
 
 static void initiate_negative(void **state)
 {
+	static const char *const foreign_ports[] = {
+	    ADDRESS ":8444", ADDRESS ":443", ADDRESS ":08443", ADDRESS ":65536", ADDRESS ":0",
+	    ADDRESS ":", ADDRESS ":+8443", ADDRESS ":8443:8443",
+	};
 	static const char *bodies[][3] = {
 	    /* body, subject, reason */
 	    {"not json", "1.2", "2.1"},
@@ -451,6 +456,12 @@ static void initiate_negative(void **state)
 	sim_sgp26(&s, ADDRESS ".evil");
 	call_expect("initiateAuthentication", sim_initiate(&s), "8.8.1", "3.8");
 	sim_free(&s);
+	/* Our name with a port we do not serve is another server's address. */
+	for (i = 0; i < sizeof(foreign_ports) / sizeof(foreign_ports[0]); i++) {
+		sim_sgp26(&s, foreign_ports[i]);
+		call_expect("initiateAuthentication", sim_initiate(&s), "8.8.1", "3.8");
+		sim_free(&s);
+	}
 	expect_unchanged(&before);
 
 	sim_sgp26(&s, "TestSMDPplus1.Example.COM:8443");
@@ -458,6 +469,26 @@ static void initiate_negative(void **state)
 	expect_ok(r);
 	json_decref(r);
 	sim_free(&s);
+
+	/* A port named in smdp_address (forwarded to us) is served too; the listen port stays. */
+	stop_service();
+	snprintf(cfg.smdp_address, sizeof(cfg.smdp_address), "%s:443", ADDRESS);
+	assert_int_equal(start_service(), 0);
+	for (i = 0; i < 3; i++) {
+		sim_sgp26(&s, i == 0 ? ADDRESS ":443" : i == 1 ? ADDRESS ":8443" : ADDRESS);
+		r = call("initiateAuthentication", sim_initiate(&s));
+		expect_ok(r);
+		json_decref(r);
+		sim_free(&s);
+	}
+	sim_sgp26(&s, ADDRESS ":444");
+	call_expect("initiateAuthentication", sim_initiate(&s), "8.8.1", "3.8");
+	sim_free(&s);
+	stop_service();
+	snprintf(cfg.smdp_address, sizeof(cfg.smdp_address), "%s:0443", ADDRESS);
+	assert_int_equal(start_service(), -EINVAL);
+	snprintf(cfg.smdp_address, sizeof(cfg.smdp_address), "%s", ADDRESS);
+	assert_int_equal(start_service(), 0);
 
 	/* An old eUICC; an eUICC that cannot verify our certificates. */
 	snapshot(&before);
