@@ -55,7 +55,16 @@ static inline int64_t es9_now(const struct es9_service *svc)
 	return svc->clock();
 }
 
-/** Open the worker's group-commit transaction if none is open. ES9_OK or ES9_E_INTERNAL. */
+/**
+ * Name the next inventory changes of @w in the audit rows: "es9", then " tid=<hex>" and
+ * " client=<IP:port>" when known (@client NULL, @tid_len 0: not known).
+ */
+void es9_audit_as(struct es9_worker *w, const char *client, const uint8_t *tid, size_t tid_len);
+
+/**
+ * Open the worker's group-commit transaction if none is open. ES9_OK or ES9_E_INTERNAL.
+ * Every change a request makes comes after this call: it names @c in the audit rows.
+ */
 enum es9_status es9_worker_txn(struct es9_worker *w, struct es9_call *c);
 
 /** Log one line (stderr, "es9: " prefix). */

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,21 @@ static int cmd_expire(struct inventory *inv, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * Audit rows name the tool and the OS user who ran it (the real uid: sudo and setuid do not
+ * hide who it was). An operator name, once portdpctl knows one, follows as " operator=NAME".
+ */
+static void set_actor(struct inventory *inv)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char actor[INV_ACTOR_MAX];
+
+	snprintf(actor, sizeof(actor), "portdpctl uid=%u(%s)", (unsigned)getuid(),
+		 pw ? pw->pw_name : "?");
+	if (inv_set_actor(inv, actor))
+		inv_set_actor(inv, "portdpctl");
+}
+
 static const struct command {
 	const char *name;
 	int (*run)(struct inventory *inv, int argc, char **argv);
@@ -147,7 +163,7 @@ int main(int argc, char **argv)
 				 db);
 	if (inv_open_err(db, sync_full, &inv, msg, sizeof(msg)))
 		return ctl_error(EXIT_FAIL, "cannot open inventory %s", msg);
-	inv_set_actor(inv, "portdpctl");
+	set_actor(inv);
 	argc -= optind;
 	argv += optind;
 	optind = 0; /* the command starts a fresh getopt scan (0: full reinitialisation) */

@@ -26,6 +26,8 @@
 #include "euicc_sim.h"
 
 #define ADDRESS "testsmdpplus1.example.com"
+/* The LPA address es9_handle() is told (audit rows). */
+#define TEST_CLIENT "192.0.2.7:50123"
 
 struct profile_def {
 	const char *file;
@@ -201,7 +203,7 @@ static json_t *call_keep(const char *function, const char *body)
 	assert_non_null(body);
 	snprintf(path, sizeof(path), "/gsma/rsp2/es9plus/%s", function);
 	t0 = now_ns();
-	es9_handle(worker, path, body, strlen(body), &resp);
+	es9_handle(worker, TEST_CLIENT, path, body, strlen(body), &resp);
 	assert_int_equal(es9_worker_flush(worker), 0);
 	server_ns += now_ns() - t0;
 	last_http = resp.http_status;
@@ -958,14 +960,17 @@ static int find_last_row(const struct inv_audit *a, void *arg)
 	return 0;
 }
 
-static void expect_last_audit(const char *iccid, const char *from, const char *to)
+/* The last audit row of @s's profile: the move, the transaction and the LPA's address. */
+static void expect_last_audit(const struct sim *s, const char *from, const char *to)
 {
-	struct last_row l = {.iccid = iccid};
+	struct last_row l = {.iccid = s->iccid};
+	char actor[INV_ACTOR_MAX];
 
 	assert_int_equal(inv_audit(view, 0, find_last_row, &l), 0);
 	assert_string_equal(l.a.from, from);
 	assert_string_equal(l.a.to, to);
-	assert_string_equal(l.a.actor, "es9");
+	snprintf(actor, sizeof(actor), "es9 tid=%s client=" TEST_CLIENT, s->tid_hex);
+	assert_string_equal(l.a.actor, actor);
 }
 
 /* Import @file as @mid and download it to @s; the eUICC opens the BPP. */
@@ -1039,7 +1044,7 @@ static void late_installation_result(void **state)
 	assert_null(call_keep("handleNotification", good));
 	assert_int_equal(last_http, 204);
 	assert_int_equal(state_of("MID-LATE"), INV_INSTALLED);
-	expect_last_audit(s.iccid, "downloaded", "installed");
+	expect_last_audit(&s, "downloaded", "installed");
 	/* Replayed, or a forgery after it: nothing changes. */
 	snapshot(&before);
 	assert_null(call_keep("handleNotification", good));
@@ -1064,7 +1069,7 @@ static void late_installation_result(void **state)
 	assert_null(call("handleNotification", failed));
 	assert_int_equal(last_http, 204);
 	assert_int_equal(state_of("MID-LATE2"), INV_AVAILABLE);
-	expect_last_audit(s.iccid, "downloaded", "available");
+	expect_last_audit(&s, "downloaded", "available");
 	sim_free(&s);
 }
 
@@ -1083,7 +1088,7 @@ static void *race(void *arg)
 	json_t *root;
 
 	pthread_barrier_wait(r->start);
-	es9_handle(r->w, "/gsma/rsp2/es9plus/authenticateClient", r->body, strlen(r->body), &resp);
+	es9_handle(r->w, TEST_CLIENT, "/gsma/rsp2/es9plus/authenticateClient", r->body, strlen(r->body), &resp);
 	if (es9_worker_flush(r->w))
 		return NULL;
 	root = json_loadb(resp.body, resp.body_len, 0, NULL);
@@ -1167,14 +1172,14 @@ static void http_level(void **state)
 	char *big;
 
 	(void)state;
-	es9_handle(worker, "/gsma/rsp2/es9plus/nosuch", "{}", 2, &resp);
+	es9_handle(worker, NULL, "/gsma/rsp2/es9plus/nosuch", "{}", 2, &resp);
 	assert_int_equal(resp.http_status, 404);
 	assert_null(resp.body);
-	es9_handle(worker, "/other", "{}", 2, &resp);
+	es9_handle(worker, NULL, "/other", "{}", 2, &resp);
 	assert_int_equal(resp.http_status, 404);
 	big = calloc(1, cfg.max_body + 2);
 	memset(big, ' ', cfg.max_body + 1);
-	es9_handle(worker, "/gsma/rsp2/es9plus/initiateAuthentication", big, cfg.max_body + 1,
+	es9_handle(worker, NULL, "/gsma/rsp2/es9plus/initiateAuthentication", big, cfg.max_body + 1,
 		   &resp);
 	assert_int_equal(resp.http_status, 413);
 	free(big);
