@@ -119,10 +119,12 @@ static int check_secret_files(const struct portdpd_config *cfg, const struct pri
 		if (path && (rc = secret_file_check(path, uid, keys[i].what, err, err_len)))
 			return rc;
 	}
-	if (u && !geteuid() && (rc = priv_own_inventory(cfg->db_path, u, err, err_len)))
+	/* Checked before it is handed over: a refused start changes nothing. */
+	if (!access(cfg->db_path, F_OK) &&
+	    (rc = secret_file_check(cfg->db_path, uid, "inventory", err, err_len)))
 		return rc;
-	if (!access(cfg->db_path, F_OK))
-		return secret_file_check(cfg->db_path, uid, "inventory", err, err_len);
+	if (u && !geteuid())
+		return priv_own_inventory(cfg->db_path, u, err, err_len);
 	return 0;
 }
 
