@@ -168,9 +168,16 @@ int es9_call(struct es9_client *c, const char *function, json_t *req, json_t **r
 	cc = curl_easy_perform(c->curl);
 	free(body);
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &st->http_status);
-	if (c->verbose)
-		fprintf(stderr, "lpa: POST %s -> HTTP %ld, %zu bytes%s%s\n", url, st->http_status,
-			a.len, cc ? ": " : "", cc ? curl_easy_strerror(cc) : "");
+	if (c->verbose) {
+		char *ip = NULL;
+		long port = 0;
+
+		curl_easy_getinfo(c->curl, CURLINFO_LOCAL_IP, &ip);
+		curl_easy_getinfo(c->curl, CURLINFO_LOCAL_PORT, &port);
+		fprintf(stderr, "lpa: POST %s -> HTTP %ld, %zu bytes%s%s (from %s:%ld)\n", url,
+			st->http_status, a.len, cc ? ": " : "", cc ? curl_easy_strerror(cc) : "",
+			ip ? ip : "?", port);
+	}
 	if (cc != CURLE_OK) {
 		snprintf(st->message, sizeof(st->message), "%s%s", curl_easy_strerror(cc),
 			 a.too_big ? " (answer too big)" : "");
