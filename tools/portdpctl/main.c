@@ -27,7 +27,9 @@ static const char usage_text[] =
     "  card SUBCOMMAND ...                  the accelerator card: status, list, keygen,\n"
     "                                       destroy, csr, install-cert (no -d needed;\n"
     "                                       'portdpctl card -h' for details)\n"
-    "options: -d DB  inventory file;  --sync  fsync every commit (synchronous=FULL)\n";
+    "options: -d DB  inventory file;  --sync  fsync every commit (synchronous=FULL)\n"
+    "Every command may run while portdpd serves DB (SQLite serializes the writers; the\n"
+    "database refuses any illegal transition). Audit rows name portdpctl and your uid.\n";
 
 int ctl_error(int status, const char *fmt, ...)
 {
