@@ -149,11 +149,16 @@ static int write_pidfile(const char *path)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"port", required_argument, NULL, 'p'},
-	    {"listen", required_argument, NULL, 'l'}, {"workers", required_argument, NULL, 'w'},
-	    {"db", required_argument, NULL, 'D'},     {"pidfile", required_argument, NULL, 'P'},
-	    {"foreground", no_argument, NULL, 'f'},   {"debug", no_argument, NULL, 'd'},
-	    {"user", required_argument, NULL, 'u'},   {"help", no_argument, NULL, 'h'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"workers", required_argument, NULL, 'w'},
+	    {"db", required_argument, NULL, 'D'},
+	    {"pidfile", required_argument, NULL, 'P'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
 	const char *conf = NULL, *pidfile = NULL, *port = NULL, *workers = NULL, *listen = NULL,
@@ -275,7 +280,7 @@ int main(int argc, char **argv)
 		es9_service_free(svc);
 		return EXIT_FAILURE;
 	}
-	/* Sockets bound, card, keys and inventory open in every worker: root is no longer needed. */
+	/* Sockets bound; card, keys and inventory open in every worker: root is needed no more. */
 	if (cfg.user[0] && (rc = priv_drop(&svc_user, err, sizeof(err)))) {
 		srv_err("%s", err);
 		portdp_server_stop(srv);

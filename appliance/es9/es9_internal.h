@@ -27,7 +27,7 @@
 
 struct es9_service {
 	struct portdpd_config cfg;
-	char host[256]; /* smdp_address without its port, lower case */
+	char host[256];	       /* smdp_address without its port, lower case */
 	uint16_t address_port; /* the port smdp_address names (0: none), e.g. a forwarded 443 */
 	struct pdp_cert_verifier *verifier;
 	struct pdp_cert *dpauth_cert;
@@ -38,7 +38,7 @@ struct es9_service {
 	size_t smdp_oid_len;
 	struct es9_sessions *sessions;
 	struct inv_instance *instance; /* this process serves the inventory (inventory.h) */
-	int64_t (*clock)(void); /* unix time; tests may replace it */
+	int64_t (*clock)(void);	       /* unix time; tests may replace it */
 };
 
 struct es9_worker {

@@ -26,13 +26,13 @@ struct es9_out_field {
 #define ES9_CALL_TID_MAX 16
 
 struct es9_call {
-	struct rsp_json req; /* request object; zeroed: none parsed */
+	struct rsp_json req;			      /* request object; zeroed: none parsed */
 	struct es9_out_field out[ES9_OUT_FIELDS_MAX]; /* response fields after the header */
 	unsigned n_out;
 	char msg[192];	/* failure message, "" for the table's default */
 	int no_content; /* success answers HTTP 204 without a body */
 	/* For the audit rows of the changes this request makes (es9_audit_as()). */
-	const char *client;	   /* the LPA's "IP:port", NULL: none (a timer) */
+	const char *client;	       /* the LPA's "IP:port", NULL: none (a timer) */
 	uint8_t tid[ES9_CALL_TID_MAX]; /* the transactionId the request names, once read */
 	size_t tid_len;
 };

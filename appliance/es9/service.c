@@ -163,7 +163,7 @@ int es9_service_new(const struct portdpd_config *cfg, struct es9_service **out, 
 	ret = load_certs(svc, err, err_len);
 	if (!ret)
 		ret = es9_sessions_new(&svc->sessions);
-	/* Before the recovery: under another live daemon it would release its sessions' profiles. */
+	/* Before the recovery, which under a live daemon would release its sessions' profiles. */
 	if (!ret)
 		ret = inv_instance_lock(svc->cfg.db_path, &svc->instance, err, err_len);
 	if (!ret)

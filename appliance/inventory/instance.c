@@ -88,9 +88,10 @@ int inv_instance_lock(const char *db_path, struct inv_instance **out, char *msg,
 		close(fd);
 		if (err != -EBUSY)
 			return say(msg, msg_len, err, "cannot lock %s: %s", path, strerror(-err));
-		return say(msg, msg_len, err,
-			   "inventory %s is in use by another portdpd%s%s%s (lock %s); stop it first",
-			   db_path, *pid ? " (pid " : "", pid, *pid ? ")" : "", path);
+		return say(
+		    msg, msg_len, err,
+		    "inventory %s is in use by another portdpd%s%s%s (lock %s); stop it first",
+		    db_path, *pid ? " (pid " : "", pid, *pid ? ")" : "", path);
 	}
 	/* Run as root, the lock file takes the database's owner, as SQLite's -wal and -shm do. */
 	if (!geteuid() && !stat(db_path, &db) && fchown(fd, db.st_uid, db.st_gid)) {

@@ -24,16 +24,19 @@ int priv_user_lookup(const char *name, struct priv_user *u, char *err, unsigned 
 	pw = getpwnam(name);
 	if (!pw) {
 		snprintf(err, err_len, "user %s: %s", name,
-			 errno ? strerror(errno) : "no such user (create it, e.g. useradd --system)");
+			 errno ? strerror(errno)
+			       : "no such user (create it, e.g. useradd --system)");
 		return errno ? -errno : -ENOENT;
 	}
 	if (!pw->pw_uid || !pw->pw_gid) {
-		snprintf(err, err_len, "user %s: is root (uid 0 or gid 0): not a service user", name);
+		snprintf(err, err_len, "user %s: is root (uid 0 or gid 0): not a service user",
+			 name);
 		return -EINVAL;
 	}
 	if (geteuid() && geteuid() != pw->pw_uid) {
-		snprintf(err, err_len, "user %s: running as uid %u, cannot become uid %u (start as root)",
-			 name, (unsigned)geteuid(), (unsigned)pw->pw_uid);
+		snprintf(err, err_len,
+			 "user %s: running as uid %u, cannot become uid %u (start as root)", name,
+			 (unsigned)geteuid(), (unsigned)pw->pw_uid);
 		return -EPERM;
 	}
 	snprintf(u->name, sizeof(u->name), "%s", name);

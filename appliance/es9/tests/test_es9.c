@@ -410,8 +410,8 @@ static void happy_path(void **state)
 static void initiate_negative(void **state)
 {
 	static const char *const foreign_ports[] = {
-	    ADDRESS ":8444", ADDRESS ":443", ADDRESS ":08443", ADDRESS ":65536", ADDRESS ":0",
-	    ADDRESS ":", ADDRESS ":+8443", ADDRESS ":8443:8443",
+	    ADDRESS ":8444", ADDRESS ":443", ADDRESS ":08443", ADDRESS ":65536",
+	    ADDRESS ":0",    ADDRESS ":",    ADDRESS ":+8443", ADDRESS ":8443:8443",
 	};
 	static const char *bodies[][3] = {
 	    /* body, subject, reason */
@@ -1088,7 +1088,8 @@ static void *race(void *arg)
 	json_t *root;
 
 	pthread_barrier_wait(r->start);
-	es9_handle(r->w, TEST_CLIENT, "/gsma/rsp2/es9plus/authenticateClient", r->body, strlen(r->body), &resp);
+	es9_handle(r->w, TEST_CLIENT, "/gsma/rsp2/es9plus/authenticateClient", r->body,
+		   strlen(r->body), &resp);
 	if (es9_worker_flush(r->w))
 		return NULL;
 	root = json_loadb(resp.body, resp.body_len, 0, NULL);
