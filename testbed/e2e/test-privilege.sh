@@ -68,6 +68,14 @@ chown root "$E2E_DB"
 	[ "$(ctl_state U0)" = "available -" ]
 tap $? "the refusals changed nothing"
 
+# An appliance upgraded from running as root: a root portdpd killed mid-run
+# leaves a root-owned -wal, -shm and lock beside the inventory.
+grep -v "^user = " "$CONF" >"$E2E_DIR/root.conf"
+start_portdpd "$E2E_DIR/root.conf" "$PORT" && crash_portdpd &&
+	[ "$(stat -c %U "$E2E_DB-wal" "$E2E_DB-shm" "$E2E_DB.lock" | sort -u)" = root ] &&
+	grep -q "running as root: set user" "$E2E_DIR/portdpd.log"
+tap $? "a root portdpd warns, and its kill -9 leaves root-owned -wal, -shm, lock"
+
 start_portdpd "$CONF" "$PORT"
 tap $? "portdpd started as root with user = $SVC"
 
