@@ -71,9 +71,17 @@ tap $? "the refusals changed nothing"
 # An appliance upgraded from running as root: a root portdpd killed mid-run
 # leaves a root-owned -wal, -shm and lock beside the inventory.
 grep -v "^user = " "$CONF" >"$E2E_DIR/root.conf"
-start_portdpd "$E2E_DIR/root.conf" "$PORT" && crash_portdpd &&
-	[ "$(stat -c %U "$E2E_DB-wal" "$E2E_DB-shm" "$E2E_DB.lock" | sort -u)" = root ] &&
-	grep -q "running as root: set user" "$E2E_DIR/portdpd.log"
+# log_says PATTERN: the daemon logs it once started (it listens a moment before).
+log_says() {
+	for _ in $(seq 50); do
+		grep -q "$1" "$E2E_DIR/portdpd.log" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+start_portdpd "$E2E_DIR/root.conf" "$PORT" && log_says "running as root: set user" &&
+	crash_portdpd &&
+	[ "$(stat -c %U "$E2E_DB-wal" "$E2E_DB-shm" "$E2E_DB.lock" | sort -u)" = root ]
 tap $? "a root portdpd warns, and its kill -9 leaves root-owned -wal, -shm, lock"
 
 start_portdpd "$CONF" "$PORT"
@@ -98,10 +106,11 @@ every_task_is_unprivileged() {
 	echo "# $n threads checked"
 	[ "$n" -ge 3 ] && [ "$bad" -eq 0 ]
 }
+# The drop follows the listen: wait for the line that says it happened.
+log_says "running as $SVC (uid $SVC_UID, gid $SVC_GID)"
+tap $? "the log says it runs as $SVC"
 every_task_is_unprivileged
 tap $? "every thread runs as $SVC ($SVC_UID:$SVC_GID), no groups, no capabilities"
-grep -q "running as $SVC (uid $SVC_UID, gid $SVC_GID)" "$E2E_DIR/portdpd.log"
-tap $? "the log says so"
 
 lpa "$PORT" "$PKI" "$E2E_DIR/e0" --ac "$(ac "$PORT" U0)" >/dev/null 2>&1 &&
 	[ "$(ctl_state U0)" = "installed ${EIDS[0]}" ]
