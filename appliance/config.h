@@ -30,6 +30,7 @@ struct portdpd_config {
 	unsigned max_body;        /* max_body = 65536 (bytes, HTTP request body) */
 	int db_sync_full;         /* db_sync = full|normal (full: fsync per group commit) */
 	char ossl_modules[512];   /* ossl_modules = directory of portdp.so ("": OpenSSL's) */
+	char user[64];            /* user = portdp: run as it once started ("": stay as is) */
 };
 
 /** Fill @cfg with defaults. */

@@ -19,13 +19,15 @@
 #include "config.h"
 #include "es9/es9.h"
 #include "server/log.h"
+#include "server/privilege.h"
+#include "server/secret_file.h"
 #include "server/server.h"
 #include "server/tls.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: portdpd -c portdpd.conf [-p port] [-l addr] [-w workers] [--db path]\n"
-		   "               [--pidfile FILE] [--foreground] [--debug]\n");
+		   "               [--pidfile FILE] [--user NAME] [--foreground] [--debug]\n");
 }
 
 static int parse_num(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -92,6 +94,40 @@ static void raise_fd_limit(void)
 	}
 }
 
+/*
+ * Every file a secret is read from, before any is read: keys loose or owned by another
+ * user, and an inventory others could read, stop the start. @u: the service user (NULL:
+ * none configured); run as root with one, the inventory is made or handed over to it.
+ */
+static int check_secret_files(const struct portdpd_config *cfg, const struct priv_user *u,
+			      char *err, unsigned err_len)
+{
+	const struct {
+		const char *what, *uri;
+	} keys[] = {
+	    {"TLS key", cfg->tls_key},
+	    {"DPauth key", cfg->dpauth_key},
+	    {"DPpb key", cfg->dppb_key},
+	};
+	uid_t uid = u ? u->uid : geteuid();
+	const char *path;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		path = secret_key_uri_path(keys[i].uri);
+		if (path && (rc = secret_file_check(path, uid, keys[i].what, err, err_len)))
+			return rc;
+	}
+	/* Checked before it is handed over: a refused start changes nothing. */
+	if (!access(cfg->db_path, F_OK) &&
+	    (rc = secret_file_check(cfg->db_path, uid, "inventory", err, err_len)))
+		return rc;
+	if (u && !geteuid())
+		return priv_own_inventory(cfg->db_path, u, err, err_len);
+	return 0;
+}
+
 static int write_pidfile(const char *path)
 {
 	char line[32];
@@ -113,15 +149,22 @@ static int write_pidfile(const char *path)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"port", required_argument, NULL, 'p'},
-	    {"listen", required_argument, NULL, 'l'}, {"workers", required_argument, NULL, 'w'},
-	    {"db", required_argument, NULL, 'D'},     {"pidfile", required_argument, NULL, 'P'},
-	    {"foreground", no_argument, NULL, 'f'},   {"debug", no_argument, NULL, 'd'},
-	    {"help", no_argument, NULL, 'h'},	      {},
+	    {"config", required_argument, NULL, 'c'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"workers", required_argument, NULL, 'w'},
+	    {"db", required_argument, NULL, 'D'},
+	    {"pidfile", required_argument, NULL, 'P'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	const char *conf = NULL, *pidfile = NULL, *port = NULL, *workers = NULL, *listen = NULL,
-		   *db = NULL;
+		   *db = NULL, *user = NULL;
 	struct portdpd_config cfg;
+	struct priv_user svc_user;
 	struct es9_service *svc = NULL;
 	struct portdp_server *srv = NULL;
 	bool foreground = false;
@@ -149,6 +192,9 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			pidfile = optarg;
+			break;
+		case 'u':
+			user = optarg;
 			break;
 		case 'f':
 			foreground = true;
@@ -189,8 +235,14 @@ int main(int argc, char **argv)
 		cfg.workers = v;
 	}
 	if ((listen && copy_opt(cfg.listen_addr, sizeof(cfg.listen_addr), listen, "-l")) ||
-	    (db && copy_opt(cfg.db_path, sizeof(cfg.db_path), db, "--db")))
+	    (db && copy_opt(cfg.db_path, sizeof(cfg.db_path), db, "--db")) ||
+	    (user && copy_opt(cfg.user, sizeof(cfg.user), user, "--user")))
 		return 2;
+	if ((cfg.user[0] && priv_user_lookup(cfg.user, &svc_user, err, sizeof(err))) ||
+	    check_secret_files(&cfg, cfg.user[0] ? &svc_user : NULL, err, sizeof(err))) {
+		fprintf(stderr, "portdpd: %s\n", err);
+		return EXIT_FAILURE;
+	}
 
 	if (!foreground && (rc = daemonize(&ready_fd))) {
 		fprintf(stderr, "portdpd: daemonize: %s\n", strerror(-rc));
@@ -228,6 +280,19 @@ int main(int argc, char **argv)
 		es9_service_free(svc);
 		return EXIT_FAILURE;
 	}
+	/* Sockets bound; card, keys and inventory open in every worker: root is needed no more. */
+	if (cfg.user[0] && (rc = priv_drop(&svc_user, err, sizeof(err)))) {
+		srv_err("%s", err);
+		portdp_server_stop(srv);
+		portdp_server_free(srv);
+		es9_service_free(svc);
+		return EXIT_FAILURE;
+	}
+	if (cfg.user[0])
+		srv_info("running as %s (uid %u, gid %u)", svc_user.name, (unsigned)svc_user.uid,
+			 (unsigned)svc_user.gid);
+	else if (!geteuid())
+		srv_warn("running as root: set user = NAME (or --user) to drop root once started");
 	fprintf(stderr, "portdpd: listening on %s:%u\n", cfg.listen_addr,
 		(unsigned)portdp_server_port(srv));
 	if (ready_fd >= 0) {

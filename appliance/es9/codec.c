@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Hex for the transactionId of ES9+ JSON (base64 is rsp's b64.c). */
+/* Hex for the transactionId of ES9+ JSON (base64 is rsp's b64.c); address ports. */
 #include <errno.h>
 #include <stdint.h>
 
@@ -42,4 +42,22 @@ void es9_hex_encode(const uint8_t *in, size_t len, char *out)
 		out[2 * i + 1] = digits[in[i] & 0x0f];
 	}
 	out[2 * len] = '\0';
+}
+
+int es9_parse_port(const char *in, size_t in_len, uint16_t *port)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (!in_len || in_len > 5 || in[0] == '0')
+		return -EINVAL;
+	for (i = 0; i < in_len; i++) {
+		if (in[i] < '0' || in[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(in[i] - '0');
+	}
+	if (v > 65535)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
 }

@@ -38,13 +38,15 @@ struct es9_response {
 
 /**
  * es9_handle() - run one ES9+ function.
+ * @client: the LPA's address, "IP:port" ("[IPv6]:port"), named in the audit rows of the
+ *	inventory changes the request makes; NULL when unknown.
  * @path: request target, e.g. "/gsma/rsp2/es9plus/initiateAuthentication".
  * @body: request body (JSON), not NUL-terminated.
  * SGP.22 failures are answered with HTTP 200 and
  * header.functionExecutionStatus {status "Failed", statusCodeData
  * {subjectCode, reasonCode, message}}; they change no state.
  */
-void es9_handle(struct es9_worker *w, const char *path, const char *body,
+void es9_handle(struct es9_worker *w, const char *client, const char *path, const char *body,
 		size_t body_len, struct es9_response *resp);
 
 /**

@@ -27,7 +27,8 @@
 
 struct es9_service {
 	struct portdpd_config cfg;
-	char host[256]; /* smdp_address, lower case */
+	char host[256];	       /* smdp_address without its port, lower case */
+	uint16_t address_port; /* the port smdp_address names (0: none), e.g. a forwarded 443 */
 	struct pdp_cert_verifier *verifier;
 	struct pdp_cert *dpauth_cert;
 	struct pdp_cert *dppb_cert;
@@ -36,7 +37,8 @@ struct es9_service {
 	uint8_t smdp_oid[ES9_OID_MAX]; /* registeredID of CERT.DPauth's subjectAltName */
 	size_t smdp_oid_len;
 	struct es9_sessions *sessions;
-	int64_t (*clock)(void); /* unix time; tests may replace it */
+	struct inv_instance *instance; /* this process serves the inventory (inventory.h) */
+	int64_t (*clock)(void);	       /* unix time; tests may replace it */
 };
 
 struct es9_worker {
@@ -53,7 +55,16 @@ static inline int64_t es9_now(const struct es9_service *svc)
 	return svc->clock();
 }
 
-/** Open the worker's group-commit transaction if none is open. ES9_OK or ES9_E_INTERNAL. */
+/**
+ * Name the next inventory changes of @w in the audit rows: "es9", then " tid=<hex>" and
+ * " client=<IP:port>" when known (@client NULL, @tid_len 0: not known).
+ */
+void es9_audit_as(struct es9_worker *w, const char *client, const uint8_t *tid, size_t tid_len);
+
+/**
+ * Open the worker's group-commit transaction if none is open. ES9_OK or ES9_E_INTERNAL.
+ * Every change a request makes comes after this call: it names @c in the audit rows.
+ */
 enum es9_status es9_worker_txn(struct es9_worker *w, struct es9_call *c);
 
 /** Log one line (stderr, "es9: " prefix). */

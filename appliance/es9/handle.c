@@ -24,10 +24,10 @@ static const struct {
     {"cancelSession", es9_cancel_session},
 };
 
-void es9_handle(struct es9_worker *w, const char *path, const char *body, size_t body_len,
-		struct es9_response *resp)
+void es9_handle(struct es9_worker *w, const char *client, const char *path, const char *body,
+		size_t body_len, struct es9_response *resp)
 {
-	struct es9_call c = {0};
+	struct es9_call c = {.client = client};
 	enum es9_status st;
 	size_t i, plen = strlen(ES9_PATH_PREFIX);
 

@@ -38,6 +38,7 @@ static int apply_installation_result(struct es9_worker *w, struct es9_call *c,
 		es9_log("installation result names another ICCID than %s: ignored", p->iccid);
 		return -1;
 	}
+	es9_call_set_tid(c, pir->transaction_id.p, pir->transaction_id.len);
 	if (es9_worker_txn(w, c))
 		return -1;
 	if (pir->success) {
@@ -129,6 +130,8 @@ static void other_notification(struct es9_worker *w, struct es9_call *c,
 			p.eid[0] ? p.eid : "nobody");
 		return;
 	}
+	/* A delete notification names no transaction: the row names the one that bound it. */
+	es9_call_set_tid(c, p.transaction_id, p.transaction_id_len);
 	if (es9_worker_txn(w, c))
 		return;
 	ret = inv_mark_deleted(w->inv, p.id, id.eid);
@@ -141,7 +144,7 @@ static void other_notification(struct es9_worker *w, struct es9_call *c,
 enum es9_status es9_handle_notification(struct es9_worker *w, struct es9_call *c)
 {
 	struct sgp22_pending_notification n;
-	struct es9_call scratch = {0};
+	struct es9_call scratch = {.client = c->client};
 	uint8_t *der = NULL;
 	size_t len;
 	enum es9_status st;

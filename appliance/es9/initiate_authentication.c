@@ -4,32 +4,31 @@
  * used and the eUICC's CI key lists, open a session with a fresh
  * transactionId and serverChallenge, and sign serverSigned1 with SK.DPauth.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "../rsp/sgp22.h"
+#include "codec.h"
 #include "es9_internal.h"
 
-/* "host" or "host:port", host compared without regard to case (LPAs append the port). */
+/*
+ * Our host without regard to case, alone or with a port this daemon serves: the one it
+ * listens on, or the one smdp_address names (a public port forwarded to it). Any other
+ * port is someone else's SM-DP+ at our name.
+ */
 static int address_is_ours(const struct es9_service *svc, const char *addr, size_t len)
 {
-	size_t hlen = strlen(svc->host), i;
-	unsigned long port = 0;
+	size_t hlen = strlen(svc->host);
+	uint16_t port;
 
 	if (len < hlen || strncasecmp(addr, svc->host, hlen))
 		return 0;
 	if (len == hlen)
 		return 1;
-	if (addr[hlen] != ':' || len == hlen + 1 || len > hlen + 6)
+	if (addr[hlen] != ':' || es9_parse_port(addr + hlen + 1, len - hlen - 1, &port))
 		return 0;
-	for (i = hlen + 1; i < len; i++) {
-		if (!isdigit((unsigned char)addr[i]))
-			return 0;
-		port = port * 10 + (unsigned long)(addr[i] - '0');
-	}
-	return port >= 1 && port <= 65535;
+	return port == svc->cfg.listen_port || port == svc->address_port;
 }
 
 static int pkid_listed(const struct sgp22_pkid_list *l, const uint8_t *id, size_t len)

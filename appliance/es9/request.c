@@ -96,7 +96,16 @@ enum es9_status es9_req_tid_and_b64(struct es9_call *c, uint8_t *tid, size_t tid
 {
 	enum es9_status st = es9_req_hex(c, "transactionId", tid, 1, tid_cap, tid_len);
 
+	if (!st)
+		es9_call_set_tid(c, tid, *tid_len);
 	return st ? st : es9_req_b64(c, name, buf, len);
+}
+
+void es9_call_set_tid(struct es9_call *c, const uint8_t *tid, size_t len)
+{
+	c->tid_len = tid && len <= sizeof(c->tid) ? len : 0;
+	if (c->tid_len)
+		memcpy(c->tid, tid, len);
 }
 
 static enum es9_status add_out(struct es9_call *c, const char *name, char *text, size_t len)

@@ -23,13 +23,22 @@ struct es9_out_field {
 	size_t len;
 };
 
+#define ES9_CALL_TID_MAX 16
+
 struct es9_call {
-	struct rsp_json req; /* request object; zeroed: none parsed */
+	struct rsp_json req;			      /* request object; zeroed: none parsed */
 	struct es9_out_field out[ES9_OUT_FIELDS_MAX]; /* response fields after the header */
 	unsigned n_out;
 	char msg[192];	/* failure message, "" for the table's default */
 	int no_content; /* success answers HTTP 204 without a body */
+	/* For the audit rows of the changes this request makes (es9_audit_as()). */
+	const char *client;	       /* the LPA's "IP:port", NULL: none (a timer) */
+	uint8_t tid[ES9_CALL_TID_MAX]; /* the transactionId the request names, once read */
+	size_t tid_len;
 };
+
+/** Record the transactionId a request acts under (audit rows); longer ones are not kept. */
+void es9_call_set_tid(struct es9_call *c, const uint8_t *tid, size_t len);
 
 /** Record the failure message of @st and return @st (for `return es9_fail(...)`). */
 enum es9_status es9_fail(struct es9_call *c, enum es9_status st, const char *fmt, ...)

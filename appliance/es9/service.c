@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "es9_internal.h"
 
 static int64_t wall_clock(void)
@@ -146,14 +147,25 @@ int es9_service_new(const struct portdpd_config *cfg, struct es9_service **out, 
 	}
 	svc->cfg = *cfg;
 	svc->clock = wall_clock;
-	for (i = 0; cfg->smdp_address[i]; i++)
+	for (i = 0; cfg->smdp_address[i] && cfg->smdp_address[i] != ':'; i++)
 		svc->host[i] = (char)tolower((unsigned char)cfg->smdp_address[i]);
+	if (!i || (cfg->smdp_address[i] &&
+		   es9_parse_port(cfg->smdp_address + i + 1, strlen(cfg->smdp_address + i + 1),
+				  &svc->address_port))) {
+		snprintf(err, err_len, "smdp_address %s: want host or host:port (1..65535)",
+			 cfg->smdp_address);
+		free(svc);
+		return -EINVAL;
+	}
 	if (svc->cfg.session_timeout_s == 0)
 		svc->cfg.session_timeout_s = 300;
 
 	ret = load_certs(svc, err, err_len);
 	if (!ret)
 		ret = es9_sessions_new(&svc->sessions);
+	/* Before the recovery, which under a live daemon would release its sessions' profiles. */
+	if (!ret)
+		ret = inv_instance_lock(svc->cfg.db_path, &svc->instance, err, err_len);
 	if (!ret)
 		ret = recover_inventory(svc, err, err_len);
 	if (ret) {
@@ -172,6 +184,7 @@ void es9_service_free(struct es9_service *svc)
 	pdp_cert_free(svc->dpauth_cert);
 	pdp_cert_free(svc->dppb_cert);
 	pdp_cert_verifier_free(svc->verifier);
+	inv_instance_unlock(svc->instance);
 	free(svc);
 }
 
@@ -245,8 +258,26 @@ void es9_worker_free(struct es9_worker *w)
 	free(w);
 }
 
+void es9_audit_as(struct es9_worker *w, const char *client, const uint8_t *tid, size_t tid_len)
+{
+	char actor[INV_ACTOR_MAX], hex[2 * ES9_CALL_TID_MAX + 1];
+	int n;
+
+	n = snprintf(actor, sizeof(actor), "es9");
+	if (tid_len && tid_len <= ES9_CALL_TID_MAX) {
+		es9_hex_encode(tid, tid_len, hex);
+		n += snprintf(actor + n, sizeof(actor) - n, " tid=%s", hex);
+	}
+	if (client && *client)
+		snprintf(actor + n, sizeof(actor) - n, " client=%s", client);
+	if (inv_set_actor(w->inv, actor))
+		es9_log("audit actor: %s", inv_errmsg(w->inv));
+}
+
 enum es9_status es9_worker_txn(struct es9_worker *w, struct es9_call *c)
 {
+	/* Per request, not per transaction: one group commit carries many requests. */
+	es9_audit_as(w, c->client, c->tid, c->tid_len);
 	if (w->in_txn)
 		return ES9_OK;
 	if (inv_begin(w->inv)) {
@@ -293,6 +324,7 @@ static void release_expired(const struct es9_session *s, void *arg)
 
 	if (s->step != ES9_STEP_AUTHENTICATED)
 		return; /* nothing allocated yet, or the BPP is out: the profile stays */
+	es9_audit_as(w, NULL, s->tid, ES9_TID_LEN);
 	ret = inv_release(w->inv, s->profile.id, s->tid, ES9_TID_LEN, "session expired");
 	if (ret && ret != -EBUSY)
 		es9_log("expiry: release of profile %lld failed (%d)", (long long)s->profile.id,
@@ -310,6 +342,7 @@ void es9_service_expire(struct es9_service *svc, struct es9_worker *w)
 		return;
 	n = es9_sessions_expire(svc->sessions, now, release_expired, w);
 	/* Backstop for allocations whose session ended without us seeing it. */
+	es9_audit_as(w, NULL, NULL, 0);
 	if (inv_expire(w->inv, now, &released))
 		es9_log("expiry: %s", inv_errmsg(w->inv));
 	/*

@@ -57,7 +57,7 @@ struct inventory {
 	enum inv_sync sync;
 	int wal_fd; /* INV_SYNC_DEFERRED: read-only fd on the -wal (see inv_durable_fd()), else -1 */
 	bool sync_owed; /* a change since the last inv_durable_fd() must be durable first */
-	char actor[32];
+	char actor[INV_ACTOR_MAX];
 	char errmsg[256];
 };
 

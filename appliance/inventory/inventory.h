@@ -156,6 +156,12 @@ int inv_expire(struct inventory *inv, int64_t now, unsigned *released);
 int inv_list(struct inventory *inv, int state, int (*cb)(const struct inv_profile *, void *),
 	     void *arg);
 
+/*
+ * Who made a change, as audit rows name it (inv_set_actor()): the program and what identifies
+ * the request, e.g. "es9 tid=<hex> client=192.0.2.1:50123", "portdpctl uid=0(root)".
+ */
+#define INV_ACTOR_MAX 128
+
 struct inv_audit {
 	int64_t seq;
 	int64_t time;       /* unix time */
@@ -163,7 +169,7 @@ struct inv_audit {
 	char iccid[INV_ICCID_MAX];
 	char from[16], to[16];
 	char eid[33];
-	char actor[32];
+	char actor[INV_ACTOR_MAX];
 	char detail[128];
 };
 int inv_audit(struct inventory *inv, int64_t since_seq,
@@ -192,7 +198,20 @@ int inv_open_err(const char *path, int sync, struct inventory **out, char *msg, 
  */
 int inv_durable_fd(struct inventory *inv);
 
-/** Actor recorded in the audit rows of this connection ("es9", "portdpctl"; default "inventory"). */
+/**
+ * inv_instance_lock() - claim @db_path for one serving process (portdpd): an exclusive
+ * flock on "<db>.lock" (instance.c), held until inv_instance_unlock() or the end of the
+ * process. -EBUSY when another process holds it (@msg names its pid); other -errno when the
+ * lock file cannot be made. Readers and portdpctl's writes do not take it (see README).
+ */
+struct inv_instance;
+int inv_instance_lock(const char *db_path, struct inv_instance **out, char *msg, size_t msg_len);
+void inv_instance_unlock(struct inv_instance *l);
+
+/**
+ * Actor recorded in the audit rows of this connection's next changes, 1..INV_ACTOR_MAX-1
+ * bytes (default "inventory"); see INV_ACTOR_MAX for what callers put there.
+ */
 int inv_set_actor(struct inventory *inv, const char *actor);
 
 /**

@@ -268,7 +268,8 @@ void worker_process_ready(struct worker *w)
 				it->resp = (struct es9_response){.http_status = 500};
 				continue;
 			}
-			es9_handle(w->es9, it->path, it->body, it->body_len, &it->resp);
+			es9_handle(w->es9, conn_peer(c), it->path, it->body, it->body_len,
+				   &it->resp);
 			handled++;
 		}
 	}

@@ -89,7 +89,7 @@ static const struct str_key {
     STR_KEY("accel", accel_uri),       STR_KEY("dpauth_cert", dpauth_cert),
     STR_KEY("dpauth_key", dpauth_key), STR_KEY("dppb_cert", dppb_cert),
     STR_KEY("dppb_key", dppb_key),     STR_KEY("db", db_path),
-    STR_KEY("ossl_modules", ossl_modules),
+    STR_KEY("ossl_modules", ossl_modules), STR_KEY("user", user),
 };
 
 /* Applies one key/value to @cfg. Returns 0 or -errno with a message in @why. */

@@ -80,6 +80,7 @@ struct conn {
 	struct http_item *parked;
 	struct conn *parked_next; /* the batch's list of connections */
 	struct buf out[2];	  /* out[0] is being sent from out_off, out[1] queues */
+	char peer[64];		  /* "IP:port" of the client, "" until conn_peer() */
 	size_t out_off;
 	struct op recv_op, send_op;
 	char rx[CONN_RX_SIZE];
@@ -187,6 +188,8 @@ bool conn_is_idle(const struct conn *c);
 void conn_service(struct conn *c);
 void conn_answer_work(struct conn *c);
 void conn_destroy_all(struct worker *w);
+/* peer.c: the client's "IP:port" ("[IPv6]:port"), looked up at the first request; "" if unknown. */
+const char *conn_peer(struct conn *c);
 
 /* commit.c */
 void worker_process_ready(struct worker *w);

@@ -30,9 +30,13 @@ distinct=$(for f in "$TESTDATA"/ts48/*.der; do upp_iccid "$f"; done | sort -u | 
 tap $? "imported $imported profiles with distinct ICCIDs ($distinct), refused $refused duplicates"
 
 PORT=$(free_port)
+# portdpd reads private keys only from files no one else can read; git keeps them 0644.
+install -d -m 700 "$E2E_DIR/keys"
+install -m 600 "$S26/dpauth/SK_S_SM_DPauth_ECDSA_NIST.pem" "$S26/dppb/SK_S_SM_DPpb_ECDSA_NIST.pem" \
+	"$E2E_DIR/keys/"
 write_conf "$E2E_DIR/portdpd.conf" "$PORT" "$E2E_DB" "$PKI" \
-	"$S26/dpauth/CERT_S_SM_DPauth_ECDSA_NIST.der" "$S26/dpauth/SK_S_SM_DPauth_ECDSA_NIST.pem" \
-	"$S26/dppb/CERT_S_SM_DPpb_ECDSA_NIST.der" "$S26/dppb/SK_S_SM_DPpb_ECDSA_NIST.pem" \
+	"$S26/dpauth/CERT_S_SM_DPauth_ECDSA_NIST.der" "$E2E_DIR/keys/SK_S_SM_DPauth_ECDSA_NIST.pem" \
+	"$S26/dppb/CERT_S_SM_DPpb_ECDSA_NIST.der" "$E2E_DIR/keys/SK_S_SM_DPpb_ECDSA_NIST.pem" \
 	"$S26/ci/CERT_CI_ECDSA_NIST.der" "$S26/ci/CERT_GSMA_TEST_CI_2017.der"
 start_portdpd "$E2E_DIR/portdpd.conf" "$PORT"
 tap $? "portdpd started with the SGP.26 DP keys"

@@ -239,6 +239,7 @@ static enum lpa_result authenticate(struct flow *f)
 	    answer_tlv(f, "euiccCiPKIdToBeUsed", DER_OCTET_STRING, &pkid) ||
 	    answer_tlv(f, "serverCertificate", DER_SEQUENCE, &cert))
 		return LPA_E_NETWORK;
+	log_step(f, "transactionId %s", f->tid_hex);
 	der_buf_init(&b);
 	der_begin(&b, 0xBF38);
 	der_put_raw(&b, signed1.raw, signed1.raw_len);

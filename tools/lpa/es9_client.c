@@ -15,6 +15,7 @@ struct es9_client {
 	CURL *curl;
 	struct curl_slist *headers;
 	struct curl_slist *resolve;
+	struct curl_slist *connect_to;
 	char base_url[300];
 	bool verbose;
 };
@@ -79,6 +80,13 @@ int es9_client_new(const struct es9_client_opts *opts, struct es9_client **out)
 			goto nomem;
 		curl_easy_setopt(c->curl, CURLOPT_RESOLVE, c->resolve);
 	}
+	/* The request still names the activation code's host:port (TLS name, smdpAddress). */
+	if (opts->connect_to) {
+		c->connect_to = curl_slist_append(NULL, opts->connect_to);
+		if (!c->connect_to)
+			goto nomem;
+		curl_easy_setopt(c->curl, CURLOPT_CONNECT_TO, c->connect_to);
+	}
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
 	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "gsma-rsp-lpad");
 	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -104,6 +112,7 @@ void es9_client_free(struct es9_client *c)
 		return;
 	curl_slist_free_all(c->headers);
 	curl_slist_free_all(c->resolve);
+	curl_slist_free_all(c->connect_to);
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
 	free(c);
@@ -159,9 +168,16 @@ int es9_call(struct es9_client *c, const char *function, json_t *req, json_t **r
 	cc = curl_easy_perform(c->curl);
 	free(body);
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &st->http_status);
-	if (c->verbose)
-		fprintf(stderr, "lpa: POST %s -> HTTP %ld, %zu bytes%s%s\n", url, st->http_status,
-			a.len, cc ? ": " : "", cc ? curl_easy_strerror(cc) : "");
+	if (c->verbose) {
+		char *ip = NULL;
+		long port = 0;
+
+		curl_easy_getinfo(c->curl, CURLINFO_LOCAL_IP, &ip);
+		curl_easy_getinfo(c->curl, CURLINFO_LOCAL_PORT, &port);
+		fprintf(stderr, "lpa: POST %s -> HTTP %ld, %zu bytes%s%s (from %s:%ld)\n", url,
+			st->http_status, a.len, cc ? ": " : "", cc ? curl_easy_strerror(cc) : "",
+			ip ? ip : "?", port);
+	}
 	if (cc != CURLE_OK) {
 		snprintf(st->message, sizeof(st->message), "%s%s", curl_easy_strerror(cc),
 			 a.too_big ? " (answer too big)" : "");

@@ -18,6 +18,7 @@ struct es9_client_opts {
 	const char *smdp_address;  /* host[:port], from the activation code */
 	const char *cacert;        /* PEM file of trusted roots; NULL: system store */
 	const char *resolve;       /* "host:port:addr" pinned into curl's DNS cache, or NULL */
+	const char *connect_to;    /* "host:port:host2:port2": connect there instead, or NULL */
 	long timeout_s;            /* whole request, 0: 30 s */
 	bool verbose;              /* log each call on stderr */
 };

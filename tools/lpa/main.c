@@ -19,7 +19,7 @@
 #include "notify.h"
 
 struct cli {
-	const char *ac, *cc, *cacert, *resolve, *out, *delete_iccid;
+	const char *ac, *cc, *cacert, *resolve, *connect_to, *out, *delete_iccid;
 	const char *state_dir, *stop_after, *replay, *spoil_cancel;
 	bool reject, hold_notification, notify, spoil_signature;
 	const char *ci[SEUICC_MAX_CI];
@@ -42,6 +42,7 @@ static void usage(void)
 		"                       default the --euicc DIR\n"
 		"  --cacert FILE        TLS trust anchors (PEM)\n"
 		"  --resolve H:P:ADDR   connect to ADDR for H:P (curl --resolve)\n"
+		"  --connect-to H:P:H2:P2  connect to H2:P2 for H:P (curl --connect-to)\n"
 		"  --out FILE           write the recovered UPP here\n"
 		"  --delete ICCID       delete an installed profile and notify its SM-DP+\n"
 		"  --timeout SEC        per request (default 30)\n"
@@ -68,6 +69,7 @@ static int parse_args(int argc, char **argv, struct cli *a)
 		{ "state", required_argument, NULL, 's' },
 		{ "cacert", required_argument, NULL, 'C' },
 		{ "resolve", required_argument, NULL, 'r' },
+		{ "connect-to", required_argument, NULL, 'T' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "delete", required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -98,6 +100,7 @@ static int parse_args(int argc, char **argv, struct cli *a)
 		case 's': a->state_dir = optarg; break;
 		case 'C': a->cacert = optarg; break;
 		case 'r': a->resolve = optarg; break;
+		case 'T': a->connect_to = optarg; break;
 		case 'o': a->out = optarg; break;
 		case 'd': a->delete_iccid = optarg; break;
 		case 't':
@@ -153,6 +156,7 @@ static struct es9_client_opts client_opts(const struct cli *a, const char *addre
 		.smdp_address = address,
 		.cacert = a->cacert,
 		.resolve = a->resolve,
+		.connect_to = a->connect_to,
 		.timeout_s = a->timeout,
 		.verbose = a->verbose,
 	};

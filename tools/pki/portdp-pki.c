@@ -6,6 +6,7 @@
  * seconds. Test use only: keys are written unencrypted.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -98,22 +99,36 @@ static void usage(FILE *f)
 	    "  outside/list.txt                       EUM's range (signed by the EUM)\n");
 }
 
+/* The output holds private keys: new directories are the owner's alone. */
 static void mkdir_p(const char *path)
 {
-	if (mkdir(path, 0755) && errno != EEXIST)
+	if (mkdir(path, 0700) && errno != EEXIST)
 		die("mkdir %s: %s", path, strerror(errno));
+}
+
+/*
+ * @secret: a private key. Its file is made (or, left by an earlier run, cut back to) 0600
+ * before a byte of the key is written, and a planted link is not followed.
+ */
+static FILE *open_out_file(const char *dir, const char *name, int secret)
+{
+	char path[4096];
+	FILE *f = NULL;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | (secret ? O_NOFOLLOW : 0),
+		  secret ? 0600 : 0666);
+	if (fd >= 0 && (!secret || !fchmod(fd, 0600)))
+		f = fdopen(fd, "w");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	return f;
 }
 
 static FILE *open_out(const char *dir, const char *name)
 {
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		die("%s: %s", path, strerror(errno));
-	return f;
+	return open_out_file(dir, name, 0);
 }
 
 static void close_out(FILE *f, const char *name)
@@ -149,7 +164,7 @@ static void write_key(const char *dir, const char *base, EVP_PKEY *k)
 	FILE *f;
 
 	snprintf(name, sizeof(name), "%s-key.pem", base);
-	f = open_out(dir, name);
+	f = open_out_file(dir, name, 1);
 	if (!PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL))
 		die("encode %s", name);
 	close_out(f, name);

@@ -9,8 +9,8 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; }
 check() { desc=$1; shift; if "$@" >/dev/null 2>&1; then ok "$desc"; else nok "$desc"; fi; }
 
-echo "1..12"
-[ -x "$PKI" ] || { for i in $(seq 1 12); do echo "not ok $i - $PKI missing"; done; exit 1; }
+echo "1..15"
+[ -x "$PKI" ] || { for i in $(seq 1 15); do echo "not ok $i - $PKI missing"; done; exit 1; }
 dir=$(mktemp -d /tmp/portdp-test-pki-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 
@@ -44,4 +44,16 @@ check "custom SAN: verify for smdp.example.test" \
 	openssl verify -CAfile "$dir/q/ci.pem" -verify_hostname smdp.example.test "$dir/q/dptls.pem"
 check "custom SAN: localhost no longer matches" sh -c \
 	"! openssl verify -CAfile '$dir/q/ci.pem' -verify_hostname localhost '$dir/q/dptls.pem'"
+# Private keys are the owner's alone, in directories only the owner can enter;
+# a key left 0644 by an earlier run is cut back to 0600 when rewritten.
+loose=$(find "$dir/p" "$dir/q" -name '*-key.pem' -perm /077 | wc -l)
+keys=$(find "$dir/p" -name '*-key.pem' | wc -l)
+[ "$loose" = 0 ] && [ "$keys" -ge 1005 ] && ok "$keys private keys, none readable by group/other" \
+	|| nok "$loose of the private keys are readable by group/other"
+dirs=$(find "$dir/p" "$dir/q" -type d ! -perm 700 | wc -l)
+[ "$dirs" = 0 ] && ok "output directories are 0700" || nok "$dirs output directories are not 0700"
+chmod 644 "$dir/q/dptls-key.pem"
+"$PKI" --curve bp256 "$dir/q" >/dev/null 2>&1
+[ "$(stat -c %a "$dir/q/dptls-key.pem")" = 600 ] && ok "a rewritten 0644 key becomes 0600" \
+	|| nok "a rewritten 0644 key stays $(stat -c %a "$dir/q/dptls-key.pem")"
 exit $fail

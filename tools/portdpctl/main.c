@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,9 @@ static const char usage_text[] =
     "  card SUBCOMMAND ...                  the accelerator card: status, list, keygen,\n"
     "                                       destroy, csr, install-cert (no -d needed;\n"
     "                                       'portdpctl card -h' for details)\n"
-    "options: -d DB  inventory file;  --sync  fsync every commit (synchronous=FULL)\n";
+    "options: -d DB  inventory file;  --sync  fsync every commit (synchronous=FULL)\n"
+    "Every command may run while portdpd serves DB (SQLite serializes the writers; the\n"
+    "database refuses any illegal transition). Audit rows name portdpctl and your uid.\n";
 
 int ctl_error(int status, const char *fmt, ...)
 {
@@ -84,6 +87,21 @@ static int cmd_expire(struct inventory *inv, int argc, char **argv)
 		return ctl_error(EXIT_FAIL, "%s", inv_errmsg(inv));
 	printf("released %u expired allocation%s\n", released, released == 1 ? "" : "s");
 	return EXIT_OK;
+}
+
+/*
+ * Audit rows name the tool and the OS user who ran it (the real uid: sudo and setuid do not
+ * hide who it was). An operator name, once portdpctl knows one, follows as " operator=NAME".
+ */
+static void set_actor(struct inventory *inv)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char actor[INV_ACTOR_MAX];
+
+	snprintf(actor, sizeof(actor), "portdpctl uid=%u(%s)", (unsigned)getuid(),
+		 pw ? pw->pw_name : "?");
+	if (inv_set_actor(inv, actor))
+		inv_set_actor(inv, "portdpctl");
 }
 
 static const struct command {
@@ -147,7 +165,7 @@ int main(int argc, char **argv)
 				 db);
 	if (inv_open_err(db, sync_full, &inv, msg, sizeof(msg)))
 		return ctl_error(EXIT_FAIL, "cannot open inventory %s", msg);
-	inv_set_actor(inv, "portdpctl");
+	set_actor(inv);
 	argc -= optind;
 	argv += optind;
 	optind = 0; /* the command starts a fresh getopt scan (0: full reinitialisation) */

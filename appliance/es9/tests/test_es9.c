@@ -26,6 +26,8 @@
 #include "euicc_sim.h"
 
 #define ADDRESS "testsmdpplus1.example.com"
+/* The LPA address es9_handle() is told (audit rows). */
+#define TEST_CLIENT "192.0.2.7:50123"
 
 struct profile_def {
 	const char *file;
@@ -120,6 +122,7 @@ static int setup(void **state)
 
 	memset(&cfg, 0, sizeof(cfg));
 	snprintf(cfg.smdp_address, sizeof(cfg.smdp_address), "%s", ADDRESS);
+	cfg.listen_port = 8443; /* the port smdpAddress may name */
 	snprintf(cfg.accel_uri, sizeof(cfg.accel_uri), "soft:");
 	snprintf(cfg.dpauth_cert, sizeof(cfg.dpauth_cert),
 		 "%s/testdata/sgp26/dpauth/CERT_S_SM_DPauth_ECDSA_NIST.der", shared);
@@ -200,7 +203,7 @@ static json_t *call_keep(const char *function, const char *body)
 	assert_non_null(body);
 	snprintf(path, sizeof(path), "/gsma/rsp2/es9plus/%s", function);
 	t0 = now_ns();
-	es9_handle(worker, path, body, strlen(body), &resp);
+	es9_handle(worker, TEST_CLIENT, path, body, strlen(body), &resp);
 	assert_int_equal(es9_worker_flush(worker), 0);
 	server_ns += now_ns() - t0;
 	last_http = resp.http_status;
@@ -406,6 +409,10 @@ static void happy_path(void **state)
 
 static void initiate_negative(void **state)
 {
+	static const char *const foreign_ports[] = {
+	    ADDRESS ":8444", ADDRESS ":443", ADDRESS ":08443", ADDRESS ":65536",
+	    ADDRESS ":0",    ADDRESS ":",    ADDRESS ":+8443", ADDRESS ":8443:8443",
+	};
 	static const char *bodies[][3] = {
 	    /* body, subject, reason */
 	    {"not json", "1.2", "2.1"},
@@ -451,6 +458,12 @@ static void initiate_negative(void **state)
 	sim_sgp26(&s, ADDRESS ".evil");
 	call_expect("initiateAuthentication", sim_initiate(&s), "8.8.1", "3.8");
 	sim_free(&s);
+	/* Our name with a port we do not serve is another server's address. */
+	for (i = 0; i < sizeof(foreign_ports) / sizeof(foreign_ports[0]); i++) {
+		sim_sgp26(&s, foreign_ports[i]);
+		call_expect("initiateAuthentication", sim_initiate(&s), "8.8.1", "3.8");
+		sim_free(&s);
+	}
 	expect_unchanged(&before);
 
 	sim_sgp26(&s, "TestSMDPplus1.Example.COM:8443");
@@ -458,6 +471,26 @@ static void initiate_negative(void **state)
 	expect_ok(r);
 	json_decref(r);
 	sim_free(&s);
+
+	/* A port named in smdp_address (forwarded to us) is served too; the listen port stays. */
+	stop_service();
+	snprintf(cfg.smdp_address, sizeof(cfg.smdp_address), "%s:443", ADDRESS);
+	assert_int_equal(start_service(), 0);
+	for (i = 0; i < 3; i++) {
+		sim_sgp26(&s, i == 0 ? ADDRESS ":443" : i == 1 ? ADDRESS ":8443" : ADDRESS);
+		r = call("initiateAuthentication", sim_initiate(&s));
+		expect_ok(r);
+		json_decref(r);
+		sim_free(&s);
+	}
+	sim_sgp26(&s, ADDRESS ":444");
+	call_expect("initiateAuthentication", sim_initiate(&s), "8.8.1", "3.8");
+	sim_free(&s);
+	stop_service();
+	snprintf(cfg.smdp_address, sizeof(cfg.smdp_address), "%s:0443", ADDRESS);
+	assert_int_equal(start_service(), -EINVAL);
+	snprintf(cfg.smdp_address, sizeof(cfg.smdp_address), "%s", ADDRESS);
+	assert_int_equal(start_service(), 0);
 
 	/* An old eUICC; an eUICC that cannot verify our certificates. */
 	snapshot(&before);
@@ -749,6 +782,34 @@ static void key_must_match_certificate(void **state)
 	assert_int_equal(start_service(), 0);
 }
 
+/*
+ * A second service on an inventory in use is refused before its restart recovery (which
+ * would release the first one's allocations); the first keeps its sessions.
+ */
+static void second_service_refused(void **state)
+{
+	struct es9_service *second = NULL;
+	char err[512], want[64];
+	struct sim s;
+	char *auth;
+
+	(void)state;
+	sim_sgp26(&s, ADDRESS);
+	auth = authenticate(&s, "MID-EXPIRE");
+	assert_int_equal(state_of("MID-EXPIRE"), INV_ALLOCATED);
+	assert_int_equal(es9_service_new(&cfg, &second, err, sizeof(err)), -EBUSY);
+	assert_null(second);
+	snprintf(want, sizeof(want), "in use by another portdpd (pid %ld)", (long)getpid());
+	assert_non_null(strstr(err, want));
+	assert_int_equal(state_of("MID-EXPIRE"), INV_ALLOCATED);
+	/* Released with the service: the next one starts (and recovers). */
+	stop_service();
+	assert_int_equal(start_service(), 0);
+	assert_int_equal(state_of("MID-EXPIRE"), INV_AVAILABLE);
+	free(auth);
+	sim_free(&s);
+}
+
 static void expiry_and_restart(void **state)
 {
 	struct sim s;
@@ -899,14 +960,17 @@ static int find_last_row(const struct inv_audit *a, void *arg)
 	return 0;
 }
 
-static void expect_last_audit(const char *iccid, const char *from, const char *to)
+/* The last audit row of @s's profile: the move, the transaction and the LPA's address. */
+static void expect_last_audit(const struct sim *s, const char *from, const char *to)
 {
-	struct last_row l = {.iccid = iccid};
+	struct last_row l = {.iccid = s->iccid};
+	char actor[INV_ACTOR_MAX];
 
 	assert_int_equal(inv_audit(view, 0, find_last_row, &l), 0);
 	assert_string_equal(l.a.from, from);
 	assert_string_equal(l.a.to, to);
-	assert_string_equal(l.a.actor, "es9");
+	snprintf(actor, sizeof(actor), "es9 tid=%s client=" TEST_CLIENT, s->tid_hex);
+	assert_string_equal(l.a.actor, actor);
 }
 
 /* Import @file as @mid and download it to @s; the eUICC opens the BPP. */
@@ -980,7 +1044,7 @@ static void late_installation_result(void **state)
 	assert_null(call_keep("handleNotification", good));
 	assert_int_equal(last_http, 204);
 	assert_int_equal(state_of("MID-LATE"), INV_INSTALLED);
-	expect_last_audit(s.iccid, "downloaded", "installed");
+	expect_last_audit(&s, "downloaded", "installed");
 	/* Replayed, or a forgery after it: nothing changes. */
 	snapshot(&before);
 	assert_null(call_keep("handleNotification", good));
@@ -1005,7 +1069,7 @@ static void late_installation_result(void **state)
 	assert_null(call("handleNotification", failed));
 	assert_int_equal(last_http, 204);
 	assert_int_equal(state_of("MID-LATE2"), INV_AVAILABLE);
-	expect_last_audit(s.iccid, "downloaded", "available");
+	expect_last_audit(&s, "downloaded", "available");
 	sim_free(&s);
 }
 
@@ -1024,7 +1088,8 @@ static void *race(void *arg)
 	json_t *root;
 
 	pthread_barrier_wait(r->start);
-	es9_handle(r->w, "/gsma/rsp2/es9plus/authenticateClient", r->body, strlen(r->body), &resp);
+	es9_handle(r->w, TEST_CLIENT, "/gsma/rsp2/es9plus/authenticateClient", r->body,
+		   strlen(r->body), &resp);
 	if (es9_worker_flush(r->w))
 		return NULL;
 	root = json_loadb(resp.body, resp.body_len, 0, NULL);
@@ -1108,14 +1173,14 @@ static void http_level(void **state)
 	char *big;
 
 	(void)state;
-	es9_handle(worker, "/gsma/rsp2/es9plus/nosuch", "{}", 2, &resp);
+	es9_handle(worker, NULL, "/gsma/rsp2/es9plus/nosuch", "{}", 2, &resp);
 	assert_int_equal(resp.http_status, 404);
 	assert_null(resp.body);
-	es9_handle(worker, "/other", "{}", 2, &resp);
+	es9_handle(worker, NULL, "/other", "{}", 2, &resp);
 	assert_int_equal(resp.http_status, 404);
 	big = calloc(1, cfg.max_body + 2);
 	memset(big, ' ', cfg.max_body + 1);
-	es9_handle(worker, "/gsma/rsp2/es9plus/initiateAuthentication", big, cfg.max_body + 1,
+	es9_handle(worker, NULL, "/gsma/rsp2/es9plus/initiateAuthentication", big, cfg.max_body + 1,
 		   &resp);
 	assert_int_equal(resp.http_status, 413);
 	free(big);
@@ -1131,6 +1196,7 @@ int main(void)
 	    cmocka_unit_test(confirmation_code),
 	    cmocka_unit_test(download_error_and_notifications),
 	    cmocka_unit_test(expiry_and_restart),
+	    cmocka_unit_test(second_service_refused),
 	    cmocka_unit_test(default_smdp),
 	    cmocka_unit_test(every_ts48_profile),
 	    cmocka_unit_test(concurrent_workers),

@@ -76,11 +76,12 @@ static bool is_fn(const char *path, const char *fn)
 	return slash && !strcmp(slash + 1, fn);
 }
 
-void es9_handle(struct es9_worker *w, const char *path, const char *body, size_t body_len,
-		struct es9_response *resp)
+void es9_handle(struct es9_worker *w, const char *client, const char *path, const char *body,
+		size_t body_len, struct es9_response *resp)
 {
 	const char *fn = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 
+	(void)client;
 	ADD(echo_es9_handled, 1);
 	w->pending++;
 	memset(resp, 0, sizeof(*resp));

@@ -42,6 +42,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.session_timeout_s, 300);
 	assert_int_equal(cfg.db_sync_full, 1);
 	assert_string_equal(cfg.accel_uri, "soft:");
+	assert_string_equal(cfg.user, ""); /* stays who it was started as */
 }
 
 static void test_full_file(void **state)
@@ -59,7 +60,7 @@ static void test_full_file(void **state)
 		      "accel = soft:\ndpauth_cert = a.der\ndpauth_key = file:a.pem\n"
 		      "dppb_cert = b.der\ndppb_key = slot:2\nci_cert = ci1.der\n"
 		      "ci_cert = ci2.der\ndb = /tmp/x.db\nsession_timeout = 60\n"
-		      "max_body = 1000\ndb_sync = normal\n",
+		      "max_body = 1000\ndb_sync = normal\nuser = portdp\n",
 		      err, sizeof(err)),
 	    0);
 	assert_string_equal(cfg.listen_addr, "0.0.0.0");
@@ -74,6 +75,7 @@ static void test_full_file(void **state)
 	assert_int_equal(cfg.session_timeout_s, 60);
 	assert_int_equal(cfg.max_body, 1000);
 	assert_int_equal(cfg.db_sync_full, 0);
+	assert_string_equal(cfg.user, "portdp");
 }
 
 static void test_bad_files_change_nothing(void **state)

@@ -109,7 +109,7 @@ fi
 # 20-21: audit
 total=$(( ${#UNIQUE[@]} + 2 ))
 check "audit shows one import row per stored profile" \
-	test "$(ctl audit 2>/dev/null | grep -c ' -  *-> available .* portdpctl  *import$')" -eq "$total"
+	test "$(ctl audit 2>/dev/null | grep -c " -  *-> available .* portdpctl uid=$(id -u)($(id -un))  *import$")" -eq "$total"
 check "audit --since skips older rows" \
 	test "$(ctl audit --since $((total - 1)) 2>/dev/null | tail -n +2 | wc -l)" -eq 1
 
