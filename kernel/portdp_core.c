@@ -372,6 +372,18 @@ void portdp_complete(struct portdp_dev *pd, u32 tag, u16 status,
 	req->done(req);
 }
 
+/*
+ * Called with pd->lock held: (re)arm the reset @delay jiffies from now,
+ * unless the device is being removed. portdp_dev_unregister() sets REMOVED
+ * under the lock before it cancels the work, so the interrupt thread or a
+ * timeout cannot queue a reset that would run after the transport is gone.
+ */
+static void portdp_queue_reset_locked(struct portdp_dev *pd, unsigned long delay)
+{
+	if (pd->state != PORTDP_STATE_REMOVED)
+		mod_delayed_work(system_wq, &pd->reset_work, delay);
+}
+
 static void portdp_timeout_fn(struct work_struct *work)
 {
 	struct portdp_dev *pd = container_of(to_delayed_work(work), struct portdp_dev,
@@ -388,6 +400,7 @@ static void portdp_timeout_fn(struct work_struct *work)
 		pd->state = PORTDP_STATE_RESETTING;
 		pd->stats.timeouts += pd->inflight;
 		portdp_drain_inflight_locked(pd, &failed);
+		portdp_queue_reset_locked(pd, 0);
 	} else if (pd->inflight) {
 		schedule_delayed_work(&pd->timeout_work, PORTDP_SCAN_INTERVAL);
 	}
@@ -396,7 +409,6 @@ static void portdp_timeout_fn(struct work_struct *work)
 		return;
 	dev_warn(pd->parent, "card did not answer in %u ms, resetting\n", timeout_ms);
 	portdp_finish_list(&failed, -ETIMEDOUT);
-	mod_delayed_work(system_wq, &pd->reset_work, 0);
 }
 
 /**
@@ -415,10 +427,10 @@ void portdp_card_restarted(struct portdp_dev *pd)
 		pd->stats.card_restarts++;
 		portdp_drain_inflight_locked(pd, &failed);
 	}
+	portdp_queue_reset_locked(pd, 0);
 	spin_unlock_bh(&pd->lock);
 	if (!list_empty(&failed))
 		portdp_finish_list(&failed, -EIO);
-	mod_delayed_work(system_wq, &pd->reset_work, 0);
 }
 
 static int portdp_refresh_info(struct portdp_dev *pd)
@@ -473,6 +485,7 @@ static void portdp_reset_fn(struct work_struct *work)
 		pd->state = PORTDP_STATE_DEAD;
 		list_splice_init(&pd->backlog, &failed);
 		pd->backlog_len = 0;
+		portdp_queue_reset_locked(pd, msecs_to_jiffies(retry_ms));
 	} else {
 		pd->state = err == PORTDP_RESET_FAILED ? PORTDP_STATE_FAILED : PORTDP_STATE_READY;
 		portdp_kick_locked(pd);
@@ -483,7 +496,6 @@ static void portdp_reset_fn(struct work_struct *work)
 		dev_err(pd->parent, "card self-test failed: only diagnostics are served\n");
 	if (err < 0) {
 		dev_warn_ratelimited(pd->parent, "card reset failed (%d), retrying\n", err);
-		schedule_delayed_work(&pd->reset_work, msecs_to_jiffies(retry_ms));
 		goto unlock;
 	}
 	err = portdp_refresh_info(pd);
