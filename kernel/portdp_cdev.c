@@ -183,7 +183,7 @@ static int build_slot(struct portdp_dev *pd, struct portdp_call *c)
 	struct pdc_key_generate_req *g;
 	struct pdc_slot_req *s;
 
-	if (a->slot >= PORTDP_KEY_SLOTS || a->rsvd)
+	if (a->slot >= PORTDP_KEY_SLOTS || a->rsvd || !portdp_zero(a->rsvd2, sizeof(a->rsvd2)))
 		return -EINVAL;
 	if (c->cmd->opcode == PDC_OP_KEY_GENERATE) {
 		if (!portdp_curve_ok(a->curve))
@@ -292,7 +292,8 @@ static int build_session_create(struct portdp_dev *pd, struct portdp_call *c)
 	struct pdc_session_create_req *r;
 
 	if (!portdp_curve_ok(a->curve) || a->rsvd || !portdp_zero(a->rsvd2, sizeof(a->rsvd2)) ||
-	    !a->host_id_len || a->host_id_len > PORTDP_HOST_ID_MAX || a->peer_pub[0] != 0x04)
+	    !portdp_zero(a->rsvd3, sizeof(a->rsvd3)) || !a->host_id_len ||
+	    a->host_id_len > PORTDP_HOST_ID_MAX || a->peer_pub[0] != 0x04)
 		return -EINVAL;
 	if (portdp_alloc(c, sizeof(*r), c->cmd->resp))
 		return -ENOMEM;
@@ -428,7 +429,8 @@ static int build_ecdh(struct portdp_dev *pd, struct portdp_call *c)
 	struct pdc_ecdh_raw_req *r;
 
 	if (!portdp_curve_ok(a->curve) || !portdp_zero(a->rsvd, sizeof(a->rsvd)) ||
-	    !portdp_zero(a->rsvd2, sizeof(a->rsvd2)) || (shared && a->peer_pub[0] != 0x04))
+	    !portdp_zero(a->rsvd2, sizeof(a->rsvd2)) || !portdp_zero(a->rsvd3, sizeof(a->rsvd3)) ||
+	    (shared && a->peer_pub[0] != 0x04))
 		return -EINVAL;
 	if (portdp_alloc(c, sizeof(*r), c->cmd->resp))
 		return -ENOMEM;

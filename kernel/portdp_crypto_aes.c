@@ -230,17 +230,17 @@ struct portdp_cmac_state {
 };
 
 /**
- * struct portdp_cmac_rctx - one ahash request.
+ * struct portdp_cmac_rctx - one ahash request. Its input is a stream: the
+ * bytes held over in @st.buf, then the request's scatterlist; commands copy
+ * their chunk straight from it (no linear copy of the whole update).
  * @st:    exported state.
- * @data:  linear copy of @st.buf followed by the request's data.
- * @len:   bytes in @data.
- * @sent:  bytes of @data already through the card.
+ * @len:   bytes in the stream.
+ * @sent:  bytes of the stream already through the card.
  * @until: send up to here; the rest goes back into @st.buf.
  * @final: the last command carries PDC_CMAC_FINAL and makes the MAC.
  */
 struct portdp_cmac_rctx {
 	struct portdp_cmac_state st;
-	u8 *data;
 	unsigned int len;
 	unsigned int sent;
 	unsigned int until;
@@ -248,6 +248,22 @@ struct portdp_cmac_rctx {
 };
 
 static int portdp_cmac_step(struct ahash_request *areq, bool first);
+
+/* Bytes [@off, @off + @n) of the request's stream into @dst. */
+static void portdp_cmac_read(struct ahash_request *areq, unsigned int off, u8 *dst,
+			     unsigned int n)
+{
+	struct portdp_cmac_rctx *rctx = ahash_request_ctx(areq);
+	unsigned int held = 0;
+
+	if (off < rctx->st.buflen) {
+		held = min(n, rctx->st.buflen - off);
+		memcpy(dst, rctx->st.buf + off, held);
+	}
+	if (n > held)
+		sg_pcopy_to_buffer(areq->src, sg_nents(areq->src), dst + held, n - held,
+				   off + held - rctx->st.buflen);
+}
 
 /* CMAC subkey doubling in GF(2^128) (RFC 4493, 2.3). */
 static void portdp_cmac_dbl(u8 *k)
@@ -273,7 +289,8 @@ static void portdp_cmac_soft(struct ahash_request *areq)
 	unsigned int tail;
 
 	while (rctx->until - rctx->sent > (rctx->final ? AES_BLOCK_SIZE : 0)) {
-		crypto_xor(rctx->st.state, rctx->data + rctx->sent, AES_BLOCK_SIZE);
+		portdp_cmac_read(areq, rctx->sent, last, AES_BLOCK_SIZE);
+		crypto_xor(rctx->st.state, last, AES_BLOCK_SIZE);
 		aes_encrypt(&k->soft, rctx->st.state, rctx->st.state);
 		rctx->sent += AES_BLOCK_SIZE;
 	}
@@ -283,7 +300,7 @@ static void portdp_cmac_soft(struct ahash_request *areq)
 	aes_encrypt(&k->soft, sub, sub);
 	portdp_cmac_dbl(sub);
 	memset(last, 0, sizeof(last));
-	memcpy(last, rctx->data + rctx->sent, tail);
+	portdp_cmac_read(areq, rctx->sent, last, tail);
 	if (tail < AES_BLOCK_SIZE) {
 		last[tail] = 0x80;
 		portdp_cmac_dbl(sub);
@@ -300,12 +317,16 @@ static void portdp_cmac_finish(struct ahash_request *areq)
 {
 	struct portdp_cmac_rctx *rctx = ahash_request_ctx(areq);
 
-	if (!rctx->final) {
-		rctx->st.buflen = rctx->len - rctx->until;
-		memcpy(rctx->st.buf, rctx->data + rctx->until, rctx->st.buflen);
-	}
-	kfree_sensitive(rctx->data);
-	rctx->data = NULL;
+	u8 tail[AES_BLOCK_SIZE];
+	unsigned int n = rctx->len - rctx->until;
+
+	if (rctx->final)
+		return;
+	/* through a copy: the tail may come from @st.buf itself */
+	portdp_cmac_read(areq, rctx->until, tail, n);
+	memcpy(rctx->st.buf, tail, n);
+	rctx->st.buflen = n;
+	memzero_explicit(tail, sizeof(tail));
 }
 
 static void portdp_cmac_done(struct portdp_req *req)
@@ -334,7 +355,8 @@ static void portdp_cmac_done(struct portdp_req *req)
 	}
 	if (!err && rctx->final)
 		memcpy(areq->result, rctx->st.state, AES_BLOCK_SIZE);
-	portdp_cmac_finish(areq);
+	if (!err)
+		portdp_cmac_finish(areq);
 	portdp_crypto_complete(&areq->base, err);
 }
 
@@ -360,7 +382,7 @@ static int portdp_cmac_step(struct ahash_request *areq, bool first)
 	body->data_len = cpu_to_le16(len);
 	memcpy(body->key, k->key, k->len);
 	memcpy(body->state, rctx->st.state, AES_BLOCK_SIZE);
-	memcpy(body + 1, rctx->data + rctx->sent, len);
+	portdp_cmac_read(areq, rctx->sent, (u8 *)(body + 1), len);
 	err = portdp_crypto_submit(req, PDC_CAP_AES_CMAC, portdp_cmac_done, areq,
 				   first ? &areq->base : NULL);
 	if (err == -EINPROGRESS || err == -EBUSY)
@@ -391,19 +413,9 @@ static int portdp_cmac_run(struct ahash_request *areq, unsigned int nbytes, bool
 		rctx->st.buflen += nbytes;
 		return 0;
 	}
-	rctx->data = kmalloc(max(rctx->len, 1u), portdp_crypto_gfp(areq->base.flags));
-	if (!rctx->data)
-		return -ENOMEM;
-	memcpy(rctx->data, rctx->st.buf, rctx->st.buflen);
-	scatterwalk_map_and_copy(rctx->data + rctx->st.buflen, areq->src, 0, nbytes, 0);
 	err = portdp_cmac_step(areq, true);
-	if (err == -EINPROGRESS || err == -EBUSY)
+	if (err)
 		return err;
-	if (err) {
-		kfree_sensitive(rctx->data);
-		rctx->data = NULL;
-		return err;
-	}
 	/* done on the CPU, synchronously */
 	if (rctx->final)
 		memcpy(areq->result, rctx->st.state, AES_BLOCK_SIZE);

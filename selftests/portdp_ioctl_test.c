@@ -164,6 +164,30 @@ TEST_F(dev, key_bad_args)
 	k.curve = PORTDP_CURVE_P256;
 	k.rsvd = 1;
 	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_KEY_GENERATE, &k));
+	k.rsvd = 0;
+	k.rsvd2[2] = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_KEY_GENERATE, &k));
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_KEY_GET_PUBLIC, &k));
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_KEY_DESTROY, &k));
+}
+
+/* Every reserved field of every input struct must be zero. */
+TEST_F(dev, reserved_fields_checked)
+{
+	struct portdp_session_create sc = { .curve = PORTDP_CURVE_P256, .host_id_len = 1 };
+	struct portdp_ecdh_raw er = { .curve = PORTDP_CURVE_P256 };
+
+	sc.peer_pub[0] = 0x04;
+	sc.rsvd3[1] = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_SESSION_CREATE, &sc));
+	er.priv[31] = 1;
+	er.rsvd3[0] = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_ECDH_RAW_PUBLIC, &er));
+	er.rsvd3[0] = 0;
+	er.rsvd2[0] = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_ECDH_RAW_PUBLIC, &er));
+	er.rsvd2[0] = 0;
+	EXPECT_EQ(0, ioc(self->fd, PORTDP_IOC_ECDH_RAW_PUBLIC, &er));
 }
 
 TEST_F(dev, ecdsa_cross_check)
