@@ -17,12 +17,14 @@
  * @cmd:    the table entry for the ioctl number.
  * @req:    the card request built from @arg.
  * @uarg:   where @arg came from and goes back to.
+ * @gfp:    allocation flags of the issuing context.
  * @arg:    kernel copy of the argument struct.
  */
 struct portdp_call {
 	const struct portdp_cmd *cmd;
 	struct portdp_req *req;
 	void __user *uarg;
+	gfp_t gfp;
 	union {
 		struct portdp_info info;
 		struct portdp_self_test self_test;
@@ -93,14 +95,14 @@ static bool portdp_curve_ok(u8 curve)
 
 static int portdp_alloc(struct portdp_call *c, size_t body, size_t resp)
 {
-	c->req = portdp_req_alloc(c->cmd->opcode, body, resp, GFP_KERNEL);
+	c->req = portdp_req_alloc(c->cmd->opcode, body, resp, c->gfp);
 	return c->req ? 0 : -ENOMEM;
 }
 
 /* A body of @fixed zeroed bytes, then @data bytes the builder copies in whole. */
 static int portdp_alloc_data(struct portdp_call *c, size_t fixed, size_t data, size_t resp)
 {
-	c->req = portdp_req_alloc_data(c->cmd->opcode, fixed, data, resp, GFP_KERNEL);
+	c->req = portdp_req_alloc_data(c->cmd->opcode, fixed, data, resp, c->gfp);
 	return c->req ? 0 : -ENOMEM;
 }
 
@@ -563,9 +565,12 @@ static void portdp_call_free(struct portdp_call *c)
 	kfree_sensitive(c);
 }
 
-/* Copy in, check and build; the returned call is ready to submit. */
+/*
+ * Copy in, check and build; the returned call is ready to submit. @gfp is
+ * GFP_NOWAIT (and page faults are off) when the caller must not sleep.
+ */
 static struct portdp_call *portdp_call_prepare(struct portdp_dev *pd, unsigned int ioc,
-					       void __user *uarg)
+					       void __user *uarg, gfp_t gfp)
 {
 	const struct portdp_cmd *cmd = NULL;
 	struct portdp_call *c;
@@ -576,9 +581,10 @@ static struct portdp_call *portdp_call_prepare(struct portdp_dev *pd, unsigned i
 			cmd = &portdp_cmds[i];
 	if (!cmd)
 		return ERR_PTR(-ENOTTY);
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	c = kzalloc(sizeof(*c), gfp);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
+	c->gfp = gfp;
 	c->cmd = cmd;
 	c->uarg = uarg;
 	if ((_IOC_DIR(ioc) & _IOC_WRITE) && copy_from_user(&c->arg, uarg, _IOC_SIZE(ioc))) {
@@ -627,7 +633,7 @@ static long portdp_ioctl(struct file *file, unsigned int ioc, unsigned long arg)
 	struct portdp_call *c;
 	int err;
 
-	c = portdp_call_prepare(pd, ioc, (void __user *)arg);
+	c = portdp_call_prepare(pd, ioc, (void __user *)arg, GFP_KERNEL);
 	if (IS_ERR(c))
 		return PTR_ERR(c);
 	err = portdp_exec(pd, c->req);
@@ -641,9 +647,14 @@ static void portdp_uring_task_cb(struct io_uring_cmd *ioucmd, unsigned int issue
 {
 	struct portdp_call *c = *portdp_uring_pdu(ioucmd);
 	struct portdp_dev *pd = portdp_file_dev(ioucmd->file);
-	int ret;
+	int ret = -ECANCELED;
 
-	ret = portdp_call_finish(pd, c);
+	/*
+	 * The submitter is exiting: io_uring runs this from its fallback
+	 * worker, where user memory is not the submitter's. Copy nothing.
+	 */
+	if (!(current->flags & (PF_EXITING | PF_KTHREAD)))
+		ret = portdp_call_finish(pd, c);
 	portdp_call_free(c);
 	portdp_uring_done(ioucmd, ret, issue_flags);
 }
@@ -667,7 +678,20 @@ static int portdp_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flag
 	if (READ_ONCE(uc->flags) || READ_ONCE(uc->rsvd))
 		return -EINVAL;
 	arg = READ_ONCE(uc->arg);
-	c = portdp_call_prepare(pd, ioucmd->cmd_op, u64_to_user_ptr(arg));
+	if (issue_flags & IO_URING_F_NONBLOCK) {
+		/*
+		 * Inline issue must not sleep: no reclaim, no page faults. What
+		 * would need either is -EAGAIN, and io_uring reissues it from
+		 * its worker, where we may block (a real -EFAULT shows there).
+		 */
+		pagefault_disable();
+		c = portdp_call_prepare(pd, ioucmd->cmd_op, u64_to_user_ptr(arg), GFP_NOWAIT);
+		pagefault_enable();
+		if (c == ERR_PTR(-EFAULT) || c == ERR_PTR(-ENOMEM))
+			return -EAGAIN;
+	} else {
+		c = portdp_call_prepare(pd, ioucmd->cmd_op, u64_to_user_ptr(arg), GFP_KERNEL);
+	}
 	if (IS_ERR(c))
 		return PTR_ERR(c);
 	*portdp_uring_pdu(ioucmd) = c;

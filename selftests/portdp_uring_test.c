@@ -8,6 +8,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <liburing.h>
 #include <linux/portdp_accel.h>
 #include "kselftest_harness.h"
@@ -114,6 +118,97 @@ TEST_F(ring, bad_submissions)
 	EXPECT_EQ(-EFAULT, res[1]);
 	EXPECT_EQ(-EINVAL, res[2]);
 	EXPECT_EQ(-EINVAL, res[3]);
+}
+
+/*
+ * Arguments in pages never touched: inline issue cannot fault them in
+ * (it must not sleep), so the driver hands the command to io_uring's
+ * worker, and each still completes right; a bad address still is -EFAULT.
+ */
+TEST_F(ring, arguments_in_unfaulted_pages)
+{
+	const size_t n = 64, page = 4096;
+	struct io_uring_cqe *cqe;
+	uint8_t *mem;
+	size_t i;
+	int ok = 0;
+
+	mem = mmap(NULL, 2 * n * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	for (i = 0; i < n; i++) {
+		struct portdp_random *r = (void *)(mem + 2 * i * page);
+
+		/* the struct is written (faulted in) only for odd i */
+		if (i & 1)
+			memset(r, 0, sizeof(*r));
+		prep_cmd(io_uring_get_sqe(&self->ring), self->fd, PORTDP_IOC_RANDOM, r, i);
+	}
+	/* even i: the struct page is untouched, so read as zeroes: len 0 is -EINVAL */
+	ASSERT_EQ(n, io_uring_submit(&self->ring));
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, io_uring_wait_cqe(&self->ring, &cqe));
+		EXPECT_EQ(-EINVAL, cqe->res);
+		io_uring_cqe_seen(&self->ring, cqe);
+	}
+	for (i = 0; i < n; i++) {
+		struct portdp_random r = { .len = 32 };
+		struct portdp_random *pr = (void *)(mem + 2 * i * page);
+
+		/* the output buffer: the next page, untouched */
+		r.buf = (uintptr_t)(mem + (2 * i + 1) * page);
+		memcpy(pr, &r, sizeof(r));
+		prep_cmd(io_uring_get_sqe(&self->ring), self->fd, PORTDP_IOC_RANDOM, pr, i);
+	}
+	ASSERT_EQ(n, io_uring_submit(&self->ring));
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, io_uring_wait_cqe(&self->ring, &cqe));
+		ok += cqe->res == 0;
+		io_uring_cqe_seen(&self->ring, cqe);
+	}
+	EXPECT_EQ(n, ok);
+	for (i = 0, ok = 0; i < n; i++) {
+		const uint8_t *b = mem + (2 * i + 1) * page;
+
+		ok += memcmp(b, b + 32, 32) != 0;	/* random bytes, then zeroes */
+	}
+	EXPECT_EQ(n, ok);
+	munmap(mem, 2 * n * page);
+}
+
+/* A process that exits with commands in flight: nothing is copied into it. */
+TEST_F(ring, submitter_exits_in_flight)
+{
+	int round, st;
+
+	for (round = 0; round < 20; round++) {
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			static struct portdp_random r[BATCH];
+			static uint8_t b[BATCH][64];
+			struct io_uring ring;
+			int i;
+
+			if (io_uring_queue_init(BATCH, &ring, 0))
+				_exit(2);
+			for (i = 0; i < BATCH; i++) {
+				r[i] = (struct portdp_random){ .buf = (uintptr_t)b[i], .len = 64 };
+				prep_cmd(io_uring_get_sqe(&ring), self->fd, PORTDP_IOC_RANDOM, &r[i], i);
+			}
+			io_uring_submit(&ring);
+			_exit(0);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &st, 0));
+		EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	/* the card still serves */
+	{
+		uint8_t x[16];
+		struct portdp_random r = { .buf = (uintptr_t)x, .len = 16 };
+
+		EXPECT_EQ(0, ioctl(self->fd, PORTDP_IOC_RANDOM, &r));
+	}
 }
 
 TEST_HARNESS_MAIN
