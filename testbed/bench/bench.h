@@ -94,6 +94,7 @@ struct bench_opts {
 	bool default_smdp;  /* no matching ID: the SM-DP+ picks any profile */
 	bool keep_profiles; /* keep installed UPP files in the eUICC NVM */
 	unsigned verify_every; /* 1: every binding fully verified; N: each slot's 1st, N+1th.. */
+	bool crash_ok; /* the server may be killed: a slot whose connection is lost stops */
 	char **mids;	    /* matching IDs to use, in order */
 	size_t n_mids;
 	char **euicc_dirs; /* identity dirs, one eUICC per concurrent slot */
@@ -103,6 +104,7 @@ struct bench_opts {
 /* What one driver thread measured; merged by run.c. */
 struct bench_result {
 	uint64_t started, completed, failed;
+	uint64_t cut; /* crash_ok: bindings whose connection was lost (not in failed) */
 	uint64_t verified; /* completed with every eUICC check (the rest: sign-only) */
 	uint64_t failed_at[STEP_COUNT + 1]; /* + 1: eUICC refused the BPP */
 	struct samples total;

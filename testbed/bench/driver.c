@@ -50,6 +50,7 @@ struct slot {
 	struct https_conn conn;
 	bool active;
 	bool full;	   /* this binding runs every eUICC check */
+	bool lost;	   /* the connection failed (no answer, not an SGP.22 one) */
 	uint64_t n_started; /* bindings this slot started */
 	enum bench_step step;
 	const char *mid;
@@ -147,8 +148,10 @@ static int post(struct slot *s, enum bench_step step, char *body)
 	s->t_req = mono_ns();
 	ret = https_post(&s->conn, &s->w->target, path, body, strlen(body));
 	free(body);
-	if (ret)
+	if (ret) {
+		s->lost = ret != -ENOMEM;
 		fail_note(s, "HTTPS: %s%s", s->conn.err ?: strerror(-ret), "");
+	}
 	return ret;
 }
 
@@ -476,10 +479,10 @@ static int on_notified(struct slot *s)
 	ret |= samples_add(&r->euicc, (uint32_t)(s->euicc_ns / 1000));
 	ret |= record_iccid(r, s->iccid, seuicc_eid_hex(s->e));
 	if (w->sh->csv)
-		fprintf(w->sh->csv, "%u,%u,%.3f,%u,%u,%u,%u,%u,%u,%s\n", w->id, s->idx,
+		fprintf(w->sh->csv, "%u,%u,%.3f,%u,%u,%u,%u,%u,%u,%s,%s\n", w->id, s->idx,
 			(double)(s->t0 - w->sh->t_start) / 1e6, total, s->lat[STEP_IA],
 			s->lat[STEP_AC], s->lat[STEP_GBPP], s->lat[STEP_HN],
-			(unsigned)(s->euicc_ns / 1000), s->iccid);
+			(unsigned)(s->euicc_ns / 1000), s->iccid, seuicc_eid_hex(s->e));
 	return ret ? -ENOMEM : 0;
 }
 
@@ -512,6 +515,7 @@ static int on_answer(struct slot *s, int io)
 
 	s->lat[s->step] = (uint32_t)((mono_ns() - s->t_req) / 1000);
 	if (io < 0) {
+		s->lost = io != -ETIMEDOUT; /* a hung server is a failure */
 		fail_note(s, "HTTPS: %s%s", s->conn.err ?: strerror(-io),
 			  io == -ETIMEDOUT ? " (no answer in 60 s)" : "");
 		return -EIO;
@@ -565,15 +569,30 @@ static bool may_start(struct worker *w)
 	return !(atomic_load(&sh->failed) >= FAIL_ABORT && atomic_load(&sh->completed) == 0);
 }
 
+/*
+ * crash_ok: a binding whose connection was lost is counted as cut, not failed,
+ * and its slot starts no other (the server is gone; the next run goes on).
+ */
+static bool server_gone(struct slot *s)
+{
+	if (!s->w->sh->o->crash_ok || !s->lost)
+		return false;
+	s->w->res.cut++;
+	return true;
+}
+
 /* Start the slot's next binding, or park it; failures to start count as failed bindings. */
 static void next_binding(struct slot *s)
 {
 	struct worker *w = s->w;
 
 	while (may_start(w)) {
+		s->lost = false;
 		if (!start_binding(s))
 			return;
 		if (w->res.exhausted)
+			break;
+		if (server_gone(s))
 			break;
 		w->res.failed++;
 		w->res.failed_at[STEP_IA]++;
@@ -594,6 +613,12 @@ static void finished(struct slot *s, int io)
 	ret = on_answer(s, io);
 	if (!ret && s->step != step)
 		return; /* the next request of this binding is out */
+	if (ret && server_gone(s)) {
+		drop_kept(s);
+		s->active = false;
+		w->n_active--;
+		return;
+	}
 	if (ret) {
 		w->res.failed++;
 		if (ret != -EPROTO || s->step != STEP_HN || s->iccid[0])
@@ -729,6 +754,7 @@ static int merge(struct bench_result *dst, const struct bench_result *src)
 	dst->started += src->started;
 	dst->completed += src->completed;
 	dst->failed += src->failed;
+	dst->cut += src->cut;
 	dst->verified += src->verified;
 	for (int i = 0; i <= STEP_COUNT; i++)
 		dst->failed_at[i] += src->failed_at[i];
@@ -784,7 +810,7 @@ int bench_drive(const struct bench_opts *o, struct bench_result *res, FILE *csv)
 	}
 	if (csv)
 		fprintf(csv,
-			"thread,slot,start_ms,total_us,ia_us,ac_us,gbpp_us,hn_us,euicc_us,iccid\n");
+			"thread,slot,start_ms,total_us,ia_us,ac_us,gbpp_us,hn_us,euicc_us,iccid,eid\n");
 	sh.t_start = mono_ns();
 	sh.deadline = sh.t_start + (uint64_t)(o->duration_s * 1e9);
 	for (unsigned t = 0; t < nt && !ret; t++)

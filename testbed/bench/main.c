@@ -49,6 +49,7 @@ static void usage(FILE *f)
 	       "       portdp-bench run --dir D --concurrency C --duration S [--workers W |\n"
 	       "                    --connect HOST:PORT [--server-pid PID]] [--threads T]\n"
 	       "                    [--csv FILE] [--default-smdp] [--keep-profiles] [--verify-every N]\n"
+	       "                    [--crash-ok]\n"
 	       "       portdp-bench COMMAND --help\n");
 }
 
