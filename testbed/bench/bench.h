@@ -105,6 +105,7 @@ struct bench_opts {
 struct bench_result {
 	uint64_t started, completed, failed;
 	uint64_t cut; /* crash_ok: bindings whose connection was lost (not in failed) */
+	uint64_t failed_sgp22; /* of failed: the SM-DP+ answered with an SGP.22 failure status */
 	uint64_t verified; /* completed with every eUICC check (the rest: sign-only) */
 	uint64_t failed_at[STEP_COUNT + 1]; /* + 1: eUICC refused the BPP */
 	struct samples total;

@@ -51,6 +51,7 @@ struct slot {
 	bool active;
 	bool full;	   /* this binding runs every eUICC check */
 	bool lost;	   /* the connection failed (no answer, not an SGP.22 one) */
+	bool refused;	   /* the SM-DP+ answered with an SGP.22 failure status */
 	uint64_t n_started; /* bindings this slot started */
 	enum bench_step step;
 	const char *mid;
@@ -501,6 +502,7 @@ static int answer_status(struct slot *s, const struct rsp_json *root)
 		v = "";
 	if (!strcmp(v, "Executed-Success") || !strcmp(v, "Executed-WithWarning"))
 		return 0;
+	s->refused = !strcmp(v, "Failed") && subject && reason;
 	snprintf(code, sizeof(code), "%.24s/%.24s", subject ?: "?", reason ?: "?");
 	fail_note(s, "SM-DP+ answered %s %s", *v ? v : "(no status)", code);
 	return -EPROTO;
@@ -588,6 +590,7 @@ static void next_binding(struct slot *s)
 
 	while (may_start(w)) {
 		s->lost = false;
+		s->refused = false;
 		if (!start_binding(s))
 			return;
 		if (w->res.exhausted)
@@ -621,6 +624,7 @@ static void finished(struct slot *s, int io)
 	}
 	if (ret) {
 		w->res.failed++;
+		w->res.failed_sgp22 += s->refused;
 		if (ret != -EPROTO || s->step != STEP_HN || s->iccid[0])
 			w->res.failed_at[step]++;
 		atomic_fetch_add(&w->sh->failed, 1);
@@ -755,6 +759,7 @@ static int merge(struct bench_result *dst, const struct bench_result *src)
 	dst->completed += src->completed;
 	dst->failed += src->failed;
 	dst->cut += src->cut;
+	dst->failed_sgp22 += src->failed_sgp22;
 	dst->verified += src->verified;
 	for (int i = 0; i <= STEP_COUNT; i++)
 		dst->failed_at[i] += src->failed_at[i];

@@ -500,6 +500,8 @@ static void report(struct bench_result *r, double elapsed, int64_t server_ns, ui
 		       (unsigned long long)r->failed_at[STEP_GBPP],
 		       (unsigned long long)r->failed_at[STEP_HN],
 		       (unsigned long long)r->failed_at[STEP_COUNT]);
+	if (r->failed)
+		printf(", answered with an SGP.22 status %llu", (unsigned long long)r->failed_sgp22);
 	if (r->cut)
 		printf(", cut by the server going away %llu", (unsigned long long)r->cut);
 	printf(", in %.2f s%s\n", elapsed,

@@ -33,11 +33,6 @@ bench_run() {
 	BENCH_PID=$!
 }
 
-# field LOG NAME: a number of the bench's "bindings:" line (completed, failed, away).
-field() {
-	sed -n "s/^bindings: .*$2 \([0-9]*\).*/\1/p" "$1" | head -1
-}
-
 completed=0 cut=0 bad_restart=0 bad_bench=0 no_flight=0
 for c in $(seq "$CYCLES"); do
 	if ! start_portdpd "$E2E_DIR/portdpd.conf" "$PORT"; then
@@ -52,7 +47,7 @@ for c in $(seq "$CYCLES"); do
 	fi
 	bench_run "$c" --duration 60 --crash-ok
 	for _ in $(seq 100); do
-		grep -q '^portdp-bench run:' "$E2E_DIR/bench-$c.log" && break
+		grep -qs '^portdp-bench run:' "$E2E_DIR/bench-$c.log" && break
 		sleep 0.05
 	done
 	sleep "$(printf '0.%03d' $((50 + RANDOM % 550)))"
@@ -60,7 +55,7 @@ for c in $(seq "$CYCLES"); do
 	wait "$BENCH_PID"
 	rc=$?
 	log=$E2E_DIR/bench-$c.log
-	k=$(field "$log" completed) f=$(field "$log" failed) a=$(field "$log" away)
+	k=$(bench_field "$log" completed) f=$(bench_field "$log" failed) a=$(bench_field "$log" away)
 	completed=$((completed + ${k:-0}))
 	cut=$((cut + ${a:-0}))
 	[ "${a:-0}" -gt 0 ] || no_flight=$((no_flight + 1))
@@ -81,8 +76,8 @@ tap $? "portdpd restarts after $CYCLES kills"
 bench_run final --duration 1
 wait "$BENCH_PID"
 rc=$?
-k=$(field "$E2E_DIR/bench-final.log" completed)
-f=$(field "$E2E_DIR/bench-final.log" failed)
+k=$(bench_field "$E2E_DIR/bench-final.log" completed)
+f=$(bench_field "$E2E_DIR/bench-final.log" failed)
 [ "$rc" -eq 0 ] && [ "${k:-0}" -gt 0 ] && [ "${f:-1}" -eq 0 ]
 tap $? "then a clean run: ${k:-?} completed, ${f:-?} failed, bench sanity checks OK"
 [ "$rc" -eq 0 ] || grep -E '^(bindings|first failure|sanity)|portdp-bench:' \
@@ -95,20 +90,10 @@ tap $? "after: $out"
 echo "$out" | grep -v '^inventory invariants' | sed 's/^/#   /'
 
 # The client's side: every binding it completed is installed, on the EID that took it, once.
-cat "$E2E_DIR"/run-*.csv | grep -v '^thread,' >"$E2E_DIR/all.csv"
-rows=$(wc -l <"$E2E_DIR/all.csv")
+rows=$(cat "$E2E_DIR"/run-*.csv | grep -vc '^thread,')
 [ "$rows" -eq "$completed" ]
 tap $? "the client's csv holds every completed binding ($rows rows, $completed completed)"
-wrong=$(sqlite3 -batch :memory: \
-	"CREATE TABLE c(t, s, st, tot, ia, ac, gb, hn, eu, iccid TEXT, eid TEXT);" \
-	".import --csv $E2E_DIR/all.csv c" \
-	"ATTACH 'file:$E2E_DB?mode=ro' AS inv;" \
-	"SELECT c.iccid || ' on ' || c.eid || ': ' || coalesce(p.state || ' ' || p.eid, 'no profile')
-	   FROM c LEFT JOIN inv.profile p ON p.iccid = c.iccid
-	  WHERE p.state IS NOT 3 OR p.eid IS NOT upper(c.eid)
-	 UNION ALL
-	 SELECT iccid || ' installed by ' || count(*) || ' completed bindings' FROM c
-	  GROUP BY iccid HAVING count(*) > 1;" 2>&1)
+wrong=$(client_installs_wrong "$E2E_DB" "$E2E_DIR"/run-*.csv)
 [ -z "$wrong" ]
 tap $? "every completed binding is 'installed' for its EID in the inventory, none twice"
 [ -n "$wrong" ] && echo "$wrong" | head -20 | sed 's/^/#   /'
