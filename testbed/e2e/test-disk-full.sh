@@ -1,5 +1,6 @@
 #!/bin/bash
-# E2E: the inventory's filesystem (a small tmpfs) fills up while portdp-bench
+# E2E: the inventory's filesystem (a small tmpfs, or with DISK_FS=ext4 a
+# loop-mounted ext4 image) fills up while portdp-bench
 # downloads run. Every failure must be an SGP.22 answer (no HTTP error, hang or
 # dropped connection), portdpd must live on, nothing may be lost (the
 # invariants hold, every completed binding is installed, exactly the BPPs whose
@@ -16,12 +17,26 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP mounting a tmpfs needs root"
 	exit 0
 fi
+FS=${DISK_FS:-tmpfs}
 SMALL=$E2E_DIR/small
 disk_cleanup() {
 	[ -n "$DPD_PID" ] && kill -9 "$DPD_PID" 2>/dev/null && wait "$DPD_PID" 2>/dev/null
 	DPD_PID=
 	mountpoint -q "$SMALL" && umount "$SMALL"
 	e2e_cleanup
+}
+# mount_small KIB: an empty filesystem of that size on $SMALL.
+mount_small() {
+	case $FS in
+	tmpfs) mount -t tmpfs -o "size=${1}k,mode=0700" portdp-disk-full "$SMALL" ;;
+	ext4)
+		# + inode tables, bitmaps and a 4 MiB journal
+		truncate -s "$(($1 * 23 / 20 + 4096))k" "$E2E_DIR/small.img" &&
+			mkfs.ext4 -q -F -m 0 -J size=4 "$E2E_DIR/small.img" &&
+			mount -o loop "$E2E_DIR/small.img" "$SMALL" && chmod 0700 "$SMALL"
+		;;
+	*) return 1 ;;
+	esac
 }
 trap disk_cleanup EXIT
 
@@ -30,9 +45,8 @@ B=$E2E_DIR/b
 tap $? "bench: $PROFILES profiles, $CONC eUICCs, db_sync full"
 # Room for the database and a few MiB of WAL: the WAL must grow before the fill.
 kib=$(($(du -k "$B/inventory.db" | cut -f1) + 8192))
-mkdir "$SMALL" && mount -t tmpfs -o "size=${kib}k,mode=0700" portdp-disk-full "$SMALL" &&
-	mv "$B/inventory.db" "$SMALL/"
-tap $? "inventory on a ${kib} KiB tmpfs"
+mkdir "$SMALL" && mount_small $kib && mv "$B/inventory.db" "$SMALL/"
+tap $? "inventory on a ${kib} KiB $FS"
 E2E_DB=$SMALL/inventory.db
 PORT=$(free_port)
 # The bench reads the inventory path from its own config too.
@@ -75,7 +89,7 @@ full=$(($(commit_failures) - before))
 rm -f "$SMALL/fill"
 wait $BENCH
 show 2
-[ "$avail" -eq 0 ] && [ "$full" -gt 0 ]
+[ "$avail" -lt 100 ] && [ "$full" -gt 0 ]
 tap $? "the filesystem filled up (${avail} KiB left) and $full group commits failed"
 k=$(bench_field "$E2E_DIR/bench-2.log" completed)
 f=$(bench_field "$E2E_DIR/bench-2.log" failed)
