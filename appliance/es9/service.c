@@ -110,11 +110,13 @@ static int recover_inventory(struct es9_service *svc, char *err, unsigned err_le
 {
 	struct inventory *inv;
 	unsigned released = 0;
+	char msg[320];
 	int ret;
 
-	ret = inv_open(svc->cfg.db_path, svc->cfg.db_sync_full, &inv);
+	/* The message says why (a full disk: "database or disk is full"), not only an errno. */
+	ret = inv_open_err(svc->cfg.db_path, svc->cfg.db_sync_full, &inv, msg, sizeof(msg));
 	if (ret) {
-		snprintf(err, err_len, "%s: cannot open inventory (%d)", svc->cfg.db_path, ret);
+		snprintf(err, err_len, "cannot open inventory: %s", msg);
 		return ret;
 	}
 	inv_set_actor(inv, "es9");

@@ -113,9 +113,19 @@ for n in 1 2 3; do
 	hn=$((hn + ${v:-0}))
 done
 stop_portdpd
+# A start on a full disk: refused, saying why (it cannot even create the WAL).
+dd if=/dev/zero of="$SMALL/fill" bs=4k 2>/dev/null
+start_portdpd "$E2E_DIR/portdpd.conf" "$PORT" >/dev/null
+rc=$?
+[ $rc -ne 0 ] && grep -q 'cannot open inventory: .*inventory.db: .*\(full\|I/O error\)' \
+	"$E2E_DIR/portdpd.log"
+tap $? "on a full disk portdpd refuses to start: $(grep -o 'cannot open inventory.*' \
+	"$E2E_DIR/portdpd.log" | tail -1)"
+[ $rc -eq 0 ] && stop_portdpd
+rm -f "$SMALL/fill"
 # Restart recovery releases what sessions cut short by the full disk held.
 start_portdpd "$E2E_DIR/portdpd.conf" "$PORT" && stop_portdpd
-tap $? "portdpd restarts and stops"
+tap $? "with space back portdpd restarts and stops"
 out=$("$INVARIANTS" "$E2E_DB" --no-alloc --expect $PROFILES)
 tap $? "after: $out"
 echo "$out" | grep -v '^inventory invariants' | sed 's/^/#   /'
