@@ -3,8 +3,8 @@
 # go on; then check the inventory (inventory-invariants.sql) and that every
 # binding the client completed is installed on its eUICC's EID.
 #   SOAK_CYCLES (10; `make soak`: 100), SOAK_CONCURRENCY (16), SOAK_PROFILES
-#   (enough for the cycles). Each cycle: restart (its recovery must leave no
-#   allocation), the bench starts, 50-600 ms later kill -9; the bench must see
+#   (enough for the cycles), SOAK_CHECK_EVERY. Each cycle: restart (its recovery
+#   must leave no allocation), the bench starts, 50-600 ms later kill -9; the bench must see
 #   no failure other than lost connections (--crash-ok).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -12,6 +12,9 @@ INVARIANTS=$(dirname "$0")/inventory-invariants
 CYCLES=${SOAK_CYCLES:-10}
 CONC=${SOAK_CONCURRENCY:-16}
 PROFILES=${SOAK_PROFILES:-$((CYCLES * 300 + 2000))}
+# The whole invariant check after every EVERY-th restart (it reads the whole audit log);
+# the others only check that recovery left no allocation.
+EVERY=${SOAK_CHECK_EVERY:-$([ "$CYCLES" -le 20 ] && echo 1 || echo 10)}
 e2e_init crash-load
 [ -x "$BIN/portdp-bench" ] || { echo "Bail out! $BIN/portdp-bench not built"; exit 1; }
 B=$E2E_DIR/b
@@ -40,7 +43,14 @@ for c in $(seq "$CYCLES"); do
 		break
 	fi
 	# Recovery runs before the daemon listens: nothing of a dead session is held now.
-	if ! out=$("$INVARIANTS" "$E2E_DB" --no-alloc --expect "$PROFILES"); then
+	if [ $((c % EVERY)) -ne 0 ]; then
+		out=$(sqlite3 -readonly "$E2E_DB" "SELECT 'allocation survived: ' || count(*)
+			FROM profile WHERE state = 1 HAVING count(*) > 0" 2>&1)
+		[ -z "$out" ]
+	else
+		out=$("$INVARIANTS" "$E2E_DB" --no-alloc --expect "$PROFILES")
+	fi
+	if [ $? -ne 0 ]; then
 		echo "# cycle $c, after the restart:"
 		echo "$out" | sed 's/^/#   /'
 		bad_restart=$((bad_restart + 1))
@@ -65,7 +75,7 @@ for c in $(seq "$CYCLES"); do
 		bad_bench=$((bad_bench + 1))
 	fi
 done
-tap $bad_restart "$CYCLES restarts after kill -9: no allocation survived recovery, invariants held ($bad_restart cycles failed)"
+tap $bad_restart "$CYCLES restarts after kill -9: no allocation survived recovery, invariants held (checked every $EVERY; $bad_restart cycles failed)"
 tap $bad_bench "$CYCLES bench runs: only lost connections, no other failure ($bad_bench runs failed)"
 [ "$no_flight" -eq 0 ]
 tap $? "every kill cut bindings in flight ($cut cut, $completed completed; $no_flight kills cut none)"
