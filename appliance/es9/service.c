@@ -294,7 +294,8 @@ static void undo_steps(struct es9_worker *w)
 		undone++;
 	}
 	if (undone)
-		es9_log("inventory commit failed: %u session(s) back to their previous step", undone);
+		es9_log("inventory commit failed: %u session(s) back to their previous step",
+			undone);
 }
 
 int es9_worker_flush_async(struct es9_worker *w, int *fsync_fd)

@@ -166,8 +166,9 @@ sqlite3_stmt *inv_stmt(struct inventory *inv, enum inv_stmt which)
 	}
 	/* Every write of this library starts here (transaction control counts as read-only). */
 	if (inv->group_lost && !sqlite3_stmt_readonly(st)) {
-		inv_fail(inv, -EIO, "the group transaction was rolled back by an earlier error: "
-				    "no change until it ends");
+		inv_fail(inv, -EIO,
+			 "the group transaction was rolled back by an earlier error: "
+			 "no change until it ends");
 		return NULL;
 	}
 	return st;
@@ -226,8 +227,9 @@ int inv_write_begin(struct inventory *inv)
 	int err;
 
 	if (inv->group_lost)
-		return inv_fail(inv, -EIO, "the group transaction was rolled back by an earlier "
-					   "error: no change until it ends");
+		return inv_fail(inv, -EIO,
+				"the group transaction was rolled back by an earlier "
+				"error: no change until it ends");
 	/* Outside a group the savepoint is the transaction; inside it nests. */
 	if (!inv->in_group && !inv->write_depth)
 		wlock_take(inv);

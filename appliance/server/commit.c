@@ -288,7 +288,8 @@ void worker_process_ready(struct worker *w)
 			/* Rolled back: nothing of this sweep happened. */
 			STAT_ADD(w, flush_failures, 1);
 			srv_err("group commit of %u request(s) failed: %s; answering each with an "
-				"execution error", handled, strerror(-rc));
+				"execution error",
+				handled, strerror(-rc));
 			for (c = list; c; c = c->ready_next)
 				fail_work(c, WHY_COMMIT_FAILED);
 		} else if (fd >= 0) {

@@ -49,9 +49,9 @@ struct slot {
 	struct seuicc *e;
 	struct https_conn conn;
 	bool active;
-	bool full;	   /* this binding runs every eUICC check */
-	bool lost;	   /* the connection failed (no answer, not an SGP.22 one) */
-	bool refused;	   /* the SM-DP+ answered with an SGP.22 failure status */
+	bool full;	    /* this binding runs every eUICC check */
+	bool lost;	    /* the connection failed (no answer, not an SGP.22 one) */
+	bool refused;	    /* the SM-DP+ answered with an SGP.22 failure status */
 	uint64_t n_started; /* bindings this slot started */
 	enum bench_step step;
 	const char *mid;
@@ -160,8 +160,8 @@ static int post(struct slot *s, enum bench_step step, char *body)
 static const char *answer_str(const struct rsp_json *root, const struct rsp_json_member *in,
 			      const char *name, size_t *len)
 {
-	const struct rsp_json_member *m = in ? rsp_json_get_in(root, in, name) :
-					       rsp_json_get(root, name);
+	const struct rsp_json_member *m =
+	    in ? rsp_json_get_in(root, in, name) : rsp_json_get(root, name);
 
 	if (!m || m->type != RSP_JSON_STRING)
 		return NULL;
@@ -798,7 +798,8 @@ int bench_drive(const struct bench_opts *o, struct bench_result *res, FILE *csv)
 	struct worker *w;
 	int ret = 0;
 
-	if (!o->verify_every || !nt || nt > BENCH_MAX_THREADS || nt > o->concurrency || o->concurrency > o->n_euiccs)
+	if (!o->verify_every || !nt || nt > BENCH_MAX_THREADS || nt > o->concurrency ||
+	    o->concurrency > o->n_euiccs)
 		return -EINVAL;
 	/* A server that closes a connection must not kill the client with SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
@@ -814,8 +815,9 @@ int bench_drive(const struct bench_opts *o, struct bench_result *res, FILE *csv)
 		first += n;
 	}
 	if (csv)
-		fprintf(csv,
-			"thread,slot,start_ms,total_us,ia_us,ac_us,gbpp_us,hn_us,euicc_us,iccid,eid\n");
+		fprintf(
+		    csv,
+		    "thread,slot,start_ms,total_us,ia_us,ac_us,gbpp_us,hn_us,euicc_us,iccid,eid\n");
 	sh.t_start = mono_ns();
 	sh.deadline = sh.t_start + (uint64_t)(o->duration_s * 1e9);
 	for (unsigned t = 0; t < nt && !ret; t++)

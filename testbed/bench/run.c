@@ -52,9 +52,9 @@ static void usage(FILE *f)
 		"  --verify-every N the soft eUICCs fully verify 1 binding in N per slot (default 1:\n"
 		"                   all); the others only sign, make the one-time key and read the\n"
 		"                   ICCID from StoreMetadata (reported as such)\n"
-		"  --crash-ok       the server may be killed during the run: a binding that loses its\n"
-		"                   connection is counted as cut (not failed) and its slot stops; the\n"
-		"                   inventory may then hold more installs than completed bindings\n");
+		"  --crash-ok       the server may be killed: a binding that loses its connection\n"
+		"                   counts as cut (not failed) and its slot stops; the inventory\n"
+		"                   may then hold more installs than completed bindings\n");
 }
 
 static int num(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -501,7 +501,8 @@ static void report(struct bench_result *r, double elapsed, int64_t server_ns, ui
 		       (unsigned long long)r->failed_at[STEP_HN],
 		       (unsigned long long)r->failed_at[STEP_COUNT]);
 	if (r->failed)
-		printf(", answered with an SGP.22 status %llu", (unsigned long long)r->failed_sgp22);
+		printf(", answered with an SGP.22 status %llu",
+		       (unsigned long long)r->failed_sgp22);
 	if (r->cut)
 		printf(", cut by the server going away %llu", (unsigned long long)r->cut);
 	printf(", in %.2f s%s\n", elapsed,

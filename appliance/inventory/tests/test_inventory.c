@@ -536,7 +536,8 @@ static void test_group_commit(void **state)
 static void test_group_lost_to_automatic_rollback(void **state)
 {
 	struct fx *fx = *state;
-	int64_t a = add_profile(fx, INV_REUSE_NEVER, NULL), b = add_profile(fx, INV_REUSE_NEVER, NULL);
+	int64_t a = add_profile(fx, INV_REUSE_NEVER, NULL);
+	int64_t b = add_profile(fx, INV_REUSE_NEVER, NULL);
 	unsigned before = audit_rows(fx->inv), n;
 	struct inventory *other;
 
