@@ -83,6 +83,15 @@ SELECT 'downloaded twice: profile ' || profile_id || ' (' || iccid || ') to ' ||
  WHERE to_state = 2 AND prev_download IS NOT NULL
    AND (prev_return IS NULL OR prev_return < prev_download);
 
+-- The only way back from downloaded: its own eUICC's installation failure (es9 writes the
+-- result's codes as the detail), never a release, an expiry or a restart recovery.
+SELECT 'came back unreported: profile ' || profile_id || ' (' || iccid || ') downloaded to '
+       || coalesce(prev_eid, 'nobody') || ' back to available at audit ' || seq || ' by '
+       || actor || ' (' || detail || ')'
+  FROM chain
+ WHERE from_state = 2 AND to_state = 0
+   AND (eid IS NOT prev_eid OR detail IN ('', 'expired', 'session expired'));
+
 -- Counts: every profile was imported once, and the states add up to what was imported.
 SELECT 'imports: ' || (SELECT count(*) FROM audit WHERE from_state IS NULL) || ' import rows for '
        || (SELECT count(*) FROM profile) || ' profiles'

@@ -29,7 +29,7 @@ UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL, deadline = NULL
 UPDATE profile SET state = 1, eid = '$EID_A', transaction_id = x'04', deadline = 9 WHERE id = 3;
 UPDATE profile SET state = 2, deadline = NULL, euicc_curve = 1, euicc_pub = $KEY WHERE id = 3;
 UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL, euicc_curve = NULL,
-  euicc_pub = NULL WHERE id = 3;"
+  euicc_pub = NULL, last_detail = 'bppCommandId 3 errorReason 1' WHERE id = 3;"
 tap $? "a legal history: downloads, install, delete, re-offer, release, install failure"
 out=$("$INVARIANTS" "$E2E_DB" --no-alloc --expect 4)
 tap $? "it passes: $out"
@@ -74,6 +74,10 @@ DROP TRIGGER profile_euicc_key_follows_state;
 DROP TRIGGER profile_euicc_key_fixed;
 UPDATE profile SET state = 1, deadline = 9 WHERE id = 1;
 UPDATE profile SET state = 2, deadline = NULL WHERE id = 1;
+EOF
+plant expired-download "came back unreported" <<EOF
+UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL, euicc_curve = NULL,
+  euicc_pub = NULL, last_detail = 'expired' WHERE id = 1;
 EOF
 plant renamed "iccid" <<EOF
 DROP TRIGGER audit_no_update;
