@@ -13,11 +13,15 @@ CONC=8
 PROFILES=4000
 e2e_init disk-full
 [ -x "$BIN/portdp-bench" ] || { echo "Bail out! $BIN/portdp-bench not built"; exit 1; }
+FS=${DISK_FS:-tmpfs}
 if [ "$(id -u)" -ne 0 ]; then
-	echo "1..0 # SKIP mounting a tmpfs needs root"
+	echo "1..0 # SKIP mounting a $FS needs root"
 	exit 0
 fi
-FS=${DISK_FS:-tmpfs}
+if [ "$FS" = ext4 ] && ! { command -v mkfs.ext4 && losetup -f; } >/dev/null 2>&1; then
+	echo "1..0 # SKIP no mkfs.ext4 (e2fsprogs) or no free loop device"
+	exit 0
+fi
 SMALL=$E2E_DIR/small
 disk_cleanup() {
 	[ -n "$DPD_PID" ] && kill -9 "$DPD_PID" 2>/dev/null && wait "$DPD_PID" 2>/dev/null
