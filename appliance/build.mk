@@ -116,13 +116,13 @@ ES9_TEST_DIR := $(BUILD)/appliance/es9/tests
 ES9_TEST_BINS := $(ES9_TEST_DIR)/test-es9-units $(ES9_TEST_DIR)/test-es9
 ES9_TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard appliance/es9/tests/*.c))
 
-$(ES9_TEST_OBJS): CPPFLAGS += $(ACCEL_CPPFLAGS) -Iappliance/es9
+$(ES9_TEST_OBJS): CPPFLAGS += $(ACCEL_CPPFLAGS) -Iappliance/es9 -Iappliance/inventory
 
 $(ES9_TEST_DIR)/test-es9-units: $(ES9_TEST_DIR)/test_units.o $(ES9_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(ES9_LIBS) -ljansson -lcmocka
 
 $(ES9_TEST_DIR)/test-es9: $(ES9_TEST_DIR)/test_es9.o $(ES9_TEST_DIR)/euicc_sim.o $(ES9_LIB) \
-		$(INV_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a
+		$(INV_TEST_COMMON) $(INV_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(ES9_LIBS) -ljansson -lcmocka
 
 ifneq ($(wildcard appliance/es9/tests/test_es9.c),)

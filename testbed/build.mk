@@ -27,6 +27,14 @@ $(SEUICC_TEST): $(BUILD)/testbed/soft-euicc/tests/test_soft_euicc.o $(SEUICC_LIB
 LIBS += $(SEUICC_LIB)
 all: $(SEUICC_TEST)
 TESTS += $(SEUICC_TEST) $(wildcard testbed/e2e/test-*.sh)
+
+# make soak: the kill -9 loop under bench load, long (make check runs it with 10 cycles).
+SOAK_CYCLES ?= 100
+.PHONY: soak
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@SOAK_CYCLES=$(SOAK_CYCLES) SHARED=$(SHARED) BUILD=$(BUILD) testbed/tap-run \
+		testbed/e2e/test-crash-load.sh
 # --- end soft-euicc ---
 
 # --- bench ---

@@ -228,8 +228,7 @@ enum es9_status es9_authenticate_client(struct es9_worker *w, struct es9_call *c
 	memcpy(s->euicc_pub, a.id.pub, sizeof(s->euicc_pub));
 	s->profile = a.profile;
 	memcpy(s->smdp_sig2_do, a.sig2_do, sizeof(s->smdp_sig2_do));
-	s->deadline = a.deadline;
-	s->step = ES9_STEP_AUTHENTICATED;
+	es9_session_step(w, s, ES9_STEP_AUTHENTICATED, a.deadline);
 out:
 	if (s)
 		es9_session_put(svc->sessions, s);

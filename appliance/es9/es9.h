@@ -50,6 +50,16 @@ void es9_handle(struct es9_worker *w, const char *client, const char *path, cons
 		size_t body_len, struct es9_response *resp);
 
 /**
+ * es9_answer_unstored() - the answer to a request whose outcome could not be made durable
+ * (its group commit failed, e.g. the disk is full, or the server lost durability): HTTP 200
+ * with status "Failed", subjectCode 1.2 / reasonCode 4.2 (execution error) and @why as the
+ * message. An LPA then sees an SGP.22 failure of that function, as for any other (SGP.22
+ * §6.5.1.4), not a bare HTTP 500. @resp's old body is freed. A bodiless 500 only when out of
+ * memory.
+ */
+void es9_answer_unstored(struct es9_response *resp, const char *why);
+
+/**
  * es9_worker_flush() - commit this worker's open inventory transaction and make it
  * durable before returning (see top). 0 or -errno.
  */
@@ -65,7 +75,8 @@ int es9_worker_flush(struct es9_worker *w);
  *	is then a refusal or an allocation, which a crash may undo harmlessly; every answer
  *	that promises more (a BPP, an acknowledged result) owes its own sync, which covers
  *	the whole shared WAL.
- * Returns 0, or -errno when the commit failed (rolled back; *@fsync_fd = -1): answer 500.
+ * Returns 0, or -errno when the commit failed (rolled back; *@fsync_fd = -1): answer every
+ * request of the group with es9_answer_unstored().
  */
 int es9_worker_flush_async(struct es9_worker *w, int *fsync_fd);
 

@@ -41,6 +41,16 @@ struct es9_service {
 	int64_t (*clock)(void);	       /* unix time; tests may replace it */
 };
 
+/* A session step taken in the open group: undone when the group's commit fails. */
+struct es9_step_taken {
+	uint8_t tid[ES9_TID_LEN];
+	enum es9_step from, to;
+	int64_t deadline; /* the session's before the step */
+};
+
+/* More steps than this in one group are not undone (the allocation deadline still ends them). */
+#define ES9_GROUP_STEPS_MAX 256
+
 struct es9_worker {
 	struct es9_service *svc;
 	struct pdp_accel *accel;
@@ -48,7 +58,18 @@ struct es9_worker {
 	struct pdp_key *dppb_key;
 	struct inventory *inv;
 	int in_txn; /* an inventory transaction is open (group commit) */
+	struct es9_step_taken taken[ES9_GROUP_STEPS_MAX];
+	unsigned n_taken;
 };
+
+/**
+ * es9_session_step() - move claimed session @s to @to with @deadline. Inside a group the old
+ * step is noted: if the group's commit fails, the session goes back to it, in line with the
+ * inventory (rolled back), so the LPA may retry that step or cancel the session, which
+ * releases its profile at once instead of at the allocation deadline.
+ */
+void es9_session_step(struct es9_worker *w, struct es9_session *s, enum es9_step to,
+		      int64_t deadline);
 
 static inline int64_t es9_now(const struct es9_service *svc)
 {

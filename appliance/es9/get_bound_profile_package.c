@@ -237,8 +237,7 @@ enum es9_status es9_get_bound_profile_package(struct es9_worker *w, struct es9_c
 		st = es9_fail(c, ES9_E_INTERNAL, "inventory: %s", inv_errmsg(w->inv));
 		goto out;
 	}
-	s->step = ES9_STEP_DOWNLOADED;
-	s->deadline = es9_now(svc) + ES9_NOTIFY_RETENTION_S;
+	es9_session_step(w, s, ES9_STEP_DOWNLOADED, es9_now(svc) + ES9_NOTIFY_RETENTION_S);
 out:
 	if (s)
 		es9_session_put(svc->sessions, s);

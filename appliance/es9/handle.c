@@ -4,8 +4,10 @@
  * Every SGP.22 outcome, failures included, is HTTP 200 with a JSON header
  * (SGP.22 §6.5.1.4); only requests that reach no function get plain HTTP
  * errors (404 unknown path, 413 body larger than max_body, 500 when even the
- * answer cannot be built).
+ * answer cannot be built). An answer whose changes did not reach the disk is
+ * replaced by an execution error (es9_answer_unstored()).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,4 +63,18 @@ void es9_handle(struct es9_worker *w, const char *client, const char *path, cons
 		resp->body_len = 0;
 	}
 	es9_call_free(&c);
+}
+
+void es9_answer_unstored(struct es9_response *resp, const char *why)
+{
+	struct es9_call c = {0};
+
+	free(resp->body);
+	memset(resp, 0, sizeof(*resp));
+	snprintf(c.msg, sizeof(c.msg), "%s", why);
+	if (es9_call_render(&c, ES9_E_INTERNAL, &resp->http_status, &resp->body, &resp->body_len)) {
+		resp->http_status = 500;
+		resp->body = NULL;
+		resp->body_len = 0;
+	}
 }

@@ -111,11 +111,13 @@ static int recover_inventory(struct es9_service *svc, char *err, unsigned err_le
 {
 	struct inventory *inv;
 	unsigned released = 0;
+	char msg[320];
 	int ret;
 
-	ret = inv_open(svc->cfg.db_path, svc->cfg.db_sync_full, &inv);
+	/* The message says why (a full disk: "database or disk is full"), not only an errno. */
+	ret = inv_open_err(svc->cfg.db_path, svc->cfg.db_sync_full, &inv, msg, sizeof(msg));
 	if (ret) {
-		snprintf(err, err_len, "%s: cannot open inventory (%d)", svc->cfg.db_path, ret);
+		snprintf(err, err_len, "cannot open inventory: %s", msg);
 		return ret;
 	}
 	inv_set_actor(inv, "es9");
@@ -288,6 +290,45 @@ enum es9_status es9_worker_txn(struct es9_worker *w, struct es9_call *c)
 	return ES9_OK;
 }
 
+void es9_session_step(struct es9_worker *w, struct es9_session *s, enum es9_step to,
+		      int64_t deadline)
+{
+	if (w->in_txn && w->n_taken < ES9_GROUP_STEPS_MAX) {
+		struct es9_step_taken *t = &w->taken[w->n_taken++];
+
+		memcpy(t->tid, s->tid, ES9_TID_LEN);
+		t->from = s->step;
+		t->to = to;
+		t->deadline = s->deadline;
+	}
+	s->step = to;
+	s->deadline = deadline;
+}
+
+/* The group's commit failed: its sessions go back to where the rolled-back inventory is. */
+static void undo_steps(struct es9_worker *w)
+{
+	struct es9_sessions *t = w->svc->sessions;
+	int64_t now = es9_now(w->svc);
+	struct es9_session *s;
+	unsigned undone = 0;
+
+	while (w->n_taken) {
+		struct es9_step_taken *step = &w->taken[--w->n_taken];
+
+		/* Ended, expired or busy meanwhile: nothing to rewind. */
+		if (es9_session_claim(t, step->tid, ES9_TID_LEN, step->to, now, &s))
+			continue;
+		s->step = step->from;
+		s->deadline = step->deadline;
+		es9_session_put(t, s);
+		undone++;
+	}
+	if (undone)
+		es9_log("inventory commit failed: %u session(s) back to their previous step",
+			undone);
+}
+
 int es9_worker_flush_async(struct es9_worker *w, int *fsync_fd)
 {
 	int ret;
@@ -299,9 +340,11 @@ int es9_worker_flush_async(struct es9_worker *w, int *fsync_fd)
 		if (ret) {
 			es9_log("inventory commit: %s", inv_errmsg(w->inv));
 			inv_rollback(w->inv);
+			undo_steps(w);
 			return ret < 0 ? ret : -EIO;
 		}
 	}
+	w->n_taken = 0;
 	*fsync_fd = inv_durable_fd(w->inv);
 	return 0;
 }

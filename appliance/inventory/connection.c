@@ -104,6 +104,7 @@ static void wlock_drop(struct inventory *inv)
 static void group_ended(struct inventory *inv)
 {
 	inv->in_group = false;
+	inv->group_lost = false;
 	if (!inv->write_depth)
 		wlock_drop(inv);
 }
@@ -134,10 +135,12 @@ int inv_sql_error(struct inventory *inv, int rc, const char *what)
 		err = -EIO;
 	}
 	inv_fail(inv, err, "%s: %s", what, msg);
-	/* SQLite rolls a whole transaction back on some errors (I/O, full disk): the group is gone.
+	/*
+	 * SQLite rolls a whole transaction back on some errors (I/O, full disk): the group is
+	 * gone, but stays open as failed (group_lost) until its owner ends it.
 	 */
-	if (inv->in_group && inv->db && sqlite3_get_autocommit(inv->db)) {
-		group_ended(inv);
+	if (inv->in_group && !inv->group_lost && inv->db && sqlite3_get_autocommit(inv->db)) {
+		inv->group_lost = true;
 		inv_fail(inv, -EIO, "%s: %s (group transaction rolled back)", what, msg);
 		err = -EIO;
 	}
@@ -157,10 +160,17 @@ sqlite3_stmt *inv_stmt(struct inventory *inv, enum inv_stmt which)
 			return NULL;
 		}
 		inv->stmt[which] = st;
-		return st;
+	} else {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	/* Every write of this library starts here (transaction control counts as read-only). */
+	if (inv->group_lost && !sqlite3_stmt_readonly(st)) {
+		inv_fail(inv, -EIO,
+			 "the group transaction was rolled back by an earlier error: "
+			 "no change until it ends");
+		return NULL;
+	}
 	return st;
 }
 
@@ -216,6 +226,10 @@ int inv_write_begin(struct inventory *inv)
 {
 	int err;
 
+	if (inv->group_lost)
+		return inv_fail(inv, -EIO,
+				"the group transaction was rolled back by an earlier "
+				"error: no change until it ends");
 	/* Outside a group the savepoint is the transaction; inside it nests. */
 	if (!inv->in_group && !inv->write_depth)
 		wlock_take(inv);
@@ -415,6 +429,10 @@ int inv_commit(struct inventory *inv)
 		return -EINVAL;
 	if (!inv->in_group)
 		return inv_fail(inv, -EINVAL, "no group commit open");
+	if (inv->group_lost) {
+		group_ended(inv);
+		return inv_fail(inv, -EIO, "commit: the group was rolled back by an earlier error");
+	}
 	rc = exec_txn(inv, ST_COMMIT);
 	if (rc != SQLITE_OK) {
 		int err = inv_sql_error(inv, rc, "commit");
@@ -436,6 +454,10 @@ int inv_rollback(struct inventory *inv)
 		return -EINVAL;
 	if (!inv->in_group)
 		return inv_fail(inv, -EINVAL, "no group commit open");
+	if (inv->group_lost) {
+		group_ended(inv); /* SQLite rolled it back already */
+		return 0;
+	}
 	rc = exec_txn(inv, ST_ROLLBACK);
 	group_ended(inv);
 	return rc == SQLITE_OK ? 0 : inv_sql_error(inv, rc, "rollback");

@@ -51,6 +51,13 @@ struct inventory {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[ST_MAX];
 	bool in_group; /* between inv_begin() and inv_commit()/inv_rollback() */
+	/*
+	 * SQLite rolled the group's transaction back by itself (an I/O error, a full disk):
+	 * the group stays open as failed until inv_commit()/inv_rollback(), and every write
+	 * is refused meanwhile; run in autocommit mode, it would commit alone while the
+	 * caller is told that its group failed.
+	 */
+	bool group_lost;
 	struct inv_write_lock *wlock; /* shared by this process's connections to the file */
 	bool wlock_held;
 	unsigned write_depth; /* nested inv_write_begin() */

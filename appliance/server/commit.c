@@ -38,7 +38,8 @@
  * file, so a later fsync may "succeed" over pages that never reached the disk,
  * and SQLite's recovery stops at the first bad WAL frame: later commits are no
  * safer. So the server latches: that batch, every parked one and every later
- * ES9+ request (no longer handled) are answered 500 until portdpd is restarted;
+ * ES9+ request (no longer handled) are answered with an SGP.22 execution error
+ * (es9_answer_unstored(): HTTP 200, not a bare 500) until portdpd is restarted;
  * restart recovery then works from what really is on disk.
  */
 #include <stddef.h>
@@ -68,21 +69,27 @@ static void lose_durability(struct worker *w, uint64_t seq, int res)
 	if (!__atomic_exchange_n(&w->srv->durability_lost, true, __ATOMIC_ACQ_REL))
 		srv_err(
 		    "worker %u: fsync of the inventory WAL failed (batch %llu): %s; its commits "
-		    "may not be on disk, so every ES9+ request is answered 500 from now on: "
+		    "may not be on disk, so every ES9+ request is answered with an execution error "
+		    "from now on: "
 		    "restart portdpd",
 		    w->index, (unsigned long long)seq, strerror(-res));
 }
 
-/* Nothing of @c's work may report success: the state it describes is not (known to be) durable. */
-static void fail_work(struct conn *c)
+/* What an LPA is told when its request's changes are not (known to be) on disk. */
+#define WHY_COMMIT_FAILED "Inventory could not store the change (disk full or I/O error)"
+#define WHY_DURABILITY_LOST "Inventory durability lost (fsync failed); portdpd needs a restart"
+
+/*
+ * Nothing of @c's work may report success: the state it describes is not (known to be)
+ * durable. Each ES9+ request gets an SGP.22 execution error instead (es9_answer_unstored()).
+ */
+static void fail_work(struct conn *c, const char *why)
 {
 	struct http_item *it;
 
 	for (it = c->work; it; it = it->next)
-		if (it->kind == HTTP_ITEM_ES9) {
-			free(it->resp.body);
-			it->resp = (struct es9_response){.http_status = 500};
-		}
+		if (it->kind == HTTP_ITEM_ES9)
+			es9_answer_unstored(&it->resp, why);
 }
 
 static uint64_t now_ns(void)
@@ -179,14 +186,14 @@ static void batch_release(struct worker *w, uint64_t upto, bool failed)
 			c->work = c->parked;
 			c->parked = NULL;
 			if (failed)
-				fail_work(c);
+				fail_work(c, WHY_DURABILITY_LOST);
 			conn_answer_work(c);
 			/* Sends the answers and takes the requests that waited in its stream. */
 			conn_mark_ready(c);
 			conn_put(c);
 		}
 		srv_debug("worker %u: batch %llu released (%s)", w->index,
-			  (unsigned long long)b->seq, failed ? "500" : "durable");
+			  (unsigned long long)b->seq, failed ? "execution errors" : "durable");
 		free(b);
 	}
 }
@@ -244,7 +251,7 @@ void batch_drop_all(struct worker *w)
 
 /*
  * Handles every request of this sweep and commits them as one group. Answers
- * go out at once when nothing was handled, the commit failed (500) or it was
+ * go out at once when nothing was handled, the commit failed (execution errors) or it was
  * durable by itself or owed no fsync (allocations and releases only: see inv_durable_fd());
  * else once an fsync started after the commit has completed.
  */
@@ -265,7 +272,7 @@ void worker_process_ready(struct worker *w)
 			if (it->kind != HTTP_ITEM_ES9)
 				continue;
 			if (lost) {
-				it->resp = (struct es9_response){.http_status = 500};
+				es9_answer_unstored(&it->resp, WHY_DURABILITY_LOST);
 				continue;
 			}
 			es9_handle(w->es9, conn_peer(c), it->path, it->body, it->body_len,
@@ -281,10 +288,11 @@ void worker_process_ready(struct worker *w)
 		if (rc) {
 			/* Rolled back: nothing of this sweep happened. */
 			STAT_ADD(w, flush_failures, 1);
-			srv_err("group commit of %u request(s) failed: %s; answering 500", handled,
-				strerror(-rc));
+			srv_err("group commit of %u request(s) failed: %s; answering each with an "
+				"execution error",
+				handled, strerror(-rc));
 			for (c = list; c; c = c->ready_next)
-				fail_work(c);
+				fail_work(c, WHY_COMMIT_FAILED);
 		} else if (fd >= 0) {
 			w->fsync_fd = fd;
 			if (!batch_park(w, list)) {
@@ -293,7 +301,7 @@ void worker_process_ready(struct worker *w)
 					lose_durability(w, w->next_seq, -errno);
 				if (durability_lost(w))
 					for (c = list; c; c = c->ready_next)
-						fail_work(c);
+						fail_work(c, WHY_DURABILITY_LOST);
 			} else if (!w->fsync_busy) {
 				sync_parked(w);
 			}

@@ -91,10 +91,11 @@ struct bench_opts {
 	unsigned concurrency;
 	unsigned threads;
 	double duration_s;
-	bool default_smdp;  /* no matching ID: the SM-DP+ picks any profile */
-	bool keep_profiles; /* keep installed UPP files in the eUICC NVM */
+	bool default_smdp;     /* no matching ID: the SM-DP+ picks any profile */
+	bool keep_profiles;    /* keep installed UPP files in the eUICC NVM */
 	unsigned verify_every; /* 1: every binding fully verified; N: each slot's 1st, N+1th.. */
-	char **mids;	    /* matching IDs to use, in order */
+	bool crash_ok;	       /* the server may be killed: a slot whose connection is lost stops */
+	char **mids;	       /* matching IDs to use, in order */
 	size_t n_mids;
 	char **euicc_dirs; /* identity dirs, one eUICC per concurrent slot */
 	size_t n_euiccs;
@@ -103,7 +104,9 @@ struct bench_opts {
 /* What one driver thread measured; merged by run.c. */
 struct bench_result {
 	uint64_t started, completed, failed;
-	uint64_t verified; /* completed with every eUICC check (the rest: sign-only) */
+	uint64_t cut;	       /* crash_ok: bindings whose connection was lost (not in failed) */
+	uint64_t failed_sgp22; /* of failed: the SM-DP+ answered with an SGP.22 failure status */
+	uint64_t verified;     /* completed with every eUICC check (the rest: sign-only) */
 	uint64_t failed_at[STEP_COUNT + 1]; /* + 1: eUICC refused the BPP */
 	struct samples total;
 	struct samples step[STEP_COUNT]; /* HTTP round trip of each function */

@@ -49,7 +49,9 @@ struct slot {
 	struct seuicc *e;
 	struct https_conn conn;
 	bool active;
-	bool full;	   /* this binding runs every eUICC check */
+	bool full;	    /* this binding runs every eUICC check */
+	bool lost;	    /* the connection failed (no answer, not an SGP.22 one) */
+	bool refused;	    /* the SM-DP+ answered with an SGP.22 failure status */
 	uint64_t n_started; /* bindings this slot started */
 	enum bench_step step;
 	const char *mid;
@@ -147,8 +149,10 @@ static int post(struct slot *s, enum bench_step step, char *body)
 	s->t_req = mono_ns();
 	ret = https_post(&s->conn, &s->w->target, path, body, strlen(body));
 	free(body);
-	if (ret)
+	if (ret) {
+		s->lost = ret != -ENOMEM;
 		fail_note(s, "HTTPS: %s%s", s->conn.err ?: strerror(-ret), "");
+	}
 	return ret;
 }
 
@@ -156,8 +160,8 @@ static int post(struct slot *s, enum bench_step step, char *body)
 static const char *answer_str(const struct rsp_json *root, const struct rsp_json_member *in,
 			      const char *name, size_t *len)
 {
-	const struct rsp_json_member *m = in ? rsp_json_get_in(root, in, name) :
-					       rsp_json_get(root, name);
+	const struct rsp_json_member *m =
+	    in ? rsp_json_get_in(root, in, name) : rsp_json_get(root, name);
 
 	if (!m || m->type != RSP_JSON_STRING)
 		return NULL;
@@ -476,10 +480,10 @@ static int on_notified(struct slot *s)
 	ret |= samples_add(&r->euicc, (uint32_t)(s->euicc_ns / 1000));
 	ret |= record_iccid(r, s->iccid, seuicc_eid_hex(s->e));
 	if (w->sh->csv)
-		fprintf(w->sh->csv, "%u,%u,%.3f,%u,%u,%u,%u,%u,%u,%s\n", w->id, s->idx,
+		fprintf(w->sh->csv, "%u,%u,%.3f,%u,%u,%u,%u,%u,%u,%s,%s\n", w->id, s->idx,
 			(double)(s->t0 - w->sh->t_start) / 1e6, total, s->lat[STEP_IA],
 			s->lat[STEP_AC], s->lat[STEP_GBPP], s->lat[STEP_HN],
-			(unsigned)(s->euicc_ns / 1000), s->iccid);
+			(unsigned)(s->euicc_ns / 1000), s->iccid, seuicc_eid_hex(s->e));
 	return ret ? -ENOMEM : 0;
 }
 
@@ -498,6 +502,7 @@ static int answer_status(struct slot *s, const struct rsp_json *root)
 		v = "";
 	if (!strcmp(v, "Executed-Success") || !strcmp(v, "Executed-WithWarning"))
 		return 0;
+	s->refused = !strcmp(v, "Failed") && subject && reason;
 	snprintf(code, sizeof(code), "%.24s/%.24s", subject ?: "?", reason ?: "?");
 	fail_note(s, "SM-DP+ answered %s %s", *v ? v : "(no status)", code);
 	return -EPROTO;
@@ -512,6 +517,7 @@ static int on_answer(struct slot *s, int io)
 
 	s->lat[s->step] = (uint32_t)((mono_ns() - s->t_req) / 1000);
 	if (io < 0) {
+		s->lost = io != -ETIMEDOUT; /* a hung server is a failure */
 		fail_note(s, "HTTPS: %s%s", s->conn.err ?: strerror(-io),
 			  io == -ETIMEDOUT ? " (no answer in 60 s)" : "");
 		return -EIO;
@@ -565,15 +571,31 @@ static bool may_start(struct worker *w)
 	return !(atomic_load(&sh->failed) >= FAIL_ABORT && atomic_load(&sh->completed) == 0);
 }
 
+/*
+ * crash_ok: a binding whose connection was lost is counted as cut, not failed,
+ * and its slot starts no other (the server is gone; the next run goes on).
+ */
+static bool server_gone(struct slot *s)
+{
+	if (!s->w->sh->o->crash_ok || !s->lost)
+		return false;
+	s->w->res.cut++;
+	return true;
+}
+
 /* Start the slot's next binding, or park it; failures to start count as failed bindings. */
 static void next_binding(struct slot *s)
 {
 	struct worker *w = s->w;
 
 	while (may_start(w)) {
+		s->lost = false;
+		s->refused = false;
 		if (!start_binding(s))
 			return;
 		if (w->res.exhausted)
+			break;
+		if (server_gone(s))
 			break;
 		w->res.failed++;
 		w->res.failed_at[STEP_IA]++;
@@ -594,8 +616,15 @@ static void finished(struct slot *s, int io)
 	ret = on_answer(s, io);
 	if (!ret && s->step != step)
 		return; /* the next request of this binding is out */
+	if (ret && server_gone(s)) {
+		drop_kept(s);
+		s->active = false;
+		w->n_active--;
+		return;
+	}
 	if (ret) {
 		w->res.failed++;
+		w->res.failed_sgp22 += s->refused;
 		if (ret != -EPROTO || s->step != STEP_HN || s->iccid[0])
 			w->res.failed_at[step]++;
 		atomic_fetch_add(&w->sh->failed, 1);
@@ -729,6 +758,8 @@ static int merge(struct bench_result *dst, const struct bench_result *src)
 	dst->started += src->started;
 	dst->completed += src->completed;
 	dst->failed += src->failed;
+	dst->cut += src->cut;
+	dst->failed_sgp22 += src->failed_sgp22;
 	dst->verified += src->verified;
 	for (int i = 0; i <= STEP_COUNT; i++)
 		dst->failed_at[i] += src->failed_at[i];
@@ -767,7 +798,8 @@ int bench_drive(const struct bench_opts *o, struct bench_result *res, FILE *csv)
 	struct worker *w;
 	int ret = 0;
 
-	if (!o->verify_every || !nt || nt > BENCH_MAX_THREADS || nt > o->concurrency || o->concurrency > o->n_euiccs)
+	if (!o->verify_every || !nt || nt > BENCH_MAX_THREADS || nt > o->concurrency ||
+	    o->concurrency > o->n_euiccs)
 		return -EINVAL;
 	/* A server that closes a connection must not kill the client with SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
@@ -783,8 +815,9 @@ int bench_drive(const struct bench_opts *o, struct bench_result *res, FILE *csv)
 		first += n;
 	}
 	if (csv)
-		fprintf(csv,
-			"thread,slot,start_ms,total_us,ia_us,ac_us,gbpp_us,hn_us,euicc_us,iccid\n");
+		fprintf(
+		    csv,
+		    "thread,slot,start_ms,total_us,ia_us,ac_us,gbpp_us,hn_us,euicc_us,iccid,eid\n");
 	sh.t_start = mono_ns();
 	sh.deadline = sh.t_start + (uint64_t)(o->duration_s * 1e9);
 	for (unsigned t = 0; t < nt && !ret; t++)

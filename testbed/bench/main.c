@@ -48,7 +48,9 @@ static void usage(FILE *f)
 	    f, "usage: portdp-bench setup --dir D --profiles N --euiccs K [--db-sync full|normal]\n"
 	       "       portdp-bench run --dir D --concurrency C --duration S [--workers W |\n"
 	       "                    --connect HOST:PORT [--server-pid PID]] [--threads T]\n"
-	       "                    [--csv FILE] [--default-smdp] [--keep-profiles] [--verify-every N]\n"
+	       "                    [--csv FILE] [--default-smdp] [--keep-profiles] "
+	       "[--verify-every N]\n"
+	       "                    [--crash-ok]\n"
 	       "       portdp-bench COMMAND --help\n");
 }
 

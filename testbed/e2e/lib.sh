@@ -203,3 +203,33 @@ upp_iccid() {
 	od -An -tx1 -v "$1" | tr -d ' \n' | grep -oE '830a[0-9a-f]{20}' | head -1 |
 		cut -c5- | tr -d 'f'
 }
+
+# ---- portdp-bench runs ----------------------------------------------------
+# bench_field LOG NAME: a number of the bench's "bindings:" line (completed,
+# failed, status = answered with an SGP.22 status, away = cut, HN = failed at
+# handleNotification); empty when the line lacks it.
+bench_field() {
+	sed -n "s/^bindings: .*$2 \([0-9]*\).*/\1/p" "$1" | head -1
+}
+
+# client_installs_wrong DB CSV...: what contradicts the client's view: a
+# binding portdp-bench completed (csv rows: ICCID, EID) that is not 'installed'
+# for that EID in the inventory DB, or an ICCID two bindings installed. Prints
+# one line each; nothing when all agree.
+client_installs_wrong() {
+	local db=$1 all
+	shift
+	all=$(mktemp "$E2E_DIR/installs-XXXXXX.csv")
+	cat "$@" | grep -v '^thread,' >"$all"
+	sqlite3 -batch :memory: \
+		"CREATE TABLE c(t, s, st, tot, ia, ac, gb, hn, eu, iccid TEXT, eid TEXT);" \
+		".import --csv $all c" \
+		"ATTACH 'file:$db?mode=ro' AS inv;" \
+		"SELECT c.iccid || ' on ' || c.eid || ': ' || coalesce(p.state || ' ' || p.eid, 'no profile')
+		   FROM c LEFT JOIN inv.profile p ON p.iccid = c.iccid
+		  WHERE p.state IS NOT 3 OR p.eid IS NOT upper(c.eid)
+		 UNION ALL
+		 SELECT iccid || ' installed by ' || count(*) || ' completed bindings' FROM c
+		  GROUP BY iccid HAVING count(*) > 1;" 2>&1
+	rm -f "$all"
+}

@@ -110,4 +110,7 @@ bound=$(( $(ctl_count installed) + $(ctl_count downloaded) ))
 [ "$bound" -eq $N ]
 tap $? "all $N profiles bound exactly once (installed or downloaded)"
 stop_portdpd
+out=$("$(dirname "$0")/inventory-invariants" "$E2E_DB" --no-alloc --expect $N)
+tap $? "the audit history after the crashes: $out"
+echo "$out" | grep -v '^inventory invariants' | sed 's/^/#   /'
 tap_done

@@ -23,6 +23,8 @@
 #include <jansson.h>
 
 #include "es9_internal.h"
+#include "../inventory/inv_internal.h"
+#include "../inventory/tests/testdb.h"
 #include "euicc_sim.h"
 
 #define ADDRESS "testsmdpplus1.example.com"
@@ -997,6 +999,73 @@ static void download(struct sim *s, const char *file, const char *mid)
 	free(auth);
 }
 
+/* One request whose group commit fails, as on a full disk; returns its answer's status. */
+static const char *call_commit_fails(const char *function, const char *body)
+{
+	static char status[32];
+	struct es9_response resp;
+	char path[128];
+	json_t *root;
+
+	snprintf(path, sizeof(path), "/gsma/rsp2/es9plus/%s", function);
+	es9_handle(worker, path, body, strlen(body), &resp);
+	/* What a full disk does at COMMIT time (SQLite rolls the group back), without one. */
+	assert_int_equal(sqlite3_exec(worker->inv->db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(es9_worker_flush(worker), -EIO);
+	root = json_loadb(resp.body, resp.body_len, 0, NULL);
+	snprintf(status, sizeof(status), "%s",
+		 json_string_value(json_object_get(exec_status(root), "status")) ?: "?");
+	json_decref(root);
+	free(resp.body);
+	return status;
+}
+
+/*
+ * A failed group commit leaves the inventory as it was, and the sessions of that group go
+ * back to their step before it: the LPA can repeat the step, or cancel the session, which
+ * releases its profile now instead of at the allocation deadline.
+ */
+static void failed_commit_rewinds_sessions(void **state)
+{
+	struct inv_import opt = {.matching_id = "MID-FULL", .profile_class = -1};
+	char path[600], *init, *ac, *auth, *pd;
+	uint8_t *upp;
+	size_t len;
+	struct sim s;
+	json_t *r;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/testdata/ts48/%s", shared, "TS48v3_SAIP2.1_BERTLV.der");
+	upp = slurp(path, &len);
+	assert_non_null(upp);
+	/* An ICCID of its own: every TS.48 file is taken by another test. */
+	assert_int_equal(test_upp_set_iccid(upp, len, 424242, NULL), 0);
+	assert_int_equal(inv_import(view, upp, len, &opt, NULL), 0);
+	free(upp);
+	sim_sgp26(&s, ADDRESS);
+	init = initiate(&s);
+	ac = sim_authenticate(&s, init, "MID-FULL");
+	free(init);
+	/* The answer went out as Executed-Success; the server replaces it (es9_answer_unstored). */
+	call_commit_fails("authenticateClient", ac);
+	assert_int_equal(state_of("MID-FULL"), INV_AVAILABLE);
+	r = call("authenticateClient", ac);
+	expect_ok(r);
+	auth = text(r);
+	assert_int_equal(state_of("MID-FULL"), INV_ALLOCATED);
+
+	pd = sim_prepare_download(&s, auth, NULL);
+	free(auth);
+	call_commit_fails("getBoundProfilePackage", pd);
+	free(pd);
+	assert_int_equal(state_of("MID-FULL"), INV_ALLOCATED);
+	r = call("cancelSession", sim_cancel(&s, 1));
+	expect_ok(r);
+	json_decref(r);
+	assert_int_equal(state_of("MID-FULL"), INV_AVAILABLE);
+	sim_free(&s);
+}
+
 /*
  * A ProfileInstallationResult that no session claims (portdpd restarted, or the retention
  * passed) is verified with the eUICC key the inventory kept: it lands when it is the bound
@@ -1203,6 +1272,7 @@ int main(void)
 	    cmocka_unit_test(http_level),
 	    cmocka_unit_test(key_must_match_certificate),
 	    cmocka_unit_test(late_installation_result),
+	    cmocka_unit_test(failed_commit_rewinds_sessions),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

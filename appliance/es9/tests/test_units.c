@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "codec.h"
+#include "es9.h"
 #include "request.h"
 #include "session.h"
 #include "status_codes.h"
@@ -141,6 +142,28 @@ static void request_strict_json(void **state)
 	snprintf(big + n, sizeof(big) - n, "\"k40\":0}");
 	assert_int_equal(parse(&c, big), ES9_OK);
 	es9_call_free(&c);
+}
+
+/* A request whose changes did not reach the disk: an SGP.22 execution error, not a bare 500. */
+static void answer_unstored(void **state)
+{
+	struct es9_response r = {.http_status = 200, .body = strdup("{\"a\":1}"), .body_len = 7};
+	json_t *root, *fes, *scd;
+
+	(void)state;
+	es9_answer_unstored(&r, "disk full");
+	assert_int_equal(r.http_status, 200);
+	assert_non_null(r.body);
+	assert_int_equal(strlen(r.body), r.body_len);
+	root = json_loads(r.body, 0, NULL);
+	fes = json_object_get(json_object_get(root, "header"), "functionExecutionStatus");
+	scd = json_object_get(fes, "statusCodeData");
+	assert_string_equal(json_string_value(json_object_get(fes, "status")), "Failed");
+	assert_string_equal(json_string_value(json_object_get(scd, "subjectCode")), "1.2");
+	assert_string_equal(json_string_value(json_object_get(scd, "reasonCode")), "4.2");
+	assert_string_equal(json_string_value(json_object_get(scd, "message")), "disk full");
+	json_decref(root);
+	free(r.body);
 }
 
 static void answer_header(void **state)
@@ -299,7 +322,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(hex_codec),     cmocka_unit_test(request_getters),
 	    cmocka_unit_test(request_strict_json),
-	    cmocka_unit_test(answer_header), cmocka_unit_test(status_table_complete),
+	    cmocka_unit_test(answer_header), cmocka_unit_test(answer_unstored), cmocka_unit_test(status_table_complete),
 	    cmocka_unit_test(session_table),
 	};
 

@@ -526,6 +526,51 @@ static void test_group_commit(void **state)
 	inv_close(other);
 }
 
+/*
+ * SQLite rolls the whole transaction back by itself on some errors (SQLITE_IOERR, or
+ * SQLITE_FULL/NOMEM in a statement without a statement journal; sqlite3VdbeHalt()). Until
+ * the group's owner ends it, no later write of the group may commit on its own, in autocommit
+ * mode, while the owner is told that the group failed (portdpd would then answer a
+ * getBoundProfilePackage with an error while the profile stays "downloaded" for good).
+ */
+static void test_group_lost_to_automatic_rollback(void **state)
+{
+	struct fx *fx = *state;
+	int64_t a = add_profile(fx, INV_REUSE_NEVER, NULL);
+	int64_t b = add_profile(fx, INV_REUSE_NEVER, NULL);
+	unsigned before = audit_rows(fx->inv), n;
+	struct inventory *other;
+
+	assert_int_equal(inv_begin(fx->inv), 0);
+	assert_int_equal(inv_allocate(fx->inv, a, EID_A, TID1, 16, FAR_DEADLINE), 0);
+	/* What SQLite does on such an error, then the error as the library sees it. */
+	assert_int_equal(sqlite3_exec(fx->inv->db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(inv_sql_error(fx->inv, SQLITE_IOERR, "read UPP"), -EIO);
+	/* The rest of the group is refused, and nothing of it is written. */
+	assert_int_equal(inv_allocate(fx->inv, b, EID_A, TID2, 2, FAR_DEADLINE), -EIO);
+	assert_int_equal(inv_import(fx->inv, fx->upp, fx->upp_len, NULL, NULL), -EIO);
+	assert_int_equal(inv_expire(fx->inv, INT64_MAX, NULL), -EIO);
+	assert_int_equal(inv_begin(fx->inv), -EBUSY);
+	assert_int_equal(inv_commit(fx->inv), -EIO);
+	assert_int_equal(inv_open(fx->path, 0, &other), 0);
+	assert_int_equal(inv_count(other, INV_AVAILABLE, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(audit_rows(other), before);
+	/* The same again, ended by a rollback; then the next group works. */
+	assert_int_equal(inv_begin(fx->inv), 0);
+	assert_int_equal(sqlite3_exec(fx->inv->db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(inv_sql_error(fx->inv, SQLITE_FULL, "allocate"), -EIO);
+	assert_int_equal(inv_mark_error(fx->inv, a, "x"), -EIO);
+	assert_int_equal(inv_rollback(fx->inv), 0);
+	assert_int_equal(inv_begin(fx->inv), 0);
+	assert_int_equal(inv_allocate(fx->inv, b, EID_A, TID2, 2, FAR_DEADLINE), 0);
+	assert_int_equal(inv_commit(fx->inv), 0);
+	assert_int_equal(inv_count(other, INV_ALLOCATED, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(audit_rows(other), before + 1);
+	inv_close(other);
+}
+
 static int exec_sql(const char *path, const char *sql)
 {
 	sqlite3 *db;
@@ -1078,6 +1123,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_one_profile_per_transaction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_expiry_and_restart_recovery, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_group_lost_to_automatic_rollback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_database_guards, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_euicc_key_rules, setup, teardown),

@@ -118,6 +118,20 @@ void es9_handle(struct es9_worker *w, const char *client, const char *path, cons
 	resp->body_len = strlen(resp->body);
 }
 
+/* The real one renders an SGP.22 execution error; the double names what it was told. */
+void es9_answer_unstored(struct es9_response *resp, const char *why)
+{
+	free(resp->body);
+	memset(resp, 0, sizeof(*resp));
+	resp->http_status = 200;
+	if (asprintf(&resp->body, "{\"unstored\":\"%s\"}", why) < 0) {
+		resp->body = NULL;
+		resp->http_status = 500;
+		return;
+	}
+	resp->body_len = strlen(resp->body);
+}
+
 int es9_worker_flush_async(struct es9_worker *w, int *fsync_fd)
 {
 	*fsync_fd = -1;
