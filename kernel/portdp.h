@@ -19,13 +19,30 @@
 
 #define PORTDP_NAME		"portdp_accel"
 #define PORTDP_MAX_INFLIGHT	PDC_RING_ENTRIES
-#define PORTDP_MAX_BACKLOG	2048
+#define PORTDP_MAX_BACKLOG	2048	/* per queue */
 #define PORTDP_OPS		0x62	/* counters indexed by opcode & 0x7f */
 
 struct portdp_dev;
 struct portdp_req;
 
 typedef void (*portdp_done_t)(struct portdp_req *req);
+
+/**
+ * struct portdp_queue - requests of one opener waiting for a slot. Slots go
+ * round-robin over the queues that hold requests, so a batch of thousands
+ * from one process does not starve another (or the kernel's requests).
+ * @reqs:   waiting requests, FIFO.
+ * @len:    entries in @reqs.
+ * @active: entry in portdp_dev.active while @reqs is not empty.
+ * All fields change under portdp_dev.lock.
+ */
+struct portdp_queue {
+	struct list_head reqs;
+	unsigned int len;
+	struct list_head active;
+};
+
+void portdp_queue_init(struct portdp_queue *q);
 
 /**
  * struct portdp_req - one card command from submission to completion.
@@ -42,6 +59,8 @@ typedef void (*portdp_done_t)(struct portdp_req *req);
  * @done:     called once in process context (threaded IRQ or work); may
  *            free the request.
  * @priv:     owner's pointer.
+ * @queue:    the opener's queue it waits in for a slot (NULL: the
+ *            device's own, for the kernel's requests).
  * @pd:       the card a crypto API request went to (holds a reference).
  * @caps:     PDC_CAP_* a crypto API request needs of its card.
  * @cbase:    a backlogged crypto API request still owed its -EINPROGRESS.
@@ -62,6 +81,7 @@ struct portdp_req {
 	unsigned long deadline;
 	portdp_done_t done;
 	void *priv;
+	struct portdp_queue *queue;
 	struct portdp_dev *pd;
 	u32 caps;
 	struct crypto_async_request *cbase;
@@ -100,14 +120,16 @@ struct portdp_stats {
 /**
  * struct portdp_dev - one card.
  * @ref:       held by the bus device and by every open file.
- * @lock:      protects @state, @slots, @inflight, @backlog, @backlog_len,
- *             @seq, @stats; taken with BH off (crypto requests may come
- *             from softirq).
+ * @lock:      protects @state, @slots, @inflight, @active, @kqueue,
+ *             @backlog_len, @seq, @stats and every queue; taken with BH off
+ *             (crypto requests may come from softirq).
  * @reset_lock: serialises resets and the info refresh; never held with @lock
  *             taken first.
  * @state:     PORTDP_STATE_*.
  * @slots:     requests in flight by slot, NULL when free.
- * @backlog:   requests waiting for a slot, FIFO.
+ * @active:    queues with requests waiting for a slot, in serving order.
+ * @kqueue:    the queue of the kernel's own requests (crypto API, sysfs).
+ * @backlog_len: requests waiting in all queues.
  * @timeout_work: scans deadlines while anything is in flight.
  * @reset_work:   runs the reset handshake and retries a dead card.
  * @info:      last GET_INFO answer (valid after the first reset).
@@ -123,7 +145,8 @@ struct portdp_dev {
 	int state;
 	struct portdp_req *slots[PORTDP_MAX_INFLIGHT];
 	unsigned int inflight;
-	struct list_head backlog;
+	struct list_head active;
+	struct portdp_queue kqueue;
 	unsigned int backlog_len;
 	u32 seq;
 	struct portdp_stats stats;

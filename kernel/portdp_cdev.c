@@ -622,9 +622,25 @@ static int portdp_call_finish(struct portdp_dev *pd, struct portdp_call *c)
 	return 0;
 }
 
+/**
+ * struct portdp_file - one open of /dev/portdp-accelN.
+ * @pd:    the card (a reference held until release).
+ * @queue: this opener's requests waiting for a slot (served round-robin
+ *         with the other openers').
+ */
+struct portdp_file {
+	struct portdp_dev *pd;
+	struct portdp_queue queue;
+};
+
 static struct portdp_dev *portdp_file_dev(struct file *file)
 {
-	return file->private_data;
+	return ((struct portdp_file *)file->private_data)->pd;
+}
+
+static struct portdp_queue *portdp_file_queue(struct file *file)
+{
+	return &((struct portdp_file *)file->private_data)->queue;
 }
 
 static long portdp_ioctl(struct file *file, unsigned int ioc, unsigned long arg)
@@ -636,6 +652,7 @@ static long portdp_ioctl(struct file *file, unsigned int ioc, unsigned long arg)
 	c = portdp_call_prepare(pd, ioc, (void __user *)arg, GFP_KERNEL);
 	if (IS_ERR(c))
 		return PTR_ERR(c);
+	c->req->queue = portdp_file_queue(file);
 	err = portdp_exec(pd, c->req);
 	if (!err || c->req->err)
 		err = portdp_call_finish(pd, c);
@@ -697,6 +714,7 @@ static int portdp_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flag
 	*portdp_uring_pdu(ioucmd) = c;
 	c->req->priv = ioucmd;
 	c->req->done = portdp_uring_req_done;
+	c->req->queue = portdp_file_queue(ioucmd->file);
 	err = portdp_submit(pd, c->req);
 	if (err) {
 		portdp_call_free(c);
@@ -709,15 +727,25 @@ static int portdp_open(struct inode *inode, struct file *file)
 {
 	struct miscdevice *misc = file->private_data;
 	struct portdp_dev *pd = container_of(misc, struct portdp_dev, misc);
+	struct portdp_file *f;
 
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
 	portdp_dev_get(pd);
-	file->private_data = pd;
+	f->pd = pd;
+	portdp_queue_init(&f->queue);
+	file->private_data = f;
 	return 0;
 }
 
+/* io_uring holds the file while its commands run: nothing waits here now. */
 static int portdp_release(struct inode *inode, struct file *file)
 {
-	portdp_dev_put(portdp_file_dev(file));
+	struct portdp_file *f = file->private_data;
+
+	portdp_dev_put(f->pd);
+	kfree(f);
 	return 0;
 }
 

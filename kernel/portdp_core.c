@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * portdp_core.c - transport-neutral heart of the Port-DP+ card driver:
- * device lifetime, the request queue (slots + backlog), tags, timeouts,
+ * device lifetime, the request queues (slots, then one queue per opener
+ * served round-robin), tags, timeouts,
  * reset and recovery. Transports call portdp_complete() for answers and
  * portdp_card_restarted() when the card lost its state.
  */
@@ -207,21 +208,48 @@ static bool portdp_answers(int state)
 	return state == PORTDP_STATE_READY || state == PORTDP_STATE_FAILED;
 }
 
-/* Called with pd->lock held: move backlog into free slots. */
+void portdp_queue_init(struct portdp_queue *q)
+{
+	INIT_LIST_HEAD(&q->reqs);
+	INIT_LIST_HEAD(&q->active);
+	q->len = 0;
+}
+
+/* Called with pd->lock held: free slots go round-robin over the queues. */
 static void portdp_kick_locked(struct portdp_dev *pd)
 {
+	struct portdp_queue *q;
 	struct portdp_req *req;
 	int slot;
 
-	while (portdp_answers(pd->state) && !list_empty(&pd->backlog)) {
+	while (portdp_answers(pd->state) && !list_empty(&pd->active)) {
 		slot = portdp_free_slot_locked(pd);
 		if (slot < 0)
 			break;
-		req = list_first_entry(&pd->backlog, struct portdp_req, node);
+		q = list_first_entry(&pd->active, struct portdp_queue, active);
+		req = list_first_entry(&q->reqs, struct portdp_req, node);
 		list_del_init(&req->node);
+		q->len--;
 		pd->backlog_len--;
+		if (list_empty(&q->reqs))
+			list_del_init(&q->active);
+		else
+			list_move_tail(&q->active, &pd->active);
 		portdp_start_locked(pd, req, slot);
 	}
+}
+
+/* Called with pd->lock held: every waiting request onto @list. */
+static void portdp_take_queued_locked(struct portdp_dev *pd, struct list_head *list)
+{
+	struct portdp_queue *q, *tmp;
+
+	list_for_each_entry_safe(q, tmp, &pd->active, active) {
+		list_splice_tail_init(&q->reqs, list);
+		q->len = 0;
+		list_del_init(&q->active);
+	}
+	pd->backlog_len = 0;
 }
 
 /* Called with pd->lock held: take every in-flight request out, to @out. */
@@ -258,6 +286,7 @@ static void portdp_finish_list(struct list_head *list, int err)
  */
 int portdp_submit(struct portdp_dev *pd, struct portdp_req *req)
 {
+	struct portdp_queue *q;
 	int slot, err = 0;
 
 	spin_lock_bh(&pd->lock);
@@ -275,15 +304,19 @@ int portdp_submit(struct portdp_dev *pd, struct portdp_req *req)
 		goto out;
 	}
 	slot = -1;
-	if (portdp_answers(pd->state) && list_empty(&pd->backlog))
+	if (portdp_answers(pd->state) && list_empty(&pd->active))
 		slot = portdp_free_slot_locked(pd);
+	q = req->queue ?: &pd->kqueue;
 	if (slot >= 0) {
 		portdp_start_locked(pd, req, slot);
-	} else if (pd->backlog_len >= PORTDP_MAX_BACKLOG) {
+	} else if (q->len >= PORTDP_MAX_BACKLOG) {
 		err = -EBUSY;
 	} else {
-		list_add_tail(&req->node, &pd->backlog);
+		list_add_tail(&req->node, &q->reqs);
+		q->len++;
 		pd->backlog_len++;
+		if (list_empty(&q->active))
+			list_add_tail(&q->active, &pd->active);
 	}
 out:
 	spin_unlock_bh(&pd->lock);
@@ -483,8 +516,7 @@ static void portdp_reset_fn(struct work_struct *work)
 	}
 	if (err < 0) {
 		pd->state = PORTDP_STATE_DEAD;
-		list_splice_init(&pd->backlog, &failed);
-		pd->backlog_len = 0;
+		portdp_take_queued_locked(pd, &failed);
 		portdp_queue_reset_locked(pd, msecs_to_jiffies(retry_ms));
 	} else {
 		pd->state = err == PORTDP_RESET_FAILED ? PORTDP_STATE_FAILED : PORTDP_STATE_READY;
@@ -607,7 +639,8 @@ struct portdp_dev *portdp_dev_alloc(struct device *parent,
 	pd->state = PORTDP_STATE_PROBING;
 	spin_lock_init(&pd->lock);
 	mutex_init(&pd->reset_lock);
-	INIT_LIST_HEAD(&pd->backlog);
+	INIT_LIST_HEAD(&pd->active);
+	portdp_queue_init(&pd->kqueue);
 	INIT_LIST_HEAD(&pd->list_node);
 	INIT_DELAYED_WORK(&pd->timeout_work, portdp_timeout_fn);
 	INIT_DELAYED_WORK(&pd->reset_work, portdp_reset_fn);
@@ -656,8 +689,7 @@ void portdp_dev_unregister(struct portdp_dev *pd)
 	spin_lock_bh(&pd->lock);
 	pd->state = PORTDP_STATE_REMOVED;
 	portdp_drain_inflight_locked(pd, &failed);
-	list_splice_tail_init(&pd->backlog, &failed);
-	pd->backlog_len = 0;
+	portdp_take_queued_locked(pd, &failed);
 	spin_unlock_bh(&pd->lock);
 	portdp_finish_list(&failed, -ENODEV);
 

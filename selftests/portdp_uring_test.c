@@ -11,6 +11,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <time.h>
+#include <time.h>
 #include <unistd.h>
 #include <liburing.h>
 #include <linux/portdp_accel.h>
@@ -188,13 +192,13 @@ TEST_F(ring, submitter_exits_in_flight)
 			static struct portdp_random r[BATCH];
 			static uint8_t b[BATCH][64];
 			struct io_uring ring;
-			int i;
+			int i, fd = pdt_open(5000);	/* an opener of its own */
 
-			if (io_uring_queue_init(BATCH, &ring, 0))
+			if (fd < 0 || io_uring_queue_init(BATCH, &ring, 0))
 				_exit(2);
 			for (i = 0; i < BATCH; i++) {
 				r[i] = (struct portdp_random){ .buf = (uintptr_t)b[i], .len = 64 };
-				prep_cmd(io_uring_get_sqe(&ring), self->fd, PORTDP_IOC_RANDOM, &r[i], i);
+				prep_cmd(io_uring_get_sqe(&ring), fd, PORTDP_IOC_RANDOM, &r[i], i);
 			}
 			io_uring_submit(&ring);
 			_exit(0);
@@ -209,6 +213,113 @@ TEST_F(ring, submitter_exits_in_flight)
 
 		EXPECT_EQ(0, ioctl(self->fd, PORTDP_IOC_RANDOM, &r));
 	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+enum { FAIR_DEPTH = 2000, FAIR_SMALL = 10 };
+
+/* The bulk client: keeps FAIR_DEPTH signatures queued until @stop is readable. */
+static void bulk_signer(int go, int stop, int rate)
+{
+	static struct portdp_ecdsa_sign sg[FAIR_DEPTH];
+	int fd = pdt_open(5000);	/* another process: an opener of its own */
+	int sent = 0, done = 0, inflight = 0, n, k;
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	bool stopping = false;
+	double t0, ops;
+	char c;
+
+	if (fd < 0 || io_uring_queue_init(4096, &ring, 0))
+		_exit(2);
+	t0 = now_s();
+	while (!stopping || inflight) {
+		while (!stopping && inflight < FAIR_DEPTH) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+			if (!sqe)
+				break;
+			k = sent++ % FAIR_DEPTH;
+			sg[k] = (struct portdp_ecdsa_sign){ .slot = SLOT, .digest_len = 32 };
+			prep_cmd(sqe, fd, PORTDP_IOC_ECDSA_SIGN, &sg[k], k);
+			inflight++;
+		}
+		io_uring_submit(&ring);
+		if (sent == FAIR_DEPTH && write(go, "g", 1) != 1)
+			_exit(3);
+		if (io_uring_wait_cqe(&ring, &cqe))
+			_exit(4);
+		n = 0;
+		do {
+			if (cqe->res)
+				_exit(5);
+			io_uring_cqe_seen(&ring, cqe);
+			n++;
+		} while (!io_uring_peek_cqe(&ring, &cqe));
+		done += n;
+		inflight -= n;
+		if (read(stop, &c, 1) == 1)
+			stopping = true;
+	}
+	ops = done / (now_s() - t0);
+	if (write(rate, &ops, sizeof(ops)) != sizeof(ops))
+		_exit(6);
+	_exit(0);
+}
+
+/*
+ * Fair queueing: while one process keeps ~2000 signatures queued, another's
+ * single ioctls wait for a slot in turn, not behind the whole batch. Told by
+ * the driver's count of the bulk's commands sent to the card while each
+ * ioctl waited: in turn, about the ring's 64 in flight; behind the batch,
+ * about 2000.
+ */
+TEST_F(ring, small_client_not_starved)
+{
+	int go[2], stop[2], rate[2], st, i;
+	long long ahead, worst_ahead = 0;
+	double worst = 0, ops_per_s = 0;
+	struct portdp_key k;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, pdt_key_fresh(self->fd, SLOT, &k));
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe2(stop, O_NONBLOCK));
+	ASSERT_EQ(0, pipe(rate));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		bulk_signer(go[1], stop[0], rate[1]);
+	ASSERT_EQ(1, read(go[0], &c, 1));
+	for (i = 0; i < FAIR_SMALL; i++) {
+		uint8_t x[16];
+		struct portdp_random r = { .buf = (uintptr_t)x, .len = 16 };
+		long long before = pdt_sysfs_num("counters/ecdsa_sign");
+		double t = now_s();
+
+		ASSERT_EQ(0, ioctl(self->fd, PORTDP_IOC_RANDOM, &r));
+		t = now_s() - t;
+		ahead = pdt_sysfs_num("counters/ecdsa_sign") - before;
+		if (t > worst)
+			worst = t;
+		if (ahead > worst_ahead)
+			worst_ahead = ahead;
+	}
+	ASSERT_EQ(1, write(stop[1], "s", 1));
+	ASSERT_EQ(sizeof(ops_per_s), read(rate[0], &ops_per_s, sizeof(ops_per_s)));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	TH_LOG("bulk %.0f signatures/s, %d queued (%.0f ms); small client worst %.1f ms, %lld of the bulk's sent meanwhile",
+	       ops_per_s, FAIR_DEPTH, FAIR_DEPTH / ops_per_s * 1e3, worst * 1e3, worst_ahead);
+	EXPECT_LT(worst_ahead, FAIR_DEPTH / 8);
 }
 
 TEST_HARNESS_MAIN

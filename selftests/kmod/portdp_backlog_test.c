@@ -1,24 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * portdp_backlog_test.c - the crypto API's backlog contract on the card's
- * cbc-aes-portdp. At load it puts more requests in flight than the card's
- * slots and queue hold: with CRYPTO_TFM_REQ_MAY_BACKLOG every request is
- * accepted (-EINPROGRESS, or -EBUSY and then one -EINPROGRESS through its
- * callback before its answer), and every answer is right (checked against
- * the CPU's "cbc(aes)"); without the flag a full queue refuses (-ENOSPC)
- * and nothing else changes. The verdict is the module's read-only
- * parameter "result": "passed ..." or "failed: why".
+ * portdp_backlog_test.c - the crypto API's backlog contract on the card. At
+ * load it puts more requests in flight than the card's slots and queue
+ * hold: ECDH public keys on ecdh-nist-p256-portdp, a slow command on the
+ * card, so the submitting loop outruns it. With CRYPTO_TFM_REQ_MAY_BACKLOG
+ * every request is accepted (-EINPROGRESS, or -EBUSY and then one
+ * -EINPROGRESS through its callback before its answer) and every answer is
+ * right (the generic driver's public key for the same secret); without the
+ * flag nothing is ever -EBUSY: a full queue refuses (-ENOSPC) and the rest
+ * is answered right. The verdict is the module's read-only parameter
+ * "result": "passed ..." or "failed: why".
  */
-#include <crypto/aes.h>
-#include <crypto/skcipher.h>
+#include <crypto/ecdh.h>
+#include <crypto/kpp.h>
 #include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 
-#define PBT_DRIVER	"cbc-aes-portdp"
-#define PBT_N		6000	/* above 64 slots + 2048 queued */
+#define PBT_DRIVER	"ecdh-nist-p256-portdp"
+#define PBT_GENERIC	"ecdh-nist-p256-generic"
+#define PBT_N		4000	/* above 64 slots + 2048 queued */
+#define PBT_PUB		64	/* X || Y */
 
 static char result[160] = "not run";
 module_param_string(result, result, sizeof(result), 0444);
@@ -26,19 +30,18 @@ MODULE_PARM_DESC(result, "the verdict of the run at load");
 
 /**
  * struct pbt_req - one request of the run.
- * @req:      the skcipher request.
- * @sg:       its data, in place.
- * @buf:      one block.
- * @iv:       its IV.
+ * @req:      the kpp request.
+ * @sg:       its output.
+ * @pub:      the public key it computes (kmalloc'ed: a scatterlist needs
+ *            linear memory).
  * @busy:     submission answered -EBUSY.
  * @notified: -EINPROGRESS callbacks seen.
  * @err:      the final answer (1 until then).
  */
 struct pbt_req {
-	struct skcipher_request *req;
+	struct kpp_request *req;
 	struct scatterlist sg;
-	u8 buf[AES_BLOCK_SIZE];
-	u8 iv[AES_BLOCK_SIZE];
+	u8 *pub;
 	bool busy;
 	int notified;
 	int err;
@@ -60,39 +63,50 @@ static void pbt_cb(struct crypto_async_request *base, int err)
 		complete(&pbt_all_done);
 }
 
-static void pbt_fill(struct pbt_req *r, unsigned int i)
+/* The same fixed secret on both tfms, so every public key is the same. */
+static int pbt_set_secret(struct crypto_kpp *tfm)
 {
-	memset(r->buf, i & 0xff, sizeof(r->buf));
-	r->buf[0] = i >> 8;
-	memset(r->iv, 0xa5, sizeof(r->iv));
-	r->iv[15] = i & 0xff;
-	r->err = 1;
-	r->busy = false;
-	r->notified = 0;
-	sg_init_one(&r->sg, r->buf, sizeof(r->buf));
-}
-
-/* What the CPU's cbc(aes) gives for request @i. */
-static int pbt_expect(struct crypto_sync_skcipher *cpu, unsigned int i, u8 *out)
-{
-	SYNC_SKCIPHER_REQUEST_ON_STACK(req, cpu);
-	struct pbt_req r;
+	static const u8 d[32] = "portdp backlog test secret key!";
+	struct ecdh p = { .key = (char *)d, .key_size = sizeof(d) };
+	u8 buf[64];
 	int err;
 
-	pbt_fill(&r, i);
-	skcipher_request_set_sync_tfm(req, cpu);
-	skcipher_request_set_callback(req, 0, NULL, NULL);
-	skcipher_request_set_crypt(req, &r.sg, &r.sg, sizeof(r.buf), r.iv);
-	err = crypto_skcipher_encrypt(req);
-	skcipher_request_zero(req);
-	memcpy(out, r.buf, sizeof(r.buf));
+	err = crypto_ecdh_encode_key(buf, crypto_ecdh_key_len(&p), &p);
+	return err ?: crypto_kpp_set_secret(tfm, buf, crypto_ecdh_key_len(&p));
+}
+
+static int pbt_generic_pub(u8 *want)
+{
+	struct crypto_kpp *tfm = crypto_alloc_kpp(PBT_GENERIC, 0, 0);
+	struct kpp_request *req;
+	struct scatterlist sg;
+	DECLARE_CRYPTO_WAIT(wait);
+	u8 *out;
+	int err = -ENOMEM;
+
+	if (IS_ERR(tfm))
+		return PTR_ERR(tfm);
+	req = kpp_request_alloc(tfm, GFP_KERNEL);
+	out = kmalloc(PBT_PUB, GFP_KERNEL);
+	if (req && out)
+		err = pbt_set_secret(tfm);
+	if (!err) {
+		sg_init_one(&sg, out, PBT_PUB);
+		kpp_request_set_input(req, NULL, 0);
+		kpp_request_set_output(req, &sg, PBT_PUB);
+		kpp_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP, crypto_req_done, &wait);
+		err = crypto_wait_req(crypto_kpp_generate_public_key(req), &wait);
+		memcpy(want, out, PBT_PUB);
+	}
+	kfree(out);
+	kpp_request_free(req);
+	crypto_free_kpp(tfm);
 	return err;
 }
 
-static int pbt_run(struct crypto_skcipher *tfm, struct crypto_sync_skcipher *cpu,
-		   struct pbt_req *rs, u32 flags, unsigned int *busy, unsigned int *nospc)
+static int pbt_run(struct pbt_req *rs, const u8 *want, u32 flags, unsigned int *busy,
+		   unsigned int *nospc)
 {
-	u8 want[AES_BLOCK_SIZE];
 	unsigned int i, issued = 0;
 	int err;
 
@@ -102,11 +116,16 @@ static int pbt_run(struct crypto_skcipher *tfm, struct crypto_sync_skcipher *cpu
 	for (i = 0; i < PBT_N; i++) {
 		struct pbt_req *r = &rs[i];
 
-		pbt_fill(r, i);
-		skcipher_request_set_callback(r->req, flags, pbt_cb, r);
-		skcipher_request_set_crypt(r->req, &r->sg, &r->sg, sizeof(r->buf), r->iv);
+		memset(r->pub, 0, PBT_PUB);
+		r->err = 1;
+		r->busy = false;
+		r->notified = 0;
+		sg_init_one(&r->sg, r->pub, PBT_PUB);
+		kpp_request_set_input(r->req, NULL, 0);
+		kpp_request_set_output(r->req, &r->sg, PBT_PUB);
+		kpp_request_set_callback(r->req, flags, pbt_cb, r);
 		atomic_inc(&pbt_left);
-		err = crypto_skcipher_encrypt(r->req);
+		err = crypto_kpp_generate_public_key(r->req);
 		if (err == -EINPROGRESS || err == -EBUSY) {
 			r->busy = err == -EBUSY;
 			*busy += r->busy;
@@ -121,7 +140,7 @@ static int pbt_run(struct crypto_skcipher *tfm, struct crypto_sync_skcipher *cpu
 			return err;
 	}
 	if (!atomic_dec_and_test(&pbt_left) &&
-	    !wait_for_completion_timeout(&pbt_all_done, 60 * HZ))
+	    !wait_for_completion_timeout(&pbt_all_done, 120 * HZ))
 		return -ETIMEDOUT;
 	for (i = 0; i < PBT_N; i++) {
 		struct pbt_req *r = &rs[i];
@@ -130,7 +149,7 @@ static int pbt_run(struct crypto_skcipher *tfm, struct crypto_sync_skcipher *cpu
 			continue;
 		if (r->err || r->notified != (r->busy ? 1 : 0))
 			return -EPROTO;
-		if (pbt_expect(cpu, i, want) || memcmp(want, r->buf, sizeof(want)))
+		if (memcmp(want, r->pub, PBT_PUB))
 			return -EBADMSG;
 	}
 	return issued ? 0 : -ENODATA;
@@ -138,60 +157,60 @@ static int pbt_run(struct crypto_skcipher *tfm, struct crypto_sync_skcipher *cpu
 
 static int __init pbt_init(void)
 {
-	static const u8 key[AES_KEYSIZE_128] = "portdp-backlog!";
-	unsigned int busy, nospc, busy2, nospc2, i;
-	struct crypto_sync_skcipher *cpu;
-	struct crypto_skcipher *tfm;
+	unsigned int busy = 0, nospc = 0, busy2 = 0, nospc2 = 0, i;
+	struct crypto_kpp *tfm;
+	u8 want[PBT_PUB];
 	struct pbt_req *rs;
-	int err = -ENOMEM;
+	int err;
 
-	tfm = crypto_alloc_skcipher(PBT_DRIVER, 0, 0);
+	tfm = crypto_alloc_kpp(PBT_DRIVER, 0, 0);
 	if (IS_ERR(tfm)) {
 		snprintf(result, sizeof(result), "failed: allocate " PBT_DRIVER " (%ld)",
 			 PTR_ERR(tfm));
 		return 0;
 	}
-	cpu = crypto_alloc_sync_skcipher("cbc(aes)", 0, CRYPTO_ALG_ASYNC);
-	rs = kvcalloc(PBT_N, sizeof(*rs), GFP_KERNEL);
-	if (IS_ERR(cpu) || !rs)
-		goto out;
-	for (i = 0; i < PBT_N; i++) {
-		rs[i].req = skcipher_request_alloc(tfm, GFP_KERNEL);
-		if (!rs[i].req)
-			goto out;
+	err = pbt_generic_pub(want) ?: pbt_set_secret(tfm);
+	if (err) {
+		snprintf(result, sizeof(result), "failed: setting up (%d)", err);
+		goto free_tfm;
 	}
-	err = crypto_skcipher_setkey(tfm, key, sizeof(key)) ?:
-	      crypto_sync_skcipher_setkey(cpu, key, sizeof(key));
-	if (err)
-		goto out;
-	err = pbt_run(tfm, cpu, rs, CRYPTO_TFM_REQ_MAY_BACKLOG, &busy, &nospc);
-	if (!err && (!busy || nospc))
-		err = -EPROTO;
+	err = -ENOMEM;
+	rs = kvcalloc(PBT_N, sizeof(*rs), GFP_KERNEL);
+	for (i = 0; rs && i < PBT_N; i++) {
+		rs[i].req = kpp_request_alloc(tfm, GFP_KERNEL);
+		rs[i].pub = kmalloc(PBT_PUB, GFP_KERNEL);
+		if (!rs[i].req || !rs[i].pub)
+			break;
+	}
+	if (rs && i == PBT_N) {
+		err = pbt_run(rs, want, CRYPTO_TFM_REQ_MAY_BACKLOG, &busy, &nospc);
+		if (!err && (!busy || nospc))
+			err = -EPROTO;
+	}
 	if (err) {
 		snprintf(result, sizeof(result), "failed: MAY_BACKLOG run %d (busy %u, nospc %u)",
 			 err, busy, nospc);
-		goto out;
+		goto free_reqs;
 	}
-	err = pbt_run(tfm, cpu, rs, 0, &busy2, &nospc2);
-	if (!err && (busy2 || !nospc2))
+	err = pbt_run(rs, want, 0, &busy2, &nospc2);
+	if (!err && busy2)
 		err = -EPROTO;
 	if (err) {
 		snprintf(result, sizeof(result), "failed: plain run %d (busy %u, nospc %u)",
 			 err, busy2, nospc2);
-		goto out;
+		goto free_reqs;
 	}
 	snprintf(result, sizeof(result),
 		 "passed: %u of %u backlogged, all right; without MAY_BACKLOG %u refused",
 		 busy, PBT_N, nospc2);
-out:
-	if (err == -ENOMEM)
-		snprintf(result, sizeof(result), "failed: out of memory");
-	for (i = 0; rs && i < PBT_N; i++)
-		skcipher_request_free(rs[i].req);
+free_reqs:
+	for (i = 0; rs && i < PBT_N; i++) {
+		kpp_request_free(rs[i].req);
+		kfree(rs[i].pub);
+	}
 	kvfree(rs);
-	if (!IS_ERR(cpu))
-		crypto_free_sync_skcipher(cpu);
-	crypto_free_skcipher(tfm);
+free_tfm:
+	crypto_free_kpp(tfm);
 	pr_info("portdp_backlog_test: %s\n", result);
 	return 0;
 }
