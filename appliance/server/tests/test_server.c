@@ -669,6 +669,14 @@ static void test_group_commit_failure_answers_500(void **state)
 	assert_true(after.flush_failures == before.flush_failures + 1);
 }
 
+/* A partial request: the connection is busy (not idle), so it is never evicted. */
+static void start_partial_request(struct tc_conn *c)
+{
+	static const char head[] = "POST /gsma/rsp2/es9plus/echo HTTP/1.1\r\nHost: h\r\n";
+
+	assert_int_equal(tc_write(c, head, sizeof(head) - 1), 0);
+}
+
 static void test_max_connections_cap(void **state)
 {
 	struct portdpd_config cfg;
@@ -678,31 +686,99 @@ static void test_max_connections_cap(void **state)
 	struct tc_conn cs[3], extra;
 	struct tc_resp r;
 	char err[256];
+	int i, closed = 0;
+
+	(void)state;
+	base_config(&cfg, &lim);
+	/* One worker: its share of max_conns is all of it (two would split it 2 + 2). */
+	cfg.workers = 1;
+	lim.max_conns = 3;
+	lim.request_timeout_ms = 5000;
+	assert_int_equal(portdp_server_start(&cfg, &lim, g_svc, &srv, err, sizeof(err)), 0);
+	/* Full of idle connections: a new one still gets in, an idle one gives way. */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(
+		    tc_connect(&cs[i], g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
+	sleep_ms(50);
+	assert_int_equal(tc_connect(&extra, g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS),
+			 0);
+	post(&extra, "echo", "{}", &r);
+	assert_int_equal(r.status, 200);
+	tc_resp_free(&r);
+	for (i = 0; i < 3; i++)
+		if (tc_wait_closed(&cs[i], 200))
+			closed++;
+	assert_int_equal(closed, 1);
+	portdp_server_get_stats(srv, &st);
+	assert_int_equal(st.evicted_idle, 1);
+	assert_int_equal(st.rejected_full, 0);
+	assert_int_equal(st.open_conns, 3);
+	tc_close(&extra);
+	for (i = 0; i < 3; i++)
+		tc_close(&cs[i]);
+	sleep_ms(100);
+	/* Full of busy connections (a request in progress each): the new one is refused. */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(
+		    tc_connect(&cs[i], g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
+		start_partial_request(&cs[i]);
+	}
+	sleep_ms(100);
+	assert_int_not_equal(
+	    tc_connect(&extra, g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
+	portdp_server_get_stats(srv, &st);
+	assert_true(st.rejected_full >= 1);
+	assert_int_equal(st.evicted_idle, 1);
+	assert_int_equal(st.open_conns, 3);
+	/* A slot frees up when one leaves. */
+	tc_close(&cs[2]);
+	sleep_ms(100);
+	assert_int_equal(tc_connect(&extra, g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS),
+			 0);
+	post(&extra, "echo", "{}", &r);
+	assert_int_equal(r.status, 200);
+	tc_resp_free(&r);
+	tc_close(&extra);
+	for (i = 0; i < 2; i++)
+		tc_close(&cs[i]);
+	assert_int_equal(portdp_server_stop(srv), 0);
+	portdp_server_free(srv);
+}
+
+/* One client address holds at most max_conns_per_ip connections. */
+static void test_per_address_cap(void **state)
+{
+	struct portdpd_config cfg;
+	struct portdp_server_limits lim;
+	struct portdp_server *srv;
+	struct portdp_server_stats st;
+	struct tc_conn cs[2], extra;
+	struct tc_resp r;
+	char err[256];
 	int i;
 
 	(void)state;
 	base_config(&cfg, &lim);
-	lim.max_conns = 3;
+	lim.max_conns_per_ip = 2;
 	assert_int_equal(portdp_server_start(&cfg, &lim, g_svc, &srv, err, sizeof(err)), 0);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 2; i++)
 		assert_int_equal(
 		    tc_connect(&cs[i], g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
 	assert_int_not_equal(
 	    tc_connect(&extra, g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
 	portdp_server_get_stats(srv, &st);
-	assert_true(st.rejected_full >= 1);
-	assert_int_equal(st.open_conns, 3);
-	/* Those inside still work; a slot frees up when one leaves. */
+	assert_true(st.rejected_per_ip >= 1);
+	assert_int_equal(st.evicted_idle, 0);
+	assert_int_equal(st.open_conns, 2);
 	post(&cs[0], "echo", "{}", &r);
 	assert_int_equal(r.status, 200);
 	tc_resp_free(&r);
-	tc_close(&cs[2]);
+	tc_close(&cs[1]);
 	sleep_ms(100);
 	assert_int_equal(tc_connect(&extra, g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS),
 			 0);
 	tc_close(&extra);
-	for (i = 0; i < 2; i++)
-		tc_close(&cs[i]);
+	tc_close(&cs[0]);
 	assert_int_equal(portdp_server_stop(srv), 0);
 	portdp_server_free(srv);
 }
@@ -1110,6 +1186,7 @@ int main(void)
 	    cmocka_unit_test(test_no_content_and_body_limit),
 	    cmocka_unit_test(test_group_commit_failure_answers_500),
 	    cmocka_unit_test(test_max_connections_cap),
+	    cmocka_unit_test(test_per_address_cap),
 	    cmocka_unit_test(test_single_shot_accept),
 	    cmocka_unit_test(test_graceful_stop_finishes_in_flight),
 	    cmocka_unit_test(test_sigterm_with_request_in_flight),
