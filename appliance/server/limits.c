@@ -21,8 +21,8 @@
 #include "server_int.h"
 
 #define IP_BUCKETS 4096 /* power of 2 */
-/* Trim once this many connections were freed, at most once a second per worker. */
-#define TRIM_AFTER_FREED 256
+/* Trim once a worker freed this many connections, at most once a second in all. */
+#define TRIM_AFTER_FREED 32
 #define TRIM_INTERVAL_MS 1000
 
 struct ip_entry {
