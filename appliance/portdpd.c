@@ -219,6 +219,11 @@ int main(int argc, char **argv)
 		srv_err("TLS key %s: %s", cfg.tls_key, err);
 		return EXIT_FAILURE;
 	}
+	/* A second portdpd on this address:port stops here, before it opens the inventory. */
+	if (portdp_server_claim(&cfg, err, sizeof(err))) {
+		srv_err("%s", err);
+		return EXIT_FAILURE;
+	}
 	rc = es9_service_new(&cfg, &svc, err, sizeof(err));
 	if (rc) {
 		srv_err("ES9+ service: %s", err);

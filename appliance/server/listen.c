@@ -155,10 +155,71 @@ static int attach_group_filter(int fd, int family, unsigned n)
 	return 0;
 }
 
+/* The name lock taken early by listen_claim(), adopted by listen_group_open(). */
+static struct {
+	int fd;
+	char name[INET6_ADDRSTRLEN + 32];
+} claimed = {.fd = -1};
+
+static void lock_name(const struct sockaddr_storage *ss, char *buf, size_t size)
+{
+	char where[INET6_ADDRSTRLEN + 16];
+
+	snprintf(buf, size, "portdpd/listen/%s", addr_str(ss, where, sizeof(where)));
+}
+
+/* Steps 1 and 2 for @ss (port not 0). Returns the lock fd or -errno with a message. */
+static int claim(const struct sockaddr_storage *ss, socklen_t len, char *err, unsigned err_len)
+{
+	char where[INET6_ADDRSTRLEN + 16], name[INET6_ADDRSTRLEN + 32];
+	int fd, rc;
+
+	addr_str(ss, where, sizeof(where));
+	lock_name(ss, name, sizeof(name));
+	if (claimed.fd >= 0 && !strcmp(claimed.name, name)) {
+		fd = claimed.fd;
+		claimed.fd = -1;
+		return fd;
+	}
+	fd = take_name_lock(name);
+	if (fd < 0) {
+		snprintf(err, err_len,
+			 "%s: another portdpd is already serving this address and port (%s); "
+			 "not starting a second one",
+			 where, strerror(-fd));
+		return fd;
+	}
+	rc = probe_free(ss, len);
+	if (rc) {
+		snprintf(err, err_len,
+			 "%s: address and port in use by another process (%s); not starting", where,
+			 strerror(-rc));
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+int listen_claim(const struct sockaddr_storage *ss, socklen_t len, char *err, unsigned err_len)
+{
+	int fd;
+
+	if (!port_of(ss))
+		return 0;
+	fd = claim(ss, len, err, err_len);
+	if (fd < 0)
+		return fd;
+	if (claimed.fd >= 0)
+		close(claimed.fd);
+	claimed.fd = fd;
+	lock_name(ss, claimed.name, sizeof(claimed.name));
+	return 0;
+}
+
 int listen_group_open(struct sockaddr_storage *ss, socklen_t len, unsigned n, int *fds,
 		      int *lock_fd, char *err, unsigned err_len)
 {
-	char where[INET6_ADDRSTRLEN + 16], name[INET6_ADDRSTRLEN + 32];
+	char where[INET6_ADDRSTRLEN + 16];
 	unsigned i;
 	int rc;
 
@@ -168,24 +229,10 @@ int listen_group_open(struct sockaddr_storage *ss, socklen_t len, unsigned n, in
 	addr_str(ss, where, sizeof(where));
 	/* Port 0: the kernel picks a port nobody uses; there is nothing to guard before. */
 	if (port_of(ss)) {
-		snprintf(name, sizeof(name), "portdpd/listen/%s", where);
-		rc = take_name_lock(name);
-		if (rc < 0) {
-			snprintf(err, err_len,
-				 "%s: another portdpd is already serving this address and port "
-				 "(%s); not starting a second one",
-				 where, strerror(-rc));
+		rc = claim(ss, len, err, err_len);
+		if (rc < 0)
 			return rc;
-		}
 		*lock_fd = rc;
-		rc = probe_free(ss, len);
-		if (rc) {
-			snprintf(err, err_len,
-				 "%s: address and port in use by another process (%s); "
-				 "not starting",
-				 where, strerror(-rc));
-			goto fail;
-		}
 	}
 	for (i = 0; i < n; i++) {
 		rc = open_one(ss, len);

@@ -15,4 +15,11 @@
 int listen_group_open(struct sockaddr_storage *ss, socklen_t len, unsigned n, int *fds,
 		      int *lock_fd, char *err, unsigned err_len);
 
+/*
+ * listen_claim() - steps 1 and 2 of listen.c alone (name lock, probe), before
+ * the daemon touches anything else; listen_group_open() for the same
+ * address:port then adopts the lock. 0 or -errno with a message.
+ */
+int listen_claim(const struct sockaddr_storage *ss, socklen_t len, char *err, unsigned err_len);
+
 #endif

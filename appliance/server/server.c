@@ -282,6 +282,16 @@ out_free:
 	return rc;
 }
 
+int portdp_server_claim(const struct portdpd_config *cfg, char *err, unsigned err_len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+
+	if (parse_addr(cfg->listen_addr, cfg->listen_port, &ss, &sslen))
+		return fail(err, err_len, -EINVAL, "listen address is not an IPv4/IPv6 literal");
+	return listen_claim(&ss, sslen, err, err_len);
+}
+
 uint16_t portdp_server_port(const struct portdp_server *srv)
 {
 	return srv->port;

@@ -46,6 +46,14 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 			struct es9_service *svc, struct portdp_server **out, char *err,
 			unsigned err_len);
 
+/**
+ * portdp_server_claim() - make sure no other daemon or process serves
+ * cfg's address:port, and keep it so until portdp_server_start() binds it
+ * (call before anything touches the inventory: a refused second daemon must
+ * change nothing). 0, or -errno with a message in @err.
+ */
+int portdp_server_claim(const struct portdpd_config *cfg, char *err, unsigned err_len);
+
 /* The bound TCP port (useful when cfg->listen_port was 0). */
 uint16_t portdp_server_port(const struct portdp_server *srv);
 
