@@ -375,6 +375,15 @@ static bool is_tchar(unsigned char c)
 	return isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
+/* The request line ends in SP "HTTP/" DIGIT "." DIGIT (RFC 9112 2.3: case-sensitive, one digit each). */
+static bool version_ok(const struct http_stream *hs)
+{
+	const char *t = hs->scan.tail;
+
+	return hs->scan.line_len >= sizeof(hs->scan.tail) && !memcmp(t, " HTTP/", 6) &&
+	       isdigit((unsigned char)t[6]) && t[7] == '.' && isdigit((unsigned char)t[8]);
+}
+
 static void scan_reset(struct http_stream *hs)
 {
 	memset(&hs->scan, 0, sizeof(hs->scan));
@@ -386,7 +395,8 @@ static void scan_reset(struct http_stream *hs)
  * 400 in RFC 9112: a line must end in CRLF (no bare LF, no bare CR: 2.2);
  * a line starting with SP/HTAB after the request line is obs-fold, or
  * whitespace before the first field (5.2, 2.2); the request line is
- * method SP target SP version with single spaces (3); a field line is
+ * method SP target SP "HTTP/" DIGIT "." DIGIT with single spaces (3, 2.3);
+ * a field line is
  * token ":" value with no space before the colon (5.1); no control byte
  * but HTAB on any line (RFC 9110 5.5). Empty lines before the request line
  * are skipped (2.2).
@@ -411,7 +421,8 @@ static ssize_t scan_head(struct http_stream *hs, const char *data, size_t len)
 				hs->scan.active = false;
 				return i + 1;
 			}
-			if (hs->scan.lines == 0 && (hs->scan.spaces != 2 || hs->scan.prev_sp))
+			if (hs->scan.lines == 0 &&
+			    (hs->scan.spaces != 2 || hs->scan.prev_sp || !version_ok(hs)))
 				return -1;
 			if (hs->scan.lines > 0 && hs->scan.in_name)
 				return -1; /* a field line without ':' */
@@ -432,6 +443,8 @@ static ssize_t scan_head(struct http_stream *hs, const char *data, size_t len)
 				return -1;
 			hs->scan.spaces += c == ' ';
 			hs->scan.prev_sp = c == ' ';
+			memmove(hs->scan.tail, hs->scan.tail + 1, sizeof(hs->scan.tail) - 1);
+			hs->scan.tail[sizeof(hs->scan.tail) - 1] = c;
 		} else if (hs->scan.in_name) {
 			if (c == ':' && hs->scan.line_len)
 				hs->scan.in_name = false;

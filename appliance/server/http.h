@@ -76,6 +76,7 @@ struct http_stream {
 		unsigned lines; /* non-empty lines of this head so far */
 		unsigned spaces;
 		size_t line_len;
+		char tail[9]; /* request line: its last 9 bytes (" HTTP/1.1") */
 	} scan;
 	struct http_item *cur;
 	/* Output: parsed items, oldest first. */

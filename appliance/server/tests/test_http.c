@@ -235,6 +235,11 @@ static void test_strict_rfc9112(void **state)
 	    "POST /gsma/rsp2/es9plus/x HTTP/1.1 \r\nHost: h\r\n\r\n",
 	    " POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\n\r\n",
 	    "POST /gsma/rsp2/es9plus/x\r\nHost: h\r\n\r\n",
+	    /* HTTP-version: "HTTP/" DIGIT "." DIGIT, case-sensitive (2.3) */
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.10\r\nHost: h\r\n\r\n",
+	    "POST /gsma/rsp2/es9plus/x HTTP/01.1\r\nHost: h\r\n\r\n",
+	    "POST /gsma/rsp2/es9plus/x http/1.1\r\nHost: h\r\n\r\n",
+	    "POST /gsma/rsp2/es9plus/x HTTP/1\r\nHost: h\r\n\r\n",
 	    /* HTTP/1.1 without Host (3.2) */
 	    "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
 	    "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
