@@ -121,35 +121,27 @@ static int open_one(const struct sockaddr_storage *ss, socklen_t len)
 /*
  * 3: slot = ((source port * 2654435761) >> 16) % n. The program sees the
  * packet from the TCP payload on; the source port is read relative to the
- * network header (IPv4: after IHL*4 bytes, IPv6: after the 40-byte header).
+ * network header: IPv4 after IHL*4 bytes, IPv6 after its 40-byte header
+ * (the version nibble decides: an IPv6 listener on :: also gets IPv4).
  * Hashing, not the port itself: connect() hands out ports of one parity.
  */
-static int attach_group_filter(int fd, int family, unsigned n)
+static int attach_group_filter(int fd, unsigned n)
 {
-	struct sock_filter v4[] = {
-	    BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, (uint32_t)SKF_NET_OFF),
-	    BPF_STMT(BPF_LD | BPF_H | BPF_IND, (uint32_t)SKF_NET_OFF),
-	    BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 2654435761u),
-	    BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
-	    BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, n),
-	    BPF_STMT(BPF_RET | BPF_A, 0),
+	struct sock_filter code[] = {
+	    /* 0 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, (uint32_t)SKF_NET_OFF),
+	    /* 1 */ BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 4),
+	    /* 2 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 4, 0, 3),
+	    /* 3 */ BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, (uint32_t)SKF_NET_OFF),
+	    /* 4 */ BPF_STMT(BPF_LD | BPF_H | BPF_IND, (uint32_t)SKF_NET_OFF),
+	    /* 5 */ BPF_STMT(BPF_JMP | BPF_JA, 1),
+	    /* 6 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, (uint32_t)(SKF_NET_OFF + 40)),
+	    /* 7 */ BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 2654435761u),
+	    /* 8 */ BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
+	    /* 9 */ BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, n),
+	    /* 10 */ BPF_STMT(BPF_RET | BPF_A, 0),
 	};
-	struct sock_filter v6[] = {
-	    BPF_STMT(BPF_LD | BPF_H | BPF_ABS, (uint32_t)(SKF_NET_OFF + 40)),
-	    BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 2654435761u),
-	    BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
-	    BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, n),
-	    BPF_STMT(BPF_RET | BPF_A, 0),
-	};
-	struct sock_fprog prog;
+	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
 
-	if (family == AF_INET) {
-		prog.filter = v4;
-		prog.len = sizeof(v4) / sizeof(v4[0]);
-	} else {
-		prog.filter = v6;
-		prog.len = sizeof(v6) / sizeof(v6[0]);
-	}
 	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)))
 		return -errno;
 	return 0;
@@ -255,7 +247,7 @@ int listen_group_open(struct sockaddr_storage *ss, socklen_t len, unsigned n, in
 			addr_str(ss, where, sizeof(where));
 		}
 	}
-	rc = attach_group_filter(fds[0], ss->ss_family, n);
+	rc = attach_group_filter(fds[0], n);
 	if (rc) {
 		snprintf(err, err_len, "%s: cannot lock the listening sockets (reuseport BPF): %s",
 			 where, strerror(-rc));

@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -804,6 +806,86 @@ static void test_per_address_cap(void **state)
 	portdp_server_free(srv);
 }
 
+/* Plain TCP connect to @addr:@port (IPv4 or IPv6 literal); the fd, or -1. */
+static int tcp_connect_to(const char *addr, uint16_t port)
+{
+	struct sockaddr_storage ss = {0};
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	int fd;
+
+	if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons(port);
+		len = sizeof(*in4);
+	} else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		len = sizeof(*in6);
+	} else {
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&ss, len)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * The reuseport group's BPF slot selector (listen.c) spreads connections
+ * over every worker, for IPv4, IPv6, and IPv4 arriving on an IPv6 wildcard.
+ */
+static void test_connections_spread_over_workers(void **state)
+{
+	static const struct {
+		const char *listen, *connect;
+	} cases[] = {{"127.0.0.1", "127.0.0.1"}, {"::1", "::1"}, {"::", "127.0.0.1"}};
+	enum { N = 64 };
+	struct portdpd_config cfg;
+	struct portdp_server_limits lim;
+	struct portdp_server *srv;
+	struct portdp_server_stats st;
+	int fds[N], i, k;
+	char err[256];
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		base_config(&cfg, &lim);
+		cfg.workers = 4;
+		snprintf(cfg.listen_addr, sizeof(cfg.listen_addr), "%s", cases[c].listen);
+		if (portdp_server_start(&cfg, &lim, g_svc, &srv, err, sizeof(err))) {
+			fprintf(stderr, "# %s: %s (skipped)\n", cases[c].listen, err);
+			continue; /* no IPv6 on this machine */
+		}
+		for (i = 0; i < N; i++) {
+			fds[i] = tcp_connect_to(cases[c].connect, portdp_server_port(srv));
+			assert_true(fds[i] >= 0);
+		}
+		for (k = 0; k < 100; k++) {
+			portdp_server_get_stats(srv, &st);
+			if (st.accepted == N)
+				break;
+			sleep_ms(20);
+		}
+		assert_int_equal(st.accepted, N);
+		for (i = 0; i < 4; i++) {
+			uint64_t got = __atomic_load_n(&srv->workers[i].st.accepted, __ATOMIC_RELAXED);
+
+			if (got < 4)
+				fail_msg("%s: worker %d accepted %llu of %d", cases[c].listen, i,
+					 (unsigned long long)got, N);
+		}
+		for (i = 0; i < N; i++)
+			close(fds[i]);
+		assert_int_equal(portdp_server_stop(srv), 0);
+		portdp_server_free(srv);
+	}
+}
+
 /* The fallback for kernels without multishot accept (before 5.19). */
 static void test_single_shot_accept(void **state)
 {
@@ -1208,6 +1290,7 @@ int main(void)
 	    cmocka_unit_test(test_group_commit_failure_answers_500),
 	    cmocka_unit_test(test_max_connections_cap),
 	    cmocka_unit_test(test_per_address_cap),
+	    cmocka_unit_test(test_connections_spread_over_workers),
 	    cmocka_unit_test(test_single_shot_accept),
 	    cmocka_unit_test(test_graceful_stop_finishes_in_flight),
 	    cmocka_unit_test(test_sigterm_with_request_in_flight),
