@@ -266,12 +266,13 @@ static int on_headers_complete(http_parser *p)
 	/*
 	 * Request-smuggling material is a 400 before any ES9+ rule (RFC 9112
 	 * 3.2, 6.1, 6.3): more than one Host or Content-Length field line, a bad
-	 * Host value, or Transfer-Encoding together with Content-Length.
+	 * Host value, Transfer-Encoding together with Content-Length, or a
+	 * Transfer-Encoding whose final coding is not chunked.
 	 */
 	if (hs->n_host > 1 || hs->n_clen > 1 || (hs->n_host && !host_ok(hs)))
 		return reject(hs, 400);
-	if (p->uses_transfer_encoding && hs->n_clen)
-		return reject(hs, 400);
+	if (p->uses_transfer_encoding && (hs->n_clen || !(p->flags & F_CHUNKED)))
+		return reject(hs, 400); /* 6.1: no chunked last, no way to find the body's end */
 	if (p->method != HTTP_POST)
 		return reject(hs, 405);
 	if (!path_ok(hs))

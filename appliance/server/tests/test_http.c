@@ -240,6 +240,11 @@ static void test_strict_rfc9112(void **state)
 	    "POST /gsma/rsp2/es9plus/x HTTP/01.1\r\nHost: h\r\n\r\n",
 	    "POST /gsma/rsp2/es9plus/x http/1.1\r\nHost: h\r\n\r\n",
 	    "POST /gsma/rsp2/es9plus/x HTTP/1\r\nHost: h\r\n\r\n",
+	    /* a transfer coding whose final coding is not chunked: no framing (6.1) */
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+	    "Content-Type: application/json\r\nTransfer-Encoding: gzip\r\n\r\n{}",
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+	    "Content-Type: application/json\r\nTransfer-Encoding: chunked, gzip\r\n\r\n{}",
 	    /* HTTP/1.1 without Host (3.2) */
 	    "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
 	    "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
