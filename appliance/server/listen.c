@@ -13,7 +13,8 @@
  * 2. A probe socket without SO_REUSEPORT is bound to address:port first: if
  *    anything listens there (another portdpd, another program, a wildcard
  *    listener covering the address), the bind fails and portdpd refuses to
- *    start, naming the address.
+ *    start, naming the address (after 2 s: a killed portdpd's socket goes
+ *    just after the process).
  * 3. Our n listeners join the group first, so they hold its slots 0..n-1,
  *    and a classic BPF program attached to the group picks the slot of each
  *    new connection as hash(source port) % n. A socket another process adds
@@ -33,6 +34,7 @@
 #include "listen.h"
 
 #define LISTEN_BACKLOG 1024
+#define PROBE_WAIT_MS 2000
 
 static uint16_t port_of(const struct sockaddr_storage *ss)
 {
@@ -164,6 +166,7 @@ static void lock_name(const struct sockaddr_storage *ss, char *buf, size_t size)
 static int claim(const struct sockaddr_storage *ss, socklen_t len, char *err, unsigned err_len)
 {
 	char where[INET6_ADDRSTRLEN + 16], name[INET6_ADDRSTRLEN + 32];
+	unsigned i;
 	int fd, rc;
 
 	addr_str(ss, where, sizeof(where));
@@ -181,7 +184,13 @@ static int claim(const struct sockaddr_storage *ss, socklen_t len, char *err, un
 			 where, strerror(-fd));
 		return fd;
 	}
-	rc = probe_free(ss, len);
+	/*
+	 * No live portdpd holds the name: a listener still there may be a killed
+	 * portdpd's, whose io_uring (and socket) the kernel tears down just after
+	 * the process; give it PROBE_WAIT_MS before refusing.
+	 */
+	for (i = 0; (rc = probe_free(ss, len)) == -EADDRINUSE && i < PROBE_WAIT_MS / 100; i++)
+		usleep(100 * 1000);
 	if (rc) {
 		snprintf(err, err_len,
 			 "%s: address and port in use by another process (%s); not starting", where,
