@@ -20,6 +20,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -886,6 +887,43 @@ static void test_connections_spread_over_workers(void **state)
 	}
 }
 
+/* max_conns is fitted below RLIMIT_NOFILE (64 + 4 per worker kept free), the soft limit raised first. */
+static void test_max_conns_fits_fd_limit(void **state)
+{
+	pid_t pid;
+	int status;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = {.rlim_cur = 150, .rlim_max = 300};
+		struct portdpd_config cfg;
+		struct portdp_server_limits lim;
+		struct portdp_server *srv;
+		struct portdp_server_stats st;
+		char err[256];
+		int rc = 1;
+
+		srv_log_level = SRV_LOG_ERR;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			_exit(2);
+		base_config(&cfg, &lim);
+		lim.max_conns = 4096;
+		if (!portdp_server_start(&cfg, &lim, g_svc, &srv, err, sizeof(err))) {
+			portdp_server_get_stats(srv, &st);
+			getrlimit(RLIMIT_NOFILE, &rl);
+			rc = st.max_conns == 300 - 64 - 4 * 2 && rl.rlim_cur == 300 ? 0 : 3;
+			portdp_server_stop(srv);
+			portdp_server_free(srv);
+		}
+		_exit(rc);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* The fallback for kernels without multishot accept (before 5.19). */
 static void test_single_shot_accept(void **state)
 {
@@ -1291,6 +1329,7 @@ int main(void)
 	    cmocka_unit_test(test_max_connections_cap),
 	    cmocka_unit_test(test_per_address_cap),
 	    cmocka_unit_test(test_connections_spread_over_workers),
+	    cmocka_unit_test(test_max_conns_fits_fd_limit),
 	    cmocka_unit_test(test_single_shot_accept),
 	    cmocka_unit_test(test_graceful_stop_finishes_in_flight),
 	    cmocka_unit_test(test_sigterm_with_request_in_flight),
