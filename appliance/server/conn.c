@@ -68,7 +68,8 @@ static void conn_free(struct conn *c)
 	if (c->ip_counted)
 		ip_table_put(w->srv->ips, &c->ip);
 	__atomic_fetch_sub(&w->srv->open_conns, 1, __ATOMIC_RELAXED);
-	close(c->fd);
+	if (c->fd >= 0)
+		close(c->fd);
 	SSL_free(c->ssl);
 	http_stream_release(&c->hs);
 	for (it = c->work; it; it = next) {
@@ -98,7 +99,8 @@ void conn_close(struct conn *c)
 	c->closing = true;
 	c->w->nclosing++;
 	conn_evict_unlink(c);
-	shutdown(c->fd, SHUT_RDWR);
+	if (c->fd >= 0)
+		shutdown(c->fd, SHUT_RDWR);
 	conn_put(c);
 }
 

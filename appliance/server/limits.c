@@ -195,6 +195,14 @@ bool worker_evict_oldest(struct worker *w)
 	srv_debug("fd %d: evicted (%s) to make room", c->fd,
 		  c->lingering ? "lingering" : c->hs_done ? "idle" : "in handshake");
 	STAT_ADD(w, evicted_idle, 1);
+	/*
+	 * The descriptor goes now, not at the last CQE: the ring holds its own
+	 * reference to the socket for the recv still in flight (which the
+	 * shutdown completes), and the new connection needs the slot.
+	 */
+	shutdown(c->fd, SHUT_RDWR);
+	close(c->fd);
+	c->fd = -1;
 	conn_close(c);
 	return true;
 }

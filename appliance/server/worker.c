@@ -13,10 +13,11 @@
 #include "server_int.h"
 
 /*
- * Evicted connections keep their fd until their last CQE (one ring round
- * trip); past this many, a full worker refuses instead of evicting more.
+ * Evicted connections give their fd back at once but keep their memory until
+ * their last CQE (one ring round trip); past this many closing connections, a
+ * full worker refuses instead of evicting more (a bound on that memory).
  */
-#define EVICT_PENDING_MAX 256
+#define EVICT_PENDING_MAX 1024
 
 uint64_t now_ms(void)
 {

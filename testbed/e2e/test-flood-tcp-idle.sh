@@ -17,10 +17,14 @@ wait "$FLOOD_PID" 2>/dev/null
 
 flood_start -m tcp-idle -n 4100 --srcs 20 --hold 6
 flood_download "download while 20 addresses hold 4100 silent TCP connections (table of 512)"
-ev=$(dpd_stat evicted_idle)
-[ "$ev" -ge 1000 ]
-tap $? "oldest handshaking connections evicted to make room: $ev"
+fds=$(dpd_fds)
+[ "$fds" -le $((BASE_FDS + 512 + 8)) ]
+tap $? "fds during the flood within max_conns (evicted ones give their fd back at once): $fds"
 flood_wait
+# Counted once every connection has arrived (a busy machine accepts the burst slowly).
+ev=$(dpd_stat evicted_idle)
+[ "$ev" -ge 500 ]
+tap $? "oldest handshaking connections evicted to make room: $ev (rejected_full $(dpd_stat rejected_full))"
 gone=$(grep -oE 'closed_by_server=[0-9]+' "$FLOOD_OUT" | cut -d= -f2)
 opened=$(grep -oE 'opened=[0-9]+' "$FLOOD_OUT" | cut -d= -f2)
 [ "${gone:-0}" -eq "${opened:-1}" ]
