@@ -31,6 +31,12 @@ struct portdpd_config {
 	int db_sync_full;         /* db_sync = full|normal (full: fsync per group commit) */
 	char ossl_modules[512];   /* ossl_modules = directory of portdp.so ("": OpenSSL's) */
 	char user[64];            /* user = portdp: run as it once started ("": stay as is) */
+	/* Connection limits (appliance/server/README.md, "Limits"). */
+	unsigned max_conns;            /* max_conns = 4096 (whole process; fitted below RLIMIT_NOFILE) */
+	unsigned max_conns_per_ip;     /* max_conns_per_ip = 256 (one client address) */
+	unsigned handshake_timeout_ms; /* handshake_timeout_ms = 10000 (accept to TLS done) */
+	unsigned idle_timeout_ms;      /* idle_timeout_ms = 30000 (keep-alive between requests) */
+	unsigned request_timeout_ms;   /* request_timeout_ms = 15000 (first to last byte of one) */
 };
 
 /** Fill @cfg with defaults. */

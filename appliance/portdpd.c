@@ -83,15 +83,23 @@ static int daemonize(int *ready_fd)
 	return 0;
 }
 
-/* One descriptor per connection: allow as many as the hard limit permits. */
-static void raise_fd_limit(void)
+/* SIGUSR1: one line of the network layer's counters (appliance/server/README.md). */
+static void log_stats(struct portdp_server *srv)
 {
-	struct rlimit rl;
+	struct portdp_server_stats st;
 
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	portdp_server_get_stats(srv, &st);
+	srv_info("stats: open_conns=%u max_conns=%u accepted=%llu rejected_full=%llu "
+		 "rejected_per_ip=%llu evicted_idle=%llu handshake_timeouts=%llu "
+		 "idle_timeouts=%llu request_timeouts=%llu tls_failures=%llu http_errors=%llu "
+		 "requests=%llu flushes=%llu flush_failures=%llu malloc_trims=%llu",
+		 st.open_conns, st.max_conns, (unsigned long long)st.accepted,
+		 (unsigned long long)st.rejected_full, (unsigned long long)st.rejected_per_ip,
+		 (unsigned long long)st.evicted_idle, (unsigned long long)st.handshake_timeouts,
+		 (unsigned long long)st.idle_timeouts, (unsigned long long)st.request_timeouts,
+		 (unsigned long long)st.tls_failures, (unsigned long long)st.http_errors,
+		 (unsigned long long)st.requests, (unsigned long long)st.flushes,
+		 (unsigned long long)st.flush_failures, (unsigned long long)st.malloc_trims);
 }
 
 /*
@@ -167,6 +175,7 @@ int main(int argc, char **argv)
 	struct priv_user svc_user;
 	struct es9_service *svc = NULL;
 	struct portdp_server *srv = NULL;
+	struct portdp_server_limits lim;
 	bool foreground = false;
 	int ready_fd = -1, opt, sig, rc;
 	unsigned long v;
@@ -248,12 +257,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "portdpd: daemonize: %s\n", strerror(-rc));
 		return EXIT_FAILURE;
 	}
-	raise_fd_limit();
 	/* Signals are taken by sigwait() below, never by a worker thread. */
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	/* A TLS key on the card needs the portdp provider from the configured directory. */
@@ -262,12 +271,18 @@ int main(int argc, char **argv)
 		srv_err("TLS key %s: %s", cfg.tls_key, err);
 		return EXIT_FAILURE;
 	}
+	/* A second portdpd on this address:port stops here, before it opens the inventory. */
+	if (portdp_server_claim(&cfg, err, sizeof(err))) {
+		srv_err("%s", err);
+		return EXIT_FAILURE;
+	}
 	rc = es9_service_new(&cfg, &svc, err, sizeof(err));
 	if (rc) {
 		srv_err("ES9+ service: %s", err);
 		return EXIT_FAILURE;
 	}
-	rc = portdp_server_start(&cfg, NULL, svc, &srv, err, sizeof(err));
+	portdp_server_limits_from_config(&lim, &cfg);
+	rc = portdp_server_start(&cfg, &lim, svc, &srv, err, sizeof(err));
 	if (rc) {
 		srv_err("%s", err);
 		es9_service_free(svc);
@@ -303,9 +318,13 @@ int main(int argc, char **argv)
 		close(ready_fd);
 	}
 
-	do {
-		rc = sigwait(&set, &sig);
-	} while (rc);
+	for (;;) {
+		if (sigwait(&set, &sig))
+			continue;
+		if (sig != SIGUSR1)
+			break;
+		log_stats(srv);
+	}
 	srv_info("signal %d: stopping (in-flight requests are finished first)", sig);
 	rc = portdp_server_stop(srv);
 	portdp_server_free(srv);

@@ -69,3 +69,12 @@ VM_GUEST_FILES += $(BUILD)/bin/portdpctl:/bin/portdpctl $(BUILD)/bin/portdpd:/bi
 	$(PORTDP_PROV_SO):$(CARD_E2E_MODULES)/portdp.so $(VM_TESTDATA)/ts48:/shared/ts48 \
 	testbed/e2e/card/dp-cert-ext.cnf:/etc/portdp-dp-cert-ext.cnf
 # --- end card-e2e ---
+
+# --- flood ---
+# portdp-flood: the attacker of testbed/e2e/test-flood-*.sh (idle TLS/TCP,
+# slowloris, slow body, raw payloads). A test rig, not installed.
+FLOOD_BIN := $(BUILD)/testbed/e2e/portdp-flood
+$(FLOOD_BIN): $(BUILD)/testbed/e2e/flood.o
+	$(CC) $(LDFLAGS) -o $@ $< -lssl -lcrypto
+all: $(FLOOD_BIN)
+# --- end flood ---

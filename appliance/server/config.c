@@ -34,6 +34,11 @@ void portdpd_config_defaults(struct portdpd_config *cfg)
 	cfg->session_timeout_s = 300;
 	cfg->max_body = 65536;
 	cfg->db_sync_full = 1;
+	cfg->max_conns = 4096;
+	cfg->max_conns_per_ip = 256;
+	cfg->handshake_timeout_ms = 10000;
+	cfg->idle_timeout_ms = 30000;
+	cfg->request_timeout_ms = 15000;
 }
 
 static int set_err(char *err, unsigned err_len, int rc, const char *fmt, ...)
@@ -92,6 +97,24 @@ static const struct str_key {
     STR_KEY("ossl_modules", ossl_modules), STR_KEY("user", user),
 };
 
+static const struct uint_key {
+	const char *name;
+	size_t off;
+	unsigned long min, max;
+	const char *why;
+} uint_keys[] = {
+    {"max_conns", offsetof(struct portdpd_config, max_conns), 16, 1000000,
+     "max_conns must be 16..1000000"},
+    {"max_conns_per_ip", offsetof(struct portdpd_config, max_conns_per_ip), 1, 1000000,
+     "max_conns_per_ip must be 1..1000000"},
+    {"handshake_timeout_ms", offsetof(struct portdpd_config, handshake_timeout_ms), 100, 600000,
+     "handshake_timeout_ms must be 100..600000"},
+    {"idle_timeout_ms", offsetof(struct portdpd_config, idle_timeout_ms), 100, 3600000,
+     "idle_timeout_ms must be 100..3600000"},
+    {"request_timeout_ms", offsetof(struct portdpd_config, request_timeout_ms), 100, 600000,
+     "request_timeout_ms must be 100..600000"},
+};
+
 /* Applies one key/value to @cfg. Returns 0 or -errno with a message in @why. */
 static int apply_key(struct portdpd_config *cfg, const char *key, const char *val, const char **why)
 {
@@ -104,6 +127,15 @@ static int apply_key(struct portdpd_config *cfg, const char *key, const char *va
 			continue;
 		rc = copy_str((char *)cfg + str_keys[i].off, str_keys[i].size, val);
 		*why = "value empty or too long";
+		return rc;
+	}
+	for (i = 0; i < sizeof(uint_keys) / sizeof(uint_keys[0]); i++) {
+		if (strcmp(key, uint_keys[i].name))
+			continue;
+		*why = uint_keys[i].why;
+		rc = parse_uint(val, uint_keys[i].min, uint_keys[i].max, &v);
+		if (!rc)
+			*(unsigned *)((char *)cfg + uint_keys[i].off) = v;
 		return rc;
 	}
 	if (!strcmp(key, "ci_cert")) {

@@ -15,7 +15,7 @@
 #include "log.h"
 #include "server_int.h"
 
-struct conn *conn_new(struct worker *w, int fd)
+struct conn *conn_new(struct worker *w, int fd, const struct ip_key *ip)
 {
 	struct portdp_server *srv = w->srv;
 	struct conn *c = calloc(1, sizeof(*c));
@@ -33,6 +33,10 @@ struct conn *conn_new(struct worker *w, int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->w = w;
 	c->fd = fd;
+	if (ip) {
+		c->ip = *ip;
+		c->ip_counted = true;
+	}
 	c->recv_op = (struct op){OP_RECV, c};
 	c->send_op = (struct op){OP_SEND, c};
 	http_stream_init(&c->hs, &srv->http_lim);
@@ -58,8 +62,14 @@ static void conn_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	w->nconns--;
+	w->nclosing--;
+	w->freed_since_trim++;
+	conn_evict_unlink(c);
+	if (c->ip_counted)
+		ip_table_put(w->srv->ips, &c->ip);
 	__atomic_fetch_sub(&w->srv->open_conns, 1, __ATOMIC_RELAXED);
-	close(c->fd);
+	if (c->fd >= 0)
+		close(c->fd);
 	SSL_free(c->ssl);
 	http_stream_release(&c->hs);
 	for (it = c->work; it; it = next) {
@@ -87,7 +97,10 @@ void conn_close(struct conn *c)
 	if (c->closing)
 		return;
 	c->closing = true;
-	shutdown(c->fd, SHUT_RDWR);
+	c->w->nclosing++;
+	conn_evict_unlink(c);
+	if (c->fd >= 0)
+		shutdown(c->fd, SHUT_RDWR);
 	conn_put(c);
 }
 
@@ -251,8 +264,16 @@ static void conn_linger(struct conn *c)
 		submit_recv(c);
 }
 
-/* Submits what the connection needs next: a send, a recv, or its close. */
+static void conn_service_io(struct conn *c);
+
+/* Submits what the connection needs next (a send, a recv, or its close), then files it as idle or not. */
 void conn_service(struct conn *c)
+{
+	conn_service_io(c);
+	conn_update_evictable(c);
+}
+
+static void conn_service_io(struct conn *c)
 {
 	struct worker *w = c->w;
 	struct portdp_server *srv = w->srv;
@@ -369,6 +390,8 @@ void conn_destroy_all(struct worker *w)
 	while (w->conns) {
 		w->conns->inflight = 0;
 		w->conns->in_ready = false;
+		if (!w->conns->closing)
+			w->nclosing++;
 		w->conns->closing = true;
 		conn_put(w->conns);
 	}

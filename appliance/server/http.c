@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <strings.h>
+#include <sys/types.h>
 
 #include "http.h"
 
@@ -16,6 +17,7 @@ enum {
 	HDR_CTYPE,
 	HDR_EXPECT,
 	HDR_HOST,
+	HDR_CLEN,
 };
 
 /* Per header, the bytes the callbacks do not see (": ", CRLF). */
@@ -72,7 +74,9 @@ static int on_message_begin(http_parser *p)
 	hs->in_value = false;
 	hs->cur_header = HDR_OTHER;
 	hs->admin_proto_len = hs->ctype_len = hs->expect_len = 0;
-	hs->seen_admin_proto = hs->seen_ctype = hs->seen_host = false;
+	hs->seen_admin_proto = hs->seen_ctype = false;
+	hs->n_host = hs->n_clen = 0;
+	hs->host_len = 0;
 	hs->in_message = true;
 	hs->begun++;
 	return 0;
@@ -126,6 +130,8 @@ static int classify(struct http_stream *hs)
 		return HDR_EXPECT;
 	if (!strcasecmp(hs->field, "Host"))
 		return HDR_HOST;
+	if (!strcasecmp(hs->field, "Content-Length"))
+		return HDR_CLEN;
 	return HDR_OTHER;
 }
 
@@ -158,7 +164,8 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 			hs->ctype_len = sizeof(hs->ctype);
 		hs->seen_admin_proto |= hs->cur_header == HDR_ADMIN_PROTO;
 		hs->seen_ctype |= hs->cur_header == HDR_CTYPE;
-		hs->seen_host |= hs->cur_header == HDR_HOST;
+		hs->n_host += hs->cur_header == HDR_HOST;
+		hs->n_clen += hs->cur_header == HDR_CLEN;
 	}
 	switch (hs->cur_header) {
 	case HDR_ADMIN_PROTO:
@@ -170,6 +177,9 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 		break;
 	case HDR_EXPECT:
 		value_append(hs->expect, sizeof(hs->expect), &hs->expect_len, at, len);
+		break;
+	case HDR_HOST:
+		value_append(hs->host, sizeof(hs->host), &hs->host_len, at, len);
 		break;
 	}
 	return 0;
@@ -223,6 +233,27 @@ static bool path_ok(const struct http_stream *hs)
 	return true;
 }
 
+/*
+ * RFC 9110 7.2 / RFC 3986 3.2.2: Host is uri-host [ ":" port ], possibly
+ * empty. An overlong value or any other byte is an invalid field value (400).
+ */
+static bool host_ok(const struct http_stream *hs)
+{
+	size_t n = hs->host_len, i;
+
+	if (n >= sizeof(hs->host))
+		return false;
+	while (n && (hs->host[n - 1] == ' ' || hs->host[n - 1] == '\t'))
+		n--;
+	for (i = 0; i < n; i++) {
+		unsigned char c = hs->host[i];
+
+		if (!isalnum(c) && !strchr("-._~!$&'()*+,;=%:[]", c))
+			return false;
+	}
+	return true;
+}
+
 static int on_headers_complete(http_parser *p)
 {
 	struct http_stream *hs = stream_of(p);
@@ -232,6 +263,16 @@ static int on_headers_complete(http_parser *p)
 		return 0;
 	if (p->http_major != 1)
 		return reject(hs, 400);
+	/*
+	 * Request-smuggling material is a 400 before any ES9+ rule (RFC 9112
+	 * 3.2, 6.1, 6.3): more than one Host or Content-Length field line, a bad
+	 * Host value, Transfer-Encoding together with Content-Length, or a
+	 * Transfer-Encoding whose final coding is not chunked.
+	 */
+	if (hs->n_host > 1 || hs->n_clen > 1 || (hs->n_host && !host_ok(hs)))
+		return reject(hs, 400);
+	if (p->uses_transfer_encoding && (hs->n_clen || !(p->flags & F_CHUNKED)))
+		return reject(hs, 400); /* 6.1: no chunked last, no way to find the body's end */
 	if (p->method != HTTP_POST)
 		return reject(hs, 405);
 	if (!path_ok(hs))
@@ -241,7 +282,7 @@ static int on_headers_complete(http_parser *p)
 	if (p->content_length > hs->lim->max_body)
 		return reject(hs, 413);
 	/* RFC 9112 3.2: an HTTP/1.1 request without Host is answered 400. */
-	if (p->http_minor >= 1 && !hs->seen_host)
+	if (p->http_minor >= 1 && !hs->n_host)
 		return reject(hs, 400);
 	if (!admin_proto_ok(hs))
 		return reject(hs, 400);
@@ -292,6 +333,10 @@ static int on_message_complete(http_parser *p)
 	struct http_item *it = hs->cur;
 
 	hs->in_message = false;
+	/* The next head is scanned before the parser sees it (http_stream_feed). */
+	hs->scan.active = true;
+	if (HTTP_PARSER_ERRNO(p) == HPE_OK)
+		http_parser_pause(p, 1);
 	if (!it)
 		return 0;
 	hs->cur = NULL;
@@ -322,23 +367,143 @@ void http_stream_init(struct http_stream *hs, const struct http_limits *lim)
 	hs->parser.data = hs;
 	hs->lim = lim;
 	hs->tail = &hs->head;
+	hs->scan.active = true;
 }
 
-void http_stream_feed(struct http_stream *hs, const char *data, size_t len)
+/* RFC 9110 5.6.2 tchar: what a field name is made of. */
+static bool is_tchar(unsigned char c)
 {
-	enum http_errno e;
+	return isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
 
-	if (hs->stopped || !len)
-		return;
-	http_parser_execute(&hs->parser, &settings, data, len);
-	e = HTTP_PARSER_ERRNO(&hs->parser);
-	if (hs->stopped || e == HPE_OK || e == HPE_PAUSED)
-		return;
+/* The request line ends in SP "HTTP/" DIGIT "." DIGIT (RFC 9112 2.3: case-sensitive, one digit each). */
+static bool version_ok(const struct http_stream *hs)
+{
+	const char *t = hs->scan.tail;
+
+	return hs->scan.line_len >= sizeof(hs->scan.tail) && !memcmp(t, " HTTP/", 6) &&
+	       isdigit((unsigned char)t[6]) && t[7] == '.' && isdigit((unsigned char)t[8]);
+}
+
+static void scan_reset(struct http_stream *hs)
+{
+	memset(&hs->scan, 0, sizeof(hs->scan));
+	hs->scan.active = true;
+}
+
+/*
+ * The head rules libhttp-parser (2.9, lenient build) lets through, each a
+ * 400 in RFC 9112: a line must end in CRLF (no bare LF, no bare CR: 2.2);
+ * a line starting with SP/HTAB after the request line is obs-fold, or
+ * whitespace before the first field (5.2, 2.2); the request line is
+ * method SP target SP "HTTP/" DIGIT "." DIGIT with single spaces (3, 2.3);
+ * a field line is
+ * token ":" value with no space before the colon (5.1); no control byte
+ * but HTAB on any line (RFC 9110 5.5). Empty lines before the request line
+ * are skipped (2.2).
+ * Returns the bytes that belong to this head (all of @len while it goes on),
+ * or -1 on a violation.
+ */
+static ssize_t scan_head(struct http_stream *hs, const char *data, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = data[i];
+
+		if (hs->scan.cr) {
+			if (c != '\n')
+				return -1;
+			hs->scan.cr = false;
+			if (!hs->scan.line_len) {
+				if (!hs->scan.lines)
+					continue; /* empty line before the request line */
+				scan_reset(hs);
+				hs->scan.active = false;
+				return i + 1;
+			}
+			if (hs->scan.lines == 0 &&
+			    (hs->scan.spaces != 2 || hs->scan.prev_sp || !version_ok(hs)))
+				return -1;
+			if (hs->scan.lines > 0 && hs->scan.in_name)
+				return -1; /* a field line without ':' */
+			hs->scan.lines++;
+			hs->scan.line_len = 0;
+			hs->scan.in_name = true;
+			continue;
+		}
+		if (c == '\r') {
+			hs->scan.cr = true;
+			continue;
+		}
+		if (c == '\n' || (c < 0x20 && c != '\t') || c == 0x7f)
+			return -1;
+		if (hs->scan.lines == 0) {
+			/* The request line. */
+			if (c == '\t' || (c == ' ' && (hs->scan.prev_sp || !hs->scan.line_len)))
+				return -1;
+			hs->scan.spaces += c == ' ';
+			hs->scan.prev_sp = c == ' ';
+			memmove(hs->scan.tail, hs->scan.tail + 1, sizeof(hs->scan.tail) - 1);
+			hs->scan.tail[sizeof(hs->scan.tail) - 1] = c;
+		} else if (hs->scan.in_name) {
+			if (c == ':' && hs->scan.line_len)
+				hs->scan.in_name = false;
+			else if (!is_tchar(c))
+				return -1; /* obs-fold, space before ':', empty or bad name */
+		}
+		hs->scan.line_len++;
+	}
+	return len;
+}
+
+/* Feeds one run of bytes to the parser; returns the bytes it took, or -1 once stopped. */
+static ssize_t parse(struct http_stream *hs, const char *data, size_t len)
+{
+	size_t n = http_parser_execute(&hs->parser, &settings, data, len);
+	enum http_errno e = HTTP_PARSER_ERRNO(&hs->parser);
+
+	if (hs->stopped)
+		return -1;
+	if (e == HPE_PAUSED) {
+		/* on_message_complete paused it: the next head is scanned first. */
+		http_parser_pause(&hs->parser, 0);
+		return n;
+	}
+	if (e == HPE_OK)
+		return n;
 	if (hs->cur) {
 		http_item_free(hs->cur);
 		hs->cur = NULL;
 	}
 	reject(hs, e == HPE_HEADER_OVERFLOW ? 431 : 400);
+	return -1;
+}
+
+void http_stream_feed(struct http_stream *hs, const char *data, size_t len)
+{
+	ssize_t n, head;
+
+	while (len && !hs->stopped) {
+		head = hs->scan.active ? scan_head(hs, data, len) : (ssize_t)len;
+		if (head < 0) {
+			if (hs->cur) {
+				http_item_free(hs->cur);
+				hs->cur = NULL;
+			}
+			reject(hs, 400);
+			return;
+		}
+		n = parse(hs, data, head);
+		if (n < 0)
+			return;
+		if (n == 0) {
+			reject(hs, 400); /* cannot happen: the parser took nothing and said nothing */
+			return;
+		}
+		data += n;
+		len -= n;
+	}
 }
 
 struct http_item *http_stream_take(struct http_stream *hs)

@@ -63,7 +63,21 @@ struct http_stream {
 	size_t expect_len;
 	bool seen_admin_proto;
 	bool seen_ctype;
-	bool seen_host;
+	unsigned n_host;	/* Host field lines (RFC 9112 3.2: exactly one) */
+	unsigned n_clen;	/* Content-Length field lines */
+	char host[256];
+	size_t host_len;
+	/* The strict head scan (RFC 9112 2.2, 5): runs over the bytes before the parser does. */
+	struct {
+		bool active;	/* in a head (request line + fields); off while a body is read */
+		bool cr;	/* last byte was CR */
+		bool in_name;	/* on a field line, before its ':' */
+		bool prev_sp;	/* request line: last byte was SP */
+		unsigned lines; /* non-empty lines of this head so far */
+		unsigned spaces;
+		size_t line_len;
+		char tail[9]; /* request line: its last 9 bytes (" HTTP/1.1") */
+	} scan;
 	struct http_item *cur;
 	/* Output: parsed items, oldest first. */
 	struct http_item *head, **tail;

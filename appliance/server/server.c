@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Server lifecycle: TLS context, SO_REUSEPORT listeners, worker threads, graceful stop. */
+/* Server lifecycle: limits, TLS context, the listeners (listen.c), worker threads, graceful stop. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -9,20 +9,68 @@
 
 #include <openssl/err.h>
 
+#include <malloc.h>
+#include <sys/resource.h>
+
+#include "listen.h"
 #include "log.h"
 #include "server_int.h"
 
-#define LISTEN_BACKLOG 1024
+/* Descriptors kept free for everything but connections: listeners, rings, SQLite, logs. */
+#define FD_RESERVE 64
 
 void portdp_server_limits_defaults(struct portdp_server_limits *lim)
 {
 	lim->max_conns = 4096;
+	lim->max_conns_per_ip = 256;
 	lim->max_header = 8192;
 	lim->handshake_timeout_ms = 10000;
 	lim->idle_timeout_ms = 30000;
 	lim->request_timeout_ms = 15000;
 	lim->drain_timeout_ms = 5000;
 	lim->single_accept = false;
+}
+
+void portdp_server_limits_from_config(struct portdp_server_limits *lim,
+				      const struct portdpd_config *cfg)
+{
+	portdp_server_limits_defaults(lim);
+	if (cfg->max_conns)
+		lim->max_conns = cfg->max_conns;
+	if (cfg->max_conns_per_ip)
+		lim->max_conns_per_ip = cfg->max_conns_per_ip;
+	if (cfg->handshake_timeout_ms)
+		lim->handshake_timeout_ms = cfg->handshake_timeout_ms;
+	if (cfg->idle_timeout_ms)
+		lim->idle_timeout_ms = cfg->idle_timeout_ms;
+	if (cfg->request_timeout_ms)
+		lim->request_timeout_ms = cfg->request_timeout_ms;
+}
+
+/*
+ * One descriptor per connection: raise RLIMIT_NOFILE to its hard limit and
+ * keep max_conns FD_RESERVE below it, so accept never fails for lack of
+ * descriptors (the cap, and eviction, act first).
+ */
+static void fit_fd_limit(struct portdp_server_limits *lim, unsigned nworkers)
+{
+	unsigned reserve = FD_RESERVE + 4 * nworkers;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && lim->max_conns + reserve > rl.rlim_cur) {
+		unsigned fit = rl.rlim_cur > reserve + 16 ? (unsigned)(rl.rlim_cur - reserve) : 16;
+
+		srv_warn("max_conns %u does not fit RLIMIT_NOFILE %llu: using %u", lim->max_conns,
+			 (unsigned long long)rl.rlim_cur, fit);
+		lim->max_conns = fit;
+	}
 }
 
 /* Parses cfg's address once; every worker binds the same one. */
@@ -45,35 +93,6 @@ static int parse_addr(const char *addr, uint16_t port, struct sockaddr_storage *
 		return 0;
 	}
 	return -EINVAL;
-}
-
-static int open_listener(const struct sockaddr_storage *ss, socklen_t len)
-{
-	int one = 1, fd, rc;
-
-	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
-	    bind(fd, (const struct sockaddr *)ss, len) || listen(fd, LISTEN_BACKLOG)) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	return fd;
-}
-
-static uint16_t bound_port(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len))
-		return 0;
-	if (ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
 /*
@@ -140,7 +159,7 @@ static void workers_join(struct portdp_server *srv)
 
 static int check_limits(const struct portdp_server_limits *lim)
 {
-	if (!lim->max_conns || lim->max_header < 256 || lim->max_header > (1u << 20) ||
+	if (!lim->max_conns || !lim->max_conns_per_ip || lim->max_header < 256 || lim->max_header > (1u << 20) ||
 	    !lim->handshake_timeout_ms || !lim->idle_timeout_ms || !lim->request_timeout_ms)
 		return -EINVAL;
 	return 0;
@@ -180,6 +199,16 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 	}
 	if (srv->lim.single_accept)
 		srv->multishot_accept = false;
+	fit_fd_limit(&srv->lim, cfg->workers);
+	srv->worker_share = (srv->lim.max_conns + cfg->workers - 1) / cfg->workers;
+	srv->lock_fd = -1;
+	pthread_mutex_init(&srv->trim_lock, NULL);
+	srv->ips = ip_table_new();
+	if (!srv->ips) {
+		pthread_mutex_destroy(&srv->trim_lock);
+		free(srv);
+		return fail(err, err_len, -ENOMEM, "address table");
+	}
 	srv->http_lim.max_header = srv->lim.max_header;
 	srv->http_lim.max_body = cfg->max_body;
 	srv->svc = svc;
@@ -200,26 +229,24 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 		rc = -EINVAL;
 		goto out_free;
 	}
+	{
+		int fds[256];
+
+		rc = listen_group_open(&ss, sslen, srv->nworkers, fds, &srv->lock_fd, err,
+				       err_len);
+		if (rc)
+			goto out_free;
+		for (i = 0; i < srv->nworkers; i++)
+			srv->workers[i].listen_fd = fds[i];
+		srv->port = ss.ss_family == AF_INET
+				? ntohs(((struct sockaddr_in *)&ss)->sin_port)
+				: ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
 	for (i = 0; i < srv->nworkers; i++) {
 		struct worker *w = &srv->workers[i];
 
 		w->srv = srv;
 		w->index = i;
-		rc = open_listener(&ss, sslen);
-		if (rc < 0) {
-			snprintf(err, err_len, "listen on %s:%u: %s", cfg->listen_addr,
-				 (unsigned)(i ? srv->port : cfg->listen_port), strerror(-rc));
-			goto out_free;
-		}
-		w->listen_fd = rc;
-		if (i == 0) {
-			/* Port 0 picks a free port; the other workers share that one. */
-			srv->port = bound_port(w->listen_fd);
-			if (ss.ss_family == AF_INET)
-				((struct sockaddr_in *)&ss)->sin_port = htons(srv->port);
-			else
-				((struct sockaddr_in6 *)&ss)->sin6_port = htons(srv->port);
-		}
 		w->stop_fd = eventfd(0, EFD_CLOEXEC);
 		if (w->stop_fd < 0) {
 			rc = fail(err, err_len, -errno, "eventfd");
@@ -253,6 +280,16 @@ out_stop:
 out_free:
 	portdp_server_free(srv);
 	return rc;
+}
+
+int portdp_server_claim(const struct portdpd_config *cfg, char *err, unsigned err_len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+
+	if (parse_addr(cfg->listen_addr, cfg->listen_port, &ss, &sslen))
+		return fail(err, err_len, -EINVAL, "listen address is not an IPv4/IPv6 literal");
+	return listen_claim(&ss, sslen, err, err_len);
 }
 
 uint16_t portdp_server_port(const struct portdp_server *srv)
@@ -296,6 +333,10 @@ void portdp_server_free(struct portdp_server *srv)
 	}
 	free(srv->workers);
 	SSL_CTX_free(srv->ssl_ctx);
+	ip_table_free(srv->ips);
+	if (srv->lock_fd >= 0)
+		close(srv->lock_fd);
+	pthread_mutex_destroy(&srv->trim_lock);
 	pthread_mutex_destroy(&srv->lock);
 	pthread_cond_destroy(&srv->cond);
 	free(srv);
@@ -312,13 +353,20 @@ void portdp_server_get_stats(struct portdp_server *srv, struct portdp_server_sta
 #define SUM(f) (st->f += __atomic_load_n(&ws->f, __ATOMIC_RELAXED))
 		SUM(accepted);
 		SUM(rejected_full);
+		SUM(rejected_per_ip);
+		SUM(evicted_idle);
 		SUM(requests);
 		SUM(http_errors);
 		SUM(tls_failures);
-		SUM(timeouts);
+		SUM(handshake_timeouts);
+		SUM(idle_timeouts);
+		SUM(request_timeouts);
 		SUM(flushes);
 		SUM(flush_failures);
+		SUM(malloc_trims);
 #undef SUM
 	}
+	st->timeouts = st->handshake_timeouts + st->idle_timeouts + st->request_timeouts;
 	st->open_conns = __atomic_load_n(&srv->open_conns, __ATOMIC_RELAXED);
+	st->max_conns = srv->lim.max_conns;
 }

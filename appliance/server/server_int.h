@@ -52,9 +52,19 @@ enum deadline_kind {
 	DL_LINGER,
 };
 
+/* A client address as a table key: IPv4 as v4-mapped IPv6. */
+struct ip_key {
+	uint8_t b[16];
+};
+
 struct conn {
 	struct worker *w;
 	struct conn *prev, *next; /* the worker's list of open connections */
+	/* The worker's evictable list, oldest first (limits.c): handshaking or idle. */
+	struct conn *evict_prev, *evict_next;
+	bool evictable;
+	bool ip_counted; /* holds one count of @ip in the server's per-address table */
+	struct ip_key ip;
 	struct conn *ready_next;  /* this sweep's list of connections to service */
 	bool in_ready;
 	int fd;
@@ -109,8 +119,9 @@ struct server_test_hooks {
 extern struct server_test_hooks server_test_hooks;
 
 struct worker_stats {
-	uint64_t accepted, rejected_full, requests, http_errors, tls_failures, timeouts, flushes,
-	    flush_failures;
+	uint64_t accepted, rejected_full, rejected_per_ip, evicted_idle, requests, http_errors,
+	    tls_failures, handshake_timeouts, idle_timeouts, request_timeouts, flushes,
+	    flush_failures, malloc_trims;
 };
 
 struct worker {
@@ -132,6 +143,9 @@ struct worker {
 	struct es9_worker *es9;
 	struct conn *conns;
 	unsigned nconns;
+	unsigned nclosing; /* of @nconns, closed and waiting for their last CQE */
+	struct conn *evict_head, *evict_tail;
+	unsigned freed_since_trim; /* connections freed since memory was last trimmed */
 	struct conn *ready;
 	struct batch *parked_head, *parked_tail; /* oldest first */
 	uint64_t next_seq;
@@ -161,6 +175,10 @@ struct portdp_server {
 	unsigned nworkers;
 	struct worker *workers;
 	unsigned open_conns;   /* atomic: the max_conns cap is process-wide */
+	int lock_fd;	       /* the address:port name lock (listen.c), -1 if none */
+	unsigned worker_share; /* max_conns / workers, rounded up: one worker's own cap */
+	struct ip_table *ips;  /* open connections per client address (limits.c) */
+	pthread_mutex_t trim_lock; /* one malloc_trim at a time */
 	bool multishot_accept; /* first guess from the probe; -EINVAL falls back at run time */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -177,7 +195,8 @@ struct io_uring_sqe *worker_sqe(struct worker *w);
 void *worker_main(void *arg);
 
 /* conn.c */
-struct conn *conn_new(struct worker *w, int fd);
+/* @ip: the address whose count (ip_table_get) the connection holds, or NULL. */
+struct conn *conn_new(struct worker *w, int fd, const struct ip_key *ip);
 void conn_on_recv(struct conn *c, int res);
 void conn_on_send(struct conn *c, int res);
 void conn_close(struct conn *c);
@@ -190,6 +209,22 @@ void conn_answer_work(struct conn *c);
 void conn_destroy_all(struct worker *w);
 /* peer.c: the client's "IP:port" ("[IPv6]:port"), looked up at the first request; "" if unknown. */
 const char *conn_peer(struct conn *c);
+
+/* limits.c: per-address counts, the evictable list, memory trim */
+struct ip_table;
+struct ip_table *ip_table_new(void);
+void ip_table_free(struct ip_table *t);
+/* Takes one count for @ip unless it holds @max already. 0, -EMFILE (at max) or -ENOMEM. */
+int ip_table_get(struct ip_table *t, const struct ip_key *ip, unsigned max);
+void ip_table_put(struct ip_table *t, const struct ip_key *ip);
+int ip_key_of_fd(int fd, struct ip_key *ip);
+/* Puts @c on or off the evictable list after its state changed (conn_service). */
+void conn_update_evictable(struct conn *c);
+void conn_evict_unlink(struct conn *c);
+/* Closes the worker's oldest evictable connection; false if there is none. */
+bool worker_evict_oldest(struct worker *w);
+/* Gives freed memory back to the kernel once connections left and the worker is quiet. */
+void worker_maybe_trim(struct worker *w);
 
 /* commit.c */
 void worker_process_ready(struct worker *w);

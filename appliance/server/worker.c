@@ -12,6 +12,13 @@
 #include "log.h"
 #include "server_int.h"
 
+/*
+ * Evicted connections give their fd back at once but keep their memory until
+ * their last CQE (one ring round trip); past this many closing connections, a
+ * full worker refuses instead of evicting more (a bound on that memory).
+ */
+#define EVICT_PENDING_MAX 1024
+
 uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -66,6 +73,7 @@ static void on_accept(struct worker *w, struct io_uring_cqe *cqe)
 {
 	struct portdp_server *srv = w->srv;
 	int fd = cqe->res;
+	struct ip_key ip;
 	unsigned open;
 	struct conn *c;
 
@@ -89,16 +97,33 @@ static void on_accept(struct worker *w, struct io_uring_cqe *cqe)
 		close(fd);
 		return;
 	}
+	/* One client address holds at most max_conns_per_ip (a rejected one is closed at once). */
+	if (ip_key_of_fd(fd, &ip)) {
+		close(fd); /* already reset by the peer */
+		return;
+	}
+	if (ip_table_get(srv->ips, &ip, srv->lim.max_conns_per_ip)) {
+		STAT_ADD(w, rejected_per_ip, 1);
+		close(fd);
+		return;
+	}
+	/*
+	 * Full (this worker's share, or the whole process): the oldest idle or
+	 * handshaking connection gives way; with none, the new one is closed.
+	 */
 	open = __atomic_add_fetch(&srv->open_conns, 1, __ATOMIC_RELAXED);
-	if (open > srv->lim.max_conns) {
+	if ((open > srv->lim.max_conns || w->nconns - w->nclosing >= srv->worker_share) &&
+	    (w->nclosing >= EVICT_PENDING_MAX || !worker_evict_oldest(w))) {
 		__atomic_fetch_sub(&srv->open_conns, 1, __ATOMIC_RELAXED);
+		ip_table_put(srv->ips, &ip);
 		STAT_ADD(w, rejected_full, 1);
 		close(fd);
 		return;
 	}
-	c = conn_new(w, fd);
+	c = conn_new(w, fd, &ip);
 	if (!c) {
 		__atomic_fetch_sub(&srv->open_conns, 1, __ATOMIC_RELAXED);
+		ip_table_put(srv->ips, &ip);
 		close(fd);
 		return;
 	}
@@ -120,8 +145,12 @@ static void sweep_conns(struct worker *w, uint64_t now)
 		if (c->parked_in && !force)
 			continue;
 		if (force || now >= c->deadline_ms) {
-			if (!force && c->dl_kind != DL_LINGER)
-				STAT_ADD(w, timeouts, 1);
+			if (!force && c->dl_kind == DL_HANDSHAKE)
+				STAT_ADD(w, handshake_timeouts, 1);
+			else if (!force && c->dl_kind == DL_IDLE)
+				STAT_ADD(w, idle_timeouts, 1);
+			else if (!force && c->dl_kind == DL_REQUEST)
+				STAT_ADD(w, request_timeouts, 1);
 			srv_debug("fd %d: %s timeout", c->fd,
 				  force			       ? "drain"
 				  : c->dl_kind == DL_HANDSHAKE ? "handshake"
@@ -164,6 +193,7 @@ static void on_tick(struct worker *w)
 		es9_service_expire(w->srv->svc, w->es9);
 	}
 	w->accept_backoff = false;
+	worker_maybe_trim(w);
 	arm_tick(w);
 }
 

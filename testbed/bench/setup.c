@@ -268,7 +268,9 @@ static int write_conf(const char *dir, const char *abs, bool sync_full)
 		"dpauth_cert = %s/pki/dpauth.der\ndpauth_key = file:%s/pki/dpauth-key.pem\n"
 		"dppb_cert = %s/pki/dppb.der\ndppb_key = file:%s/pki/dppb-key.pem\n"
 		"ci_cert = %s/pki/ci.der\ndb = %s/inventory.db\ndb_sync = %s\n"
-		"session_timeout = 300\n",
+		"session_timeout = 300\n"
+		"# every bench connection comes from 127.0.0.1: no per-address cap below max_conns\n"
+		"max_conns_per_ip = 4096\n",
 		SMDP_HOST, abs, abs, abs, abs, abs, abs, abs, abs, sync_full ? "full" : "normal");
 	return fclose(f) ? -errno : 0;
 }

@@ -45,13 +45,18 @@ tap_done() {
 	[ "$TAP_FAILED" -eq 0 ]
 }
 
-# A TCP port nobody listens on (bind check through bash's /dev/tcp is a connect,
-# so ask ss which ports are taken).
+# A TCP port no socket uses (bind check through bash's /dev/tcp is a connect,
+# so ask ss which ports are taken, in any state: a connection's local port
+# blocks a bind too). Below the kernel's ephemeral range (32768.. by default),
+# so the thousands of client connections of the flood tests, or of anything
+# else on the machine, cannot take it between this check and the bind.
 free_port() {
-	local p
+	local p lo=32768
+	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+	[ "$lo" -gt 21024 ] || lo=61000
 	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
-		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
+		p=$((20000 + RANDOM % (lo - 20000)))
+		ss -Htan "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
 	done
 	return 1
 }

@@ -43,6 +43,11 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.db_sync_full, 1);
 	assert_string_equal(cfg.accel_uri, "soft:");
 	assert_string_equal(cfg.user, ""); /* stays who it was started as */
+	assert_int_equal(cfg.max_conns, 4096);
+	assert_int_equal(cfg.max_conns_per_ip, 256);
+	assert_int_equal(cfg.handshake_timeout_ms, 10000);
+	assert_int_equal(cfg.idle_timeout_ms, 30000);
+	assert_int_equal(cfg.request_timeout_ms, 15000);
 }
 
 static void test_full_file(void **state)
@@ -60,7 +65,9 @@ static void test_full_file(void **state)
 		      "accel = soft:\ndpauth_cert = a.der\ndpauth_key = file:a.pem\n"
 		      "dppb_cert = b.der\ndppb_key = slot:2\nci_cert = ci1.der\n"
 		      "ci_cert = ci2.der\ndb = /tmp/x.db\nsession_timeout = 60\n"
-		      "max_body = 1000\ndb_sync = normal\nuser = portdp\n",
+		      "max_body = 1000\ndb_sync = normal\nuser = portdp\n"
+		      "max_conns = 2000\nmax_conns_per_ip = 16\nhandshake_timeout_ms = 3000\n"
+		      "idle_timeout_ms = 5000\nrequest_timeout_ms = 7000\n",
 		      err, sizeof(err)),
 	    0);
 	assert_string_equal(cfg.listen_addr, "0.0.0.0");
@@ -76,6 +83,11 @@ static void test_full_file(void **state)
 	assert_int_equal(cfg.max_body, 1000);
 	assert_int_equal(cfg.db_sync_full, 0);
 	assert_string_equal(cfg.user, "portdp");
+	assert_int_equal(cfg.max_conns, 2000);
+	assert_int_equal(cfg.max_conns_per_ip, 16);
+	assert_int_equal(cfg.handshake_timeout_ms, 3000);
+	assert_int_equal(cfg.idle_timeout_ms, 5000);
+	assert_int_equal(cfg.request_timeout_ms, 7000);
 }
 
 static void test_bad_files_change_nothing(void **state)
@@ -92,6 +104,11 @@ static void test_bad_files_change_nothing(void **state)
 	    "max_body = 0\n",
 	    "listen =\n",
 	    "session_timeout = 0\n",
+	    "max_conns = 15\n",
+	    "max_conns_per_ip = 0\n",
+	    "handshake_timeout_ms = 99\n",
+	    "idle_timeout_ms = 3600001\n",
+	    "request_timeout_ms = 1e3\n",
 	    "ci_cert = 1\nci_cert = 2\nci_cert = 3\nci_cert = 4\nci_cert = 5\nci_cert = 6\n"
 	    "ci_cert = 7\nci_cert = 8\nci_cert = 9\n",
 	};

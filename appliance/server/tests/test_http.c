@@ -166,6 +166,150 @@ static void test_limits(void **state)
 	assert_int_equal(status_of("POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost"), 0);
 }
 
+/* A valid request with @extra field lines inserted after Host. */
+#define WITH(extra)                                                                                \
+	"POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\n" extra                                \
+	"X-Admin-Protocol: gsma/rsp/v2.2.2\r\nContent-Type: application/json\r\n"                  \
+	"Content-Length: 2\r\n\r\n{}"
+
+/*
+ * RFC 9112 strictness: each request below is one that libhttp-parser 2.9
+ * alone lets through (or frames differently) and that a proxy in front of us
+ * could read another way. Every one is a 400 and stops the stream.
+ */
+static void test_strict_rfc9112(void **state)
+{
+	static const char *const bad[] = {
+	    /* obs-fold, in any field, Transfer-Encoding included (5.2) */
+	    WITH("X-A: b\r\n c\r\n"),
+	    WITH("X-A: b\r\n\tc\r\n"),
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity\r\n"
+	    " chunked\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+	    "Content-Type: application/json\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+	    "Content-Type: application/json\r\nContent-Length:\r\n 2\r\n\r\n{}",
+	    /* whitespace between the request line and the first field (2.2) */
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\n Host: h\r\n"
+	    "X-Admin-Protocol: gsma/rsp/v2.2.2\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 2\r\n\r\n{}",
+	    /* bare LF, anywhere in the head (2.2) */
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.1\nHost: h\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+	    WITH("X-A: b\n"),
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 2\r\n\n{}",
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.1\n\n",
+	    /* bare CR (2.2) */
+	    WITH("X-A: b\rc\r\n"),
+	    /* duplicate Host, also with equal values; bad Host value (RFC 9110 7.2) */
+	    WITH("Host: h\r\n"),
+	    WITH("Host: other\r\n"),
+	    WITH("host: h\r\n"),
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h/x\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h h\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+	    /* duplicate Content-Length, equal or not, or as a list (6.3) */
+	    WITH("Content-Length: 2\r\n"),
+	    WITH("Content-Length: 3\r\n"),
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 2, 2\r\n\r\n{}",
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+	    "Content-Type: application/json\r\nContent-Length: +2\r\n\r\n{}",
+	    /* Content-Length together with Transfer-Encoding (6.1, 6.3) */
+	    WITH("Transfer-Encoding: chunked\r\n"),
+	    WITH("Transfer-Encoding: identity\r\n"),
+	    /* space or tab before the colon, empty name, no colon (5.1) */
+	    WITH("X-A : b\r\n"),
+	    WITH("Transfer-Encoding\t: chunked\r\n"),
+	    WITH(": b\r\n"),
+	    WITH("X-A\r\n"),
+	    WITH("X[A]: b\r\n"),
+	    /* control bytes in a field value (RFC 9110 5.5) */
+	    WITH("X-A: b\x01c\r\n"),
+	    WITH("X-A: b\x7f\r\n"),
+	    /* request line: single SPs, three parts (3) */
+	    "POST  /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\n\r\n",
+	    "POST /gsma/rsp2/es9plus/x  HTTP/1.1\r\nHost: h\r\n\r\n",
+	    "POST\t/gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\n\r\n",
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.1 \r\nHost: h\r\n\r\n",
+	    " POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\n\r\n",
+	    "POST /gsma/rsp2/es9plus/x\r\nHost: h\r\n\r\n",
+	    /* HTTP-version: "HTTP/" DIGIT "." DIGIT, case-sensitive (2.3) */
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.10\r\nHost: h\r\n\r\n",
+	    "POST /gsma/rsp2/es9plus/x HTTP/01.1\r\nHost: h\r\n\r\n",
+	    "POST /gsma/rsp2/es9plus/x http/1.1\r\nHost: h\r\n\r\n",
+	    "POST /gsma/rsp2/es9plus/x HTTP/1\r\nHost: h\r\n\r\n",
+	    /* a transfer coding whose final coding is not chunked: no framing (6.1) */
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+	    "Content-Type: application/json\r\nTransfer-Encoding: gzip\r\n\r\n{}",
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+	    "Content-Type: application/json\r\nTransfer-Encoding: chunked, gzip\r\n\r\n{}",
+	    /* HTTP/1.1 without Host (3.2) */
+	    "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int st = status_of(bad[i]);
+
+		if (st != 400)
+			fail_msg("case %zu: status %d for <%s>", i, st, bad[i]);
+	}
+	/* What the RFC allows stays allowed. */
+	assert_int_equal(status_of(WITH("X-A: b\tc \r\n")), 200);
+	assert_int_equal(status_of(WITH("X-A: \xc3\xa9t\xc3\xa9\r\n")), 200);
+	assert_int_equal(status_of(WITH("X-A:\r\n")), 200);
+	assert_int_equal(status_of("\r\n" WITH("")), 200);
+	assert_int_equal(status_of("POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: [::1]:8443\r\n"
+				   "X-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+				   "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"),
+			 200);
+}
+
+/* Chunked bodies are refused at the head (411), whatever their chunk sizes say. */
+static void test_chunked_refused(void **state)
+{
+	static const char *const reqs[] = {"2\r\n{}\r\n0\r\n\r\n", "zz\r\n{}\r\n0\r\n\r\n",
+					   "-1\r\n", "fffffffffffffffff\r\n{}\r\n0\r\n\r\n",
+					   "2;x=\"\r\n{}\r\n0\r\n\r\n"};
+	char req[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		snprintf(req, sizeof(req),
+			 "POST /gsma/rsp2/es9plus/x HTTP/1.1\r\nHost: h\r\n"
+			 "X-Admin-Protocol: gsma/rsp/v2.2.2\r\nContent-Type: application/json\r\n"
+			 "Transfer-Encoding: chunked\r\n\r\n%s",
+			 reqs[i]);
+		assert_int_equal(status_of(req), 411);
+	}
+}
+
+/* Pipelined requests in one feed: each answered, in order; an error stops the rest. */
+static void test_pipelined_then_error(void **state)
+{
+	static const char req[] = GOOD GOOD "POST /x HTTP/1.1\nHost: h\r\n\r\n" GOOD;
+	struct http_stream hs;
+	struct http_item *items;
+
+	(void)state;
+	http_stream_init(&hs, &lim);
+	http_stream_feed(&hs, req, strlen(req));
+	items = http_stream_take(&hs);
+	check_good(items);
+	check_good(items->next);
+	assert_int_equal(items->next->next->kind, HTTP_ITEM_ERROR);
+	assert_int_equal(items->next->next->resp.http_status, 400);
+	assert_null(items->next->next->next);
+	assert_true(hs.stopped);
+	free_items(items);
+	http_stream_release(&hs);
+}
+
 static void test_connection_close_stops_stream(void **state)
 {
 	static const char req[] =
@@ -230,6 +374,9 @@ int main(void)
 	    cmocka_unit_test(test_byte_by_byte),
 	    cmocka_unit_test(test_admin_protocol_and_content_type),
 	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_strict_rfc9112),
+	    cmocka_unit_test(test_chunked_refused),
+	    cmocka_unit_test(test_pipelined_then_error),
 	    cmocka_unit_test(test_connection_close_stops_stream),
 	    cmocka_unit_test(test_format_response),
 	};

@@ -18,6 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -555,15 +558,28 @@ static void test_200_concurrent_connections(void **state)
 {
 	enum { N = 200 };
 	static struct tc_conn cs[N];
+	struct portdpd_config cfg;
+	struct portdp_server_limits lim;
+	struct portdp_server *srv;
 	struct portdp_server_stats st;
 	struct tc_resp r;
-	char req[512], body[64];
+	char req[512], body[64], err[256];
+	uint16_t port;
 	int i, n;
 
 	(void)state;
+	/*
+	 * Its own server: 200 handshakes in a row can take longer than the shared
+	 * server's 800 ms idle timeout on a busy machine, which would close the first.
+	 */
+	base_config(&cfg, &lim);
+	lim.idle_timeout_ms = 20000;
+	lim.handshake_timeout_ms = 20000;
+	assert_int_equal(portdp_server_start(&cfg, &lim, g_svc, &srv, err, sizeof(err)), 0);
+	port = portdp_server_port(srv);
 	for (i = 0; i < N; i++)
-		assert_int_equal(tc_connect(&cs[i], g_ctx, g_port, NULL, IO_TIMEOUT_MS), 0);
-	portdp_server_get_stats(g_srv, &st);
+		assert_int_equal(tc_connect(&cs[i], g_ctx, port, NULL, IO_TIMEOUT_MS), 0);
+	portdp_server_get_stats(srv, &st);
 	assert_true(st.open_conns >= N);
 	for (i = 0; i < N; i++) {
 		snprintf(body, sizeof(body), "{\"conn\":%d}", i);
@@ -580,7 +596,15 @@ static void test_200_concurrent_connections(void **state)
 	}
 	for (i = 0; i < N; i++)
 		tc_close(&cs[i]);
-	wait_open_conns(0);
+	for (i = 0; i < 100; i++) {
+		portdp_server_get_stats(srv, &st);
+		if (!st.open_conns)
+			break;
+		sleep_ms(20);
+	}
+	assert_int_equal(st.open_conns, 0);
+	assert_int_equal(portdp_server_stop(srv), 0);
+	portdp_server_free(srv);
 }
 
 static void test_expect_100_continue(void **state)
@@ -679,6 +703,14 @@ static void test_group_commit_failure_answers_unstored(void **state)
 	assert_true(after.flush_failures == before.flush_failures + 1);
 }
 
+/* A partial request: the connection is busy (not idle), so it is never evicted. */
+static void start_partial_request(struct tc_conn *c)
+{
+	static const char head[] = "POST /gsma/rsp2/es9plus/echo HTTP/1.1\r\nHost: h\r\n";
+
+	assert_int_equal(tc_write(c, head, sizeof(head) - 1), 0);
+}
+
 static void test_max_connections_cap(void **state)
 {
 	struct portdpd_config cfg;
@@ -688,33 +720,218 @@ static void test_max_connections_cap(void **state)
 	struct tc_conn cs[3], extra;
 	struct tc_resp r;
 	char err[256];
-	int i;
+	int i, closed = 0;
 
 	(void)state;
 	base_config(&cfg, &lim);
+	/* One worker: its share of max_conns is all of it (two would split it 2 + 2). */
+	cfg.workers = 1;
 	lim.max_conns = 3;
+	lim.request_timeout_ms = 5000;
 	assert_int_equal(portdp_server_start(&cfg, &lim, g_svc, &srv, err, sizeof(err)), 0);
+	/* Full of idle connections: a new one still gets in, an idle one gives way. */
 	for (i = 0; i < 3; i++)
 		assert_int_equal(
 		    tc_connect(&cs[i], g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
+	sleep_ms(50);
+	assert_int_equal(tc_connect(&extra, g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS),
+			 0);
+	post(&extra, "echo", "{}", &r);
+	assert_int_equal(r.status, 200);
+	tc_resp_free(&r);
+	for (i = 0; i < 3; i++)
+		if (tc_wait_closed(&cs[i], 200))
+			closed++;
+	assert_int_equal(closed, 1);
+	portdp_server_get_stats(srv, &st);
+	assert_int_equal(st.evicted_idle, 1);
+	assert_int_equal(st.rejected_full, 0);
+	assert_int_equal(st.open_conns, 3);
+	tc_close(&extra);
+	for (i = 0; i < 3; i++)
+		tc_close(&cs[i]);
+	sleep_ms(100);
+	/* Full of busy connections (a request in progress each): the new one is refused. */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(
+		    tc_connect(&cs[i], g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
+		start_partial_request(&cs[i]);
+	}
+	sleep_ms(100);
 	assert_int_not_equal(
 	    tc_connect(&extra, g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
 	portdp_server_get_stats(srv, &st);
 	assert_true(st.rejected_full >= 1);
+	assert_int_equal(st.evicted_idle, 1);
 	assert_int_equal(st.open_conns, 3);
-	/* Those inside still work; a slot frees up when one leaves. */
-	post(&cs[0], "echo", "{}", &r);
-	assert_int_equal(r.status, 200);
-	tc_resp_free(&r);
+	/* A slot frees up when one leaves. */
 	tc_close(&cs[2]);
 	sleep_ms(100);
 	assert_int_equal(tc_connect(&extra, g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS),
 			 0);
+	post(&extra, "echo", "{}", &r);
+	assert_int_equal(r.status, 200);
+	tc_resp_free(&r);
 	tc_close(&extra);
 	for (i = 0; i < 2; i++)
 		tc_close(&cs[i]);
 	assert_int_equal(portdp_server_stop(srv), 0);
 	portdp_server_free(srv);
+}
+
+/* One client address holds at most max_conns_per_ip connections. */
+static void test_per_address_cap(void **state)
+{
+	struct portdpd_config cfg;
+	struct portdp_server_limits lim;
+	struct portdp_server *srv;
+	struct portdp_server_stats st;
+	struct tc_conn cs[2], extra;
+	struct tc_resp r;
+	char err[256];
+	int i;
+
+	(void)state;
+	base_config(&cfg, &lim);
+	lim.max_conns_per_ip = 2;
+	assert_int_equal(portdp_server_start(&cfg, &lim, g_svc, &srv, err, sizeof(err)), 0);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(
+		    tc_connect(&cs[i], g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
+	assert_int_not_equal(
+	    tc_connect(&extra, g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS), 0);
+	portdp_server_get_stats(srv, &st);
+	assert_true(st.rejected_per_ip >= 1);
+	assert_int_equal(st.evicted_idle, 0);
+	assert_int_equal(st.open_conns, 2);
+	post(&cs[0], "echo", "{}", &r);
+	assert_int_equal(r.status, 200);
+	tc_resp_free(&r);
+	tc_close(&cs[1]);
+	sleep_ms(100);
+	assert_int_equal(tc_connect(&extra, g_ctx, portdp_server_port(srv), NULL, IO_TIMEOUT_MS),
+			 0);
+	tc_close(&extra);
+	tc_close(&cs[0]);
+	assert_int_equal(portdp_server_stop(srv), 0);
+	portdp_server_free(srv);
+}
+
+/* Plain TCP connect to @addr:@port (IPv4 or IPv6 literal); the fd, or -1. */
+static int tcp_connect_to(const char *addr, uint16_t port)
+{
+	struct sockaddr_storage ss = {0};
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	int fd;
+
+	if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons(port);
+		len = sizeof(*in4);
+	} else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		len = sizeof(*in6);
+	} else {
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&ss, len)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * The reuseport group's BPF slot selector (listen.c) spreads connections
+ * over every worker, for IPv4, IPv6, and IPv4 arriving on an IPv6 wildcard.
+ */
+static void test_connections_spread_over_workers(void **state)
+{
+	static const struct {
+		const char *listen, *connect;
+	} cases[] = {{"127.0.0.1", "127.0.0.1"}, {"::1", "::1"}, {"::", "127.0.0.1"}};
+	enum { N = 64 };
+	struct portdpd_config cfg;
+	struct portdp_server_limits lim;
+	struct portdp_server *srv;
+	struct portdp_server_stats st;
+	int fds[N], i, k;
+	char err[256];
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		base_config(&cfg, &lim);
+		cfg.workers = 4;
+		snprintf(cfg.listen_addr, sizeof(cfg.listen_addr), "%s", cases[c].listen);
+		if (portdp_server_start(&cfg, &lim, g_svc, &srv, err, sizeof(err))) {
+			fprintf(stderr, "# %s: %s (skipped)\n", cases[c].listen, err);
+			continue; /* no IPv6 on this machine */
+		}
+		for (i = 0; i < N; i++) {
+			fds[i] = tcp_connect_to(cases[c].connect, portdp_server_port(srv));
+			assert_true(fds[i] >= 0);
+		}
+		for (k = 0; k < 100; k++) {
+			portdp_server_get_stats(srv, &st);
+			if (st.accepted == N)
+				break;
+			sleep_ms(20);
+		}
+		assert_int_equal(st.accepted, N);
+		for (i = 0; i < 4; i++) {
+			uint64_t got = __atomic_load_n(&srv->workers[i].st.accepted, __ATOMIC_RELAXED);
+
+			if (got < 4)
+				fail_msg("%s: worker %d accepted %llu of %d", cases[c].listen, i,
+					 (unsigned long long)got, N);
+		}
+		for (i = 0; i < N; i++)
+			close(fds[i]);
+		assert_int_equal(portdp_server_stop(srv), 0);
+		portdp_server_free(srv);
+	}
+}
+
+/* max_conns is fitted below RLIMIT_NOFILE (64 + 4 per worker kept free), the soft limit raised first. */
+static void test_max_conns_fits_fd_limit(void **state)
+{
+	pid_t pid;
+	int status;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = {.rlim_cur = 150, .rlim_max = 300};
+		struct portdpd_config cfg;
+		struct portdp_server_limits lim;
+		struct portdp_server *srv;
+		struct portdp_server_stats st;
+		char err[256];
+		int rc = 1;
+
+		srv_log_level = SRV_LOG_ERR;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			_exit(2);
+		base_config(&cfg, &lim);
+		lim.max_conns = 4096;
+		if (!portdp_server_start(&cfg, &lim, g_svc, &srv, err, sizeof(err))) {
+			portdp_server_get_stats(srv, &st);
+			getrlimit(RLIMIT_NOFILE, &rl);
+			rc = st.max_conns == 300 - 64 - 4 * 2 && rl.rlim_cur == 300 ? 0 : 3;
+			portdp_server_stop(srv);
+			portdp_server_free(srv);
+		}
+		_exit(rc);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* The fallback for kernels without multishot accept (before 5.19). */
@@ -1129,6 +1346,9 @@ int main(void)
 	    cmocka_unit_test(test_no_content_and_body_limit),
 	    cmocka_unit_test(test_group_commit_failure_answers_unstored),
 	    cmocka_unit_test(test_max_connections_cap),
+	    cmocka_unit_test(test_per_address_cap),
+	    cmocka_unit_test(test_connections_spread_over_workers),
+	    cmocka_unit_test(test_max_conns_fits_fd_limit),
 	    cmocka_unit_test(test_single_shot_accept),
 	    cmocka_unit_test(test_graceful_stop_finishes_in_flight),
 	    cmocka_unit_test(test_sigterm_with_request_in_flight),
