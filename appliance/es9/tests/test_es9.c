@@ -1008,7 +1008,7 @@ static const char *call_commit_fails(const char *function, const char *body)
 	json_t *root;
 
 	snprintf(path, sizeof(path), "/gsma/rsp2/es9plus/%s", function);
-	es9_handle(worker, path, body, strlen(body), &resp);
+	es9_handle(worker, TEST_CLIENT, path, body, strlen(body), &resp);
 	/* What a full disk does at COMMIT time (SQLite rolls the group back), without one. */
 	assert_int_equal(sqlite3_exec(worker->inv->db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(es9_worker_flush(worker), -EIO);
