@@ -3,6 +3,8 @@
 # registered in TESTS (TAP producers) through testbed/tap-run.
 
 BUILD    ?= build
+# The release (debian/changelog carries the same; test-installed checks).
+PORTDP_VERSION := 0.1.0
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror=implicit-function-declaration \
