@@ -136,7 +136,7 @@ endif
 # portdpd itself. Network-layer tests link the server with a test ES9+
 # double (tests/echo_es9.c); the real portdpd links $(ES9_LIB).
 SERVER_LIB := $(BUILD)/libserver.a
-SERVER_LDLIBS := -luring -lhttp_parser -lssl -lcrypto -lpthread
+SERVER_LDLIBS := -luring -lhttp_parser -lssl -lcrypto -lpthread -lsystemd
 SERVER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard appliance/server/*.c))
 
 $(SERVER_LIB): $(SERVER_OBJS)

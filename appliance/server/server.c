@@ -10,6 +10,7 @@
 #include <openssl/err.h>
 
 #include "log.h"
+#include "reload.h"
 #include "server_int.h"
 
 #define LISTEN_BACKLOG 1024
@@ -198,6 +199,12 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 	srv->ssl_ctx = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, err, err_len);
 	if (!srv->ssl_ctx) {
 		rc = -EINVAL;
+		goto out_free;
+	}
+	/* SIGHUP may replace the certificate and key (reload.c). */
+	rc = tls_identity_attach(srv->ssl_ctx);
+	if (rc) {
+		fail(err, err_len, rc, "TLS reload state");
 		goto out_free;
 	}
 	for (i = 0; i < srv->nworkers; i++) {
