@@ -31,6 +31,7 @@ include libportdp-accel/build.mk
 -include firmware/build.mk
 -include kernel/kernel.mk
 -include selftests/build.mk
+include dist/install.mk
 
 all: $(LIBS) $(PROGRAMS)
 

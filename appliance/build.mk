@@ -70,6 +70,8 @@ $(INV_LIB): $(INV_OBJS)
 INV_TEST_DIR := $(BUILD)/appliance/inventory/tests
 INV_TEST_BINS := $(INV_TEST_DIR)/test-inventory $(INV_TEST_DIR)/test-inventory-crash \
 	$(INV_TEST_DIR)/inv-bench $(INV_TEST_DIR)/inv-bind-bench
+# An inventory at an older schema version, for dist/tests/test-installed.sh (upgrade).
+INV_MAKE_OLD := $(INV_TEST_DIR)/inv-make-old
 INV_TEST_COMMON := $(BUILD)/appliance/inventory/tests/testdb.o
 
 $(BUILD)/appliance/inventory/tests/%.o: CPPFLAGS += $(INV_CPPFLAGS)
@@ -89,9 +91,12 @@ $(INV_TEST_DIR)/inv-bench: $(INV_TEST_DIR)/inv_bench.o $(INV_TEST_COMMON) $(INV_
 $(INV_TEST_DIR)/inv-bind-bench: $(INV_TEST_DIR)/bind_bench.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS) -lpthread
 
+$(INV_MAKE_OLD): $(INV_TEST_DIR)/make_old.o $(INV_LIB_DEPS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS)
+
 LIBS += $(INV_LIB)
 TESTS += $(INV_TEST_BINS)
-all: $(INV_TEST_BINS)
+all: $(INV_TEST_BINS) $(INV_MAKE_OLD)
 # --- end inventory ---
 
 # --- es9 ---

@@ -110,11 +110,13 @@ static int recover_inventory(struct es9_service *svc, char *err, unsigned err_le
 {
 	struct inventory *inv;
 	unsigned released = 0;
+	char why[256];
 	int ret;
 
-	ret = inv_open(svc->cfg.db_path, svc->cfg.db_sync_full, &inv);
+	/* The reason reaches the operator: e.g. an inventory of a newer schema (a downgrade). */
+	ret = inv_open_err(svc->cfg.db_path, svc->cfg.db_sync_full, &inv, why, sizeof(why));
 	if (ret) {
-		snprintf(err, err_len, "%s: cannot open inventory (%d)", svc->cfg.db_path, ret);
+		snprintf(err, err_len, "cannot open inventory %s", why);
 		return ret;
 	}
 	inv_set_actor(inv, "es9");
