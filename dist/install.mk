@@ -92,6 +92,7 @@ install-card: $(BUILD)/bin/portdp-card-pcie
 	$(INSTALL) -d $(DESTDIR)$(UNITDIR)
 	$(DIST_SUBST) dist/systemd/portdp-card-pcie.service.in \
 		>$(DESTDIR)$(UNITDIR)/portdp-card-pcie.service
+	$(INSTALL) -D -m 0644 dist/portdp-card.sysusers $(DESTDIR)$(SYSUSERSDIR)/portdp-card.conf
 
 # The driver's sources as dkms builds them: dkms.conf, Kbuild, kernel/, include/.
 install-dkms:

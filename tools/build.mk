@@ -8,7 +8,8 @@ LPA_OBJS := $(LPA_SRCS:%.c=$(BUILD)/%.o)
 
 $(LPA_OBJS): CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp -Itestbed/soft-euicc
 
-$(BUILD)/bin/portdp-lpa: $(LPA_OBJS) $(SEUICC_LIB) $(BUILD)/librsp.a $(ACCEL_DEP)
+# (testbed/build.mk, which sets SEUICC_LIB, is read after this file.)
+$(BUILD)/bin/portdp-lpa: $(LPA_OBJS) $(BUILD)/libsoft-euicc.a $(BUILD)/librsp.a $(ACCEL_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(LPA_OBJS) $(SEUICC_LIB) $(BUILD)/librsp.a \
 		$(ACCEL_LIBS) -lcurl -ljansson

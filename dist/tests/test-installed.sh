@@ -28,7 +28,7 @@ FILES="/usr/sbin/portdpd /usr/sbin/portdp-card-pcie /usr/bin/portdpctl /usr/bin/
 $LIBDIR/libportdp-accel.so $LIBDIR/pkgconfig/portdp-accel.pc /usr/include/portdp/accel.h
 /usr/include/portdp/cert.h /usr/include/portdp/scp03t.h $MODDIR/portdp.so
 /lib/systemd/system/portdpd.service /lib/systemd/system/portdp-card-pcie.service
-/usr/lib/sysusers.d/portdp.conf /usr/lib/tmpfiles.d/portdp.conf
+/usr/lib/sysusers.d/portdp.conf /usr/lib/sysusers.d/portdp-card.conf /usr/lib/tmpfiles.d/portdp.conf
 /lib/udev/rules.d/60-portdp-accel.rules /etc/portdp/portdpd.conf
 /usr/src/portdp-accel-$VERSION/dkms.conf /usr/src/portdp-accel-$VERSION/Kbuild
 /usr/src/portdp-accel-$VERSION/kernel/Kbuild /usr/src/portdp-accel-$VERSION/kernel/portdp_core.c
