@@ -123,7 +123,7 @@ ES9_TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard appliance/es9/tests/*.c)
 
 $(ES9_TEST_OBJS): CPPFLAGS += $(ACCEL_CPPFLAGS) -Iappliance/es9
 
-$(ES9_TEST_DIR)/test-es9-units: $(ES9_TEST_DIR)/test_units.o $(ES9_LIB)
+$(ES9_TEST_DIR)/test-es9-units: $(ES9_TEST_DIR)/test_units.o $(ES9_LIB) $(ACCEL_DEP)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(ES9_LIBS) -ljansson -lcmocka
 
 $(ES9_TEST_DIR)/test-es9: $(ES9_TEST_DIR)/test_es9.o $(ES9_TEST_DIR)/euicc_sim.o $(ES9_LIB) \

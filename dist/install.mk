@@ -103,12 +103,17 @@ install-dkms:
 	$(foreach h,$(DKMS_HDRS),$(INSTALL) -D -m 0644 $(h) $(DESTDIR)$(DKMS_SRCDIR)/$(h) &&) true
 
 # dpkg-buildpackage writes into the parent directory: it runs on a copy of
-# the sources under $(BUILD)/deb, so the .debs land there.
+# the sources under $(BUILD)/deb, so the .debs land there. The copy's own
+# make must not see this one's variables (MAKEFLAGS, or BUILD from the
+# environment as tests have it): its `make clean` would remove our $(BUILD).
 DEB_DIR := $(BUILD)/deb
+DEB_ENV := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES -u BUILD -u SHARED \
+	-u DESTDIR -u PREFIX -u LIBDIR -u CFLAGS -u CPPFLAGS -u LDFLAGS
 deb:
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
-	tar -C . --exclude=./$(BUILD) --exclude=./.git -cf - . | tar -C $(DEB_DIR)/src -xf -
-	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+	tar -C . --exclude=./$(patsubst $(CURDIR)/%,%,$(abspath $(BUILD))) --exclude=./.git -cf - . | \
+		tar -C $(DEB_DIR)/src -xf -
+	cd $(DEB_DIR)/src && $(DEB_ENV) dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
 		{ tail -n 40 ../build.log; exit 1; }
 	@ls $(DEB_DIR)/*.deb
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # What ships, as a user gets it: `make install DESTDIR` into a scratch root
-# with the layout debian/rules uses, then: every file there; no build-tree
+# with the layout debian/rules uses (or, with PORTDP_DEBS=DIR, the Debian
+# packages of DIR unpacked there: test-debs.sh), then: every file there; no build-tree
 # RUNPATH; libportdp-accel.so.0's SONAME and exports (exactly the functions
 # of the installed headers); portdp-accel.pc compiles and links a program;
 # the provider loads from OpenSSL's module directory; the units, sysusers
@@ -17,11 +18,22 @@ LIBDIR=/usr/lib/$MA
 MODDIR=$(pkg-config --variable=modulesdir libcrypto)
 VERSION=$(sed -n 's/^PORTDP_VERSION := //p' "$E2E_ROOT/Makefile")
 
-make -s -C "$E2E_ROOT" BUILD="$BUILD" DESTDIR="$ROOT" PREFIX=/usr LIBDIR="$LIBDIR" install \
-	>"$E2E_DIR/install.log" 2>&1
-r=$?
-[ $r -ne 0 ] && tail -n 20 "$E2E_DIR/install.log" | sed 's/^/# /'
-tap $r "make install DESTDIR=... PREFIX=/usr LIBDIR=$LIBDIR"
+if [ -n "${PORTDP_DEBS:-}" ]; then
+	# Every package but the debug symbols, unpacked as dpkg would (the
+	# maintainer scripts' work, sysusers and tmpfiles, is done below).
+	debs=$(ls "$PORTDP_DEBS"/*_"$VERSION"_*.deb 2>/dev/null | grep -v dbgsym)
+	r=1
+	[ -n "$debs" ] && for d in $debs; do dpkg-deb -x "$d" "$ROOT" || break; done && r=0
+	tap $r "unpacked $(echo $debs | wc -w) packages: $(for d in $debs; do basename "$d" | cut -d_ -f1; done | tr '\n' ' ')"
+else
+	make -s -C "$E2E_ROOT" BUILD="$BUILD" DESTDIR="$ROOT" PREFIX=/usr LIBDIR="$LIBDIR" install \
+		>"$E2E_DIR/install.log" 2>&1
+	r=$?
+	[ $r -ne 0 ] && tail -n 20 "$E2E_DIR/install.log" | sed 's/^/# /'
+	tap $r "make install DESTDIR=... PREFIX=/usr LIBDIR=$LIBDIR"
+fi
+[ "$(dpkg-parsechangelog -l "$E2E_ROOT/debian/changelog" -SVersion | sed 's/-[^-]*$//')" = "$VERSION" ]
+tap $? "debian/changelog and the Makefile agree on the version ($VERSION)"
 
 FILES="/usr/sbin/portdpd /usr/sbin/portdp-card-pcie /usr/bin/portdpctl /usr/bin/portdp-lpa
 /usr/bin/portdp-pki $LIBDIR/libportdp-accel.so.$VERSION $LIBDIR/libportdp-accel.so.0
