@@ -65,6 +65,8 @@ install-programs: $(BUILD)/bin/portdpd $(SHIP_BIN)
 install-lib: $(ACCEL_DEP)
 	$(INSTALL) -D -m 0644 $(ACCEL_SO_REAL) $(DESTDIR)$(LIBDIR)/$(notdir $(ACCEL_SO_REAL))
 	ln -sfn $(notdir $(ACCEL_SO_REAL)) $(DESTDIR)$(LIBDIR)/$(ACCEL_SONAME)
+	@# Installed for real (no staging root): the loader's cache must know it.
+	$(if $(DESTDIR),,-ldconfig)
 
 install-dev: $(ACCEL_DEP)
 	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/portdp $(DESTDIR)$(PKGCONFIGDIR)
