@@ -32,6 +32,18 @@ else
 	[ $r -ne 0 ] && tail -n 20 "$E2E_DIR/install.log" | sed 's/^/# /'
 	tap $r "make install DESTDIR=... PREFIX=/usr LIBDIR=$LIBDIR"
 fi
+if [ -z "${PORTDP_DEBS:-}" ]; then
+	# The defaults: everything under /usr/local but /etc and OpenSSL's module directory.
+	L=$E2E_DIR/local
+	make -s -C "$E2E_ROOT" BUILD="$BUILD" DESTDIR="$L" install >/dev/null 2>&1 &&
+		[ -x "$L/usr/local/sbin/portdpd" ] && [ -f "$L/usr/local/lib/libportdp-accel.so.$VERSION" ] &&
+		grep -q 'includedir=/usr/local/include' "$L/usr/local/lib/pkgconfig/portdp-accel.pc" &&
+		grep -q '^ExecStart=/usr/local/sbin/portdpd -c /etc/portdp/portdpd.conf' \
+			"$L/usr/local/lib/systemd/system/portdpd.service" &&
+		[ -f "$L/etc/portdp/portdpd.conf" ] && [ -f "$L$MODDIR/portdp.so" ] &&
+		[ -f "$L/usr/src/portdp-accel-$VERSION/dkms.conf" ]
+	tap $? "make install with the defaults: PREFIX=/usr/local, /etc/portdp, $MODDIR"
+fi
 [ "$(dpkg-parsechangelog -l "$E2E_ROOT/debian/changelog" -SVersion | sed 's/-[^-]*$//')" = "$VERSION" ]
 tap $? "debian/changelog and the Makefile agree on the version ($VERSION)"
 
@@ -94,9 +106,10 @@ systemd-sysusers --root="$ROOT" >/dev/null 2>&1 && grep -q '^portdp:' "$ROOT/etc
 	grep -q '^portdp-card:' "$ROOT/etc/passwd"
 tap $? "systemd-sysusers makes the portdp and portdp-card users"
 systemd-tmpfiles --root="$ROOT" --create >/dev/null 2>&1 &&
-	[ "$(stat -c '%a %U' "$ROOT/var/lib/portdp" 2>/dev/null)" = "750 portdp" ] 2>/dev/null ||
-	[ "$(stat -c '%a %u' "$ROOT/var/lib/portdp")" = "750 $(awk -F: '$1 == "portdp" {print $3}' "$ROOT/etc/passwd")" ]
-tap $? "systemd-tmpfiles makes /var/lib/portdp (0750, portdp)"
+	uid=$(awk -F: '$1 == "portdp" {print $3}' "$ROOT/etc/passwd") &&
+	[ "$(stat -c '%a %u' "$ROOT/var/lib/portdp")" = "750 $uid" ] &&
+	[ "$(stat -c '%a %u' "$ROOT/etc/portdp/private")" = "700 $uid" ]
+tap $? "systemd-tmpfiles makes /var/lib/portdp (0750) and /etc/portdp/private (0700), portdp's"
 # verify wants the ExecStart programs where the unit says: point them into the root.
 mkdir -p "$E2E_DIR/units"
 for u in portdpd portdp-card-pcie; do
