@@ -140,8 +140,50 @@ for t in "$E2E_ROOT"/testbed/e2e/test-*.sh "$E2E_ROOT"/testbed/e2e/card/test-tls
 	tap $r "installed files: $(basename "$t") ($n passed, $f failed)"
 done
 
-# --- upgrade and downgrade of the inventory --------------------------------
+# --- as the unit runs it -------------------------------------------------
+# Not root, no capability but CAP_NET_BIND_SERVICE (ambient, bounding set),
+# no new privileges, umask 077: the installed portdpd serves a download on a
+# port below 1024. (No systemd runs here: this is the unit's promise, kept
+# by setpriv.)
 BIN=$E2E_DIR/bin
+SVC=$E2E_DIR/svc
+E2E_DB=$SVC/inventory.db
+mkdir -p "$SVC"
+make_pki "$SVC/pki" -n 1
+ctl init >/dev/null && ctl import --matching-id SVC0 "$TESTDATA/ts48/TS48V1-A-UNIQUE.der" >/dev/null 2>&1
+LOW=
+for p in $(shuf -i 600-1000 -n 40); do
+	ss -Htln "sport = :$p" | grep -q . || { LOW=$p; break; }
+done
+write_conf "$SVC/portdpd.conf" "$LOW" "$E2E_DB" "$SVC/pki"
+chown -R nobody:nogroup "$SVC" && chmod 0711 "$E2E_DIR"
+(umask 077; exec setpriv --reuid=nobody --regid=nogroup --clear-groups --nnp \
+	--inh-caps=-all,+net_bind_service --ambient-caps=-all,+net_bind_service \
+	--bounding-set=-all,+net_bind_service \
+	"$BIN/portdpd" -c "$SVC/portdpd.conf" --foreground >"$SVC/portdpd.log" 2>&1) &
+DPD_PID=$!
+DPD_PORT=$LOW
+up=1
+for _ in $(seq 100); do
+	ss -Htlnp "sport = :$LOW" | grep -q "pid=$DPD_PID," && { up=0; break; }
+	kill -0 "$DPD_PID" 2>/dev/null || break
+	sleep 0.1
+done
+caps=$(grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs)' "/proc/$DPD_PID/status" 2>/dev/null | tr -s '\t ' ' ' | tr '\n' ';')
+[ $up -eq 0 ] && grep -q 'CapEff: 0000000000000400' <<<"$caps" && grep -q 'CapBnd: 0000000000000400' <<<"$caps" &&
+	grep -q 'NoNewPrivs: 1' <<<"$caps" && ! grep -qE 'Uid: 0 ' <<<"$caps"
+r=$?
+[ $r -ne 0 ] && sed 's/^/# /' "$SVC/portdpd.log" | tail -n 5
+tap $r "as the unit runs it: port $LOW, not root, CAP_NET_BIND_SERVICE only, no new privileges ($caps)"
+euicc_dir "$SVC/pki" "$(head -n 1 "$SVC/pki/euicc/list.txt")" "$SVC/e"
+msg=$(lpa "$LOW" "$SVC/pki" "$SVC/e" --ac "$(ac "$LOW" SVC0)" --out "$SVC/out.der" 2>&1) &&
+	cmp -s "$SVC/out.der" "$TESTDATA/ts48/TS48V1-A-UNIQUE.der"
+r=$?
+[ $r -ne 0 ] && echo "$msg" | tail -n 5 | sed 's/^/# /'
+tap $r "... and serves a download"
+stop_portdpd
+
+# --- upgrade and downgrade of the inventory --------------------------------
 E2E_DB=$E2E_DIR/upgrade/inventory.db
 PKI=$E2E_DIR/pki
 mkdir -p "$E2E_DIR/upgrade"
