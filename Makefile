@@ -3,6 +3,8 @@
 # registered in TESTS (TAP producers) through testbed/tap-run.
 
 BUILD    ?= build
+# The release (debian/changelog carries the same; test-installed checks).
+PORTDP_VERSION := 0.1.0
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror=implicit-function-declaration \
@@ -29,6 +31,7 @@ include libportdp-accel/build.mk
 -include firmware/build.mk
 -include kernel/kernel.mk
 -include selftests/build.mk
+include dist/install.mk
 
 all: $(LIBS) $(PROGRAMS)
 
@@ -50,4 +53,4 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

@@ -7,7 +7,7 @@
 # b64.h (strict base64) needs only -lcrypto; json_obj.h (strict JSON object) adds -lyajl.
 RSP_LIB := $(BUILD)/librsp.a
 RSP_CPPFLAGS := -Iappliance/rsp
-RSP_LIBS := $(RSP_LIB) $(BUILD)/libportdp-accel.a -lcrypto
+RSP_LIBS = $(RSP_LIB) $(ACCEL_LIBS)
 
 RSP_SRCS := $(wildcard appliance/rsp/*.c)
 RSP_OBJS := $(RSP_SRCS:%.c=$(BUILD)/%.o)
@@ -29,7 +29,7 @@ RSP_TEST_COMMON := $(RSP_TEST_DIR)/testutil.o $(RSP_TEST_DIR)/samples.o
 $(RSP_TEST_DIR)/%.o: CPPFLAGS += $(RSP_CPPFLAGS) -Ilibportdp-accel/include -Iappliance/rsp/tests
 
 $(RSP_TEST_DIR)/test-%: $(RSP_TEST_DIR)/test_%.o $(RSP_TEST_COMMON) $(RSP_LIB) \
-		$(BUILD)/libportdp-accel.a
+		$(ACCEL_DEP)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(RSP_LIBS) -lyajl -ljansson -lcmocka
 
 # The fuzz loop runs on an ASan/UBSan build of the codecs (own objects, no
@@ -38,11 +38,11 @@ RSP_FUZZ := $(RSP_TEST_DIR)/test-fuzz
 RSP_FUZZ_SRCS := appliance/rsp/tests/test_fuzz.c appliance/rsp/tests/testutil.c \
 	appliance/rsp/tests/samples.c \
 	$(filter-out appliance/rsp/bpp_build.c,$(RSP_SRCS))
-$(RSP_FUZZ): $(RSP_FUZZ_SRCS) $(wildcard appliance/rsp/*.h) $(BUILD)/libportdp-accel.a
+$(RSP_FUZZ): $(RSP_FUZZ_SRCS) $(wildcard appliance/rsp/*.h) $(ACCEL_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-D_GNU_SOURCE -Iappliance/rsp -Iappliance/rsp/tests -Ilibportdp-accel/include \
-		-o $@ $(RSP_FUZZ_SRCS) $(BUILD)/libportdp-accel.a -lcrypto -lyajl -ljansson -lcmocka
+		-o $@ $(RSP_FUZZ_SRCS) $(ACCEL_LIBS) -lyajl -ljansson -lcmocka
 
 TESTS += $(RSP_TEST_BINS)
 all: $(RSP_TEST_BINS)
@@ -57,7 +57,7 @@ endif
 # Dependents link $(INV_LIBS) and compile with $(INV_CPPFLAGS).
 INV_CPPFLAGS := -Iappliance/inventory
 INV_LIB := $(BUILD)/libinventory.a
-INV_LIBS = $(INV_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a -lsqlite3 -lcrypto
+INV_LIBS = $(INV_LIB) $(RSP_LIB) $(ACCEL_LIBS) -lsqlite3
 
 INV_SRCS := $(wildcard appliance/inventory/*.c)
 INV_OBJS := $(INV_SRCS:%.c=$(BUILD)/%.o)
@@ -70,11 +70,13 @@ $(INV_LIB): $(INV_OBJS)
 INV_TEST_DIR := $(BUILD)/appliance/inventory/tests
 INV_TEST_BINS := $(INV_TEST_DIR)/test-inventory $(INV_TEST_DIR)/test-inventory-crash \
 	$(INV_TEST_DIR)/inv-bench $(INV_TEST_DIR)/inv-bind-bench
+# An inventory at an older schema version, for dist/tests/test-installed.sh (upgrade).
+INV_MAKE_OLD := $(INV_TEST_DIR)/inv-make-old
 INV_TEST_COMMON := $(BUILD)/appliance/inventory/tests/testdb.o
 
 $(BUILD)/appliance/inventory/tests/%.o: CPPFLAGS += $(INV_CPPFLAGS)
 
-INV_LIB_DEPS = $(INV_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a
+INV_LIB_DEPS = $(INV_LIB) $(RSP_LIB) $(ACCEL_DEP)
 
 $(INV_TEST_DIR)/test-inventory: $(INV_TEST_DIR)/test_inventory.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS) -lcmocka -lpthread
@@ -89,16 +91,19 @@ $(INV_TEST_DIR)/inv-bench: $(INV_TEST_DIR)/inv_bench.o $(INV_TEST_COMMON) $(INV_
 $(INV_TEST_DIR)/inv-bind-bench: $(INV_TEST_DIR)/bind_bench.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS) -lpthread
 
+$(INV_MAKE_OLD): $(INV_TEST_DIR)/make_old.o $(INV_LIB_DEPS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS)
+
 LIBS += $(INV_LIB)
 TESTS += $(INV_TEST_BINS)
-all: $(INV_TEST_BINS)
+all: $(INV_TEST_BINS) $(INV_MAKE_OLD)
 # --- end inventory ---
 
 # --- es9 ---
 # ES9+ function layer (the SM-DP+ logic). Dependents link $(ES9_LIBS).
 ES9_LIB := $(BUILD)/libes9.a
 # Requests are read with rsp's json_obj.c (yajl); the tests read answers with jansson.
-ES9_LIBS := $(ES9_LIB) $(INV_LIB) $(RSP_LIB) $(ACCEL_LIBS) -lyajl -lsqlite3 -lcrypto -lpthread
+ES9_LIBS = $(ES9_LIB) $(INV_LIB) $(RSP_LIB) $(ACCEL_LIBS) -lyajl -lsqlite3 -lcrypto -lpthread
 
 ES9_SRCS := $(wildcard appliance/es9/*.c)
 ES9_OBJS := $(ES9_SRCS:%.c=$(BUILD)/%.o)
@@ -118,11 +123,11 @@ ES9_TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard appliance/es9/tests/*.c)
 
 $(ES9_TEST_OBJS): CPPFLAGS += $(ACCEL_CPPFLAGS) -Iappliance/es9 -Iappliance/inventory
 
-$(ES9_TEST_DIR)/test-es9-units: $(ES9_TEST_DIR)/test_units.o $(ES9_LIB)
+$(ES9_TEST_DIR)/test-es9-units: $(ES9_TEST_DIR)/test_units.o $(ES9_LIB) $(ACCEL_DEP)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(ES9_LIBS) -ljansson -lcmocka
 
 $(ES9_TEST_DIR)/test-es9: $(ES9_TEST_DIR)/test_es9.o $(ES9_TEST_DIR)/euicc_sim.o $(ES9_LIB) \
-		$(INV_TEST_COMMON) $(INV_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a
+		$(INV_TEST_COMMON) $(INV_LIB) $(RSP_LIB) $(ACCEL_DEP)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(ES9_LIBS) -ljansson -lcmocka
 
 ifneq ($(wildcard appliance/es9/tests/test_es9.c),)
@@ -136,7 +141,7 @@ endif
 # portdpd itself. Network-layer tests link the server with a test ES9+
 # double (tests/echo_es9.c); the real portdpd links $(ES9_LIB).
 SERVER_LIB := $(BUILD)/libserver.a
-SERVER_LDLIBS := -luring -lhttp_parser -lssl -lcrypto -lpthread
+SERVER_LDLIBS := -luring -lhttp_parser -lssl -lcrypto -lpthread -lsystemd
 SERVER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard appliance/server/*.c))
 
 $(SERVER_LIB): $(SERVER_OBJS)
@@ -148,7 +153,7 @@ LIBS += $(SERVER_LIB)
 
 # portdpd: the network layer over the real ES9+ layer (its block above gives
 # ES9_LIBS); relinked whenever any library it is made of changes.
-$(BUILD)/bin/portdpd: $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(filter %.a,$(ES9_LIBS))
+$(BUILD)/bin/portdpd: $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(filter %.a,$(ES9_LIBS)) $(ACCEL_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(ES9_LIBS) \
 		$(SERVER_LDLIBS)

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * portdpd - the Port-DP+ service: reads portdpd.conf, starts the ES9+ layer
- * and the HTTPS server, and runs until SIGTERM/SIGINT (graceful stop).
+ * and the HTTPS server, and runs until SIGTERM/SIGINT (graceful stop);
+ * SIGHUP reloads (appliance/server/reload.h). Under systemd (Type=notify) it
+ * reports readiness, reloads and the stop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,8 @@
 #include "server/log.h"
 #include "server/privilege.h"
 #include "server/secret_file.h"
+#include "server/notify.h"
+#include "server/reload.h"
 #include "server/server.h"
 #include "server/tls.h"
 
@@ -154,6 +158,39 @@ static int write_pidfile(const char *path)
 	return 0;
 }
 
+/* Keys the command line set keep their value across reloads. */
+enum cli_set { CLI_PORT = 1, CLI_LISTEN = 2, CLI_WORKERS = 4, CLI_DB = 8 };
+
+/* SIGHUP: read the file again and apply it; a bad file keeps everything as it is. */
+static void reload(struct portdp_server *srv, const char *path, struct portdpd_config *cfg,
+		   unsigned cli)
+{
+	struct portdpd_config next;
+	char err[512];
+
+	svc_notify_reloading();
+	portdpd_config_defaults(&next);
+	if (portdpd_config_load(&next, path, err, sizeof(err))) {
+		srv_err("reload: %s: keeping the running configuration", err);
+		goto out;
+	}
+	if (cli & CLI_PORT)
+		next.listen_port = cfg->listen_port;
+	if (cli & CLI_LISTEN)
+		memcpy(next.listen_addr, cfg->listen_addr, sizeof(next.listen_addr));
+	if (cli & CLI_WORKERS)
+		next.workers = cfg->workers;
+	if (cli & CLI_DB)
+		memcpy(next.db_path, cfg->db_path, sizeof(next.db_path));
+	if (portdp_server_reload(srv, cfg, &next, err, sizeof(err))) {
+		srv_err("reload: %s: keeping the running certificate and key", err);
+		goto out;
+	}
+	srv_info("reloaded %s (TLS certificate %s)", path, cfg->tls_cert);
+out:
+	svc_notify_ready("serving");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -263,6 +300,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	/* A TLS key on the card needs the portdp provider from the configured directory. */
@@ -317,14 +355,24 @@ int main(int argc, char **argv)
 			srv_warn("cannot report readiness to the parent");
 		close(ready_fd);
 	}
+	snprintf(err, sizeof(err), "listening on %s:%u", cfg.listen_addr,
+		 (unsigned)portdp_server_port(srv));
+	svc_notify_ready(err);
 
 	for (;;) {
 		if (sigwait(&set, &sig))
 			continue;
-		if (sig != SIGUSR1)
+		if (sig == SIGUSR1) {
+			log_stats(srv);
+			continue;
+		}
+		if (sig != SIGHUP)
 			break;
-		log_stats(srv);
+		reload(srv, conf, &cfg,
+		       (port ? CLI_PORT : 0) | (listen ? CLI_LISTEN : 0) |
+			   (workers ? CLI_WORKERS : 0) | (db ? CLI_DB : 0));
 	}
+	svc_notify_stopping();
 	srv_info("signal %d: stopping (in-flight requests are finished first)", sig);
 	rc = portdp_server_stop(srv);
 	portdp_server_free(srv);

@@ -1,12 +1,21 @@
 # libportdp-accel: the crypto API (soft backend over OpenSSL 3, dev backend on
-# /dev/portdp-accelN), SCP03t and
-# SGP.22 certificate checks. Dependents link $(ACCEL_LIBS) and compile with
-# $(ACCEL_CPPFLAGS).
+# /dev/portdp-accelN), SCP03t and SGP.22 certificate checks, as the shared
+# library libportdp-accel.so.0 (only the functions of include/portdp/*.h are
+# exported: libportdp-accel.map). Dependents list $(ACCEL_DEP) as a
+# prerequisite, link $(ACCEL_LIBS) and compile with $(ACCEL_CPPFLAGS). In the
+# build tree they find the library by RUNPATH; `make install` strips it.
+# libportdp-accel.a (same objects) is for static programs (the guest
+# selftests); it needs $(ACCEL_STATIC_LIBS).
 
 ACCEL_CPPFLAGS := -Ilibportdp-accel/include
-# -u pulls the dev backend (liburing, libkcapi) out of the archive; without it
-# "dev:" URIs are -ENODEV (see src/accel.c).
-ACCEL_LIBS := -Wl,-u,pdp_dev_ops $(BUILD)/libportdp-accel.a -luring -lkcapi -lcrypto
+ACCEL_SOVERSION := 0
+ACCEL_SONAME := libportdp-accel.so.$(ACCEL_SOVERSION)
+ACCEL_SO_REAL := $(BUILD)/lib/libportdp-accel.so.$(PORTDP_VERSION)
+ACCEL_DEP := $(BUILD)/lib/libportdp-accel.so
+ACCEL_LIBS = -L$(BUILD)/lib -lportdp-accel -Wl,-rpath,$(abspath $(BUILD))/lib -lcrypto
+ACCEL_STATIC_LIBS = $(BUILD)/libportdp-accel.a -luring -lkcapi -lcrypto
+# What the library itself needs (also Libs.private in portdp-accel.pc).
+ACCEL_DEP_LIBS := -luring -lkcapi -lcrypto -lpthread
 
 ACCEL_SRCS := $(wildcard libportdp-accel/src/*.c)
 ACCEL_OBJS := $(ACCEL_SRCS:%.c=$(BUILD)/%.o)
@@ -18,7 +27,18 @@ $(BUILD)/libportdp-accel.a: $(ACCEL_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-LIBS += $(BUILD)/libportdp-accel.a
+$(ACCEL_SO_REAL): $(ACCEL_OBJS) libportdp-accel/libportdp-accel.map
+	@mkdir -p $(dir $@)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(ACCEL_SONAME) \
+		-Wl,--version-script=libportdp-accel/libportdp-accel.map -Wl,-z,defs \
+		-o $@ $(ACCEL_OBJS) $(ACCEL_DEP_LIBS)
+
+$(BUILD)/lib/$(ACCEL_SONAME): $(ACCEL_SO_REAL)
+	ln -sfn $(notdir $<) $@
+$(ACCEL_DEP): $(BUILD)/lib/$(ACCEL_SONAME)
+	ln -sfn $(notdir $<) $@
+
+LIBS += $(BUILD)/libportdp-accel.a $(ACCEL_DEP)
 
 # Tests: one cmocka program per area, TAP output.
 ACCEL_TEST_NAMES := test_scp03t test_soft test_cert
@@ -28,7 +48,7 @@ ACCEL_TESTS := $(ACCEL_TEST_NAMES:%=$(BUILD)/libportdp-accel/tests/%)
 $(BUILD)/libportdp-accel/tests/%.o: CPPFLAGS += $(ACCEL_CPPFLAGS)
 
 $(BUILD)/libportdp-accel/tests/%: $(BUILD)/libportdp-accel/tests/%.o $(ACCEL_TEST_UTIL) \
-		$(BUILD)/libportdp-accel.a
+		$(ACCEL_DEP)
 	$(CC) $(LDFLAGS) -o $@ $< $(ACCEL_TEST_EXTRA) $(ACCEL_TEST_UTIL) $(ACCEL_LIBS) -lcmocka \
 		-ljansson -lpthread
 
@@ -57,7 +77,7 @@ all: $(ACCEL_TESTS)
 # portdp-accel-bench: per-op throughput/latency, sync vs async batches (bench/).
 ACCEL_BENCH := $(BUILD)/bin/portdp-accel-bench
 $(BUILD)/libportdp-accel/bench/%.o: CPPFLAGS += $(ACCEL_CPPFLAGS)
-$(ACCEL_BENCH): $(BUILD)/libportdp-accel/bench/accel-bench.o $(BUILD)/libportdp-accel.a
+$(ACCEL_BENCH): $(BUILD)/libportdp-accel/bench/accel-bench.o $(ACCEL_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(ACCEL_LIBS)
 PROGRAMS += $(ACCEL_BENCH)

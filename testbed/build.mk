@@ -20,9 +20,8 @@ $(BUILD)/testbed/soft-euicc/tests/%.o: CPPFLAGS += -Ilibportdp-accel/include -Ia
 	-Itestbed/soft-euicc
 
 $(SEUICC_TEST): $(BUILD)/testbed/soft-euicc/tests/test_soft_euicc.o $(SEUICC_LIB) $(BUILD)/librsp.a \
-		$(BUILD)/libportdp-accel.a
-	$(CC) $(LDFLAGS) -o $@ $< $(SEUICC_LIB) $(BUILD)/librsp.a $(BUILD)/libportdp-accel.a \
-		-lcmocka -lcrypto
+		$(ACCEL_DEP)
+	$(CC) $(LDFLAGS) -o $@ $< $(SEUICC_LIB) $(BUILD)/librsp.a $(ACCEL_LIBS) -lcmocka
 
 LIBS += $(SEUICC_LIB)
 all: $(SEUICC_TEST)
@@ -47,10 +46,10 @@ $(BENCH_OBJS): CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp -Iappliance
 	-Iappliance -Itestbed/soft-euicc
 
 $(BUILD)/bin/portdp-bench: $(BENCH_OBJS) $(SEUICC_LIB) $(INV_LIB) \
-		$(RSP_LIB) $(SERVER_LIB) $(BUILD)/libportdp-accel.a
+		$(RSP_LIB) $(SERVER_LIB) $(ACCEL_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(SEUICC_LIB) $(INV_LIB) \
-		$(SERVER_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a -lhttp_parser -lyajl -lsqlite3 \
+		$(SERVER_LIB) $(RSP_LIB) $(ACCEL_LIBS) -lhttp_parser -lyajl -lsqlite3 \
 		-lssl -lcrypto -lpthread
 
 PROGRAMS += $(BUILD)/bin/portdp-bench

@@ -8,10 +8,11 @@ LPA_OBJS := $(LPA_SRCS:%.c=$(BUILD)/%.o)
 
 $(LPA_OBJS): CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp -Itestbed/soft-euicc
 
-$(BUILD)/bin/portdp-lpa: $(LPA_OBJS) $(SEUICC_LIB) $(BUILD)/librsp.a $(BUILD)/libportdp-accel.a
+# (testbed/build.mk, which sets SEUICC_LIB, is read after this file.)
+$(BUILD)/bin/portdp-lpa: $(LPA_OBJS) $(BUILD)/libsoft-euicc.a $(BUILD)/librsp.a $(ACCEL_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(LPA_OBJS) $(SEUICC_LIB) $(BUILD)/librsp.a \
-		$(BUILD)/libportdp-accel.a -lcurl -ljansson -lcrypto
+		$(ACCEL_LIBS) -lcurl -ljansson
 
 PROGRAMS += $(BUILD)/bin/portdp-lpa
 # --- end lpa ---
@@ -37,9 +38,9 @@ CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 
 $(CTL_OBJS): CPPFLAGS += -Iappliance/inventory $(ACCEL_CPPFLAGS) -Iappliance
 
-# The card commands (card*.c) need the dev backend ($(ACCEL_LIBS)) and
+# The card commands (card*.c) use the dev backend and
 # portdpd's config reader (install-cert --config).
-$(BUILD)/bin/portdpctl: $(CTL_OBJS) $(INV_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a \
+$(BUILD)/bin/portdpctl: $(CTL_OBJS) $(INV_LIB) $(RSP_LIB) $(ACCEL_DEP) \
 		$(BUILD)/appliance/server/config.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJS) $(BUILD)/appliance/server/config.o $(INV_LIB) \

@@ -114,7 +114,7 @@ static int recover_inventory(struct es9_service *svc, char *err, unsigned err_le
 	char msg[320];
 	int ret;
 
-	/* The message says why (a full disk: "database or disk is full"), not only an errno. */
+	/* The message says why (a full disk, a newer schema: a downgrade), not only an errno. */
 	ret = inv_open_err(svc->cfg.db_path, svc->cfg.db_sync_full, &inv, msg, sizeof(msg));
 	if (ret) {
 		snprintf(err, err_len, "cannot open inventory: %s", msg);

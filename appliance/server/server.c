@@ -14,6 +14,7 @@
 
 #include "listen.h"
 #include "log.h"
+#include "reload.h"
 #include "server_int.h"
 
 /* Descriptors kept free for everything but connections: listeners, rings, SQLite, logs. */
@@ -241,6 +242,12 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 		srv->port = ss.ss_family == AF_INET
 				? ntohs(((struct sockaddr_in *)&ss)->sin_port)
 				: ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
+	/* SIGHUP may replace the certificate and key (reload.c). */
+	rc = tls_identity_attach(srv->ssl_ctx);
+	if (rc) {
+		fail(err, err_len, rc, "TLS reload state");
+		goto out_free;
 	}
 	for (i = 0; i < srv->nworkers; i++) {
 		struct worker *w = &srv->workers[i];

@@ -11,7 +11,7 @@ PORTDP_PROV_OBJS := $(PORTDP_PROV_SRCS:%.c=$(BUILD)/%.o)
 
 $(PORTDP_PROV_OBJS): CPPFLAGS += $(ACCEL_CPPFLAGS) -I$(PORTDP_PROV_DIR)
 
-$(PORTDP_PROV_SO): $(PORTDP_PROV_OBJS) $(BUILD)/libportdp-accel.a $(PORTDP_PROV_DIR)/portdp.map
+$(PORTDP_PROV_SO): $(PORTDP_PROV_OBJS) $(ACCEL_DEP) $(PORTDP_PROV_DIR)/portdp.map
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -Wl,--version-script=$(PORTDP_PROV_DIR)/portdp.map \
 		-Wl,-z,defs -o $@ $(PORTDP_PROV_OBJS) $(ACCEL_LIBS) -lpthread

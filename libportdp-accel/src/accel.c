@@ -13,32 +13,13 @@
 
 #define HOST_ID_MAX 16
 
-/*
- * The dev backend needs liburing and libkcapi. A program linked with
- * $(ACCEL_LIBS) gets it (the -u there pulls it in); one linked with only
- * libportdp-accel.a and -lcrypto still links, and "dev:" is then -ENODEV.
- */
-extern const struct pdp_backend_ops pdp_dev_ops __attribute__((weak));
-
-static int dev_missing(const char *arg, struct pdp_accel **out)
-{
-	(void)arg;
-	(void)out;
-	return -ENODEV;
-}
-
-static const struct pdp_backend_ops pdp_dev_missing = {
-    .name = "dev",
-    .open = dev_missing,
-};
-
 static const struct pdp_backend_ops *backend(size_t i)
 {
 	switch (i) {
 	case 0:
 		return &pdp_soft_ops;
 	case 1:
-		return &pdp_dev_ops ? &pdp_dev_ops : &pdp_dev_missing;
+		return &pdp_dev_ops;
 	default:
 		return NULL;
 	}

@@ -68,5 +68,7 @@ struct pdp_session {
 int pdp_op_check(const struct pdp_accel *accel, const struct pdp_op *op);
 
 extern const struct pdp_backend_ops pdp_soft_ops;
+/* The card (dev_backend.c); the library always carries it (liburing, libkcapi). */
+extern const struct pdp_backend_ops pdp_dev_ops;
 
 #endif

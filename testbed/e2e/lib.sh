@@ -8,7 +8,8 @@ E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$E2E_ROOT/$BUILD ;; esac
 SHARED=${SHARED:-$E2E_ROOT}
-BIN=$BUILD/bin
+# E2E_BIN: run the suite on other binaries (dist/tests/test-installed.sh: the installed ones).
+BIN=${E2E_BIN:-$BUILD/bin}
 TESTDATA=$SHARED/testdata
 SMDP_HOST=testsmdpplus1.example.com
 TAP_N=0

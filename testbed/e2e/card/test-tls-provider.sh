@@ -7,7 +7,7 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 e2e_init tlsprov
-MODULES=$BUILD/lib/ossl-modules
+MODULES=${E2E_OSSL_MODULES:-$BUILD/lib/ossl-modules}
 [ -f "$MODULES/portdp.so" ] || { echo "Bail out! $MODULES/portdp.so not built"; exit 1; }
 E2E_DB=$E2E_DIR/inventory.db
 PKI=$E2E_DIR/pki
