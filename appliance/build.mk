@@ -69,6 +69,7 @@ $(INV_LIB): $(INV_OBJS)
 
 INV_TEST_DIR := $(BUILD)/appliance/inventory/tests
 INV_TEST_BINS := $(INV_TEST_DIR)/test-inventory $(INV_TEST_DIR)/test-inventory-crash \
+	$(INV_TEST_DIR)/test-orders \
 	$(INV_TEST_DIR)/inv-bench $(INV_TEST_DIR)/inv-bind-bench
 INV_TEST_COMMON := $(BUILD)/appliance/inventory/tests/testdb.o
 
@@ -78,6 +79,9 @@ INV_LIB_DEPS = $(INV_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a
 
 $(INV_TEST_DIR)/test-inventory: $(INV_TEST_DIR)/test_inventory.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS) -lcmocka -lpthread
+
+$(INV_TEST_DIR)/test-orders: $(INV_TEST_DIR)/test_orders.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS) -lcmocka
 
 $(INV_TEST_DIR)/test-inventory-crash: $(INV_TEST_DIR)/test_crash.o $(INV_TEST_COMMON) \
 		$(INV_LIB_DEPS)
