@@ -30,6 +30,11 @@ struct portdpd_config {
 	unsigned max_body;        /* max_body = 65536 (bytes, HTTP request body) */
 	int db_sync_full;         /* db_sync = full|normal (full: fsync per group commit) */
 	char ossl_modules[512];   /* ossl_modules = directory of portdp.so ("": OpenSSL's) */
+	/* ES2+ (operators, mutual TLS): on when es2_client_ca is set */
+	uint16_t es2_port;        /* es2_port = 8444 (0: any free port) */
+	char es2_tls_cert[512];   /* es2_tls_cert = PEM chain ("": tls_cert) */
+	char es2_tls_key[512];    /* es2_tls_key ("": tls_key) */
+	char es2_client_ca[512];  /* es2_client_ca = PEM of the operator CA(s) client certs chain to */
 };
 
 /** Fill @cfg with defaults. */

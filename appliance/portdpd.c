@@ -230,6 +230,9 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "portdpd: listening on %s:%u\n", cfg.listen_addr,
 		(unsigned)portdp_server_port(srv));
+	if (portdp_server_es2_port(srv))
+		fprintf(stderr, "portdpd: ES2+ listening on %s:%u\n", cfg.listen_addr,
+			(unsigned)portdp_server_es2_port(srv));
 	if (ready_fd >= 0) {
 		char ok = 0;
 

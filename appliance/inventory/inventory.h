@@ -256,6 +256,14 @@ int inv_expected_hash_cc(const struct inv_profile *p, const uint8_t *tid, size_t
 /** SHA-256 of a confirmation code as stored by inv_import(). */
 int inv_hash_cc(const char *confirmation_code, uint8_t out[32]);
 
+/**
+ * All or nothing for several calls: inv_atomic_end(@err != 0) undoes everything since
+ * inv_atomic_begin() (a savepoint inside an open group, else its own transaction).
+ * Returns @err, or the error of the commit.
+ */
+int inv_atomic_begin(struct inventory *inv);
+int inv_atomic_end(struct inventory *inv, int err);
+
 /* ---- Operators and orders (schema v4, ES2+) ---- */
 
 #define INV_SUBJECT_MAX 513

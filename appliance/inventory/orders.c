@@ -212,3 +212,13 @@ int inv_order_cancel(struct inventory *inv, int64_t id, int available, const cha
 	sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
 	return step_one(inv, st, id, "cancel order");
 }
+
+int inv_atomic_begin(struct inventory *inv)
+{
+	return inv ? inv_write_begin(inv) : -EINVAL;
+}
+
+int inv_atomic_end(struct inventory *inv, int err)
+{
+	return inv ? inv_write_end(inv, err) : -EINVAL;
+}

@@ -50,6 +50,7 @@
 
 #include "log.h"
 #include "server_int.h"
+#include "../es9/es2plus.h"
 
 /* fsync latency (EWMA) above which it goes to the ring, and below which it comes back. */
 #define FSYNC_RING_ABOVE_US 4000
@@ -268,7 +269,11 @@ void worker_process_ready(struct worker *w)
 				it->resp = (struct es9_response){.http_status = 500};
 				continue;
 			}
-			es9_handle(w->es9, it->path, it->body, it->body_len, &it->resp);
+			if (c->es2)
+				es2_handle(w->es9, c->peer, it->path, it->body, it->body_len,
+					   &it->resp);
+			else
+				es9_handle(w->es9, it->path, it->body, it->body_len, &it->resp);
 			handled++;
 		}
 	}

@@ -34,6 +34,7 @@ void portdpd_config_defaults(struct portdpd_config *cfg)
 	cfg->session_timeout_s = 300;
 	cfg->max_body = 65536;
 	cfg->db_sync_full = 1;
+	cfg->es2_port = 8444;
 }
 
 static int set_err(char *err, unsigned err_len, int rc, const char *fmt, ...)
@@ -90,6 +91,8 @@ static const struct str_key {
     STR_KEY("dpauth_key", dpauth_key), STR_KEY("dppb_cert", dppb_cert),
     STR_KEY("dppb_key", dppb_key),     STR_KEY("db", db_path),
     STR_KEY("ossl_modules", ossl_modules),
+    STR_KEY("es2_tls_cert", es2_tls_cert), STR_KEY("es2_tls_key", es2_tls_key),
+    STR_KEY("es2_client_ca", es2_client_ca),
 };
 
 /* Applies one key/value to @cfg. Returns 0 or -errno with a message in @why. */
@@ -113,6 +116,13 @@ static int apply_key(struct portdpd_config *cfg, const char *key, const char *va
 		rc = copy_str(cfg->ci_certs[cfg->n_ci], sizeof(cfg->ci_certs[0]), val);
 		if (!rc)
 			cfg->n_ci++;
+		return rc;
+	}
+	if (!strcmp(key, "es2_port")) {
+		*why = "es2_port must be 0..65535";
+		rc = parse_uint(val, 0, 65535, &v);
+		if (!rc)
+			cfg->es2_port = v;
 		return rc;
 	}
 	if (!strcmp(key, "port")) {

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "server_int.h"
+#include "../es9/es2plus.h"
 
 #define LISTEN_BACKLOG 1024
 
@@ -151,8 +152,8 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 			unsigned err_len)
 {
 	struct portdp_server *srv;
-	struct sockaddr_storage ss;
-	socklen_t sslen;
+	struct sockaddr_storage ss, ss2;
+	socklen_t sslen, sslen2 = 0;
 	unsigned i;
 	int rc;
 
@@ -193,12 +194,29 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 	srv->nworkers = cfg->workers;
 	for (i = 0; i < srv->nworkers; i++) {
 		srv->workers[i].listen_fd = -1;
+		srv->workers[i].listen_fd_es2 = -1;
 		srv->workers[i].stop_fd = -1;
 	}
 	srv->ssl_ctx = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, err, err_len);
 	if (!srv->ssl_ctx) {
 		rc = -EINVAL;
 		goto out_free;
+	}
+	if (*cfg->es2_client_ca) {
+		srv->ssl_ctx_es2 = tls_server_ctx_new_mtls(
+		    *cfg->es2_tls_cert ? cfg->es2_tls_cert : cfg->tls_cert,
+		    *cfg->es2_tls_key ? cfg->es2_tls_key : cfg->tls_key, cfg->es2_client_ca, err,
+		    err_len);
+		if (!srv->ssl_ctx_es2) {
+			rc = -EINVAL;
+			goto out_free;
+		}
+		srv->http_lim_es2 = srv->http_lim;
+		srv->http_lim_es2.prefix = ES2_PATH_PREFIX;
+		if (parse_addr(cfg->listen_addr, cfg->es2_port, &ss2, &sslen2)) {
+			rc = fail(err, err_len, -EINVAL, "ES2+ listen address");
+			goto out_free;
+		}
 	}
 	for (i = 0; i < srv->nworkers; i++) {
 		struct worker *w = &srv->workers[i];
@@ -212,6 +230,24 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 			goto out_free;
 		}
 		w->listen_fd = rc;
+		if (srv->ssl_ctx_es2) {
+			rc = open_listener(&ss2, sslen2);
+			if (rc < 0) {
+				snprintf(err, err_len, "ES2+ listen on %s:%u: %s", cfg->listen_addr,
+					 (unsigned)(i ? srv->port_es2 : cfg->es2_port),
+					 strerror(-rc));
+				goto out_free;
+			}
+			w->listen_fd_es2 = rc;
+			if (i == 0) {
+				srv->port_es2 = bound_port(rc);
+				if (ss2.ss_family == AF_INET)
+					((struct sockaddr_in *)&ss2)->sin_port = htons(srv->port_es2);
+				else
+					((struct sockaddr_in6 *)&ss2)->sin6_port =
+					    htons(srv->port_es2);
+			}
+		}
 		if (i == 0) {
 			/* Port 0 picks a free port; the other workers share that one. */
 			srv->port = bound_port(w->listen_fd);
@@ -260,6 +296,11 @@ uint16_t portdp_server_port(const struct portdp_server *srv)
 	return srv->port;
 }
 
+uint16_t portdp_server_es2_port(const struct portdp_server *srv)
+{
+	return srv->port_es2;
+}
+
 int portdp_server_stop(struct portdp_server *srv)
 {
 	unsigned i;
@@ -290,12 +331,15 @@ void portdp_server_free(struct portdp_server *srv)
 			es9_worker_free(w->es9);
 		if (w->listen_fd >= 0)
 			close(w->listen_fd);
+		if (w->listen_fd_es2 >= 0)
+			close(w->listen_fd_es2);
 		if (w->stop_fd >= 0)
 			close(w->stop_fd);
 		buf_free(&w->scratch);
 	}
 	free(srv->workers);
 	SSL_CTX_free(srv->ssl_ctx);
+	SSL_CTX_free(srv->ssl_ctx_es2);
 	pthread_mutex_destroy(&srv->lock);
 	pthread_cond_destroy(&srv->cond);
 	free(srv);

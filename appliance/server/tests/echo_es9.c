@@ -11,6 +11,7 @@
 
 #include "../../es9/es9.h"
 #include "echo_es9.h"
+#include "../../es9/es2plus.h"
 
 unsigned long echo_es9_handled, echo_es9_flushes, echo_es9_expires, echo_es9_workers;
 bool echo_es9_sync_commit;
@@ -151,4 +152,13 @@ void es9_service_expire(struct es9_service *svc, struct es9_worker *w)
 	(void)svc;
 	(void)w;
 	ADD(echo_es9_expires, 1);
+}
+
+/* The network layer's tests run no ES2+ listener: there is nothing to answer. */
+void es2_handle(struct es9_worker *w, const char *client_subject, const char *path,
+		const char *body, size_t body_len, struct es9_response *resp)
+{
+	(void)w, (void)client_subject, (void)path, (void)body, (void)body_len;
+	memset(resp, 0, sizeof(*resp));
+	resp->http_status = 404;
 }

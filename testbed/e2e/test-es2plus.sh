@@ -1,0 +1,169 @@
+#!/bin/bash
+# E2E: ES2+ orders over mutual TLS on portdpd's second listener. An operator CA and client
+# certificates (openssl), operators registered with portdpctl, owned profiles imported; then
+# downloadOrder / confirmOrder / releaseProfile / cancelOrder with curl: good paths, a retry
+# with the same functionCallIdentifier (same answer, nothing done twice), and the SGP.22
+# codes of each refusal, which changes nothing. Clients without a certificate or with one of
+# another CA get no TLS session. Then the soft eUICC downloads the released profile: its EID
+# only, another EID with the same matching ID refused.
+set -u
+. "$(dirname "$0")/lib.sh"
+e2e_init es2plus
+E2E_DB=$E2E_DIR/inventory.db
+PKI=$E2E_DIR/pki
+OPS=$E2E_DIR/ops
+make_pki "$PKI" -n 2
+tap $? "test PKI"
+mapfile -t EIDS <"$PKI/euicc/list.txt"
+euicc_dir "$PKI" "${EIDS[0]}" "$E2E_DIR/e0"
+euicc_dir "$PKI" "${EIDS[1]}" "$E2E_DIR/e1"
+
+# Operator CA, opA and opB under it, a rogue under another CA.
+mkdir -p "$OPS"
+ossl() { openssl "$@" >/dev/null 2>&1; }
+mkca() { # NAME
+	ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+		-keyout "$OPS/$1-key.pem" -out "$OPS/$1.pem" -subj "/O=Port-DP+ test/CN=$1"
+}
+mkclient() { # NAME CA
+	ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$OPS/$1-key.pem" -out "$OPS/$1.csr" -subj "/O=Test Operator/CN=$1" &&
+		ossl x509 -req -in "$OPS/$1.csr" -CA "$OPS/$2.pem" -CAkey "$OPS/$2-key.pem" \
+			-CAcreateserial -days 30 -out "$OPS/$1.pem"
+}
+mkca opca && mkca rogueca && mkclient opA opca && mkclient opB opca && mkclient opA2 rogueca
+tap $? "operator CA, client certificates (and a rogue CA)"
+
+ctl init >/dev/null
+ctl operator add opA --cert "$OPS/opA.pem" >/dev/null &&
+	ctl operator add opB --cert "$OPS/opB.pem" >/dev/null
+tap $? "operators opA and opB added from their certificates"
+mapfile -t FILES < <(ls "$TESTDATA"/ts48/*-UNIQUE.der | head -5)
+imp() { ctl import "$@" 2>/dev/null | awk '{print $1}'; }
+A1=$(imp --owner opA --profile-type tA "${FILES[0]}")
+A2=$(imp --owner opA --profile-type tA "${FILES[1]}")
+A3=$(imp --owner opA --profile-type tA "${FILES[2]}")
+B1=$(imp --owner opB --profile-type tB "${FILES[3]}")
+D1=$(imp "${FILES[4]}")
+[ -n "$A1" ] && [ -n "$A2" ] && [ -n "$A3" ] && [ -n "$B1" ] && [ -n "$D1" ]
+tap $? "owned profiles imported ($A1 $A2 $A3 for opA, $B1 for opB), one direct"
+
+PORT=$(free_port)
+ES2PORT=$(free_port)
+write_conf "$E2E_DIR/portdpd.conf" "$PORT" "$E2E_DB" "$PKI"
+{
+	echo "es2_port = $ES2PORT"
+	echo "es2_client_ca = $OPS/opca.pem"
+} >>"$E2E_DIR/portdpd.conf"
+start_portdpd "$E2E_DIR/portdpd.conf" "$PORT" &&
+	for _ in $(seq 50); do ss -Htln "sport = :$ES2PORT" | grep -q . && break; sleep 0.1; done
+tap $? "portdpd started with the ES2+ listener"
+
+# es2 CLIENT FUNCTION BODY-JSON: prints the answer (curl exit status on failure)
+es2() {
+	local who=$1 fn=$2 body=$3 cert=()
+	[ "$who" != none ] && cert=(--cert "$OPS/$who.pem" --key "$OPS/$who-key.pem")
+	timeout 20 curl -sS --cacert "$PKI/ci.pem" "${cert[@]}" \
+		--resolve "$SMDP_HOST:$ES2PORT:127.0.0.1" \
+		-H 'X-Admin-Protocol: gsma/rsp/v2.2.0' -H 'Content-Type: application/json' \
+		--data-binary "$body" "https://$SMDP_HOST:$ES2PORT/gsma/rsp2/es2plus/$fn" \
+		2>>"$E2E_DIR/curl.log"
+}
+hdr() { echo "{\"header\":{\"functionRequesterIdentifier\":\"$1\",\"functionCallIdentifier\":\"$2\"}"; }
+ok_ans() { echo "$1" | grep -q '"status":"Executed-Success"'; }
+code_is() { echo "$1" | grep -q "\"subjectCode\":\"$2\",\"reasonCode\":\"$3\""; }
+show() { echo "# $1"; }
+snap() { ctl_snapshot; }
+
+# downloadOrder by ICCID, linked to EID 0
+body="$(hdr opA c1),\"iccid\":\"$A1\",\"eid\":\"${EIDS[0]}\"}"
+r=$(es2 opA downloadOrder "$body"); show "$r"
+ok_ans "$r" && echo "$r" | grep -q "\"iccid\":\"$A1\"" && echo "$r" | grep -q '"functionCallIdentifier":"c1"'
+tap $? "downloadOrder: reserved $A1 for EID 0, iccid and functionCallIdentifier echoed"
+before=$(snap)
+r2=$(es2 opA downloadOrder "$body")
+[ "$r2" = "$r" ] && [ "$(snap)" = "$before" ]
+tap $? "the same call again: the same answer, nothing changed twice"
+r=$(es2 opA downloadOrder "$(hdr opA c1),\"iccid\":\"$A2\"}"); show "$r"
+code_is "$r" 1.6 3.3 && [ "$(snap)" = "$before" ]
+tap $? "the same functionCallIdentifier for another request: 1.6/3.3, no change"
+
+# refusals, each changing nothing
+refused() { # NAME SUBJECT REASON CLIENT FUNCTION BODY
+	local r
+	r=$(es2 "$4" "$5" "$6"); show "$r"
+	code_is "$r" "$2" "$3" && [ "$(snap)" = "$before" ]
+	tap $? "$1: $2/$3, no change"
+}
+before=$(snap)
+refused "unknown ICCID" 8.2.1 3.9 opA downloadOrder "$(hdr opA e1),\"iccid\":\"8999999999999999999\"}"
+before=$(snap)
+refused "another operator's profile" 8.2.1 1.2 opA downloadOrder "$(hdr opA e2),\"iccid\":\"$B1\"}"
+before=$(snap)
+refused "direct stock is no operator's" 8.2.1 1.2 opA downloadOrder "$(hdr opA e3),\"iccid\":\"$D1\"}"
+before=$(snap)
+refused "already ordered (wrong state)" 8.2.1 3.3 opA downloadOrder "$(hdr opA e4),\"iccid\":\"$A1\"}"
+before=$(snap)
+refused "release before confirm (wrong state)" 8.2.1 3.5 opA releaseProfile "$(hdr opA e5),\"iccid\":\"$A1\"}"
+before=$(snap)
+refused "confirm for another EID" 8.1.1 3.10 opA confirmOrder \
+	"$(hdr opA e6),\"iccid\":\"$A1\",\"eid\":\"${EIDS[1]}\",\"releaseFlag\":true}"
+before=$(snap)
+refused "confirm without releaseFlag" 1.2 2.2 opA confirmOrder "$(hdr opA e7),\"iccid\":\"$A1\"}"
+before=$(snap)
+refused "confirm without iccid" 8.2.1 2.2 opA confirmOrder "$(hdr opA e8),\"releaseFlag\":true}"
+before=$(snap)
+refused "bad JSON" 1.2 2.1 opA downloadOrder "{\"header\":"
+before=$(snap)
+refused "functionRequesterIdentifier of another operator" 1.1 1.2 opA downloadOrder \
+	"$(hdr opB e9),\"iccid\":\"$A2\"}"
+before=$(snap)
+refused "unknown profile type" 8.2.5 3.9 opA downloadOrder "$(hdr opA e10),\"profileType\":\"nope\"}"
+before=$(snap)
+refused "cancel with a bad finalProfileStatusIndicator" 1.2 2.1 opA cancelOrder \
+	"$(hdr opA e11),\"iccid\":\"$A1\",\"finalProfileStatusIndicator\":\"Gone\"}"
+before=$(snap)
+es2 none downloadOrder "$(hdr opA t1),\"iccid\":\"$A2\"}" >/dev/null
+rc=$?
+[ $rc -ne 0 ] && [ "$(snap)" = "$before" ]
+tap $? "no client certificate: no TLS session (curl $rc), no change"
+es2 opA2 downloadOrder "$(hdr opA t2),\"iccid\":\"$A2\"}" >/dev/null
+rc=$?
+[ $rc -ne 0 ] && [ "$(snap)" = "$before" ]
+tap $? "client certificate of another CA: no TLS session (curl $rc), no change"
+
+# confirm (no release), release, then the download
+r=$(es2 opA confirmOrder "$(hdr opA c2),\"iccid\":\"$A1\",\"matchingId\":\"ES2-M1\",\"releaseFlag\":false}")
+show "$r"
+ok_ans "$r" && echo "$r" | grep -q '"matchingId":"ES2-M1"' && echo "$r" | grep -q "\"eid\":\"${EIDS[0]}\""
+tap $? "confirmOrder: matchingId ES2-M1 for EID 0, not released"
+msg=$(lpa "$PORT" "$PKI" "$E2E_DIR/e0" --ac "$(ac "$PORT" ES2-M1)" 2>&1); rc=$?
+show "$(echo "$msg" | tail -1)"
+[ $rc -ne 0 ] && [ "$(ctl_state ES2-M1)" = "available -" ]
+tap $? "not released yet: the download is refused"
+r=$(es2 opA releaseProfile "$(hdr opA c3),\"iccid\":\"$A1\"}"); show "$r"
+ok_ans "$r"
+tap $? "releaseProfile"
+msg=$(lpa "$PORT" "$PKI" "$E2E_DIR/e1" --ac "$(ac "$PORT" ES2-M1)" 2>&1); rc=$?
+show "$(echo "$msg" | tail -1)"
+[ $rc -ne 0 ] && [ "$(ctl_state ES2-M1)" = "available -" ]
+tap $? "another EID with the matching ID: refused, nothing changed"
+msg=$(lpa "$PORT" "$PKI" "$E2E_DIR/e0" --ac "$(ac "$PORT" ES2-M1)" 2>&1); rc=$?
+show "$(echo "$msg" | tail -1)"
+[ $rc -eq 0 ] && [ "$(ctl_state ES2-M1)" = "installed ${EIDS[0]}" ]
+tap $? "EID 0 downloads and installs the released profile"
+
+# cancelOrder: back to stock
+r=$(es2 opA downloadOrder "$(hdr opA c4),\"profileType\":\"tA\"}"); show "$r"
+ok_ans "$r" && echo "$r" | grep -q "\"iccid\":\"$A2\""
+tap $? "downloadOrder by profile type takes the oldest unordered ($A2)"
+r=$(es2 opA cancelOrder "$(hdr opA c5),\"iccid\":\"$A2\",\"finalProfileStatusIndicator\":\"Available\"}")
+show "$r"
+ok_ans "$r" && ctl show "$A2" | grep -q "order: *unordered"
+tap $? "cancelOrder (Available): unordered again"
+ctl audit 2>/dev/null | grep -c "es2:opA" | sed 's/^/# audit rows by es2:opA: /'
+[ "$(ctl audit 2>/dev/null | grep -c 'es2:opA')" -ge 5 ]
+tap $? "order changes are in the audit log with the operator as actor"
+
+stop_portdpd
+tap_done
