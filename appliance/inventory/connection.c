@@ -45,8 +45,11 @@ static const char *const stmt_sql[ST_MAX] = {
 		    " last_actor = ?4, last_detail = '' WHERE id = ?5 AND state = 0",
     [ST_ALLOCATE_ANY] =
 	"UPDATE profile SET state = 1, eid = ?1, transaction_id = ?2, deadline = ?3,"
-	" last_actor = ?4, last_detail = '' WHERE id ="
-	" (SELECT id FROM profile WHERE state = 0 AND ord = 0 ORDER BY id LIMIT 1) RETURNING id",
+	" last_actor = ?4, last_detail = '' WHERE id = coalesce("
+	/* a profile an operator released for this EID first (EID pre-assignment, ES2+) */
+	" (SELECT id FROM profile WHERE order_eid = ?1 AND ord = 4 AND state = 0"
+	"  ORDER BY id LIMIT 1),"
+	" (SELECT id FROM profile WHERE state = 0 AND ord = 0 ORDER BY id LIMIT 1)) RETURNING id",
     [ST_RELEASE_TID] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
 		       " deadline = NULL, last_actor = ?1, last_detail = ?2"
 		       " WHERE id = ?3 AND state = 1 AND transaction_id = ?4",

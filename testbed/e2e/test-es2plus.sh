@@ -38,15 +38,16 @@ ctl init >/dev/null
 ctl operator add opA --cert "$OPS/opA.pem" >/dev/null &&
 	ctl operator add opB --cert "$OPS/opB.pem" >/dev/null
 tap $? "operators opA and opB added from their certificates"
-mapfile -t FILES < <(ls "$TESTDATA"/ts48/*-UNIQUE.der | head -5)
+mapfile -t FILES < <(ls "$TESTDATA"/ts48/*-UNIQUE.der | head -6)
 imp() { ctl import "$@" 2>/dev/null | awk '{print $1}'; }
 A1=$(imp --owner opA --profile-type tA "${FILES[0]}")
 A2=$(imp --owner opA --profile-type tA "${FILES[1]}")
 A3=$(imp --owner opA --profile-type tA "${FILES[2]}")
 B1=$(imp --owner opB --profile-type tB "${FILES[3]}")
 D1=$(imp "${FILES[4]}")
-[ -n "$A1" ] && [ -n "$A2" ] && [ -n "$A3" ] && [ -n "$B1" ] && [ -n "$D1" ]
-tap $? "owned profiles imported ($A1 $A2 $A3 for opA, $B1 for opB), one direct"
+A4=$(imp --owner opA --profile-type tA4 "${FILES[5]}")
+[ -n "$A1" ] && [ -n "$A2" ] && [ -n "$A3" ] && [ -n "$B1" ] && [ -n "$D1" ] && [ -n "$A4" ]
+tap $? "owned profiles imported ($A1 $A2 $A3 $A4 for opA, $B1 for opB), one direct ($D1)"
 
 PORT=$(free_port)
 ES2PORT=$(free_port)
@@ -139,15 +140,17 @@ ok_ans "$r" && echo "$r" | grep -q '"matchingId":"ES2-M1"' && echo "$r" | grep -
 tap $? "confirmOrder: matchingId ES2-M1 for EID 0, not released"
 msg=$(lpa "$PORT" "$PKI" "$E2E_DIR/e0" --ac "$(ac "$PORT" ES2-M1)" 2>&1); rc=$?
 show "$(echo "$msg" | tail -1)"
-[ $rc -ne 0 ] && [ "$(ctl_state ES2-M1)" = "available -" ]
-tap $? "not released yet: the download is refused"
+[ $rc -ne 0 ] && echo "$msg" | grep -q "subjectCode 8.2 reasonCode 1.2" &&
+	[ "$(ctl_state ES2-M1)" = "available -" ]
+tap $? "not released yet: the download is refused (8.2/1.2)"
 r=$(es2 opA releaseProfile "$(hdr opA c3),\"iccid\":\"$A1\"}"); show "$r"
 ok_ans "$r"
 tap $? "releaseProfile"
 msg=$(lpa "$PORT" "$PKI" "$E2E_DIR/e1" --ac "$(ac "$PORT" ES2-M1)" 2>&1); rc=$?
 show "$(echo "$msg" | tail -1)"
-[ $rc -ne 0 ] && [ "$(ctl_state ES2-M1)" = "available -" ]
-tap $? "another EID with the matching ID: refused, nothing changed"
+[ $rc -ne 0 ] && echo "$msg" | grep -q "subjectCode 8.1.1 reasonCode 3.8" &&
+	[ "$(ctl_state ES2-M1)" = "available -" ]
+tap $? "another EID with the matching ID: refused (8.1.1/3.8), nothing changed"
 msg=$(lpa "$PORT" "$PKI" "$E2E_DIR/e0" --ac "$(ac "$PORT" ES2-M1)" 2>&1); rc=$?
 show "$(echo "$msg" | tail -1)"
 [ $rc -eq 0 ] && [ "$(ctl_state ES2-M1)" = "installed ${EIDS[0]}" ]
@@ -161,6 +164,23 @@ r=$(es2 opA cancelOrder "$(hdr opA c5),\"iccid\":\"$A2\",\"finalProfileStatusInd
 show "$r"
 ok_ans "$r" && ctl show "$A2" | grep -q "order: *unordered"
 tap $? "cancelOrder (Available): unordered again"
+# Default SM-DP+ flow (no matching ID): the profile released for the EID comes first, even
+# when direct stock is older; an EID with nothing pending gets direct stock.
+r=$(es2 opA downloadOrder "$(hdr opA c6),\"iccid\":\"$A4\",\"eid\":\"${EIDS[1]}\"}") &&
+	r=$(es2 opA confirmOrder "$(hdr opA c7),\"iccid\":\"$A4\",\"releaseFlag\":true}")
+show "$r"
+ok_ans "$r" && MID4=$(echo "$r" | grep -oE '"matchingId":"[^"]+"' | cut -d'"' -f4) && [ -n "$MID4" ]
+tap $? "$A4 ordered for EID 1 and released at once, matchingId generated ($MID4)"
+msg=$(lpa "$PORT" "$PKI" "$E2E_DIR/e1" --ac "$(ac "$PORT" "")" 2>&1); rc=$?
+show "$(echo "$msg" | tail -1)"
+[ $rc -eq 0 ] && echo "$msg" | tail -1 | grep -q "installed $A4 " &&
+	[ "$(ctl_state "$MID4")" = "installed ${EIDS[1]}" ]
+tap $? "EID 1 without matching ID gets its pre-assigned $A4 (not the older direct $D1)"
+msg=$(lpa "$PORT" "$PKI" "$E2E_DIR/e0" --ac "$(ac "$PORT" "")" 2>&1); rc=$?
+show "$(echo "$msg" | tail -1)"
+[ $rc -eq 0 ] && echo "$msg" | tail -1 | grep -q "installed $D1 "
+tap $? "EID 0 without matching ID, nothing pending for it: direct stock $D1"
+
 ctl audit 2>/dev/null | grep -c "es2:opA" | sed 's/^/# audit rows by es2:opA: /'
 [ "$(ctl audit 2>/dev/null | grep -c 'es2:opA')" -ge 5 ]
 tap $? "order changes are in the audit log with the operator as actor"

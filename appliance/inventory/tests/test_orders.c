@@ -297,6 +297,32 @@ static void test_order_wrong_states(void **state)
 	assert_int_equal(inv_order_cancel(fx->inv, a, 0, NULL), -EBUSY);
 }
 
+/* The default flow (no matching ID): a profile released for this EID first, then direct stock. */
+static void test_default_flow_prefers_preassigned(void **state)
+{
+	struct fx *fx = *state;
+	int64_t direct = add_profile(fx, NULL, NULL), unreleased = add_profile(fx, "opA", "t");
+	int64_t released = add_profile(fx, "opA", "t"), other = add_profile(fx, "opA", "t");
+	int64_t got;
+
+	assert_int_equal(inv_order_reserve(fx->inv, unreleased, EID_A), 0);
+	assert_int_equal(inv_order_confirm(fx->inv, unreleased, NULL, NULL, NULL, 0), 0);
+	assert_int_equal(inv_order_reserve(fx->inv, released, EID_A), 0);
+	assert_int_equal(inv_order_confirm(fx->inv, released, NULL, NULL, NULL, 1), 0);
+	assert_int_equal(inv_order_reserve(fx->inv, other, EID_B), 0);
+	assert_int_equal(inv_order_confirm(fx->inv, other, NULL, NULL, NULL, 1), 0);
+	assert_int_equal(inv_allocate_any(fx->inv, EID_A, TID1, 2, FAR_DEADLINE, &got), 0);
+	assert_int_equal(got, released);
+	/* nothing else released for A: the older direct stock, never B's or the unreleased */
+	assert_int_equal(inv_allocate_any(fx->inv, EID_A, TID2, 2, FAR_DEADLINE, &got), 0);
+	assert_int_equal(got, direct);
+	assert_int_equal(inv_allocate_any(fx->inv, EID_A, (const uint8_t *)"\x03\x03", 2,
+					  FAR_DEADLINE, &got),
+			 -ENOENT);
+	assert_int_equal(get(fx, unreleased).state, INV_AVAILABLE);
+	assert_int_equal(get(fx, other).state, INV_AVAILABLE);
+}
+
 static void test_reserve_by_type(void **state)
 {
 	struct fx *fx = *state;
@@ -528,6 +554,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_order_happy_path_and_eid, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_order_wrong_states, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reserve_by_type, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_default_flow_prefers_preassigned, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reoffer_of_ordered_profile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_es2_calls, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_database_guards, setup, teardown),
