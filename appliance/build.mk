@@ -150,12 +150,24 @@ $(SERVER_LIB): $(SERVER_OBJS)
 
 LIBS += $(SERVER_LIB)
 
+# The progress report sender (ES2+ handleDownloadProgressInfo over libcurl).
+PROGRESS_LIB := $(BUILD)/libprogress.a
+PROGRESS_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard appliance/progress/*.c))
+
+$(PROGRESS_LIB): $(PROGRESS_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+LIBS += $(PROGRESS_LIB)
+
 # portdpd: the network layer over the real ES9+ layer (its block above gives
 # ES9_LIBS); relinked whenever any library it is made of changes.
-$(BUILD)/bin/portdpd: $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(filter %.a,$(ES9_LIBS))
+$(BUILD)/bin/portdpd: $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(PROGRESS_LIB) \
+		$(filter %.a,$(ES9_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(ES9_LIBS) \
-		$(SERVER_LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(PROGRESS_LIB) \
+		$(ES9_LIBS) $(SERVER_LDLIBS) -lcurl
 
 PROGRAMS += $(BUILD)/bin/portdpd
 

@@ -35,6 +35,12 @@ struct portdpd_config {
 	char es2_tls_cert[512];   /* es2_tls_cert = PEM chain ("": tls_cert) */
 	char es2_tls_key[512];    /* es2_tls_key ("": tls_key) */
 	char es2_client_ca[512];  /* es2_client_ca = PEM of the operator CA(s) client certs chain to */
+	/* progress reports to operators (handleDownloadProgressInfo), appliance/progress */
+	char progress_cert[512];  /* progress_cert = our client certificate chain (PEM) */
+	char progress_key[512];   /* progress_key = its key (PEM file) */
+	char progress_ca[512];    /* progress_ca = trust anchors of the operators' servers (PEM) */
+	unsigned progress_retry_max; /* progress_retry_max = 300 (s, longest backoff) */
+	unsigned progress_timeout;   /* progress_timeout = 10 (s, one delivery) */
 };
 
 /** Fill @cfg with defaults. */

@@ -21,6 +21,7 @@
 #include "server/log.h"
 #include "server/server.h"
 #include "server/tls.h"
+#include "progress/sender.h"
 
 static void usage(FILE *f)
 {
@@ -124,6 +125,7 @@ int main(int argc, char **argv)
 	struct portdpd_config cfg;
 	struct es9_service *svc = NULL;
 	struct portdp_server *srv = NULL;
+	struct progress_sender *sender = NULL;
 	bool foreground = false;
 	int ready_fd = -1, opt, sig, rc;
 	unsigned long v;
@@ -221,8 +223,17 @@ int main(int argc, char **argv)
 		es9_service_free(svc);
 		return EXIT_FAILURE;
 	}
+	rc = progress_sender_start(&cfg, &sender, err, sizeof(err));
+	if (rc) {
+		srv_err("%s", err);
+		portdp_server_stop(srv);
+		portdp_server_free(srv);
+		es9_service_free(svc);
+		return EXIT_FAILURE;
+	}
 	if (pidfile && (rc = write_pidfile(pidfile))) {
 		srv_err("pidfile %s: %s", pidfile, strerror(-rc));
+		progress_sender_stop(sender);
 		portdp_server_stop(srv);
 		portdp_server_free(srv);
 		es9_service_free(svc);
@@ -245,6 +256,7 @@ int main(int argc, char **argv)
 		rc = sigwait(&set, &sig);
 	} while (rc);
 	srv_info("signal %d: stopping (in-flight requests are finished first)", sig);
+	progress_sender_stop(sender);
 	rc = portdp_server_stop(srv);
 	portdp_server_free(srv);
 	es9_service_free(svc);

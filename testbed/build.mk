@@ -29,6 +29,14 @@ all: $(SEUICC_TEST)
 TESTS += $(SEUICC_TEST) $(wildcard testbed/e2e/test-*.sh)
 # --- end soft-euicc ---
 
+# --- operator ---
+# portdp-test-operator: an operator's HTTPS endpoint for the progress report tests.
+$(BUILD)/bin/portdp-test-operator: $(BUILD)/testbed/operator/op_endpoint.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -ljansson -lssl -lcrypto
+all: $(BUILD)/bin/portdp-test-operator
+# --- end operator ---
+
 # --- bench ---
 # portdp-bench: the binding benchmark (setup a bench dir; run concurrent full
 # downloads against portdpd over HTTPS on loopback). Smoke test in TESTS.

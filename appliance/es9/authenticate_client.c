@@ -18,6 +18,7 @@
 #include "es9_internal.h"
 #include "euicc_identity.h"
 #include "profile_metadata.h"
+#include "progress.h"
 
 struct auth_ctx {
 	struct sgp22_auth_server_resp r;
@@ -202,6 +203,9 @@ static enum es9_status allocate_and_answer(struct es9_worker *w, struct es9_call
 		}
 	}
 	st = render(w, c, s, a);
+	/* The owner learns that this eUICC passed the eligibility check (point 1). */
+	if (!st && es9_progress(w, &a->profile, a->id.eid, ES9_POINT_ELIGIBILITY, ES9_OK, NULL))
+		st = es9_fail(c, ES9_E_INTERNAL, "cannot queue the progress report");
 	if (st)
 		inv_release(w->inv, a->profile.id, s->tid, ES9_TID_LEN,
 			    "authenticateClient failed");

@@ -46,6 +46,8 @@ struct es9_worker {
 	struct pdp_key *dppb_key;
 	struct inventory *inv;
 	int in_txn; /* an inventory transaction is open (group commit) */
+	/* handleNotification: the request's pendingNotification (base64), for progress reports */
+	const char *notification_b64;
 };
 
 static inline int64_t es9_now(const struct es9_service *svc)

@@ -50,6 +50,7 @@ enum inv_stmt {
 	ST_ORDER_CANCEL,
 	ST_ES2_CALL_GET,
 	ST_ES2_CALL_PUT,
+	ST_PROGRESS_ADD,
 	ST_MAX
 };
 

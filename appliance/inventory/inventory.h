@@ -314,4 +314,29 @@ int inv_es2_call_get(struct inventory *inv, const char *op, const char *call_id,
 int inv_es2_call_put(struct inventory *inv, const char *op, const char *call_id,
 		     const char *function, const uint8_t hash[32], const char *response);
 
+/* ---- Progress reports to operators (handleDownloadProgressInfo), store and forward ---- */
+
+struct inv_progress {
+	int64_t seq;        /* increases, never reused: names the report to the operator */
+	int64_t profile_id;
+	int64_t created;    /* unix time queued */
+	int attempts;
+	int64_t next_try;   /* unix time of the next attempt (0: at once) */
+	char *body;         /* malloc'd JSON (without the header, which the sender adds) */
+};
+
+/** Queue a report for @op (call it in the transaction of the change it reports). */
+int inv_progress_add(struct inventory *inv, const char *op, int64_t profile_id, const char *body);
+/** The oldest report of @op (due or not: reports go in order); -ENOENT when none. */
+int inv_progress_next(struct inventory *inv, const char *op, struct inv_progress *out);
+/** The operator answered 204: the report is gone. */
+int inv_progress_done(struct inventory *inv, int64_t seq);
+/** Not delivered: one more attempt counted, the next not before @next_try. */
+int inv_progress_retry(struct inventory *inv, int64_t seq, int64_t next_try);
+/** Per operator: reports pending, the oldest one's creation time (0: none), paused. */
+int inv_progress_stats(struct inventory *inv,
+		       int (*cb)(const char *op, unsigned pending, int64_t oldest, int paused,
+				 void *arg),
+		       void *arg);
+
 #endif

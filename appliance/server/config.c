@@ -35,6 +35,8 @@ void portdpd_config_defaults(struct portdpd_config *cfg)
 	cfg->max_body = 65536;
 	cfg->db_sync_full = 1;
 	cfg->es2_port = 8444;
+	cfg->progress_retry_max = 300;
+	cfg->progress_timeout = 10;
 }
 
 static int set_err(char *err, unsigned err_len, int rc, const char *fmt, ...)
@@ -93,6 +95,8 @@ static const struct str_key {
     STR_KEY("ossl_modules", ossl_modules),
     STR_KEY("es2_tls_cert", es2_tls_cert), STR_KEY("es2_tls_key", es2_tls_key),
     STR_KEY("es2_client_ca", es2_client_ca),
+    STR_KEY("progress_cert", progress_cert), STR_KEY("progress_key", progress_key),
+    STR_KEY("progress_ca", progress_ca),
 };
 
 /* Applies one key/value to @cfg. Returns 0 or -errno with a message in @why. */
@@ -116,6 +120,15 @@ static int apply_key(struct portdpd_config *cfg, const char *key, const char *va
 		rc = copy_str(cfg->ci_certs[cfg->n_ci], sizeof(cfg->ci_certs[0]), val);
 		if (!rc)
 			cfg->n_ci++;
+		return rc;
+	}
+	if (!strcmp(key, "progress_retry_max") || !strcmp(key, "progress_timeout")) {
+		*why = "progress_retry_max and progress_timeout are 1..86400 seconds";
+		rc = parse_uint(val, 1, 86400, &v);
+		if (!rc && key[9] == 'r')
+			cfg->progress_retry_max = v;
+		else if (!rc)
+			cfg->progress_timeout = v;
 		return rc;
 	}
 	if (!strcmp(key, "es2_port")) {

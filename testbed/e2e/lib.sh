@@ -109,7 +109,7 @@ write_conf() {
 # port (10 s at most).
 start_portdpd() {
 	local conf=$1 port=$2 log=$E2E_DIR/portdpd.log
-	"$BIN/portdpd" -c "$conf" --foreground >>"$log" 2>&1 &
+	"$BIN/portdpd" -c "$conf" --foreground ${PORTDPD_DEBUG:+-d} >>"$log" 2>&1 &
 	DPD_PID=$!
 	DPD_PORT=$port
 	for _ in $(seq 100); do
@@ -202,4 +202,44 @@ matching_id_for() {
 upp_iccid() {
 	od -An -tx1 -v "$1" | tr -d ' \n' | grep -oE '830a[0-9a-f]{20}' | head -1 |
 		cut -c5- | tr -d 'f'
+}
+
+# ---- ES2+ (operators) ----------------------------------------------------
+# make_operator_pki DIR: an operator CA "opca" with client certificates opA and opB, a
+# rogue CA with a client "opA2", a client certificate "unit" for portdpd's progress
+# reports, and "opsrv", the operator's HTTPS server certificate for 127.0.0.1.
+make_operator_pki() {
+	local d=$1
+	mkdir -p "$d"
+	_ossl() { openssl "$@" >/dev/null 2>&1; }
+	_ca() {
+		_ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+			-keyout "$d/$1-key.pem" -out "$d/$1.pem" -subj "/O=Port-DP+ test/CN=$1"
+	}
+	_leaf() { # NAME CA [EXTFILE]
+		_ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout "$d/$1-key.pem" -out "$d/$1.csr" -subj "/O=Test Operator/CN=$1" &&
+			_ossl x509 -req -in "$d/$1.csr" -CA "$d/$2.pem" -CAkey "$d/$2-key.pem" \
+				-CAcreateserial -days 30 -out "$d/$1.pem" ${3:+-extfile "$3"}
+	}
+	printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$d/srv.ext"
+	_ca opca && _ca rogueca && _leaf opA opca && _leaf opB opca && _leaf opA2 rogueca &&
+		_leaf unit opca && _leaf opsrv opca "$d/srv.ext"
+}
+
+# es2_call OPS_DIR PORT CLIENT FUNCTION BODY-JSON: one ES2+ call with curl (CLIENT "none": no
+# client certificate); prints the answer, exit status curl's.
+es2_call() {
+	local ops=$1 port=$2 who=$3 fn=$4 body=$5 cert=()
+	[ "$who" != none ] && cert=(--cert "$ops/$who.pem" --key "$ops/$who-key.pem")
+	timeout 20 curl -sS --cacert "$PKI/ci.pem" "${cert[@]}" \
+		--resolve "$SMDP_HOST:$port:127.0.0.1" \
+		-H 'X-Admin-Protocol: gsma/rsp/v2.2.0' -H 'Content-Type: application/json' \
+		--data-binary "$body" "https://$SMDP_HOST:$port/gsma/rsp2/es2plus/$fn" \
+		2>>"$E2E_DIR/curl.log"
+}
+
+# es2_hdr REQUESTER CALL_ID: the start of a request object, header included.
+es2_hdr() {
+	echo "{\"header\":{\"functionRequesterIdentifier\":\"$1\",\"functionCallIdentifier\":\"$2\"}"
 }

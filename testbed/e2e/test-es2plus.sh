@@ -18,20 +18,7 @@ mapfile -t EIDS <"$PKI/euicc/list.txt"
 euicc_dir "$PKI" "${EIDS[0]}" "$E2E_DIR/e0"
 euicc_dir "$PKI" "${EIDS[1]}" "$E2E_DIR/e1"
 
-# Operator CA, opA and opB under it, a rogue under another CA.
-mkdir -p "$OPS"
-ossl() { openssl "$@" >/dev/null 2>&1; }
-mkca() { # NAME
-	ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-		-keyout "$OPS/$1-key.pem" -out "$OPS/$1.pem" -subj "/O=Port-DP+ test/CN=$1"
-}
-mkclient() { # NAME CA
-	ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$OPS/$1-key.pem" -out "$OPS/$1.csr" -subj "/O=Test Operator/CN=$1" &&
-		ossl x509 -req -in "$OPS/$1.csr" -CA "$OPS/$2.pem" -CAkey "$OPS/$2-key.pem" \
-			-CAcreateserial -days 30 -out "$OPS/$1.pem"
-}
-mkca opca && mkca rogueca && mkclient opA opca && mkclient opB opca && mkclient opA2 rogueca
+make_operator_pki "$OPS"
 tap $? "operator CA, client certificates (and a rogue CA)"
 
 ctl init >/dev/null
@@ -60,17 +47,8 @@ start_portdpd "$E2E_DIR/portdpd.conf" "$PORT" &&
 	for _ in $(seq 50); do ss -Htln "sport = :$ES2PORT" | grep -q . && break; sleep 0.1; done
 tap $? "portdpd started with the ES2+ listener"
 
-# es2 CLIENT FUNCTION BODY-JSON: prints the answer (curl exit status on failure)
-es2() {
-	local who=$1 fn=$2 body=$3 cert=()
-	[ "$who" != none ] && cert=(--cert "$OPS/$who.pem" --key "$OPS/$who-key.pem")
-	timeout 20 curl -sS --cacert "$PKI/ci.pem" "${cert[@]}" \
-		--resolve "$SMDP_HOST:$ES2PORT:127.0.0.1" \
-		-H 'X-Admin-Protocol: gsma/rsp/v2.2.0' -H 'Content-Type: application/json' \
-		--data-binary "$body" "https://$SMDP_HOST:$ES2PORT/gsma/rsp2/es2plus/$fn" \
-		2>>"$E2E_DIR/curl.log"
-}
-hdr() { echo "{\"header\":{\"functionRequesterIdentifier\":\"$1\",\"functionCallIdentifier\":\"$2\"}"; }
+es2() { es2_call "$OPS" "$ES2PORT" "$@"; }
+hdr() { es2_hdr "$@"; }
 ok_ans() { echo "$1" | grep -q '"status":"Executed-Success"'; }
 code_is() { echo "$1" | grep -q "\"subjectCode\":\"$2\",\"reasonCode\":\"$3\""; }
 show() { echo "# $1"; }

@@ -27,6 +27,7 @@ static const char usage_text[] =
     "  expire                               release expired allocations\n"
     "  operator add NAME (--cert CHAIN.pem | --subject DN) [--url https://...]\n"
     "  operator list | pause NAME | resume NAME   ES2+ operators and their report queue\n"
+    "  queue [pause NAME | resume NAME]     progress reports pending per operator, oldest age\n"
     "  card SUBCOMMAND ...                  the accelerator card: status, list, keygen,\n"
     "                                       destroy, csr, install-cert (no -d needed;\n"
     "                                       'portdpctl card -h' for details)\n"
@@ -98,6 +99,7 @@ static const struct command {
     {"init", cmd_init, 1},     {"import", cmd_import, 0}, {"list", cmd_list, 0},
     {"show", cmd_show, 0},     {"ac", cmd_ac, 0},	  {"audit", cmd_audit, 0},
     {"expire", cmd_expire, 0}, {"operator", cmd_operator, 0},
+    {"queue", cmd_queue, 0},
 };
 
 int main(int argc, char **argv)

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <openssl/pem.h>
 #include "portdpctl.h"
 #include "x509_subject.h"
@@ -97,4 +98,31 @@ int cmd_operator(struct inventory *inv, int argc, char **argv)
 		return EXIT_OK;
 	}
 	return ctl_error(EXIT_USAGE, "operator add|list|pause NAME|resume NAME");
+}
+
+static int print_queue(const char *op, unsigned pending, int64_t oldest, int paused, void *arg)
+{
+	int64_t now = *(int64_t *)arg;
+
+	printf("%-16s %-7s %7u %10lld\n", op, paused ? "paused" : "active", pending,
+	       pending ? (long long)(now - oldest) : 0LL);
+	return 0;
+}
+
+/* "queue [pause NAME | resume NAME]": the progress reports waiting per operator. */
+int cmd_queue(struct inventory *inv, int argc, char **argv)
+{
+	int64_t now = time(NULL);
+
+	if (argc == 3 && (!strcmp(argv[1], "pause") || !strcmp(argv[1], "resume"))) {
+		if (inv_operator_set_paused(inv, argv[2], !strcmp(argv[1], "pause")))
+			return ctl_error(EXIT_FAIL, "%s", inv_errmsg(inv));
+		return EXIT_OK;
+	}
+	if (argc != 1)
+		return ctl_error(EXIT_USAGE, "queue [pause NAME | resume NAME]");
+	printf("%-16s %-7s %7s %10s\n", "OPERATOR", "QUEUE", "PENDING", "OLDEST_S");
+	if (inv_progress_stats(inv, print_queue, &now))
+		return ctl_error(EXIT_FAIL, "%s", inv_errmsg(inv));
+	return EXIT_OK;
 }

@@ -12,6 +12,7 @@
 #include "../../es9/es9.h"
 #include "echo_es9.h"
 #include "../../es9/es2plus.h"
+#include "../../progress/sender.h"
 
 unsigned long echo_es9_handled, echo_es9_flushes, echo_es9_expires, echo_es9_workers;
 bool echo_es9_sync_commit;
@@ -161,4 +162,18 @@ void es2_handle(struct es9_worker *w, const char *client_subject, const char *pa
 	(void)w, (void)client_subject, (void)path, (void)body, (void)body_len;
 	memset(resp, 0, sizeof(*resp));
 	resp->http_status = 404;
+}
+
+/* portdpd-echo has no inventory: no progress reports to send. */
+int progress_sender_start(const struct portdpd_config *cfg, struct progress_sender **out,
+			  char *err, unsigned err_len)
+{
+	(void)cfg, (void)err, (void)err_len;
+	*out = NULL;
+	return 0;
+}
+
+void progress_sender_stop(struct progress_sender *s)
+{
+	(void)s;
 }
