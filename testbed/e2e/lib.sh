@@ -205,26 +205,17 @@ upp_iccid() {
 }
 
 # ---- ES2+ (operators) ----------------------------------------------------
-# make_operator_pki DIR: an operator CA "opca" with client certificates opA and opB, a
-# rogue CA with a client "opA2", a client certificate "unit" for portdpd's progress
-# reports, and "opsrv", the operator's HTTPS server certificate for 127.0.0.1.
+# make_operator_pki DIR: portdp-pki's operator CA "opca" with client certificates opA and
+# opB, the unit's client certificate "unit" for progress reports, the operators' HTTPS
+# server certificate "opsrv" for 127.0.0.1; and "opA2", a client of another CA ("rogueca").
 make_operator_pki() {
 	local d=$1
-	mkdir -p "$d"
-	_ossl() { openssl "$@" >/dev/null 2>&1; }
-	_ca() {
-		_ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-			-keyout "$d/$1-key.pem" -out "$d/$1.pem" -subj "/O=Port-DP+ test/CN=$1"
-	}
-	_leaf() { # NAME CA [EXTFILE]
-		_ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout "$d/$1-key.pem" -out "$d/$1.csr" -subj "/O=Test Operator/CN=$1" &&
-			_ossl x509 -req -in "$d/$1.csr" -CA "$d/$2.pem" -CAkey "$d/$2-key.pem" \
-				-CAcreateserial -days 30 -out "$d/$1.pem" ${3:+-extfile "$3"}
-	}
-	printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$d/srv.ext"
-	_ca opca && _ca rogueca && _leaf opA opca && _leaf opB opca && _leaf opA2 rogueca &&
-		_leaf unit opca && _leaf opsrv opca "$d/srv.ext"
+	"$BIN/portdp-pki" -n 0 --operator opA --operator opB "$d.main" >/dev/null &&
+		"$BIN/portdp-pki" -n 0 --operator opA2 "$d.rogue" >/dev/null &&
+		mkdir -p "$d" && cp "$d.main"/operators/* "$d/" &&
+		cp "$d.rogue/operators/opca.pem" "$d/rogueca.pem" &&
+		cp "$d.rogue/operators/opA2.pem" "$d.rogue/operators/opA2-key.pem" "$d/" &&
+		rm -rf "$d.main" "$d.rogue"
 }
 
 # es2_call OPS_DIR PORT CLIENT FUNCTION BODY-JSON: one ES2+ call with curl (CLIENT "none": no

@@ -19,7 +19,7 @@ euicc_dir "$PKI" "${EIDS[0]}" "$E2E_DIR/e0"
 euicc_dir "$PKI" "${EIDS[1]}" "$E2E_DIR/e1"
 
 make_operator_pki "$OPS"
-tap $? "operator CA, client certificates (and a rogue CA)"
+tap $? "portdp-pki: operator CA, client certificates (and a rogue CA)"
 
 ctl init >/dev/null
 ctl operator add opA --cert "$OPS/opA.pem" >/dev/null &&

@@ -9,8 +9,8 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; }
 check() { desc=$1; shift; if "$@" >/dev/null 2>&1; then ok "$desc"; else nok "$desc"; fi; }
 
-echo "1..12"
-[ -x "$PKI" ] || { for i in $(seq 1 12); do echo "not ok $i - $PKI missing"; done; exit 1; }
+echo "1..15"
+[ -x "$PKI" ] || { for i in $(seq 1 15); do echo "not ok $i - $PKI missing"; done; exit 1; }
 dir=$(mktemp -d /tmp/portdp-test-pki-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 
@@ -44,4 +44,12 @@ check "custom SAN: verify for smdp.example.test" \
 	openssl verify -CAfile "$dir/q/ci.pem" -verify_hostname smdp.example.test "$dir/q/dptls.pem"
 check "custom SAN: localhost no longer matches" sh -c \
 	"! openssl verify -CAfile '$dir/q/ci.pem' -verify_hostname localhost '$dir/q/dptls.pem'"
+"$PKI" -n 0 --operator opA --operator opB "$dir/o" >/dev/null 2>&1
+check "--operator: operator clients and the unit verify as TLS clients under opca" \
+	openssl verify -CAfile "$dir/o/operators/opca.pem" -purpose sslclient \
+	"$dir/o/operators/opA.pem" "$dir/o/operators/opB.pem" "$dir/o/operators/unit.pem"
+check "--operator: the operators' server verifies for 127.0.0.1" \
+	openssl verify -CAfile "$dir/o/operators/opca.pem" -purpose sslserver -verify_ip 127.0.0.1 \
+	"$dir/o/operators/opsrv.pem"
+check "--operator: a bad name is refused" sh -c "! '$PKI' --operator 'a b' '$dir/r'"
 exit $fail
