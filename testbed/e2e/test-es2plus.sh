@@ -101,6 +101,28 @@ refused "unknown profile type" 8.2.5 3.9 opA downloadOrder "$(hdr opA e10),\"pro
 before=$(snap)
 refused "cancel with a bad finalProfileStatusIndicator" 1.2 2.1 opA cancelOrder \
 	"$(hdr opA e11),\"iccid\":\"$A1\",\"finalProfileStatusIndicator\":\"Gone\"}"
+for fn in confirmOrder cancelOrder releaseProfile; do
+	before=$(snap)
+	refused "$fn: unknown ICCID" 8.2.1 3.9 opA $fn \
+		"$(hdr opA u-$fn),\"iccid\":\"8999999999999999999\",\"releaseFlag\":true,\"finalProfileStatusIndicator\":\"Available\"}"
+	before=$(snap)
+	refused "$fn: another operator's profile" 8.2.1 1.2 opA $fn \
+		"$(hdr opA o-$fn),\"iccid\":\"$B1\",\"releaseFlag\":true,\"finalProfileStatusIndicator\":\"Available\"}"
+done
+before=$(snap)
+refused "cancelOrder without finalProfileStatusIndicator" 8.2.1 2.2 opA cancelOrder \
+	"$(hdr opA e12),\"iccid\":\"$A1\"}"
+before=$(snap)
+refused "cancelOrder for another EID" 8.1.1 3.10 opA cancelOrder \
+	"$(hdr opA e13),\"iccid\":\"$A1\",\"eid\":\"${EIDS[1]}\",\"finalProfileStatusIndicator\":\"Available\"}"
+before=$(snap)
+refused "confirmOrder with an invalid matchingId" 8.2.6 2.1 opA confirmOrder \
+	"$(hdr opA e14),\"iccid\":\"$A1\",\"matchingId\":\"bad id!\",\"releaseFlag\":true}"
+before=$(snap)
+refused "confirmOrder with a releaseFlag that is no boolean" 1.2 2.1 opA confirmOrder \
+	"$(hdr opA e15),\"iccid\":\"$A1\",\"releaseFlag\":\"yes\"}"
+before=$(snap)
+refused "no header" 1.2 2.2 opA downloadOrder "{\"iccid\":\"$A2\"}"
 before=$(snap)
 es2 none downloadOrder "$(hdr opA t1),\"iccid\":\"$A2\"}" >/dev/null
 rc=$?
@@ -142,6 +164,20 @@ r=$(es2 opA cancelOrder "$(hdr opA c5),\"iccid\":\"$A2\",\"finalProfileStatusInd
 show "$r"
 ok_ans "$r" && ctl show "$A2" | grep -q "order: *unordered"
 tap $? "cancelOrder (Available): unordered again"
+r=$(es2 opA downloadOrder "$(hdr opA c8),\"iccid\":\"$A2\"}") &&
+	r=$(es2 opA confirmOrder "$(hdr opA c9),\"iccid\":\"$A2\",\"matchingId\":\"ES2-M1\",\"releaseFlag\":false}")
+show "$r"
+code_is "$r" 8.2.6 3.3
+tap $? "confirmOrder with a matchingId in use: 8.2.6/3.3"
+r=$(es2 opA confirmOrder "$(hdr opA c10),\"iccid\":\"$A2\",\"matchingId\":\"ES2-M2\",\"releaseFlag\":false}") &&
+	r=$(es2 opA cancelOrder "$(hdr opA c11),\"iccid\":\"$A2\",\"matchingId\":\"ES2-MX\",\"finalProfileStatusIndicator\":\"Unavailable\"}")
+show "$r"
+code_is "$r" 8.2.6 3.10
+tap $? "cancelOrder naming another matchingId: 8.2.6/3.10"
+r=$(es2 opA cancelOrder "$(hdr opA c12),\"iccid\":\"$A2\",\"matchingId\":\"ES2-M2\",\"finalProfileStatusIndicator\":\"Unavailable\"}")
+show "$r"
+ok_ans "$r" && ctl show "$A2" | grep -q "order: *unavailable"
+tap $? "cancelOrder (Unavailable) of a confirmed order: unavailable for good"
 # Default SM-DP+ flow (no matching ID): the profile released for the EID comes first, even
 # when direct stock is older; an EID with nothing pending gets direct stock.
 r=$(es2 opA downloadOrder "$(hdr opA c6),\"iccid\":\"$A4\",\"eid\":\"${EIDS[1]}\"}") &&
