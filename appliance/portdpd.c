@@ -26,7 +26,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: portdpd -c portdpd.conf [-p port] [-l addr] [-w workers] [--db path]\n"
-		   "               [--pidfile FILE] [--foreground] [--debug]\n");
+		   "               [--es2-port port] [--pidfile FILE] [--foreground] [--debug]\n");
 }
 
 static int parse_num(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -118,10 +118,11 @@ int main(int argc, char **argv)
 	    {"listen", required_argument, NULL, 'l'}, {"workers", required_argument, NULL, 'w'},
 	    {"db", required_argument, NULL, 'D'},     {"pidfile", required_argument, NULL, 'P'},
 	    {"foreground", no_argument, NULL, 'f'},   {"debug", no_argument, NULL, 'd'},
-	    {"help", no_argument, NULL, 'h'},	      {},
+	    {"help", no_argument, NULL, 'h'},	      {"es2-port", required_argument, NULL, 'E'},
+	    {},
 	};
 	const char *conf = NULL, *pidfile = NULL, *port = NULL, *workers = NULL, *listen = NULL,
-		   *db = NULL;
+		   *db = NULL, *es2_port = NULL;
 	struct portdpd_config cfg;
 	struct es9_service *svc = NULL;
 	struct portdp_server *srv = NULL;
@@ -139,6 +140,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			port = optarg;
+			break;
+		case 'E':
+			es2_port = optarg;
 			break;
 		case 'l':
 			listen = optarg;
@@ -182,6 +186,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		cfg.listen_port = v;
+	}
+	if (es2_port) {
+		if (parse_num(es2_port, 0, 65535, &v)) {
+			fprintf(stderr, "portdpd: --es2-port %s: not a port number\n", es2_port);
+			return 2;
+		}
+		cfg.es2_port = v;
 	}
 	if (workers) {
 		if (parse_num(workers, 1, 256, &v)) {

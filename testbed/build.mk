@@ -51,7 +51,7 @@ $(BUILD)/bin/portdp-bench: $(BENCH_OBJS) $(SEUICC_LIB) $(INV_LIB) \
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(SEUICC_LIB) $(INV_LIB) \
 		$(SERVER_LIB) $(RSP_LIB) $(BUILD)/libportdp-accel.a -lhttp_parser -lyajl -lsqlite3 \
-		-lssl -lcrypto -lpthread
+		-lcurl -lssl -lcrypto -lpthread
 
 PROGRAMS += $(BUILD)/bin/portdp-bench
 TESTS += testbed/bench/test-bench-smoke.sh

@@ -283,6 +283,8 @@ int inv_operator_by_subject(struct inventory *inv, const char *subject, struct i
 int inv_operator_list(struct inventory *inv, int (*cb)(const struct inv_operator *, void *),
 		      void *arg);
 int inv_operator_set_paused(struct inventory *inv, const char *name, int paused);
+/** Where @name's progress reports go ("" none); the schema checks it is https://. */
+int inv_operator_set_url(struct inventory *inv, const char *name, const char *url);
 
 const char *inv_order_name(enum inv_order o);
 

@@ -114,6 +114,26 @@ int inv_operator_set_paused(struct inventory *inv, const char *name, int paused)
 	return err;
 }
 
+int inv_operator_set_url(struct inventory *inv, const char *name, const char *url)
+{
+	sqlite3_stmt *st;
+	int rc, err;
+
+	if (!inv || !name || !url)
+		return -EINVAL;
+	rc = sqlite3_prepare_v2(inv->db, "UPDATE operator SET callback_url = ? WHERE name = ?", -1,
+				&st, NULL);
+	if (rc != SQLITE_OK)
+		return inv_sql_error(inv, rc, "operator URL");
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	err = inv_step_done(inv, st, "operator URL");
+	if (!err && sqlite3_changes(inv->db) != 1)
+		err = inv_fail(inv, -ENOENT, "no operator '%s'", name);
+	sqlite3_finalize(st);
+	return err;
+}
+
 int inv_operator_list(struct inventory *inv, int (*cb)(const struct inv_operator *, void *),
 		      void *arg)
 {

@@ -124,6 +124,29 @@ struct bench_result {
 int bench_drive(const struct bench_opts *o, struct bench_result *res, FILE *csv);
 void bench_result_free(struct bench_result *r);
 
+/* ---- es2.c: the ES2+ mode (orders + progress reports) ------------------ */
+
+struct bench_es2 {
+	const char *smdp_address;
+	uint16_t es2_port;
+	char cacert[1024];      /* the DP TLS chain's CI */
+	char client_cert[1024]; /* benchop's client certificate and key */
+	char client_key[1024];
+	unsigned mid_base;      /* ES2B matching IDs already used */
+};
+
+/**
+ * bench_es2_order() - downloadOrder + confirmOrder (released) over ES2+ for up to @want of
+ * benchop's unordered profiles; *@mids gets their matching IDs (malloc'd list).
+ */
+int bench_es2_order(struct bench_es2 *e, const char *db, size_t want, char ***mids,
+		    size_t *n_mids);
+/** Wait until benchop has no report queued (or @timeout_s); *@left: still queued. */
+int bench_es2_wait_queue(const char *db, double timeout_s, unsigned *left);
+/** Start portdp-test-operator on @port and make it benchop's callback URL. */
+int bench_es2_start_endpoint(const char *dir, const char *db, uint16_t port, pid_t *pid);
+void bench_es2_stop_endpoint(pid_t pid);
+
 /* ---- commands --------------------------------------------------------- */
 
 int bench_setup(int argc, char **argv);
