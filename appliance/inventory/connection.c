@@ -100,6 +100,8 @@ static const char *const stmt_sql[ST_MAX] = {
 			" WHERE operator = ?1 AND call_id = ?2",
     [ST_ES2_CALL_PUT] = "INSERT INTO es2_call(operator, call_id, function, request_hash, response)"
 			" VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_OPERATOR_BY_SUBJECT] = "SELECT name, subject, callback_url, paused FROM operator"
+			       " WHERE subject = ?",
     [ST_PROGRESS_ADD] = "INSERT INTO progress(operator, profile_id, body) VALUES (?1, ?2, ?3)",
     [ST_COUNT_ALL] = "SELECT count(*) FROM profile",
     [ST_COUNT_STATE] = "SELECT count(*) FROM profile WHERE state = ?",

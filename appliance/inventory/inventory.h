@@ -331,6 +331,14 @@ struct inv_progress {
 int inv_progress_add(struct inventory *inv, const char *op, int64_t profile_id, const char *body);
 /** The oldest report of @op (due or not: reports go in order); -ENOENT when none. */
 int inv_progress_next(struct inventory *inv, const char *op, struct inv_progress *out);
+/**
+ * The oldest @max reports of @op, in order, to @cb (its @r->body valid during the call only);
+ * @cb returns non-zero to stop.
+ */
+int inv_progress_batch(struct inventory *inv, const char *op, unsigned max,
+		       int (*cb)(const struct inv_progress *r, void *arg), void *arg);
+/** The operator took every report of @op up to @seq (they go in order): all gone. */
+int inv_progress_done_upto(struct inventory *inv, const char *op, int64_t seq);
 /** The operator answered 204: the report is gone. */
 int inv_progress_done(struct inventory *inv, int64_t seq);
 /** Not delivered: one more attempt counted, the next not before @next_try. */

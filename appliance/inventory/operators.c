@@ -57,9 +57,27 @@ int inv_operator_get(struct inventory *inv, const char *name, struct inv_operato
 	return get_one(inv, "SELECT " OP_COLS " FROM operator WHERE name = ?", name, out);
 }
 
+/* Every ES2+ request asks this: a cached statement. */
 int inv_operator_by_subject(struct inventory *inv, const char *subject, struct inv_operator *out)
 {
-	return get_one(inv, "SELECT " OP_COLS " FROM operator WHERE subject = ?", subject, out);
+	sqlite3_stmt *st;
+	int rc, err = 0;
+
+	if (!inv || !subject || !out)
+		return -EINVAL;
+	st = inv_stmt(inv, ST_OPERATOR_BY_SUBJECT);
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		row_operator(st, out);
+	else if (rc == SQLITE_DONE)
+		err = inv_fail(inv, -ENOENT, "no operator with subject '%s'", subject);
+	else
+		err = inv_sql_error(inv, rc, "operator");
+	sqlite3_reset(st);
+	return err;
 }
 
 /* Run one write with the operator's fields; the schema's CHECKs judge them. */

@@ -81,6 +81,58 @@ static int one_write(struct inventory *inv, const char *sql, int64_t seq, int64_
 	return err;
 }
 
+int inv_progress_batch(struct inventory *inv, const char *op, unsigned max,
+		       int (*cb)(const struct inv_progress *r, void *arg), void *arg)
+{
+	struct inv_progress r;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!inv || !op || !cb || !max)
+		return -EINVAL;
+	rc = sqlite3_prepare_v2(inv->db,
+				"SELECT seq, profile_id, created, body, attempts, next_try"
+				" FROM progress WHERE operator = ? ORDER BY seq LIMIT ?",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return inv_sql_error(inv, rc, "progress reports");
+	sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.seq = sqlite3_column_int64(st, 0);
+		r.profile_id = sqlite3_column_int64(st, 1);
+		r.created = sqlite3_column_int64(st, 2);
+		r.body = (char *)sqlite3_column_text(st, 3);
+		r.attempts = sqlite3_column_int(st, 4);
+		r.next_try = sqlite3_column_int64(st, 5);
+		if (!r.body || cb(&r, arg)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : inv_sql_error(inv, rc, "progress reports");
+}
+
+int inv_progress_done_upto(struct inventory *inv, const char *op, int64_t seq)
+{
+	sqlite3_stmt *st;
+	int rc, err;
+
+	if (!inv || !op)
+		return -EINVAL;
+	rc = sqlite3_prepare_v2(inv->db, "DELETE FROM progress WHERE operator = ? AND seq <= ?", -1,
+				&st, NULL);
+	if (rc != SQLITE_OK)
+		return inv_sql_error(inv, rc, "remove delivered reports");
+	sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, seq);
+	inv_owe_sync(inv);
+	err = inv_step_done(inv, st, "remove delivered reports");
+	sqlite3_finalize(st);
+	return err;
+}
+
 int inv_progress_done(struct inventory *inv, int64_t seq)
 {
 	if (!inv)

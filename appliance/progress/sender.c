@@ -15,6 +15,7 @@
 
 #define POLL_MS 200
 #define MAX_OPERATORS 64
+#define BATCH 32
 
 struct progress_sender {
 	struct portdpd_config cfg;
@@ -102,36 +103,70 @@ static int64_t backoff(const struct progress_sender *s, int attempts)
 	return d < s->cfg.progress_retry_max ? d : s->cfg.progress_retry_max;
 }
 
-/* Delivers @op's due reports in order until one fails or none is left. */
-static void drain(struct progress_sender *s, const struct inv_operator *op)
+/* One batch of an operator's reports being delivered, oldest first. */
+struct batch {
+	struct progress_sender *s;
+	const struct inv_operator *op;
+	int64_t now;
+	int64_t delivered; /* seq of the last report taken (204), 0: none */
+	unsigned sent;
+	bool failed;	   /* stop: a report was not taken (or is not due yet) */
+	int64_t retry_seq; /* the report not taken, to retry after the batch (0: none) */
+	int retry_attempts;
+};
+
+static int deliver_one(const struct inv_progress *r, void *arg)
 {
-	struct inv_progress r;
+	struct batch *b = arg;
+	struct progress_sender *s = b->s;
 	char *body;
 	long status;
-	int64_t now;
 
-	while (!stopping(s) && !inv_progress_next(s->inv, op->name, &r)) {
-		now = time(NULL);
-		if (r.next_try > now) {
-			free(r.body);
-			return;
-		}
-		body = with_header(s, &r);
-		status = body ? post(s, op->callback_url, body) : 0;
-		free(body);
-		free(r.body);
-		if (status == 204) {
-			if (inv_progress_done(s->inv, r.seq))
-				srv_err("progress: report %lld delivered but not removed: %s",
-					(long long)r.seq, inv_errmsg(s->inv));
-			continue;
-		}
-		srv_debug("progress: report %lld to %s: %s %ld, retry", (long long)r.seq,
-			  op->name, status ? "HTTP" : "no answer", status);
-		if (inv_progress_retry(s->inv, r.seq, now + backoff(s, r.attempts)))
-			srv_err("progress: report %lld: %s", (long long)r.seq, inv_errmsg(s->inv));
-		return;
+	if (stopping(s) || r->next_try > b->now) {
+		b->failed = true;
+		return 1;
 	}
+	body = with_header(s, r);
+	status = body ? post(s, b->op->callback_url, body) : 0;
+	free(body);
+	b->sent++;
+	if (status == 204) {
+		b->delivered = r->seq;
+		return 0;
+	}
+	srv_debug("progress: report %lld to %s: %s %ld, retry", (long long)r->seq, b->op->name,
+		  status ? "HTTP" : "no answer", status);
+	/* Written once the batch's read is over. */
+	b->retry_seq = r->seq;
+	b->retry_attempts = r->attempts;
+	b->failed = true;
+	return 1;
+}
+
+/*
+ * Delivers @op's due reports in order, BATCH at a time, until one is not taken or none is
+ * left. The reports taken are removed with one DELETE after each batch: a crash before it
+ * sends them again, under the same functionCallIdentifier (the operator keeps one of each).
+ */
+static void drain(struct progress_sender *s, const struct inv_operator *op)
+{
+	struct batch b = {.s = s, .op = op};
+
+	do {
+		b.now = time(NULL);
+		b.delivered = 0;
+		b.sent = 0;
+		b.retry_seq = 0;
+		if (inv_progress_batch(s->inv, op->name, BATCH, deliver_one, &b))
+			srv_err("progress: %s", inv_errmsg(s->inv));
+		if (b.retry_seq &&
+		    inv_progress_retry(s->inv, b.retry_seq, b.now + backoff(s, b.retry_attempts)))
+			srv_err("progress: report %lld: %s", (long long)b.retry_seq,
+				inv_errmsg(s->inv));
+		if (b.delivered && inv_progress_done_upto(s->inv, op->name, b.delivered))
+			srv_err("progress: reports up to %lld delivered but not removed: %s",
+				(long long)b.delivered, inv_errmsg(s->inv));
+	} while (!b.failed && b.sent == BATCH);
 }
 
 static void *sender_main(void *arg)
@@ -175,8 +210,11 @@ int progress_sender_start(const struct portdpd_config *cfg, struct progress_send
 	s->cfg = *cfg;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
-	/* FULL: a delivered report's delete is on disk before the next report goes out. */
-	rc = inv_open_err(cfg->db_path, INV_SYNC_FULL, &s->inv, msg, sizeof(msg));
+	/*
+	 * NORMAL: a delete lost to a power cut (not to a crash: the WAL is in the page cache)
+	 * only sends those reports again, which the operator recognises by their identifier.
+	 */
+	rc = inv_open_err(cfg->db_path, INV_SYNC_NORMAL, &s->inv, msg, sizeof(msg));
 	if (rc) {
 		snprintf(err, err_len, "progress sender: inventory %s", msg);
 		goto fail;

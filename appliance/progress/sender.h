@@ -2,12 +2,13 @@
 /*
  * The progress report sender: one thread of portdpd that delivers the queued
  * handleDownloadProgressInfo reports (inventory table progress) to each operator's callback
- * URL over HTTPS with our client certificate. Per operator strictly in order: only its oldest
- * report is tried, and a report leaves the queue only after the operator's 204 (that delete
- * is synced before the next report is sent). A failure (no answer, timeout, any other status)
- * retries the same report after a backoff (1 s doubling up to progress_retry_max). A report
- * whose 204 was lost with a crash is sent again with the same functionCallIdentifier
- * ("<smdp_address>-<seq>", never reused), by which the operator recognises it.
+ * URL over HTTPS with our client certificate. Per operator strictly in order: reports go one
+ * after the other, oldest first, and the first one not taken stops the operator's turn; a
+ * report leaves the queue only after the operator's 204 (deleted after each batch of up to
+ * 32). A failure (no answer, timeout, any other status) retries the same report after a
+ * backoff (1 s doubling up to progress_retry_max). Reports taken but not yet deleted when
+ * portdpd dies are sent again with the same functionCallIdentifier ("<smdp_address>-<seq>",
+ * never reused), by which the operator recognises them.
  */
 #ifndef PORTDP_PROGRESS_SENDER_H
 #define PORTDP_PROGRESS_SENDER_H

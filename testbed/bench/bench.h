@@ -133,6 +133,7 @@ struct bench_es2 {
 	char client_cert[1024]; /* benchop's client certificate and key */
 	char client_key[1024];
 	unsigned mid_base;      /* ES2B matching IDs already used */
+	unsigned clients;       /* concurrent ES2+ clients */
 };
 
 /**

@@ -9,7 +9,8 @@
  * run --es2, after the plain phase in the same portdpd: the operator endpoint
  * (portdp-test-operator) is started and named benchop's callback URL; then
  *  1. orders: downloadOrder + confirmOrder (releaseFlag true) over ES2+ with mutual TLS for
- *     as many profiles as the plain phase bound (ORDER_THREADS clients, keep-alive);
+ *     as many profiles as the plain phase bound (as many clients as the run's concurrency,
+ *     at most 16, each one keep-alive connection: orders share group commits as bindings do);
  *  2. downloads of those matching IDs, like the plain phase (each queues 3 reports);
  *  3. until the queue is empty (the reports delivered to the endpoint).
  * portdpd's CPU time is read around each part; the cost per binding of the mode is
@@ -30,7 +31,7 @@
 
 #include "inventory.h"
 
-#define ORDER_THREADS 4
+#define ORDER_THREADS_MAX 16
 #define ES2_MID_FMT "ES2B%07u"
 
 struct order_job {
@@ -153,7 +154,9 @@ int bench_es2_order(struct bench_es2 *e, const char *db, size_t want, char ***mi
 	struct order_job j = {.e = e};
 	struct unordered u = {0};
 	struct inventory *inv;
-	pthread_t t[ORDER_THREADS];
+	pthread_t t[ORDER_THREADS_MAX];
+	unsigned nt = e->clients < 1 ? 1 : e->clients > ORDER_THREADS_MAX ? ORDER_THREADS_MAX
+									  : e->clients;
 	char msg[256];
 	unsigned k;
 	int ret;
@@ -176,7 +179,7 @@ int bench_es2_order(struct bench_es2 *e, const char *db, size_t want, char ***mi
 	e->mid_base = u.ordered_before;
 	j.iccids = u.iccids;
 	j.n = want < u.n ? want : u.n;
-	for (k = 0; k < ORDER_THREADS; k++)
+	for (k = 0; k < nt; k++)
 		if (pthread_create(&t[k], NULL, order_main, &j))
 			break;
 	while (k--)
