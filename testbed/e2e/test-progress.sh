@@ -5,6 +5,7 @@
 # answers 500, then is slow; portdpd is killed -9 twice in between and the queue is paused
 # and resumed. When the endpoint finally answers, every report (points 1, 3, 4 per profile)
 # has arrived exactly once, in order; portdpctl queue shows pending reports and their age.
+# A later delete on the eUICC reports point 5.
 set -u
 . "$(dirname "$0")/lib.sh"
 e2e_init progress
@@ -148,6 +149,13 @@ expect=$(printf '1 %s\n3 %s\n4 %s\n' "${P[0]}" "${P[0]}" "${P[0]}" "${P[1]}" "${
 [ "$(awk '{print $2, $3}' "$RIG_LOG")" = "$expect" ]
 tap $? "per profile: eligibility (1), BPP download (3), BPP installation (4)"
 grep -c "^500 " "$E2E_DIR/reports.log.all" | sed 's/^/# answered 500: /'
+
+# 7. a later delete notification from the eUICC: point 5, with its signed notification
+lpa "$PORT" "$PKI" "$E2E_DIR/e0" --delete "${P[0]}" >>"$E2E_DIR/lpa.log" 2>&1 &&
+	wait_for 15 delivered_at_least 10
+tail -1 "$RIG_LOG" | sed 's/^/# delivered: /'
+[ "$(tail -1 "$RIG_LOG" | awk '{print $2, $3}')" = "5 ${P[0]}" ] && pending_is 0
+tap $? "delete of P0 on the eUICC: report point 5 arrives"
 
 stop_rig
 stop_portdpd
