@@ -7,14 +7,13 @@
  * for reports), N profiles it owns (unordered), and the ES2+/progress lines of portdpd.conf.
  *
  * run --es2, after the plain phase in the same portdpd: the operator endpoint
- * (portdp-test-operator) is started and named benchop's callback URL; then
- *  1. orders: downloadOrder + confirmOrder (releaseFlag true) over ES2+ with mutual TLS for
- *     as many profiles as the plain phase bound (as many clients as the run's concurrency,
- *     at most 16, each one keep-alive connection: orders share group commits as bindings do);
- *  2. downloads of those matching IDs, like the plain phase (each queues 3 reports);
- *  3. until the queue is empty (the reports delivered to the endpoint).
- * portdpd's CPU time is read around each part; the cost per binding of the mode is
- * (1 + 2 + 3) / bindings, reported beside the plain phase's figure.
+ * (portdp-test-operator) is started and named benchop's callback URL; then, for as long as
+ * the plain phase ran, each binding is ordered first: ES2+ clients (the run's concurrency,
+ * at most 16, one keep-alive connection each) place downloadOrder + confirmOrder
+ * (releaseFlag true) ahead of the downloads, which take each matching ID once its order is
+ * confirmed; orders, bindings and report deliveries share portdpd's sweeps and group
+ * commits as they would on a line. Then until the queue is empty. portdpd's CPU time over
+ * both, per completed binding, is reported beside the plain phase's figure.
  */
 #include "bench.h"
 
@@ -38,9 +37,28 @@ struct order_job {
 	const struct bench_es2 *e;
 	char (*iccids)[21];
 	size_t n;
-	size_t next; /* atomic */
-	unsigned failed; /* atomic */
+	size_t next;	  /* atomic: the next index to order */
+	size_t ready;	  /* atomic: every index below is ordered (the driver's mids_ready) */
+	size_t taken;	  /* atomic: matching IDs the driver took (its mids_taken) */
+	size_t ahead;	  /* orders placed at most this far ahead of the bindings */
+	bool done;	  /* atomic: no more orders will come */
+	unsigned failed;  /* atomic */
+	uint8_t *ordered; /* per index, under lock */
+	pthread_mutex_t lock;
+	pthread_t t[16];
+	unsigned nt;
+	uint64_t t0, t1;
 };
+
+/* Index @i is ordered: move the watermark over every ordered index from it. */
+static void mark_ordered(struct order_job *j, size_t i)
+{
+	pthread_mutex_lock(&j->lock);
+	j->ordered[i] = 1;
+	while (j->ready < j->n && j->ordered[j->ready])
+		__atomic_store_n(&j->ready, j->ready + 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&j->lock);
+}
 
 static size_t sink(char *p, size_t size, size_t n, void *arg)
 {
@@ -97,21 +115,30 @@ static void *order_main(void *arg)
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	while ((i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED)) < j->n) {
+		/* An operator orders what the line is about to make, not the whole stock. */
+		while (i >= __atomic_load_n(&j->taken, __ATOMIC_ACQUIRE) + j->ahead &&
+		       __atomic_load_n(&j->next, __ATOMIC_RELAXED) < j->n)
+			usleep(200);
+		if (__atomic_load_n(&j->next, __ATOMIC_RELAXED) > j->n)
+			break;
 		snprintf(body, sizeof(body),
 			 "{\"header\":{\"functionRequesterIdentifier\":\"benchop\","
 			 "\"functionCallIdentifier\":\"d%zu\"},\"iccid\":\"%s\"}",
 			 i, j->iccids[i]);
 		if (!call(c, e, "downloadOrder", body)) {
 			__atomic_fetch_add(&j->failed, 1, __ATOMIC_RELAXED);
-			continue;
+			break;
 		}
 		snprintf(body, sizeof(body),
 			 "{\"header\":{\"functionRequesterIdentifier\":\"benchop\","
 			 "\"functionCallIdentifier\":\"c%zu\"},\"iccid\":\"%s\","
 			 "\"matchingId\":\"" ES2_MID_FMT "\",\"releaseFlag\":true}",
 			 i, j->iccids[i], (unsigned)(e->mid_base + i + 1));
-		if (!call(c, e, "confirmOrder", body))
+		if (!call(c, e, "confirmOrder", body)) {
 			__atomic_fetch_add(&j->failed, 1, __ATOMIC_RELAXED);
+			break; /* its binding would wait forever: stop ordering */
+		}
+		mark_ordered(j, i);
 	}
 	curl_slist_free_all(h);
 	curl_slist_free_all(resolve);
@@ -148,24 +175,24 @@ static int collect_unordered(const struct inv_profile *p, void *arg)
 	return 0;
 }
 
-int bench_es2_order(struct bench_es2 *e, const char *db, size_t want, char ***mids,
-		    size_t *n_mids)
+int bench_es2_order_start(struct bench_es2 *e, const char *db, size_t want,
+			  struct order_job **out, char ***mids, size_t *n_mids)
 {
-	struct order_job j = {.e = e};
+	struct order_job *j = calloc(1, sizeof(*j));
 	struct unordered u = {0};
 	struct inventory *inv;
-	pthread_t t[ORDER_THREADS_MAX];
-	unsigned nt = e->clients < 1 ? 1 : e->clients > ORDER_THREADS_MAX ? ORDER_THREADS_MAX
-									  : e->clients;
 	char msg[256];
-	unsigned k;
 	int ret;
 
+	*out = NULL;
 	*mids = NULL;
 	*n_mids = 0;
+	if (!j)
+		return -ENOMEM;
 	ret = inv_open_err(db, 0, &inv, msg, sizeof(msg));
 	if (ret) {
 		fprintf(stderr, "portdp-bench: %s: %s\n", db, msg);
+		free(j);
 		return ret;
 	}
 	ret = inv_list(inv, INV_AVAILABLE, collect_unordered, &u);
@@ -173,33 +200,88 @@ int bench_es2_order(struct bench_es2 *e, const char *db, size_t want, char ***mi
 	if (ret || !u.n) {
 		fprintf(stderr, "portdp-bench: no unordered profile of benchop left (setup --es2)\n");
 		free(u.iccids);
+		free(j);
 		return ret ? ret : -ENOENT;
 	}
 	/* Matching IDs are never reused: a later run goes on after the earlier ones. */
 	e->mid_base = u.ordered_before;
-	j.iccids = u.iccids;
-	j.n = want < u.n ? want : u.n;
-	for (k = 0; k < nt; k++)
-		if (pthread_create(&t[k], NULL, order_main, &j))
-			break;
-	while (k--)
-		pthread_join(t[k], NULL);
-	if (j.failed) {
-		fprintf(stderr, "portdp-bench: %u ES2+ orders failed\n", j.failed);
-		free(u.iccids);
-		return -EIO;
-	}
-	*mids = calloc(j.n, sizeof(**mids));
-	for (size_t i = 0; *mids && i < j.n; i++) {
+	j->e = e;
+	j->iccids = u.iccids;
+	j->n = want < u.n ? want : u.n;
+	j->ordered = calloc(j->n, 1);
+	*mids = calloc(j->n, sizeof(**mids));
+	if (!j->ordered || !*mids)
+		goto nomem;
+	for (size_t i = 0; i < j->n; i++) {
 		(*mids)[i] = malloc(INV_MATCHING_ID_MAX);
 		if (!(*mids)[i])
-			break;
+			goto nomem;
 		snprintf((*mids)[i], INV_MATCHING_ID_MAX, ES2_MID_FMT,
 			 (unsigned)(e->mid_base + i + 1));
 		*n_mids = i + 1;
 	}
+	pthread_mutex_init(&j->lock, NULL);
+	j->nt = e->clients < 1 ? 1 : e->clients > 16 ? 16 : e->clients;
+	j->ahead = 2 * (size_t)(e->clients ? e->clients : 1);
+	j->t0 = mono_ns();
+	for (unsigned k = 0; k < j->nt; k++)
+		if (pthread_create(&j->t[k], NULL, order_main, j)) {
+			j->nt = k;
+			break;
+		}
+	*out = j;
+	return 0;
+nomem:
+	for (size_t i = 0; i < *n_mids; i++)
+		free((*mids)[i]);
+	free(*mids);
+	*mids = NULL;
+	*n_mids = 0;
+	free(j->ordered);
 	free(u.iccids);
-	return *n_mids == j.n ? 0 : -ENOMEM;
+	free(j);
+	return -ENOMEM;
+}
+
+const size_t *bench_es2_ready(struct order_job *j)
+{
+	return &j->ready;
+}
+
+const bool *bench_es2_done(struct order_job *j)
+{
+	return &j->done;
+}
+
+/* Let the order clients finish their current order and stop. */
+void bench_es2_order_stop(struct order_job *j)
+{
+	/* Past n: the clients waiting to get ahead give up too. */
+	__atomic_store_n(&j->next, j->n + 1, __ATOMIC_RELAXED);
+}
+
+size_t *bench_es2_taken(struct order_job *j)
+{
+	return &j->taken;
+}
+
+int bench_es2_order_finish(struct order_job *j, size_t *ordered, double *seconds)
+{
+	unsigned failed;
+
+	for (unsigned k = 0; k < j->nt; k++)
+		pthread_join(j->t[k], NULL);
+	__atomic_store_n(&j->done, true, __ATOMIC_RELEASE);
+	*ordered = j->ready;
+	*seconds = (mono_ns() - j->t0) / 1e9;
+	failed = j->failed;
+	pthread_mutex_destroy(&j->lock);
+	free(j->ordered);
+	free(j->iccids);
+	free(j);
+	if (failed)
+		fprintf(stderr, "portdp-bench: %u ES2+ orders failed\n", failed);
+	return failed ? -EIO : 0;
 }
 
 static int pending_cb(const char *op, unsigned pending, int64_t oldest, int paused, void *arg)
