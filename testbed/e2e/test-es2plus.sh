@@ -124,6 +124,9 @@ refused "confirmOrder with a releaseFlag that is no boolean" 1.2 2.1 opA confirm
 before=$(snap)
 refused "no header" 1.2 2.2 opA downloadOrder "{\"iccid\":\"$A2\"}"
 before=$(snap)
+refused "a certificate of the operator CA that names no operator" 1.1 1.1 unit downloadOrder \
+	"$(hdr opA e16),\"iccid\":\"$A2\"}"
+before=$(snap)
 es2 none downloadOrder "$(hdr opA t1),\"iccid\":\"$A2\"}" >/dev/null
 rc=$?
 [ $rc -ne 0 ] && [ "$(snap)" = "$before" ]
