@@ -198,6 +198,21 @@ show "$(echo "$msg" | tail -1)"
 [ $rc -eq 0 ] && echo "$msg" | tail -1 | grep -q "installed $D1 "
 tap $? "EID 0 without matching ID, nothing pending for it: direct stock $D1"
 
+# A confirmation code set by confirmOrder is what the eUICC's user must enter.
+r=$(es2 opA downloadOrder "$(hdr opA c13),\"iccid\":\"$A3\"}") &&
+	r=$(es2 opA confirmOrder "$(hdr opA c14),\"iccid\":\"$A3\",\"matchingId\":\"ES2-CC\",\"confirmationCode\":\"4321\",\"releaseFlag\":true}")
+show "$r"
+ok_ans "$r"
+tap $? "confirmOrder with a confirmation code, released"
+msg=$(lpa "$PORT" "$PKI" "$E2E_DIR/e1" --ac "$(ac "$PORT" ES2-CC)" --cc 9999 2>&1); rc=$?
+show "$(echo "$msg" | tail -1)"
+[ $rc -ne 0 ] && [ "$(ctl_state ES2-CC)" = "available -" ]
+tap $? "a wrong confirmation code: no download"
+msg=$(lpa "$PORT" "$PKI" "$E2E_DIR/e1" --ac "$(ac "$PORT" ES2-CC)" --cc 4321 2>&1); rc=$?
+show "$(echo "$msg" | tail -1)"
+[ $rc -eq 0 ] && [ "$(ctl_state ES2-CC)" = "installed ${EIDS[1]}" ]
+tap $? "the operator's confirmation code: installed"
+
 ctl audit 2>/dev/null | grep -c "es2:opA" | sed 's/^/# audit rows by es2:opA: /'
 [ "$(ctl audit 2>/dev/null | grep -c 'es2:opA')" -ge 5 ]
 tap $? "order changes are in the audit log with the operator as actor"
