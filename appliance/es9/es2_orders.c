@@ -144,9 +144,9 @@ enum es2_status es2_download_order(struct es2_call *c)
 	} else {
 		err = inv_order_reserve_type(c->inv, c->op.name, type, eid[0] ? eid : NULL, &id);
 		if (err == -ENOENT)
-			return es2_fail(c, has_type(c, type) ? ES2_E_TYPE_EXHAUSTED
-							     : ES2_E_TYPE_UNKNOWN,
-					"no unordered profile of type '%s' left", type);
+			return es2_fail(
+			    c, has_type(c, type) ? ES2_E_TYPE_EXHAUSTED : ES2_E_TYPE_UNKNOWN,
+			    "no unordered profile of type '%s' left", type);
 		if (err)
 			return es2_fail(c, ES2_E_INTERNAL, "inventory: %s", inv_errmsg(c->inv));
 		if (inv_get_by_id(c->inv, id, &p))

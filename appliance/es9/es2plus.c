@@ -156,9 +156,10 @@ static enum es2_status check_header(struct es2_call *c, const char **call_id)
 				CALL_ID_MAX);
 	*call_id = id->str;
 	if (req->type != RSP_JSON_STRING || strcmp(req->str, c->op.name))
-		return es2_fail(c, ES2_E_REQUESTER,
-				"functionRequesterIdentifier is not %s, this certificate's operator",
-				c->op.name);
+		return es2_fail(
+		    c, ES2_E_REQUESTER,
+		    "functionRequesterIdentifier is not %s, this certificate's operator",
+		    c->op.name);
 	return ES2_OK;
 }
 
@@ -268,8 +269,9 @@ void es2_handle(struct es9_worker *w, const char *client_subject, const char *pa
 	}
 answer:
 	if (st)
-		es9_log("es2 %s (%s): %s %s: %s", functions[i].name, c->op.name[0] ? c->op.name : "?",
-			es2_status_info(st)->subject, es2_status_info(st)->reason,
+		es9_log("es2 %s (%s): %s %s: %s", functions[i].name,
+			c->op.name[0] ? c->op.name : "?", es2_status_info(st)->subject,
+			es2_status_info(st)->reason,
 			c->msg[0] ? c->msg : es2_status_info(st)->message);
 	if (!answer)
 		answer = render(c, st, call_id);

@@ -88,9 +88,9 @@ int inv_operator_add(struct inventory *inv, const struct inv_operator *op)
 
 	if (!inv || !op)
 		return -EINVAL;
-	rc = sqlite3_prepare_v2(inv->db,
-				"INSERT INTO operator(name, subject, callback_url) VALUES (?, ?, ?)",
-				-1, &st, NULL);
+	rc = sqlite3_prepare_v2(
+	    inv->db, "INSERT INTO operator(name, subject, callback_url) VALUES (?, ?, ?)", -1, &st,
+	    NULL);
 	if (rc != SQLITE_OK)
 		return inv_sql_error(inv, rc, "add operator");
 	sqlite3_bind_text(st, 1, op->name, -1, SQLITE_STATIC);

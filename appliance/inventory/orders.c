@@ -150,8 +150,10 @@ int inv_order_confirm(struct inventory *inv, int64_t id, const char *eid, const 
 	if (cc) {
 		n = strlen(cc);
 		if (!n || n > CC_MAX || !printable(cc))
-			return inv_fail(inv, -EINVAL, "confirmation code must be 1..%d printable"
-						      " characters", CC_MAX);
+			return inv_fail(inv, -EINVAL,
+					"confirmation code must be 1..%d printable"
+					" characters",
+					CC_MAX);
 		if (inv_hash_cc(cc, cc_hash))
 			return inv_fail(inv, -EIO, "cannot hash the confirmation code");
 	}

@@ -145,9 +145,9 @@ int inv_progress_retry(struct inventory *inv, int64_t seq, int64_t next_try)
 {
 	if (!inv)
 		return -EINVAL;
-	return one_write(inv,
-			 "UPDATE progress SET attempts = attempts + 1, next_try = ?2 WHERE seq = ?1",
-			 seq, next_try, "retry report");
+	return one_write(
+	    inv, "UPDATE progress SET attempts = attempts + 1, next_try = ?2 WHERE seq = ?1", seq,
+	    next_try, "retry report");
 }
 
 int inv_progress_stats(struct inventory *inv,
@@ -160,16 +160,18 @@ int inv_progress_stats(struct inventory *inv,
 
 	if (!inv || !cb)
 		return -EINVAL;
-	rc = sqlite3_prepare_v2(inv->db,
-				"SELECT o.name, count(p.seq), min(p.created), o.paused FROM operator o"
-				" LEFT JOIN progress p ON p.operator = o.name"
-				" GROUP BY o.name ORDER BY o.name",
-				-1, &st, NULL);
+	rc = sqlite3_prepare_v2(
+	    inv->db,
+	    "SELECT o.name, count(p.seq), min(p.created), o.paused FROM operator o"
+	    " LEFT JOIN progress p ON p.operator = o.name"
+	    " GROUP BY o.name ORDER BY o.name",
+	    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return inv_sql_error(inv, rc, "progress queue");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cb((const char *)sqlite3_column_text(st, 0), (unsigned)sqlite3_column_int(st, 1),
-		       sqlite3_column_int64(st, 2), sqlite3_column_int(st, 3), arg)) {
+		if (cb((const char *)sqlite3_column_text(st, 0),
+		       (unsigned)sqlite3_column_int(st, 1), sqlite3_column_int64(st, 2),
+		       sqlite3_column_int(st, 3), arg)) {
 			rc = SQLITE_DONE;
 			break;
 		}

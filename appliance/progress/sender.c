@@ -197,8 +197,8 @@ static void *sender_main(void *arg)
 	return NULL;
 }
 
-int progress_sender_start(const struct portdpd_config *cfg, struct progress_sender **out,
-			  char *err, unsigned err_len)
+int progress_sender_start(const struct portdpd_config *cfg, struct progress_sender **out, char *err,
+			  unsigned err_len)
 {
 	struct progress_sender *s = calloc(1, sizeof(*s));
 	char msg[512];

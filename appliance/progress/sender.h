@@ -18,8 +18,8 @@
 struct progress_sender;
 
 /* 0 or -errno with a message in @err. */
-int progress_sender_start(const struct portdpd_config *cfg, struct progress_sender **out,
-			  char *err, unsigned err_len);
+int progress_sender_start(const struct portdpd_config *cfg, struct progress_sender **out, char *err,
+			  unsigned err_len);
 /* Stops (an exchange in flight is finished or times out first) and frees. */
 void progress_sender_stop(struct progress_sender *s);
 

@@ -175,8 +175,8 @@ static int collect_unordered(const struct inv_profile *p, void *arg)
 	return 0;
 }
 
-int bench_es2_order_start(struct bench_es2 *e, const char *db, size_t want,
-			  struct order_job **out, char ***mids, size_t *n_mids)
+int bench_es2_order_start(struct bench_es2 *e, const char *db, size_t want, struct order_job **out,
+			  char ***mids, size_t *n_mids)
 {
 	struct order_job *j = calloc(1, sizeof(*j));
 	struct unordered u = {0};
@@ -198,7 +198,8 @@ int bench_es2_order_start(struct bench_es2 *e, const char *db, size_t want,
 	ret = inv_list(inv, INV_AVAILABLE, collect_unordered, &u);
 	inv_close(inv);
 	if (ret || !u.n) {
-		fprintf(stderr, "portdp-bench: no unordered profile of benchop left (setup --es2)\n");
+		fprintf(stderr,
+			"portdp-bench: no unordered profile of benchop left (setup --es2)\n");
 		free(u.iccids);
 		free(j);
 		return ret ? ret : -ENOENT;
@@ -327,7 +328,8 @@ int bench_es2_start_endpoint(const char *dir, const char *db, uint16_t port, pid
 	bench_path(ca, sizeof(ca), "%s/pki/operators/opca.pem", dir);
 	bench_path(log, sizeof(log), "%s/reports.log", dir);
 	snprintf(p, sizeof(p), "%u", (unsigned)port);
-	snprintf(url, sizeof(url), "https://127.0.0.1:%u/gsma/rsp2/es2plus/handleDownloadProgressInfo",
+	snprintf(url, sizeof(url),
+		 "https://127.0.0.1:%u/gsma/rsp2/es2plus/handleDownloadProgressInfo",
 		 (unsigned)port);
 	ret = inv_open_err(db, 0, &inv, msg, sizeof(msg));
 	if (!ret) {
@@ -344,8 +346,8 @@ int bench_es2_start_endpoint(const char *dir, const char *db, uint16_t port, pid
 	if (*pid == 0) {
 		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
 			_exit(127);
-		execl(bin, "portdp-test-operator", "--port", p, "--cert", cert, "--key", key, "--ca",
-		      ca, "--log", log, (char *)NULL);
+		execl(bin, "portdp-test-operator", "--port", p, "--cert", cert, "--key", key,
+		      "--ca", ca, "--log", log, (char *)NULL);
 		_exit(127);
 	}
 	return 0;

@@ -150,10 +150,11 @@ static void serve(SSL *ssl, const struct opts *o)
 		snprintf(line, sizeof(line), "%d %s\n", status, call ? call : "-");
 		append(logall, line);
 		json_decref(j);
-		snprintf(line, sizeof(line),
-			 "HTTP/1.1 %d %s\r\n%sConnection: keep-alive\r\n\r\n", status,
-			 status == 204 ? "No Content" : status == 500 ? "Internal Server Error"
-								      : "Bad Request",
+		snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\n%sConnection: keep-alive\r\n\r\n",
+			 status,
+			 status == 204	 ? "No Content"
+			 : status == 500 ? "Internal Server Error"
+					 : "Bad Request",
 			 status == 204 ? "" : "Content-Length: 0\r\n");
 		if (SSL_write(ssl, line, (int)strlen(line)) <= 0)
 			return;
@@ -163,8 +164,8 @@ static void serve(SSL *ssl, const struct opts *o)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-	    {"port", 1, NULL, 'p'}, {"cert", 1, NULL, 'c'}, {"key", 1, NULL, 'k'},
-	    {"ca", 1, NULL, 'a'},   {"log", 1, NULL, 'l'},	{"mode", 1, NULL, 'm'},
+	    {"port", 1, NULL, 'p'},	{"cert", 1, NULL, 'c'}, {"key", 1, NULL, 'k'},
+	    {"ca", 1, NULL, 'a'},	{"log", 1, NULL, 'l'},	{"mode", 1, NULL, 'm'},
 	    {"delay-ms", 1, NULL, 'd'}, {NULL, 0, NULL, 0},
 	};
 	struct opts o = {.mode = "ok", .delay_ms = 1000};
@@ -174,14 +175,29 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'p': o.port = atoi(optarg); break;
-		case 'c': o.cert = optarg; break;
-		case 'k': o.key = optarg; break;
-		case 'a': o.ca = optarg; break;
-		case 'l': o.log = optarg; break;
-		case 'm': o.mode = optarg; break;
-		case 'd': o.delay_ms = (unsigned)atoi(optarg); break;
-		default: return 2;
+		case 'p':
+			o.port = atoi(optarg);
+			break;
+		case 'c':
+			o.cert = optarg;
+			break;
+		case 'k':
+			o.key = optarg;
+			break;
+		case 'a':
+			o.ca = optarg;
+			break;
+		case 'l':
+			o.log = optarg;
+			break;
+		case 'm':
+			o.mode = optarg;
+			break;
+		case 'd':
+			o.delay_ms = (unsigned)atoi(optarg);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (!o.port || !o.cert || !o.key || !o.ca || !o.log) {

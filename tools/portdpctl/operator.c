@@ -88,9 +88,9 @@ int cmd_operator(struct inventory *inv, int argc, char **argv)
 		return op_add(inv, argc - 1, argv + 1);
 	if (!strcmp(sub, "list") && argc == 2) {
 		printf("%-16s %-7s %-40s %s\n", "NAME", "QUEUE", "CALLBACK", "SUBJECT");
-		return inv_operator_list(inv, print_op, NULL) ? ctl_error(EXIT_FAIL, "%s",
-									  inv_errmsg(inv))
-							      : EXIT_OK;
+		return inv_operator_list(inv, print_op, NULL)
+			   ? ctl_error(EXIT_FAIL, "%s", inv_errmsg(inv))
+			   : EXIT_OK;
 	}
 	if ((!strcmp(sub, "pause") || !strcmp(sub, "resume")) && argc == 3) {
 		if (inv_operator_set_paused(inv, argv[2], !strcmp(sub, "pause")))

@@ -20,8 +20,10 @@ static int owned(struct inventory *inv, const char *iccid, struct inv_profile *p
 	if (err)
 		return ctl_error(EXIT_FAIL, "%s", inv_errmsg(inv));
 	if (!p->owner[0])
-		return ctl_error(EXIT_FAIL, "%s is direct stock (imported without --owner): "
-					    "no orders", iccid);
+		return ctl_error(EXIT_FAIL,
+				 "%s is direct stock (imported without --owner): "
+				 "no orders",
+				 iccid);
 	return EXIT_OK;
 }
 

@@ -170,8 +170,8 @@ static void test_operators(void **state)
 	assert_int_equal(inv_operator_get(fx->inv, "opA", &got), 0);
 	assert_int_equal(got.paused, 1);
 	assert_int_equal(inv_operator_set_paused(fx->inv, "nobody", 1), -ENOENT);
-	assert_int_not_equal(exec_sql(fx->path, "UPDATE operator SET name = 'x' WHERE name = 'opB'"),
-			     SQLITE_OK);
+	assert_int_not_equal(
+	    exec_sql(fx->path, "UPDATE operator SET name = 'x' WHERE name = 'opB'"), SQLITE_OK);
 }
 
 /* Owned stock is not downloadable until ordered, confirmed and released. */
@@ -316,9 +316,9 @@ static void test_default_flow_prefers_preassigned(void **state)
 	/* nothing else released for A: the older direct stock, never B's or the unreleased */
 	assert_int_equal(inv_allocate_any(fx->inv, EID_A, TID2, 2, FAR_DEADLINE, &got), 0);
 	assert_int_equal(got, direct);
-	assert_int_equal(inv_allocate_any(fx->inv, EID_A, (const uint8_t *)"\x03\x03", 2,
-					  FAR_DEADLINE, &got),
-			 -ENOENT);
+	assert_int_equal(
+	    inv_allocate_any(fx->inv, EID_A, (const uint8_t *)"\x03\x03", 2, FAR_DEADLINE, &got),
+	    -ENOENT);
 	assert_int_equal(get(fx, unreleased).state, INV_AVAILABLE);
 	assert_int_equal(get(fx, other).state, INV_AVAILABLE);
 }
@@ -345,8 +345,8 @@ static void test_reserve_by_type(void **state)
 static void test_reoffer_of_ordered_profile(void **state)
 {
 	struct fx *fx = *state;
-	struct inv_import opt = {.profile_class = -1, .owner = "opA",
-				 .reuse = INV_REUSE_AFTER_DELETE};
+	struct inv_import opt = {
+	    .profile_class = -1, .owner = "opA", .reuse = INV_REUSE_AFTER_DELETE};
 	struct inv_profile p;
 
 	assert_int_equal(test_upp_set_iccid(fx->upp, fx->upp_len, ++fx->next_serial, NULL), 0);
@@ -373,8 +373,8 @@ static void test_es2_calls(void **state)
 	char *resp = NULL;
 
 	assert_int_equal(inv_es2_call_get(fx->inv, "opA", "call-1", got, &resp), -ENOENT);
-	assert_int_equal(inv_es2_call_put(fx->inv, "opA", "call-1", "downloadOrder", h, "{\"a\":1}"),
-			 0);
+	assert_int_equal(
+	    inv_es2_call_put(fx->inv, "opA", "call-1", "downloadOrder", h, "{\"a\":1}"), 0);
 	assert_int_equal(inv_es2_call_put(fx->inv, "opA", "call-1", "downloadOrder", h, "{}"),
 			 -EEXIST);
 	/* the same identifier of another operator is another call */
@@ -385,7 +385,8 @@ static void test_es2_calls(void **state)
 	free(resp);
 	assert_int_not_equal(exec_sql(fx->path, "UPDATE es2_call SET response = 'x'"), SQLITE_OK);
 	assert_int_not_equal(
-	    exec_sql(fx->path, "INSERT INTO es2_call VALUES ('nobody', 'c', 'f', zeroblob(32), '')"),
+	    exec_sql(fx->path,
+		     "INSERT INTO es2_call VALUES ('nobody', 'c', 'f', zeroblob(32), '')"),
 	    SQLITE_OK);
 }
 
@@ -413,9 +414,10 @@ static void test_database_guards(void **state)
 		" deadline = 1 WHERE id = %lld");
 	REFUSED("UPDATE profile SET ord = 6 WHERE id = %lld");
 	REFUSED("UPDATE profile SET owner = 'nobody' WHERE id = %lld");
-	assert_int_not_equal(exec_sql(fx->path, "INSERT INTO profile(iccid, matching_id,"
-						" profile_class, reuse, owner, ord)"
-						" VALUES ('8999000000000009999', 'M9', 2, 0, 'opA', 0)"),
+	assert_int_not_equal(exec_sql(fx->path,
+				      "INSERT INTO profile(iccid, matching_id,"
+				      " profile_class, reuse, owner, ord)"
+				      " VALUES ('8999000000000009999', 'M9', 2, 0, 'opA', 0)"),
 			     SQLITE_OK);
 	assert_int_not_equal(exec_sql(fx->path, "INSERT INTO profile(iccid, matching_id,"
 						" profile_class, reuse, ord)"
@@ -440,7 +442,8 @@ static void check_migration_from(int version)
 
 	assert_non_null(test_tmp_db(path));
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL),
+			 SQLITE_OK);
 	assert_int_equal(inv_schema_create_old(db, version), 0);
 	sqlite3_close(db);
 	snprintf(sql, sizeof(sql),
@@ -528,7 +531,8 @@ static void test_kill_during_orders(void **state)
 	inv_close(fx->inv);
 	assert_int_equal(inv_open(fx->path, INV_SYNC_NORMAL, &fx->inv), 0);
 	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM pragma_integrity_check"
-					   " WHERE integrity_check != 'ok'"), 0);
+					   " WHERE integrity_check != 'ok'"),
+			 0);
 	for (i = 0; i < N; i++) {
 		struct inv_profile p = get(fx, ids[i]);
 		struct audit_find f = last_audit(fx->inv, ids[i]);
@@ -540,8 +544,9 @@ static void test_kill_during_orders(void **state)
 		assert_string_equal(arrow + 2, inv_order_name(p.order));
 	}
 	/* one recorded answer per committed order change */
-	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM es2_call"),
-			 sql_int(fx->path, "SELECT count(*) FROM audit WHERE detail LIKE 'order %'"));
+	assert_int_equal(
+	    sql_int(fx->path, "SELECT count(*) FROM es2_call"),
+	    sql_int(fx->path, "SELECT count(*) FROM audit WHERE detail LIKE 'order %'"));
 	print_message("# %lld order changes committed before the kill\n",
 		      sql_int(fx->path, "SELECT count(*) FROM es2_call"));
 }
