@@ -69,6 +69,7 @@ $(INV_LIB): $(INV_OBJS)
 
 INV_TEST_DIR := $(BUILD)/appliance/inventory/tests
 INV_TEST_BINS := $(INV_TEST_DIR)/test-inventory $(INV_TEST_DIR)/test-inventory-crash \
+	$(INV_TEST_DIR)/test-orders \
 	$(INV_TEST_DIR)/inv-bench $(INV_TEST_DIR)/inv-bind-bench
 # An inventory at an older schema version, for dist/tests/test-installed.sh (upgrade).
 INV_MAKE_OLD := $(INV_TEST_DIR)/inv-make-old
@@ -80,6 +81,9 @@ INV_LIB_DEPS = $(INV_LIB) $(RSP_LIB) $(ACCEL_DEP)
 
 $(INV_TEST_DIR)/test-inventory: $(INV_TEST_DIR)/test_inventory.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS) -lcmocka -lpthread
+
+$(INV_TEST_DIR)/test-orders: $(INV_TEST_DIR)/test_orders.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS) -lcmocka
 
 $(INV_TEST_DIR)/test-inventory-crash: $(INV_TEST_DIR)/test_crash.o $(INV_TEST_COMMON) \
 		$(INV_LIB_DEPS)
@@ -151,12 +155,24 @@ $(SERVER_LIB): $(SERVER_OBJS)
 
 LIBS += $(SERVER_LIB)
 
+# The progress report sender (ES2+ handleDownloadProgressInfo over libcurl).
+PROGRESS_LIB := $(BUILD)/libprogress.a
+PROGRESS_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard appliance/progress/*.c))
+
+$(PROGRESS_LIB): $(PROGRESS_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+LIBS += $(PROGRESS_LIB)
+
 # portdpd: the network layer over the real ES9+ layer (its block above gives
 # ES9_LIBS); relinked whenever any library it is made of changes.
-$(BUILD)/bin/portdpd: $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(filter %.a,$(ES9_LIBS)) $(ACCEL_DEP)
+$(BUILD)/bin/portdpd: $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(PROGRESS_LIB) \
+		$(filter %.a,$(ES9_LIBS)) $(ACCEL_DEP)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(ES9_LIBS) \
-		$(SERVER_LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(PROGRESS_LIB) \
+		$(ES9_LIBS) $(SERVER_LDLIBS) -lcurl
 
 PROGRAMS += $(BUILD)/bin/portdpd
 

@@ -37,6 +37,17 @@ struct portdpd_config {
 	unsigned handshake_timeout_ms; /* handshake_timeout_ms = 10000 (accept to TLS done) */
 	unsigned idle_timeout_ms;      /* idle_timeout_ms = 30000 (keep-alive between requests) */
 	unsigned request_timeout_ms;   /* request_timeout_ms = 15000 (first to last byte of one) */
+	/* ES2+ (operators, mutual TLS): on when es2_client_ca is set */
+	uint16_t es2_port;        /* es2_port = 8444 (0: any free port) */
+	char es2_tls_cert[512];   /* es2_tls_cert = PEM chain ("": tls_cert) */
+	char es2_tls_key[512];    /* es2_tls_key ("": tls_key) */
+	char es2_client_ca[512];  /* es2_client_ca = PEM of the operator CA(s) client certs chain to */
+	/* progress reports to operators (handleDownloadProgressInfo), appliance/progress */
+	char progress_cert[512];  /* progress_cert = our client certificate chain (PEM) */
+	char progress_key[512];   /* progress_key = its key (PEM file) */
+	char progress_ca[512];    /* progress_ca = trust anchors of the operators' servers (PEM) */
+	unsigned progress_retry_max; /* progress_retry_max = 300 (s, longest backoff) */
+	unsigned progress_timeout;   /* progress_timeout = 10 (s, one delivery) */
 };
 
 /** Fill @cfg with defaults. */

@@ -27,11 +27,13 @@
 #include "server/reload.h"
 #include "server/server.h"
 #include "server/tls.h"
+#include "progress/sender.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: portdpd -c portdpd.conf [-p port] [-l addr] [-w workers] [--db path]\n"
-		   "               [--pidfile FILE] [--user NAME] [--foreground] [--debug]\n");
+		   "               [--es2-port port] [--pidfile FILE] [--user NAME] [--foreground]\n"
+		   "               [--debug]\n");
 }
 
 static int parse_num(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -114,12 +116,15 @@ static void log_stats(struct portdp_server *srv)
 static int check_secret_files(const struct portdpd_config *cfg, const struct priv_user *u,
 			      char *err, unsigned err_len)
 {
+	const bool es2 = *cfg->es2_client_ca;
 	const struct {
 		const char *what, *uri;
 	} keys[] = {
 	    {"TLS key", cfg->tls_key},
 	    {"DPauth key", cfg->dpauth_key},
 	    {"DPpb key", cfg->dppb_key},
+	    /* ES2+ listener ("": the TLS key) */
+	    {"ES2+ TLS key", es2 ? cfg->es2_tls_key : ""},
 	};
 	uid_t uid = u ? u->uid : geteuid();
 	const char *path;
@@ -131,6 +136,10 @@ static int check_secret_files(const struct portdpd_config *cfg, const struct pri
 		if (path && (rc = secret_file_check(path, uid, keys[i].what, err, err_len)))
 			return rc;
 	}
+	/* The progress sender's client key is a plain path (libcurl's), not a key URI. */
+	if (*cfg->progress_key &&
+	    (rc = secret_file_check(cfg->progress_key, uid, "progress client key", err, err_len)))
+		return rc;
 	/* Checked before it is handed over: a refused start changes nothing. */
 	if (!access(cfg->db_path, F_OK) &&
 	    (rc = secret_file_check(cfg->db_path, uid, "inventory", err, err_len)))
@@ -159,7 +168,7 @@ static int write_pidfile(const char *path)
 }
 
 /* Keys the command line set keep their value across reloads. */
-enum cli_set { CLI_PORT = 1, CLI_LISTEN = 2, CLI_WORKERS = 4, CLI_DB = 8 };
+enum cli_set { CLI_PORT = 1, CLI_LISTEN = 2, CLI_WORKERS = 4, CLI_DB = 8, CLI_ES2_PORT = 16 };
 
 /* SIGHUP: read the file again and apply it; a bad file keeps everything as it is. */
 static void reload(struct portdp_server *srv, const char *path, struct portdpd_config *cfg,
@@ -182,6 +191,8 @@ static void reload(struct portdp_server *srv, const char *path, struct portdpd_c
 		next.workers = cfg->workers;
 	if (cli & CLI_DB)
 		memcpy(next.db_path, cfg->db_path, sizeof(next.db_path));
+	if (cli & CLI_ES2_PORT)
+		next.es2_port = cfg->es2_port;
 	if (portdp_server_reload(srv, cfg, &next, err, sizeof(err))) {
 		srv_err("reload: %s: keeping the running certificate and key", err);
 		goto out;
@@ -204,15 +215,17 @@ int main(int argc, char **argv)
 	    {"debug", no_argument, NULL, 'd'},
 	    {"user", required_argument, NULL, 'u'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"es2-port", required_argument, NULL, 'E'},
 	    {},
 	};
 	const char *conf = NULL, *pidfile = NULL, *port = NULL, *workers = NULL, *listen = NULL,
-		   *db = NULL, *user = NULL;
+		   *db = NULL, *user = NULL, *es2_port = NULL;
 	struct portdpd_config cfg;
 	struct priv_user svc_user;
 	struct es9_service *svc = NULL;
 	struct portdp_server *srv = NULL;
 	struct portdp_server_limits lim;
+	struct progress_sender *sender = NULL;
 	bool foreground = false;
 	int ready_fd = -1, opt, sig, rc;
 	unsigned long v;
@@ -226,6 +239,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			port = optarg;
+			break;
+		case 'E':
+			es2_port = optarg;
 			break;
 		case 'l':
 			listen = optarg;
@@ -273,6 +289,13 @@ int main(int argc, char **argv)
 		}
 		cfg.listen_port = v;
 	}
+	if (es2_port) {
+		if (parse_num(es2_port, 0, 65535, &v)) {
+			fprintf(stderr, "portdpd: --es2-port %s: not a port number\n", es2_port);
+			return 2;
+		}
+		cfg.es2_port = v;
+	}
 	if (workers) {
 		if (parse_num(workers, 1, 256, &v)) {
 			fprintf(stderr, "portdpd: -w %s: workers must be 1..256\n", workers);
@@ -304,7 +327,9 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	/* A TLS key on the card needs the portdp provider from the configured directory. */
-	if (!strncmp(cfg.tls_key, TLS_CARD_SCHEME, sizeof(TLS_CARD_SCHEME) - 1) &&
+	if ((!strncmp(cfg.tls_key, TLS_CARD_SCHEME, sizeof(TLS_CARD_SCHEME) - 1) ||
+	     (*cfg.es2_client_ca &&
+	      !strncmp(cfg.es2_tls_key, TLS_CARD_SCHEME, sizeof(TLS_CARD_SCHEME) - 1))) &&
 	    tls_provider_setup(cfg.ossl_modules, err, sizeof(err))) {
 		srv_err("TLS key %s: %s", cfg.tls_key, err);
 		return EXIT_FAILURE;
@@ -326,8 +351,17 @@ int main(int argc, char **argv)
 		es9_service_free(svc);
 		return EXIT_FAILURE;
 	}
+	rc = progress_sender_start(&cfg, &sender, err, sizeof(err));
+	if (rc) {
+		srv_err("%s", err);
+		portdp_server_stop(srv);
+		portdp_server_free(srv);
+		es9_service_free(svc);
+		return EXIT_FAILURE;
+	}
 	if (pidfile && (rc = write_pidfile(pidfile))) {
 		srv_err("pidfile %s: %s", pidfile, strerror(-rc));
+		progress_sender_stop(sender);
 		portdp_server_stop(srv);
 		portdp_server_free(srv);
 		es9_service_free(svc);
@@ -336,6 +370,7 @@ int main(int argc, char **argv)
 	/* Sockets bound; card, keys and inventory open in every worker: root is needed no more. */
 	if (cfg.user[0] && (rc = priv_drop(&svc_user, err, sizeof(err)))) {
 		srv_err("%s", err);
+		progress_sender_stop(sender);
 		portdp_server_stop(srv);
 		portdp_server_free(srv);
 		es9_service_free(svc);
@@ -348,6 +383,9 @@ int main(int argc, char **argv)
 		srv_warn("running as root: set user = NAME (or --user) to drop root once started");
 	fprintf(stderr, "portdpd: listening on %s:%u\n", cfg.listen_addr,
 		(unsigned)portdp_server_port(srv));
+	if (portdp_server_es2_port(srv))
+		fprintf(stderr, "portdpd: ES2+ listening on %s:%u\n", cfg.listen_addr,
+			(unsigned)portdp_server_es2_port(srv));
 	if (ready_fd >= 0) {
 		char ok = 0;
 
@@ -370,10 +408,12 @@ int main(int argc, char **argv)
 			break;
 		reload(srv, conf, &cfg,
 		       (port ? CLI_PORT : 0) | (listen ? CLI_LISTEN : 0) |
-			   (workers ? CLI_WORKERS : 0) | (db ? CLI_DB : 0));
+			   (workers ? CLI_WORKERS : 0) | (db ? CLI_DB : 0) |
+			   (es2_port ? CLI_ES2_PORT : 0));
 	}
 	svc_notify_stopping();
 	srv_info("signal %d: stopping (in-flight requests are finished first)", sig);
+	progress_sender_stop(sender);
 	rc = portdp_server_stop(srv);
 	portdp_server_free(srv);
 	es9_service_free(svc);

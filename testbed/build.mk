@@ -36,6 +36,14 @@ soak: deps
 		testbed/e2e/test-crash-load.sh
 # --- end soft-euicc ---
 
+# --- operator ---
+# portdp-test-operator: an operator's HTTPS endpoint for the progress report tests.
+$(BUILD)/bin/portdp-test-operator: $(BUILD)/testbed/operator/op_endpoint.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -ljansson -lssl -lcrypto
+all: $(BUILD)/bin/portdp-test-operator
+# --- end operator ---
+
 # --- bench ---
 # portdp-bench: the binding benchmark (setup a bench dir; run concurrent full
 # downloads against portdpd over HTTPS on loopback). Smoke test in TESTS.
@@ -50,7 +58,7 @@ $(BUILD)/bin/portdp-bench: $(BENCH_OBJS) $(SEUICC_LIB) $(INV_LIB) \
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(SEUICC_LIB) $(INV_LIB) \
 		$(SERVER_LIB) $(RSP_LIB) $(ACCEL_LIBS) -lhttp_parser -lyajl -lsqlite3 \
-		-lssl -lcrypto -lpthread
+		-lcurl -lssl -lcrypto -lpthread
 
 PROGRAMS += $(BUILD)/bin/portdp-bench
 TESTS += testbed/bench/test-bench-smoke.sh

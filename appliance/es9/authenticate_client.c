@@ -12,11 +12,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../rsp/sgp22.h"
 #include "es9_internal.h"
 #include "euicc_identity.h"
 #include "profile_metadata.h"
+#include "progress.h"
 
 struct auth_ctx {
 	struct sgp22_auth_server_resp r;
@@ -52,6 +54,30 @@ static enum es9_status check_signed1(struct es9_worker *w, struct es9_call *c,
 	return ES9_OK;
 }
 
+/*
+ * An operator's profile (ES2+) goes only where its order says: released, and to the order's
+ * EID when it names one. Before confirmOrder its matching ID is a placeholder nobody was
+ * given; confirmed but not released is not downloadable yet. The database refuses the
+ * allocation anyway; this picks the SGP.22 code.
+ */
+static enum es9_status check_order(struct es9_call *c, const struct auth_ctx *a)
+{
+	const struct inv_profile *p = &a->profile;
+
+	switch (p->order) {
+	case INV_ORDER_DIRECT:
+		return ES9_OK;
+	case INV_ORDER_RELEASED:
+		if (p->order_eid[0] && strcasecmp(p->order_eid, a->id.eid))
+			return es9_fail(c, ES9_E_EID_REFUSED, "profile is ordered for another EID");
+		return ES9_OK;
+	case INV_ORDER_CONFIRMED:
+		return es9_fail(c, ES9_E_PROFILE_NOT_RELEASED, "the order is not released");
+	default:
+		return es9_fail(c, ES9_E_MATCHING_ID_REFUSED, "no order confirmed this matchingId");
+	}
+}
+
 /* A profile named by matchingId must be available; it is allocated last. */
 static enum es9_status find_by_matching_id(struct es9_worker *w, struct es9_call *c,
 					   struct auth_ctx *a)
@@ -72,7 +98,7 @@ static enum es9_status find_by_matching_id(struct es9_worker *w, struct es9_call
 	if (a->profile.state != INV_AVAILABLE)
 		return es9_fail(c, ES9_E_PROFILE_NOT_RELEASED, "profile is %s",
 				inv_state_name(a->profile.state));
-	return ES9_OK;
+	return check_order(c, a);
 }
 
 static enum es9_status build_answer(struct es9_worker *w, struct es9_call *c,
@@ -177,6 +203,9 @@ static enum es9_status allocate_and_answer(struct es9_worker *w, struct es9_call
 		}
 	}
 	st = render(w, c, s, a);
+	/* The owner learns that this eUICC passed the eligibility check (point 1). */
+	if (!st && es9_progress(w, &a->profile, a->id.eid, ES9_POINT_ELIGIBILITY, ES9_OK, NULL))
+		st = es9_fail(c, ES9_E_INTERNAL, "cannot queue the progress report");
 	if (st)
 		inv_release(w->inv, a->profile.id, s->tid, ES9_TID_LEN,
 			    "authenticateClient failed");

@@ -60,6 +60,8 @@ struct es9_worker {
 	int in_txn; /* an inventory transaction is open (group commit) */
 	struct es9_step_taken taken[ES9_GROUP_STEPS_MAX];
 	unsigned n_taken;
+	/* handleNotification: the request's pendingNotification (base64), for progress reports */
+	const char *notification_b64;
 };
 
 /**

@@ -13,6 +13,7 @@
 #include "../rsp/bpp.h"
 #include "../rsp/sgp22.h"
 #include "es9_internal.h"
+#include "progress.h"
 #include "euicc_identity.h"
 #include "profile_metadata.h"
 
@@ -79,6 +80,9 @@ static enum es9_status check_confirmation_code(struct es9_worker *w, struct es9_
 	st = es9_worker_txn(w, c);
 	if (st)
 		return st;
+	/* Point 2: the operator hears of it (a report lost with a failed queue is logged). */
+	es9_progress(w, &s->profile, s->eid, ES9_POINT_CONFIRMATION_FAILURE, ES9_E_CC_RETRIES,
+		     NULL);
 	abandon(w, s, "confirmation code retries exceeded");
 	*sp = NULL;
 	return es9_fail(c, ES9_E_CC_RETRIES, "%s", "");
@@ -228,7 +232,15 @@ enum es9_status es9_get_bound_profile_package(struct es9_worker *w, struct es9_c
 	 */
 	key.curve = s->euicc_curve;
 	memcpy(key.pub, s->euicc_pub, sizeof(key.pub));
-	ret = inv_mark_downloaded(w->inv, s->profile.id, s->tid, ES9_TID_LEN, &key);
+	ret = inv_atomic_begin(w->inv);
+	if (!ret) {
+		ret = inv_mark_downloaded(w->inv, s->profile.id, s->tid, ES9_TID_LEN, &key);
+		/* Point 3 commits with the download it reports, or neither does. */
+		if (!ret && es9_progress(w, &s->profile, s->eid, ES9_POINT_BPP_DOWNLOAD, ES9_OK,
+					 NULL))
+			ret = -EIO;
+		ret = inv_atomic_end(w->inv, ret);
+	}
 	if (ret == -EBUSY || ret == -ENOENT) {
 		st = es9_fail(c, ES9_E_BPP_UNAVAILABLE, "allocation expired");
 		goto out;

@@ -17,6 +17,7 @@
  * Other notifications (delete, enable, disable) carry their own certificates
  * and are verified through the full chain.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "../rsp/sgp22.h"
 #include "es9_internal.h"
 #include "euicc_identity.h"
+#include "progress.h"
 
 /* A verified result for profile @p bound to @eid: check its ICCID, then apply it. 0 if applied. */
 static int apply_installation_result(struct es9_worker *w, struct es9_call *c,
@@ -39,7 +41,7 @@ static int apply_installation_result(struct es9_worker *w, struct es9_call *c,
 		return -1;
 	}
 	es9_call_set_tid(c, pir->transaction_id.p, pir->transaction_id.len);
-	if (es9_worker_txn(w, c))
+	if (es9_worker_txn(w, c) || inv_atomic_begin(w->inv))
 		return -1;
 	if (pir->success) {
 		ret = inv_mark_installed(w->inv, p->id, eid);
@@ -48,6 +50,12 @@ static int apply_installation_result(struct es9_worker *w, struct es9_call *c,
 			 pir->bpp_command_id, pir->error_reason);
 		ret = inv_mark_install_failed(w->inv, p->id, eid, reason);
 	}
+	/* Point 4, with the eUICC's signed result: it commits with the change, or neither. */
+	if (!ret && es9_progress(w, p, eid, ES9_POINT_BPP_INSTALLATION,
+				 pir->success ? ES9_OK : ES9_E_DOWNLOAD_ABORTED,
+				 w->notification_b64))
+		ret = -EIO;
+	ret = inv_atomic_end(w->inv, ret);
 	if (ret) {
 		es9_log("installation result for %s: %s", p->iccid, inv_errmsg(w->inv));
 		return -1;
@@ -132,9 +140,13 @@ static void other_notification(struct es9_worker *w, struct es9_call *c,
 	}
 	/* A delete notification names no transaction: the row names the one that bound it. */
 	es9_call_set_tid(c, p.transaction_id, p.transaction_id_len);
-	if (es9_worker_txn(w, c))
+	if (es9_worker_txn(w, c) || inv_atomic_begin(w->inv))
 		return;
 	ret = inv_mark_deleted(w->inv, p.id, id.eid);
+	if (!ret && es9_progress(w, &p, id.eid, ES9_POINT_NOTIFICATION, ES9_OK,
+				 w->notification_b64))
+		ret = -EIO;
+	ret = inv_atomic_end(w->inv, ret);
 	if (ret)
 		es9_log("delete notification for %s: %s", iccid, inv_errmsg(w->inv));
 	else
@@ -158,10 +170,12 @@ enum es9_status es9_handle_notification(struct es9_worker *w, struct es9_call *c
 	}
 	/* From here the answer is 204 whatever we find; details go to the log. */
 	c->no_content = 1;
+	w->notification_b64 = rsp_json_get(&c->req, "pendingNotification")->str;
 	if (n.is_pir)
 		installation_result(w, &scratch, &n.pir);
 	else
 		other_notification(w, &scratch, &n.other);
+	w->notification_b64 = NULL;
 	free(der);
 	return ES9_OK;
 }

@@ -29,8 +29,8 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_ROLLBACK_TO] = "ROLLBACK TO inv_write",
     [ST_INSERT_PROFILE] =
 	"INSERT INTO profile(iccid, matching_id, sp_name, profile_name, profile_class,"
-	" reuse, cc_hash, last_actor, last_detail, upp_len)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import', ?)",
+	" reuse, cc_hash, last_actor, last_detail, upp_len, owner, profile_type, ord)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import', ?, ?10, ?11, ?10 IS NOT NULL)",
     [ST_INSERT_UPP] = "INSERT INTO upp(profile_id, der) VALUES (?, ?)",
     [ST_GET_BY_ID] = "SELECT " INV_PROFILE_COLS " FROM profile p WHERE p.id = ?",
     [ST_GET_BY_MID] = "SELECT " INV_PROFILE_COLS " FROM profile p WHERE p.matching_id = ?",
@@ -45,8 +45,11 @@ static const char *const stmt_sql[ST_MAX] = {
 		    " last_actor = ?4, last_detail = '' WHERE id = ?5 AND state = 0",
     [ST_ALLOCATE_ANY] =
 	"UPDATE profile SET state = 1, eid = ?1, transaction_id = ?2, deadline = ?3,"
-	" last_actor = ?4, last_detail = '' WHERE id ="
-	" (SELECT id FROM profile WHERE state = 0 ORDER BY id LIMIT 1) RETURNING id",
+	" last_actor = ?4, last_detail = '' WHERE id = coalesce("
+	/* a profile an operator released for this EID first (EID pre-assignment, ES2+) */
+	" (SELECT id FROM profile WHERE order_eid = ?1 AND ord = 4 AND state = 0"
+	"  ORDER BY id LIMIT 1),"
+	" (SELECT id FROM profile WHERE state = 0 AND ord = 0 ORDER BY id LIMIT 1)) RETURNING id",
     [ST_RELEASE_TID] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
 		       " deadline = NULL, last_actor = ?1, last_detail = ?2"
 		       " WHERE id = ?3 AND state = 1 AND transaction_id = ?4",
@@ -63,14 +66,43 @@ static const char *const stmt_sql[ST_MAX] = {
 			  " WHERE id = ?3 AND state = 2 AND eid = ?4",
     [ST_DELETED] = "UPDATE profile SET state = 4, last_actor = ?1, last_detail = ''"
 		   " WHERE id = ?2 AND state = 3 AND eid = ?3",
+    /* An ordered profile comes back unordered, with a placeholder matching ID. */
     [ST_REOFFER] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
-		   " euicc_curve = NULL, euicc_pub = NULL, last_actor = ?1, last_detail = 'reoffer' WHERE id = ?2 AND state = 4"
-		   " AND reuse = 1",
+		   " euicc_curve = NULL, euicc_pub = NULL, last_actor = ?1, last_detail = 'reoffer',"
+		   " ord = CASE ord WHEN 4 THEN 1 ELSE ord END, order_eid = NULL,"
+		   " matching_id = CASE ord WHEN 4 THEN hex(randomblob(10)) ELSE matching_id END,"
+		   " cc_hash = CASE ord WHEN 4 THEN NULL ELSE cc_hash END"
+		   " WHERE id = ?2 AND state = 4 AND reuse = 1",
     [ST_ERROR] = "UPDATE profile SET state = 5, deadline = NULL, last_actor = ?1,"
 		 " last_detail = ?2 WHERE id = ?3 AND state IN (1, 2, 3)",
     [ST_EXPIRE] = "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
 		  " deadline = NULL, last_actor = ?1, last_detail = 'expired'"
 		  " WHERE state = 1 AND deadline < ?2",
+    [ST_ORDER_RESERVE] = "UPDATE profile SET ord = 2, order_eid = ?2, last_actor = ?3,"
+			 " last_detail = '' WHERE id = ?1 AND state = 0 AND ord = 1",
+    [ST_ORDER_RESERVE_TYPE] =
+	"UPDATE profile SET ord = 2, order_eid = ?3, last_actor = ?4, last_detail = ''"
+	" WHERE id = (SELECT id FROM profile WHERE owner = ?1 AND profile_type = ?2 AND ord = 1"
+	" AND state = 0 ORDER BY id LIMIT 1) RETURNING id",
+    /* The order keeps the EID it has; one given here must match it (or is the first). */
+    [ST_ORDER_CONFIRM] =
+	"UPDATE profile SET ord = ?5, order_eid = coalesce(order_eid, ?2), matching_id = ?3,"
+	" cc_hash = ?4, last_actor = ?6, last_detail = ''"
+	" WHERE id = ?1 AND state = 0 AND ord = 2"
+	" AND (?2 IS NULL OR order_eid IS NULL OR order_eid = ?2)",
+    [ST_ORDER_RELEASE] = "UPDATE profile SET ord = 4, last_actor = ?2, last_detail = ''"
+			 " WHERE id = ?1 AND state = 0 AND ord = 3",
+    [ST_ORDER_CANCEL] =
+	"UPDATE profile SET ord = ?2, order_eid = NULL, cc_hash = NULL,"
+	" matching_id = hex(randomblob(10)), last_actor = ?3, last_detail = ?4"
+	" WHERE id = ?1 AND state = 0 AND ord IN (2, 3, 4, CASE ?2 WHEN 5 THEN 1 ELSE 2 END)",
+    [ST_ES2_CALL_GET] = "SELECT request_hash, response FROM es2_call"
+			" WHERE operator = ?1 AND call_id = ?2",
+    [ST_ES2_CALL_PUT] = "INSERT INTO es2_call(operator, call_id, function, request_hash, response)"
+			" VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_OPERATOR_BY_SUBJECT] = "SELECT name, subject, callback_url, paused FROM operator"
+			       " WHERE subject = ?",
+    [ST_PROGRESS_ADD] = "INSERT INTO progress(operator, profile_id, body) VALUES (?1, ?2, ?3)",
     [ST_COUNT_ALL] = "SELECT count(*) FROM profile",
     [ST_COUNT_STATE] = "SELECT count(*) FROM profile WHERE state = ?",
 };

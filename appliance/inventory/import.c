@@ -16,7 +16,7 @@
 #define CC_MAX 64
 
 /* 20 symbols in groups of 5 (like 04386-AGYFT-A74Y8-3F815); no look-alike 0/O, 1/I. */
-static int random_matching_id(struct inventory *inv, char out[INV_MATCHING_ID_MAX])
+int inv_random_matching_id(struct inventory *inv, char out[INV_MATCHING_ID_MAX])
 {
 	static const char alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"; /* 32 symbols */
 	uint8_t rnd[20];
@@ -67,6 +67,25 @@ static int check_options(struct inventory *inv, const struct inv_import *opt)
 		if (err)
 			return err;
 	}
+	if (opt->profile_type) {
+		size_t n = strlen(opt->profile_type);
+
+		if (!n || n > TEXT_MAX || opt->profile_type[strspn(opt->profile_type,
+			" !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
+			"abcdefghijklmnopqrstuvwxyz{|}~")])
+			return inv_fail(inv, -EINVAL, "profile type must be 1..%d printable ASCII"
+						      " characters", TEXT_MAX);
+	}
+	if (opt->owner) {
+		struct inv_operator op;
+
+		err = inv_operator_get(inv, opt->owner, &op);
+		if (err)
+			return err == -ENOENT ? inv_fail(inv, -ENOENT, "unknown operator '%s'"
+								     " (portdpctl operator add)",
+							 opt->owner)
+					      : err;
+	}
 	if (opt->confirmation_code) {
 		size_t n = strlen(opt->confirmation_code);
 
@@ -82,7 +101,8 @@ static int check_options(struct inventory *inv, const struct inv_import *opt)
 
 static int insert(struct inventory *inv, const uint8_t *upp, size_t upp_len, const char *iccid,
 		  const char *mid, const char *sp, const char *name, int name_len, int pclass,
-		  enum inv_reuse reuse, const uint8_t *cc_hash, int64_t *id)
+		  enum inv_reuse reuse, const uint8_t *cc_hash, const struct inv_import *opt,
+		  int64_t *id)
 {
 	sqlite3_stmt *st;
 	int err;
@@ -105,6 +125,10 @@ static int insert(struct inventory *inv, const uint8_t *upp, size_t upp_len, con
 		sqlite3_bind_blob(st, 7, cc_hash, 32, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, inv->actor, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)upp_len);
+	if (opt->owner)
+		sqlite3_bind_text(st, 10, opt->owner, -1, SQLITE_STATIC);
+	if (opt->profile_type)
+		sqlite3_bind_text(st, 11, opt->profile_type, -1, SQLITE_STATIC);
 	inv_owe_sync(inv);
 	err = inv_step_done(inv, st, "import");
 	if (err)
@@ -172,13 +196,13 @@ int inv_import(struct inventory *inv, const uint8_t *upp, size_t upp_len,
 		if (opt->matching_id) {
 			snprintf(mid, sizeof(mid), "%s", opt->matching_id);
 		} else {
-			err = random_matching_id(inv, mid);
+			err = inv_random_matching_id(inv, mid);
 			if (err)
 				return err;
 		}
 		err = insert(inv, upp, upp_len, hdr.iccid, mid, opt->sp_name ? opt->sp_name : "",
 			     name, name_len, opt->profile_class < 0 ? 2 : opt->profile_class,
-			     opt->reuse, opt->confirmation_code ? cc_hash : NULL, &id);
+			     opt->reuse, opt->confirmation_code ? cc_hash : NULL, opt, &id);
 		if (err != -EEXIST)
 			break;
 		if (strstr(inv->errmsg, "profile.iccid")) {

@@ -42,6 +42,16 @@ enum inv_stmt {
 	ST_COUNT_ALL,
 	ST_COUNT_STATE,
 	ST_AUDIT,
+	/* orders (orders.c) */
+	ST_ORDER_RESERVE,
+	ST_ORDER_RESERVE_TYPE,
+	ST_ORDER_CONFIRM,
+	ST_ORDER_RELEASE,
+	ST_ORDER_CANCEL,
+	ST_ES2_CALL_GET,
+	ST_ES2_CALL_PUT,
+	ST_PROGRESS_ADD,
+	ST_OPERATOR_BY_SUBJECT,
 	ST_MAX
 };
 
@@ -71,9 +81,10 @@ struct inventory {
 /* Column list shared by every statement that fills a struct inv_profile (see inv_row_profile). */
 #define INV_PROFILE_COLS                                                                           \
 	"p.id, p.iccid, p.matching_id, p.sp_name, p.profile_name, p.profile_class, p.state, "      \
-	"p.reuse, p.cc_hash, p.eid, p.transaction_id, p.deadline, p.upp_len"
+	"p.reuse, p.cc_hash, p.eid, p.transaction_id, p.deadline, p.upp_len, "                     \
+	"p.owner, p.profile_type, p.ord, p.order_eid"
 /* Number of INV_PROFILE_COLS: a statement's own columns follow them. */
-#define INV_PROFILE_NCOLS 13
+#define INV_PROFILE_NCOLS 17
 
 /* Cached statement @which, reset and with its bindings cleared; NULL on error (errmsg set). */
 /* write_lock.c: the in-process writer lock of a database file (NULL: none to share). */
@@ -100,6 +111,10 @@ bool inv_valid_eid(const char *eid);
 bool inv_valid_matching_id(const char *mid);
 bool inv_valid_tid(const uint8_t *tid, size_t tid_len);
 bool inv_valid_euicc_key(const struct inv_euicc_key *key);
+/* EIDs are stored upper-case: -EINVAL (message set) unless 32 hex digits. */
+int inv_norm_eid(struct inventory *inv, const char *eid, char out[33]);
+/* A fresh random matching ID (20 symbols in groups of 5). */
+int inv_random_matching_id(struct inventory *inv, char out[INV_MATCHING_ID_MAX]);
 
 /* Create or migrate the schema; sets user_version. */
 int inv_schema_migrate(struct inventory *inv);

@@ -53,6 +53,25 @@ enum inv_reuse {
 	INV_REUSE_AFTER_DELETE, /* a delete notification offers it again */
 };
 
+/*
+ * Order state of a profile (schema v4, ES2+): orthogonal to enum inv_state, changed only while
+ * no session holds the profile. Direct stock (no owner) is downloadable as before; an owned
+ * profile only once released, and only by the order's EID when it names one.
+ *
+ *   unordered --reserve--> reserved --confirm--> confirmed --release--> released
+ *       ^                     |  \-------confirm + releaseFlag----------^   |
+ *       +-------- cancel (Available) <-----------------------------------+
+ *   any ordered state --cancel (Unavailable)--> unavailable (for good)
+ */
+enum inv_order {
+	INV_ORDER_DIRECT = 0,
+	INV_ORDER_UNORDERED,
+	INV_ORDER_RESERVED,
+	INV_ORDER_CONFIRMED,
+	INV_ORDER_RELEASED,
+	INV_ORDER_UNAVAILABLE,
+};
+
 #define INV_ICCID_MAX 21      /* 20 digits + NUL */
 #define INV_MATCHING_ID_MAX 65
 #define INV_TEXT_MAX 65
@@ -73,6 +92,10 @@ struct inv_profile {
 	size_t transaction_id_len;
 	int64_t deadline;                   /* allocated: unix time it expires */
 	size_t upp_len;
+	char owner[INV_TEXT_MAX];           /* operator name, "" for direct stock */
+	char profile_type[INV_TEXT_MAX];    /* "" when none */
+	enum inv_order order;
+	char order_eid[33];                 /* EID the order is linked to, "" if none */
 };
 
 #define INV_EUICC_PUB_LEN 65
@@ -118,6 +141,8 @@ struct inv_import {
 	int profile_class;         /* -1: operational(2) default */
 	enum inv_reuse reuse;
 	const char *confirmation_code; /* NULL: none required */
+	const char *owner;         /* NULL: direct stock; else an operator (inv_operator_add) */
+	const char *profile_type;  /* NULL: none */
 };
 
 /** Parse @upp (SAIP DER), take the ICCID from its ProfileHeader, store it. */
@@ -249,5 +274,98 @@ int inv_expected_hash_cc(const struct inv_profile *p, const uint8_t *tid, size_t
 
 /** SHA-256 of a confirmation code as stored by inv_import(). */
 int inv_hash_cc(const char *confirmation_code, uint8_t out[32]);
+
+/**
+ * All or nothing for several calls: inv_atomic_end(@err != 0) undoes everything since
+ * inv_atomic_begin() (a savepoint inside an open group, else its own transaction).
+ * Returns @err, or the error of the commit.
+ */
+int inv_atomic_begin(struct inventory *inv);
+int inv_atomic_end(struct inventory *inv, int err);
+
+/* ---- Operators and orders (schema v4, ES2+) ---- */
+
+#define INV_SUBJECT_MAX 513
+#define INV_URL_MAX 513
+
+struct inv_operator {
+	char name[INV_TEXT_MAX];          /* also its functionRequesterIdentifier */
+	char subject[INV_SUBJECT_MAX];    /* TLS client certificate subject (RFC 2253) */
+	char callback_url[INV_URL_MAX];   /* https://... of handleDownloadProgressInfo, "" none */
+	int paused;                       /* progress reports held back */
+};
+
+/* -EEXIST when the name or the subject is taken. */
+int inv_operator_add(struct inventory *inv, const struct inv_operator *op);
+int inv_operator_get(struct inventory *inv, const char *name, struct inv_operator *out);
+int inv_operator_by_subject(struct inventory *inv, const char *subject, struct inv_operator *out);
+int inv_operator_list(struct inventory *inv, int (*cb)(const struct inv_operator *, void *),
+		      void *arg);
+int inv_operator_set_paused(struct inventory *inv, const char *name, int paused);
+/** Where @name's progress reports go ("" none); the schema checks it is https://. */
+int inv_operator_set_url(struct inventory *inv, const char *name, const char *url);
+
+const char *inv_order_name(enum inv_order o);
+
+/*
+ * Order transitions of profile @id (each one UPDATE guarded by the state it needs, audit row by
+ * trigger): -EBUSY when the profile is not in that order state, or a session holds it.
+ * @eid may be NULL (none given); an EID given to confirm must match the one reserved.
+ */
+int inv_order_reserve(struct inventory *inv, int64_t id, const char *eid);
+/** Reserve the oldest unordered profile of @owner with @profile_type; -ENOENT: none left. */
+int inv_order_reserve_type(struct inventory *inv, const char *owner, const char *profile_type,
+			   const char *eid, int64_t *id);
+/*
+ * @matching_id NULL: a fresh random one. @cc NULL: no confirmation code. @release: released at
+ * once. -EEXIST: that matching ID is used by another profile.
+ */
+int inv_order_confirm(struct inventory *inv, int64_t id, const char *eid,
+		      const char *matching_id, const char *cc, int release);
+int inv_order_release(struct inventory *inv, int64_t id);
+/* @available: back to unordered (new placeholder matching ID), else unavailable for good. */
+int inv_order_cancel(struct inventory *inv, int64_t id, int available, const char *reason);
+
+/*
+ * The answer recorded for (operator, functionCallIdentifier): -ENOENT when none. @hash is the
+ * SHA-256 of the request it answered; @response is malloc'd.
+ */
+int inv_es2_call_get(struct inventory *inv, const char *op, const char *call_id,
+		     uint8_t hash[32], char **response);
+int inv_es2_call_put(struct inventory *inv, const char *op, const char *call_id,
+		     const char *function, const uint8_t hash[32], const char *response);
+
+/* ---- Progress reports to operators (handleDownloadProgressInfo), store and forward ---- */
+
+struct inv_progress {
+	int64_t seq;        /* increases, never reused: names the report to the operator */
+	int64_t profile_id;
+	int64_t created;    /* unix time queued */
+	int attempts;
+	int64_t next_try;   /* unix time of the next attempt (0: at once) */
+	char *body;         /* malloc'd JSON (without the header, which the sender adds) */
+};
+
+/** Queue a report for @op (call it in the transaction of the change it reports). */
+int inv_progress_add(struct inventory *inv, const char *op, int64_t profile_id, const char *body);
+/** The oldest report of @op (due or not: reports go in order); -ENOENT when none. */
+int inv_progress_next(struct inventory *inv, const char *op, struct inv_progress *out);
+/**
+ * The oldest @max reports of @op, in order, to @cb (its @r->body valid during the call only);
+ * @cb returns non-zero to stop.
+ */
+int inv_progress_batch(struct inventory *inv, const char *op, unsigned max,
+		       int (*cb)(const struct inv_progress *r, void *arg), void *arg);
+/** The operator took every report of @op up to @seq (they go in order): all gone. */
+int inv_progress_done_upto(struct inventory *inv, const char *op, int64_t seq);
+/** The operator answered 204: the report is gone. */
+int inv_progress_done(struct inventory *inv, int64_t seq);
+/** Not delivered: one more attempt counted, the next not before @next_try. */
+int inv_progress_retry(struct inventory *inv, int64_t seq, int64_t next_try);
+/** Per operator: reports pending, the oldest one's creation time (0: none), paused. */
+int inv_progress_stats(struct inventory *inv,
+		       int (*cb)(const char *op, unsigned pending, int64_t oldest, int paused,
+				 void *arg),
+		       void *arg);
 
 #endif

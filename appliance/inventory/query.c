@@ -42,6 +42,10 @@ void inv_row_profile(sqlite3_stmt *st, struct inv_profile *out)
 	}
 	out->deadline = sqlite3_column_int64(st, 11);
 	out->upp_len = (size_t)sqlite3_column_int64(st, 12);
+	copy_text(out->owner, sizeof(out->owner), st, 13);
+	copy_text(out->profile_type, sizeof(out->profile_type), st, 14);
+	out->order = (enum inv_order)sqlite3_column_int(st, 15);
+	copy_text(out->order_eid, sizeof(out->order_eid), st, 16);
 }
 
 /* Run a cached one-row profile lookup whose parameter 1 is already bound. */

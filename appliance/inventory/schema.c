@@ -184,11 +184,15 @@ static const char schema_v3[] =
 	"  BEGIN SELECT RAISE(ABORT, 'the eUICC key is set only when a profile is downloaded'); END;";
 /* clang-format on */
 
+/* v4 (schema_orders.c): operators, orders, ES2+ answers and progress reports. */
+extern const char inv_schema_v4_orders[];
+
 /* migrations[i] brings a database from user_version i to i + 1. */
 static const char *const migrations[] = {
     schema_v1,
     schema_v2,
     schema_v3,
+    inv_schema_v4_orders,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

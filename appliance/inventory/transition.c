@@ -14,7 +14,7 @@
 #define DETAIL_MAX 128
 
 /* EIDs are compared as stored: upper-case hex. */
-static int norm_eid(struct inventory *inv, const char *eid, char out[33])
+int inv_norm_eid(struct inventory *inv, const char *eid, char out[33])
 {
 	int i;
 
@@ -75,7 +75,7 @@ static void bind_tid(sqlite3_stmt *st, int col, const uint8_t *tid, size_t tid_l
 static int bind_allocation(struct inventory *inv, sqlite3_stmt *st, const char *eid,
 			   const uint8_t *tid, size_t tid_len, int64_t deadline, char norm[33])
 {
-	int err = norm_eid(inv, eid, norm);
+	int err = inv_norm_eid(inv, eid, norm);
 
 	if (err)
 		return err;
@@ -207,7 +207,7 @@ static int eid_transition(struct inventory *inv, enum inv_stmt which, int64_t id
 
 	if (!inv)
 		return -EINVAL;
-	err = norm_eid(inv, eid, norm);
+	err = inv_norm_eid(inv, eid, norm);
 	if (!err && reason)
 		err = check_detail(inv, &reason);
 	if (err)

@@ -265,8 +265,14 @@ static int on_null(void *ctx)
 
 static int on_bool(void *ctx, int v)
 {
-	(void)v;
-	return on_value(ctx, RSP_JSON_OTHER);
+	struct reader *r = ctx;
+
+	if (!r->depth)
+		return refuse(r, -EBADMSG, "not a JSON object");
+	if (r->stack[r->depth - 1] == IN_ARRAY)
+		return 1;
+	/* The value rides in len (ES2+ releaseFlag). */
+	return add_member(r, RSP_JSON_BOOL, NULL, v ? 1 : 0, 0);
 }
 
 /* yajl checked the grammar; the value must also fit a double (as jansson refuses). */

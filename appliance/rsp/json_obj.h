@@ -26,14 +26,15 @@ enum rsp_json_type {
 	RSP_JSON_NULL,
 	RSP_JSON_STRING,
 	RSP_JSON_OBJECT,
-	RSP_JSON_OTHER, /* number, true, false, array */
+	RSP_JSON_OTHER, /* number, array */
+	RSP_JSON_BOOL,	/* true (len 1) or false (len 0) */
 };
 
 struct rsp_json_member {
 	const char *name; /* NUL-terminated */
 	const char *str;  /* RSP_JSON_STRING: NUL-terminated value, else NULL */
 	size_t name_len;
-	size_t len;	  /* of str */
+	size_t len;	  /* of str; RSP_JSON_BOOL: 1 true, 0 false */
 	uint32_t parent;  /* number of the object it is in; the top object is 0 */
 	uint32_t obj;	  /* RSP_JSON_OBJECT: its own number */
 	enum rsp_json_type type;

@@ -51,6 +51,7 @@
 
 #include "log.h"
 #include "server_int.h"
+#include "../es9/es2plus.h"
 
 /* fsync latency (EWMA) above which it goes to the ring, and below which it comes back. */
 #define FSYNC_RING_ABOVE_US 4000
@@ -275,8 +276,12 @@ void worker_process_ready(struct worker *w)
 				es9_answer_unstored(&it->resp, WHY_DURABILITY_LOST);
 				continue;
 			}
-			es9_handle(w->es9, conn_peer(c), it->path, it->body, it->body_len,
-				   &it->resp);
+			if (c->es2)
+				es2_handle(w->es9, conn_peer(c), c->op_subject, it->path,
+					   it->body, it->body_len, &it->resp);
+			else
+				es9_handle(w->es9, conn_peer(c), it->path, it->body,
+					   it->body_len, &it->resp);
 			handled++;
 		}
 	}

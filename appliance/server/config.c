@@ -39,6 +39,9 @@ void portdpd_config_defaults(struct portdpd_config *cfg)
 	cfg->handshake_timeout_ms = 10000;
 	cfg->idle_timeout_ms = 30000;
 	cfg->request_timeout_ms = 15000;
+	cfg->es2_port = 8444;
+	cfg->progress_retry_max = 300;
+	cfg->progress_timeout = 10;
 }
 
 static int set_err(char *err, unsigned err_len, int rc, const char *fmt, ...)
@@ -95,6 +98,10 @@ static const struct str_key {
     STR_KEY("dpauth_key", dpauth_key), STR_KEY("dppb_cert", dppb_cert),
     STR_KEY("dppb_key", dppb_key),     STR_KEY("db", db_path),
     STR_KEY("ossl_modules", ossl_modules), STR_KEY("user", user),
+    STR_KEY("es2_tls_cert", es2_tls_cert), STR_KEY("es2_tls_key", es2_tls_key),
+    STR_KEY("es2_client_ca", es2_client_ca),
+    STR_KEY("progress_cert", progress_cert), STR_KEY("progress_key", progress_key),
+    STR_KEY("progress_ca", progress_ca),
 };
 
 static const struct uint_key {
@@ -145,6 +152,22 @@ static int apply_key(struct portdpd_config *cfg, const char *key, const char *va
 		rc = copy_str(cfg->ci_certs[cfg->n_ci], sizeof(cfg->ci_certs[0]), val);
 		if (!rc)
 			cfg->n_ci++;
+		return rc;
+	}
+	if (!strcmp(key, "progress_retry_max") || !strcmp(key, "progress_timeout")) {
+		*why = "progress_retry_max and progress_timeout are 1..86400 seconds";
+		rc = parse_uint(val, 1, 86400, &v);
+		if (!rc && key[9] == 'r')
+			cfg->progress_retry_max = v;
+		else if (!rc)
+			cfg->progress_timeout = v;
+		return rc;
+	}
+	if (!strcmp(key, "es2_port")) {
+		*why = "es2_port must be 0..65535";
+		rc = parse_uint(val, 0, 65535, &v);
+		if (!rc)
+			cfg->es2_port = v;
 		return rc;
 	}
 	if (!strcmp(key, "port")) {

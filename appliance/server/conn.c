@@ -14,8 +14,9 @@
 
 #include "log.h"
 #include "server_int.h"
+#include "../inventory/inventory.h"
 
-struct conn *conn_new(struct worker *w, int fd, const struct ip_key *ip)
+struct conn *conn_new(struct worker *w, int fd, const struct ip_key *ip, bool es2)
 {
 	struct portdp_server *srv = w->srv;
 	struct conn *c = calloc(1, sizeof(*c));
@@ -23,7 +24,8 @@ struct conn *conn_new(struct worker *w, int fd, const struct ip_key *ip)
 
 	if (!c)
 		return NULL;
-	c->ssl = tls_conn_new(srv->ssl_ctx, &c->rbio, &c->wbio);
+	c->es2 = es2;
+	c->ssl = tls_conn_new(es2 ? srv->ssl_ctx_es2 : srv->ssl_ctx, &c->rbio, &c->wbio);
 	if (!c->ssl) {
 		ERR_clear_error();
 		free(c);
@@ -39,7 +41,7 @@ struct conn *conn_new(struct worker *w, int fd, const struct ip_key *ip)
 	}
 	c->recv_op = (struct op){OP_RECV, c};
 	c->send_op = (struct op){OP_SEND, c};
-	http_stream_init(&c->hs, &srv->http_lim);
+	http_stream_init(&c->hs, es2 ? &srv->http_lim_es2 : &srv->http_lim);
 	c->dl_kind = DL_HANDSHAKE;
 	c->deadline_ms = now_ms() + srv->lim.handshake_timeout_ms;
 	c->next = w->conns;
@@ -71,6 +73,7 @@ static void conn_free(struct conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	SSL_free(c->ssl);
+	free(c->op_subject);
 	http_stream_release(&c->hs);
 	for (it = c->work; it; it = next) {
 		next = it->next;
@@ -166,6 +169,16 @@ static void conn_pump_tls(struct conn *c)
 		}
 		c->hs_done = true;
 		c->activity = true;
+		if (c->es2) {
+			/* OpenSSL verified the chain to the operator CA; keep who it is. */
+			char subject[INV_SUBJECT_MAX];
+
+			if (tls_peer_subject(c->ssl, subject, sizeof(subject)) ||
+			    !(c->op_subject = strdup(subject))) {
+				tls_failed(c, "client certificate");
+				return;
+			}
+		}
 	}
 	while (!c->hs.stopped) {
 		n = SSL_read(c->ssl, w->plain, sizeof(w->plain));

@@ -222,10 +222,11 @@ static bool ctype_ok(const struct http_stream *hs)
 /* The function name after the prefix: 1..63 letters or digits, nothing else. */
 static bool path_ok(const struct http_stream *hs)
 {
-	size_t n = strlen(ES9_PATH_PREFIX), i;
+	const char *prefix = hs->lim->prefix ? hs->lim->prefix : ES9_PATH_PREFIX;
+	size_t n = strlen(prefix), i;
 
 	if (hs->url_too_long || hs->url_len <= n || hs->url_len - n > 63 ||
-	    memcmp(hs->url, ES9_PATH_PREFIX, n))
+	    memcmp(hs->url, prefix, n))
 		return false;
 	for (i = n; i < hs->url_len; i++)
 		if (!isalnum((unsigned char)hs->url[i]))

@@ -40,6 +40,7 @@ struct http_item {
 struct http_limits {
 	unsigned max_header; /* request line + headers, bytes */
 	unsigned max_body;   /* Content-Length ceiling, bytes */
+	const char *prefix;  /* path prefix of the functions; NULL: ES9_PATH_PREFIX */
 };
 
 struct http_stream {

@@ -149,11 +149,15 @@ static int attach_group_filter(int fd, unsigned n)
 	return 0;
 }
 
-/* The name lock taken early by listen_claim(), adopted by listen_group_open(). */
+/*
+ * The name locks taken early by listen_claim(), adopted by listen_group_open(): one per
+ * listener of the daemon (ES9+, ES2+).
+ */
+#define CLAIMS_MAX 2
 static struct {
 	int fd;
 	char name[INET6_ADDRSTRLEN + 32];
-} claimed = {.fd = -1};
+} claimed[CLAIMS_MAX] = {{.fd = -1}, {.fd = -1}};
 
 static void lock_name(const struct sockaddr_storage *ss, char *buf, size_t size)
 {
@@ -171,11 +175,12 @@ static int claim(const struct sockaddr_storage *ss, socklen_t len, char *err, un
 
 	addr_str(ss, where, sizeof(where));
 	lock_name(ss, name, sizeof(name));
-	if (claimed.fd >= 0 && !strcmp(claimed.name, name)) {
-		fd = claimed.fd;
-		claimed.fd = -1;
-		return fd;
-	}
+	for (i = 0; i < CLAIMS_MAX; i++)
+		if (claimed[i].fd >= 0 && !strcmp(claimed[i].name, name)) {
+			fd = claimed[i].fd;
+			claimed[i].fd = -1;
+			return fd;
+		}
 	fd = take_name_lock(name);
 	if (fd < 0) {
 		snprintf(err, err_len,
@@ -203,6 +208,7 @@ static int claim(const struct sockaddr_storage *ss, socklen_t len, char *err, un
 
 int listen_claim(const struct sockaddr_storage *ss, socklen_t len, char *err, unsigned err_len)
 {
+	unsigned i;
 	int fd;
 
 	if (!port_of(ss))
@@ -210,10 +216,16 @@ int listen_claim(const struct sockaddr_storage *ss, socklen_t len, char *err, un
 	fd = claim(ss, len, err, err_len);
 	if (fd < 0)
 		return fd;
-	if (claimed.fd >= 0)
-		close(claimed.fd);
-	claimed.fd = fd;
-	lock_name(ss, claimed.name, sizeof(claimed.name));
+	/* A free slot (claiming an address:port again, claim() handed its lock back). */
+	for (i = 0; i < CLAIMS_MAX && claimed[i].fd >= 0; i++)
+		;
+	if (i == CLAIMS_MAX) {
+		close(fd);
+		snprintf(err, err_len, "more than %d listeners claimed", CLAIMS_MAX);
+		return -ENOSPC;
+	}
+	claimed[i].fd = fd;
+	lock_name(ss, claimed[i].name, sizeof(claimed[i].name));
 	return 0;
 }
 

@@ -86,20 +86,23 @@ int tls_identity_attach(SSL_CTX *ctx)
 	return 0;
 }
 
-/* Loads and checks the new chain and key in a scratch context, then swaps them in. */
-static int swap_identity(SSL_CTX *ctx, const char *chain_file, const char *key_uri, char *err,
-			 unsigned err_len)
+/* A certificate chain and key read by a reload, not yet in use. */
+struct loaded_identity {
+	X509 *cert;
+	EVP_PKEY *key;
+	STACK_OF(X509) *chain;
+};
+
+/* Loads and checks a chain and key in a scratch context. 0 or -errno with a message. */
+static int load_identity(const char *chain_file, const char *key_uri, struct loaded_identity *l,
+			 char *err, unsigned err_len)
 {
-	struct tls_identity *id = SSL_CTX_get_ex_data(ctx, ident_index);
 	STACK_OF(X509) *chain = NULL;
 	SSL_CTX *tmp;
 	X509 *cert;
 	EVP_PKEY *key;
 
-	if (!id) {
-		snprintf(err, err_len, "TLS context cannot be reloaded");
-		return -EINVAL;
-	}
+	memset(l, 0, sizeof(*l));
 	tmp = tls_server_ctx_new(chain_file, key_uri, err, err_len);
 	if (!tmp)
 		return -EINVAL;
@@ -107,20 +110,46 @@ static int swap_identity(SSL_CTX *ctx, const char *chain_file, const char *key_u
 	key = SSL_CTX_get0_privatekey(tmp);
 	SSL_CTX_get0_chain_certs(tmp, &chain);
 	chain = chain ? X509_chain_up_ref(chain) : NULL;
-	if (!cert || !key || !X509_up_ref(cert) || !EVP_PKEY_up_ref(key)) {
+	if (!cert || !key || !X509_up_ref(cert)) {
+		sk_X509_pop_free(chain, X509_free);
+		SSL_CTX_free(tmp);
+		snprintf(err, err_len, "TLS reload: out of memory");
+		return -ENOMEM;
+	}
+	if (!EVP_PKEY_up_ref(key)) {
+		X509_free(cert);
 		sk_X509_pop_free(chain, X509_free);
 		SSL_CTX_free(tmp);
 		snprintf(err, err_len, "TLS reload: out of memory");
 		return -ENOMEM;
 	}
 	SSL_CTX_free(tmp);
+	l->cert = cert;
+	l->key = key;
+	l->chain = chain;
+	return 0;
+}
+
+static void loaded_free(struct loaded_identity *l)
+{
+	X509_free(l->cert);
+	EVP_PKEY_free(l->key);
+	sk_X509_pop_free(l->chain, X509_free);
+	memset(l, 0, sizeof(*l));
+}
+
+/* @ctx's next handshakes use @l (taken over). */
+static void install_identity(SSL_CTX *ctx, struct loaded_identity *l)
+{
+	struct tls_identity *id = SSL_CTX_get_ex_data(ctx, ident_index);
+
 	pthread_mutex_lock(&id->lock);
 	ident_clear(id);
-	id->cert = cert;
-	id->key = key;
-	id->chain = chain;
+	id->cert = l->cert;
+	id->key = l->key;
+	id->chain = l->chain;
 	pthread_mutex_unlock(&id->lock);
-	return 0;
+	memset(l, 0, sizeof(*l));
 }
 
 /* Keys that only a restart applies: named in the log when a reload sees them changed. */
@@ -147,6 +176,13 @@ static void log_restart_keys(const struct portdpd_config *a, const struct portdp
 	    K("max_body", max_body),
 	    K("db_sync", db_sync_full),
 	    K("ossl_modules", ossl_modules),
+	    K("es2_port", es2_port),
+	    K("es2_client_ca", es2_client_ca),
+	    K("progress_cert", progress_cert),
+	    K("progress_key", progress_key),
+	    K("progress_ca", progress_ca),
+	    K("progress_retry_max", progress_retry_max),
+	    K("progress_timeout", progress_timeout),
 #undef K
 	};
 	const char *last = NULL;
@@ -166,13 +202,38 @@ static void log_restart_keys(const struct portdpd_config *a, const struct portdp
 int portdp_server_reload(struct portdp_server *srv, struct portdpd_config *cur,
 			 const struct portdpd_config *next, char *err, unsigned err_len)
 {
+	struct loaded_identity es9 = {0}, es2 = {0};
 	int rc;
 
-	rc = swap_identity(srv->ssl_ctx, next->tls_cert, next->tls_key, err, err_len);
-	if (rc)
+	if (!SSL_CTX_get_ex_data(srv->ssl_ctx, ident_index) ||
+	    (srv->ssl_ctx_es2 && !SSL_CTX_get_ex_data(srv->ssl_ctx_es2, ident_index))) {
+		snprintf(err, err_len, "TLS context cannot be reloaded");
+		return -EINVAL;
+	}
+	/* Both listeners' identities load before either is swapped: all or nothing. */
+	rc = load_identity(next->tls_cert, next->tls_key, &es9, err, err_len);
+	if (!rc && srv->ssl_ctx_es2) {
+		rc = load_identity(*next->es2_tls_cert ? next->es2_tls_cert : next->tls_cert,
+				   *next->es2_tls_key ? next->es2_tls_key : next->tls_key, &es2, err,
+				   err_len);
+		if (rc) {
+			size_t n = strlen(err);
+
+			snprintf(err + n, err_len - n, " (ES2+ listener)");
+		}
+	}
+	if (rc) {
+		loaded_free(&es9);
+		loaded_free(&es2);
 		return rc;
+	}
+	install_identity(srv->ssl_ctx, &es9);
+	if (srv->ssl_ctx_es2)
+		install_identity(srv->ssl_ctx_es2, &es2);
 	log_restart_keys(cur, next);
 	memcpy(cur->tls_cert, next->tls_cert, sizeof(cur->tls_cert));
 	memcpy(cur->tls_key, next->tls_key, sizeof(cur->tls_key));
+	memcpy(cur->es2_tls_cert, next->es2_tls_cert, sizeof(cur->es2_tls_cert));
+	memcpy(cur->es2_tls_key, next->es2_tls_key, sizeof(cur->es2_tls_key));
 	return 0;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Reload of a running portdpd (SIGHUP): the TLS certificate chain and key are
- * read again and used by every new handshake, while connections in flight
- * keep theirs. The other keys of portdpd.conf need a restart; a reload names
+ * Reload of a running portdpd (SIGHUP): the TLS certificate chain and key (and
+ * the ES2+ listener's, es2_tls_cert/es2_tls_key) are read again and used by
+ * every new handshake, while connections in flight keep theirs. The other keys of portdpd.conf need a restart; a reload names
  * the ones that changed in the log and keeps serving with the old values.
  */
 #ifndef PORTDP_SERVER_RELOAD_H

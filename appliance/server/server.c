@@ -16,6 +16,7 @@
 #include "log.h"
 #include "reload.h"
 #include "server_int.h"
+#include "../es9/es2plus.h"
 
 /* Descriptors kept free for everything but connections: listeners, rings, SQLite, logs. */
 #define FD_RESERVE 64
@@ -53,9 +54,9 @@ void portdp_server_limits_from_config(struct portdp_server_limits *lim,
  * keep max_conns FD_RESERVE below it, so accept never fails for lack of
  * descriptors (the cap, and eviction, act first).
  */
-static void fit_fd_limit(struct portdp_server_limits *lim, unsigned nworkers)
+static void fit_fd_limit(struct portdp_server_limits *lim, unsigned worker_fds)
 {
-	unsigned reserve = FD_RESERVE + 4 * nworkers;
+	unsigned reserve = FD_RESERVE + worker_fds;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl))
@@ -72,6 +73,12 @@ static void fit_fd_limit(struct portdp_server_limits *lim, unsigned nworkers)
 			 (unsigned long long)rl.rlim_cur, fit);
 		lim->max_conns = fit;
 	}
+}
+
+static uint16_t port_of(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET ? ntohs(((const struct sockaddr_in *)ss)->sin_port)
+					: ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
 }
 
 /* Parses cfg's address once; every worker binds the same one. */
@@ -171,8 +178,8 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 			unsigned err_len)
 {
 	struct portdp_server *srv;
-	struct sockaddr_storage ss;
-	socklen_t sslen;
+	struct sockaddr_storage ss, ss2;
+	socklen_t sslen, sslen2 = 0;
 	unsigned i;
 	int rc;
 
@@ -181,6 +188,8 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 		return fail(err, err_len, -EINVAL, "workers must be 1..256 and max_body > 0");
 	if (parse_addr(cfg->listen_addr, cfg->listen_port, &ss, &sslen))
 		return fail(err, err_len, -EINVAL, "listen address is not an IPv4/IPv6 literal");
+	if (*cfg->es2_client_ca && cfg->es2_port && cfg->es2_port == cfg->listen_port)
+		return fail(err, err_len, -EINVAL, "es2_port must differ from port");
 	srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		return fail(err, err_len, -ENOMEM, "server");
@@ -200,9 +209,11 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 	}
 	if (srv->lim.single_accept)
 		srv->multishot_accept = false;
-	fit_fd_limit(&srv->lim, cfg->workers);
+	/* Each worker's own descriptors; an ES2+ listener is one more. */
+	fit_fd_limit(&srv->lim, cfg->workers * (*cfg->es2_client_ca ? 5 : 4));
 	srv->worker_share = (srv->lim.max_conns + cfg->workers - 1) / cfg->workers;
 	srv->lock_fd = -1;
+	srv->lock_fd_es2 = -1;
 	pthread_mutex_init(&srv->trim_lock, NULL);
 	srv->ips = ip_table_new();
 	if (!srv->ips) {
@@ -223,12 +234,29 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 	srv->nworkers = cfg->workers;
 	for (i = 0; i < srv->nworkers; i++) {
 		srv->workers[i].listen_fd = -1;
+		srv->workers[i].listen_fd_es2 = -1;
 		srv->workers[i].stop_fd = -1;
 	}
 	srv->ssl_ctx = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, err, err_len);
 	if (!srv->ssl_ctx) {
 		rc = -EINVAL;
 		goto out_free;
+	}
+	if (*cfg->es2_client_ca) {
+		srv->ssl_ctx_es2 = tls_server_ctx_new_mtls(
+		    *cfg->es2_tls_cert ? cfg->es2_tls_cert : cfg->tls_cert,
+		    *cfg->es2_tls_key ? cfg->es2_tls_key : cfg->tls_key, cfg->es2_client_ca, err,
+		    err_len);
+		if (!srv->ssl_ctx_es2) {
+			rc = -EINVAL;
+			goto out_free;
+		}
+		srv->http_lim_es2 = srv->http_lim;
+		srv->http_lim_es2.prefix = ES2_PATH_PREFIX;
+		if (parse_addr(cfg->listen_addr, cfg->es2_port, &ss2, &sslen2)) {
+			rc = fail(err, err_len, -EINVAL, "ES2+ listen address");
+			goto out_free;
+		}
 	}
 	{
 		int fds[256];
@@ -239,12 +267,24 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 			goto out_free;
 		for (i = 0; i < srv->nworkers; i++)
 			srv->workers[i].listen_fd = fds[i];
-		srv->port = ss.ss_family == AF_INET
-				? ntohs(((struct sockaddr_in *)&ss)->sin_port)
-				: ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		srv->port = port_of(&ss);
+		/* ES2+: a second group of its own, claimed and locked the same way. */
+		if (srv->ssl_ctx_es2) {
+			rc = listen_group_open(&ss2, sslen2, srv->nworkers, fds, &srv->lock_fd_es2,
+					       err, err_len);
+			if (rc) {
+				snprintf(err + strlen(err), err_len - strlen(err), " (ES2+)");
+				goto out_free;
+			}
+			for (i = 0; i < srv->nworkers; i++)
+				srv->workers[i].listen_fd_es2 = fds[i];
+			srv->port_es2 = port_of(&ss2);
+		}
 	}
-	/* SIGHUP may replace the certificate and key (reload.c). */
+	/* SIGHUP may replace the certificates and keys (reload.c). */
 	rc = tls_identity_attach(srv->ssl_ctx);
+	if (!rc && srv->ssl_ctx_es2)
+		rc = tls_identity_attach(srv->ssl_ctx_es2);
 	if (rc) {
 		fail(err, err_len, rc, "TLS reload state");
 		goto out_free;
@@ -294,14 +334,28 @@ int portdp_server_claim(const struct portdpd_config *cfg, char *err, unsigned er
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 
+	int rc;
+
 	if (parse_addr(cfg->listen_addr, cfg->listen_port, &ss, &sslen))
 		return fail(err, err_len, -EINVAL, "listen address is not an IPv4/IPv6 literal");
+	rc = listen_claim(&ss, sslen, err, err_len);
+	if (rc || !*cfg->es2_client_ca)
+		return rc;
+	/* The ES2+ port is this daemon's too. */
+	if (cfg->es2_port == cfg->listen_port && cfg->es2_port)
+		return fail(err, err_len, -EINVAL, "es2_port must differ from port");
+	parse_addr(cfg->listen_addr, cfg->es2_port, &ss, &sslen);
 	return listen_claim(&ss, sslen, err, err_len);
 }
 
 uint16_t portdp_server_port(const struct portdp_server *srv)
 {
 	return srv->port;
+}
+
+uint16_t portdp_server_es2_port(const struct portdp_server *srv)
+{
+	return srv->port_es2;
 }
 
 int portdp_server_stop(struct portdp_server *srv)
@@ -334,6 +388,8 @@ void portdp_server_free(struct portdp_server *srv)
 			es9_worker_free(w->es9);
 		if (w->listen_fd >= 0)
 			close(w->listen_fd);
+		if (w->listen_fd_es2 >= 0)
+			close(w->listen_fd_es2);
 		if (w->stop_fd >= 0)
 			close(w->stop_fd);
 		buf_free(&w->scratch);
@@ -343,7 +399,10 @@ void portdp_server_free(struct portdp_server *srv)
 	ip_table_free(srv->ips);
 	if (srv->lock_fd >= 0)
 		close(srv->lock_fd);
+	if (srv->lock_fd_es2 >= 0)
+		close(srv->lock_fd_es2);
 	pthread_mutex_destroy(&srv->trim_lock);
+	SSL_CTX_free(srv->ssl_ctx_es2);
 	pthread_mutex_destroy(&srv->lock);
 	pthread_cond_destroy(&srv->cond);
 	free(srv);

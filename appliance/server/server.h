@@ -56,6 +56,8 @@ int portdp_server_claim(const struct portdpd_config *cfg, char *err, unsigned er
 
 /* The bound TCP port (useful when cfg->listen_port was 0). */
 uint16_t portdp_server_port(const struct portdp_server *srv);
+/* The ES2+ listener's port, 0 when ES2+ is off (cfg->es2_client_ca empty). */
+uint16_t portdp_server_es2_port(const struct portdp_server *srv);
 
 /**
  * portdp_server_stop() - graceful stop: no new connections, requests already

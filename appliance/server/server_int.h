@@ -32,6 +32,7 @@
 
 enum op_kind {
 	OP_ACCEPT,
+	OP_ACCEPT_ES2,
 	OP_STOP,
 	OP_TICK,
 	OP_RECV,
@@ -76,6 +77,8 @@ struct conn {
 	bool shut_sent;	       /* TLS close_notify queued */
 	bool closing;	       /* socket shut down; freed once no op is in flight */
 	bool lingering;	       /* answered and FIN sent: draining the client's leftovers */
+	bool es2;	       /* came in on the ES2+ listener (operator, mutual TLS) */
+	char *op_subject;      /* ES2+: the verified client certificate's subject (malloc'd) */
 	size_t lingered;       /* bytes dropped while lingering */
 	bool recv_busy, send_busy;
 	bool activity; /* a request was answered or bytes left: re-arm idle */
@@ -132,9 +135,11 @@ struct worker {
 	struct io_uring ring;
 	bool ring_ok;
 	int listen_fd;
+	int listen_fd_es2; /* -1 when ES2+ is off */
 	int stop_fd;
 	uint64_t stop_val;
-	struct op accept_op, stop_op, tick_op;
+	struct op accept_op, accept_es2_op, stop_op, tick_op;
+	bool accept_es2_armed;
 	struct __kernel_timespec tick_ts;
 	bool multishot, accept_armed, accept_backoff, accepted_any;
 	bool stopping;
@@ -168,14 +173,16 @@ struct worker {
 struct portdp_server {
 	struct portdpd_config cfg;
 	struct portdp_server_limits lim;
-	struct http_limits http_lim;
+	struct http_limits http_lim, http_lim_es2;
 	struct es9_service *svc;
 	SSL_CTX *ssl_ctx;
-	uint16_t port;
+	SSL_CTX *ssl_ctx_es2; /* NULL: no ES2+ listener */
+	uint16_t port, port_es2;
 	unsigned nworkers;
 	struct worker *workers;
 	unsigned open_conns;   /* atomic: the max_conns cap is process-wide */
 	int lock_fd;	       /* the address:port name lock (listen.c), -1 if none */
+	int lock_fd_es2;       /* the same for the ES2+ listener */
 	unsigned worker_share; /* max_conns / workers, rounded up: one worker's own cap */
 	struct ip_table *ips;  /* open connections per client address (limits.c) */
 	pthread_mutex_t trim_lock; /* one malloc_trim at a time */
@@ -195,8 +202,11 @@ struct io_uring_sqe *worker_sqe(struct worker *w);
 void *worker_main(void *arg);
 
 /* conn.c */
-/* @ip: the address whose count (ip_table_get) the connection holds, or NULL. */
-struct conn *conn_new(struct worker *w, int fd, const struct ip_key *ip);
+/*
+ * @ip: the address whose count (ip_table_get) the connection holds, or NULL.
+ * @es2: accepted on the ES2+ listener (mutual TLS, ES2+ functions).
+ */
+struct conn *conn_new(struct worker *w, int fd, const struct ip_key *ip, bool es2);
 void conn_on_recv(struct conn *c, int res);
 void conn_on_send(struct conn *c, int res);
 void conn_close(struct conn *c);

@@ -8,8 +8,11 @@
 #include <openssl/evp.h>
 #include <openssl/provider.h>
 #include <openssl/store.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "tls.h"
+#include "../inventory/x509_subject.h"
 
 /* "@what @arg: <last OpenSSL error>[ (<its detail text>)]", then the error queue is cleared. */
 static void ssl_err(char *err, unsigned err_len, const char *what, const char *arg)
@@ -143,6 +146,37 @@ SSL_CTX *tls_server_ctx_new(const char *cert_chain_file, const char *key_uri, ch
 fail:
 	SSL_CTX_free(ctx);
 	return NULL;
+}
+
+SSL_CTX *tls_server_ctx_new_mtls(const char *cert_chain_file, const char *key_uri,
+				 const char *client_ca_file, char *err, unsigned err_len)
+{
+	static const unsigned char sid_ctx[] = "portdpd-es2plus";
+	SSL_CTX *ctx = tls_server_ctx_new(cert_chain_file, key_uri, err, err_len);
+
+	if (!ctx)
+		return NULL;
+	/* Own session id context: a session of the ES9+ listener does not resume here. */
+	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
+	if (!*client_ca_file || SSL_CTX_load_verify_locations(ctx, client_ca_file, NULL) != 1) {
+		ssl_err(err, err_len, "cannot load operator CA", client_ca_file);
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	/* Only this CA, not the system's: an operator is whoever this CA says. */
+	SSL_CTX_set_client_CA_list(ctx, SSL_load_client_CA_file(client_ca_file));
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_verify_depth(ctx, 4);
+	return ctx;
+}
+
+int tls_peer_subject(SSL *ssl, char *out, size_t size)
+{
+	X509 *peer = SSL_get0_peer_certificate(ssl);
+
+	if (!peer || SSL_get_verify_result(ssl) != X509_V_OK)
+		return -EACCES;
+	return inv_x509_subject(peer, out, size);
 }
 
 SSL *tls_conn_new(SSL_CTX *ctx, BIO **rbio, BIO **wbio)

@@ -35,6 +35,14 @@ SSL_CTX *tls_server_ctx_new(const char *cert_chain_file, const char *key_uri, ch
 			    unsigned err_len);
 
 /* A server-side SSL on a fresh pair of memory BIOs (returned for feeding/draining). */
+/*
+ * tls_server_ctx_new() that also demands a client certificate chained to @client_ca_file
+ * (PEM, only those CAs: ES2+). The handshake fails without one.
+ */
+SSL_CTX *tls_server_ctx_new_mtls(const char *cert_chain_file, const char *key_uri,
+				 const char *client_ca_file, char *err, unsigned err_len);
+/* After the handshake: the verified client certificate's subject (RFC 2253). 0 or -errno. */
+int tls_peer_subject(SSL *ssl, char *out, size_t size);
 SSL *tls_conn_new(SSL_CTX *ctx, BIO **rbio, BIO **wbio);
 
 #endif

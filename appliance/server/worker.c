@@ -39,16 +39,20 @@ struct io_uring_sqe *worker_sqe(struct worker *w)
 	return sqe;
 }
 
-static void arm_accept(struct worker *w)
+static void arm_accept(struct worker *w, bool es2)
 {
 	struct io_uring_sqe *sqe = worker_sqe(w);
+	int fd = es2 ? w->listen_fd_es2 : w->listen_fd;
 
 	if (w->multishot)
-		io_uring_prep_multishot_accept(sqe, w->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		io_uring_prep_multishot_accept(sqe, fd, NULL, NULL, SOCK_CLOEXEC);
 	else
-		io_uring_prep_accept(sqe, w->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	io_uring_sqe_set_data(sqe, &w->accept_op);
-	w->accept_armed = true;
+		io_uring_prep_accept(sqe, fd, NULL, NULL, SOCK_CLOEXEC);
+	io_uring_sqe_set_data(sqe, es2 ? &w->accept_es2_op : &w->accept_op);
+	if (es2)
+		w->accept_es2_armed = true;
+	else
+		w->accept_armed = true;
 }
 
 static void arm_tick(struct worker *w)
@@ -69,7 +73,7 @@ static void arm_stop_read(struct worker *w)
 	io_uring_sqe_set_data(sqe, &w->stop_op);
 }
 
-static void on_accept(struct worker *w, struct io_uring_cqe *cqe)
+static void on_accept(struct worker *w, struct io_uring_cqe *cqe, bool es2)
 {
 	struct portdp_server *srv = w->srv;
 	int fd = cqe->res;
@@ -77,8 +81,12 @@ static void on_accept(struct worker *w, struct io_uring_cqe *cqe)
 	unsigned open;
 	struct conn *c;
 
-	if (!(cqe->flags & IORING_CQE_F_MORE))
-		w->accept_armed = false;
+	if (!(cqe->flags & IORING_CQE_F_MORE)) {
+		if (es2)
+			w->accept_es2_armed = false;
+		else
+			w->accept_armed = false;
+	}
 	if (fd < 0) {
 		if (fd == -EINVAL && w->multishot && !w->accepted_any) {
 			/* Kernel without multishot accept: fall back to one accept per SQE. */
@@ -120,7 +128,7 @@ static void on_accept(struct worker *w, struct io_uring_cqe *cqe)
 		close(fd);
 		return;
 	}
-	c = conn_new(w, fd, &ip);
+	c = conn_new(w, fd, &ip, es2);
 	if (!c) {
 		__atomic_fetch_sub(&srv->open_conns, 1, __ATOMIC_RELAXED);
 		ip_table_put(srv->ips, &ip);
@@ -177,6 +185,11 @@ static void begin_stop(struct worker *w)
 		io_uring_prep_cancel(sqe, &w->accept_op, 0);
 		io_uring_sqe_set_data(sqe, NULL);
 	}
+	if (w->accept_es2_armed) {
+		sqe = worker_sqe(w);
+		io_uring_prep_cancel(sqe, &w->accept_es2_op, 0);
+		io_uring_sqe_set_data(sqe, NULL);
+	}
 	/* Idle keep-alive connections go now, not at the next tick. */
 	sweep_conns(w, now_ms());
 }
@@ -205,7 +218,10 @@ static void dispatch(struct worker *w, struct io_uring_cqe *cqe)
 		return; /* a cancel request's own completion */
 	switch (op->kind) {
 	case OP_ACCEPT:
-		on_accept(w, cqe);
+		on_accept(w, cqe, false);
+		break;
+	case OP_ACCEPT_ES2:
+		on_accept(w, cqe, true);
 		break;
 	case OP_STOP:
 		begin_stop(w);
@@ -281,6 +297,7 @@ void *worker_main(void *arg)
 		return NULL;
 	}
 	w->accept_op = (struct op){OP_ACCEPT, NULL};
+	w->accept_es2_op = (struct op){OP_ACCEPT_ES2, NULL};
 	w->stop_op = (struct op){OP_STOP, NULL};
 	w->tick_op = (struct op){OP_TICK, NULL};
 	w->fsync_op = (struct op){OP_FSYNC, NULL};
@@ -290,9 +307,13 @@ void *worker_main(void *arg)
 	report_ready(w, 0, NULL);
 
 	/* A graceful stop also waits for the parked batches (and their fsync on the ring). */
-	while (!w->stopping || w->nconns || w->accept_armed || w->parked_head) {
+	while (!w->stopping || w->nconns || w->accept_armed || w->accept_es2_armed ||
+	       w->parked_head) {
 		if (!w->stopping && !w->accept_armed && !w->accept_backoff)
-			arm_accept(w);
+			arm_accept(w, false);
+		if (!w->stopping && w->listen_fd_es2 >= 0 && !w->accept_es2_armed &&
+		    !w->accept_backoff)
+			arm_accept(w, true);
 		rc = io_uring_submit_and_wait(&w->ring, 1);
 		if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY && rc != -ETIME) {
 			srv_err("worker %u: io_uring_submit_and_wait: %s", w->index, strerror(-rc));
@@ -311,6 +332,10 @@ void *worker_main(void *arg)
 	/* Unaccepted connections in the backlog get a reset rather than a hang. */
 	close(w->listen_fd);
 	w->listen_fd = -1;
+	if (w->listen_fd_es2 >= 0) {
+		close(w->listen_fd_es2);
+		w->listen_fd_es2 = -1;
+	}
 	/* Whatever the ES9+ layer still holds must be durable before we go. */
 	if (es9_worker_flush(w->es9))
 		srv_err("worker %u: final flush failed", w->index);

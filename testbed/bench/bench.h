@@ -99,6 +99,13 @@ struct bench_opts {
 	size_t n_mids;
 	char **euicc_dirs; /* identity dirs, one eUICC per concurrent slot */
 	size_t n_euiccs;
+	/*
+	 * ES2+ mode: mids[i] may be used once *mids_ready > i (orders placed concurrently,
+	 * in index order); once *orders_done, no more will be. NULL: all are ready.
+	 */
+	const size_t *mids_ready;
+	const bool *orders_done;
+	size_t *mids_taken; /* ES2+: the driver counts the matching IDs it took (atomic) */
 };
 
 /* What one driver thread measured; merged by run.c. */
@@ -126,6 +133,39 @@ struct bench_result {
  */
 int bench_drive(const struct bench_opts *o, struct bench_result *res, FILE *csv);
 void bench_result_free(struct bench_result *r);
+
+/* ---- es2.c: the ES2+ mode (orders + progress reports) ------------------ */
+
+struct bench_es2 {
+	const char *smdp_address;
+	uint16_t es2_port;
+	char cacert[1024];      /* the DP TLS chain's CI */
+	char client_cert[1024]; /* benchop's client certificate and key */
+	char client_key[1024];
+	unsigned mid_base;      /* ES2B matching IDs already used */
+	unsigned clients;       /* concurrent ES2+ clients */
+};
+
+struct order_job;
+/**
+ * bench_es2_order_start() - ES2+ clients start placing downloadOrder + confirmOrder
+ * (released) for up to @want of benchop's unordered profiles, in index order; *@mids gets
+ * their matching IDs (malloc'd list), usable by the driver as bench_es2_ready() says.
+ */
+int bench_es2_order_start(struct bench_es2 *e, const char *db, size_t want,
+			  struct order_job **j, char ***mids, size_t *n_mids);
+const size_t *bench_es2_ready(struct order_job *j);
+const bool *bench_es2_done(struct order_job *j);
+size_t *bench_es2_taken(struct order_job *j);
+/** No new orders from now on (the ones in flight finish). */
+void bench_es2_order_stop(struct order_job *j);
+/** Wait for the clients; *@ordered: orders placed. Frees @j. -EIO if any order failed. */
+int bench_es2_order_finish(struct order_job *j, size_t *ordered, double *seconds);
+/** Wait until benchop has no report queued (or @timeout_s); *@left: still queued. */
+int bench_es2_wait_queue(const char *db, double timeout_s, unsigned *left);
+/** Start portdp-test-operator on @port and make it benchop's callback URL. */
+int bench_es2_start_endpoint(const char *dir, const char *db, uint16_t port, pid_t *pid);
+void bench_es2_stop_endpoint(pid_t pid);
 
 /* ---- commands --------------------------------------------------------- */
 

@@ -245,7 +245,15 @@ static int start_binding(struct slot *s)
 	if (!o->default_smdp) {
 		size_t i = atomic_fetch_add(&s->w->sh->next_mid, 1);
 
-		if (i >= o->n_mids) {
+		if (o->mids_taken)
+			__atomic_fetch_add(o->mids_taken, 1, __ATOMIC_RELEASE);
+		/* ES2+: the operator's order for it may still be on its way. */
+		while (o->mids_ready && i < o->n_mids &&
+		       i >= __atomic_load_n(o->mids_ready, __ATOMIC_ACQUIRE) &&
+		       !__atomic_load_n(o->orders_done, __ATOMIC_ACQUIRE))
+			usleep(200);
+		if (i >= o->n_mids ||
+		    (o->mids_ready && i >= __atomic_load_n(o->mids_ready, __ATOMIC_ACQUIRE))) {
 			s->w->res.exhausted = true;
 			return -ENOENT;
 		}

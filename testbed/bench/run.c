@@ -33,7 +33,7 @@ struct run_args {
 	unsigned long concurrency, workers, threads, verify_every;
 	long server_pid;
 	double duration;
-	bool default_smdp, keep_profiles, crash_ok;
+	bool default_smdp, keep_profiles, crash_ok, es2;
 };
 
 static void usage(FILE *f)
@@ -49,6 +49,10 @@ static void usage(FILE *f)
 		"  --csv FILE       one row per completed binding\n"
 		"  --default-smdp   send no matching ID: the SM-DP+ picks any available profile\n"
 		"  --keep-profiles  keep installed UPPs in the eUICCs' memory (files on tmpfs)\n"
+		"  --es2            then, in the same portdpd: ES2+ orders (downloadOrder +\n"
+		"                   confirmOrder) for as many of operator benchop's profiles\n"
+		"                   (setup --es2), their downloads, and their progress reports\n"
+		"                   to a test operator endpoint; server CPU per binding of both\n"
 		"  --verify-every N the soft eUICCs fully verify 1 binding in N per slot (default 1:\n"
 		"                   all); the others only sign, make the one-time key and read the\n"
 		"                   ICCID from StoreMetadata (reported as such)\n"
@@ -83,6 +87,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	    {"keep-profiles", no_argument, NULL, 'K'},
 	    {"verify-every", required_argument, NULL, 'V'},
 	    {"crash-ok", no_argument, NULL, 'X'},
+	    {"es2", no_argument, NULL, 'E'},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
@@ -140,6 +145,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'X':
 			a->crash_ok = true;
 			break;
+		case 'E':
+			a->es2 = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -152,6 +160,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		goto bad;
 	if (a->dir && strlen(a->dir) > BENCH_DIR_MAX) {
 		fprintf(stderr, "portdp-bench: --dir longer than %d characters\n", BENCH_DIR_MAX);
+		return -EINVAL;
+	}
+	if (a->es2 && (a->connect || a->default_smdp)) {
+		fprintf(stderr, "portdp-bench: --es2 starts its own portdpd and uses matching IDs\n");
 		return -EINVAL;
 	}
 	if (a->threads > a->concurrency) {
@@ -418,9 +430,10 @@ static bool port_open(uint16_t port)
 	return ok;
 }
 
-static int start_portdpd(const char *dir, unsigned long workers, uint16_t port, pid_t *out)
+static int start_portdpd(const char *dir, unsigned long workers, uint16_t port, uint16_t es2_port,
+			 pid_t *out)
 {
-	char bin[PATH_MAX], conf[PATH_MAX], log[PATH_MAX], p[16], w[16];
+	char bin[PATH_MAX], conf[PATH_MAX], log[PATH_MAX], p[16], w[16], e[16];
 	pid_t pid;
 	int status;
 
@@ -430,13 +443,19 @@ static int start_portdpd(const char *dir, unsigned long workers, uint16_t port, 
 	bench_path(log, sizeof(log), "%s/portdpd.log", dir);
 	snprintf(p, sizeof(p), "%u", (unsigned)port);
 	snprintf(w, sizeof(w), "%lu", workers);
+	snprintf(e, sizeof(e), "%u", (unsigned)es2_port);
 	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
 		if (!freopen(log, "a", stderr) || !freopen("/dev/null", "w", stdout))
 			_exit(127);
-		execl(bin, "portdpd", "-c", conf, "-p", p, "-w", w, "--foreground", (char *)NULL);
+		if (es2_port)
+			execl(bin, "portdpd", "-c", conf, "-p", p, "-w", w, "--es2-port", e,
+			      "--foreground", (char *)NULL);
+		else
+			execl(bin, "portdpd", "-c", conf, "-p", p, "-w", w, "--foreground",
+			      (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 200; i++) {
@@ -535,6 +554,88 @@ static void report(struct bench_result *r, double elapsed, int64_t server_ns, ui
 		       (machine_ns - server_ns - (int64_t)client_ns) / 1e9 / elapsed);
 }
 
+/*
+ * The ES2+ phase (after the plain one, same portdpd, as long): each binding ordered first
+ * over ES2+ (orders placed concurrently, ahead of the downloads), then until the progress
+ * queue is empty. 0 when every order and binding succeeded and the queue drained.
+ */
+static int es2_phase(const struct run_args *a, struct bench_opts *o,
+		     const struct portdpd_config *cfg, pid_t spid, uint16_t es2_port,
+		     int64_t plain_ns, uint64_t plain_n)
+{
+	struct bench_es2 e = {.smdp_address = cfg->smdp_address,
+			      .es2_port = es2_port,
+			      .clients = (unsigned)a->concurrency};
+	struct bench_result r = {0};
+	struct order_job *j = NULL;
+	uint64_t s0, s1, s2, t_end;
+	char **mids = NULL;
+	size_t n_mids = 0, ordered = 0;
+	unsigned left = 0;
+	double plain, during, after, order_s = 0;
+	int ret, oret;
+
+	snprintf(e.cacert, sizeof(e.cacert), "%s/pki/ci.pem", a->dir);
+	snprintf(e.client_cert, sizeof(e.client_cert), "%s/pki/operators/benchop.pem", a->dir);
+	snprintf(e.client_key, sizeof(e.client_key), "%s/pki/operators/benchop-key.pem", a->dir);
+	printf("\nES2+ phase (same portdpd, %.1f s): every binding ordered first over ES2+ "
+	       "(downloadOrder + confirmOrder, mutual TLS, %u clients placing orders ahead of the "
+	       "downloads), its progress reports delivered to portdp-test-operator\n",
+	       a->duration, e.clients > 16 ? 16 : e.clients);
+	fflush(stdout);
+	if (proc_cpu_ns(spid, &s0))
+		return 1;
+	/* Room for twice the plain phase's bindings: the orders must not run out first. */
+	ret = bench_es2_order_start(&e, cfg->db_path, 2 * plain_n + 2 * a->concurrency, &j, &mids,
+				    &n_mids);
+	if (ret)
+		goto out;
+	o->mids = mids;
+	o->n_mids = n_mids;
+	o->mids_ready = bench_es2_ready(j);
+	o->orders_done = bench_es2_done(j);
+	o->mids_taken = bench_es2_taken(j);
+	ret = bench_drive(o, &r, NULL);
+	bench_es2_order_stop(j);
+	oret = bench_es2_order_finish(j, &ordered, &order_s);
+	o->mids_ready = NULL;
+	o->orders_done = NULL;
+	o->mids_taken = NULL;
+	if (!ret)
+		ret = oret;
+	if (ret || proc_cpu_ns(spid, &s1))
+		goto out;
+	ret = bench_es2_wait_queue(cfg->db_path, 120, &left);
+	t_end = mono_ns();
+	if (ret || proc_cpu_ns(spid, &s2))
+		goto out;
+	plain = plain_n ? plain_ns / 1e6 / plain_n : 0;
+	during = r.completed ? (s1 - s0) / 1e6 / r.completed : 0;
+	after = r.completed ? (s2 - s1) / 1e6 / r.completed : 0;
+	printf("es2: orders placed %zu in %.2f s (%zu ahead of the last binding, never used), "
+	       "bindings completed %llu, failed %llu%s\n",
+	       ordered, order_s, ordered - (size_t)r.completed, (unsigned long long)r.completed,
+	       (unsigned long long)r.failed, r.exhausted ? " (waited for orders)" : "");
+	printf("es2: reports left in the queue %u (drained %.2f s after the last binding)\n", left,
+	       (t_end - r.last_done_ns) / 1e9);
+	printf("server CPU per binding: plain %.3f ms | ES2+ %.3f ms (orders, download, reports "
+	       "queued and delivered meanwhile %.3f + delivery after %.3f)\n",
+	       plain, during + after, during, after);
+	printf("ES2+ cost: %+.3f ms per binding, %+.1f%% of the plain binding's server CPU "
+	       "(target <= 15%%): %s\n",
+	       during + after - plain, plain > 0 ? 100.0 * (during + after - plain) / plain : 0,
+	       plain > 0 && (during + after - plain) / plain <= 0.15 ? "met" : "NOT met");
+	ret = r.failed || left || !r.completed ? -EIO : 0;
+out:
+	if (ret)
+		fprintf(stderr, "portdp-bench: ES2+ phase: %s\n", strerror(ret < 0 ? -ret : EIO));
+	bench_result_free(&r);
+	for (size_t i = 0; i < n_mids; i++)
+		free(mids[i]);
+	free(mids);
+	return ret ? 1 : 0;
+}
+
 int bench_run(int argc, char **argv)
 {
 	struct run_args a = {0};
@@ -546,8 +647,8 @@ int bench_run(int argc, char **argv)
 	char conf[PATH_MAX], err[512], host[256];
 	uint64_t s0 = 0, s1 = 0, c0, c1, m0 = 0, m1 = 0;
 	int64_t server_ns = -1, machine_ns = -1;
-	pid_t own = 0, spid;
-	uint16_t port = 0;
+	pid_t own = 0, spid, endpoint = 0;
+	uint16_t port = 0, es2_port = 0, ep_port = 0;
 	FILE *csv = NULL;
 	int ret, rc = 1;
 
@@ -600,7 +701,10 @@ int bench_run(int argc, char **argv)
 		spid = (pid_t)a.server_pid;
 	} else {
 		snprintf(host, sizeof(host), "127.0.0.1");
-		if (free_port(&port) || start_portdpd(a.dir, a.workers, port, &own))
+		if (a.es2 && (free_port(&es2_port) || free_port(&ep_port) ||
+			      bench_es2_start_endpoint(a.dir, cfg.db_path, ep_port, &endpoint)))
+			goto out;
+		if (free_port(&port) || start_portdpd(a.dir, a.workers, port, es2_port, &own))
 			goto out;
 		spid = own;
 	}
@@ -658,7 +762,7 @@ int bench_run(int argc, char **argv)
 		server_ns = (int64_t)(s1 - s0);
 	if (ret)
 		fprintf(stderr, "portdp-bench: client: %s\n", strerror(-ret));
-	if (own) {
+	if (own && !a.es2) {
 		stop_portdpd(own);
 		own = 0;
 	}
@@ -669,11 +773,20 @@ int bench_run(int argc, char **argv)
 	if (!inventory_after(cfg.db_path, &base, &r, a.crash_ok) && !ret && !r.failed &&
 	    (r.completed || a.crash_ok))
 		rc = 0;
+	if (!rc && a.es2) {
+		o.mids = NULL; /* the plain phase's list stays in mids */
+		rc = es2_phase(&a, &o, &cfg, own, es2_port, server_ns, r.completed);
+	}
+	if (own) {
+		stop_portdpd(own);
+		own = 0;
+	}
 out:
 	if (csv)
 		fclose(csv);
 	if (own)
 		stop_portdpd(own);
+	bench_es2_stop_endpoint(endpoint);
 	if (o.state_root[0] && strstr(o.state_root, "portdp-bench-"))
 		nftw(o.state_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	bench_result_free(&r);

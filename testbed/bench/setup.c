@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "inventory.h"
+#include "x509_subject.h"
+#include <openssl/pem.h>
 
 #define SMDP_HOST "testsmdpplus1.example.com"
 #define MAX_TEMPLATES 64
@@ -25,7 +27,7 @@
 
 struct setup_args {
 	const char *dir, *ts48;
-	unsigned long profiles, euiccs;
+	unsigned long profiles, euiccs, es2;
 	bool sync_full;
 };
 
@@ -39,8 +41,10 @@ static void usage(FILE *f)
 {
 	fprintf(
 	    f, "usage: portdp-bench setup --dir D --profiles N --euiccs K [--db-sync full|normal]\n"
-	       "                           [--ts48 DIR]\n"
-	       "  --ts48 DIR   TS.48 UPPs (default $SHARED/testdata/ts48)\n");
+	       "                           [--ts48 DIR] [--es2 M]\n"
+	       "  --ts48 DIR   TS.48 UPPs (default $SHARED/testdata/ts48)\n"
+	       "  --es2 M      also M profiles of operator benchop for run --es2 (ES2+ orders\n"
+	       "               and progress reports; operator PKI from portdp-pki --operator)\n");
 }
 
 static int parse_ul(const char *s, unsigned long max, unsigned long *out)
@@ -62,6 +66,7 @@ static int parse_args(int argc, char **argv, struct setup_args *a)
 	    {"euiccs", required_argument, NULL, 'k'},
 	    {"db-sync", required_argument, NULL, 's'},
 	    {"ts48", required_argument, NULL, 't'},
+	    {"es2", required_argument, NULL, 'E'},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
@@ -94,6 +99,12 @@ static int parse_args(int argc, char **argv, struct setup_args *a)
 			break;
 		case 't':
 			a->ts48 = optarg;
+			break;
+		case 'E':
+			if (parse_ul(optarg, 10000000, &a->es2)) {
+				fprintf(stderr, "portdp-bench: --es2 must be 1..10000000\n");
+				return -EINVAL;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -176,7 +187,7 @@ static int load_templates(const char *dir, struct tmpl *t, unsigned *n)
 	return 0;
 }
 
-static int run_pki(const char *dir, unsigned long euiccs)
+static int run_pki(const char *dir, unsigned long euiccs, bool operators)
 {
 	char pki[PATH_MAX], bin[PATH_MAX], n[32];
 	int status;
@@ -192,7 +203,11 @@ static int run_pki(const char *dir, unsigned long euiccs)
 	if (pid == 0) {
 		if (!freopen("/dev/null", "w", stdout))
 			_exit(127);
-		execl(bin, "portdp-pki", "-n", n, pki, (char *)NULL);
+		if (operators)
+			execl(bin, "portdp-pki", "-n", n, "--operator", "benchop", pki,
+			      (char *)NULL);
+		else
+			execl(bin, "portdp-pki", "-n", n, pki, (char *)NULL);
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
@@ -251,7 +266,7 @@ static int make_identities(const char *dir, unsigned long want)
 	return 0;
 }
 
-static int write_conf(const char *dir, const char *abs, bool sync_full)
+static int write_conf(const char *dir, const char *abs, bool sync_full, bool es2)
 {
 	char path[PATH_MAX];
 	FILE *f;
@@ -272,11 +287,20 @@ static int write_conf(const char *dir, const char *abs, bool sync_full)
 		"# every bench connection comes from 127.0.0.1: no per-address cap below max_conns\n"
 		"max_conns_per_ip = 4096\n",
 		SMDP_HOST, abs, abs, abs, abs, abs, abs, abs, abs, sync_full ? "full" : "normal");
+	if (es2)
+		fprintf(f,
+			"# ES2+ (run --es2 passes --es2-port) and progress reports to benchop\n"
+			"es2_client_ca = %s/pki/operators/opca.pem\n"
+			"progress_cert = %s/pki/operators/unit.pem\n"
+			"progress_key = %s/pki/operators/unit-key.pem\n"
+			"progress_ca = %s/pki/operators/opca.pem\n"
+			"progress_retry_max = 1\n",
+			abs, abs, abs, abs);
 	return fclose(f) ? -errno : 0;
 }
 
 static int import_profiles(const char *dir, unsigned long n, struct tmpl *t, unsigned nt,
-			   bool sync_full)
+			   bool sync_full, unsigned long es2)
 {
 	char path[PATH_MAX], msg[256], iccid[21], mid[INV_MATCHING_ID_MAX];
 	struct inventory *inv;
@@ -293,12 +317,33 @@ static int import_profiles(const char *dir, unsigned long n, struct tmpl *t, uns
 	inv_set_actor(inv, "portdp-bench");
 	buf = malloc(MAX_UPP);
 	ret = buf ? inv_begin(inv) : -ENOMEM;
-	for (unsigned long i = 0; i < n && !ret; i++) {
+	if (!ret && es2) {
+		struct inv_operator op = {.name = "benchop"};
+		char cert[PATH_MAX];
+		FILE *f;
+		X509 *x;
+
+		/* The operator's subject, as portdpd's ES2+ listener will read it. */
+		bench_path(cert, sizeof(cert), "%s/pki/operators/benchop.pem", dir);
+		f = fopen(cert, "r");
+		x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+		if (f)
+			fclose(f);
+		ret = x ? inv_x509_subject(x, op.subject, sizeof(op.subject)) : -EIO;
+		X509_free(x);
+		if (!ret)
+			ret = inv_operator_add(inv, &op);
+		if (ret)
+			fprintf(stderr, "portdp-bench: operator benchop: %s\n", inv_errmsg(inv));
+	}
+	for (unsigned long i = 0; i < n + es2 && !ret; i++) {
 		const struct tmpl *x = &t[i % nt];
-		struct inv_import opt = {.matching_id = mid,
+		struct inv_import opt = {.matching_id = i < n ? mid : NULL,
 					 .sp_name = "Port-DP Bench",
 					 .profile_class = -1,
-					 .reuse = INV_REUSE_NEVER};
+					 .reuse = INV_REUSE_NEVER,
+					 .owner = i < n ? NULL : "benchop",
+					 .profile_type = i < n ? NULL : "bench"};
 
 		snprintf(mid, sizeof(mid), BENCH_MID_FMT, (unsigned)(i + 1));
 		bench_iccid(i + 1, iccid);
@@ -320,9 +365,9 @@ static int import_profiles(const char *dir, unsigned long n, struct tmpl *t, uns
 		inv_rollback(inv);
 	free(buf);
 	if (!ret)
-		printf("inventory: %lu profiles from %u TS.48 templates imported in %.2f s "
-		       "(one transaction)\n",
-		       n, nt, (double)(mono_ns() - t0) / 1e9);
+		printf("inventory: %lu profiles (+%lu of operator benchop) from %u TS.48 templates "
+		       "imported in %.2f s (one transaction)\n",
+		       n, es2, nt, (double)(mono_ns() - t0) / 1e9);
 	inv_close(inv);
 	return ret;
 }
@@ -395,15 +440,15 @@ int bench_setup(int argc, char **argv)
 		ret = -errno;
 		goto out;
 	}
-	ret = run_pki(abs, a.euiccs);
+	ret = run_pki(abs, a.euiccs, a.es2 > 0);
 	if (!ret)
 		ret = make_identities(abs, a.euiccs);
 	if (!ret)
 		printf("pki: CI, EUM, %lu eUICCs, DPauth, DPpb, TLS in %s/pki\n", a.euiccs, abs);
 	if (!ret)
-		ret = write_conf(abs, abs, a.sync_full);
+		ret = write_conf(abs, abs, a.sync_full, a.es2 > 0);
 	if (!ret)
-		ret = import_profiles(abs, a.profiles, t, nt, a.sync_full);
+		ret = import_profiles(abs, a.profiles, t, nt, a.sync_full, a.es2);
 	if (!ret)
 		printf("setup: %s ready (portdpd.conf: db_sync = %s)\n", abs,
 		       a.sync_full ? "full" : "normal");

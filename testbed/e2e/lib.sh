@@ -115,7 +115,7 @@ write_conf() {
 # port (10 s at most).
 start_portdpd() {
 	local conf=$1 port=$2 log=$E2E_DIR/portdpd.log
-	"$BIN/portdpd" -c "$conf" --foreground >>"$log" 2>&1 &
+	"$BIN/portdpd" -c "$conf" --foreground ${PORTDPD_DEBUG:+-d} >>"$log" 2>&1 &
 	DPD_PID=$!
 	DPD_PORT=$port
 	for _ in $(seq 100); do
@@ -238,4 +238,35 @@ client_installs_wrong() {
 		 SELECT iccid || ' installed by ' || count(*) || ' completed bindings' FROM c
 		  GROUP BY iccid HAVING count(*) > 1;" 2>&1
 	rm -f "$all"
+}
+
+# ---- ES2+ (operators) ----------------------------------------------------
+# make_operator_pki DIR: portdp-pki's operator CA "opca" with client certificates opA and
+# opB, the unit's client certificate "unit" for progress reports, the operators' HTTPS
+# server certificate "opsrv" for 127.0.0.1; and "opA2", a client of another CA ("rogueca").
+make_operator_pki() {
+	local d=$1
+	"$BIN/portdp-pki" -n 0 --operator opA --operator opB "$d.main" >/dev/null &&
+		"$BIN/portdp-pki" -n 0 --operator opA2 "$d.rogue" >/dev/null &&
+		mkdir -p "$d" && cp "$d.main"/operators/* "$d/" &&
+		cp "$d.rogue/operators/opca.pem" "$d/rogueca.pem" &&
+		cp "$d.rogue/operators/opA2.pem" "$d.rogue/operators/opA2-key.pem" "$d/" &&
+		rm -rf "$d.main" "$d.rogue"
+}
+
+# es2_call OPS_DIR PORT CLIENT FUNCTION BODY-JSON: one ES2+ call with curl (CLIENT "none": no
+# client certificate); prints the answer, exit status curl's.
+es2_call() {
+	local ops=$1 port=$2 who=$3 fn=$4 body=$5 cert=()
+	[ "$who" != none ] && cert=(--cert "$ops/$who.pem" --key "$ops/$who-key.pem")
+	timeout 20 curl -sS --cacert "$PKI/ci.pem" "${cert[@]}" \
+		--resolve "$SMDP_HOST:$port:127.0.0.1" \
+		-H 'X-Admin-Protocol: gsma/rsp/v2.2.0' -H 'Content-Type: application/json' \
+		--data-binary "$body" "https://$SMDP_HOST:$port/gsma/rsp2/es2plus/$fn" \
+		2>>"$E2E_DIR/curl.log"
+}
+
+# es2_hdr REQUESTER CALL_ID: the start of a request object, header included.
+es2_hdr() {
+	echo "{\"header\":{\"functionRequesterIdentifier\":\"$1\",\"functionCallIdentifier\":\"$2\"}"
 }

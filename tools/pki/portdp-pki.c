@@ -25,6 +25,7 @@
 #include "eid.h"
 
 #define MAX_SANS 16
+#define MAX_OPERATORS 16
 
 struct opts {
 	const char *dir;
@@ -38,6 +39,8 @@ struct opts {
 	const char *dp_cn;
 	const char *sans[MAX_SANS];
 	unsigned n_sans;
+	const char *operators[MAX_OPERATORS];
+	unsigned n_operators;
 	long days;
 };
 
@@ -83,6 +86,8 @@ static void usage(FILE *f)
 	    "                        repeatable (default DNS:testsmdpplus1.example.com,\n"
 	    "                        DNS:localhost, IP:127.0.0.1); first DNS is the CN\n"
 	    "      --days N          validity from yesterday (default 3650)\n"
+	    "      --operator NAME   ES2+: also an operator CA and a client certificate for\n"
+	    "                        NAME (repeatable; see operators/ below)\n"
 	    "  -h, --help            this text\n"
 	    "\n"
 	    "files written into DIR (keys are unencrypted PKCS#8 PEM):\n"
@@ -96,7 +101,13 @@ static void usage(FILE *f)
 	    "                                         serialNumber = EID)\n"
 	    "  euicc/list.txt                         the EIDs, one a line\n"
 	    "  outside/EID.der outside/EID-key.pem    with --outside: EIDs outside the\n"
-	    "  outside/list.txt                       EUM's range (signed by the EUM)\n");
+	    "  outside/list.txt                       EUM's range (signed by the EUM)\n"
+	    "  with --operator (ES2+, all P-256, in operators/):\n"
+	    "  opca.pem opca-key.pem                  the operator CA (portdpd es2_client_ca)\n"
+	    "  NAME.pem NAME-key.pem                  client certificate O=Test Operator,CN=NAME\n"
+	    "  opsrv.pem opsrv-key.pem                the operators' HTTPS server (IP:127.0.0.1,\n"
+	    "                                         DNS:localhost) for progress reports\n"
+	    "  unit.pem unit-key.pem                  portdpd's client certificate towards them\n");
 }
 
 /* The output holds private keys: new directories are the owner's alone. */
@@ -391,6 +402,69 @@ static void issue_tls(const struct opts *o, const struct party *ci)
 	EVP_PKEY_free(s.key);
 }
 
+/* An end-entity certificate of @ca for @cn with extended key usage @eku (and @san). */
+static void issue_leaf(const char *dir, const char *base, const struct party *ca, const char *org,
+		       const char *cn, const char *eku, const char *san, long days)
+{
+	const char *kv[] = {"O", org, "CN", cn, NULL, NULL};
+	/* clang-format off */
+	const char *exts[] = {
+		"subjectKeyIdentifier", "hash",
+		"authorityKeyIdentifier", "keyid:always",
+		"keyUsage", "critical,digitalSignature",
+		"extendedKeyUsage", eku,
+		san ? "subjectAltName" : NULL, san,
+		NULL, NULL,
+	};
+	/* clang-format on */
+	struct cert_spec s = {.issuer = ca, .days = days, .exts = exts};
+	X509 *x;
+
+	s.subject = make_name(kv);
+	s.key = new_key("P-256");
+	x = make_cert(&s);
+	write_cert(dir, base, x, 0, 1);
+	write_key(dir, base, s.key);
+	X509_free(x);
+	X509_NAME_free(s.subject);
+	EVP_PKEY_free(s.key);
+}
+
+/* ES2+: an operator CA, a client certificate per operator, the endpoint's and ours. */
+static void issue_operators(const struct opts *o)
+{
+	/* clang-format off */
+	static const char *const ca_exts[] = {
+		"subjectKeyIdentifier", "hash",
+		"basicConstraints", "critical,CA:TRUE,pathlen:0",
+		"keyUsage", "critical,keyCertSign,cRLSign",
+		NULL, NULL,
+	};
+	/* clang-format on */
+	const char *kv[] = {"O", "Port-DP Test Operators", "CN", "Operator CA", NULL, NULL};
+	struct cert_spec s = {.days = o->days, .exts = ca_exts};
+	char dir[4096];
+	struct party ca;
+	unsigned i;
+
+	snprintf(dir, sizeof(dir), "%s/operators", o->dir);
+	mkdir_p(dir);
+	s.subject = make_name(kv);
+	ca.key = s.key = new_key("P-256");
+	ca.cert = make_cert(&s);
+	X509_NAME_free(s.subject);
+	write_cert(dir, "opca", ca.cert, 0, 1);
+	write_key(dir, "opca", ca.key);
+	for (i = 0; i < o->n_operators; i++)
+		issue_leaf(dir, o->operators[i], &ca, "Test Operator", o->operators[i],
+			   "clientAuth", NULL, o->days);
+	issue_leaf(dir, "opsrv", &ca, "Test Operator", "localhost", "serverAuth",
+		   "DNS:localhost,IP:127.0.0.1", o->days);
+	issue_leaf(dir, "unit", &ca, o->dp_org, "Port-DP unit", "clientAuth", NULL, o->days);
+	X509_free(ca.cert);
+	EVP_PKEY_free(ca.key);
+}
+
 static const char *default_sans[] = {"DNS:testsmdpplus1.example.com", "DNS:localhost",
 				     "IP:127.0.0.1"};
 
@@ -420,6 +494,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	    {"dp-cn", required_argument, NULL, 'N'},
 	    {"san", required_argument, NULL, 'S'},
 	    {"days", required_argument, NULL, 'd'},
+	    {"operator", required_argument, NULL, 'O'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -477,6 +552,15 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'd':
 			o->days = parse_num(optarg, "--days", 100000);
+			break;
+		case 'O':
+			if (o->n_operators == MAX_OPERATORS)
+				die("at most %d --operator", MAX_OPERATORS);
+			if (!*optarg || strlen(optarg) > 64 ||
+			    optarg[strspn(optarg, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						  "abcdefghijklmnopqrstuvwxyz._-")])
+				die("--operator %s: 1..64 of 0-9 A-Z a-z . _ -", optarg);
+			o->operators[o->n_operators++] = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -581,6 +665,8 @@ int main(int argc, char **argv)
 		eid_prefix_outside(o.eid_prefix, outside_prefix);
 		issue_euiccs(&o, &eum, "outside", outside_prefix, o.eid_start, o.outside);
 	}
+	if (o.n_operators)
+		issue_operators(&o);
 	X509_free(ci.cert);
 	EVP_PKEY_free(ci.key);
 	X509_free(eum.cert);

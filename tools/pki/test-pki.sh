@@ -9,7 +9,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; }
 check() { desc=$1; shift; if "$@" >/dev/null 2>&1; then ok "$desc"; else nok "$desc"; fi; }
 
-echo "1..15"
+echo "1..18"
 [ -x "$PKI" ] || { for i in $(seq 1 15); do echo "not ok $i - $PKI missing"; done; exit 1; }
 dir=$(mktemp -d /tmp/portdp-test-pki-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
@@ -56,4 +56,12 @@ chmod 644 "$dir/q/dptls-key.pem"
 "$PKI" --curve bp256 "$dir/q" >/dev/null 2>&1
 [ "$(stat -c %a "$dir/q/dptls-key.pem")" = 600 ] && ok "a rewritten 0644 key becomes 0600" \
 	|| nok "a rewritten 0644 key stays $(stat -c %a "$dir/q/dptls-key.pem")"
+"$PKI" -n 0 --operator opA --operator opB "$dir/o" >/dev/null 2>&1
+check "--operator: operator clients and the unit verify as TLS clients under opca" \
+	openssl verify -CAfile "$dir/o/operators/opca.pem" -purpose sslclient \
+	"$dir/o/operators/opA.pem" "$dir/o/operators/opB.pem" "$dir/o/operators/unit.pem"
+check "--operator: the operators' server verifies for 127.0.0.1" \
+	openssl verify -CAfile "$dir/o/operators/opca.pem" -purpose sslserver -verify_ip 127.0.0.1 \
+	"$dir/o/operators/opsrv.pem"
+check "--operator: a bad name is refused" sh -c "! '$PKI' --operator 'a b' '$dir/r'"
 exit $fail

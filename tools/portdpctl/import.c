@@ -70,6 +70,8 @@ int cmd_import(struct inventory *inv, int argc, char **argv)
 	    {"reuse", required_argument, NULL, 'r'},
 	    {"cc", required_argument, NULL, 'C'},
 	    {"matching-id", required_argument, NULL, 'm'},
+	    {"owner", required_argument, NULL, 'o'},
+	    {"profile-type", required_argument, NULL, 't'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct inv_import opt = {.profile_class = -1, .reuse = INV_REUSE_NEVER};
@@ -110,6 +112,12 @@ int cmd_import(struct inventory *inv, int argc, char **argv)
 			break;
 		case 'm':
 			opt.matching_id = optarg;
+			break;
+		case 'o':
+			opt.owner = optarg;
+			break;
+		case 't':
+			opt.profile_type = optarg;
 			break;
 		default:
 			return EXIT_USAGE;

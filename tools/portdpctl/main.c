@@ -18,12 +18,22 @@ static const char usage_text[] =
     "usage: portdpctl -d DB COMMAND [ARGS]\n"
     "  init                                 create (or migrate) the inventory\n"
     "  import [--sp NAME] [--name NAME] [--class test|provisioning|operational]\n"
-    "         [--reuse never|after-delete] [--cc CODE] [--matching-id ID] FILE.der...\n"
+    "         [--reuse never|after-delete] [--cc CODE] [--matching-id ID]\n"
+    "         [--owner OPERATOR [--profile-type TYPE]] FILE.der...\n"
+    "                                       owned profiles wait for an ES2+ order\n"
     "  list [--state STATE]                 ICCID, state, matching ID, EID, class, name\n"
     "  show ICCID|MATCHING_ID\n"
     "  ac ICCID|MATCHING_ID --host SMDP_ADDRESS [--qr] [--png FILE]\n"
     "  audit [--since SEQ]\n"
     "  expire                               release expired allocations\n"
+    "  operator add NAME (--cert CHAIN.pem | --subject DN) [--url https://...]\n"
+    "  operator list | pause NAME | resume NAME   ES2+ operators and their report queue\n"
+    "  queue [pause NAME | resume NAME]     progress reports pending per operator, oldest age\n"
+    "  download-order (ICCID | --owner OP --type TYPE) [--eid EID]\n"
+    "  confirm-order ICCID [--eid EID] [--matching-id ID] [--cc CODE] [--release]\n"
+    "  release-profile ICCID\n"
+    "  cancel-order ICCID --available|--unavailable\n"
+    "                                       ES2+ orders from the command line (owned profiles)\n"
     "  card SUBCOMMAND ...                  the accelerator card: status, list, keygen,\n"
     "                                       destroy, csr, install-cert (no -d needed;\n"
     "                                       'portdpctl card -h' for details)\n"
@@ -111,7 +121,10 @@ static const struct command {
 } commands[] = {
     {"init", cmd_init, 1},     {"import", cmd_import, 0}, {"list", cmd_list, 0},
     {"show", cmd_show, 0},     {"ac", cmd_ac, 0},	  {"audit", cmd_audit, 0},
-    {"expire", cmd_expire, 0},
+    {"expire", cmd_expire, 0}, {"operator", cmd_operator, 0},
+    {"queue", cmd_queue, 0},
+    {"download-order", cmd_order, 0}, {"confirm-order", cmd_order, 0},
+    {"release-profile", cmd_order, 0}, {"cancel-order", cmd_order, 0},
 };
 
 int main(int argc, char **argv)

@@ -23,6 +23,12 @@ int cmd_list(struct inventory *inv, int argc, char **argv);
 int cmd_show(struct inventory *inv, int argc, char **argv);
 int cmd_audit(struct inventory *inv, int argc, char **argv);
 int cmd_ac(struct inventory *inv, int argc, char **argv);
+/* operator.c: "operator add|list|pause|resume" (ES2+ operators) */
+int cmd_operator(struct inventory *inv, int argc, char **argv);
+/* order.c: download-order, confirm-order, release-profile, cancel-order (argv[0]) */
+int cmd_order(struct inventory *inv, int argc, char **argv);
+/* "queue [pause|resume NAME]": progress reports waiting per operator */
+int cmd_queue(struct inventory *inv, int argc, char **argv);
 /* card.c: "card SUBCOMMAND ..." (argv[0] = "card"); needs no inventory. */
 int cmd_card(int argc, char **argv);
 

@@ -95,6 +95,10 @@ int cmd_show(struct inventory *inv, int argc, char **argv)
 	       p.reuse == INV_REUSE_AFTER_DELETE ? "after-delete" : "never");
 	printf("confirmation:     %s\n", p.cc_required ? "required" : "none");
 	printf("upp_bytes:        %zu\n", p.upp_len);
+	printf("owner:            %s\n", p.owner[0] ? p.owner : "- (direct stock)");
+	printf("profile_type:     %s\n", p.profile_type[0] ? p.profile_type : "-");
+	printf("order:            %s\n", inv_order_name(p.order));
+	printf("order_eid:        %s\n", p.order_eid[0] ? p.order_eid : "-");
 	printf("eid:              %s\n", p.eid[0] ? p.eid : "-");
 	printf("transaction_id:   ");
 	if (p.transaction_id_len)

@@ -53,7 +53,8 @@ static void test_lookup(void **state)
 	assert_string_equal(m->str, "a\xc3\xa9\"\n");
 	assert_int_equal(rsp_json_get(&j, "n")->type, RSP_JSON_NULL);
 	assert_int_equal(rsp_json_get(&j, "x")->type, RSP_JSON_OTHER);
-	assert_int_equal(rsp_json_get(&j, "b")->type, RSP_JSON_OTHER);
+	assert_int_equal(rsp_json_get(&j, "b")->type, RSP_JSON_BOOL);
+	assert_int_equal(rsp_json_get(&j, "b")->len, 1);
 	assert_string_equal(rsp_json_get(&j, "transactionId")->str, "0A");
 	rsp_json_free(&j);
 	rsp_json_free(&j); /* twice is harmless */

@@ -11,6 +11,8 @@
 
 #include "../../es9/es9.h"
 #include "echo_es9.h"
+#include "../../es9/es2plus.h"
+#include "../../progress/sender.h"
 
 unsigned long echo_es9_handled, echo_es9_flushes, echo_es9_expires, echo_es9_workers;
 bool echo_es9_sync_commit;
@@ -166,4 +168,27 @@ void es9_service_expire(struct es9_service *svc, struct es9_worker *w)
 	(void)svc;
 	(void)w;
 	ADD(echo_es9_expires, 1);
+}
+
+/* The network layer's tests run no ES2+ listener: there is nothing to answer. */
+void es2_handle(struct es9_worker *w, const char *client, const char *client_subject,
+		const char *path, const char *body, size_t body_len, struct es9_response *resp)
+{
+	(void)w, (void)client, (void)client_subject, (void)path, (void)body, (void)body_len;
+	memset(resp, 0, sizeof(*resp));
+	resp->http_status = 404;
+}
+
+/* portdpd-echo has no inventory: no progress reports to send. */
+int progress_sender_start(const struct portdpd_config *cfg, struct progress_sender **out,
+			  char *err, unsigned err_len)
+{
+	(void)cfg, (void)err, (void)err_len;
+	*out = NULL;
+	return 0;
+}
+
+void progress_sender_stop(struct progress_sender *s)
+{
+	(void)s;
 }
