@@ -277,11 +277,11 @@ void worker_process_ready(struct worker *w)
 				continue;
 			}
 			if (c->es2)
-				es2_handle(w->es9, conn_peer(c), c->op_subject, it->path,
-					   it->body, it->body_len, &it->resp);
-			else
-				es9_handle(w->es9, conn_peer(c), it->path, it->body,
+				es2_handle(w->es9, conn_peer(c), c->op_subject, it->path, it->body,
 					   it->body_len, &it->resp);
+			else
+				es9_handle(w->es9, conn_peer(c), it->path, it->body, it->body_len,
+					   &it->resp);
 			handled++;
 		}
 	}

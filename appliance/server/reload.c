@@ -214,8 +214,8 @@ int portdp_server_reload(struct portdp_server *srv, struct portdpd_config *cur,
 	rc = load_identity(next->tls_cert, next->tls_key, &es9, err, err_len);
 	if (!rc && srv->ssl_ctx_es2) {
 		rc = load_identity(*next->es2_tls_cert ? next->es2_tls_cert : next->tls_cert,
-				   *next->es2_tls_key ? next->es2_tls_key : next->tls_key, &es2, err,
-				   err_len);
+				   *next->es2_tls_key ? next->es2_tls_key : next->tls_key, &es2,
+				   err, err_len);
 		if (rc) {
 			size_t n = strlen(err);
 

@@ -243,10 +243,10 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 		goto out_free;
 	}
 	if (*cfg->es2_client_ca) {
-		srv->ssl_ctx_es2 = tls_server_ctx_new_mtls(
-		    *cfg->es2_tls_cert ? cfg->es2_tls_cert : cfg->tls_cert,
-		    *cfg->es2_tls_key ? cfg->es2_tls_key : cfg->tls_key, cfg->es2_client_ca, err,
-		    err_len);
+		srv->ssl_ctx_es2 =
+		    tls_server_ctx_new_mtls(*cfg->es2_tls_cert ? cfg->es2_tls_cert : cfg->tls_cert,
+					    *cfg->es2_tls_key ? cfg->es2_tls_key : cfg->tls_key,
+					    cfg->es2_client_ca, err, err_len);
 		if (!srv->ssl_ctx_es2) {
 			rc = -EINVAL;
 			goto out_free;

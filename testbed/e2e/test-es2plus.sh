@@ -217,5 +217,35 @@ ctl audit 2>/dev/null | grep -c "es2 operator=opA client=127.0.0.1:" | sed 's/^/
 [ "$(ctl audit 2>/dev/null | grep -c 'es2 operator=opA client=127.0.0.1:')" -ge 5 ]
 tap $? "order changes are in the audit log with the operator as actor"
 
+# The ES2+ port is this daemon's too: a second portdpd (other ES9+ port, other inventory)
+# asking for it is refused before it opens anything.
+sed -e "s|^port = .*|port = $(free_port)|" -e "s|^db = .*|db = $E2E_DIR/other.db|" \
+	"$E2E_DIR/portdpd.conf" >"$E2E_DIR/other.conf"
+msg=$(timeout 10 "$BIN/portdpd" -c "$E2E_DIR/other.conf" --foreground 2>&1); rc=$?
+show "$(echo "$msg" | tail -1)"
+[ $rc -ne 0 ] && [ $rc -ne 124 ] && echo "$msg" | grep -q "127.0.0.1:$ES2PORT: another portdpd" &&
+	[ ! -e "$E2E_DIR/other.db" ] && kill -0 "$DPD_PID"
+tap $? "a second portdpd on the same ES2+ port is refused; the first runs on"
+
+# SIGHUP reloads the ES2+ listener's certificate and key with the ES9+ ones.
+es2_fp() {
+	echo | timeout 10 openssl s_client -connect "127.0.0.1:$ES2PORT" -cert "$OPS/opA.pem" \
+		-key "$OPS/opA-key.pem" 2>/dev/null | openssl x509 -noout -fingerprint -sha256 2>/dev/null
+}
+fp() { openssl x509 -in "$1" -noout -fingerprint -sha256; }
+before=$(grep -c 'reloaded' "$E2E_DIR/portdpd.log")
+{
+	echo "es2_tls_cert = $OPS/opsrv.pem"
+	echo "es2_tls_key = file:$OPS/opsrv-key.pem"
+} >>"$E2E_DIR/portdpd.conf"
+fp_es2_old=$(es2_fp)
+kill -HUP "$DPD_PID"
+for _ in $(seq 50); do
+	[ "$(grep -c 'reloaded' "$E2E_DIR/portdpd.log")" -gt "$before" ] && break
+	sleep 0.1
+done
+[ "$fp_es2_old" = "$(fp "$PKI/dptls.pem")" ] && [ "$(es2_fp)" = "$(fp "$OPS/opsrv.pem")" ]
+tap $? "SIGHUP: the ES2+ listener serves its new certificate"
+
 stop_portdpd
 tap_done

@@ -4,7 +4,10 @@
 # capabilities) and still serves a download; the inventory files belong to
 # nobody, 0600. A missing user, a key file others can read (or another user
 # owns) and a readable inventory each stop the start with a clear message.
-# portdpctl's audit rows name the OS user who ran it. Needs root.
+# portdpctl's audit rows name the OS user who ran it. ES2+ too: the operators'
+# listener answers as nobody, and the progress sender delivers with a client
+# key only root can read (read before the drop); that key and the ES2+ TLS
+# key are checked like the others. Needs root.
 set -u
 . "$(dirname "$0")/lib.sh"
 if [ "$(id -u)" -ne 0 ]; then
@@ -25,14 +28,37 @@ mapfile -t EIDS <"$PKI/euicc/list.txt"
 euicc_dir "$PKI" "${EIDS[0]}" "$E2E_DIR/e0"
 euicc_dir "$PKI" "${EIDS[1]}" "$E2E_DIR/e1"
 install -d -m 700 -o $SVC -g "$SVC_GID" "$DATA"
-mapfile -t FILES < <(ls "$TESTDATA"/ts48/*-UNIQUE.der | head -2)
+mapfile -t FILES < <(ls "$TESTDATA"/ts48/*-UNIQUE.der | head -3)
 ctl init >/dev/null && ctl import --matching-id U0 "${FILES[0]}" >/dev/null 2>&1
 tap $? "inventory made by root (root-owned, 0600)"
 
+# ES2+: operator opA (its callback is portdp-test-operator), one profile it owns.
+OPS=$E2E_DIR/ops
+RIG_PORT=$(free_port)
+RIG_PID=
+cleanup_rig() { [ -n "$RIG_PID" ] && kill -9 "$RIG_PID" 2>/dev/null; e2e_cleanup; }
+trap cleanup_rig EXIT
+make_operator_pki "$OPS" &&
+	ctl operator add opA --cert "$OPS/opA.pem" \
+		--url "https://127.0.0.1:$RIG_PORT/gsma/rsp2/es2plus/handleDownloadProgressInfo" \
+		>/dev/null &&
+	P0=$(ctl import --owner opA --profile-type t "${FILES[2]}" 2>/dev/null | awk '{print $1}') &&
+	[ -n "$P0" ] && [ "$(stat -c '%U %a' "$OPS/unit-key.pem")" = "root 600" ]
+tap $? "operator opA, its profile $P0; the progress client key is root's, 0600"
+
 PORT=$(free_port)
+ES2PORT=$(free_port)
 CONF=$E2E_DIR/portdpd.conf
 write_conf "$CONF" "$PORT" "$E2E_DB" "$PKI"
-echo "user = $SVC" >>"$CONF"
+{
+	echo "user = $SVC"
+	echo "es2_port = $ES2PORT"
+	echo "es2_client_ca = $OPS/opca.pem"
+	echo "progress_cert = $OPS/unit.pem"
+	echo "progress_key = $OPS/unit-key.pem"
+	echo "progress_ca = $OPS/opca.pem"
+	echo "progress_retry_max = 1"
+} >>"$CONF"
 
 # refused NAME PATTERN [portdpd options]: the start fails, saying PATTERN, nothing listens.
 refused() {
@@ -64,6 +90,16 @@ chmod 600 "$E2E_DB"
 chown $OTHER "$E2E_DB"
 refused "an inventory another user owns is refused" "inventory $E2E_DB: owned by $OTHER, neither root nor $SVC"
 chown root "$E2E_DB"
+chmod 644 "$OPS/unit-key.pem"
+refused "a progress client key with mode 0644 is refused" \
+	"progress client key $OPS/unit-key.pem: mode 0644"
+chmod 600 "$OPS/unit-key.pem"
+cp "$CONF" "$CONF.orig"
+cp -p "$PKI/dptls-key.pem" "$E2E_DIR/es2-key.pem"
+chmod 640 "$E2E_DIR/es2-key.pem"
+echo "es2_tls_key = file:$E2E_DIR/es2-key.pem" >>"$CONF"
+refused "an ES2+ TLS key with mode 0640 is refused" "ES2+ TLS key $E2E_DIR/es2-key.pem: mode 0640"
+cp "$CONF.orig" "$CONF"
 [ "$OWNER_AFTER" = root ] && [ "$(stat -c %U "$E2E_DB")" = root ] &&
 	[ "$(ctl_state U0)" = "available -" ]
 tap $? "the refusals changed nothing"
@@ -138,5 +174,32 @@ tap $? "and root's import names root"
 lpa "$PORT" "$PKI" "$E2E_DIR/e1" --ac "$(ac "$PORT" U1)" >/dev/null 2>&1 &&
 	[ "$(ctl_state U1)" = "installed ${EIDS[1]}" ]
 tap $? "the daemon serves what the service user imported"
+
+# ES2+ as nobody: order and release P0 for EID 0, which downloads it; the sender delivers
+# its three progress reports with the client key nobody cannot read.
+"$BIN/portdp-test-operator" --port "$RIG_PORT" --cert "$OPS/opsrv.pem" \
+	--key "$OPS/opsrv-key.pem" --ca "$OPS/opca.pem" --log "$E2E_DIR/reports.log" --mode ok \
+	>>"$E2E_DIR/rig.log" 2>&1 &
+RIG_PID=$!
+r=$(es2_call "$OPS" "$ES2PORT" opA downloadOrder \
+	"$(es2_hdr opA d0),\"iccid\":\"$P0\",\"eid\":\"${EIDS[0]}\"}") &&
+	r=$(es2_call "$OPS" "$ES2PORT" opA confirmOrder \
+		"$(es2_hdr opA c0),\"iccid\":\"$P0\",\"matchingId\":\"PR0\",\"releaseFlag\":true}")
+echo "# $r"
+echo "$r" | grep -q Executed-Success
+tap $? "the unprivileged portdpd serves ES2+ (downloadOrder, confirmOrder with release)"
+lpa "$PORT" "$PKI" "$E2E_DIR/e0" --ac "$(ac "$PORT" PR0)" >/dev/null 2>&1 &&
+	[ "$(ctl_state PR0)" = "installed ${EIDS[0]}" ]
+tap $? "the released profile installs on its EID"
+reports() { cat "$E2E_DIR/reports.log" 2>/dev/null | wc -l; }
+for _ in $(seq 100); do
+	[ "$(reports)" -ge 3 ] && break
+	sleep 0.1
+done
+echo "# reports delivered: $(reports)"
+[ "$(reports)" -eq 3 ]
+tap $? "the progress sender (as $SVC) delivered the 3 reports over mutual TLS"
+every_task_is_unprivileged
+tap $? "still unprivileged after ES2+ and the deliveries"
 stop_portdpd
 tap_done

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "es9_internal.h"
+#include "es2plus.h"
 #include "../inventory/inv_internal.h"
 #include "../inventory/tests/testdb.h"
 #include "euicc_sim.h"
@@ -1066,6 +1067,66 @@ static void failed_commit_rewinds_sessions(void **state)
 	sim_free(&s);
 }
 
+/* One ES2+ call by operator opF; @fail_commit: its group commit fails as on a full disk. */
+static json_t *es2_call_commit(const char *function, const char *body, bool fail_commit)
+{
+	struct es9_response resp;
+	char path[128];
+	json_t *root;
+
+	snprintf(path, sizeof(path), "/gsma/rsp2/es2plus/%s", function);
+	es2_handle(worker, "192.0.2.7:4000", "CN=opF,O=Test", path, body, strlen(body), &resp);
+	if (fail_commit)
+		assert_int_equal(sqlite3_exec(worker->inv->db, "ROLLBACK", NULL, NULL, NULL),
+				 SQLITE_OK);
+	assert_int_equal(es9_worker_flush(worker), fail_commit ? -EIO : 0);
+	assert_int_equal(resp.http_status, 200);
+	root = json_loadb(resp.body, resp.body_len, 0, NULL);
+	assert_non_null(root);
+	free(resp.body);
+	return root;
+}
+
+/*
+ * ES2+ calls share the ES9+ group commit: one whose commit fails leaves neither the order
+ * nor the record of its answer, so the operator's retry with the same
+ * functionCallIdentifier runs it again (instead of replaying an answer that never held).
+ */
+static void es2_failed_commit_changes_nothing(void **state)
+{
+	struct inv_operator op = {.name = "opF", .subject = "CN=opF,O=Test"};
+	struct inv_import opt = {.matching_id = "MID-ES2F", .profile_class = -1, .owner = "opF"};
+	struct inv_profile p;
+	char path[600], iccid[21], body[256];
+	uint8_t *upp;
+	size_t len;
+	json_t *r;
+
+	(void)state;
+	assert_int_equal(inv_operator_add(view, &op), 0);
+	snprintf(path, sizeof(path), "%s/testdata/ts48/%s", shared, "TS48v3_SAIP2.1_BERTLV.der");
+	upp = slurp(path, &len);
+	assert_non_null(upp);
+	assert_int_equal(test_upp_set_iccid(upp, len, 424243, iccid), 0);
+	assert_int_equal(inv_import(view, upp, len, &opt, NULL), 0);
+	free(upp);
+	snprintf(body, sizeof(body),
+		 "{\"header\":{\"functionRequesterIdentifier\":\"opF\","
+		 "\"functionCallIdentifier\":\"f1\"},\"iccid\":\"%s\"}",
+		 iccid);
+
+	r = es2_call_commit("downloadOrder", body, true);
+	json_decref(r); /* Executed-Success as built; the server sends es9_answer_unstored() */
+	assert_int_equal(inv_get_by_iccid(view, iccid, &p), 0);
+	assert_int_equal(p.order, INV_ORDER_UNORDERED);
+
+	r = es2_call_commit("downloadOrder", body, false);
+	expect_ok(r);
+	json_decref(r);
+	assert_int_equal(inv_get_by_iccid(view, iccid, &p), 0);
+	assert_int_equal(p.order, INV_ORDER_RESERVED);
+}
+
 /*
  * A ProfileInstallationResult that no session claims (portdpd restarted, or the retention
  * passed) is verified with the eUICC key the inventory kept: it lands when it is the bound
@@ -1273,6 +1334,7 @@ int main(void)
 	    cmocka_unit_test(key_must_match_certificate),
 	    cmocka_unit_test(late_installation_result),
 	    cmocka_unit_test(failed_commit_rewinds_sessions),
+	    cmocka_unit_test(es2_failed_commit_changes_nothing),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -180,8 +180,8 @@ void es2_handle(struct es9_worker *w, const char *client, const char *client_sub
 }
 
 /* portdpd-echo has no inventory: no progress reports to send. */
-int progress_sender_start(const struct portdpd_config *cfg, struct progress_sender **out,
-			  char *err, unsigned err_len)
+int progress_sender_start(const struct portdpd_config *cfg, struct progress_sender **out, char *err,
+			  unsigned err_len)
 {
 	(void)cfg, (void)err, (void)err_len;
 	*out = NULL;
