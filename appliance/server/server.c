@@ -333,7 +333,6 @@ int portdp_server_claim(const struct portdpd_config *cfg, char *err, unsigned er
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-
 	int rc;
 
 	if (parse_addr(cfg->listen_addr, cfg->listen_port, &ss, &sslen))

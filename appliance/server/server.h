@@ -48,9 +48,10 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 
 /**
  * portdp_server_claim() - make sure no other daemon or process serves
- * cfg's address:port, and keep it so until portdp_server_start() binds it
- * (call before anything touches the inventory: a refused second daemon must
- * change nothing). 0, or -errno with a message in @err.
+ * cfg's address:port (and the ES2+ one when ES2+ is on), and keep it so
+ * until portdp_server_start() binds it (call before anything touches the
+ * inventory: a refused second daemon must change nothing). 0, or -errno with
+ * a message in @err.
  */
 int portdp_server_claim(const struct portdpd_config *cfg, char *err, unsigned err_len);
 
