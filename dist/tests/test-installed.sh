@@ -124,9 +124,16 @@ grep -q "^ExecStart=/usr/sbin/portdpd -c /etc/portdp/portdpd.conf --foreground$"
 tap $? "portdpd.service: Type=notify, runs the installed binary on /etc/portdp/portdpd.conf"
 
 # --- the e2e suite on the installed files -----------------------------------
+# Some tests run the installed programs as the service user: it must reach them.
+chmod 0711 "$E2E_DIR"
 mkdir -p "$E2E_DIR/bin"
 for p in /usr/sbin/portdpd /usr/bin/portdpctl /usr/bin/portdp-lpa /usr/bin/portdp-pki; do
 	ln -s "$ROOT$p" "$E2E_DIR/bin/"
+done
+# The test rigs the suite drives them with (portdp-bench, portdp-flood...) ship
+# nowhere: they come from the build tree.
+for p in "$BUILD"/bin/*; do
+	[ -e "$E2E_DIR/bin/$(basename "$p")" ] || ln -s "$(realpath "$p")" "$E2E_DIR/bin/"
 done
 for t in "$E2E_ROOT"/testbed/e2e/test-*.sh "$E2E_ROOT"/testbed/e2e/card/test-tls-provider.sh; do
 	log=$E2E_DIR/$(basename "$t").log
@@ -191,7 +198,8 @@ make_pki "$PKI" -n 1
 EID=$(head -n 1 "$PKI/euicc/list.txt")
 mapfile -t UPPS < <(ls "$TESTDATA"/ts48/*-UNIQUE.der | head -2)
 # What the previous portdpctl left: schema v2, two profiles imported, audited.
-"$BUILD/appliance/inventory/tests/inv-make-old" "$E2E_DB" 2 &&
+# (0600, as the package's tmpfiles "z" lines leave an earlier version's inventory)
+"$BUILD/appliance/inventory/tests/inv-make-old" "$E2E_DB" 2 && chmod 600 "$E2E_DB" &&
 	for i in 0 1; do
 		sqlite3 "$E2E_DB" "INSERT INTO profile(iccid, matching_id, sp_name, profile_name,
 			profile_class, reuse, upp_len) VALUES ('$(upp_iccid "${UPPS[$i]}")', 'OLD$i',
