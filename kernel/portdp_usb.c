@@ -51,6 +51,7 @@ struct portdp_usb_rx {
  * @running:  IN transfers are (re)posted; false while resetting or gone.
  * @gone:     disconnect has begun.
  * @in_reset: our own reset runs (post_reset then needs no new one).
+ * @port_reset_tried: a port reset failed to help since the last good reset.
  * @uinfo:    the card's USB info from the last reset.
  */
 struct portdp_usb {
@@ -70,6 +71,7 @@ struct portdp_usb {
 	bool running;
 	bool gone;
 	bool in_reset;
+	bool port_reset_tried;
 	struct pdc_usb_info uinfo;
 };
 
@@ -292,14 +294,21 @@ static int portdp_usb_reset(struct portdp_dev *pd)
 	WRITE_ONCE(pu->in_reset, true);
 	portdp_usb_stop(pu);
 	err = portdp_usb_handshake(pu);
-	/* A hung card times out: a port reset would not help, the retry will. */
+	/*
+	 * A hung card times out: a port reset would not help, the retry will.
+	 * One port reset per failure streak, so a dead card does not
+	 * re-enumerate every retry_ms.
+	 */
 	if (err && err != -ETIMEDOUT && err != -ENODEV && err != -EPROTO &&
-	    !READ_ONCE(pu->gone)) {
+	    !pu->port_reset_tried && !READ_ONCE(pu->gone)) {
 		dev_warn(&pu->intf->dev, "card reset failed (%d), resetting the port\n", err);
+		pu->port_reset_tried = true;
 		err = portdp_usb_port_reset(pu);
 		if (!err)
 			err = portdp_usb_handshake(pu);
 	}
+	if (!err)
+		pu->port_reset_tried = false;
 	if (!err) {
 		WRITE_ONCE(pu->running, true);
 		for (i = 0; i < pu->nrx && !err; i++)

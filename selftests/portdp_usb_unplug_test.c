@@ -150,7 +150,7 @@ static void count(struct outcome *o, int err)
 }
 
 /* Child: URING_N RANDOM commands in one ring, then every completion. */
-static void child_uring(const char *node, struct outcome *o)
+static void child_uring(const char *node, struct outcome *o, int ready)
 {
 	static struct portdp_random rnd[URING_N];
 	static uint8_t buf[URING_N][64];
@@ -169,7 +169,7 @@ static void child_uring(const char *node, struct outcome *o)
 		memset(sqe->cmd, 0, 16);
 		((struct portdp_uring_cmd *)sqe->cmd)->arg = (uintptr_t)&rnd[i];
 	}
-	if (io_uring_submit(&ring) != URING_N)
+	if (io_uring_submit(&ring) != URING_N || write(ready, "R", 1) != 1)
 		exit(4);
 	for (i = 0; i < URING_N; i++) {
 		if (io_uring_wait_cqe(&ring, &cqe))
@@ -182,58 +182,57 @@ static void child_uring(const char *node, struct outcome *o)
 }
 
 struct loop_arg {
-	const char *node;
 	struct outcome o;
-	int afalg;
+	int afalg, fd;
+	struct kcapi_handle *h;
 };
 
 /* A thread that repeats one command until the card is gone. */
 static void *loop_thread(void *p)
 {
 	struct loop_arg *a = p;
-	uint8_t x[64], key[16] = { 1 }, iv[16] = { 0 }, pt[1024] = { 0 }, ct[1024];
+	uint8_t x[64], iv[16] = { 0 }, pt[1024] = { 0 }, ct[1024];
 	struct portdp_random r = { .buf = (uintptr_t)x, .len = sizeof(x) };
-	struct kcapi_handle *h = NULL;
-	int fd = -1, err, n;
+	int err, n;
 
-	if (a->afalg) {
-		/* the card's own implementation, whatever the priorities say */
-		if (kcapi_cipher_init(&h, "cbc-aes-portdp", 0) || kcapi_cipher_setkey(h, key, 16))
-			return NULL;
-	} else {
-		fd = open_node(a->node);
-		if (fd < 0)
-			return NULL;
-	}
 	for (n = 0; n < 100000; n++) {
 		if (a->afalg) {
-			err = (int)kcapi_cipher_encrypt(h, pt, sizeof(pt), iv, ct, sizeof(ct), 0);
+			err = (int)kcapi_cipher_encrypt(a->h, pt, sizeof(pt), iv, ct, sizeof(ct), 0);
 			err = err == (int)sizeof(ct) ? 0 : err < 0 ? err : -EIO;
 		} else {
-			err = ioctl(fd, PORTDP_IOC_RANDOM, &r) ? -errno : 0;
+			err = ioctl(a->fd, PORTDP_IOC_RANDOM, &r) ? -errno : 0;
 		}
 		count(&a->o, err);
 		if (err)
 			break;
 	}
-	if (h)
-		kcapi_cipher_destroy(h);
-	if (fd >= 0)
-		close(fd);
 	return NULL;
 }
 
-/* Child: @nthreads threads looping ioctl (or AF_ALG) until an error. */
-static void child_loops(const char *node, int afalg, int nthreads, struct outcome *o)
+/*
+ * Child: @nthreads threads looping ioctl (or AF_ALG) until an error; their
+ * files and handles are open before the child says it is ready on @ready.
+ */
+static void child_loops(const char *node, int afalg, int nthreads, struct outcome *o, int ready)
 {
+	uint8_t key[16] = { 1 };
 	struct loop_arg a[8];
 	pthread_t t[8];
 	int i;
 
 	for (i = 0; i < nthreads; i++) {
-		a[i] = (struct loop_arg){ .node = node, .afalg = afalg };
-		pthread_create(&t[i], NULL, loop_thread, &a[i]);
+		a[i] = (struct loop_arg){ .afalg = afalg, .fd = -1 };
+		/* the card's own implementation, whatever the priorities say */
+		if (afalg ? kcapi_cipher_init(&a[i].h, "cbc-aes-portdp", 0) ||
+			    kcapi_cipher_setkey(a[i].h, key, 16) :
+			    (a[i].fd = open_node(node)) < 0)
+			_exit(7);
 	}
+	for (i = 0; i < nthreads; i++)
+		pthread_create(&t[i], NULL, loop_thread, &a[i]);
+	usleep(200000);
+	if (write(ready, "R", 1) != 1)
+		_exit(8);
 	for (i = 0; i < nthreads; i++) {
 		pthread_join(t[i], NULL);
 		o->ok += a[i].o.ok;
@@ -243,6 +242,10 @@ static void child_loops(const char *node, int afalg, int nthreads, struct outcom
 		o->other += a[i].o.other;
 		if (a[i].o.last_ms > o->last_ms)
 			o->last_ms = a[i].o.last_ms;
+		if (a[i].h)
+			kcapi_cipher_destroy(a[i].h);
+		if (a[i].fd >= 0)
+			close(a[i].fd);
 	}
 }
 
@@ -251,6 +254,7 @@ enum { K_URING, K_IOCTL, K_AFALG };
 static pid_t spawn(int kind, const char *node, int *rfd)
 {
 	struct outcome o = { 0 };
+	char c;
 	int p[2];
 	pid_t pid;
 
@@ -261,15 +265,18 @@ static pid_t spawn(int kind, const char *node, int *rfd)
 		goto parent;
 	close(p[0]);
 	if (kind == K_URING)
-		child_uring(node, &o);
+		child_uring(node, &o, p[1]);
 	else
-		child_loops(node, kind == K_AFALG, kind == K_AFALG ? 2 : 4, &o);
+		child_loops(node, kind == K_AFALG, kind == K_AFALG ? 2 : 4, &o, p[1]);
 	if (write(p[1], &o, sizeof(o)) != sizeof(o))
 		_exit(6);
 	_exit(0);
 parent:
 	close(p[1]);
 	*rfd = p[0];
+	/* its requests are out (or its threads at work) before the next starts */
+	if (read(p[0], &c, 1) != 1)
+		return -1;
 	return pid;
 }
 
@@ -400,14 +407,14 @@ static void unplug_mid_batch(struct __test_metadata *_metadata, char *node, int 
 	close(fd);
 }
 
-TEST_F(usb, unplug_mid_batch)
+TEST_F_TIMEOUT(usb, unplug_mid_batch, 90)
 {
 	if (!self->usb)
 		SKIP(return, "not the USB boot");
 	unplug_mid_batch(_metadata, self->node, 0);
 }
 
-TEST_F(usb, firmware_killed_mid_batch)
+TEST_F_TIMEOUT(usb, firmware_killed_mid_batch, 90)
 {
 	if (!self->usb)
 		SKIP(return, "not the USB boot");
@@ -415,7 +422,7 @@ TEST_F(usb, firmware_killed_mid_batch)
 }
 
 /* Unplug, replug, use: PORTDP_USB_CYCLES times (default 20). */
-TEST_F(usb, replug_cycles)
+TEST_F_TIMEOUT(usb, replug_cycles, 200)
 {
 	const char *env = getenv("PORTDP_USB_CYCLES");
 	int cycles = env ? atoi(env) : 20, i, fd, bad = 0;
@@ -480,7 +487,7 @@ static void one_fault(struct __test_metadata *_metadata, char *node, const char 
 	close(fd);
 }
 
-TEST_F(usb, faults)
+TEST_F_TIMEOUT(usb, faults, 120)
 {
 	if (!self->usb)
 		SKIP(return, "not the USB boot");

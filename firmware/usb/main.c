@@ -17,7 +17,8 @@
  *   fault KIND [N]   let N answers through, then inject KIND once:
  *                    stall short oversize wrong-tag dup-tag never disconnect
  * "disconnect" sends part of an answer, then unbinds the gadget from its UDC
- * by writing --udc-file (the gadget's UDC attribute). SIGINT/SIGTERM end it.
+ * by writing --udc-file (the gadget's UDC attribute). An unbind (unplug) is a
+ * power cycle: it ends a hang and closes the sessions. SIGINT/SIGTERM end it.
  *
  * Two threads: the main one serves ep0 (events, vendor requests) and the
  * controls; the I/O thread reads requests, runs the card and answers. The
@@ -291,18 +292,15 @@ static void *io_thread(void *arg)
 	return NULL;
 }
 
-/* PDC_USB_REQ_RESET: drop everything older, and return once the I/O thread knows. */
-static void card_usb_reset(struct usb_card *uc)
+/*
+ * The I/O thread drops what it read under an older epoch: kick it out of a
+ * blocking read or write until it has seen epoch @e, so that the next
+ * request is read under the new one.
+ */
+static void io_sync(struct usb_card *uc, unsigned int e)
 {
-	unsigned int e;
 	int i;
 
-	pthread_mutex_lock(&uc->lock);
-	e = ++uc->epoch;
-	card_reset(uc->card);
-	uc->resets++;
-	pthread_mutex_unlock(&uc->lock);
-	/* Kick it out of a blocking read or write until it has seen the epoch. */
 	for (i = 0; i < 200; i++) {
 		pthread_mutex_lock(&uc->lock);
 		if (uc->io_epoch == e) {
@@ -313,17 +311,33 @@ static void card_usb_reset(struct usb_card *uc)
 		pthread_kill(uc->io, SIGURG);
 		usleep(2000);
 	}
-	logmsg("reset: the I/O thread did not come back");
+	logmsg("the I/O thread did not come back");
+}
+
+/* PDC_USB_REQ_RESET: drop everything older, and return once the I/O thread knows. */
+static void card_usb_reset(struct usb_card *uc)
+{
+	unsigned int e;
+
+	pthread_mutex_lock(&uc->lock);
+	e = ++uc->epoch;
+	card_reset(uc->card);
+	uc->resets++;
+	pthread_mutex_unlock(&uc->lock);
+	io_sync(uc, e);
 }
 
 static void restart(struct usb_card *uc, const char *why)
 {
+	unsigned int e;
+
 	pthread_mutex_lock(&uc->lock);
 	uc->hung = false;
-	uc->epoch++;
+	e = ++uc->epoch;
 	card_reset(uc->card);
 	pthread_cond_broadcast(&uc->cond);
 	pthread_mutex_unlock(&uc->lock);
+	io_sync(uc, e);
 	logmsg("%s: card restarted", why);
 }
 
@@ -412,7 +426,8 @@ static void ep0_events(struct usb_card *uc)
 			logmsg("bound");
 			break;
 		case FUNCTIONFS_UNBIND:
-			logmsg("unbound");
+			/* unplugged: the card loses power, a hang included */
+			restart(uc, "unbound");
 			break;
 		case FUNCTIONFS_SETUP:
 			ep0_setup(uc, &ev[i].u.setup);
