@@ -297,6 +297,29 @@ FIXTURE(usb) {
 	int usb;
 };
 
+/*
+ * The card's crypto algorithms register (and testmgr tests them on the card)
+ * after its first reset: unplugging during that makes testmgr WARN, which is
+ * not what these tests are about. Wait for the last one, up to 30 s.
+ */
+static void wait_crypto_registered(void)
+{
+	char line[256];
+	int i, found = 0;
+	FILE *f;
+
+	for (i = 0; i < 300 && !found; i++) {
+		f = fopen("/proc/crypto", "r");
+		if (!f)
+			return;
+		while (!found && fgets(line, sizeof(line), f))
+			found = strstr(line, "ecdsa-nist-p256-portdp") != NULL;
+		fclose(f);
+		if (!found)
+			usleep(100000);
+	}
+}
+
 FIXTURE_SETUP(usb)
 {
 	const char *tr = getenv("PORTDP_TRANSPORT");
@@ -305,6 +328,7 @@ FIXTURE_SETUP(usb)
 	if (!self->usb)
 		SKIP(return, "not the USB boot (PORTDP_TRANSPORT=%s)", tr ? tr : "");
 	ASSERT_EQ(0, usb_node(self->node, sizeof(self->node), 20));
+	wait_crypto_registered();
 }
 
 FIXTURE_TEARDOWN(usb)

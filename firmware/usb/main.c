@@ -47,7 +47,9 @@
 #include "fault.h"
 #include "wire.h"
 
-#define MAX_INFLIGHT_DEFAULT 32
+/* The card works one request at a time: a deep queue only makes the last one
+ * wait longer (and time out on a slow card); the driver keeps the rest. */
+#define MAX_INFLIGHT_DEFAULT 8
 #define IO_BUF (PDC_MAX_MSG + 1024)
 
 struct opts {
