@@ -82,7 +82,7 @@ static inline uint32_t dev_handle(const struct pdp_session *s)
 
 /* dev_call.c: one command, sync; driver errors mapped to accel.h's contract. */
 int dev_call(struct dev_accel *da, unsigned long ioc, void *arg);
-void dev_reconnect(struct dev_accel *da);
+int dev_reconnect(struct dev_accel *da);
 int dev_errno(int driver_err);
 void dev_prep_cmd(struct io_uring_sqe *sqe, int fd, unsigned long ioc, void *arg);
 

@@ -4,6 +4,7 @@
  * 1-deep io_uring, and the one place where driver errors become accel.h's.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -77,9 +78,9 @@ static int call_uring(struct dev_accel *da, unsigned long ioc, void *arg)
  * new device, maybe under another number) and move our descriptor over to
  * it. dup3() keeps the number, so another thread's call never meets a
  * closed descriptor. What ran on the old card (its sessions) is lost either
- * way: the failed call still fails; the next one reaches the card again.
+ * way. Returns 1 when the card is back.
  */
-void dev_reconnect(struct dev_accel *da)
+int dev_reconnect(struct dev_accel *da)
 {
 	struct portdp_info info;
 	char path[DEV_PATH_MAX];
@@ -96,8 +97,34 @@ void dev_reconnect(struct dev_accel *da)
 		close(fd);
 		if (found) {
 			snprintf(da->path, sizeof(da->path), "%s", path);
-			return;
+			return 1;
 		}
+	}
+	return 0;
+}
+
+/*
+ * Commands that may run again on a replugged card after an -ENODEV: they
+ * change no key slot, and a session they might have made died with the
+ * old card's power. Slot changes and session-bound commands are not
+ * repeated (the caller sees -ENODEV).
+ */
+static bool dev_repeatable(unsigned long ioc)
+{
+	switch (ioc) {
+	case PORTDP_IOC_GET_INFO:
+	case PORTDP_IOC_SELF_TEST:
+	case PORTDP_IOC_GET_COUNTERS:
+	case PORTDP_IOC_RANDOM:
+	case PORTDP_IOC_KEY_GET_PUBLIC:
+	case PORTDP_IOC_KEY_LIST:
+	case PORTDP_IOC_ECDSA_SIGN:
+	case PORTDP_IOC_ECDSA_VERIFY:
+	case PORTDP_IOC_ECDH_SLOT:
+	case PORTDP_IOC_SESSION_CREATE:
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -109,7 +136,12 @@ int dev_call(struct dev_accel *da, unsigned long ioc, void *arg)
 		ret = call_uring(da, ioc, arg);
 	else
 		ret = ioctl(da->fd, ioc, arg) ? -errno : 0;
-	if (ret == -ENODEV)
-		dev_reconnect(da);
+	/* a replugged card: reach it again, and once more for a harmless command */
+	if (ret == -ENODEV && dev_reconnect(da) && dev_repeatable(ioc)) {
+		if (da->sync_uring)
+			ret = call_uring(da, ioc, arg);
+		else
+			ret = ioctl(da->fd, ioc, arg) ? -errno : 0;
+	}
 	return dev_errno(ret);
 }
