@@ -304,16 +304,28 @@ FIXTURE(usb) {
  */
 static void wait_crypto_registered(void)
 {
+	int i, drv = 0, passed = 0, found = 0;
 	char line[256];
-	int i, found = 0;
 	FILE *f;
 
 	for (i = 0; i < 300 && !found; i++) {
 		f = fopen("/proc/crypto", "r");
 		if (!f)
 			return;
-		while (!found && fgets(line, sizeof(line), f))
-			found = strstr(line, "ecdsa-nist-p256-portdp") != NULL;
+		/*
+		 * One block per algorithm; the test larval has the same driver
+		 * name and "selftest : passed" too, but "type : larval".
+		 */
+		while (!found && fgets(line, sizeof(line), f)) {
+			if (!strncmp(line, "name", 4))
+				drv = passed = 0;
+			else if (!strncmp(line, "driver", 6))
+				drv = strstr(line, "ecdsa-nist-p256-portdp") != NULL;
+			else if (!strncmp(line, "selftest", 8))
+				passed = strstr(line, "passed") != NULL;
+			else if (!strncmp(line, "type", 4))
+				found = drv && passed && !strstr(line, "larval");
+		}
 		fclose(f);
 		if (!found)
 			usleep(100000);
@@ -472,19 +484,37 @@ TEST_F_TIMEOUT(usb, replug_cycles, 200)
 	EXPECT_EQ(plugs + cycles, sysfs_num(self->node, "link_plugs"));
 }
 
+/* The counters one fault must move: completed, errors, timeouts, card_restarts. */
+struct moves {
+	int completed, errors, timeouts, restarts;
+};
+
+static const char *const counter_names[] = { "completed", "errors", "timeouts", "card_restarts" };
+
+static void read_counters(const char *node, long long v[4])
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		v[i] = sysfs_num(node, counter_names[i]);
+}
+
 /*
  * One injected fault, then a RANDOM: the error it must end with (0: the
- * answer is fine), and a working card afterwards.
+ * answer is fine), the sysfs counters it moves (@m, NULL: the device goes),
+ * and a working card afterwards.
  */
 static void one_fault(struct __test_metadata *_metadata, char *node, const char *fault,
-		      int want1, int want2)
+		      int want1, int want2, const struct moves *m)
 {
 	uint8_t x[1024];
 	struct portdp_random r = { .buf = (uintptr_t)x, .len = sizeof(x) };
+	long long before[4], after[4];
 	char cmd[64];
 	int fd, err, i;
 	long long t0;
 
+	read_counters(node, before);
 	fd = open_node(node);
 	ASSERT_LE(0, fd);
 	snprintf(cmd, sizeof(cmd), "ctl fault %s", fault);
@@ -495,9 +525,25 @@ static void one_fault(struct __test_metadata *_metadata, char *node, const char 
 	TH_LOG("fault %s: %d after %lld ms", fault, err, now_ms() - t0);
 	EXPECT_TRUE(err == want1 || err == want2);
 	close(fd);
-	if (!strcmp(fault, "disconnect"))
+	if (!m)
 		ASSERT_EQ(0, usbcard("plug"));
 	ASSERT_EQ(0, usb_node(node, 64, 20));
+	if (m) {
+		/* the reset's GET_INFO completes just after the state reads ready */
+		for (i = 0; i < 40; i++) {
+			read_counters(node, after);
+			if (after[0] - before[0] >= m->completed)
+				break;
+			usleep(50000);
+		}
+		TH_LOG("fault %s: completed +%lld, errors +%lld, timeouts +%lld, card_restarts +%lld",
+		       fault, after[0] - before[0], after[1] - before[1], after[2] - before[2],
+		       after[3] - before[3]);
+		EXPECT_EQ(m->completed, after[0] - before[0]);
+		EXPECT_EQ(m->errors, after[1] - before[1]);
+		EXPECT_EQ(m->timeouts, after[2] - before[2]);
+		EXPECT_EQ(m->restarts, after[3] - before[3]);
+	}
 	fd = open_node(node);
 	ASSERT_LE(0, fd);
 	/* the first may still meet the tail of the reset */
@@ -513,16 +559,34 @@ static void one_fault(struct __test_metadata *_metadata, char *node, const char 
 
 TEST_F_TIMEOUT(usb, faults, 120)
 {
+	/*
+	 * A transfer error fails the request through the recovery (a card
+	 * restart), a timeout through the timeout scan; both end in a reset
+	 * whose GET_INFO completes. A short answer completes with an error; a
+	 * duplicate is dropped as stale.
+	 */
+	static const struct moves restart = { .completed = 1, .restarts = 1 };
+	static const struct moves answered_bad = { .completed = 1, .errors = 1 };
+	static const struct moves timed_out = { .completed = 1, .timeouts = 1 };
+	static const struct moves fine = { .completed = 1 };
+	/*
+	 * Oversize: dummy_hcd fills the 4096-byte buffer (an answer whose
+	 * length disagrees with its header: -EIO) and hands the rest over as
+	 * a malformed transfer (a reset).
+	 */
+	static const struct moves overflow = { .completed = 2, .errors = 1, .restarts = 1 };
+
 	if (!self->usb)
 		SKIP(return, "not the USB boot");
 	ASSERT_EQ(0, write_param("timeout_ms", "500"));
-	one_fault(_metadata, self->node, "stall", -EIO, -ETIMEDOUT);
-	one_fault(_metadata, self->node, "short", -EIO, -EIO);
-	one_fault(_metadata, self->node, "oversize", -EIO, -ETIMEDOUT);
-	one_fault(_metadata, self->node, "wrong-tag", -ETIMEDOUT, -ETIMEDOUT);
-	one_fault(_metadata, self->node, "dup-tag", 0, 0);
-	one_fault(_metadata, self->node, "never", -ETIMEDOUT, -ETIMEDOUT);
-	one_fault(_metadata, self->node, "disconnect", -ENODEV, -ENODEV);
+
+	one_fault(_metadata, self->node, "stall", -EIO, -EIO, &restart);
+	one_fault(_metadata, self->node, "short", -EIO, -EIO, &answered_bad);
+	one_fault(_metadata, self->node, "oversize", -EIO, -EIO, &overflow);
+	one_fault(_metadata, self->node, "wrong-tag", -ETIMEDOUT, -ETIMEDOUT, &timed_out);
+	one_fault(_metadata, self->node, "dup-tag", 0, 0, &fine);
+	one_fault(_metadata, self->node, "never", -ETIMEDOUT, -ETIMEDOUT, &timed_out);
+	one_fault(_metadata, self->node, "disconnect", -ENODEV, -ENODEV, NULL);
 	EXPECT_EQ(0, write_param("timeout_ms", "2000"));
 }
 
