@@ -50,3 +50,28 @@ TESTS += tools/portdpctl/tests/test-portdpctl.sh
 # --- end portdpctl ---
 
 
+
+# --- es10 ---
+# libes10.a: ES10 over APDUs (ISO 7816-4 channel, SELECT, STORE DATA chaining,
+# GET RESPONSE) for both sides, and the ES10a/b/c requests and answers. Used by
+# portdp-lpa and the line runner (LPA side) and the software eUICC's card face.
+ES10_LIB := $(BUILD)/libes10.a
+ES10_CPPFLAGS := -Itools/es10 -Iappliance/rsp
+ES10_SRCS := $(wildcard tools/es10/*.c)
+ES10_OBJS := $(ES10_SRCS:%.c=$(BUILD)/%.o)
+$(ES10_OBJS): CPPFLAGS += $(ES10_CPPFLAGS)
+
+$(ES10_LIB): $(ES10_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+ES10_TEST := $(BUILD)/tools/es10/tests/test-es10
+$(BUILD)/tools/es10/tests/%.o: CPPFLAGS += $(ES10_CPPFLAGS)
+$(ES10_TEST): $(BUILD)/tools/es10/tests/test_es10.o $(ES10_LIB) $(RSP_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(ES10_LIB) $(RSP_LIB) -lcmocka
+
+LIBS += $(ES10_LIB)
+all: $(ES10_TEST)
+TESTS += $(ES10_TEST)
+# --- end es10 ---
