@@ -17,12 +17,13 @@ $(SEUICC_LIB): $(SEUICC_OBJS)
 
 SEUICC_TEST := $(BUILD)/testbed/soft-euicc/tests/test-soft-euicc
 $(BUILD)/testbed/soft-euicc/tests/%.o: CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp \
-	-Itestbed/soft-euicc
+	-Itestbed/soft-euicc -Itools/es10
 
+# The card face is tested through the APDU layer of tools/es10.
 $(SEUICC_TEST): $(BUILD)/testbed/soft-euicc/tests/test_soft_euicc.o $(SEUICC_LIB) $(BUILD)/librsp.a \
-		$(BUILD)/libportdp-accel.a
-	$(CC) $(LDFLAGS) -o $@ $< $(SEUICC_LIB) $(BUILD)/librsp.a $(BUILD)/libportdp-accel.a \
-		-lcmocka -lcrypto
+		$(BUILD)/libportdp-accel.a $(ES10_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(SEUICC_LIB) $(ES10_LIB) $(BUILD)/librsp.a \
+		$(BUILD)/libportdp-accel.a -lcmocka -lcrypto
 
 LIBS += $(SEUICC_LIB)
 all: $(SEUICC_TEST)
