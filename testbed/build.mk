@@ -62,3 +62,20 @@ VM_GUEST_FILES += $(BUILD)/bin/portdpctl:/bin/portdpctl $(BUILD)/bin/portdpd:/bi
 	$(PORTDP_PROV_SO):$(CARD_E2E_MODULES)/portdp.so $(VM_TESTDATA)/ts48:/shared/ts48 \
 	testbed/e2e/card/dp-cert-ext.cnf:/etc/portdp-dp-cert-ext.cnf
 # --- end card-e2e ---
+
+# --- vcard ---
+# portdp-vcard: software eUICCs as cards in vpcd readers (pcscd +
+# vsmartcard-vpcd) or behind a test modem on a pty, one after the other.
+VCARD_SRCS := $(wildcard testbed/vcard/*.c)
+VCARD_OBJS := $(VCARD_SRCS:%.c=$(BUILD)/%.o)
+$(VCARD_OBJS): CPPFLAGS += -Itools/es10 -Iappliance/rsp -Itestbed/soft-euicc \
+	-Ilibportdp-accel/include
+
+$(BUILD)/bin/portdp-vcard: $(VCARD_OBJS) $(SEUICC_LIB) $(ES10_LIB) $(BUILD)/librsp.a \
+		$(BUILD)/libportdp-accel.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(VCARD_OBJS) $(SEUICC_LIB) $(ES10_LIB) $(BUILD)/librsp.a \
+		$(BUILD)/libportdp-accel.a -lcrypto
+
+PROGRAMS += $(BUILD)/bin/portdp-vcard
+# --- end vcard ---

@@ -6,12 +6,14 @@
 LPA_SRCS := $(wildcard tools/lpa/*.c)
 LPA_OBJS := $(LPA_SRCS:%.c=$(BUILD)/%.o)
 
-$(LPA_OBJS): CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp -Itestbed/soft-euicc
+$(LPA_OBJS): CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp -Itestbed/soft-euicc \
+	-Itools/es10 -Itools/station
 
-$(BUILD)/bin/portdp-lpa: $(LPA_OBJS) $(SEUICC_LIB) $(BUILD)/librsp.a $(BUILD)/libportdp-accel.a
+$(BUILD)/bin/portdp-lpa: $(LPA_OBJS) $(STATION_LIB) $(ES10_LIB) $(SEUICC_LIB) $(BUILD)/librsp.a \
+		$(BUILD)/libportdp-accel.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(LPA_OBJS) $(SEUICC_LIB) $(BUILD)/librsp.a \
-		$(BUILD)/libportdp-accel.a -lcurl -ljansson -lcrypto
+	$(CC) $(LDFLAGS) -o $@ $(LPA_OBJS) $(STATION_LIB) $(ES10_LIB) $(SEUICC_LIB) \
+		$(BUILD)/librsp.a $(BUILD)/libportdp-accel.a -lpcsclite -lcurl -ljansson -lcrypto
 
 PROGRAMS += $(BUILD)/bin/portdp-lpa
 # --- end lpa ---
@@ -75,3 +77,23 @@ LIBS += $(ES10_LIB)
 all: $(ES10_TEST)
 TESTS += $(ES10_TEST)
 # --- end es10 ---
+
+# --- station ---
+# libstation.a: how a station reaches a chip (chip.h): PC/SC readers
+# (libpcsclite), AT modems on serial ports, the software eUICC in-process or
+# through its card face. Used by portdp-lpa and portdp-line.
+STATION_LIB := $(BUILD)/libstation.a
+STATION_CPPFLAGS := -Itools/station $(ES10_CPPFLAGS) -Itestbed/soft-euicc \
+	$(shell pkg-config --cflags libpcsclite 2>/dev/null || echo -I/usr/include/PCSC)
+STATION_LIBS := $(STATION_LIB) $(ES10_LIB) -lpcsclite
+STATION_SRCS := $(wildcard tools/station/*.c)
+STATION_OBJS := $(STATION_SRCS:%.c=$(BUILD)/%.o)
+$(STATION_OBJS): CPPFLAGS += $(STATION_CPPFLAGS) -Ilibportdp-accel/include
+
+$(STATION_LIB): $(STATION_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+LIBS += $(STATION_LIB)
+# --- end station ---

@@ -218,6 +218,16 @@ int es10_link_open(const struct es10_transport *t, const struct es10_link_opts *
 		snprintf(err, err_len, "STORE DATA block of %u bytes is too large", o->block);
 		return -EINVAL;
 	}
+	if (o && o->preopened_channel) {
+		if (o->preopened_channel > 19) {
+			free(l);
+			snprintf(err, err_len, "no logical channel %u", o->preopened_channel);
+			return -EINVAL;
+		}
+		l->channel = o->preopened_channel;
+		*out = l;
+		return 0;
+	}
 	ret = o && o->basic_channel ? 0 : open_channel(l);
 	if (!ret)
 		ret = select_isdr(l, aid, aid_len);
@@ -240,6 +250,11 @@ void es10_link_close(struct es10_link *l)
 
 		xfer(l, &a); /* the card may be gone already: nothing to do about it */
 	}
+	free(l);
+}
+
+void es10_link_drop(struct es10_link *l)
+{
 	free(l);
 }
 

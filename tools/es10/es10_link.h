@@ -45,6 +45,9 @@ struct es10_link_opts {
 	size_t aid_len;
 	unsigned block;       /* STORE DATA block size; 0: 120 short, 4096 extended */
 	bool basic_channel;   /* skip MANAGE CHANNEL (cards or modems without logical channels) */
+	/* A channel the transport opened and selected itself (AT+CCHO): used as it is,
+	 * closed by the transport. 0: none. */
+	unsigned preopened_channel;
 };
 
 struct es10_link;
@@ -54,6 +57,9 @@ int es10_link_open(const struct es10_transport *t, const struct es10_link_opts *
 		   struct es10_link **out, char *err, size_t err_len);
 /** es10_link_close() - MANAGE CHANNEL close (when one was opened); frees @l. */
 void es10_link_close(struct es10_link *l);
+
+/** es10_link_drop() - free @l without a word to the card (it is gone). */
+void es10_link_drop(struct es10_link *l);
 
 /**
  * es10_link_call() - one ES10 command (a whole BER-TLV, or one segment of a
