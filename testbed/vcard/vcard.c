@@ -19,6 +19,7 @@
  *                      segment) starting with TAG (hex, e.g. BF21, 86) arrives
  *   --garbage K:MODE   every STORE DATA gets: sw (6F00), junk (random bytes, 9000),
  *                      short (a one-byte answer)
+ * --stay: a card never leaves on its own (one card for several station runs).
  * Each card's coming and going is logged on stdout: "in N EID", "out N EID why".
  */
 #include <errno.h>
@@ -58,6 +59,7 @@ struct vcard {
 	unsigned n_faults;
 	unsigned gap_ms;
 	bool extended;
+	bool stay;
 	/* the card in the slot */
 	unsigned cur;
 	struct seuicc *e;
@@ -98,9 +100,13 @@ static int card_in(struct vcard *v)
 	memset(v->tag_seen, 0, sizeof(v->tag_seen));
 	v->done = v->pulled = false;
 	v->why = "done";
+	return 0;
+}
+
+static void say_in(struct vcard *v)
+{
 	printf("in %u %s\n", v->cur, seuicc_eid_hex(v->e));
 	fflush(stdout);
-	return 0;
 }
 
 static void card_out(struct vcard *v)
@@ -165,7 +171,7 @@ static bool card_apdu(struct vcard *v, const uint8_t *cmd, size_t len, uint8_t *
 	sw = apdu_sw(resp, *rlen);
 	/* The station closed its channel: it is done with this card. */
 	if (!apdu_parse(cmd, len, &a) && a.ins == APDU_INS_MANAGE_CHANNEL && a.p1 == 0x80 &&
-	    sw == SW_OK)
+	    sw == SW_OK && !v->stay)
 		v->done = true;
 	return true;
 }
@@ -228,6 +234,7 @@ static int run_vpcd(struct vcard *v, unsigned port)
 			fprintf(stderr, "portdp-vcard: no vpcd on port %u\n", port);
 			return 1;
 		}
+		say_in(v);
 		while (!v->done && !v->pulled) {
 			uint8_t hdr[2];
 			size_t n, rlen = 0;
@@ -463,6 +470,7 @@ static int run_modem(struct vcard *v, const char *link_path)
 				break;
 			if (card_in(v))
 				return 1;
+			say_in(v);
 			m.present = true;
 		}
 		if (poll(&pfd, 1, m.present ? 1000 : 10) <= 0)
@@ -550,7 +558,7 @@ static int load_cards(struct vcard *v, const char *path)
 static void usage(void)
 {
 	fprintf(stderr, "usage: portdp-vcard --cards FILE [--gap MS] [--extended] "
-			"[--pull K:TAG[:N]]... [--garbage K:sw|junk|short]... "
+			"[--stay] [--pull K:TAG[:N]]... [--garbage K:sw|junk|short]... "
 			"(vpcd PORT | modem LINK)\n");
 }
 
@@ -560,6 +568,7 @@ int main(int argc, char **argv)
 		{ "cards", required_argument, NULL, 'c' },
 		{ "gap", required_argument, NULL, 'g' },
 		{ "extended", no_argument, NULL, 'x' },
+		{ "stay", no_argument, NULL, 's' },
 		{ "pull", required_argument, NULL, 'p' },
 		{ "garbage", required_argument, NULL, 'G' },
 		{ 0 },
@@ -574,6 +583,7 @@ int main(int argc, char **argv)
 		case 'c': cards = optarg; break;
 		case 'g': v.gap_ms = (unsigned)atoi(optarg); break;
 		case 'x': v.extended = true; break;
+		case 's': v.stay = true; break;
 		case 'p':
 		case 'G':
 			if (parse_fault(&v, optarg, ch == 'G')) {

@@ -125,6 +125,11 @@ static int pcsc_xmit(void *ctx, const uint8_t *cmd, size_t len, uint8_t *resp, s
 	}
 	if (rv != SCARD_S_SUCCESS)
 		return -EIO;
+	/* A card always says SW1 SW2; nothing at all is a reader whose card went away. */
+	if (n < 2) {
+		c->gone = true;
+		return -ENODEV;
+	}
 	*rlen = n;
 	return 0;
 }
