@@ -46,19 +46,27 @@ LIBS += $(STATION_LIB)
 # --- end station ---
 
 # --- lpa ---
-# portdp-lpa: the LPA a station or a test runs (ES9+ client, eUICC in-process:
-# the testbed's software eUICC).
+# portdp-lpa: the LPA a station or a test runs (ES9+ client; the chip in-process,
+# in a PC/SC reader or behind an AT modem). Its flows (liblpa.a) serve portdp-line too.
 LPA_SRCS := $(wildcard tools/lpa/*.c)
 LPA_OBJS := $(LPA_SRCS:%.c=$(BUILD)/%.o)
+LPA_LIB := $(BUILD)/liblpa.a
+LPA_LIB_OBJS := $(filter-out %/main.o,$(LPA_OBJS))
 
 $(LPA_OBJS): CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp -Itestbed/soft-euicc \
 	-Itools/es10 -Itools/station
 
-$(BUILD)/bin/portdp-lpa: $(LPA_OBJS) $(STATION_LIB) $(ES10_LIB) $(SEUICC_LIB) $(BUILD)/librsp.a \
-		$(BUILD)/libportdp-accel.a
+$(LPA_LIB): $(LPA_LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(LPA_OBJS) $(STATION_LIB) $(ES10_LIB) $(SEUICC_LIB) \
-		$(BUILD)/librsp.a $(BUILD)/libportdp-accel.a -lpcsclite -lcurl -ljansson -lcrypto
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/portdp-lpa: $(BUILD)/tools/lpa/main.o $(LPA_LIB) $(STATION_LIB) $(ES10_LIB) \
+		$(SEUICC_LIB) $(BUILD)/librsp.a $(BUILD)/libportdp-accel.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/tools/lpa/main.o $(LPA_LIB) $(STATION_LIB) $(ES10_LIB) \
+		$(SEUICC_LIB) $(BUILD)/librsp.a $(BUILD)/libportdp-accel.a -lpcsclite -lcurl \
+		-ljansson -lcrypto
 
 PROGRAMS += $(BUILD)/bin/portdp-lpa
 # --- end lpa ---
@@ -97,3 +105,20 @@ TESTS += tools/portdpctl/tests/test-portdpctl.sh
 # --- end portdpctl ---
 
 
+
+# --- line ---
+# portdp-line: the factory line runner (many stations at once, plan, report).
+LINE_SRCS := $(wildcard tools/line/*.c)
+LINE_OBJS := $(LINE_SRCS:%.c=$(BUILD)/%.o)
+$(LINE_OBJS): CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp -Itestbed/soft-euicc \
+	-Itools/es10 -Itools/station -Itools/lpa -Iappliance/inventory
+
+$(BUILD)/bin/portdp-line: $(LINE_OBJS) $(LPA_LIB) $(STATION_LIB) $(ES10_LIB) $(SEUICC_LIB) \
+		$(INV_LIB) $(BUILD)/librsp.a $(BUILD)/libportdp-accel.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(LINE_OBJS) $(LPA_LIB) $(STATION_LIB) $(ES10_LIB) $(SEUICC_LIB) \
+		$(INV_LIB) $(BUILD)/librsp.a $(BUILD)/libportdp-accel.a -lpcsclite -lcurl \
+		-ljansson -lsqlite3 -lcrypto -lpthread
+
+PROGRAMS += $(BUILD)/bin/portdp-line
+# --- end line ---

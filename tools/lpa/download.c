@@ -363,6 +363,8 @@ static enum lpa_result authenticate(struct flow *f)
 		return LPA_E_LOCAL;
 	ret = call(f, "authenticateClient", req);
 	f->cancellable = ret == LPA_OK;
+	if (ret == LPA_OK && f->o->tid_out)
+		snprintf(f->o->tid_out, 2 * TID_MAX + 1, "%s", f->tid_hex);
 	return (enum lpa_result)ret;
 }
 
@@ -520,13 +522,20 @@ enum lpa_result lpa_download(struct es10_chip *chip, struct es9_client *c,
 	enum lpa_result r;
 
 	iccid[0] = '\0';
+	if (o->tid_out)
+		o->tid_out[0] = '\0';
+#define STEP(s) do { if (o->step_out) *o->step_out = (s); } while (0)
+	STEP("authenticate");
 	r = initiate_authentication(&f);
 	if (r == LPA_OK)
 		r = authenticate(&f);
+	STEP("prepare");
 	if (r == LPA_OK)
 		r = prepare_download(&f);
+	STEP("load");
 	if (r == LPA_OK)
 		r = load_and_notify(&f, iccid);
+#undef STEP
 	flow_free(&f);
 	return r;
 }

@@ -37,6 +37,10 @@ struct lpa_download_opts {
 	bool verbose;
 	/* Tests: stop right after this ES10 command succeeded ("PrepareDownload", ...). */
 	const char *stop_after_es10;
+	/* [out] the transactionId (hex) once the SM-DP+ holds a profile for it, or "". */
+	char *tid_out;
+	/* [out] the step the flow is in, for a station's display (may be NULL). */
+	const char *volatile *step_out;
 };
 
 /**
