@@ -179,6 +179,8 @@ static bool card_apdu(struct vcard *v, const uint8_t *cmd, size_t len, uint8_t *
 /* ---- vpcd: 2-byte length + payload over TCP ------------------------------ */
 static int read_full(int fd, uint8_t *p, size_t n)
 {
+	int one = 1;
+
 	while (n) {
 		ssize_t r = read(fd, p, n);
 
@@ -187,16 +189,25 @@ static int read_full(int fd, uint8_t *p, size_t n)
 		p += r;
 		n -= (size_t)r;
 	}
+	/*
+	 * vpcd writes a message as length, then payload: with Nagle on its side the
+	 * payload waits for our ACK of the length, which a delayed ACK holds back
+	 * 40 ms. ACK at once (the flag does not stick: set it after every read).
+	 */
+	setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 	return 0;
 }
 
 static int send_msg(int fd, const uint8_t *p, size_t n)
 {
-	uint8_t hdr[2] = { (uint8_t)(n >> 8), (uint8_t)n };
+	static uint8_t buf[2 + APDU_MAX_RESP];
 
-	if (write(fd, hdr, 2) != 2 || (n && write(fd, p, n) != (ssize_t)n))
+	if (n > APDU_MAX_RESP)
 		return -1;
-	return 0;
+	buf[0] = (uint8_t)(n >> 8);
+	buf[1] = (uint8_t)n;
+	memcpy(buf + 2, p, n);
+	return write(fd, buf, n + 2) == (ssize_t)(n + 2) ? 0 : -1;
 }
 
 static int vpcd_connect(unsigned port)
@@ -239,11 +250,17 @@ static int run_vpcd(struct vcard *v, unsigned port)
 			uint8_t hdr[2];
 			size_t n, rlen = 0;
 
-			if (read_full(fd, hdr, 2))
+			if (read_full(fd, hdr, 2)) {
+				v->why = "reader gone (connection closed by vpcd)";
 				break;
+			}
 			n = (size_t)hdr[0] << 8 | hdr[1];
-			if (n > sizeof(cmd) || read_full(fd, cmd, n))
+			if (n > sizeof(cmd) || read_full(fd, cmd, n)) {
+				v->why = "reader gone (message cut)";
 				break;
+			}
+			if (getenv("PORTDP_VCARD_TRACE"))
+				fprintf(stderr, "vcard %u: %zu bytes, first %02X\n", v->cur, n, cmd[0]);
 			if (n == 1) {
 				size_t al;
 				const uint8_t *atr = es10_card_atr(&al);
@@ -264,10 +281,12 @@ static int run_vpcd(struct vcard *v, unsigned port)
 			}
 			if (!card_apdu(v, cmd, n, resp, &rlen))
 				break;
-			if (send_msg(fd, resp, rlen))
+			if (send_msg(fd, resp, rlen)) {
+				v->why = "reader gone (send failed)";
 				break;
+			}
 		}
-		if (!v->done && !v->pulled)
+		if (!v->done && !v->pulled && !strncmp(v->why, "done", 4))
 			v->why = "reader gone";
 		close(fd); /* the card leaves the reader */
 		card_out(v);

@@ -47,7 +47,7 @@ int eid_range_parse(const char *s, struct eid_range *r);
 bool eid_in_ranges(const char *eid, const struct eid_range *r, size_t n);
 
 /* ---- report.c ----------------------------------------------------------- */
-enum line_result { RES_INSTALLED, RES_SKIPPED, RES_FAILED, RES_REFUSED, RES_PULLED };
+enum line_result { RES_INSTALLED, RES_SKIPPED, RES_FAILED, RES_REFUSED, RES_PULLED, RES_RETRY };
 
 struct record {
 	char station[96];

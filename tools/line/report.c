@@ -27,6 +27,7 @@ const char *result_name(enum line_result r)
 	case RES_FAILED: return "failed";
 	case RES_REFUSED: return "refused";
 	case RES_PULLED: return "pulled";
+	case RES_RETRY: return "retry";
 	}
 	return "?";
 }

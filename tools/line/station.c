@@ -208,6 +208,12 @@ static int verify(struct station_chip *sc, const char *iccid, struct record *r)
 	return ret;
 }
 
+/* A failed ES10 step: the chip left (pulled), was reset under us (again), or refused. */
+static enum line_result lost(struct station_chip *sc)
+{
+	return sc->reset ? RES_RETRY : sc->gone ? RES_PULLED : RES_FAILED;
+}
+
 /* Enable (if needed), notify, verify: what finishes a chip that holds @iccid. */
 static enum line_result finish(struct line *l, struct station *s, struct station_chip *sc,
 			       const char *iccid, bool enabled, struct record *r)
@@ -222,18 +228,18 @@ static enum line_result finish(struct line *l, struct station *s, struct station
 				note(r, "EnableProfile: result %d", result);
 			else
 				note(r, "EnableProfile: %s", sc->chip.err);
-			return sc->gone ? RES_PULLED : RES_FAILED;
+			return lost(sc);
 		}
 	}
 	set_step(s, "notify");
 	if (send_notifications(l, sc, r)) {
 		snprintf(r->step, sizeof(r->step), "notify");
-		return sc->gone ? RES_PULLED : RES_FAILED;
+		return lost(sc);
 	}
 	set_step(s, "verify");
 	if (verify(sc, iccid, r)) {
 		snprintf(r->step, sizeof(r->step), "verify");
-		return sc->gone ? RES_PULLED : RES_FAILED;
+		return lost(sc);
 	}
 	snprintf(r->step, sizeof(r->step), "done");
 	return RES_INSTALLED;
@@ -270,7 +276,7 @@ static enum line_result process(struct line *l, struct station *s, struct statio
 	snprintf(r->step, sizeof(r->step), "eid");
 	if (es10_get_eid(&sc->chip, r->eid)) {
 		note(r, "GetEID: %s", sc->chip.err);
-		return sc->gone ? RES_PULLED : RES_FAILED;
+		return lost(sc);
 	}
 	pthread_mutex_lock(&l->mu);
 	snprintf(s->eid, sizeof(s->eid), "%s", r->eid);
@@ -284,7 +290,7 @@ static enum line_result process(struct line *l, struct station *s, struct statio
 	snprintf(r->step, sizeof(r->step), "check");
 	if (es10_get_profiles(&sc->chip, NULL, &held, &n)) {
 		note(r, "GetProfilesInfo: %s", sc->chip.err);
-		return sc->gone ? RES_PULLED : RES_FAILED;
+		return lost(sc);
 	}
 	if (n) {
 		/* Restarted line or second pass: finish what the chip holds, never add one. */
@@ -335,10 +341,11 @@ static enum line_result process(struct line *l, struct station *s, struct statio
 	snprintf(r->step, sizeof(r->step), "download");
 	lr = lpa_download(&sc->chip, c, &o, r->iccid);
 	es9_client_free(c);
-	if (lr == LPA_E_CHIP_GONE || (lr != LPA_OK && sc->gone)) {
-		note(r, "chip gone during %s", s->step ? s->step : "download");
+	if (lr == LPA_E_CHIP_GONE || (lr != LPA_OK && (sc->gone || sc->reset))) {
+		note(r, "chip %s during %s", sc->reset ? "reset" : "gone",
+		     s->step ? s->step : "download");
 		release_allocation(l, tid, r);
-		return RES_PULLED;
+		return sc->reset ? RES_RETRY : RES_PULLED;
 	}
 	if (lr != LPA_OK) {
 		note(r, "download: %s%s%s", lpa_result_str(lr), sc->chip.err[0] ? ": " : "",
@@ -368,6 +375,7 @@ static bool account(struct line *l, struct station *s, struct record *r, enum li
 	case RES_SKIPPED: s->skipped++; s->consecutive = 0; break;
 	case RES_REFUSED: s->refused++; break;
 	case RES_PULLED: s->pulled++; break;
+	case RES_RETRY: l->cards--; break; /* the same chip once more, from the start */
 	case RES_FAILED:
 		s->failed++;
 		if (++s->consecutive >= l->max_failures) {
@@ -417,6 +425,8 @@ static void run_pcsc(struct line *l, struct station *s)
 		s->out = true;
 		return;
 	}
+	bool retried = false;
+
 	while (!l->stop) {
 		struct station_chip *sc;
 		struct record r = { 0 };
@@ -447,12 +457,25 @@ static void run_pcsc(struct line *l, struct station *s)
 			if (!account(l, s, &r, res, t0, 0))
 				break;
 		} else {
-			res = process(l, s, sc, &r);
-			unsigned long apdus = sc->apdus;
+			unsigned long apdus;
 
+			res = process(l, s, sc, &r);
+			apdus = sc->apdus;
 			chip_close(sc); /* closes the channel: the card may go */
+			/*
+			 * A chip reset under us (pcscd cleaning up after a killed runner), or
+			 * one failure of a chip still in the reader: once more from the start
+			 * (what it holds by then decides; it never gets a second profile).
+			 */
+			if (res == RES_FAILED && !retried && !pcsc_wait(p, s->target, true, 0))
+				res = RES_RETRY;
+			if (res == RES_RETRY && retried)
+				res = RES_FAILED;
+			retried = res == RES_RETRY;
 			if (!account(l, s, &r, res, t0, apdus))
 				break;
+			if (res == RES_RETRY)
+				continue;
 		}
 		/* The next chip is another one: wait until this one left. */
 		while (!l->stop && pcsc_wait(p, s->target, false, 300) == -ETIMEDOUT)

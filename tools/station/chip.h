@@ -43,6 +43,7 @@ struct station_chip {
 	void *tr;                /* transport state */
 	unsigned long apdus;     /* APDU round trips */
 	bool gone;               /* the card was removed / the modem stopped answering */
+	bool reset;              /* someone reset the card (its sessions are gone; it is there) */
 };
 
 /** chip_open() - a chip by spec (the card must be there). */

@@ -118,7 +118,12 @@ static int pcsc_xmit(void *ctx, const uint8_t *cmd, size_t len, uint8_t *resp, s
 
 	c->apdus++;
 	rv = SCardTransmit(t->h, pci, cmd, (DWORD)len, NULL, resp, &n);
-	if (rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD || rv == SCARD_W_RESET_CARD ||
+	if (rv == SCARD_W_RESET_CARD) {
+		/* Another program (or pcscd cleaning up after a dead one) reset it. */
+		c->reset = true;
+		return -ENODEV;
+	}
+	if (rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD ||
 	    rv == SCARD_E_READER_UNAVAILABLE || rv == SCARD_W_UNPOWERED_CARD) {
 		c->gone = true;
 		return -ENODEV;
