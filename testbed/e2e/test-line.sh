@@ -225,8 +225,15 @@ n_pulled=$(awk -F, '$6 == "pulled"' "$E2E_DIR/all.csv" | wc -l)
 back=$(grep -c "back in stock" "$E2E_DIR/all.csv")
 [ "$n_pulled" -ge 12 ] && [ "$back" -ge 2 ]
 tap $? "$n_pulled chips pulled (one per ES10 step), $back allocations back in stock at once"
-steps=$(awk -F, '$6 == "pulled" {print $8}' "$E2E_DIR/all.csv" | sed 's/;.*//' | sort -u | tr '\n' '|')
-echo "# pulled during: $steps"
+steps=$(awk -F, '$6 == "pulled" {print $8}' "$E2E_DIR/all.csv" | sed 's/;.*//; s/: transport.*//' |
+	sort -u | tr '\n' '|')
+miss=
+for want in GetEID GetProfilesInfo "during authenticate" "during prepare" "during load" \
+	EnableProfile ListNotification; do
+	grep -q "$want" <<<"$steps" || miss+=" $want"
+done
+[ -z "$miss" ]
+tap $? "pulled during: $steps${miss:+ (none during:$miss)}"
 n_alloc=$(awk '$2 == "allocated"' "$E2E_DIR/inv.txt" | wc -l)
 n_down=$(awk '$2 == "downloaded"' "$E2E_DIR/inv.txt" | wc -l)
 echo "# inventory: $n_alloc allocated (killed run's sessions, they expire), $n_down downloaded (BPPs cut short)"

@@ -524,7 +524,8 @@ enum lpa_result lpa_download(struct es10_chip *chip, struct es9_client *c,
 	iccid[0] = '\0';
 	if (o->tid_out)
 		o->tid_out[0] = '\0';
-#define STEP(s) do { if (o->step_out) *o->step_out = (s); } while (0)
+#define STEP(s) do { if (o->step_out && r == LPA_OK) *o->step_out = (s); } while (0)
+	r = LPA_OK;
 	STEP("authenticate");
 	r = initiate_authentication(&f);
 	if (r == LPA_OK)
