@@ -23,13 +23,15 @@ pcsc_cleanup() {
 	[ -n "$PCSC_PID" ] && kill -9 "$PCSC_PID" 2>/dev/null
 }
 
-# Two free consecutive ports (the vpcd slots of one reader entry).
-free_port_pair() {
-	local p
+# N free consecutive ports (two vpcd slots per reader entry).
+free_port_block() {
+	local n=$1 p k used
 	for _ in $(seq 100); do
 		p=$((20000 + RANDOM % 40000))
-		ss -Htln "sport = :$p" 2>/dev/null | grep -q . && continue
-		ss -Htln "sport = :$((p + 1))" 2>/dev/null | grep -q . && continue
+		used=$(ss -Htln 2>/dev/null | awk '{n = split($4, a, ":"); print a[n]}')
+		for ((k = 0; k < n; k++)); do
+			grep -qx "$((p + k))" <<<"$used" && continue 2
+		done
 		echo "$p"
 		return 0
 	done
@@ -38,14 +40,15 @@ free_port_pair() {
 
 # start_pcscd DIR N: N readers (N even, <= 16); READER_NAMES/READER_PORTS filled.
 start_pcscd() {
-	local dir=$1 n=$2 i p
+	local dir=$1 n=$2 i p base
 	PCSC_DIR=$dir
 	mkdir -p "$dir/run" "$dir/conf" "$dir/drv"
 	: >"$dir/conf/readers"
 	READER_NAMES=()
 	READER_PORTS=()
+	base=$(free_port_block "$n") || return 1
 	for ((i = 0; i < n / 2; i++)); do
-		p=$(free_port_pair) || return 1
+		p=$((base + 2 * i))
 		cp "$VPCD_SO" "$dir/drv/vpcd$i.so"
 		printf 'FRIENDLYNAME "PortDP vpcd %d"\nDEVICENAME /dev/null:0x%X\nLIBPATH %s\nCHANNELID 0x%X\n\n' \
 			"$i" "$p" "$dir/drv/vpcd$i.so" "$p" >>"$dir/conf/readers"

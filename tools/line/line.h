@@ -103,6 +103,7 @@ struct line {
 	unsigned idle_exit_s;
 	unsigned long count;       /* stop after this many cards (0: no limit) */
 	long timeout_s;
+	bool extended;             /* PC/SC: extended-length APDUs (reader and cards take them) */
 	struct inventory *inv;     /* --inventory: allocations of pulled cards go back at once */
 	struct report *report;
 	/* state */

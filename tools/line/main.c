@@ -5,6 +5,7 @@
  *   portdp-line --smdp HOST:PORT --report DIR [--cacert FILE] [--resolve H:P:ADDR]
  *               (--station SPEC)... [--pcsc-all] [--plan FILE] [--eum-range R]...
  *               [--inventory DB] [--max-failures N] [--count N] [--idle-exit S]
+ *               [--extended] [--quiet]
  *
  * SPEC: pcsc:READER | at:TTY | at-csim:TTY | inproc:CARDS | loopback:CARDS
  * (CARDS: a file of "IDENTITY_DIR STATE_DIR" lines, software eUICCs run one after
@@ -57,6 +58,8 @@ static void usage(void)
 		"  --count N          stop after N chips\n"
 		"  --idle-exit S      stop once no chip came for S seconds\n"
 		"  --timeout S        per ES9+ request (default 30)\n"
+		"  --extended         extended-length APDUs on PC/SC readers (T=1 readers and\n"
+		"                     cards that take them: ~26 instead of ~150 per download)\n"
 		"  --quiet            no live display (progress lines every 5 s)\n");
 }
 
@@ -242,6 +245,7 @@ int main(int argc, char **argv)
 		{ "idle-exit", required_argument, NULL, 'I' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "extended", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -285,6 +289,7 @@ int main(int argc, char **argv)
 		case 'I': l.idle_exit_s = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 't': l.timeout_s = strtol(optarg, NULL, 10); break;
 		case 'q': quiet = true; break;
+		case 'x': l.extended = true; break;
 		default: usage(); return 2;
 		}
 	}

@@ -440,7 +440,11 @@ static void run_pcsc(struct line *l, struct station *s)
 			sleep_ms(300); /* reader not there (yet) */
 			continue;
 		}
-		ret = pcsc_chip(p, s->target, NULL, &sc, err, sizeof(err));
+		{
+			struct chip_opts co = { .extended = l->extended };
+
+			ret = pcsc_chip(p, s->target, &co, &sc, err, sizeof(err));
+		}
 		if (ret == -ENODEV) {
 			sleep_ms(50); /* the card went again before we connected */
 			continue;
