@@ -36,7 +36,7 @@ for n in "${STATIONS[@]}"; do
 	total=$((total + n * CHIPS))
 done
 B=$E2E_DIR/b
-"$BIN/portdp-bench" setup --dir "$B" --profiles $((3 * total + 50)) --euiccs $((max * CHIPS)) \
+"$BIN/portdp-bench" setup --dir "$B" --profiles $((4 * total + 50)) --euiccs $((max * CHIPS)) \
 	--db-sync normal >/dev/null 2>&1 || { echo "setup failed"; exit 1; }
 PORT=$(free_port)
 sed "s/^port = .*/port = $PORT/" "$B/portdpd.conf" >"$E2E_DIR/portdpd.conf"
@@ -84,9 +84,12 @@ run_inproc() {
 	report_row "inproc" "$n" "$ok" "$t0" "$t1" "$cpu" 0
 }
 
-# apdu RUN N [--extended]: N PC/SC stations, 16 per pcscd and per portdp-line.
+# apdu RUN N LABEL [runner options]: N PC/SC stations, 16 per pcscd and per portdp-line.
 run_apdu() {
-	local run=$1 n=$2 ext=${3:-} groups g s dpd0 t0 t1 ok per lp=() pc0=0 pc1=0 apdus
+	local run=$1 n=$2 label=$3 groups g s dpd0 t0 t1 ok per lp=() pc0=0 pc1=0 apdus
+	shift 3
+	local opts=("$@") ext=
+	[[ " ${opts[*]} " == *" --extended "* ]] && ext=--extended
 	mkdir -p "$E2E_DIR/$run"
 	groups=$(((n + 15) / 16))
 	PCSC_PIDS=()
@@ -115,7 +118,7 @@ run_apdu() {
 		args=()
 		for x in "${sts[@]}"; do args+=(--station "$x"); done
 		PCSCLITE_CSOCK_NAME=${GSOCK[$g]} /usr/bin/time -f "%U %S" -o "$E2E_DIR/$run/time.line$g" \
-			"$BIN/portdp-line" "${ARGS[@]}" $ext --report "$E2E_DIR/$run/rep" --idle-exit 10 \
+			"$BIN/portdp-line" "${ARGS[@]}" "${opts[@]}" --report "$E2E_DIR/$run/rep" --idle-exit 10 \
 			--count $(((n - g * 16 > 16 ? 16 : n - g * 16) * CHIPS)) "${args[@]}" \
 			>"$E2E_DIR/$run/out$g" 2>&1 &
 		lp+=($!)
@@ -135,7 +138,7 @@ run_apdu() {
 		"$(echo "$(cpu_of "$DPD_PID") $dpd0" | awk '{print $1 - $2}')" >&2
 	for p in "${PCSC_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	PCSC_PIDS=()
-	report_row "apdu${ext:+-ext}" "$n" "$ok" "$t0" "$t1" "$cpu" "$apdus"
+	report_row "$label" "$n" "$ok" "$t0" "$t1" "$cpu" "$apdus"
 }
 
 CSV=$E2E_DIR/line-bench.csv
@@ -150,8 +153,9 @@ report_row() {
 
 for n in "${STATIONS[@]}"; do
 	run_inproc "inproc$n" "$n"
-	run_apdu "apdu$n" "$n"
-	run_apdu "apdux$n" "$n" --extended
+	run_apdu "apdu$n" "$n" apdu
+	run_apdu "apdub$n" "$n" apdu-255 --block 255 --le
+	run_apdu "apdux$n" "$n" apdu-ext --extended
 done
 stop_portdpd
 mkdir -p "$OUT/img"
@@ -167,11 +171,13 @@ set xlabel "stations"
 set ylabel "bindings/min"
 set key top left
 plot "< grep ^inproc $OUT/line-bench.csv" using 2:5 with linespoints title "in-process", \
-     "< grep ^apdu, $OUT/line-bench.csv" using 2:5 with linespoints title "PC/SC, short APDUs", \
+     "< grep ^apdu, $OUT/line-bench.csv" using 2:5 with linespoints title "PC/SC, short, 120-byte blocks", \
+     "< grep ^apdu-255 $OUT/line-bench.csv" using 2:5 with linespoints title "PC/SC, short, 255 + Le", \
      "< grep ^apdu-ext $OUT/line-bench.csv" using 2:5 with linespoints title "PC/SC, extended"
 set ylabel "host CPU ms per binding"
 plot "< grep ^inproc $OUT/line-bench.csv" using 2:7 with linespoints title "in-process", \
-     "< grep ^apdu, $OUT/line-bench.csv" using 2:7 with linespoints title "PC/SC, short APDUs", \
+     "< grep ^apdu, $OUT/line-bench.csv" using 2:7 with linespoints title "PC/SC, short, 120-byte blocks", \
+     "< grep ^apdu-255 $OUT/line-bench.csv" using 2:7 with linespoints title "PC/SC, short, 255 + Le", \
      "< grep ^apdu-ext $OUT/line-bench.csv" using 2:7 with linespoints title "PC/SC, extended"
 unset multiplot
 EOF

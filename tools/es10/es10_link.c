@@ -17,6 +17,7 @@ struct es10_link {
 	struct es10_transport t;
 	unsigned channel;
 	bool opened;            /* MANAGE CHANNEL opened it: close it at the end */
+	bool le_last;
 	unsigned block;
 	unsigned long round_trips;
 	uint8_t cmd[APDU_MAX_CMD];
@@ -212,6 +213,7 @@ int es10_link_open(const struct es10_transport *t, const struct es10_link_opts *
 		return -EINVAL;
 	}
 	l->t = *t;
+	l->le_last = o && o->le_last;
 	l->block = o && o->block ? o->block : t->extended ? ES10_EXT_BLOCK : ES10_SHORT_BLOCK;
 	if (l->block > (t->extended ? APDU_EXT_MAX_LC : APDU_SHORT_MAX_LC)) {
 		free(l);
@@ -283,6 +285,8 @@ int es10_link_call(struct es10_link *l, const uint8_t *cmd, size_t len, uint8_t 
 		/* Extended: ask for the whole answer at once; short: the card says 61xx. */
 		if (last && l->t.extended)
 			a.ne = APDU_EXT_MAX_NE;
+		else if (last && l->le_last)
+			a.ne = APDU_SHORT_MAX_NE;
 		sw = exchange(l, a, resp, resp_len);
 		if (sw < 0)
 			return sw;

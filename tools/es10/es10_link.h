@@ -45,6 +45,9 @@ struct es10_link_opts {
 	size_t aid_len;
 	unsigned block;       /* STORE DATA block size; 0: 120 short, 4096 extended */
 	bool basic_channel;   /* skip MANAGE CHANNEL (cards or modems without logical channels) */
+	/* Short APDUs: Le = 00 on each command's last block (case 4), so a card answers
+	 * at once instead of 61xx + GET RESPONSE. Off: case 3, as widely used LPAs send. */
+	bool le_last;
 	/* A channel the transport opened and selected itself (AT+CCHO): used as it is,
 	 * closed by the transport. 0: none. */
 	unsigned preopened_channel;

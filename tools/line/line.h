@@ -104,6 +104,8 @@ struct line {
 	unsigned long count;       /* stop after this many cards (0: no limit) */
 	long timeout_s;
 	bool extended;             /* PC/SC: extended-length APDUs (reader and cards take them) */
+	unsigned block;            /* STORE DATA block size, 0: default */
+	bool le_last;              /* short APDUs: Le on the last block */
 	struct inventory *inv;     /* --inventory: allocations of pulled cards go back at once */
 	struct report *report;
 	/* state */

@@ -60,6 +60,9 @@ static void usage(void)
 		"  --timeout S        per ES9+ request (default 30)\n"
 		"  --extended         extended-length APDUs on PC/SC readers (T=1 readers and\n"
 		"                     cards that take them: ~26 instead of ~150 per download)\n"
+		"  --block N          STORE DATA block size (short: 1..255, default 120)\n"
+		"  --le               short APDUs: Le=00 on a command's last block (no 61xx +\n"
+		"                     GET RESPONSE when the card answers at once)\n"
 		"  --quiet            no live display (progress lines every 5 s)\n");
 }
 
@@ -246,6 +249,8 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "extended", no_argument, NULL, 'x' },
+		{ "block", required_argument, NULL, 'b' },
+		{ "le", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -290,6 +295,8 @@ int main(int argc, char **argv)
 		case 't': l.timeout_s = strtol(optarg, NULL, 10); break;
 		case 'q': quiet = true; break;
 		case 'x': l.extended = true; break;
+		case 'b': l.block = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'L': l.le_last = true; break;
 		default: usage(); return 2;
 		}
 	}

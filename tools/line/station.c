@@ -441,7 +441,8 @@ static void run_pcsc(struct line *l, struct station *s)
 			continue;
 		}
 		{
-			struct chip_opts co = { .extended = l->extended };
+			struct chip_opts co = { .extended = l->extended, .block = l->block,
+						.le_last = l->le_last };
 
 			ret = pcsc_chip(p, s->target, &co, &sc, err, sizeof(err));
 		}

@@ -32,6 +32,8 @@ struct chip_opts {
 	const uint8_t *aid;      /* ISD-R AID, NULL: SGP.22's */
 	size_t aid_len;
 	bool extended;           /* PC/SC: extended-length APDUs (the reader and card take them) */
+	unsigned block;          /* STORE DATA block size (0: 120 short, 4096 extended) */
+	bool le_last;            /* short APDUs: Le on the last block (see es10_link_opts) */
 	unsigned timeout_ms;     /* AT: per command, 0: 5000 */
 };
 

@@ -214,6 +214,8 @@ int pcsc_chip(struct pcsc_ctx *p, const char *reader, const struct chip_opts *o,
 	if (o) {
 		lo.aid = o->aid;
 		lo.aid_len = o->aid_len;
+		lo.block = o->block;
+		lo.le_last = o->le_last;
 	}
 	ret = chip_link_up(c, &tr, &lo, err, err_len);
 	if (ret)
