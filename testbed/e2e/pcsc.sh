@@ -27,7 +27,9 @@ pcsc_cleanup() {
 free_port_block() {
 	local n=$1 p k used
 	for _ in $(seq 100); do
-		p=$((20000 + RANDOM % 40000))
+		# below the ephemeral range (32768-): a port an outgoing connection holds
+		# is not "listening", but vpcd cannot bind it
+		p=$((10000 + RANDOM % 22000))
 		used=$(ss -Htln 2>/dev/null | awk '{n = split($4, a, ":"); print a[n]}')
 		for ((k = 0; k < n; k++)); do
 			grep -qx "$((p + k))" <<<"$used" && continue 2

@@ -246,6 +246,16 @@ static int run_vpcd(struct vcard *v, unsigned port)
 			return 1;
 		}
 		say_in(v);
+		{
+			/* vpcd speaks first (power on, ATR) within a few polls; else it is no vpcd. */
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+			if (poll(&pfd, 1, 20000) != 1) {
+				fprintf(stderr, "portdp-vcard: port %u: nothing from vpcd in 20 s\n", port);
+				close(fd);
+				return 1;
+			}
+		}
 		while (!v->done && !v->pulled) {
 			uint8_t hdr[2];
 			size_t n, rlen = 0;
