@@ -126,7 +126,12 @@ run_apdu() {
 	wait "${lp[@]}"
 	t1=$(date +%s.%N)
 	for p in "${PCSC_PIDS[@]}"; do pc1=$(echo "$pc1 $(cpu_of "$p")" | awk '{print $1 + $2}'); done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	# A feeder whose cards a stopped runner left in the reader would wait forever.
+	sleep 1
+	for p in "${PIDS[@]}"; do
+		for c in $(pgrep -P "$p"); do kill "$c" 2>/dev/null; done
+		wait "$p" 2>/dev/null
+	done
 	PIDS=()
 	ok=$(cat "$E2E_DIR/$run"/rep/run-*.csv | grep -c ',installed,')
 	apdus=$(cat "$E2E_DIR/$run"/rep/run-*.csv | awk -F, '$6 == "installed" {s += $NF} END {print s + 0}')

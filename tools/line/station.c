@@ -420,19 +420,19 @@ static void run_pcsc(struct line *l, struct station *s)
 	struct pcsc_ctx *p;
 	char err[256];
 
+	bool retried = false;
+
 	if (pcsc_ctx_open(&p, err, sizeof(err))) {
 		snprintf(s->why_out, sizeof(s->why_out), "%s", err);
 		s->out = true;
 		return;
 	}
-	bool retried = false;
-
 	while (!l->stop) {
 		struct station_chip *sc;
 		struct record r = { 0 };
 		enum line_result res;
 		double t0;
-		int ret = pcsc_wait(p, s->target, true, 300);
+		int events, ret = pcsc_wait(p, s->target, true, 300);
 
 		if (ret == -ETIMEDOUT || ret == -EINTR)
 			continue;
@@ -440,6 +440,8 @@ static void run_pcsc(struct line *l, struct station *s)
 			sleep_ms(300); /* reader not there (yet) */
 			continue;
 		}
+		/* Taken before connecting: a swap after this moves the count. */
+		events = pcsc_card_events(p, s->target);
 		{
 			struct chip_opts co = { .extended = l->extended, .block = l->block,
 						.le_last = l->le_last };
@@ -483,7 +485,7 @@ static void run_pcsc(struct line *l, struct station *s)
 				continue;
 		}
 		/* The next chip is another one: wait until this one left. */
-		while (!l->stop && pcsc_wait(p, s->target, false, 300) == -ETIMEDOUT)
+		while (!l->stop && pcsc_wait_gone(p, s->target, events, 300) == -ETIMEDOUT)
 			;
 	}
 	pcsc_ctx_close(p);

@@ -66,6 +66,16 @@ int pcsc_readers(struct pcsc_ctx *p, char **names, size_t *n);
  * 0, -ETIMEDOUT, -ENODEV (no such reader), -EINTR (pcsc_cancel()).
  */
 int pcsc_wait(struct pcsc_ctx *p, const char *reader, bool present, unsigned timeout_ms);
+/**
+ * pcsc_card_events() - the reader's card event count (insertions and removals,
+ * pcscd's upper 16 bits of the event state), or -1.
+ */
+int pcsc_card_events(struct pcsc_ctx *p, const char *reader);
+/**
+ * pcsc_wait_gone() - wait until the card seen at @events left: the reader is
+ * empty, or its event count moved (a quick swap that pcscd saw as one change).
+ */
+int pcsc_wait_gone(struct pcsc_ctx *p, const char *reader, int events, unsigned timeout_ms);
 /** pcsc_cancel() - make every pcsc_wait() on @p return -EINTR (from another thread). */
 void pcsc_cancel(struct pcsc_ctx *p);
 /** pcsc_chip() - connect to the card in @reader and open the ES10 link. */

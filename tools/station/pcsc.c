@@ -103,6 +103,35 @@ int pcsc_wait(struct pcsc_ctx *p, const char *reader, bool present, unsigned tim
 	}
 }
 
+int pcsc_card_events(struct pcsc_ctx *p, const char *reader)
+{
+	SCARD_READERSTATE rs = { .szReader = reader, .dwCurrentState = SCARD_STATE_UNAWARE };
+
+	if (SCardGetStatusChange(p->ctx, 0, &rs, 1) != SCARD_S_SUCCESS)
+		return -1;
+	return (int)(rs.dwEventState >> 16);
+}
+
+int pcsc_wait_gone(struct pcsc_ctx *p, const char *reader, int events, unsigned timeout_ms)
+{
+	SCARD_READERSTATE rs = { .szReader = reader, .dwCurrentState = SCARD_STATE_UNAWARE };
+	LONG rv;
+
+	for (;;) {
+		rv = SCardGetStatusChange(p->ctx, timeout_ms, &rs, 1);
+		if (rv == SCARD_E_TIMEOUT)
+			return -ETIMEDOUT;
+		if (rv == SCARD_E_CANCELLED)
+			return -EINTR;
+		if (rv != SCARD_S_SUCCESS || (rs.dwEventState & SCARD_STATE_UNKNOWN))
+			return -ENODEV;
+		if ((rs.dwEventState & SCARD_STATE_EMPTY) ||
+		    (events >= 0 && (int)(rs.dwEventState >> 16) != events))
+			return 0;
+		rs.dwCurrentState = rs.dwEventState & ~SCARD_STATE_CHANGED;
+	}
+}
+
 void pcsc_cancel(struct pcsc_ctx *p)
 {
 	SCardCancel(p->ctx);
