@@ -12,7 +12,9 @@
  * FILE: one card per line, "IDENTITY_DIR STATE_DIR" (a card may come twice).
  * A card leaves when the station closes its logical channel (MANAGE CHANNEL
  * close / AT+CCHC: the station is done with it), then the next comes after
- * --gap ms. The program ends after the last card.
+ * --gap ms (default 600: pcscd polls a vpcd reader every 400 ms and must see the
+ * reader empty once, else it takes the next card for the old one and never powers
+ * it up). The program ends after the last card.
  *
  * Faults for tests (K: the card's line, from 0):
  *   --pull K:TAG[:N]   the card is pulled out when the N-th ES10 command (or BPP
@@ -231,14 +233,72 @@ static int vpcd_connect(unsigned port)
 	return -1;
 }
 
-static int run_vpcd(struct vcard *v, unsigned port)
+/*
+ * One card in the reader until the station is done with it, it is pulled, or
+ * vpcd drops the connection. Returns 0 when the card is to leave, 1 when vpcd
+ * went away under a card the station never finished (it goes in again).
+ */
+static int serve_vpcd(struct vcard *v, int fd)
 {
 	static uint8_t cmd[APDU_MAX_CMD], resp[APDU_MAX_RESP];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	/* vpcd speaks first (power on, ATR) within a few of its polls. */
+	if (poll(&pfd, 1, 5000) != 1) {
+		v->why = "reader gone (nothing from vpcd in 5 s)";
+		return 1;
+	}
+	while (!v->done && !v->pulled) {
+		uint8_t hdr[2];
+		size_t n, rlen = 0;
+
+		if (read_full(fd, hdr, 2)) {
+			v->why = "reader gone (connection closed by vpcd)";
+			return 1;
+		}
+		n = (size_t)hdr[0] << 8 | hdr[1];
+		if (n > sizeof(cmd) || read_full(fd, cmd, n)) {
+			v->why = "reader gone (message cut)";
+			return 1;
+		}
+		if (getenv("PORTDP_VCARD_TRACE"))
+			fprintf(stderr, "vcard %u: %zu bytes, first %02X\n", v->cur, n, cmd[0]);
+		if (n == 1) {
+			size_t al;
+			const uint8_t *atr = es10_card_atr(&al);
+
+			switch (cmd[0]) {
+			case 0: /* power off */
+			case 1: /* power on */
+			case 2: /* reset */
+				power_cycle(v);
+				break;
+			case 4:
+				send_msg(fd, atr, al);
+				break;
+			default:
+				break;
+			}
+			continue;
+		}
+		if (!card_apdu(v, cmd, n, resp, &rlen))
+			return 0; /* pulled */
+		if (send_msg(fd, resp, rlen)) {
+			v->why = "reader gone (send failed)";
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int run_vpcd(struct vcard *v, unsigned port)
+{
+	unsigned tries = 0;
 
 	while (v->cur < v->n_cards) {
 		int fd;
 
-		if (card_in(v))
+		if (!v->card && card_in(v))
 			return 1;
 		fd = vpcd_connect(port);
 		if (fd < 0) {
@@ -246,58 +306,24 @@ static int run_vpcd(struct vcard *v, unsigned port)
 			return 1;
 		}
 		say_in(v);
-		{
-			/* vpcd speaks first (power on, ATR) within a few polls; else it is no vpcd. */
-			struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-			if (poll(&pfd, 1, 20000) != 1) {
-				fprintf(stderr, "portdp-vcard: port %u: nothing from vpcd in 20 s\n", port);
-				close(fd);
+		if (serve_vpcd(v, fd)) {
+			/*
+			 * vpcd dropped us (its slot is reset after a failed exchange, e.g. when
+			 * pcscd cleans up after a killed client): the card was never finished,
+			 * so it goes in again, as an operator would push it back.
+			 */
+			close(fd);
+			printf("out %u %s %s, in again\n", v->cur, seuicc_eid_hex(v->e), v->why);
+			power_cycle(v);
+			if (++tries > 20) {
+				fprintf(stderr, "portdp-vcard: port %u: vpcd keeps dropping the card\n",
+					port);
 				return 1;
 			}
+			sleep_ms(500);
+			continue;
 		}
-		while (!v->done && !v->pulled) {
-			uint8_t hdr[2];
-			size_t n, rlen = 0;
-
-			if (read_full(fd, hdr, 2)) {
-				v->why = "reader gone (connection closed by vpcd)";
-				break;
-			}
-			n = (size_t)hdr[0] << 8 | hdr[1];
-			if (n > sizeof(cmd) || read_full(fd, cmd, n)) {
-				v->why = "reader gone (message cut)";
-				break;
-			}
-			if (getenv("PORTDP_VCARD_TRACE"))
-				fprintf(stderr, "vcard %u: %zu bytes, first %02X\n", v->cur, n, cmd[0]);
-			if (n == 1) {
-				size_t al;
-				const uint8_t *atr = es10_card_atr(&al);
-
-				switch (cmd[0]) {
-				case 0: /* power off */
-				case 1: /* power on */
-				case 2: /* reset */
-					power_cycle(v);
-					break;
-				case 4:
-					send_msg(fd, atr, al);
-					break;
-				default:
-					break;
-				}
-				continue;
-			}
-			if (!card_apdu(v, cmd, n, resp, &rlen))
-				break;
-			if (send_msg(fd, resp, rlen)) {
-				v->why = "reader gone (send failed)";
-				break;
-			}
-		}
-		if (!v->done && !v->pulled && !strncmp(v->why, "done", 4))
-			v->why = "reader gone";
+		tries = 0;
 		close(fd); /* the card leaves the reader */
 		card_out(v);
 		sleep_ms(v->gap_ms);
@@ -602,7 +628,7 @@ int main(int argc, char **argv)
 		{ "garbage", required_argument, NULL, 'G' },
 		{ 0 },
 	};
-	struct vcard v = { .gap_ms = 50 };
+	struct vcard v = { .gap_ms = 600 };
 	const char *cards = NULL;
 	int ch;
 

@@ -460,26 +460,37 @@ static void run_pcsc(struct line *l, struct station *s)
 		if (ret) {
 			snprintf(r.step, sizeof(r.step), "connect");
 			note(&r, "%s", err);
-			res = RES_FAILED;
+			/* A reader whose card did not answer: once more, as for a failed chip. */
+			res = !retried && !pcsc_wait(p, s->target, true, 0) ? RES_RETRY : RES_FAILED;
+			retried = res == RES_RETRY;
 			if (!account(l, s, &r, res, t0, 0))
 				break;
+			if (res == RES_RETRY) {
+				sleep_ms(500);
+				continue;
+			}
 		} else {
 			unsigned long apdus;
 
+			bool go;
+
 			res = process(l, s, sc, &r);
 			apdus = sc->apdus;
-			chip_close(sc); /* closes the channel: the card may go */
 			/*
 			 * A chip reset under us (pcscd cleaning up after a killed runner), or
 			 * one failure of a chip still in the reader: once more from the start
 			 * (what it holds by then decides; it never gets a second profile).
 			 */
-			if (res == RES_FAILED && !retried && !pcsc_wait(p, s->target, true, 0))
+			if (res == RES_FAILED && !retried && !sc->gone &&
+			    !pcsc_wait(p, s->target, true, 0))
 				res = RES_RETRY;
 			if (res == RES_RETRY && retried)
 				res = RES_FAILED;
 			retried = res == RES_RETRY;
-			if (!account(l, s, &r, res, t0, apdus))
+			/* Recorded first: closing the channel tells the line the chip may go. */
+			go = account(l, s, &r, res, t0, apdus);
+			chip_close(sc);
+			if (!go)
 				break;
 			if (res == RES_RETRY)
 				continue;
@@ -520,10 +531,10 @@ static void run_at(struct line *l, struct station *s)
 		res = process(l, s, sc, &r);
 		snprintf(last, sizeof(last), "%s", r.eid);
 		{
-			unsigned long apdus = sc->apdus;
+			bool go = account(l, s, &r, res, t0, sc->apdus);
 
-			chip_close(sc);
-			if (!account(l, s, &r, res, t0, apdus))
+			chip_close(sc); /* AT+CCHC: the device may go */
+			if (!go)
 				break;
 		}
 	}
@@ -557,11 +568,11 @@ static void run_inproc(struct line *l, struct station *s)
 		}
 		res = process(l, s, sc, &r);
 		{
-			unsigned long apdus = sc->apdus;
+			bool go = account(l, s, &r, res, t0, sc->apdus);
 
 			chip_close(sc);
 			seuicc_close(e);
-			if (!account(l, s, &r, res, t0, apdus))
+			if (!go)
 				break;
 		}
 	}
