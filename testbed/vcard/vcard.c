@@ -425,6 +425,11 @@ static void at_line(struct vcard *v, struct modem *m, char *l)
 			return;
 		}
 		sw = modem_apdu(v, open_hex, resp, &rlen);
+		if (sw == SW_FUNC_NOT_SUPPORTED) {
+			/* Every channel taken (stations that went away): the module resets the SIM. */
+			power_cycle(v);
+			sw = modem_apdu(v, open_hex, resp, &rlen);
+		}
 		if (sw != SW_OK || rlen != 3) {
 			say(m, sw < 0 ? "+CME ERROR: 13" : "+CME ERROR: 3");
 			return;

@@ -263,7 +263,7 @@ void es10_card_apdu(struct es10_card *c, const uint8_t *cmd, size_t len, uint8_t
 			sw = SW_NOT_FOUND;
 		} else {
 			/* FCI: 6F { 84 AID, A5 { } } */
-			static uint8_t fci[32];
+			uint8_t fci[32];
 			size_t fl = 0;
 
 			ch->selected = true;

@@ -415,12 +415,15 @@ static bool start_card(struct line *l, struct station *s, double *t0)
 	return ok;
 }
 
+/* Attempts at one chip that is still in its reader (resets, lost exchanges, failures). */
+#define MAX_TRIES 3
+
 static void run_pcsc(struct line *l, struct station *s)
 {
 	struct pcsc_ctx *p;
 	char err[256];
 
-	bool retried = false;
+	unsigned tries = 0;     /* attempts at the chip in the reader */
 
 	if (pcsc_ctx_open(&p, err, sizeof(err))) {
 		snprintf(s->why_out, sizeof(s->why_out), "%s", err);
@@ -460,9 +463,11 @@ static void run_pcsc(struct line *l, struct station *s)
 		if (ret) {
 			snprintf(r.step, sizeof(r.step), "connect");
 			note(&r, "%s", err);
-			/* A reader whose card did not answer: once more, as for a failed chip. */
-			res = !retried && !pcsc_wait(p, s->target, true, 0) ? RES_RETRY : RES_FAILED;
-			retried = res == RES_RETRY;
+			/* A reader whose card did not answer: again, as for a failed chip. */
+			res = ++tries < MAX_TRIES && !pcsc_wait(p, s->target, true, 0) ? RES_RETRY :
+										       RES_FAILED;
+			if (res != RES_RETRY)
+				tries = 0;
 			if (!account(l, s, &r, res, t0, 0))
 				break;
 			if (res == RES_RETRY) {
@@ -481,15 +486,18 @@ static void run_pcsc(struct line *l, struct station *s)
 			 * one failure of a chip still in the reader: once more from the start
 			 * (what it holds by then decides; it never gets a second profile).
 			 */
-			if (res == RES_FAILED && !retried && !sc->gone &&
-			    !pcsc_wait(p, s->target, true, 0))
+			if (res == RES_FAILED && !sc->gone && !pcsc_wait(p, s->target, true, 0))
 				res = RES_RETRY;
-			if (res == RES_RETRY && retried)
+			if (res == RES_RETRY && ++tries >= MAX_TRIES)
 				res = RES_FAILED;
-			retried = res == RES_RETRY;
+			if (res != RES_RETRY)
+				tries = 0;
 			/* Recorded first: closing the channel tells the line the chip may go. */
 			go = account(l, s, &r, res, t0, apdus);
-			chip_close(sc);
+			if (res == RES_RETRY)
+				chip_abandon(sc); /* it stays: no "done" to the line */
+			else
+				chip_close(sc);
 			if (!go)
 				break;
 			if (res == RES_RETRY)
@@ -505,6 +513,7 @@ static void run_pcsc(struct line *l, struct station *s)
 static void run_at(struct line *l, struct station *s)
 {
 	char last[33] = "", err[256];
+	bool tried_again = false;
 
 	while (!l->stop) {
 		struct station_chip *sc;
@@ -529,11 +538,21 @@ static void run_at(struct line *l, struct station *s)
 			break;
 		}
 		res = process(l, s, sc, &r);
-		snprintf(last, sizeof(last), "%s", r.eid);
+		/* One failure of a device still answering: once more (a new channel). */
+		if (res == RES_FAILED && !sc->gone && !tried_again) {
+			res = RES_RETRY;
+			tried_again = true;
+		} else {
+			tried_again = false;
+			snprintf(last, sizeof(last), "%s", r.eid);
+		}
 		{
 			bool go = account(l, s, &r, res, t0, sc->apdus);
 
-			chip_close(sc); /* AT+CCHC: the device may go */
+			if (res == RES_RETRY)
+				chip_abandon(sc); /* no AT+CCHC: that tells the line "done" */
+			else
+				chip_close(sc); /* AT+CCHC: the device may go */
 			if (!go)
 				break;
 		}

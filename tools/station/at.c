@@ -273,9 +273,26 @@ int at_chip(const char *path, bool csim, const struct chip_opts *o, struct stati
 		snprintf(err, err_len, "%s: %s", path, strerror(-ret));
 		goto fail;
 	}
-	ret = at_cmd(t, "ATE0", &cme);
+	/*
+	 * Answers to a program that died mid-command may still be on their way: say
+	 * ATE0, let them all arrive, drop them, then check the modem answers AT.
+	 */
+	tcflush(t->fd, TCIOFLUSH);
+	if (write(t->fd, "ATE0\r", 5) != 5) {
+		ret = -EIO;
+		snprintf(err, err_len, "%s: cannot write", path);
+		goto fail;
+	}
+	{
+		struct pollfd pfd = { .fd = t->fd, .events = POLLIN };
+		char junk[512];
+
+		while (poll(&pfd, 1, 100) == 1 && read(t->fd, junk, sizeof(junk)) > 0)
+			;
+	}
+	ret = at_cmd(t, "AT", &cme);
 	if (ret) {
-		snprintf(err, err_len, "%s: no answer to ATE0 (%s)", path, strerror(-ret));
+		snprintf(err, err_len, "%s: no answer to AT (%s)", path, strerror(-ret));
 		goto fail;
 	}
 	if (!csim) {

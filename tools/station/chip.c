@@ -153,6 +153,15 @@ void chip_close(struct station_chip *c)
 	free(c);
 }
 
+void chip_abandon(struct station_chip *c)
+{
+	if (!c)
+		return;
+	c->gone = true;  /* nothing more is said to it */
+	c->reset = true; /* PC/SC: disconnect with a card reset */
+	chip_close(c);
+}
+
 int chip_open(const char *spec, const struct chip_opts *o, struct station_chip **out, char *err,
 	      size_t err_len)
 {

@@ -54,6 +54,11 @@ int chip_open(const char *spec, const struct chip_opts *o, struct station_chip *
 /** chip_inproc() - the software eUICC @e as a chip, by function calls (APDUs: @apdu). */
 int chip_inproc(struct seuicc *e, bool apdu, struct station_chip **out);
 void chip_close(struct station_chip *c);
+/**
+ * chip_abandon() - let go of a chip to try it again: no MANAGE CHANNEL close (to a
+ * line, closing the channel says "done, take it away"); a PC/SC card is reset.
+ */
+void chip_abandon(struct station_chip *c);
 
 /* ---- PC/SC readers (pcsc.c) -------------------------------------------- */
 struct pcsc_ctx;

@@ -147,8 +147,12 @@ static int pcsc_xmit(void *ctx, const uint8_t *cmd, size_t len, uint8_t *resp, s
 
 	c->apdus++;
 	rv = SCardTransmit(t->h, pci, cmd, (DWORD)len, NULL, resp, &n);
-	if (rv == SCARD_W_RESET_CARD) {
-		/* Another program (or pcscd cleaning up after a dead one) reset it. */
+	if (rv == SCARD_W_RESET_CARD || rv == SCARD_E_NOT_TRANSACTED) {
+		/*
+		 * Another program (or pcscd cleaning up after a dead one) reset it, or
+		 * the reader lost the exchange: the card's state is unknown, its
+		 * sessions gone; it may well still be there.
+		 */
 		c->reset = true;
 		return -ENODEV;
 	}
@@ -180,7 +184,7 @@ void chip_pcsc_free(struct station_chip *c)
 	if (!t)
 		return;
 	if (t->h)
-		SCardDisconnect(t->h, c->gone ? SCARD_LEAVE_CARD : SCARD_LEAVE_CARD);
+		SCardDisconnect(t->h, c->gone && c->reset ? SCARD_RESET_CARD : SCARD_LEAVE_CARD);
 	if (t->own_ctx)
 		pcsc_ctx_close(t->p);
 	free(t);
