@@ -19,7 +19,7 @@ TESTS    :=
 # Tests that need root, QEMU or the kernel image (run last, still in `make check`).
 VMTESTS  :=
 
-.PHONY: all deps check demo clean kernel
+.PHONY: all deps check demo line-demo clean kernel
 # Keep objects that pattern rules made on the way (no rebuilds, no surprise rm).
 .SECONDARY:
 all:
@@ -45,6 +45,12 @@ check: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@SHARED=$(SHARED) BUILD=$(BUILD) testbed/demo/run-demo
+
+# A factory line: virtual PC/SC readers and a test modem fed software eUICCs,
+# portdp-line with its live display against portdpd (testbed/demo/run-line).
+line-demo: deps
+	@$(MAKE) --no-print-directory all
+	@SHARED=$(SHARED) BUILD=$(BUILD) testbed/demo/run-line
 
 clean:
 	rm -rf $(BUILD)
