@@ -47,7 +47,7 @@ fi
 [ "$(dpkg-parsechangelog -l "$E2E_ROOT/debian/changelog" -SVersion | sed 's/-[^-]*$//')" = "$VERSION" ]
 tap $? "debian/changelog and the Makefile agree on the version ($VERSION)"
 
-FILES="/usr/sbin/portdpd /usr/sbin/portdp-card-pcie /usr/bin/portdpctl /usr/bin/portdp-lpa
+FILES="/usr/sbin/portdpd /usr/sbin/portdp-card-pcie /usr/bin/portdpctl /usr/bin/portdp-lpa /usr/bin/portdp-line
 /usr/bin/portdp-pki $LIBDIR/libportdp-accel.so.$VERSION $LIBDIR/libportdp-accel.so.0
 $LIBDIR/libportdp-accel.so $LIBDIR/pkgconfig/portdp-accel.pc /usr/include/portdp/accel.h
 /usr/include/portdp/cert.h /usr/include/portdp/scp03t.h $MODDIR/portdp.so
@@ -127,7 +127,7 @@ tap $? "portdpd.service: Type=notify, runs the installed binary on /etc/portdp/p
 # Some tests run the installed programs as the service user: it must reach them.
 chmod 0711 "$E2E_DIR"
 mkdir -p "$E2E_DIR/bin"
-for p in /usr/sbin/portdpd /usr/bin/portdpctl /usr/bin/portdp-lpa /usr/bin/portdp-pki; do
+for p in /usr/sbin/portdpd /usr/bin/portdpctl /usr/bin/portdp-lpa /usr/bin/portdp-line /usr/bin/portdp-pki; do
 	ln -s "$ROOT$p" "$E2E_DIR/bin/"
 done
 # The test rigs the suite drives them with (portdp-bench, portdp-flood...) ship
