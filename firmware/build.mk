@@ -2,9 +2,11 @@
 # the PCIe front end portdp-card-pcie (ivshmem server + BAR2 rings) and the
 # USB front end portdp-card-usb (FunctionFS gadget daemon).
 
-FW_CPPFLAGS := -Iinclude -Ifirmware/core
+FW_CPPFLAGS := -Iinclude -Ifirmware/core -Ifirmware/frontend
 FW_CORE_SRCS := $(wildcard firmware/core/*.c)
 FW_CORE_OBJS := $(FW_CORE_SRCS:%.c=$(BUILD)/%.o)
+# What both front ends share (frontend/: logging, options, opening the card).
+FW_FE_OBJS := $(BUILD)/firmware/frontend/frontend.o
 FW_PCIE_SRCS := $(wildcard firmware/pcie/*.c)
 FW_PCIE_OBJS := $(FW_PCIE_SRCS:%.c=$(BUILD)/%.o)
 FW_PCIE_LIB_OBJS := $(filter-out $(BUILD)/firmware/pcie/main.o,$(FW_PCIE_OBJS))
@@ -17,7 +19,7 @@ $(BUILD)/libcardcore.a: $(FW_CORE_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/bin/portdp-card-pcie: $(FW_PCIE_OBJS) $(BUILD)/libcardcore.a
+$(BUILD)/bin/portdp-card-pcie: $(FW_PCIE_OBJS) $(FW_FE_OBJS) $(BUILD)/libcardcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(FW_LDLIBS)
 
@@ -26,7 +28,7 @@ $(BUILD)/bin/portdp-card-pcie: $(FW_PCIE_OBJS) $(BUILD)/libcardcore.a
 FW_USB_SRCS := $(wildcard firmware/usb/*.c)
 FW_USB_OBJS := $(FW_USB_SRCS:%.c=$(BUILD)/%.o)
 FW_USB_LIB_OBJS := $(filter-out $(BUILD)/firmware/usb/main.o,$(FW_USB_OBJS))
-$(BUILD)/bin/portdp-card-usb: $(FW_USB_OBJS) $(BUILD)/libcardcore.a
+$(BUILD)/bin/portdp-card-usb: $(FW_USB_OBJS) $(FW_FE_OBJS) $(BUILD)/libcardcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -static -pthread -o $@ $^ $(FW_LDLIBS)
 

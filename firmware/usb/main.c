@@ -43,6 +43,7 @@
 #include <linux/usb/functionfs.h>
 
 #include "card.h"
+#include "frontend.h"
 #include "descriptors.h"
 #include "fault.h"
 #include "wire.h"
@@ -75,20 +76,6 @@ struct usb_card {
 	uint64_t answered;
 };
 
-static bool quiet;
-
-static void logmsg(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (quiet)
-		return;
-	va_start(ap, fmt);
-	fputs("portdp-card-usb: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
 
 static void usage(void)
 {
@@ -96,15 +83,6 @@ static void usage(void)
 		"usage: portdp-card-usb --ffs DIR --keystore FILE [--device-key FILE]\n"
 		"       [--max-sessions N] [--max-inflight N] [--ctl FIFO] [--udc-file PATH]\n"
 		"       [--ready FILE] [--quiet]\n");
-}
-
-static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return !errno && end != s && !*end && *s != '-' && *out <= max;
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -122,7 +100,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	unsigned long v;
+	unsigned long long v;
 	int c;
 
 	*o = (struct opts){.max_inflight = MAX_INFLIGHT_DEFAULT};
@@ -138,14 +116,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->device_key = optarg;
 			break;
 		case 'S':
-			if (!parse_uint(optarg, 1024, &v) || v < 1) {
+			if (!fe_parse_uint(optarg, 1024, &v) || v < 1) {
 				fprintf(stderr, "--max-sessions: 1..1024\n");
 				return -EINVAL;
 			}
 			o->max_sessions = (unsigned int)v;
 			break;
 		case 'i':
-			if (!parse_uint(optarg, PDC_RING_ENTRIES, &v) || v < 1) {
+			if (!fe_parse_uint(optarg, PDC_RING_ENTRIES, &v) || v < 1) {
 				fprintf(stderr, "--max-inflight: 1..%d\n", PDC_RING_ENTRIES);
 				return -EINVAL;
 			}
@@ -193,14 +171,14 @@ static void unplug(struct usb_card *uc)
 	int fd;
 
 	if (!uc->udc_file) {
-		logmsg("fault disconnect: no --udc-file, nothing unplugged");
+		fe_log("fault disconnect: no --udc-file, nothing unplugged");
 		return;
 	}
 	fd = open(uc->udc_file, O_WRONLY);
 	if (fd < 0 || write(fd, "\n", 1) != 1)
-		logmsg("unplug via %s: %s", uc->udc_file, strerror(errno));
+		fe_log("unplug via %s: %s", uc->udc_file, strerror(errno));
 	else
-		logmsg("fault disconnect: unplugged");
+		fe_log("fault disconnect: unplugged");
 	if (fd >= 0)
 		close(fd);
 }
@@ -212,12 +190,12 @@ static void answer(struct usb_card *uc, enum usb_fault kind, uint8_t *resp, size
 	int err = 0;
 
 	if (kind != USB_FAULT_NONE)
-		logmsg("fault %s injected", usb_fault_name(kind));
+		fe_log("fault %s injected", usb_fault_name(kind));
 	switch (kind) {
 	case USB_FAULT_STALL:
 		/* Reading from an IN endpoint halts it (FunctionFS). */
 		if (read(uc->ep_in, &dummy, 1) < 0 && errno != EBADMSG)
-			logmsg("stall: %s", strerror(errno));
+			fe_log("stall: %s", strerror(errno));
 		return;
 	case USB_FAULT_NEVER:
 		return;
@@ -238,7 +216,7 @@ static void answer(struct usb_card *uc, enum usb_fault kind, uint8_t *resp, size
 		break;
 	}
 	if (err && err != -EINTR && err != -ESHUTDOWN)
-		logmsg("answer: %s", strerror(-err));
+		fe_log("answer: %s", strerror(-err));
 }
 
 static void io_interrupt(int sig)
@@ -313,7 +291,7 @@ static void io_sync(struct usb_card *uc, unsigned int e)
 		pthread_kill(uc->io, SIGURG);
 		usleep(2000);
 	}
-	logmsg("the I/O thread did not come back");
+	fe_log("the I/O thread did not come back");
 }
 
 /* PDC_USB_REQ_RESET: drop everything older, and return once the I/O thread knows. */
@@ -340,7 +318,7 @@ static void restart(struct usb_card *uc, const char *why)
 	pthread_cond_broadcast(&uc->cond);
 	pthread_mutex_unlock(&uc->lock);
 	io_sync(uc, e);
-	logmsg("%s: card restarted", why);
+	fe_log("%s: card restarted", why);
 }
 
 static void hang(struct usb_card *uc, const char *why)
@@ -348,7 +326,7 @@ static void hang(struct usb_card *uc, const char *why)
 	pthread_mutex_lock(&uc->lock);
 	uc->hung = true;
 	pthread_mutex_unlock(&uc->lock);
-	logmsg("%s: hanging", why);
+	fe_log("%s: hanging", why);
 }
 
 static void ep0_stall(struct usb_card *uc, const struct usb_ctrlrequest *s)
@@ -358,9 +336,9 @@ static void ep0_stall(struct usb_card *uc, const struct usb_ctrlrequest *s)
 	/* FunctionFS: the wrong direction for the data stage stalls ep0. */
 	if (s->bRequestType & USB_DIR_IN) {
 		if (read(uc->ep0, &b, 0) < 0 && errno != EL2HLT)
-			logmsg("ep0 stall: %s", strerror(errno));
+			fe_log("ep0 stall: %s", strerror(errno));
 	} else if (write(uc->ep0, &b, 0) < 0 && errno != EL2HLT) {
-		logmsg("ep0 stall: %s", strerror(errno));
+		fe_log("ep0 stall: %s", strerror(errno));
 	}
 }
 
@@ -392,13 +370,13 @@ static void ep0_setup(struct usb_card *uc, const struct usb_ctrlrequest *s)
 		info.resets = le32(uc->resets);
 		pthread_mutex_unlock(&uc->lock);
 		if (write(uc->ep0, &info, sizeof(info)) < 0)
-			logmsg("ep0 info: %s", strerror(errno));
+			fe_log("ep0 info: %s", strerror(errno));
 		return;
 	}
 	if (s->bRequest == PDC_USB_REQ_RESET && !(s->bRequestType & USB_DIR_IN) && !wlen) {
 		card_usb_reset(uc);
 		if (read(uc->ep0, &b, 0) < 0)
-			logmsg("ep0 reset ack: %s", strerror(errno));
+			fe_log("ep0 reset ack: %s", strerror(errno));
 		return;
 	}
 	ep0_stall(uc, s);
@@ -419,13 +397,13 @@ static void ep0_events(struct usb_card *uc)
 		case FUNCTIONFS_ENABLE:
 			if (ioctl(uc->ep_in, FUNCTIONFS_ENDPOINT_DESC, &d) == 0)
 				uc->max_packet = le16(d.wMaxPacketSize) & 0x7ff;
-			logmsg("enabled, bulk IN max packet %u", uc->max_packet);
+			fe_log("enabled, bulk IN max packet %u", uc->max_packet);
 			break;
 		case FUNCTIONFS_DISABLE:
-			logmsg("disabled");
+			fe_log("disabled");
 			break;
 		case FUNCTIONFS_BIND:
-			logmsg("bound");
+			fe_log("bound");
 			break;
 		case FUNCTIONFS_UNBIND:
 			/* unplugged: the card loses power, a hang included */
@@ -452,9 +430,9 @@ static void ctl_line(struct usb_card *uc, char *line)
 		pthread_mutex_lock(&uc->lock);
 		uc->plan = plan;
 		pthread_mutex_unlock(&uc->lock);
-		logmsg("fault %s armed after %u answers", usb_fault_name(plan.kind), plan.skip);
+		fe_log("fault %s armed after %u answers", usb_fault_name(plan.kind), plan.skip);
 	} else if (*line) {
-		logmsg("ctl: unknown command '%s'", line);
+		fe_log("ctl: unknown command '%s'", line);
 	}
 }
 
@@ -495,7 +473,7 @@ static bool handle_signal(struct usb_card *uc, int sfd)
 		restart(uc, "SIGUSR2");
 		return true;
 	default:
-		logmsg("signal %u: exiting", si.ssi_signo);
+		fe_log("signal %u: exiting", si.ssi_signo);
 		return false;
 	}
 }
@@ -547,7 +525,6 @@ static int run(struct usb_card *uc, int sfd)
 int main(int argc, char **argv)
 {
 	struct usb_card uc = {.ep0 = -1, .ep_in = -1, .ep_out = -1, .ctl = -1};
-	struct card_config cfg = {0};
 	struct sigaction sa = {0};
 	sigset_t set;
 	struct opts o;
@@ -555,23 +532,14 @@ int main(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o))
 		return 2;
-	quiet = o.quiet;
+	fe_init("portdp-card-usb", o.quiet);
 	uc.max_inflight = o.max_inflight;
 	uc.udc_file = o.udc_file;
 	pthread_mutex_init(&uc.lock, NULL);
 	pthread_cond_init(&uc.cond, NULL);
-	cfg.keystore_path = o.keystore;
-	cfg.device_key_path = o.device_key;
-	cfg.max_sessions = o.max_sessions;
-	ret = card_open(&cfg, &uc.card);
-	if (ret) {
-		fprintf(stderr, "portdp-card-usb: key store %s: %s%s\n", o.keystore,
-			strerror(-ret), ret == -EBADMSG ? " (tampered or wrong device key)" : "");
+	if (fe_card_open(o.keystore, o.device_key, o.max_sessions, &uc.card))
 		return 1;
-	}
 	ret = 1;
-	if (card_state(uc.card) == PDC_STATE_FAILED)
-		logmsg("self-test FAILED: crypto commands will be refused");
 
 	/* SIGURG interrupts the I/O thread's blocking I/O (no SA_RESTART). */
 	sa.sa_handler = io_interrupt;
@@ -619,7 +587,7 @@ int main(int argc, char **argv)
 		if (fd >= 0)
 			close(fd);
 	}
-	logmsg("descriptors written to %s, up to %u requests in flight", o.ffs, o.max_inflight);
+	fe_log("descriptors written to %s, up to %u requests in flight", o.ffs, o.max_inflight);
 	ret = run(&uc, sfd) ? 1 : 0;
 	/* The I/O thread may sit in a read: the process ends with it. */
 close_fds:
