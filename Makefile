@@ -59,7 +59,7 @@ deps:
 	@tools/install-deps
 
 check: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all fuzz-build
 	@SHARED=$(SHARED) BUILD=$(BUILD) testbed/tap-run $(TESTS) $(VMTESTS) $(FUZZ_TESTS)
 	@$(MAKE) --no-print-directory check-asan
 
