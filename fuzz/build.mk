@@ -37,7 +37,7 @@ $(FUZZ_ACCEL_A) $(FUZZ_FW_A):
 # One harness per parser: name, its objects, its libraries.
 FUZZ_SGP22_MSGS := euicc_info1 auth_server_resp prepare_download_resp pending_notification pir \
 	cancel_session_resp all
-FUZZ_NAMES := b64 json http config upp x509 card $(FUZZ_SGP22_MSGS:%=sgp22_%)
+FUZZ_NAMES := b64 json http config upp bpp x509 card $(FUZZ_SGP22_MSGS:%=sgp22_%)
 FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 
 $(FUZZ_DIR)/fuzz_b64: $(call fuzz_objs,fuzz/harness/fuzz_b64.c appliance/rsp/b64.c)
@@ -48,6 +48,9 @@ $(FUZZ_DIR)/fuzz_http: $(call fuzz_objs,fuzz/harness/fuzz_http.c appliance/serve
 $(FUZZ_DIR)/fuzz_http: FUZZ_LIBS := -lhttp_parser
 $(FUZZ_DIR)/fuzz_config: $(call fuzz_objs,fuzz/harness/fuzz_config.c appliance/server/config.c)
 $(FUZZ_DIR)/fuzz_upp: $(call fuzz_objs,fuzz/harness/fuzz_upp.c) $(FUZZ_RSP_OBJS)
+$(FUZZ_DIR)/fuzz_bpp: $(call fuzz_objs,fuzz/harness/fuzz_bpp.c appliance/rsp/bpp_open.c) \
+	$(FUZZ_RSP_OBJS) $(FUZZ_ACCEL_A)
+$(FUZZ_DIR)/fuzz_bpp: FUZZ_LIBS := -ljansson -luring -lkcapi -lcrypto -lpthread
 $(FUZZ_DIR)/fuzz_x509: $(call fuzz_objs,fuzz/harness/fuzz_x509.c) $(FUZZ_ACCEL_A)
 $(FUZZ_DIR)/fuzz_x509: FUZZ_LIBS := -luring -lkcapi -lcrypto -lpthread
 $(FUZZ_DIR)/fuzz_card: $(call fuzz_objs,fuzz/harness/fuzz_card.c) $(FUZZ_FW_A)
@@ -71,7 +74,7 @@ $(FUZZ_MKSEEDS): fuzz/seeds/mkseeds.c appliance/rsp/tests/samples.c appliance/rs
 		$(RSP_LIB) $(BUILD)/libportdp-accel.a
 	@mkdir -p $(dir $@)
 	$(CC) $(PORTDP_CFLAGS) $(CFLAGS) -Iappliance/rsp -Iappliance/rsp/tests -Iinclude \
-		-Ilibportdp-accel/include -o $@ $(filter %.c,$^) $(RSP_LIBS) -lcmocka
+		-Ilibportdp-accel/include -o $@ $(filter %.c,$^) $(RSP_LIBS) -ljansson -lcmocka
 
 .PHONY: fuzz fuzz-build fuzz-check fuzz-seeds
 fuzz-build: $(FUZZ_BINS)

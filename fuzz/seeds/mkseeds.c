@@ -4,7 +4,8 @@
  * (fuzz/corpus/<harness>/seed-*) from real messages: the rsp tests' sample
  * encoding of every SGP.22 message (real SGP.26 certificates inside), the
  * ES9+ JSON requests and HTTP requests that carry them, and one request of
- * each card opcode. `make fuzz-seeds` runs it; the output is committed.
+ * each card opcode, the recorded BPP of testdata/vectors/bsp.json. `make
+ * fuzz-seeds` runs it; the output is committed.
  * Usage: mkseeds CORPUS_DIR (with SHARED set to the repository root).
  */
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 
@@ -265,6 +267,33 @@ static void card_seeds(void)
 #undef ONE
 }
 
+/* The recorded BPP, behind the harness's flags byte (legacy form, its PPKs). */
+static void bpp_seeds(void)
+{
+	char path[512];
+	json_error_t jerr;
+	json_t *root;
+	const char *t;
+	uint8_t *bpp;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/testdata/vectors/bsp.json", getenv("SHARED"));
+	root = json_load_file(path, 0, &jerr);
+	t = json_string_value(json_object_get(json_object_get(root, "bpp_decode"), "bpp_base64"));
+	if (!t || (n = rsp_b64_decode(t, strlen(t), &bpp)) < 0)
+		exit(1);
+	{
+		uint8_t *buf = malloc((size_t)n + 1);
+
+		buf[0] = 3;
+		memcpy(buf + 1, bpp, (size_t)n);
+		put("bpp", "bsp-vector", buf, (size_t)n + 1);
+		free(buf);
+	}
+	free(bpp);
+	json_decref(root);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -274,5 +303,6 @@ int main(int argc, char **argv)
 	root = argv[1];
 	sgp22_seeds();
 	card_seeds();
+	bpp_seeds();
 	return 0;
 }
