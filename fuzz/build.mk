@@ -43,7 +43,7 @@ FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 $(FUZZ_DIR)/fuzz_b64: $(call fuzz_objs,fuzz/harness/fuzz_b64.c appliance/rsp/b64.c)
 $(FUZZ_DIR)/fuzz_b64: FUZZ_LIBS := -lcrypto
 $(FUZZ_DIR)/fuzz_json: $(call fuzz_objs,fuzz/harness/fuzz_json.c appliance/rsp/json_obj.c)
-$(FUZZ_DIR)/fuzz_json: FUZZ_LIBS := -lyajl -lm
+$(FUZZ_DIR)/fuzz_json: FUZZ_LIBS := -lyajl -ljansson -lm
 $(FUZZ_DIR)/fuzz_http: $(call fuzz_objs,fuzz/harness/fuzz_http.c appliance/server/http.c)
 $(FUZZ_DIR)/fuzz_http: FUZZ_LIBS := -lhttp_parser
 $(FUZZ_DIR)/fuzz_config: $(call fuzz_objs,fuzz/harness/fuzz_config.c appliance/server/config.c)
