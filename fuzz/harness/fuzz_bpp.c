@@ -10,7 +10,8 @@
  * BF36 TLV.
  *
  * Promises checked: 0, -EBADMSG, -EACCES or -EINVAL; a failure hands out
- * no memory and says which check failed; a success yields a UPP that
+ * no memory and says which check failed, with an errorReason for the
+ * ProfileInstallationResult; a success yields a UPP that
  * upp_parse() accepts and StoreMetadata that decodes (bpp_open checks them).
  */
 #include <errno.h>
@@ -87,7 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(rc == 0 || rc == -EBADMSG || rc == -EACCES || rc == -EINVAL);
 	if (rc) {
 		FUZZ_CHECK(!res.mem);
-		FUZZ_CHECK(err.what);
+		FUZZ_CHECK(err.what && err.err == rc);
+		FUZZ_CHECK(err.error_reason >= SGP22_ERR_INCORRECT_INPUT_VALUES);
 	} else {
 		struct upp_header h;
 
