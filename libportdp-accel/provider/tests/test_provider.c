@@ -514,6 +514,16 @@ static void test_fork_while_busy(void **state)
 	pthread_t th;
 	int i, status;
 
+#if defined(__SANITIZE_ADDRESS__)
+	/*
+	 * Not under ASan: gcc 12's libasan has no fork handler for its allocator,
+	 * so a child forked while the busy thread holds an allocator lock hangs
+	 * in its first malloc (seen with gdb: SizeClassAllocator64 mutex), which
+	 * is the sanitizer's limit, not ours. The normal build runs this test.
+	 */
+	skip();
+#endif
+
 	a.key = store_load(f->libctx, f->uri[0]);
 	assert_non_null(a.key);
 	atomic_init(&a.stop, 0);
