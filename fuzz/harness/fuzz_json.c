@@ -62,7 +62,8 @@ static void differential(const uint8_t *data, size_t size, int ours_ok, const ch
 	if (ours_ok && !v && strstr(jerr.text, "too big integer"))
 		return;
 	fprintf(stderr, "json_obj %s (%s), jansson %s (%s)\n", ours_ok ? "accepts" : "refuses",
-		ours_ok ? "" : why, theirs_ok ? "accepts" : "refuses", v ? "not an object" : jerr.text);
+		ours_ok ? "" : why, theirs_ok ? "accepts" : "refuses",
+		v ? "not an object" : jerr.text);
 	FUZZ_CHECK(ours_ok == theirs_ok);
 }
 

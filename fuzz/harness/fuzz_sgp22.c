@@ -81,19 +81,35 @@ static void check(round_fn fn, const uint8_t *data, size_t size)
 
 #define STR2(x) #x
 #define STR(x) STR2(x)
-#define ENTRY(name) {#name, round_##name}
+#define ENTRY(name)                                                                                \
+	{                                                                                          \
+#name, round_##name                                                                \
+	}
 
 static const struct {
 	const char *name;
 	round_fn fn;
 } decoders[] = {
-    ENTRY(euicc_info1),		  ENTRY(euicc_info2),	       ENTRY(ctx_params1),
-    ENTRY(server_signed1),	  ENTRY(auth_server_req),      ENTRY(euicc_signed1),
-    ENTRY(auth_server_resp),	  ENTRY(smdp_signed2),	       ENTRY(prepare_download_req),
-    ENTRY(euicc_signed2),	  ENTRY(prepare_download_resp), ENTRY(isc),
-    ENTRY(configure_isdp),	  ENTRY(store_metadata),       ENTRY(replace_session_keys),
-    ENTRY(notification_metadata), ENTRY(pir),		       ENTRY(other_notification),
-    ENTRY(pending_notification),  ENTRY(cancel_session_resp),
+    ENTRY(euicc_info1),
+    ENTRY(euicc_info2),
+    ENTRY(ctx_params1),
+    ENTRY(server_signed1),
+    ENTRY(auth_server_req),
+    ENTRY(euicc_signed1),
+    ENTRY(auth_server_resp),
+    ENTRY(smdp_signed2),
+    ENTRY(prepare_download_req),
+    ENTRY(euicc_signed2),
+    ENTRY(prepare_download_resp),
+    ENTRY(isc),
+    ENTRY(configure_isdp),
+    ENTRY(store_metadata),
+    ENTRY(replace_session_keys),
+    ENTRY(notification_metadata),
+    ENTRY(pir),
+    ENTRY(other_notification),
+    ENTRY(pending_notification),
+    ENTRY(cancel_session_resp),
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -54,8 +54,8 @@ static char *b64(const uint8_t *p, size_t len)
 
 /* The harnesses of single messages; sgp22_all gets every sample. */
 static const char *const own_harness[] = {
-    "euicc_info1", "auth_server_resp", "prepare_download_resp", "pending_notification",
-    "pir", "cancel_session_resp",
+    "euicc_info1", "auth_server_resp",	  "prepare_download_resp", "pending_notification",
+    "pir",	   "cancel_session_resp",
 };
 
 /* ES9+ request bodies around the samples, as an LPA sends them. */
@@ -68,13 +68,15 @@ static char *es9_body(const struct sample *s, const char **path)
 	*path = NULL;
 	if (!strcmp(s->name, "euicc_info1")) {
 		*path = "initiateAuthentication";
-		n = asprintf(&body,
-			     "{\"euiccChallenge\":\"ZVVJQ0MtY2hhbGxlbmdlIQ==\",\"euiccInfo1\":\"%s\","
-			     "\"smdpAddress\":\"testsmdpplus1.example.com\"}",
-			     t);
+		n = asprintf(
+		    &body,
+		    "{\"euiccChallenge\":\"ZVVJQ0MtY2hhbGxlbmdlIQ==\",\"euiccInfo1\":\"%s\","
+		    "\"smdpAddress\":\"testsmdpplus1.example.com\"}",
+		    t);
 	} else if (!strcmp(s->name, "auth_server_resp")) {
 		*path = "authenticateClient";
-		n = asprintf(&body, "{\"transactionId\":\"%s\",\"authenticateServerResponse\":\"%s\"}",
+		n = asprintf(&body,
+			     "{\"transactionId\":\"%s\",\"authenticateServerResponse\":\"%s\"}",
 			     tid, t);
 	} else if (!strcmp(s->name, "prepare_download_resp")) {
 		*path = "getBoundProfilePackage";
@@ -98,11 +100,12 @@ static void http_seed(const char *name, const char *path, const char *body, int 
 	int n, i;
 	size_t len;
 
-	n = asprintf(&req,
-		     "POST /gsma/rsp2/es9plus/%s HTTP/1.1\r\nHost: testsmdpplus1.example.com\r\n"
-		     "User-Agent: gsma-rsp-lpad\r\nX-Admin-Protocol: gsma/rsp/v2.2.0\r\n"
-		     "Content-Type: application/json;charset=UTF-8\r\nContent-Length: %zu\r\n\r\n%s",
-		     path, strlen(body), body);
+	n = asprintf(
+	    &req,
+	    "POST /gsma/rsp2/es9plus/%s HTTP/1.1\r\nHost: testsmdpplus1.example.com\r\n"
+	    "User-Agent: gsma-rsp-lpad\r\nX-Admin-Protocol: gsma/rsp/v2.2.0\r\n"
+	    "Content-Type: application/json;charset=UTF-8\r\nContent-Length: %zu\r\n\r\n%s",
+	    path, strlen(body), body);
 	if (n < 0)
 		exit(1);
 	len = 4 + (size_t)n * (pipelined ? 2 : 1);
@@ -170,8 +173,7 @@ static void sgp22_seeds(void)
 }
 
 /* One message (2-byte length + header + body) of the card harness. */
-static size_t card_msg(uint8_t *out, uint16_t opcode, uint32_t tag, const void *body,
-		       size_t len)
+static size_t card_msg(uint8_t *out, uint16_t opcode, uint32_t tag, const void *body, size_t len)
 {
 	struct pdc_hdr h = {PDC_MAGIC_REQ, PDC_PROTO_VERSION, opcode, tag, 0, (uint16_t)len};
 	size_t n = sizeof(h) + len;
@@ -189,8 +191,9 @@ static void card_seeds(void)
 	size_t n;
 
 	/* A valid peer point: the P-256 generator. */
-	if (!grp || EC_POINT_point2oct(grp, EC_GROUP_get0_generator(grp),
-				       POINT_CONVERSION_UNCOMPRESSED, g, sizeof(g), NULL) != sizeof(g))
+	if (!grp ||
+	    EC_POINT_point2oct(grp, EC_GROUP_get0_generator(grp), POINT_CONVERSION_UNCOMPRESSED, g,
+			       sizeof(g), NULL) != sizeof(g))
 		exit(1);
 	EC_GROUP_free(grp);
 #define ONE(name, op, body, len)                                                                   \
