@@ -76,7 +76,7 @@ $(FUZZ_MKSEEDS): fuzz/seeds/mkseeds.c appliance/rsp/tests/samples.c appliance/rs
 	$(CC) $(PORTDP_CFLAGS) $(CFLAGS) -Iappliance/rsp -Iappliance/rsp/tests -Iinclude \
 		-Ilibportdp-accel/include -o $@ $(filter %.c,$^) $(RSP_LIBS) -ljansson -lcmocka
 
-.PHONY: fuzz fuzz-build fuzz-check fuzz-seeds
+.PHONY: fuzz fuzz-build fuzz-check fuzz-seeds fuzz-coverage
 fuzz-build: $(FUZZ_BINS)
 fuzz-seeds: $(FUZZ_MKSEEDS)
 	SHARED=$(SHARED) $(FUZZ_MKSEEDS) fuzz/corpus
@@ -87,6 +87,10 @@ fuzz-check: fuzz-build
 fuzz: fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_WORK=$(FUZZ_DIR)/work SHARED=$(SHARED) BUILD=$(BUILD) \
 		fuzz/run-fuzz $(FUZZ_ONLY)
+
+# Line/branch coverage of each parser by its corpus (llvm-cov; build-cov/).
+fuzz-coverage:
+	@SHARED=$(SHARED) fuzz/coverage $(FUZZ_ONLY)
 
 # `make check` builds them (fuzz-build; not part of `all`, which stays gcc
 # only) and runs fuzz/run-fuzz after the other tests.
