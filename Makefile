@@ -86,7 +86,7 @@ demo: deps
 	@SHARED=$(SHARED) BUILD=$(BUILD) testbed/demo/run-demo
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-cov
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
