@@ -37,7 +37,8 @@ STRIP_RUNPATH ?= chrpath -d
 
 # What ships, built by `make ship` (debian/rules builds only this).
 SHIP_SBIN := $(BUILD)/bin/portdpd $(BUILD)/bin/portdp-card-pcie
-SHIP_BIN  := $(BUILD)/bin/portdpctl $(BUILD)/bin/portdp-lpa $(BUILD)/bin/portdp-pki
+SHIP_BIN  := $(BUILD)/bin/portdpctl $(BUILD)/bin/portdp-lpa $(BUILD)/bin/portdp-line \
+	     $(BUILD)/bin/portdp-pki
 SHIP_HDRS := $(wildcard libportdp-accel/include/portdp/*.h)
 DKMS_KSRCS := $(filter-out kernel/kernel.mk kernel/kver,$(wildcard kernel/*))
 DKMS_HDRS  := $(wildcard include/card/*.h include/uapi/linux/*.h)

@@ -50,3 +50,6 @@ kernel-check: $(CHECKPATCH) kernel-mirror
 
 # The driver's tests run in a QEMU guest with the card firmware on the host.
 VMTESTS += testbed/vm/run-vm-tests
+
+# The USB card runs in the guest: its firmware (static) and the gadget script.
+VM_GUEST_FILES += $(BUILD)/bin/portdp-card-usb:/bin/portdp-card-usb testbed/vm/usb-card:/bin/usb-card

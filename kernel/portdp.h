@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * portdp.h - internals of portdp_accel.ko shared by its files: the device,
- * the request, and the transport vtable. Transports (PCIe now, USB later)
+ * the request, and the transport vtable. Transports (PCIe, USB)
  * move whole card messages; the core owns the request lifecycle.
  */
 #ifndef PORTDP_H
@@ -13,6 +13,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <card/portdp_card.h>
 #include <linux/portdp_accel.h>
@@ -102,6 +103,9 @@ struct portdp_transport_ops {
 	const char *name;
 	void (*start)(struct portdp_dev *pd, struct portdp_req *req);
 	int (*reset)(struct portdp_dev *pd);
+	/* optional: sysfs link_speed, link_plugs, link_unplugs (hot-pluggable links) */
+	const char *(*link_speed)(struct portdp_dev *pd);
+	void (*link_counts)(struct portdp_dev *pd, u64 *plugs, u64 *unplugs);
 };
 
 /**
@@ -134,6 +138,9 @@ struct portdp_stats {
  * @reset_work:   runs the reset handshake and retries a dead card.
  * @info:      last GET_INFO answer (valid after the first reset).
  * @misc:      /dev/portdp-accelN.
+ * @max_inflight: requests the transport takes at once (<= PORTDP_MAX_INFLIGHT);
+ *             a transport lowers it from what the card says (under @lock).
+ * @hup:       woken when the card goes (poll gets EPOLLHUP | EPOLLERR).
  */
 struct portdp_dev {
 	struct kref ref;
@@ -158,6 +165,8 @@ struct portdp_dev {
 	const struct portdp_transport_ops *ops;
 	void *transport;
 	struct miscdevice misc;
+	unsigned int max_inflight;
+	wait_queue_head_t hup;
 };
 
 /* portdp_core.c */
@@ -173,6 +182,9 @@ void portdp_complete(struct portdp_dev *pd, u32 tag, u16 status,
 void portdp_card_restarted(struct portdp_dev *pd);
 struct portdp_dev *portdp_dev_pick(u32 caps);
 u32 portdp_ready_caps(void);
+void portdp_complete_msg(struct portdp_dev *pd, const void *msg, size_t len);
+void portdp_set_max_inflight(struct portdp_dev *pd, unsigned int n);
+bool portdp_dev_gone(struct portdp_dev *pd);
 const char *portdp_state_name(int state);
 int portdp_status_to_errno(u16 status);
 
@@ -241,5 +253,9 @@ void portdp_crypto_complete(struct crypto_async_request *base, int err);
 /* portdp_pci.c */
 int portdp_pci_init(void);
 void portdp_pci_exit(void);
+
+/* portdp_usb.c */
+int portdp_usb_init(void);
+void portdp_usb_exit(void);
 
 #endif /* PORTDP_H */

@@ -7,6 +7,7 @@
  */
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "portdp.h"
@@ -649,6 +650,8 @@ static long portdp_ioctl(struct file *file, unsigned int ioc, unsigned long arg)
 	struct portdp_call *c;
 	int err;
 
+	if (portdp_dev_gone(pd))
+		return -ENODEV;
 	c = portdp_call_prepare(pd, ioc, (void __user *)arg, GFP_KERNEL);
 	if (IS_ERR(c))
 		return PTR_ERR(c);
@@ -692,6 +695,8 @@ static int portdp_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flag
 	u64 arg;
 	int err;
 
+	if (portdp_dev_gone(pd))
+		return -ENODEV;
 	if (READ_ONCE(uc->flags) || READ_ONCE(uc->rsvd))
 		return -EINVAL;
 	arg = READ_ONCE(uc->arg);
@@ -739,6 +744,18 @@ static int portdp_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * Nothing to read or write: poll only tells that the card is gone
+ * (unplugged or unbound), with EPOLLHUP | EPOLLERR.
+ */
+static __poll_t portdp_poll(struct file *file, poll_table *wait)
+{
+	struct portdp_dev *pd = portdp_file_dev(file);
+
+	poll_wait(file, &pd->hup, wait);
+	return portdp_dev_gone(pd) ? EPOLLHUP | EPOLLERR : 0;
+}
+
 /* io_uring holds the file while its commands run: nothing waits here now. */
 static int portdp_release(struct inode *inode, struct file *file)
 {
@@ -756,6 +773,7 @@ static const struct file_operations portdp_fops = {
 	.unlocked_ioctl = portdp_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.uring_cmd = portdp_uring_cmd,
+	.poll = portdp_poll,
 	.llseek = noop_llseek,
 };
 

@@ -10,6 +10,7 @@
 #include <linux/io.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include "portdp.h"
 
@@ -190,7 +191,7 @@ static int portdp_free_slot_locked(struct portdp_dev *pd)
 {
 	int i;
 
-	if (pd->inflight >= PORTDP_MAX_INFLIGHT)
+	if (pd->inflight >= pd->max_inflight)
 		return -1;
 	for (i = 0; i < PORTDP_MAX_INFLIGHT; i++)
 		if (!pd->slots[i])
@@ -644,6 +645,8 @@ struct portdp_dev *portdp_dev_alloc(struct device *parent,
 	INIT_LIST_HEAD(&pd->list_node);
 	INIT_DELAYED_WORK(&pd->timeout_work, portdp_timeout_fn);
 	INIT_DELAYED_WORK(&pd->reset_work, portdp_reset_fn);
+	pd->max_inflight = PORTDP_MAX_INFLIGHT;
+	init_waitqueue_head(&pd->hup);
 	return pd;
 }
 
@@ -692,18 +695,63 @@ void portdp_dev_unregister(struct portdp_dev *pd)
 	portdp_take_queued_locked(pd, &failed);
 	spin_unlock_bh(&pd->lock);
 	portdp_finish_list(&failed, -ENODEV);
+	/* Pollers learn it now; later calls on open files get -ENODEV. */
+	wake_up_interruptible_poll(&pd->hup, EPOLLHUP | EPOLLERR);
 
 	cancel_delayed_work_sync(&pd->reset_work);
 	cancel_delayed_work_sync(&pd->timeout_work);
 }
 
+/* True once the bus device is gone (unplugged, unbound, module unload). */
+bool portdp_dev_gone(struct portdp_dev *pd)
+{
+	return READ_ONCE(pd->state) == PORTDP_STATE_REMOVED;
+}
+
+/**
+ * portdp_set_max_inflight() - the transport's room for requests at once.
+ * @pd: the card.
+ * @n:  1..PORTDP_MAX_INFLIGHT (clamped); what is in flight beyond it drains.
+ */
+void portdp_set_max_inflight(struct portdp_dev *pd, unsigned int n)
+{
+	spin_lock_bh(&pd->lock);
+	pd->max_inflight = clamp_t(unsigned int, n, 1, PORTDP_MAX_INFLIGHT);
+	spin_unlock_bh(&pd->lock);
+}
+
+/**
+ * portdp_complete_msg() - a transport that receives whole response
+ * messages in kernel memory (USB) hands one over; its header names the
+ * request (tag) and the status.
+ * @pd:  the card.
+ * @msg: the response message, at least a header (the caller checked).
+ * @len: its length.
+ */
+void portdp_complete_msg(struct portdp_dev *pd, const void *msg, size_t len)
+{
+	const struct pdc_hdr *hdr = msg;
+
+	/* memcpy_fromio() of normal memory is a plain copy */
+	portdp_complete(pd, le32_to_cpu(hdr->tag), le16_to_cpu(hdr->status),
+			(__force const void __iomem *)msg, len);
+}
+
 static int __init portdp_init(void)
 {
-	return portdp_pci_init();
+	int err = portdp_pci_init();
+
+	if (err)
+		return err;
+	err = portdp_usb_init();
+	if (err)
+		portdp_pci_exit();
+	return err;
 }
 
 static void __exit portdp_exit(void)
 {
+	portdp_usb_exit();
 	portdp_pci_exit();
 	cancel_work_sync(&portdp_crypto_reg_work);
 	portdp_crypto_unregister();

@@ -64,7 +64,7 @@ static DEVICE_ATTR_RO(transport);
 
 static ssize_t queue_depth_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", PORTDP_MAX_INFLIGHT);
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_portdp(dev)->max_inflight));
 }
 static DEVICE_ATTR_RO(queue_depth);
 
@@ -128,6 +128,35 @@ static ssize_t key_slots_used_show(struct device *dev, struct device_attribute *
 }
 static DEVICE_ATTR_ADMIN_RO(key_slots_used);
 
+/* Hot-pluggable links (USB): speed, and plug/unplug counts of the driver's life. */
+static ssize_t link_speed_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct portdp_dev *pd = to_portdp(dev);
+
+	return sysfs_emit(buf, "%s\n", pd->ops->link_speed(pd));
+}
+static DEVICE_ATTR_RO(link_speed);
+
+static ssize_t link_plugs_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct portdp_dev *pd = to_portdp(dev);
+	u64 plugs, unplugs;
+
+	pd->ops->link_counts(pd, &plugs, &unplugs);
+	return sysfs_emit(buf, "%llu\n", plugs);
+}
+static DEVICE_ATTR_RO(link_plugs);
+
+static ssize_t link_unplugs_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct portdp_dev *pd = to_portdp(dev);
+	u64 plugs, unplugs;
+
+	pd->ops->link_counts(pd, &plugs, &unplugs);
+	return sysfs_emit(buf, "%llu\n", unplugs);
+}
+static DEVICE_ATTR_RO(link_unplugs);
+
 static struct attribute *portdp_attrs[] = {
 	&dev_attr_fw_version.attr,
 	&dev_attr_proto_version.attr,
@@ -143,11 +172,27 @@ static struct attribute *portdp_attrs[] = {
 	&dev_attr_card_restarts.attr,
 	&dev_attr_key_slots.attr,
 	&dev_attr_key_slots_used.attr,
+	&dev_attr_link_speed.attr,
+	&dev_attr_link_plugs.attr,
+	&dev_attr_link_unplugs.attr,
 	NULL
 };
 
+static umode_t portdp_attr_visible(struct kobject *kobj, struct attribute *a, int n)
+{
+	struct portdp_dev *pd = to_portdp(kobj_to_dev(kobj));
+
+	if (a == &dev_attr_link_speed.attr && !pd->ops->link_speed)
+		return 0;
+	if ((a == &dev_attr_link_plugs.attr || a == &dev_attr_link_unplugs.attr) &&
+	    !pd->ops->link_counts)
+		return 0;
+	return a->mode;
+}
+
 static const struct attribute_group portdp_group = {
 	.attrs = portdp_attrs,
+	.is_visible = portdp_attr_visible,
 };
 
 /* counters/<command>: requests of that kind sent to the card. */

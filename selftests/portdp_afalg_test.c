@@ -230,18 +230,21 @@ static int write_str(const char *path, const char *s)
 TEST(fallback_without_card)
 {
 	uint8_t long_ct[sizeof(long_pt)], long_ct_card[sizeof(long_pt)];
-	char link[PATH_MAX], dev[PATH_MAX];
+	char link[PATH_MAX], dev[PATH_MAX], drv[PATH_MAX], path[PATH_MAX + 16];
 	ssize_t n;
 	int i;
 
 	if (!wait_registered("cbc-aes-portdp") || !wait_registered("cmac-aes-portdp"))
 		SKIP(return, "algorithms not registered");
 	check_cbc(_metadata, "cbc-aes-portdp", long_ct_card);
+	/* the card's bus device and its driver (PCI or USB interface) */
 	n = readlink(PORTDP_SYSFS "/device", link, sizeof(link) - 1);
 	ASSERT_LT(0, n);
 	link[n] = '\0';
 	snprintf(dev, sizeof(dev), "%s", basename(link));
-	ASSERT_EQ(0, write_str("/sys/bus/pci/drivers/portdp_accel/unbind", dev));
+	ASSERT_NE(NULL, realpath(PORTDP_SYSFS "/device/driver", drv));
+	snprintf(path, sizeof(path), "%s/unbind", drv);
+	ASSERT_EQ(0, write_str(path, dev));
 	for (i = 0; i < 100 && !access(PORTDP_DEV, F_OK); i++)
 		usleep(50000);
 	EXPECT_NE(0, access(PORTDP_DEV, F_OK));
@@ -250,7 +253,8 @@ TEST(fallback_without_card)
 	EXPECT_EQ(0, memcmp(long_ct, long_ct_card, sizeof(long_ct)));
 	check_cmac(_metadata, "cmac-aes-portdp");
 
-	ASSERT_EQ(0, write_str("/sys/bus/pci/drivers/portdp_accel/bind", dev));
+	snprintf(path, sizeof(path), "%s/bind", drv);
+	ASSERT_EQ(0, write_str(path, dev));
 	ASSERT_EQ(0, pdt_wait_state("ready", 10000));
 }
 

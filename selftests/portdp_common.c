@@ -79,7 +79,24 @@ int pdt_wait_state(const char *state, int wait_ms)
 
 int pdt_hostctl_available(void)
 {
-	return getenv("PORTDP_HOSTCTL") != NULL;
+	return getenv("PORTDP_HOSTCTL") != NULL || getenv("PORTDP_USB_CTL") != NULL;
+}
+
+/* The USB card runs in the guest: its controls are lines in a FIFO. */
+static int pdt_usbctl(const char *path, const char *cmd)
+{
+	const char *line = !strcmp(cmd, "stop-card") ? "hang" :
+			   !strcmp(cmd, "restart-card") ? "restart" : cmd;
+	int fd = open(path, O_WRONLY | O_NONBLOCK);
+	int ret;
+
+	if (fd < 0)
+		return -1;
+	ret = dprintf(fd, "%s\n", line) < 0 ? -1 : 0;
+	close(fd);
+	/* the firmware reads its FIFO in its main loop: give it a moment */
+	pdt_sleep_ms(50);
+	return ret;
 }
 
 int pdt_hostctl(const char *cmd)
@@ -89,6 +106,8 @@ int pdt_hostctl(const char *cmd)
 	size_t n = 0;
 	int fd;
 
+	if (getenv("PORTDP_USB_CTL"))
+		return pdt_usbctl(getenv("PORTDP_USB_CTL"), cmd);
 	if (!path)
 		return -1;
 	fd = open(path, O_RDWR | O_NOCTTY);

@@ -21,7 +21,12 @@ int pdt_sysfs_read(const char *attr, char *buf, size_t len);
 long long pdt_sysfs_num(const char *attr);
 /* Wait until sysfs state reads @state; 0 or -1 on timeout. */
 int pdt_wait_state(const char *state, int wait_ms);
-/* Ask the harness to act on the card: "stop-card", "restart-card". */
+/*
+ * Ask the harness to act on the card: "stop-card", "restart-card" (PCIe:
+ * the host's firmware via PORTDP_HOSTCTL; USB: the guest's firmware via its
+ * control FIFO PORTDP_USB_CTL, which also takes its own commands, e.g.
+ * "fault stall").
+ */
 int pdt_hostctl(const char *cmd);
 int pdt_hostctl_available(void);
 /* Generate a key in a free slot (destroying what is there). 0 or -errno. */

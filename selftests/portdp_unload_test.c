@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * portdp_unload_test - runs last. The module cannot go while a file is
- * open; unbinding the PCI device with requests in flight fails them with
+ * open; unbinding the bus device (PCI function or USB interface) with
+ * requests in flight fails them with
  * -ENODEV without hanging; then the module unloads, loads again, and the
  * card works.
  */
@@ -18,7 +19,8 @@
 #include "kselftest_harness.h"
 #include "portdp_common.h"
 
-#define DRV "/sys/bus/pci/drivers/portdp_accel"
+/* The bus driver of portdp-accel0: PCI, or USB (the interface's driver). */
+#define DRV_LINK PORTDP_SYSFS "/device/driver"
 
 static volatile int stop;
 static int enodev_seen;
@@ -47,7 +49,7 @@ static int write_str(const char *path, const char *s)
 	return ret;
 }
 
-/* The PCI address of portdp-accel0, from its parent link. */
+/* The bus address of portdp-accel0, from its parent link. */
 static int pci_addr(char *out, size_t len)
 {
 	char link[512];
@@ -64,7 +66,7 @@ static int pci_addr(char *out, size_t len)
 TEST(unbind_and_unload_while_busy)
 {
 	pthread_t t[2];
-	char addr[64];
+	char addr[64], drv[512], unbind[600];
 	uint8_t x[16];
 	struct portdp_random r = { .buf = (uintptr_t)x, .len = 16 };
 	int fd, i;
@@ -73,6 +75,8 @@ TEST(unbind_and_unload_while_busy)
 	if (fd < 0)
 		SKIP(return, "no card");
 	ASSERT_EQ(0, pci_addr(addr, sizeof(addr)));
+	ASSERT_NE(NULL, realpath(DRV_LINK, drv));
+	snprintf(unbind, sizeof(unbind), "%s/unbind", drv);
 	/* A file is open: the module is busy. */
 	EXPECT_NE(0, syscall(__NR_delete_module, "portdp_accel", O_NONBLOCK));
 	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY || errno == EAGAIN);
@@ -80,7 +84,7 @@ TEST(unbind_and_unload_while_busy)
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, hammer, &fd));
 	usleep(300000);
-	ASSERT_EQ(0, write_str(DRV "/unbind", addr));
+	ASSERT_EQ(0, write_str(unbind, addr));
 	usleep(200000);
 	stop = 1;
 	for (i = 0; i < 2; i++)

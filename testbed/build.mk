@@ -17,11 +17,12 @@ $(SEUICC_LIB): $(SEUICC_OBJS)
 
 SEUICC_TEST := $(BUILD)/testbed/soft-euicc/tests/test-soft-euicc
 $(BUILD)/testbed/soft-euicc/tests/%.o: CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp \
-	-Itestbed/soft-euicc
+	-Itestbed/soft-euicc -Itools/es10
 
+# The card face is tested through the APDU layer of tools/es10.
 $(SEUICC_TEST): $(BUILD)/testbed/soft-euicc/tests/test_soft_euicc.o $(SEUICC_LIB) $(BUILD)/librsp.a \
-		$(ACCEL_DEP)
-	$(CC) $(LDFLAGS) -o $@ $< $(SEUICC_LIB) $(BUILD)/librsp.a $(ACCEL_LIBS) -lcmocka
+		$(ACCEL_DEP) $(ES10_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(SEUICC_LIB) $(ES10_LIB) $(BUILD)/librsp.a $(ACCEL_LIBS) -lcmocka
 
 LIBS += $(SEUICC_LIB)
 all: $(SEUICC_TEST)
@@ -85,3 +86,20 @@ $(FLOOD_BIN): $(BUILD)/testbed/e2e/flood.o
 	$(CC) $(LDFLAGS) -o $@ $< -lssl -lcrypto
 all: $(FLOOD_BIN)
 # --- end flood ---
+
+# --- vcard ---
+# portdp-vcard: software eUICCs as cards in vpcd readers (pcscd +
+# vsmartcard-vpcd) or behind a test modem on a pty, one after the other.
+VCARD_SRCS := $(wildcard testbed/vcard/*.c)
+VCARD_OBJS := $(VCARD_SRCS:%.c=$(BUILD)/%.o)
+$(VCARD_OBJS): CPPFLAGS += -Itools/es10 -Iappliance/rsp -Itestbed/soft-euicc \
+	-Ilibportdp-accel/include
+
+$(BUILD)/bin/portdp-vcard: $(VCARD_OBJS) $(SEUICC_LIB) $(ES10_LIB) $(BUILD)/librsp.a \
+		$(ACCEL_DEP)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(VCARD_OBJS) $(SEUICC_LIB) $(ES10_LIB) $(BUILD)/librsp.a \
+		$(ACCEL_LIBS)
+
+PROGRAMS += $(BUILD)/bin/portdp-vcard
+# --- end vcard ---

@@ -1,18 +1,72 @@
 # Product programs: portdp-lpa, portdp-pki, portdpctl.
 
+# --- es10 ---
+# libes10.a: ES10 over APDUs (ISO 7816-4 channel, SELECT, STORE DATA chaining,
+# GET RESPONSE) for both sides, and the ES10a/b/c requests and answers. Used by
+# portdp-lpa and the line runner (LPA side) and the software eUICC's card face.
+ES10_LIB := $(BUILD)/libes10.a
+ES10_CPPFLAGS := -Itools/es10 -Iappliance/rsp
+ES10_SRCS := $(wildcard tools/es10/*.c)
+ES10_OBJS := $(ES10_SRCS:%.c=$(BUILD)/%.o)
+$(ES10_OBJS): CPPFLAGS += $(ES10_CPPFLAGS)
+
+$(ES10_LIB): $(ES10_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+ES10_TEST := $(BUILD)/tools/es10/tests/test-es10
+$(BUILD)/tools/es10/tests/%.o: CPPFLAGS += $(ES10_CPPFLAGS)
+$(ES10_TEST): $(BUILD)/tools/es10/tests/test_es10.o $(ES10_LIB) $(RSP_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(ES10_LIB) $(RSP_LIB) -lcmocka
+
+LIBS += $(ES10_LIB)
+all: $(ES10_TEST)
+TESTS += $(ES10_TEST)
+# --- end es10 ---
+
+# --- station ---
+# libstation.a: how a station reaches a chip (chip.h): PC/SC readers
+# (libpcsclite), AT modems on serial ports, the software eUICC in-process or
+# through its card face. Used by portdp-lpa and portdp-line.
+STATION_LIB := $(BUILD)/libstation.a
+STATION_CPPFLAGS := -Itools/station $(ES10_CPPFLAGS) -Itestbed/soft-euicc \
+	$(shell pkg-config --cflags libpcsclite 2>/dev/null || echo -I/usr/include/PCSC)
+STATION_LIBS := $(STATION_LIB) $(ES10_LIB) -lpcsclite
+STATION_SRCS := $(wildcard tools/station/*.c)
+STATION_OBJS := $(STATION_SRCS:%.c=$(BUILD)/%.o)
+$(STATION_OBJS): CPPFLAGS += $(STATION_CPPFLAGS) -Ilibportdp-accel/include
+
+$(STATION_LIB): $(STATION_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+LIBS += $(STATION_LIB)
+# --- end station ---
+
 # --- lpa ---
-# portdp-lpa: the LPA a station or a test runs (ES9+ client, eUICC in-process:
-# the testbed's software eUICC).
+# portdp-lpa: the LPA a station or a test runs (ES9+ client; the chip in-process,
+# in a PC/SC reader or behind an AT modem). Its flows (liblpa.a) serve portdp-line too.
 LPA_SRCS := $(wildcard tools/lpa/*.c)
 LPA_OBJS := $(LPA_SRCS:%.c=$(BUILD)/%.o)
+LPA_LIB := $(BUILD)/liblpa.a
+LPA_LIB_OBJS := $(filter-out %/main.o,$(LPA_OBJS))
 
-$(LPA_OBJS): CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp -Itestbed/soft-euicc
+$(LPA_OBJS): CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp -Itestbed/soft-euicc \
+	-Itools/es10 -Itools/station
+
+$(LPA_LIB): $(LPA_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
 
 # (testbed/build.mk, which sets SEUICC_LIB, is read after this file.)
-$(BUILD)/bin/portdp-lpa: $(LPA_OBJS) $(BUILD)/libsoft-euicc.a $(BUILD)/librsp.a $(ACCEL_DEP)
+$(BUILD)/bin/portdp-lpa: $(BUILD)/tools/lpa/main.o $(LPA_LIB) $(STATION_LIB) $(ES10_LIB) \
+		$(BUILD)/libsoft-euicc.a $(BUILD)/librsp.a $(ACCEL_DEP)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(LPA_OBJS) $(SEUICC_LIB) $(BUILD)/librsp.a \
-		$(ACCEL_LIBS) -lcurl -ljansson
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/tools/lpa/main.o $(LPA_LIB) $(STATION_LIB) $(ES10_LIB) \
+		$(SEUICC_LIB) $(BUILD)/librsp.a $(ACCEL_LIBS) -lpcsclite -lcurl -ljansson
 
 PROGRAMS += $(BUILD)/bin/portdp-lpa
 # --- end lpa ---
@@ -51,3 +105,21 @@ TESTS += tools/portdpctl/tests/test-portdpctl.sh tools/portdpctl/tests/test-orde
 # --- end portdpctl ---
 
 
+
+# --- line ---
+# portdp-line: the factory line runner (many stations at once, plan, report).
+LINE_SRCS := $(wildcard tools/line/*.c)
+LINE_OBJS := $(LINE_SRCS:%.c=$(BUILD)/%.o)
+$(LINE_OBJS): CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp -Itestbed/soft-euicc \
+	-Itools/es10 -Itools/station -Itools/lpa -Iappliance/inventory
+
+# (testbed/build.mk, which sets SEUICC_LIB, is read after this file.)
+$(BUILD)/bin/portdp-line: $(LINE_OBJS) $(LPA_LIB) $(STATION_LIB) $(ES10_LIB) \
+		$(BUILD)/libsoft-euicc.a $(INV_LIB) $(BUILD)/librsp.a $(ACCEL_DEP)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(LINE_OBJS) $(LPA_LIB) $(STATION_LIB) $(ES10_LIB) $(SEUICC_LIB) \
+		$(INV_LIB) $(BUILD)/librsp.a $(ACCEL_LIBS) -lpcsclite -lcurl \
+		-ljansson -lsqlite3 -lpthread
+
+PROGRAMS += $(BUILD)/bin/portdp-line
+# --- end line ---

@@ -234,12 +234,15 @@ int bpp_open(const uint8_t *bpp, size_t bpp_len, struct pdp_scp03t *session,
 		memset(error, 0, sizeof(*error));
 	if (res)
 		memset(res, 0, sizeof(*res));
+	/* Every failure says why (the caller builds a ProfileInstallationResult from it). */
 	if (!bpp || !bpp_len || !session || !res)
-		return -EINVAL;
+		return fail(&o, -EINVAL, SGP22_TAG_BPP, 0, SGP22_BPP_CMD_ISC,
+			    SGP22_ERR_INCORRECT_INPUT_VALUES, "empty BPP or missing argument");
 	/* All plaintext together is shorter than the BPP. */
 	res->mem = malloc(bpp_len);
 	if (!res->mem)
-		return -ENOMEM;
+		return fail(&o, -ENOMEM, SGP22_TAG_BPP, 0, SGP22_BPP_CMD_ISC,
+			    SGP22_ERR_INSUFFICIENT_MEMORY, "out of memory");
 	o.wp = res->mem;
 	o.wend = res->mem + bpp_len;
 	rc = open_all(&o, bpp, bpp_len, session, res);

@@ -49,7 +49,7 @@ fi
 [ "$(dpkg-parsechangelog -l "$E2E_ROOT/debian/changelog" -SVersion | sed 's/-[^-]*$//')" = "$VERSION" ]
 tap $? "debian/changelog and the Makefile agree on the version ($VERSION)"
 
-FILES="/usr/sbin/portdpd /usr/sbin/portdp-card-pcie /usr/bin/portdpctl /usr/bin/portdp-lpa
+FILES="/usr/sbin/portdpd /usr/sbin/portdp-card-pcie /usr/bin/portdpctl /usr/bin/portdp-lpa /usr/bin/portdp-line
 /usr/bin/portdp-pki $LIBDIR/libportdp-accel.so.$VERSION $LIBDIR/libportdp-accel.so.0
 $LIBDIR/libportdp-accel.so $LIBDIR/pkgconfig/portdp-accel.pc /usr/include/portdp/accel.h
 /usr/include/portdp/cert.h /usr/include/portdp/scp03t.h $MODDIR/portdp.so
@@ -126,13 +126,16 @@ grep -q "^ExecStart=/usr/sbin/portdpd -c /etc/portdp/portdpd.conf --foreground$"
 tap $? "portdpd.service: Type=notify, runs the installed binary on /etc/portdp/portdpd.conf"
 
 # --- the e2e suite on the installed files -----------------------------------
+# Some tests run the installed programs as the service user: it must reach them.
+chmod 0711 "$E2E_DIR"
 mkdir -p "$E2E_DIR/bin"
-for p in /usr/sbin/portdpd /usr/bin/portdpctl /usr/bin/portdp-lpa /usr/bin/portdp-pki; do
+for p in /usr/sbin/portdpd /usr/bin/portdpctl /usr/bin/portdp-lpa /usr/bin/portdp-line /usr/bin/portdp-pki; do
 	ln -s "$ROOT$p" "$E2E_DIR/bin/"
 done
-# The test rigs do not ship: the load client and the operator's endpoint come from the build.
-for p in portdp-bench portdp-test-operator; do
-	ln -s "$(realpath "$BUILD/bin/$p")" "$E2E_DIR/bin/"
+# The test rigs the suite drives them with (portdp-bench, portdp-flood...) ship
+# nowhere: they come from the build tree.
+for p in "$BUILD"/bin/*; do
+	[ -e "$E2E_DIR/bin/$(basename "$p")" ] || ln -s "$(realpath "$p")" "$E2E_DIR/bin/"
 done
 for t in "$E2E_ROOT"/testbed/e2e/test-*.sh "$E2E_ROOT"/testbed/e2e/card/test-tls-provider.sh; do
 	log=$E2E_DIR/$(basename "$t").log
@@ -197,15 +200,15 @@ make_pki "$PKI" -n 1
 EID=$(head -n 1 "$PKI/euicc/list.txt")
 mapfile -t UPPS < <(ls "$TESTDATA"/ts48/*-UNIQUE.der | head -2)
 # What the previous portdpctl left: schema v2, two profiles imported, audited.
-"$BUILD/appliance/inventory/tests/inv-make-old" "$E2E_DB" 2 &&
+# (0600, as the package's tmpfiles "z" lines leave an earlier version's inventory)
+"$BUILD/appliance/inventory/tests/inv-make-old" "$E2E_DB" 2 && chmod 600 "$E2E_DB" &&
 	for i in 0 1; do
 		sqlite3 "$E2E_DB" "INSERT INTO profile(iccid, matching_id, sp_name, profile_name,
 			profile_class, reuse, upp_len) VALUES ('$(upp_iccid "${UPPS[$i]}")', 'OLD$i',
 			'Old SP', 'old $i', 2, 0, length(readfile('${UPPS[$i]}')));
 			INSERT INTO upp VALUES (last_insert_rowid(), readfile('${UPPS[$i]}'));" || break
 	done &&
-	[ "$(sqlite3 "$E2E_DB" 'PRAGMA user_version')" = 2 ] &&
-	chmod 600 "$E2E_DB" # portdpd refuses an inventory others can read (secret_file.h)
+	[ "$(sqlite3 "$E2E_DB" 'PRAGMA user_version')" = 2 ]
 tap $? "an inventory of schema v2 with two profiles (as the previous version made it)"
 audit_before=$(sqlite3 "$E2E_DB" 'SELECT count(*) FROM audit')
 

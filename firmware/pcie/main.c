@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "card.h"
+#include "frontend.h"
 #include "ivshmem_server.h"
 #include "ring.h"
 
@@ -40,20 +41,6 @@ struct opts {
 	bool quiet;
 };
 
-static bool quiet;
-
-static void logmsg(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (quiet)
-		return;
-	va_start(ap, fmt);
-	fputs("portdp-card-pcie: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
 
 static void usage(void)
 {
@@ -82,15 +69,6 @@ static bool parse_size(const char *s, size_t *out)
 		return false;
 	*out = (size_t)v;
 	return true;
-}
-
-static bool parse_uint(const char *s, unsigned long long max, unsigned long long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return !errno && end != s && !*end && *s != '-' && *out <= max;
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -130,21 +108,21 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case 'v':
-			if (!parse_uint(optarg, IVSHMEM_MAX_VECTORS, &v) || v < 1) {
+			if (!fe_parse_uint(optarg, IVSHMEM_MAX_VECTORS, &v) || v < 1) {
 				fprintf(stderr, "--vectors: 1..%d\n", IVSHMEM_MAX_VECTORS);
 				return -EINVAL;
 			}
 			o->vectors = (unsigned int)v;
 			break;
 		case 'S':
-			if (!parse_uint(optarg, 1024, &v) || v < 1) {
+			if (!fe_parse_uint(optarg, 1024, &v) || v < 1) {
 				fprintf(stderr, "--max-sessions: 1..1024\n");
 				return -EINVAL;
 			}
 			o->max_sessions = (unsigned int)v;
 			break;
 		case 'f':
-			if (!parse_uint(optarg, UINT64_MAX, &v) || v < 1) {
+			if (!fe_parse_uint(optarg, UINT64_MAX, &v) || v < 1) {
 				fprintf(stderr, "--fail-after: a positive count\n");
 				return -EINVAL;
 			}
@@ -202,7 +180,7 @@ static unsigned int serve(struct pcie_card *pc)
 		budget = pc->fail_after - pc->ring.completed;
 		if (!budget) {
 			pc->hung = true;
-			logmsg("--fail-after reached: not answering any more");
+			fe_log("--fail-after reached: not answering any more");
 			return 0;
 		}
 	}
@@ -214,7 +192,7 @@ static unsigned int serve(struct pcie_card *pc)
 static void restart(struct pcie_card *pc, const char *why)
 {
 	ring_restart(&pc->ring);
-	logmsg("%s: card restarted, generation %u", why, pc->ring.generation);
+	fe_log("%s: card restarted, generation %u", why, pc->ring.generation);
 	raise_events(pc, RING_EV_STATE);
 }
 
@@ -233,7 +211,7 @@ static bool handle_signal(struct pcie_card *pc, int sfd)
 	switch (si.ssi_signo) {
 	case SIGUSR1:
 		pc->hung = true;
-		logmsg("SIGUSR1: hanging");
+		fe_log("SIGUSR1: hanging");
 		return true;
 	case SIGUSR2:
 		pc->hung = false;
@@ -242,7 +220,7 @@ static bool handle_signal(struct pcie_card *pc, int sfd)
 		restart(pc, "SIGUSR2");
 		return true;
 	default:
-		logmsg("signal %u: exiting", si.ssi_signo);
+		fe_log("signal %u: exiting", si.ssi_signo);
 		return false;
 	}
 }
@@ -285,7 +263,7 @@ static int run(struct pcie_card *pc, int sfd)
 			 * rebooted VM reconnects right after the old one closed) */
 			if (read(pc->srv.client_fd, buf, sizeof(buf)) <= 0) {
 				ivshmem_server_drop(&pc->srv);
-				logmsg("guest disconnected");
+				fe_log("guest disconnected");
 			}
 		}
 		if (pfd[PFD_LISTEN].revents & POLLIN) {
@@ -293,7 +271,7 @@ static int run(struct pcie_card *pc, int sfd)
 			if (rc == 0)
 				restart(pc, "guest connected");
 			else
-				logmsg("guest turned away: %s", strerror(-rc));
+				fe_log("guest turned away: %s", strerror(-rc));
 		}
 		for (i = 0; i < pc->srv.vectors; i++)
 			if (pfd[PFD_EV0 + i].revents & POLLIN)
@@ -305,25 +283,15 @@ static int run(struct pcie_card *pc, int sfd)
 int main(int argc, char **argv)
 {
 	struct pcie_card pc = {0};
-	struct card_config cfg = {0};
 	struct opts o;
 	sigset_t set;
 	int sfd, ret;
 
 	if (parse_opts(argc, argv, &o))
 		return 2;
-	quiet = o.quiet;
-	cfg.keystore_path = o.keystore;
-	cfg.device_key_path = o.device_key;
-	cfg.max_sessions = o.max_sessions;
-	ret = card_open(&cfg, &pc.card);
-	if (ret) {
-		fprintf(stderr, "portdp-card-pcie: key store %s: %s%s\n", o.keystore,
-			strerror(-ret), ret == -EBADMSG ? " (tampered or wrong device key)" : "");
+	fe_init("portdp-card-pcie", o.quiet);
+	if (fe_card_open(o.keystore, o.device_key, o.max_sessions, &pc.card))
 		return 1;
-	}
-	if (card_state(pc.card) == PDC_STATE_FAILED)
-		logmsg("self-test FAILED: crypto commands will be refused");
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
@@ -357,7 +325,7 @@ int main(int argc, char **argv)
 	ring_init(&pc.ring, pc.shm, o.shm_size, pc.card);
 	ring_set_notify(&pc.ring, notify_guest, &pc);
 	pc.fail_after = o.fail_after;
-	logmsg("listening on %s (shm %zu bytes, %u vectors)", o.socket_path, o.shm_size, o.vectors);
+	fe_log("listening on %s (shm %zu bytes, %u vectors)", o.socket_path, o.shm_size, o.vectors);
 
 	ret = run(&pc, sfd) ? 1 : 0;
 

@@ -11,7 +11,8 @@
  * carries whole messages (header + body); USB bulk endpoints carry the same
  * messages. Part 2 is the PCIe transport: the layout of BAR2 of the
  * ivshmem-doorbell device (control block, request ring, completion ring,
- * payload area) and the doorbell/MSI-X vectors.
+ * payload area) and the doorbell/MSI-X vectors. Part 3 is the USB
+ * transport (vendor requests and the info block; framing described there).
  *
  * Version rule: PDC_PROTO_VERSION (the major, in every header) changes
  * whenever a layout or meaning in this file changes incompatibly.
@@ -538,6 +539,57 @@ struct pdc_ring_cpl {
 	pdc_le32 rsvd;
 };
 
+/*
+ * ======================================================================
+ * Part 3: USB transport (vendor interface, bulk OUT requests, bulk IN answers)
+ * ======================================================================
+ *
+ * One vendor-specific interface (class 0xff, subclass PDC_USB_SUBCLASS,
+ * protocol PDC_USB_PROTOCOL) with one bulk IN and one bulk OUT endpoint (the
+ * UDC numbers them; hosts find them from the descriptors). Every request
+ * message is one bulk OUT transfer, every response message one bulk IN
+ * transfer; a transfer ends with a short packet, or with a zero-length
+ * packet when its length is a multiple of wMaxPacketSize (both directions).
+ * A transfer is at most PDC_MAX_MSG bytes; the host reads with buffers of
+ * exactly PDC_MAX_MSG. Responses come in any order and carry the request's
+ * tag; an empty IN transfer carries nothing and is ignored. The host keeps at
+ * most pdc_usb_info.max_inflight requests outstanding.
+ *
+ * Vendor control requests on the interface (bmRequestType vendor|interface):
+ *   PDC_USB_REQ_INFO  (IN, wLength = sizeof(struct pdc_usb_info))
+ *   PDC_USB_REQ_RESET (OUT, no data, wValue = host cookie): the card drops
+ *       pending requests and unsent answers, closes all sessions and answers
+ *       the status stage only when it is clean; answers sent after it
+ *       belong to requests sent after it.
+ * A stalled bulk endpoint means the card could not go on with that
+ * direction: the host clears the halt and resets (PDC_USB_REQ_RESET); if
+ * that fails, a USB port reset (re-enumeration keeps the key store).
+ */
+#define PDC_USB_VID		0x1209	/* pid.codes */
+#define PDC_USB_PID		0x0001	/* its test PID */
+#define PDC_USB_SUBCLASS	0x50
+#define PDC_USB_PROTOCOL	0x01
+#define PDC_USB_REQ_INFO	0x01
+#define PDC_USB_REQ_RESET	0x02
+#define PDC_USB_VERSION		1
+
+/**
+ * struct pdc_usb_info - answer to PDC_USB_REQ_INFO.
+ * @usb_version:  PDC_USB_VERSION (changes only with this part's layout).
+ * @proto_version: PDC_PROTO_VERSION of the messages.
+ * @max_inflight: requests the host may have outstanding, 1..PDC_RING_ENTRIES.
+ * @max_msg:      PDC_MAX_MSG.
+ * @resets:       PDC_USB_REQ_RESETs served since the card powered on.
+ */
+struct pdc_usb_info {
+	pdc_le16 usb_version;
+	pdc_le16 proto_version;
+	pdc_le16 max_inflight;
+	pdc_le16 max_msg;
+	pdc_le32 resets;
+	pdc_le32 rsvd;
+};
+
 /* Layout checks: both compilers see the same sizes. */
 PDC_STATIC_ASSERT(sizeof(struct pdc_hdr) == 16, "pdc_hdr");
 PDC_STATIC_ASSERT(sizeof(struct pdc_info) == 72, "pdc_info");
@@ -565,6 +617,7 @@ PDC_STATIC_ASSERT(sizeof(struct pdc_ctrl) == 192, "pdc_ctrl");
 PDC_STATIC_ASSERT(sizeof(struct pdc_ring_req) == 32, "pdc_ring_req");
 PDC_STATIC_ASSERT(sizeof(unsigned int) == 4, "ring indices are 32-bit");
 PDC_STATIC_ASSERT(sizeof(struct pdc_ring_cpl) == 16, "pdc_ring_cpl");
+PDC_STATIC_ASSERT(sizeof(struct pdc_usb_info) == 16, "pdc_usb_info");
 PDC_STATIC_ASSERT(PDC_RING_ENTRIES * sizeof(struct pdc_ring_req) <=
 		  PDC_BAR2_CPL_RING - PDC_BAR2_REQ_RING, "request ring fits");
 PDC_STATIC_ASSERT(PDC_RING_ENTRIES * sizeof(struct pdc_ring_cpl) <=

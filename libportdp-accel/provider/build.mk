@@ -11,10 +11,17 @@ PORTDP_PROV_OBJS := $(PORTDP_PROV_SRCS:%.c=$(BUILD)/%.o)
 
 $(PORTDP_PROV_OBJS): CPPFLAGS += $(ACCEL_CPPFLAGS) -I$(PORTDP_PROV_DIR)
 
+# -z defs: every symbol resolved at link time. Under a sanitizer the module
+# needs the sanitizer runtime: gcc links it (libasan.so) when LDFLAGS carries
+# -fsanitize (the top Makefile copies it from CFLAGS); clang leaves it to the
+# executable unless -shared-libsan, so for clang without it -z defs is dropped.
+PORTDP_PROV_ZDEFS := $(if $(and $(filter -fsanitize=%,$(LDFLAGS)),$(findstring clang,$(CC)),\
+	$(if $(filter -shared-libsan,$(LDFLAGS)),,no)),,-Wl,-z,defs)
+
 $(PORTDP_PROV_SO): $(PORTDP_PROV_OBJS) $(ACCEL_DEP) $(PORTDP_PROV_DIR)/portdp.map
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -Wl,--version-script=$(PORTDP_PROV_DIR)/portdp.map \
-		-Wl,-z,defs -o $@ $(PORTDP_PROV_OBJS) $(ACCEL_LIBS) -lpthread
+		$(PORTDP_PROV_ZDEFS) -o $@ $(PORTDP_PROV_OBJS) $(ACCEL_LIBS) -lpthread
 
 LIBS += $(PORTDP_PROV_SO)
 

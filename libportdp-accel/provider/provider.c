@@ -169,6 +169,8 @@ static void prov_free(struct portdp_prov *prov)
 		return;
 	portdp_fork_unregister(prov);
 	portdp_cards_free(prov);
+	/* The context does not drop the reference OSSL_PROVIDER_load() gave us. */
+	OSSL_PROVIDER_unload(prov->default_prov);
 	OSSL_LIB_CTX_free(prov->libctx);
 	pthread_mutex_destroy(&prov->cards_lock);
 	free(prov->accel_default);
@@ -248,7 +250,9 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 	 * providers in, they can never pick our algorithms and recurse.
 	 */
 	prov->libctx = OSSL_LIB_CTX_new();
-	if (!prov->libctx || !OSSL_PROVIDER_load(prov->libctx, "default")) {
+	if (prov->libctx)
+		prov->default_prov = OSSL_PROVIDER_load(prov->libctx, "default");
+	if (!prov->default_prov) {
 		PORTDP_ERR(prov, PORTDP_R_INTERNAL, "cannot load the default provider privately");
 		goto fail;
 	}

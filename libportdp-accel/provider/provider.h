@@ -70,6 +70,7 @@ struct portdp_prov {
 	const OSSL_CORE_HANDLE *handle;
 	OSSL_LIB_CTX *core_libctx;  /* the library context that loaded us */
 	OSSL_LIB_CTX *libctx;	    /* private: default provider only, never us */
+	OSSL_PROVIDER *default_prov; /* our reference to the default provider in @libctx */
 	char *accel_default;	    /* from the config section's "accel", or NULL */
 	pthread_mutex_t cards_lock; /* protects the list @cards */
 	struct portdp_card *cards;

@@ -21,6 +21,7 @@
 #define DEV_DEFAULT_DEPTH 256
 #define DEV_MAX_DEPTH 4096
 #define DEV_PATH_MAX 64
+#define DEV_SCAN_MAX 32 /* /dev/portdp-accel0..31 */
 
 /* One async op in flight: the driver reads and writes @arg until the CQE. */
 struct dev_req {
@@ -81,6 +82,7 @@ static inline uint32_t dev_handle(const struct pdp_session *s)
 
 /* dev_call.c: one command, sync; driver errors mapped to accel.h's contract. */
 int dev_call(struct dev_accel *da, unsigned long ioc, void *arg);
+int dev_reconnect(struct dev_accel *da);
 int dev_errno(int driver_err);
 void dev_prep_cmd(struct io_uring_sqe *sqe, int fd, unsigned long ioc, void *arg);
 

@@ -214,6 +214,7 @@ int dev_reap(struct pdp_accel *accel, struct pdp_op **done, unsigned max, unsign
 	struct io_uring_cqe *cqes[REAP_BATCH];
 	unsigned n, got, i, want;
 	struct dev_req *req;
+	bool gone = false;
 	int ret;
 
 	want = min_wait < da->inflight ? min_wait : da->inflight;
@@ -225,6 +226,7 @@ int dev_reap(struct pdp_accel *accel, struct pdp_op **done, unsigned max, unsign
 					      max - n < REAP_BATCH ? max - n : REAP_BATCH);
 		for (i = 0; i < got; i++) {
 			req = io_uring_cqe_get_data(cqes[i]);
+			gone |= cqes[i]->res == -ENODEV;
 			req->op->status = finish(da, req, cqes[i]->res);
 			done[n++] = req->op;
 			req_put(da, req);
@@ -239,6 +241,8 @@ int dev_reap(struct pdp_accel *accel, struct pdp_op **done, unsigned max, unsign
 		if (ret < 0 && ret != -EINTR)
 			return n ? (int)n : -EIO;
 	}
+	if (gone) /* unplugged: the next submissions go to the card if it is back */
+		dev_reconnect(da);
 	return n;
 }
 

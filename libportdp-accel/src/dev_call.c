@@ -4,8 +4,12 @@
  * 1-deep io_uring, and the one place where driver errors become accel.h's.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "dev.h"
 
@@ -68,6 +72,62 @@ static int call_uring(struct dev_accel *da, unsigned long ioc, void *arg)
 	return ret;
 }
 
+/*
+ * The card went away (a USB card unplugged, a PCI function unbound): look
+ * for it again by serial at every /dev/portdp-accelN (a replugged card is a
+ * new device, maybe under another number) and move our descriptor over to
+ * it. dup3() keeps the number, so another thread's call never meets a
+ * closed descriptor. What ran on the old card (its sessions) is lost either
+ * way. Returns 1 when the card is back.
+ */
+int dev_reconnect(struct dev_accel *da)
+{
+	struct portdp_info info;
+	char path[DEV_PATH_MAX];
+	int i, fd, found;
+
+	for (i = 0; i < DEV_SCAN_MAX; i++) {
+		snprintf(path, sizeof(path), "/dev/portdp-accel%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		found = !ioctl(fd, PORTDP_IOC_GET_INFO, &info) &&
+			!memcmp(info.serial, da->info.serial, sizeof(info.serial)) &&
+			dup3(fd, da->fd, O_CLOEXEC) >= 0;
+		close(fd);
+		if (found) {
+			snprintf(da->path, sizeof(da->path), "%s", path);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Commands that may run again on a replugged card after an -ENODEV: they
+ * change no key slot, and a session they might have made died with the
+ * old card's power. Slot changes and session-bound commands are not
+ * repeated (the caller sees -ENODEV).
+ */
+static bool dev_repeatable(unsigned long ioc)
+{
+	switch (ioc) {
+	case PORTDP_IOC_GET_INFO:
+	case PORTDP_IOC_SELF_TEST:
+	case PORTDP_IOC_GET_COUNTERS:
+	case PORTDP_IOC_RANDOM:
+	case PORTDP_IOC_KEY_GET_PUBLIC:
+	case PORTDP_IOC_KEY_LIST:
+	case PORTDP_IOC_ECDSA_SIGN:
+	case PORTDP_IOC_ECDSA_VERIFY:
+	case PORTDP_IOC_ECDH_SLOT:
+	case PORTDP_IOC_SESSION_CREATE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int dev_call(struct dev_accel *da, unsigned long ioc, void *arg)
 {
 	int ret;
@@ -76,5 +136,12 @@ int dev_call(struct dev_accel *da, unsigned long ioc, void *arg)
 		ret = call_uring(da, ioc, arg);
 	else
 		ret = ioctl(da->fd, ioc, arg) ? -errno : 0;
+	/* a replugged card: reach it again, and once more for a harmless command */
+	if (ret == -ENODEV && dev_reconnect(da) && dev_repeatable(ioc)) {
+		if (da->sync_uring)
+			ret = call_uring(da, ioc, arg);
+		else
+			ret = ioctl(da->fd, ioc, arg) ? -errno : 0;
+	}
 	return dev_errno(ret);
 }

@@ -106,7 +106,7 @@ static int check_server(struct seuicc *e, const struct server_signed1 *ss,
 		return code;
 	if (memcmp(ss->challenge.val, e->s.challenge, 16))
 		return seuicc_fail(e, AUTH_CHALLENGE_MISMATCH, "euiccChallenge not ours");
-	if (!same_host((const char *)ss->address.val, ss->address.len, smdp_address))
+	if (smdp_address && !same_host((const char *)ss->address.val, ss->address.len, smdp_address))
 		return seuicc_fail(e, AUTH_UNDEFINED, "serverAddress %.*s is not %s",
 				   (int)ss->address.len, (const char *)ss->address.val,
 				   smdp_address);
@@ -139,7 +139,7 @@ int seuicc_authenticate_server(struct seuicc *e, const uint8_t *req, size_t req_
 	int code;
 
 	*sgp_err = 0;
-	if (!smdp_address || der_parse_exact(req, req_len, &top) || top.tag != 0xBF38)
+	if (der_parse_exact(req, req_len, &top) || top.tag != 0xBF38)
 		return seuicc_fail(e, -EINVAL, "AuthenticateServerRequest is no BF38 TLV");
 	der_iter_init(&it, &top);
 	if (der_expect(&it, DER_SEQUENCE, &signed1) || der_expect(&it, 0x5F37, &sig) ||
@@ -190,7 +190,11 @@ int seuicc_authenticate_server(struct seuicc *e, const uint8_t *req, size_t req_
 	e->s.tid_len = ss.tid.len;
 	snprintf(e->s.server_address, sizeof(e->s.server_address), "%.*s", (int)ss.address.len,
 		 (const char *)ss.address.val);
-	snprintf(e->s.lpa_address, sizeof(e->s.lpa_address), "%s", smdp_address);
+	/* A card knows the SM-DP+ by serverAddress only: its notifications go there. */
+	if (smdp_address)
+		snprintf(e->s.lpa_address, sizeof(e->s.lpa_address), "%s", smdp_address);
+	else
+		snprintf(e->s.lpa_address, sizeof(e->s.lpa_address), "%s", e->s.server_address);
 	e->s.stage = SEUICC_AUTHENTICATED;
 	return der_buf_take(&b, resp, resp_len);
 }

@@ -27,8 +27,14 @@ time_t seuicc_now(const struct seuicc *e)
 
 void seuicc_session_reset(struct seuicc *e)
 {
+	seuicc_load_free(e);
 	EVP_PKEY_free(e->s.ot_key);
 	OPENSSL_cleanse(&e->s, sizeof(e->s));
+}
+
+void seuicc_power_cycle(struct seuicc *e)
+{
+	seuicc_session_reset(e);
 }
 
 void seuicc_set_checks(struct seuicc *e, enum seuicc_checks checks)

@@ -3,6 +3,7 @@
 #include "seuicc_internal.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* SGP.22 v2.2.2, what lpac advertises and our SM-DP+ supports. */
@@ -10,9 +11,10 @@ static const uint8_t svn[3] = { 2, 2, 2 };
 static const uint8_t profile_version[3] = { 2, 3, 1 };
 static const uint8_t firmware_version[3] = { 1, 0, 0 };
 static const uint8_t pp_version[3] = { 1, 0, 0 };
-/* ETSI TS 102 226 extended card resource: 1 app installed, 1 MB NVM, 64 KB RAM. */
-static const uint8_t ext_card_resource[] = { 0x81, 0x01, 0x00, 0x82, 0x04, 0x00, 0x10, 0x00,
-					     0x00, 0x83, 0x02, 0x00, 0x10 };
+/* Memory of the card, as eUICCs of 2020s phones report it: 1.5 MiB NVM for profiles. */
+#define NVM_TOTAL (1536u << 10)
+#define NVM_PER_PROFILE (40u << 10)   /* a TS.48 profile with its ISD-P, file system, keys */
+#define RAM_FREE (12u << 10)
 /* usimSupport, isimSupport, akaMilenage (bits 1, 2, 4), named-bit DER form. */
 static const uint8_t uicc_capability[] = { 0x03, 0x68 };
 /* additionalProfile, testProfileSupport (bits 0 and 3). */
@@ -46,13 +48,45 @@ int seuicc_get_info1(struct seuicc *e, uint8_t **out, size_t *out_len)
 	return der_buf_take(&b, out, out_len);
 }
 
+/*
+ * ETSI TS 102 226 extended card resource information: installed
+ * applications (one ISD-P per profile), free NVM, free RAM; each value in the
+ * fewest bytes.
+ */
+static void put_card_resource(struct seuicc *e, struct der_buf *b)
+{
+	char (*iccids)[21] = NULL;
+	size_t n = 0;
+	uint32_t free_nvm;
+	uint8_t v[16];
+	size_t k = 0;
+
+	if (store_profile_list(e, &iccids, &n))
+		n = 0;
+	free(iccids);
+	free_nvm = n * NVM_PER_PROFILE < NVM_TOTAL ? NVM_TOTAL - (uint32_t)n * NVM_PER_PROFILE : 0;
+	v[k++] = 0x81;
+	v[k++] = 1;
+	v[k++] = (uint8_t)(n > 255 ? 255 : n);
+	v[k++] = 0x82;
+	v[k++] = 3;
+	v[k++] = (uint8_t)(free_nvm >> 16);
+	v[k++] = (uint8_t)(free_nvm >> 8);
+	v[k++] = (uint8_t)free_nvm;
+	v[k++] = 0x83;
+	v[k++] = 2;
+	v[k++] = (uint8_t)(RAM_FREE >> 8);
+	v[k++] = (uint8_t)RAM_FREE;
+	der_put(b, 0x84, v, k);
+}
+
 static void put_info2(struct seuicc *e, struct der_buf *b)
 {
 	der_begin(b, 0xBF22);
 	der_put(b, 0x81, profile_version, 3);
 	der_put(b, 0x82, svn, 3);
 	der_put(b, 0x83, firmware_version, 3);
-	der_put(b, 0x84, ext_card_resource, sizeof(ext_card_resource));
+	put_card_resource(e, b);
 	der_put(b, 0x85, uicc_capability, sizeof(uicc_capability));
 	der_put(b, 0x88, rsp_capability, sizeof(rsp_capability));
 	put_ci_list(e, b, 0xA9);

@@ -46,6 +46,8 @@ struct load {
 	char iccid[21];
 	uint8_t *plain;            /* plaintext of the current container */
 	size_t plain_len, plain_cap;
+	uint8_t *md;               /* StoreMetadata (BF25), kept with the profile */
+	size_t md_len;
 };
 
 #define FAIL(l, reason, ...) (seuicc_fail((l)->e, (reason), __VA_ARGS__))
@@ -158,6 +160,12 @@ static int store_metadata(struct load *l)
 
 	if (one_tlv(l, 0xBF25, &md))
 		return R_INCORRECT_INPUT;
+	free(l->md);
+	l->md = malloc(md.raw_len);
+	if (!l->md)
+		return FAIL(l, R_UNKNOWN, "out of memory");
+	memcpy(l->md, md.raw, md.raw_len);
+	l->md_len = md.raw_len;
 	der_iter_init(&it, &md);
 	if (der_expect(&it, 0x5A, &iccid) || iccid.len != 10 ||
 	    iccid_from_bcd(iccid.val, l->iccid))
@@ -208,51 +216,225 @@ static int check_upp(struct load *l)
 	return r < 0 ? FAIL(l, R_PE_PROCESSING, "profile elements malformed") : 0;
 }
 
-/* Runs the BPP; returns 0 or the ErrorReason (l->cmd names the command). */
-static int run_bpp(struct load *l, const struct der_tlv *bpp)
-{
-	struct der_tlv isc, a0, a1, a2, a3, t;
-	struct der_iter it;
-	int r, has_a2;
+/* Where a segmented load stands: what the next TLV at the BPP's top level may be. */
+enum phase {
+	PH_TOP = 0,  /* BF36 header */
+	PH_ISC,      /* BF23 */
+	PH_A0,       /* ConfigureISDP */
+	PH_A1,       /* StoreMetadata container header */
+	PH_A2_A3,    /* ReplaceSessionKeys, or the profile container header */
+	PH_A3,       /* the profile container header */
+	PH_END,      /* all seen */
+};
 
-	der_iter_init(&it, bpp);
-	if (der_expect(&it, 0xBF23, &isc))
-		return FAIL(l, R_INCORRECT_INPUT, "BPP has no InitialiseSecureChannel");
-	r = check_isc(l, &isc);
-	if (r)
-		return r;
-	l->cmd = CMD_CONFIGURE_ISDP;
-	if (der_expect(&it, 0xA0, &a0))
-		return FAIL(l, R_SCP03T_STRUCTURE, "BPP has no ConfigureISDP");
-	if (!l->e->sign_only) {
-		r = open_container(l, &a0, PDP_BSP_TAG_ENC);
-		if (r || (r = one_tlv(l, 0xBF24, &t)))
-			return r;
+struct seuicc_load {
+	struct load l;
+	enum phase phase;
+	size_t top_left;     /* bytes of BF36's value still to come */
+	uint32_t cont;       /* open container (A1 or A3), 0: none */
+	size_t cont_left;    /* bytes of its value still to come */
+};
+
+/* One TLV header (tag, length) at @p: its size, or 0 when malformed or cut. */
+static size_t header(const uint8_t *p, size_t n, uint32_t *tag, size_t *len)
+{
+	size_t i = 0, ln;
+
+	if (!n)
+		return 0;
+	*tag = p[i++];
+	if ((*tag & 0x1F) == 0x1F) {
+		do {
+			if (i == n || i == 3)
+				return 0;
+			*tag = *tag << 8 | p[i];
+		} while (p[i++] & 0x80);
 	}
-	l->cmd = CMD_STORE_METADATA;
-	if (der_expect(&it, 0xA1, &a1))
-		return FAIL(l, R_SCP03T_STRUCTURE, "BPP has no StoreMetadata");
-	r = open_container(l, &a1, PDP_BSP_TAG_MAC);
-	if (r || (r = store_metadata(l)))
-		return r;
-	has_a2 = der_take(&it, 0xA2, &a2);
-	if (has_a2 == -EBADMSG)
-		return FAIL(l, R_SCP03T_STRUCTURE, "BPP malformed after StoreMetadata");
-	if (!has_a2 && !l->e->sign_only) {
-		l->cmd = CMD_REPLACE_SESSION_KEYS;
-		r = open_container(l, &a2, PDP_BSP_TAG_ENC);
-		if (r || (r = replace_session_keys(l)))
-			return r;
+	if (i == n)
+		return 0;
+	if (p[i] < 0x80) {
+		*len = p[i++];
+		return i;
 	}
-	l->cmd = CMD_LOAD_PROFILE_ELEMENTS;
-	if (der_expect(&it, 0xA3, &a3) || !der_iter_done(&it))
-		return FAIL(l, R_SCP03T_STRUCTURE, "BPP has no single profile container");
+	ln = p[i++] & 0x7F;
+	if (!ln || ln > 3 || i + ln > n)
+		return 0;
+	*len = 0;
+	while (ln--)
+		*len = *len << 8 | p[i++];
+	return i;
+}
+
+/* Open one segment TLV of the open container into l->plain (appended). */
+static int open_one(struct load *l, const struct der_tlv *seg, uint8_t seg_tag, uint32_t cont)
+{
+	uint8_t tag;
+	size_t n;
+	int r;
+
+	if (seg->tag != seg_tag || seg->len <= PDP_BSP_MAC_LEN || seg->raw_len > PDP_BSP_MAX_SEGMENT)
+		return FAIL(l, R_SCP03T_STRUCTURE, "segment %02X of %zu bytes in %X",
+			    (unsigned)seg->tag, seg->raw_len, (unsigned)cont);
+	if (l->e->sign_only && seg_tag == PDP_BSP_TAG_PROFILE)
+		return 0; /* the profile stays encrypted: an empty UPP is recorded */
+	if (l->plain_len + seg->len > l->plain_cap) {
+		size_t cap = (l->plain_cap + seg->len) * 2;
+		uint8_t *p = realloc(l->plain, cap);
+
+		if (!p)
+			return FAIL(l, R_UNKNOWN, "out of memory");
+		l->plain = p;
+		l->plain_cap = cap;
+	}
+	n = l->plain_cap - l->plain_len;
 	if (l->e->sign_only) {
-		l->plain_len = 0; /* the profile stays encrypted: an empty UPP is recorded */
+		/* Only for 88 (MAC-only) segments: the data before the MAC, unchecked. */
+		n = seg->len - PDP_BSP_MAC_LEN;
+		memcpy(l->plain + l->plain_len, seg->val, n);
+		l->plain_len += n;
 		return 0;
 	}
-	r = open_container(l, &a3, PDP_BSP_TAG_PROFILE);
-	return r ? r : check_upp(l);
+	r = pdp_scp03t_open(&l->scp, seg->raw, seg->raw_len, &tag, l->plain + l->plain_len, &n);
+	if (r == -EBADMSG)
+		return FAIL(l, R_SCP03T_SECURITY, "segment MAC/padding wrong in %X", (unsigned)cont);
+	if (r)
+		return FAIL(l, R_SCP03T_STRUCTURE, "segment does not open (%d)", r);
+	l->plain_len += n;
+	return 0;
+}
+
+/* A whole TLV at the BPP's top level (not a container header). */
+static int top_tlv(struct seuicc_load *s, const struct der_tlv *t)
+{
+	struct load *l = &s->l;
+	struct der_tlv inner;
+	int r;
+
+	switch (s->phase) {
+	case PH_ISC:
+		if (t->tag != 0xBF23)
+			return FAIL(l, R_INCORRECT_INPUT, "BPP has no InitialiseSecureChannel");
+		r = check_isc(l, t);
+		s->phase = PH_A0;
+		return r;
+	case PH_A0:
+		l->cmd = CMD_CONFIGURE_ISDP;
+		if (t->tag != 0xA0)
+			return FAIL(l, R_SCP03T_STRUCTURE, "BPP has no ConfigureISDP");
+		s->phase = PH_A1;
+		if (l->e->sign_only)
+			return 0;
+		r = open_container(l, t, PDP_BSP_TAG_ENC);
+		return r ? r : one_tlv(l, 0xBF24, &inner);
+	case PH_A2_A3:
+		if (t->tag != 0xA2)
+			break;
+		l->cmd = CMD_REPLACE_SESSION_KEYS;
+		s->phase = PH_A3;
+		if (l->e->sign_only)
+			return 0;
+		r = open_container(l, t, PDP_BSP_TAG_ENC);
+		return r ? r : replace_session_keys(l);
+	default:
+		break;
+	}
+	return FAIL(l, R_SCP03T_STRUCTURE, "BPP element %X out of place", (unsigned)t->tag);
+}
+
+/* A container closed: StoreMetadata checked, or the profile complete. */
+static int close_container(struct seuicc_load *s)
+{
+	struct load *l = &s->l;
+	uint32_t c = s->cont;
+
+	s->cont = 0;
+	if (c == 0xA1) {
+		s->phase = PH_A2_A3;
+		if (!l->plain_len)
+			return FAIL(l, R_SCP03T_STRUCTURE, "container A1 empty");
+		return store_metadata(l);
+	}
+	s->phase = PH_END;
+	if (s->top_left)
+		return FAIL(l, R_SCP03T_STRUCTURE, "BPP has no single profile container");
+	if (l->e->sign_only) {
+		l->plain_len = 0;
+		return 0;
+	}
+	if (!l->plain_len)
+		return FAIL(l, R_SCP03T_STRUCTURE, "container A3 empty");
+	return check_upp(l);
+}
+
+/*
+ * Runs one segment as it comes; returns 0 or the ErrorReason (l->cmd names
+ * the command). Container headers (BF36, A1, A3) open; every other TLV must
+ * be whole within the segment.
+ */
+static int run_segment(struct seuicc_load *s, const uint8_t *p, size_t n)
+{
+	struct load *l = &s->l;
+
+	while (n) {
+		struct der_tlv t;
+		uint32_t tag;
+		size_t len, hl = header(p, n, &tag, &len);
+
+		if (!hl)
+			return FAIL(l, R_INCORRECT_INPUT, "segment ends inside a TLV header");
+		if (s->phase == PH_TOP) {
+			if (tag != 0xBF36 || len < n - hl)
+				return FAIL(l, R_INCORRECT_INPUT, "BPP is no BF36 TLV");
+			s->top_left = len;
+			s->phase = PH_ISC;
+			p += hl;
+			n -= hl;
+			continue;
+		}
+		if (s->phase == PH_END || hl > s->top_left)
+			return FAIL(l, R_INCORRECT_INPUT, "data after the end of the BPP");
+		if (!s->cont && ((tag == 0xA1 && s->phase == PH_A1) ||
+				 (tag == 0xA3 && (s->phase == PH_A2_A3 || s->phase == PH_A3)))) {
+			if (len + hl > s->top_left || !len)
+				return FAIL(l, R_SCP03T_STRUCTURE, "container %X malformed",
+					    (unsigned)tag);
+			l->cmd = tag == 0xA1 ? CMD_STORE_METADATA : CMD_LOAD_PROFILE_ELEMENTS;
+			s->cont = tag;
+			s->cont_left = len;
+			l->plain_len = 0;
+			s->top_left -= hl;
+			p += hl;
+			n -= hl;
+			continue;
+		}
+		if (hl + len > n || der_parse_one(p, hl + len, &t))
+			return FAIL(l, R_INCORRECT_INPUT, "TLV %X not whole in its segment",
+				    (unsigned)tag);
+		if (t.raw_len > s->top_left || (s->cont && t.raw_len > s->cont_left))
+			return FAIL(l, R_SCP03T_STRUCTURE, "TLV %X longer than its container",
+				    (unsigned)tag);
+		s->top_left -= t.raw_len;
+		p += t.raw_len;
+		n -= t.raw_len;
+		if (s->cont) {
+			int r = open_one(l, &t, s->cont == 0xA1 ? PDP_BSP_TAG_MAC :
+					 PDP_BSP_TAG_PROFILE, s->cont);
+
+			if (r)
+				return r;
+			s->cont_left -= t.raw_len;
+			if (!s->cont_left && (r = close_container(s)))
+				return r;
+		} else {
+			int r = top_tlv(s, &t);
+
+			if (r)
+				return r;
+		}
+	}
+	if (s->phase != PH_TOP && s->phase != PH_END && !s->top_left)
+		return FAIL(l, R_SCP03T_STRUCTURE, "BPP ends before the profile");
+	return 0;
 }
 
 /* Simple "all OK" EUICCResponse of SAIP (peStatus ok), as simaResponse. */
@@ -261,12 +443,11 @@ static const uint8_t sima_ok[] = { 0x30, 0x07, 0xA0, 0x05, 0x30, 0x03, 0x80, 0x0
 static int build_pir(struct load *l, long seq, int reason, uint8_t **pir, size_t *pir_len)
 {
 	struct seuicc *e = l->e;
-	uint8_t aid[16] = { 0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF,
-			    0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x10, 0x00 };
+	uint8_t aid[16];
 	struct der_buf b;
 	size_t start;
 
-	aid[15] = (uint8_t)(0x10 + (e->n_profiles & 0x7F));
+	seuicc_isdp_aid(seq, aid);
 	der_buf_init(&b);
 	der_begin(&b, 0xBF37);
 	start = b.len;
@@ -297,40 +478,90 @@ static int build_pir(struct load *l, long seq, int reason, uint8_t **pir, size_t
 	return der_buf_take(&b, pir, pir_len);
 }
 
-int seuicc_load_bpp(struct seuicc *e, const uint8_t *bpp, size_t bpp_len, uint8_t **pir,
-		    size_t *pir_len, char iccid[21], int *sgp_err, int *bpp_cmd)
+void seuicc_load_free(struct seuicc *e)
 {
-	struct load l = { .e = e };
-	struct der_tlv top;
-	long seq;
-	int reason, ret;
+	if (!e->load)
+		return;
+	free(e->load->l.plain);
+	free(e->load->l.md);
+	OPENSSL_cleanse(e->load, sizeof(*e->load));
+	free(e->load);
+	e->load = NULL;
+}
 
+/* The load ends: profile stored (when no error), PIR signed and queued. */
+static int finish(struct seuicc *e, int reason, uint8_t **pir, size_t *pir_len, char iccid[21],
+		  int *sgp_err, int *bpp_cmd)
+{
+	struct load *l = &e->load->l;
+	uint8_t aid[16];
+	long seq;
+	int ret;
+
+	if (!reason)
+		reason = store_profile_put(e, l->iccid, l->plain, l->plain_len, e->s.lpa_address) ?
+				 FAIL(l, R_UNKNOWN, "cannot store the profile") : 0;
+	seuicc_isdp_aid(seq, aid);
+	if (!reason && seuicc_profile_installed(e, l->iccid, aid, l->md, l->md_len))
+		reason = FAIL(l, R_UNKNOWN, "cannot store the profile's metadata");
+	ret = store_next_seq(e, &seq);
+	if (!ret)
+		ret = build_pir(l, seq, reason, pir, pir_len);
+	if (!ret)
+		ret = store_notification_put(e, seq, *pir, *pir_len, e->s.lpa_address);
+	if (!ret && !reason) {
+		e->n_profiles++;
+		snprintf(iccid, 21, "%s", l->iccid);
+	}
+	*sgp_err = reason;
+	*bpp_cmd = l->cmd;
+	OPENSSL_cleanse(&l->scp, sizeof(l->scp));
+	seuicc_session_reset(e);
+	return ret;
+}
+
+int seuicc_load_bpp_segment(struct seuicc *e, const uint8_t *seg, size_t len, uint8_t **pir,
+			    size_t *pir_len, char iccid[21], int *sgp_err, int *bpp_cmd)
+{
+	int reason;
+
+	*pir = NULL;
+	*pir_len = 0;
 	*sgp_err = 0;
 	*bpp_cmd = 0;
 	iccid[0] = '\0';
 	if (e->s.stage != SEUICC_PREPARED)
 		return seuicc_fail(e, -EINVAL, "no download prepared");
-	e->err[0] = '\0';
-	if (der_parse_exact(bpp, bpp_len, &top) || top.tag != 0xBF36)
-		reason = FAIL(&l, R_INCORRECT_INPUT, "BPP is no BF36 TLV");
-	else
-		reason = run_bpp(&l, &top);
-	if (!reason)
-		reason = store_profile_put(e, l.iccid, l.plain, l.plain_len, e->s.lpa_address) ?
-				 FAIL(&l, R_UNKNOWN, "cannot store the profile") : 0;
-	ret = store_next_seq(e, &seq);
-	if (!ret)
-		ret = build_pir(&l, seq, reason, pir, pir_len);
-	if (!ret)
-		ret = store_notification_put(e, seq, *pir, *pir_len, e->s.lpa_address);
-	if (!ret && !reason) {
-		e->n_profiles++;
-		snprintf(iccid, 21, "%s", l.iccid);
+	if (!e->load) {
+		e->load = calloc(1, sizeof(*e->load));
+		if (!e->load)
+			return seuicc_fail(e, -ENOMEM, "out of memory");
+		e->load->l.e = e;
+		e->err[0] = '\0';
 	}
-	*sgp_err = reason;
-	*bpp_cmd = l.cmd;
-	free(l.plain);
-	OPENSSL_cleanse(&l.scp, sizeof(l.scp));
-	seuicc_session_reset(e);
+	reason = run_segment(e->load, seg, len);
+	if (!reason && e->load->phase != PH_END)
+		return 0; /* more segments to come */
+	return finish(e, reason, pir, pir_len, iccid, sgp_err, bpp_cmd);
+}
+
+int seuicc_load_bpp(struct seuicc *e, const uint8_t *bpp, size_t bpp_len, uint8_t **pir,
+		    size_t *pir_len, char iccid[21], int *sgp_err, int *bpp_cmd)
+{
+	struct der_tlv top;
+	int ret;
+
+	if (e->s.stage != SEUICC_PREPARED)
+		return seuicc_fail(e, -EINVAL, "no download prepared");
+	/* The whole BPP at once is the same as one segment holding all of it. */
+	if (der_parse_exact(bpp, bpp_len, &top) || top.tag != 0xBF36) {
+		static const uint8_t bad[] = { 0x04, 0x00 };
+
+		return seuicc_load_bpp_segment(e, bad, sizeof(bad), pir, pir_len, iccid, sgp_err,
+					       bpp_cmd);
+	}
+	ret = seuicc_load_bpp_segment(e, bpp, bpp_len, pir, pir_len, iccid, sgp_err, bpp_cmd);
+	if (!ret && !*pir)
+		return seuicc_fail(e, -EINVAL, "BPP incomplete");
 	return ret;
 }

@@ -33,31 +33,24 @@ int seuicc_put_metadata(struct seuicc *e, struct der_buf *b, long seq, uint8_t e
 	return 0;
 }
 
-int seuicc_delete_profile(struct seuicc *e, const char *iccid, long *seq)
+int seuicc_queue_notification(struct seuicc *e, uint8_t event_bits, const uint8_t iccid_bcd[10],
+			      const char *address, long *seq)
 {
-	char smdp[SEUICC_ADDR_MAX];
-	uint8_t bcd[10], *der = NULL;
+	uint8_t *der = NULL;
 	struct der_buf b;
 	size_t len, clen, tbs_start;
 	const uint8_t *cert;
-	int ret;
+	int ret = store_next_seq(e, seq);
 
-	if (iccid_to_bcd(iccid, bcd))
-		return seuicc_fail(e, -EINVAL, "bad ICCID %s", iccid);
-	ret = store_profile_smdp(e, iccid, smdp, sizeof(smdp));
-	if (ret)
-		return seuicc_fail(e, ret, "no installed profile %s", iccid);
-	ret = store_next_seq(e, seq);
 	if (ret)
 		return seuicc_fail(e, ret, "sequence number: %s", strerror(-ret));
-
 	der_buf_init(&b);
 	der_begin(&b, DER_SEQUENCE);
 	tbs_start = b.len;
-	seuicc_put_metadata(e, &b, *seq, EVENT_DELETE, smdp, bcd);
+	seuicc_put_metadata(e, &b, *seq, event_bits, address, iccid_bcd);
 	if (!b.err && seuicc_sign_tlv(e, b.data + tbs_start, b.len - tbs_start, &b)) {
 		der_buf_free(&b);
-		return seuicc_fail(e, -EIO, "signing the delete notification failed");
+		return seuicc_fail(e, -EIO, "signing the notification failed");
 	}
 	cert = pdp_cert_der(e->euicc_cert, &clen);
 	der_put_raw(&b, cert, clen);
@@ -66,12 +59,30 @@ int seuicc_delete_profile(struct seuicc *e, const char *iccid, long *seq)
 	der_end(&b);
 	ret = der_buf_take(&b, &der, &len);
 	if (ret)
-		return seuicc_fail(e, ret, "encoding the delete notification failed");
-	/* Queue first: a profile must never vanish without its notification. */
-	ret = store_notification_put(e, *seq, der, len, smdp);
+		return seuicc_fail(e, ret, "encoding the notification failed");
+	ret = store_notification_put(e, *seq, der, len, address);
 	free(der);
+	return ret ? seuicc_fail(e, ret, "state store: %s", strerror(-ret)) : 0;
+}
+
+int seuicc_delete_profile(struct seuicc *e, const char *iccid, long *seq)
+{
+	char smdp[SEUICC_ADDR_MAX];
+	uint8_t bcd[10];
+	int ret;
+
+	if (iccid_to_bcd(iccid, bcd))
+		return seuicc_fail(e, -EINVAL, "bad ICCID %s", iccid);
+	ret = store_profile_smdp(e, iccid, smdp, sizeof(smdp));
+	if (ret)
+		return seuicc_fail(e, ret, "no installed profile %s", iccid);
+	/* Queue first: a profile must never vanish without its notification. */
+	ret = seuicc_queue_notification(e, EVENT_DELETE, bcd, smdp, seq);
+	if (ret)
+		return ret;
+	ret = store_profile_remove(e, iccid);
 	if (!ret)
-		ret = store_profile_remove(e, iccid);
+		seuicc_profile_attr_remove(e, iccid);
 	return ret ? seuicc_fail(e, ret, "state store: %s", strerror(-ret)) : 0;
 }
 
@@ -93,7 +104,11 @@ int seuicc_notification_sent(struct seuicc *e, long seq)
 
 int seuicc_profile_forget(struct seuicc *e, const char *iccid)
 {
-	return store_profile_remove(e, iccid);
+	int ret = store_profile_remove(e, iccid);
+
+	if (!ret)
+		seuicc_profile_attr_remove(e, iccid);
+	return ret;
 }
 
 int seuicc_profile_upp(struct seuicc *e, const char *iccid, uint8_t **upp, size_t *len)

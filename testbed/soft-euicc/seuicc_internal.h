@@ -58,6 +58,8 @@ struct seuicc {
 	struct seuicc_nvm *nvm;                /* in-memory NVM, NULL: files under state_dir */
 	EVP_PKEY_CTX *keygen[2];               /* one-time key generation, per curve, reused */
 	struct seuicc_session s;
+	struct seuicc_load *load;              /* LoadBoundProfilePackage in progress */
+	char default_dp[SEUICC_ADDR_MAX];      /* SetDefaultDpAddress (RAM only) */
 	char err[256];
 };
 
@@ -121,6 +123,23 @@ int nvm_next_seq(struct seuicc_nvm *m, long *seq);
 /* notification.c */
 int seuicc_put_metadata(struct seuicc *e, struct der_buf *b, long seq, uint8_t event_bits,
 			const char *address, const uint8_t *iccid_bcd);
+
+/* load_bpp.c */
+void seuicc_load_free(struct seuicc *e);
+
+/* profiles.c: ES10c state of each installed profile (enabled, nickname, metadata). */
+void seuicc_isdp_aid(long seq, uint8_t aid[16]);
+int seuicc_profile_installed(struct seuicc *e, const char *iccid, const uint8_t aid[16],
+			     const uint8_t *md, size_t md_len);
+int seuicc_profile_attr_remove(struct seuicc *e, const char *iccid);
+int store_attr_put(struct seuicc *e, const char *iccid, const uint8_t *der, size_t len);
+int store_attr_get(struct seuicc *e, const char *iccid, uint8_t **der, size_t *len);
+int store_attr_remove(struct seuicc *e, const char *iccid);
+int store_profile_list(struct seuicc *e, char (**iccids)[21], size_t *n);
+
+/* notification.c: an OtherSignedNotification for @event_bits, queued. */
+int seuicc_queue_notification(struct seuicc *e, uint8_t event_bits, const uint8_t iccid_bcd[10],
+			      const char *address, long *seq);
 
 /* info.c */
 int seuicc_put_info2(struct seuicc *e, struct der_buf *b);

@@ -66,6 +66,9 @@ enum seuicc_checks {
 /** seuicc_set_checks() - choose the checks of the next downloads. */
 void seuicc_set_checks(struct seuicc *e, enum seuicc_checks checks);
 
+/** seuicc_power_cycle() - the card lost power: a download in progress is gone. */
+void seuicc_power_cycle(struct seuicc *e);
+
 /** seuicc_eid_hex() - the EID as 32 decimal digits (from CERT.EUICC). */
 const char *seuicc_eid_hex(const struct seuicc *e);
 /** seuicc_strerror() - what went wrong in the last failed command, for logs. */
@@ -82,8 +85,10 @@ int seuicc_get_challenge(struct seuicc *e, uint8_t challenge[16]);
 
 /**
  * seuicc_authenticate_server() - ES10b.AuthenticateServer.
- * @req: AuthenticateServerRequest (BF38). @smdp_address: the address the LPA
- * was given (the eUICC checks serverAddress against it, as SGP.22 asks).
+ * @req: AuthenticateServerRequest (BF38). @smdp_address: NULL as on a real
+ * card (which never receives it: serverAddress is the LPA's check, and it is
+ * the address the profile's notifications go to); in-process load generators
+ * may pass the address they dialled, which is then checked and used instead.
  * @resp: AuthenticateServerResponse (BF38), ok or authenticateResponseError.
  * @sgp_err: 0 or AuthenticateErrorCode.
  */
@@ -144,6 +149,59 @@ enum seuicc_cancel_error {
 int seuicc_cancel_session(struct seuicc *e, const uint8_t *tid, size_t tid_len,
 			  enum seuicc_cancel_reason reason, uint8_t **resp, size_t *resp_len,
 			  int *sgp_err);
+
+/**
+ * seuicc_load_bpp_segment() - ES10b.LoadBoundProfilePackage as a card gets it:
+ * one segment at a time (BF36 header + BF23, A0, A1 header, each 88, A2, A3
+ * header, each 86; any cut at TLV boundaries where containers open works),
+ * each processed as it comes. *@pir stays NULL while more is expected; the
+ * first error or the last segment gives the ProfileInstallationResult.
+ */
+int seuicc_load_bpp_segment(struct seuicc *e, const uint8_t *seg, size_t len, uint8_t **pir,
+			    size_t *pir_len, char iccid[21], int *sgp_err, int *bpp_cmd);
+
+/**
+ * seuicc_es10() - the eUICC's ISD-R: one ES10a/b/c command (a whole BER-TLV or
+ * one LoadBoundProfilePackage segment) in, its answer out (*resp NULL: none).
+ * -EOPNOTSUPP for an unknown command, -EBADMSG for a malformed one, -EPERM
+ * when out of sequence (a BPP segment with no download prepared).
+ */
+int seuicc_es10(struct seuicc *e, const uint8_t *cmd, size_t len, uint8_t **resp,
+		size_t *resp_len);
+
+/* ---- ES10c: local profile management ------------------------------------ */
+
+struct seuicc_profile_info {
+	char iccid[21];
+	uint8_t aid[16];
+	int state;                 /* 0 disabled, 1 enabled */
+	char nickname[65];
+	const uint8_t *md;         /* StoreMetadata (BF25) as installed, may be NULL */
+	size_t md_len;
+};
+
+/** seuicc_profiles() - the installed profiles, ICCID order; free with seuicc_profiles_free(). */
+int seuicc_profiles(struct seuicc *e, struct seuicc_profile_info **list, size_t *n);
+void seuicc_profiles_free(struct seuicc_profile_info *list, size_t n);
+
+/* Result codes of EnableProfile/DisableProfile/DeleteProfile (SGP.22 5.7.16-18). */
+enum seuicc_pm_result {
+	SEUICC_PM_OK = 0,
+	SEUICC_PM_NOT_FOUND = 1,
+	SEUICC_PM_WRONG_STATE = 2,   /* not disabled (enable, delete) / not enabled (disable) */
+	SEUICC_PM_POLICY = 3,
+	SEUICC_PM_UNDEFINED = 127,
+};
+
+/** Enable @iccid (the enabled one, if any, is disabled); notifications as configured. */
+int seuicc_enable_profile(struct seuicc *e, const char *iccid, int *result);
+int seuicc_disable_profile(struct seuicc *e, const char *iccid, int *result);
+/** ES10c.DeleteProfile: a disabled profile only; queues its signed delete notification. */
+int seuicc_delete_disabled(struct seuicc *e, const char *iccid, int *result);
+/** SetNickname: 0 ok, 1 iccidNotFound. */
+int seuicc_set_nickname(struct seuicc *e, const char *iccid, const char *nick, int *result);
+/** eUICCMemoryReset: options bits 0x80 operational, 0x40 test profiles; 0 ok, 1 nothingToDelete. */
+int seuicc_memory_reset(struct seuicc *e, uint8_t options, int *result);
 
 /* ---- profiles and notifications ---------------------------------------- */
 

@@ -333,3 +333,99 @@ int store_next_seq(struct seuicc *e, long *seq)
 		*seq = cur;
 	return ret;
 }
+
+/* ES10c attributes of a profile (state, AID, nickname, metadata): "<ICCID>.attr". */
+int store_attr_put(struct seuicc *e, const char *iccid, const uint8_t *der, size_t len)
+{
+	char path[1100];
+
+	if (e->nvm)
+		return nvm_put(e->nvm, mem_name(path, sizeof(path), "pattr", iccid), der, len, "");
+	profile_path(e, iccid, "attr", path, sizeof(path));
+	return write_file(path, der, len);
+}
+
+int store_attr_get(struct seuicc *e, const char *iccid, uint8_t **der, size_t *len)
+{
+	char path[1100];
+
+	if (e->nvm)
+		return nvm_get(e->nvm, mem_name(path, sizeof(path), "pattr", iccid), der, len);
+	profile_path(e, iccid, "attr", path, sizeof(path));
+	return read_file(path, der, len);
+}
+
+int store_attr_remove(struct seuicc *e, const char *iccid)
+{
+	char path[1100];
+
+	if (e->nvm)
+		return nvm_remove(e->nvm, mem_name(path, sizeof(path), "pattr", iccid));
+	profile_path(e, iccid, "attr", path, sizeof(path));
+	return unlink(path) ? -errno : 0;
+}
+
+struct iccid_list {
+	const char *ext;
+	char (*v)[21];
+	size_t n, cap;
+};
+
+static int iccid_list_add(const char *name, void *arg)
+{
+	struct iccid_list *l = arg;
+	size_t n = strlen(name), el = strlen(l->ext);
+
+	if (n < el || strcmp(name + n - el, l->ext) || n - el < 18 || n - el > 20)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 8;
+		char (*bigger)[21] = realloc(l->v, cap * sizeof(*bigger));
+
+		if (!bigger)
+			return -ENOMEM;
+		l->v = bigger;
+		l->cap = cap;
+	}
+	memcpy(l->v[l->n], name, n - el);
+	l->v[l->n++][n - el] = '\0';
+	return 0;
+}
+
+static int iccid_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Installed profiles' ICCIDs, sorted (malloc'd, NULL when none). */
+int store_profile_list(struct seuicc *e, char (**iccids)[21], size_t *n)
+{
+	struct iccid_list l = { .ext = e->nvm ? "" : ".upp" };
+	char path[1100];
+	int ret = 0;
+
+	if (e->nvm) {
+		ret = nvm_list(e->nvm, "profiles/", iccid_list_add, &l);
+	} else {
+		struct dirent *d;
+		DIR *dir;
+
+		snprintf(path, sizeof(path), "%s/profiles", e->state_dir);
+		dir = opendir(path);
+		if (!dir && errno != ENOENT)
+			return -errno;
+		while (dir && !ret && (d = readdir(dir)))
+			ret = iccid_list_add(d->d_name, &l);
+		if (dir)
+			closedir(dir);
+	}
+	if (ret) {
+		free(l.v);
+		return ret;
+	}
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), iccid_cmp);
+	*iccids = l.v;
+	*n = l.n;
+	return 0;
+}

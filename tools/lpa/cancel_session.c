@@ -9,16 +9,16 @@
 
 #include "b64.h" /* appliance/rsp */
 
-const char *lpa_cancel_reason_name(enum seuicc_cancel_reason reason)
+const char *lpa_cancel_reason_name(enum lpa_cancel_reason reason)
 {
 	switch (reason) {
-	case SEUICC_CANCEL_END_USER_REJECTION: return "endUserRejection";
-	case SEUICC_CANCEL_POSTPONED: return "postponed";
-	case SEUICC_CANCEL_TIMEOUT: return "timeout";
-	case SEUICC_CANCEL_PPR_NOT_ALLOWED: return "pprNotAllowed";
-	case SEUICC_CANCEL_METADATA_MISMATCH: return "metadataMismatch";
-	case SEUICC_CANCEL_LOAD_BPP_EXECUTION_ERROR: return "loadBppExecutionError";
-	case SEUICC_CANCEL_UNDEFINED_REASON: return "undefinedReason";
+	case LPA_CANCEL_END_USER_REJECTION: return "endUserRejection";
+	case LPA_CANCEL_POSTPONED: return "postponed";
+	case LPA_CANCEL_TIMEOUT: return "timeout";
+	case LPA_CANCEL_PPR_NOT_ALLOWED: return "pprNotAllowed";
+	case LPA_CANCEL_METADATA_MISMATCH: return "metadataMismatch";
+	case LPA_CANCEL_LOAD_BPP_EXECUTION_ERROR: return "loadBppExecutionError";
+	case LPA_CANCEL_UNDEFINED_REASON: return "undefinedReason";
 	}
 	return "?";
 }
@@ -79,8 +79,21 @@ static int post_spoiled(struct es9_client *c, enum lpa_cancel_spoil spoil, const
 	return ret;
 }
 
-int lpa_cancel_session(struct seuicc *e, struct es9_client *c, const uint8_t *tid,
-		       size_t tid_len, enum seuicc_cancel_reason reason,
+/* cancelSessionResponseError [1]? The ok answer is [0]: BF41 { A0 { ... } }. */
+static int cancel_error(const uint8_t *csr, size_t len)
+{
+	struct der_tlv top, e;
+	uint64_t v = 127;
+
+	if (der_parse_exact(csr, len, &top) || !der_find(&top, 0xA0, &e))
+		return 0;
+	if (!der_find(&top, 0x81, &e))
+		der_get_uint(&e, 255, &v);
+	return (int)v;
+}
+
+int lpa_cancel_session(struct es10_chip *chip, struct es9_client *c, const uint8_t *tid,
+		       size_t tid_len, enum lpa_cancel_reason reason,
 		       enum lpa_cancel_spoil spoil)
 {
 	char what[64];
@@ -88,15 +101,15 @@ int lpa_cancel_session(struct seuicc *e, struct es9_client *c, const uint8_t *ti
 	size_t len;
 	int sgp_err, ret;
 
-	ret = seuicc_cancel_session(e, tid, tid_len, reason, &csr, &len, &sgp_err);
+	ret = es10_cancel_session(chip, tid, tid_len, (int)reason, &csr, &len);
 	if (ret) {
-		fprintf(stderr, "portdp-lpa: eUICC CancelSession: %s\n", seuicc_last_error(e));
+		fprintf(stderr, "portdp-lpa: eUICC CancelSession: %s\n", chip->err);
 		return ret;
 	}
+	sgp_err = cancel_error(csr, len);
 	/* An eUICC error answer is still passed on: the SM-DP+ logs and refuses it. */
 	if (sgp_err)
-		fprintf(stderr, "portdp-lpa: eUICC CancelSession: error %d: %s\n", sgp_err,
-			seuicc_last_error(e));
+		fprintf(stderr, "portdp-lpa: eUICC CancelSession: error %d\n", sgp_err);
 	if (spoil && !sgp_err)
 		post_spoiled(c, spoil, tid, tid_len, csr, len);
 	snprintf(what, sizeof(what), "cancelSession (%s)", lpa_cancel_reason_name(reason));

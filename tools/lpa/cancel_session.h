@@ -12,7 +12,18 @@
 #include <stdint.h>
 
 #include "es9_client.h"
-#include "soft_euicc.h"
+#include "es10.h"
+
+/* CancelSessionReason (SGP.22; 4, 5 and 127 are the later versions' additions). */
+enum lpa_cancel_reason {
+	LPA_CANCEL_END_USER_REJECTION = 0,
+	LPA_CANCEL_POSTPONED = 1,
+	LPA_CANCEL_TIMEOUT = 2,
+	LPA_CANCEL_PPR_NOT_ALLOWED = 3,
+	LPA_CANCEL_METADATA_MISMATCH = 4,
+	LPA_CANCEL_LOAD_BPP_EXECUTION_ERROR = 5,
+	LPA_CANCEL_UNDEFINED_REASON = 127,
+};
 
 /* Tests only: first send a cancelSession the SM-DP+ must refuse. */
 enum lpa_cancel_spoil {
@@ -22,7 +33,7 @@ enum lpa_cancel_spoil {
 };
 
 /** lpa_cancel_reason_name() - "endUserRejection", ... for logs. */
-const char *lpa_cancel_reason_name(enum seuicc_cancel_reason reason);
+const char *lpa_cancel_reason_name(enum lpa_cancel_reason reason);
 
 /**
  * lpa_cancel_session() - ES10b.CancelSession, then ES9+.CancelSession.
@@ -31,8 +42,8 @@ const char *lpa_cancel_reason_name(enum seuicc_cancel_reason reason);
  * Returns 0 (the SM-DP+ released the session), -EPROTO (the eUICC or the
  * SM-DP+ refused), -EIO (network) or another negative errno (local trouble).
  */
-int lpa_cancel_session(struct seuicc *e, struct es9_client *c, const uint8_t *tid,
-		       size_t tid_len, enum seuicc_cancel_reason reason,
+int lpa_cancel_session(struct es10_chip *chip, struct es9_client *c, const uint8_t *tid,
+		       size_t tid_len, enum lpa_cancel_reason reason,
 		       enum lpa_cancel_spoil spoil);
 
 #endif

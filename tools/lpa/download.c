@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* One ES9+ download driven through the software eUICC, the way lpac does it. */
+/* One ES9+ download driven through an eUICC reached by ES10 commands, the way lpac does it. */
 #include "download.h"
 
 #include <errno.h>
@@ -16,7 +16,7 @@
 
 /* Everything one download holds between steps; freed in one place. */
 struct flow {
-	struct seuicc *e;
+	struct es10_chip *chip;
 	struct es9_client *c;
 	const struct lpa_download_opts *o;
 	uint8_t tid[TID_MAX];
@@ -122,14 +122,14 @@ static enum lpa_result call(struct flow *f, const char *fn, json_t *req)
  * The download stops here: cancel it on both sides while the SM-DP+ holds a
  * profile for it. @r is the step's result, kept unless the user declined.
  */
-static enum lpa_result stop(struct flow *f, enum lpa_result r, enum seuicc_cancel_reason why)
+static enum lpa_result stop(struct flow *f, enum lpa_result r, enum lpa_cancel_reason why)
 {
 	int ret;
 
 	if (!f->cancellable || r == LPA_STOPPED)
 		return r;
 	f->cancellable = false;
-	ret = lpa_cancel_session(f->e, f->c, f->tid, f->tid_len, why, f->o->spoil_cancel);
+	ret = lpa_cancel_session(f->chip, f->c, f->tid, f->tid_len, why, f->o->spoil_cancel);
 	if (r != LPA_CANCELLED)
 		return r;
 	if (ret == -EPROTO)
@@ -184,15 +184,101 @@ static char *b64_of(struct flow *f, uint8_t *der, size_t len)
 	return s;
 }
 
+/* A failed ES10 exchange: the chip is gone (pulled, link lost) or it refused. */
+static enum lpa_result chip_failed(struct flow *f, int ret)
+{
+	(void)f;
+	return ret == -EIO ? LPA_E_CHIP_GONE : LPA_E_EUICC_REFUSED;
+}
+
+/* Tests: a station that stops right after an ES10 step (the card pulled next). */
+static bool es10_stop(struct flow *f, const char *step)
+{
+	if (!f->o->stop_after_es10 || strcmp(f->o->stop_after_es10, step))
+		return false;
+	printf("stopped after %s\n", step);
+	return true;
+}
+
+/* errorCode of an AuthenticateServer / PrepareDownload answer ([1] { tid, code }), 0: ok. */
+static int answer_error(const uint8_t *resp, size_t len)
+{
+	struct der_tlv top, e1, t;
+	struct der_iter it;
+	uint64_t v = 127;
+
+	if (der_parse_exact(resp, len, &top))
+		return 127;
+	if (der_find(&top, 0xA1, &e1))
+		return der_find(&top, 0xA0, &e1) ? 127 : 0;
+	der_iter_init(&it, &e1);
+	while (der_iter_next(&it, &t) == 1)
+		if (t.tag == DER_INTEGER)
+			der_get_uint(&t, 255, &v);
+	return v ? (int)v : 127;
+}
+
+/*
+ * The outcome in a ProfileInstallationResult: 0 and the ICCID (from its
+ * notificationMetadata) when installed, else errorReason and bppCommandId.
+ */
+static int pir_result(const uint8_t *pir, size_t len, int *cmd, char iccid[21])
+{
+	struct der_tlv top, data, res, e1, t;
+	uint64_t v = 127;
+
+	*cmd = 0;
+	iccid[0] = '\0';
+	if (der_parse_exact(pir, len, &top) || der_find(&top, 0xBF27, &data) ||
+	    der_find(&data, 0xA2, &res))
+		return 127;
+	if (!der_find(&res, 0xA0, &e1)) {
+		if (der_find(&data, 0xBF2F, &t) || der_find(&t, 0x5A, &t) || t.len != 10 ||
+		    es10_iccid_from_bcd(t.val, iccid))
+			return 127;
+		return 0;
+	}
+	if (der_find(&res, 0xA1, &e1))
+		return 127;
+	if (!der_find(&e1, 0x80, &t) && !der_get_uint(&t, 255, &v))
+		*cmd = (int)v;
+	v = 127;
+	if (!der_find(&e1, 0x81, &t))
+		der_get_uint(&t, 255, &v);
+	return v ? (int)v : 127;
+}
+
+/* serverAddress (83) of serverSigned1 names @address's host (ports and case aside). */
+static bool same_server(const struct der_tlv *signed1, const char *address)
+{
+	struct der_tlv a;
+	size_t hl = strcspn(address, ":"), al;
+
+	if (der_find(signed1, 0x83, &a))
+		return false;
+	al = a.len;
+	for (size_t i = 0; i < a.len; i++)
+		if (a.val[i] == ':') {
+			al = i;
+			break;
+		}
+	return al == hl && !strncasecmp((const char *)a.val, address, hl);
+}
+
 static enum lpa_result initiate_authentication(struct flow *f)
 {
 	uint8_t challenge[16], *info1;
 	size_t info1_len;
 	char *ch64, *info64;
 	json_t *req;
+	int ret = es10_get_challenge(f->chip, challenge);
 
-	if (seuicc_get_challenge(f->e, challenge) || seuicc_get_info1(f->e, &info1, &info1_len))
-		return LPA_E_LOCAL;
+	if (!ret)
+		ret = es10_get_info1(f->chip, &info1, &info1_len);
+	if (ret) {
+		fprintf(stderr, "portdp-lpa: eUICC: %s\n", f->chip->err);
+		return chip_failed(f, ret);
+	}
 	rsp_b64_encode(challenge, sizeof(challenge), &ch64);
 	info64 = b64_of(f, info1, info1_len);
 	req = json_pack("{s:s, s:s, s:s}", "smdpAddress", f->o->ac.smdp_address,
@@ -251,14 +337,24 @@ static enum lpa_result authenticate(struct flow *f)
 	if (der_buf_take(&b, &req_der, &req_len))
 		return LPA_E_LOCAL;
 	keep(f, req_der);
-	ret = seuicc_authenticate_server(f->e, req_der, req_len, f->o->ac.smdp_address, &resp,
-					 &resp_len, &sgp_err);
+	/* SGP.22: the LPA (not the eUICC) checks serverAddress is the SM-DP+ it asked. */
+	if (!same_server(&signed1, f->o->ac.smdp_address)) {
+		fprintf(stderr, "portdp-lpa: serverSigned1 names another SM-DP+ than %s\n",
+			f->o->ac.smdp_address);
+		return LPA_E_NETWORK;
+	}
+	ret = es10_call_tlv(f->chip, req_der, req_len, 0xBF38, &resp, &resp_len);
+	sgp_err = ret ? 0 : answer_error(resp, resp_len);
 	if (ret || sgp_err) {
 		if (!ret)
 			free(resp);
 		fprintf(stderr, "portdp-lpa: eUICC AuthenticateServer: error %d: %s\n", sgp_err,
-			seuicc_last_error(f->e));
-		return ret ? LPA_E_LOCAL : LPA_E_EUICC_REFUSED;
+			f->chip->err);
+		return ret ? chip_failed(f, ret) : LPA_E_EUICC_REFUSED;
+	}
+	if (es10_stop(f, "AuthenticateServer")) {
+		free(resp);
+		return LPA_STOPPED;
 	}
 	resp64 = b64_of(f, resp, resp_len);
 	req = json_pack("{s:s, s:s}", "transactionId", f->tid_hex, "authenticateServerResponse",
@@ -268,6 +364,8 @@ static enum lpa_result authenticate(struct flow *f)
 		return LPA_E_LOCAL;
 	ret = call(f, "authenticateClient", req);
 	f->cancellable = ret == LPA_OK;
+	if (ret == LPA_OK && f->o->tid_out)
+		snprintf(f->o->tid_out, 2 * TID_MAX + 1, "%s", f->tid_hex);
 	return (enum lpa_result)ret;
 }
 
@@ -297,22 +395,22 @@ static enum lpa_result prepare_download(struct flow *f)
 	    answer_tlv(f, "smdpSigned2", DER_SEQUENCE, &signed2) ||
 	    answer_tlv(f, "smdpSignature2", 0x5F37, &sig2) ||
 	    answer_tlv(f, "smdpCertificate", DER_SEQUENCE, &cert))
-		return stop(f, LPA_E_NETWORK, SEUICC_CANCEL_UNDEFINED_REASON);
+		return stop(f, LPA_E_NETWORK, LPA_CANCEL_UNDEFINED_REASON);
 	der_iter_init(&it, &signed2);
 	if (der_expect(&it, 0x80, &flag) || der_expect(&it, DER_BOOLEAN, &flag) ||
 	    der_get_bool(&flag, &cc_required)) {
 		fprintf(stderr, "portdp-lpa: smdpSigned2 malformed\n");
-		return stop(f, LPA_E_NETWORK, SEUICC_CANCEL_UNDEFINED_REASON);
+		return stop(f, LPA_E_NETWORK, LPA_CANCEL_UNDEFINED_REASON);
 	}
 	/* The confirmation step (SGP.22 3.1.3.2): the user may decline the profile. */
 	if (f->o->reject) {
 		printf("download declined by the user\n");
-		return stop(f, LPA_CANCELLED, SEUICC_CANCEL_END_USER_REJECTION);
+		return stop(f, LPA_CANCELLED, LPA_CANCEL_END_USER_REJECTION);
 	}
 	/* No code entered: the user did not confirm, which is a rejection too. */
 	if (cc_required && !f->o->confirmation_code) {
 		fprintf(stderr, "portdp-lpa: the SM-DP+ asks for a confirmation code (--cc)\n");
-		return stop(f, LPA_E_LOCAL, SEUICC_CANCEL_END_USER_REJECTION);
+		return stop(f, LPA_E_LOCAL, LPA_CANCEL_END_USER_REJECTION);
 	}
 	der_buf_init(&b);
 	der_begin(&b, 0xBF21);
@@ -327,15 +425,19 @@ static enum lpa_result prepare_download(struct flow *f)
 	if (der_buf_take(&b, &req_der, &req_len))
 		return LPA_E_LOCAL;
 	keep(f, req_der);
-	ret = seuicc_prepare_download(f->e, req_der, req_len, &resp, &resp_len, &sgp_err);
+	ret = es10_call_tlv(f->chip, req_der, req_len, 0xBF21, &resp, &resp_len);
 	if (ret) {
-		fprintf(stderr, "portdp-lpa: eUICC PrepareDownload: %s\n", seuicc_last_error(f->e));
-		return stop(f, LPA_E_LOCAL, SEUICC_CANCEL_UNDEFINED_REASON);
+		fprintf(stderr, "portdp-lpa: eUICC PrepareDownload: %s\n", f->chip->err);
+		return stop(f, chip_failed(f, ret), LPA_CANCEL_UNDEFINED_REASON);
 	}
+	sgp_err = answer_error(resp, resp_len);
 	if (sgp_err) {
-		fprintf(stderr, "portdp-lpa: eUICC PrepareDownload: error %d: %s\n", sgp_err,
-			seuicc_last_error(f->e));
+		fprintf(stderr, "portdp-lpa: eUICC PrepareDownload: error %d\n", sgp_err);
 		f->cancellable = false; /* the error answer below ends the session at the SM-DP+ */
+	}
+	if (es10_stop(f, "PrepareDownload")) {
+		free(resp);
+		return LPA_STOPPED;
 	}
 	/* An error answer goes to the SM-DP+ too: it ends the session there (SGP.22 3.1.3.2). */
 	resp64 = b64_of(f, resp, resp_len);
@@ -347,7 +449,7 @@ static enum lpa_result prepare_download(struct flow *f)
 	ret = call(f, "getBoundProfilePackage", req);
 	if (ret != LPA_OK && ret != LPA_STOPPED)
 		return stop(f, (enum lpa_result)ret, cc_refused(&f->st) ?
-			    SEUICC_CANCEL_END_USER_REJECTION : SEUICC_CANCEL_UNDEFINED_REASON);
+			    LPA_CANCEL_END_USER_REJECTION : LPA_CANCEL_UNDEFINED_REASON);
 	return sgp_err && ret == LPA_OK ? LPA_E_EUICC_REFUSED : (enum lpa_result)ret;
 }
 
@@ -371,22 +473,22 @@ static enum lpa_result load_and_notify(struct flow *f, char iccid[21])
 	enum lpa_result r;
 
 	if (check_answer_tid(f))
-		return stop(f, LPA_E_NETWORK, SEUICC_CANCEL_UNDEFINED_REASON);
+		return stop(f, LPA_E_NETWORK, LPA_CANCEL_UNDEFINED_REASON);
 	/* A BPP the eUICC cannot even be given. */
 	if (answer_tlv(f, "boundProfilePackage", 0xBF36, &bpp))
-		return stop(f, LPA_E_NETWORK, SEUICC_CANCEL_LOAD_BPP_EXECUTION_ERROR);
+		return stop(f, LPA_E_NETWORK, LPA_CANCEL_LOAD_BPP_EXECUTION_ERROR);
 	/* From here the eUICC's PIR (or its loss) tells the SM-DP+. */
 	f->cancellable = false;
-	ret = seuicc_load_bpp(f->e, bpp.raw, bpp.raw_len, &pir, &pir_len, iccid, &sgp_err, &cmd);
+	ret = es10_load_bpp(f->chip, bpp.raw, bpp.raw_len, &pir, &pir_len);
 	if (ret) {
-		fprintf(stderr, "portdp-lpa: eUICC LoadBoundProfilePackage: %s\n",
-			seuicc_last_error(f->e));
-		return LPA_E_LOCAL;
+		fprintf(stderr, "portdp-lpa: eUICC LoadBoundProfilePackage: %s\n", f->chip->err);
+		return chip_failed(f, ret);
 	}
 	keep(f, pir);
+	sgp_err = pir_result(pir, pir_len, &cmd, iccid);
 	if (sgp_err)
 		fprintf(stderr, "portdp-lpa: eUICC LoadBoundProfilePackage: bppCommandId %d "
-			"errorReason %d: %s\n", cmd, sgp_err, seuicc_last_error(f->e));
+			"errorReason %d\n", cmd, sgp_err);
 	else
 		log_step(f, "profile %s installed", iccid);
 	/* seqNumber of the PIR: BF37 { BF27 { 80 tid, BF2F { 80 seq ... */
@@ -404,27 +506,38 @@ static enum lpa_result load_and_notify(struct flow *f, char iccid[21])
 		return sgp_err ? LPA_E_EUICC_REFUSED : LPA_OK;
 	}
 	r = send_pir(f, pir, pir_len);
-	if (r == LPA_OK && seq)
-		seuicc_notification_sent(f->e, seq);
+	if (r == LPA_OK && seq) {
+		int result;
+
+		es10_remove_notification(f->chip, seq, &result);
+	}
 	if (r == LPA_STOPPED)
 		return r;
 	return sgp_err ? LPA_E_EUICC_REFUSED : r;
 }
 
-enum lpa_result lpa_download(struct seuicc *e, struct es9_client *c,
+enum lpa_result lpa_download(struct es10_chip *chip, struct es9_client *c,
 			     const struct lpa_download_opts *o, char iccid[21])
 {
-	struct flow f = { .e = e, .c = c, .o = o };
+	struct flow f = { .chip = chip, .c = c, .o = o };
 	enum lpa_result r;
 
 	iccid[0] = '\0';
+	if (o->tid_out)
+		o->tid_out[0] = '\0';
+#define STEP(s) do { if (o->step_out && r == LPA_OK) *o->step_out = (s); } while (0)
+	r = LPA_OK;
+	STEP("authenticate");
 	r = initiate_authentication(&f);
 	if (r == LPA_OK)
 		r = authenticate(&f);
+	STEP("prepare");
 	if (r == LPA_OK)
 		r = prepare_download(&f);
+	STEP("load");
 	if (r == LPA_OK)
 		r = load_and_notify(&f, iccid);
+#undef STEP
 	flow_free(&f);
 	return r;
 }

@@ -64,6 +64,23 @@ int es9_client_new(const struct es9_client_opts *opts, struct es9_client **out)
 	c->verbose = opts->verbose;
 	snprintf(c->base_url, sizeof(c->base_url), "https://%s/gsma/rsp2/es9plus/",
 		 opts->smdp_address);
+	/*
+	 * A notification address is the SM-DP+'s FQDN alone (all a card knows): the
+	 * port comes from --resolve when it names that host (tests, local lines).
+	 */
+	if (!strchr(opts->smdp_address, ':') && opts->resolve) {
+		size_t hl = strlen(opts->smdp_address);
+
+		if (!strncasecmp(opts->resolve, opts->smdp_address, hl) &&
+		    opts->resolve[hl] == ':') {
+			unsigned long port = strtoul(opts->resolve + hl + 1, NULL, 10);
+
+			if (port && port < 65536 && port != 443)
+				snprintf(c->base_url, sizeof(c->base_url),
+					 "https://%s:%lu/gsma/rsp2/es9plus/", opts->smdp_address,
+					 port);
+		}
+	}
 	c->curl = curl_easy_init();
 	if (!c->curl)
 		goto nomem;

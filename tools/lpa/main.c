@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * portdp-lpa: an LPA with a software eUICC, for tests and the demo.
- *   portdp-lpa --ac 'LPA:1$host:port$MATCHINGID' --euicc DIR [--cc CODE]
- *              [--cacert FILE] [--resolve host:port:addr] [--out upp.der]
- *   portdp-lpa --delete ICCID --euicc DIR [--cacert FILE] [--resolve ...]
- *   portdp-lpa notify --euicc DIR [--cacert FILE] [--resolve ...]
+ * portdp-lpa: an LPA for one eUICC: the software eUICC in-process (--euicc
+ * DIR), or a chip in a PC/SC reader or behind an AT modem (--chip SPEC).
+ *   portdp-lpa (--euicc DIR | --chip SPEC) --ac 'LPA:1$host:port$MATCHINGID'
+ *              [--cc CODE] [--cacert FILE] [--resolve host:port:addr] [--out upp.der]
+ *   portdp-lpa ... notify                 send the pending notifications
+ *   portdp-lpa ... list | eid             GetProfilesInfo / GetEID
+ *   portdp-lpa ... enable|disable ICCID   EnableProfile / DisableProfile (+ notify)
+ *   portdp-lpa ... delete ICCID           DeleteProfile (a disabled profile) + notify
+ *   portdp-lpa ... nickname ICCID NAME    SetNickname
  * Exit status: enum lpa_result (0 only when installed and notified, or the
  * notification held on request; 6 when declined with --reject and the SM-DP+
- * accepted the cancel; for notify 0 only when no notification is left pending).
+ * accepted the cancel; for notify 0 only when no notification is left pending;
+ * 7 when the chip stopped answering).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,11 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chip.h"
 #include "download.h"
 #include "notify.h"
+#include "soft_euicc.h"
 
 struct cli {
-	const char *ac, *cc, *cacert, *resolve, *connect_to, *out, *delete_iccid;
+	const char *ac, *cc, *cacert, *resolve, *connect_to, *out, *delete_iccid, *chip, *aid;
+	const char *stop_es10, *cmd, *arg1, *arg2;
+	bool extended;
 	const char *state_dir, *stop_after, *replay, *spoil_cancel;
 	bool reject, hold_notification, notify, spoil_signature;
 	const char *ci[SEUICC_MAX_CI];
@@ -32,8 +41,14 @@ struct cli {
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: portdp-lpa --euicc DIR (--ac CODE | --delete ICCID) [options]\n"
-		"       portdp-lpa notify --euicc DIR [options]   send the pending notifications\n"
+		"usage: portdp-lpa (--euicc DIR | --chip SPEC) (--ac CODE | --delete ICCID) [options]\n"
+		"       portdp-lpa (--euicc DIR | --chip SPEC) [options] COMMAND\n"
+		"  COMMAND: notify | list | eid | enable ICCID | disable ICCID | delete ICCID |\n"
+		"           nickname ICCID NAME\n"
+		"  --chip SPEC          pcsc:READER (name contains READER), at:TTY (AT+CCHO/CGLA),\n"
+		"                       at-csim:TTY (AT+CSIM), loopback (the --euicc card through APDUs)\n"
+		"  --aid HEX            ISD-R AID (default A0000005591010FFFFFFFF8900000100)\n"
+		"  --extended           extended-length APDUs (PC/SC)\n"
 		"  --ac 'LPA:1$host:port$MATCHINGID'  activation code of the profile\n"
 		"  --cc CODE            confirmation code\n"
 		"  --euicc DIR          eUICC identity: euicc.der euicc-key.pem eum.der ci*.der\n"
@@ -79,6 +94,10 @@ static int parse_args(int argc, char **argv, struct cli *a)
 		{ "spoil-cancel", required_argument, NULL, 'X' },
 		{ "hold-notifications", no_argument, NULL, 'H' },
 		{ "spoil-signature", no_argument, NULL, 'Y' },
+		{ "chip", required_argument, NULL, 'P' },
+		{ "aid", required_argument, NULL, 'A' },
+		{ "extended", no_argument, NULL, 'E' },
+		{ "stop-after-es10", required_argument, NULL, 'Z' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -118,15 +137,45 @@ static int parse_args(int argc, char **argv, struct cli *a)
 			break;
 		case 'H': a->hold_notification = true; break;
 		case 'Y': a->spoil_signature = true; break;
+		case 'P': a->chip = optarg; break;
+		case 'A': a->aid = optarg; break;
+		case 'E': a->extended = true; break;
+		case 'Z': a->stop_es10 = optarg; break;
 		case 'v': a->verbose = true; break;
 		default: return -EINVAL;
 		}
 	}
-	if (optind < argc && !strcmp(argv[optind], "notify")) {
-		a->notify = true;
-		optind++;
+	if (optind < argc) {
+		static const struct {
+			const char *name;
+			int args;
+		} cmds[] = { { "notify", 0 }, { "list", 0 }, { "eid", 0 }, { "enable", 1 },
+			     { "disable", 1 }, { "delete", 1 }, { "nickname", 2 } };
+		bool found = false;
+
+		a->cmd = argv[optind++];
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+			if (strcmp(a->cmd, cmds[i].name))
+				continue;
+			found = true;
+			if (argc - optind != cmds[i].args)
+				return -EINVAL;
+			a->arg1 = cmds[i].args > 0 ? argv[optind] : NULL;
+			a->arg2 = cmds[i].args > 1 ? argv[optind + 1] : NULL;
+			optind = argc;
+		}
+		if (!found || a->ac || a->delete_iccid)
+			return -EINVAL;
+		a->notify = !strcmp(a->cmd, "notify");
+		if (!a->notify && (a->hold_notification || a->cc || a->out || a->stop_after ||
+				   a->replay || a->reject || a->spoil_cancel || a->spoil_signature))
+			return -EINVAL;
+		if (!a->notify)
+			return (!a->euicc_dir && !a->chip) ? -EINVAL : 0;
 	}
-	if (optind != argc || !a->euicc_dir)
+	if (optind != argc || (!a->euicc_dir && !a->chip) ||
+	    (a->chip && !strcmp(a->chip, "loopback") && !a->euicc_dir) ||
+	    (a->chip && strcmp(a->chip, "loopback") && a->euicc_dir))
 		return -EINVAL;
 	if (a->notify)
 		return a->ac || a->delete_iccid || a->hold_notification || a->cc || a->out ||
@@ -172,7 +221,8 @@ static int client_for(const struct cli *a, const char *address, struct es9_clien
 	return ret;
 }
 
-static enum lpa_result do_download(const struct cli *a, struct seuicc *e)
+static enum lpa_result do_download(const struct cli *a, struct station_chip *sc,
+				   struct seuicc *e)
 {
 	struct lpa_download_opts o = {
 		.confirmation_code = a->cc,
@@ -181,6 +231,7 @@ static enum lpa_result do_download(const struct cli *a, struct seuicc *e)
 		.reject = a->reject,
 		.hold_notification = a->hold_notification,
 		.verbose = a->verbose,
+		.stop_after_es10 = a->stop_es10,
 	};
 	struct es9_client *c;
 	char err[200], iccid[21];
@@ -195,9 +246,9 @@ static enum lpa_result do_download(const struct cli *a, struct seuicc *e)
 	}
 	if (client_for(a, o.ac.smdp_address, &c))
 		return LPA_E_LOCAL;
-	r = lpa_download(e, c, &o, iccid);
+	r = lpa_download(&sc->chip, c, &o, iccid);
 	es9_client_free(c);
-	if (iccid[0] && a->out) {
+	if (iccid[0] && a->out && e) {
 		uint8_t *upp;
 		size_t len;
 
@@ -208,48 +259,127 @@ static enum lpa_result do_download(const struct cli *a, struct seuicc *e)
 			free(upp);
 		}
 	}
-	if (r == LPA_OK)
-		printf("installed %s on %s from %s\n", iccid, seuicc_eid_hex(e), o.ac.smdp_address);
-	return r;
-}
+	if (r == LPA_OK) {
+		char eid[33] = "?";
 
-static enum lpa_result do_delete(const struct cli *a, struct seuicc *e)
-{
-	struct es9_client *c;
-	char address[256];
-	enum lpa_result r;
-	long seq;
-
-	if (seuicc_profile_smdp(e, a->delete_iccid, address, sizeof(address)) ||
-	    seuicc_delete_profile(e, a->delete_iccid, &seq)) {
-		fprintf(stderr, "portdp-lpa: delete %s: %s\n", a->delete_iccid,
-			seuicc_last_error(e)[0] ? seuicc_last_error(e) : "no such profile");
-		return LPA_E_LOCAL;
+		es10_get_eid(&sc->chip, eid);
+		printf("installed %s on %s from %s\n", iccid, eid, o.ac.smdp_address);
 	}
-	if (client_for(a, address, &c))
-		return LPA_E_LOCAL;
-	r = lpa_notify(e, c, seq);
-	es9_client_free(c);
-	if (r == LPA_OK)
-		printf("deleted %s from %s, notified %s\n", a->delete_iccid, seuicc_eid_hex(e),
-		       address);
+	if (sc->apdus && a->verbose)
+		fprintf(stderr, "lpa: %lu APDU round trips, %lu ES10 commands\n", sc->apdus,
+			sc->chip.calls);
 	return r;
 }
 
-static enum lpa_result do_notify(const struct cli *a, struct seuicc *e)
+/* Send the pending notification(s) for @iccid queued by the last ES10c step. */
+static enum lpa_result notify_for(const struct cli *a, struct station_chip *sc, const char *iccid)
+{
+	struct es10_notification *list;
+	enum lpa_result r = LPA_OK;
+	size_t n;
+
+	if (es10_list_notifications(&sc->chip, &list, &n)) {
+		fprintf(stderr, "portdp-lpa: ListNotification: %s\n", sc->chip.err);
+		return LPA_E_EUICC_REFUSED;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct es9_client *c;
+		enum lpa_result one;
+
+		if (strcmp(list[i].iccid, iccid) || list[i].event == 0x80)
+			continue;
+		if (client_for(a, list[i].address, &c)) {
+			r = LPA_E_LOCAL;
+			continue;
+		}
+		one = lpa_notify(&sc->chip, c, list[i].seq);
+		es9_client_free(c);
+		if (one == LPA_OK)
+			printf("notification %ld for %s sent to %s\n", list[i].seq, iccid,
+			       list[i].address);
+		else if (r == LPA_OK)
+			r = one;
+	}
+	free(list);
+	return r;
+}
+
+static const char *pm_result_str(int r)
+{
+	switch (r) {
+	case 0: return "ok";
+	case 1: return "no such profile";
+	case 2: return "profile not in the state this needs";
+	case 3: return "not allowed by policy";
+	default: return "undefined error";
+	}
+}
+
+/* enable | disable | delete | nickname: the ES10c step, then its notifications. */
+static enum lpa_result do_manage(const struct cli *a, struct station_chip *sc, const char *cmd,
+				 const char *iccid)
+{
+	int result = 127, ret;
+
+	if (!strcmp(cmd, "enable"))
+		ret = es10_enable(&sc->chip, iccid, false, &result);
+	else if (!strcmp(cmd, "disable"))
+		ret = es10_disable(&sc->chip, iccid, false, &result);
+	else if (!strcmp(cmd, "delete"))
+		ret = es10_delete(&sc->chip, iccid, &result);
+	else
+		ret = es10_set_nickname(&sc->chip, iccid, a->arg2, &result);
+	if (ret) {
+		fprintf(stderr, "portdp-lpa: %s %s: %s\n", cmd, iccid, sc->chip.err);
+		return ret == -EIO ? LPA_E_CHIP_GONE : LPA_E_EUICC_REFUSED;
+	}
+	if (result) {
+		fprintf(stderr, "portdp-lpa: %s %s: %s (%d)\n", cmd, iccid, pm_result_str(result),
+			result);
+		return LPA_E_EUICC_REFUSED;
+	}
+	printf("%s %s: ok\n", cmd, iccid);
+	return strcmp(cmd, "nickname") ? notify_for(a, sc, iccid) : LPA_OK;
+}
+
+static enum lpa_result do_list(struct station_chip *sc)
+{
+	struct es10_profile *p;
+	size_t n;
+
+	if (es10_get_profiles(&sc->chip, NULL, &p, &n)) {
+		fprintf(stderr, "portdp-lpa: GetProfilesInfo: %s\n", sc->chip.err);
+		return LPA_E_EUICC_REFUSED;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char aid[33];
+
+		for (size_t k = 0; k < p[i].aid_len; k++)
+			sprintf(aid + 2 * k, "%02X", p[i].aid[k]);
+		aid[2 * p[i].aid_len] = '\0';
+		printf("%s %s %s class=%d provider=\"%s\" name=\"%s\" nickname=\"%s\"\n",
+		       p[i].iccid, p[i].state ? "enabled" : "disabled", aid, p[i].profile_class,
+		       p[i].provider, p[i].name, p[i].nickname);
+	}
+	free(p);
+	return LPA_OK;
+}
+
+static enum lpa_result do_notify(const struct cli *a, struct station_chip *sc)
 {
 	struct lpa_notify_opts o = {
 		.client = client_opts(a, NULL),
 		.spoil_signature = a->spoil_signature,
 	};
 
-	return lpa_notify_pending(e, &o);
+	return lpa_notify_pending(&sc->chip, &o);
 }
 
 int main(int argc, char **argv)
 {
 	struct seuicc_config ec = { 0 };
-	struct seuicc *e;
+	struct station_chip *sc = NULL;
+	struct seuicc *e = NULL;
 	struct cli a;
 	char err[300];
 	enum lpa_result r;
@@ -259,17 +389,58 @@ int main(int argc, char **argv)
 		usage();
 		return LPA_E_LOCAL;
 	}
-	ec.identity_dir = a.euicc_dir;
-	ec.state_dir = a.state_dir;
-	ec.n_ci = a.n_ci;
-	for (unsigned i = 0; i < a.n_ci; i++)
-		ec.ci_files[i] = a.ci[i];
-	ret = seuicc_open(&ec, &e, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "portdp-lpa: eUICC %s: %s\n", a.euicc_dir, err);
-		return LPA_E_LOCAL;
+	if (a.euicc_dir) {
+		ec.identity_dir = a.euicc_dir;
+		ec.state_dir = a.state_dir;
+		ec.n_ci = a.n_ci;
+		for (unsigned i = 0; i < a.n_ci; i++)
+			ec.ci_files[i] = a.ci[i];
+		ret = seuicc_open(&ec, &e, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "portdp-lpa: eUICC %s: %s\n", a.euicc_dir, err);
+			return LPA_E_LOCAL;
+		}
+		ret = chip_inproc(e, a.chip != NULL, &sc);
+		if (ret) {
+			fprintf(stderr, "portdp-lpa: eUICC %s: %s\n", a.euicc_dir, strerror(-ret));
+			seuicc_close(e);
+			return LPA_E_LOCAL;
+		}
+	} else {
+		struct chip_opts co = { .extended = a.extended };
+		uint8_t aid[ES10_AID_MAX];
+
+		if (a.aid && es10_aid_parse(a.aid, aid, &co.aid_len)) {
+			fprintf(stderr, "portdp-lpa: bad AID %s\n", a.aid);
+			return LPA_E_LOCAL;
+		}
+		co.aid = a.aid ? aid : NULL;
+		ret = chip_open(a.chip, &co, &sc, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "portdp-lpa: %s\n", err);
+			return ret == -ENODEV ? LPA_E_CHIP_GONE : LPA_E_LOCAL;
+		}
 	}
-	r = a.notify ? do_notify(&a, e) : a.ac ? do_download(&a, e) : do_delete(&a, e);
+	if (a.notify) {
+		r = do_notify(&a, sc);
+	} else if (a.ac) {
+		r = do_download(&a, sc, e);
+	} else if (a.delete_iccid) {
+		r = do_manage(&a, sc, "delete", a.delete_iccid);
+	} else if (!strcmp(a.cmd, "list")) {
+		r = do_list(sc);
+	} else if (!strcmp(a.cmd, "eid")) {
+		char eid[33];
+
+		r = es10_get_eid(&sc->chip, eid) ? LPA_E_EUICC_REFUSED : LPA_OK;
+		if (r == LPA_OK)
+			printf("%s\n", eid);
+		else
+			fprintf(stderr, "portdp-lpa: GetEID: %s\n", sc->chip.err);
+	} else {
+		r = do_manage(&a, sc, a.cmd, a.arg1);
+	}
+	chip_close(sc);
 	seuicc_close(e);
 	return r;
 }

@@ -45,15 +45,27 @@ static enum lpa_result post(struct es9_client *c, const uint8_t *der, size_t len
 	return ret == -EPROTO ? LPA_E_SMDP_REFUSED : ret == -ENOMEM ? LPA_E_LOCAL : LPA_E_NETWORK;
 }
 
-enum lpa_result lpa_notify(struct seuicc *e, struct es9_client *c, long seq)
+/* ES10b.RemoveNotificationFromList; 0 when the eUICC removed it. */
+static int remove_sent(struct es10_chip *chip, long seq)
+{
+	int result, ret = es10_remove_notification(chip, seq, &result);
+
+	if (!ret && result) {
+		snprintf(chip->err, sizeof(chip->err), "deleteNotificationStatus %d", result);
+		ret = -ENOENT;
+	}
+	return ret;
+}
+
+enum lpa_result lpa_notify(struct es10_chip *chip, struct es9_client *c, long seq)
 {
 	struct es9_status st = { 0 };
-	char address[256], buf[400];
+	char buf[400];
 	enum lpa_result r;
 	uint8_t *der;
 	size_t len;
 
-	if (seuicc_notification_get(e, seq, &der, &len, address, sizeof(address))) {
+	if (es10_retrieve_notification(chip, seq, &der, &len)) {
 		fprintf(stderr, "portdp-lpa: no pending notification %ld\n", seq);
 		return LPA_E_LOCAL;
 	}
@@ -64,27 +76,30 @@ enum lpa_result lpa_notify(struct seuicc *e, struct es9_client *c, long seq)
 			es9_status_str(&st, buf, sizeof(buf)));
 		return r;
 	}
-	if (seuicc_notification_sent(e, seq)) {
+	if (remove_sent(chip, seq)) {
 		fprintf(stderr, "portdp-lpa: notification %ld sent but not removed: %s\n", seq,
-			seuicc_last_error(e));
+			chip->err);
 		return LPA_E_LOCAL;
 	}
 	return LPA_OK;
 }
 
 /* One notification to its own address; says on stdout what became of it. */
-static enum lpa_result notify_one(struct seuicc *e, const struct lpa_notify_opts *o, long seq)
+static enum lpa_result notify_one(struct es10_chip *chip, const struct lpa_notify_opts *o,
+				  const struct es10_notification *nm)
 {
 	struct es9_client_opts co = o->client;
 	struct es9_status st = { 0 };
 	struct es9_client *c = NULL;
-	char address[256], buf[400];
+	const char *address = nm->address;
+	char buf[400];
+	long seq = nm->seq;
 	enum lpa_result r;
 	uint8_t *der;
 	size_t len;
 	int ret;
 
-	ret = seuicc_notification_get(e, seq, &der, &len, address, sizeof(address));
+	ret = es10_retrieve_notification(chip, seq, &der, &len);
 	if (ret) {
 		printf("notification %ld: kept pending: eUICC: %s\n", seq, strerror(-ret));
 		return LPA_E_LOCAL;
@@ -112,9 +127,9 @@ static enum lpa_result notify_one(struct seuicc *e, const struct lpa_notify_opts
 		       seq, address, st.http_status);
 		return LPA_STOPPED;
 	}
-	if (seuicc_notification_sent(e, seq)) {
+	if (remove_sent(chip, seq)) {
 		printf("notification %ld to %s: accepted (HTTP %ld) but kept pending: %s\n", seq,
-		       address, st.http_status, seuicc_last_error(e));
+		       address, st.http_status, chip->err);
 		return LPA_E_LOCAL;
 	}
 	printf("notification %ld to %s: accepted (HTTP %ld), removed\n", seq, address,
@@ -122,25 +137,28 @@ static enum lpa_result notify_one(struct seuicc *e, const struct lpa_notify_opts
 	return LPA_OK;
 }
 
-enum lpa_result lpa_notify_pending(struct seuicc *e, const struct lpa_notify_opts *o)
+enum lpa_result lpa_notify_pending(struct es10_chip *chip, const struct lpa_notify_opts *o)
 {
 	enum lpa_result r, first = LPA_OK;
-	long *seqs;
+	struct es10_notification *list;
+	char eid[33] = "";
 	size_t n;
 	int ret;
 
-	ret = seuicc_notification_list(e, &seqs, &n);
+	ret = es10_list_notifications(chip, &list, &n);
 	if (ret) {
-		fprintf(stderr, "portdp-lpa: eUICC ListNotification: %s\n", strerror(-ret));
+		fprintf(stderr, "portdp-lpa: eUICC ListNotification: %s\n", chip->err);
 		return LPA_E_LOCAL;
 	}
-	if (!n)
-		printf("no pending notifications on %s\n", seuicc_eid_hex(e));
+	if (!n) {
+		es10_get_eid(chip, eid);
+		printf("no pending notifications on %s\n", eid);
+	}
 	for (size_t i = 0; i < n; i++) {
-		r = notify_one(e, o, seqs[i]);
+		r = notify_one(chip, o, &list[i]);
 		if (first == LPA_OK || (first == LPA_STOPPED && r != LPA_OK))
 			first = r;
 	}
-	free(seqs);
+	free(list);
 	return first;
 }

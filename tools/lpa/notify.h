@@ -20,7 +20,7 @@
 json_t *lpa_notification_request(const uint8_t *der, size_t len);
 
 /** lpa_notify() - send pending notification @seq over @c and drop it once accepted. */
-enum lpa_result lpa_notify(struct seuicc *e, struct es9_client *c, long seq);
+enum lpa_result lpa_notify(struct es10_chip *chip, struct es9_client *c, long seq);
 
 struct lpa_notify_opts {
 	struct es9_client_opts client; /* smdp_address is each notification's own */
@@ -38,6 +38,6 @@ struct lpa_notify_opts {
  * Returns LPA_OK when none is left pending, else the result of the first
  * that stays (LPA_E_NETWORK, LPA_E_SMDP_REFUSED, LPA_E_LOCAL).
  */
-enum lpa_result lpa_notify_pending(struct seuicc *e, const struct lpa_notify_opts *o);
+enum lpa_result lpa_notify_pending(struct es10_chip *chip, const struct lpa_notify_opts *o);
 
 #endif

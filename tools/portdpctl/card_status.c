@@ -97,6 +97,7 @@ int card_status(int argc, char **argv)
 	    "queue_depth", "inflight",	    "completed",  "errors",	    "timeouts",
 	    "resets",	   "card_restarts", "key_slots",  "key_slots_used",
 	};
+	static const char *const link_attrs[] = {"link_speed", "link_plugs", "link_unplugs"};
 	char sysdir[256], val[256];
 	struct pdp_accel_info info;
 	struct pdp_accel *accel;
@@ -119,6 +120,10 @@ int card_status(int argc, char **argv)
 			err = read_attr(sysdir, attrs[i], val, sizeof(val));
 			printf("  %-15s %s\n", attrs[i], err ? "(unreadable)" : val);
 		}
+		/* hot-pluggable links only (USB): the driver shows them there */
+		for (i = 0; i < sizeof(link_attrs) / sizeof(link_attrs[0]); i++)
+			if (!read_attr(sysdir, link_attrs[i], val, sizeof(val)))
+				printf("  %-15s %s\n", link_attrs[i], val);
 		print_counters(sysdir);
 	}
 

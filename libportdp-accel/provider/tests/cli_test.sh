@@ -46,6 +46,17 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+# Under the ASan+UBSan stage of `make check` (testbed/asan/env) the module is
+# instrumented and the stock openssl is not: the sanitizer runtime is preloaded
+# into openssl so the module runs checked. Leak detection is off for openssl
+# alone (its own exit-time allocations); the module's leaks are checked in
+# test_provider and portdp-keytool, which are ours.
+if [ -n "${PORTDP_ASAN_RUNTIME:-}" ]; then
+	printf '#!/bin/sh\nLD_PRELOAD=%s ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" exec %s "$@"\n' \
+		"$PORTDP_ASAN_RUNTIME" "$OPENSSL" >"$tmp/openssl"
+	chmod +x "$tmp/openssl"
+	OPENSSL=$tmp/openssl
+fi
 
 URI=${PORTDP_TEST_URI:-"portdp:soft;file=$tmp/card.pem"}
 BP_URI=${PORTDP_TEST_BP_URI:-"portdp:soft;file=$tmp/card-bp.pem"}

@@ -30,6 +30,7 @@
 
 struct fixture {
 	OSSL_LIB_CTX *libctx;
+	OSSL_PROVIDER *prov[2]; /* default, portdp: our references, unloaded at teardown */
 	char dir[64];
 	char path[2][128]; /* PEM keys: P-256, brainpoolP256r1 */
 	char uri[2][160];
@@ -136,16 +137,21 @@ static const char *provider_of(EVP_PKEY *pkey)
 
 static int setup(void **state)
 {
-	const char *mods = getenv("PORTDP_MODULES");
+	const char *mods = getenv("PORTDP_MODULES"), *build = getenv("BUILD");
 	struct fixture *f = calloc(1, sizeof(*f));
+	char dflt[512];
 	int i;
 
 	if (!f)
 		return -1;
+	/* The module of the build under test (tap-run sets BUILD; build-asan too). */
+	snprintf(dflt, sizeof(dflt), "%s/lib/ossl-modules", build ? build : "build");
 	f->libctx = OSSL_LIB_CTX_new();
-	OSSL_PROVIDER_set_default_search_path(f->libctx, mods ? mods : "build/lib/ossl-modules");
+	OSSL_PROVIDER_set_default_search_path(f->libctx, mods ? mods : dflt);
 	/* default first: see the README on provider order */
-	if (!OSSL_PROVIDER_load(f->libctx, "default") || !OSSL_PROVIDER_load(f->libctx, "portdp")) {
+	f->prov[0] = OSSL_PROVIDER_load(f->libctx, "default");
+	f->prov[1] = OSSL_PROVIDER_load(f->libctx, "portdp");
+	if (!f->prov[0] || !f->prov[1]) {
 		ERR_print_errors_fp(stderr);
 		return -1;
 	}
@@ -176,6 +182,9 @@ static int teardown(void **state)
 
 	for (i = 0; i < 2; i++)
 		EVP_PKEY_free(f->file_key[i]);
+	/* Each OSSL_PROVIDER_load() is a reference the context does not drop (LeakSanitizer). */
+	for (i = 1; i >= 0; i--)
+		OSSL_PROVIDER_unload(f->prov[i]);
 	OSSL_LIB_CTX_free(f->libctx);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	if (system(cmd))
@@ -504,6 +513,16 @@ static void test_fork_while_busy(void **state)
 	uint8_t msg[] = "child", sig[80];
 	pthread_t th;
 	int i, status;
+
+#if defined(__SANITIZE_ADDRESS__)
+	/*
+	 * Not under ASan: gcc 12's libasan has no fork handler for its allocator,
+	 * so a child forked while the busy thread holds an allocator lock hangs
+	 * in its first malloc (seen with gdb: SizeClassAllocator64 mutex), which
+	 * is the sanitizer's limit, not ours. The normal build runs this test.
+	 */
+	skip();
+#endif
 
 	a.key = store_load(f->libctx, f->uri[0]);
 	assert_non_null(a.key);

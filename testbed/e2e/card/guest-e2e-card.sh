@@ -145,6 +145,15 @@ st=$?
 tap $st "portdpd started: accel dev:, DP keys in slots 10/11, TLS key in slot 12"
 [ $st -eq 0 ] || { sed 's/^/# /' dpd.err; bail "portdpd did not start"; }
 
+# USB boot: the last two profiles are kept for the unplug-mid-download phase
+# below (one cut by the unplug, one downloaded after the replug).
+if [ "${PORTDP_TRANSPORT:-pcie}" = usb ] && [ "$nprof" -gt 2 ]; then
+	tail -n 2 profiles.txt >cut.txt
+	sed -i '$d' profiles.txt
+	sed -i '$d' profiles.txt
+	nprof=$((nprof - 2))
+fi
+
 eu=$T/euicc
 eid=$(head -1 pki/euicc/list.txt)
 mkdir -p "$eu"
@@ -197,6 +206,60 @@ timeout 120 portdp-lpa --euicc "$eu" --cacert pki/ci.pem --resolve "$HOST:$PORT:
 tap $? "delete notification for $first signed by the eUICC, accepted by portdpd"
 inv show "$first" 2>/dev/null | grep -qi deleted
 tap $? "inventory shows $first deleted"
+
+# ---- the field kit: the USB card unplugged mid-download ----------------
+# The card goes while portdpd binds a profile (after the session key
+# agreement): the download ends with an SGP.22 error, the profile is neither
+# lost nor bound twice, and portdpd (same process, no restart) serves the
+# next download once the card is back, under whatever node number it gets.
+# (The cut profile stays allocated to its ES9+ session: the LPA's
+# CancelSession reached portdpd while the card was away.)
+if [ -s cut.txt ]; then
+	read -r mid f <cut.txt
+	read -r mid2 f2 <<EOF2
+$(tail -n 1 cut.txt)
+EOF2
+	sess=$(counter session_create)
+	timeout 120 portdp-lpa --euicc "$eu" --cacert pki/ci.pem \
+		--resolve "$HOST:$PORT:127.0.0.1" --ac "LPA:1\$$HOST:$PORT\$$mid" \
+		--out "$T/$mid.der" >cut-lpa.log 2>&1 &
+	lpa=$!
+	i=0
+	while [ "$(counter session_create)" = "$sess" ] && [ $i -lt 1200 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+	/bin/usb-card unplug
+	wait $lpa
+	st=$?
+	[ $st -ne 0 ] && grep -q 'subjectCode' cut-lpa.log && [ ! -s "$T/$mid.der" ]
+	st2=$?
+	[ $st2 -eq 0 ] || sed 's/^/# /' cut-lpa.log
+	tap $st2 "card unplugged mid-download of $mid: the download ends with an SGP.22 error (lpa status $st)"
+	kill -0 "$dpd" 2>/dev/null
+	tap $? "portdpd still runs with the card gone"
+	[ "$(inv list 2>/dev/null | grep -c "$mid")" -eq 1 ] &&
+		! inv list --state installed 2>/dev/null | grep -q "$mid"
+	tap $? "inventory: $mid once, not installed"
+	/bin/usb-card plug
+	node=$(/bin/usb-card wait-node 30)
+	tap $? "the card is back as $node"
+	DEV=/dev/$node
+	SYS=/sys/class/misc/$node
+	timeout 120 portdp-lpa --euicc "$eu" --cacert pki/ci.pem \
+		--resolve "$HOST:$PORT:127.0.0.1" --ac "LPA:1\$$HOST:$PORT\$$mid2" \
+		--out "$T/$mid2.der" >cut-lpa2.log 2>&1 && cmp -s "$T/$mid2.der" "$f2"
+	ok=$?
+	[ $ok -eq 0 ] || sed 's/^/# /' cut-lpa2.log
+	tap $ok "portdpd serves $mid2 after the replug, without a restart (UPP byte-identical)"
+	[ "$(inv list --state installed 2>/dev/null | grep -c "$mid2")" -eq 1 ] &&
+		[ "$(inv list 2>/dev/null | grep "$mid2" | grep -c " $eid ")" -eq 1 ]
+	tap $? "inventory: $mid2 installed once, bound to EID $eid"
+	[ "$(inv list 2>/dev/null | grep -c "$mid")" -eq 1 ] &&
+		! inv list --state installed 2>/dev/null | grep -q "$mid"
+	st=$?
+	inv list 2>/dev/null | grep "$mid" | sed 's/^/# after the replug: /'
+	tap $st "inventory: the cut $mid is still there once, not installed"
+fi
 
 stop_dpd
 tap $? "portdpd stops on SIGTERM"

@@ -36,6 +36,16 @@ st=$?
 grep -q 'state *ready' status.txt && grep -q 'firmware' status.txt &&
 	grep -q "serial *$(cat "$SYS/serial")" status.txt
 tap $((st + $?)) "card status: sysfs state ready, firmware, serial as sysfs shows it"
+# The transport of this boot (testbed/vm/run-vm-tests boots once per transport).
+if [ "${PORTDP_TRANSPORT:-pcie}" = usb ]; then
+	grep -q 'transport *usb' status.txt && grep -q 'link_speed *[a-z]*-speed' status.txt &&
+		grep -q "link_plugs *$(cat "$SYS/link_plugs")" status.txt &&
+		grep -q "link_unplugs *$(cat "$SYS/link_unplugs")" status.txt
+	tap $? "card status: transport usb, link speed, plug and unplug counters"
+else
+	grep -q 'transport *pcie' status.txt && ! grep -q 'link_speed' status.txt
+	tap $? "card status: transport pcie, no link counters"
+fi
 
 gen0=$(counter key_generate)
 ctl keygen --slot 8 >gen8.txt 2>&1 && grep -q '^slot 8 *p256 *04' gen8.txt

@@ -17,6 +17,9 @@
 #include <cmocka.h>
 
 #include "der.h"
+#include "es10.h"
+#include "es10_card.h"
+#include "es10_link.h"
 #include "sgp22.h"
 #include "soft_euicc.h"
 #include "portdp/accel.h"
@@ -35,6 +38,8 @@ struct dp {
 	uint8_t iccid_bcd[10];
 	char state[64];
 	struct seuicc *e;
+	/* through APDUs (es10_card + es10_link) when set */
+	struct es10_chip *chip;
 	/* per download */
 	uint8_t tid[16];
 	uint8_t sig1_tlv[67];
@@ -140,6 +145,42 @@ static void put_sig(struct dp *d, struct pdp_key *k, const uint8_t *msg, size_t 
 }
 
 /* AuthenticateServer with serverSigned1 optionally spoiled; returns the eUICC's error. */
+/* errorCode of a BF38/BF21 answer ([1] { tid, code }), 0 for an ok answer. */
+static int answer_err(const uint8_t *resp, size_t len)
+{
+	struct der_tlv top, e1, t;
+	struct der_iter it;
+	uint64_t v = 0;
+
+	assert_int_equal(der_parse_exact(resp, len, &top), 0);
+	if (der_find(&top, 0xA1, &e1))
+		return 0;
+	der_iter_init(&it, &e1);
+	while (der_iter_next(&it, &t) == 1)
+		if (t.tag == DER_INTEGER)
+			assert_int_equal(der_get_uint(&t, 255, &v), 0);
+	return (int)v;
+}
+
+/* ErrorReason (and BppCommandId) of a PIR, 0 when installed. */
+static int pir_err(const uint8_t *pir, size_t len, int *cmd)
+{
+	struct der_tlv top, data, res, e1, t;
+	uint64_t v;
+
+	assert_int_equal(der_parse_exact(pir, len, &top), 0);
+	assert_int_equal(der_find(&top, 0xBF27, &data), 0);
+	assert_int_equal(der_find(&data, 0xA2, &res), 0);
+	if (der_find(&res, 0xA1, &e1))
+		return 0;
+	assert_int_equal(der_find(&e1, 0x80, &t), 0);
+	assert_int_equal(der_get_uint(&t, 255, &v), 0);
+	*cmd = (int)v;
+	assert_int_equal(der_find(&e1, 0x81, &t), 0);
+	assert_int_equal(der_get_uint(&t, 255, &v), 0);
+	return (int)v;
+}
+
 static int authenticate(struct dp *d, int spoil)
 {
 	uint8_t ch[16], *req, *resp;
@@ -149,7 +190,10 @@ static int authenticate(struct dp *d, int spoil)
 	struct der_iter it;
 	int err;
 
-	assert_int_equal(seuicc_get_challenge(d->e, ch), 0);
+	if (d->chip)
+		assert_int_equal(es10_get_challenge(d->chip, ch), 0);
+	else
+		assert_int_equal(seuicc_get_challenge(d->e, ch), 0);
 	assert_int_equal(pdp_random(d->accel, d->tid, sizeof(d->tid)), 0);
 	if (spoil == 1)
 		ch[0] ^= 1;
@@ -178,9 +222,15 @@ static int authenticate(struct dp *d, int spoil)
 	der_end(&b);
 	der_end(&b);
 	assert_int_equal(der_buf_take(&b, &req, &req_len), 0);
-	assert_int_equal(seuicc_authenticate_server(d->e, req, req_len, ADDRESS ":8443", &resp,
-						    &resp_len, &err),
-			 0);
+	if (d->chip) {
+		/* A card gets no address beside the request. */
+		assert_int_equal(es10_call_tlv(d->chip, req, req_len, 0xBF38, &resp, &resp_len), 0);
+		err = answer_err(resp, resp_len);
+	} else {
+		assert_int_equal(seuicc_authenticate_server(d->e, req, req_len, ADDRESS ":8443",
+							    &resp, &resp_len, &err),
+				 0);
+	}
 	if (!err) {
 		struct pdp_cert *cert;
 		uint8_t pub[PDP_PUBKEY_LEN];
@@ -236,7 +286,13 @@ static int prepare(struct dp *d, int spoil)
 		    spoil == 2 ? d->auth_cert_len : d->pb_cert_len);
 	der_end(&b);
 	assert_int_equal(der_buf_take(&b, &req, &req_len), 0);
-	assert_int_equal(seuicc_prepare_download(d->e, req, req_len, &resp, &resp_len, &err), 0);
+	if (d->chip) {
+		assert_int_equal(es10_call_tlv(d->chip, req, req_len, 0xBF21, &resp, &resp_len), 0);
+		err = answer_err(resp, resp_len);
+	} else {
+		assert_int_equal(seuicc_prepare_download(d->e, req, req_len, &resp, &resp_len, &err),
+				 0);
+	}
 	if (!err) {
 		assert_int_equal(der_parse_exact(resp, resp_len, &top), 0);
 		assert_int_equal(der_find(&top, 0xA0, &ok), 0);
@@ -345,8 +401,25 @@ static int download(struct dp *d, enum bpp_spoil spoil, int *cmd, char iccid[21]
 	assert_int_equal(authenticate(d, 0), 0);
 	assert_int_equal(prepare(d, 0), 0);
 	bpp = make_bpp(d, spoil, &bpp_len);
-	assert_int_equal(seuicc_load_bpp(d->e, bpp, bpp_len, &pir, &pir_len, iccid, &err, cmd),
-			 0);
+	if (d->chip) {
+		struct der_tlv md, ic;
+
+		assert_int_equal(es10_load_bpp(d->chip, bpp, bpp_len, &pir, &pir_len), 0);
+		*cmd = 0;
+		err = pir_err(pir, pir_len, cmd);
+		iccid[0] = '\0';
+		if (!err) {
+			assert_int_equal(der_parse_exact(pir, pir_len, &md), 0);
+			assert_int_equal(der_find(&md, 0xBF27, &md), 0);
+			assert_int_equal(der_find(&md, 0xBF2F, &md), 0);
+			assert_int_equal(der_find(&md, 0x5A, &ic), 0);
+			assert_int_equal(es10_iccid_from_bcd(ic.val, iccid), 0);
+		}
+	} else {
+		assert_int_equal(seuicc_load_bpp(d->e, bpp, bpp_len, &pir, &pir_len, iccid, &err,
+						 cmd),
+				 0);
+	}
 	if (err)
 		print_message("# eUICC: %s\n", seuicc_last_error(d->e));
 	assert_int_equal(pir[0], 0xBF);
@@ -703,6 +776,221 @@ static void test_notification_list(void **state)
 	notification_list_in(d, false);
 }
 
+
+/* ---- the eUICC as a card: ES10 over APDUs ------------------------------ */
+struct card_rig {
+	struct es10_card *card;
+	struct es10_link *link;
+	struct es10_chip chip;
+	unsigned long apdus;
+};
+
+static int isdr(void *ctx, const uint8_t *cmd, size_t len, uint8_t **resp, size_t *rlen)
+{
+	return seuicc_es10(ctx, cmd, len, resp, rlen);
+}
+
+static int rig_xmit(void *ctx, const uint8_t *cmd, size_t len, uint8_t *resp, size_t *rlen)
+{
+	struct card_rig *r = ctx;
+
+	r->apdus++;
+	es10_card_apdu(r->card, cmd, len, resp, rlen);
+	return 0;
+}
+
+static int rig_call(void *ctx, const uint8_t *cmd, size_t len, uint8_t **resp, size_t *rlen)
+{
+	return es10_link_call(ctx, cmd, len, resp, rlen);
+}
+
+static const char *rig_err(void *ctx)
+{
+	return es10_link_error(ctx);
+}
+
+static void rig_open(struct dp *d, struct card_rig *r, bool extended)
+{
+	struct es10_card_opts co = { .extended = extended };
+	struct es10_transport t = { .transmit = rig_xmit, .ctx = r, .extended = extended };
+	char err[200];
+
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(es10_card_new(&co, isdr, d->e, &r->card), 0);
+	assert_int_equal(es10_link_open(&t, NULL, &r->link, err, sizeof(err)), 0);
+	r->chip.call = rig_call;
+	r->chip.error = rig_err;
+	r->chip.ctx = r->link;
+	d->chip = &r->chip;
+}
+
+static void rig_close(struct dp *d, struct card_rig *r)
+{
+	es10_link_close(r->link);
+	es10_card_free(r->card);
+	d->chip = NULL;
+}
+
+static void expect_profile(struct dp *d, const char *iccid, int state, const char *nick)
+{
+	struct es10_profile *p;
+	size_t n;
+
+	assert_int_equal(es10_get_profiles(d->chip, NULL, &p, &n), 0);
+	assert_int_equal(n, iccid ? 1 : 0);
+	if (iccid) {
+		assert_string_equal(p[0].iccid, iccid);
+		assert_int_equal(p[0].state, state);
+		assert_string_equal(p[0].nickname, nick);
+		assert_string_equal(p[0].provider, "SP");
+		assert_string_equal(p[0].name, "TS.48");
+		assert_int_equal(p[0].aid_len, 16);
+	}
+	free(p);
+}
+
+/* The signature of an OtherSignedNotification verifies with the eUICC's key. */
+static void check_other_signed(struct dp *d, const uint8_t *der, size_t len, uint8_t event)
+{
+	struct der_tlv top, md, sig, cert, ev;
+	struct der_iter it;
+	struct pdp_cert *c;
+	uint8_t pub[PDP_PUBKEY_LEN];
+	enum pdp_curve curve;
+
+	assert_int_equal(der_parse_exact(der, len, &top), 0);
+	assert_int_equal(top.tag, DER_SEQUENCE);
+	der_iter_init(&it, &top);
+	assert_int_equal(der_expect(&it, 0xBF2F, &md), 0);
+	assert_int_equal(der_find(&md, 0x81, &ev), 0);
+	assert_int_equal(ev.val[1], event);
+	assert_int_equal(der_expect(&it, 0x5F37, &sig), 0);
+	assert_int_equal(der_expect(&it, DER_SEQUENCE, &cert), 0);
+	assert_int_equal(pdp_cert_parse(cert.raw, cert.raw_len, &c), PDP_CERT_OK);
+	assert_int_equal(pdp_cert_public_key(c, pub, &curve), PDP_CERT_OK);
+	pdp_cert_free(c);
+	assert_int_equal(pdp_verify(d->accel, curve, pub, md.raw, md.raw_len, sig.val), 0);
+}
+
+static void apdu_lifecycle(struct dp *d, bool extended)
+{
+	struct card_rig r;
+	struct es10_notification *nl;
+	char iccid[21], eid[33], dp_addr[64], ds[64];
+	uint8_t *der;
+	size_t n, len;
+	int cmd, res;
+
+	rig_open(d, &r, extended);
+	assert_int_equal(es10_get_eid(d->chip, eid), 0);
+	assert_string_equal(eid, seuicc_eid_hex(d->e));
+	assert_int_equal(download(d, BPP_OK, &cmd, iccid), 0);
+	expect_profile(d, iccid, 0, "");
+	/* the installation result went to serverAddress: the card knows no other */
+	assert_int_equal(es10_list_notifications(d->chip, &nl, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(nl[0].event, 0x80);
+	assert_string_equal(nl[0].address, ADDRESS);
+	assert_string_equal(nl[0].iccid, iccid);
+	assert_int_equal(es10_remove_notification(d->chip, nl[0].seq, &res), 0);
+	assert_int_equal(res, 0);
+	assert_int_equal(es10_remove_notification(d->chip, nl[0].seq, &res), 0);
+	assert_int_equal(res, 1);
+	free(nl);
+
+	assert_int_equal(es10_enable(d->chip, iccid, false, &res), 0);
+	assert_int_equal(res, 0);
+	assert_int_equal(es10_enable(d->chip, iccid, false, &res), 0);
+	assert_int_equal(res, 2);                /* profileNotInDisabledState */
+	assert_int_equal(es10_enable(d->chip, "8944000000000000001", false, &res), 0);
+	assert_int_equal(res, 1);                /* iccidOrAidNotFound */
+	assert_int_equal(es10_set_nickname(d->chip, iccid, "line 7", &res), 0);
+	assert_int_equal(res, 0);
+	expect_profile(d, iccid, 1, "line 7");
+	assert_int_equal(es10_delete(d->chip, iccid, &res), 0);
+	assert_int_equal(res, 2);                /* enabled: not deleted */
+	assert_int_equal(es10_disable(d->chip, iccid, false, &res), 0);
+	assert_int_equal(res, 0);
+	assert_int_equal(es10_disable(d->chip, iccid, false, &res), 0);
+	assert_int_equal(res, 2);
+	assert_int_equal(es10_delete(d->chip, iccid, &res), 0);
+	assert_int_equal(res, 0);
+	expect_profile(d, NULL, 0, NULL);
+	/* the delete notification: signed, retrievable by its sequence number */
+	assert_int_equal(es10_list_notifications(d->chip, &nl, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(nl[0].event, 0x10);
+	assert_int_equal(es10_retrieve_notification(d->chip, nl[0].seq, &der, &len), 0);
+	check_other_signed(d, der, len, 0x10);
+	free(der);
+	assert_int_equal(es10_retrieve_notification(d->chip, nl[0].seq + 100, &der, &len),
+			 -ENOENT);
+	free(nl);
+	assert_int_equal(es10_memory_reset(d->chip, ES10_RESET_OPERATIONAL, &res), 0);
+	assert_int_equal(res, 1);                /* nothingToDelete */
+	assert_int_equal(es10_set_default_dp(d->chip, "dp.example", &res), 0);
+	assert_int_equal(es10_get_addresses(d->chip, dp_addr, sizeof(dp_addr), ds, sizeof(ds)), 0);
+	assert_string_equal(dp_addr, "dp.example");
+	/* reinstall after delete, then memory reset removes it */
+	assert_int_equal(download(d, BPP_OK, &cmd, iccid), 0);
+	assert_int_equal(es10_memory_reset(d->chip, ES10_RESET_OPERATIONAL, &res), 0);
+	assert_int_equal(res, 0);
+	expect_profile(d, NULL, 0, NULL);
+	print_message("# %s APDUs: %lu round trips for the whole run\n",
+		      extended ? "extended" : "short", r.apdus);
+	rig_close(d, &r);
+}
+
+static void test_apdu_lifecycle_short(void **state)
+{
+	apdu_lifecycle(*state, false);
+}
+
+static void test_apdu_lifecycle_extended(void **state)
+{
+	apdu_lifecycle(*state, true);
+}
+
+/* A spoiled segment ends the load there, before the rest is sent. */
+static void test_apdu_segment_errors(void **state)
+{
+	struct dp *d = *state;
+	struct card_rig r;
+	struct es10_seg *segs;
+	uint8_t *bpp, *resp;
+	size_t bpp_len, nseg, rlen;
+	char iccid[21];
+	unsigned long before;
+	int cmd;
+
+	rig_open(d, &r, false);
+	assert_int_equal(authenticate(d, 0), 0);
+	assert_int_equal(prepare(d, 0), 0);
+	bpp = make_bpp(d, BPP_MAC, &bpp_len);
+	assert_int_equal(es10_bpp_segments(bpp, bpp_len, &segs, &nseg), 0);
+	before = r.chip.calls;
+	{
+		uint8_t *pir;
+		size_t pir_len;
+
+		assert_int_equal(es10_load_bpp(d->chip, bpp, bpp_len, &pir, &pir_len), 0);
+		assert_int_equal(pir_err(pir, pir_len, &cmd), 8);
+		assert_int_equal(cmd, 5);
+		free(pir);
+	}
+	/* segments: up to and including the second 86, not one more */
+	assert_true(r.chip.calls - before < nseg);
+	/* what an LPA sends after the result is refused: 6985 */
+	assert_int_equal(es10_link_call(r.link, segs[nseg - 1].p, segs[nseg - 1].len, &resp, &rlen),
+			 -EPROTO);
+	assert_non_null(strstr(es10_link_error(r.link), "6985"));
+	free(segs);
+	free(bpp);
+	/* and the card installs the next one as usual */
+	assert_int_equal(download(d, BPP_OK, &cmd, iccid), 0);
+	rig_close(d, &r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -718,6 +1006,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel_after_prepare, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_sign_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apdu_lifecycle_short, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apdu_lifecycle_extended, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apdu_segment_errors, setup, teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

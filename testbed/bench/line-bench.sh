@@ -1,0 +1,190 @@
+#!/bin/bash
+# Line benchmark: bindings per minute against the number of stations, for the
+# APDU path (portdp-line -> libpcsclite -> pcscd -> vpcd -> portdp-vcard, a
+# software eUICC per card) and the in-process path (portdp-line calling the
+# software eUICC's ISD-R directly), in the same run against one portdpd.
+# Host CPU per binding counts every process of the path: portdp-line, portdpd,
+# and for the APDU path pcscd and the portdp-vcard feeders.
+#
+#   testbed/bench/line-bench.sh [OUT_DIR] [STATIONS...]     (default: docs 1 4 16 64)
+# env: CHIPS (chips per station, default 8), SHARED, BUILD.
+# Writes OUT_DIR/line-bench.csv and, with gnuplot, OUT_DIR/img/line-bench.png.
+# More than 16 readers: one pcscd (16 readers at most) and one portdp-line per 16.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../e2e/lib.sh"
+. "$HERE/../e2e/pcsc.sh"
+OUT=${1:-$E2E_ROOT/docs}
+shift || true
+STATIONS=("$@")
+[ ${#STATIONS[@]} -gt 0 ] || STATIONS=(1 4 16 64)
+CHIPS=${CHIPS:-8}
+e2e_init line-bench
+PIDS=()
+PCSC_PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}" "${PCSC_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	e2e_cleanup
+}
+trap cleanup EXIT
+[ -n "${KEEP:-}" ] && E2E_KEEP=1
+
+max=0
+total=0
+for n in "${STATIONS[@]}"; do
+	[ "$n" -gt "$max" ] && max=$n
+	total=$((total + n * CHIPS))
+done
+B=$E2E_DIR/b
+"$BIN/portdp-bench" setup --dir "$B" --profiles $((4 * total + 50)) --euiccs $((max * CHIPS)) \
+	--db-sync normal >/dev/null 2>&1 || { echo "setup failed"; exit 1; }
+PORT=$(free_port)
+sed "s/^port = .*/port = $PORT/" "$B/portdpd.conf" >"$E2E_DIR/portdpd.conf"
+E2E_DB=$B/inventory.db
+start_portdpd "$E2E_DIR/portdpd.conf" "$PORT" || exit 1
+ARGS=(--smdp "$SMDP_HOST:$PORT" --resolve "$SMDP_HOST:$PORT:127.0.0.1" --cacert "$B/pki/ci.pem"
+	--quiet)
+
+# CPU seconds (user+system) of a live process.
+cpu_of() {
+	awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+# Sum of the "U S" pairs /usr/bin/time wrote.
+cpu_files() {
+	cat "$@" 2>/dev/null | awk '{s += $1 + $2} END {printf "%.3f", s}'
+}
+# Cards file for station S of a run: chip identities dealt out, fresh state dirs.
+cards() {
+	local run=$1 s=$2 f=$E2E_DIR/$1/cards$2 k i
+	mkdir -p "$E2E_DIR/$run/state"
+	: >"$f"
+	for ((k = 0; k < CHIPS; k++)); do
+		i=$((s * CHIPS + k))
+		mkdir -p "$E2E_DIR/$run/state/$i"
+		printf '%s/euiccs/%05d %s/%s/state/%d\n' "$B" "$i" "$E2E_DIR" "$run" "$i" >>"$f"
+	done
+	echo "$f"
+}
+
+# inproc RUN N: N in-process stations.
+run_inproc() {
+	local run=$1 n=$2 st=() s dpd0 t0 t1 ok
+	mkdir -p "$E2E_DIR/$run"
+	for ((s = 0; s < n; s++)); do st+=(--station "inproc:$(cards "$run" "$s")"); done
+	dpd0=$(cpu_of "$DPD_PID")
+	t0=$(date +%s.%N)
+	/usr/bin/time -f "%U %S" -o "$E2E_DIR/$run/time.line" "$BIN/portdp-line" "${ARGS[@]}" \
+		--report "$E2E_DIR/$run/rep" "${st[@]}" >"$E2E_DIR/$run/out" 2>&1
+	t1=$(date +%s.%N)
+	ok=$(cat "$E2E_DIR/$run"/rep/run-*.csv | grep -c ',installed,')
+	cpu=$(echo "$(cpu_files "$E2E_DIR/$run/time.line") $(cpu_of "$DPD_PID") $dpd0" |
+		awk '{printf "%.3f", $1 + $2 - $3}')
+	echo "# $run CPU s: portdp-line $(cpu_files "$E2E_DIR/$run/time.line"), portdpd" \
+		"$(echo "$(cpu_of "$DPD_PID") $dpd0" | awk '{print $1 - $2}')" >&2
+	report_row "inproc" "$n" "$ok" "$t0" "$t1" "$cpu" 0
+}
+
+# apdu RUN N LABEL [runner options]: N PC/SC stations, 16 per pcscd and per portdp-line.
+run_apdu() {
+	local run=$1 n=$2 label=$3 groups g s dpd0 t0 t1 ok per lp=() pc0=0 pc1=0 apdus
+	shift 3
+	local opts=("$@") ext=
+	[[ " ${opts[*]} " == *" --extended "* ]] && ext=--extended
+	mkdir -p "$E2E_DIR/$run"
+	groups=$(((n + 15) / 16))
+	PCSC_PIDS=()
+	declare -a GSOCK GST
+	for ((g = 0; g < groups; g++)); do
+		per=$((n - g * 16))
+		[ "$per" -gt 16 ] && per=16
+		start_pcscd "$E2E_DIR/$run/pcsc$g" $(((per + 1) / 2 * 2)) || return 1
+		PCSC_PIDS+=("$PCSC_PID")
+		GSOCK[$g]=$PCSCLITE_CSOCK_NAME
+		GST[$g]=
+		for ((s = 0; s < per; s++)); do
+			"/usr/bin/time" -f "%U %S" -o "$E2E_DIR/$run/time.vc$g.$s" "$BIN/portdp-vcard" \
+				--cards "$(cards "$run" $((g * 16 + s)))" $ext vpcd "${READER_PORTS[$s]}" \
+				>"$E2E_DIR/$run/vc$g.$s.log" 2>&1 &
+			PIDS+=($!)
+			GST[$g]+="pcsc:${READER_NAMES[$s]}"$'\n'
+		done
+	done
+	sleep 1 # pcscd sees the first cards
+	for p in "${PCSC_PIDS[@]}"; do pc0=$(echo "$pc0 $(cpu_of "$p")" | awk '{print $1 + $2}'); done
+	dpd0=$(cpu_of "$DPD_PID")
+	t0=$(date +%s.%N)
+	for ((g = 0; g < groups; g++)); do
+		mapfile -t sts <<<"${GST[$g]%$'\n'}"
+		args=()
+		for x in "${sts[@]}"; do args+=(--station "$x"); done
+		PCSCLITE_CSOCK_NAME=${GSOCK[$g]} /usr/bin/time -f "%U %S" -o "$E2E_DIR/$run/time.line$g" \
+			"$BIN/portdp-line" "${ARGS[@]}" "${opts[@]}" --report "$E2E_DIR/$run/rep" --idle-exit 10 \
+			--count $(((n - g * 16 > 16 ? 16 : n - g * 16) * CHIPS)) "${args[@]}" \
+			>"$E2E_DIR/$run/out$g" 2>&1 &
+		lp+=($!)
+	done
+	wait "${lp[@]}"
+	t1=$(date +%s.%N)
+	for p in "${PCSC_PIDS[@]}"; do pc1=$(echo "$pc1 $(cpu_of "$p")" | awk '{print $1 + $2}'); done
+	# A feeder whose cards a stopped runner left in the reader would wait forever.
+	sleep 1
+	for p in "${PIDS[@]}"; do
+		for c in $(pgrep -P "$p"); do kill "$c" 2>/dev/null; done
+		wait "$p" 2>/dev/null
+	done
+	PIDS=()
+	ok=$(cat "$E2E_DIR/$run"/rep/run-*.csv | grep -c ',installed,')
+	apdus=$(cat "$E2E_DIR/$run"/rep/run-*.csv | awk -F, '$6 == "installed" {s += $NF} END {print s + 0}')
+	cpu=$(echo "$(cpu_files "$E2E_DIR/$run"/time.*) $(cpu_of "$DPD_PID") $dpd0 $pc1 $pc0" |
+		awk '{printf "%.3f", $1 + $2 - $3 + $4 - $5}')
+	echo "# $run CPU s: portdp-line $(cpu_files "$E2E_DIR/$run"/time.line*)," \
+		"portdp-vcard $(cpu_files "$E2E_DIR/$run"/time.vc*)," \
+		"pcscd $(echo "$pc1 $pc0" | awk '{print $1 - $2}'), portdpd" \
+		"$(echo "$(cpu_of "$DPD_PID") $dpd0" | awk '{print $1 - $2}')" >&2
+	for p in "${PCSC_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	PCSC_PIDS=()
+	report_row "$label" "$n" "$ok" "$t0" "$t1" "$cpu" "$apdus"
+}
+
+CSV=$E2E_DIR/line-bench.csv
+echo "path,stations,bindings,seconds,bindings_per_min,cpu_s,cpu_ms_per_binding,apdus_per_binding" >"$CSV"
+report_row() {
+	local path=$1 n=$2 ok=$3 t0=$4 t1=$5 cpu=$6 apdus=$7
+	echo "$path $n $ok $t0 $t1 $cpu $apdus" | awk '{
+		s = $5 - $4; if (s <= 0) s = 0.001
+		printf "%s,%d,%d,%.2f,%.1f,%.3f,%.2f,%.1f\n", $1, $2, $3, s, $3 * 60 / s, $6,
+			$3 ? $6 * 1000 / $3 : 0, $3 ? $7 / $3 : 0}' | tee -a "$CSV"
+}
+
+for n in "${STATIONS[@]}"; do
+	run_inproc "inproc$n" "$n"
+	run_apdu "apdu$n" "$n" apdu
+	run_apdu "apdub$n" "$n" apdu-255 --block 255 --le
+	run_apdu "apdux$n" "$n" apdu-ext --extended
+done
+stop_portdpd
+mkdir -p "$OUT/img"
+cp "$CSV" "$OUT/line-bench.csv"
+if command -v gnuplot >/dev/null; then
+	gnuplot <<EOF
+set terminal pngcairo size 900,420 noenhanced
+set output "$OUT/img/line-bench.png"
+set datafile separator ","
+set multiplot layout 1,2 title "portdp-line: in-process vs APDU path (pcscd + vpcd), $(nproc) cores"
+set logscale x 2
+set xlabel "stations"
+set ylabel "bindings/min"
+set key top left
+plot "< grep ^inproc $OUT/line-bench.csv" using 2:5 with linespoints title "in-process", \
+     "< grep ^apdu, $OUT/line-bench.csv" using 2:5 with linespoints title "PC/SC, short, 120-byte blocks", \
+     "< grep ^apdu-255 $OUT/line-bench.csv" using 2:5 with linespoints title "PC/SC, short, 255 + Le", \
+     "< grep ^apdu-ext $OUT/line-bench.csv" using 2:5 with linespoints title "PC/SC, extended"
+set ylabel "host CPU ms per binding"
+plot "< grep ^inproc $OUT/line-bench.csv" using 2:7 with linespoints title "in-process", \
+     "< grep ^apdu, $OUT/line-bench.csv" using 2:7 with linespoints title "PC/SC, short, 120-byte blocks", \
+     "< grep ^apdu-255 $OUT/line-bench.csv" using 2:7 with linespoints title "PC/SC, short, 255 + Le", \
+     "< grep ^apdu-ext $OUT/line-bench.csv" using 2:7 with linespoints title "PC/SC, extended"
+unset multiplot
+EOF
+fi
+echo "line-bench: $OUT/line-bench.csv"

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * PC/SC readers through libpcsclite: list, wait for a card or its removal,
+ * connect (T=0 or T=1, shared: a reader's other programs may watch it), and
+ * transmit APDUs. A removed card makes every later transmit fail with -ENODEV.
+ * PCSCLITE_CSOCK_NAME in the environment picks the pcscd (tests start their own).
+ */
+#include "chip.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <winscard.h>
+
+#include "apdu.h"
+
+struct pcsc_ctx {
+	SCARDCONTEXT ctx;
+};
+
+struct pcsc_tr {
+	struct pcsc_ctx *p;
+	bool own_ctx;
+	SCARDHANDLE h;
+	DWORD proto;
+};
+
+int chip_link_up(struct station_chip *c, const struct es10_transport *t,
+		 const struct es10_link_opts *lo, char *err, size_t err_len);
+void chip_pcsc_free(struct station_chip *c);
+
+int pcsc_ctx_open(struct pcsc_ctx **out, char *err, size_t err_len)
+{
+	struct pcsc_ctx *p = calloc(1, sizeof(*p));
+	LONG rv;
+
+	if (!p)
+		return -ENOMEM;
+	rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &p->ctx);
+	if (rv != SCARD_S_SUCCESS) {
+		snprintf(err, err_len, "PC/SC: %s (is pcscd running?)", pcsc_stringify_error(rv));
+		free(p);
+		return -EIO;
+	}
+	*out = p;
+	return 0;
+}
+
+void pcsc_ctx_close(struct pcsc_ctx *p)
+{
+	if (!p)
+		return;
+	SCardReleaseContext(p->ctx);
+	free(p);
+}
+
+int pcsc_readers(struct pcsc_ctx *p, char **names, size_t *n)
+{
+	DWORD len = 0;
+	LONG rv = SCardListReaders(p->ctx, NULL, NULL, &len);
+	char *buf;
+
+	*names = NULL;
+	*n = 0;
+	if (rv == SCARD_E_NO_READERS_AVAILABLE)
+		return 0;
+	if (rv != SCARD_S_SUCCESS)
+		return -EIO;
+	buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	rv = SCardListReaders(p->ctx, NULL, buf, &len);
+	if (rv != SCARD_S_SUCCESS) {
+		free(buf);
+		return rv == SCARD_E_NO_READERS_AVAILABLE ? 0 : -EIO;
+	}
+	for (char *s = buf; *s; s += strlen(s) + 1)
+		(*n)++;
+	*names = buf;
+	return 0;
+}
+
+int pcsc_wait(struct pcsc_ctx *p, const char *reader, bool present, unsigned timeout_ms)
+{
+	SCARD_READERSTATE rs = { .szReader = reader, .dwCurrentState = SCARD_STATE_UNAWARE };
+	LONG rv;
+
+	for (;;) {
+		rv = SCardGetStatusChange(p->ctx, timeout_ms, &rs, 1);
+		if (rv == SCARD_E_TIMEOUT)
+			return -ETIMEDOUT;
+		if (rv == SCARD_E_CANCELLED)
+			return -EINTR;
+		if (rv != SCARD_S_SUCCESS || (rs.dwEventState & SCARD_STATE_UNKNOWN))
+			return -ENODEV;
+		if (present && (rs.dwEventState & SCARD_STATE_PRESENT) &&
+		    !(rs.dwEventState & SCARD_STATE_MUTE))
+			return 0;
+		if (!present && (rs.dwEventState & SCARD_STATE_EMPTY))
+			return 0;
+		rs.dwCurrentState = rs.dwEventState & ~SCARD_STATE_CHANGED;
+	}
+}
+
+int pcsc_card_events(struct pcsc_ctx *p, const char *reader)
+{
+	SCARD_READERSTATE rs = { .szReader = reader, .dwCurrentState = SCARD_STATE_UNAWARE };
+
+	if (SCardGetStatusChange(p->ctx, 0, &rs, 1) != SCARD_S_SUCCESS)
+		return -1;
+	return (int)(rs.dwEventState >> 16);
+}
+
+int pcsc_wait_gone(struct pcsc_ctx *p, const char *reader, int events, unsigned timeout_ms)
+{
+	SCARD_READERSTATE rs = { .szReader = reader, .dwCurrentState = SCARD_STATE_UNAWARE };
+	LONG rv;
+
+	for (;;) {
+		rv = SCardGetStatusChange(p->ctx, timeout_ms, &rs, 1);
+		if (rv == SCARD_E_TIMEOUT)
+			return -ETIMEDOUT;
+		if (rv == SCARD_E_CANCELLED)
+			return -EINTR;
+		if (rv != SCARD_S_SUCCESS || (rs.dwEventState & SCARD_STATE_UNKNOWN))
+			return -ENODEV;
+		if ((rs.dwEventState & SCARD_STATE_EMPTY) ||
+		    (events >= 0 && (int)(rs.dwEventState >> 16) != events))
+			return 0;
+		rs.dwCurrentState = rs.dwEventState & ~SCARD_STATE_CHANGED;
+	}
+}
+
+void pcsc_cancel(struct pcsc_ctx *p)
+{
+	SCardCancel(p->ctx);
+}
+
+static int pcsc_xmit(void *ctx, const uint8_t *cmd, size_t len, uint8_t *resp, size_t *rlen)
+{
+	struct station_chip *c = ctx;
+	struct pcsc_tr *t = c->tr;
+	const SCARD_IO_REQUEST *pci = t->proto == SCARD_PROTOCOL_T1 ? SCARD_PCI_T1 : SCARD_PCI_T0;
+	DWORD n = APDU_MAX_RESP;
+	LONG rv;
+
+	c->apdus++;
+	rv = SCardTransmit(t->h, pci, cmd, (DWORD)len, NULL, resp, &n);
+	if (rv == SCARD_W_RESET_CARD || rv == SCARD_E_NOT_TRANSACTED) {
+		/*
+		 * Another program (or pcscd cleaning up after a dead one) reset it, or
+		 * the reader lost the exchange: the card's state is unknown, its
+		 * sessions gone; it may well still be there.
+		 */
+		c->reset = true;
+		return -ENODEV;
+	}
+	if (rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD ||
+	    rv == SCARD_E_READER_UNAVAILABLE || rv == SCARD_W_UNPOWERED_CARD) {
+		c->gone = true;
+		return -ENODEV;
+	}
+	if (rv != SCARD_S_SUCCESS)
+		return -EIO;
+	/* A card always says SW1 SW2; nothing at all is a reader whose card went away. */
+	if (n < 2) {
+		c->gone = true;
+		return -ENODEV;
+	}
+	*rlen = n;
+	return 0;
+}
+
+void pcsc_chip_adopt_ctx(struct station_chip *c)
+{
+	((struct pcsc_tr *)c->tr)->own_ctx = true;
+}
+
+void chip_pcsc_free(struct station_chip *c)
+{
+	struct pcsc_tr *t = c->tr;
+
+	if (!t)
+		return;
+	if (t->h)
+		SCardDisconnect(t->h, c->gone && c->reset ? SCARD_RESET_CARD : SCARD_LEAVE_CARD);
+	if (t->own_ctx)
+		pcsc_ctx_close(t->p);
+	free(t);
+}
+
+/* The first reader whose name contains @want ("" for any reader with a card). */
+static int find_reader(struct pcsc_ctx *p, const char *want, char *name, size_t len)
+{
+	char *names;
+	size_t n;
+	int ret = pcsc_readers(p, &names, &n);
+
+	if (ret)
+		return ret;
+	ret = -ENODEV;
+	for (char *s = names; s && *s; s += strlen(s) + 1)
+		if (strstr(s, want) && (*want || !pcsc_wait(p, s, true, 0))) {
+			snprintf(name, len, "%s", s);
+			ret = 0;
+			break;
+		}
+	free(names);
+	return ret;
+}
+
+int pcsc_chip(struct pcsc_ctx *p, const char *reader, const struct chip_opts *o,
+	      struct station_chip **out, char *err, size_t err_len)
+{
+	struct station_chip *c = calloc(1, sizeof(*c));
+	struct pcsc_tr *t = calloc(1, sizeof(*t));
+	struct es10_transport tr = { .transmit = pcsc_xmit };
+	struct es10_link_opts lo = { 0 };
+	LONG rv;
+	int ret;
+
+	if (!c || !t) {
+		free(c);
+		free(t);
+		return -ENOMEM;
+	}
+	c->kind = CHIP_PCSC;
+	c->tr = t;
+	t->p = p;
+	ret = find_reader(p, reader, c->name, sizeof(c->name));
+	if (ret) {
+		snprintf(err, err_len, "no PC/SC reader %s%s", *reader ? "named " : "with a card",
+			 reader);
+		goto fail;
+	}
+	rv = SCardConnect(p->ctx, c->name, SCARD_SHARE_SHARED,
+			  SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &t->h, &t->proto);
+	if (rv != SCARD_S_SUCCESS) {
+		t->h = 0;
+		snprintf(err, err_len, "%s: %s", c->name, pcsc_stringify_error(rv));
+		ret = rv == SCARD_E_NO_SMARTCARD || rv == SCARD_W_REMOVED_CARD ? -ENODEV : -EIO;
+		goto fail;
+	}
+	tr.ctx = c;
+	tr.extended = o && o->extended;
+	if (o) {
+		lo.aid = o->aid;
+		lo.aid_len = o->aid_len;
+		lo.block = o->block;
+		lo.le_last = o->le_last;
+	}
+	ret = chip_link_up(c, &tr, &lo, err, err_len);
+	if (ret)
+		goto fail;
+	*out = c;
+	return 0;
+fail:
+	chip_close(c);
+	return ret;
+}
