@@ -228,6 +228,10 @@ EOF2
 	while [ "$(counter session_create)" = "$sess" ] && [ $i -lt 1200 ]; do
 		sleep 0.05; i=$((i + 1))
 	done
+	# The card stops answering first, so the unplug lands mid-download however
+	# fast the rest of the binding would have been (the unplug powers it off,
+	# which ends the hang).
+	/bin/usb-card ctl hang
 	/bin/usb-card unplug
 	wait $lpa
 	st=$?
