@@ -13,6 +13,8 @@
  *
  * Simulation controls for the driver's tests, as lines written to --ctl:
  *   hang             stop reading and answering (as SIGUSR1)
+ *   hang-at OPCODE   the same, at the next request of OPCODE (0x0041: the
+ *                    next BSP seal), that request unanswered
  *   restart          resume as a restarted card: sessions closed (SIGUSR2)
  *   fault KIND [N]   let N answers through, then inject KIND once:
  *                    stall short oversize wrong-tag dup-tag never disconnect
@@ -68,6 +70,7 @@ struct usb_card {
 	unsigned int epoch;	/* bumps at every reset: answers of older requests are dropped */
 	unsigned int io_epoch;	/* the epoch the I/O thread has seen */
 	bool hung;
+	uint16_t hang_at;	/* hang on the next request of this opcode (0: none) */
 	unsigned int max_packet; /* of bulk IN at the current speed */
 	struct usb_fault_plan plan;
 	uint32_t resets;
@@ -259,6 +262,13 @@ static void *io_thread(void *arg)
 		if (n == 0)
 			continue;
 		pthread_mutex_lock(&uc->lock);
+		if (uc->hang_at && (size_t)n >= sizeof(struct pdc_hdr) &&
+		    le16(((const struct pdc_hdr *)req)->opcode) == uc->hang_at) {
+			/* the card stops at this request: no answer, now or later */
+			uc->hang_at = 0;
+			uc->hung = true;
+			fe_log("hanging at opcode %#x", le16(((const struct pdc_hdr *)req)->opcode));
+		}
 		if (epoch != uc->epoch || uc->hung) {
 			pthread_mutex_unlock(&uc->lock);
 			continue;
@@ -426,6 +436,13 @@ static void ctl_line(struct usb_card *uc, char *line)
 		hang(uc, "ctl");
 	} else if (!strcmp(line, "restart")) {
 		restart(uc, "ctl");
+	} else if (!strncmp(line, "hang-at ", 8)) {
+		unsigned long op = strtoul(line + 8, NULL, 0);
+
+		pthread_mutex_lock(&uc->lock);
+		uc->hang_at = op <= 0xffff ? (uint16_t)op : 0;
+		pthread_mutex_unlock(&uc->lock);
+		fe_log("armed: hang at the next request of opcode %#lx", op);
 	} else if (!strncmp(line, "fault ", 6) && !usb_fault_parse(line + 6, &plan)) {
 		pthread_mutex_lock(&uc->lock);
 		uc->plan = plan;

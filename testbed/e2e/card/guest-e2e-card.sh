@@ -219,19 +219,20 @@ if [ -s cut.txt ]; then
 	read -r mid2 f2 <<EOF2
 $(tail -n 1 cut.txt)
 EOF2
-	sess=$(counter session_create)
+	# The card stops at the download's first BSP seal (after the session key
+	# agreement) and answers nothing more; the unplug comes once the driver
+	# has sent that seal, so it lands mid-download however fast the machine
+	# is (the unplug powers the card off, which ends the hang).
+	seal=$(counter bsp_seal)
+	/bin/usb-card ctl "hang-at 0x0041"
 	timeout 120 portdp-lpa --euicc "$eu" --cacert pki/ci.pem \
 		--resolve "$HOST:$PORT:127.0.0.1" --ac "LPA:1\$$HOST:$PORT\$$mid" \
 		--out "$T/$mid.der" >cut-lpa.log 2>&1 &
 	lpa=$!
 	i=0
-	while [ "$(counter session_create)" = "$sess" ] && [ $i -lt 1200 ]; do
+	while [ "$(counter bsp_seal)" = "$seal" ] && [ $i -lt 1200 ]; do
 		sleep 0.05; i=$((i + 1))
 	done
-	# The card stops answering first, so the unplug lands mid-download however
-	# fast the rest of the binding would have been (the unplug powers it off,
-	# which ends the hang).
-	/bin/usb-card ctl hang
 	/bin/usb-card unplug
 	wait $lpa
 	st=$?
