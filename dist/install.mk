@@ -127,3 +127,5 @@ deb:
 # `dist/tests/test-installed.sh` alone checks `make install DESTDIR` (20 s).
 # test-dkms.sh: the DKMS tree built and installed by dkms (10 s).
 TESTS += dist/tests/test-debs.sh dist/tests/test-dkms.sh
+# Package and DKMS checks, not memory checks: not again in the ASan stage.
+ASAN_SKIP += dist/tests/test-debs.sh dist/tests/test-dkms.sh

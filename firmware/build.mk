@@ -25,12 +25,14 @@ $(BUILD)/bin/portdp-card-pcie: $(FW_PCIE_OBJS) $(FW_FE_OBJS) $(BUILD)/libcardcor
 
 # The USB front end runs inside the test guest as a FunctionFS gadget daemon:
 # linked statically so the guest needs no libraries for it.
+# (Not under a sanitizer, which cannot link statically: the ASan stage runs no guest.)
+FW_USB_STATIC = $(if $(filter -fsanitize=%,$(LDFLAGS)),,-static)
 FW_USB_SRCS := $(wildcard firmware/usb/*.c)
 FW_USB_OBJS := $(FW_USB_SRCS:%.c=$(BUILD)/%.o)
 FW_USB_LIB_OBJS := $(filter-out $(BUILD)/firmware/usb/main.o,$(FW_USB_OBJS))
 $(BUILD)/bin/portdp-card-usb: $(FW_USB_OBJS) $(FW_FE_OBJS) $(BUILD)/libcardcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -static -pthread -o $@ $^ $(FW_LDLIBS)
+	$(CC) $(LDFLAGS) $(FW_USB_STATIC) -pthread -o $@ $^ $(FW_LDLIBS)
 
 # Tests: cmocka (TAP), OpenSSL for cross-checks, jansson for bsp.json.
 FW_TEST_NAMES := test-card-core test-card-keystore test-card-vectors test-card-fuzz test-card-ring \
