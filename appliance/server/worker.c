@@ -136,6 +136,12 @@ static void on_accept(struct worker *w, struct io_uring_cqe *cqe, bool es2)
 		return;
 	}
 	STAT_ADD(w, accepted, 1);
+	/*
+	 * Evictable from the start (it is in its handshake): a burst of accepts
+	 * handled before any connection is serviced must still find the oldest
+	 * to give way, not run the list dry and turn real clients away.
+	 */
+	conn_update_evictable(c);
 	conn_mark_ready(c);
 }
 
