@@ -110,3 +110,12 @@ PROGRAMS += $(BUILD)/bin/portdp-vcard
 # counts, kills landing mid-binding) into noise.
 ASAN_SKIP += $(wildcard testbed/e2e/test-flood-*.sh) testbed/e2e/test-second-instance.sh \
 	testbed/e2e/test-crash-load.sh
+
+# --- usbnet ---
+# The kit by cable (tools/usbnet/portdp-usbnet) in the VM guest: a CDC-NCM
+# gadget on dummy_hcd, DHCP + DNS by dnsmasq, the guest's own cdc_ncm host side
+# in a network namespace installs profiles through it (PCIe boot only).
+VM_GUEST_TESTS += testbed/e2e/usbnet/guest-usbnet.sh:180
+VM_GUEST_FILES += tools/usbnet/portdp-usbnet:/bin/portdp-usbnet /usr/sbin/dnsmasq:/usr/sbin/dnsmasq \
+	/usr/bin/ip:/usr/local/sbin/ip
+# --- end usbnet ---

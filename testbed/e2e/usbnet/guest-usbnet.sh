@@ -1,0 +1,258 @@
+#!/bin/sh
+# The kit by cable, inside the VM guest (busybox sh, TAP): portdp-usbnet makes
+# a CDC-NCM gadget on dummy_hcd's UDC and serves DHCP + DNS on it; the guest's
+# own USB host side binds cdc_ncm to it, and that interface is moved into a
+# network namespace "phone" with its own /etc/hosts (no SM-DP+ name) and its
+# own loopback, so everything the phone does crosses the USB link. There the
+# phone takes an address by DHCP, resolves the SM-DP+ name through the kit's
+# DNS, and portdp-lpa (no --resolve: an unmodified LPA) installs TS.48
+# profiles from the kit's portdpd on port 443, sends a deletion notification,
+# and the deleted profile (reuse after-delete) installs again on a second
+# eUICC. Figures: wall time and portdpd CPU per download over the link
+# against the same downloads over loopback, in one run (docs/benchmarks.md).
+#
+# Runs in the PCIe boot: in the USB boot dummy_hcd's only UDC is the card's.
+# USBNET_N: downloads per path for the figures (default 3).
+PATH=/bin:/sbin:/usr/bin:/usr/sbin
+IP=/usr/local/sbin/ip	# iproute2 (netns); busybox's ip has none
+TS48=${SHARED:-/shared}/ts48
+HOST=testsmdpplus1.example.com
+KIT=192.168.7.1
+N=${USBNET_N:-3}
+T=/tmp/usbnet
+NS=phone
+n=0
+failed=0
+dpd=
+
+tap() { # tap STATUS NAME
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
+}
+finish() {
+	[ -n "$dpd" ] && kill "$dpd" 2>/dev/null
+	portdp-usbnet down --run-dir "$T/run" >/dev/null 2>&1
+	$IP netns del $NS 2>/dev/null
+	echo "1..$n"
+	exit $failed
+}
+bail() {
+	echo "Bail out! $1"
+	finish
+}
+inv() { portdpctl -d "$T/inventory.db" "$@"; }
+state() { inv list 2>/dev/null | awk -v m="$1" '$3 == m { print $2 }'; }
+phone() { $IP netns exec $NS "$@"; }
+now() { awk '{ print $1 }' /proc/uptime; }
+cpu() { awk '{ print $14 + $15 }' "/proc/$dpd/stat"; } # clock ticks (USER_HZ 100)
+rxbytes() { cat "/sys/class/net/$1/statistics/rx_bytes"; }
+
+[ "${PORTDP_TRANSPORT:-pcie}" = usb ] && { echo "1..0 # SKIP the USB boot's UDC is the card's"; exit 0; }
+[ -n "$(ls /sys/class/udc 2>/dev/null)" ] || { echo "1..0 # SKIP no UDC (dummy_hcd)"; exit 0; }
+for p in dnsmasq portdp-usbnet portdpd portdp-lpa $IP; do
+	command -v "$p" >/dev/null || { echo "1..0 # SKIP no $p in the guest"; exit 0; }
+done
+rm -rf "$T"
+mkdir -p "$T/run" /run/netns /etc/netns/$NS || exit 1
+cd "$T" || exit 1
+# dnsmasq drops to nobody; the guest has only root.
+grep -q '^nobody:' /etc/passwd || echo 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' >>/etc/passwd
+grep -q '^nogroup:' /etc/group || echo 'nogroup:x:65534:' >>/etc/group
+touch /etc/resolv.conf
+
+# ---- the kit: PKI, inventory, portdpd on every address, port 443 ----------
+portdp-pki -n 2 pki >/dev/null 2>&1
+tap $? "test PKI (CI, EUM, two eUICCs, DP certificates for $HOST)"
+inv init >/dev/null 2>&1
+ok=0
+i=0
+for f in "$TS48"/*-UNIQUE.der; do
+	[ $i -lt $((2 * N + 1)) ] || break
+	if [ $i -eq 0 ]; then
+		inv import --reuse after-delete --matching-id REUSE1 "$f" >/dev/null 2>&1 || ok=1
+		echo "REUSE1 $f" >usb.txt
+	elif [ $i -le $N ]; then
+		inv import --matching-id "USB$i" "$f" >/dev/null 2>&1 || ok=1
+		[ $i -lt $N ] && echo "USB$i $f" >>usb.txt
+	else
+		inv import --matching-id "LO$i" "$f" >/dev/null 2>&1 || ok=1
+		echo "LO$i $f" >>lo.txt
+	fi
+	i=$((i + 1))
+done
+tap $ok "imported $i TS.48 profiles (REUSE1 reusable after deletion)"
+cat >portdpd.conf <<EOF
+listen = 0.0.0.0
+port = 443
+workers = 2
+smdp_address = $HOST
+tls_cert = $T/pki/dptls-chain.pem
+tls_key = file:$T/pki/dptls-key.pem
+accel = soft:
+db = $T/inventory.db
+dpauth_cert = $T/pki/dpauth.der
+dpauth_key = file:$T/pki/dpauth-key.pem
+dppb_cert = $T/pki/dppb.der
+dppb_key = file:$T/pki/dppb-key.pem
+ci_cert = $T/pki/ci.der
+EOF
+portdpd -c portdpd.conf --pidfile "$T/portdpd.pid" 2>dpd.err
+st=$?
+[ -f portdpd.pid ] && dpd=$(cat portdpd.pid)
+tap $st "portdpd listens on port 443"
+[ $st -eq 0 ] || { sed 's/^/# /' dpd.err; bail "portdpd did not start"; }
+
+# ---- the cable: the gadget, its address, DHCP + DNS ------------------------
+# Bad options change nothing: no gadget is left behind.
+portdp-usbnet up --address 192.168.7.300 --run-dir "$T/run" --background >bad.log 2>&1
+st=$?
+[ $st -ne 0 ] && grep -q "not an IPv4 address" bad.log && [ ! -d /sys/kernel/config/usb_gadget/portdp-net ]
+tap $? "portdp-usbnet refuses a bad address, leaves no gadget (status $st)"
+portdp-usbnet up --smdp-name "$HOST" --address $KIT --run-dir "$T/run" --background >up.log 2>&1
+st=$?
+sed 's/^/# /' up.log
+tap $st "portdp-usbnet up: gadget bound, $KIT on the link, dnsmasq running"
+[ $st -eq 0 ] || bail "no kit link"
+kif=$(cat "$T/run/iface")
+grep -q 'ncm.usb0' up.log
+tap $? "the gadget is CDC-NCM"
+
+# The USB host side of the same guest: the interface cdc_ncm made.
+pif=
+i=0
+while [ -z "$pif" ] && [ $i -lt 100 ]; do
+	for d in /sys/class/net/*; do
+		drv=$(basename "$(readlink "$d/device/driver" 2>/dev/null)")
+		[ "$drv" = cdc_ncm ] && pif=$(basename "$d")
+	done
+	[ -n "$pif" ] || { sleep 0.1; i=$((i + 1)); }
+done
+[ -n "$pif" ]
+tap $? "host side: cdc_ncm bound, interface '$pif' (kit side '$kif')"
+[ -n "$pif" ] || bail "no host-side interface"
+
+# The phone: its own namespace, loopback, and no SM-DP+ name in its hosts.
+$IP netns add $NS && $IP link set "$pif" netns $NS && phone ip link set lo up &&
+	phone ip link set "$pif" up
+tap $? "'$pif' moved into network namespace $NS"
+printf '127.0.0.1\tlocalhost\n' >/etc/netns/$NS/hosts
+: >/etc/netns/$NS/resolv.conf
+cat >"$T/udhcpc.sh" <<'EOF'
+#!/bin/sh
+case $1 in
+deconfig) ip addr flush dev "$interface"; ip link set "$interface" up ;;
+bound | renew)
+	ip addr flush dev "$interface"
+	ip addr add "$ip/${mask:-24}" dev "$interface"
+	for r in $router; do ip route add default via "$r" dev "$interface"; done
+	: >/etc/resolv.conf
+	for d in $dns; do echo "nameserver $d" >>/etc/resolv.conf; done
+	echo "$ip router=$router dns=$dns" >"$LEASE_OUT"
+	;;
+esac
+EOF
+chmod +x "$T/udhcpc.sh"
+LEASE_OUT=$T/lease phone udhcpc -i "$pif" -s "$T/udhcpc.sh" -q -n -t 10 -T 1 >udhcpc.log 2>&1
+st=$?
+lease=$(cat "$T/lease" 2>/dev/null)
+case $lease in 192.168.7.*" router= dns=$KIT") ;; *) st=1 ;; esac
+tap $st "DHCP over the cable: $lease"
+[ $st -eq 0 ] || { sed 's/^/# /' udhcpc.log "$T/run/dnsmasq.log"; bail "no DHCP lease"; }
+[ -z "$(phone ip route show default)" ]
+tap $? "no default route for the phone (its other networks stay its own)"
+
+# DNS: the SM-DP+ name is the kit; other names are not answered.
+ans=$(phone nslookup "$HOST" 2>&1)
+echo "$ans" | grep -A3 "Name:.*$HOST" | grep -q "$KIT"
+tap $? "the phone resolves $HOST to $KIT through the kit's DNS"
+phone nslookup www.example.org >/dev/null 2>&1
+[ $? -ne 0 ]
+tap $? "other names are not answered"
+phone wget -q -T 3 -O /dev/null "http://127.0.0.1:443/" 2>/dev/null
+[ $? -ne 0 ]
+tap $? "nothing of the kit is on the phone's loopback"
+
+# ---- downloads through the cable, then over loopback (the figures) ------
+eu1=$T/euicc1
+eu2=$T/euicc2
+for k in 1 2; do
+	eid=$(sed -n "${k}p" pki/euicc/list.txt)
+	mkdir -p "$T/euicc$k"
+	cp "pki/euicc/$eid.der" "$T/euicc$k/euicc.der"
+	cp "pki/euicc/$eid-key.pem" "$T/euicc$k/euicc-key.pem"
+	cp pki/eum.der pki/ci.der "$T/euicc$k/"
+done
+eid1=$(sed -n 1p pki/euicc/list.txt)
+eid2=$(sed -n 2p pki/euicc/list.txt)
+
+# download WHERE LIST EUICC: every line "MID FILE" of LIST; WHERE phone|kit
+download() {
+	bad=0
+	while read -r mid f; do
+		if [ "$1" = phone ]; then
+			phone timeout 120 portdp-lpa --euicc "$3" --cacert pki/ci.pem \
+				--ac "LPA:1\$$HOST\$$mid" --out "$T/$mid.der" >"lpa-$mid.log" 2>&1
+		else
+			timeout 120 portdp-lpa --euicc "$3" --cacert pki/ci.pem \
+				--ac "LPA:1\$$HOST\$$mid" --out "$T/$mid.der" >"lpa-$mid.log" 2>&1
+		fi
+		if [ $? -ne 0 ] || ! cmp -s "$T/$mid.der" "$f"; then
+			bad=$((bad + 1))
+			sed "s/^/# $mid: /" "lpa-$mid.log" | tail -n 3
+		fi
+	done <"$2"
+	return $bad
+}
+
+rx0=$(rxbytes "$kif")
+c0=$(cpu)
+t0=$(now)
+download phone usb.txt "$eu1"
+bad=$?
+t1=$(now)
+c1=$(cpu)
+rx1=$(rxbytes "$kif")
+tap $bad "$N downloads by the phone over the cable (ES9+ on port 443 by DNS name), UPPs byte-identical"
+# An LPA's requests alone (AuthenticateClient carries the eUICC's certificates) are kilobytes.
+[ $((rx1 - rx0)) -gt $((N * 4000)) ]
+tap $? "the requests crossed the USB link: $((rx1 - rx0)) bytes received on $kif"
+ok=0
+while read -r mid f; do [ "$(state "$mid")" = installed ] || ok=1; done <usb.txt
+tap $ok "inventory: the $N profiles installed (notifications over the cable)"
+
+c2=$(cpu)
+t2=$(now)
+download kit lo.txt "$eu1"
+bad=$?
+t3=$(now)
+c3=$(cpu)
+tap $bad "$N downloads over loopback (the same portdpd), UPPs byte-identical"
+awk -v n="$N" -v tu="$t0 $t1" -v tl="$t2 $t3" -v cu="$c0 $c1" -v cl="$c2 $c3" 'BEGIN {
+	split(tu, a, " "); split(tl, b, " "); split(cu, c, " "); split(cl, d, " ")
+	printf "# FIGURE usb-ncm: %.0f ms wall, %.0f ms portdpd CPU per download (n=%d)\n", (a[2] - a[1]) * 1000 / n, (c[2] - c[1]) * 10 / n, n
+	printf "# FIGURE loopback: %.0f ms wall, %.0f ms portdpd CPU per download (n=%d)\n", (b[2] - b[1]) * 1000 / n, (d[2] - d[1]) * 10 / n, n
+}'
+
+# ---- deletion over the cable, and the reuse it allows --------------------
+reuse_iccid=$(inv list 2>/dev/null | awk '$3 == "REUSE1" { print $1 }')
+phone timeout 60 portdp-lpa --euicc "$eu1" --cacert pki/ci.pem disable "$reuse_iccid" >del.log 2>&1 &&
+	phone timeout 60 portdp-lpa --euicc "$eu1" --cacert pki/ci.pem delete "$reuse_iccid" >>del.log 2>&1
+st=$?
+[ $st -eq 0 ] || sed 's/^/# /' del.log
+[ $st -eq 0 ] && [ "$(state REUSE1)" = available ]
+tap $? "deletion notification over the cable: REUSE1 ($reuse_iccid) is $(state REUSE1) again"
+echo "REUSE1 $(awk '$1 == "REUSE1" { print $2 }' usb.txt)" >reuse.txt
+download phone reuse.txt "$eu2" &&
+	inv list 2>/dev/null | awk '$3 == "REUSE1"' | grep -q "installed.*$eid2"
+tap $? "REUSE1 installed again over the cable, on the second eUICC"
+inv list 2>/dev/null | awk '$3 == "REUSE1"' | grep -q "$eid1"
+[ $? -ne 0 ]
+tap $? "REUSE1 no longer bound to the first eUICC"
+
+# ---- unplug: the link goes, dnsmasq and the gadget go with down -----------
+kill "$dpd" 2>/dev/null
+dpd=
+portdp-usbnet down --run-dir "$T/run" >/dev/null 2>&1
+[ ! -d /sys/kernel/config/usb_gadget/portdp-net ] && [ -z "$(phone ip link show "$pif" 2>/dev/null)" ]
+tap $? "portdp-usbnet down: gadget removed, the phone's interface gone"
+finish
