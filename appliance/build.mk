@@ -203,3 +203,29 @@ $(SERVER_TEST_DIR)/server-bench: $(SERVER_TEST_DIR)/server_bench.o \
 TESTS += $(SERVER_TESTS)
 all: $(SERVER_TESTS) $(SERVER_TEST_DIR)/server-bench
 # --- end server ---
+
+# --- btlink ---
+# The APDU binding over a byte stream (Bluetooth RFCOMM): framing, the serve
+# loop around an APDU handler, the client transmit, RFCOMM sockets (BlueZ).
+# docs/proximity-bluetooth.md. Dependents include "btlink.h" with
+# $(BTLINK_CPPFLAGS) and link $(BTLINK_LIBS).
+BTLINK_LIB := $(BUILD)/libbtlink.a
+BTLINK_CPPFLAGS := -Iappliance/btlink
+BTLINK_LIBS = $(BTLINK_LIB) -lbluetooth
+BTLINK_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard appliance/btlink/*.c))
+$(BTLINK_LIB): $(BTLINK_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+LIBS += $(BTLINK_LIB)
+
+BTLINK_TEST_DIR := $(BUILD)/appliance/btlink/tests
+$(BTLINK_TEST_DIR)/%.o: CPPFLAGS += $(BTLINK_CPPFLAGS)
+$(BTLINK_TEST_DIR)/test-btlink: $(BTLINK_TEST_DIR)/test_btlink.o $(BTLINK_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(BTLINK_LIBS) -lcmocka -lpthread
+# btlink-rig: RFCOMM end to end in the VM guest (hci_vhci + btvirt).
+$(BTLINK_TEST_DIR)/btlink-rig: $(BTLINK_TEST_DIR)/btlink_rig.o $(BTLINK_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(BTLINK_LIBS)
+TESTS += $(BTLINK_TEST_DIR)/test-btlink
+all: $(BTLINK_TEST_DIR)/test-btlink $(BTLINK_TEST_DIR)/btlink-rig
+# --- end btlink ---

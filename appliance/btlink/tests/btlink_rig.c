@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * btlink-rig: the RFCOMM end-to-end rig of the VM guest (guest-btlink.sh).
+ *   btlink-rig up DEV            power hciDEV up, page + inquiry scan on
+ *   btlink-rig addr DEV          print hciDEV's address
+ *   btlink-rig serve CH N        accept N RFCOMM links on channel CH, serve each
+ *                                with the test handler, print "served K rc R"
+ *   btlink-rig transmit ADDR CH  one link: short, extended, long-answer and
+ *                                handler-failure APDUs, each checked (TAP)
+ *   btlink-rig garbage ADDR CH   one link: a zero-length frame; expects the
+ *                                error frame and the close
+ * The handler is the one of test_btlink.c (reversed command, 9000; INS EE
+ * fails; INS B0 answers 60000 bytes).
+ */
+#include <bluetooth/bluetooth.h>
+#include <bluetooth/hci.h>
+#include <bluetooth/hci_lib.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "btlink.h"
+
+static int handler(void *ctx, const uint8_t *c, size_t len, uint8_t *r, size_t *rlen)
+{
+	size_t n;
+
+	(void)ctx;
+	if (len >= 2 && c[1] == 0xee)
+		return -1;
+	if (len >= 2 && c[1] == 0xb0) {
+		n = 60000;
+		for (size_t i = 0; i < n; i++)
+			r[i] = (uint8_t)(i * 7);
+	} else {
+		n = len;
+		for (size_t i = 0; i < n; i++)
+			r[i] = c[len - 1 - i];
+	}
+	if (n + 2 > *rlen)
+		return -1;
+	r[n] = 0x90;
+	r[n + 1] = 0x00;
+	*rlen = n + 2;
+	return 0;
+}
+
+static int up(int dev)
+{
+	int s = socket(AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC, BTPROTO_HCI);
+	struct hci_dev_req dr = {.dev_id = (uint16_t)dev, .dev_opt = SCAN_PAGE | SCAN_INQUIRY};
+
+	if (s < 0) {
+		perror("btlink-rig: HCI socket");
+		return 1;
+	}
+	if (ioctl(s, HCIDEVUP, dev) < 0 && errno != EALREADY) {
+		perror("btlink-rig: HCIDEVUP");
+		return 1;
+	}
+	if (ioctl(s, HCISETSCAN, (unsigned long)&dr) < 0) {
+		perror("btlink-rig: HCISETSCAN");
+		return 1;
+	}
+	close(s);
+	return 0;
+}
+
+static int addr(int dev)
+{
+	bdaddr_t a;
+	char s[18];
+
+	if (hci_devba(dev, &a) < 0) {
+		perror("btlink-rig: hci_devba");
+		return 1;
+	}
+	ba2str(&a, s);
+	puts(s);
+	return 0;
+}
+
+static int serve(int ch, int count)
+{
+	int l = btlink_rfcomm_listen(NULL, ch);
+
+	if (l < 0) {
+		fprintf(stderr, "btlink-rig: listen on channel %d: %s\n", ch, strerror(-l));
+		return 1;
+	}
+	printf("listening %d\n", ch);
+	fflush(stdout);
+	for (int i = 0; i < count; i++) {
+		int c = accept(l, NULL, NULL);
+		unsigned long n = 0;
+
+		if (c < 0) {
+			perror("btlink-rig: accept");
+			return 1;
+		}
+		int r = btlink_serve(c, handler, NULL, NULL, &n);
+
+		printf("served %lu rc %d (%s)\n", n, r, r ? btlink_strerror(r) : "clean close");
+		fflush(stdout);
+		close(c);
+	}
+	close(l);
+	return 0;
+}
+
+static int tn;
+static int tfail;
+
+static void tap(int ok, const char *what)
+{
+	printf("%sok %d - %s\n", ok ? "" : "not ", ++tn, what);
+	if (!ok)
+		tfail = 1;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int transmit(const char *a, int ch)
+{
+	static uint8_t cap[BTLINK_MAX_PAYLOAD], rap[BTLINK_MAX_PAYLOAD];
+	char err[128];
+	size_t rl;
+	double t0 = now();
+	int fd = btlink_rfcomm_connect(a, ch, 10000);
+
+	tap(fd >= 0, "RFCOMM link to the Port-DP+ side");
+	if (fd < 0) {
+		printf("# connect %s channel %d: %s\n", a, ch, strerror(-fd));
+		return 1;
+	}
+	printf("# connected in %.0f ms\n", (now() - t0) * 1000);
+	const uint8_t sel[] = {0x00, 0xa4, 0x04, 0x00, 0x03, 0xa0, 0x00, 0x01};
+
+	rl = sizeof(rap);
+	int r = btlink_transmit(fd, sel, sizeof(sel), rap, &rl, 10000, err, sizeof(err));
+
+	tap(r == 0 && rl == sizeof(sel) + 2 && rap[0] == 0x01 && rap[rl - 2] == 0x90,
+	    "short command APDU answered");
+	for (size_t i = 0; i < 65535 + 7; i++)
+		cap[i] = (uint8_t)(i * 3);
+	cap[0] = 0x80;
+	cap[1] = 0xe2;
+	t0 = now();
+	rl = sizeof(rap);
+	r = btlink_transmit(fd, cap, 65535 + 7, rap, &rl, 30000, err, sizeof(err));
+	tap(r == 0 && rl == 65535 + 9 && rap[0] == cap[65535 + 6], "extended command APDU (65542 bytes) answered");
+	printf("# 64 KiB each way in %.0f ms\n", (now() - t0) * 1000);
+	const uint8_t rd[] = {0x80, 0xb0, 0x00, 0x00};
+
+	rl = sizeof(rap);
+	r = btlink_transmit(fd, rd, sizeof(rd), rap, &rl, 30000, err, sizeof(err));
+	tap(r == 0 && rl == 60002 && rap[59999] == (uint8_t)(59999 * 7), "60000-byte answer");
+	const uint8_t bad[] = {0x80, 0xee, 0x00, 0x00};
+
+	rl = sizeof(rap);
+	r = btlink_transmit(fd, bad, sizeof(bad), rap, &rl, 10000, err, sizeof(err));
+	tap(r == 0 && rl == 2 && rap[0] == 0x6f && rap[1] == 0x00, "handler failure gives SW 6F00");
+	close(fd);
+	return tfail;
+}
+
+static int garbage(const char *a, int ch)
+{
+	uint8_t buf[256];
+	enum btlink_type t;
+	int fd = btlink_rfcomm_connect(a, ch, 10000);
+
+	if (fd < 0) {
+		printf("# connect: %s\n", strerror(-fd));
+		tap(0, "RFCOMM link for the bad frame");
+		return 1;
+	}
+	const uint8_t zero[] = {0x01, 0x00, 0x00, 0x00};
+
+	if (write(fd, zero, sizeof(zero)) != (ssize_t)sizeof(zero))
+		perror("write");
+	int r = btlink_recv(fd, &t, buf, sizeof(buf) - 1, 10000);
+
+	if (r > 0)
+		buf[r] = 0;
+	tap(r > 1 && t == BTLINK_ERROR && buf[0] == BTLINK_EC_ZERO,
+	    "zero-length frame answered by error frame 2");
+	if (r > 1)
+		printf("# error frame: %s\n", (char *)buf + 1);
+	r = btlink_recv(fd, &t, buf, sizeof(buf), 10000);
+	tap(r == BTLINK_E_CLOSED || r == BTLINK_E_IO, "then the Port-DP+ side closed the link");
+	close(fd);
+	return tfail;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "up"))
+		return up(atoi(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "addr"))
+		return addr(atoi(argv[2]));
+	if (argc == 4 && !strcmp(argv[1], "serve"))
+		return serve(atoi(argv[2]), atoi(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "transmit"))
+		return transmit(argv[2], atoi(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "garbage"))
+		return garbage(argv[2], atoi(argv[3]));
+	fprintf(stderr, "usage: btlink-rig up|addr DEV | serve CH N | transmit|garbage ADDR CH\n");
+	return 2;
+}
