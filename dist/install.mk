@@ -82,6 +82,10 @@ install-provider: $(PORTDP_PROV_SO)
 install-service:
 	$(INSTALL) -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/portdp
 	$(DIST_SUBST) dist/systemd/portdpd.service.in >$(DESTDIR)$(UNITDIR)/portdpd.service
+	@# The kit by cable (docs/proximity-usb.md): a script and its unit.
+	$(INSTALL) -D -m 0755 tools/usbnet/portdp-usbnet $(DESTDIR)$(SBINDIR)/portdp-usbnet
+	$(DIST_SUBST) dist/systemd/portdp-usbnet.service.in >$(DESTDIR)$(UNITDIR)/portdp-usbnet.service
+	$(INSTALL) -D -m 0644 docs/proximity-usb.md $(DESTDIR)$(DOCDIR)/proximity-usb.md
 	$(INSTALL) -D -m 0644 dist/portdp.sysusers $(DESTDIR)$(SYSUSERSDIR)/portdp.conf
 	$(INSTALL) -D -m 0644 dist/portdp.tmpfiles $(DESTDIR)$(TMPFILESDIR)/portdp.conf
 	$(INSTALL) -D -m 0644 dist/60-portdp-accel.rules $(DESTDIR)$(UDEVRULESDIR)/60-portdp-accel.rules

@@ -54,6 +54,7 @@ FILES="/usr/sbin/portdpd /usr/sbin/portdp-card-pcie /usr/bin/portdpctl /usr/bin/
 $LIBDIR/libportdp-accel.so $LIBDIR/pkgconfig/portdp-accel.pc /usr/include/portdp/accel.h
 /usr/include/portdp/cert.h /usr/include/portdp/scp03t.h $MODDIR/portdp.so
 /lib/systemd/system/portdpd.service /lib/systemd/system/portdp-card-pcie.service
+/usr/sbin/portdp-usbnet /lib/systemd/system/portdp-usbnet.service
 /usr/lib/sysusers.d/portdp.conf /usr/lib/sysusers.d/portdp-card.conf /usr/lib/tmpfiles.d/portdp.conf
 /lib/udev/rules.d/60-portdp-accel.rules /etc/portdp/portdpd.conf
 /usr/src/portdp-accel-$VERSION/dkms.conf /usr/src/portdp-accel-$VERSION/Kbuild
@@ -114,13 +115,14 @@ systemd-tmpfiles --root="$ROOT" --create >/dev/null 2>&1 &&
 tap $? "systemd-tmpfiles makes /var/lib/portdp (0750) and /etc/portdp/private (0700), portdp's"
 # verify wants the ExecStart programs where the unit says: point them into the root.
 mkdir -p "$E2E_DIR/units"
-for u in portdpd portdp-card-pcie; do
+for u in portdpd portdp-card-pcie portdp-usbnet; do
 	sed "s|=/usr/sbin/|=$ROOT/usr/sbin/|" "$ROOT/lib/systemd/system/$u.service" >"$E2E_DIR/units/$u.service"
 done
-out=$(systemd-analyze verify "$E2E_DIR/units/portdpd.service" "$E2E_DIR/units/portdp-card-pcie.service" 2>&1)
+out=$(systemd-analyze verify "$E2E_DIR/units/portdpd.service" "$E2E_DIR/units/portdp-card-pcie.service" \
+	"$E2E_DIR/units/portdp-usbnet.service" 2>&1)
 r=$?
 [ -n "$out" ] && { sed 's/^/# /' <<<"$out" | head -n 10; r=1; }
-tap $r "systemd-analyze verify: portdpd.service, portdp-card-pcie.service (no warning)"
+tap $r "systemd-analyze verify: portdpd.service, portdp-card-pcie.service, portdp-usbnet.service (no warning)"
 grep -q "^ExecStart=/usr/sbin/portdpd -c /etc/portdp/portdpd.conf --foreground$" \
 	"$ROOT/lib/systemd/system/portdpd.service" && grep -q '^Type=notify$' "$ROOT/lib/systemd/system/portdpd.service"
 tap $? "portdpd.service: Type=notify, runs the installed binary on /etc/portdp/portdpd.conf"

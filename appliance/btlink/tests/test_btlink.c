@@ -39,8 +39,10 @@ static int handler(void *ctx, const uint8_t *c, size_t len, uint8_t *r, size_t *
 	s->calls++;
 	if (len >= 2 && c[1] == 0xee)
 		return -1;
-	if (len >= 2 && c[1] == 0xb0) {
-		n = 60000;
+	if (len >= 4 && c[1] == 0xb0) {
+		n = (size_t)c[2] << 8 | c[3];
+		if (n == 0)
+			n = 60000;
 		for (size_t i = 0; i < n; i++)
 			r[i] = (uint8_t)(i * 7);
 	} else {
