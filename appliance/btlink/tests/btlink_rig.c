@@ -5,8 +5,10 @@
  *   btlink-rig addr DEV          print hciDEV's address
  *   btlink-rig serve CH N        accept N RFCOMM links on channel CH, serve each
  *                                with the test handler, print "served K rc R"
- *   btlink-rig transmit ADDR CH  one link: short, extended, long-answer and
- *                                handler-failure APDUs, each checked (TAP)
+ *   btlink-rig transmit ADDR CH [DATA ANSWER]
+ *                                one link: short, extended (DATA bytes of data),
+ *                                long-answer (ANSWER bytes) and handler-failure
+ *                                APDUs, each checked (TAP)
  *   btlink-rig garbage ADDR CH   one link: a zero-length frame; expects the
  *                                error frame and the close
  * The handler is the one of test_btlink.c (reversed command, 9000; INS EE
@@ -28,8 +30,8 @@
 
 #include "btlink.h"
 
-#define XDATA 4096
-#define ANSWER 12000u
+static size_t XDATA = 4096;
+static size_t ANSWER = 12000;
 
 static int handler(void *ctx, const uint8_t *c, size_t len, uint8_t *r, size_t *rlen)
 {
@@ -168,20 +170,20 @@ static int transmit(const char *a, int ch)
 	cap[0] = 0x80;
 	cap[1] = 0xe2;
 	cap[4] = 0x00;
-	cap[5] = XDATA >> 8;
-	cap[6] = XDATA & 0xff;
+	cap[5] = (uint8_t)(XDATA >> 8);
+	cap[6] = (uint8_t)XDATA;
 	t0 = now();
 	rl = sizeof(rap);
 	r = btlink_transmit(fd, cap, ext, rap, &rl, 60000, err, sizeof(err));
 	tap(r == 0 && rl == ext + 2 && rap[0] == cap[ext - 1], "extended command APDU answered");
 	double t1 = now();
-	const uint8_t rd[] = {0x80, 0xb0, ANSWER >> 8, ANSWER & 0xff};
+	const uint8_t rd[] = {0x80, 0xb0, (uint8_t)(ANSWER >> 8), (uint8_t)ANSWER};
 
 	rl = sizeof(rap);
 	r = btlink_transmit(fd, rd, sizeof(rd), rap, &rl, 60000, err, sizeof(err));
 	tap(r == 0 && rl == ANSWER + 2 && rap[ANSWER - 1] == (uint8_t)((ANSWER - 1) * 7),
 	    "long answer (a BPP-sized run)");
-	printf("# FIGURE rfcomm: %zu bytes each way in %.0f ms, %u-byte answer in %.0f ms (%.1f KB/s)\n",
+	printf("# FIGURE rfcomm: %zu bytes each way in %.0f ms, %zu-byte answer in %.0f ms (%.1f KB/s)\n",
 	       ext, (t1 - t0) * 1000, ANSWER, (now() - t1) * 1000,
 	       (2.0 * ext + ANSWER) / 1000 / (now() - t0));
 	const uint8_t bad[] = {0x80, 0xee, 0x00, 0x00};
@@ -230,8 +232,17 @@ int main(int argc, char **argv)
 		return addr(atoi(argv[2]));
 	if (argc == 4 && !strcmp(argv[1], "serve"))
 		return serve(atoi(argv[2]), atoi(argv[3]));
-	if (argc == 4 && !strcmp(argv[1], "transmit"))
+	if ((argc == 4 || argc == 6) && !strcmp(argv[1], "transmit")) {
+		if (argc == 6) {
+			XDATA = strtoul(argv[4], NULL, 10);
+			ANSWER = strtoul(argv[5], NULL, 10);
+			if (XDATA < 1 || XDATA > 65535 || ANSWER < 1 || ANSWER > 65535) {
+				fprintf(stderr, "btlink-rig: DATA and ANSWER are 1..65535\n");
+				return 2;
+			}
+		}
 		return transmit(argv[2], atoi(argv[3]));
+	}
 	if (argc == 4 && !strcmp(argv[1], "garbage"))
 		return garbage(argv[2], atoi(argv[3]));
 	fprintf(stderr, "usage: btlink-rig up|addr DEV | serve CH N | transmit|garbage ADDR CH\n");

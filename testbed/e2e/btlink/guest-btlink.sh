@@ -6,7 +6,13 @@
 # from the other: short, extended and long-answer APDUs, a handler failure,
 # then a zero-length frame answered by its error frame. Runs in the PCIe boot
 # only (it does not depend on the card).
+# portdp.btlink_sizes=DATA,ANSWER on the guest's command line: the extended
+# command's data and the long answer in bytes (default 4096,12000).
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
+SIZES="4096 12000"
+for w in $(cat /proc/cmdline); do
+	case $w in portdp.btlink_sizes=*,*) w=${w#*=}; SIZES="${w%,*} ${w#*,}" ;; esac
+done
 CH=22
 T=/tmp/btlink
 n=0
@@ -57,7 +63,8 @@ grep -q listening serve.log
 tap $? "Port-DP+ side listens on RFCOMM channel $CH"
 
 t0=$(awk '{ print $1 }' /proc/uptime)
-timeout 120 btlink-rig transmit "$a0" $CH >tx.log 2>&1
+# shellcheck disable=SC2086
+timeout 120 btlink-rig transmit "$a0" $CH $SIZES >tx.log 2>&1
 st=$?
 t1=$(awk '{ print $1 }' /proc/uptime)
 sed -n 's/^\(not \)*ok [0-9]* - /&/p; /^#/p' tx.log | while IFS= read -r l; do
