@@ -94,6 +94,13 @@ int btlink_recv(int fd, enum btlink_type *t, uint8_t *p, size_t cap, int timeout
 int btlink_transmit(int fd, const uint8_t *capdu, size_t len, uint8_t *rapdu, size_t *rlen,
 		    int timeout_ms, char *errbuf, size_t errlen);
 
+/*
+ * An LPA's spec of a Port-DP+ over Bluetooth: "bt:XX:XX:XX:XX:XX:XX" or
+ * "bt:XX:XX:XX:XX:XX:XX@CHANNEL" (default BTLINK_DEFAULT_CHANNEL). Fills
+ * addr (18 bytes) and *channel; -EINVAL for anything else.
+ */
+int btlink_parse_spec(const char *spec, char addr[18], int *channel);
+
 /* RFCOMM (BlueZ sockets). addr "XX:XX:XX:XX:XX:XX"; NULL or "any" to listen on all. */
 int btlink_rfcomm_listen(const char *addr, int channel);
 int btlink_rfcomm_connect(const char *addr, int channel, int timeout_ms);

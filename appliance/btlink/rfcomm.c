@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -21,6 +22,33 @@ static int parse_addr(const char *s, bdaddr_t *a)
 	if (strlen(s) != 17 || bachk(s) < 0)
 		return -EINVAL;
 	return str2ba(s, a) < 0 ? -EINVAL : 0;
+}
+
+int btlink_parse_spec(const char *spec, char addr[18], int *channel)
+{
+	const char *at;
+	bdaddr_t a;
+
+	if (!spec || strncmp(spec, "bt:", 3))
+		return -EINVAL;
+	spec += 3;
+	at = strchr(spec, '@');
+	if ((at ? (size_t)(at - spec) : strlen(spec)) != 17)
+		return -EINVAL;
+	memcpy(addr, spec, 17);
+	addr[17] = 0;
+	if (parse_addr(addr, &a) < 0 || !bacmp(&a, BDADDR_ANY))
+		return -EINVAL;
+	*channel = BTLINK_DEFAULT_CHANNEL;
+	if (at) {
+		char *end;
+		long ch = strtol(at + 1, &end, 10);
+
+		if (at[1] < '0' || at[1] > '9' || *end || ch < 1 || ch > 30)
+			return -EINVAL;
+		*channel = (int)ch;
+	}
+	return 0;
 }
 
 /* Returns the listening socket or -errno. */

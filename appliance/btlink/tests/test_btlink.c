@@ -257,6 +257,25 @@ static void test_client_limits(void **st)
 	assert_int_equal(btlink_rfcomm_connect("00:11:22:33:44:55", 31, 10), -22);
 }
 
+static void test_spec(void **st)
+{
+	(void)st;
+	char a[18];
+	int ch = 0;
+
+	assert_int_equal(btlink_parse_spec("bt:00:AA:01:00:00:00", a, &ch), 0);
+	assert_string_equal(a, "00:AA:01:00:00:00");
+	assert_int_equal(ch, BTLINK_DEFAULT_CHANNEL);
+	assert_int_equal(btlink_parse_spec("bt:00:aa:01:00:00:00@3", a, &ch), 0);
+	assert_int_equal(ch, 3);
+	const char *bad[] = {"00:AA:01:00:00:00", "bt:", "bt:00:AA:01:00:00", "bt:00:AA:01:00:00:0G",
+			     "bt:00:00:00:00:00:00", "bt:00:AA:01:00:00:00@", "bt:00:AA:01:00:00:00@31",
+			     "bt:00:AA:01:00:00:00@0", "bt:00:AA:01:00:00:00@2x", "bt:00:AA:01:00:00:00@-1",
+			     "pcsc:reader"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(btlink_parse_spec(bad[i], a, &ch), -22);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,7 +283,7 @@ int main(void)
 	    cmocka_unit_test(test_oversize),	  cmocka_unit_test(test_truncated_length),
 	    cmocka_unit_test(test_truncated_payload), cmocka_unit_test(test_wrong_type),
 	    cmocka_unit_test(test_stall_mid_frame),   cmocka_unit_test(test_peer_gone),
-	    cmocka_unit_test(test_client_limits),
+	    cmocka_unit_test(test_client_limits),	  cmocka_unit_test(test_spec),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
