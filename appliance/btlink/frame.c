@@ -83,14 +83,23 @@ static int read_full(int fd, uint8_t *p, size_t n, long long deadline, size_t al
 	return (int)n;
 }
 
+/*
+ * At most this much per send(): Linux's RFCOMM sendmsg allocates every
+ * segment of one call before it sends any, so a call larger than the
+ * socket's send buffer (in segments of the link's MTU, as small as 127
+ * bytes) waits forever. Seen with 60 KB frames on emulated controllers.
+ */
+#define WRITE_CHUNK 4096
+
 static int write_full(int fd, const uint8_t *p, size_t n)
 {
 	while (n) {
+		size_t m = n < WRITE_CHUNK ? n : WRITE_CHUNK;
 		/* MSG_NOSIGNAL: a peer gone must not kill the server with SIGPIPE. */
-		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+		ssize_t k = send(fd, p, m, MSG_NOSIGNAL);
 
 		if (k < 0 && errno == ENOTSOCK)
-			k = write(fd, p, n);
+			k = write(fd, p, m);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)

@@ -6,7 +6,8 @@
  *   btlink-rig serve CH N        accept N RFCOMM links on channel CH, serve each
  *                                with the test handler, print "served K rc R"
  *   btlink-rig transmit ADDR CH [DATA ANSWER]
- *                                one link: short, extended (DATA bytes of data),
+ *                                one link: short, extended (DATA bytes of data,
+ *                                at most 65534: its echo fills the largest frame),
  *                                long-answer (ANSWER bytes) and handler-failure
  *                                APDUs, each checked (TAP)
  *   btlink-rig garbage ADDR CH   one link: a zero-length frame; expects the
@@ -236,8 +237,9 @@ int main(int argc, char **argv)
 		if (argc == 6) {
 			XDATA = strtoul(argv[4], NULL, 10);
 			ANSWER = strtoul(argv[5], NULL, 10);
-			if (XDATA < 1 || XDATA > 65535 || ANSWER < 1 || ANSWER > 65535) {
-				fprintf(stderr, "btlink-rig: DATA and ANSWER are 1..65535\n");
+			/* the echo of DATA must fit a frame: 9 + DATA + SW <= 65545 */
+			if (XDATA < 1 || XDATA > 65534 || ANSWER < 1 || ANSWER > 65535) {
+				fprintf(stderr, "btlink-rig: DATA is 1..65534, ANSWER 1..65535\n");
 				return 2;
 			}
 		}
