@@ -273,4 +273,26 @@ dpd=
 portdp-usbnet down --run-dir "$T/run" >/dev/null 2>&1
 [ ! -d /sys/kernel/config/usb_gadget/portdp-net ] && [ -z "$(phone ip link show "$pif" 2>/dev/null)" ]
 tap $? "portdp-usbnet down: gadget removed, the phone's interface gone"
+# ---- the fallback: CDC-ECM (hosts without an NCM driver) ----------------
+portdp-usbnet up --function ecm --smdp-name "$HOST" --address $KIT --run-dir "$T/run" --background >ecm.log 2>&1
+st=$?
+grep -q 'ecm.usb0' ecm.log
+tap $((st + $?)) "portdp-usbnet up --function ecm: a CDC-ECM gadget"
+eif=
+i=0
+while [ -z "$eif" ] && [ $i -lt 100 ]; do
+	for d in /sys/class/net/*; do
+		[ "$(basename "$(readlink "$d/device/driver" 2>/dev/null)")" = cdc_ether ] && eif=$(basename "$d")
+	done
+	[ -n "$eif" ] || { sleep 0.1; i=$((i + 1)); }
+done
+rm -f "$T/lease"
+[ -n "$eif" ] && $IP link set "$eif" netns $NS && phone ip link set "$eif" up &&
+	LEASE_OUT=$T/lease phone udhcpc -i "$eif" -s "$T/udhcpc.sh" -q -n -t 20 -T 1 >udhcpc-ecm.log 2>&1 &&
+	phone nslookup "$HOST" 2>&1 | grep -A3 "Name:.*$HOST" | grep -q "$KIT"
+st=$?
+tap $st "host side: cdc_ether bound ('$eif'), DHCP ($(cut -d' ' -f1 "$T/lease" 2>/dev/null)) and DNS over ECM"
+portdp-usbnet down --run-dir "$T/run" >/dev/null 2>&1
+[ ! -d /sys/kernel/config/usb_gadget/portdp-net ]
+tap $? "portdp-usbnet down after ECM"
 finish
