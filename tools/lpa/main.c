@@ -36,6 +36,7 @@ struct cli {
 	const char *euicc_dir;
 	long timeout;
 	bool verbose;
+	bool asn1; /* --binding asn1 */
 };
 
 static void usage(void)
@@ -61,6 +62,7 @@ static void usage(void)
 		"  --out FILE           write the recovered UPP here\n"
 		"  --delete ICCID       delete an installed profile and notify its SM-DP+\n"
 		"  --timeout SEC        per request (default 30)\n"
+		"  --binding json|asn1  ES9+ binding: JSON (default) or ASN.1 (SGP.22 6.6)\n"
 		"  --stop-after FN      stop after ES9+ function FN (tests)\n"
 		"  --replay FN          send ES9+ function FN twice, report the replay (tests)\n"
 		"  --reject             decline the profile at the confirmation step: the\n"
@@ -98,6 +100,7 @@ static int parse_args(int argc, char **argv, struct cli *a)
 		{ "aid", required_argument, NULL, 'A' },
 		{ "extended", no_argument, NULL, 'E' },
 		{ "stop-after-es10", required_argument, NULL, 'Z' },
+		{ "binding", required_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -141,6 +144,11 @@ static int parse_args(int argc, char **argv, struct cli *a)
 		case 'A': a->aid = optarg; break;
 		case 'E': a->extended = true; break;
 		case 'Z': a->stop_es10 = optarg; break;
+		case 'B':
+			if (strcmp(optarg, "json") && strcmp(optarg, "asn1"))
+				return -EINVAL;
+			a->asn1 = !strcmp(optarg, "asn1");
+			break;
 		case 'v': a->verbose = true; break;
 		default: return -EINVAL;
 		}
@@ -208,6 +216,7 @@ static struct es9_client_opts client_opts(const struct cli *a, const char *addre
 		.connect_to = a->connect_to,
 		.timeout_s = a->timeout,
 		.verbose = a->verbose,
+		.asn1 = a->asn1,
 	};
 }
 
