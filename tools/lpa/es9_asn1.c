@@ -180,8 +180,12 @@ int es9_asn1_answer(const char *function, const uint8_t *der, size_t len, json_t
 	int ret;
 
 	*resp = NULL;
-	if (!len)
-		return tag == 0xBF3D ? 0 : -EBADMSG;
+	if (!len) {
+		if (tag != 0xBF3D)
+			return -EBADMSG;
+		snprintf(st->status, sizeof(st->status), "Executed-Success");
+		return 0;
+	}
 	if (der_parse_exact(der, len, &outer) || outer.tag != 0xA2)
 		return -EBADMSG;
 	der_iter_init(&it, &outer);
