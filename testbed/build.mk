@@ -110,3 +110,12 @@ PROGRAMS += $(BUILD)/bin/portdp-vcard
 # counts, kills landing mid-binding) into noise.
 ASAN_SKIP += $(wildcard testbed/e2e/test-flood-*.sh) testbed/e2e/test-second-instance.sh \
 	testbed/e2e/test-crash-load.sh
+
+# --- proximity ---
+# portdp-pcsc-apdu: raw APDUs to a PC/SC card (the Port-DP+ card face's malformed-APDU tests).
+$(BUILD)/bin/portdp-pcsc-apdu: testbed/proximity/pcsc_apdu.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -O2 -g $(shell pkg-config --cflags libpcsclite 2>/dev/null || \
+		echo -I/usr/include/PCSC) -o $@ $< -lpcsclite
+all: $(BUILD)/bin/portdp-pcsc-apdu
+# --- end proximity ---
