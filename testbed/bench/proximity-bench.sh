@@ -3,7 +3,9 @@
 #   json   ES9+ JSON over HTTPS            (portdp-lpa --binding json)
 #   asn1   ES9+ ASN.1 over HTTPS (SGP.22 6.6, portdp-lpa --binding asn1)
 #   card   ES9+ ASN.1 in APDUs to portdpd's card face in a vpcd reader
-#          (portdp-lpa --dp-card: libpcsclite -> pcscd -> vpcd -> portdpd's card thread)
+#          (portdp-lpa --dp-card: libpcsclite -> pcscd -> vpcd -> portdpd's card thread),
+#          short APDUs (blocks of 120, GET RESPONSE of 256: what NFC allows)
+#   card-ext  the same with extended-length APDUs (portdp-lpa --extended)
 # Each path runs N whole downloads (authentication, BPP, installation result) one after
 # the other, each by its own portdp-lpa run with the software eUICC in-process. Reported
 # per download: wall time of the portdp-lpa run (process start included, the same for all
@@ -20,14 +22,14 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 N=${1:-30}
 e2e_init prox-bench
 trap 'pcsc_cleanup; e2e_cleanup' EXIT
-# portdp-bench setup: test PKI, 3 eUICC identity dirs, 3N profiles (TS.48 UPPs with fresh
+# portdp-bench setup: test PKI, 4 eUICC identity dirs, 4N profiles (TS.48 UPPs with fresh
 # ICCIDs, matchingIds BENCH_MID_FMT), portdpd.conf.
 B=$E2E_DIR/b
-"$BIN/portdp-bench" setup --dir "$B" --profiles $((3 * N)) --euiccs 3 >/dev/null 2>&1 ||
+"$BIN/portdp-bench" setup --dir "$B" --profiles $((4 * N)) --euiccs 4 >/dev/null 2>&1 ||
 	{ echo "portdp-bench setup failed"; exit 1; }
 E2E_DB=$B/inventory.db
 PKI=$B/pki
-PATHS=(json asn1 card)
+PATHS=(json asn1 card card-ext)
 MID_FMT=BENCH%07u # testbed/bench/bench.h
 start_pcscd "$E2E_DIR/pcsc" 2 >/dev/null || exit 1
 R=${READER_NAMES[0]}
@@ -48,12 +50,13 @@ for p in "${PATHS[@]}"; do WALL[$p]=0 CPU[$p]=0 PCPU[$p]=0; done
 PCSCD=$(pgrep -P "$PCSC_PID" pcscd || echo "$PCSC_PID")
 k=0
 for ((r = 0; r < N; r++)); do
-	for pi in 0 1 2; do
+	for pi in 0 1 2 3; do
 		p=${PATHS[$pi]}
 		case $p in
 		json) args=(--binding json) ;;
 		asn1) args=(--binding asn1) ;;
 		card) args=(--dp-card "pcsc:$R") ;;
+		card-ext) args=(--dp-card "pcsc:$R" --extended) ;;
 		esac
 		c0=$(cpu_ns "$DPD_PID") p0=$(ticks "$PCSCD") t0=$(now_ms)
 		mkdir -p "$E2E_DIR/state$pi"
@@ -68,9 +71,9 @@ for ((r = 0; r < N; r++)); do
 		k=$((k + 1))
 	done
 done
-[ "$(ctl_count installed)" -eq $((3 * N)) ] || { echo "not all installed"; exit 1; }
+[ "$(ctl_count installed)" -eq $((4 * N)) ] || { echo "not all installed"; exit 1; }
 printf '%-6s %10s %14s %22s %20s\n' path downloads "wall ms/dl" "portdpd CPU ms/dl" "pcscd CPU ms/dl"
 for p in "${PATHS[@]}"; do
-	printf 'path %-5s %6d %14.1f %22.2f %20.2f\n' "$p" "$N" "$(echo "${WALL[$p]} / $N" | bc -l)" \
+	printf 'path %-8s %3d %14.1f %22.2f %20.2f\n' "$p" "$N" "$(echo "${WALL[$p]} / $N" | bc -l)" \
 		"$(echo "${CPU[$p]} / 1000000 / $N" | bc -l)" "$(echo "${PCPU[$p]} * 1000 / $HZ / $N" | bc -l)"
 done
