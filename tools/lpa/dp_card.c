@@ -57,6 +57,11 @@ int dp_card_call(void *ctx, const uint8_t *req, size_t len, uint8_t **resp, size
 	return ret;
 }
 
+unsigned long dp_card_apdus(const struct dp_card *d)
+{
+	return d->sc->apdus;
+}
+
 const char *dp_card_error(struct dp_card *d)
 {
 	return d->sc->chip.err;

@@ -38,6 +38,8 @@ int dp_card_call(void *d, const uint8_t *req, size_t len, uint8_t **resp, size_t
  */
 int dp_card_offers(struct dp_card *d, unsigned max, char address[256], struct dp_offer **list,
 		   size_t *n);
+/** dp_card_apdus() - APDU round trips with the card so far. */
+unsigned long dp_card_apdus(const struct dp_card *d);
 /** dp_card_error() - why the last call failed. */
 const char *dp_card_error(struct dp_card *d);
 

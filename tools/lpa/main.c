@@ -531,6 +531,8 @@ int main(int argc, char **argv)
 	}
 	chip_close(sc);
 	seuicc_close(e);
+	if (dp_card && a.verbose)
+		fprintf(stderr, "lpa: Port-DP+ card: %lu APDU round trips\n", dp_card_apdus(dp_card));
 	dp_card_close(dp_card);
 	return r;
 }
