@@ -209,8 +209,6 @@ static bool admin_proto_ok(const struct http_stream *hs)
 }
 
 /* The ASN.1 binding of ES9+ (SGP.22 §6.6.1): one path, on the ES9+ listener only. */
-#define ES9_ASN1_PATH "/gsma/rsp2/asn1"
-
 static bool is_asn1_path(const struct http_stream *hs)
 {
 	return !hs->lim->prefix && !hs->url_too_long && hs->url_len == strlen(ES9_ASN1_PATH) &&

@@ -20,6 +20,8 @@
 #include "buf.h"
 
 #define ES9_PATH_PREFIX "/gsma/rsp2/es9plus/"
+/* ES9+'s ASN.1 binding (application/x-gsma-rsp-asn1), also appliance/es9/asn1.h */
+#define ES9_ASN1_PATH "/gsma/rsp2/asn1"
 #define HTTP_PATH_MAX 128
 
 enum http_item_kind {
