@@ -171,6 +171,12 @@ LIBS += $(PROGRESS_LIB)
 PROXIMITY_LIB := $(BUILD)/libproximity.a
 PROXIMITY_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard appliance/proximity/*.c))
 $(PROXIMITY_OBJS): CPPFLAGS += $(ACCEL_CPPFLAGS) -Itools/es10 -Iappliance/rsp
+# NFC card emulation (nfc.c) when libnfc is there; without it card_nfc is refused.
+ifeq ($(shell pkg-config --exists libnfc 2>/dev/null && echo yes),yes)
+$(BUILD)/appliance/proximity/nfc.o: CPPFLAGS += -DPORTDP_HAVE_LIBNFC \
+	$(shell pkg-config --cflags libnfc)
+PROXIMITY_LDLIBS := $(shell pkg-config --libs libnfc)
+endif
 
 $(PROXIMITY_LIB): $(PROXIMITY_OBJS)
 	@mkdir -p $(dir $@)
@@ -185,7 +191,7 @@ $(BUILD)/bin/portdpd: $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(PROGRESS_LIB)
 		$(PROXIMITY_LIB) $(ES10_LIB) $(filter %.a,$(ES9_LIBS)) $(ACCEL_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(PROGRESS_LIB) \
-		$(PROXIMITY_LIB) $(ES10_LIB) $(ES9_LIBS) $(SERVER_LDLIBS) -lcurl
+		$(PROXIMITY_LIB) $(ES10_LIB) $(ES9_LIBS) $(SERVER_LDLIBS) -lcurl $(PROXIMITY_LDLIBS)
 
 PROGRAMS += $(BUILD)/bin/portdpd
 

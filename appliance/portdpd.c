@@ -28,6 +28,7 @@
 #include "server/server.h"
 #include "server/tls.h"
 #include "progress/sender.h"
+#include "proximity/nfc.h"
 #include "proximity/vpcd.h"
 
 static void usage(FILE *f)
@@ -228,6 +229,7 @@ int main(int argc, char **argv)
 	struct portdp_server_limits lim;
 	struct progress_sender *sender = NULL;
 	struct pdp_vpcd *card = NULL;
+	struct pdp_nfc *nfc = NULL;
 	bool foreground = false;
 	int ready_fd = -1, opt, sig, rc;
 	unsigned long v;
@@ -379,9 +381,20 @@ int main(int argc, char **argv)
 		es9_service_free(svc);
 		return EXIT_FAILURE;
 	}
+	if (cfg.card_nfc[0] &&
+	    pdp_nfc_start(svc, cfg.smdp_address, cfg.card_nfc, &nfc, err, sizeof(err))) {
+		srv_err("%s", err);
+		pdp_vpcd_stop(card);
+		progress_sender_stop(sender);
+		portdp_server_stop(srv);
+		portdp_server_free(srv);
+		es9_service_free(svc);
+		return EXIT_FAILURE;
+	}
 	/* Sockets bound; card, keys and inventory open in every worker: root is needed no more. */
 	if (cfg.user[0] && (rc = priv_drop(&svc_user, err, sizeof(err)))) {
 		srv_err("%s", err);
+		pdp_nfc_stop(nfc);
 		pdp_vpcd_stop(card);
 		progress_sender_stop(sender);
 		portdp_server_stop(srv);
@@ -426,6 +439,7 @@ int main(int argc, char **argv)
 	}
 	svc_notify_stopping();
 	srv_info("signal %d: stopping (in-flight requests are finished first)", sig);
+	pdp_nfc_stop(nfc);
 	pdp_vpcd_stop(card);
 	progress_sender_stop(sender);
 	rc = portdp_server_stop(srv);

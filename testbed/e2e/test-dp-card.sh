@@ -6,12 +6,15 @@
 # the freed profile goes to another eUICC; a held installation result is delivered the
 # next time the card is in reach. Malformed APDUs get ISO 7816-4 status words and change
 # nothing; a card pulled in the middle of a download leaves the profile to the session
-# expiry, after which it downloads again.
+# expiry, after which it downloads again. portdp-lpa finds the card in whichever reader
+# holds it (an eUICC card in the other reader answers 6A82 to our AID) and downloads
+# into that eUICC card. A card_nfc naming no NFC controller stops portdpd with the reason.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pcsc.sh"
 e2e_init dpcard
-trap 'pcsc_cleanup; e2e_cleanup' EXIT
+VC_PID=
+trap '[ -n "$VC_PID" ] && kill "$VC_PID" 2>/dev/null; pcsc_cleanup; e2e_cleanup' EXIT
 command -v pcscd >/dev/null && [ -e "$VPCD_SO" ] || {
 	echo "1..0 # SKIP pcscd or vsmartcard-vpcd missing (tools/install-deps)"
 	exit 0
@@ -19,10 +22,10 @@ command -v pcscd >/dev/null && [ -e "$VPCD_SO" ] || {
 [ -x "$BIN/portdp-pcsc-apdu" ] || { echo "Bail out! $BIN/portdp-pcsc-apdu not built"; exit 1; }
 E2E_DB=$E2E_DIR/inventory.db
 PKI=$E2E_DIR/pki
-make_pki "$PKI" -n 3
-tap $? "test PKI with 3 eUICCs"
+make_pki "$PKI" -n 4
+tap $? "test PKI with 4 eUICCs"
 mapfile -t EIDS <"$PKI/euicc/list.txt"
-for i in 0 1 2; do euicc_dir "$PKI" "${EIDS[$i]}" "$E2E_DIR/e$i"; done
+for i in 0 1 2 3; do euicc_dir "$PKI" "${EIDS[$i]}" "$E2E_DIR/e$i"; done
 
 ctl init >/dev/null
 mapfile -t FILES < <(ls "$TESTDATA"/ts48/*-UNIQUE.der | head -3)
@@ -31,12 +34,13 @@ ctl import --matching-id K0 --reuse after-delete "${FILES[0]}" >/dev/null 2>&1 &
 	ctl import --matching-id K2 "${FILES[2]}" >/dev/null 2>&1
 tap $? "3 profiles imported (K0 may be reused after a deletion)"
 start_pcscd "$E2E_DIR/pcsc" 2
-tap $? "private pcscd with a vpcd reader"
-R=${READER_NAMES[0]}
+tap $? "private pcscd with 2 vpcd readers"
+# The Port-DP+ in the second reader; the first gets an eUICC card later (section 6).
+R=${READER_NAMES[1]}
 PORT=$(free_port)
 SESSION_TIMEOUT=4 # a pulled card's session ends by expiry within the test
 write_conf "$E2E_DIR/portdpd.conf" "$PORT" "$E2E_DB" "$PKI"
-echo "card_vpcd = ${READER_PORTS[0]}" >>"$E2E_DIR/portdpd.conf"
+echo "card_vpcd = ${READER_PORTS[1]}" >>"$E2E_DIR/portdpd.conf"
 start_portdpd "$E2E_DIR/portdpd.conf" "$PORT"
 tap $? "portdpd started with its card face in reader '$R'"
 show() { echo "$1" | sed 's/^/# /'; }
@@ -143,8 +147,37 @@ rc=$?
 show "$msg"
 [ $rc -eq 0 ] && [ "$(ctl_state K1)" = "installed ${EIDS[2]}" ]
 tap $? "notify: the pending installation result went through the card, K1 installed"
+# 6. portdp-lpa finds the Port-DP+ in any reader and downloads into an eUICC card that
+#    sits in the other reader (a software eUICC as a vpcd card).
+mkdir -p "$E2E_DIR/vc-state"
+echo "$E2E_DIR/e3 $E2E_DIR/vc-state" >"$E2E_DIR/cards"
+"$BIN/portdp-vcard" --cards "$E2E_DIR/cards" --stay vpcd "${READER_PORTS[0]}" \
+	>"$E2E_DIR/vcard.log" 2>&1 &
+VC_PID=$!
+for _ in $(seq 50); do
+	timeout 10 "$BIN/portdp-lpa" --chip "pcsc:${READER_NAMES[0]}" eid >/dev/null 2>&1 && break
+	sleep 0.2
+done
+msg=$(timeout 60 "$BIN/portdp-lpa" --dp-card pcsc: --chip "pcsc:${READER_NAMES[0]}" \
+	--offer K2 -v 2>&1)
+rc=$?
+[ $rc -eq 0 ] && [ "$(ctl_state K2)" = "installed ${EIDS[3]}" ]
+tap $? "--dp-card pcsc: found the Port-DP+, K2 installed into the eUICC card of the other reader"
+[ $rc -eq 0 ] || show "$msg"
 "$E2E_ROOT/testbed/e2e/inventory-invariants" "$E2E_DB" >/dev/null
 tap $? "inventory invariants hold"
 stop_portdpd
+kill "$VC_PID" 2>/dev/null
+wait "$VC_PID" 2>/dev/null
+VC_PID=
+
+# 7. card_nfc that names no NFC controller: portdpd does not start, and says why.
+sed -i '/^card_vpcd/d' "$E2E_DIR/portdpd.conf"
+echo "card_nfc = pn532_uart:/dev/null" >>"$E2E_DIR/portdpd.conf"
+timeout 30 "$BIN/portdpd" -c "$E2E_DIR/portdpd.conf" --foreground >"$E2E_DIR/nfc.log" 2>&1
+rc=$?
+show "$(grep card_nfc "$E2E_DIR/nfc.log")"
+[ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q "card_nfc" "$E2E_DIR/nfc.log"
+tap $? "card_nfc = pn532_uart:/dev/null: portdpd refuses to start (exit $rc) and names card_nfc"
 stop_pcscd
 tap_done

@@ -15,8 +15,8 @@ struct dp_card {
 	struct station_chip *sc;
 };
 
-int dp_card_open(const char *spec, bool extended, struct dp_card **out, char *err,
-		 size_t err_len)
+static int open_one(const char *spec, bool extended, struct dp_card **out, char *err,
+		    size_t err_len)
 {
 	struct chip_opts co = { .extended = extended };
 	uint8_t aid[ES10_AID_MAX];
@@ -36,6 +36,44 @@ int dp_card_open(const char *spec, bool extended, struct dp_card **out, char *er
 	}
 	*out = d;
 	return 0;
+}
+
+/* Every reader in turn: the first whose card selects our AID (an eUICC answers 6A82). */
+static int find(bool extended, struct dp_card **out, char *err, size_t err_len)
+{
+	struct pcsc_ctx *p;
+	char *names, spec[300], why[200] = "";
+	size_t n;
+	int ret;
+
+	ret = pcsc_ctx_open(&p, err, err_len);
+	if (ret)
+		return ret;
+	ret = pcsc_readers(p, &names, &n);
+	pcsc_ctx_close(p);
+	if (ret) {
+		snprintf(err, err_len, "PC/SC: cannot list the readers");
+		return ret;
+	}
+	for (const char *r = names; n && *r; r += strlen(r) + 1) {
+		snprintf(spec, sizeof(spec), "pcsc:%s", r);
+		if (!open_one(spec, extended, out, why, sizeof(why))) {
+			free(names);
+			return 0;
+		}
+	}
+	free(names);
+	snprintf(err, err_len, "no Port-DP+ card (AID %s) in any of %zu PC/SC readers",
+		 DP_CARD_AID, n);
+	return -ENODEV;
+}
+
+int dp_card_open(const char *spec, bool extended, struct dp_card **out, char *err,
+		 size_t err_len)
+{
+	if (!strcmp(spec, "pcsc:"))
+		return find(extended, out, err, err_len);
+	return open_one(spec, extended, out, err, err_len);
 }
 
 void dp_card_close(struct dp_card *d)

@@ -25,7 +25,10 @@ struct dp_offer {
 
 struct dp_card;
 
-/** dp_card_open() - the card in @spec (pcsc:NAME, as --chip), selected by DP_CARD_AID. */
+/**
+ * dp_card_open() - the card in @spec (pcsc:NAME, as --chip), selected by DP_CARD_AID;
+ * "pcsc:" finds it: the first reader whose card selects the AID.
+ */
 int dp_card_open(const char *spec, bool extended, struct dp_card **out, char *err,
 		 size_t err_len);
 void dp_card_close(struct dp_card *d);
