@@ -48,6 +48,9 @@ struct portdpd_config {
 	char progress_ca[512];    /* progress_ca = trust anchors of the operators' servers (PEM) */
 	unsigned progress_retry_max; /* progress_retry_max = 300 (s, longest backoff) */
 	unsigned progress_timeout;   /* progress_timeout = 10 (s, one delivery) */
+	/* the card face (appliance/proximity): ES9+ over APDUs in a vsmartcard-vpcd reader */
+	uint16_t card_vpcd_port;     /* card_vpcd = PORT on 127.0.0.1 (0: none, the default) */
+	char card_nfc[128];          /* card_nfc = libnfc connstring, e.g. pn532_uart:/dev/ttyS0 */
 };
 
 /** Fill @cfg with defaults. */

@@ -28,6 +28,8 @@
 #include "server/server.h"
 #include "server/tls.h"
 #include "progress/sender.h"
+#include "proximity/nfc.h"
+#include "proximity/vpcd.h"
 
 static void usage(FILE *f)
 {
@@ -226,6 +228,8 @@ int main(int argc, char **argv)
 	struct portdp_server *srv = NULL;
 	struct portdp_server_limits lim;
 	struct progress_sender *sender = NULL;
+	struct pdp_vpcd *card = NULL;
+	struct pdp_nfc *nfc = NULL;
 	bool foreground = false;
 	int ready_fd = -1, opt, sig, rc;
 	unsigned long v;
@@ -367,9 +371,31 @@ int main(int argc, char **argv)
 		es9_service_free(svc);
 		return EXIT_FAILURE;
 	}
+	/* The card face (ES9+ over APDUs): its worker opens keys and inventory as root too. */
+	if (cfg.card_vpcd_port &&
+	    pdp_vpcd_start(svc, cfg.smdp_address, cfg.card_vpcd_port, &card, err, sizeof(err))) {
+		srv_err("%s", err);
+		progress_sender_stop(sender);
+		portdp_server_stop(srv);
+		portdp_server_free(srv);
+		es9_service_free(svc);
+		return EXIT_FAILURE;
+	}
+	if (cfg.card_nfc[0] &&
+	    pdp_nfc_start(svc, cfg.smdp_address, cfg.card_nfc, &nfc, err, sizeof(err))) {
+		srv_err("%s", err);
+		pdp_vpcd_stop(card);
+		progress_sender_stop(sender);
+		portdp_server_stop(srv);
+		portdp_server_free(srv);
+		es9_service_free(svc);
+		return EXIT_FAILURE;
+	}
 	/* Sockets bound; card, keys and inventory open in every worker: root is needed no more. */
 	if (cfg.user[0] && (rc = priv_drop(&svc_user, err, sizeof(err)))) {
 		srv_err("%s", err);
+		pdp_nfc_stop(nfc);
+		pdp_vpcd_stop(card);
 		progress_sender_stop(sender);
 		portdp_server_stop(srv);
 		portdp_server_free(srv);
@@ -413,6 +439,8 @@ int main(int argc, char **argv)
 	}
 	svc_notify_stopping();
 	srv_info("signal %d: stopping (in-flight requests are finished first)", sig);
+	pdp_nfc_stop(nfc);
+	pdp_vpcd_stop(card);
 	progress_sender_stop(sender);
 	rc = portdp_server_stop(srv);
 	portdp_server_free(srv);

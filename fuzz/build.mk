@@ -37,7 +37,7 @@ $(FUZZ_ACCEL_A) $(FUZZ_FW_A):
 # One harness per parser: name, its objects, its libraries.
 FUZZ_SGP22_MSGS := euicc_info1 auth_server_resp prepare_download_resp pending_notification pir \
 	cancel_session_resp all
-FUZZ_NAMES := b64 json http config upp bpp x509 card es10 $(FUZZ_SGP22_MSGS:%=sgp22_%)
+FUZZ_NAMES := b64 json http config upp bpp x509 card es10 es9_asn1 $(FUZZ_SGP22_MSGS:%=sgp22_%)
 FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 
 $(FUZZ_DIR)/fuzz_b64: $(call fuzz_objs,fuzz/harness/fuzz_b64.c appliance/rsp/b64.c)
@@ -57,6 +57,14 @@ $(FUZZ_DIR)/fuzz_card: $(call fuzz_objs,fuzz/harness/fuzz_card.c) $(FUZZ_FW_A)
 $(FUZZ_DIR)/fuzz_card: FUZZ_LIBS := -lmbedcrypto
 $(FUZZ_DIR)/fuzz_es10: $(call fuzz_objs,fuzz/harness/fuzz_es10.c tools/es10/es10_link.c \
 	tools/es10/es10_card.c tools/es10/apdu.c)
+# ES9+'s ASN.1 binding: portdpd's request decoder and portdp-lpa's answer decoder.
+$(FUZZ_DIR)/fuzz_es9_asn1: $(call fuzz_objs,fuzz/harness/fuzz_es9_asn1.c fuzz/harness/fuzz_es9_asn1_lpa.c \
+	appliance/es9/asn1.c \
+	appliance/es9/request.c appliance/es9/codec.c appliance/es9/status_codes.c \
+	appliance/rsp/json_obj.c appliance/rsp/b64.c tools/lpa/es9_asn1.c) $(FUZZ_RSP_OBJS)
+$(FUZZ_DIR)/fuzz_es9_asn1: FUZZ_LIBS := -lyajl -ljansson -lcrypto -lm
+$(FUZZ_DIR)/obj/fuzz/harness/fuzz_es9_asn1.o: FUZZ_CPPFLAGS += -Iappliance/es9
+$(FUZZ_DIR)/obj/fuzz/harness/fuzz_es9_asn1_lpa.o: FUZZ_CPPFLAGS += -Itools/lpa
 
 # The SGP.22 harness, once per message (FUZZ_MSG picks the decoder).
 FUZZ_SGP22_BINS := $(FUZZ_SGP22_MSGS:%=$(FUZZ_DIR)/fuzz_sgp22_%)

@@ -126,3 +126,11 @@ VM_GUEST_FILES += tools/usbnet/portdp-usbnet:/bin/portdp-usbnet /usr/sbin/dnsmas
 VM_GUEST_TESTS += testbed/e2e/btlink/guest-btlink.sh:90
 VM_GUEST_FILES += $(BUILD)/appliance/btlink/tests/btlink-rig:/bin/btlink-rig /usr/bin/btvirt:/usr/bin/btvirt
 # --- end btlink-vm ---
+# --- proximity ---
+# portdp-pcsc-apdu: raw APDUs to a PC/SC card (the Port-DP+ card face's malformed-APDU tests).
+$(BUILD)/bin/portdp-pcsc-apdu: testbed/proximity/pcsc_apdu.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -O2 -g $(shell pkg-config --cflags libpcsclite 2>/dev/null || \
+		echo -I/usr/include/PCSC) -o $@ $< -lpcsclite
+all: $(BUILD)/bin/portdp-pcsc-apdu
+# --- end proximity ---

@@ -32,22 +32,38 @@ void es9_worker_free(struct es9_worker *w);
 /** One ES9+ response: HTTP status and a malloc'd body (may be empty for 204). */
 struct es9_response {
 	int http_status;      /* 200, 204, 400, 404, 405, 413, 500 */
-	char *body;           /* JSON, owned by the caller after es9_handle() */
+	char *body;           /* JSON or DER, owned by the caller after es9_handle() */
 	size_t body_len;
+	const char *content_type; /* of the body: NULL for JSON, else a literal */
+	int asn1_fn;              /* ASN.1 binding: the function (enum es9_fn) + 1; 0: JSON */
 };
 
 /**
  * es9_handle() - run one ES9+ function.
  * @client: the LPA's address, "IP:port" ("[IPv6]:port"), named in the audit rows of the
  *	inventory changes the request makes; NULL when unknown.
- * @path: request target, e.g. "/gsma/rsp2/es9plus/initiateAuthentication".
- * @body: request body (JSON), not NUL-terminated.
+ * @path: request target, e.g. "/gsma/rsp2/es9plus/initiateAuthentication", or
+ *	"/gsma/rsp2/asn1" (the ASN.1 binding: es9_handle_der()).
+ * @body: request body (JSON, or DER for the ASN.1 path), not NUL-terminated.
  * SGP.22 failures are answered with HTTP 200 and
  * header.functionExecutionStatus {status "Failed", statusCodeData
  * {subjectCode, reasonCode, message}}; they change no state.
  */
 void es9_handle(struct es9_worker *w, const char *client, const char *path, const char *body,
 		size_t body_len, struct es9_response *resp);
+
+/**
+ * es9_handle_der() - one request of ES9+'s ASN.1 binding (SGP.22 §6.6): @der is a
+ * RemoteProfileProvisioningRequest, the answer a RemoteProfileProvisioningResponse
+ * (content type application/x-gsma-rsp-asn1), 204 for a handled notification, 400 for
+ * a request that names no function or a notification that does not decode. The same
+ * functions, checks and sessions as the JSON binding; failures are the CHOICE's error
+ * INTEGER (appliance/es9/asn1.h). es9_handle() calls it for POST /gsma/rsp2/asn1; the
+ * card front end (appliance/card) calls it for each ES9+ command. Group commit as for
+ * es9_handle(): the caller flushes before it hands the answer out.
+ */
+void es9_handle_der(struct es9_worker *w, const char *client, const uint8_t *der,
+		    size_t der_len, struct es9_response *resp);
 
 /**
  * es9_answer_unstored() - the answer to a request whose outcome could not be made durable

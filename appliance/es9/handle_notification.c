@@ -170,7 +170,7 @@ enum es9_status es9_handle_notification(struct es9_worker *w, struct es9_call *c
 	}
 	/* From here the answer is 204 whatever we find; details go to the log. */
 	c->no_content = 1;
-	w->notification_b64 = rsp_json_get(&c->req, "pendingNotification")->str;
+	w->notification_b64 = es9_req_b64_text(c, "pendingNotification");
 	if (n.is_pir)
 		installation_result(w, &scratch, &n.pir);
 	else

@@ -36,9 +36,31 @@ enum es9_status es9_req_parse(struct es9_call *c, const char *body, size_t len)
 	return ES9_OK;
 }
 
+static const struct es9_in_field *in_field(const struct es9_call *c, const char *name)
+{
+	for (unsigned i = 0; i < c->n_in; i++)
+		if (!strcmp(c->in[i].name, name))
+			return &c->in[i];
+	return NULL;
+}
+
 enum es9_status es9_req_string(struct es9_call *c, const char *name, const char **s, size_t *len)
 {
-	const struct rsp_json_member *v = rsp_json_get(&c->req, name);
+	const struct rsp_json_member *v;
+
+	if (c->binding == ES9_BINDING_ASN1) {
+		const struct es9_in_field *f = in_field(c, name);
+
+		if (!f)
+			return es9_fail(c, ES9_E_FIELD_MISSING, "%s is missing", name);
+		/* A UTF8String with a NUL would end early in C: refused like JSON's \u0000. */
+		if (memchr(f->p, 0, f->len))
+			return es9_fail(c, ES9_E_FIELD_INVALID, "%s holds a NUL", name);
+		*s = (const char *)f->p;
+		*len = f->len;
+		return ES9_OK;
+	}
+	v = rsp_json_get(&c->req, name);
 
 	if (!v || v->type == RSP_JSON_NULL)
 		return es9_fail(c, ES9_E_FIELD_MISSING, "%s is missing", name);
@@ -58,6 +80,18 @@ enum es9_status es9_req_hex(struct es9_call *c, const char *name, uint8_t *out, 
 	size_t slen;
 	ssize_t n;
 
+	if (c->binding == ES9_BINDING_ASN1) {
+		const struct es9_in_field *f = in_field(c, name);
+
+		if (!f)
+			return es9_fail(c, ES9_E_FIELD_MISSING, "%s is missing", name);
+		if (f->len < min || f->len > cap)
+			return es9_fail(c, ES9_E_FIELD_INVALID, "%s is not %zu..%zu bytes", name,
+					min, cap);
+		memcpy(out, f->p, f->len);
+		*len = f->len;
+		return ES9_OK;
+	}
 	st = es9_req_string(c, name, &s, &slen);
 	if (st)
 		return st;
@@ -76,6 +110,20 @@ enum es9_status es9_req_b64(struct es9_call *c, const char *name, uint8_t **buf,
 	size_t slen;
 	ssize_t n;
 
+	if (c->binding == ES9_BINDING_ASN1) {
+		const struct es9_in_field *f = in_field(c, name);
+
+		if (!f)
+			return es9_fail(c, ES9_E_FIELD_MISSING, "%s is missing", name);
+		if (!f->len)
+			return es9_fail(c, ES9_E_FIELD_INVALID, "%s is empty", name);
+		*buf = malloc(f->len);
+		if (!*buf)
+			return es9_fail(c, ES9_E_INTERNAL, "out of memory");
+		memcpy(*buf, f->p, f->len);
+		*len = f->len;
+		return ES9_OK;
+	}
 	st = es9_req_string(c, name, &s, &slen);
 	if (st)
 		return st;
@@ -101,6 +149,23 @@ enum es9_status es9_req_tid_and_b64(struct es9_call *c, uint8_t *tid, size_t tid
 	return st ? st : es9_req_b64(c, name, buf, len);
 }
 
+const char *es9_req_b64_text(struct es9_call *c, const char *name)
+{
+	const struct es9_in_field *f;
+	const struct rsp_json_member *v;
+
+	if (c->binding != ES9_BINDING_ASN1) {
+		v = rsp_json_get(&c->req, name);
+		return v && v->type == RSP_JSON_STRING ? v->str : NULL;
+	}
+	f = in_field(c, name);
+	free(c->in_b64);
+	c->in_b64 = NULL;
+	if (!f || rsp_b64_encode(f->p, f->len, &c->in_b64) < 0)
+		return NULL;
+	return c->in_b64;
+}
+
 void es9_call_set_tid(struct es9_call *c, const uint8_t *tid, size_t len)
 {
 	c->tid_len = tid && len <= sizeof(c->tid) ? len : 0;
@@ -123,11 +188,25 @@ static enum es9_status add_out(struct es9_call *c, const char *name, char *text,
 	return ES9_OK;
 }
 
+/* The ASN.1 binding keeps a field's bytes as they are. */
+static enum es9_status add_raw(struct es9_call *c, const char *name, const uint8_t *buf,
+			       size_t len)
+{
+	char *s = malloc(len ? len : 1);
+
+	if (!s)
+		return es9_fail(c, ES9_E_INTERNAL, "out of memory");
+	memcpy(s, buf, len);
+	return add_out(c, name, s, len);
+}
+
 enum es9_status es9_out_b64(struct es9_call *c, const char *name, const uint8_t *buf, size_t len)
 {
 	ssize_t n;
 	char *s;
 
+	if (c->binding == ES9_BINDING_ASN1)
+		return add_raw(c, name, buf, len);
 	n = rsp_b64_encode(buf, len, &s);
 	if (n < 0)
 		return es9_fail(c, ES9_E_INTERNAL, "out of memory");
@@ -140,6 +219,8 @@ enum es9_status es9_out_hex(struct es9_call *c, const char *name, const uint8_t 
 
 	if (len > 64)
 		return es9_fail(c, ES9_E_INTERNAL, "hex field too long");
+	if (c->binding == ES9_BINDING_ASN1)
+		return add_raw(c, name, buf, len);
 	s = malloc(2 * len + 1);
 	if (!s)
 		return es9_fail(c, ES9_E_INTERNAL, "out of memory");
@@ -249,5 +330,7 @@ void es9_call_free(struct es9_call *c)
 	for (i = 0; i < c->n_out; i++)
 		free(c->out[i].text);
 	c->n_out = 0;
+	free(c->in_b64);
+	c->in_b64 = NULL;
 	rsp_json_free(&c->req);
 }

@@ -24,9 +24,31 @@ struct es9_out_field {
 };
 
 #define ES9_CALL_TID_MAX 16
+#define ES9_IN_FIELDS_MAX 4
+
+/*
+ * How the request came and how the answer goes (SGP.22 §6.5 JSON, §6.6 ASN.1). The
+ * functions read and write named fields the same way in both: only the getters and
+ * es9_out_*() below look at the binding.
+ */
+enum es9_binding {
+	ES9_BINDING_JSON = 0,
+	ES9_BINDING_ASN1, /* fields are the DER the request carried, answers are DER too */
+};
+
+/* A request field of the ASN.1 binding: the bytes of the element (asn1.c names them). */
+struct es9_in_field {
+	const char *name;
+	const uint8_t *p; /* into the request body */
+	size_t len;
+};
 
 struct es9_call {
 	struct rsp_json req;			      /* request object; zeroed: none parsed */
+	enum es9_binding binding;
+	struct es9_in_field in[ES9_IN_FIELDS_MAX];    /* ASN.1: the decoded request */
+	unsigned n_in;
+	char *in_b64;				      /* es9_req_b64_text() of the ASN.1 binding */
 	struct es9_out_field out[ES9_OUT_FIELDS_MAX]; /* response fields after the header */
 	unsigned n_out;
 	char msg[192];	/* failure message, "" for the table's default */
@@ -54,6 +76,11 @@ enum es9_status es9_req_hex(struct es9_call *c, const char *name, uint8_t *out, 
 			    size_t cap, size_t *len);
 /** A mandatory base64 field, decoded into a malloc'd *@buf. */
 enum es9_status es9_req_b64(struct es9_call *c, const char *name, uint8_t **buf, size_t *len);
+/**
+ * The base64 text of a field es9_req_b64() read before (as an operator's progress report
+ * quotes it): JSON's own text, or the ASN.1 element encoded. NULL when out of memory.
+ */
+const char *es9_req_b64_text(struct es9_call *c, const char *name);
 /**
  * The two fields every step after InitiateAuthentication starts with: transactionId
  * (1..@tid_cap bytes of hex), then the eUICC's base64 answer @name into a malloc'd *@buf.

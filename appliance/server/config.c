@@ -163,6 +163,17 @@ static int apply_key(struct portdpd_config *cfg, const char *key, const char *va
 			cfg->progress_timeout = v;
 		return rc;
 	}
+	if (!strcmp(key, "card_nfc")) {
+		*why = "card_nfc is a libnfc connstring (at most 127 bytes)";
+		return copy_str(cfg->card_nfc, sizeof(cfg->card_nfc), val);
+	}
+	if (!strcmp(key, "card_vpcd")) {
+		*why = "card_vpcd must be 0..65535";
+		rc = parse_uint(val, 0, 65535, &v);
+		if (!rc)
+			cfg->card_vpcd_port = v;
+		return rc;
+	}
 	if (!strcmp(key, "es2_port")) {
 		*why = "es2_port must be 0..65535";
 		rc = parse_uint(val, 0, 65535, &v);

@@ -362,7 +362,8 @@ static void conn_answer(struct conn *c, struct http_item *it)
 	int status = it->resp.http_status;
 
 	w->scratch.len = 0;
-	if (http_format_response(&w->scratch, status, it->resp.body, it->resp.body_len, keep) ||
+	if (http_format_response_ct(&w->scratch, status, it->resp.content_type, it->resp.body,
+				    it->resp.body_len, keep) ||
 	    SSL_write(c->ssl, w->scratch.data, w->scratch.len) != (int)w->scratch.len) {
 		ERR_clear_error();
 		c->answers_done = true;

@@ -208,13 +208,24 @@ static bool admin_proto_ok(const struct http_stream *hs)
 	return dots == 1 && digits > 0;
 }
 
-/* application/json, optionally with parameters (";charset=UTF-8"). */
+/* The ASN.1 binding of ES9+ (SGP.22 §6.6.1): one path, on the ES9+ listener only. */
+static bool is_asn1_path(const struct http_stream *hs)
+{
+	return !hs->lim->prefix && !hs->url_too_long && hs->url_len == strlen(ES9_ASN1_PATH) &&
+	       !memcmp(hs->url, ES9_ASN1_PATH, hs->url_len);
+}
+
+/*
+ * application/json (application/x-gsma-rsp-asn1 on the ASN.1 path), optionally with
+ * parameters (";charset=UTF-8").
+ */
 static bool ctype_ok(const struct http_stream *hs)
 {
-	size_t n = strlen("application/json");
+	const char *want = is_asn1_path(hs) ? "application/x-gsma-rsp-asn1" : "application/json";
+	size_t n = strlen(want);
 
 	if (hs->ctype_len >= sizeof(hs->ctype) || hs->ctype_len < n ||
-	    strncasecmp(hs->ctype, "application/json", n))
+	    strncasecmp(hs->ctype, want, n))
 		return false;
 	return hs->ctype_len == n || hs->ctype[n] == ';' || hs->ctype[n] == ' ';
 }
@@ -225,6 +236,8 @@ static bool path_ok(const struct http_stream *hs)
 	const char *prefix = hs->lim->prefix ? hs->lim->prefix : ES9_PATH_PREFIX;
 	size_t n = strlen(prefix), i;
 
+	if (is_asn1_path(hs))
+		return true;
 	if (hs->url_too_long || hs->url_len <= n || hs->url_len - n > 63 ||
 	    memcmp(hs->url, prefix, n))
 		return false;
@@ -574,6 +587,14 @@ const char *http_reason(int status)
 int http_format_response(struct buf *out, int status, const char *body, size_t body_len,
 			 bool keep_alive)
 {
+	return http_format_response_ct(out, status, NULL, body, body_len, keep_alive);
+}
+
+int http_format_response_ct(struct buf *out, int status, const char *ctype, const char *body,
+			    size_t body_len, bool keep_alive)
+{
+	char ct_line[96];
+
 	char head[512];
 	int n;
 
@@ -586,13 +607,14 @@ int http_format_response(struct buf *out, int status, const char *body, size_t b
 	}
 	if (status == 204)
 		body_len = 0;
+	snprintf(ct_line, sizeof(ct_line), "Content-Type: %s\r\n",
+		 ctype ? ctype : "application/json;charset=UTF-8");
 	n = snprintf(head, sizeof(head),
 		     "HTTP/1.1 %d %s\r\n"
 		     "X-Admin-Protocol: gsma/rsp/v2.2.0\r\n"
 		     "%s%s"
 		     "Connection: %s\r\n",
-		     status, http_reason(status),
-		     body_len ? "Content-Type: application/json;charset=UTF-8\r\n" : "",
+		     status, http_reason(status), body_len ? ct_line : "",
 		     status == 405 ? "Allow: POST\r\n" : "", keep_alive ? "keep-alive" : "close");
 	if (status != 204)
 		n += snprintf(head + n, sizeof(head) - n, "Content-Length: %zu\r\n", body_len);

@@ -2,8 +2,9 @@
 /*
  * HTTP/1.1 for ES9+: turns a connection's plaintext byte stream into a queue
  * of work items (libhttp-parser does the parsing), and formats responses.
- * Only what ES9+ needs is accepted: POST under /gsma/rsp2/es9plus/, a
- * Content-Length body no larger than max_body, JSON, X-Admin-Protocol v2.
+ * Only what ES9+ needs is accepted: POST under /gsma/rsp2/es9plus/ (JSON) or to
+ * /gsma/rsp2/asn1 (application/x-gsma-rsp-asn1, SGP.22 §6.6), a Content-Length body no
+ * larger than max_body, X-Admin-Protocol v2.
  * Any violation queues one error item and stops the stream (the connection
  * closes after answering it).
  */
@@ -19,6 +20,8 @@
 #include "buf.h"
 
 #define ES9_PATH_PREFIX "/gsma/rsp2/es9plus/"
+/* ES9+'s ASN.1 binding (application/x-gsma-rsp-asn1), also appliance/es9/asn1.h */
+#define ES9_ASN1_PATH "/gsma/rsp2/asn1"
 #define HTTP_PATH_MAX 128
 
 enum http_item_kind {
@@ -101,6 +104,9 @@ void http_item_free(struct http_item *it);
  */
 int http_format_response(struct buf *out, int status, const char *body, size_t body_len,
 			 bool keep_alive);
+/* The same with the body's content type (NULL: JSON). */
+int http_format_response_ct(struct buf *out, int status, const char *ctype, const char *body,
+			    size_t body_len, bool keep_alive);
 const char *http_reason(int status);
 
 #endif

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <curl/curl.h>
 
+#include "es9_asn1.h"
+
 /* Answers bigger than this are not ES9+ (a BPP of a large profile is ~100 KiB). */
 #define ES9_MAX_ANSWER (4u << 20)
 
@@ -18,6 +20,10 @@ struct es9_client {
 	struct curl_slist *connect_to;
 	char base_url[300];
 	bool verbose;
+	bool asn1;
+	int (*der_call)(void *ctx, const uint8_t *req, size_t len, uint8_t **resp,
+			size_t *resp_len);
+	void *der_ctx;
 };
 
 struct answer {
@@ -62,6 +68,13 @@ int es9_client_new(const struct es9_client_opts *opts, struct es9_client **out)
 	if (!c)
 		return -ENOMEM;
 	c->verbose = opts->verbose;
+	c->asn1 = opts->asn1 || opts->der_call;
+	c->der_call = opts->der_call;
+	c->der_ctx = opts->der_ctx;
+	if (c->der_call) {
+		*out = c;
+		return 0;
+	}
 	snprintf(c->base_url, sizeof(c->base_url), "https://%s/gsma/rsp2/es9plus/",
 		 opts->smdp_address);
 	/*
@@ -85,8 +98,10 @@ int es9_client_new(const struct es9_client_opts *opts, struct es9_client **out)
 	if (!c->curl)
 		goto nomem;
 	/* The headers lpac sends; servers key on X-Admin-Protocol. */
-	c->headers = curl_slist_append(NULL, "Content-Type: application/json");
-	c->headers = curl_slist_append(c->headers, "Accept: application/json");
+	c->headers = curl_slist_append(NULL, c->asn1 ? "Content-Type: application/x-gsma-rsp-asn1"
+						      : "Content-Type: application/json");
+	c->headers = curl_slist_append(c->headers, c->asn1 ? "Accept: application/x-gsma-rsp-asn1"
+							     : "Accept: application/json");
 	c->headers = curl_slist_append(c->headers, "X-Admin-Protocol: gsma/rsp/v2.2.2");
 	c->headers = curl_slist_append(c->headers, "Expect:");
 	if (!c->headers)
@@ -162,6 +177,64 @@ static int read_status(json_t *root, struct es9_status *st)
 	return -EPROTO;
 }
 
+/* One request of the ASN.1 binding, over HTTPS or to a Port-DP+ card. */
+static int asn1_call(struct es9_client *c, const char *function, json_t *req, json_t **resp,
+		     struct es9_status *st)
+{
+	struct answer a = {0};
+	uint8_t *der, *ans = NULL;
+	size_t der_len, ans_len = 0;
+	char url[400];
+	CURLcode cc;
+	int ret;
+
+	ret = es9_asn1_request(function, req, &der, &der_len);
+	if (ret) {
+		snprintf(st->message, sizeof(st->message), "%s: request has no ASN.1 form",
+			 function);
+		return ret == -ENOMEM ? ret : -EBADMSG;
+	}
+	if (c->der_call) {
+		ret = c->der_call(c->der_ctx, der, der_len, &ans, &ans_len);
+		free(der);
+		if (c->verbose)
+			fprintf(stderr, "lpa: card %s -> %d, %zu bytes\n", function, ret, ans_len);
+		if (ret) {
+			snprintf(st->message, sizeof(st->message), "Port-DP+ card: %s",
+				 strerror(-ret));
+			return -EIO;
+		}
+		st->http_status = ans_len ? 200 : 204;
+	} else {
+		snprintf(url, sizeof(url), "%.*sasn1", (int)(strlen(c->base_url) - strlen("es9plus/")),
+			 c->base_url);
+		curl_easy_setopt(c->curl, CURLOPT_URL, url);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, (const char *)der);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)der_len);
+		curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &a);
+		cc = curl_easy_perform(c->curl);
+		free(der);
+		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &st->http_status);
+		if (c->verbose)
+			fprintf(stderr, "lpa: POST %s (%s) -> HTTP %ld, %zu bytes\n", url, function,
+				st->http_status, a.len);
+		if (cc != CURLE_OK || st->http_status < 200 || st->http_status > 299) {
+			snprintf(st->message, sizeof(st->message), "%s, HTTP status %ld",
+				 cc ? curl_easy_strerror(cc) : "ok", st->http_status);
+			free(a.data);
+			return -EIO;
+		}
+		ans = (uint8_t *)a.data;
+		ans_len = a.len;
+	}
+	ret = es9_asn1_answer(function, ans, ans_len, resp, st);
+	if (ret == -EBADMSG)
+		snprintf(st->message, sizeof(st->message), "answer is not the %s response",
+			 function);
+	free(ans);
+	return ret;
+}
+
 int es9_call(struct es9_client *c, const char *function, json_t *req, json_t **resp,
 	     struct es9_status *st)
 {
@@ -174,6 +247,8 @@ int es9_call(struct es9_client *c, const char *function, json_t *req, json_t **r
 
 	memset(st, 0, sizeof(*st));
 	*resp = NULL;
+	if (c->asn1)
+		return asn1_call(c, function, req, resp, st);
 	body = json_dumps(req, JSON_COMPACT);
 	if (!body)
 		return -ENOMEM;

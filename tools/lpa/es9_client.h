@@ -12,6 +12,8 @@
 #define PORTDP_LPA_ES9_CLIENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 struct es9_client_opts {
@@ -21,6 +23,14 @@ struct es9_client_opts {
 	const char *connect_to;    /* "host:port:host2:port2": connect there instead, or NULL */
 	long timeout_s;            /* whole request, 0: 30 s */
 	bool verbose;              /* log each call on stderr */
+	bool asn1;                 /* the ASN.1 binding (SGP.22 §6.6, POST /gsma/rsp2/asn1) */
+	/*
+	 * Instead of HTTPS: hand each ASN.1 request to a Port-DP+ card (docs/apdu-binding.md);
+	 * implies asn1. 0, or a negative errno when the card could not be reached.
+	 */
+	int (*der_call)(void *ctx, const uint8_t *req, size_t len, uint8_t **resp,
+			size_t *resp_len);
+	void *der_ctx;
 };
 
 /** What the SM-DP+ said about one call. */

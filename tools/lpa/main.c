@@ -22,6 +22,7 @@
 
 #include "chip.h"
 #include "download.h"
+#include "dp_card.h"
 #include "notify.h"
 #include "soft_euicc.h"
 
@@ -36,14 +37,20 @@ struct cli {
 	const char *euicc_dir;
 	long timeout;
 	bool verbose;
+	bool asn1; /* --binding asn1 */
+	const char *dp_card, *offer; /* --dp-card SPEC, --offer MATCHINGID */
 };
+
+/* The Port-DP+ card of --dp-card and the SM-DP+ address it serves (its offers say it). */
+static struct dp_card *dp_card;
+static char dp_card_address[256];
 
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: portdp-lpa (--euicc DIR | --chip SPEC) (--ac CODE | --delete ICCID) [options]\n"
 		"       portdp-lpa (--euicc DIR | --chip SPEC) [options] COMMAND\n"
-		"  COMMAND: notify | list | eid | enable ICCID | disable ICCID | delete ICCID |\n"
+		"  COMMAND: notify | list | eid | offers | enable ICCID | disable ICCID | delete ICCID |\n"
 		"           nickname ICCID NAME\n"
 		"  --chip SPEC          pcsc:READER (name contains READER), at:TTY (AT+CCHO/CGLA),\n"
 		"                       at-csim:TTY (AT+CSIM), loopback (the --euicc card through APDUs)\n"
@@ -61,6 +68,11 @@ static void usage(void)
 		"  --out FILE           write the recovered UPP here\n"
 		"  --delete ICCID       delete an installed profile and notify its SM-DP+\n"
 		"  --timeout SEC        per request (default 30)\n"
+		"  --binding json|asn1  ES9+ binding: JSON (default) or ASN.1 (SGP.22 6.6)\n"
+		"  --dp-card SPEC       a Port-DP+ card (pcsc:READER; pcsc: finds it in any reader)\n"
+		"                       carries ES9+ for its SM-DP+\n"
+		"                       (downloads, notifications); command offers lists its profiles\n"
+		"  --offer MATCHINGID   download that offer of the --dp-card (instead of --ac)\n"
 		"  --stop-after FN      stop after ES9+ function FN (tests)\n"
 		"  --replay FN          send ES9+ function FN twice, report the replay (tests)\n"
 		"  --reject             decline the profile at the confirmation step: the\n"
@@ -98,6 +110,9 @@ static int parse_args(int argc, char **argv, struct cli *a)
 		{ "aid", required_argument, NULL, 'A' },
 		{ "extended", no_argument, NULL, 'E' },
 		{ "stop-after-es10", required_argument, NULL, 'Z' },
+		{ "binding", required_argument, NULL, 'B' },
+		{ "dp-card", required_argument, NULL, 'D' },
+		{ "offer", required_argument, NULL, 'O' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -141,6 +156,13 @@ static int parse_args(int argc, char **argv, struct cli *a)
 		case 'A': a->aid = optarg; break;
 		case 'E': a->extended = true; break;
 		case 'Z': a->stop_es10 = optarg; break;
+		case 'B':
+			if (strcmp(optarg, "json") && strcmp(optarg, "asn1"))
+				return -EINVAL;
+			a->asn1 = !strcmp(optarg, "asn1");
+			break;
+		case 'D': a->dp_card = optarg; break;
+		case 'O': a->offer = optarg; break;
 		case 'v': a->verbose = true; break;
 		default: return -EINVAL;
 		}
@@ -149,7 +171,7 @@ static int parse_args(int argc, char **argv, struct cli *a)
 		static const struct {
 			const char *name;
 			int args;
-		} cmds[] = { { "notify", 0 }, { "list", 0 }, { "eid", 0 }, { "enable", 1 },
+		} cmds[] = { { "notify", 0 }, { "list", 0 }, { "eid", 0 }, { "offers", 0 }, { "enable", 1 },
 			     { "disable", 1 }, { "delete", 1 }, { "nickname", 2 } };
 		bool found = false;
 
@@ -164,8 +186,10 @@ static int parse_args(int argc, char **argv, struct cli *a)
 			a->arg2 = cmds[i].args > 1 ? argv[optind + 1] : NULL;
 			optind = argc;
 		}
-		if (!found || a->ac || a->delete_iccid)
+		if (!found || a->ac || a->delete_iccid || a->offer)
 			return -EINVAL;
+		if (!strcmp(a->cmd, "offers"))
+			return a->dp_card && !a->euicc_dir && !a->chip ? 0 : -EINVAL;
 		a->notify = !strcmp(a->cmd, "notify");
 		if (!a->notify && (a->hold_notification || a->cc || a->out || a->stop_after ||
 				   a->replay || a->reject || a->spoil_cancel || a->spoil_signature))
@@ -173,6 +197,10 @@ static int parse_args(int argc, char **argv, struct cli *a)
 		if (!a->notify)
 			return (!a->euicc_dir && !a->chip) ? -EINVAL : 0;
 	}
+	if (a->offer && (a->ac || !a->dp_card))
+		return -EINVAL;
+	if (a->offer)
+		a->ac = "offer"; /* made from the card's address once it is open */
 	if (optind != argc || (!a->euicc_dir && !a->chip) ||
 	    (a->chip && !strcmp(a->chip, "loopback") && !a->euicc_dir) ||
 	    (a->chip && strcmp(a->chip, "loopback") && a->euicc_dir))
@@ -199,8 +227,26 @@ static int write_out(const char *path, const uint8_t *data, size_t len)
 }
 
 /* The TLS and network options every SM-DP+ connection of this run shares. */
+/* The host of an address ("host[:port]"), compared without regard to case. */
+static bool same_host(const char *x, const char *y)
+{
+	size_t lx = strcspn(x, ":"), ly = strcspn(y, ":");
+
+	return lx == ly && !strncasecmp(x, y, lx);
+}
+
 static struct es9_client_opts client_opts(const struct cli *a, const char *address)
 {
+	/* The Port-DP+ card carries ES9+ for its own SM-DP+ (and only for it). */
+	if (dp_card && (!address || same_host(address, dp_card_address)))
+		return (struct es9_client_opts){
+			.smdp_address = address,
+			.timeout_s = a->timeout,
+			.verbose = a->verbose,
+			.asn1 = true,
+			.der_call = dp_card_call,
+			.der_ctx = dp_card,
+		};
 	return (struct es9_client_opts){
 		.smdp_address = address,
 		.cacert = a->cacert,
@@ -208,6 +254,7 @@ static struct es9_client_opts client_opts(const struct cli *a, const char *addre
 		.connect_to = a->connect_to,
 		.timeout_s = a->timeout,
 		.verbose = a->verbose,
+		.asn1 = a->asn1,
 	};
 }
 
@@ -370,7 +417,16 @@ static enum lpa_result do_notify(const struct cli *a, struct station_chip *sc)
 	struct lpa_notify_opts o = {
 		.client = client_opts(a, NULL),
 		.spoil_signature = a->spoil_signature,
+		.card_address = dp_card ? dp_card_address : NULL,
 	};
+
+	if (dp_card) {
+		struct dp_card *keep = dp_card;
+
+		dp_card = NULL; /* the HTTPS options for the other SM-DP+s */
+		o.http = client_opts(a, NULL);
+		dp_card = keep;
+	}
 
 	return lpa_notify_pending(&sc->chip, &o);
 }
@@ -388,6 +444,40 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &a)) {
 		usage();
 		return LPA_E_LOCAL;
+	}
+	if (a.dp_card) {
+		struct dp_offer *offers;
+		static char ac_buf[400];
+		size_t n;
+
+		ret = dp_card_open(a.dp_card, a.extended, &dp_card, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "portdp-lpa: Port-DP+ card: %s\n", err);
+			return ret == -ENODEV ? LPA_E_CHIP_GONE : LPA_E_LOCAL;
+		}
+		ret = dp_card_offers(dp_card, 64, dp_card_address, &offers, &n);
+		if (ret) {
+			fprintf(stderr, "portdp-lpa: Port-DP+ card offers: %s\n",
+				ret == -EBADMSG ? "malformed answer" : dp_card_error(dp_card));
+			dp_card_close(dp_card);
+			return ret == -EIO ? LPA_E_CHIP_GONE : LPA_E_NETWORK;
+		}
+		if (a.cmd && !strcmp(a.cmd, "offers")) {
+			printf("Port-DP+ %s: %zu offers\n", dp_card_address, n);
+			for (size_t i = 0; i < n; i++)
+				printf("%s %s class=%d provider=\"%s\" name=\"%s\"%s\n",
+				       offers[i].matching_id, offers[i].iccid,
+				       offers[i].profile_class, offers[i].provider, offers[i].name,
+				       offers[i].cc_required ? " confirmation-code" : "");
+			free(offers);
+			dp_card_close(dp_card);
+			return LPA_OK;
+		}
+		free(offers);
+		if (a.offer) {
+			snprintf(ac_buf, sizeof(ac_buf), "LPA:1$%s$%s", dp_card_address, a.offer);
+			a.ac = ac_buf;
+		}
 	}
 	if (a.euicc_dir) {
 		ec.identity_dir = a.euicc_dir;
@@ -442,5 +532,8 @@ int main(int argc, char **argv)
 	}
 	chip_close(sc);
 	seuicc_close(e);
+	if (dp_card && a.verbose)
+		fprintf(stderr, "lpa: Port-DP+ card: %lu APDU round trips\n", dp_card_apdus(dp_card));
+	dp_card_close(dp_card);
 	return r;
 }

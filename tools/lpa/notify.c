@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "b64.h" /* appliance/rsp */
 
@@ -104,6 +105,9 @@ static enum lpa_result notify_one(struct es10_chip *chip, const struct lpa_notif
 		printf("notification %ld: kept pending: eUICC: %s\n", seq, strerror(-ret));
 		return LPA_E_LOCAL;
 	}
+	if (o->card_address && (strcspn(address, ":") != strcspn(o->card_address, ":") ||
+				strncasecmp(address, o->card_address, strcspn(address, ":"))))
+		co = o->http;
 	co.smdp_address = address;
 	ret = es9_client_new(&co, &c);
 	if (ret) {

@@ -25,6 +25,12 @@ enum lpa_result lpa_notify(struct es10_chip *chip, struct es9_client *c, long se
 struct lpa_notify_opts {
 	struct es9_client_opts client; /* smdp_address is each notification's own */
 	/*
+	 * A Port-DP+ card in reach (client carries ES9+ to it): notifications for its SM-DP+
+	 * (same host as card_address) go to the card, the others through @http.
+	 */
+	const char *card_address;
+	struct es9_client_opts http;
+	/*
 	 * Tests only: send every notification with one bit of its signature flipped
 	 * and keep them all; the result is LPA_STOPPED when the SM-DP+ answered
 	 * each with HTTP 200/204 (it must ignore them without saying why).

@@ -13,6 +13,8 @@
 #include "echo_es9.h"
 #include "../../es9/es2plus.h"
 #include "../../progress/sender.h"
+#include "../../proximity/nfc.h"
+#include "../../proximity/vpcd.h"
 
 unsigned long echo_es9_handled, echo_es9_flushes, echo_es9_expires, echo_es9_workers;
 bool echo_es9_sync_commit;
@@ -191,4 +193,31 @@ int progress_sender_start(const struct portdpd_config *cfg, struct progress_send
 void progress_sender_stop(struct progress_sender *s)
 {
 	(void)s;
+}
+
+/* portdpd-echo has no card face. */
+int pdp_vpcd_start(struct es9_service *svc, const char *smdp_address, uint16_t port,
+		   struct pdp_vpcd **out, char *err, unsigned err_len)
+{
+	(void)svc, (void)smdp_address, (void)port, (void)err, (void)err_len;
+	*out = NULL;
+	return 0;
+}
+
+void pdp_vpcd_stop(struct pdp_vpcd *v)
+{
+	(void)v;
+}
+
+int pdp_nfc_start(struct es9_service *svc, const char *smdp_address, const char *connstring,
+		  struct pdp_nfc **out, char *err, unsigned err_len)
+{
+	(void)svc, (void)smdp_address, (void)connstring, (void)err, (void)err_len;
+	*out = NULL;
+	return 0;
+}
+
+void pdp_nfc_stop(struct pdp_nfc *n)
+{
+	(void)n;
 }
