@@ -192,7 +192,8 @@ lpa "$PORT" "$PKI" "$E2E_DIR/e0" --ac "$(ac "$PORT" PR0)" >/dev/null 2>&1 &&
 	[ "$(ctl_state PR0)" = "installed ${EIDS[0]}" ]
 tap $? "the released profile installs on its EID"
 reports() { cat "$E2E_DIR/reports.log" 2>/dev/null | wc -l; }
-for _ in $(seq 100); do
+# Up to 60 s: under load a first POST can time out and wait for its retry.
+for _ in $(seq 600); do
 	[ "$(reports)" -ge 3 ] && break
 	sleep 0.1
 done
