@@ -167,10 +167,10 @@ $(PROGRESS_LIB): $(PROGRESS_OBJS)
 LIBS += $(PROGRESS_LIB)
 
 # The card face (ES9+ over APDUs, docs/apdu-binding.md): tools/es10's card-side APDU
-# engine over the ES9+ layer, and its vpcd transport.
+# engine over the ES9+ layer, and its transports (vpcd, NFC, Bluetooth RFCOMM by btlink).
 PROXIMITY_LIB := $(BUILD)/libproximity.a
 PROXIMITY_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard appliance/proximity/*.c))
-$(PROXIMITY_OBJS): CPPFLAGS += $(ACCEL_CPPFLAGS) -Itools/es10 -Iappliance/rsp
+$(PROXIMITY_OBJS): CPPFLAGS += $(ACCEL_CPPFLAGS) -Itools/es10 -Iappliance/rsp -Iappliance/btlink
 # NFC card emulation (nfc.c) when libnfc is there; without it card_nfc is refused.
 ifeq ($(shell pkg-config --exists libnfc 2>/dev/null && echo yes),yes)
 $(BUILD)/appliance/proximity/nfc.o: CPPFLAGS += -DPORTDP_HAVE_LIBNFC \
@@ -188,10 +188,11 @@ LIBS += $(PROXIMITY_LIB)
 # portdpd: the network layer over the real ES9+ layer (its block above gives
 # ES9_LIBS); relinked whenever any library it is made of changes.
 $(BUILD)/bin/portdpd: $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(PROGRESS_LIB) \
-		$(PROXIMITY_LIB) $(ES10_LIB) $(filter %.a,$(ES9_LIBS)) $(ACCEL_DEP)
+		$(PROXIMITY_LIB) $(ES10_LIB) $(filter %.a,$(ES9_LIBS)) $(BUILD)/libbtlink.a $(ACCEL_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(PROGRESS_LIB) \
-		$(PROXIMITY_LIB) $(ES10_LIB) $(ES9_LIBS) $(SERVER_LDLIBS) -lcurl $(PROXIMITY_LDLIBS)
+		$(PROXIMITY_LIB) $(ES10_LIB) $(ES9_LIBS) $(SERVER_LDLIBS) -lcurl $(PROXIMITY_LDLIBS) \
+		$(BUILD)/libbtlink.a -lbluetooth
 
 PROGRAMS += $(BUILD)/bin/portdpd
 

@@ -51,6 +51,7 @@ struct portdpd_config {
 	/* the card face (appliance/proximity): ES9+ over APDUs in a vsmartcard-vpcd reader */
 	uint16_t card_vpcd_port;     /* card_vpcd = PORT on 127.0.0.1 (0: none, the default) */
 	char card_nfc[128];          /* card_nfc = libnfc connstring, e.g. pn532_uart:/dev/ttyS0 */
+	int card_bt_channel;         /* card_bt = RFCOMM channel 1-30 (0: none, the default) */
 };
 
 /** Fill @cfg with defaults. */

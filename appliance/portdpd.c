@@ -28,6 +28,7 @@
 #include "server/server.h"
 #include "server/tls.h"
 #include "progress/sender.h"
+#include "proximity/bt.h"
 #include "proximity/nfc.h"
 #include "proximity/vpcd.h"
 
@@ -230,6 +231,7 @@ int main(int argc, char **argv)
 	struct progress_sender *sender = NULL;
 	struct pdp_vpcd *card = NULL;
 	struct pdp_nfc *nfc = NULL;
+	struct pdp_bt *bt = NULL;
 	bool foreground = false;
 	int ready_fd = -1, opt, sig, rc;
 	unsigned long v;
@@ -391,9 +393,21 @@ int main(int argc, char **argv)
 		es9_service_free(svc);
 		return EXIT_FAILURE;
 	}
+	if (cfg.card_bt_channel &&
+	    pdp_bt_start(svc, cfg.smdp_address, cfg.card_bt_channel, &bt, err, sizeof(err))) {
+		srv_err("%s", err);
+		pdp_nfc_stop(nfc);
+		pdp_vpcd_stop(card);
+		progress_sender_stop(sender);
+		portdp_server_stop(srv);
+		portdp_server_free(srv);
+		es9_service_free(svc);
+		return EXIT_FAILURE;
+	}
 	/* Sockets bound; card, keys and inventory open in every worker: root is needed no more. */
 	if (cfg.user[0] && (rc = priv_drop(&svc_user, err, sizeof(err)))) {
 		srv_err("%s", err);
+		pdp_bt_stop(bt);
 		pdp_nfc_stop(nfc);
 		pdp_vpcd_stop(card);
 		progress_sender_stop(sender);
@@ -439,6 +453,7 @@ int main(int argc, char **argv)
 	}
 	svc_notify_stopping();
 	srv_info("signal %d: stopping (in-flight requests are finished first)", sig);
+	pdp_bt_stop(bt);
 	pdp_nfc_stop(nfc);
 	pdp_vpcd_stop(card);
 	progress_sender_stop(sender);

@@ -123,7 +123,7 @@ VM_GUEST_FILES += tools/usbnet/portdp-usbnet:/bin/portdp-usbnet /usr/sbin/dnsmas
 # --- btlink-vm ---
 # btlink over RFCOMM in the VM guest: two hci_vhci controllers joined by
 # BlueZ's btvirt (bluez-test-tools), btlink-rig on both ends (PCIe boot only).
-VM_GUEST_TESTS += testbed/e2e/btlink/guest-btlink.sh:90
+VM_GUEST_TESTS += testbed/e2e/btlink/guest-btlink.sh:300
 VM_GUEST_FILES += $(BUILD)/appliance/btlink/tests/btlink-rig:/bin/btlink-rig /usr/bin/btvirt:/usr/bin/btvirt
 # --- end btlink-vm ---
 # --- proximity ---

@@ -30,9 +30,9 @@ TESTS += $(ES10_TEST)
 # (libpcsclite), AT modems on serial ports, the software eUICC in-process or
 # through its card face. Used by portdp-lpa and portdp-line.
 STATION_LIB := $(BUILD)/libstation.a
-STATION_CPPFLAGS := -Itools/station $(ES10_CPPFLAGS) -Itestbed/soft-euicc \
+STATION_CPPFLAGS := -Itools/station $(ES10_CPPFLAGS) -Itestbed/soft-euicc $(BTLINK_CPPFLAGS) \
 	$(shell pkg-config --cflags libpcsclite 2>/dev/null || echo -I/usr/include/PCSC)
-STATION_LIBS := $(STATION_LIB) $(ES10_LIB) -lpcsclite
+STATION_LIBS := $(STATION_LIB) $(ES10_LIB) -lpcsclite $(BTLINK_LIBS)
 STATION_SRCS := $(wildcard tools/station/*.c)
 STATION_OBJS := $(STATION_SRCS:%.c=$(BUILD)/%.o)
 $(STATION_OBJS): CPPFLAGS += $(STATION_CPPFLAGS) -Ilibportdp-accel/include
@@ -63,10 +63,10 @@ $(LPA_LIB): $(LPA_LIB_OBJS)
 
 # (testbed/build.mk, which sets SEUICC_LIB, is read after this file.)
 $(BUILD)/bin/portdp-lpa: $(BUILD)/tools/lpa/main.o $(LPA_LIB) $(STATION_LIB) $(ES10_LIB) \
-		$(BUILD)/libsoft-euicc.a $(BUILD)/librsp.a $(ACCEL_DEP)
+		$(BUILD)/libsoft-euicc.a $(BUILD)/librsp.a $(BTLINK_LIB) $(ACCEL_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(BUILD)/tools/lpa/main.o $(LPA_LIB) $(STATION_LIB) $(ES10_LIB) \
-		$(SEUICC_LIB) $(BUILD)/librsp.a $(ACCEL_LIBS) -lpcsclite -lcurl -ljansson
+		$(SEUICC_LIB) $(BUILD)/librsp.a $(ACCEL_LIBS) -lpcsclite $(BTLINK_LIBS) -lcurl -ljansson
 
 PROGRAMS += $(BUILD)/bin/portdp-lpa
 # --- end lpa ---
@@ -115,10 +115,10 @@ $(LINE_OBJS): CPPFLAGS += -Ilibportdp-accel/include -Iappliance/rsp -Itestbed/so
 
 # (testbed/build.mk, which sets SEUICC_LIB, is read after this file.)
 $(BUILD)/bin/portdp-line: $(LINE_OBJS) $(LPA_LIB) $(STATION_LIB) $(ES10_LIB) \
-		$(BUILD)/libsoft-euicc.a $(INV_LIB) $(BUILD)/librsp.a $(ACCEL_DEP)
+		$(BUILD)/libsoft-euicc.a $(INV_LIB) $(BUILD)/librsp.a $(BTLINK_LIB) $(ACCEL_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(LINE_OBJS) $(LPA_LIB) $(STATION_LIB) $(ES10_LIB) $(SEUICC_LIB) \
-		$(INV_LIB) $(BUILD)/librsp.a $(ACCEL_LIBS) -lpcsclite -lcurl \
+		$(INV_LIB) $(BUILD)/librsp.a $(ACCEL_LIBS) -lpcsclite $(BTLINK_LIBS) -lcurl \
 		-ljansson -lsqlite3 -lpthread
 
 PROGRAMS += $(BUILD)/bin/portdp-line

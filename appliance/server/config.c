@@ -167,6 +167,13 @@ static int apply_key(struct portdpd_config *cfg, const char *key, const char *va
 		*why = "card_nfc is a libnfc connstring (at most 127 bytes)";
 		return copy_str(cfg->card_nfc, sizeof(cfg->card_nfc), val);
 	}
+	if (!strcmp(key, "card_bt")) {
+		*why = "card_bt is an RFCOMM channel, 1..30";
+		rc = parse_uint(val, 1, 30, &v);
+		if (!rc)
+			cfg->card_bt_channel = (int)v;
+		return rc;
+	}
 	if (!strcmp(key, "card_vpcd")) {
 		*why = "card_vpcd must be 0..65535";
 		rc = parse_uint(val, 0, 65535, &v);

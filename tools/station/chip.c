@@ -127,6 +127,7 @@ int chip_link_up(struct station_chip *c, const struct es10_transport *t,
 
 void chip_pcsc_free(struct station_chip *c);
 void chip_at_free(struct station_chip *c);
+void chip_bt_free(struct station_chip *c);
 
 void chip_close(struct station_chip *c)
 {
@@ -148,6 +149,7 @@ void chip_close(struct station_chip *c)
 		break;
 	case CHIP_PCSC: chip_pcsc_free(c); break;
 	case CHIP_AT: chip_at_free(c); break;
+	case CHIP_BT: chip_bt_free(c); break;
 	default: break;
 	}
 	free(c);
@@ -182,6 +184,9 @@ int chip_open(const char *spec, const struct chip_opts *o, struct station_chip *
 		return at_chip(spec + 3, false, o, out, err, err_len);
 	if (!strncmp(spec, "at-csim:", 8))
 		return at_chip(spec + 8, true, o, out, err, err_len);
-	snprintf(err, err_len, "unknown chip %s (pcsc:NAME, at:PATH, at-csim:PATH)", spec);
+	if (!strncmp(spec, "bt:", 3))
+		return bt_chip(spec, o, out, err, err_len);
+	snprintf(err, err_len, "unknown chip %s (pcsc:NAME, at:PATH, at-csim:PATH, bt:ADDR[@CH])",
+		 spec);
 	return -EINVAL;
 }

@@ -6,13 +6,16 @@
  *  - over APDUs through an AT modem on a serial port (AT+CCHO/CGLA/CCHC, or
  *    AT+CSIM on the basic channel),
  *  - over APDUs to the software eUICC's card face in this process (loopback:
- *    the APDU path without a reader, for comparisons).
+ *    the APDU path without a reader, for comparisons),
+ *  - over APDUs in btlink frames on a Bluetooth RFCOMM channel (a Port-DP+'s
+ *    card face, docs/proximity-bluetooth.md).
  * One struct station_chip for all; its es10_chip is what the LPA flows use.
  *
  * Chip specs (portdp-lpa --chip, portdp-line --station):
  *   pcsc:NAME        the PC/SC reader whose name contains NAME (first card reader: "pcsc:")
  *   at:PATH          AT modem on serial port PATH, logical channel (CCHO/CGLA)
  *   at-csim:PATH     AT modem, APDUs through AT+CSIM on the basic channel
+ *   bt:ADDR[@CH]     Bluetooth device ADDR, RFCOMM channel CH (default 22)
  */
 #ifndef PORTDP_STATION_CHIP_H
 #define PORTDP_STATION_CHIP_H
@@ -26,7 +29,7 @@
 
 struct seuicc;
 
-enum chip_kind { CHIP_INPROC, CHIP_LOOPBACK, CHIP_PCSC, CHIP_AT };
+enum chip_kind { CHIP_INPROC, CHIP_LOOPBACK, CHIP_PCSC, CHIP_AT, CHIP_BT };
 
 struct chip_opts {
 	const uint8_t *aid;      /* ISD-R AID, NULL: SGP.22's */
@@ -59,6 +62,10 @@ void chip_close(struct station_chip *c);
  * line, closing the channel says "done, take it away"); a PC/SC card is reset.
  */
 void chip_abandon(struct station_chip *c);
+
+/** bt_chip() - the chip at @spec (bt:ADDR[@CH]) over RFCOMM (bt.c). */
+int bt_chip(const char *spec, const struct chip_opts *o, struct station_chip **out, char *err,
+	    size_t err_len);
 
 /* ---- PC/SC readers (pcsc.c) -------------------------------------------- */
 struct pcsc_ctx;

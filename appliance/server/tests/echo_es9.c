@@ -13,6 +13,7 @@
 #include "echo_es9.h"
 #include "../../es9/es2plus.h"
 #include "../../progress/sender.h"
+#include "../../proximity/bt.h"
 #include "../../proximity/nfc.h"
 #include "../../proximity/vpcd.h"
 
@@ -220,4 +221,17 @@ int pdp_nfc_start(struct es9_service *svc, const char *smdp_address, const char 
 void pdp_nfc_stop(struct pdp_nfc *n)
 {
 	(void)n;
+}
+
+int pdp_bt_start(struct es9_service *svc, const char *smdp_address, int channel,
+		 struct pdp_bt **out, char *err, unsigned err_len)
+{
+	(void)svc, (void)smdp_address, (void)channel, (void)err, (void)err_len;
+	*out = NULL;
+	return 0;
+}
+
+void pdp_bt_stop(struct pdp_bt *b)
+{
+	(void)b;
 }

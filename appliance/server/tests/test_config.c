@@ -67,7 +67,8 @@ static void test_full_file(void **state)
 		      "ci_cert = ci2.der\ndb = /tmp/x.db\nsession_timeout = 60\n"
 		      "max_body = 1000\ndb_sync = normal\nuser = portdp\n"
 		      "max_conns = 2000\nmax_conns_per_ip = 16\nhandshake_timeout_ms = 3000\n"
-		      "idle_timeout_ms = 5000\nrequest_timeout_ms = 7000\ncard_vpcd = 35963\n",
+		      "idle_timeout_ms = 5000\nrequest_timeout_ms = 7000\ncard_vpcd = 35963\n"
+		      "card_bt = 22\n",
 		      err, sizeof(err)),
 	    0);
 	assert_string_equal(cfg.listen_addr, "0.0.0.0");
@@ -89,6 +90,7 @@ static void test_full_file(void **state)
 	assert_int_equal(cfg.idle_timeout_ms, 5000);
 	assert_int_equal(cfg.request_timeout_ms, 7000);
 	assert_int_equal(cfg.card_vpcd_port, 35963);
+	assert_int_equal(cfg.card_bt_channel, 22);
 }
 
 static void test_bad_files_change_nothing(void **state)
@@ -111,6 +113,8 @@ static void test_bad_files_change_nothing(void **state)
 	    "idle_timeout_ms = 3600001\n",
 	    "request_timeout_ms = 1e3\n",
 	    "card_vpcd = 65536\n",
+	    "card_bt = 0\n",
+	    "card_bt = 31\n",
 	    "ci_cert = 1\nci_cert = 2\nci_cert = 3\nci_cert = 4\nci_cert = 5\nci_cert = 6\n"
 	    "ci_cert = 7\nci_cert = 8\nci_cert = 9\n",
 	};

@@ -81,4 +81,86 @@ while [ "$(grep -c '^served' serve.log)" -lt 2 ] && [ $i -lt 50 ]; do sleep 0.1;
 sed 's/^/# serve: /' serve.log
 grep -q '^served 4 rc 0' serve.log && grep -q '^served 0 rc -3' serve.log
 tap $? "the server counted 4 APDUs, then ended the bad link with 'frame length 0'"
+
+# ---- portdpd's card face on RFCOMM (card_bt), portdp-lpa --dp-card bt: ----
+for p in portdpd portdp-lpa portdp-pki portdpctl; do
+	command -v "$p" >/dev/null || { echo "# no $p in the guest: no download over Bluetooth"; finish; }
+done
+TS48=${SHARED:-/shared}/ts48
+HOST=testsmdpplus1.example.com
+DCH=23
+inv() { portdpctl -d "$T/inventory.db" "$@"; }
+state() { inv list 2>/dev/null | awk -v m="$1" '$3 == m { print $2 }'; }
+portdp-pki -n 2 pki >/dev/null 2>&1
+inv init >/dev/null 2>&1
+ok=0
+i=0
+for f in "$TS48"/*-UNIQUE.der; do
+	[ $i -lt 2 ] || break
+	if [ $i -eq 0 ]; then
+		inv import --reuse after-delete --matching-id BT0 "$f" >/dev/null 2>&1 || ok=1
+		bt0=$f
+	else
+		inv import --matching-id BT1 "$f" >/dev/null 2>&1 || ok=1
+	fi
+	i=$((i + 1))
+done
+tap $ok "test PKI and 2 TS.48 profiles in the kit's inventory (BT0 reusable after deletion)"
+cat >portdpd.conf <<EOF
+listen = 127.0.0.1
+port = 8443
+workers = 1
+smdp_address = $HOST
+tls_cert = $T/pki/dptls-chain.pem
+tls_key = file:$T/pki/dptls-key.pem
+accel = soft:
+db = $T/inventory.db
+dpauth_cert = $T/pki/dpauth.der
+dpauth_key = file:$T/pki/dpauth-key.pem
+dppb_cert = $T/pki/dppb.der
+dppb_key = file:$T/pki/dppb-key.pem
+ci_cert = $T/pki/ci.der
+card_bt = $DCH
+EOF
+portdpd -c portdpd.conf --pidfile "$T/portdpd.pid" 2>dpd.err
+st=$?
+[ -f portdpd.pid ] && pids="$pids $(cat portdpd.pid)"
+tap $st "portdpd started with its card face on RFCOMM channel $DCH"
+[ $st -eq 0 ] || { sed 's/^/# /' dpd.err; finish; }
+for k in 1 2; do
+	eid=$(sed -n "${k}p" pki/euicc/list.txt)
+	mkdir -p "$T/euicc$k"
+	cp "pki/euicc/$eid.der" "$T/euicc$k/euicc.der"
+	cp "pki/euicc/$eid-key.pem" "$T/euicc$k/euicc-key.pem"
+	cp pki/eum.der pki/ci.der "$T/euicc$k/"
+done
+eid2=$(sed -n 2p pki/euicc/list.txt)
+# blpa ARGS: portdp-lpa with the Port-DP+ on the other controller's RFCOMM channel.
+blpa() { timeout 120 portdp-lpa --dp-card "bt:$a0@$DCH" --cacert pki/ci.pem "$@"; }
+blpa offers >offers.log 2>&1
+st=$?
+sed 's/^/# /' offers.log
+[ $st -eq 0 ] && grep -q "^Port-DP+ $HOST: 2 offers" offers.log && grep -q "^BT0 " offers.log
+tap $? "offers over Bluetooth: the kit lists its 2 profiles"
+t0=$(awk '{ print $1 }' /proc/uptime)
+blpa --euicc "$T/euicc1" --offer BT0 --out "$T/bt0.der" -v >dl.log 2>&1
+st=$?
+t1=$(awk '{ print $1 }' /proc/uptime)
+[ $st -eq 0 ] || sed 's/^/# /' dl.log
+echo "# FIGURE bluetooth: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }') ms wall for one download"
+[ $st -eq 0 ] && cmp -s "$T/bt0.der" "$bt0" && [ "$(state BT0)" = installed ]
+tap $? "download of BT0 over Bluetooth: installed, UPP byte-identical"
+iccid=$(inv list 2>/dev/null | awk '$3 == "BT0" { print $1 }')
+blpa --euicc "$T/euicc1" --delete "$iccid" >del.log 2>&1
+st=$?
+[ $st -eq 0 ] || sed 's/^/# /' del.log
+[ $st -eq 0 ] && [ "$(state BT0)" = available ]
+tap $? "deletion notification over Bluetooth: BT0 ($iccid) is $(state BT0) again"
+blpa --euicc "$T/euicc2" --offer BT0 >reuse.log 2>&1 &&
+	inv list 2>/dev/null | awk '$3 == "BT0"' | grep -q "installed.*$eid2"
+tap $? "BT0 reused: installed on the second eUICC over Bluetooth"
+timeout 30 btlink-rig garbage "$a0" $DCH >bad2.log 2>&1
+tap $? "portdpd answers a zero-length frame with an error frame and closes the link"
+blpa offers >/dev/null 2>&1
+tap $? "and serves the next phone after it"
 finish
