@@ -192,8 +192,11 @@ $(SERVER_TEST_DIR)/test-server: $(SERVER_TEST_DIR)/test_server.o $(SERVER_TEST_D
 		$(SERVER_ECHO) $(SERVER_LIB) $(SERVER_TEST_DIR)/portdpd-echo
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(SERVER_LIB) $(SERVER_LDLIBS) -lcmocka
 
-$(SERVER_TEST_DIR)/portdpd-echo: $(BUILD)/appliance/portdpd.o $(SERVER_ECHO) $(SERVER_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(SERVER_LIB) $(SERVER_LDLIBS)
+# (portdpd's main loads the stock key: the inventory's seal.c, nothing else of it.)
+$(SERVER_TEST_DIR)/portdpd-echo: $(BUILD)/appliance/portdpd.o $(SERVER_ECHO) $(SERVER_LIB) \
+		$(INV_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(SERVER_LIB) $(INV_LIB) $(SERVER_LDLIBS) \
+		-lsqlite3
 
 # Load generator for the throughput figures (not a test: run by hand).
 $(SERVER_TEST_DIR)/server-bench: $(SERVER_TEST_DIR)/server_bench.o \

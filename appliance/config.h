@@ -48,6 +48,8 @@ struct portdpd_config {
 	char progress_ca[512];    /* progress_ca = trust anchors of the operators' servers (PEM) */
 	unsigned progress_retry_max; /* progress_retry_max = 300 (s, longest backoff) */
 	unsigned progress_timeout;   /* progress_timeout = 10 (s, one delivery) */
+	/* stock_key = the key file the UPPs are sealed with ("": "<db>.stock-key"; made 0600) */
+	char stock_key[512];
 };
 
 /** Fill @cfg with defaults. */

@@ -152,7 +152,9 @@ int inv_get_upp(struct inventory *inv, int64_t id, uint8_t **upp, size_t *len)
 {
 	sqlite3_stmt *st;
 	const void *blob;
-	int rc, n;
+	const char *iccid;
+	char msg[200];
+	int rc, n, err;
 
 	if (!inv || !upp || !len)
 		return -EINVAL;
@@ -169,14 +171,20 @@ int inv_get_upp(struct inventory *inv, int64_t id, uint8_t **upp, size_t *len)
 	}
 	blob = sqlite3_column_blob(st, 0);
 	n = sqlite3_column_bytes(st, 0);
+	iccid = (const char *)sqlite3_column_text(st, 1);
+	/* Opened straight from SQLite's page into the one buffer the caller wipes. */
 	*upp = malloc(n > 0 ? n : 1);
 	if (!*upp) {
 		sqlite3_reset(st);
 		return -ENOMEM;
 	}
-	memcpy(*upp, blob, n);
-	*len = n;
+	err = inv_unseal(iccid ? iccid : "", blob, (size_t)n, *upp, len, msg, sizeof(msg));
 	sqlite3_reset(st);
+	if (err) {
+		free(*upp);
+		*upp = NULL;
+		return inv_fail(inv, err, "%s", msg);
+	}
 	return 0;
 }
 
