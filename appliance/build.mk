@@ -69,7 +69,7 @@ $(INV_LIB): $(INV_OBJS)
 
 INV_TEST_DIR := $(BUILD)/appliance/inventory/tests
 INV_TEST_BINS := $(INV_TEST_DIR)/test-inventory $(INV_TEST_DIR)/test-inventory-crash \
-	$(INV_TEST_DIR)/test-orders \
+	$(INV_TEST_DIR)/test-orders $(INV_TEST_DIR)/test-sealed \
 	$(INV_TEST_DIR)/inv-bench $(INV_TEST_DIR)/inv-bind-bench
 # An inventory at an older schema version, for dist/tests/test-installed.sh (upgrade).
 INV_MAKE_OLD := $(INV_TEST_DIR)/inv-make-old
@@ -83,6 +83,9 @@ $(INV_TEST_DIR)/test-inventory: $(INV_TEST_DIR)/test_inventory.o $(INV_TEST_COMM
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS) -lcmocka -lpthread
 
 $(INV_TEST_DIR)/test-orders: $(INV_TEST_DIR)/test_orders.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS) -lcmocka
+
+$(INV_TEST_DIR)/test-sealed: $(INV_TEST_DIR)/test_sealed.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS) -lcmocka
 
 $(INV_TEST_DIR)/test-inventory-crash: $(INV_TEST_DIR)/test_crash.o $(INV_TEST_COMMON) \
