@@ -177,7 +177,7 @@ static int load_stock_key(const struct portdpd_config *cfg, const struct priv_us
 		srv_info("created the stock key %s", path);
 		if (u && !geteuid() && chown(path, u->uid, u->gid)) {
 			rc = -errno;
-			snprintf(err, err_len, "stock key %s: cannot hand it to %s: %s", path,
+			snprintf(err, err_len, "stock key %.400s: cannot hand it to %s: %s", path,
 				 u->name, strerror(errno));
 			return rc;
 		}

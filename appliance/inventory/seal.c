@@ -146,6 +146,7 @@ size_t inv_sealed_len(size_t upp_len)
 }
 #endif
 
+#ifndef PORTDP_PLAINTEXT_STOCK
 /* AES-256-GCM of @in (@len) into @out with @key/@nonce and AAD magic||iccid; 0 or -EIO. */
 static int gcm(int enc, const uint8_t *key, const uint8_t *nonce, const char *iccid,
 	       const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
@@ -180,6 +181,7 @@ static int wrap(int enc, const uint8_t *in, uint8_t *out)
 	EVP_CIPHER_CTX_free(cx);
 	return ok ? 0 : -EIO;
 }
+#endif
 
 int inv_seal(const char *iccid, const uint8_t *upp, size_t len, uint8_t *out, char *msg,
 	     size_t msg_len)
