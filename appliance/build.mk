@@ -88,6 +88,10 @@ $(INV_TEST_DIR)/test-orders: $(INV_TEST_DIR)/test_orders.o $(INV_TEST_COMMON) $(
 $(INV_TEST_DIR)/test-sealed: $(INV_TEST_DIR)/test_sealed.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS) -lcmocka
 
+# Not a test: the CPU of one UPP read, sealed or plaintext build (testbed/bench/run-sealed-ab).
+$(INV_TEST_DIR)/seal-bench: $(INV_TEST_DIR)/seal_bench.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS)
+
 $(INV_TEST_DIR)/test-inventory-crash: $(INV_TEST_DIR)/test_crash.o $(INV_TEST_COMMON) \
 		$(INV_LIB_DEPS)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS)
@@ -103,7 +107,7 @@ $(INV_MAKE_OLD): $(INV_TEST_DIR)/make_old.o $(INV_LIB_DEPS)
 
 LIBS += $(INV_LIB)
 TESTS += $(INV_TEST_BINS)
-all: $(INV_TEST_BINS) $(INV_MAKE_OLD)
+all: $(INV_TEST_BINS) $(INV_MAKE_OLD) $(INV_TEST_DIR)/seal-bench
 # --- end inventory ---
 
 # --- es9 ---
