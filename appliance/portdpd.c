@@ -153,7 +153,7 @@ static int check_secret_files(const struct portdpd_config *cfg, const struct pri
 /*
  * The stock key (appliance/inventory/seal.c), read once now, as the user that starts
  * portdpd: made 0600 when missing (a new inventory, or one of before schema v5 that the
- * first open seals) and then handed to the service user, so that its portdpctl can import.
+ * first open seals); a root-owned one is handed to the service user, whose portdpctl imports.
  */
 static int load_stock_key(const struct portdpd_config *cfg, const struct priv_user *u,
 			  char *err, unsigned err_len)
@@ -173,12 +173,23 @@ static int load_stock_key(const struct portdpd_config *cfg, const struct priv_us
 	rc = inv_stock_key_load(path, 1, err, err_len);
 	if (rc)
 		return rc;
-	if (!existed) {
+	if (!existed)
 		srv_info("created the stock key %s", path);
-		if (u && !geteuid() && chown(path, u->uid, u->gid)) {
+	/* Like the inventory: a root-owned key goes to the service user (its portdpctl imports). */
+	if (u && !geteuid()) {
+		struct stat st;
+		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+		rc = fd < 0 || fstat(fd, &st) ? -errno : 0;
+		if (!rc && st.st_uid == 0 && fchown(fd, u->uid, u->gid))
 			rc = -errno;
+		else if (!rc && st.st_uid == 0)
+			srv_info("stock key %s now belongs to %s", path, u->name);
+		if (fd >= 0)
+			close(fd);
+		if (rc) {
 			snprintf(err, err_len, "stock key %.400s: cannot hand it to %s: %s", path,
-				 u->name, strerror(errno));
+				 u->name, strerror(-rc));
 			return rc;
 		}
 	}
