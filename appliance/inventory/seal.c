@@ -176,8 +176,7 @@ static int wrap(int enc, const uint8_t *in, uint8_t *out)
 
 	ok = cx && EVP_CipherInit_ex2(cx, EVP_aes_256_wrap(), stock_key, NULL, enc, NULL) &&
 	     EVP_CipherUpdate(cx, out, &n, in, enc ? INV_STOCK_KEY_LEN : WRAP_LEN) &&
-	     EVP_CipherFinal_ex(cx, out + n, &m) &&
-	     n + m == (enc ? WRAP_LEN : INV_STOCK_KEY_LEN);
+	     EVP_CipherFinal_ex(cx, out + n, &m) && n + m == (enc ? WRAP_LEN : INV_STOCK_KEY_LEN);
 	EVP_CIPHER_CTX_free(cx);
 	return ok ? 0 : -EIO;
 }
@@ -196,14 +195,14 @@ int inv_seal(const char *iccid, const uint8_t *upp, size_t len, uint8_t *out, ch
 	int err;
 
 	if (!stock_key_set) {
-		snprintf(msg, msg_len, "no stock key: UPPs are sealed at rest (schema v5) with the"
-				       " key next to the inventory (portdpctl init makes it)");
+		snprintf(msg, msg_len,
+			 "no stock key: UPPs are sealed at rest (schema v5) with the"
+			 " key next to the inventory (portdpctl init makes it)");
 		return -ENOKEY;
 	}
 	memcpy(p, inv_seal_magic, sizeof(inv_seal_magic));
 	p += sizeof(inv_seal_magic);
-	err = RAND_priv_bytes(dek, sizeof(dek)) == 1 &&
-		      RAND_bytes(p + WRAP_LEN, NONCE_LEN) == 1
+	err = RAND_priv_bytes(dek, sizeof(dek)) == 1 && RAND_bytes(p + WRAP_LEN, NONCE_LEN) == 1
 		  ? wrap(1, dek, p)
 		  : -EIO;
 	p += WRAP_LEN;
@@ -240,8 +239,10 @@ int inv_unseal(const char *iccid, const uint8_t *blob, size_t blob_len, uint8_t 
 	}
 	len = blob_len - HDR_LEN - TAG_LEN;
 	if (wrap(0, p, dek)) {
-		snprintf(msg, msg_len, "the stock key does not open the UPP of %s"
-				       " (another inventory's key file?)", iccid);
+		snprintf(msg, msg_len,
+			 "the stock key does not open the UPP of %s"
+			 " (another inventory's key file?)",
+			 iccid);
 		return -EKEYREJECTED;
 	}
 	/* The tag is checked before the caller may use any byte (GCM final). */

@@ -154,23 +154,20 @@ static void test_tamper_and_swap(void **state)
 	assert_non_null(blob);
 	assert_int_equal(inv_seal("8999000000000000001", upp, sizeof(upp), blob, msg, sizeof(msg)),
 			 0);
-	assert_int_equal(inv_unseal("8999000000000000001", blob, blen, out, &out_len, msg,
-				    sizeof(msg)),
-			 0);
+	assert_int_equal(
+	    inv_unseal("8999000000000000001", blob, blen, out, &out_len, msg, sizeof(msg)), 0);
 	assert_memory_equal(out, upp, sizeof(upp));
-	assert_int_not_equal(inv_unseal("8999000000000000002", blob, blen, out, &out_len, msg,
-					sizeof(msg)),
-			     0);
+	assert_int_not_equal(
+	    inv_unseal("8999000000000000002", blob, blen, out, &out_len, msg, sizeof(msg)), 0);
 	for (i = 0; i < blen; i += 13) {
 		blob[i] ^= 0x01;
-		assert_int_not_equal(inv_unseal("8999000000000000001", blob, blen, out, &out_len,
-						msg, sizeof(msg)),
-				     0);
+		assert_int_not_equal(
+		    inv_unseal("8999000000000000001", blob, blen, out, &out_len, msg, sizeof(msg)),
+		    0);
 		blob[i] ^= 0x01;
 	}
-	assert_int_not_equal(inv_unseal("8999000000000000001", blob, blen - 1, out, &out_len, msg,
-					sizeof(msg)),
-			     0);
+	assert_int_not_equal(
+	    inv_unseal("8999000000000000001", blob, blen - 1, out, &out_len, msg, sizeof(msg)), 0);
 	free(blob);
 }
 
@@ -219,7 +216,8 @@ static void make_v4(const char *path, const uint8_t *upp, size_t len, unsigned n
 
 	assert_non_null(copy);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL),
+			 SQLITE_OK);
 	assert_int_equal(inv_schema_create_old(db, 4), 0);
 	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
 	for (i = 0; i < n; i++) {
@@ -235,10 +233,10 @@ static void make_v4(const char *path, const uint8_t *upp, size_t len, unsigned n
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
 		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
 		sqlite3_finalize(st);
-		assert_int_equal(sqlite3_prepare_v2(db,
-						    "INSERT INTO upp VALUES (last_insert_rowid(), ?)",
-						    -1, &st, NULL),
-				 SQLITE_OK);
+		assert_int_equal(
+		    sqlite3_prepare_v2(db, "INSERT INTO upp VALUES (last_insert_rowid(), ?)", -1,
+				       &st, NULL),
+		    SQLITE_OK);
 		sqlite3_bind_blob(st, 1, copy, (int)len, SQLITE_TRANSIENT);
 		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
 		sqlite3_finalize(st);
