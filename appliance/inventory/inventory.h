@@ -172,6 +172,11 @@ void inv_free_upp(uint8_t *upp, size_t len);
 int inv_stock_key_load(const char *path, int create, char *msg, size_t msg_len);
 void inv_stock_key_set(const uint8_t key[INV_STOCK_KEY_LEN]);
 void inv_stock_key_clear(void);
+/**
+ * The loaded stock key opens the first stored UPP (none stored: 0). For a start that fails
+ * at once on another inventory's key rather than at each binding. -errno with inv_errmsg().
+ */
+int inv_stock_key_check(struct inventory *inv);
 /* Default place of the key file when none is configured: "<db>.stock-key". */
 #define INV_STOCK_KEY_SUFFIX ".stock-key"
 

@@ -124,4 +124,21 @@ tap $? "after the bindings: no secret in the core dump, database, WAL, logs or p
 rm -f "$CORE"
 
 stop_portdpd
+
+# The key: another inventory's is refused at the start, and so is a readable one.
+KEY=$B/inventory.db.stock-key
+cp -p "$KEY" "$KEY.orig"
+head -c 32 /dev/urandom >"$KEY"
+out=$(timeout 20 "$BIN/portdpd" -c "$E2E_DIR/portdpd.conf" --foreground 2>&1)
+[ $? -ne 0 ] && echo "$out" | grep -q "stock key does not open"
+tap $? "portdpd refuses to start with another inventory's stock key"
+mv "$KEY.orig" "$KEY"
+chmod 640 "$KEY"
+out=$(timeout 20 "$BIN/portdpd" -c "$E2E_DIR/portdpd.conf" --foreground 2>&1)
+[ $? -ne 0 ] && echo "$out" | grep -q "stock key .*mode 0640"
+tap $? "portdpd refuses a stock key group can read"
+chmod 600 "$KEY"
+start_portdpd "$E2E_DIR/portdpd.conf" "$PORT"
+tap $? "and starts again with its own key, 0600"
+stop_portdpd
 tap_done
