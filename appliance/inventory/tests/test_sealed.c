@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -296,6 +298,53 @@ static void test_migration_seals_in_place(void **state)
 	free(upp);
 }
 
+/*
+ * kill -9 during the migration, at random moments: the file is v4 with every UPP plaintext or
+ * v5 with every UPP sealed, never between; the next open finishes the job.
+ */
+static void test_migration_killed(void **state)
+{
+	unsigned round, at_v4 = 0, at_v5 = 0;
+	uint8_t *upp, *back;
+	size_t len, back_len;
+	struct inventory *inv;
+	char path[256];
+	long long v, sealed;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	assert_int_equal(test_upp_template(&upp, &len), 0);
+	inv_stock_key_set(key_a);
+	for (round = 0; round < 9; round++) {
+		assert_non_null(test_tmp_db(path));
+		make_v4(path, upp, len, 300);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0)
+			_exit(inv_open(path, INV_SYNC_FULL, &inv) ? 1 : 0);
+		usleep((useconds_t)(2500u << round)); /* 2.5 ms .. 640 ms */
+		kill(pid, SIGKILL);
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		v = sql_int(path, "PRAGMA user_version");
+		sealed = sql_int(path, "SELECT count(*) FROM upp WHERE substr(der, 1, 4) ="
+				       " x'50445301'");
+		assert_true((v == 4 && sealed == 0) || (v == 5 && sealed == 300));
+		v == 4 ? at_v4++ : at_v5++;
+		assert_int_equal(inv_open(path, INV_SYNC_FULL, &inv), 0);
+		assert_int_equal(sql_int(path, "SELECT count(*) FROM upp WHERE substr(der, 1, 4) ="
+					       " x'50445301'"),
+				 300);
+		assert_int_equal(inv_get_upp(inv, 300, &back, &back_len), 0);
+		assert_int_equal(back_len, len);
+		inv_free_upp(back, back_len);
+		inv_close(inv);
+		test_rm_db(path);
+	}
+	print_message("killed migrations: %u left at v4, %u done at v5\n", at_v4, at_v5);
+	free(upp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +352,7 @@ int main(void)
 	    cmocka_unit_test(test_tamper_and_swap),
 	    cmocka_unit_test(test_key_file),
 	    cmocka_unit_test(test_migration_seals_in_place),
+	    cmocka_unit_test(test_migration_killed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
