@@ -69,7 +69,7 @@ $(INV_LIB): $(INV_OBJS)
 
 INV_TEST_DIR := $(BUILD)/appliance/inventory/tests
 INV_TEST_BINS := $(INV_TEST_DIR)/test-inventory $(INV_TEST_DIR)/test-inventory-crash \
-	$(INV_TEST_DIR)/test-orders \
+	$(INV_TEST_DIR)/test-orders $(INV_TEST_DIR)/test-sealed \
 	$(INV_TEST_DIR)/inv-bench $(INV_TEST_DIR)/inv-bind-bench
 # An inventory at an older schema version, for dist/tests/test-installed.sh (upgrade).
 INV_MAKE_OLD := $(INV_TEST_DIR)/inv-make-old
@@ -84,6 +84,13 @@ $(INV_TEST_DIR)/test-inventory: $(INV_TEST_DIR)/test_inventory.o $(INV_TEST_COMM
 
 $(INV_TEST_DIR)/test-orders: $(INV_TEST_DIR)/test_orders.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS) -lcmocka
+
+$(INV_TEST_DIR)/test-sealed: $(INV_TEST_DIR)/test_sealed.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS) -lcmocka
+
+# Not a test: the CPU of one UPP read, sealed or plaintext build (testbed/bench/run-sealed-ab).
+$(INV_TEST_DIR)/seal-bench: $(INV_TEST_DIR)/seal_bench.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS)
 
 $(INV_TEST_DIR)/test-inventory-crash: $(INV_TEST_DIR)/test_crash.o $(INV_TEST_COMMON) \
 		$(INV_LIB_DEPS)
@@ -100,7 +107,7 @@ $(INV_MAKE_OLD): $(INV_TEST_DIR)/make_old.o $(INV_LIB_DEPS)
 
 LIBS += $(INV_LIB)
 TESTS += $(INV_TEST_BINS)
-all: $(INV_TEST_BINS) $(INV_MAKE_OLD)
+all: $(INV_TEST_BINS) $(INV_MAKE_OLD) $(INV_TEST_DIR)/seal-bench
 # --- end inventory ---
 
 # --- es9 ---
@@ -212,8 +219,11 @@ $(SERVER_TEST_DIR)/test-server: $(SERVER_TEST_DIR)/test_server.o $(SERVER_TEST_D
 		$(SERVER_ECHO) $(SERVER_LIB) $(SERVER_TEST_DIR)/portdpd-echo
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(SERVER_LIB) $(SERVER_LDLIBS) -lcmocka
 
-$(SERVER_TEST_DIR)/portdpd-echo: $(BUILD)/appliance/portdpd.o $(SERVER_ECHO) $(SERVER_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(SERVER_LIB) $(SERVER_LDLIBS)
+# (portdpd's main loads the stock key: the inventory's seal.c, nothing else of it.)
+$(SERVER_TEST_DIR)/portdpd-echo: $(BUILD)/appliance/portdpd.o $(SERVER_ECHO) $(SERVER_LIB) \
+		$(INV_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(SERVER_LIB) $(INV_LIB) $(SERVER_LDLIBS) \
+		-lsqlite3
 
 # Load generator for the throughput figures (not a test: run by hand).
 $(SERVER_TEST_DIR)/server-bench: $(SERVER_TEST_DIR)/server_bench.o \

@@ -52,6 +52,8 @@ struct portdpd_config {
 	uint16_t card_vpcd_port;     /* card_vpcd = PORT on 127.0.0.1 (0: none, the default) */
 	char card_nfc[128];          /* card_nfc = libnfc connstring, e.g. pn532_uart:/dev/ttyS0 */
 	int card_bt_channel;         /* card_bt = RFCOMM channel 1-30 (0: none, the default) */
+	/* stock_key = the key file the UPPs are sealed with ("": "<db>.stock-key"; made 0600) */
+	char stock_key[512];
 };
 
 /** Fill @cfg with defaults. */

@@ -31,6 +31,7 @@
 #include "proximity/bt.h"
 #include "proximity/nfc.h"
 #include "proximity/vpcd.h"
+#include "inventory/inventory.h"
 
 static void usage(FILE *f)
 {
@@ -149,6 +150,52 @@ static int check_secret_files(const struct portdpd_config *cfg, const struct pri
 		return rc;
 	if (u && !geteuid())
 		return priv_own_inventory(cfg->db_path, u, err, err_len);
+	return 0;
+}
+
+/*
+ * The stock key (appliance/inventory/seal.c), read once now, as the user that starts
+ * portdpd: made 0600 when missing (a new inventory, or one of before schema v5 that the
+ * first open seals); a root-owned one is handed to the service user, whose portdpctl imports.
+ */
+static int load_stock_key(const struct portdpd_config *cfg, const struct priv_user *u,
+			  char *err, unsigned err_len)
+{
+	char path[sizeof(cfg->db_path) + sizeof(INV_STOCK_KEY_SUFFIX)];
+	uid_t uid = u ? u->uid : geteuid();
+	bool existed;
+	int rc;
+
+	if (*cfg->stock_key)
+		snprintf(path, sizeof(path), "%s", cfg->stock_key);
+	else
+		snprintf(path, sizeof(path), "%s%s", cfg->db_path, INV_STOCK_KEY_SUFFIX);
+	existed = !access(path, F_OK);
+	if (existed && (rc = secret_file_check(path, uid, "stock key", err, err_len)))
+		return rc;
+	rc = inv_stock_key_load(path, 1, err, err_len);
+	if (rc)
+		return rc;
+	if (!existed)
+		srv_info("created the stock key %s", path);
+	/* Like the inventory: a root-owned key goes to the service user (its portdpctl imports). */
+	if (u && !geteuid()) {
+		struct stat st;
+		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+		rc = fd < 0 || fstat(fd, &st) ? -errno : 0;
+		if (!rc && st.st_uid == 0 && fchown(fd, u->uid, u->gid))
+			rc = -errno;
+		else if (!rc && st.st_uid == 0)
+			srv_info("stock key %s now belongs to %s", path, u->name);
+		if (fd >= 0)
+			close(fd);
+		if (rc) {
+			snprintf(err, err_len, "stock key %.400s: cannot hand it to %s: %s", path,
+				 u->name, strerror(-rc));
+			return rc;
+		}
+	}
 	return 0;
 }
 
@@ -314,7 +361,8 @@ int main(int argc, char **argv)
 	    (user && copy_opt(cfg.user, sizeof(cfg.user), user, "--user")))
 		return 2;
 	if ((cfg.user[0] && priv_user_lookup(cfg.user, &svc_user, err, sizeof(err))) ||
-	    check_secret_files(&cfg, cfg.user[0] ? &svc_user : NULL, err, sizeof(err))) {
+	    check_secret_files(&cfg, cfg.user[0] ? &svc_user : NULL, err, sizeof(err)) ||
+	    load_stock_key(&cfg, cfg.user[0] ? &svc_user : NULL, err, sizeof(err))) {
 		fprintf(stderr, "portdpd: %s\n", err);
 		return EXIT_FAILURE;
 	}

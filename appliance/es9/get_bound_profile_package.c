@@ -106,7 +106,7 @@ static enum es9_status bind_profile(struct es9_worker *w, struct es9_call *c,
 	struct bpp_build_in in = {0};
 	struct pdp_session *session = NULL;
 	uint8_t *metadata = NULL, *upp = NULL;
-	size_t metadata_len, upp_len;
+	size_t metadata_len, upp_len = 0;
 	enum pdp_curve curve;
 	uint8_t dp_pub[PDP_PUBKEY_LEN];
 	enum es9_status st = ES9_OK;
@@ -143,7 +143,7 @@ static enum es9_status bind_profile(struct es9_worker *w, struct es9_call *c,
 		st = es9_fail(c, ES9_E_INTERNAL, "profile metadata of %s", p->iccid);
 		goto out;
 	}
-	/* Read the UPP for this one binding; it is not kept after the session. */
+	/* Opened for this one binding, wiped after it (never kept, never logged). */
 	if (inv_get_upp(w->inv, p->id, &upp, &upp_len)) {
 		st = es9_fail(c, ES9_E_INTERNAL, "inventory: %s", inv_errmsg(w->inv));
 		goto out;
@@ -167,7 +167,7 @@ out:
 	der_buf_free(&isc_buf);
 	der_buf_free(&cfg_buf);
 	free(metadata);
-	free(upp);
+	inv_free_upp(upp, upp_len);
 	return st;
 }
 

@@ -121,6 +121,13 @@ static int recover_inventory(struct es9_service *svc, char *err, unsigned err_le
 		return ret;
 	}
 	inv_set_actor(inv, "es9");
+	/* Another inventory's key (or none) stops the start, not every binding after it. */
+	ret = inv_stock_key_check(inv);
+	if (ret) {
+		snprintf(err, err_len, "inventory: %s", inv_errmsg(inv));
+		inv_close(inv);
+		return ret;
+	}
 	ret = inv_expire(inv, INT64_MAX, &released);
 	if (ret)
 		snprintf(err, err_len, "inventory recovery: %s", inv_errmsg(inv));

@@ -39,7 +39,8 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_GET_DOWNLOADED_BY_TID] = "SELECT " INV_PROFILE_COLS ", p.euicc_curve, p.euicc_pub"
 				 " FROM profile p WHERE p.transaction_id = ?1"
 				 " AND p.state IN (1, 2) AND p.state = 2",
-    [ST_GET_UPP] = "SELECT der FROM upp WHERE profile_id = ?",
+    [ST_GET_UPP] = "SELECT u.der, p.iccid FROM upp u JOIN profile p ON p.id = u.profile_id"
+		   " WHERE u.profile_id = ?",
     [ST_EXISTS] = "SELECT state FROM profile WHERE id = ?",
     [ST_ALLOCATE] = "UPDATE profile SET state = 1, eid = ?1, transaction_id = ?2, deadline = ?3,"
 		    " last_actor = ?4, last_detail = '' WHERE id = ?5 AND state = 0",
@@ -379,6 +380,8 @@ int inv_open_err(const char *path, int sync, struct inventory **out, char *msg, 
 	if (!err)
 		err = pragma(inv, sync == INV_SYNC_FULL ? "PRAGMA synchronous = FULL"
 							: "PRAGMA synchronous = NORMAL");
+	if (!err && inv_seal_register(inv->db) != SQLITE_OK)
+		err = inv_sql_error(inv, SQLITE_ERROR, "register portdp_seal_upp");
 	if (!err)
 		err = inv_schema_migrate(inv);
 	if (!err && sync == INV_SYNC_DEFERRED)

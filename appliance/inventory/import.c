@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/rand.h>
 #include "inv_internal.h"
@@ -104,7 +105,9 @@ static int insert(struct inventory *inv, const uint8_t *upp, size_t upp_len, con
 		  enum inv_reuse reuse, const uint8_t *cc_hash, const struct inv_import *opt,
 		  int64_t *id)
 {
+	uint8_t *sealed = NULL;
 	sqlite3_stmt *st;
+	char msg[200];
 	int err;
 
 	err = inv_write_begin(inv);
@@ -139,10 +142,21 @@ static int insert(struct inventory *inv, const uint8_t *upp, size_t upp_len, con
 		err = -EIO;
 		goto out;
 	}
+	sealed = malloc(inv_sealed_len(upp_len));
+	if (!sealed) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = inv_seal(iccid, upp, upp_len, sealed, msg, sizeof(msg));
+	if (err) {
+		inv_fail(inv, err, "%s", msg);
+		goto out;
+	}
 	sqlite3_bind_int64(st, 1, *id);
-	sqlite3_bind_blob64(st, 2, upp, upp_len, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 2, sealed, inv_sealed_len(upp_len), SQLITE_STATIC);
 	err = inv_step_done(inv, st, "import UPP");
 out:
+	free(sealed);
 	return inv_write_end(inv, err);
 }
 

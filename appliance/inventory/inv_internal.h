@@ -116,6 +116,20 @@ int inv_norm_eid(struct inventory *inv, const char *eid, char out[33]);
 /* A fresh random matching ID (20 symbols in groups of 5). */
 int inv_random_matching_id(struct inventory *inv, char out[INV_MATCHING_ID_MAX]);
 
+/*
+ * seal.c: UPPs at rest. inv_seal() writes inv_sealed_len(@len) bytes to @out; inv_unseal()
+ * writes at most @blob_len bytes. 0 or -errno with a message in @msg.
+ */
+extern const uint8_t inv_seal_magic[4];
+bool inv_stock_key_loaded(void);
+size_t inv_sealed_len(size_t upp_len);
+int inv_seal(const char *iccid, const uint8_t *upp, size_t len, uint8_t *out, char *msg,
+	     size_t msg_len);
+int inv_unseal(const char *iccid, const uint8_t *blob, size_t blob_len, uint8_t *out,
+	       size_t *out_len, char *msg, size_t msg_len);
+/* The SQL function portdp_seal_upp(iccid, der) the v5 migration runs. */
+int inv_seal_register(sqlite3 *db);
+
 /* Create or migrate the schema; sets user_version. */
 int inv_schema_migrate(struct inventory *inv);
 /* Tests: give an empty @db the schema an older program made (user_version @version). 0/-errno. */

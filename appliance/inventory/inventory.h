@@ -152,8 +152,33 @@ int inv_import(struct inventory *inv, const uint8_t *upp, size_t upp_len,
 int inv_get_by_matching_id(struct inventory *inv, const char *matching_id,
 			   struct inv_profile *out);
 int inv_get_by_iccid(struct inventory *inv, const char *iccid, struct inv_profile *out);
-/** Read the UPP of profile @id into a malloc'd buffer. */
+/**
+ * Read the UPP of profile @id into a malloc'd buffer: opened with the stock key (schema v5:
+ * UPPs are sealed at rest, seal.c). The caller releases it with inv_free_upp(), which wipes
+ * it. -ENOKEY: no stock key loaded; -EKEYREJECTED: another key; -EBADMSG: the stored blob
+ * fails its integrity check.
+ */
 int inv_get_upp(struct inventory *inv, int64_t id, uint8_t **upp, size_t *len);
+/** Wipe and free a UPP from inv_get_upp() (NULL: nothing). */
+void inv_free_upp(uint8_t *upp, size_t len);
+
+/*
+ * The stock key (schema v5): wraps the data key of every stored UPP. One per process, set
+ * before the first connection that imports, binds or migrates a plaintext inventory; the
+ * soft-mode key is a file of 32 random bytes, created 0600 and refused when group or others
+ * have any access bit. @create: make it when missing. 0 or -errno with a message in @msg.
+ */
+#define INV_STOCK_KEY_LEN 32
+int inv_stock_key_load(const char *path, int create, char *msg, size_t msg_len);
+void inv_stock_key_set(const uint8_t key[INV_STOCK_KEY_LEN]);
+void inv_stock_key_clear(void);
+/**
+ * The loaded stock key opens the first stored UPP (none stored: 0). For a start that fails
+ * at once on another inventory's key rather than at each binding. -errno with inv_errmsg().
+ */
+int inv_stock_key_check(struct inventory *inv);
+/* Default place of the key file when none is configured: "<db>.stock-key". */
+#define INV_STOCK_KEY_SUFFIX ".stock-key"
 
 /*
  * Transitions. The audit rows name the connection's actor (inv_set_actor(): "es9",

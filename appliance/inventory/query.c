@@ -152,7 +152,9 @@ int inv_get_upp(struct inventory *inv, int64_t id, uint8_t **upp, size_t *len)
 {
 	sqlite3_stmt *st;
 	const void *blob;
-	int rc, n;
+	const char *iccid;
+	char msg[200];
+	int rc, n, err;
 
 	if (!inv || !upp || !len)
 		return -EINVAL;
@@ -169,15 +171,51 @@ int inv_get_upp(struct inventory *inv, int64_t id, uint8_t **upp, size_t *len)
 	}
 	blob = sqlite3_column_blob(st, 0);
 	n = sqlite3_column_bytes(st, 0);
+	iccid = (const char *)sqlite3_column_text(st, 1);
+	/* Opened straight from SQLite's page into the one buffer the caller wipes. */
 	*upp = malloc(n > 0 ? n : 1);
 	if (!*upp) {
 		sqlite3_reset(st);
 		return -ENOMEM;
 	}
-	memcpy(*upp, blob, n);
-	*len = n;
+	err = inv_unseal(iccid ? iccid : "", blob, (size_t)n, *upp, len, msg, sizeof(msg));
 	sqlite3_reset(st);
+	if (err) {
+		free(*upp);
+		*upp = NULL;
+		return inv_fail(inv, err, "%s", msg);
+	}
 	return 0;
+}
+
+int inv_stock_key_check(struct inventory *inv)
+{
+	sqlite3_stmt *st;
+	uint8_t *upp = NULL;
+	size_t len = 0;
+	int64_t id;
+	int rc, err;
+
+	if (!inv)
+		return -EINVAL;
+	rc = sqlite3_prepare_v2(inv->db, "SELECT min(profile_id) FROM upp", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return inv_sql_error(inv, rc, "stock key check");
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		err = inv_sql_error(inv, rc, "stock key check");
+		sqlite3_finalize(st);
+		return err;
+	}
+	if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	err = inv_get_upp(inv, id, &upp, &len);
+	inv_free_upp(upp, len);
+	return err;
 }
 
 int inv_count(struct inventory *inv, int state, unsigned *count)

@@ -186,6 +186,8 @@ static const char schema_v3[] =
 
 /* v4 (schema_orders.c): operators, orders, ES2+ answers and progress reports. */
 extern const char inv_schema_v4_orders[];
+/* v5 (schema_sealed.c): every UPP sealed at rest. */
+extern const char inv_schema_v5_sealed[];
 
 /* migrations[i] brings a database from user_version i to i + 1. */
 static const char *const migrations[] = {
@@ -193,6 +195,7 @@ static const char *const migrations[] = {
     schema_v2,
     schema_v3,
     inv_schema_v4_orders,
+    inv_schema_v5_sealed,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -265,6 +268,9 @@ int inv_schema_migrate(struct inventory *inv)
 			       version, SCHEMA_VERSION);
 		goto rollback;
 	}
+	/* Sealing in place (v5) overwrites the plaintext it frees, not only unlinks it. */
+	if (version >= 1 && version < 5)
+		sqlite3_exec(inv->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
 	rc = apply_migrations(inv->db, version, SCHEMA_VERSION);
 	if (rc != SQLITE_OK) {
 		err = inv_sql_error(inv, rc, "schema migration");
@@ -274,6 +280,16 @@ int inv_schema_migrate(struct inventory *inv)
 	if (rc != SQLITE_OK) {
 		err = inv_sql_error(inv, rc, "commit schema migration");
 		goto rollback;
+	}
+	if (version >= 1 && version < 5) {
+		/*
+		 * The plaintext pages live on in the file until a checkpoint writes the
+		 * sealed ones over them, and in WAL frames until the WAL is cut: both now.
+		 */
+		sqlite3_exec(inv->db, "PRAGMA secure_delete = OFF", NULL, NULL, NULL);
+		rc = sqlite3_exec(inv->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			return inv_sql_error(inv, rc, "checkpoint after sealing the stock");
 	}
 	return 0;
 

@@ -102,6 +102,7 @@ static const struct str_key {
     STR_KEY("es2_client_ca", es2_client_ca),
     STR_KEY("progress_cert", progress_cert), STR_KEY("progress_key", progress_key),
     STR_KEY("progress_ca", progress_ca),
+    STR_KEY("stock_key", stock_key),
 };
 
 static const struct uint_key {

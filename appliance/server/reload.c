@@ -181,6 +181,7 @@ static void log_restart_keys(const struct portdpd_config *a, const struct portdp
 	    K("progress_cert", progress_cert),
 	    K("progress_key", progress_key),
 	    K("progress_ca", progress_ca),
+	    K("stock_key", stock_key),
 	    K("progress_retry_max", progress_retry_max),
 	    K("progress_timeout", progress_timeout),
 #undef K

@@ -165,10 +165,13 @@ int bsp_seal(struct bsp_ctx *cx, struct pdp_scp03t *s, uint8_t tag, const uint8_
 		memset(last, 0, sizeof(last));
 		memcpy(last, in + full, rest);
 		last[rest] = 0x80;
-		if (!EVP_EncryptInit_ex2(cx->enc, NULL, NULL, icv, NULL) ||
-		    !EVP_EncryptUpdate(cx->enc, out + hlen, &n, in, full) ||
-		    !EVP_EncryptUpdate(cx->enc, out + hlen + full, &m, last, AES_BLOCK) ||
-		    (size_t)n + m != dlen)
+		ret = !EVP_EncryptInit_ex2(cx->enc, NULL, NULL, icv, NULL) ||
+		      !EVP_EncryptUpdate(cx->enc, out + hlen, &n, in, full) ||
+		      !EVP_EncryptUpdate(cx->enc, out + hlen + full, &m, last, AES_BLOCK) ||
+		      (size_t)n + m != dlen;
+		/* A profile segment's tail is UPP plaintext: not left on the stack. */
+		OPENSSL_cleanse(last, sizeof(last));
+		if (ret)
 			return -EIO;
 	}
 	ret = cmac(cx, s, out, hlen, out + hlen, dlen, mac);

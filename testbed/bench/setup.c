@@ -308,6 +308,13 @@ static int import_profiles(const char *dir, unsigned long n, struct tmpl *t, uns
 	uint64_t t0 = mono_ns();
 	int ret;
 
+	/* The stock key where portdpd looks by default (<db>.stock-key), made 0600. */
+	bench_path(path, sizeof(path), "%s/inventory.db" INV_STOCK_KEY_SUFFIX, dir);
+	ret = inv_stock_key_load(path, 1, msg, sizeof(msg));
+	if (ret) {
+		fprintf(stderr, "portdp-bench: %s\n", msg);
+		return ret;
+	}
 	bench_path(path, sizeof(path), "%s/inventory.db", dir);
 	ret = inv_open_err(path, sync_full, &inv, msg, sizeof(msg));
 	if (ret) {

@@ -105,9 +105,11 @@ SELECT 'total: ' || (SELECT count(*) FROM profile) || ' profiles ('
  WHERE :expect_total >= 0
    AND ((SELECT count(*) FROM profile) <> :expect_total
      OR (SELECT sum(k) FROM (SELECT count(*) AS k FROM profile GROUP BY state)) <> :expect_total);
-SELECT 'upp: profile ' || p.id || ' has no UPP of its length'
+-- Schema v5: sealed ("PDS" 01, 72 bytes longer than the UPP; docs/sealed-stock.md).
+SELECT 'upp: profile ' || p.id || ' has no sealed UPP of its length'
   FROM profile p LEFT JOIN upp u ON u.profile_id = p.id
- WHERE u.profile_id IS NULL OR length(u.der) <> p.upp_len;
+ WHERE u.profile_id IS NULL OR length(u.der) <> p.upp_len + 72
+    OR substr(u.der, 1, 4) <> x'50445301';
 
 -- After restart recovery (and with no daemon running) nothing is allocated.
 SELECT 'allocation survived: profile ' || id || ' (' || iccid || ') allocated to ' || eid

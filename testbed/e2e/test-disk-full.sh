@@ -49,7 +49,8 @@ B=$E2E_DIR/b
 tap $? "bench: $PROFILES profiles, $CONC eUICCs, db_sync full"
 # Room for the database and a few MiB of WAL: the WAL must grow before the fill.
 kib=$(($(du -k "$B/inventory.db" | cut -f1) + 8192))
-mkdir "$SMALL" && mount_small $kib && mv "$B/inventory.db" "$SMALL/"
+# The stock key goes with it (portdpd looks for <db>.stock-key).
+mkdir "$SMALL" && mount_small $kib && mv "$B/inventory.db" "$B/inventory.db.stock-key" "$SMALL/"
 tap $? "inventory on a ${kib} KiB $FS"
 E2E_DB=$SMALL/inventory.db
 PORT=$(free_port)

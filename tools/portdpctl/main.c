@@ -38,6 +38,8 @@ static const char usage_text[] =
     "                                       destroy, csr, install-cert (no -d needed;\n"
     "                                       'portdpctl card -h' for details)\n"
     "options: -d DB  inventory file;  --sync  fsync every commit (synchronous=FULL)\n"
+    "         -k FILE  stock key the UPPs are sealed with (default DB.stock-key; init and\n"
+    "                  import make it, 0600, when missing). No command prints a UPP.\n"
     "Every command may run while portdpd serves DB (SQLite serializes the writers; the\n"
     "database refuses any illegal transition). Audit rows name portdpctl and your uid.\n";
 
@@ -117,9 +119,9 @@ static void set_actor(struct inventory *inv)
 static const struct command {
 	const char *name;
 	int (*run)(struct inventory *inv, int argc, char **argv);
-	int creates; /* may create the database file */
+	int creates; /* may create the database file (2: only the stock key) */
 } commands[] = {
-    {"init", cmd_init, 1},     {"import", cmd_import, 0}, {"list", cmd_list, 0},
+    {"init", cmd_init, 1},     {"import", cmd_import, 2}, {"list", cmd_list, 0},
     {"show", cmd_show, 0},     {"ac", cmd_ac, 0},	  {"audit", cmd_audit, 0},
     {"expire", cmd_expire, 0}, {"operator", cmd_operator, 0},
     {"queue", cmd_queue, 0},
@@ -132,24 +134,28 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"db", required_argument, NULL, 'd'},
 	    {"sync", no_argument, NULL, 's'},
+	    {"stock-key", required_argument, NULL, 'k'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = NULL;
-	const char *db = NULL;
+	const char *db = NULL, *key = NULL;
 	struct inventory *inv;
-	char msg[512];
+	char msg[512], key_path[4096];
 	int c, sync_full = 0, status;
 	size_t i;
 
 	/* '+': stop at the command; its own options are parsed by the command */
-	while ((c = getopt_long(argc, argv, "+d:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+d:k:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			db = optarg;
 			break;
 		case 's':
 			sync_full = 1;
+			break;
+		case 'k':
+			key = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -172,10 +178,21 @@ int main(int argc, char **argv)
 	if (!db || !*db)
 		return ctl_error(EXIT_USAGE, "no inventory given (-d DB)");
 	/* Only init makes a new file: a typo in -d must not create an empty inventory. */
-	if (!cmd->creates && access(db, F_OK))
+	if (cmd->creates != 1 && access(db, F_OK))
 		return ctl_error(EXIT_FAIL,
 				 "no inventory at %s (create it with 'portdpctl -d %s init')", db,
 				 db);
+	/*
+	 * The stock key: init and import make it when missing; the others read it when it is
+	 * there (opening an inventory of before v5 seals its UPPs, which needs it).
+	 */
+	if (!key) {
+		snprintf(key_path, sizeof(key_path), "%s%s", db, INV_STOCK_KEY_SUFFIX);
+		key = key_path;
+	}
+	if ((cmd->creates || !access(key, F_OK)) &&
+	    inv_stock_key_load(key, cmd->creates != 0, msg, sizeof(msg)))
+		return ctl_error(EXIT_FAIL, "%s", msg);
 	if (inv_open_err(db, sync_full, &inv, msg, sizeof(msg)))
 		return ctl_error(EXIT_FAIL, "cannot open inventory %s", msg);
 	set_actor(inv);

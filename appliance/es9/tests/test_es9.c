@@ -1316,6 +1316,9 @@ static void http_level(void **state)
 	free(big);
 }
 
+/* Any 32 bytes: the stock key of this test's inventories. */
+static const uint8_t test_stock_key[INV_STOCK_KEY_LEN] = {0x5e, 0xa1, 0xed};
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1338,5 +1341,6 @@ int main(void)
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
+	inv_stock_key_set(test_stock_key); /* UPPs are sealed at rest (schema v5) */
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

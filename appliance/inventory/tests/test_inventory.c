@@ -826,7 +826,7 @@ static void check_migration_from(int version)
 	assert_int_equal(audit, 6);
 
 	assert_int_equal(inv_open(path, INV_SYNC_FULL, &inv), 0);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 5);
 	assert_int_equal(sql_int(path, "SELECT count(*) FROM audit"), audit);
 	assert_int_equal(sql_int(path, "SELECT sum(upp_len) FROM profile"), 3);
 	assert_int_equal(inv_get_by_id(inv, 1, &p), 0);
@@ -844,7 +844,7 @@ static void check_migration_from(int version)
 	/* and once migrated, it stays v3 */
 	assert_int_equal(inv_open(path, INV_SYNC_NORMAL, &inv), 0);
 	inv_close(inv);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 5);
 	test_rm_db(path);
 }
 
@@ -1109,6 +1109,9 @@ static void test_names_and_actor(void **state)
 	assert_string_equal(l.a.iccid, "8999000000000000001");
 }
 
+/* Any 32 bytes: the stock key of this test's inventories. */
+static const uint8_t test_stock_key[INV_STOCK_KEY_LEN] = {0x5e, 0xa1, 0xed};
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1137,5 +1140,6 @@ int main(void)
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
+	inv_stock_key_set(test_stock_key); /* UPPs are sealed at rest (schema v5) */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1043,8 +1043,8 @@ static void test_sigterm_with_request_in_flight(void **state)
 	assert_non_null(f);
 	fprintf(f,
 		"# test\nlisten = 127.0.0.1\nport = 0\nworkers = 2\ntls_cert = %s\n"
-		"tls_key = %s\nmax_body = 4096\n",
-		g_chain, g_key);
+		"tls_key = %s\nmax_body = 4096\nstock_key = %s/stock.key\n",
+		g_chain, g_key, g_dir);
 	fclose(f);
 	assert_int_equal(pipe(pipefd), 0);
 	pid = fork();
