@@ -46,6 +46,7 @@ enum inv_state {
 	INV_INSTALLED,
 	INV_DELETED,
 	INV_ERROR,        /* unrecoverable, kept for the operator */
+	INV_TRANSFERRED,  /* left this unit in a bundle (schema v6): never bound here */
 };
 
 enum inv_reuse {
@@ -367,5 +368,46 @@ int inv_progress_stats(struct inventory *inv,
 		       int (*cb)(const char *op, unsigned pending, int64_t oldest, int paused,
 				 void *arg),
 		       void *arg);
+
+/* ---- Tamper-evident audit (schema v6, audit_chain.c) ---- */
+
+/* A signed head of the audit chain. */
+struct inv_checkpoint {
+	int64_t id;          /* set by the database */
+	int64_t head_seq;    /* last audit row covered (0: an empty log) */
+	int64_t time;        /* unix time it was signed */
+	uint8_t head[32];    /* link of row head_seq (zeros for an empty log) */
+	uint8_t signer_pub[65]; /* the unit key's public half, uncompressed P-256 */
+	uint8_t sig[64];     /* ECDSA-SHA256 r||s over inv_checkpoint_message() */
+	char reason[129];    /* "transfer out ...", "periodic", ... */
+};
+
+#define INV_CHECKPOINT_MSG_LEN 64
+/* What a checkpoint's signature covers: a domain, head_seq, time and head. */
+void inv_checkpoint_message(const struct inv_checkpoint *c, uint8_t msg[INV_CHECKPOINT_MSG_LEN]);
+
+/** The last audit row and its link (0 and zeros when the log is empty). */
+int inv_audit_head(struct inventory *inv, int64_t *seq, uint8_t head[32]);
+/** Store a checkpoint the caller signed (in the caller's transaction when there is one). */
+int inv_checkpoint_add(struct inventory *inv, const struct inv_checkpoint *c);
+int inv_checkpoint_list(struct inventory *inv, int (*cb)(const struct inv_checkpoint *, void *),
+			void *arg);
+
+/* The first thing found that does not fit. */
+struct inv_audit_fault {
+	int64_t seq;        /* the audit row named (0: none) */
+	int64_t checkpoint; /* the checkpoint named (0: none) */
+	char what[256];
+};
+
+/**
+ * Walk the whole chain and the checkpoints: 0 when every row fits; -EBADMSG with @f naming the
+ * first row (or checkpoint) that does not; other -errno on a database error. @check_sig is
+ * called for every checkpoint (non-zero: its signature or signer is not accepted).
+ * @rows/@checkpoints (may be NULL): how many were checked.
+ */
+int inv_audit_verify(struct inventory *inv,
+		     int (*check_sig)(const struct inv_checkpoint *c, void *arg), void *arg,
+		     struct inv_audit_fault *f, int64_t *rows, unsigned *checkpoints);
 
 #endif
