@@ -152,7 +152,7 @@ int inv_audit_head(struct inventory *inv, int64_t *seq, uint8_t head[32])
 	return rc == SQLITE_DONE ? 0 : inv_sql_error(inv, rc, "audit head");
 }
 
-int inv_checkpoint_add(struct inventory *inv, const struct inv_checkpoint *c)
+int inv_checkpoint_add(struct inventory *inv, struct inv_checkpoint *c)
 {
 	sqlite3_stmt *st;
 	int rc, err;
@@ -173,8 +173,10 @@ int inv_checkpoint_add(struct inventory *inv, const struct inv_checkpoint *c)
 	sqlite3_bind_text(st, 6, c->reason, -1, SQLITE_STATIC);
 	err = inv_step_done(inv, st, "add checkpoint");
 	sqlite3_finalize(st);
-	if (!err)
+	if (!err) {
+		c->id = sqlite3_last_insert_rowid(inv->db);
 		inv_owe_sync(inv);
+	}
 	return err;
 }
 

@@ -388,8 +388,8 @@ void inv_checkpoint_message(const struct inv_checkpoint *c, uint8_t msg[INV_CHEC
 
 /** The last audit row and its link (0 and zeros when the log is empty). */
 int inv_audit_head(struct inventory *inv, int64_t *seq, uint8_t head[32]);
-/** Store a checkpoint the caller signed (in the caller's transaction when there is one). */
-int inv_checkpoint_add(struct inventory *inv, const struct inv_checkpoint *c);
+/** Store a checkpoint the caller signed (in the caller's transaction when there is one); sets @c->id. */
+int inv_checkpoint_add(struct inventory *inv, struct inv_checkpoint *c);
 int inv_checkpoint_list(struct inventory *inv, int (*cb)(const struct inv_checkpoint *, void *),
 			void *arg);
 
@@ -409,5 +409,10 @@ struct inv_audit_fault {
 int inv_audit_verify(struct inventory *inv,
 		     int (*check_sig)(const struct inv_checkpoint *c, void *arg), void *arg,
 		     struct inv_audit_fault *f, int64_t *rows, unsigned *checkpoints);
+
+/** Copy the audit rows, chain and checkpoints into a new file @path (never overwritten). */
+int inv_audit_export(struct inventory *inv, const char *path);
+/** A read-only handle on an export, for inv_audit_verify() and inv_audit(); inv_close() it. */
+int inv_audit_open_export(const char *path, struct inventory **out, char *msg, size_t msg_len);
 
 #endif
