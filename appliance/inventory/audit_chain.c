@@ -308,7 +308,7 @@ int inv_audit_verify(struct inventory *inv,
 		if (check_sig && check_sig(&k.v[ci], arg)) {
 			bad = fault(f, k.v[ci].head_seq, k.v[ci].id,
 				    "checkpoint %" PRId64 " (head at row %" PRId64
-				    "): its signature does not verify with the unit's key",
+				    "): not signed by the unit's key",
 				    k.v[ci].id, k.v[ci].head_seq);
 			goto out;
 		}
