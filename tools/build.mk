@@ -90,7 +90,7 @@ TESTS += tools/pki/test-pki.sh
 CTL_SRCS := $(wildcard tools/portdpctl/*.c)
 CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 
-$(CTL_OBJS): CPPFLAGS += -Iappliance/inventory $(ACCEL_CPPFLAGS) -Iappliance
+$(CTL_OBJS): CPPFLAGS += -Iappliance/inventory $(ACCEL_CPPFLAGS) -Iappliance -Iappliance/rsp
 
 # The card commands (card*.c) use the dev backend and
 # portdpd's config reader (install-cert --config).

@@ -410,6 +410,43 @@ int inv_audit_verify(struct inventory *inv,
 		     int (*check_sig)(const struct inv_checkpoint *c, void *arg), void *arg,
 		     struct inv_audit_fault *f, int64_t *rows, unsigned *checkpoints);
 
+/* ---- Transfers between units (schema v6, transfer.c) ---- */
+
+/** Up to @count available direct-stock profiles (of @profile_type, NULL: any), oldest first. */
+int inv_transfer_pick(struct inventory *inv, const char *profile_type, unsigned count,
+		      int64_t *ids, unsigned *n);
+
+struct inv_transfer_out {
+	uint8_t id[16];
+	int kind; /* 1 transfer, 2 return */
+	const uint8_t *dest_cert;
+	size_t dest_cert_len;
+	const char *dest_subject;
+	const uint8_t *bundle; /* as signed */
+	size_t bundle_len;
+};
+/* Profiles @ids leave (state 6, audited with the bundle and destination) and the bundle is
+ * recorded, all or nothing. -EBUSY: one of them is no longer available direct stock. */
+int inv_transfer_out(struct inventory *inv, const struct inv_transfer_out *t, const int64_t *ids,
+		     unsigned n);
+/** The bundle as issued (malloc'd); @has_receipt: the destination's receipt came back. */
+int inv_transfer_get_bundle(struct inventory *inv, const uint8_t id[16], uint8_t **bundle,
+			    size_t *len, int *has_receipt);
+int inv_transfer_dest_cert(struct inventory *inv, const uint8_t id[16], uint8_t **cert,
+			   size_t *len);
+/** -EALREADY: a receipt is stored already. */
+int inv_transfer_set_receipt(struct inventory *inv, const uint8_t id[16], const uint8_t *receipt,
+			     size_t len);
+/** 0 when bundle @id was imported here (its receipt malloc'd if @receipt), -ENOENT if not. */
+int inv_transfer_seen(struct inventory *inv, const uint8_t id[16], uint8_t **receipt,
+		      size_t *len);
+/** Record an imported bundle (call in the import's transaction); -EALREADY when seen. */
+int inv_transfer_in(struct inventory *inv, const uint8_t id[16], const char *source_subject,
+		    int kind, unsigned profiles, const uint8_t *receipt, size_t len);
+/** A returned profile back to stock (6 -> 0): only from the unit it was sent to, same UPP. */
+int inv_transfer_return(struct inventory *inv, const char *iccid, const uint8_t *dest_cert,
+			size_t dest_len, const uint8_t *upp, size_t upp_len, const char *detail);
+
 /** Copy the audit rows, chain and checkpoints into a new file @path (never overwritten). */
 int inv_audit_export(struct inventory *inv, const char *path);
 /** A read-only handle on an export, for inv_audit_verify() and inv_audit(); inv_close() it. */
