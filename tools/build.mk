@@ -101,7 +101,8 @@ $(BUILD)/bin/portdpctl: $(CTL_OBJS) $(INV_LIB) $(RSP_LIB) $(ACCEL_DEP) \
 		$(RSP_LIB) $(ACCEL_LIBS) -lsqlite3 -lqrencode -lpng -lcrypto
 
 PROGRAMS += $(BUILD)/bin/portdpctl
-TESTS += tools/portdpctl/tests/test-portdpctl.sh tools/portdpctl/tests/test-orders.sh
+TESTS += tools/portdpctl/tests/test-portdpctl.sh tools/portdpctl/tests/test-orders.sh \
+	tools/portdpctl/tests/test-transfer.sh
 # --- end portdpctl ---
 
 

@@ -725,31 +725,46 @@ done:
 
 static int transfer_reissue(struct inventory *inv, int argc, char **argv)
 {
+	static const struct option opts[] = {
+	    IDENT_OPTS,
+	    {"out", required_argument, NULL, 'o'},
+	    {NULL, 0, NULL, 0},
+	};
 	uint8_t bid[16], *bundle = NULL;
+	struct ident unused = {0};
+	const char *out = NULL;
 	size_t len = 0;
-	int has_receipt = 0, err;
+	int has_receipt = 0, err, c;
 
-	if (argc != 4 || strcmp(argv[2], "-o"))
+	/* the identity options are accepted (and not needed): the bundle is as it was signed */
+	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		if (ident_opt(&unused, c))
+			continue;
+		if (c != 'o')
+			return EXIT_USAGE;
+		out = optarg;
+	}
+	if (optind != argc - 1 || !out)
 		return ctl_error(EXIT_USAGE, "usage: transfer reissue BUNDLE_ID -o FILE");
-	if (unhex16(argv[1], bid))
+	if (unhex16(argv[optind], bid))
 		return ctl_error(EXIT_USAGE, "a bundle id is 32 hex digits");
-	if (!access(argv[3], F_OK))
-		return ctl_error(EXIT_FAIL, "%s exists: a bundle is never overwritten", argv[3]);
+	if (!access(out, F_OK))
+		return ctl_error(EXIT_FAIL, "%s exists: a bundle is never overwritten", out);
 	err = inv_transfer_get_bundle(inv, bid, &bundle, &len, &has_receipt);
 	if (err)
-		return ctl_error(EXIT_FAIL, "%s: %s", argv[1], inv_errmsg(inv));
+		return ctl_error(EXIT_FAIL, "%s: %s", argv[optind], inv_errmsg(inv));
 	if (has_receipt) {
 		free(bundle);
 		return ctl_error(EXIT_FAIL,
 				 "bundle %s was received by its destination (its receipt is here):"
 				 " not issued again",
-				 argv[1]);
+				 argv[optind]);
 	}
-	err = write_file(argv[3], bundle, len, NULL);
+	err = write_file(out, bundle, len, NULL);
 	free(bundle);
 	if (err)
-		return ctl_error(EXIT_FAIL, "%s: %s", argv[3], strerror(-err));
-	printf("bundle %s written again to %s\n", argv[1], argv[3]);
+		return ctl_error(EXIT_FAIL, "%s: %s", out, strerror(-err));
+	printf("bundle %s written again to %s\n", argv[optind], out);
 	return EXIT_OK;
 }
 
