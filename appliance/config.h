@@ -48,6 +48,9 @@ struct portdpd_config {
 	char progress_ca[512];    /* progress_ca = trust anchors of the operators' servers (PEM) */
 	unsigned progress_retry_max; /* progress_retry_max = 300 (s, longest backoff) */
 	unsigned progress_timeout;   /* progress_timeout = 10 (s, one delivery) */
+	/* tamper-evident audit: the unit key that signs the audit chain's head periodically */
+	char audit_key[512];      /* audit_key = key URI (card slot:N, file:PATH); "": none */
+	unsigned audit_interval;  /* audit_interval = 300 (s between checkpoints, when it moved) */
 };
 
 /** Fill @cfg with defaults. */
