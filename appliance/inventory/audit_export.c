@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * An audit export: the audit rows, their chain and the signed checkpoints, copied into a
+ * An audit export: the audit rows with their links and the signed checkpoints, copied into a
  * fresh SQLite file that travels with transfer receipts. It holds no UPP and no key. The
  * same verifier reads it (inv_audit_open_export() gives a read-only handle on it), so an
  * export is checked exactly like the inventory it came from.
@@ -31,7 +31,6 @@ int inv_audit_export(struct inventory *inv, const char *path)
 	rc = sqlite3_exec(inv->db,
 			  "BEGIN;"
 			  "CREATE TABLE x.audit AS SELECT * FROM main.audit ORDER BY seq;"
-			  "CREATE TABLE x.audit_chain AS SELECT * FROM main.audit_chain ORDER BY seq;"
 			  "CREATE TABLE x.audit_checkpoint AS"
 			  "  SELECT * FROM main.audit_checkpoint ORDER BY id;"
 			  "CREATE TABLE x.export(created INTEGER, format TEXT);"

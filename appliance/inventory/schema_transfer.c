@@ -4,9 +4,9 @@
  * 2 and 4). One self-contained migration, in one transaction like every other; it applies on
  * top of whatever version came before it (it names only v1 and v4 objects).
  *
- *  - audit_chain: one link per audit row, SHA-256(previous link || the row), written by a
- *    trigger on audit in the statement that wrote the row (audit_chain.c); the rows present
- *    at the migration are chained in seq order here. Never updated or deleted.
+ *  - audit.hash: each audit row's link, SHA-256(previous link || the row), written by a
+ *    trigger in the statement that wrote the row (audit_chain.c); the rows present at the
+ *    migration are chained in seq order here. Set once; the row stays append-only.
  *  - audit_checkpoint: the head of the chain signed by the unit's key (at every transfer and
  *    when asked). Never updated or deleted.
  *  - State 6 "transferred": the profile left this unit in a bundle. 0 -> 6 only for direct or
@@ -26,12 +26,12 @@
 
 /* clang-format off */
 const char inv_schema_v6_transfer[] =
-	"CREATE TABLE audit_chain ("
-	"  seq  INTEGER PRIMARY KEY,"
-	"  hash BLOB NOT NULL CHECK (typeof(hash) = 'blob' AND length(hash) = 32)"
-	");"
-	/* chain what is there, in seq order */
-	"INSERT INTO audit_chain(seq, hash)"
+	"ALTER TABLE audit ADD COLUMN hash BLOB"
+	"  CHECK (hash IS NULL OR (typeof(hash) = 'blob' AND length(hash) = 32));"
+	/* chain the rows there are, in seq order (the append-only trigger comes back below) */
+	"DROP TRIGGER audit_no_update;"
+	"CREATE TEMP TABLE audit_chain0 (seq INTEGER PRIMARY KEY, hash BLOB);"
+	"INSERT INTO temp.audit_chain0(seq, hash)"
 	"  WITH RECURSIVE c(seq, hash) AS ("
 	"    SELECT NULL, NULL"
 	"    UNION ALL"
@@ -39,16 +39,27 @@ const char inv_schema_v6_transfer[] =
 	"                                    a.from_state, a.to_state, a.eid, a.actor, a.detail)"
 	"    FROM c JOIN audit a ON a.seq = (SELECT min(seq) FROM audit WHERE seq > coalesce(c.seq, -1)))"
 	"  SELECT seq, hash FROM c WHERE seq IS NOT NULL;"
+	"UPDATE audit SET hash = (SELECT t.hash FROM temp.audit_chain0 t WHERE t.seq = audit.seq);"
+	"DROP TABLE temp.audit_chain0;"
+	/* the one update there is: a new row's link, once, nothing else changing */
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	"  WHEN NOT (old.hash IS NULL AND new.hash IS NOT NULL AND new.seq IS old.seq"
+	"            AND new.time IS old.time AND new.profile_id IS old.profile_id"
+	"            AND new.iccid IS old.iccid AND new.from_state IS old.from_state"
+	"            AND new.to_state IS old.to_state AND new.eid IS old.eid"
+	"            AND new.actor IS old.actor AND new.detail IS old.detail)"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+	/*
+	 * The link is written into the new row by the statement that wrote it. The row is on
+	 * a page the insert dirtied already, and so is its predecessor: no page more per commit.
+	 */
 	"CREATE TRIGGER audit_chain_link AFTER INSERT ON audit BEGIN"
-	"  INSERT INTO audit_chain(seq, hash) VALUES (new.seq, portdp_audit_link("
-	"    (SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1), new.seq, new.time,"
-	"    new.profile_id, new.iccid, new.from_state, new.to_state, new.eid, new.actor,"
-	"    new.detail));"
+	"  UPDATE audit SET hash = portdp_audit_link("
+	"    (SELECT p.hash FROM audit p WHERE p.seq < new.seq ORDER BY p.seq DESC LIMIT 1),"
+	"    new.seq, new.time, new.profile_id, new.iccid, new.from_state, new.to_state, new.eid,"
+	"    new.actor, new.detail)"
+	"  WHERE seq = new.seq;"
 	"END;"
-	"CREATE TRIGGER audit_chain_no_update BEFORE UPDATE ON audit_chain"
-	"  BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only'); END;"
-	"CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain"
-	"  BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only'); END;"
 
 	"CREATE TABLE audit_checkpoint ("
 	"  id         INTEGER PRIMARY KEY,"
