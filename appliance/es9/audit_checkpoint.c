@@ -9,33 +9,35 @@
 #include <string.h>
 #include "es9_internal.h"
 
+static int sign_with(const uint8_t *msg, size_t len, uint8_t sig[64], void *arg)
+{
+	struct es9_worker *w = arg;
+
+	return pdp_sign(w->accel, w->audit_key, msg, len, sig);
+}
+
 void es9_audit_checkpoint(struct es9_worker *w, int64_t now)
 {
-	uint8_t msg[INV_CHECKPOINT_MSG_LEN];
 	struct inv_checkpoint c = {0};
+	uint8_t pub[PDP_PUBKEY_LEN];
 	enum pdp_curve curve;
+	int64_t seq;
 
 	if (!w->audit_key || now < w->audit_next)
 		return;
 	w->audit_next = now + w->svc->cfg.audit_interval;
-	if (inv_audit_head(w->inv, &c.head_seq, c.head)) {
+	if (inv_audit_head(w->inv, &seq, c.head)) {
 		es9_log("audit checkpoint: %s", inv_errmsg(w->inv));
 		return;
 	}
-	if (c.head_seq == w->audit_seq)
+	if (seq == w->audit_seq)
 		return; /* nothing new to sign */
-	c.time = now;
-	strcpy(c.reason, "periodic");
-	if (pdp_key_public(w->audit_key, c.signer_pub, &curve) || curve != PDP_CURVE_P256) {
+	if (pdp_key_public(w->audit_key, pub, &curve) || curve != PDP_CURVE_P256) {
 		es9_log("audit checkpoint: audit_key is not a P-256 key");
 		return;
 	}
-	inv_checkpoint_message(&c, msg);
-	if (pdp_sign(w->accel, w->audit_key, msg, sizeof(msg), c.sig)) {
-		es9_log("audit checkpoint: signing failed");
-		return;
-	}
-	if (inv_checkpoint_add(w->inv, &c)) {
+	/* in the worker's open group (es9_service_expire opened it) */
+	if (inv_checkpoint_sign(w->inv, sign_with, w, pub, "periodic", now, &c)) {
 		es9_log("audit checkpoint: %s", inv_errmsg(w->inv));
 		return;
 	}

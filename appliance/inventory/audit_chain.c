@@ -197,6 +197,49 @@ int inv_checkpoint_add(struct inventory *inv, struct inv_checkpoint *c)
 	return err;
 }
 
+int inv_checkpoint_sign(struct inventory *inv,
+			int (*sign)(const uint8_t *msg, size_t len, uint8_t sig[64], void *arg),
+			void *arg, const uint8_t pub[65], const char *reason, int64_t now,
+			struct inv_checkpoint *out)
+{
+	uint8_t msg[INV_CHECKPOINT_MSG_LEN];
+	struct inv_checkpoint c = {0};
+	int own, rc, err;
+
+	if (!inv || !sign || !pub || !reason)
+		return -EINVAL;
+	/*
+	 * The head read and the checkpoint written in one write transaction: read first in a
+	 * deferred one, a commit by another connection in between would make the write fail
+	 * (SQLITE_BUSY_SNAPSHOT) or sign a head that is no longer the head.
+	 */
+	own = sqlite3_get_autocommit(inv->db);
+	if (own) {
+		rc = sqlite3_exec(inv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			return inv_sql_error(inv, rc, "begin checkpoint");
+	}
+	err = inv_audit_head(inv, &c.head_seq, c.head);
+	c.time = now;
+	memcpy(c.signer_pub, pub, sizeof(c.signer_pub));
+	snprintf(c.reason, sizeof(c.reason), "%s", reason);
+	inv_checkpoint_message(&c, msg);
+	if (!err && sign(msg, sizeof(msg), c.sig, arg))
+		err = inv_fail(inv, -EIO, "signing the audit checkpoint failed");
+	if (!err)
+		err = inv_checkpoint_add(inv, &c);
+	if (own) {
+		rc = sqlite3_exec(inv->db, err ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+		if (!err && rc != SQLITE_OK) {
+			err = inv_sql_error(inv, rc, "commit checkpoint");
+			sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
+		}
+	}
+	if (!err && out)
+		*out = c;
+	return err;
+}
+
 static void row_checkpoint(sqlite3_stmt *st, struct inv_checkpoint *c)
 {
 	const char *r;

@@ -390,6 +390,15 @@ void inv_checkpoint_message(const struct inv_checkpoint *c, uint8_t msg[INV_CHEC
 int inv_audit_head(struct inventory *inv, int64_t *seq, uint8_t head[32]);
 /** Store a checkpoint the caller signed (in the caller's transaction when there is one); sets @c->id. */
 int inv_checkpoint_add(struct inventory *inv, struct inv_checkpoint *c);
+/**
+ * Sign the head of the chain as it is now (@sign: ECDSA-SHA256 r||s of @msg by the unit key
+ * whose public half is @pub) and store the checkpoint: in the caller's transaction when one
+ * is open, else in a write transaction of its own taken before the head is read.
+ */
+int inv_checkpoint_sign(struct inventory *inv,
+			int (*sign)(const uint8_t *msg, size_t len, uint8_t sig[64], void *arg),
+			void *arg, const uint8_t pub[65], const char *reason, int64_t now,
+			struct inv_checkpoint *out);
 int inv_checkpoint_list(struct inventory *inv, int (*cb)(const struct inv_checkpoint *, void *),
 			void *arg);
 

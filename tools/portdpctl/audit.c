@@ -161,9 +161,7 @@ static int audit_checkpoint(struct inventory *inv, int argc, char **argv)
 	status = unit_key_open(accel, key, &u);
 	if (status)
 		return status;
-	err = inv_atomic_begin(inv);
-	if (!err)
-		err = inv_atomic_end(inv, unit_checkpoint(inv, &u, reason, &ck));
+	err = unit_checkpoint(inv, &u, reason, &ck);
 	unit_key_close(&u);
 	if (err)
 		return ctl_error(EXIT_FAIL, "audit checkpoint: %s", inv_errmsg(inv));

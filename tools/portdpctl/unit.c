@@ -53,29 +53,17 @@ void unit_key_close(struct unit_key *u)
 	memset(u, 0, sizeof(*u));
 }
 
+static int sign_with(const uint8_t *msg, size_t len, uint8_t sig[64], void *arg)
+{
+	struct unit_key *u = arg;
+
+	return pdp_sign(u->accel, u->key, msg, len, sig);
+}
+
 int unit_checkpoint(struct inventory *inv, struct unit_key *u, const char *reason,
 		    struct inv_checkpoint *out)
 {
-	uint8_t msg[INV_CHECKPOINT_MSG_LEN];
-	struct inv_checkpoint c = {0};
-	int err;
-
-	err = inv_audit_head(inv, &c.head_seq, c.head);
-	if (err)
-		return err;
-	c.time = time(NULL);
-	memcpy(c.signer_pub, u->pub, sizeof(c.signer_pub));
-	snprintf(c.reason, sizeof(c.reason), "%s", reason);
-	inv_checkpoint_message(&c, msg);
-	err = pdp_sign(u->accel, u->key, msg, sizeof(msg), c.sig);
-	if (err) {
-		ctl_error(EXIT_FAIL, "signing the audit checkpoint: %s", strerror(-err));
-		return err;
-	}
-	err = inv_checkpoint_add(inv, &c);
-	if (!err && out)
-		*out = c;
-	return err;
+	return inv_checkpoint_sign(inv, sign_with, u, u->pub, reason, time(NULL), out);
 }
 
 int unit_cert_pub(const char *cert_path, uint8_t pub[PDP_PUBKEY_LEN])

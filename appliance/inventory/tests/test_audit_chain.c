@@ -38,27 +38,19 @@ static struct pdp_key *unit, *other;
 static uint8_t unit_pub[PDP_PUBKEY_LEN];
 static int64_t base_rows;
 
+static int sign_with(const uint8_t *msg, size_t len, uint8_t sig[64], void *arg)
+{
+	return pdp_sign(accel, arg, msg, len, sig);
+}
+
 static int sign_head(struct inventory *inv, struct pdp_key *key, const char *reason)
 {
-	uint8_t msg[INV_CHECKPOINT_MSG_LEN];
-	struct inv_checkpoint c = {0};
+	uint8_t pub[PDP_PUBKEY_LEN];
 	enum pdp_curve curve;
-	int err;
 
-	err = inv_atomic_begin(inv);
-	if (err)
-		return err;
-	err = inv_audit_head(inv, &c.head_seq, c.head);
-	c.time = time(NULL);
-	if (!err)
-		err = pdp_key_public(key, c.signer_pub, &curve);
-	snprintf(c.reason, sizeof(c.reason), "%s", reason);
-	inv_checkpoint_message(&c, msg);
-	if (!err)
-		err = pdp_sign(accel, key, msg, sizeof(msg), c.sig);
-	if (!err)
-		err = inv_checkpoint_add(inv, &c);
-	return inv_atomic_end(inv, err);
+	if (pdp_key_public(key, pub, &curve))
+		return -EINVAL;
+	return inv_checkpoint_sign(inv, sign_with, key, pub, reason, time(NULL), NULL);
 }
 
 struct thr {
@@ -92,6 +84,8 @@ static void *binder(void *arg)
 		if (!err && (i + 1) % CKPT_EVERY == 0)
 			err = sign_head(inv, unit, "periodic");
 	}
+	if (err)
+		fprintf(stderr, "# binder: %d %s\n", err, inv_errmsg(inv));
 	inv_close(inv);
 	t->err = err;
 	return NULL;
@@ -235,7 +229,7 @@ static void test_changed_byte_in_each_column(void **state)
 		      555);
 	expect_caught(UNLOCK "UPDATE audit SET iccid = '8999000000000000999' WHERE seq = 300",
 		      300);
-	expect_caught(UNLOCK "UPDATE audit SET profile_id = 2 WHERE seq = 250", 250);
+	expect_caught(UNLOCK "UPDATE audit SET profile_id = profile_id + 1000 WHERE seq = 250", 250);
 	/* a byte of the link itself */
 	expect_caught(UNLOCK "UPDATE audit SET hash = zeroblob(32) WHERE seq = 321", 321);
 }
@@ -336,6 +330,42 @@ static void test_forged_checkpoint(void **state)
 	inv_close(inv);
 }
 
+/* An inventory of v4 with audit rows: the migration chains them, in order, and they verify. */
+static void test_migration_chains_old_rows(void **state)
+{
+	struct inv_audit_fault f;
+	struct inventory *inv;
+	char path[256];
+	int64_t rows = 0;
+	sqlite3 *db;
+
+	(void)state;
+	assert_non_null(test_tmp_db(path));
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(inv_schema_create_old(db, 4), 0);
+	assert_int_equal(
+	    sqlite3_exec(db,
+			 "INSERT INTO profile(iccid, matching_id, profile_class, reuse, upp_len)"
+			 " VALUES ('8999000000000000001', 'M1', 2, 0, 1),"
+			 "        ('8999000000000000002', 'M2', 2, 0, 1);"
+			 "UPDATE profile SET state = 1, eid = '89049032123451234512345678901235',"
+			 " transaction_id = x'01', deadline = 4102444800 WHERE id = 1;"
+			 "UPDATE profile SET state = 0, eid = NULL, transaction_id = NULL,"
+			 " deadline = NULL WHERE id = 1;",
+			 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(inv_open(path, INV_SYNC_NORMAL, &inv), 0);
+	assert_int_equal(inv_audit_verify(inv, NULL, NULL, &f, &rows, NULL), 0);
+	assert_int_equal(rows, 4);
+	/* and the chain goes on from there */
+	assert_int_equal(inv_allocate(inv, 2, eid, (const uint8_t *)"\x02", 1, 4102444800), 0);
+	assert_int_equal(inv_audit_verify(inv, NULL, NULL, &f, &rows, NULL), 0);
+	assert_int_equal(rows, 5);
+	inv_close(inv);
+	test_rm_db(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +376,7 @@ int main(void)
 	    cmocka_unit_test(test_tail_cut),
 	    cmocka_unit_test(test_recomputed_chain),
 	    cmocka_unit_test(test_forged_checkpoint),
+	    cmocka_unit_test(test_migration_chains_old_rows),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
