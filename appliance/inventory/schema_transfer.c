@@ -14,9 +14,9 @@
  *    Allocation takes state 0 only, so a transferred profile is never bound here. The CHECKs
  *    of profile.state and audit.from_state/to_state are widened in place (inv_schema_v6_hook;
  *    SQLite's documented procedure for a change that leaves every stored row valid).
- *  - transfer_out: each bundle this unit issued, as signed (re-issued byte for byte while no
- *    receipt came back), its destination certificate, its profiles (transfer_item), and the
- *    destination's signed receipt once it came back (set once).
+ *  - transfer_out: each bundle this unit issued, its destination certificate, its profiles
+ *    (transfer_item), the bundle as signed (transfer_bundle: re-issued byte for byte while
+ *    no receipt came back), and the destination's signed receipt once it came back (set once).
  *  - transfer_in: each bundle this unit imported (never twice) and the receipt it gave.
  */
 #include <errno.h>
@@ -92,17 +92,24 @@ const char inv_schema_v6_transfer[] =
 	"  dest_subject TEXT NOT NULL,"
 	"  kind         INTEGER NOT NULL CHECK (kind IN (1, 2)),"   /* 1 transfer, 2 return */
 	"  created      INTEGER NOT NULL,"
-	"  bundle       BLOB NOT NULL,"                              /* as signed, for re-issue */
 	"  receipt      BLOB,"
 	"  receipt_time INTEGER"
 	") WITHOUT ROWID;"
 	"CREATE TRIGGER transfer_out_fixed BEFORE UPDATE ON transfer_out"
 	"  WHEN new.bundle_id IS NOT old.bundle_id OR new.dest_cert IS NOT old.dest_cert"
-	"    OR new.bundle IS NOT old.bundle"
 	"    OR new.kind IS NOT old.kind OR new.created IS NOT old.created"
 	"    OR (old.receipt IS NOT NULL AND new.receipt IS NOT old.receipt)"
 	"  BEGIN SELECT RAISE(ABORT, 'a bundle is fixed once issued, its receipt once received'); END;"
 	"CREATE TRIGGER transfer_out_no_delete BEFORE DELETE ON transfer_out"
+	"  BEGIN SELECT RAISE(ABORT, 'issued bundles are kept'); END;"
+	/* apart: nothing looks a bundle up through its MBs (transfer_item's key checks did) */
+	"CREATE TABLE transfer_bundle ("
+	"  bundle_id BLOB PRIMARY KEY REFERENCES transfer_out(bundle_id),"
+	"  bundle    BLOB NOT NULL"
+	");"
+	"CREATE TRIGGER transfer_bundle_fixed BEFORE UPDATE ON transfer_bundle"
+	"  BEGIN SELECT RAISE(ABORT, 'issued bundles are kept'); END;"
+	"CREATE TRIGGER transfer_bundle_no_delete BEFORE DELETE ON transfer_bundle"
 	"  BEGIN SELECT RAISE(ABORT, 'issued bundles are kept'); END;"
 	"CREATE TABLE transfer_item ("
 	"  bundle_id  BLOB NOT NULL REFERENCES transfer_out(bundle_id),"

@@ -51,7 +51,7 @@ int inv_transfer_pick(struct inventory *inv, const char *profile_type, unsigned 
 int inv_transfer_out(struct inventory *inv, const struct inv_transfer_out *t, const int64_t *ids,
 		     unsigned n)
 {
-	sqlite3_stmt *st = NULL, *it = NULL, *mv = NULL;
+	sqlite3_stmt *st = NULL, *it = NULL, *mv = NULL, *bl = NULL;
 	char hex[33], detail[INV_SUBJECT_MAX + 96];
 	unsigned i;
 	int rc, err;
@@ -66,8 +66,12 @@ int inv_transfer_out(struct inventory *inv, const struct inv_transfer_out *t, co
 		return err;
 	rc = sqlite3_prepare_v2(inv->db,
 				"INSERT INTO transfer_out(bundle_id, dest_cert, dest_subject, kind,"
-				" created, bundle) VALUES (?, ?, ?, ?, unixepoch(), ?)",
+				" created) VALUES (?, ?, ?, ?, unixepoch())",
 				-1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(inv->db,
+					"INSERT INTO transfer_bundle(bundle_id, bundle) VALUES (?, ?)",
+					-1, &bl, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(inv->db,
 					"INSERT INTO transfer_item(bundle_id, profile_id) VALUES (?, ?)",
@@ -85,8 +89,12 @@ int inv_transfer_out(struct inventory *inv, const struct inv_transfer_out *t, co
 	sqlite3_bind_blob(st, 2, t->dest_cert, (int)t->dest_cert_len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, t->dest_subject, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, t->kind);
-	sqlite3_bind_blob(st, 5, t->bundle, (int)t->bundle_len, SQLITE_STATIC);
 	err = inv_step_done(inv, st, "record bundle");
+	if (!err) {
+		sqlite3_bind_blob(bl, 1, t->id, 16, SQLITE_STATIC);
+		sqlite3_bind_blob(bl, 2, t->bundle, (int)t->bundle_len, SQLITE_STATIC);
+		err = inv_step_done(inv, bl, "record bundle");
+	}
 	for (i = 0; !err && i < n; i++) {
 		sqlite3_reset(mv);
 		sqlite3_bind_text(mv, 1, inv->actor, -1, SQLITE_STATIC);
@@ -107,6 +115,7 @@ out:
 	sqlite3_finalize(st);
 	sqlite3_finalize(it);
 	sqlite3_finalize(mv);
+	sqlite3_finalize(bl);
 	if (!err)
 		inv_owe_sync(inv);
 	return inv_write_end(inv, err);
@@ -119,7 +128,8 @@ int inv_transfer_get_bundle(struct inventory *inv, const uint8_t id[16], uint8_t
 	int rc, err = 0;
 
 	rc = sqlite3_prepare_v2(inv->db,
-				"SELECT bundle, receipt IS NOT NULL FROM transfer_out WHERE bundle_id = ?",
+				"SELECT b.bundle, o.receipt IS NOT NULL FROM transfer_out o"
+				" JOIN transfer_bundle b USING (bundle_id) WHERE o.bundle_id = ?",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return inv_sql_error(inv, rc, "read bundle");
