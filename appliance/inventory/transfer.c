@@ -2,7 +2,8 @@
 /*
  * Transfers of stock between units (schema v6; the bundle itself is built and checked by
  * portdpctl). What the database guarantees: a profile leaves (state 6) only from available
- * direct stock, in the transaction that records the signed bundle; an imported bundle id is
+ * direct stock without a confirmation code (the bundle does not carry one), in the
+ * transaction that records the signed bundle; an imported bundle id is
  * never imported again; a profile comes back (6 -> 0) only from the unit it was sent to, with
  * the very UPP it left with.
  */
@@ -34,7 +35,7 @@ int inv_transfer_pick(struct inventory *inv, const char *profile_type, unsigned 
 		return -EINVAL;
 	*n = 0;
 	rc = sqlite3_prepare_v2(inv->db,
-				"SELECT id FROM profile WHERE state = 0 AND ord = 0"
+				"SELECT id FROM profile WHERE state = 0 AND ord = 0 AND cc_hash IS NULL"
 				" AND (?1 IS NULL OR profile_type = ?1) ORDER BY id LIMIT ?2",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK)
@@ -79,7 +80,7 @@ int inv_transfer_out(struct inventory *inv, const struct inv_transfer_out *t, co
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(inv->db,
 					"UPDATE profile SET state = 6, last_actor = ?, last_detail = ?"
-					" WHERE id = ? AND state = 0 AND ord = 0",
+					" WHERE id = ? AND state = 0 AND ord = 0 AND cc_hash IS NULL",
 					-1, &mv, NULL);
 	if (rc != SQLITE_OK) {
 		err = inv_sql_error(inv, rc, "transfer out");

@@ -399,11 +399,14 @@ static int transfer_export(struct inventory *inv, int argc, char **argv)
 					  err == -ENOENT ? "not in this inventory" : inv_errmsg(inv));
 				goto done;
 			}
-			if (p.state != INV_AVAILABLE || p.order != INV_ORDER_DIRECT) {
+			if (p.state != INV_AVAILABLE || p.order != INV_ORDER_DIRECT ||
+			    p.cc_required) {
 				ctl_error(EXIT_FAIL, "ICCID %s is %s%s: only available direct stock"
-						     " moves; nothing moved",
+						     " without a confirmation code moves; nothing moved",
 					  iccids[i], inv_state_name(p.state),
-					  p.order != INV_ORDER_DIRECT ? " (ordered)" : "");
+					  p.order != INV_ORDER_DIRECT ? " (ordered)"
+					  : p.cc_required	       ? " (confirmation code)"
+								       : "");
 				goto done;
 			}
 			ids[n++] = p.id;

@@ -158,6 +158,16 @@ timeout 60 "$CTL" -d "$TMP/str.db" transfer export --to "$U/rack.pem" --return -
 	-o "$TMP/rs" $(id stranger) >/dev/null && b=$(snap "$TMP/rack.db") &&
 	! rack transfer import "$TMP/rs" >"$TMP/out" 2>&1 && [ "$(snap "$TMP/rack.db")" = "$b" ]
 tap $? "a return of a profile never sent to its signer is refused: $(cut -c1-90 "$TMP/out")"
+# stock the bundle cannot carry stays: a profile that needs a confirmation code
+"$CTL" -d "$TMP/cc.db" init >/dev/null && "$CTL" -d "$TMP/cc.db" import --cc 1234 "${UPPS[3]}" >/dev/null 2>&1
+X=$(q "$TMP/cc.db" "SELECT iccid FROM profile")
+# shellcheck disable=SC2046
+! timeout 60 "$CTL" -d "$TMP/cc.db" transfer export --to "$U/kit.pem" --iccid "$X" -o "$TMP/cc1" \
+	$(id rack) >"$TMP/out" 2>&1 && grep -q "confirmation code" "$TMP/out" &&
+	! timeout 60 "$CTL" -d "$TMP/cc.db" transfer export --to "$U/kit.pem" --count 1 -o "$TMP/cc1" \
+		$(id rack) >/dev/null 2>&1 && [ ! -e "$TMP/cc1" ] &&
+	[ "$(q "$TMP/cc.db" "SELECT state FROM profile")" = 0 ]
+tap $? "a profile with a confirmation code does not move: $(cut -c1-80 "$TMP/out")"
 verify_both
 tap $? "audit verify passes on both units"
 
