@@ -70,12 +70,13 @@ $(INV_LIB): $(INV_OBJS)
 INV_TEST_DIR := $(BUILD)/appliance/inventory/tests
 INV_TEST_BINS := $(INV_TEST_DIR)/test-inventory $(INV_TEST_DIR)/test-inventory-crash \
 	$(INV_TEST_DIR)/test-orders $(INV_TEST_DIR)/test-sealed \
+	$(INV_TEST_DIR)/test-audit-chain \
 	$(INV_TEST_DIR)/inv-bench $(INV_TEST_DIR)/inv-bind-bench
 # An inventory at an older schema version, for dist/tests/test-installed.sh (upgrade).
 INV_MAKE_OLD := $(INV_TEST_DIR)/inv-make-old
 INV_TEST_COMMON := $(BUILD)/appliance/inventory/tests/testdb.o
 
-$(BUILD)/appliance/inventory/tests/%.o: CPPFLAGS += $(INV_CPPFLAGS)
+$(BUILD)/appliance/inventory/tests/%.o: CPPFLAGS += $(INV_CPPFLAGS) $(ACCEL_CPPFLAGS)
 
 INV_LIB_DEPS = $(INV_LIB) $(RSP_LIB) $(ACCEL_DEP)
 
@@ -91,6 +92,9 @@ $(INV_TEST_DIR)/test-sealed: $(INV_TEST_DIR)/test_sealed.o $(INV_TEST_COMMON) $(
 # Not a test: the CPU of one UPP read, sealed or plaintext build (testbed/bench/run-sealed-ab).
 $(INV_TEST_DIR)/seal-bench: $(INV_TEST_DIR)/seal_bench.o $(INV_TEST_COMMON) $(INV_LIB_DEPS)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS)
+$(INV_TEST_DIR)/test-audit-chain: $(INV_TEST_DIR)/test_audit_chain.o $(INV_TEST_COMMON) \
+		$(INV_LIB_DEPS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(INV_LIBS) -lcmocka -lpthread
 
 $(INV_TEST_DIR)/test-inventory-crash: $(INV_TEST_DIR)/test_crash.o $(INV_TEST_COMMON) \
 		$(INV_LIB_DEPS)

@@ -54,6 +54,9 @@ struct portdpd_config {
 	int card_bt_channel;         /* card_bt = RFCOMM channel 1-30 (0: none, the default) */
 	/* stock_key = the key file the UPPs are sealed with ("": "<db>.stock-key"; made 0600) */
 	char stock_key[512];
+	/* tamper-evident audit: the unit key that signs the audit chain's head periodically */
+	char audit_key[512];      /* audit_key = key URI (card slot:N, file:PATH); "": none */
+	unsigned audit_interval;  /* audit_interval = 300 (s between checkpoints, when it moved) */
 };
 
 /** Fill @cfg with defaults. */

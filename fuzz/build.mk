@@ -11,7 +11,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer -D_GNU_SOURCE -Wall -Wextra \
 	$(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP
 FUZZ_CPPFLAGS := -Ifuzz/harness -Iappliance/rsp -Ilibportdp-accel/include -Ilibportdp-accel/src \
-	-Iinclude -Iinclude/uapi -Ifirmware/core -Itools/es10
+	-Iinclude -Iinclude/uapi -Ifirmware/core -Itools/es10 -Itools/portdpctl
 FUZZ_LD := $(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN)
 FUZZ_CHECK_SECONDS ?= 3
 FUZZ_SECONDS ?= 600
@@ -38,6 +38,7 @@ $(FUZZ_ACCEL_A) $(FUZZ_FW_A):
 FUZZ_SGP22_MSGS := euicc_info1 auth_server_resp prepare_download_resp pending_notification pir \
 	cancel_session_resp all
 FUZZ_NAMES := b64 json http config upp bpp x509 card es10 es9_asn1 $(FUZZ_SGP22_MSGS:%=sgp22_%)
+FUZZ_NAMES := b64 json http config upp bpp x509 card es10 bundle $(FUZZ_SGP22_MSGS:%=sgp22_%)
 FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 
 $(FUZZ_DIR)/fuzz_b64: $(call fuzz_objs,fuzz/harness/fuzz_b64.c appliance/rsp/b64.c)
@@ -55,6 +56,7 @@ $(FUZZ_DIR)/fuzz_x509: $(call fuzz_objs,fuzz/harness/fuzz_x509.c) $(FUZZ_ACCEL_A
 $(FUZZ_DIR)/fuzz_x509: FUZZ_LIBS := -luring -lkcapi -lcrypto -lpthread
 $(FUZZ_DIR)/fuzz_card: $(call fuzz_objs,fuzz/harness/fuzz_card.c) $(FUZZ_FW_A)
 $(FUZZ_DIR)/fuzz_card: FUZZ_LIBS := -lmbedcrypto
+$(FUZZ_DIR)/fuzz_bundle: $(call fuzz_objs,fuzz/harness/fuzz_bundle.c tools/portdpctl/bundle.c)
 $(FUZZ_DIR)/fuzz_es10: $(call fuzz_objs,fuzz/harness/fuzz_es10.c tools/es10/es10_link.c \
 	tools/es10/es10_card.c tools/es10/apdu.c)
 # ES9+'s ASN.1 binding: portdpd's request decoder and portdp-lpa's answer decoder.

@@ -90,7 +90,7 @@ TESTS += tools/pki/test-pki.sh
 CTL_SRCS := $(wildcard tools/portdpctl/*.c)
 CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 
-$(CTL_OBJS): CPPFLAGS += -Iappliance/inventory $(ACCEL_CPPFLAGS) -Iappliance
+$(CTL_OBJS): CPPFLAGS += -Iappliance/inventory $(ACCEL_CPPFLAGS) -Iappliance -Iappliance/rsp
 
 # The card commands (card*.c) use the dev backend and
 # portdpd's config reader (install-cert --config).
@@ -101,7 +101,8 @@ $(BUILD)/bin/portdpctl: $(CTL_OBJS) $(INV_LIB) $(RSP_LIB) $(ACCEL_DEP) \
 		$(RSP_LIB) $(ACCEL_LIBS) -lsqlite3 -lqrencode -lpng -lcrypto
 
 PROGRAMS += $(BUILD)/bin/portdpctl
-TESTS += tools/portdpctl/tests/test-portdpctl.sh tools/portdpctl/tests/test-orders.sh
+TESTS += tools/portdpctl/tests/test-portdpctl.sh tools/portdpctl/tests/test-orders.sh \
+	tools/portdpctl/tests/test-transfer.sh
 # --- end portdpctl ---
 
 

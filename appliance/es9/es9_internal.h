@@ -62,7 +62,14 @@ struct es9_worker {
 	unsigned n_taken;
 	/* handleNotification: the request's pendingNotification (base64), for progress reports */
 	const char *notification_b64;
+	/* audit checkpoints (audit_key): the key, the next due time, the last head signed */
+	struct pdp_key *audit_key;
+	int64_t audit_next;
+	int64_t audit_seq;
 };
+
+/** Sign the audit chain's head in the worker's open group when it is due and has moved. */
+void es9_audit_checkpoint(struct es9_worker *w, int64_t now);
 
 /**
  * es9_session_step() - move claimed session @s to @to with @deadline. Inside a group the old

@@ -243,6 +243,12 @@ int es9_worker_new(struct es9_service *svc, struct es9_worker **out)
 			     svc->cfg.db_sync_full ? INV_SYNC_DEFERRED : INV_SYNC_NORMAL, &w->inv);
 	if (!ret)
 		ret = inv_set_actor(w->inv, "es9");
+	if (!ret && svc->cfg.audit_key[0]) {
+		ret = pdp_key_load(w->accel, svc->cfg.audit_key, &w->audit_key);
+		if (ret)
+			es9_log("audit_key %s: cannot load it (%d)", svc->cfg.audit_key, ret);
+		w->audit_seq = -1;
+	}
 	if (ret) {
 		es9_log("worker setup failed (%d)", ret);
 		es9_worker_free(w);
@@ -263,6 +269,7 @@ void es9_worker_free(struct es9_worker *w)
 	}
 	pdp_key_free(w->dpauth_key);
 	pdp_key_free(w->dppb_key);
+	pdp_key_free(w->audit_key);
 	pdp_accel_close(w->accel);
 	free(w);
 }
@@ -395,6 +402,7 @@ void es9_service_expire(struct es9_service *svc, struct es9_worker *w)
 	es9_audit_as(w, NULL, NULL, 0);
 	if (inv_expire(w->inv, now, &released))
 		es9_log("expiry: %s", inv_errmsg(w->inv));
+	es9_audit_checkpoint(w, now);
 	/*
 	 * An open group commit (the server's, waiting for its fsync) takes the releases along;
 	 * else they commit now without waiting for the disk: no answer rests on them, and a

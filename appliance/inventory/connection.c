@@ -382,6 +382,8 @@ int inv_open_err(const char *path, int sync, struct inventory **out, char *msg, 
 							: "PRAGMA synchronous = NORMAL");
 	if (!err && inv_seal_register(inv->db) != SQLITE_OK)
 		err = inv_sql_error(inv, SQLITE_ERROR, "register portdp_seal_upp");
+	if (!err && inv_audit_chain_register(inv->db) != SQLITE_OK)
+		err = inv_sql_error(inv, SQLITE_ERROR, "register the audit chain function");
 	if (!err)
 		err = inv_schema_migrate(inv);
 	if (!err && sync == INV_SYNC_DEFERRED)

@@ -135,6 +135,9 @@ int inv_schema_migrate(struct inventory *inv);
 /* Tests: give an empty @db the schema an older program made (user_version @version). 0/-errno. */
 int inv_schema_create_old(sqlite3 *db, int version);
 
+/* audit_chain.c: the SQL function the audit chain's trigger calls; on every connection. */
+int inv_audit_chain_register(sqlite3 *db);
+
 /* durable.c: INV_SYNC_DEFERRED's fd on the -wal, opened once after the schema check. */
 int inv_durable_open(struct inventory *inv);
 void inv_durable_close(struct inventory *inv);

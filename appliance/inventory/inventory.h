@@ -46,6 +46,7 @@ enum inv_state {
 	INV_INSTALLED,
 	INV_DELETED,
 	INV_ERROR,        /* unrecoverable, kept for the operator */
+	INV_TRANSFERRED,  /* left this unit in a bundle (schema v6): never bound here */
 };
 
 enum inv_reuse {
@@ -392,5 +393,97 @@ int inv_progress_stats(struct inventory *inv,
 		       int (*cb)(const char *op, unsigned pending, int64_t oldest, int paused,
 				 void *arg),
 		       void *arg);
+
+/* ---- Tamper-evident audit (schema v6, audit_chain.c) ---- */
+
+/* A signed head of the audit chain. */
+struct inv_checkpoint {
+	int64_t id;          /* set by the database */
+	int64_t head_seq;    /* last audit row covered (0: an empty log) */
+	int64_t time;        /* unix time it was signed */
+	uint8_t head[32];    /* link of row head_seq (zeros for an empty log) */
+	uint8_t signer_pub[65]; /* the unit key's public half, uncompressed P-256 */
+	uint8_t sig[64];     /* ECDSA-SHA256 r||s over inv_checkpoint_message() */
+	char reason[129];    /* "transfer out ...", "periodic", ... */
+};
+
+#define INV_CHECKPOINT_MSG_LEN 64
+/* What a checkpoint's signature covers: a domain, head_seq, time and head. */
+void inv_checkpoint_message(const struct inv_checkpoint *c, uint8_t msg[INV_CHECKPOINT_MSG_LEN]);
+
+/** The last audit row and its link (0 and zeros when the log is empty). */
+int inv_audit_head(struct inventory *inv, int64_t *seq, uint8_t head[32]);
+/** Store a checkpoint the caller signed (in the caller's transaction when there is one); sets @c->id. */
+int inv_checkpoint_add(struct inventory *inv, struct inv_checkpoint *c);
+/**
+ * Sign the head of the chain as it is now (@sign: ECDSA-SHA256 r||s of @msg by the unit key
+ * whose public half is @pub) and store the checkpoint: in the caller's transaction when one
+ * is open, else in a write transaction of its own taken before the head is read.
+ */
+int inv_checkpoint_sign(struct inventory *inv,
+			int (*sign)(const uint8_t *msg, size_t len, uint8_t sig[64], void *arg),
+			void *arg, const uint8_t pub[65], const char *reason, int64_t now,
+			struct inv_checkpoint *out);
+int inv_checkpoint_list(struct inventory *inv, int (*cb)(const struct inv_checkpoint *, void *),
+			void *arg);
+
+/* The first thing found that does not fit. */
+struct inv_audit_fault {
+	int64_t seq;        /* the audit row named (0: none) */
+	int64_t checkpoint; /* the checkpoint named (0: none) */
+	char what[256];
+};
+
+/**
+ * Walk the whole chain and the checkpoints: 0 when every row fits; -EBADMSG with @f naming the
+ * first row (or checkpoint) that does not; other -errno on a database error. @check_sig is
+ * called for every checkpoint (non-zero: its signature or signer is not accepted).
+ * @rows/@checkpoints (may be NULL): how many were checked.
+ */
+int inv_audit_verify(struct inventory *inv,
+		     int (*check_sig)(const struct inv_checkpoint *c, void *arg), void *arg,
+		     struct inv_audit_fault *f, int64_t *rows, unsigned *checkpoints);
+
+/* ---- Transfers between units (schema v6, transfer.c) ---- */
+
+/** Up to @count available direct-stock profiles (of @profile_type, NULL: any), oldest first. */
+int inv_transfer_pick(struct inventory *inv, const char *profile_type, unsigned count,
+		      int64_t *ids, unsigned *n);
+
+struct inv_transfer_out {
+	uint8_t id[16];
+	int kind; /* 1 transfer, 2 return */
+	const uint8_t *dest_cert;
+	size_t dest_cert_len;
+	const char *dest_subject;
+	const uint8_t *bundle; /* as signed */
+	size_t bundle_len;
+};
+/* Profiles @ids leave (state 6, audited with the bundle and destination) and the bundle is
+ * recorded, all or nothing. -EBUSY: one of them is no longer available direct stock. */
+int inv_transfer_out(struct inventory *inv, const struct inv_transfer_out *t, const int64_t *ids,
+		     unsigned n);
+/** The bundle as issued (malloc'd); @has_receipt: the destination's receipt came back. */
+int inv_transfer_get_bundle(struct inventory *inv, const uint8_t id[16], uint8_t **bundle,
+			    size_t *len, int *has_receipt);
+int inv_transfer_dest_cert(struct inventory *inv, const uint8_t id[16], uint8_t **cert,
+			   size_t *len);
+/** -EALREADY: a receipt is stored already. */
+int inv_transfer_set_receipt(struct inventory *inv, const uint8_t id[16], const uint8_t *receipt,
+			     size_t len);
+/** 0 when bundle @id was imported here (its receipt malloc'd if @receipt), -ENOENT if not. */
+int inv_transfer_seen(struct inventory *inv, const uint8_t id[16], uint8_t **receipt,
+		      size_t *len);
+/** Record an imported bundle (call in the import's transaction); -EALREADY when seen. */
+int inv_transfer_in(struct inventory *inv, const uint8_t id[16], const char *source_subject,
+		    int kind, unsigned profiles, const uint8_t *receipt, size_t len);
+/** A returned profile back to stock (6 -> 0): only from the unit it was sent to, same UPP. */
+int inv_transfer_return(struct inventory *inv, const char *iccid, const uint8_t *dest_cert,
+			size_t dest_len, const uint8_t *upp, size_t upp_len, const char *detail);
+
+/** Copy the audit rows, chain and checkpoints into a new file @path (never overwritten). */
+int inv_audit_export(struct inventory *inv, const char *path);
+/** A read-only handle on an export, for inv_audit_verify() and inv_audit(); inv_close() it. */
+int inv_audit_open_export(const char *path, struct inventory **out, char *msg, size_t msg_len);
 
 #endif

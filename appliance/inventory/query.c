@@ -223,7 +223,7 @@ int inv_count(struct inventory *inv, int state, unsigned *count)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (!inv || !count || state < -1 || state > INV_ERROR)
+	if (!inv || !count || state < -1 || state > INV_TRANSFERRED)
 		return -EINVAL;
 	st = inv_stmt(inv, state < 0 ? ST_COUNT_ALL : ST_COUNT_STATE);
 	if (!st)
@@ -248,7 +248,7 @@ int inv_list(struct inventory *inv, int state, int (*cb)(const struct inv_profil
 	sqlite3_stmt *st;
 	int rc;
 
-	if (!inv || !cb || state < -1 || state > INV_ERROR)
+	if (!inv || !cb || state < -1 || state > INV_TRANSFERRED)
 		return -EINVAL;
 	rc = sqlite3_prepare_v2(inv->db,
 				state < 0 ? "SELECT " INV_PROFILE_COLS

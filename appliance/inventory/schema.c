@@ -188,6 +188,9 @@ static const char schema_v3[] =
 extern const char inv_schema_v4_orders[];
 /* v5 (schema_sealed.c): every UPP sealed at rest. */
 extern const char inv_schema_v5_sealed[];
+/* v6 (schema_transfer.c): audit chain, checkpoints, transfers; its C part after its SQL. */
+extern const char inv_schema_v6_transfer[];
+int inv_schema_v6_hook(sqlite3 *db);
 
 /* migrations[i] brings a database from user_version i to i + 1. */
 static const char *const migrations[] = {
@@ -196,6 +199,7 @@ static const char *const migrations[] = {
     schema_v3,
     inv_schema_v4_orders,
     inv_schema_v5_sealed,
+    inv_schema_v6_transfer,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -225,6 +229,8 @@ static int apply_migrations(sqlite3 *db, int from, int to)
 
 	for (; from < to && rc == SQLITE_OK; from++) {
 		rc = sqlite3_exec(db, migrations[from], NULL, NULL, NULL);
+		if (rc == SQLITE_OK && migrations[from] == inv_schema_v6_transfer)
+			rc = inv_schema_v6_hook(db);
 		if (rc != SQLITE_OK)
 			break;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", from + 1);
@@ -239,6 +245,8 @@ int inv_schema_create_old(sqlite3 *db, int version)
 
 	if (!db || version < 1 || version > SCHEMA_VERSION)
 		return -EINVAL;
+	if (inv_audit_chain_register(db) != SQLITE_OK)
+		return -EIO;
 	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = apply_migrations(db, 0, version);

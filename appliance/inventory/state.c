@@ -7,6 +7,7 @@
 static const char *const state_names[] = {
     [INV_AVAILABLE] = "available", [INV_ALLOCATED] = "allocated", [INV_DOWNLOADED] = "downloaded",
     [INV_INSTALLED] = "installed", [INV_DELETED] = "deleted",	  [INV_ERROR] = "error",
+    [INV_TRANSFERRED] = "transferred",
 };
 
 #define N_STATES (sizeof(state_names) / sizeof(state_names[0]))

@@ -42,6 +42,7 @@ void portdpd_config_defaults(struct portdpd_config *cfg)
 	cfg->es2_port = 8444;
 	cfg->progress_retry_max = 300;
 	cfg->progress_timeout = 10;
+	cfg->audit_interval = 300;
 }
 
 static int set_err(char *err, unsigned err_len, int rc, const char *fmt, ...)
@@ -101,7 +102,7 @@ static const struct str_key {
     STR_KEY("es2_tls_cert", es2_tls_cert), STR_KEY("es2_tls_key", es2_tls_key),
     STR_KEY("es2_client_ca", es2_client_ca),
     STR_KEY("progress_cert", progress_cert), STR_KEY("progress_key", progress_key),
-    STR_KEY("progress_ca", progress_ca),
+    STR_KEY("progress_ca", progress_ca), STR_KEY("audit_key", audit_key),
     STR_KEY("stock_key", stock_key),
 };
 
@@ -153,6 +154,13 @@ static int apply_key(struct portdpd_config *cfg, const char *key, const char *va
 		rc = copy_str(cfg->ci_certs[cfg->n_ci], sizeof(cfg->ci_certs[0]), val);
 		if (!rc)
 			cfg->n_ci++;
+		return rc;
+	}
+	if (!strcmp(key, "audit_interval")) {
+		*why = "audit_interval is 1..86400 seconds";
+		rc = parse_uint(val, 1, 86400, &v);
+		if (!rc)
+			cfg->audit_interval = v;
 		return rc;
 	}
 	if (!strcmp(key, "progress_retry_max") || !strcmp(key, "progress_timeout")) {

@@ -7,7 +7,8 @@
 --   :no_alloc      1: no profile may be allocated (after restart recovery, nothing running)
 --   :expect_total  the number of profiles imported, or -1 when not known
 --
--- States: 0 available, 1 allocated, 2 downloaded, 3 installed, 4 deleted, 5 error.
+-- States: 0 available, 1 allocated, 2 downloaded, 3 installed, 4 deleted, 5 error,
+-- 6 transferred (schema v6).
 -- Transitions (schema.c, trigger profile_state_machine): import -> 0; 0 -> 1; 1 -> 0, 2, 5;
 -- 2 -> 0 (install failed), 3, 5; 3 -> 4, 5; 4 -> 0 (re-offer, only for reuse = 1).
 
@@ -50,7 +51,9 @@ SELECT 'forbidden transition: profile ' || c.profile_id || ' audit ' || c.seq ||
     OR (c.from_state = 1 AND c.to_state IN (0, 2, 5))
     OR (c.from_state = 2 AND c.to_state IN (0, 3, 5))
     OR (c.from_state = 3 AND c.to_state IN (4, 5))
-    OR (c.from_state = 4 AND c.to_state = 0 AND p.reuse = 1));
+    OR (c.from_state = 4 AND c.to_state = 0 AND p.reuse = 1)
+    -- schema v6: a transfer to another unit, and its return
+    OR (c.from_state = 0 AND c.to_state = 6) OR (c.from_state = 6 AND c.to_state = 0));
 
 -- The chain ends in the profile's current state, with its current holder.
 SELECT 'chain end: profile ' || p.id || ' is in state ' || p.state || ', its last audit row says '

@@ -41,6 +41,8 @@ struct opts {
 	unsigned n_sans;
 	const char *operators[MAX_OPERATORS];
 	unsigned n_operators;
+	const char *units[MAX_OPERATORS];
+	unsigned n_units;
 	long days;
 };
 
@@ -88,6 +90,8 @@ static void usage(FILE *f)
 	    "      --days N          validity from yesterday (default 3650)\n"
 	    "      --operator NAME   ES2+: also an operator CA and a client certificate for\n"
 	    "                        NAME (repeatable; see operators/ below)\n"
+	    "      --unit NAME       transfers between units: also a unit CA and a unit\n"
+	    "                        certificate for NAME (repeatable; see units/ below)\n"
 	    "  -h, --help            this text\n"
 	    "\n"
 	    "files written into DIR (keys are unencrypted PKCS#8 PEM):\n"
@@ -107,7 +111,12 @@ static void usage(FILE *f)
 	    "  NAME.pem NAME-key.pem                  client certificate O=Test Operator,CN=NAME\n"
 	    "  opsrv.pem opsrv-key.pem                the operators' HTTPS server (IP:127.0.0.1,\n"
 	    "                                         DNS:localhost) for progress reports\n"
-	    "  unit.pem unit-key.pem                  portdpd's client certificate towards them\n");
+	    "  unit.pem unit-key.pem                  portdpd's client certificate towards them\n"
+	    "  with --unit (transfer identities, all P-256, in units/):\n"
+	    "  uca.pem uca-key.pem                    the unit CA (portdpctl transfer --ca)\n"
+	    "  NAME.pem NAME-key.pem                  unit certificate O=Port-DP Units,CN=NAME\n"
+	    "                                         (digitalSignature, keyAgreement; client and\n"
+	    "                                         server auth, for the online transfer API)\n");
 }
 
 /* The output holds private keys: new directories are the owner's alone. */
@@ -465,6 +474,58 @@ static void issue_operators(const struct opts *o)
 	EVP_PKEY_free(ca.key);
 }
 
+/* Transfers between units: a unit CA and one certificate (and key) per unit. */
+static void issue_units(const struct opts *o)
+{
+	/* clang-format off */
+	static const char *const ca_exts[] = {
+		"subjectKeyIdentifier", "hash",
+		"basicConstraints", "critical,CA:TRUE,pathlen:0",
+		"keyUsage", "critical,keyCertSign,cRLSign",
+		NULL, NULL,
+	};
+	/* clang-format on */
+	const char *kv[] = {"O", "Port-DP Units", "CN", "Unit CA", NULL, NULL};
+	struct cert_spec s = {.days = o->days, .exts = ca_exts};
+	char dir[4096];
+	struct party ca;
+	unsigned i;
+
+	snprintf(dir, sizeof(dir), "%s/units", o->dir);
+	mkdir_p(dir);
+	s.subject = make_name(kv);
+	ca.key = s.key = new_key("P-256");
+	ca.cert = make_cert(&s);
+	X509_NAME_free(s.subject);
+	write_cert(dir, "uca", ca.cert, 0, 1);
+	write_key(dir, "uca", ca.key);
+	for (i = 0; i < o->n_units; i++) {
+		/* clang-format off */
+		const char *exts[] = {
+			"subjectKeyIdentifier", "hash",
+			"authorityKeyIdentifier", "keyid:always",
+			"keyUsage", "critical,digitalSignature,keyAgreement",
+			"extendedKeyUsage", "clientAuth,serverAuth",
+			NULL, NULL,
+		};
+		/* clang-format on */
+		const char *ukv[] = {"O", "Port-DP Units", "CN", o->units[i], NULL, NULL};
+		struct cert_spec u = {.issuer = &ca, .days = o->days, .exts = exts};
+		X509 *x;
+
+		u.subject = make_name(ukv);
+		u.key = new_key("P-256");
+		x = make_cert(&u);
+		write_cert(dir, o->units[i], x, 0, 1);
+		write_key(dir, o->units[i], u.key);
+		X509_free(x);
+		X509_NAME_free(u.subject);
+		EVP_PKEY_free(u.key);
+	}
+	X509_free(ca.cert);
+	EVP_PKEY_free(ca.key);
+}
+
 static const char *default_sans[] = {"DNS:testsmdpplus1.example.com", "DNS:localhost",
 				     "IP:127.0.0.1"};
 
@@ -495,6 +556,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	    {"san", required_argument, NULL, 'S'},
 	    {"days", required_argument, NULL, 'd'},
 	    {"operator", required_argument, NULL, 'O'},
+	    {"unit", required_argument, NULL, 'U'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -561,6 +623,15 @@ static void parse_args(int argc, char **argv, struct opts *o)
 						  "abcdefghijklmnopqrstuvwxyz._-")])
 				die("--operator %s: 1..64 of 0-9 A-Z a-z . _ -", optarg);
 			o->operators[o->n_operators++] = optarg;
+			break;
+		case 'U':
+			if (o->n_units == MAX_OPERATORS)
+				die("at most %d --unit", MAX_OPERATORS);
+			if (!*optarg || strlen(optarg) > 64 ||
+			    optarg[strspn(optarg, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						  "abcdefghijklmnopqrstuvwxyz._-")])
+				die("--unit %s: 1..64 of 0-9 A-Z a-z . _ -", optarg);
+			o->units[o->n_units++] = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -667,6 +738,8 @@ int main(int argc, char **argv)
 	}
 	if (o.n_operators)
 		issue_operators(&o);
+	if (o.n_units)
+		issue_units(&o);
 	X509_free(ci.cert);
 	EVP_PKEY_free(ci.key);
 	X509_free(eum.cert);

@@ -25,6 +25,11 @@ static const char usage_text[] =
     "  show ICCID|MATCHING_ID\n"
     "  ac ICCID|MATCHING_ID --host SMDP_ADDRESS [--qr] [--png FILE]\n"
     "  audit [--since SEQ]\n"
+    "  audit verify [--cert UNIT.pem | --key URI] [--export FILE]\n"
+    "                                       check the hash chain and the signed checkpoints\n"
+    "  audit export FILE                    rows, chain and checkpoints, to travel with receipts\n"
+    "  audit checkpoint --key URI [--reason TEXT]   sign the chain's head (card slot:N or\n"
+    "                                       file:PATH; --accel URI, default $PORTDP_ACCEL)\n"
     "  expire                               release expired allocations\n"
     "  operator add NAME (--cert CHAIN.pem | --subject DN) [--url https://...]\n"
     "  operator list | pause NAME | resume NAME   ES2+ operators and their report queue\n"
@@ -34,6 +39,12 @@ static const char usage_text[] =
     "  release-profile ICCID\n"
     "  cancel-order ICCID --available|--unavailable\n"
     "                                       ES2+ orders from the command line (owned profiles)\n"
+    "  transfer export --to DEST.pem (--count N [--type T] | --iccid ICCID...) [--return]\n"
+    "                  -o FILE              profiles leave for another unit in a signed bundle\n"
+    "  transfer import BUNDLE [--receipt FILE]   all or nothing; writes a signed receipt\n"
+    "  transfer reissue BUNDLE_ID -o FILE   a lost bundle again (until its receipt is back)\n"
+    "  transfer receipt RECEIPT             store the destination's receipt\n"
+    "                  (transfer: --key URI --cert UNIT.pem --ca UNIT-CA.pem [--accel URI])\n"
     "  card SUBCOMMAND ...                  the accelerator card: status, list, keygen,\n"
     "                                       destroy, csr, install-cert (no -d needed;\n"
     "                                       'portdpctl card -h' for details)\n"
@@ -124,7 +135,7 @@ static const struct command {
     {"init", cmd_init, 1},     {"import", cmd_import, 2}, {"list", cmd_list, 0},
     {"show", cmd_show, 0},     {"ac", cmd_ac, 0},	  {"audit", cmd_audit, 0},
     {"expire", cmd_expire, 0}, {"operator", cmd_operator, 0},
-    {"queue", cmd_queue, 0},
+    {"queue", cmd_queue, 0}, {"transfer", cmd_transfer, 0},
     {"download-order", cmd_order, 0}, {"confirm-order", cmd_order, 0},
     {"release-profile", cmd_order, 0}, {"cancel-order", cmd_order, 0},
 };
@@ -193,6 +204,9 @@ int main(int argc, char **argv)
 	if ((cmd->creates || !access(key, F_OK)) &&
 	    inv_stock_key_load(key, cmd->creates != 0, msg, sizeof(msg)))
 		return ctl_error(EXIT_FAIL, "%s", msg);
+	/* a bundle or receipt leaves only after the change it records is on disk */
+	if (!strcmp(cmd->name, "transfer"))
+		sync_full = 1;
 	if (inv_open_err(db, sync_full, &inv, msg, sizeof(msg)))
 		return ctl_error(EXIT_FAIL, "cannot open inventory %s", msg);
 	set_actor(inv);

@@ -22,6 +22,10 @@ int cmd_import(struct inventory *inv, int argc, char **argv);
 int cmd_list(struct inventory *inv, int argc, char **argv);
 int cmd_show(struct inventory *inv, int argc, char **argv);
 int cmd_audit(struct inventory *inv, int argc, char **argv);
+/* audit.c: "audit verify|export|checkpoint" (argv[0] = the subcommand) */
+int cmd_audit_chain(struct inventory *inv, int argc, char **argv);
+/* transfer.c: "transfer export|import|reissue|receipt" (argv[0] = "transfer") */
+int cmd_transfer(struct inventory *inv, int argc, char **argv);
 int cmd_ac(struct inventory *inv, int argc, char **argv);
 /* operator.c: "operator add|list|pause|resume" (ES2+ operators) */
 int cmd_operator(struct inventory *inv, int argc, char **argv);

@@ -132,6 +132,9 @@ int cmd_audit(struct inventory *inv, int argc, char **argv)
 	char *end;
 	int c;
 
+	if (argc > 1 && (!strcmp(argv[1], "verify") || !strcmp(argv[1], "export") ||
+			 !strcmp(argv[1], "checkpoint")))
+		return cmd_audit_chain(inv, argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 's')
 			return EXIT_USAGE;

@@ -453,7 +453,7 @@ static void check_migration_from(int version)
 		 version >= 2 ? ", upp_len" : "", version >= 2 ? ", 1" : "");
 	assert_int_equal(exec_sql(path, sql), SQLITE_OK);
 	assert_int_equal(inv_open(path, INV_SYNC_FULL, &inv), 0);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 5);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 6);
 	assert_int_equal(inv_get_by_matching_id(inv, "OLD-1", &p), 0);
 	assert_int_equal(p.order, INV_ORDER_DIRECT);
 	assert_string_equal(p.owner, "");
