@@ -293,15 +293,14 @@ int inv_transfer_return(struct inventory *inv, const char *iccid, const uint8_t 
 				"ICCID %s was not sent to the unit returning it, or is not"
 				" transferred, or its UPP differs",
 				iccid);
-	/* in state 6, last sent to the unit that returns it, with the same UPP */
+	/* in state 6, last sent to the unit that returns it (the same UPP: checked above) */
 	rc = sqlite3_prepare_v2(
 	    inv->db,
 	    "UPDATE profile SET state = 0, last_actor = ?1, last_detail = ?2"
 	    " WHERE iccid = ?3 AND state = 6"
 	    " AND (SELECT o.dest_cert FROM transfer_item i JOIN transfer_out o USING (bundle_id)"
 	    "      WHERE i.profile_id = profile.id AND o.kind = 1 ORDER BY o.created DESC LIMIT 1)"
-	    "     = ?4"
-	    " AND (SELECT der FROM upp WHERE profile_id = profile.id) = ?5",
+	    "     = ?4",
 	    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return inv_sql_error(inv, rc, "return");

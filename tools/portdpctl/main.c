@@ -135,7 +135,7 @@ static const struct command {
     {"init", cmd_init, 1},     {"import", cmd_import, 2}, {"list", cmd_list, 0},
     {"show", cmd_show, 0},     {"ac", cmd_ac, 0},	  {"audit", cmd_audit, 0},
     {"expire", cmd_expire, 0}, {"operator", cmd_operator, 0},
-    {"queue", cmd_queue, 0}, {"transfer", cmd_transfer, 0},
+    {"queue", cmd_queue, 0}, {"transfer", cmd_transfer, 2},
     {"download-order", cmd_order, 0}, {"confirm-order", cmd_order, 0},
     {"release-profile", cmd_order, 0}, {"cancel-order", cmd_order, 0},
 };
