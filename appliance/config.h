@@ -48,6 +48,7 @@ struct portdpd_config {
 	char progress_ca[512];    /* progress_ca = trust anchors of the operators' servers (PEM) */
 	unsigned progress_retry_max; /* progress_retry_max = 300 (s, longest backoff) */
 	unsigned progress_timeout;   /* progress_timeout = 10 (s, one delivery) */
+	unsigned es2_call_retention; /* es2_call_retention = 604800 (s a recorded ES2+ answer is kept) */
 };
 
 /** Fill @cfg with defaults. */

@@ -186,6 +186,8 @@ static const char schema_v3[] =
 
 /* v4 (schema_orders.c): operators, orders, ES2+ answers and progress reports. */
 extern const char inv_schema_v4_orders[];
+/* v5 (schema_notifications.c): eUICC notifications already reported. */
+extern const char inv_schema_v5_notifications[];
 
 /* migrations[i] brings a database from user_version i to i + 1. */
 static const char *const migrations[] = {
@@ -193,6 +195,7 @@ static const char *const migrations[] = {
     schema_v2,
     schema_v3,
     inv_schema_v4_orders,
+    inv_schema_v5_notifications,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
