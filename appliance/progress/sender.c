@@ -2,14 +2,11 @@
 /* The progress report sender (see sender.h). */
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
-#include <unistd.h>
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
@@ -201,20 +198,6 @@ static void prune_es2_calls(struct progress_sender *s)
 			 s->cfg.es2_call_retention);
 }
 
-/*
- * Reports are store and forward: nothing waits for them. The thread yields to the workers
- * (SCHED_BATCH: its wake-ups do not preempt a running worker; nice 10: a smaller share when
- * both want a core), so each report's wake-up for the operator's answer no longer cuts
- * into a binding (measured: docs/benchmarks.md, ES2+ mode). Unprivileged; failures ignored.
- */
-static void yield_to_workers(void)
-{
-	struct sched_param sp = {0};
-
-	sched_setscheduler(0, SCHED_BATCH, &sp); /* 0: this thread */
-	setpriority(PRIO_PROCESS, (id_t)gettid(), 10);
-}
-
 static void *sender_main(void *arg)
 {
 	struct progress_sender *s = arg;
@@ -222,7 +205,6 @@ static void *sender_main(void *arg)
 	struct timespec until;
 	unsigned i;
 
-	yield_to_workers();
 	while (l && !stopping(s)) {
 		l->n = 0;
 		if (inv_operator_list(s->inv, collect, l))

@@ -60,8 +60,10 @@ static void usage(void)
 		"  --idle-exit S      stop once no chip came for S seconds\n"
 		"  --timeout S        per ES9+ request (default 30)\n"
 		"  --extended         extended-length APDUs on PC/SC readers (T=1 readers and\n"
-		"                     cards that take them: ~26 instead of ~150 per download)\n"
-		"  --block N          STORE DATA block size (short: 1..255, default 120)\n"
+		"                     cards that take them: ~26 instead of ~75 per download)\n"
+		"  --block N          STORE DATA block size (short: 1..255; PC/SC default 255\n"
+		"                     with Le, see --le; modems 120; --block 120: as widely used\n"
+		"                     LPAs send)\n"
 		"  --le               short APDUs: Le=00 on a command's last block (no 61xx +\n"
 		"                     GET RESPONSE when the card answers at once)\n"
 		"  --quiet            no live display (progress lines every 5 s)\n");
