@@ -57,6 +57,7 @@ struct portdpd_config {
 	/* tamper-evident audit: the unit key that signs the audit chain's head periodically */
 	char audit_key[512];      /* audit_key = key URI (card slot:N, file:PATH); "": none */
 	unsigned audit_interval;  /* audit_interval = 300 (s between checkpoints, when it moved) */
+	unsigned es2_call_retention; /* es2_call_retention = 604800 (s a recorded ES2+ answer is kept) */
 };
 
 /** Fill @cfg with defaults. */

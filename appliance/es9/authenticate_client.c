@@ -109,7 +109,7 @@ static enum es9_status build_answer(struct es9_worker *w, struct es9_call *c,
 	size_t tbs_len;
 	uint8_t *tbs;
 
-	if (es9_profile_metadata(&a->profile, &a->metadata, &a->metadata_len))
+	if (es9_profile_metadata(&a->profile, s->server_address, &a->metadata, &a->metadata_len))
 		return es9_fail(c, ES9_E_INTERNAL, "profile metadata of %s", a->profile.iccid);
 
 	sd2.transaction_id.p = s->tid;

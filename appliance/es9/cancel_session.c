@@ -4,6 +4,13 @@
  * the session and returns its profile to the stock. It can be verified only
  * once AuthenticateClient gave us PK.EUICC, so only such sessions are
  * cancelled; a session that is merely initiated holds nothing and expires.
+ *
+ * The eUICC's error answer (cancelSessionResponseError: it lost the session, or
+ * the LPA lost the eUICC, e.g. a chip pulled from a factory station) carries no
+ * signature, yet it ends the session and returns the profile too: a session at
+ * this step has handed out no BPP (the profile never left us), and the LPA that
+ * sends it is the one holding the transactionId, which could as well let the
+ * session expire: the error form only spares the stock the wait.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,9 +44,8 @@ enum es9_status es9_cancel_session(struct es9_worker *w, struct es9_call *c)
 	if (st)
 		goto out;
 	if (!r.ok) {
-		st = es9_fail(c, ES9_E_EUICC_VERIFY, "eUICC answered cancelSession error %u",
-			      r.error_code);
-		goto out;
+		snprintf(why, sizeof(why), "cancelSession, eUICC error %u", r.error_code);
+		goto release;
 	}
 	st = es9_euicc_verify(w, c, s->euicc_curve, s->euicc_pub, r.signed_raw.p, r.signed_raw.len,
 			      r.signature, "euiccCancelSessionSignature");
@@ -56,10 +62,11 @@ enum es9_status es9_cancel_session(struct es9_worker *w, struct es9_call *c)
 		st = es9_fail(c, ES9_E_TID_UNKNOWN, "signed transactionId differs");
 		goto out;
 	}
+	snprintf(why, sizeof(why), "cancelSession reason %u", r.reason);
+release:
 	st = es9_worker_txn(w, c);
 	if (st)
 		goto out;
-	snprintf(why, sizeof(why), "cancelSession reason %u", r.reason);
 	ret = inv_release(w->inv, s->profile.id, s->tid, ES9_TID_LEN, why);
 	if (ret) {
 		st = es9_fail(c, ES9_E_INTERNAL, "inventory: %s", inv_errmsg(w->inv));

@@ -139,7 +139,7 @@ static enum es9_status bind_profile(struct es9_worker *w, struct es9_call *c,
 		st = es9_fail(c, ES9_E_INTERNAL, "InitialiseSecureChannel/ConfigureISDP failed");
 		goto out;
 	}
-	if (es9_profile_metadata(p, &metadata, &metadata_len)) {
+	if (es9_profile_metadata(p, s->server_address, &metadata, &metadata_len)) {
 		st = es9_fail(c, ES9_E_INTERNAL, "profile metadata of %s", p->iccid);
 		goto out;
 	}

@@ -15,7 +15,11 @@
  * stay "downloaded" for the operator to reconcile (portdpctl), which is
  * safe: a downloaded profile is never offered again.
  * Other notifications (delete, enable, disable) carry their own certificates
- * and are verified through the full chain.
+ * and are verified through the full chain, and must come from the eUICC the
+ * profile is bound to. A delete changes the profile (so a replay finds nothing
+ * to change); enable and disable change nothing here, and are recorded by the
+ * eUICC's seqNumber so that a replay is reported once. Each goes to the
+ * profile's operator (point 5, the signed notification as resultData).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -108,6 +112,49 @@ static void installation_result(struct es9_worker *w, struct es9_call *c,
 		es9_session_end(svc->sessions, s);
 }
 
+static const char *event_name(enum sgp22_notification_event e)
+{
+	return e == SGP22_NOTIFY_ENABLE ? "enable" : e == SGP22_NOTIFY_DISABLE ? "disable" : "delete";
+}
+
+/*
+ * Enable or disable of profile @p on the eUICC it is bound to: nothing changes in the
+ * inventory, its operator gets the report. The notification's seqNumber is recorded in the
+ * report's transaction, so the same notification sent again is reported once.
+ */
+static void enable_disable(struct es9_worker *w, struct es9_call *c,
+			   const struct sgp22_other_notification *n, const struct inv_profile *p,
+			   const char *eid)
+{
+	const char *what = event_name(n->tbs.operation);
+	int ret;
+
+	if (p->state != INV_INSTALLED && p->state != INV_DOWNLOADED) {
+		es9_log("%s notification for %s, which is %s: ignored", what, p->iccid,
+			inv_state_name(p->state));
+		return;
+	}
+	if (!p->owner[0]) {
+		es9_log("profile %s %sd on %s", p->iccid, what, eid);
+		return;
+	}
+	es9_call_set_tid(c, p->transaction_id, p->transaction_id_len);
+	if (es9_worker_txn(w, c) || inv_atomic_begin(w->inv))
+		return;
+	ret = inv_notification_record(w->inv, eid, n->tbs.seq_number, p->id,
+				      (int)n->tbs.operation);
+	if (!ret && es9_progress(w, p, eid, ES9_POINT_NOTIFICATION, ES9_OK, w->notification_b64))
+		ret = -EIO;
+	ret = inv_atomic_end(w->inv, ret);
+	if (ret == -EEXIST)
+		es9_log("%s notification %llu for %s from %s: already taken", what,
+			(unsigned long long)n->tbs.seq_number, p->iccid, eid);
+	else if (ret)
+		es9_log("%s notification for %s: %s", what, p->iccid, inv_errmsg(w->inv));
+	else
+		es9_log("profile %s %sd on %s: reported to %s", p->iccid, what, eid, p->owner);
+}
+
 static void other_notification(struct es9_worker *w, struct es9_call *c,
 			       const struct sgp22_other_notification *n)
 {
@@ -123,19 +170,26 @@ static void other_notification(struct es9_worker *w, struct es9_call *c,
 		es9_log("notification: %s: ignored", c->msg);
 		return;
 	}
-	if (n->tbs.operation != SGP22_NOTIFY_DELETE || !n->tbs.has_iccid) {
+	if ((n->tbs.operation != SGP22_NOTIFY_DELETE && n->tbs.operation != SGP22_NOTIFY_ENABLE &&
+	     n->tbs.operation != SGP22_NOTIFY_DISABLE) ||
+	    !n->tbs.has_iccid) {
 		es9_log("notification %u from %s: nothing to do", (unsigned)n->tbs.operation,
 			id.eid);
 		return;
 	}
 	if (sgp22_iccid_to_string(n->tbs.iccid, iccid) || inv_get_by_iccid(w->inv, iccid, &p)) {
-		es9_log("delete notification for a profile we do not hold: ignored");
+		es9_log("%s notification for a profile we do not hold: ignored",
+			event_name(n->tbs.operation));
 		return;
 	}
-	/* Only the eUICC the profile is bound to can delete it. */
+	/* Only the eUICC the profile is bound to speaks for it. */
 	if (strcmp(p.eid, id.eid)) {
-		es9_log("delete notification for %s from %s, bound to %s: ignored", iccid, id.eid,
-			p.eid[0] ? p.eid : "nobody");
+		es9_log("%s notification for %s from %s, bound to %s: ignored",
+			event_name(n->tbs.operation), iccid, id.eid, p.eid[0] ? p.eid : "nobody");
+		return;
+	}
+	if (n->tbs.operation != SGP22_NOTIFY_DELETE) {
+		enable_disable(w, c, n, &p, id.eid);
 		return;
 	}
 	/* A delete notification names no transaction: the row names the one that bound it. */

@@ -11,7 +11,11 @@
 
 #include "../inventory/inventory.h"
 
-/** Encode the metadata of @p into a malloc'd *@der. 0 or -EINVAL / -ENOMEM. */
-int es9_profile_metadata(const struct inv_profile *p, uint8_t **der, size_t *len);
+/**
+ * Encode the metadata of @p into a malloc'd *@der. @notify_address: where the eUICC sends
+ * its enable/disable/delete notifications (NULL: none asked). 0 or -EINVAL / -ENOMEM.
+ */
+int es9_profile_metadata(const struct inv_profile *p, const char *notify_address, uint8_t **der,
+			 size_t *len);
 
 #endif

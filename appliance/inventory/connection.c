@@ -104,6 +104,8 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_OPERATOR_BY_SUBJECT] = "SELECT name, subject, callback_url, paused FROM operator"
 			       " WHERE subject = ?",
     [ST_PROGRESS_ADD] = "INSERT INTO progress(operator, profile_id, body) VALUES (?1, ?2, ?3)",
+    [ST_NOTIFICATION_RECORD] = "INSERT OR IGNORE INTO euicc_notification(eid, seq, profile_id, event)"
+			       " VALUES (?1, ?2, ?3, ?4)",
     [ST_COUNT_ALL] = "SELECT count(*) FROM profile",
     [ST_COUNT_STATE] = "SELECT count(*) FROM profile WHERE state = ?",
 };

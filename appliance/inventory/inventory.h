@@ -360,6 +360,20 @@ int inv_es2_call_get(struct inventory *inv, const char *op, const char *call_id,
 		     uint8_t hash[32], char **response);
 int inv_es2_call_put(struct inventory *inv, const char *op, const char *call_id,
 		     const char *function, const uint8_t hash[32], const char *response);
+/*
+ * Forget the answers recorded before @before (unix time), in batches (one short write
+ * transaction each, so ES2+ and ES9+ calls are not held up); @removed gets how many.
+ * A call retried after that is taken as a new one.
+ */
+int inv_es2_call_prune(struct inventory *inv, int64_t before, unsigned *removed);
+
+/*
+ * Record that the eUICC @eid's notification @seq (NotificationMetadata seqNumber, @event an
+ * enum sgp22_notification_event) about profile @profile_id was taken: 0, or -EEXIST when it
+ * was already (a replay: report nothing). Call it in the transaction of what it causes.
+ */
+int inv_notification_record(struct inventory *inv, const char *eid, uint64_t seq,
+			    int64_t profile_id, int event);
 
 /* ---- Progress reports to operators (handleDownloadProgressInfo), store and forward ---- */
 

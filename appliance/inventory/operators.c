@@ -230,3 +230,54 @@ int inv_es2_call_put(struct inventory *inv, const char *op, const char *call_id,
 	inv_owe_sync(inv);
 	return inv_step_done(inv, st, "record ES2+ answer");
 }
+
+/* Rows per DELETE: each batch is its own short write transaction. */
+#define PRUNE_BATCH 500
+
+int inv_es2_call_prune(struct inventory *inv, int64_t before, unsigned *removed)
+{
+	sqlite3_stmt *st;
+	int rc, err = 0, n;
+
+	if (!inv || !removed)
+		return -EINVAL;
+	*removed = 0;
+	rc = sqlite3_prepare_v2(inv->db,
+				"DELETE FROM es2_call WHERE (operator, call_id) IN"
+				" (SELECT operator, call_id FROM es2_call WHERE time < ?1 LIMIT ?2)",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return inv_sql_error(inv, rc, "prune ES2+ answers");
+	do {
+		sqlite3_bind_int64(st, 1, before);
+		sqlite3_bind_int(st, 2, PRUNE_BATCH);
+		inv_owe_sync(inv);
+		err = inv_step_done(inv, st, "prune ES2+ answers");
+		n = err ? 0 : sqlite3_changes(inv->db);
+		*removed += (unsigned)n;
+	} while (n == PRUNE_BATCH);
+	sqlite3_finalize(st);
+	return err;
+}
+
+int inv_notification_record(struct inventory *inv, const char *eid, uint64_t seq,
+			    int64_t profile_id, int event)
+{
+	sqlite3_stmt *st;
+	int err;
+
+	if (!inv || !eid || seq > INT64_MAX)
+		return -EINVAL;
+	st = inv_stmt(inv, ST_NOTIFICATION_RECORD);
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, eid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)seq);
+	sqlite3_bind_int64(st, 3, profile_id);
+	sqlite3_bind_int(st, 4, event);
+	inv_owe_sync(inv);
+	err = inv_step_done(inv, st, "record notification");
+	if (!err && sqlite3_changes(inv->db) != 1)
+		err = -EEXIST;
+	return err;
+}

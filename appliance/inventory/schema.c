@@ -191,6 +191,8 @@ extern const char inv_schema_v5_sealed[];
 /* v6 (schema_transfer.c): audit chain, checkpoints, transfers; its C part after its SQL. */
 extern const char inv_schema_v6_transfer[];
 int inv_schema_v6_hook(sqlite3 *db);
+/* v7 (schema_notifications.c): eUICC notifications already reported. */
+extern const char inv_schema_v7_notifications[];
 
 /* migrations[i] brings a database from user_version i to i + 1. */
 static const char *const migrations[] = {
@@ -200,6 +202,7 @@ static const char *const migrations[] = {
     inv_schema_v4_orders,
     inv_schema_v5_sealed,
     inv_schema_v6_transfer,
+    inv_schema_v7_notifications,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -33,6 +33,7 @@ struct progress_sender {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stop;
+	int64_t next_prune; /* unix time of the next pruning of recorded ES2+ answers */
 };
 
 struct op_list {
@@ -177,6 +178,26 @@ static void drain(struct progress_sender *s, const struct inv_operator *op)
 	} while (!b.failed && b.sent == BATCH);
 }
 
+/*
+ * Recorded ES2+ answers (idempotency of retried calls) older than es2_call_retention go: the
+ * table would otherwise grow with every order for good. A quarter of the retention apart, at
+ * most 10 minutes, so an answer outlives its retention by at most that.
+ */
+static void prune_es2_calls(struct progress_sender *s)
+{
+	int64_t now = time(NULL), period = s->cfg.es2_call_retention / 4;
+	unsigned n;
+
+	if (now < s->next_prune)
+		return;
+	s->next_prune = now + (period < 1 ? 1 : period > 600 ? 600 : period);
+	if (inv_es2_call_prune(s->inv, now - (int64_t)s->cfg.es2_call_retention, &n))
+		srv_err("progress: pruning ES2+ answers: %s", inv_errmsg(s->inv));
+	else if (n)
+		srv_info("es2: %u recorded answer(s) older than %u s pruned", n,
+			 s->cfg.es2_call_retention);
+}
+
 static void *sender_main(void *arg)
 {
 	struct progress_sender *s = arg;
@@ -190,6 +211,7 @@ static void *sender_main(void *arg)
 			srv_err("progress: %s", inv_errmsg(s->inv));
 		for (i = 0; i < l->n; i++)
 			drain(s, &l->ops[i]);
+		prune_es2_calls(s);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += POLL_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {

@@ -43,6 +43,7 @@ void portdpd_config_defaults(struct portdpd_config *cfg)
 	cfg->progress_retry_max = 300;
 	cfg->progress_timeout = 10;
 	cfg->audit_interval = 300;
+	cfg->es2_call_retention = 7 * 86400;
 }
 
 static int set_err(char *err, unsigned err_len, int rc, const char *fmt, ...)
@@ -122,6 +123,8 @@ static const struct uint_key {
      "idle_timeout_ms must be 100..3600000"},
     {"request_timeout_ms", offsetof(struct portdpd_config, request_timeout_ms), 100, 600000,
      "request_timeout_ms must be 100..600000"},
+    {"es2_call_retention", offsetof(struct portdpd_config, es2_call_retention), 1, 3650 * 86400,
+     "es2_call_retention must be 1..315360000 seconds"},
 };
 
 /* Applies one key/value to @cfg. Returns 0 or -errno with a message in @why. */

@@ -184,6 +184,7 @@ static void log_restart_keys(const struct portdpd_config *a, const struct portdp
 	    K("stock_key", stock_key),
 	    K("progress_retry_max", progress_retry_max),
 	    K("progress_timeout", progress_timeout),
+	    K("es2_call_retention", es2_call_retention),
 #undef K
 	};
 	const char *last = NULL;

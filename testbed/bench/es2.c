@@ -124,7 +124,7 @@ static void *order_main(void *arg)
 		snprintf(body, sizeof(body),
 			 "{\"header\":{\"functionRequesterIdentifier\":\"benchop\","
 			 "\"functionCallIdentifier\":\"d%zu\"},\"iccid\":\"%s\"}",
-			 i, j->iccids[i]);
+			 e->mid_base + i, j->iccids[i]); /* unique across phases and runs */
 		if (!call(c, e, "downloadOrder", body)) {
 			__atomic_fetch_add(&j->failed, 1, __ATOMIC_RELAXED);
 			break;
@@ -133,7 +133,7 @@ static void *order_main(void *arg)
 			 "{\"header\":{\"functionRequesterIdentifier\":\"benchop\","
 			 "\"functionCallIdentifier\":\"c%zu\"},\"iccid\":\"%s\","
 			 "\"matchingId\":\"" ES2_MID_FMT "\",\"releaseFlag\":true}",
-			 i, j->iccids[i], (unsigned)(e->mid_base + i + 1));
+			 e->mid_base + i, j->iccids[i], (unsigned)(e->mid_base + i + 1));
 		if (!call(c, e, "confirmOrder", body)) {
 			__atomic_fetch_add(&j->failed, 1, __ATOMIC_RELAXED);
 			break; /* its binding would wait forever: stop ordering */
@@ -195,7 +195,7 @@ int bench_es2_order_start(struct bench_es2 *e, const char *db, size_t want, stru
 		free(j);
 		return ret;
 	}
-	ret = inv_list(inv, INV_AVAILABLE, collect_unordered, &u);
+	ret = inv_list(inv, -1, collect_unordered, &u); /* all: matching IDs used before count */
 	inv_close(inv);
 	if (ret || !u.n) {
 		fprintf(stderr,

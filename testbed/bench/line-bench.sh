@@ -158,8 +158,8 @@ report_row() {
 
 for n in "${STATIONS[@]}"; do
 	run_inproc "inproc$n" "$n"
-	run_apdu "apdu$n" "$n" apdu
-	run_apdu "apdub$n" "$n" apdu-255 --block 255 --le
+	run_apdu "apdu$n" "$n" apdu --block 120
+	run_apdu "apdub$n" "$n" apdu-255
 	run_apdu "apdux$n" "$n" apdu-ext --extended
 done
 stop_portdpd

@@ -247,5 +247,23 @@ done
 [ "$fp_es2_old" = "$(fp "$PKI/dptls.pem")" ] && [ "$(es2_fp)" = "$(fp "$OPS/opsrv.pem")" ]
 tap $? "SIGHUP: the ES2+ listener serves its new certificate"
 
+# Recorded answers are pruned by age (es2_call_retention): restarted with a 1 s retention,
+# every answer recorded so far goes, and a new one goes a second or two after it is made.
+calls() { sqlite3 "$E2E_DB" 'SELECT count(*) FROM es2_call'; }
+calls_are() { [ "$(calls)" = "$1" ]; }
+wait_calls() { for _ in $(seq 50); do calls_are "$1" && return 0; sleep 0.1; done; return 1; }
+n=$(calls)
+stop_portdpd
+sed -i '/^es2_tls_/d' "$E2E_DIR/portdpd.conf"
+echo "es2_call_retention = 1" >>"$E2E_DIR/portdpd.conf"
+sleep 1.1
+start_portdpd "$E2E_DIR/portdpd.conf" "$PORT" &&
+	for _ in $(seq 50); do ss -Htln "sport = :$ES2PORT" | grep -q . && break; sleep 0.1; done
+wait_calls 0 && grep -q "es2: $n recorded answer(s) older than 1 s pruned" "$E2E_DIR/portdpd.log"
+tap $? "es2_call_retention = 1: the $n recorded answers are pruned at start"
+r=$(es2 opA releaseProfile "$(hdr opA prune1),\"iccid\":\"8999999999999999999\"}")
+code_is "$r" 8.2.1 3.9 && calls_are 1 && wait_calls 0
+tap $? "a new answer is recorded, then pruned once older than the retention"
+
 stop_portdpd
 tap_done

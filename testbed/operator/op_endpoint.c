@@ -7,7 +7,9 @@
  * report once, by its functionCallIdentifier (also across its own restarts: the log is read
  * back): a new report answered 204 is appended to --log as "<functionCallIdentifier>
  * <notificationPointId> <iccid>", one it already has is answered 204 and appended to
- * --log.dup; every request, whatever the answer, to --log.all as "<status> <id>".
+ * --log.dup; every request, whatever the answer, to --log.all as "<status> <id>"; the
+ * resultData of each new report (the eUICC's signed notification, base64) to --log.data as
+ * "<functionCallIdentifier> <resultData>".
  */
 #include <errno.h>
 #include <getopt.h>
@@ -112,7 +114,7 @@ static void serve(SSL *ssl, const struct opts *o)
 {
 	static char buf[MAX_REQ];
 	char line[512], logall[600];
-	const char *call, *iccid;
+	const char *call, *iccid, *result;
 	json_t *j, *h;
 	char *body;
 	size_t len;
@@ -124,6 +126,7 @@ static void serve(SSL *ssl, const struct opts *o)
 		call = json_string_value(json_object_get(h, "functionCallIdentifier"));
 		iccid = json_string_value(json_object_get(j, "iccid"));
 		point = (int)json_integer_value(json_object_get(j, "notificationPointId"));
+		result = json_string_value(json_object_get(j, "resultData"));
 		if (strncmp(buf, "POST /gsma/rsp2/es2plus/handleDownloadProgressInfo ", 51) ||
 		    !call || !iccid || !point)
 			status = 400;
@@ -144,6 +147,14 @@ static void serve(SSL *ssl, const struct opts *o)
 			} else {
 				remember(call);
 				append(o->log, line);
+				if (result) {
+					char *data = NULL;
+
+					snprintf(logall, sizeof(logall), "%s.data", o->log);
+					if (asprintf(&data, "%s %s\n", call, result) > 0)
+						append(logall, data);
+					free(data);
+				}
 			}
 		}
 		snprintf(logall, sizeof(logall), "%s.all", o->log);

@@ -27,6 +27,8 @@
 #define ES10_AID_MAX 16
 /* STORE DATA block size on short APDUs (what widely used LPAs send). */
 #define ES10_SHORT_BLOCK 120
+/* The largest short-APDU block (Lc): PC/SC stations' default, with Le on the last block. */
+#define ES10_SHORT_BLOCK_MAX 255
 #define ES10_EXT_BLOCK 4096
 
 struct es10_transport {

@@ -7,8 +7,10 @@
  * with its profile is finished and skipped, one with another profile is never
  * given a second) -> download (lpa_download: ES9+ and ES10b) -> EnableProfile ->
  * every pending notification sent -> GetProfilesInfo shows exactly the one
- * profile, enabled. A chip that vanishes mid-download leaves its allocation at
- * the SM-DP+; with --inventory it goes back to stock at once.
+ * profile, enabled. A chip that vanishes mid-download has its allocation put
+ * back in stock at once: by ES9+.CancelSession with the eUICC's error answer
+ * (no signature needed, the SM-DP+ takes it while no BPP is out), or with
+ * --inventory by releasing it in the inventory directly.
  */
 #include "line.h"
 
@@ -160,6 +162,23 @@ static int tid_cb(const struct inv_profile *ip, void *arg)
 	return 0;
 }
 
+/* No inventory: the SM-DP+ is told the eUICC is gone (cancelSession, error form). */
+static void cancel_lost(struct line *l, const uint8_t *tid, size_t n, struct record *r)
+{
+	size_t used = strlen(r->detail);
+	struct es9_client *c;
+	int ret = -ENOMEM;
+
+	if (!client_for(l, l->smdp, &c)) {
+		ret = lpa_cancel_session_lost(c, tid, n);
+		es9_client_free(c);
+	}
+	snprintf(r->detail + used, sizeof(r->detail) - used, "; %s",
+		 !ret		 ? "session cancelled, its profile back in stock" :
+		 ret == -EPROTO ? "no allocation to release" :
+				  "cancelSession not delivered: the allocation waits for its expiry");
+}
+
 /* The card left mid-download: the allocation of transaction @tid_hex goes back to stock. */
 static void release_allocation(struct line *l, const char *tid_hex, struct record *r)
 {
@@ -168,13 +187,17 @@ static void release_allocation(struct line *l, const char *tid_hex, struct recor
 	size_t used = strlen(r->detail);
 	int ret;
 
-	if (!l->inv || !b.n || b.n > sizeof(tid))
+	if (!b.n || b.n > sizeof(tid))
 		return;
 	for (size_t i = 0; i < b.n; i++) {
 		unsigned v;
 
 		sscanf(tid_hex + 2 * i, "%2x", &v);
 		tid[i] = (uint8_t)v;
+	}
+	if (!l->inv) {
+		cancel_lost(l, tid, b.n, r);
+		return;
 	}
 	pthread_mutex_lock(&l->mu);
 	ret = inv_list(l->inv, INV_ALLOCATED, tid_cb, &b);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "b64.h" /* appliance/rsp */
+#include "sgp22.h"
 
 const char *lpa_cancel_reason_name(enum lpa_cancel_reason reason)
 {
@@ -107,7 +108,7 @@ int lpa_cancel_session(struct es10_chip *chip, struct es9_client *c, const uint8
 		return ret;
 	}
 	sgp_err = cancel_error(csr, len);
-	/* An eUICC error answer is still passed on: the SM-DP+ logs and refuses it. */
+	/* An eUICC error answer is still passed on: the SM-DP+ ends the session if no BPP is out. */
 	if (sgp_err)
 		fprintf(stderr, "portdp-lpa: eUICC CancelSession: error %d\n", sgp_err);
 	if (spoil && !sgp_err)
@@ -116,4 +117,20 @@ int lpa_cancel_session(struct es10_chip *chip, struct es9_client *c, const uint8
 	ret = post(c, what, tid, tid_len, csr, len);
 	free(csr);
 	return sgp_err && !ret ? -EPROTO : ret;
+}
+
+int lpa_cancel_session_lost(struct es9_client *c, const uint8_t *tid, size_t tid_len)
+{
+	struct sgp22_cancel_session_resp r = { .ok = false, .error_code = 127 };
+	struct der_buf b;
+	uint8_t *csr;
+	size_t len;
+	int ret;
+
+	der_buf_init(&b);
+	if (sgp22_encode_cancel_session_resp(&b, &r) || der_buf_take(&b, &csr, &len))
+		return -ENOMEM;
+	ret = post(c, "cancelSession (eUICC gone: undefinedError)", tid, tid_len, csr, len);
+	free(csr);
+	return ret;
 }

@@ -46,4 +46,12 @@ int lpa_cancel_session(struct es10_chip *chip, struct es9_client *c, const uint8
 		       size_t tid_len, enum lpa_cancel_reason reason,
 		       enum lpa_cancel_spoil spoil);
 
+/**
+ * lpa_cancel_session_lost() - the eUICC is gone (pulled mid-download): ES9+.CancelSession
+ * with cancelSessionResponseError undefinedError (127), which needs no signature. The
+ * SM-DP+ ends a session whose BPP it has not handed out and puts its profile back in stock.
+ * Returns 0 (released), -EPROTO (refused: no such session, or the BPP was out), -EIO.
+ */
+int lpa_cancel_session_lost(struct es9_client *c, const uint8_t *tid, size_t tid_len);
+
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
 #include <cmocka.h>
@@ -390,6 +391,62 @@ static void test_es2_calls(void **state)
 	    SQLITE_OK);
 }
 
+/* Answers older than the retention go, in batches; younger ones stay and still answer. */
+static void test_es2_call_prune(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t h[32] = {7}, got[32];
+	int64_t now = time(NULL);
+	unsigned n = 99;
+	char *resp = NULL;
+
+	assert_int_equal(inv_es2_call_put(fx->inv, "opA", "young", "downloadOrder", h, "{}"), 0);
+	/* 1201 answers of an hour ago (more than one batch), both operators */
+	assert_int_equal(
+	    exec_sql(fx->path,
+		     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200)"
+		     " INSERT INTO es2_call(operator, call_id, function, request_hash, response, time)"
+		     " SELECT CASE i % 2 WHEN 0 THEN 'opA' ELSE 'opB' END, 'old-' || i, 'f',"
+		     " zeroblob(32), '{}', unixepoch() - 3600 FROM n;"
+		     "INSERT INTO es2_call VALUES ('opA', 'older', 'f', zeroblob(32), '{}',"
+		     " unixepoch() - 7200)"),
+	    SQLITE_OK);
+	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM es2_call"), 1202);
+	/* a retention of two hours keeps everything but the oldest */
+	assert_int_equal(inv_es2_call_prune(fx->inv, now - 7000, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(inv_es2_call_get(fx->inv, "opA", "older", got, &resp), -ENOENT);
+	/* ten minutes: only the young one stays */
+	assert_int_equal(inv_es2_call_prune(fx->inv, now - 600, &n), 0);
+	assert_int_equal(n, 1200);
+	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM es2_call"), 1);
+	assert_int_equal(inv_es2_call_get(fx->inv, "opA", "young", got, &resp), 0);
+	free(resp);
+	assert_int_equal(inv_es2_call_get(fx->inv, "opB", "old-1", got, &resp), -ENOENT);
+	/* nothing left to prune */
+	assert_int_equal(inv_es2_call_prune(fx->inv, now - 600, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+/* An eUICC notification (eid, seqNumber) is taken once; the record is immutable. */
+static void test_notification_record(void **state)
+{
+	struct fx *fx = *state;
+	int64_t id = add_profile(fx, "opA", "typeX");
+
+	assert_int_equal(inv_notification_record(fx->inv, EID_A, 5, id, 1), 0);
+	assert_int_equal(inv_notification_record(fx->inv, EID_A, 5, id, 1), -EEXIST);
+	/* the same number from another eUICC, or the next one, is another notification */
+	assert_int_equal(inv_notification_record(fx->inv, EID_B, 5, id, 2), 0);
+	assert_int_equal(inv_notification_record(fx->inv, EID_A, 6, id, 2), 0);
+	assert_int_equal(inv_notification_record(fx->inv, EID_A, UINT64_MAX, id, 2), -EINVAL);
+	assert_int_not_equal(inv_notification_record(fx->inv, "not-an-eid", 1, id, 1), 0);
+	assert_int_not_equal(inv_notification_record(fx->inv, EID_A, 7, id, 9), 0);
+	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM euicc_notification"), 3);
+	assert_int_not_equal(exec_sql(fx->path, "UPDATE euicc_notification SET event = 2"),
+			     SQLITE_OK);
+}
+
 /* Raw SQL cannot break the order rules either. */
 static void test_database_guards(void **state)
 {
@@ -453,7 +510,7 @@ static void check_migration_from(int version)
 		 version >= 2 ? ", upp_len" : "", version >= 2 ? ", 1" : "");
 	assert_int_equal(exec_sql(path, sql), SQLITE_OK);
 	assert_int_equal(inv_open(path, INV_SYNC_FULL, &inv), 0);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 6);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 7);
 	assert_int_equal(inv_get_by_matching_id(inv, "OLD-1", &p), 0);
 	assert_int_equal(p.order, INV_ORDER_DIRECT);
 	assert_string_equal(p.owner, "");
@@ -565,6 +622,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_default_flow_prefers_preassigned, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reoffer_of_ordered_profile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_es2_calls, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_es2_call_prune, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_notification_record, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_database_guards, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migration_to_v4, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_kill_during_orders, setup, teardown),
