@@ -124,7 +124,9 @@ card_bt = $DCH
 EOF
 portdpd -c portdpd.conf --pidfile "$T/portdpd.pid" 2>dpd.err
 st=$?
-[ -f portdpd.pid ] && pids="$pids $(cat portdpd.pid)"
+dpd=$(cat portdpd.pid 2>/dev/null)
+[ -n "$dpd" ] && pids="$pids $dpd"
+cpu() { awk '{ print $14 + $15 }' "/proc/$dpd/stat"; } # clock ticks (USER_HZ 100)
 tap $st "portdpd started with its card face on RFCOMM channel $DCH"
 [ $st -eq 0 ] || { sed 's/^/# /' dpd.err; finish; }
 for k in 1 2; do
@@ -142,12 +144,14 @@ st=$?
 sed 's/^/# /' offers.log
 [ $st -eq 0 ] && grep -q "^Port-DP+ $HOST: 2 offers" offers.log && grep -q "^BT0 " offers.log
 tap $? "offers over Bluetooth: the kit lists its 2 profiles"
+c0=$(cpu)
 t0=$(awk '{ print $1 }' /proc/uptime)
 blpa --euicc "$T/euicc1" --offer BT0 --out "$T/bt0.der" -v >dl.log 2>&1
 st=$?
 t1=$(awk '{ print $1 }' /proc/uptime)
+c1=$(cpu)
 [ $st -eq 0 ] || sed 's/^/# /' dl.log
-echo "# FIGURE bluetooth: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }') ms wall for one download"
+echo "# FIGURE bluetooth: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }') ms wall, $(((c1 - c0) * 10)) ms portdpd CPU for one download"
 [ $st -eq 0 ] && cmp -s "$T/bt0.der" "$bt0" && [ "$(state BT0)" = installed ]
 tap $? "download of BT0 over Bluetooth: installed, UPP byte-identical"
 iccid=$(inv list 2>/dev/null | awk '$3 == "BT0" { print $1 }')
