@@ -61,6 +61,8 @@ void samples_free(struct samples *s);
 
 /** proc_cpu_ns() - utime+stime of process @pid from /proc/PID/stat, in ns. */
 int proc_cpu_ns(pid_t pid, uint64_t *ns);
+/** proc_cpu_split_ns() - the same, and of it the system (kernel) time in *@sys_ns. */
+int proc_cpu_split_ns(pid_t pid, uint64_t *ns, uint64_t *sys_ns);
 /** self_cpu_ns() - this process's user+system CPU time, in ns. */
 uint64_t self_cpu_ns(void);
 /** machine_busy_ns() - busy time of all cores together (/proc/stat), in ns. */

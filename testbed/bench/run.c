@@ -809,7 +809,7 @@ int bench_run(int argc, char **argv)
 	struct inv_baseline base;
 	struct bench_result r = {0};
 	char conf[PATH_MAX], err[512], host[256];
-	uint64_t s0 = 0, s1 = 0, c0, c1, m0 = 0, m1 = 0;
+	uint64_t s0 = 0, s1 = 0, k0 = 0, k1 = 0, c0, c1, m0 = 0, m1 = 0;
 	int64_t server_ns = -1, machine_ns = -1;
 	struct phase ph[16];
 	struct bench_floor floor;
@@ -954,7 +954,7 @@ int bench_run(int argc, char **argv)
 		fflush(stdout);
 		server_ns = machine_ns = -1;
 		m0 = 0;
-		if (spid && proc_cpu_ns(spid, &s0))
+		if (spid && proc_cpu_split_ns(spid, &s0, &k0))
 			spid = 0;
 		machine_busy_ns(&m0);
 		c0 = self_cpu_ns();
@@ -962,7 +962,7 @@ int bench_run(int argc, char **argv)
 		c1 = self_cpu_ns();
 		if (m0 && !machine_busy_ns(&m1))
 			machine_ns = (int64_t)(m1 - m0);
-		if (spid && !proc_cpu_ns(spid, &s1))
+		if (spid && !proc_cpu_split_ns(spid, &s1, &k1))
 			server_ns = (int64_t)(s1 - s0);
 		if (ret)
 			fprintf(stderr, "portdp-bench: client: %s\n", strerror(-ret));
@@ -975,6 +975,10 @@ int bench_run(int argc, char **argv)
 					   : 0) /
 			  1e9;
 		report(&r, elapsed, server_ns, c1 - c0, machine_ns);
+		if (server_ns > 0)
+			printf("server CPU in the kernel: %.2f s, %.3f ms per binding (%.0f%%)\n",
+			       (k1 - k0) / 1e9, r.completed ? (k1 - k0) / 1e6 / r.completed : 0,
+			       100.0 * (k1 - k0) / server_ns);
 		report_conn(&r, o.conn_mode, server_ns);
 		ph[k] = (struct phase){.mode = o.conn_mode,
 				       .n = r.completed,
