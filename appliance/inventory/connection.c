@@ -307,9 +307,6 @@ int inv_write_end(struct inventory *inv, int err)
 	return err;
 }
 
-/* Bigger than any inventory we know of (a UPP is ~12 KiB: 1 GiB holds ~80k). */
-#define INV_MMAP_SIZE "1073741824"
-
 static int pragma(struct inventory *inv, const char *sql)
 {
 	int rc = sqlite3_exec(inv->db, sql, NULL, NULL, NULL);
@@ -379,12 +376,6 @@ int inv_open_err(const char *path, int sync, struct inventory **out, char *msg, 
 	err = pragma(inv, "PRAGMA journal_mode = WAL");
 	if (!err)
 		err = pragma(inv, "PRAGMA foreign_keys = ON");
-	/*
-	 * Another connection's commit empties this one's page cache (WAL): mapped, the
-	 * database pages it reads again cost no pread() and no copy. Address space only.
-	 */
-	if (!err)
-		err = pragma(inv, "PRAGMA mmap_size = " INV_MMAP_SIZE);
 	if (!err)
 		err = pragma(inv, sync == INV_SYNC_FULL ? "PRAGMA synchronous = FULL"
 							: "PRAGMA synchronous = NORMAL");
