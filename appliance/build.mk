@@ -199,10 +199,10 @@ LIBS += $(PROXIMITY_LIB)
 # portdpd: the network layer over the real ES9+ layer (its block above gives
 # ES9_LIBS); relinked whenever any library it is made of changes.
 $(BUILD)/bin/portdpd: $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(PROGRESS_LIB) \
-		$(PROXIMITY_LIB) $(ES10_LIB) $(filter %.a,$(ES9_LIBS)) $(BUILD)/libbtlink.a $(ACCEL_DEP)
+		$(PROXIMITY_LIB) $(BUILD)/libes10.a $(filter %.a,$(ES9_LIBS)) $(BUILD)/libbtlink.a $(ACCEL_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(BUILD)/appliance/portdpd.o $(SERVER_LIB) $(PROGRESS_LIB) \
-		$(PROXIMITY_LIB) $(ES10_LIB) $(ES9_LIBS) $(SERVER_LDLIBS) -lcurl $(PROXIMITY_LDLIBS) \
+		$(PROXIMITY_LIB) $(BUILD)/libes10.a $(ES9_LIBS) $(SERVER_LDLIBS) -lcurl $(PROXIMITY_LDLIBS) \
 		$(BUILD)/libbtlink.a -lbluetooth
 
 PROGRAMS += $(BUILD)/bin/portdpd

@@ -129,6 +129,12 @@ SSL_CTX *tls_server_ctx_new(const char *cert_chain_file, const char *key_uri, ch
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
 	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
+	/*
+	 * TLS 1.3 sends OpenSSL's default of two tickets after every full handshake, each an
+	 * encoded, encrypted and MACed session (~6% of a handshake's server CPU). A client that
+	 * resumes needs one; most LPAs resume none.
+	 */
+	SSL_CTX_set_num_tickets(ctx, 1);
 	if (!*cert_chain_file || SSL_CTX_use_certificate_chain_file(ctx, cert_chain_file) != 1) {
 		ssl_err(err, err_len, "cannot load certificate chain", cert_chain_file);
 		goto fail;

@@ -61,6 +61,8 @@ void samples_free(struct samples *s);
 
 /** proc_cpu_ns() - utime+stime of process @pid from /proc/PID/stat, in ns. */
 int proc_cpu_ns(pid_t pid, uint64_t *ns);
+/** proc_cpu_split_ns() - the same, and of it the system (kernel) time in *@sys_ns. */
+int proc_cpu_split_ns(pid_t pid, uint64_t *ns, uint64_t *sys_ns);
 /** self_cpu_ns() - this process's user+system CPU time, in ns. */
 uint64_t self_cpu_ns(void);
 /** machine_busy_ns() - busy time of all cores together (/proc/stat), in ns. */
@@ -80,8 +82,19 @@ enum bench_step {
 
 extern const char *const bench_step_name[STEP_COUNT];
 
+/* How the LPA uses connections (--connection). */
+enum bench_conn {
+	CONN_KEEP_ALIVE = 0, /* one connection per slot for the whole run */
+	CONN_PER_BINDING,    /* a new connection for each binding's four calls */
+	CONN_PER_CALL,	     /* a new TCP+TLS connection per ES9+ call, no resumption */
+	CONN_MODES,
+};
+
+extern const char *const bench_conn_name[CONN_MODES];
+
 struct bench_opts {
 	const char *dir;
+	enum bench_conn conn_mode;
 	const char *smdp_address; /* from portdpd.conf */
 	char connect_host[256];	  /* where the server listens (name or address) */
 	uint16_t port;
@@ -114,6 +127,8 @@ struct bench_result {
 	uint64_t cut;	       /* crash_ok: bindings whose connection was lost (not in failed) */
 	uint64_t failed_sgp22; /* of failed: the SM-DP+ answered with an SGP.22 failure status */
 	uint64_t verified;     /* completed with every eUICC check (the rest: sign-only) */
+	uint64_t handshakes;   /* full TLS handshakes the client completed */
+	uint64_t resumed;      /* of them, resumed sessions (never, the client caches none) */
 	uint64_t failed_at[STEP_COUNT + 1]; /* + 1: eUICC refused the BPP */
 	struct samples total;
 	struct samples step[STEP_COUNT]; /* HTTP round trip of each function */
@@ -166,6 +181,30 @@ int bench_es2_wait_queue(const char *db, double timeout_s, unsigned *left);
 /** Start portdp-test-operator on @port and make it benchop's callback URL. */
 int bench_es2_start_endpoint(const char *dir, const char *db, uint16_t port, pid_t *pid);
 void bench_es2_stop_endpoint(pid_t pid);
+
+/* ---- floor.c: the crypto floor of one binding ------------------------- */
+
+/* Microseconds of CPU, each the fastest of a few rounds on this machine. */
+struct bench_floor {
+	size_t upp_len;	     /* UPP bytes sealed (the mean of the bench's profiles) */
+	double ia_sign_us;   /* InitiateAuthentication: 2 randoms + DPauth signature */
+	double chain_us;     /* CERT.EUICC parse + check under the cached EUM */
+	double verify_us;    /* one eUICC signature check (3 per binding) */
+	double sign_us;	     /* one DPpb signature (2 per binding) */
+	double session_us;   /* one-time key + ECDH + KDF */
+	double bsp_us;	     /* ReplaceSessionKeys + every BSP segment of the BPP */
+	double binding_us;   /* all of the above: one binding's server crypto */
+	bool have_tls;	     /* the TLS key is a file (a card key is not timed) */
+	double tls_us;	     /* one TLS 1.3 full handshake's server crypto */
+};
+
+struct portdpd_config;
+/**
+ * bench_floor_measure() - time one binding's server crypto with the backend and
+ * keys of @cfg, the eUICC of @euicc_dir, a UPP of @upp_len bytes (see floor.c).
+ */
+int bench_floor_measure(const struct portdpd_config *cfg, const char *euicc_dir, size_t upp_len,
+			struct bench_floor *f);
 
 /* ---- commands --------------------------------------------------------- */
 

@@ -2,8 +2,9 @@
 /*
  * The event-driven client of portdp-bench: a few threads, each one epoll loop
  * with many download slots. A slot is one eUICC plus its LPA state machine
- * and one kept-alive HTTPS connection (https_conn.c); it runs bindings back
- * to back. All eUICC work (signatures, key agreement, BSP opening) runs
+ * and one HTTPS connection (https_conn.c), kept alive for the run, or replaced
+ * for every binding or every call (--connection); it runs bindings back to
+ * back. All eUICC work (signatures, key agreement, BSP opening) runs
  * inline in the thread that received the answer: the client's CPU cost is
  * real and is reported next to the server's.
  */
@@ -33,6 +34,12 @@
 /* Per request, as the libcurl client had: an answer that takes longer fails the binding. */
 #define REQUEST_TIMEOUT_NS (60ull * 1000000000ull)
 #define TICK_MS 100
+
+const char *const bench_conn_name[CONN_MODES] = {
+    [CONN_KEEP_ALIVE] = "keep-alive",
+    [CONN_PER_BINDING] = "per-binding",
+    [CONN_PER_CALL] = "per-call",
+};
 
 const char *const bench_step_name[STEP_COUNT] = {
     "initiateAuthentication",
@@ -139,11 +146,15 @@ static char *json_strings(unsigned n, const char *const *kv)
 /* Sends @body (JSON, freed here) to the ES9+ function of @step. */
 static int post(struct slot *s, enum bench_step step, char *body)
 {
+	const struct bench_opts *o = s->w->sh->o;
 	char path[96];
 	int ret;
 
 	if (!body)
 		return -ENOMEM;
+	/* Those LPAs open a fresh connection (and a full handshake) here. */
+	if (o->conn_mode == CONN_PER_CALL || (o->conn_mode == CONN_PER_BINDING && step == STEP_IA))
+		https_hang_up(&s->conn, &s->w->target);
 	s->step = step;
 	snprintf(path, sizeof(path), "/gsma/rsp2/es9plus/%s", bench_step_name[step]);
 	s->t_req = mono_ns();
@@ -713,6 +724,10 @@ static void *worker_main(void *arg)
 			break;
 		}
 	}
+	for (unsigned i = 0; i < w->n_slots; i++) {
+		w->res.handshakes += w->slots[i].conn.handshakes;
+		w->res.resumed += w->slots[i].conn.resumed;
+	}
 	return NULL;
 }
 
@@ -769,6 +784,8 @@ static int merge(struct bench_result *dst, const struct bench_result *src)
 	dst->cut += src->cut;
 	dst->failed_sgp22 += src->failed_sgp22;
 	dst->verified += src->verified;
+	dst->handshakes += src->handshakes;
+	dst->resumed += src->resumed;
 	for (int i = 0; i <= STEP_COUNT; i++)
 		dst->failed_at[i] += src->failed_at[i];
 	ret |= samples_merge(&dst->total, &src->total);

@@ -87,6 +87,15 @@ void https_close(struct https_conn *c, struct https_target *t)
 	c->state = HTTPS_CLOSED;
 }
 
+void https_hang_up(struct https_conn *c, struct https_target *t)
+{
+	if (c->state == HTTPS_IDLE && c->ssl) {
+		SSL_shutdown(c->ssl);
+		ERR_clear_error();
+	}
+	https_close(c, t);
+}
+
 void https_conn_free(struct https_conn *c)
 {
 	https_close(c, NULL);
@@ -274,6 +283,8 @@ static int step(struct https_conn *c, struct https_target *t)
 		r = SSL_connect(c->ssl);
 		if (r != 1)
 			return ssl_wait(c, t, r, "TLS handshake");
+		c->handshakes++;
+		c->resumed += SSL_session_reused(c->ssl) == 1;
 		c->state = HTTPS_SENDING;
 		/* fall through */
 	case HTTPS_SENDING:

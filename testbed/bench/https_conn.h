@@ -43,6 +43,7 @@ struct https_conn {
 	uint32_t ep_events; /* what epoll watches now */
 	void *owner;	    /* epoll_event.data.ptr: the caller's slot */
 	bool reused;	    /* request went out on a connection that served before */
+	uint64_t handshakes, resumed; /* TLS handshakes completed, of them resumed */
 	char *out;	    /* request bytes */
 	size_t out_len, out_off, out_cap;
 	http_parser parser;
@@ -81,5 +82,11 @@ int https_progress(struct https_conn *c, struct https_target *t);
 
 /** https_close() - drop the connection (the next https_post() reconnects). */
 void https_close(struct https_conn *c, struct https_target *t);
+
+/**
+ * https_hang_up() - end an idle connection as an LPA that is done with it does:
+ * close_notify (one non-blocking attempt), then close. The next https_post() reconnects.
+ */
+void https_hang_up(struct https_conn *c, struct https_target *t);
 
 #endif

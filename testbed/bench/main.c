@@ -50,7 +50,8 @@ static void usage(FILE *f)
 	       "                    --connect HOST:PORT [--server-pid PID]] [--threads T]\n"
 	       "                    [--csv FILE] [--default-smdp] [--keep-profiles] "
 	       "[--verify-every N]\n"
-	       "                    [--crash-ok]\n"
+	       "                    [--crash-ok] [--connection per-call|per-binding|keep-alive|all]\n"
+	       "                    [--floor] [--portdpd PATH]\n"
 	       "       portdp-bench COMMAND --help\n");
 }
 

@@ -11,6 +11,13 @@
 
 int proc_cpu_ns(pid_t pid, uint64_t *ns)
 {
+	uint64_t sys;
+
+	return proc_cpu_split_ns(pid, ns, &sys);
+}
+
+int proc_cpu_split_ns(pid_t pid, uint64_t *ns, uint64_t *sys_ns)
+{
 	unsigned long long utime, stime;
 	char path[64], buf[1024], *p;
 	long hz = sysconf(_SC_CLK_TCK);
@@ -31,6 +38,7 @@ int proc_cpu_ns(pid_t pid, uint64_t *ns)
 		   &stime) != 2)
 		return -EBADMSG;
 	*ns = (utime + stime) * (1000000000ull / (unsigned long long)hz);
+	*sys_ns = stime * (1000000000ull / (unsigned long long)hz);
 	return 0;
 }
 

@@ -33,7 +33,10 @@ struct run_args {
 	unsigned long concurrency, workers, threads, verify_every, rounds;
 	long server_pid;
 	double duration;
-	bool default_smdp, keep_profiles, crash_ok, es2;
+	bool default_smdp, keep_profiles, crash_ok, es2, floor;
+	const char *portdpd; /* --portdpd: another build's daemon (A/B runs) */
+	enum bench_conn modes[16];
+	unsigned n_modes;
 };
 
 static void usage(FILE *f)
@@ -61,7 +64,17 @@ static void usage(FILE *f)
 		"                   ICCID from StoreMetadata (reported as such)\n"
 		"  --crash-ok       the server may be killed: a binding that loses its connection\n"
 		"                   counts as cut (not failed) and its slot stops; the inventory\n"
-		"                   may then hold more installs than completed bindings\n");
+		"                   may then hold more installs than completed bindings\n"
+		"  --connection M[,M...]  how the LPAs use connections: keep-alive (default: one\n"
+		"                   per eUICC for the run), per-binding (a new one per binding),\n"
+		"                   per-call (a new TCP+TLS connection per ES9+ call, no session\n"
+		"                   resumption), or all (= per-call,per-binding,keep-alive); each\n"
+		"                   mode listed runs --duration against the same portdpd, in order\n"
+		"                   (repeat modes to interleave), then a summary compares them\n"
+		"  --floor          time one binding's server crypto (and a TLS 1.3 handshake's) on\n"
+		"                   this machine with portdpd's library calls, and compare (implied\n"
+		"                   when --connection lists more than one mode)\n"
+		"  --portdpd PATH   start this portdpd instead of the one beside portdp-bench\n");
 }
 
 static int num(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -73,6 +86,34 @@ static int num(const char *s, unsigned long min, unsigned long max, unsigned lon
 		return -EINVAL;
 	*out = strtoul(s, &end, 10);
 	return errno || *end || *out < min || *out > max ? -EINVAL : 0;
+}
+
+/* "per-call,keep-alive,...": appended to a->modes; "all" is the three. */
+static int parse_modes(const char *list, struct run_args *a)
+{
+	char buf[256], *save = NULL, *tok;
+
+	if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf))
+		return -EINVAL;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int m = -1;
+
+		if (!strcmp(tok, "all")) {
+			if (a->n_modes + 3 > 16)
+				return -EINVAL;
+			a->modes[a->n_modes++] = CONN_PER_CALL;
+			a->modes[a->n_modes++] = CONN_PER_BINDING;
+			a->modes[a->n_modes++] = CONN_KEEP_ALIVE;
+			continue;
+		}
+		for (int i = 0; i < CONN_MODES; i++)
+			if (!strcmp(tok, bench_conn_name[i]))
+				m = i;
+		if (m < 0 || a->n_modes == 16)
+			return -EINVAL;
+		a->modes[a->n_modes++] = (enum bench_conn)m;
+	}
+	return a->n_modes ? 0 : -EINVAL;
 }
 
 static int parse_args(int argc, char **argv, struct run_args *a)
@@ -92,6 +133,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	    {"crash-ok", no_argument, NULL, 'X'},
 	    {"es2", no_argument, NULL, 'E'},
 	    {"rounds", required_argument, NULL, 'R'},
+	    {"connection", required_argument, NULL, 'M'},
+	    {"floor", no_argument, NULL, 'F'},
+	    {"portdpd", required_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
@@ -157,6 +201,16 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			if (num(optarg, 1, 1000, &a->rounds))
 				goto bad;
 			break;
+		case 'M':
+			if (parse_modes(optarg, a))
+				goto bad;
+			break;
+		case 'F':
+			a->floor = true;
+			break;
+		case 'P':
+			a->portdpd = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -175,6 +229,14 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		fprintf(stderr, "portdp-bench: --es2 starts its own portdpd and uses matching IDs\n");
 		return -EINVAL;
 	}
+	if (a->es2 && a->n_modes > 1) {
+		fprintf(stderr, "portdp-bench: --es2 runs one --connection mode\n");
+		return -EINVAL;
+	}
+	if (!a->n_modes)
+		a->modes[a->n_modes++] = CONN_KEEP_ALIVE;
+	if (a->n_modes > 1)
+		a->floor = true;
 	if (a->threads > a->concurrency) {
 		fprintf(stderr, "portdp-bench: --threads must not exceed --concurrency\n");
 		return -EINVAL;
@@ -250,6 +312,9 @@ struct mid_list {
 	char **v;
 	size_t n, cap;
 	int err;
+	uint64_t upp_bytes; /* of the BENCH profiles: their mean is the floor's UPP */
+	size_t n_bench;
+	bool count_only; /* --default-smdp: no list, only the UPP bytes */
 };
 
 static int add_mid(const struct inv_profile *p, void *arg)
@@ -257,6 +322,10 @@ static int add_mid(const struct inv_profile *p, void *arg)
 	struct mid_list *m = arg;
 
 	if (strncmp(p->matching_id, "BENCH", 5))
+		return 0;
+	m->upp_bytes += p->upp_len;
+	m->n_bench++;
+	if (m->count_only)
 		return 0;
 	m->err = push(&m->v, &m->n, &m->cap, p->matching_id);
 	return m->err;
@@ -292,7 +361,8 @@ static int inventory_before(const char *db, bool want_mids, struct mid_list *mid
 	b->audit_seq = 0;
 	if (!ret)
 		ret = inv_audit(inv, 0, last_seq, &b->audit_seq);
-	if (!ret && want_mids) {
+	mids->count_only = !want_mids;
+	if (!ret) {
 		ret = inv_list(inv, INV_AVAILABLE, add_mid, mids);
 		if (!ret && mids->err)
 			ret = mids->err;
@@ -439,14 +509,16 @@ static bool port_open(uint16_t port)
 	return ok;
 }
 
-static int start_portdpd(const char *dir, unsigned long workers, uint16_t port, uint16_t es2_port,
-			 pid_t *out)
+static int start_portdpd(const char *dir, const char *daemon, unsigned long workers, uint16_t port,
+			 uint16_t es2_port, pid_t *out)
 {
 	char bin[PATH_MAX], conf[PATH_MAX], log[PATH_MAX], p[16], w[16], e[16];
 	pid_t pid;
 	int status;
 
-	if (bench_bin_path("portdpd", bin, sizeof(bin)))
+	if (daemon)
+		snprintf(bin, sizeof(bin), "%s", daemon);
+	else if (bench_bin_path("portdpd", bin, sizeof(bin)))
 		return -ENOENT;
 	bench_path(conf, sizeof(conf), "%s/portdpd.conf", dir);
 	bench_path(log, sizeof(log), "%s/portdpd.log", dir);
@@ -561,6 +633,98 @@ static void report(struct bench_result *r, double elapsed, int64_t server_ns, ui
 		       "0.05)\n",
 		       machine_ns / 1e9 / elapsed, sysconf(_SC_NPROCESSORS_ONLN),
 		       (machine_ns - server_ns - (int64_t)client_ns) / 1e9 / elapsed);
+}
+
+static void report_conn(const struct bench_result *r, enum bench_conn mode, int64_t server_ns)
+{
+	double n = r->completed ? (double)r->completed : 1;
+
+	printf("connections: %s: %llu TLS handshakes (%.2f per binding, %llu resumed)",
+	       bench_conn_name[mode], (unsigned long long)r->handshakes, r->handshakes / n,
+	       (unsigned long long)r->resumed);
+	if (server_ns >= 0 && r->handshakes && r->handshakes * 2 >= r->completed)
+		printf("; server CPU / handshakes %.3f ms", server_ns / 1e6 / r->handshakes);
+	printf("\n");
+}
+
+static void print_floor(const struct bench_floor *f)
+{
+	printf("crypto floor (this machine, now; portdpd's library calls, thread CPU, fastest of "
+	       "5 rounds): one binding %.3f ms = DPauth sign %.3f + eUICC chain %.3f + 3 eUICC "
+	       "verifies %.3f + 2 DPpb signs %.3f + key agreement %.3f + ReplaceSessionKeys and "
+	       "BSP of %zu UPP bytes %.3f\n",
+	       f->binding_us / 1e3, f->ia_sign_us / 1e3, f->chain_us / 1e3, 3 * f->verify_us / 1e3,
+	       2 * f->sign_us / 1e3, f->session_us / 1e3, f->upp_len, f->bsp_us / 1e3);
+	if (f->have_tls)
+		printf("crypto floor: one TLS 1.3 full handshake's server crypto %.3f ms (X25519 "
+		       "share + derive, CertificateVerify with the DP TLS key, HKDF-SHA384 "
+		       "schedule, AES-256-GCM of the flight; no tickets)\n",
+		       f->tls_us / 1e3);
+}
+
+struct phase {
+	enum bench_conn mode;
+	uint64_t n;
+	double per_min, server_ms, hs;
+};
+
+/* Mean server CPU per binding and handshakes per binding of the phases of @mode. */
+static bool mode_mean(const struct phase *ph, unsigned n, enum bench_conn mode, double *ms,
+		      double *hs)
+{
+	double sum = 0, h = 0;
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if (ph[i].mode == mode && ph[i].server_ms >= 0) {
+			sum += ph[i].server_ms;
+			h += ph[i].hs;
+			k++;
+		}
+	if (!k)
+		return false;
+	*ms = sum / k;
+	*hs = h / k;
+	return true;
+}
+
+static void summary(const struct phase *ph, unsigned n, const struct bench_floor *f)
+{
+	double ka = 0, ka_hs = 0, ms, hs;
+	bool have_ka = mode_mean(ph, n, CONN_KEEP_ALIVE, &ka, &ka_hs);
+
+	printf("\nsummary (phases in order, one portdpd; the machine is shared: compare "
+	       "repeated, interleaved phases)\n");
+	printf("  %-12s %13s %18s %12s %13s %15s\n", "connection", "bindings/min",
+	       "server ms/binding", "handshakes", "x keep-alive", "x crypto floor");
+	for (unsigned i = 0; i < n; i++) {
+		double fl = f ? (f->binding_us + (f->have_tls ? ph[i].hs * f->tls_us : 0)) / 1e3 : 0;
+
+		printf("  %-12s %13.0f %18.3f %12.2f", bench_conn_name[ph[i].mode], ph[i].per_min,
+		       ph[i].server_ms, ph[i].hs);
+		if (have_ka && ka > 0)
+			printf(" %13.2f", ph[i].server_ms / ka);
+		else
+			printf(" %13s", "-");
+		if (fl > 0)
+			printf(" %15.2f", ph[i].server_ms / fl);
+		printf("\n");
+	}
+	for (int m = 0; m < CONN_MODES; m++) {
+		if (m == CONN_KEEP_ALIVE || !have_ka || !mode_mean(ph, n, (enum bench_conn)m, &ms, &hs) ||
+		    hs - ka_hs < 0.5)
+			continue;
+		printf("%s: server CPU per binding %.3f ms = %.2fx keep-alive (%.3f ms); per "
+		       "handshake (the difference over %.2f more handshakes) %.3f ms",
+		       bench_conn_name[m], ms, ms / ka, ka, hs - ka_hs, (ms - ka) / (hs - ka_hs));
+		if (f && f->have_tls)
+			printf(" = %.2fx its crypto (%.3f ms)", (ms - ka) / (hs - ka_hs) / (f->tls_us / 1e3),
+			       f->tls_us / 1e3);
+		printf("\n");
+	}
+	if (f && have_ka)
+		printf("keep-alive: server CPU per binding %.3f ms = %.2fx the crypto floor (%.3f ms)\n",
+		       ka, ka / (f->binding_us / 1e3), f->binding_us / 1e3);
 }
 
 /*
@@ -693,8 +857,12 @@ int bench_run(int argc, char **argv)
 	struct inv_baseline base;
 	struct bench_result r = {0};
 	char conf[PATH_MAX], err[512], host[256];
-	uint64_t s0 = 0, s1 = 0, c0, c1, m0 = 0, m1 = 0;
+	uint64_t s0 = 0, s1 = 0, k0 = 0, k1 = 0, c0, c1, m0 = 0, m1 = 0;
 	int64_t server_ns = -1, machine_ns = -1;
+	struct phase ph[16];
+	struct bench_floor floor;
+	bool have_floor = false;
+	double elapsed;
 	pid_t own = 0, spid, endpoint = 0;
 	uint16_t port = 0, es2_port = 0, ep_port = 0;
 	FILE *csv = NULL;
@@ -752,7 +920,7 @@ int bench_run(int argc, char **argv)
 		if (a.es2 && (free_port(&es2_port) || free_port(&ep_port) ||
 			      bench_es2_start_endpoint(a.dir, cfg.db_path, ep_port, &endpoint)))
 			goto out;
-		if (free_port(&port) || start_portdpd(a.dir, a.workers, port, es2_port, &own))
+		if (free_port(&port) || start_portdpd(a.dir, a.portdpd, a.workers, port, es2_port, &own))
 			goto out;
 		spid = own;
 	}
@@ -798,29 +966,81 @@ int bench_run(int argc, char **argv)
 	       a.keep_profiles ? "kept" : "removed after each binding");
 	fflush(stdout);
 
-	if (spid && proc_cpu_ns(spid, &s0))
-		spid = 0;
-	machine_busy_ns(&m0);
-	c0 = self_cpu_ns();
-	ret = bench_drive(&o, &r, csv);
-	c1 = self_cpu_ns();
-	if (m0 && !machine_busy_ns(&m1))
-		machine_ns = (int64_t)(m1 - m0);
-	if (spid && !proc_cpu_ns(spid, &s1))
-		server_ns = (int64_t)(s1 - s0);
-	if (ret)
-		fprintf(stderr, "portdp-bench: client: %s\n", strerror(-ret));
-	if (own && !a.es2) {
-		stop_portdpd(own);
-		own = 0;
+	if (a.floor) {
+		size_t upp = mids.n_bench ? (size_t)(mids.upp_bytes / mids.n_bench) : 0;
+		int fr = bench_floor_measure(&cfg, o.euicc_dirs[0], upp, &floor);
+
+		if (fr)
+			fprintf(stderr, "portdp-bench: crypto floor: %s\n", strerror(-fr));
+		else
+			print_floor(&floor);
+		have_floor = !fr;
 	}
-	report(&r,
-	       (double)(r.last_done_ns > r.first_start_ns ? r.last_done_ns - r.first_start_ns : 0) /
-		   1e9,
-	       server_ns, c1 - c0, machine_ns);
-	if (!inventory_after(cfg.db_path, &base, &r, a.crash_ok) && !ret && !r.failed &&
-	    (r.completed || a.crash_ok))
-		rc = 0;
+	rc = 0;
+	for (unsigned k = 0; k < a.n_modes && !rc; k++) {
+		if (k) {
+			/* The next phase takes the profiles still available. */
+			bench_result_free(&r);
+			free_list(mids.v, mids.n);
+			memset(&mids, 0, sizeof(mids));
+			if (inventory_before(cfg.db_path, !a.default_smdp, &mids, &base)) {
+				rc = 1;
+				break;
+			}
+			o.mids = mids.v;
+			o.n_mids = mids.n;
+			if (!a.default_smdp && !mids.n) {
+				fprintf(stderr, "portdp-bench: no available BENCH profile left\n");
+				rc = 1;
+				break;
+			}
+		}
+		o.conn_mode = a.modes[k];
+		if (a.n_modes > 1)
+			printf("\n== phase %u of %u: connection %s\n", k + 1, a.n_modes,
+			       bench_conn_name[o.conn_mode]);
+		fflush(stdout);
+		server_ns = machine_ns = -1;
+		m0 = 0;
+		if (spid && proc_cpu_split_ns(spid, &s0, &k0))
+			spid = 0;
+		machine_busy_ns(&m0);
+		c0 = self_cpu_ns();
+		ret = bench_drive(&o, &r, k ? NULL : csv);
+		c1 = self_cpu_ns();
+		if (m0 && !machine_busy_ns(&m1))
+			machine_ns = (int64_t)(m1 - m0);
+		if (spid && !proc_cpu_split_ns(spid, &s1, &k1))
+			server_ns = (int64_t)(s1 - s0);
+		if (ret)
+			fprintf(stderr, "portdp-bench: client: %s\n", strerror(-ret));
+		if (own && !a.es2 && k + 1 == a.n_modes) {
+			stop_portdpd(own);
+			own = 0;
+		}
+		elapsed = (double)(r.last_done_ns > r.first_start_ns
+					   ? r.last_done_ns - r.first_start_ns
+					   : 0) /
+			  1e9;
+		report(&r, elapsed, server_ns, c1 - c0, machine_ns);
+		if (server_ns > 0)
+			printf("server CPU in the kernel: %.2f s, %.3f ms per binding (%.0f%%)\n",
+			       (k1 - k0) / 1e9, r.completed ? (k1 - k0) / 1e6 / r.completed : 0,
+			       100.0 * (k1 - k0) / server_ns);
+		report_conn(&r, o.conn_mode, server_ns);
+		ph[k] = (struct phase){.mode = o.conn_mode,
+				       .n = r.completed,
+				       .per_min = elapsed > 0 ? r.completed * 60.0 / elapsed : 0,
+				       .server_ms = server_ns >= 0 && r.completed
+							? server_ns / 1e6 / r.completed
+							: -1,
+				       .hs = r.completed ? (double)r.handshakes / r.completed : 0};
+		if (inventory_after(cfg.db_path, &base, &r, a.crash_ok) || ret || r.failed ||
+		    (!r.completed && !a.crash_ok) || r.resumed)
+			rc = 1;
+	}
+	if (!rc && (a.n_modes > 1 || have_floor))
+		summary(ph, a.n_modes, have_floor ? &floor : NULL);
 	if (!rc && a.es2) {
 		struct es2_tally t = {.plain_ns = server_ns, .plain_n = r.completed};
 		size_t used = r.started;

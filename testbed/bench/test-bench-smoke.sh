@@ -2,8 +2,10 @@
 # Smoke test of portdp-bench (TAP): setup 10000 profiles, run 2 s against a
 # portdpd it starts itself, expect completed bindings, no failures, and the
 # inventory checks passing; then 1 s with --verify-every 4, which must say how
-# many bindings were fully verified. The profiles outnumber what 3 s can bind
-# on a fast machine (~2k/s). Also: a second setup in the same dir is refused.
+# many bindings were fully verified; then 1 s each of --connection per-call,
+# per-binding and keep-alive (handshakes counted, the crypto floor and summary). The
+# profiles outnumber what 5 s can bind on a fast machine (~2k/s). Also: a second
+# setup in the same dir is refused.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
@@ -78,6 +80,31 @@ total=${v#* }
 [ -n "$v" ] && [ "$full" -lt "$total" ] && [ $((4 * full)) -ge "$total" ] &&
 	[ $((4 * full)) -le $((total + 4 * 8)) ]
 tap $? "--verify-every 4: $full of $total bindings fully verified (1 in 4 per slot)"
+
+# The connection modes: a new TLS connection per call, per binding, kept (1 s each, one portdpd).
+out=$(timeout 60 "$BIN/portdp-bench" run --dir "$DIR/b" --concurrency 4 --duration 1 \
+	--workers 2 --connection all 2>&1)
+rc=$?
+echo "$out" | sed 's/^/# /'
+tap $rc "run --connection all: exit status 0 (no failures, sanity checks OK)"
+
+[ "$(echo "$out" | grep -c '^sanity: .*: OK$')" -eq 9 ]
+tap $? "--connection: inventory checks hold in all three phases"
+
+echo "$out" | grep -q '^connections: per-call: [0-9]* TLS handshakes (4.00 per binding, 0 resumed)' &&
+	echo "$out" | grep -q '^connections: per-binding: [0-9]* TLS handshakes (1.00 per binding, 0 resumed)'
+tap $? "per-call: 4 full handshakes per binding, per-binding: 1, none resumed"
+
+echo "$out" | grep -q '^crypto floor (.*): one binding [0-9.]* ms' &&
+	echo "$out" | grep -q "^crypto floor: one TLS 1.3 full handshake's server crypto [0-9.]* ms" &&
+	echo "$out" | grep -q '^per-call: server CPU per binding [0-9.]* ms = [0-9.]*x' &&
+	echo "$out" | grep -qE '^  per-call +[0-9]+ +[0-9.]+ +4.00 '
+tap $? "--connection: the crypto floor, the summary and the per-handshake figure are printed"
+
+timeout 10 "$BIN/portdp-bench" run --dir "$DIR/b" --concurrency 1 --duration 1 \
+	--connection per-request >/dev/null 2>&1
+[ $? -eq 2 ]
+tap $? "run refuses an unknown --connection mode"
 
 echo "1..$N"
 [ "$FAILED" -eq 0 ]
