@@ -96,19 +96,22 @@ inv init >/dev/null 2>&1
 ok=0
 i=0
 for f in "$TS48"/*-UNIQUE.der; do
-	[ $i -lt 2 ] || break
+	[ $i -lt 3 ] || break
 	if [ $i -eq 0 ]; then
 		inv import --reuse after-delete --matching-id BT0 "$f" >/dev/null 2>&1 || ok=1
 		bt0=$f
-	else
+	elif [ $i -eq 1 ]; then
 		inv import --matching-id BT1 "$f" >/dev/null 2>&1 || ok=1
+	else
+		inv import --matching-id JS0 "$f" >/dev/null 2>&1 || ok=1
+		js0=$f
 	fi
 	i=$((i + 1))
 done
-tap $ok "test PKI and 2 TS.48 profiles in the kit's inventory (BT0 reusable after deletion)"
+tap $ok "test PKI and 3 TS.48 profiles in the kit's inventory (BT0 reusable after deletion)"
 cat >portdpd.conf <<EOF
 listen = 127.0.0.1
-port = 8443
+port = 443
 workers = 1
 smdp_address = $HOST
 tls_cert = $T/pki/dptls-chain.pem
@@ -142,8 +145,8 @@ blpa() { timeout 120 portdp-lpa --dp-card "bt:$a0@$DCH" --cacert pki/ci.pem "$@"
 blpa offers >offers.log 2>&1
 st=$?
 sed 's/^/# /' offers.log
-[ $st -eq 0 ] && grep -q "^Port-DP+ $HOST: 2 offers" offers.log && grep -q "^BT0 " offers.log
-tap $? "offers over Bluetooth: the kit lists its 2 profiles"
+[ $st -eq 0 ] && grep -q "^Port-DP+ $HOST: 3 offers" offers.log && grep -q "^BT0 " offers.log
+tap $? "offers over Bluetooth: the kit lists its 3 profiles"
 c0=$(cpu)
 t0=$(awk '{ print $1 }' /proc/uptime)
 blpa --euicc "$T/euicc1" --offer BT0 --out "$T/bt0.der" -v >dl.log 2>&1
@@ -154,6 +157,18 @@ c1=$(cpu)
 echo "# FIGURE bluetooth: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }') ms wall, $(((c1 - c0) * 10)) ms portdpd CPU for one download"
 [ $st -eq 0 ] && cmp -s "$T/bt0.der" "$bt0" && [ "$(state BT0)" = installed ]
 tap $? "download of BT0 over Bluetooth: installed, UPP byte-identical"
+# The same download as JSON over HTTPS on loopback, for comparison (same portdpd, same run).
+c0=$(cpu)
+t0=$(awk '{ print $1 }' /proc/uptime)
+timeout 120 portdp-lpa --euicc "$T/euicc1" --cacert pki/ci.pem --resolve "$HOST:443:127.0.0.1" \
+	--ac "LPA:1\$$HOST\$JS0" --out "$T/js0.der" >js.log 2>&1
+st=$?
+t1=$(awk '{ print $1 }' /proc/uptime)
+c1=$(cpu)
+[ $st -eq 0 ] || sed 's/^/# /' js.log
+echo "# FIGURE json-https: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }') ms wall, $(((c1 - c0) * 10)) ms portdpd CPU for one download"
+[ $st -eq 0 ] && cmp -s "$T/js0.der" "$js0" && [ "$(state JS0)" = installed ]
+tap $? "the same kind of download as JSON over HTTPS (loopback), for the comparison"
 iccid=$(inv list 2>/dev/null | awk '$3 == "BT0" { print $1 }')
 blpa --euicc "$T/euicc1" --delete "$iccid" >del.log 2>&1
 st=$?
