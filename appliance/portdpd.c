@@ -408,61 +408,32 @@ int main(int argc, char **argv)
 	rc = progress_sender_start(&cfg, &sender, err, sizeof(err));
 	if (rc) {
 		srv_err("%s", err);
-		portdp_server_stop(srv);
-		portdp_server_free(srv);
-		es9_service_free(svc);
-		return EXIT_FAILURE;
+		goto stop_server;
 	}
 	if (pidfile && (rc = write_pidfile(pidfile))) {
 		srv_err("pidfile %s: %s", pidfile, strerror(-rc));
-		progress_sender_stop(sender);
-		portdp_server_stop(srv);
-		portdp_server_free(srv);
-		es9_service_free(svc);
-		return EXIT_FAILURE;
+		goto stop_all;
 	}
 	/* The card face (ES9+ over APDUs): its worker opens keys and inventory as root too. */
 	if (cfg.card_vpcd_port &&
 	    pdp_vpcd_start(svc, cfg.smdp_address, cfg.card_vpcd_port, &card, err, sizeof(err))) {
 		srv_err("%s", err);
-		progress_sender_stop(sender);
-		portdp_server_stop(srv);
-		portdp_server_free(srv);
-		es9_service_free(svc);
-		return EXIT_FAILURE;
+		goto stop_all;
 	}
 	if (cfg.card_nfc[0] &&
 	    pdp_nfc_start(svc, cfg.smdp_address, cfg.card_nfc, &nfc, err, sizeof(err))) {
 		srv_err("%s", err);
-		pdp_vpcd_stop(card);
-		progress_sender_stop(sender);
-		portdp_server_stop(srv);
-		portdp_server_free(srv);
-		es9_service_free(svc);
-		return EXIT_FAILURE;
+		goto stop_all;
 	}
 	if (cfg.card_bt_channel &&
 	    pdp_bt_start(svc, cfg.smdp_address, cfg.card_bt_channel, &bt, err, sizeof(err))) {
 		srv_err("%s", err);
-		pdp_nfc_stop(nfc);
-		pdp_vpcd_stop(card);
-		progress_sender_stop(sender);
-		portdp_server_stop(srv);
-		portdp_server_free(srv);
-		es9_service_free(svc);
-		return EXIT_FAILURE;
+		goto stop_all;
 	}
 	/* Sockets bound; card, keys and inventory open in every worker: root is needed no more. */
 	if (cfg.user[0] && (rc = priv_drop(&svc_user, err, sizeof(err)))) {
 		srv_err("%s", err);
-		pdp_bt_stop(bt);
-		pdp_nfc_stop(nfc);
-		pdp_vpcd_stop(card);
-		progress_sender_stop(sender);
-		portdp_server_stop(srv);
-		portdp_server_free(srv);
-		es9_service_free(svc);
-		return EXIT_FAILURE;
+		goto stop_all;
 	}
 	if (cfg.user[0])
 		srv_info("running as %s (uid %u, gid %u)", svc_user.name, (unsigned)svc_user.uid,
@@ -512,4 +483,15 @@ int main(int argc, char **argv)
 		unlink(pidfile);
 	srv_info("stopped");
 	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
+
+stop_all: /* a start that failed half way: what did start stops (NULL ones are no-ops) */
+	pdp_bt_stop(bt);
+	pdp_nfc_stop(nfc);
+	pdp_vpcd_stop(card);
+	progress_sender_stop(sender);
+stop_server:
+	portdp_server_stop(srv);
+	portdp_server_free(srv);
+	es9_service_free(svc);
+	return EXIT_FAILURE;
 }
