@@ -26,6 +26,8 @@ struct bt_tr {
 
 int chip_link_up(struct station_chip *c, const struct es10_transport *t,
 		 const struct es10_link_opts *lo, char *err, size_t err_len);
+void chip_link_opts(const struct chip_opts *o, struct es10_transport *tr,
+		    struct es10_link_opts *lo);
 void chip_bt_free(struct station_chip *c);
 
 static int bt_xmit(void *ctx, const uint8_t *cmd, size_t len, uint8_t *resp, size_t *rlen)
@@ -86,14 +88,7 @@ int bt_chip(const char *spec, const struct chip_opts *o, struct station_chip **o
 		goto fail;
 	}
 	tr.ctx = c;
-	/* btlink frames carry up to an extended APDU whatever the radio does. */
-	tr.extended = o && o->extended;
-	if (o) {
-		lo.aid = o->aid;
-		lo.aid_len = o->aid_len;
-		lo.block = o->block;
-		lo.le_last = o->le_last;
-	}
+	chip_link_opts(o, &tr, &lo);
 	ret = chip_link_up(c, &tr, &lo, err, err_len);
 	if (ret)
 		goto fail;

@@ -108,9 +108,36 @@ int chip_inproc(struct seuicc *e, bool apdu, struct station_chip **out)
 	return 0;
 }
 
-/* Used by pcsc.c and at.c once their transport is up. */
+/* Used by pcsc.c, at.c and bt.c once their transport is up. */
 int chip_link_up(struct station_chip *c, const struct es10_transport *t,
 		 const struct es10_link_opts *lo, char *err, size_t err_len);
+void chip_link_opts(const struct chip_opts *o, struct es10_transport *tr,
+		    struct es10_link_opts *lo);
+
+/*
+ * The link options of a reader-like transport (PC/SC, Bluetooth) from @o. Short APDUs:
+ * each round trip is costly (through pcscd it crosses three processes, ~110 us of host CPU,
+ * docs/line-bench.md; over a radio it waits for the link), so by default the fewest a short
+ * APDU allows: 255-byte STORE DATA blocks and Le = 00 on a command's last block (an answer
+ * up to 256 bytes comes at once; a card that prefers 61xx still gets its GET RESPONSE).
+ * 75 instead of 153 round trips per download. --block N alone: N-byte blocks without Le
+ * (120: as widely used LPAs send). Modems keep 120 (AT+CGLA line lengths).
+ */
+void chip_link_opts(const struct chip_opts *o, struct es10_transport *tr,
+		    struct es10_link_opts *lo)
+{
+	tr->extended = o && o->extended;
+	if (o) {
+		lo->aid = o->aid;
+		lo->aid_len = o->aid_len;
+		lo->block = o->block;
+		lo->le_last = o->le_last;
+	}
+	if (!tr->extended && !lo->block) {
+		lo->block = ES10_SHORT_BLOCK_MAX;
+		lo->le_last = true;
+	}
+}
 
 int chip_link_up(struct station_chip *c, const struct es10_transport *t,
 		 const struct es10_link_opts *lo, char *err, size_t err_len)

@@ -28,6 +28,8 @@ struct pcsc_tr {
 
 int chip_link_up(struct station_chip *c, const struct es10_transport *t,
 		 const struct es10_link_opts *lo, char *err, size_t err_len);
+void chip_link_opts(const struct chip_opts *o, struct es10_transport *tr,
+		    struct es10_link_opts *lo);
 void chip_pcsc_free(struct station_chip *c);
 
 int pcsc_ctx_open(struct pcsc_ctx **out, char *err, size_t err_len)
@@ -243,25 +245,7 @@ int pcsc_chip(struct pcsc_ctx *p, const char *reader, const struct chip_opts *o,
 		goto fail;
 	}
 	tr.ctx = c;
-	tr.extended = o && o->extended;
-	if (o) {
-		lo.aid = o->aid;
-		lo.aid_len = o->aid_len;
-		lo.block = o->block;
-		lo.le_last = o->le_last;
-	}
-	/*
-	 * Short APDUs through pcscd: each round trip crosses three processes (~110 us of host
-	 * CPU, docs/line-bench.md), so by default the fewest a short APDU allows: 255-byte
-	 * STORE DATA blocks and Le = 00 on a command's last block (an answer up to 256 bytes
-	 * comes at once; a card that prefers 61xx still gets its GET RESPONSE). 75 instead of
-	 * 153 round trips per download. --block N alone: N-byte blocks without Le (120: as
-	 * widely used LPAs send). Modems keep 120 (AT+CGLA line lengths).
-	 */
-	if (!tr.extended && !lo.block) {
-		lo.block = ES10_SHORT_BLOCK_MAX;
-		lo.le_last = true;
-	}
+	chip_link_opts(o, &tr, &lo);
 	ret = chip_link_up(c, &tr, &lo, err, err_len);
 	if (ret)
 		goto fail;
