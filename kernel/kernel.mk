@@ -5,7 +5,7 @@
 # The installed Debian kernel, found (kernel/kver), never pinned.
 KVER      ?= $(shell kernel/kver)
 KDIR      ?= /lib/modules/$(KVER)/build
-KMOD_DIR  := $(BUILD)/kmod
+KMOD_DIR  ?= $(BUILD)/kmod
 KMOD_SRCS := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
 # Test modules the guest selftests load (built with the driver, same checks).
 KMOD_TEST_SRCS := $(wildcard selftests/kmod/*.c) selftests/kmod/Kbuild
@@ -13,6 +13,7 @@ KMOD_HDRS := $(wildcard include/*/*.h include/uapi/linux/*.h)
 KMOD      := $(KMOD_DIR)/kernel/portdp_accel.ko
 KMOD_TEST := $(KMOD_DIR)/selftests/kmod/portdp_akcipher_test.ko
 KMOD_BACKLOG_TEST := $(KMOD_DIR)/selftests/kmod/portdp_backlog_test.ko
+KMOD_PCIERR_TEST := $(KMOD_DIR)/selftests/kmod/portdp_pcierr_test.ko
 LINUX_SRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
 # The test data directory as testbed/vm/run-vm-tests finds it (SHARED may be
 # the data itself or its parent), for VM_GUEST_FILES entries (use with +=).
@@ -20,7 +21,7 @@ VM_TESTDATA = $(if $(wildcard $(SHARED)/sgp26),$(SHARED),$(SHARED)/testdata)
 
 .PHONY: kernel kernel-module kernel-check kernel-mirror
 kernel kernel-module: $(KMOD)
-$(KMOD_TEST) $(KMOD_BACKLOG_TEST): $(KMOD)
+$(KMOD_TEST) $(KMOD_BACKLOG_TEST) $(KMOD_PCIERR_TEST): $(KMOD)
 
 kernel-mirror:
 	@mkdir -p $(KMOD_DIR)/kernel $(KMOD_DIR)/selftests/kmod

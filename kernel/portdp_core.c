@@ -414,7 +414,7 @@ void portdp_complete(struct portdp_dev *pd, u32 tag, u16 status,
  */
 static void portdp_queue_reset_locked(struct portdp_dev *pd, unsigned long delay)
 {
-	if (pd->state != PORTDP_STATE_REMOVED)
+	if (pd->state != PORTDP_STATE_REMOVED && !pd->frozen)
 		mod_delayed_work(system_wq, &pd->reset_work, delay);
 }
 
@@ -498,7 +498,7 @@ static void portdp_reset_fn(struct work_struct *work)
 
 	mutex_lock(&pd->reset_lock);
 	spin_lock_bh(&pd->lock);
-	if (pd->state == PORTDP_STATE_REMOVED) {
+	if (pd->state == PORTDP_STATE_REMOVED || pd->frozen) {
 		spin_unlock_bh(&pd->lock);
 		goto unlock;
 	}
@@ -700,6 +700,44 @@ void portdp_dev_unregister(struct portdp_dev *pd)
 
 	cancel_delayed_work_sync(&pd->reset_work);
 	cancel_delayed_work_sync(&pd->timeout_work);
+}
+
+/**
+ * portdp_dev_freeze() - the link to the card failed (PCI error recovery).
+ * @pd: the card.
+ *
+ * What is in flight fails with -EIO (its answer may never come); new and
+ * queued requests wait. No reset runs until portdp_dev_thaw(): one that is
+ * running now ends first (reset_lock), a pending one is cancelled.
+ */
+void portdp_dev_freeze(struct portdp_dev *pd)
+{
+	LIST_HEAD(failed);
+
+	mutex_lock(&pd->reset_lock);
+	spin_lock_bh(&pd->lock);
+	pd->frozen = true;
+	if (pd->state != PORTDP_STATE_REMOVED) {
+		pd->state = PORTDP_STATE_RESETTING;
+		portdp_drain_inflight_locked(pd, &failed);
+	}
+	spin_unlock_bh(&pd->lock);
+	mutex_unlock(&pd->reset_lock);
+	cancel_delayed_work_sync(&pd->reset_work);
+	portdp_finish_list(&failed, -EIO);
+}
+
+/**
+ * portdp_dev_thaw() - the link works again: reset the card, then serve
+ * what waited.
+ * @pd: the card.
+ */
+void portdp_dev_thaw(struct portdp_dev *pd)
+{
+	spin_lock_bh(&pd->lock);
+	pd->frozen = false;
+	portdp_queue_reset_locked(pd, 0);
+	spin_unlock_bh(&pd->lock);
 }
 
 /* True once the bus device is gone (unplugged, unbound, module unload). */
