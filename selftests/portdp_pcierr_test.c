@@ -235,6 +235,9 @@ TEST_F(pcierr, permanent_error)
 	/* The function is still bound, but nothing of the card is left. */
 	ASSERT_EQ(0, step("slot_reset", res, sizeof(res)));
 	EXPECT_STREQ("disconnect", res);
+	/* The open file holds the old device and its number: close it first. */
+	close(self->fd);
+	self->fd = -1;
 	rebind_works(_metadata, self->addr);
 }
 
@@ -267,6 +270,8 @@ TEST_F(pcierr, shutdown)
 	EXPECT_TRUE(p.revents & POLLHUP);
 	EXPECT_TRUE(node_gone_within(1000));
 	ASSERT_EQ(0, pdt_hostctl("restart-card"));
+	close(self->fd);
+	self->fd = -1;
 	rebind_works(_metadata, self->addr);
 	/* The last test: the module goes (nothing else uses it). */
 	EXPECT_EQ(0, syscall(__NR_delete_module, KMOD_NAME, O_NONBLOCK));
