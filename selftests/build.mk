@@ -18,7 +18,7 @@ ST_LDLIBS     := -static -lkcapi -luring -lcrypto -lpthread
 ST_TIMEOUT := $(shell sed -n 's/^timeout=//p' selftests/settings)
 ST_TESTS := $(addsuffix :$(ST_TIMEOUT),portdp_ioctl_test portdp_uring_test portdp_afalg_test \
 	    portdp_akcipher_sign_test portdp_backlog_test portdp_recovery_test portdp_pcierr_test) \
-	    portdp_usb_unplug_test:240 portdp_unload_test:$(ST_TIMEOUT)
+	    portdp_usb_unplug_test:240 portdp_usb_pm_test:$(ST_TIMEOUT) portdp_unload_test:$(ST_TIMEOUT)
 
 ST_NAMES := $(foreach t,$(ST_TESTS),$(word 1,$(subst :, ,$(t))))
 ST_BINS  := $(addprefix $(ST_DIR)/,$(ST_NAMES))
