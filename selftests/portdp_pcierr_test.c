@@ -209,6 +209,10 @@ TEST_F(pcierr, recoverable_error)
 	char res[64], state[32];
 	int i, eio = 0, other = 0, v;
 
+	/* 6.1's harness runs the body after a SKIP in the setup */
+	if (self->fd < 0)
+		return;
+
 	ASSERT_EQ(0, ioctl(self->fd, PORTDP_IOC_RANDOM, &r));
 	ASSERT_EQ(0, io_uring_queue_init(2 * N, &ring, 0));
 	/* The card stops: these stay in flight until the error fails them. */
@@ -257,6 +261,10 @@ TEST_F(pcierr, permanent_error)
 	struct pollfd p;
 	char res[64];
 
+	/* 6.1's harness runs the body after a SKIP in the setup */
+	if (self->fd < 0)
+		return;
+
 	ASSERT_EQ(0, step("perm_failure", res, sizeof(res)));
 	EXPECT_STREQ("disconnect", res);
 	EXPECT_EQ(-1, ioctl(self->fd, PORTDP_IOC_RANDOM, &r));
@@ -282,6 +290,10 @@ TEST_F(pcierr, shutdown)
 	struct pollfd p;
 	char res[64];
 	int i, enodev = 0;
+
+	/* 6.1's harness runs the body after a SKIP in the setup */
+	if (self->fd < 0)
+		return;
 
 	ASSERT_EQ(0, io_uring_queue_init(2 * N, &ring, 0));
 	ASSERT_EQ(0, pdt_hostctl("stop-card"));
