@@ -71,7 +71,7 @@ debug-kernel:
 debug-kernel-check: debug-kernel
 	@mkdir -p $(DEBUG_KERNEL_DIR)/vm
 	KVER=$$(cat $(DEBUG_KERNEL_DIR)/release) KDIR=$(abspath $(DEBUG_KERNEL_DIR))/src \
-	KMOD_DIR=$(abspath $(DEBUG_KERNEL_DIR))/kmod KMOD_KCFLAGS="-Werror -Wno-error=frame-larger-than" \
+	KMOD_DIR=$(abspath $(DEBUG_KERNEL_DIR))/kmod KMOD_KCFLAGS="-Werror -Wno-error=frame-larger-than=" \
 	VM_KERNEL_IMAGE=$(DEBUG_KERNEL_DIR)/bzImage VM_MODROOT=$(abspath $(DEBUG_KERNEL_DIR))/root \
 	VM_DIR=$(DEBUG_KERNEL_DIR)/vm VM_TIMEOUT=$${VM_TIMEOUT:-5400} VM_MEM=$${VM_MEM:-2G} \
 	BUILD=$(BUILD) SHARED=$(SHARED) testbed/vm/run-vm-tests >$(DEBUG_KERNEL_DIR)/vm/result.tap; \
