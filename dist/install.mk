@@ -1,7 +1,7 @@
 # dist/: what ships, and where it goes. `make install` (PREFIX, DESTDIR and
 # the directory variables below) installs the programs, libportdp-accel.so.0
-# with its headers and portdp-accel.pc, the OpenSSL provider where OpenSSL
-# looks for it, the systemd units, sysusers/tmpfiles/udev files, the default
+# with its headers and portdp-accel.pc, the OpenSSL provider and engine where
+# OpenSSL looks for them, the systemd units, sysusers/tmpfiles/udev files, the default
 # portdpd.conf and the DKMS source tree of the driver. `make deb` builds the
 # Debian packages (debian/) into $(BUILD)/deb. README.md says more.
 
@@ -16,6 +16,9 @@ SYSCONFDIR   ?= /etc
 # OpenSSL finds providers there without OPENSSL_MODULES (Debian:
 # /usr/lib/x86_64-linux-gnu/ossl-modules), whatever PREFIX is.
 OSSL_MODULESDIR ?= $(shell pkg-config --variable=modulesdir libcrypto)
+# The engine where `openssl version -e` says (Debian: .../engines-3); only
+# where OpenSSL has ENGINE (libportdp-accel/engine/build.mk).
+OSSL_ENGINESDIR ?= $(shell pkg-config --variable=enginesdir libcrypto)
 # systemd and udev read /usr/local/lib/{systemd/system,sysusers.d,tmpfiles.d}
 # but not /usr/local/lib/udev; Debian 12 packages use /lib/{systemd,udev}.
 ifeq ($(PREFIX),/usr)
@@ -47,13 +50,13 @@ DIST_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
 	-e 's|@VERSION@|$(PORTDP_VERSION)|g'
 
-.PHONY: ship install install-programs install-lib install-dev install-provider \
+.PHONY: ship install install-programs install-lib install-dev install-provider install-engine \
 	install-service install-card install-dkms deb
 
-ship: $(SHIP_SBIN) $(SHIP_BIN) $(ACCEL_DEP) $(PORTDP_PROV_SO)
+ship: $(SHIP_SBIN) $(SHIP_BIN) $(ACCEL_DEP) $(PORTDP_PROV_SO) $(PORTDP_ENG_SO)
 
-install: install-programs install-lib install-dev install-provider install-service \
-	install-card install-dkms
+install: install-programs install-lib install-dev install-provider install-engine \
+	install-service install-card install-dkms
 
 # $(call install_elf,FILE,DIR)
 install_elf = $(INSTALL) -D -m 0755 $(1) $(DESTDIR)$(2)/$(notdir $(1)) && \
@@ -78,6 +81,12 @@ install-dev: $(ACCEL_DEP)
 install-provider: $(PORTDP_PROV_SO)
 	$(INSTALL) -D -m 0644 $(PORTDP_PROV_SO) $(DESTDIR)$(OSSL_MODULESDIR)/portdp.so
 	$(STRIP_RUNPATH) $(DESTDIR)$(OSSL_MODULESDIR)/portdp.so >/dev/null
+
+install-engine: $(PORTDP_ENG_SO)
+ifneq ($(PORTDP_ENG_SO),)
+	$(INSTALL) -D -m 0644 $(PORTDP_ENG_SO) $(DESTDIR)$(OSSL_ENGINESDIR)/portdp.so
+	$(STRIP_RUNPATH) $(DESTDIR)$(OSSL_ENGINESDIR)/portdp.so >/dev/null
+endif
 
 install-service:
 	$(INSTALL) -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/portdp

@@ -141,6 +141,8 @@ struct portdp_stats {
  * @max_inflight: requests the transport takes at once (<= PORTDP_MAX_INFLIGHT);
  *             a transport lowers it from what the card says (under @lock).
  * @hup:       woken when the card goes (poll gets EPOLLHUP | EPOLLERR).
+ * @frozen:    the link is in PCI error recovery (portdp_dev_freeze()): no
+ *             reset may touch the card until portdp_dev_thaw() (under @lock).
  */
 struct portdp_dev {
 	struct kref ref;
@@ -167,6 +169,7 @@ struct portdp_dev {
 	struct miscdevice misc;
 	unsigned int max_inflight;
 	wait_queue_head_t hup;
+	bool frozen;
 };
 
 /* portdp_core.c */
@@ -185,6 +188,8 @@ u32 portdp_ready_caps(void);
 void portdp_complete_msg(struct portdp_dev *pd, const void *msg, size_t len);
 void portdp_set_max_inflight(struct portdp_dev *pd, unsigned int n);
 bool portdp_dev_gone(struct portdp_dev *pd);
+void portdp_dev_freeze(struct portdp_dev *pd);
+void portdp_dev_thaw(struct portdp_dev *pd);
 const char *portdp_state_name(int state);
 int portdp_status_to_errno(u16 status);
 

@@ -47,6 +47,11 @@ static unsigned int retry_ms = 1000;
 module_param_cb(retry_ms, &portdp_param_ms_ops, &retry_ms, 0644);
 MODULE_PARM_DESC(retry_ms, "interval between resets of a dead card (ms, 10..60000)");
 
+/* The AER core may give up on a recovery without telling the driver. */
+static unsigned int freeze_ms = 30000;
+module_param_cb(freeze_ms, &portdp_param_ms_ops, &freeze_ms, 0644);
+MODULE_PARM_DESC(freeze_ms, "longest PCI error recovery before waiting requests fail (ms, 10..60000)");
+
 #define PORTDP_SCAN_INTERVAL	(HZ / 10)
 
 static DEFINE_IDA(portdp_ida);
@@ -414,7 +419,7 @@ void portdp_complete(struct portdp_dev *pd, u32 tag, u16 status,
  */
 static void portdp_queue_reset_locked(struct portdp_dev *pd, unsigned long delay)
 {
-	if (pd->state != PORTDP_STATE_REMOVED)
+	if (pd->state != PORTDP_STATE_REMOVED && !pd->frozen)
 		mod_delayed_work(system_wq, &pd->reset_work, delay);
 }
 
@@ -456,6 +461,11 @@ void portdp_card_restarted(struct portdp_dev *pd)
 	LIST_HEAD(failed);
 
 	spin_lock_bh(&pd->lock);
+	/* A failed link reads garbage: nothing the card says counts until thawed. */
+	if (pd->frozen) {
+		spin_unlock_bh(&pd->lock);
+		return;
+	}
 	if (portdp_answers(pd->state) || pd->state == PORTDP_STATE_DEAD) {
 		pd->state = PORTDP_STATE_RESETTING;
 		pd->stats.card_restarts++;
@@ -498,6 +508,16 @@ static void portdp_reset_fn(struct work_struct *work)
 
 	mutex_lock(&pd->reset_lock);
 	spin_lock_bh(&pd->lock);
+	if (pd->frozen && pd->state != PORTDP_STATE_REMOVED) {
+		/* The freeze's time limit: what waits through it fails now. */
+		pd->state = PORTDP_STATE_DEAD;
+		portdp_take_queued_locked(pd, &failed);
+		spin_unlock_bh(&pd->lock);
+		portdp_finish_list(&failed, -EIO);
+		dev_warn(pd->parent, "PCI error recovery did not end in %u ms, failing requests\n",
+			 freeze_ms);
+		goto unlock;
+	}
 	if (pd->state == PORTDP_STATE_REMOVED) {
 		spin_unlock_bh(&pd->lock);
 		goto unlock;
@@ -700,6 +720,51 @@ void portdp_dev_unregister(struct portdp_dev *pd)
 
 	cancel_delayed_work_sync(&pd->reset_work);
 	cancel_delayed_work_sync(&pd->timeout_work);
+}
+
+/**
+ * portdp_dev_freeze() - the link to the card failed (PCI error recovery).
+ * @pd: the card.
+ *
+ * What is in flight fails with -EIO (its answer may never come); new and
+ * queued requests wait. No reset runs until portdp_dev_thaw(): one that is
+ * running now ends first (reset_lock), a pending one is cancelled. The wait
+ * is bounded: a recovery that does not end within freeze_ms (the AER core
+ * may give up without telling the driver) fails what waits with
+ * -EIO and leaves the card dead until a thaw or a remove.
+ */
+void portdp_dev_freeze(struct portdp_dev *pd)
+{
+	LIST_HEAD(failed);
+
+	mutex_lock(&pd->reset_lock);
+	spin_lock_bh(&pd->lock);
+	pd->frozen = true;
+	if (pd->state != PORTDP_STATE_REMOVED) {
+		pd->state = PORTDP_STATE_RESETTING;
+		portdp_drain_inflight_locked(pd, &failed);
+	}
+	spin_unlock_bh(&pd->lock);
+	mutex_unlock(&pd->reset_lock);
+	cancel_delayed_work_sync(&pd->reset_work);
+	portdp_finish_list(&failed, -EIO);
+	spin_lock_bh(&pd->lock);
+	if (pd->frozen && pd->state != PORTDP_STATE_REMOVED)
+		mod_delayed_work(system_wq, &pd->reset_work, msecs_to_jiffies(freeze_ms));
+	spin_unlock_bh(&pd->lock);
+}
+
+/**
+ * portdp_dev_thaw() - the link works again: reset the card, then serve
+ * what waited.
+ * @pd: the card.
+ */
+void portdp_dev_thaw(struct portdp_dev *pd)
+{
+	spin_lock_bh(&pd->lock);
+	pd->frozen = false;
+	portdp_queue_reset_locked(pd, 0);
+	spin_unlock_bh(&pd->lock);
 }
 
 /* True once the bus device is gone (unplugged, unbound, module unload). */

@@ -44,6 +44,9 @@
  * @resetting: our reset handshake is running: the generation it bumps is
  *             not a card restart.
  * @nvec:      MSI-X vectors in use (1 or 2).
+ * @down:      shut down (.shutdown or a permanent PCI error): the core's
+ *             device is unregistered and the vectors are freed; remove
+ *             only drops the reference.
  */
 struct portdp_pci {
 	struct pci_dev *pdev;
@@ -59,6 +62,7 @@ struct portdp_pci {
 	bool synced;
 	bool resetting;
 	int nvec;
+	bool down;
 };
 
 static u32 shm_read(struct portdp_pci *pp, unsigned int off)
@@ -328,6 +332,8 @@ static int portdp_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id
 	}
 	/* Without bus mastering the MSI-X writes are dropped silently. */
 	pci_set_master(pdev);
+	/* What slot_reset restores after a PCI error. */
+	pci_save_state(pdev);
 
 	pp->pd = portdp_dev_alloc(&pdev->dev, &portdp_pci_ops, pp);
 	if (!pp->pd)
@@ -351,14 +357,87 @@ put_dev:
 	return err;
 }
 
+/* No request, node or interrupt left; the card itself is left alone. */
+static void portdp_pci_quiesce(struct portdp_pci *pp)
+{
+	if (pp->down)
+		return;
+	pp->down = true;
+	portdp_dev_unregister(pp->pd);
+	portdp_pci_free_irqs(pp);
+}
+
 static void portdp_pci_remove(struct pci_dev *pdev)
 {
 	struct portdp_pci *pp = pci_get_drvdata(pdev);
 
-	portdp_dev_unregister(pp->pd);
-	portdp_pci_free_irqs(pp);
+	portdp_pci_quiesce(pp);
 	portdp_dev_put(pp->pd);
 }
+
+/*
+ * Reboot, power-off or kexec: every request fails (-ENODEV), open files
+ * are dead, and the function stops mastering so no MSI-X write of the
+ * card reaches the next kernel's memory.
+ */
+static void portdp_pci_shutdown(struct pci_dev *pdev)
+{
+	struct portdp_pci *pp = pci_get_drvdata(pdev);
+
+	portdp_pci_quiesce(pp);
+	pci_clear_master(pdev);
+	dev_info(&pdev->dev, "shut down\n");
+}
+
+/*
+ * PCI error recovery (AER, DPC, EEH): the link failed. Permanent: the card
+ * is gone as if unplugged. Otherwise what was in flight fails with -EIO,
+ * new requests wait, and after the slot reset the card gets the reset
+ * handshake and serves them.
+ */
+static pci_ers_result_t portdp_pci_error_detected(struct pci_dev *pdev,
+						  pci_channel_state_t state)
+{
+	struct portdp_pci *pp = pci_get_drvdata(pdev);
+
+	dev_warn(&pdev->dev, "PCI error, channel state %d\n", state);
+	if (pp->down)
+		return PCI_ERS_RESULT_DISCONNECT;
+	if (state == pci_channel_io_perm_failure) {
+		portdp_pci_quiesce(pp);
+		return PCI_ERS_RESULT_DISCONNECT;
+	}
+	portdp_dev_freeze(pp->pd);
+	return PCI_ERS_RESULT_NEED_RESET;
+}
+
+static pci_ers_result_t portdp_pci_slot_reset(struct pci_dev *pdev)
+{
+	struct portdp_pci *pp = pci_get_drvdata(pdev);
+
+	if (pp->down)
+		return PCI_ERS_RESULT_DISCONNECT;
+	/* Config space (BARs, MSI-X, bus master) as probe left it. */
+	pci_restore_state(pdev);
+	pci_save_state(pdev);
+	return PCI_ERS_RESULT_RECOVERED;
+}
+
+static void portdp_pci_resume(struct pci_dev *pdev)
+{
+	struct portdp_pci *pp = pci_get_drvdata(pdev);
+
+	if (pp->down)
+		return;
+	dev_info(&pdev->dev, "recovered from the PCI error, resetting the card\n");
+	portdp_dev_thaw(pp->pd);
+}
+
+static const struct pci_error_handlers portdp_pci_err_handlers = {
+	.error_detected = portdp_pci_error_detected,
+	.slot_reset = portdp_pci_slot_reset,
+	.resume = portdp_pci_resume,
+};
 
 static const struct pci_device_id portdp_pci_ids[] = {
 	{ PCI_DEVICE(IVSHMEM_VENDOR, IVSHMEM_DEVICE) },
@@ -371,6 +450,8 @@ static struct pci_driver portdp_pci_driver = {
 	.id_table = portdp_pci_ids,
 	.probe = portdp_pci_probe,
 	.remove = portdp_pci_remove,
+	.shutdown = portdp_pci_shutdown,
+	.err_handler = &portdp_pci_err_handlers,
 };
 
 int portdp_pci_init(void)

@@ -317,7 +317,10 @@ static int portdp_usb_reset(struct portdp_dev *pd)
 			portdp_usb_stop(pu);
 	}
 	WRITE_ONCE(pu->in_reset, false);
-	return err;
+	if (err)
+		return err;
+	/* A card whose self-test failed says so in INFO: reachable, to diagnose. */
+	return le32_to_cpu(pu->uinfo.flags) & PDC_USB_INFO_FAILED ? PORTDP_RESET_FAILED : 0;
 }
 
 static const char *portdp_usb_link_speed(struct portdp_dev *pd)

@@ -73,6 +73,7 @@ $(BUILD)/libportdp-accel/tests/test_cert: | $(BUILD)/bin/portdp-pki
 
 all: $(ACCEL_TESTS)
 -include libportdp-accel/provider/build.mk
+-include libportdp-accel/engine/build.mk
 
 # portdp-accel-bench: per-op throughput/latency, sync vs async batches (bench/).
 ACCEL_BENCH := $(BUILD)/bin/portdp-accel-bench

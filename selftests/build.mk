@@ -17,8 +17,8 @@ ST_LDLIBS     := -static -lkcapi -luring -lcrypto -lpthread
 # options they need).
 ST_TIMEOUT := $(shell sed -n 's/^timeout=//p' selftests/settings)
 ST_TESTS := $(addsuffix :$(ST_TIMEOUT),portdp_ioctl_test portdp_uring_test portdp_afalg_test \
-	    portdp_akcipher_sign_test portdp_backlog_test portdp_recovery_test) \
-	    portdp_usb_unplug_test:240 portdp_unload_test:$(ST_TIMEOUT)
+	    portdp_akcipher_sign_test portdp_backlog_test portdp_recovery_test portdp_pcierr_test) \
+	    portdp_usb_unplug_test:240 portdp_usb_pm_test:$(ST_TIMEOUT) portdp_unload_test:$(ST_TIMEOUT)
 
 ST_NAMES := $(foreach t,$(ST_TESTS),$(word 1,$(subst :, ,$(t))))
 ST_BINS  := $(addprefix $(ST_DIR)/,$(ST_NAMES))
@@ -54,7 +54,8 @@ VM_GUEST_TESTS := selftests/guest_env_test.sh:30 $(VM_GUEST_TESTS)
 VM_GUEST_FILES += /usr/bin/openssl:/usr/bin/openssl
 # The test module portdp_akcipher_sign_test loads (kernel/kernel.mk builds it).
 VM_GUEST_FILES += $(KMOD_TEST):/lib/portdp-test/portdp_akcipher_test.ko \
-	$(KMOD_BACKLOG_TEST):/lib/portdp-test/portdp_backlog_test.ko
+	$(KMOD_BACKLOG_TEST):/lib/portdp-test/portdp_backlog_test.ko \
+	$(KMOD_PCIERR_TEST):/lib/portdp-test/portdp_pcierr_test.ko
 VM_TESTS_ALL := $(addprefix $(ST_DIR)/,$(ST_TESTS)) $(VM_GUEST_TESTS)
 vm_host_path = $(abspath $(firstword $(subst :, ,$(1))))
 vm_second    = $(word 2,$(subst :, ,$(1)))

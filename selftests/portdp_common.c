@@ -86,7 +86,8 @@ int pdt_hostctl_available(void)
 static int pdt_usbctl(const char *path, const char *cmd)
 {
 	const char *line = !strcmp(cmd, "stop-card") ? "hang" :
-			   !strcmp(cmd, "restart-card") ? "restart" : cmd;
+			   !strcmp(cmd, "restart-card") ? "restart" :
+			   !strcmp(cmd, "fail-card") ? "fail" : cmd;
 	int fd = open(path, O_WRONLY | O_NONBLOCK);
 	int ret;
 

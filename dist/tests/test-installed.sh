@@ -18,6 +18,7 @@ ROOT=$E2E_DIR/root
 MA=$(gcc -print-multiarch)
 LIBDIR=/usr/lib/$MA
 MODDIR=$(pkg-config --variable=modulesdir libcrypto)
+ENGDIR=$(pkg-config --variable=enginesdir libcrypto)
 VERSION=$(sed -n 's/^PORTDP_VERSION := //p' "$E2E_ROOT/Makefile")
 
 if [ -n "${PORTDP_DEBS:-}" ]; then
@@ -52,7 +53,7 @@ tap $? "debian/changelog and the Makefile agree on the version ($VERSION)"
 FILES="/usr/sbin/portdpd /usr/sbin/portdp-card-pcie /usr/bin/portdpctl /usr/bin/portdp-lpa /usr/bin/portdp-line
 /usr/bin/portdp-pki $LIBDIR/libportdp-accel.so.$VERSION $LIBDIR/libportdp-accel.so.0
 $LIBDIR/libportdp-accel.so $LIBDIR/pkgconfig/portdp-accel.pc /usr/include/portdp/accel.h
-/usr/include/portdp/cert.h /usr/include/portdp/scp03t.h $MODDIR/portdp.so
+/usr/include/portdp/cert.h /usr/include/portdp/scp03t.h $MODDIR/portdp.so $ENGDIR/portdp.so
 /lib/systemd/system/portdpd.service /lib/systemd/system/portdp-card-pcie.service
 /usr/sbin/portdp-usbnet /lib/systemd/system/portdp-usbnet.service
 /usr/lib/sysusers.d/portdp.conf /usr/lib/sysusers.d/portdp-card.conf /usr/lib/tmpfiles.d/portdp.conf
@@ -103,6 +104,10 @@ tap $r "portdp-accel.pc: a program compiles and links with its flags alone; soft
 out=$(openssl list -providers -provider-path "$ROOT$MODDIR" -provider portdp 2>&1)
 grep -q 'portdp' <<<"$out" && grep -q 'status: active' <<<"$out"
 tap $? "openssl loads the installed provider from $MODDIR"
+
+out=$(OPENSSL_ENGINES=$ROOT$ENGDIR openssl engine -t portdp 2>&1)
+grep -q 'available' <<<"$out"
+tap $? "openssl loads the installed engine from $ENGDIR"
 
 # --- service files -----------------------------------------------------
 systemd-sysusers --root="$ROOT" >/dev/null 2>&1 && grep -q '^portdp:' "$ROOT/etc/passwd" &&

@@ -15,12 +15,17 @@
  *   hang             stop reading and answering (as SIGUSR1)
  *   hang-at OPCODE   the same, at the next request of OPCODE (0x0041: the
  *                    next BSP seal), that request unanswered
- *   restart          resume as a restarted card: sessions closed (SIGUSR2)
+ *   restart          resume as a restarted card: sessions closed, a failed
+ *                    self-test healed (SIGUSR2)
+ *   fail             restart as a card whose self-test fails (state FAILED:
+ *                    only diagnostics are served, INFO says so)
  *   fault KIND [N]   let N answers through, then inject KIND once:
  *                    stall short oversize wrong-tag dup-tag never disconnect
  * "disconnect" sends part of an answer, then unbinds the gadget from its UDC
  * by writing --udc-file (the gadget's UDC attribute). An unbind (unplug) is a
  * power cycle: it ends a hang and closes the sessions. SIGINT/SIGTERM end it.
+ * A restart that changes the card's state (fail, or a restart that heals it)
+ * halts bulk IN so that the host resets the card and reads the new state.
  *
  * Two threads: the main one serves ep0 (events, vendor requests) and the
  * controls; the I/O thread reads requests, runs the card and answers. The
@@ -75,8 +80,10 @@ struct usb_card {
 	struct usb_fault_plan plan;
 	uint32_t resets;
 	unsigned int max_inflight;
-	const char *udc_file;
+	const char *udc_file, *ffs;
 	uint64_t answered;
+	uint32_t broken;	/* PDC_SELFTEST_* made to fail (ctl "fail"); main thread only */
+	uint32_t applied;	/* what the card was last told (card_break) */
 };
 
 
@@ -317,18 +324,49 @@ static void card_usb_reset(struct usb_card *uc)
 	io_sync(uc, e);
 }
 
-static void restart(struct usb_card *uc, const char *why)
+/*
+ * A card whose state changed on its own (self-test failed or healed) halts
+ * bulk IN: the host then resets it and reads the new state from INFO (USB
+ * has no state interrupt). A second, non-blocking file: the I/O thread's
+ * may sit in a write, and an unplugged endpoint must not block us.
+ */
+static void stall_in(struct usb_card *uc)
 {
+	char path[4096];
+	uint8_t b;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", uc->ffs, USB_CARD_EP_IN);
+	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (read(fd, &b, 1) < 0 && errno != EBADMSG && errno != EAGAIN)
+		fe_log("stall for the state change: %s", strerror(errno));
+	close(fd);
+}
+
+/* @broken: PDC_SELFTEST_* bits the self-test reports failed from now on. */
+static void restart(struct usb_card *uc, const char *why, uint32_t broken)
+{
+	uint32_t before, after;
 	unsigned int e;
 
 	pthread_mutex_lock(&uc->lock);
 	uc->hung = false;
 	e = ++uc->epoch;
+	before = card_state(uc->card);
+	if (broken != uc->applied) {
+		card_break(uc->card, broken); /* runs the self-test again */
+		uc->applied = broken;
+	}
+	after = card_state(uc->card);
 	card_reset(uc->card);
 	pthread_cond_broadcast(&uc->cond);
 	pthread_mutex_unlock(&uc->lock);
 	io_sync(uc, e);
-	fe_log("%s: card restarted", why);
+	fe_log("%s: card restarted%s", why, after == PDC_STATE_FAILED ? ", self-test fails" : "");
+	if (before != after)
+		stall_in(uc);
 }
 
 static void hang(struct usb_card *uc, const char *why)
@@ -378,6 +416,8 @@ static void ep0_setup(struct usb_card *uc, const struct usb_ctrlrequest *s)
 		info.max_msg = le16(PDC_MAX_MSG);
 		pthread_mutex_lock(&uc->lock);
 		info.resets = le32(uc->resets);
+		if (card_state(uc->card) == PDC_STATE_FAILED)
+			info.flags = le32(PDC_USB_INFO_FAILED);
 		pthread_mutex_unlock(&uc->lock);
 		if (write(uc->ep0, &info, sizeof(info)) < 0)
 			fe_log("ep0 info: %s", strerror(errno));
@@ -417,7 +457,7 @@ static void ep0_events(struct usb_card *uc)
 			break;
 		case FUNCTIONFS_UNBIND:
 			/* unplugged: the card loses power, a hang included */
-			restart(uc, "unbound");
+			restart(uc, "unbound", uc->broken);
 			break;
 		case FUNCTIONFS_SETUP:
 			ep0_setup(uc, &ev[i].u.setup);
@@ -434,8 +474,12 @@ static void ctl_line(struct usb_card *uc, char *line)
 
 	if (!strcmp(line, "hang")) {
 		hang(uc, "ctl");
+	} else if (!strcmp(line, "fail")) {
+		uc->broken = PDC_SELFTEST_ECDH;
+		restart(uc, "ctl fail", uc->broken);
 	} else if (!strcmp(line, "restart")) {
-		restart(uc, "ctl");
+		uc->broken = 0;
+		restart(uc, "ctl", 0);
 	} else if (!strncmp(line, "hang-at ", 8)) {
 		unsigned long op = strtoul(line + 8, NULL, 0);
 
@@ -487,7 +531,8 @@ static bool handle_signal(struct usb_card *uc, int sfd)
 		hang(uc, "SIGUSR1");
 		return true;
 	case SIGUSR2:
-		restart(uc, "SIGUSR2");
+		uc->broken = 0;
+		restart(uc, "SIGUSR2", 0);
 		return true;
 	default:
 		fe_log("signal %u: exiting", si.ssi_signo);
@@ -552,6 +597,7 @@ int main(int argc, char **argv)
 	fe_init("portdp-card-usb", o.quiet);
 	uc.max_inflight = o.max_inflight;
 	uc.udc_file = o.udc_file;
+	uc.ffs = o.ffs;
 	pthread_mutex_init(&uc.lock, NULL);
 	pthread_cond_init(&uc.cond, NULL);
 	if (fe_card_open(o.keystore, o.device_key, o.max_sessions, &uc.card))

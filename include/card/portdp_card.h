@@ -572,6 +572,8 @@ struct pdc_ring_cpl {
 #define PDC_USB_REQ_INFO	0x01
 #define PDC_USB_REQ_RESET	0x02
 #define PDC_USB_VERSION		1
+/* pdc_usb_info.flags */
+#define PDC_USB_INFO_FAILED	PDC_BIT(0)	/* self-test failed: PDC_STATE_FAILED */
 
 /**
  * struct pdc_usb_info - answer to PDC_USB_REQ_INFO.
@@ -580,6 +582,8 @@ struct pdc_ring_cpl {
  * @max_inflight: requests the host may have outstanding, 1..PDC_RING_ENTRIES.
  * @max_msg:      PDC_MAX_MSG.
  * @resets:       PDC_USB_REQ_RESETs served since the card powered on.
+ * @flags:        PDC_USB_INFO_*; 0 on cards older than the field (it was
+ *                reserved), which is right: they have no FAILED state to say.
  */
 struct pdc_usb_info {
 	pdc_le16 usb_version;
@@ -587,7 +591,7 @@ struct pdc_usb_info {
 	pdc_le16 max_inflight;
 	pdc_le16 max_msg;
 	pdc_le32 resets;
-	pdc_le32 rsvd;
+	pdc_le32 flags;
 };
 
 /* Layout checks: both compilers see the same sizes. */
