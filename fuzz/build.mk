@@ -37,8 +37,7 @@ $(FUZZ_ACCEL_A) $(FUZZ_FW_A):
 # One harness per parser: name, its objects, its libraries.
 FUZZ_SGP22_MSGS := euicc_info1 auth_server_resp prepare_download_resp pending_notification pir \
 	cancel_session_resp all
-FUZZ_NAMES := b64 json http config upp bpp x509 card es10 es9_asn1 $(FUZZ_SGP22_MSGS:%=sgp22_%)
-FUZZ_NAMES := b64 json http config upp bpp x509 card es10 bundle $(FUZZ_SGP22_MSGS:%=sgp22_%)
+FUZZ_NAMES := b64 json http config upp bpp x509 card es10 es9_asn1 bundle $(FUZZ_SGP22_MSGS:%=sgp22_%)
 FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 
 $(FUZZ_DIR)/fuzz_b64: $(call fuzz_objs,fuzz/harness/fuzz_b64.c appliance/rsp/b64.c)

@@ -292,6 +292,7 @@ rm -f "$T/lease"
 	phone nslookup "$HOST" 2>&1 | grep -A3 "Name:.*$HOST" | grep -q "$KIT"
 st=$?
 tap $st "host side: cdc_ether bound ('$eif'), DHCP ($(cut -d' ' -f1 "$T/lease" 2>/dev/null)) and DNS over ECM"
+[ $st -eq 0 ] || { sed 's/^/# udhcpc: /' udhcpc-ecm.log; sed 's/^/# up: /' ecm.log; tail -n 20 "$T/run/dnsmasq.log" | sed 's/^/# dnsmasq: /'; ip addr | sed 's/^/# ip: /'; }
 portdp-usbnet down --run-dir "$T/run" >/dev/null 2>&1
 [ ! -d /sys/kernel/config/usb_gadget/portdp-net ]
 tap $? "portdp-usbnet down after ECM"
