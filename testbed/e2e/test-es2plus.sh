@@ -256,7 +256,8 @@ n=$(calls)
 stop_portdpd
 sed -i '/^es2_tls_/d' "$E2E_DIR/portdpd.conf"
 echo "es2_call_retention = 1" >>"$E2E_DIR/portdpd.conf"
-sleep 1.1
+# Times are whole seconds and "older than 1 s" is time < now - 1: 2 s on, every one is.
+sleep 2.1
 start_portdpd "$E2E_DIR/portdpd.conf" "$PORT" &&
 	for _ in $(seq 50); do ss -Htln "sport = :$ES2PORT" | grep -q . && break; sleep 0.1; done
 wait_calls 0 && grep -q "es2: $n recorded answer(s) older than 1 s pruned" "$E2E_DIR/portdpd.log"
