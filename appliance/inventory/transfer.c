@@ -126,6 +126,17 @@ out:
 	return inv_write_end(inv, err);
 }
 
+/* Column @col of the current row into a malloc'd copy (the statement's own goes at reset). */
+static int column_copy(sqlite3_stmt *st, int col, uint8_t **out, size_t *len)
+{
+	*len = (size_t)sqlite3_column_bytes(st, col);
+	*out = malloc(*len ? *len : 1);
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, sqlite3_column_blob(st, col), *len);
+	return 0;
+}
+
 int inv_transfer_get_bundle(struct inventory *inv, const uint8_t id[16], uint8_t **bundle,
 			    size_t *len, int *has_receipt)
 {
@@ -141,12 +152,7 @@ int inv_transfer_get_bundle(struct inventory *inv, const uint8_t id[16], uint8_t
 	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		*len = (size_t)sqlite3_column_bytes(st, 0);
-		*bundle = malloc(*len ? *len : 1);
-		if (*bundle)
-			memcpy(*bundle, sqlite3_column_blob(st, 0), *len);
-		else
-			err = -ENOMEM;
+		err = column_copy(st, 0, bundle, len);
 		*has_receipt = sqlite3_column_int(st, 1);
 	} else {
 		err = rc == SQLITE_DONE ? inv_fail(inv, -ENOENT, "this unit issued no such bundle")
@@ -169,12 +175,7 @@ int inv_transfer_dest_cert(struct inventory *inv, const uint8_t id[16], uint8_t 
 	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		*len = (size_t)sqlite3_column_bytes(st, 0);
-		*cert = malloc(*len ? *len : 1);
-		if (*cert)
-			memcpy(*cert, sqlite3_column_blob(st, 0), *len);
-		else
-			err = -ENOMEM;
+		err = column_copy(st, 0, cert, len);
 	} else {
 		err = rc == SQLITE_DONE ? inv_fail(inv, -ENOENT, "this unit issued no such bundle")
 					: inv_sql_error(inv, rc, "read bundle");
@@ -218,14 +219,8 @@ int inv_transfer_seen(struct inventory *inv, const uint8_t id[16], uint8_t **rec
 	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		if (receipt) {
-			*len = (size_t)sqlite3_column_bytes(st, 0);
-			*receipt = malloc(*len ? *len : 1);
-			if (*receipt)
-				memcpy(*receipt, sqlite3_column_blob(st, 0), *len);
-			else
-				err = -ENOMEM;
-		}
+		if (receipt)
+			err = column_copy(st, 0, receipt, len);
 	} else {
 		err = rc == SQLITE_DONE ? -ENOENT : inv_sql_error(inv, rc, "imported bundles");
 	}
