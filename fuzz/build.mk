@@ -37,7 +37,7 @@ $(FUZZ_ACCEL_A) $(FUZZ_FW_A):
 # One harness per parser: name, its objects, its libraries.
 FUZZ_SGP22_MSGS := euicc_info1 auth_server_resp prepare_download_resp pending_notification pir \
 	cancel_session_resp all
-FUZZ_NAMES := b64 json http config upp bpp x509 card es10 es9_asn1 bundle $(FUZZ_SGP22_MSGS:%=sgp22_%)
+FUZZ_NAMES := b64 json http config upp bpp x509 card es10 at es9_asn1 bundle $(FUZZ_SGP22_MSGS:%=sgp22_%)
 FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 
 $(FUZZ_DIR)/fuzz_b64: $(call fuzz_objs,fuzz/harness/fuzz_b64.c appliance/rsp/b64.c)
@@ -58,6 +58,9 @@ $(FUZZ_DIR)/fuzz_card: FUZZ_LIBS := -lmbedcrypto
 $(FUZZ_DIR)/fuzz_bundle: $(call fuzz_objs,fuzz/harness/fuzz_bundle.c tools/portdpctl/bundle.c)
 $(FUZZ_DIR)/fuzz_es10: $(call fuzz_objs,fuzz/harness/fuzz_es10.c tools/es10/es10_link.c \
 	tools/es10/es10_card.c tools/es10/apdu.c)
+# The AT modem link: the harness compiles tools/station/at.c in itself.
+$(FUZZ_DIR)/fuzz_at: $(call fuzz_objs,fuzz/harness/fuzz_at.c)
+$(FUZZ_DIR)/obj/fuzz/harness/fuzz_at.o: FUZZ_CPPFLAGS += -Itools/station -Itools/es10
 # ES9+'s ASN.1 binding: portdpd's request decoder and portdp-lpa's answer decoder.
 $(FUZZ_DIR)/fuzz_es9_asn1: $(call fuzz_objs,fuzz/harness/fuzz_es9_asn1.c fuzz/harness/fuzz_es9_asn1_lpa.c \
 	appliance/es9/asn1.c \

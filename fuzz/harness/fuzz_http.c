@@ -9,9 +9,12 @@
  * path, body, keep-alive): a request must not mean something else because
  * TCP split it differently (request smuggling). An ES9+ item has a path
  * under the ES9+ prefix, or is the ASN.1 binding's one path, and a body of at most max_body bytes; nothing
- * follows an error item.
+ * follows an error item. A first request head with a bare LF, an obs-fold
+ * line or a second Host or Content-Length is never served (RFC 9112).
  */
+#include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../../appliance/server/http.h"
 #include "fuzz.h"
@@ -54,6 +57,46 @@ static void check_items(const struct http_item *it)
 			FUZZ_CHECK(!"unknown item kind");
 		}
 	}
+}
+
+/* Is the line starting at @p (length @n) the header field @name (any case)? */
+static bool is_field(const char *p, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+
+	return n > k && !strncasecmp(p, name, k) && p[k] == ':';
+}
+
+/*
+ * RFC 9112 strictness, checked on the stream's first request head by an
+ * oracle of its own: a bare LF, an obs-fold line, or a second Host or
+ * Content-Length there means the first request is not served.
+ */
+static void check_strict(const char *s, size_t len, const struct http_item *it)
+{
+	const char *end = memmem(s, len, "\r\n\r\n", 4);
+	size_t head, hosts = 0, lengths = 0;
+	bool bad = false;
+
+	if (!end)
+		return;
+	head = (size_t)(end - s) + 2;
+	for (size_t i = 0; i < head; i++) {
+		if (s[i] == '\n' && (!i || s[i - 1] != '\r'))
+			bad = true;
+		if (i >= 2 && s[i - 1] == '\n' && s[i - 2] == '\r' && (s[i] == ' ' || s[i] == '\t'))
+			bad = true;
+		if (!i || s[i - 1] == '\n') {
+			hosts += is_field(s + i, head - i, "host");
+			lengths += is_field(s + i, head - i, "content-length");
+		}
+	}
+	if (hosts > 1 || lengths > 1)
+		bad = true;
+	while (it && it->kind == HTTP_ITEM_CONTINUE)
+		it = it->next;
+	if (bad)
+		FUZZ_CHECK(!it || it->kind != HTTP_ITEM_ES9);
 }
 
 static void same_items(const struct http_item *a, const struct http_item *b)
@@ -101,6 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	whole = read_stream(s, len, len, len);
 	parts = read_stream(s, len, cut1, cut2);
 	check_items(whole);
+	check_strict(s, len, whole);
 	same_items(whole, parts);
 	free_items(whole);
 	free_items(parts);

@@ -114,6 +114,10 @@ stop_portdpd
 out=$("$INVARIANTS" "$E2E_DB" --no-alloc --expect "$PROFILES")
 tap $? "after: $out"
 echo "$out" | grep -v '^inventory invariants' | sed 's/^/#   /'
+# The audit's SHA-256 chain links every row written across the kills (a row of a
+# transaction lost by a kill must not leave a gap or a fork).
+out=$("$BIN/portdpctl" -d "$E2E_DB" audit verify 2>&1)
+tap $? "$(echo "$out" | tail -1)"
 
 # The client's side: every binding it completed is installed, on the EID that took it, once.
 rows=$(cat "$E2E_DIR"/run-*.csv | grep -vc '^thread,')

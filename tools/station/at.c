@@ -61,10 +61,14 @@ static int read_line(struct at_tr *t, char **line, long deadline)
 			nl = memchr(t->buf, '\r', t->len);
 		if (nl) {
 			size_t n = (size_t)(nl - t->buf);
+			/* No modem puts a NUL in a line: garbage, not a shorter line. */
+			bool nul = memchr(t->buf, '\0', n);
 
-			*line = strndup(t->buf, n);
+			*line = nul ? NULL : strndup(t->buf, n);
 			memmove(t->buf, nl + 1, t->len - n - 1);
 			t->len -= n + 1;
+			if (nul)
+				return -EBADMSG;
 			if (!*line)
 				return -ENOMEM;
 			if (n && (*line)[n - 1] == '\r')
