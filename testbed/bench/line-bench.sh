@@ -13,6 +13,9 @@
 #      its own: extended length, portdp-vcard's ATR announcing it) one after the
 #      other, prints each round's ratio and the median (OUT_DIR/line-rounds.csv),
 #      and skips the other APDU variants;
+#      WATCH_AB=1 (with ROUNDS > 1): each round also runs the APDU path with
+#      PORTDP_PCSC_WATCH=0 (each station waits for its cards in pcscd itself, the way
+#      before the one watcher per process), columns nowatch_ms and nowatch_pct;
 #      LOADAVG_LOG: where to write /proc/loadavg every 5 s during the run.
 # Writes OUT_DIR/line-bench.csv and, with gnuplot, OUT_DIR/img/line-bench.png.
 # More than 16 readers: one pcscd (16 readers at most) and one portdp-line per 16.
@@ -45,7 +48,7 @@ max=0
 total=0
 for n in "${STATIONS[@]}"; do
 	[ "$n" -gt "$max" ] && max=$n
-	total=$((total + n * CHIPS * (ROUNDS > 1 ? 2 * ROUNDS : 4)))
+	total=$((total + n * CHIPS * (ROUNDS > 1 ? 3 * ROUNDS : 4)))
 done
 B=$E2E_DIR/b
 "$BIN/portdp-bench" setup --dir "$B" --profiles $((total + 50)) --euiccs $((max * CHIPS)) \
@@ -130,7 +133,7 @@ run_apdu() {
 		mapfile -t sts <<<"${GST[$g]%$'\n'}"
 		args=()
 		for x in "${sts[@]}"; do args+=(--station "$x"); done
-		PCSCLITE_CSOCK_NAME=${GSOCK[$g]} /usr/bin/time -f "%U %S" -o "$E2E_DIR/$run/time.line$g" \
+		PORTDP_PCSC_WATCH=${PCSC_WATCH:-} PCSCLITE_CSOCK_NAME=${GSOCK[$g]} /usr/bin/time -f "%U %S" -o "$E2E_DIR/$run/time.line$g" \
 			"$BIN/portdp-line" "${ARGS[@]}" "${opts[@]}" --report "$E2E_DIR/$run/rep" --idle-exit 10 \
 			--count $(((n - g * 16 > 16 ? 16 : n - g * 16) * CHIPS)) "${args[@]}" \
 			>"$E2E_DIR/$run/out$g" 2>&1 &
@@ -174,7 +177,8 @@ if [ -n "${LOADAVG_LOG:-}" ]; then
 	LOAD_PID=$!
 fi
 ROUNDS_CSV=$E2E_DIR/line-rounds.csv
-echo "stations,round,inproc_ms,apdu_ms,ratio_pct,apdus_per_binding" >"$ROUNDS_CSV"
+echo "stations,round,inproc_ms,apdu_ms,ratio_pct,apdus_per_binding${WATCH_AB:+,nowatch_ms,nowatch_pct}" \
+	>"$ROUNDS_CSV"
 for n in "${STATIONS[@]}"; do
 	if [ "$ROUNDS" -gt 1 ]; then
 		for ((r = 1; r <= ROUNDS; r++)); do
@@ -182,14 +186,26 @@ for n in "${STATIONS[@]}"; do
 			a=$(tail -1 "$CSV")
 			run_apdu "apdu$n.$r" "$n" apdu
 			b=$(tail -1 "$CSV")
-			paste -d, <(echo "$a") <(echo "$b") | awk -F, -v n="$n" -v r="$r" '{
-				printf "%d,%d,%.2f,%.2f,%.0f,%.1f\n", n, r, $7, $15, $7 ? 100 * $15 / $7 : 0, $16}' \
-				>>"$ROUNDS_CSV"
-			tail -1 "$ROUNDS_CSV" | awk -F, '{printf "# round %d at %d stations: in-process %.2f ms, APDU %.2f ms per binding: %s%%\n", $2, $1, $3, $4, $5}' >&2
+			c=$b
+			if [ -n "${WATCH_AB:-}" ]; then
+				PCSC_WATCH=0 run_apdu "apdunw$n.$r" "$n" apdu-nowatch
+				c=$(tail -1 "$CSV")
+			fi
+			paste -d, <(echo "$a") <(echo "$b") <(echo "$c") | awk -F, -v n="$n" -v r="$r" \
+				-v ab="${WATCH_AB:-}" '{
+				printf "%d,%d,%.2f,%.2f,%.0f,%.1f", n, r, $7, $15, $7 ? 100 * $15 / $7 : 0, $16
+				if (ab != "") printf ",%.2f,%.0f", $23, $7 ? 100 * $23 / $7 : 0
+				printf "\n"}' >>"$ROUNDS_CSV"
+			tail -1 "$ROUNDS_CSV" | awk -F, '{printf "# round %d at %d stations: in-process %.2f ms, APDU %.2f ms per binding: %s%%", $2, $1, $3, $4, $5
+				if (NF > 6) printf " (without the watcher %.2f ms: %s%%)", $7, $8
+				printf "\n"}' >&2
 		done
 		awk -F, -v n="$n" '$1 == n {print $5}' "$ROUNDS_CSV" | sort -n | awk -v n="$n" '
 			{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 			printf "# %d stations, %d rounds: APDU path / in-process host CPU per binding, median %.0f%% (min %.0f%%, max %.0f%%)\n", n, NR, m, v[1], v[NR]}' >&2
+		[ -n "${WATCH_AB:-}" ] && awk -F, -v n="$n" '$1 == n {print $8}' "$ROUNDS_CSV" | sort -n | awk '
+			{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "#   without the watcher (PORTDP_PCSC_WATCH=0): median %.0f%% (min %.0f%%, max %.0f%%)\n", m, v[1], v[NR]}' >&2
 	else
 		run_inproc "inproc$n" "$n"
 		run_apdu "apdu$n" "$n" apdu

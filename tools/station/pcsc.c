@@ -15,6 +15,7 @@
 #include <winscard.h>
 
 #include "apdu.h"
+#include "pcsc_watch.h"
 
 struct pcsc_ctx {
 	SCARDCONTEXT ctx;
@@ -92,6 +93,12 @@ int pcsc_wait(struct pcsc_ctx *p, const char *reader, bool present, unsigned tim
 {
 	SCARD_READERSTATE rs = { .szReader = reader, .dwCurrentState = SCARD_STATE_UNAWARE };
 	LONG rv;
+	int ret;
+
+	/* A wait (not a look): through the process's one watcher. */
+	if (timeout_ms &&
+	    (ret = pcsc_watch_wait(reader, present ? WATCH_PRESENT : WATCH_GONE, -1, timeout_ms)) != 1)
+		return ret;
 
 	for (;;) {
 		rv = SCardGetStatusChange(p->ctx, timeout_ms, &rs, 1);
@@ -123,6 +130,10 @@ int pcsc_wait_gone(struct pcsc_ctx *p, const char *reader, int events, unsigned 
 {
 	SCARD_READERSTATE rs = { .szReader = reader, .dwCurrentState = SCARD_STATE_UNAWARE };
 	LONG rv;
+	int ret;
+
+	if (timeout_ms && (ret = pcsc_watch_wait(reader, WATCH_GONE, events, timeout_ms)) != 1)
+		return ret;
 
 	for (;;) {
 		rv = SCardGetStatusChange(p->ctx, timeout_ms, &rs, 1);
