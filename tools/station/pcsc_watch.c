@@ -12,8 +12,11 @@
 #include <unistd.h>
 #include <winscard.h>
 
-/* pcscd serves 16 readers; a process talks to one pcscd. */
-#define WATCH_MAX 64
+/*
+ * pcscd serves 16 readers and a process talks to one pcscd; SCardGetStatusChange()
+ * takes at most PCSCLITE_MAX_READERS_CONTEXTS entries (the PnP entry counts).
+ */
+#define WATCH_MAX PCSCLITE_MAX_READERS_CONTEXTS
 /* A reader added between two waits is seen within this (a cancel can miss). */
 #define WATCH_PERIOD_MS 500
 
@@ -52,7 +55,8 @@ static void *watch_main(void *arg)
 {
 	static SCARD_READERSTATE rs[WATCH_MAX + 1];
 	DWORD pnp = 0;           /* pcscd's reader count, as the PnP entry reports it */
-	unsigned n = 0;
+	unsigned n = 0, m = 0;   /* readers, entries (with the PnP one when there is room) */
+	unsigned errors = 0;
 
 	(void)arg;
 	for (;;) {
@@ -67,14 +71,35 @@ static void *watch_main(void *arg)
 			}
 			n = w.n;
 			/* pcscd's reader list: a reader plugged in later is seen */
-			rs[n].szReader = "\\\\?PnP?\\Notification";
-			rs[n].dwCurrentState = pnp;
+			m = n;
+			if (n < WATCH_MAX) {
+				rs[n].szReader = "\\\\?PnP?\\Notification";
+				rs[n].dwCurrentState = pnp;
+				m++;
+			}
 			w.rebuild = false;
 		}
 		pthread_mutex_unlock(&w.mu);
-		rv = SCardGetStatusChange(w.ctx, WATCH_PERIOD_MS, rs, n + 1);
+		rv = SCardGetStatusChange(w.ctx, WATCH_PERIOD_MS, rs, m);
+		if (rv == SCARD_E_TIMEOUT && m == n) {
+			/* no PnP entry: readers not there yet are asked for again now and then */
+			pthread_mutex_lock(&w.mu);
+			for (unsigned i = 0; i < n; i++)
+				if (w.r[i].state & SCARD_STATE_UNKNOWN)
+					w.rebuild = true;
+			pthread_mutex_unlock(&w.mu);
+		}
 		if (rv == SCARD_E_TIMEOUT || rv == SCARD_E_CANCELLED)
 			continue;
+		if (rv != SCARD_S_SUCCESS && ++errors == 5) {
+			/* not a passing hiccup: the stations ask pcscd themselves again */
+			pthread_mutex_lock(&w.mu);
+			w.up = false;
+			pthread_cond_broadcast(&w.cond);
+			pthread_mutex_unlock(&w.mu);
+			SCardReleaseContext(w.ctx);
+			return NULL;
+		}
 		if (rv != SCARD_S_SUCCESS) {
 			/* pcscd restarted or gone: a new context, every state read again */
 			all_unknown();
@@ -90,6 +115,7 @@ static void *watch_main(void *arg)
 			pthread_mutex_unlock(&w.mu);
 			continue;
 		}
+		errors = 0;
 		pthread_mutex_lock(&w.mu);
 		for (unsigned i = 0; i < n; i++) {
 			if (!(rs[i].dwEventState & SCARD_STATE_CHANGED) && w.r[i].known)
@@ -97,11 +123,12 @@ static void *watch_main(void *arg)
 			w.r[i].state = rs[i].dwEventState & ~SCARD_STATE_CHANGED;
 			w.r[i].known = true;
 		}
-		for (unsigned i = 0; i <= n; i++)
+		for (unsigned i = 0; i < m; i++)
 			rs[i].dwCurrentState = rs[i].dwEventState & ~SCARD_STATE_CHANGED;
-		pnp = rs[n].dwCurrentState;
-		/* a reader that was unknown may exist now: ask afresh */
-		if (rs[n].dwEventState & SCARD_STATE_CHANGED)
+		if (m > n)
+			pnp = rs[n].dwCurrentState;
+		/* pcscd's reader list moved: a reader that was unknown may exist now */
+		if (m > n && (rs[n].dwEventState & SCARD_STATE_CHANGED))
 			for (unsigned i = 0; i < n; i++)
 				if (w.r[i].state & SCARD_STATE_UNKNOWN)
 					w.rebuild = true;
@@ -144,7 +171,7 @@ int pcsc_watch_wait(const char *reader, enum pcsc_watch_for what, int events,
 	int ret = 0;
 
 	pthread_once(&w.once, watch_start);
-	if (!w.up || strlen(reader) >= sizeof(w.r[0].name))
+	if (strlen(reader) >= sizeof(w.r[0].name))
 		return 1;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += timeout_ms / 1000;
@@ -154,6 +181,10 @@ int pcsc_watch_wait(const char *reader, enum pcsc_watch_for what, int events,
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&w.mu);
+	if (!w.up) {
+		pthread_mutex_unlock(&w.mu);
+		return 1;
+	}
 	for (i = 0; i < w.n && strcmp(w.r[i].name, reader); i++)
 		;
 	if (i == w.n) {
@@ -168,6 +199,10 @@ int pcsc_watch_wait(const char *reader, enum pcsc_watch_for what, int events,
 		SCardCancel(w.ctx); /* the watcher takes the new reader in at once */
 	}
 	for (;;) {
+		if (!w.up) {
+			ret = 1;
+			break;
+		}
 		if (w.r[i].known && (w.r[i].state & SCARD_STATE_UNKNOWN)) {
 			ret = -ENODEV;
 			break;
