@@ -64,9 +64,9 @@ static void usage(void)
 		"                     both do, ~31 instead of ~75 APDUs per download; line.log\n"
 		"                     says what was chosen and why)\n"
 		"  --no-extended      short APDUs on PC/SC readers whatever they announce\n"
-		"  --block N          STORE DATA block size (short: 1..255; PC/SC default 255\n"
-		"                     with Le, see --le; modems 120; --block 120: as widely used\n"
-		"                     LPAs send)\n"
+		"  --block N          STORE DATA block size, short or extended (short: 1..255;\n"
+		"                     PC/SC default 255 with Le, extended 4096; modems 120;\n"
+		"                     --no-extended --block 120: as widely used LPAs send)\n"
 		"  --le               short APDUs: Le=00 on a command's last block (no 61xx +\n"
 		"                     GET RESPONSE when the card answers at once)\n"
 		"  --quiet            no live display (progress lines every 5 s)\n");
