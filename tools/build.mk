@@ -20,9 +20,14 @@ $(BUILD)/tools/es10/tests/%.o: CPPFLAGS += $(ES10_CPPFLAGS)
 $(ES10_TEST): $(BUILD)/tools/es10/tests/test_es10.o $(ES10_LIB) $(RSP_LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(ES10_LIB) $(RSP_LIB) -lcmocka
 
+# ATRs read for their card capabilities, the short/extended choice.
+ATR_TEST := $(BUILD)/tools/es10/tests/test-atr
+$(ATR_TEST): $(BUILD)/tools/es10/tests/test_atr.o $(ES10_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(ES10_LIB) -lcmocka
+
 LIBS += $(ES10_LIB)
-all: $(ES10_TEST)
-TESTS += $(ES10_TEST)
+all: $(ES10_TEST) $(ATR_TEST)
+TESTS += $(ES10_TEST) $(ATR_TEST)
 # --- end es10 ---
 
 # --- station ---

@@ -7,9 +7,21 @@
 # and for the APDU path pcscd and the portdp-vcard feeders.
 #
 #   testbed/bench/line-bench.sh [OUT_DIR] [STATIONS...]     (default: docs 1 4 16 64)
-# env: CHIPS (chips per station, default 8), SHARED, BUILD.
+# env: CHIPS (chips per station, default 8), SHARED, BUILD,
+#      ROUNDS (default 1): with N > 1, each station count runs N rounds of the
+#      in-process path and the default APDU path (what a PC/SC station chooses on
+#      its own: extended length, portdp-vcard's ATR announcing it) one after the
+#      other, prints each round's ratio and the median (OUT_DIR/line-rounds.csv),
+#      and skips the other APDU variants;
+#      WATCH_AB=1 (with ROUNDS > 1): each round also runs the APDU path with
+#      PORTDP_PCSC_WATCH=0 (each station waits for its cards in pcscd itself, the way
+#      before the one watcher per process), columns nowatch_ms and nowatch_pct;
+#      LOADAVG_LOG: where to write /proc/loadavg every 5 s during the run.
 # Writes OUT_DIR/line-bench.csv and, with gnuplot, OUT_DIR/img/line-bench.png.
 # More than 16 readers: one pcscd (16 readers at most) and one portdp-line per 16.
+# Rows: inproc; apdu (the default: extended length where card and reader allow it);
+# apdu-255 (--no-extended: short APDUs, 255-byte blocks + Le); apdu-120
+# (--no-extended --block 120: what widely used LPAs send).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../e2e/lib.sh"
@@ -19,10 +31,13 @@ shift || true
 STATIONS=("$@")
 [ ${#STATIONS[@]} -gt 0 ] || STATIONS=(1 4 16 64)
 CHIPS=${CHIPS:-8}
+ROUNDS=${ROUNDS:-1}
 e2e_init line-bench
 PIDS=()
 PCSC_PIDS=()
+LOAD_PID=
 cleanup() {
+	[ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null
 	for p in "${PIDS[@]}" "${PCSC_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	e2e_cleanup
 }
@@ -33,10 +48,10 @@ max=0
 total=0
 for n in "${STATIONS[@]}"; do
 	[ "$n" -gt "$max" ] && max=$n
-	total=$((total + n * CHIPS))
+	total=$((total + n * CHIPS * (ROUNDS > 1 ? 3 * ROUNDS : 4)))
 done
 B=$E2E_DIR/b
-"$BIN/portdp-bench" setup --dir "$B" --profiles $((4 * total + 50)) --euiccs $((max * CHIPS)) \
+"$BIN/portdp-bench" setup --dir "$B" --profiles $((total + 50)) --euiccs $((max * CHIPS)) \
 	--db-sync normal >/dev/null 2>&1 || { echo "setup failed"; exit 1; }
 PORT=$(free_port)
 sed "s/^port = .*/port = $PORT/" "$B/portdpd.conf" >"$E2E_DIR/portdpd.conf"
@@ -89,7 +104,8 @@ run_apdu() {
 	local run=$1 n=$2 label=$3 groups g s dpd0 t0 t1 ok per lp=() pc0=0 pc1=0 apdus
 	shift 3
 	local opts=("$@") ext=
-	[[ " ${opts[*]} " == *" --extended "* ]] && ext=--extended
+	# the cards announce extended length unless the runner is told not to use it
+	[[ " ${opts[*]} " == *" --no-extended "* ]] && ext=--no-extended
 	mkdir -p "$E2E_DIR/$run"
 	groups=$(((n + 15) / 16))
 	PCSC_PIDS=()
@@ -117,7 +133,7 @@ run_apdu() {
 		mapfile -t sts <<<"${GST[$g]%$'\n'}"
 		args=()
 		for x in "${sts[@]}"; do args+=(--station "$x"); done
-		PCSCLITE_CSOCK_NAME=${GSOCK[$g]} /usr/bin/time -f "%U %S" -o "$E2E_DIR/$run/time.line$g" \
+		PORTDP_PCSC_WATCH=${PCSC_WATCH:-} PCSCLITE_CSOCK_NAME=${GSOCK[$g]} /usr/bin/time -f "%U %S" -o "$E2E_DIR/$run/time.line$g" \
 			"$BIN/portdp-line" "${ARGS[@]}" "${opts[@]}" --report "$E2E_DIR/$run/rep" --idle-exit 10 \
 			--count $(((n - g * 16 > 16 ? 16 : n - g * 16) * CHIPS)) "${args[@]}" \
 			>"$E2E_DIR/$run/out$g" 2>&1 &
@@ -156,14 +172,56 @@ report_row() {
 			$3 ? $6 * 1000 / $3 : 0, $3 ? $7 / $3 : 0}' | tee -a "$CSV"
 }
 
+if [ -n "${LOADAVG_LOG:-}" ]; then
+	(while :; do echo "$(date -u +%T) $(cat /proc/loadavg)"; sleep 5; done) >"$LOADAVG_LOG" &
+	LOAD_PID=$!
+fi
+ROUNDS_CSV=$E2E_DIR/line-rounds.csv
+echo "stations,round,inproc_ms,apdu_ms,ratio_pct,apdus_per_binding${WATCH_AB:+,nowatch_ms,nowatch_pct}" \
+	>"$ROUNDS_CSV"
 for n in "${STATIONS[@]}"; do
-	run_inproc "inproc$n" "$n"
-	run_apdu "apdu$n" "$n" apdu --block 120
-	run_apdu "apdub$n" "$n" apdu-255
-	run_apdu "apdux$n" "$n" apdu-ext --extended
+	if [ "$ROUNDS" -gt 1 ]; then
+		for ((r = 1; r <= ROUNDS; r++)); do
+			run_inproc "inproc$n.$r" "$n"
+			a=$(tail -1 "$CSV")
+			run_apdu "apdu$n.$r" "$n" apdu
+			b=$(tail -1 "$CSV")
+			c=$b
+			if [ -n "${WATCH_AB:-}" ]; then
+				PCSC_WATCH=0 run_apdu "apdunw$n.$r" "$n" apdu-nowatch
+				c=$(tail -1 "$CSV")
+			fi
+			paste -d, <(echo "$a") <(echo "$b") <(echo "$c") | awk -F, -v n="$n" -v r="$r" \
+				-v ab="${WATCH_AB:-}" '{
+				printf "%d,%d,%.2f,%.2f,%.0f,%.1f", n, r, $7, $15, $7 ? 100 * $15 / $7 : 0, $16
+				if (ab != "") printf ",%.2f,%.0f", $23, $7 ? 100 * $23 / $7 : 0
+				printf "\n"}' >>"$ROUNDS_CSV"
+			tail -1 "$ROUNDS_CSV" | awk -F, '{printf "# round %d at %d stations: in-process %.2f ms, APDU %.2f ms per binding: %s%%", $2, $1, $3, $4, $5
+				if (NF > 6) printf " (without the watcher %.2f ms: %s%%)", $7, $8
+				printf "\n"}' >&2
+		done
+		awk -F, -v n="$n" '$1 == n {print $5}' "$ROUNDS_CSV" | sort -n | awk -v n="$n" '
+			{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "# %d stations, %d rounds: APDU path / in-process host CPU per binding, median %.0f%% (min %.0f%%, max %.0f%%)\n", n, NR, m, v[1], v[NR]}' >&2
+		[ -n "${WATCH_AB:-}" ] && awk -F, -v n="$n" '$1 == n {print $8}' "$ROUNDS_CSV" | sort -n | awk '
+			{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "#   without the watcher (PORTDP_PCSC_WATCH=0): median %.0f%% (min %.0f%%, max %.0f%%)\n", m, v[1], v[NR]}' >&2
+	else
+		run_inproc "inproc$n" "$n"
+		run_apdu "apdu$n" "$n" apdu
+		run_apdu "apdub$n" "$n" apdu-255 --no-extended
+		run_apdu "apdus$n" "$n" apdu-120 --no-extended --block 120
+	fi
 done
+[ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null && LOAD_PID=
 stop_portdpd
 mkdir -p "$OUT/img"
+if [ "$ROUNDS" -gt 1 ]; then
+	cp "$CSV" "$OUT/line-bench-rounds-raw.csv"
+	cp "$ROUNDS_CSV" "$OUT/line-rounds.csv"
+	echo "line-bench: $OUT/line-rounds.csv"
+	exit 0
+fi
 cp "$CSV" "$OUT/line-bench.csv"
 if command -v gnuplot >/dev/null; then
 	gnuplot <<EOF
@@ -176,14 +234,14 @@ set xlabel "stations"
 set ylabel "bindings/min"
 set key top left
 plot "< grep ^inproc $OUT/line-bench.csv" using 2:5 with linespoints title "in-process", \
-     "< grep ^apdu, $OUT/line-bench.csv" using 2:5 with linespoints title "PC/SC, short, 120-byte blocks", \
+     "< grep ^apdu, $OUT/line-bench.csv" using 2:5 with linespoints title "PC/SC, default (extended length)", \
      "< grep ^apdu-255 $OUT/line-bench.csv" using 2:5 with linespoints title "PC/SC, short, 255 + Le", \
-     "< grep ^apdu-ext $OUT/line-bench.csv" using 2:5 with linespoints title "PC/SC, extended"
+     "< grep ^apdu-120 $OUT/line-bench.csv" using 2:5 with linespoints title "PC/SC, short, 120-byte blocks"
 set ylabel "host CPU ms per binding"
 plot "< grep ^inproc $OUT/line-bench.csv" using 2:7 with linespoints title "in-process", \
-     "< grep ^apdu, $OUT/line-bench.csv" using 2:7 with linespoints title "PC/SC, short, 120-byte blocks", \
+     "< grep ^apdu, $OUT/line-bench.csv" using 2:7 with linespoints title "PC/SC, default (extended length)", \
      "< grep ^apdu-255 $OUT/line-bench.csv" using 2:7 with linespoints title "PC/SC, short, 255 + Le", \
-     "< grep ^apdu-ext $OUT/line-bench.csv" using 2:7 with linespoints title "PC/SC, extended"
+     "< grep ^apdu-120 $OUT/line-bench.csv" using 2:7 with linespoints title "PC/SC, short, 120-byte blocks"
 unset multiplot
 EOF
 fi

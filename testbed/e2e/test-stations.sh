@@ -77,9 +77,10 @@ mid_of() {
 
 AC="LPA:1\$$SMDP_HOST:$PORT\$"
 
-# -- PC/SC reader, short APDUs, the ES10c commands ---------------------------------
+# -- PC/SC reader, short APDUs (the card's ATR does not announce extended length),
+# the ES10c commands ---------------------------------------------------------------
 R0=${READER_NAMES[0]}
-vcard 0 --stay vpcd "${READER_PORTS[0]}"
+vcard 0 --stay --no-extended vpcd "${READER_PORTS[0]}"
 wait_card 0
 out=$(slpa "pcsc:$R0" eid 2>&1)
 [ "$out" = "${EIDS[0]}" ]
@@ -93,8 +94,9 @@ tap $? "download through a PC/SC reader: $ICCID0 installed on ${EIDS[0]} (exit $
 trips=$(grep -oE '^lpa: [0-9]+ APDU round trips' "$E2E_DIR/lpa0.err" | grep -oE '[0-9]+')
 # PC/SC default: 255-byte STORE DATA blocks, Le on the last (about 75; 120-byte blocks
 # without Le, as widely used LPAs send, take about 150)
-[ "${trips:-0}" -gt 50 ] && [ "${trips:-0}" -lt 110 ]
-tap $? "one download is $trips APDU round trips"
+[ "${trips:-0}" -gt 50 ] && [ "${trips:-0}" -lt 110 ] &&
+	grep -q "^lpa: .*: T=1, short APDUs (card: ATR card capabilities without extended" "$E2E_DIR/lpa0.err"
+tap $? "one download is $trips APDU round trips ($(grep -m1 -o 'short APDUs ([^;]*' "$E2E_DIR/lpa0.err"))"
 slpa "pcsc:$R0" list >"$E2E_DIR/list0" 2>&1 && grep -q "^$ICCID0 disabled A0000005591010FFFFFFFF89" "$E2E_DIR/list0"
 tap $? "list: $(head -1 "$E2E_DIR/list0")"
 slpa "pcsc:$R0" enable "$ICCID0" >/dev/null 2>&1 && slpa "pcsc:$R0" list 2>&1 | grep -q "^$ICCID0 enabled"
@@ -111,15 +113,16 @@ tap $? "disable + delete: the signed delete notification reached portdpd ($(ctl_
 slpa "pcsc:$R0" notify >"$E2E_DIR/notify0" 2>&1 && grep -q "no pending notifications" "$E2E_DIR/notify0"
 tap $? "nothing pending on the chip"
 
-# -- extended APDUs ------------------------------------------------------------------
+# -- extended APDUs, chosen because the card's ATR announces them ---------------------
 R1=${READER_NAMES[1]}
-vcard 1 --stay --extended vpcd "${READER_PORTS[1]}"
+vcard 1 --stay vpcd "${READER_PORTS[1]}"
 wait_card 1
-slpa "pcsc:$R1" --extended -v --ac "$AC" >"$E2E_DIR/out1" 2>"$E2E_DIR/lpa1.err"
+slpa "pcsc:$R1" -v --ac "$AC" >"$E2E_DIR/out1" 2>"$E2E_DIR/lpa1.err"
 rc=$?
 trips=$(grep -oE '^lpa: [0-9]+ APDU round trips' "$E2E_DIR/lpa1.err" | grep -oE '[0-9]+')
-[ $rc -eq 0 ] && [ "${trips:-999}" -lt 60 ]
-tap $? "download with extended-length APDUs: exit $rc, $trips round trips"
+[ $rc -eq 0 ] && [ "${trips:-999}" -lt 60 ] &&
+	grep -q "^lpa: .*: T=1, extended-length APDUs (card: extended Lc/Le" "$E2E_DIR/lpa1.err"
+tap $? "download with extended-length APDUs (not asked for): exit $rc, $trips round trips"
 
 # -- the test modem: CCHO/CGLA/CCHC, then CSIM ----------------------------------------
 vcard 2 --stay modem "$E2E_DIR/modem0"

@@ -22,6 +22,12 @@
  *   --garbage K:MODE   every STORE DATA gets: sw (6F00), junk (random bytes, 9000),
  *                      short (a one-byte answer)
  * --stay: a card never leaves on its own (one card for several station runs).
+ *
+ * The card's ATR offers T=0 and T=1 and announces extended Lc/Le in its card
+ * capabilities (ISO 7816-4 8.1.1.2.7), as an eUICC that takes extended length does,
+ * and the card takes extended APDUs. --no-extended: an ATR without that bit and a card
+ * that answers 6700 to extended APDUs; --t0: an ATR offering T=0 only (the bit kept;
+ * a station then stays with short APDUs, T=0 carrying none longer).
  * Each card's coming and going is logged on stdout: "in N EID", "out N EID why".
  */
 #include <errno.h>
@@ -41,6 +47,7 @@
 #include <arpa/inet.h>
 
 #include "apdu.h"
+#include "atr.h"
 #include "es10_card.h"
 #include "soft_euicc.h"
 
@@ -61,7 +68,11 @@ struct vcard {
 	unsigned n_faults;
 	unsigned gap_ms;
 	bool extended;
+	bool t0;
 	bool stay;
+	bool trace;
+	uint8_t atr[ATR_MAX];
+	size_t atr_len;
 	/* the card in the slot */
 	unsigned cur;
 	struct seuicc *e;
@@ -181,8 +192,6 @@ static bool card_apdu(struct vcard *v, const uint8_t *cmd, size_t len, uint8_t *
 /* ---- vpcd: 2-byte length + payload over TCP ------------------------------ */
 static int read_full(int fd, uint8_t *p, size_t n)
 {
-	int one = 1;
-
 	while (n) {
 		ssize_t r = read(fd, p, n);
 
@@ -191,13 +200,20 @@ static int read_full(int fd, uint8_t *p, size_t n)
 		p += r;
 		n -= (size_t)r;
 	}
-	/*
-	 * vpcd writes a message as length, then payload: with Nagle on its side the
-	 * payload waits for our ACK of the length, which a delayed ACK holds back
-	 * 40 ms. ACK at once (the flag does not stick: set it after every read).
-	 */
-	setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 	return 0;
+}
+
+/*
+ * vpcd writes a message as length, then payload: with Nagle on its side the payload
+ * waits for our ACK of the length, which a delayed ACK holds back 40 ms. So ACK the
+ * length at once (the flag does not stick: once per message). The payload needs no
+ * such push: our answer carries its ACK.
+ */
+static void ack_now(int fd)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 }
 
 static int send_msg(int fd, const uint8_t *p, size_t n)
@@ -256,17 +272,15 @@ static int serve_vpcd(struct vcard *v, int fd)
 			v->why = "reader gone (connection closed by vpcd)";
 			return 1;
 		}
+		ack_now(fd);
 		n = (size_t)hdr[0] << 8 | hdr[1];
 		if (n > sizeof(cmd) || read_full(fd, cmd, n)) {
 			v->why = "reader gone (message cut)";
 			return 1;
 		}
-		if (getenv("PORTDP_VCARD_TRACE"))
+		if (v->trace)
 			fprintf(stderr, "vcard %u: %zu bytes, first %02X\n", v->cur, n, cmd[0]);
 		if (n == 1) {
-			size_t al;
-			const uint8_t *atr = es10_card_atr(&al);
-
 			switch (cmd[0]) {
 			case 0: /* power off */
 			case 1: /* power on */
@@ -274,7 +288,7 @@ static int serve_vpcd(struct vcard *v, int fd)
 				power_cycle(v);
 				break;
 			case 4:
-				send_msg(fd, atr, al);
+				send_msg(fd, v->atr, v->atr_len);
 				break;
 			default:
 				break;
@@ -617,7 +631,7 @@ static int load_cards(struct vcard *v, const char *path)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: portdp-vcard --cards FILE [--gap MS] [--extended] "
+	fprintf(stderr, "usage: portdp-vcard --cards FILE [--gap MS] [--no-extended] [--t0] "
 			"[--stay] [--pull K:TAG[:N]]... [--garbage K:sw|junk|short]... "
 			"(vpcd PORT | modem LINK)\n");
 }
@@ -628,12 +642,14 @@ int main(int argc, char **argv)
 		{ "cards", required_argument, NULL, 'c' },
 		{ "gap", required_argument, NULL, 'g' },
 		{ "extended", no_argument, NULL, 'x' },
+		{ "no-extended", no_argument, NULL, 'X' },
+		{ "t0", no_argument, NULL, '0' },
 		{ "stay", no_argument, NULL, 's' },
 		{ "pull", required_argument, NULL, 'p' },
 		{ "garbage", required_argument, NULL, 'G' },
 		{ 0 },
 	};
-	struct vcard v = { .gap_ms = 600 };
+	struct vcard v = { .gap_ms = 600, .extended = true };
 	const char *cards = NULL;
 	int ch;
 
@@ -642,7 +658,9 @@ int main(int argc, char **argv)
 		switch (ch) {
 		case 'c': cards = optarg; break;
 		case 'g': v.gap_ms = (unsigned)atoi(optarg); break;
-		case 'x': v.extended = true; break;
+		case 'x': v.extended = true; break; /* the default; kept for old scripts */
+		case 'X': v.extended = false; break;
+		case '0': v.t0 = true; break;
 		case 's': v.stay = true; break;
 		case 'p':
 		case 'G':
@@ -659,6 +677,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	v.trace = getenv("PORTDP_VCARD_TRACE") != NULL;
+	v.atr_len = atr_build(v.extended, !v.t0, v.atr);
 	if (!strcmp(argv[optind], "vpcd"))
 		return run_vpcd(&v, (unsigned)atoi(argv[optind + 1]));
 	if (!strcmp(argv[optind], "modem"))

@@ -203,6 +203,7 @@ int es10_link_open(const struct es10_transport *t, const struct es10_link_opts *
 	struct es10_link *l = calloc(1, sizeof(*l));
 	const uint8_t *aid = o && o->aid ? o->aid : isdr;
 	size_t aid_len = o && o->aid ? o->aid_len : sizeof(isdr);
+	unsigned max;
 	int ret;
 
 	if (!l)
@@ -214,8 +215,12 @@ int es10_link_open(const struct es10_transport *t, const struct es10_link_opts *
 	}
 	l->t = *t;
 	l->le_last = o && o->le_last;
+	max = !t->extended ? APDU_SHORT_MAX_LC : t->max_data && t->max_data < APDU_EXT_MAX_LC ?
+									t->max_data : APDU_EXT_MAX_LC;
 	l->block = o && o->block ? o->block : t->extended ? ES10_EXT_BLOCK : ES10_SHORT_BLOCK;
-	if (l->block > (t->extended ? APDU_EXT_MAX_LC : APDU_SHORT_MAX_LC)) {
+	if (t->extended && !(o && o->block) && l->block > max)
+		l->block = max;
+	if (l->block > max) {
 		free(l);
 		snprintf(err, err_len, "STORE DATA block of %u bytes is too large", o->block);
 		return -EINVAL;
@@ -284,7 +289,8 @@ int es10_link_call(struct es10_link *l, const uint8_t *cmd, size_t len, uint8_t 
 
 		/* Extended: ask for the whole answer at once; short: the card says 61xx. */
 		if (last && l->t.extended)
-			a.ne = APDU_EXT_MAX_NE;
+			a.ne = l->t.max_data && l->t.max_data < APDU_EXT_MAX_NE ? l->t.max_data :
+										  APDU_EXT_MAX_NE;
 		else if (last && l->le_last)
 			a.ne = APDU_SHORT_MAX_NE;
 		sw = exchange(l, a, resp, resp_len);

@@ -40,6 +40,7 @@ struct es10_transport {
 			size_t *resp_len);
 	void *ctx;
 	bool extended;        /* reader and card take extended-length APDUs */
+	unsigned max_data;    /* extended: the largest Nc/Ne the reader carries (0: 65536) */
 };
 
 struct es10_link_opts {

@@ -87,6 +87,7 @@ struct station {
 	bool out;                  /* taken out */
 	bool finished;             /* thread ended */
 	char why_out[320];
+	char apdu_mode[512];       /* PC/SC: the last short/extended choice, logged on change */
 	/* in-process kinds: the cards to run through, one after the other */
 	char **cards_ident, **cards_state;
 	unsigned n_cards;
@@ -103,7 +104,7 @@ struct line {
 	unsigned idle_exit_s;
 	unsigned long count;       /* stop after this many cards (0: no limit) */
 	long timeout_s;
-	bool extended;             /* PC/SC: extended-length APDUs (reader and cards take them) */
+	enum apdu_force extended;  /* PC/SC: auto (card and reader decide), or forced */
 	unsigned block;            /* STORE DATA block size, 0: default */
 	bool le_last;              /* short APDUs: Le on the last block */
 	struct inventory *inv;     /* --inventory: allocations of pulled cards go back at once */

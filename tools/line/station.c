@@ -502,6 +502,11 @@ static void run_pcsc(struct line *l, struct station *s)
 
 			bool go;
 
+			if (strcmp(s->apdu_mode, sc->apdu_mode)) {
+				snprintf(s->apdu_mode, sizeof(s->apdu_mode), "%s", sc->apdu_mode);
+				printf("station %s: %s\n", s->name, s->apdu_mode);
+			}
+
 			res = process(l, s, sc, &r);
 			apdus = sc->apdus;
 			/*

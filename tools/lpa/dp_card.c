@@ -18,7 +18,7 @@ struct dp_card {
 static int open_one(const char *spec, bool extended, struct dp_card **out, char *err,
 		    size_t err_len)
 {
-	struct chip_opts co = { .extended = extended };
+	struct chip_opts co = { .extended = extended ? APDU_FORCE_EXTENDED : APDU_AUTO };
 	uint8_t aid[ES10_AID_MAX];
 	struct dp_card *d;
 	int ret;

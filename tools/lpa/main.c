@@ -29,7 +29,7 @@
 struct cli {
 	const char *ac, *cc, *cacert, *resolve, *connect_to, *out, *delete_iccid, *chip, *aid;
 	const char *stop_es10, *cmd, *arg1, *arg2;
-	bool extended;
+	bool extended, no_extended;
 	const char *state_dir, *stop_after, *replay, *spoil_cancel;
 	bool reject, hold_notification, notify, spoil_signature;
 	const char *ci[SEUICC_MAX_CI];
@@ -55,7 +55,9 @@ static void usage(void)
 		"  --chip SPEC          pcsc:READER (name contains READER), at:TTY (AT+CCHO/CGLA),\n"
 		"                       at-csim:TTY (AT+CSIM), loopback (the --euicc card through APDUs)\n"
 		"  --aid HEX            ISD-R AID (default A0000005591010FFFFFFFF8900000100)\n"
-		"  --extended           extended-length APDUs (PC/SC)\n"
+		"  --extended           extended-length APDUs (PC/SC) even when the card's ATR or\n"
+		"                       the reader does not announce them (default: where both do)\n"
+		"  --no-extended        short APDUs (PC/SC) whatever card and reader announce\n"
 		"  --ac 'LPA:1$host:port$MATCHINGID'  activation code of the profile\n"
 		"  --cc CODE            confirmation code\n"
 		"  --euicc DIR          eUICC identity: euicc.der euicc-key.pem eum.der ci*.der\n"
@@ -109,6 +111,7 @@ static int parse_args(int argc, char **argv, struct cli *a)
 		{ "chip", required_argument, NULL, 'P' },
 		{ "aid", required_argument, NULL, 'A' },
 		{ "extended", no_argument, NULL, 'E' },
+		{ "no-extended", no_argument, NULL, 'N' },
 		{ "stop-after-es10", required_argument, NULL, 'Z' },
 		{ "binding", required_argument, NULL, 'B' },
 		{ "dp-card", required_argument, NULL, 'D' },
@@ -155,6 +158,7 @@ static int parse_args(int argc, char **argv, struct cli *a)
 		case 'P': a->chip = optarg; break;
 		case 'A': a->aid = optarg; break;
 		case 'E': a->extended = true; break;
+		case 'N': a->no_extended = true; break;
 		case 'Z': a->stop_es10 = optarg; break;
 		case 'B':
 			if (strcmp(optarg, "json") && strcmp(optarg, "asn1"))
@@ -497,7 +501,9 @@ int main(int argc, char **argv)
 			return LPA_E_LOCAL;
 		}
 	} else {
-		struct chip_opts co = { .extended = a.extended };
+		struct chip_opts co = { .extended = a.extended	  ? APDU_FORCE_EXTENDED :
+						    a.no_extended ? APDU_FORCE_SHORT :
+								    APDU_AUTO };
 		uint8_t aid[ES10_AID_MAX];
 
 		if (a.aid && es10_aid_parse(a.aid, aid, &co.aid_len)) {
@@ -510,6 +516,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "portdp-lpa: %s\n", err);
 			return ret == -ENODEV ? LPA_E_CHIP_GONE : LPA_E_LOCAL;
 		}
+		if (a.verbose && sc->apdu_mode[0])
+			fprintf(stderr, "lpa: %s: %s\n", sc->name, sc->apdu_mode);
 	}
 	if (a.notify) {
 		r = do_notify(&a, sc);

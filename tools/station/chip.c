@@ -126,7 +126,7 @@ void chip_link_opts(const struct chip_opts *o, struct es10_transport *tr,
 void chip_link_opts(const struct chip_opts *o, struct es10_transport *tr,
 		    struct es10_link_opts *lo)
 {
-	tr->extended = o && o->extended;
+	tr->extended = o && o->extended == APDU_FORCE_EXTENDED;
 	if (o) {
 		lo->aid = o->aid;
 		lo->aid_len = o->aid_len;

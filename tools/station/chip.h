@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "atr.h"
 #include "es10.h"
 #include "es10_link.h"
 
@@ -34,8 +35,13 @@ enum chip_kind { CHIP_INPROC, CHIP_LOOPBACK, CHIP_PCSC, CHIP_AT, CHIP_BT };
 struct chip_opts {
 	const uint8_t *aid;      /* ISD-R AID, NULL: SGP.22's */
 	size_t aid_len;
-	bool extended;           /* PC/SC: extended-length APDUs (the reader and card take them) */
-	unsigned block;          /* STORE DATA block size (0: 120 short, 4096 extended) */
+	/*
+	 * PC/SC: APDU_AUTO (0) extended length when the card's ATR and the reader allow
+	 * it (atr.h), else short; APDU_FORCE_EXTENDED (--extended, a bool true reads so),
+	 * APDU_FORCE_SHORT (--no-extended). Other links: extended only when forced.
+	 */
+	enum apdu_force extended;
+	unsigned block;          /* STORE DATA block size (0: 255 short + Le, 4096 extended) */
 	bool le_last;            /* short APDUs: Le on the last block (see es10_link_opts) */
 	unsigned timeout_ms;     /* AT: per command, 0: 5000 */
 };
@@ -49,6 +55,7 @@ struct station_chip {
 	unsigned long apdus;     /* APDU round trips */
 	bool gone;               /* the card was removed / the modem stopped answering */
 	bool reset;              /* someone reset the card (its sessions are gone; it is there) */
+	char apdu_mode[512];     /* PC/SC: short or extended, and why (for logs) */
 };
 
 /** chip_open() - a chip by spec (the card must be there). */

@@ -11,12 +11,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <reader.h>
 #include <winscard.h>
 
 #include "apdu.h"
+#include "pcsc_watch.h"
 
 struct pcsc_ctx {
 	SCARDCONTEXT ctx;
+	/* The reader's APDU size, asked once (the reader's, not the card's). */
+	char caps_reader[128];
+	long caps_max;           /* largest APDU data field; -1: the driver does not say */
+	char caps_src[80];
 };
 
 struct pcsc_tr {
@@ -87,6 +93,12 @@ int pcsc_wait(struct pcsc_ctx *p, const char *reader, bool present, unsigned tim
 {
 	SCARD_READERSTATE rs = { .szReader = reader, .dwCurrentState = SCARD_STATE_UNAWARE };
 	LONG rv;
+	int ret;
+
+	/* A wait (not a look): through the process's one watcher. */
+	if (timeout_ms &&
+	    (ret = pcsc_watch_wait(reader, present ? WATCH_PRESENT : WATCH_GONE, -1, timeout_ms)) != 1)
+		return ret;
 
 	for (;;) {
 		rv = SCardGetStatusChange(p->ctx, timeout_ms, &rs, 1);
@@ -118,6 +130,10 @@ int pcsc_wait_gone(struct pcsc_ctx *p, const char *reader, int events, unsigned 
 {
 	SCARD_READERSTATE rs = { .szReader = reader, .dwCurrentState = SCARD_STATE_UNAWARE };
 	LONG rv;
+	int ret;
+
+	if (timeout_ms && (ret = pcsc_watch_wait(reader, WATCH_GONE, events, timeout_ms)) != 1)
+		return ret;
 
 	for (;;) {
 		rv = SCardGetStatusChange(p->ctx, timeout_ms, &rs, 1);
@@ -192,6 +208,71 @@ void chip_pcsc_free(struct station_chip *c)
 	free(t);
 }
 
+/*
+ * The reader's largest APDU data field as its driver reports it, -1 when it does not:
+ * PC/SC v2 part 10 FEATURE_GET_TLV_PROPERTIES, dwMaxAPDUDataSize (little-endian,
+ * 0: short APDUs only; the CCID driver says 65536 for TPDU and extended-APDU
+ * readers), else SCARD_ATTR_MAXINPUT (the largest command APDU, platform order).
+ * pcsc-lite itself carries up to MAX_BUFFER_SIZE_EXTENDED.
+ */
+static long reader_max_data(SCARDHANDLE h, char *src, size_t src_len)
+{
+	uint8_t buf[256];
+	DWORD n = 0, ioctl = 0;
+
+	if (SCardControl(h, CM_IOCTL_GET_FEATURE_REQUEST, NULL, 0, buf, sizeof(buf), &n) ==
+	    SCARD_S_SUCCESS)
+		for (DWORD i = 0; i + 6 <= n; i += 2u + buf[i + 1])
+			if (buf[i] == FEATURE_GET_TLV_PROPERTIES && buf[i + 1] == 4)
+				ioctl = (DWORD)buf[i + 2] << 24 | (DWORD)buf[i + 3] << 16 |
+					(DWORD)buf[i + 4] << 8 | buf[i + 5];
+	if (ioctl && SCardControl(h, ioctl, NULL, 0, buf, sizeof(buf), &n) == SCARD_S_SUCCESS)
+		for (DWORD i = 0; i + 2 <= n && i + 2 + buf[i + 1] <= n; i += 2u + buf[i + 1])
+			if (buf[i] == PCSCv2_PART10_PROPERTY_dwMaxAPDUDataSize && buf[i + 1] == 4) {
+				snprintf(src, src_len, "PC/SC part 10 dwMaxAPDUDataSize");
+				return (long)buf[i + 2] | (long)buf[i + 3] << 8 | (long)buf[i + 4] << 16 |
+				       (long)buf[i + 5] << 24;
+			}
+	n = sizeof(buf);
+	if (SCardGetAttrib(h, SCARD_ATTR_MAXINPUT, buf, &n) == SCARD_S_SUCCESS && n == 4) {
+		uint32_t v;
+
+		memcpy(&v, buf, sizeof(v));
+		snprintf(src, src_len, "SCARD_ATTR_MAXINPUT %u, less a 7-byte header and Le", v);
+		return v > 9 ? (long)v - 9 : 0;
+	}
+	snprintf(src, src_len, "neither dwMaxAPDUDataSize nor SCARD_ATTR_MAXINPUT");
+	return -1;
+}
+
+/* Short or extended length for the card just connected (atr.h says how). */
+static void choose_mode(struct station_chip *c, const struct chip_opts *o, struct chip_opts *co,
+			unsigned *max_data)
+{
+	struct pcsc_tr *t = c->tr;
+	struct pcsc_ctx *p = t->p;
+	uint8_t atr[MAX_ATR_SIZE];
+	DWORD atr_len = sizeof(atr), state, proto, rlen = 0;
+	struct apdu_mode_in mi = { .atr = atr, .t1 = t->proto == SCARD_PROTOCOL_T1,
+				   .force = o ? o->extended : APDU_AUTO };
+	struct apdu_mode m;
+
+	if (SCardStatus(t->h, NULL, &rlen, &state, &proto, atr, &atr_len) != SCARD_S_SUCCESS)
+		atr_len = 0;
+	mi.atr_len = atr_len;
+	if (strcmp(p->caps_reader, c->name)) {
+		p->caps_max = reader_max_data(t->h, p->caps_src, sizeof(p->caps_src));
+		snprintf(p->caps_reader, sizeof(p->caps_reader), "%s", c->name);
+	}
+	mi.reader_max_data = p->caps_max;
+	mi.reader_src = p->caps_src;
+	apdu_mode_choose(&mi, &m);
+	*co = o ? *o : (struct chip_opts){ 0 };
+	co->extended = m.extended ? APDU_FORCE_EXTENDED : APDU_FORCE_SHORT;
+	*max_data = m.max_data;
+	snprintf(c->apdu_mode, sizeof(c->apdu_mode), "T=%d, %s", mi.t1 ? 1 : 0, m.why);
+}
+
 /* The first reader whose name contains @want ("" for any reader with a card). */
 static int find_reader(struct pcsc_ctx *p, const char *want, char *name, size_t len)
 {
@@ -245,7 +326,21 @@ int pcsc_chip(struct pcsc_ctx *p, const char *reader, const struct chip_opts *o,
 		goto fail;
 	}
 	tr.ctx = c;
-	chip_link_opts(o, &tr, &lo);
+	{
+		struct chip_opts co;
+		unsigned max_data;
+		size_t n;
+
+		choose_mode(c, o, &co, &max_data);
+		chip_link_opts(&co, &tr, &lo);
+		tr.max_data = max_data;
+		n = strlen(c->apdu_mode);
+		snprintf(c->apdu_mode + n, sizeof(c->apdu_mode) - n, ", STORE DATA blocks of %u%s",
+			 lo.block ? lo.block :
+			 tr.extended ? (max_data < ES10_EXT_BLOCK ? max_data : ES10_EXT_BLOCK) :
+				       ES10_SHORT_BLOCK,
+			 !tr.extended && lo.le_last ? " + Le" : "");
+	}
 	ret = chip_link_up(c, &tr, &lo, err, err_len);
 	if (ret)
 		goto fail;

@@ -1,0 +1,101 @@
+#!/bin/bash
+# E2E: PC/SC stations choose the APDU length per card, as ISO 7816-4 lets a card say:
+#  - a card whose ATR announces extended Lc/Le (card capabilities), in a reader that
+#    carries it (T=1, the vpcd driver reports no limit): extended-length APDUs;
+#  - a card whose ATR does not announce it: short APDUs (255-byte blocks + Le);
+#  - a card announcing it but offering T=0 only: short (T=0 carries no extended APDU
+#    without ENVELOPE);
+#  - --no-extended: short whatever the card says.
+# Each choice is in the runner's line.log; the report's APDU count per download shows it.
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pcsc.sh"
+e2e_init line-apdu
+VC_PIDS=()
+cleanup() {
+	for p in "${VC_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	pcsc_cleanup
+	e2e_cleanup
+}
+trap cleanup EXIT
+for b in portdp-bench portdp-vcard portdp-line; do
+	[ -x "$BIN/$b" ] || { echo "Bail out! $BIN/$b not built"; exit 1; }
+done
+command -v pcscd >/dev/null && [ -e "$VPCD_SO" ] || {
+	echo "1..0 # SKIP pcscd or vsmartcard-vpcd missing (tools/install-deps)"
+	exit 0
+}
+
+PER=2 # chips per reader
+B=$E2E_DIR/b
+"$BIN/portdp-bench" setup --dir "$B" --profiles 12 --euiccs $((4 * PER)) >/dev/null 2>&1
+tap $? "setup: test PKI, $((4 * PER)) eUICCs, 12 profiles"
+E2E_DB=$B/inventory.db
+PORT=$(free_port)
+sed "s/^port = .*/port = $PORT/" "$B/portdpd.conf" >"$E2E_DIR/portdpd.conf"
+start_portdpd "$E2E_DIR/portdpd.conf" "$PORT"
+tap $? "portdpd started"
+start_pcscd "$E2E_DIR/pcsc" 4
+tap $? "private pcscd with 4 vpcd readers"
+
+# reader r: its chips, its card options
+CARD_OPTS=("" "--no-extended" "--t0" "")
+for r in 0 1 2 3; do
+	: >"$E2E_DIR/cards$r"
+	for ((k = 0; k < PER; k++)); do
+		i=$((r * PER + k))
+		mkdir -p "$E2E_DIR/state/$i"
+		printf '%s/euiccs/%05d %s/state/%d\n' "$B" "$i" "$E2E_DIR" "$i" >>"$E2E_DIR/cards$r"
+	done
+	# shellcheck disable=SC2086
+	"$BIN/portdp-vcard" --cards "$E2E_DIR/cards$r" ${CARD_OPTS[$r]} vpcd "${READER_PORTS[$r]}" \
+		>"$E2E_DIR/vcard$r.log" 2>&1 &
+	VC_PIDS+=($!)
+done
+
+ARGS=(--smdp "$SMDP_HOST:$PORT" --resolve "$SMDP_HOST:$PORT:127.0.0.1" --cacert "$B/pki/ci.pem"
+	--quiet --idle-exit 8)
+# Runner A decides (readers 0-2); runner B is told --no-extended (reader 3).
+timeout 180 "$BIN/portdp-line" "${ARGS[@]}" --report "$E2E_DIR/repA" --count $((3 * PER)) \
+	--station "pcsc:${READER_NAMES[0]}" --station "pcsc:${READER_NAMES[1]}" \
+	--station "pcsc:${READER_NAMES[2]}" >"$E2E_DIR/runA.out" 2>&1 &
+A=$!
+timeout 180 "$BIN/portdp-line" "${ARGS[@]}" --report "$E2E_DIR/repB" --count "$PER" --no-extended \
+	--station "pcsc:${READER_NAMES[3]}" >"$E2E_DIR/runB.out" 2>&1
+rcB=$?
+wait "$A"
+rcA=$?
+cat "$E2E_DIR"/rep[AB]/run-*.csv | grep -v '^time,' >"$E2E_DIR/all.csv"
+n=$(grep -c ',installed,' "$E2E_DIR/all.csv")
+[ $rcA -eq 0 ] && [ $rcB -eq 0 ] && [ "$n" -eq $((4 * PER)) ]
+tap $? "both runners end (exit $rcA, $rcB): $n of $((4 * PER)) chips installed"
+
+# check R WANT_LOG LO HI WHAT: reader R's line.log line and its downloads' APDU counts.
+check() {
+	local r=$1 want=$2 lo=$3 hi=$4 what=$5 log counts ok=0
+	log=$(cat "$E2E_DIR"/rep[AB]/line.log | grep -F "station pcsc:${READER_NAMES[$r]}: ")
+	counts=$(awk -F, -v s="pcsc:${READER_NAMES[$r]}" '$2 == s && $6 == "installed" {print $NF}' \
+		"$E2E_DIR/all.csv" | tr '\n' ' ')
+	grep -q -- "$want" <<<"$log" || ok=1
+	[ "$(wc -w <<<"$counts")" -eq "$PER" ] || ok=1
+	for c in $counts; do [ "$c" -ge "$lo" ] && [ "$c" -le "$hi" ] || ok=1; done
+	[ $ok -eq 0 ] || echo "# log: $log"
+	tap $ok "$what: APDUs per download: $counts"
+}
+check 0 "T=1, extended-length APDUs (card: extended Lc/Le in the ATR" 20 45 \
+	"card announcing extended Lc/Le, T=1: extended"
+check 1 "T=1, short APDUs (card: ATR card capabilities without extended Lc/Le" 55 110 \
+	"card without extended Lc/Le: short"
+check 2 "T=0, short APDUs (card: extended Lc/Le .*T=0 carries short APDUs only" 55 110 \
+	"card with extended Lc/Le but T=0 only: short"
+check 3 "short APDUs (.*forced by --no-extended), STORE DATA blocks of 255 + Le" 55 110 \
+	"--no-extended on a card announcing extended: short"
+ext=$(awk -F, -v s="pcsc:${READER_NAMES[0]}" '$2 == s && $6 == "installed" {t += $NF; n++}
+	END {printf "%.1f", t / n}' "$E2E_DIR/all.csv")
+short=$(awk -F, -v s="pcsc:${READER_NAMES[1]}" '$2 == s && $6 == "installed" {t += $NF; n++}
+	END {printf "%.1f", t / n}' "$E2E_DIR/all.csv")
+echo "# APDU round trips per download: extended $ext, short $short"
+
+stop_pcscd
+stop_portdpd
+tap_done
