@@ -205,6 +205,13 @@ EOF
 		portdp-memscan needles.hex -f $srcs >scan-src.log 2>&1
 		[ $? -eq 1 ]
 		tap $? "the search works: $(grep -c found scan-src.log) needles found in the source profiles"
+		# ... and the memory search works: portdpd's DPpb certificate is in its memory.
+		openssl x509 -in dppb-issued.pem -outform DER -out dppb-c.der 2>/dev/null
+		od -An -tx1 -v dppb-c.der | tr -d ' \n' | cut -c 1-96 >cert.hex
+		echo >>cert.hex
+		portdp-memscan cert.hex "$dpd" >scan-cert.log 2>&1
+		[ $? -eq 1 ]
+		tap $? "the memory search works: it finds the DPpb certificate in portdpd's memory"
 		portdp-memscan needles.hex "$dpd" >scan-dpd.log 2>&1
 		st=$?
 		sed 's/^/# /' scan-dpd.log
