@@ -23,6 +23,7 @@
 #include <openssl/rand.h>
 
 #include "portdp/accel.h"
+#include "portdp/scp03t.h"
 
 #define DEV_SLOT "slot:30"
 #define MAX_ROUNDS 64
@@ -60,7 +61,10 @@ static int cipher(const EVP_CIPHER *c, int enc, const uint8_t *key, const uint8_
 	return ok ? n + m : -1;
 }
 
-/* A3 the host way: open with the host stock key, then one pdp_bsp_seal per segment. */
+/*
+ * A3 the host way: open with the host stock key, then the segments submitted at once and
+ * reaped (portdpd's BPP_SEAL_BATCH).
+ */
 static int host_a3(struct pdp_accel *a, struct pdp_session *s, const struct upp *u,
 		   uint8_t *out)
 {
@@ -73,12 +77,38 @@ static int host_a3(struct pdp_accel *a, struct pdp_session *s, const struct upp 
 	    cipher(EVP_aes_256_gcm(), 0, dk, u->nonce, u->ct, (int)u->len, pt,
 		   (uint8_t *)u->tag) < 0)
 		rc = -EBADMSG;
-	for (off = 0; !rc && off < u->len; off += n) {
+	struct pdp_op ops[256], *ptrs[256];
+	unsigned k = 0, sub = 0, got = 0;
+
+	for (off = 0; !rc && off < u->len && k < 256; off += n, k++) {
 		n = u->len - off < PDP_BSP_MAX_PLAIN_ENC ? u->len - off : PDP_BSP_MAX_PLAIN_ENC;
-		seg = PDP_BSP_MAX_SEGMENT;
-		rc = pdp_bsp_seal(a, s, 0x86, pt + off, n, out + done, &seg);
+		seg = pdp_bsp_segment_len(0x86, n);
+		memset(&ops[k], 0, sizeof(ops[k]));
+		ops[k].type = PDP_OP_BSP_SEAL;
+		ops[k].u.seal = (typeof(ops[k].u.seal)){s, 0x86, pt + off, n, out + done, seg};
+		ptrs[k] = &ops[k];
 		done += seg;
 	}
+	while (!rc && got < k) {
+		if (sub < k) {
+			int r = pdp_submit(a, ptrs + sub, k - sub);
+
+			if (r < 0 && r != -EAGAIN)
+				rc = r;
+			else if (r > 0)
+				sub += (unsigned)r;
+		}
+		if (!rc) {
+			int r = pdp_reap(a, ptrs + got, sub - got, 1);
+
+			if (r < 0)
+				rc = r;
+			else
+				got += (unsigned)r;
+		}
+	}
+	for (off = 0; !rc && off < k; off++)
+		rc = ops[off].status;
 	OPENSSL_cleanse(dk, sizeof(dk));
 	OPENSSL_clear_free(pt, u->len);
 	return rc;

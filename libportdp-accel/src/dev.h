@@ -53,6 +53,9 @@ struct dev_accel {
 
 	bool sync_uring;	   /* sync calls through @sync_ring instead of ioctl */
 	struct io_uring sync_ring; /* 1 deep */
+
+	bool upp_ring_ready;	  /* @upp_ring made (first sealed UPP) */
+	struct io_uring upp_ring; /* a sealed UPP's 86 segments, pipelined */
 };
 
 struct dev_key {

@@ -29,6 +29,8 @@ static void dev_close(struct pdp_accel *accel)
 	dev_async_fini(da);
 	if (da->sync_uring)
 		io_uring_queue_exit(&da->sync_ring);
+	if (da->upp_ring_ready)
+		io_uring_queue_exit(&da->upp_ring);
 	for (i = 0; i < 3; i++)
 		EVP_PKEY_free(da->tpl[i]);
 	EVP_MD_CTX_free(da->md);

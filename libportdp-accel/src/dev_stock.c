@@ -109,32 +109,81 @@ static int upp_load(struct dev_accel *da, uint32_t handle, const struct pdp_stoc
 	return dev_call(da, PORTDP_IOC_UPP_FINISH, &fin);
 }
 
+/*
+ * The 86 segments, UPP_SEAL_BATCH at a time through a ring of their own: the card seals a
+ * session's requests in the order they arrive (the driver queues FIFO, as for the
+ * pipelined BSP seals of dev_async.c), so they need not wait for each other's answer.
+ */
+#define UPP_SEAL_BATCH 32
+
+static int seal_batch(struct dev_accel *da, struct portdp_upp_seal *s, unsigned n)
+{
+	struct io_uring_cqe *cqe;
+	unsigned i, got = 0, sent;
+	int ret = 0, rc;
+
+	for (i = 0; i < n; i++)
+		dev_prep_cmd(io_uring_get_sqe(&da->upp_ring), da->fd, PORTDP_IOC_UPP_SEAL, &s[i]);
+	do
+		rc = io_uring_submit_and_wait(&da->upp_ring, n);
+	while (rc == -EINTR);
+	if (rc < 0)
+		return dev_errno(rc);
+	sent = (unsigned)rc;
+	/* Every submitted command writes into @s and the output: wait for all of them. */
+	while (got < sent) {
+		rc = io_uring_wait_cqe(&da->upp_ring, &cqe);
+		if (rc == -EINTR)
+			continue;
+		if (rc < 0)
+			return dev_errno(rc);
+		if (cqe->res < 0 && !ret)
+			ret = dev_errno(cqe->res);
+		io_uring_cqe_seen(&da->upp_ring, cqe);
+		got++;
+	}
+	return got == n ? ret : (ret ? ret : -EIO);
+}
+
 int dev_seal_sealed(struct pdp_accel *accel, struct pdp_session *session,
 		    struct pdp_stock_key *key, const struct pdp_sealed_upp *upp, uint8_t *out,
 		    size_t out_len)
 {
 	struct dev_accel *da = to_dev(accel);
+	struct portdp_upp_seal s[UPP_SEAL_BATCH];
 	uint32_t handle = dev_handle(session);
-	size_t off, n, done = 0;
+	size_t off = 0, n, done = 0;
+	unsigned i, k;
 	int ret;
 
 	ret = need_cap(da);
+	if (!ret && !da->upp_ring_ready) {
+		ret = io_uring_queue_init(UPP_SEAL_BATCH, &da->upp_ring, 0);
+		da->upp_ring_ready = !ret;
+		ret = ret ? -ENOMEM : 0;
+	}
 	if (!ret)
 		ret = upp_load(da, handle, key, upp);
-	for (off = 0; !ret && off < upp->ct_len; off += n) {
-		struct portdp_upp_seal s = {.handle = handle, .tag = PDP_BSP_TAG_PROFILE};
+	while (!ret && off < upp->ct_len) {
+		size_t start = done;
 
-		n = upp->ct_len - off < PDP_BSP_MAX_PLAIN_ENC ? upp->ct_len - off
-							      : PDP_BSP_MAX_PLAIN_ENC;
-		s.in_len = (uint16_t)n;
-		s.out = (uintptr_t)(out + done);
-		s.out_cap = out_len - done < PDP_BSP_MAX_SEGMENT ? out_len - done
-								 : PDP_BSP_MAX_SEGMENT;
-		ret = dev_call(da, PORTDP_IOC_UPP_SEAL, &s);
-		if (!ret)
-			ret = dev_check_seal(PDP_BSP_TAG_PROFILE, n, out + done, s.out_len,
-					     s.out_cap);
-		done += s.out_len;
+		for (k = 0; k < UPP_SEAL_BATCH && off < upp->ct_len; k++, off += n) {
+			n = upp->ct_len - off < PDP_BSP_MAX_PLAIN_ENC ? upp->ct_len - off
+								      : PDP_BSP_MAX_PLAIN_ENC;
+			memset(&s[k], 0, sizeof(s[k]));
+			s[k].handle = handle;
+			s[k].tag = PDP_BSP_TAG_PROFILE;
+			s[k].in_len = (uint16_t)n;
+			s[k].out = (uintptr_t)(out + done);
+			s[k].out_cap = pdp_bsp_segment_len(PDP_BSP_TAG_PROFILE, n);
+			if (s[k].out_cap > out_len - done)
+				return -ENOSPC; /* cannot be: stock.c sized @out */
+			done += s[k].out_cap;
+		}
+		ret = seal_batch(da, s, k);
+		for (i = 0, done = start; !ret && i < k; done += s[i].out_len, i++)
+			ret = dev_check_seal(PDP_BSP_TAG_PROFILE, s[i].in_len, out + done,
+					     s[i].out_len, s[i].out_cap);
 	}
 	return ret;
 }
