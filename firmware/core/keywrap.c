@@ -22,8 +22,7 @@ static void xor_t(uint8_t a[8], uint32_t t)
 }
 
 enum pdc_status keywrap_wrap(const uint8_t kek[PDC_STOCK_KEY_LEN],
-			     const uint8_t key[PDC_STOCK_KEY_LEN],
-			     uint8_t out[PDC_STOCK_WRAP_LEN])
+			     const uint8_t key[PDC_STOCK_KEY_LEN], uint8_t out[PDC_STOCK_WRAP_LEN])
 {
 	mbedtls_aes_context aes;
 	uint8_t b[16];
@@ -55,8 +54,7 @@ out:
 }
 
 enum pdc_status keywrap_unwrap(const uint8_t kek[PDC_STOCK_KEY_LEN],
-			       const uint8_t in[PDC_STOCK_WRAP_LEN],
-			       uint8_t key[PDC_STOCK_KEY_LEN])
+			       const uint8_t in[PDC_STOCK_WRAP_LEN], uint8_t key[PDC_STOCK_KEY_LEN])
 {
 	mbedtls_aes_context aes;
 	uint8_t a[8], r[PDC_STOCK_KEY_LEN], b[16], diff = 0;

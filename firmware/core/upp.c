@@ -22,10 +22,10 @@ struct upp_ctx {
 	uint8_t nonce[PDC_UPP_NONCE_LEN];
 	uint8_t aad[PDC_UPP_AAD_MAX];
 	size_t aad_len;
-	uint32_t len;	 /* ciphertext = plaintext bytes */
-	uint32_t got;	 /* ciphertext bytes taken */
-	uint32_t done;	 /* plaintext bytes sealed */
-	bool verified;	 /* tag checked: @buf holds plaintext */
+	uint32_t len;  /* ciphertext = plaintext bytes */
+	uint32_t got;  /* ciphertext bytes taken */
+	uint32_t done; /* plaintext bytes sealed */
+	bool verified; /* tag checked: @buf holds plaintext */
 	uint8_t *buf;
 };
 
@@ -56,8 +56,8 @@ static enum pdc_status stock_slot(struct card *c, unsigned int slot, const uint8
 	return PDC_ST_OK;
 }
 
-enum pdc_status op_stock_key_generate(struct card *c, const uint8_t *body, size_t len,
-				      uint8_t *out, size_t *out_len)
+enum pdc_status op_stock_key_generate(struct card *c, const uint8_t *body, size_t len, uint8_t *out,
+				      size_t *out_len)
 {
 	struct pdc_slot_req r;
 	struct key_slot ks;

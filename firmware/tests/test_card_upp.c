@@ -76,7 +76,8 @@ static void gcm_seal(const uint8_t dk[32], struct sealed *s)
 static void make_sealed(struct card *c, size_t len, struct sealed *s)
 {
 	struct pdc_stock_wrap_req w = {.slot = STOCK_SLOT};
-	static const char aad[] = "PDS\001" "8944500000000000001";
+	static const char aad[] = "PDS\001"
+				  "8944500000000000001";
 
 	memset(s, 0, sizeof(*s));
 	s->aad_len = sizeof(aad) - 1;
@@ -262,8 +263,7 @@ static void test_stock_slots(void **state)
 	s.rsvd[1] = 1;
 	assert_int_equal(fw_call(f->card, PDC_OP_STOCK_KEY_GENERATE, &s, sizeof(s), &r),
 			 PDC_ST_BAD_PARAM);
-	assert_int_equal(fw_call(f->card, PDC_OP_STOCK_KEY_GENERATE, &s, 3, &r),
-			 PDC_ST_BAD_LENGTH);
+	assert_int_equal(fw_call(f->card, PDC_OP_STOCK_KEY_GENERATE, &s, 3, &r), PDC_ST_BAD_LENGTH);
 
 	/* wrap: deterministic per key, only with a stock key */
 	memset(w.key, 0x5a, 32);
@@ -275,8 +275,7 @@ static void test_stock_slots(void **state)
 	w.slot = EC_SLOT;
 	assert_int_equal(fw_call(f->card, PDC_OP_STOCK_WRAP, &w, sizeof(w), &r), PDC_ST_BAD_KEY);
 	w.slot = 9;
-	assert_int_equal(fw_call(f->card, PDC_OP_STOCK_WRAP, &w, sizeof(w), &r),
-			 PDC_ST_SLOT_EMPTY);
+	assert_int_equal(fw_call(f->card, PDC_OP_STOCK_WRAP, &w, sizeof(w), &r), PDC_ST_SLOT_EMPTY);
 	w.slot = 200;
 	assert_int_equal(fw_call(f->card, PDC_OP_STOCK_WRAP, &w, sizeof(w), &r), PDC_ST_BAD_SLOT);
 	w.slot = STOCK_SLOT;
@@ -293,8 +292,7 @@ static void test_stock_slots(void **state)
 	s.slot = STOCK_SLOT;
 	s.rsvd[1] = 0;
 	assert_int_equal(fw_call(f->card, PDC_OP_KEY_DESTROY, &s, sizeof(s), &r), PDC_ST_OK);
-	assert_int_equal(fw_call(f->card, PDC_OP_STOCK_WRAP, &w, sizeof(w), &r),
-			 PDC_ST_SLOT_EMPTY);
+	assert_int_equal(fw_call(f->card, PDC_OP_STOCK_WRAP, &w, sizeof(w), &r), PDC_ST_SLOT_EMPTY);
 }
 
 static void test_good_path(void **state)
@@ -328,8 +326,8 @@ static void test_good_path(void **state)
 			assert_int_equal(fw_call(f->card, PDC_OP_BSP_SEAL, body, sizeof(body), &r),
 					 PDC_ST_OK);
 			assert_int_equal(fw_ossl_open(&rx, r.body + 4, r.len - 4, out), 5);
-			assert_int_equal(fw_call(f->card, PDC_OP_SESSION_CLOSE, &cq, sizeof(cq), &r),
-					 PDC_ST_OK);
+			assert_int_equal(
+			    fw_call(f->card, PDC_OP_SESSION_CLOSE, &cq, sizeof(cq), &r), PDC_ST_OK);
 		}
 		free_sealed(&s);
 	}
@@ -449,8 +447,7 @@ static void test_bounds(void **state)
 	assert_int_equal(fw_call(f->card, PDC_OP_UPP_OPEN, &q, sizeof(q), &r), PDC_ST_BAD_PARAM);
 	q.rsvd = 0;
 	q.handle = h ^ 0x400;
-	assert_int_equal(fw_call(f->card, PDC_OP_UPP_OPEN, &q, sizeof(q), &r),
-			 PDC_ST_BAD_SESSION);
+	assert_int_equal(fw_call(f->card, PDC_OP_UPP_OPEN, &q, sizeof(q), &r), PDC_ST_BAD_SESSION);
 	q.handle = h;
 	assert_int_equal(fw_call(f->card, PDC_OP_UPP_OPEN, &q, sizeof(q) - 1, &r),
 			 PDC_ST_BAD_LENGTH);

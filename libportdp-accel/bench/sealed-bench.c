@@ -28,7 +28,8 @@
 #define DEV_SLOT "slot:30"
 #define MAX_ROUNDS 64
 
-static const uint8_t aad[] = "PDS\001" "89445000000000000018";
+static const uint8_t aad[] = "PDS\001"
+			     "89445000000000000018";
 
 struct upp {
 	uint8_t wrapped[PDP_STOCK_WRAP_LEN], nonce[PDP_UPP_NONCE_LEN], tag[PDP_UPP_TAG_LEN];
@@ -65,17 +66,16 @@ static int cipher(const EVP_CIPHER *c, int enc, const uint8_t *key, const uint8_
  * A3 the host way: open with the host stock key, then the segments submitted at once and
  * reaped (portdpd's BPP_SEAL_BATCH).
  */
-static int host_a3(struct pdp_accel *a, struct pdp_session *s, const struct upp *u,
-		   uint8_t *out)
+static int host_a3(struct pdp_accel *a, struct pdp_session *s, const struct upp *u, uint8_t *out)
 {
 	uint8_t dk[40], *pt = OPENSSL_malloc(u->len);
 	size_t off, n, seg, done = 0;
 	int rc = 0;
 
-	if (!pt || cipher(EVP_aes_256_wrap(), 0, u->host_kek, NULL, u->host_wrapped, 40, dk,
-			  NULL) != 32 ||
-	    cipher(EVP_aes_256_gcm(), 0, dk, u->nonce, u->ct, (int)u->len, pt,
-		   (uint8_t *)u->tag) < 0)
+	if (!pt ||
+	    cipher(EVP_aes_256_wrap(), 0, u->host_kek, NULL, u->host_wrapped, 40, dk, NULL) != 32 ||
+	    cipher(EVP_aes_256_gcm(), 0, dk, u->nonce, u->ct, (int)u->len, pt, (uint8_t *)u->tag) <
+		0)
 		rc = -EBADMSG;
 	struct pdp_op ops[256], *ptrs[256];
 	unsigned k = 0, sub = 0, got = 0;
@@ -123,8 +123,10 @@ static int cmp_double(const void *x, const void *y)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"uri", 1, NULL, 'u'}, {"len", 1, NULL, 'l'},
-					     {"n", 1, NULL, 'n'},   {"rounds", 1, NULL, 'r'},
+	static const struct option opts[] = {{"uri", 1, NULL, 'u'},
+					     {"len", 1, NULL, 'l'},
+					     {"n", 1, NULL, 'n'},
+					     {"rounds", 1, NULL, 'r'},
 					     {NULL, 0, NULL, 0}};
 	const char *uri = "dev:";
 	char skuri[64];
@@ -187,8 +189,8 @@ int main(int argc, char **argv)
 
 			for (i = 0; i < n; i++) {
 				struct pdp_session *s;
-				struct pdp_sealed_upp su = {aad,   sizeof(aad) - 1, u.wrapped, u.nonce,
-							    u.ct, u.len,	    u.tag};
+				struct pdp_sealed_upp su = {
+				    aad, sizeof(aad) - 1, u.wrapped, u.nonce, u.ct, u.len, u.tag};
 
 				rc = pdp_session_create(a, PDP_CURVE_P256, euicc_pub,
 							(const uint8_t *)"bench", 5, eid, ot, &s);

@@ -145,9 +145,8 @@ static int seal_batch(struct dev_accel *da, struct portdp_upp_seal *s, unsigned 
 	return got == n ? ret : (ret ? ret : -EIO);
 }
 
-int dev_seal_sealed(struct pdp_accel *accel, struct pdp_session *session,
-		    struct pdp_stock_key *key, const struct pdp_sealed_upp *upp, uint8_t *out,
-		    size_t out_len)
+int dev_seal_sealed(struct pdp_accel *accel, struct pdp_session *session, struct pdp_stock_key *key,
+		    const struct pdp_sealed_upp *upp, uint8_t *out, size_t out_len)
 {
 	struct dev_accel *da = to_dev(accel);
 	struct portdp_upp_seal s[UPP_SEAL_BATCH];

@@ -20,8 +20,7 @@ static size_t a3_len(size_t len)
 	       (rest ? pdp_bsp_segment_len(PDP_BSP_TAG_PROFILE, rest) : 0);
 }
 
-int pdp_stock_key_generate(struct pdp_accel *accel, const char *key_uri,
-			   struct pdp_stock_key **out)
+int pdp_stock_key_generate(struct pdp_accel *accel, const char *key_uri, struct pdp_stock_key **out)
 {
 	if (!accel || !key_uri || !out)
 		return -EINVAL;
