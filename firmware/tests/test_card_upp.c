@@ -502,9 +502,12 @@ static void test_bounds(void **state)
 
 		assert_int_equal(fw_call(f->card, PDC_OP_UPP_SEAL, &sq, sizeof(sq), &r),
 				 PDC_ST_BAD_PARAM);
+		uint8_t longer[sizeof(sq) + 1] = {0};
+
 		sq.rsvd = 0;
 		/* UPP_SEAL carries no data */
-		assert_int_equal(fw_call(f->card, PDC_OP_UPP_SEAL, &sq, sizeof(sq) + 1, &r),
+		memcpy(longer, &sq, sizeof(sq));
+		assert_int_equal(fw_call(f->card, PDC_OP_UPP_SEAL, longer, sizeof(longer), &r),
 				 PDC_ST_BAD_LENGTH);
 	}
 	/* the refusals changed nothing: the whole UPP seals in order and opens */
