@@ -55,7 +55,7 @@ struct dev_accel {
 	struct io_uring sync_ring; /* 1 deep */
 
 	bool upp_ring_ready;	  /* @upp_ring made (first sealed UPP) */
-	struct io_uring upp_ring; /* a sealed UPP's 86 segments, pipelined */
+	struct io_uring upp_ring; /* a sealed UPP's commands, pipelined (dev_stock.c) */
 };
 
 struct dev_key {

@@ -307,6 +307,8 @@ struct pdp_sealed_upp {
  * stock key, or a tampered wrap), -EBADMSG (the GCM tag does not verify:
  * a flipped byte, another ICCID's associated data); then nothing of the
  * UPP was sealed and @session did not move. -ENOSPC: @out too small.
+ * Any other error (the card gone, a timeout) may leave @session with part of
+ * the UPP on it: close it. On error @out holds zeros.
  */
 int pdp_bsp_seal_sealed(struct pdp_accel *accel, struct pdp_session *session,
 			struct pdp_stock_key *key, const struct pdp_sealed_upp *upp, uint8_t *out,

@@ -246,13 +246,18 @@ if command -v sqlite3 >/dev/null; then
 	start_dpd portdpd.conf
 	fin1=$(counter upp_finish)
 	useal1=$(counter upp_seal)
+	err1=$(cat "$SYS/errors")
 	download "$mid" "$f"
 	st=$?
 	grep -q subjectCode "$T/lpa-$mid.log"
 	st2=$?
+	# The UPP_SEALs were sent behind UPP_FINISH (one pipeline): the card refused them all.
+	useals=$(($(counter upp_seal) - useal1))
+	errs=$(($(cat "$SYS/errors") - err1))
+	echo "# tampered $mid: upp_finish +$(($(counter upp_finish) - fin1)), upp_seal +$useals sent, card errors +$errs"
 	[ $st -ne 0 ] && [ $st2 -eq 0 ] && [ ! -s "$T/$mid.der" ] &&
-		[ "$(counter upp_seal)" -eq "$useal1" ] && [ "$(counter upp_finish)" -gt "$fin1" ]
-	tap $? "a flipped byte in $mid's sealed UPP: the card refuses it at the tag, no segment sealed"
+		[ "$(counter upp_finish)" -gt "$fin1" ] && [ $errs -ge $((useals + 1)) ]
+	tap $? "a flipped byte in $mid's sealed UPP: the card refuses it at the tag and every segment after it"
 	grep -q "does not open" "$T/dpd.err" "$T"/*.log 2>/dev/null ||
 		tail -n 3 "$T/dpd.err" | sed 's/^/# /'
 	stop_dpd
