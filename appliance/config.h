@@ -52,13 +52,26 @@ struct portdpd_config {
 	uint16_t card_vpcd_port;     /* card_vpcd = PORT on 127.0.0.1 (0: none, the default) */
 	char card_nfc[128];          /* card_nfc = libnfc connstring, e.g. pn532_uart:/dev/ttyS0 */
 	int card_bt_channel;         /* card_bt = RFCOMM channel 1-30 (0: none, the default) */
-	/* stock_key = the key file the UPPs are sealed with ("": "<db>.stock-key"; made 0600) */
+	/*
+	 * stock_key = the key file the UPPs are sealed with ("": "<db>.stock-key"; made 0600),
+	 * or slot:N, a stock key on the card (accel = dev:): the card opens every UPP it binds
+	 */
 	char stock_key[512];
 	/* tamper-evident audit: the unit key that signs the audit chain's head periodically */
 	char audit_key[512];      /* audit_key = key URI (card slot:N, file:PATH); "": none */
 	unsigned audit_interval;  /* audit_interval = 300 (s between checkpoints, when it moved) */
 	unsigned es2_call_retention; /* es2_call_retention = 604800 (s a recorded ES2+ answer is kept) */
 };
+
+/** stock_key names a card slot ("slot:N"): the card path of sealed stock. */
+static inline int portdpd_stock_on_card(const struct portdpd_config *cfg)
+{
+	const char *p = "slot:", *k = cfg->stock_key;
+
+	while (*p && *k == *p)
+		p++, k++;
+	return !*p;
+}
 
 /** Fill @cfg with defaults. */
 void portdpd_config_defaults(struct portdpd_config *cfg);

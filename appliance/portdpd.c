@@ -166,6 +166,12 @@ static int load_stock_key(const struct portdpd_config *cfg, const struct priv_us
 	bool existed;
 	int rc;
 
+	/* On the card: each worker takes the slot on its own accel; no UPP opens here. */
+	if (portdpd_stock_on_card(cfg)) {
+		inv_stock_key_set_card(NULL, NULL);
+		srv_info("stock key on the card (%s): UPPs open only there", cfg->stock_key);
+		return 0;
+	}
 	if (*cfg->stock_key)
 		snprintf(path, sizeof(path), "%s", cfg->stock_key);
 	else

@@ -36,7 +36,7 @@ $(BUILD)/bin/portdp-card-usb: $(FW_USB_OBJS) $(FW_FE_OBJS) $(BUILD)/libcardcore.
 
 # Tests: cmocka (TAP), OpenSSL for cross-checks, jansson for bsp.json.
 FW_TEST_NAMES := test-card-core test-card-keystore test-card-vectors test-card-fuzz test-card-ring \
-		 test-card-usbfault
+		 test-card-usbfault test-card-upp
 FW_TESTS := $(FW_TEST_NAMES:%=$(BUILD)/tests/firmware/%)
 
 $(BUILD)/tests/firmware/test-card-%: $(BUILD)/firmware/tests/test_card_%.o \

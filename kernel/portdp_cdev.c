@@ -43,6 +43,11 @@ struct portdp_call {
 		struct portdp_ecdh_slot ecdh_slot;
 		struct portdp_aes_cbc cbc;
 		struct portdp_aes_cmac cmac;
+		struct portdp_stock_wrap stock_wrap;
+		struct portdp_upp_open upp_open;
+		struct portdp_upp_data upp_data;
+		struct portdp_upp_finish upp_finish;
+		struct portdp_upp_seal upp_seal;
 	} arg;
 };
 
@@ -78,6 +83,15 @@ PORTDP_SAME(PORTDP_CAP_AES_CBC, PDC_CAP_AES_CBC);
 PORTDP_SAME(PORTDP_CAP_AES_CMAC, PDC_CAP_AES_CMAC);
 PORTDP_SAME(PORTDP_CAP_RANDOM, PDC_CAP_RANDOM);
 PORTDP_SAME(PORTDP_CAP_ECDH_SLOT, PDC_CAP_ECDH_SLOT);
+PORTDP_SAME(PORTDP_CAP_SEALED_UPP, PDC_CAP_SEALED_UPP);
+PORTDP_SAME(PORTDP_KEY_STOCK_AES256, PDC_KEY_STOCK_AES256);
+PORTDP_SAME(PORTDP_STOCK_KEY_LEN, PDC_STOCK_KEY_LEN);
+PORTDP_SAME(PORTDP_STOCK_WRAP_LEN, PDC_STOCK_WRAP_LEN);
+PORTDP_SAME(PORTDP_UPP_NONCE_LEN, PDC_UPP_NONCE_LEN);
+PORTDP_SAME(PORTDP_UPP_TAG_LEN, PDC_UPP_TAG_LEN);
+PORTDP_SAME(PORTDP_UPP_AAD_MAX, PDC_UPP_AAD_MAX);
+PORTDP_SAME(PORTDP_UPP_MAX_LEN, PDC_UPP_MAX_LEN);
+PORTDP_SAME(PORTDP_UPP_DATA_MAX, PDC_UPP_DATA_MAX);
 PORTDP_SAME(PORTDP_CURVE_P256, PDC_CURVE_P256);
 PORTDP_SAME(PORTDP_CURVE_BP256R1, PDC_CURVE_BP256R1);
 PORTDP_SAME(PORTDP_KEY_SLOTS, PDC_KEY_SLOTS);
@@ -198,6 +212,10 @@ static int build_slot(struct portdp_dev *pd, struct portdp_call *c)
 		g->curve = a->curve;
 		return 0;
 	}
+	/* STOCK_KEY_GENERATE: the key type is implied; 0 or the stock type */
+	if (c->cmd->opcode == PDC_OP_STOCK_KEY_GENERATE && a->curve &&
+	    a->curve != PORTDP_KEY_STOCK_AES256)
+		return -EINVAL;
 	if (portdp_alloc(c, sizeof(*s), c->cmd->resp))
 		return -ENOMEM;
 	s = portdp_req_body(c->req);
@@ -525,6 +543,121 @@ static int finish_cmac(struct portdp_dev *pd, struct portdp_call *c)
 	return 0;
 }
 
+/* ---- stock keys and sealed UPPs (PORTDP_CAP_SEALED_UPP) ---- */
+
+static int build_stock_wrap(struct portdp_dev *pd, struct portdp_call *c)
+{
+	struct portdp_stock_wrap *a = &c->arg.stock_wrap;
+	struct pdc_stock_wrap_req *r;
+
+	if (a->slot >= PORTDP_KEY_SLOTS || !portdp_zero(a->rsvd, sizeof(a->rsvd)))
+		return -EINVAL;
+	if (portdp_alloc(c, sizeof(*r), c->cmd->resp))
+		return -ENOMEM;
+	r = portdp_req_body(c->req);
+	r->slot = a->slot;
+	memcpy(r->key, a->key, sizeof(r->key));
+	return 0;
+}
+
+static int finish_stock_wrap(struct portdp_dev *pd, struct portdp_call *c)
+{
+	/* the data key goes back to user space only wrapped */
+	memzero_explicit(c->arg.stock_wrap.key, sizeof(c->arg.stock_wrap.key));
+	memcpy(c->arg.stock_wrap.wrapped, portdp_resp_body(c->req), PORTDP_STOCK_WRAP_LEN);
+	return 0;
+}
+
+static int build_upp_open(struct portdp_dev *pd, struct portdp_call *c)
+{
+	struct portdp_upp_open *a = &c->arg.upp_open;
+	struct pdc_upp_open_req *r;
+
+	if (a->slot >= PORTDP_KEY_SLOTS || a->rsvd || a->rsvd2 || !a->aad_len ||
+	    a->aad_len > PORTDP_UPP_AAD_MAX || !portdp_zero(a->aad + a->aad_len,
+							    PORTDP_UPP_AAD_MAX - a->aad_len) ||
+	    !a->ct_len || a->ct_len > PORTDP_UPP_MAX_LEN)
+		return -EINVAL;
+	if (portdp_alloc(c, sizeof(*r), 0))
+		return -ENOMEM;
+	r = portdp_req_body(c->req);
+	r->handle = cpu_to_le32(a->handle);
+	r->slot = a->slot;
+	r->aad_len = a->aad_len;
+	r->ct_len = cpu_to_le32(a->ct_len);
+	memcpy(r->wrapped, a->wrapped, sizeof(r->wrapped));
+	memcpy(r->nonce, a->nonce, sizeof(r->nonce));
+	memcpy(r->aad, a->aad, a->aad_len);
+	return 0;
+}
+
+static int build_upp_data(struct portdp_dev *pd, struct portdp_call *c)
+{
+	struct portdp_upp_data *a = &c->arg.upp_data;
+	struct pdc_upp_data_req *r;
+
+	if (a->rsvd || !a->len || a->len > PORTDP_UPP_DATA_MAX ||
+	    a->offset >= PORTDP_UPP_MAX_LEN)
+		return -EINVAL;
+	if (portdp_alloc_data(c, sizeof(*r), a->len, 0))
+		return -ENOMEM;
+	r = portdp_req_body(c->req);
+	r->handle = cpu_to_le32(a->handle);
+	r->offset = cpu_to_le32(a->offset);
+	r->len = cpu_to_le16(a->len);
+	if (copy_from_user(r + 1, u64_to_user_ptr(a->in), a->len))
+		return -EFAULT;
+	return 0;
+}
+
+static int build_upp_finish(struct portdp_dev *pd, struct portdp_call *c)
+{
+	struct portdp_upp_finish *a = &c->arg.upp_finish;
+	struct pdc_upp_finish_req *r;
+
+	if (a->rsvd)
+		return -EINVAL;
+	if (portdp_alloc(c, sizeof(*r), 0))
+		return -ENOMEM;
+	r = portdp_req_body(c->req);
+	r->handle = cpu_to_le32(a->handle);
+	memcpy(r->tag, a->tag, sizeof(r->tag));
+	return 0;
+}
+
+static int build_upp_seal(struct portdp_dev *pd, struct portdp_call *c)
+{
+	struct portdp_upp_seal *a = &c->arg.upp_seal;
+	struct pdc_bsp_seal_req *r;
+
+	if (a->tag != 0x86 || a->rsvd || !a->in_len || a->in_len > PORTDP_BSP_MAX_PLAIN_ENC)
+		return -EINVAL;
+	/* Checked before the card advances the session's counter. */
+	if (a->out_cap < portdp_seal_len(a->tag, a->in_len))
+		return -ENOSPC;
+	if (!access_ok(u64_to_user_ptr(a->out), a->out_cap))
+		return -EFAULT;
+	if (portdp_alloc(c, sizeof(*r), sizeof(struct pdc_bsp_seal_resp) + PORTDP_BSP_MAX_SEGMENT))
+		return -ENOMEM;
+	r = portdp_req_body(c->req);
+	r->handle = cpu_to_le32(a->handle);
+	r->tag = a->tag;
+	r->in_len = cpu_to_le16(a->in_len);
+	return 0;
+}
+
+static int finish_upp_seal(struct portdp_dev *pd, struct portdp_call *c)
+{
+	const struct pdc_bsp_seal_resp *in = portdp_resp_body(c->req);
+	struct portdp_upp_seal *a = &c->arg.upp_seal;
+
+	if (portdp_resp_body_len(c->req) < sizeof(*in) ||
+	    le16_to_cpu(in->seg_len) != portdp_seal_len(a->tag, a->in_len))
+		return -EIO;
+	return portdp_copy_tail(c, sizeof(*in), le16_to_cpu(in->seg_len), a->out, a->out_cap,
+				&a->out_len);
+}
+
 static const struct portdp_cmd portdp_cmds[] = {
 	{ PORTDP_IOC_GET_INFO, PDC_OP_GET_INFO, sizeof(struct pdc_info),
 	  build_empty, finish_info },
@@ -558,6 +691,13 @@ static const struct portdp_cmd portdp_cmds[] = {
 	{ PORTDP_IOC_AES_CBC, PDC_OP_AES_CBC, -1, build_cbc, finish_cbc },
 	{ PORTDP_IOC_AES_CMAC, PDC_OP_AES_CMAC, sizeof(struct pdc_aes_cmac_resp),
 	  build_cmac, finish_cmac },
+	{ PORTDP_IOC_STOCK_KEY_GENERATE, PDC_OP_STOCK_KEY_GENERATE, 0, build_slot, NULL },
+	{ PORTDP_IOC_STOCK_WRAP, PDC_OP_STOCK_WRAP, sizeof(struct pdc_stock_wrap_resp),
+	  build_stock_wrap, finish_stock_wrap },
+	{ PORTDP_IOC_UPP_OPEN, PDC_OP_UPP_OPEN, 0, build_upp_open, NULL },
+	{ PORTDP_IOC_UPP_DATA, PDC_OP_UPP_DATA, 0, build_upp_data, NULL },
+	{ PORTDP_IOC_UPP_FINISH, PDC_OP_UPP_FINISH, 0, build_upp_finish, NULL },
+	{ PORTDP_IOC_UPP_SEAL, PDC_OP_UPP_SEAL, -1, build_upp_seal, finish_upp_seal },
 };
 
 static void portdp_call_free(struct portdp_call *c)

@@ -85,6 +85,8 @@ int portdp_status_to_errno(u16 status)
 		return 0;
 	case PDC_ST_BAD_SIGNATURE:
 		return -EBADMSG;
+	case PDC_ST_KEY_REJECTED:
+		return -EKEYREJECTED;
 	case PDC_ST_SLOT_EMPTY:
 		return -ENOENT;
 	case PDC_ST_SLOT_IN_USE:

@@ -220,6 +220,8 @@ PORTDP_OP_ATTR(key_generate, PDC_OP_KEY_GENERATE);
 PORTDP_OP_ATTR(key_get_public, PDC_OP_KEY_GET_PUBLIC);
 PORTDP_OP_ATTR(key_destroy, PDC_OP_KEY_DESTROY);
 PORTDP_OP_ATTR(key_list, PDC_OP_KEY_LIST);
+PORTDP_OP_ATTR(stock_key_generate, PDC_OP_STOCK_KEY_GENERATE);
+PORTDP_OP_ATTR(stock_wrap, PDC_OP_STOCK_WRAP);
 PORTDP_OP_ATTR(ecdsa_sign, PDC_OP_ECDSA_SIGN);
 PORTDP_OP_ATTR(ecdsa_verify, PDC_OP_ECDSA_VERIFY);
 PORTDP_OP_ATTR(ecdh_slot, PDC_OP_ECDH_SLOT);
@@ -227,6 +229,10 @@ PORTDP_OP_ATTR(session_create, PDC_OP_SESSION_CREATE);
 PORTDP_OP_ATTR(bsp_seal, PDC_OP_BSP_SEAL);
 PORTDP_OP_ATTR(session_replace_keys, PDC_OP_SESSION_REPLACE_KEYS);
 PORTDP_OP_ATTR(session_close, PDC_OP_SESSION_CLOSE);
+PORTDP_OP_ATTR(upp_open, PDC_OP_UPP_OPEN);
+PORTDP_OP_ATTR(upp_data, PDC_OP_UPP_DATA);
+PORTDP_OP_ATTR(upp_finish, PDC_OP_UPP_FINISH);
+PORTDP_OP_ATTR(upp_seal, PDC_OP_UPP_SEAL);
 PORTDP_OP_ATTR(ecdh_raw_public, PDC_OP_ECDH_RAW_PUBLIC);
 PORTDP_OP_ATTR(ecdh_raw_shared, PDC_OP_ECDH_RAW_SHARED);
 PORTDP_OP_ATTR(aes_cbc, PDC_OP_AES_CBC);
@@ -241,6 +247,8 @@ static struct attribute *portdp_op_attrs[] = {
 	&op_attr_key_get_public.attr.attr,
 	&op_attr_key_destroy.attr.attr,
 	&op_attr_key_list.attr.attr,
+	&op_attr_stock_key_generate.attr.attr,
+	&op_attr_stock_wrap.attr.attr,
 	&op_attr_ecdsa_sign.attr.attr,
 	&op_attr_ecdsa_verify.attr.attr,
 	&op_attr_ecdh_slot.attr.attr,
@@ -248,6 +256,10 @@ static struct attribute *portdp_op_attrs[] = {
 	&op_attr_bsp_seal.attr.attr,
 	&op_attr_session_replace_keys.attr.attr,
 	&op_attr_session_close.attr.attr,
+	&op_attr_upp_open.attr.attr,
+	&op_attr_upp_data.attr.attr,
+	&op_attr_upp_finish.attr.attr,
+	&op_attr_upp_seal.attr.attr,
 	&op_attr_ecdh_raw_public.attr.attr,
 	&op_attr_ecdh_raw_shared.attr.attr,
 	&op_attr_aes_cbc.attr.attr,

@@ -86,3 +86,11 @@ TESTS += libportdp-accel/bench/bench-smoke
 # In the guest: the bench on the card and on soft (figures in the serial log).
 VM_GUEST_FILES += $(ACCEL_BENCH):/bin/portdp-accel-bench
 VM_GUEST_TESTS += libportdp-accel/bench/bench-vm:240
+# portdp-sealed-bench: the card opening sealed UPPs vs the host opening them (same run).
+SEALED_BENCH := $(BUILD)/bin/portdp-sealed-bench
+$(SEALED_BENCH): $(BUILD)/libportdp-accel/bench/sealed-bench.o $(ACCEL_DEP)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(ACCEL_LIBS)
+PROGRAMS += $(SEALED_BENCH)
+VM_GUEST_FILES += $(SEALED_BENCH):/bin/portdp-sealed-bench
+VM_GUEST_TESTS += libportdp-accel/bench/sealed-bench-vm:120

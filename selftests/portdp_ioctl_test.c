@@ -426,6 +426,113 @@ TEST_F(dev, seal_bad_args)
 	EXPECT_EQ(0, ioc(self->fd, PORTDP_IOC_SESSION_CLOSE, &c));
 }
 
+/*
+ * Stock keys and sealed UPPs (protocol 1.3): the driver refuses bad arguments before the
+ * card sees them (the card's counters do not move); the card refuses what only it can
+ * judge (a wrap that does not open: -EKEYREJECTED; a tag that does not verify: -EBADMSG;
+ * an EC slot: -EINVAL; an empty one: -ENOENT). The good path is test_dev's t_sealed_upp.
+ */
+#define SLOT_STOCK 6
+
+TEST_F(dev, sealed_upp_args)
+{
+	struct portdp_session_create sc = { .curve = PORTDP_CURVE_P256, .host_id_len = 1 };
+	struct portdp_key k = { .slot = SLOT_STOCK };
+	struct portdp_stock_wrap w = { .slot = SLOT_STOCK };
+	struct portdp_upp_open o = { .slot = SLOT_STOCK, .aad_len = 4, .ct_len = 64 };
+	struct portdp_upp_data d = { .len = 64 };
+	struct portdp_upp_finish f = { };
+	struct portdp_upp_seal u = { .tag = 0x86, .in_len = 64 };
+	struct portdp_session c = { };
+	struct portdp_info info;
+	uint8_t ct[64] = { 0 }, out[1100];
+	long long opens, datas;
+	void *euicc;
+
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_GET_INFO, &info));
+	if (!(info.caps & PORTDP_CAP_SEALED_UPP))
+		SKIP(return, "card without PORTDP_CAP_SEALED_UPP");
+	ioc(self->fd, PORTDP_IOC_KEY_DESTROY, &k);
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_STOCK_KEY_GENERATE, &k));
+	EXPECT_EQ(-EEXIST, ioc(self->fd, PORTDP_IOC_STOCK_KEY_GENERATE, &k));
+	k.curve = PORTDP_CURVE_P256;			/* only the stock type may be named */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_STOCK_KEY_GENERATE, &k));
+	k.curve = 0;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_KEY_GET_PUBLIC, &k));	/* no public half */
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_STOCK_WRAP, &w));
+	memcpy(o.wrapped, w.wrapped, sizeof(o.wrapped));
+	w.rsvd[2] = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_STOCK_WRAP, &w));
+	w.rsvd[2] = 0;
+	w.slot = PORTDP_KEY_SLOTS;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_STOCK_WRAP, &w));
+
+	euicc = pdt_ossl_keygen(sc.peer_pub);
+	ASSERT_NE(NULL, euicc);
+	pdt_ossl_free(euicc);
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_SESSION_CREATE, &sc));
+	o.handle = d.handle = f.handle = u.handle = sc.handle;
+	memcpy(o.aad, "PDS\x01", 4);
+	opens = pdt_sysfs_num("counters/upp_open");
+	o.aad_len = 0;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_UPP_OPEN, &o));
+	o.aad_len = PORTDP_UPP_AAD_MAX + 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_UPP_OPEN, &o));
+	o.aad_len = 4;
+	o.aad[20] = 1;					/* past aad_len */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_UPP_OPEN, &o));
+	o.aad[20] = 0;
+	o.ct_len = 0;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_UPP_OPEN, &o));
+	o.ct_len = PORTDP_UPP_MAX_LEN + 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_UPP_OPEN, &o));
+	o.ct_len = 64;
+	o.rsvd2 = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_UPP_OPEN, &o));
+	o.rsvd2 = 0;
+	EXPECT_EQ(opens, pdt_sysfs_num("counters/upp_open"));	/* none reached the card */
+	/* the card's own refusals */
+	o.slot = 7;					/* emptied first */
+	ioc(self->fd, PORTDP_IOC_KEY_DESTROY, &(struct portdp_key){ .slot = o.slot });
+	EXPECT_EQ(-ENOENT, ioc(self->fd, PORTDP_IOC_UPP_OPEN, &o));
+	o.slot = SLOT_STOCK;
+	o.wrapped[0] ^= 1;
+	EXPECT_EQ(-EKEYREJECTED, ioc(self->fd, PORTDP_IOC_UPP_OPEN, &o));
+	o.wrapped[0] ^= 1;
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_UPP_OPEN, &o));
+	datas = pdt_sysfs_num("counters/upp_data");
+	d.len = 0;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_UPP_DATA, &d));
+	d.len = PORTDP_UPP_DATA_MAX + 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_UPP_DATA, &d));
+	d.len = 64;
+	d.in = 0x1000;					/* garbage pointer */
+	EXPECT_EQ(-EFAULT, ioc(self->fd, PORTDP_IOC_UPP_DATA, &d));
+	EXPECT_EQ(datas, pdt_sysfs_num("counters/upp_data"));
+	d.in = (uintptr_t)ct;
+	d.offset = 1;					/* out of order: the card says no */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_UPP_DATA, &d));
+	d.offset = 0;
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_UPP_DATA, &d));
+	u.out = (uintptr_t)out;
+	u.out_cap = sizeof(out);
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_UPP_SEAL, &u));	/* before FINISH */
+	f.rsvd = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_UPP_FINISH, &f));
+	f.rsvd = 0;
+	EXPECT_EQ(-EBADMSG, ioc(self->fd, PORTDP_IOC_UPP_FINISH, &f));	/* a zero tag */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_UPP_SEAL, &u));	/* dropped */
+	u.tag = 0x87;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_UPP_SEAL, &u));
+	u.tag = 0x86;
+	u.out_cap = 20;
+	EXPECT_EQ(-ENOSPC, ioc(self->fd, PORTDP_IOC_UPP_SEAL, &u));
+	c.handle = sc.handle;
+	EXPECT_EQ(0, ioc(self->fd, PORTDP_IOC_SESSION_CLOSE, &c));
+	k.slot = SLOT_STOCK;
+	EXPECT_EQ(0, ioc(self->fd, PORTDP_IOC_KEY_DESTROY, &k));
+}
+
 TEST_F(dev, aes_cbc_and_cmac_vectors)
 {
 	/* NIST SP 800-38A F.2.1 and RFC 4493 (AES-128). */

@@ -72,6 +72,13 @@ TESTS += testbed/bench/test-bench-smoke.sh
 TESTS += testbed/e2e/card/test-tls-provider.sh testbed/e2e/card/test-portdpctl-card-args.sh
 CARD_E2E_MODULES := /usr/lib/portdp-e2e/ossl-modules
 VM_GUEST_TESTS += testbed/e2e/card/guest-portdpctl-card.sh:120 testbed/e2e/card/guest-e2e-card.sh:300
+# Sealed stock on the card (docs/sealed-stock.md): the card opens every UPP it binds.
+VM_GUEST_TESTS += testbed/e2e/card/guest-sealed-card.sh:300
+$(BUILD)/bin/portdp-memscan: testbed/e2e/card/memscan.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+PROGRAMS += $(BUILD)/bin/portdp-memscan
+VM_GUEST_FILES += $(BUILD)/bin/portdp-memscan:/bin/portdp-memscan /usr/bin/sqlite3:/usr/bin/sqlite3
 VM_GUEST_FILES += $(BUILD)/bin/portdpctl:/bin/portdpctl $(BUILD)/bin/portdpd:/bin/portdpd \
 	$(BUILD)/bin/portdp-lpa:/bin/portdp-lpa $(BUILD)/bin/portdp-pki:/bin/portdp-pki \
 	$(PORTDP_PROV_SO):$(CARD_E2E_MODULES)/portdp.so $(VM_TESTDATA)/ts48:/shared/ts48 \

@@ -56,6 +56,8 @@ struct es9_worker {
 	struct pdp_accel *accel;
 	struct pdp_key *dpauth_key;
 	struct pdp_key *dppb_key;
+	/* stock_key = slot:N: the card's stock key; the card opens every UPP (NULL: soft) */
+	struct pdp_stock_key *stock;
 	struct inventory *inv;
 	int in_txn; /* an inventory transaction is open (group commit) */
 	struct es9_step_taken taken[ES9_GROUP_STEPS_MAX];

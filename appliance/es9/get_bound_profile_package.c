@@ -105,6 +105,8 @@ static enum es9_status bind_profile(struct es9_worker *w, struct es9_call *c,
 	struct sgp22_isc isc = {0};
 	struct bpp_build_in in = {0};
 	struct pdp_session *session = NULL;
+	struct inv_sealed sealed = {0};
+	struct pdp_sealed_upp su;
 	uint8_t *metadata = NULL, *upp = NULL;
 	size_t metadata_len, upp_len = 0;
 	enum pdp_curve curve;
@@ -143,8 +145,24 @@ static enum es9_status bind_profile(struct es9_worker *w, struct es9_call *c,
 		st = es9_fail(c, ES9_E_INTERNAL, "profile metadata of %s", p->iccid);
 		goto out;
 	}
-	/* Opened for this one binding, wiped after it (never kept, never logged). */
-	if (inv_get_upp(w->inv, p->id, &upp, &upp_len)) {
+	if (w->stock) {
+		/* The card path: the sealed UPP goes to the card, which opens and seals it. */
+		if (inv_get_sealed_upp(w->inv, p->id, &sealed)) {
+			st = es9_fail(c, ES9_E_INTERNAL, "inventory: %s", inv_errmsg(w->inv));
+			goto out;
+		}
+		su.aad = sealed.aad;
+		su.aad_len = sealed.aad_len;
+		su.wrapped = sealed.wrapped;
+		su.nonce = sealed.nonce;
+		su.ct = sealed.ct;
+		su.ct_len = sealed.ct_len;
+		su.tag = sealed.tag;
+		in.sealed = &su;
+		in.stock = w->stock;
+		upp_len = sealed.ct_len;
+	} else if (inv_get_upp(w->inv, p->id, &upp, &upp_len)) {
+		/* Opened for this one binding, wiped after it (never kept, never logged). */
 		st = es9_fail(c, ES9_E_INTERNAL, "inventory: %s", inv_errmsg(w->inv));
 		goto out;
 	}
@@ -159,7 +177,11 @@ static enum es9_status bind_profile(struct es9_worker *w, struct es9_call *c,
 	in.replace_session_keys = true;
 	in.mode = BPP_SEAL_BATCH;
 	ret = bpp_build(w->accel, session, &in, bpp, bpp_len);
-	if (ret)
+	if (ret == -EBADMSG || ret == -EKEYREJECTED)
+		st = es9_fail(c, ES9_E_INTERNAL, "the sealed UPP of %s does not open (%s)", p->iccid,
+			      ret == -EBADMSG ? "it fails its integrity check"
+					      : "another stock key");
+	else if (ret)
 		st = es9_fail(c, ES9_E_INTERNAL, "binding the profile failed (%d)", ret);
 out:
 	if (session)
@@ -167,7 +189,8 @@ out:
 	der_buf_free(&isc_buf);
 	der_buf_free(&cfg_buf);
 	free(metadata);
-	inv_free_upp(upp, upp_len);
+	free(sealed.blob);
+	inv_free_upp(upp, upp ? upp_len : 0);
 	return st;
 }
 

@@ -237,6 +237,12 @@ int es9_worker_new(struct es9_service *svc, struct es9_worker **out)
 		ret = check_key_matches_cert(w->dpauth_key, svc->dpauth_cert, "DPauth");
 	if (!ret)
 		ret = check_key_matches_cert(w->dppb_key, svc->dppb_cert, "DPpb");
+	if (!ret && portdpd_stock_on_card(&svc->cfg)) {
+		ret = pdp_stock_key_load(w->accel, svc->cfg.stock_key, &w->stock);
+		if (ret)
+			es9_log("stock_key %s: no stock key there on %s (%d)", svc->cfg.stock_key,
+				pdp_accel_backend(w->accel), ret);
+	}
 	if (!ret)
 		ret =
 		    inv_open(svc->cfg.db_path,
@@ -270,6 +276,7 @@ void es9_worker_free(struct es9_worker *w)
 	pdp_key_free(w->dpauth_key);
 	pdp_key_free(w->dppb_key);
 	pdp_key_free(w->audit_key);
+	pdp_stock_key_free(w->stock);
 	pdp_accel_close(w->accel);
 	free(w);
 }

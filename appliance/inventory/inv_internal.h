@@ -124,6 +124,8 @@ int inv_random_matching_id(struct inventory *inv, char out[INV_MATCHING_ID_MAX])
 extern const uint8_t inv_seal_magic[4];
 bool inv_stock_key_loaded(void);
 size_t inv_sealed_len(size_t upp_len);
+/* Point @out into @blob (which it then owns); -EBADMSG if it is no sealed UPP. */
+int inv_seal_split(const char *iccid, uint8_t *blob, size_t blob_len, struct inv_sealed *out);
 int inv_seal(const char *iccid, const uint8_t *upp, size_t len, uint8_t *out, char *msg,
 	     size_t msg_len);
 int inv_unseal(const char *iccid, const uint8_t *blob, size_t blob_len, uint8_t *out,

@@ -163,6 +163,27 @@ int inv_get_upp(struct inventory *inv, int64_t id, uint8_t **upp, size_t *len);
 /** Wipe and free a UPP from inv_get_upp() (NULL: nothing). */
 void inv_free_upp(uint8_t *upp, size_t len);
 
+/**
+ * A stored UPP still sealed, in the pieces a backend opens (pdp_bsp_seal_sealed(): on the
+ * card path the card unwraps, checks and seals it; the host never holds the plaintext).
+ * @blob: malloc'd copy of the stored blob (free()); the pointers below point into it.
+ * @aad: the associated data ("PDS" 01 || ICCID), @aad_len bytes.
+ * -EBADMSG: the stored blob is not sealed or too short.
+ */
+#define INV_SEAL_AAD_MAX 32
+struct inv_sealed {
+	uint8_t *blob;
+	size_t blob_len;
+	uint8_t aad[INV_SEAL_AAD_MAX];
+	size_t aad_len;
+	const uint8_t *wrapped; /* 40 */
+	const uint8_t *nonce;	/* 12 */
+	const uint8_t *ct;	/* the UPP's length */
+	size_t ct_len;
+	const uint8_t *tag; /* 16 */
+};
+int inv_get_sealed_upp(struct inventory *inv, int64_t id, struct inv_sealed *out);
+
 /*
  * The stock key (schema v5): wraps the data key of every stored UPP. One per process, set
  * before the first connection that imports, binds or migrates a plaintext inventory; the
@@ -173,6 +194,15 @@ void inv_free_upp(uint8_t *upp, size_t len);
 int inv_stock_key_load(const char *path, int create, char *msg, size_t msg_len);
 void inv_stock_key_set(const uint8_t key[INV_STOCK_KEY_LEN]);
 void inv_stock_key_clear(void);
+/**
+ * The stock key is on the card (stock_key = slot:N): import wraps each data key through
+ * @wrap (pdp_stock_wrap; NULL: this process does not import), and no UPP opens on the host
+ * (inv_get_upp() is -EOPNOTSUPP): a binding hands the sealed UPP to the card.
+ */
+typedef int (*inv_stock_wrap_fn)(void *ctx, const uint8_t data_key[INV_STOCK_KEY_LEN],
+				 uint8_t wrapped[INV_STOCK_KEY_LEN + 8]);
+void inv_stock_key_set_card(inv_stock_wrap_fn wrap, void *ctx);
+int inv_stock_key_on_card(void);
 /**
  * The loaded stock key opens the first stored UPP (none stored: 0). For a start that fails
  * at once on another inventory's key rather than at each binding. -errno with inv_errmsg().

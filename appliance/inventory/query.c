@@ -188,6 +188,43 @@ int inv_get_upp(struct inventory *inv, int64_t id, uint8_t **upp, size_t *len)
 	return 0;
 }
 
+int inv_get_sealed_upp(struct inventory *inv, int64_t id, struct inv_sealed *out)
+{
+	sqlite3_stmt *st;
+	const char *iccid;
+	uint8_t *blob;
+	int rc, n, err;
+
+	if (!inv || !out)
+		return -EINVAL;
+	st = inv_stmt(inv, ST_GET_UPP);
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return inv_fail(inv, -ENOENT, "no UPP for profile %lld", (long long)id);
+		return inv_sql_error(inv, rc, "read UPP");
+	}
+	n = sqlite3_column_bytes(st, 0);
+	iccid = (const char *)sqlite3_column_text(st, 1);
+	blob = malloc(n > 0 ? n : 1);
+	if (!blob) {
+		sqlite3_reset(st);
+		return -ENOMEM;
+	}
+	memcpy(blob, sqlite3_column_blob(st, 0), (size_t)n);
+	err = inv_seal_split(iccid ? iccid : "", blob, (size_t)n, out);
+	if (err) {
+		free(blob);
+		err = inv_fail(inv, err, "the stored UPP of %s is not sealed", iccid ? iccid : "?");
+	}
+	sqlite3_reset(st);
+	return err;
+}
+
 int inv_stock_key_check(struct inventory *inv)
 {
 	sqlite3_stmt *st;
@@ -198,6 +235,9 @@ int inv_stock_key_check(struct inventory *inv)
 
 	if (!inv)
 		return -EINVAL;
+	/* On the card path no UPP opens on the host: the card checks each one it binds. */
+	if (inv_stock_key_on_card())
+		return 0;
 	rc = sqlite3_prepare_v2(inv->db, "SELECT min(profile_id) FROM upp", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return inv_sql_error(inv, rc, "stock key check");

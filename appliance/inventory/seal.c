@@ -36,6 +36,22 @@ const uint8_t inv_seal_magic[4] = {'P', 'D', 'S', 0x01};
 /* Set once at start (before workers open connections); read-only after. */
 static uint8_t stock_key[INV_STOCK_KEY_LEN];
 static bool stock_key_set;
+/* The card path: the stock key is a card slot; data keys are wrapped there. */
+static bool stock_on_card;
+static inv_stock_wrap_fn card_wrap;
+static void *card_wrap_ctx;
+
+void inv_stock_key_set_card(inv_stock_wrap_fn wrap, void *ctx)
+{
+	stock_on_card = true;
+	card_wrap = wrap;
+	card_wrap_ctx = ctx;
+}
+
+int inv_stock_key_on_card(void)
+{
+	return stock_on_card;
+}
 
 void inv_stock_key_set(const uint8_t key[INV_STOCK_KEY_LEN])
 {
@@ -51,7 +67,7 @@ void inv_stock_key_clear(void)
 
 bool inv_stock_key_loaded(void)
 {
-	return stock_key_set;
+	return stock_key_set || (stock_on_card && card_wrap);
 }
 
 static int fail(char *msg, size_t len, int err, const char *fmt, const char *path)
@@ -194,7 +210,12 @@ int inv_seal(const char *iccid, const uint8_t *upp, size_t len, uint8_t *out, ch
 	uint8_t *p = out;
 	int err;
 
-	if (!stock_key_set) {
+	if (stock_on_card && !card_wrap) {
+		snprintf(msg, msg_len,
+			 "the stock key is on the card: import with portdpctl -k slot:N");
+		return -ENOKEY;
+	}
+	if (!stock_key_set && !stock_on_card) {
 		snprintf(msg, msg_len,
 			 "no stock key: UPPs are sealed at rest (schema v5) with the"
 			 " key next to the inventory (portdpctl init makes it)");
@@ -203,7 +224,7 @@ int inv_seal(const char *iccid, const uint8_t *upp, size_t len, uint8_t *out, ch
 	memcpy(p, inv_seal_magic, sizeof(inv_seal_magic));
 	p += sizeof(inv_seal_magic);
 	err = RAND_priv_bytes(dek, sizeof(dek)) == 1 && RAND_bytes(p + WRAP_LEN, NONCE_LEN) == 1
-		  ? wrap(1, dek, p)
+		  ? (stock_on_card ? card_wrap(card_wrap_ctx, dek, p) : wrap(1, dek, p))
 		  : -EIO;
 	p += WRAP_LEN;
 	if (!err)
@@ -233,6 +254,13 @@ int inv_unseal(const char *iccid, const uint8_t *blob, size_t blob_len, uint8_t 
 		snprintf(msg, msg_len, "the stored UPP of %s is not sealed", iccid);
 		return -EBADMSG;
 	}
+	if (stock_on_card) {
+		snprintf(msg, msg_len,
+			 "the stock key is on the card: the UPP of %s opens only there, in a"
+			 " binding",
+			 iccid);
+		return -EOPNOTSUPP;
+	}
 	if (!stock_key_set) {
 		snprintf(msg, msg_len, "no stock key to open the UPP of %s", iccid);
 		return -ENOKEY;
@@ -258,6 +286,34 @@ int inv_unseal(const char *iccid, const uint8_t *blob, size_t blob_len, uint8_t 
 	return 0;
 #endif
 }
+
+#ifndef PORTDP_PLAINTEXT_STOCK
+int inv_seal_split(const char *iccid, uint8_t *blob, size_t blob_len, struct inv_sealed *out)
+{
+	size_t n = strlen(iccid);
+
+	if (blob_len < HDR_LEN + 1 + TAG_LEN || memcmp(blob, inv_seal_magic, sizeof(inv_seal_magic)) ||
+	    sizeof(inv_seal_magic) + n > INV_SEAL_AAD_MAX)
+		return -EBADMSG;
+	out->blob = blob;
+	out->blob_len = blob_len;
+	memcpy(out->aad, inv_seal_magic, sizeof(inv_seal_magic));
+	memcpy(out->aad + sizeof(inv_seal_magic), iccid, n);
+	out->aad_len = sizeof(inv_seal_magic) + n;
+	out->wrapped = blob + sizeof(inv_seal_magic);
+	out->nonce = out->wrapped + WRAP_LEN;
+	out->ct = out->nonce + NONCE_LEN;
+	out->ct_len = blob_len - HDR_LEN - TAG_LEN;
+	out->tag = out->ct + out->ct_len;
+	return 0;
+}
+#else
+int inv_seal_split(const char *iccid, uint8_t *blob, size_t blob_len, struct inv_sealed *out)
+{
+	(void)iccid, (void)blob, (void)blob_len, (void)out;
+	return -EBADMSG;
+}
+#endif
 
 void inv_free_upp(uint8_t *upp, size_t len)
 {

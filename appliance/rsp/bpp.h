@@ -36,6 +36,8 @@ struct pdp_accel;
 struct pdp_session;
 struct pdp_op;
 struct pdp_scp03t;
+struct pdp_sealed_upp;
+struct pdp_stock_key;
 
 /* ---- Build (SM-DP+ side) ---------------------------------------------- */
 
@@ -58,6 +60,13 @@ struct bpp_build_in {
 	/** The UPP (a validated SAIP file). */
 	const uint8_t *upp;
 	size_t upp_len;
+	/**
+	 * Or the UPP still sealed (then @upp is NULL and @upp_len its length): A3 is made by
+	 * pdp_bsp_seal_sealed() with @stock, so on the card the plaintext never reaches the
+	 * host (docs/sealed-stock.md).
+	 */
+	const struct pdp_sealed_upp *sealed;
+	struct pdp_stock_key *stock;
 	/** true: add A2 (fresh PPKs via pdp_session_replace_keys) and seal A3 with them. */
 	bool replace_session_keys;
 	enum bpp_seal_mode mode;

@@ -53,7 +53,8 @@ static int plan(const struct bpp_build_in *in, struct layout *l)
 	    !one_tlv(in->configure_isdp, in->configure_isdp_len, SGP22_TAG_CONFIGURE_ISDP) ||
 	    in->configure_isdp_len > PDP_BSP_MAX_PLAIN_ENC ||
 	    !one_tlv(in->store_metadata, in->store_metadata_len, SGP22_TAG_STORE_METADATA) ||
-	    !in->upp || !in->upp_len || in->upp_len > (1u << 24))
+	    (!in->upp && !in->sealed) || (in->sealed && (in->upp || !in->stock)) ||
+	    !in->upp_len || in->upp_len > (1u << 24))
 		return -EINVAL;
 	l->a0 = pdp_bsp_segment_len(PDP_BSP_TAG_ENC, in->configure_isdp_len);
 	l->a1 = segments_len(PDP_BSP_TAG_MAC, in->store_metadata_len);
@@ -197,7 +198,7 @@ int bpp_build(struct pdp_accel *accel, struct pdp_session *session, const struct
 	struct seal_job *jobs = NULL;
 	struct layout l;
 	struct der_buf b;
-	uint8_t *mem = NULL, *rsk = NULL;
+	uint8_t *mem = NULL, *rsk = NULL, *a3 = NULL;
 	size_t n1, n2, max_jobs;
 	int rc;
 
@@ -234,7 +235,15 @@ int bpp_build(struct pdp_accel *accel, struct pdp_session *session, const struct
 		der_put_tl(&b, 0xA2, l.a2);
 		rsk = der_put_space(&b, l.a2);
 	}
-	n2 = put_segments(&b, 0xA3, l.a3, PDP_BSP_TAG_PROFILE, in->upp, in->upp_len, jobs + n1);
+	if (in->sealed) {
+		/* One call seals all of A3 in place (the backend opens the UPP). */
+		der_put_tl(&b, 0xA3, l.a3);
+		a3 = der_put_space(&b, l.a3);
+		n2 = 0;
+	} else {
+		n2 = put_segments(&b, 0xA3, l.a3, PDP_BSP_TAG_PROFILE, in->upp, in->upp_len,
+				  jobs + n1);
+	}
 	rc = der_buf_error(&b);
 	if (!rc && b.len != l.total)
 		rc = -EIO; /* layout arithmetic and writer disagree: a bug */
@@ -256,7 +265,16 @@ int bpp_build(struct pdp_accel *accel, struct pdp_session *session, const struct
 			goto out;
 		}
 	}
-	rc = seal(accel, ppk ? ppk : session, in, jobs + n1, n2, ops, ptrs);
+	if (in->sealed) {
+		size_t got = l.a3;
+
+		rc = pdp_bsp_seal_sealed(accel, ppk ? ppk : session, in->stock, in->sealed, a3,
+					 &got);
+		if (!rc && got != l.a3)
+			rc = -EIO;
+	} else {
+		rc = seal(accel, ppk ? ppk : session, in, jobs + n1, n2, ops, ptrs);
+	}
 out:
 	if (ppk)
 		pdp_session_close(accel, ppk);

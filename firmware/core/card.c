@@ -37,8 +37,8 @@ static int load_publics(struct card *c)
 		mbedtls_ecp_group *grp;
 		mbedtls_mpi d;
 
-		if (!ks->curve)
-			continue;
+		if (!ks->curve || ks->curve == PDC_KEY_STOCK_AES256)
+			continue; /* empty, or a stock key: no public half */
 		grp = ecc_group(&c->ecc, ks->curve);
 		if (!grp)
 			return -EBADMSG;
@@ -125,7 +125,8 @@ uint32_t card_caps(const struct card *c)
 	(void)c;
 	return PDC_CAP_P256 | PDC_CAP_BP256R1 | PDC_CAP_KEY_SLOTS | PDC_CAP_ECDSA_SIGN |
 	       PDC_CAP_ECDSA_VERIFY | PDC_CAP_SESSION | PDC_CAP_REPLACE_KEYS | PDC_CAP_ECDH_RAW |
-	       PDC_CAP_AES_CBC | PDC_CAP_AES_CMAC | PDC_CAP_RANDOM | PDC_CAP_ECDH_SLOT;
+	       PDC_CAP_AES_CBC | PDC_CAP_AES_CMAC | PDC_CAP_RANDOM | PDC_CAP_ECDH_SLOT |
+	       PDC_CAP_SEALED_UPP;
 }
 
 void card_break(struct card *c, uint32_t bits)

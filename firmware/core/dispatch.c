@@ -12,6 +12,7 @@
 #include "aes_raw.h"
 #include "bsp.h"
 #include "card_priv.h"
+#include "upp.h"
 #include "wire.h"
 
 typedef enum pdc_status (*op_fn)(struct card *c, const uint8_t *body, size_t len, uint8_t *out,
@@ -184,6 +185,8 @@ static enum pdc_status op_key_get_public(struct card *c, const uint8_t *body, si
 	(void)len;
 	if (st != PDC_ST_OK)
 		return st;
+	if (c->ks.slot[slot].curve == PDC_KEY_STOCK_AES256)
+		return PDC_ST_BAD_KEY; /* no public half */
 	return public_resp(c, slot, out, out_len);
 }
 
@@ -256,6 +259,8 @@ static enum pdc_status op_ecdsa_sign(struct card *c, const uint8_t *body, size_t
 	ks = &c->ks.slot[r.slot];
 	if (!ks->curve)
 		return PDC_ST_SLOT_EMPTY;
+	if (!ecc_group(&c->ecc, ks->curve))
+		return PDC_ST_BAD_KEY; /* a stock key signs nothing */
 	st = ecc_sign(ecc_group(&c->ecc, ks->curve), ks->priv, r.digest, r.digest_len, &c->drbg,
 		      out);
 	if (st != PDC_ST_OK)
@@ -306,6 +311,8 @@ static enum pdc_status op_ecdh_slot(struct card *c, const uint8_t *body, size_t 
 	ks = &c->ks.slot[r.slot];
 	if (!ks->curve)
 		return PDC_ST_SLOT_EMPTY;
+	if (!ecc_group(&c->ecc, ks->curve))
+		return PDC_ST_BAD_KEY;
 	/* ecc_shared() checks the peer point on the slot's curve. */
 	st = ecc_shared(ecc_group(&c->ecc, ks->curve), ks->priv, r.peer_pub, &c->drbg, out);
 	if (st != PDC_ST_OK)
@@ -631,6 +638,9 @@ static const struct op_desc ops[] = {
     OP(PDC_OP_KEY_GET_PUBLIC, sizeof(struct pdc_slot_req), false, false, op_key_get_public),
     OP(PDC_OP_KEY_DESTROY, sizeof(struct pdc_slot_req), false, false, op_key_destroy),
     OP(PDC_OP_KEY_LIST, 0, false, false, op_key_list),
+    OP(PDC_OP_STOCK_KEY_GENERATE, sizeof(struct pdc_slot_req), false, true,
+       op_stock_key_generate),
+    OP(PDC_OP_STOCK_WRAP, sizeof(struct pdc_stock_wrap_req), false, true, op_stock_wrap),
     OP(PDC_OP_ECDSA_SIGN, sizeof(struct pdc_ecdsa_sign_req), false, true, op_ecdsa_sign),
     OP(PDC_OP_ECDSA_VERIFY, sizeof(struct pdc_ecdsa_verify_req), false, true, op_ecdsa_verify),
     OP(PDC_OP_ECDH_SLOT, sizeof(struct pdc_ecdh_slot_req), false, true, op_ecdh_slot),
@@ -640,6 +650,10 @@ static const struct op_desc ops[] = {
     OP(PDC_OP_SESSION_REPLACE_KEYS, sizeof(struct pdc_session_req), false, true,
        op_session_replace_keys),
     OP(PDC_OP_SESSION_CLOSE, sizeof(struct pdc_session_req), false, false, op_session_close),
+    OP(PDC_OP_UPP_OPEN, sizeof(struct pdc_upp_open_req), false, true, op_upp_open),
+    OP(PDC_OP_UPP_DATA, sizeof(struct pdc_upp_data_req), true, true, op_upp_data),
+    OP(PDC_OP_UPP_FINISH, sizeof(struct pdc_upp_finish_req), false, true, op_upp_finish),
+    OP(PDC_OP_UPP_SEAL, sizeof(struct pdc_bsp_seal_req), false, true, op_upp_seal),
     OP(PDC_OP_ECDH_RAW_PUBLIC, sizeof(struct pdc_ecdh_raw_req), false, true, op_ecdh_raw_public),
     OP(PDC_OP_ECDH_RAW_SHARED, sizeof(struct pdc_ecdh_raw_req), false, true, op_ecdh_raw_shared),
     OP(PDC_OP_AES_CBC, sizeof(struct pdc_aes_cbc_req), true, true, op_aes_cbc),

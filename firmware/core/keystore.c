@@ -101,7 +101,8 @@ static int unpack_slots(const uint8_t *body, struct key_slot *slot)
 	for (i = 0; i < PDC_KEY_SLOTS; i++) {
 		const uint8_t *p = body + i * KS_SLOT_LEN;
 
-		if (p[0] > PDC_CURVE_BP256R1 || p[1] || p[2] || p[3])
+		if ((p[0] > PDC_CURVE_BP256R1 && p[0] != PDC_KEY_STOCK_AES256) || p[1] || p[2] ||
+		    p[3])
 			return -EINVAL;
 		slot[i].curve = p[0];
 		memcpy(slot[i].priv, p + 4, PDC_PRIVKEY_LEN);

@@ -26,8 +26,8 @@
 #define KEYSTORE_DEVKEY_LEN 32
 
 struct key_slot {
-	uint8_t curve; /* PDC_CURVE_*, 0 = empty */
-	uint8_t priv[PDC_PRIVKEY_LEN];
+	uint8_t curve; /* PDC_CURVE_*, PDC_KEY_STOCK_AES256, 0 = empty */
+	uint8_t priv[PDC_PRIVKEY_LEN]; /* EC scalar or AES-256 key */
 };
 
 struct keystore {

@@ -8,6 +8,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "sessions.h"
+#include "upp.h"
 
 int sessions_init(struct session_table *t, unsigned int max)
 {
@@ -50,6 +51,7 @@ enum pdc_status sessions_alloc(struct session_table *t, mbedtls_ctr_drbg_context
 	t->s[i].handle = tag << SESSIONS_INDEX_BITS | i;
 	t->s[i].sealed = 0;
 	t->s[i].keys = *keys;
+	t->s[i].upp = NULL;
 	t->open++;
 	*handle = t->s[i].handle;
 	return PDC_ST_OK;
@@ -66,6 +68,8 @@ struct session *sessions_find(struct session_table *t, uint32_t handle)
 
 void sessions_close(struct session_table *t, struct session *s)
 {
+	if (s->upp)
+		upp_drop(t, s);
 	mbedtls_platform_zeroize(s, sizeof(*s));
 	t->open--;
 }

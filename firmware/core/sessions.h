@@ -20,16 +20,20 @@
 /* Seals per session: bounds the work one handle can ask for. */
 #define SESSION_MAX_SEGMENTS 65535u
 
+struct upp_ctx;
+
 struct session {
 	uint32_t handle; /* 0: free */
 	uint32_t sealed;
 	struct bsp_keys keys;
+	struct upp_ctx *upp; /* a sealed UPP being opened or sealed (upp.h), or NULL */
 };
 
 struct session_table {
 	struct session *s;
 	unsigned int max;
 	unsigned int open;
+	unsigned int upps; /* sessions with a UPP attached */
 };
 
 /* Returns 0 or -ENOMEM / -EINVAL. */
@@ -41,6 +45,7 @@ enum pdc_status sessions_alloc(struct session_table *t, mbedtls_ctr_drbg_context
 			       const struct bsp_keys *keys, uint32_t *handle);
 /* NULL if @handle names no open session. */
 struct session *sessions_find(struct session_table *t, uint32_t handle);
+/* Closing wipes the session and its UPP, if any. */
 void sessions_close(struct session_table *t, struct session *s);
 void sessions_close_all(struct session_table *t);
 

@@ -26,7 +26,7 @@ static size_t template(struct card *c, unsigned int i, uint8_t *msg, uint32_t ha
 	size_t len = 0;
 
 	(void)c;
-	switch (i % 19) {
+	switch (i % 24) {
 	case 0:
 		h.opcode = PDC_OP_GET_INFO;
 		break;
@@ -136,6 +136,41 @@ static size_t template(struct card *c, unsigned int i, uint8_t *msg, uint32_t ha
 		len = sizeof(e);
 		break;
 	}
+	case 19: /* protocol 1.3: stock keys and sealed UPPs (slot 10 holds a stock key) */
+		h.opcode = PDC_OP_STOCK_KEY_GENERATE;
+		body[0] = 11;
+		len = 4;
+		break;
+	case 20:
+		h.opcode = PDC_OP_STOCK_WRAP;
+		body[0] = 10;
+		len = sizeof(struct pdc_stock_wrap_req);
+		break;
+	case 21: {
+		struct pdc_upp_open_req o = {.handle = handle, .slot = 10, .aad_len = 4,
+					     .ct_len = 100};
+
+		memcpy(body, &o, sizeof(o));
+		h.opcode = PDC_OP_UPP_OPEN;
+		len = sizeof(o);
+		break;
+	}
+	case 22: {
+		struct pdc_upp_data_req d = {.handle = handle, .len = 100};
+
+		memcpy(body, &d, sizeof(d));
+		h.opcode = PDC_OP_UPP_DATA;
+		len = sizeof(d) + 100;
+		break;
+	}
+	case 23: {
+		struct pdc_bsp_seal_req q = {.handle = handle, .tag = 0x86, .in_len = 50};
+
+		memcpy(body, &q, sizeof(q));
+		h.opcode = i & 1 ? PDC_OP_UPP_SEAL : PDC_OP_UPP_FINISH;
+		len = i & 1 ? sizeof(q) : sizeof(struct pdc_upp_finish_req);
+		break;
+	}
 	default:
 		h.opcode = PDC_OP_SELF_TEST;
 		break;
@@ -188,6 +223,12 @@ static void test_fuzz(void **state)
 	fw_ossl_pub(k, peer);
 	EVP_PKEY_free(k);
 	assert_int_equal(fw_call(c, PDC_OP_KEY_GENERATE, &g, sizeof(g), &r), PDC_ST_OK);
+	{
+		struct pdc_slot_req st = {.slot = 10};
+
+		assert_int_equal(fw_call(c, PDC_OP_STOCK_KEY_GENERATE, &st, sizeof(st), &r),
+				 PDC_ST_OK);
+	}
 	memcpy(sc.peer_pub, peer, 65);
 	assert_int_equal(fw_call(c, PDC_OP_SESSION_CREATE, &sc, sizeof(sc), &r), PDC_ST_OK);
 	memcpy(&handle, r.body, 4);

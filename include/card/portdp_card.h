@@ -21,6 +21,7 @@
  *   minor 0: the first set of commands.
  *   minor 1: ECDH_SLOT (PDC_CAP_ECDH_SLOT).
  *   minor 2: PCIe notification hints (PDC_CARD_EVENT_IDX, struct pdc_ctrl).
+ *   minor 3: stock keys and sealed UPPs (PDC_CAP_SEALED_UPP, status KEY_REJECTED).
  */
 #ifndef PORTDP_CARD_H
 #define PORTDP_CARD_H
@@ -55,7 +56,7 @@ typedef __le64 pdc_le64;
  */
 
 #define PDC_PROTO_VERSION	1
-#define PDC_PROTO_MINOR		2
+#define PDC_PROTO_MINOR		3
 
 #define PDC_MAGIC_REQ		0x51434450u	/* "PDCQ" in memory */
 #define PDC_MAGIC_RESP		0x52434450u	/* "PDCR" in memory */
@@ -94,6 +95,8 @@ enum pdc_opcode {
 	PDC_OP_KEY_GET_PUBLIC		= 0x0021, /* pdc_slot_req -> pdc_key_public_resp */
 	PDC_OP_KEY_DESTROY		= 0x0022, /* pdc_slot_req -> (empty) */
 	PDC_OP_KEY_LIST			= 0x0023, /* (empty) -> pdc_key_list_resp */
+	PDC_OP_STOCK_KEY_GENERATE	= 0x0024, /* pdc_slot_req -> (empty) (1.3) */
+	PDC_OP_STOCK_WRAP		= 0x0025, /* pdc_stock_wrap_req -> pdc_stock_wrap_resp (1.3) */
 
 	PDC_OP_ECDSA_SIGN		= 0x0030, /* pdc_ecdsa_sign_req -> pdc_ecdsa_sign_resp */
 	PDC_OP_ECDSA_VERIFY		= 0x0031, /* pdc_ecdsa_verify_req -> empty|BAD_SIGNATURE */
@@ -103,6 +106,10 @@ enum pdc_opcode {
 	PDC_OP_BSP_SEAL			= 0x0041, /* pdc_bsp_seal_req + data -> .._resp + TLV */
 	PDC_OP_SESSION_REPLACE_KEYS	= 0x0042, /* pdc_session_req -> pdc_replace_keys_resp+TLV */
 	PDC_OP_SESSION_CLOSE		= 0x0043, /* pdc_session_req -> (empty) */
+	PDC_OP_UPP_OPEN			= 0x0044, /* pdc_upp_open_req -> (empty) (1.3) */
+	PDC_OP_UPP_DATA			= 0x0045, /* pdc_upp_data_req + data -> (empty) (1.3) */
+	PDC_OP_UPP_FINISH		= 0x0046, /* pdc_upp_finish_req -> empty|BAD_SIGNATURE */
+	PDC_OP_UPP_SEAL			= 0x0047, /* pdc_bsp_seal_req -> pdc_bsp_seal_resp + TLV */
 
 	/* Crypto API helpers (kernel kpp/akcipher/skcipher/shash), not for DP keys. */
 	PDC_OP_ECDH_RAW_PUBLIC		= 0x0050, /* pdc_ecdh_raw_req -> pdc_ecdh_public_resp */
@@ -136,6 +143,7 @@ enum pdc_status {
 	PDC_ST_TOO_LARGE	= 17,	/* response would not fit (resp_cap) */
 	PDC_ST_BAD_TRANSPORT	= 18,	/* ring entry offsets/lengths invalid */
 	PDC_ST_SELF_TEST	= 19,	/* card failed its self-test, crypto refused */
+	PDC_ST_KEY_REJECTED	= 20,	/* (1.3) key unwrap failed: other stock key or tampered */
 	PDC_ST__COUNT
 };
 
@@ -156,6 +164,14 @@ enum pdc_status {
 #define PDC_CAP_AES_CMAC	PDC_BIT(9)
 #define PDC_CAP_RANDOM		PDC_BIT(10)
 #define PDC_CAP_ECDH_SLOT	PDC_BIT(11)	/* minor 1 */
+#define PDC_CAP_SEALED_UPP	PDC_BIT(12)	/* minor 3: STOCK_*, UPP_* */
+
+/*
+ * Key type of a stock key slot (minor 3), reported where a curve id goes
+ * (pdc_key_list_resp.curve): an AES-256 key that wraps the data keys of
+ * sealed UPPs. It has no public half and does no ECDSA/ECDH.
+ */
+#define PDC_KEY_STOCK_AES256	0x10
 
 #define PDC_PUBKEY_LEN		65	/* 04 || X || Y */
 #define PDC_PRIVKEY_LEN		32
@@ -173,6 +189,14 @@ enum pdc_status {
 #define PDC_BSP_MAX_PLAIN_ENC	1007	/* 86/87 plaintext per segment */
 #define PDC_BSP_MAX_PLAIN_MAC	1008	/* 88 plaintext per segment */
 #define PDC_AES_MAX_DATA	3968	/* AES_CBC / AES_CMAC data per request */
+#define PDC_STOCK_KEY_LEN	32	/* AES-256 data key and stock key */
+#define PDC_STOCK_WRAP_LEN	40	/* RFC 3394 wrap of a 32-byte key */
+#define PDC_UPP_NONCE_LEN	12	/* AES-256-GCM nonce */
+#define PDC_UPP_TAG_LEN		16	/* AES-256-GCM tag */
+#define PDC_UPP_AAD_MAX		32	/* associated data ("PDS" 01 || ICCID) */
+#define PDC_UPP_MAX_LEN		(256u * 1024u)	/* one sealed UPP's ciphertext */
+#define PDC_UPP_DATA_MAX	4064	/* ciphertext bytes per UPP_DATA */
+#define PDC_UPP_MAX_OPEN	16	/* UPPs open on the card at once */
 
 /* ---- GET_INFO -------------------------------------------------------- */
 struct pdc_info {
@@ -324,6 +348,56 @@ struct pdc_replace_keys_resp {
 	pdc_le32 new_handle;		/* session with the PPKs, block counter 1 */
 	pdc_le16 seg_len;
 	pdc_le16 rsvd;
+};
+
+/* ---- stock key and sealed UPPs (minor 3, PDC_CAP_SEALED_UPP) -------- */
+/*
+ * STOCK_WRAP: RFC 3394 wrap of a data key the host chose, under the stock
+ * key in @slot (import seals a UPP with it). There is no unwrap command:
+ * a data key is unwrapped only inside UPP_OPEN and stays on the card.
+ */
+struct pdc_stock_wrap_req {
+	pdc_u8 slot;
+	pdc_u8 rsvd[3];
+	pdc_u8 key[PDC_STOCK_KEY_LEN];
+};
+
+struct pdc_stock_wrap_resp {
+	pdc_u8 wrapped[PDC_STOCK_WRAP_LEN];
+};
+
+/*
+ * UPP_OPEN attaches a sealed UPP to an open session: the card unwraps the
+ * data key with the stock key in @slot (KEY_REJECTED if it does not open),
+ * then takes ct_len bytes of ciphertext in order by UPP_DATA, checks the GCM
+ * tag in UPP_FINISH (BAD_SIGNATURE: the UPP is dropped and wiped) and only
+ * then seals the plaintext, in order, as 86 segments with UPP_SEAL (body
+ * struct pdc_bsp_seal_req, tag 0x86, no data: in_len plaintext bytes taken
+ * from the card's copy). After the last byte the UPP is wiped; closing the
+ * session or a reset wipes it too. The plaintext never leaves the card.
+ */
+struct pdc_upp_open_req {
+	pdc_le32 handle;		/* session that seals the 86 segments */
+	pdc_u8 slot;			/* stock key slot */
+	pdc_u8 aad_len;			/* 1..PDC_UPP_AAD_MAX */
+	pdc_le16 rsvd;
+	pdc_le32 ct_len;		/* 1..PDC_UPP_MAX_LEN */
+	pdc_u8 wrapped[PDC_STOCK_WRAP_LEN];
+	pdc_u8 nonce[PDC_UPP_NONCE_LEN];
+	pdc_u8 aad[PDC_UPP_AAD_MAX];	/* aad_len bytes used, rest 0 */
+};
+
+/* Followed by len bytes of ciphertext at @offset (= bytes taken so far). */
+struct pdc_upp_data_req {
+	pdc_le32 handle;
+	pdc_le32 offset;
+	pdc_le16 len;			/* 1..PDC_UPP_DATA_MAX */
+	pdc_le16 rsvd;
+};
+
+struct pdc_upp_finish_req {
+	pdc_le32 handle;
+	pdc_u8 tag[PDC_UPP_TAG_LEN];
 };
 
 /* ---- raw ECDH (kernel kpp "ecdh-nist-p256" only) --------------------- */
@@ -612,6 +686,13 @@ PDC_STATIC_ASSERT(sizeof(struct pdc_session_create_resp) == 72, "pdc_session_cre
 PDC_STATIC_ASSERT(sizeof(struct pdc_bsp_seal_req) == 8, "pdc_bsp_seal_req");
 PDC_STATIC_ASSERT(sizeof(struct pdc_bsp_seal_resp) == 4, "pdc_bsp_seal_resp");
 PDC_STATIC_ASSERT(sizeof(struct pdc_replace_keys_resp) == 8, "pdc_replace_keys_resp");
+PDC_STATIC_ASSERT(sizeof(struct pdc_stock_wrap_req) == 36, "pdc_stock_wrap_req");
+PDC_STATIC_ASSERT(sizeof(struct pdc_stock_wrap_resp) == 40, "pdc_stock_wrap_resp");
+PDC_STATIC_ASSERT(sizeof(struct pdc_upp_open_req) == 96, "pdc_upp_open_req");
+PDC_STATIC_ASSERT(sizeof(struct pdc_upp_data_req) == 12, "pdc_upp_data_req");
+PDC_STATIC_ASSERT(sizeof(struct pdc_upp_finish_req) == 20, "pdc_upp_finish_req");
+PDC_STATIC_ASSERT(sizeof(struct pdc_upp_data_req) + PDC_UPP_DATA_MAX <= PDC_MAX_BODY,
+		  "UPP_DATA fits a message");
 PDC_STATIC_ASSERT(sizeof(struct pdc_ecdh_raw_req) == 104, "pdc_ecdh_raw_req");
 PDC_STATIC_ASSERT(sizeof(struct pdc_ecdh_public_resp) == 68, "pdc_ecdh_public_resp");
 PDC_STATIC_ASSERT(sizeof(struct pdc_aes_cbc_req) == 52, "pdc_aes_cbc_req");

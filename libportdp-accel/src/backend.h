@@ -43,6 +43,17 @@ struct pdp_backend_ops {
 	void (*session_close)(struct pdp_accel *accel, struct pdp_session *session);
 	int (*random)(struct pdp_accel *accel, uint8_t *buf, size_t len);
 
+	/* Sealed stock (stock.c checks the arguments). */
+	int (*stock_generate)(struct pdp_accel *accel, const char *key_uri,
+			      struct pdp_stock_key **out);
+	int (*stock_load)(struct pdp_accel *accel, const char *key_uri, struct pdp_stock_key **out);
+	int (*stock_wrap)(struct pdp_accel *accel, struct pdp_stock_key *key,
+			  const uint8_t data_key[PDP_STOCK_KEY_LEN],
+			  uint8_t wrapped[PDP_STOCK_WRAP_LEN]);
+	int (*seal_sealed)(struct pdp_accel *accel, struct pdp_session *session,
+			   struct pdp_stock_key *key, const struct pdp_sealed_upp *upp,
+			   uint8_t *out, size_t out_len);
+
 	/* Ops arrive checked by pdp_op_check(). */
 	int (*submit)(struct pdp_accel *accel, struct pdp_op *const *ops, unsigned n);
 	int (*reap)(struct pdp_accel *accel, struct pdp_op **done, unsigned max, unsigned min_wait);
@@ -62,6 +73,13 @@ struct pdp_key {
 
 struct pdp_session {
 	struct pdp_accel *owner;
+};
+
+/* A stock key: soft holds the key (wiped on free), dev a slot number. */
+struct pdp_stock_key {
+	struct pdp_accel *owner;
+	uint8_t slot;
+	uint8_t key[PDP_STOCK_KEY_LEN];
 };
 
 /* Validate one async op (same rules as the matching sync call): 0 or -EINVAL. */

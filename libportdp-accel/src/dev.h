@@ -53,6 +53,9 @@ struct dev_accel {
 
 	bool sync_uring;	   /* sync calls through @sync_ring instead of ioctl */
 	struct io_uring sync_ring; /* 1 deep */
+
+	bool upp_ring_ready;	  /* @upp_ring made (first sealed UPP) */
+	struct io_uring upp_ring; /* a sealed UPP's commands, pipelined (dev_stock.c) */
 };
 
 struct dev_key {
@@ -132,6 +135,16 @@ int dev_bsp_seal(struct pdp_accel *accel, struct pdp_session *session, uint8_t t
 int dev_replace_keys(struct pdp_accel *accel, struct pdp_session *session, uint8_t *out,
 		     size_t *out_len, struct pdp_session **ppk_session);
 void dev_session_close(struct pdp_accel *accel, struct pdp_session *session);
+
+/* dev_stock.c */
+int dev_parse_slot(const struct dev_accel *da, const char *key_uri, uint8_t *slot);
+int dev_stock_generate(struct pdp_accel *accel, const char *key_uri, struct pdp_stock_key **out);
+int dev_stock_load(struct pdp_accel *accel, const char *key_uri, struct pdp_stock_key **out);
+int dev_stock_wrap(struct pdp_accel *accel, struct pdp_stock_key *key,
+		   const uint8_t data_key[PDP_STOCK_KEY_LEN], uint8_t wrapped[PDP_STOCK_WRAP_LEN]);
+int dev_seal_sealed(struct pdp_accel *accel, struct pdp_session *session,
+		    struct pdp_stock_key *key, const struct pdp_sealed_upp *upp, uint8_t *out,
+		    size_t out_len);
 
 /* dev_async.c */
 int dev_async_init(struct dev_accel *da);

@@ -29,6 +29,8 @@ static void dev_close(struct pdp_accel *accel)
 	dev_async_fini(da);
 	if (da->sync_uring)
 		io_uring_queue_exit(&da->sync_ring);
+	if (da->upp_ring_ready)
+		io_uring_queue_exit(&da->upp_ring);
 	for (i = 0; i < 3; i++)
 		EVP_PKEY_free(da->tpl[i]);
 	EVP_MD_CTX_free(da->md);
@@ -168,6 +170,7 @@ static uint32_t lib_caps(uint32_t card)
 	    {PORTDP_CAP_REPLACE_KEYS, PDP_ACCEL_CAP_REPLACE_KEYS},
 	    {PORTDP_CAP_ECDH_SLOT, PDP_ACCEL_CAP_ECDH},
 	    {PORTDP_CAP_RANDOM, PDP_ACCEL_CAP_RANDOM},
+	    {PORTDP_CAP_SEALED_UPP, PDP_ACCEL_CAP_SEALED_UPP},
 	};
 	uint32_t caps = PDP_ACCEL_CAP_ASYNC_QUEUE;
 	size_t i;
@@ -246,6 +249,10 @@ const struct pdp_backend_ops pdp_dev_ops = {
     .replace_keys = dev_replace_keys,
     .session_close = dev_session_close,
     .random = dev_random,
+    .stock_generate = dev_stock_generate,
+    .stock_load = dev_stock_load,
+    .stock_wrap = dev_stock_wrap,
+    .seal_sealed = dev_seal_sealed,
     .submit = dev_submit,
     .reap = dev_reap,
     .inflight = dev_inflight,

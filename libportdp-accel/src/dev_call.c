@@ -23,6 +23,7 @@ int dev_errno(int err)
 	case -ENOSPC:  /* output too small, session table full or session used up */
 	case -EINVAL:  /* the driver's checks: bad point, stale session handle, ... */
 	case -ENOMEM:
+	case -EKEYREJECTED: /* a sealed UPP's data key does not unwrap */
 	case -ENODEV: /* card removed or not ready */
 		return err;
 	case -EBUSY: /* the driver's backlog is full: try again later */

@@ -12,7 +12,7 @@
 #define SLOT_PREFIX "slot:"
 
 /* "slot:N" with N a plain decimal below the card's slot count; -EINVAL otherwise. */
-static int parse_slot(const struct dev_accel *da, const char *key_uri, uint8_t *slot)
+int dev_parse_slot(const struct dev_accel *da, const char *key_uri, uint8_t *slot)
 {
 	const char *p = key_uri + strlen(SLOT_PREFIX);
 	unsigned n = 0;
@@ -56,7 +56,7 @@ int dev_key_load(struct pdp_accel *accel, const char *key_uri, struct pdp_key **
 	struct portdp_key arg = {0};
 	int ret;
 
-	ret = parse_slot(da, key_uri, &arg.slot);
+	ret = dev_parse_slot(da, key_uri, &arg.slot);
 	if (ret)
 		return ret;
 	ret = dev_call(da, PORTDP_IOC_KEY_GET_PUBLIC, &arg);
@@ -77,7 +77,7 @@ int dev_key_generate(struct pdp_accel *accel, const char *key_uri, enum pdp_curv
 	struct portdp_key arg = {.curve = curve};
 	int ret;
 
-	ret = parse_slot(da, key_uri, &arg.slot);
+	ret = dev_parse_slot(da, key_uri, &arg.slot);
 	if (ret)
 		return ret;
 	ret = dev_call(da, PORTDP_IOC_KEY_GENERATE, &arg);
@@ -99,7 +99,7 @@ int dev_key_destroy(struct pdp_accel *accel, const char *key_uri)
 	struct portdp_key arg = {0};
 	int ret;
 
-	ret = parse_slot(da, key_uri, &arg.slot);
+	ret = dev_parse_slot(da, key_uri, &arg.slot);
 	if (ret)
 		return ret;
 	return dev_call(da, PORTDP_IOC_KEY_DESTROY, &arg);

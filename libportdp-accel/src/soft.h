@@ -84,6 +84,15 @@ int soft_key_generate(struct pdp_accel *accel, const char *key_uri, enum pdp_cur
 		      struct pdp_key **out);
 int soft_key_destroy(struct pdp_accel *accel, const char *key_uri);
 
+/* soft_stock.c */
+int soft_stock_generate(struct pdp_accel *accel, const char *key_uri, struct pdp_stock_key **out);
+int soft_stock_load(struct pdp_accel *accel, const char *key_uri, struct pdp_stock_key **out);
+int soft_stock_wrap(struct pdp_accel *accel, struct pdp_stock_key *key,
+		    const uint8_t data_key[PDP_STOCK_KEY_LEN], uint8_t wrapped[PDP_STOCK_WRAP_LEN]);
+int soft_seal_sealed(struct pdp_accel *accel, struct pdp_session *session,
+		     struct pdp_stock_key *key, const struct pdp_sealed_upp *upp, uint8_t *out,
+		     size_t out_len);
+
 /* soft_async.c */
 int soft_submit(struct pdp_accel *accel, struct pdp_op *const *ops, unsigned n);
 int soft_reap(struct pdp_accel *accel, struct pdp_op **done, unsigned max, unsigned min_wait);

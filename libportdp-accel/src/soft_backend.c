@@ -87,7 +87,8 @@ static int soft_info(struct pdp_accel *accel, struct pdp_accel_info *out)
 	snprintf(out->fw_name, sizeof(out->fw_name), "%s", OpenSSL_version(OPENSSL_VERSION));
 	out->caps = PDP_ACCEL_CAP_P256 | PDP_ACCEL_CAP_BP256R1 | PDP_ACCEL_CAP_KEY_GENERATE |
 		    PDP_ACCEL_CAP_SIGN | PDP_ACCEL_CAP_VERIFY | PDP_ACCEL_CAP_SESSION |
-		    PDP_ACCEL_CAP_REPLACE_KEYS | PDP_ACCEL_CAP_ECDH | PDP_ACCEL_CAP_RANDOM;
+		    PDP_ACCEL_CAP_REPLACE_KEYS | PDP_ACCEL_CAP_ECDH | PDP_ACCEL_CAP_RANDOM |
+		    PDP_ACCEL_CAP_SEALED_UPP;
 	out->queue_depth = SOFT_RING_SIZE;
 	return 0;
 }
@@ -110,6 +111,10 @@ const struct pdp_backend_ops pdp_soft_ops = {
     .replace_keys = soft_replace_keys,
     .session_close = soft_session_close,
     .random = soft_random,
+    .stock_generate = soft_stock_generate,
+    .stock_load = soft_stock_load,
+    .stock_wrap = soft_stock_wrap,
+    .seal_sealed = soft_seal_sealed,
     .submit = soft_submit,
     .reap = soft_reap,
     .inflight = soft_inflight,

@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "api_suite.h"
 #include "portdp/scp03t.h"
@@ -627,6 +629,192 @@ static void t_info(void **state)
 	pdp_accel_close(a);
 }
 
+/* ---- sealed stock ----------------------------------------------------- */
+
+static const uint8_t upp_aad[] = "PDS\001" "89445000000000000018";
+
+/* A UPP sealed the way the inventory seals it: OpenSSL GCM, the data key wrapped by @sk. */
+static void seal_upp(struct pdp_accel *a, struct pdp_stock_key *sk, const uint8_t *pt, size_t len,
+		     uint8_t *wrapped, uint8_t *nonce, uint8_t *ct, uint8_t *tag)
+{
+	EVP_CIPHER_CTX *cx = EVP_CIPHER_CTX_new();
+	uint8_t dk[PDP_STOCK_KEY_LEN];
+	int n;
+
+	assert_int_equal(RAND_bytes(dk, sizeof(dk)), 1);
+	assert_int_equal(RAND_bytes(nonce, PDP_UPP_NONCE_LEN), 1);
+	assert_int_equal(pdp_stock_wrap(a, sk, dk, wrapped), 0);
+	assert_int_equal(EVP_EncryptInit_ex2(cx, EVP_aes_256_gcm(), dk, nonce, NULL), 1);
+	assert_int_equal(EVP_EncryptUpdate(cx, NULL, &n, upp_aad, sizeof(upp_aad) - 1), 1);
+	assert_int_equal(EVP_EncryptUpdate(cx, ct, &n, pt, (int)len), 1);
+	assert_int_equal(EVP_EncryptFinal_ex(cx, ct + n, &n), 1);
+	assert_int_equal(EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_GCM_GET_TAG, PDP_UPP_TAG_LEN, tag), 1);
+	EVP_CIPHER_CTX_free(cx);
+}
+
+/* The session is still in step with @host: one more 87 gives the same bytes. */
+static void same_step(struct pdp_accel *a, struct pdp_session *s, struct pdp_scp03t *host,
+		      struct pdp_scp03t *es)
+{
+	uint8_t seg[64], mine[64], plain[64], t;
+	size_t n = sizeof(seg), mn = sizeof(mine), pn = sizeof(plain);
+
+	assert_int_equal(pdp_bsp_seal(a, s, 0x87, (const uint8_t *)"step", 4, seg, &n), 0);
+	assert_int_equal(pdp_scp03t_seal(host, 0x87, (const uint8_t *)"step", 4, mine, &mn), 0);
+	assert_int_equal(n, mn);
+	assert_memory_equal(seg, mine, n);
+	assert_int_equal(pdp_scp03t_open(es, seg, n, &t, plain, &pn), 0);
+}
+
+/* Drop a scratch stock key (soft: a file that pdp_key_destroy() refuses as no EC key). */
+static void stock_drop(struct pdp_accel *a, const char *uri)
+{
+	if (pdp_key_destroy(a, uri) == -EINVAL && !strncmp(uri, "file:", 5))
+		unlink(uri + 5);
+}
+
+static void t_sealed_upp(void **state)
+{
+	static const size_t lens[] = {1, 1007, 1008, 4064, 4065, 25000};
+	struct pdp_accel *a = api_open(), *b = api_open();
+	struct pdp_stock_key *sk = NULL, *other = NULL, *sk_b = NULL;
+	struct pdp_session *s = NULL;
+	struct pdp_scp03t es, host;
+	struct pdp_accel_info info;
+	struct pdp_sealed_upp u;
+	uint8_t euicc_pub[PDP_PUBKEY_LEN], ot_pub[PDP_PUBKEY_LEN];
+	uint8_t wrapped[PDP_STOCK_WRAP_LEN], nonce[PDP_UPP_NONCE_LEN], tag[PDP_UPP_TAG_LEN];
+	uint8_t *pt = malloc(25000), *ct = malloc(25000), *out = malloc(26000), *mine = malloc(26000);
+	uint8_t plain[PDP_BSP_MAX_SEGMENT], t;
+	EVP_PKEY *otsk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "prime256v1");
+	size_t i, n, off, mn, pn, total;
+
+	(void)state;
+	assert_int_equal(pdp_accel_info(a, &info), 0);
+	if (!(info.caps & PDP_ACCEL_CAP_SEALED_UPP)) {
+		print_message("# sealed UPPs: not offered by %s, skipped\n", info.fw_name);
+		goto out;
+	}
+	stock_drop(a, B->scratch_uri(0));
+	stock_drop(a, B->scratch_uri(1));
+	assert_int_equal(pdp_stock_key_generate(a, B->scratch_uri(1), &sk), 0);
+	assert_int_equal(pdp_stock_key_generate(a, B->scratch_uri(1), &other), -EEXIST);
+	assert_int_equal(pdp_stock_key_generate(a, B->scratch_uri(0), &other), 0);
+	/* an EC key is no stock key, nor is an empty place */
+	assert_int_not_equal(pdp_stock_key_load(a, B->key_uri(PDP_CURVE_P256), &sk_b), 0);
+	assert_int_equal(pdp_stock_key_load(b, B->scratch_uri(1), &sk_b), 0);
+
+	pkey_point(otsk, euicc_pub);
+	assert_int_equal(pdp_session_create(a, PDP_CURVE_P256, euicc_pub, host_id, sizeof(host_id),
+					    eid, ot_pub, &s),
+			 0);
+	euicc_derive(otsk, ot_pub, PDP_CURVE_P256, &es);
+	host = es;
+	same_step(a, s, &host, &es);
+	for (i = 0; i < 25000; i++)
+		pt[i] = (uint8_t)(i * 7 + 3);
+
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		/* sealed with the key loaded on another accel: the same stock key */
+		seal_upp(b, sk_b, pt, lens[i], wrapped, nonce, ct, tag);
+		u = (struct pdp_sealed_upp){upp_aad, sizeof(upp_aad) - 1, wrapped, nonce, ct,
+					    lens[i], tag};
+		n = 26000;
+		assert_int_equal(pdp_bsp_seal_sealed(a, s, sk, &u, out, &n), 0);
+		/* byte for byte what pdp_bsp_seal() makes of the plaintext */
+		for (off = 0, total = 0; off < lens[i]; off += PDP_BSP_MAX_PLAIN_ENC) {
+			size_t c = lens[i] - off < PDP_BSP_MAX_PLAIN_ENC ? lens[i] - off
+									  : PDP_BSP_MAX_PLAIN_ENC;
+
+			mn = 26000 - total;
+			assert_int_equal(pdp_scp03t_seal(&host, 0x86, pt + off, c, mine + total, &mn),
+					 0);
+			total += mn;
+		}
+		assert_int_equal(n, total);
+		assert_memory_equal(out, mine, n);
+		/* and the eUICC gets the UPP back */
+		for (off = 0, total = 0; off < n; off += mn) {
+			mn = out[off + 1] < 0x80 ? 2 + out[off + 1]
+			     : out[off + 1] == 0x81 ? 3 + out[off + 2]
+						    : 4 + (out[off + 2] << 8 | out[off + 3]);
+			pn = sizeof(plain);
+			assert_int_equal(pdp_scp03t_open(&es, out + off, mn, &t, plain, &pn), 0);
+			assert_int_equal(t, 0x86);
+			assert_memory_equal(plain, pt + total, pn);
+			total += pn;
+		}
+		assert_int_equal(total, lens[i]);
+		same_step(a, s, &host, &es);
+	}
+
+	/* one thing wrong: refused, nothing sealed, the session did not move */
+	seal_upp(a, sk, pt, 5000, wrapped, nonce, ct, tag);
+	u = (struct pdp_sealed_upp){upp_aad, sizeof(upp_aad) - 1, wrapped, nonce, ct, 5000, tag};
+	for (i = 0; i < 6; i++) {
+		uint8_t aad2[sizeof(upp_aad)];
+		struct pdp_sealed_upp v = u;
+		int want = -EBADMSG;
+
+		memcpy(aad2, upp_aad, sizeof(aad2));
+		switch (i) {
+		case 0: ct[2500] ^= 1; break;
+		case 1: tag[0] ^= 0x40; break;
+		case 2: aad2[sizeof(aad2) - 2] ^= 1; v.aad = aad2; break;
+		case 3: nonce[11] ^= 2; break;
+		case 4: wrapped[20] ^= 8; want = -EKEYREJECTED; break;
+		case 5: want = -EKEYREJECTED; break; /* another stock key */
+		}
+		n = 26000;
+		memset(out, 0x5a, 26000);
+		assert_int_equal(pdp_bsp_seal_sealed(a, s, i == 5 ? other : sk, &v, out, &n), want);
+		assert_int_equal(out[0], 0);
+		switch (i) {
+		case 0: ct[2500] ^= 1; break;
+		case 1: tag[0] ^= 0x40; break;
+		case 3: nonce[11] ^= 2; break;
+		case 4: wrapped[20] ^= 8; break;
+		}
+		same_step(a, s, &host, &es);
+	}
+	/* bad arguments */
+	n = 26000;
+	u.aad_len = 0;
+	assert_int_equal(pdp_bsp_seal_sealed(a, s, sk, &u, out, &n), -EINVAL);
+	u.aad_len = PDP_UPP_AAD_MAX + 1;
+	assert_int_equal(pdp_bsp_seal_sealed(a, s, sk, &u, out, &n), -EINVAL);
+	u.aad_len = sizeof(upp_aad) - 1;
+	u.ct_len = 0;
+	assert_int_equal(pdp_bsp_seal_sealed(a, s, sk, &u, out, &n), -EINVAL);
+	u.ct_len = PDP_UPP_MAX_LEN + 1;
+	assert_int_equal(pdp_bsp_seal_sealed(a, s, sk, &u, out, &n), -EINVAL);
+	u.ct_len = 5000;
+	n = 5000;
+	assert_int_equal(pdp_bsp_seal_sealed(a, s, sk, &u, out, &n), -ENOSPC);
+	n = 26000;
+	assert_int_equal(pdp_bsp_seal_sealed(a, s, sk_b, &u, out, &n), -EINVAL); /* b's key */
+	assert_int_equal(pdp_bsp_seal_sealed(NULL, s, sk, &u, out, &n), -EINVAL);
+	assert_int_equal(pdp_stock_wrap(a, sk_b, pt, wrapped), -EINVAL);
+	same_step(a, s, &host, &es);
+	/* still good after all that */
+	assert_int_equal(pdp_bsp_seal_sealed(a, s, sk, &u, out, &n), 0);
+	pdp_session_close(a, s);
+	stock_drop(a, B->scratch_uri(0));
+	stock_drop(a, B->scratch_uri(1));
+	assert_int_equal(pdp_stock_key_load(a, B->scratch_uri(1), &sk_b) != 0, 1);
+out:
+	pdp_stock_key_free(sk);
+	pdp_stock_key_free(other);
+	pdp_stock_key_free(sk_b);
+	EVP_PKEY_free(otsk);
+	free(pt);
+	free(ct);
+	free(out);
+	free(mine);
+	pdp_accel_close(a);
+	pdp_accel_close(b);
+}
+
 /* ---- async ----------------------------------------------------------- */
 
 #define MAX_BATCH 256
@@ -923,7 +1111,7 @@ static const struct CMUnitTest suite[] = {
     cmocka_unit_test(t_sessions_many),	    cmocka_unit_test(t_random),
     cmocka_unit_test(t_info),		    cmocka_unit_test(t_async_batches),
     cmocka_unit_test(t_async_queue_full),   cmocka_unit_test(t_async_bad),
-    cmocka_unit_test(t_async_close_busy),
+    cmocka_unit_test(t_async_close_busy),   cmocka_unit_test(t_sealed_upp),
 };
 
 size_t api_suite_tests(const struct api_backend *b, struct CMUnitTest *out, size_t max)

@@ -290,6 +290,43 @@ static void test_generate_destroy(void **state)
 	pdp_accel_close(a);
 }
 
+/* Soft stock keys: a 32-byte file only its owner may read, never overwritten. */
+static void test_stock_key_file(void **state)
+{
+	struct pdp_accel *a = api_open();
+	struct pdp_stock_key *k = NULL;
+	const char *uri = key_uri("stock.key");
+	struct stat st;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(pdp_stock_key_generate(a, uri, &k), 0);
+	assert_int_equal(stat(uri + 5, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_size, PDP_STOCK_KEY_LEN);
+	pdp_stock_key_free(k);
+	assert_int_equal(pdp_stock_key_generate(a, uri, &k), -EEXIST);
+	assert_int_equal(pdp_stock_key_load(a, uri, &k), 0);
+	pdp_stock_key_free(k);
+	/* looser modes refused */
+	assert_int_equal(chmod(uri + 5, 0640), 0);
+	assert_int_equal(pdp_stock_key_load(a, uri, &k), -EPERM);
+	assert_int_equal(chmod(uri + 5, 0604), 0);
+	assert_int_equal(pdp_stock_key_load(a, uri, &k), -EPERM);
+	/* a file of another size */
+	assert_int_equal(chmod(uri + 5, 0600), 0);
+	f = fopen(uri + 5, "a");
+	fputc(0, f);
+	fclose(f);
+	assert_int_equal(pdp_stock_key_load(a, uri, &k), -EINVAL);
+	assert_int_equal(unlink(uri + 5), 0);
+	assert_int_equal(pdp_stock_key_load(a, uri, &k), -ENOENT);
+	assert_int_equal(pdp_stock_key_load(a, "slot:3", &k), -EINVAL);
+	assert_int_equal(pdp_stock_key_load(a, "file:", &k), -EINVAL);
+	assert_int_equal(pdp_stock_key_load(NULL, uri, &k), -EINVAL);
+	pdp_accel_close(a);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest own[] = {
@@ -297,6 +334,7 @@ int main(void)
 	    cmocka_unit_test(test_key_load),
 	    cmocka_unit_test(test_sig_der),
 	    cmocka_unit_test(test_generate_destroy),
+	    cmocka_unit_test(test_stock_key_file),
 	};
 	struct CMUnitTest all[64];
 	size_t n;

@@ -112,6 +112,17 @@ int card_list(int argc, char **argv)
 			err = print_slot(key, (int)slot);
 			pdp_key_free(key);
 			used++;
+		} else if (err == -EINVAL) {
+			/* no public half: a stock key (sealed UPPs), or a key this tool cannot use */
+			struct pdp_stock_key *sk;
+
+			err = pdp_stock_key_load(accel, uri, &sk);
+			if (!err) {
+				printf("slot %-3u %-6s (AES-256 stock key of sealed UPPs, no public half)\n",
+				       slot, "stock");
+				pdp_stock_key_free(sk);
+				used++;
+			}
 		}
 		if (err)
 			st = ctl_error(EXIT_FAIL, "slot %u: %s", slot, card_strerror(err));

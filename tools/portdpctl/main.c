@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "portdp/accel.h"
 #include "portdpctl.h"
 
 static const char usage_text[] =
@@ -50,7 +51,9 @@ static const char usage_text[] =
     "                                       'portdpctl card -h' for details)\n"
     "options: -d DB  inventory file;  --sync  fsync every commit (synchronous=FULL)\n"
     "         -k FILE  stock key the UPPs are sealed with (default DB.stock-key; init and\n"
-    "                  import make it, 0600, when missing). No command prints a UPP.\n"
+    "                  import make it, 0600, when missing), or -k slot:N: a stock key on the\n"
+    "                  card ($PORTDP_ACCEL, default dev:), made there by init/import when the\n"
+    "                  slot is empty; UPPs then open only on the card. No command prints a UPP.\n"
     "Every command may run while portdpd serves DB (SQLite serializes the writers; the\n"
     "database refuses any illegal transition). Audit rows name portdpctl and your uid.\n";
 
@@ -140,6 +143,47 @@ static const struct command {
     {"release-profile", cmd_order, 0}, {"cancel-order", cmd_order, 0},
 };
 
+/* The card path of sealed stock (-k slot:N): the card wraps each data key at import. */
+static struct pdp_accel *stock_accel;
+static struct pdp_stock_key *stock_card_key;
+
+static int card_wrap(void *ctx, const uint8_t dk[INV_STOCK_KEY_LEN],
+		     uint8_t wrapped[INV_STOCK_KEY_LEN + 8])
+{
+	(void)ctx;
+	return pdp_stock_wrap(stock_accel, stock_card_key, dk, wrapped);
+}
+
+/* Take the stock key in card slot @uri ($PORTDP_ACCEL, default "dev:"); @create: make it. */
+static int stock_key_on_card(const char *uri, int create, char *msg, size_t msg_len)
+{
+	const char *accel = getenv("PORTDP_ACCEL");
+	int err;
+
+	err = pdp_accel_open(accel && *accel ? accel : "dev:", &stock_accel);
+	if (err) {
+		snprintf(msg, msg_len, "stock key %.64s: no card (%s)", uri, strerror(-err));
+		return err;
+	}
+	err = pdp_stock_key_load(stock_accel, uri, &stock_card_key);
+	if (err == -ENOENT && create) {
+		err = pdp_stock_key_generate(stock_accel, uri, &stock_card_key);
+		if (!err)
+			fprintf(stderr, "portdpctl: made the stock key in %s on the card\n", uri);
+	}
+	if (err) {
+		snprintf(msg, msg_len, "stock key %.64s: %s", uri,
+			 err == -EINVAL	     ? "that slot holds another kind of key"
+			 : err == -EOPNOTSUPP ? "the card has no stock keys (protocol 1.3)"
+					      : strerror(-err));
+		pdp_accel_close(stock_accel);
+		stock_accel = NULL;
+		return err;
+	}
+	inv_stock_key_set_card(card_wrap, NULL);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -201,9 +245,13 @@ int main(int argc, char **argv)
 		snprintf(key_path, sizeof(key_path), "%s%s", db, INV_STOCK_KEY_SUFFIX);
 		key = key_path;
 	}
-	if ((cmd->creates || !access(key, F_OK)) &&
-	    inv_stock_key_load(key, cmd->creates != 0, msg, sizeof(msg)))
+	if (!strncmp(key, "slot:", 5)) {
+		if (stock_key_on_card(key, cmd->creates != 0, msg, sizeof(msg)))
+			return ctl_error(EXIT_FAIL, "%s", msg);
+	} else if ((cmd->creates || !access(key, F_OK)) &&
+		   inv_stock_key_load(key, cmd->creates != 0, msg, sizeof(msg))) {
 		return ctl_error(EXIT_FAIL, "%s", msg);
+	}
 	/* a bundle or receipt leaves only after the change it records is on disk */
 	if (!strcmp(cmd->name, "transfer"))
 		sync_full = 1;
@@ -215,5 +263,7 @@ int main(int argc, char **argv)
 	optind = 0; /* the command starts a fresh getopt scan (0: full reinitialisation) */
 	status = cmd->run(inv, argc, argv);
 	inv_close(inv);
+	pdp_stock_key_free(stock_card_key);
+	pdp_accel_close(stock_accel);
 	return status;
 }

@@ -199,6 +199,12 @@ static int sign_dppb(void *ctx, const uint8_t *tbs, size_t len, uint8_t sig[SGP2
 	return pdp_sign(f->accel, f->dppb, tbs, len, sig);
 }
 
+/* Set by test_sealed_ts48: bind() hands the UPP over sealed (the card path's input). */
+static const struct pdp_sealed_upp *g_sealed;
+static char rel_dummy[128];
+static struct pdp_stock_key *g_stock;
+static int g_build_rc;
+
 /* Everything the SM-DP+ produces for one binding of @upp. */
 struct bound {
 	uint8_t *bpp;
@@ -243,13 +249,16 @@ static void bind(struct fixture *f, const uint8_t *upp, size_t upp_len, bool ppk
 	    .configure_isdp_len = sizeof(cfg),
 	    .store_metadata = out->smd,
 	    .store_metadata_len = out->smd_len,
-	    .upp = upp,
+	    .upp = g_sealed ? NULL : upp,
 	    .upp_len = upp_len,
+	    .sealed = g_sealed,
+	    .stock = g_stock,
 	    .replace_session_keys = ppk,
 	    .mode = mode,
 	};
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(bpp_build(f->accel, session, &in, &out->bpp, &out->len), 0);
+	out->bpp = NULL;
+	assert_int_equal(bpp_build(f->accel, session, &in, &out->bpp, &out->len), g_build_rc);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (ms)
 		*ms =
@@ -344,6 +353,86 @@ static void test_round_trip_ts48(void **state)
 }
 
 /* Flip one byte inside segment @seg of @container; open must name that spot. */
+/*
+ * The card path's input on soft: each TS.48 UPP sealed as the inventory seals it, bound
+ * with bpp_build(.sealed) (pdp_bsp_seal_sealed), opened by the eUICC to the same UPP;
+ * a flipped ciphertext byte or another stock key: refused, no BPP.
+ */
+static void test_sealed_ts48(void **state)
+{
+	struct fixture *f = *state;
+	char dir[] = "/tmp/test-bpp-sealed.XXXXXX", uri[64], uri2[64];
+	struct pdp_stock_key *sk, *other;
+	char **names;
+	size_t n, i;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(uri, sizeof(uri), "file:%s/stock", dir);
+	snprintf(uri2, sizeof(uri2), "file:%s/other", dir);
+	assert_int_equal(pdp_stock_key_generate(f->accel, uri, &sk), 0);
+	assert_int_equal(pdp_stock_key_generate(f->accel, uri2, &other), 0);
+	assert_int_equal(tu_ts48_files(&names, &n), 0);
+	for (i = 0; i < n; i++) {
+		char rel[300];
+		uint8_t aad[32] = "PDS\001", wrapped[40], nonce[12], tag[16], dk[32], *upp, *ct;
+		size_t upp_len, aad_len;
+		struct upp_header h;
+		struct pdp_sealed_upp su;
+		struct bound bd;
+		struct bpp_open_result res;
+		EVP_CIPHER_CTX *cx = EVP_CIPHER_CTX_new();
+		int k;
+
+		snprintf(rel, sizeof(rel), "ts48/%s", names[i]);
+		upp = tu_load(tu_path(rel), &upp_len);
+		assert_non_null(upp);
+		assert_int_equal(upp_parse(upp, upp_len, &h), 0);
+		aad_len = 4 + strlen(h.iccid);
+		memcpy(aad + 4, h.iccid, strlen(h.iccid));
+		ct = malloc(upp_len);
+		assert_int_equal(pdp_random(f->accel, dk, sizeof(dk)), 0);
+		assert_int_equal(pdp_random(f->accel, nonce, sizeof(nonce)), 0);
+		assert_int_equal(pdp_stock_wrap(f->accel, sk, dk, wrapped), 0);
+		assert_int_equal(EVP_EncryptInit_ex2(cx, EVP_aes_256_gcm(), dk, nonce, NULL), 1);
+		assert_int_equal(EVP_EncryptUpdate(cx, NULL, &k, aad, (int)aad_len), 1);
+		assert_int_equal(EVP_EncryptUpdate(cx, ct, &k, upp, (int)upp_len), 1);
+		assert_int_equal(EVP_EncryptFinal_ex(cx, ct + k, &k), 1);
+		assert_int_equal(EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_GCM_GET_TAG, 16, tag), 1);
+		EVP_CIPHER_CTX_free(cx);
+		su = (struct pdp_sealed_upp){aad, aad_len, wrapped, nonce, ct, upp_len, tag};
+		g_sealed = &su;
+		g_stock = sk;
+		bind(f, upp, upp_len, i % 2, i % 4 >= 2 ? BPP_SEAL_BATCH : BPP_SEAL_SYNC, &bd, NULL);
+		check_segments(bd.bpp, bd.len, upp_len);
+		assert_int_equal(bpp_open(bd.bpp, bd.len, &bd.euicc, NULL, &res, NULL), 0);
+		assert_int_equal(res.upp_len, upp_len);
+		assert_memory_equal(res.upp, upp, upp_len);
+		free(res.mem);
+		free(bd.bpp);
+		if (i < 4) {
+			g_build_rc = -EBADMSG;
+			ct[upp_len / 2] ^= 1;
+			bind(f, upp, upp_len, true, BPP_SEAL_SYNC, &bd, NULL);
+			assert_null(bd.bpp);
+			ct[upp_len / 2] ^= 1;
+			g_build_rc = -EKEYREJECTED;
+			g_stock = other;
+			bind(f, upp, upp_len, true, BPP_SEAL_SYNC, &bd, NULL);
+			assert_null(bd.bpp);
+			g_build_rc = 0;
+		}
+		g_sealed = NULL;
+		g_stock = NULL;
+		free(ct);
+		free(upp);
+	}
+	tu_free_list(names, n);
+	pdp_stock_key_free(sk);
+	pdp_stock_key_free(other);
+	snprintf(rel_dummy, sizeof(rel_dummy), "rm -rf %s", dir);
+	assert_int_equal(system(rel_dummy), 0);
+}
+
 static void test_tamper(void **state)
 {
 	struct fixture *f = *state;
@@ -475,6 +564,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_vector_bpp),
 	    cmocka_unit_test(test_round_trip_ts48),
+	    cmocka_unit_test(test_sealed_ts48),
 	    cmocka_unit_test(test_tamper),
 	    cmocka_unit_test(test_structure_errors),
 	};

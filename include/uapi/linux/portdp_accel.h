@@ -12,6 +12,7 @@
  * Errors: -EINVAL bad argument, -EFAULT bad pointer, -ENOTTY unknown
  * command, -EBADMSG signature did not verify, -ENOENT empty key slot,
  * -EEXIST occupied key slot, -ENOSPC session table full or session used up,
+ * -EKEYREJECTED a sealed UPP's data key does not unwrap with that stock key,
  * -ETIMEDOUT card did not answer in time (the device resets itself),
  * -EIO card failure, -ENODEV device gone or not ready, -EBUSY queue full.
  */
@@ -38,6 +39,15 @@
 #define PORTDP_BSP_MAX_PLAIN_ENC 1007
 #define PORTDP_BSP_MAX_PLAIN_MAC 1008
 #define PORTDP_AES_MAX_DATA	3968
+#define PORTDP_STOCK_KEY_LEN	32
+#define PORTDP_STOCK_WRAP_LEN	40
+#define PORTDP_UPP_NONCE_LEN	12
+#define PORTDP_UPP_TAG_LEN	16
+#define PORTDP_UPP_AAD_MAX	32
+#define PORTDP_UPP_MAX_LEN	(256 * 1024)
+#define PORTDP_UPP_DATA_MAX	4064
+/* portdp_key_list.curve of a stock key slot (AES-256, no public half) */
+#define PORTDP_KEY_STOCK_AES256	0x10
 
 /* Card capability bits in portdp_info.caps (the card protocol's PDC_CAP_*). */
 #define PORTDP_CAP_P256		_BITUL(0)
@@ -52,6 +62,7 @@
 #define PORTDP_CAP_AES_CMAC	_BITUL(9)
 #define PORTDP_CAP_RANDOM	_BITUL(10)
 #define PORTDP_CAP_ECDH_SLOT	_BITUL(11)	/* PORTDP_IOC_ECDH_SLOT */
+#define PORTDP_CAP_SEALED_UPP	_BITUL(12)	/* PORTDP_IOC_STOCK_*, PORTDP_IOC_UPP_* */
 
 /* Device states, as in sysfs "state" and portdp_info.state. */
 #define PORTDP_STATE_PROBING	0
@@ -217,6 +228,65 @@ struct portdp_ecdh_raw {
 	__u8 shared[PORTDP_SHARED_LEN];	/* [out] */
 };
 
+/*
+ * Stock keys and sealed UPPs (PORTDP_CAP_SEALED_UPP, docs/sealed-stock.md).
+ * PORTDP_IOC_STOCK_KEY_GENERATE takes a struct portdp_key (@slot only; the
+ * AES-256 stock key is drawn on the card and never leaves it).
+ */
+
+/** struct portdp_stock_wrap - PORTDP_IOC_STOCK_WRAP: RFC 3394 wrap of @key. */
+struct portdp_stock_wrap {
+	__u8 slot;
+	__u8 rsvd[3];
+	__u8 key[PORTDP_STOCK_KEY_LEN];
+	__u8 wrapped[PORTDP_STOCK_WRAP_LEN];	/* [out] */
+};
+
+/**
+ * struct portdp_upp_open - PORTDP_IOC_UPP_OPEN: attach a sealed UPP to session
+ * @handle; its data key is unwrapped on the card with the stock key in @slot.
+ * Then PORTDP_IOC_UPP_DATA in order, PORTDP_IOC_UPP_FINISH (-EBADMSG: the tag
+ * does not verify, the UPP is dropped), and PORTDP_IOC_UPP_SEAL per segment.
+ */
+struct portdp_upp_open {
+	__u32 handle;
+	__u8 slot;
+	__u8 aad_len;			/* 1..32 */
+	__u16 rsvd;
+	__u32 ct_len;			/* 1..PORTDP_UPP_MAX_LEN */
+	__u32 rsvd2;
+	__u8 wrapped[PORTDP_STOCK_WRAP_LEN];
+	__u8 nonce[PORTDP_UPP_NONCE_LEN];
+	__u8 aad[PORTDP_UPP_AAD_MAX];
+};
+
+/** struct portdp_upp_data - PORTDP_IOC_UPP_DATA: @len ciphertext bytes at @offset. */
+struct portdp_upp_data {
+	__u32 handle;
+	__u32 offset;			/* bytes given so far */
+	__u32 len;			/* 1..PORTDP_UPP_DATA_MAX */
+	__u32 rsvd;
+	__u64 in;
+};
+
+/** struct portdp_upp_finish - PORTDP_IOC_UPP_FINISH: check the GCM tag. */
+struct portdp_upp_finish {
+	__u32 handle;
+	__u32 rsvd;
+	__u8 tag[PORTDP_UPP_TAG_LEN];
+};
+
+/** struct portdp_upp_seal - PORTDP_IOC_UPP_SEAL: the next @in_len bytes as one 86 segment. */
+struct portdp_upp_seal {
+	__u32 handle;
+	__u8 tag;			/* 0x86 */
+	__u8 rsvd;
+	__u16 in_len;			/* 1..1007 */
+	__u64 out;
+	__u32 out_cap;			/* >= the TLV; 1020 always fits */
+	__u32 out_len;			/* [out] */
+};
+
 #define PORTDP_AES_DECRYPT	0
 #define PORTDP_AES_ENCRYPT	1
 
@@ -280,6 +350,8 @@ struct portdp_akcipher_slot_key {
 #define PORTDP_IOC_KEY_GET_PUBLIC _IOWR(PORTDP_IOC_MAGIC, 0x21, struct portdp_key)
 #define PORTDP_IOC_KEY_DESTROY	_IOW(PORTDP_IOC_MAGIC, 0x22, struct portdp_key)
 #define PORTDP_IOC_KEY_LIST	_IOR(PORTDP_IOC_MAGIC, 0x23, struct portdp_key_list)
+#define PORTDP_IOC_STOCK_KEY_GENERATE _IOW(PORTDP_IOC_MAGIC, 0x24, struct portdp_key)
+#define PORTDP_IOC_STOCK_WRAP	_IOWR(PORTDP_IOC_MAGIC, 0x25, struct portdp_stock_wrap)
 #define PORTDP_IOC_ECDSA_SIGN	_IOWR(PORTDP_IOC_MAGIC, 0x30, struct portdp_ecdsa_sign)
 #define PORTDP_IOC_ECDSA_VERIFY	_IOW(PORTDP_IOC_MAGIC, 0x31, struct portdp_ecdsa_verify)
 #define PORTDP_IOC_ECDH_SLOT	_IOWR(PORTDP_IOC_MAGIC, 0x32, struct portdp_ecdh_slot)
@@ -288,6 +360,10 @@ struct portdp_akcipher_slot_key {
 #define PORTDP_IOC_SESSION_REPLACE_KEYS \
 	_IOWR(PORTDP_IOC_MAGIC, 0x42, struct portdp_replace_keys)
 #define PORTDP_IOC_SESSION_CLOSE _IOW(PORTDP_IOC_MAGIC, 0x43, struct portdp_session)
+#define PORTDP_IOC_UPP_OPEN	_IOW(PORTDP_IOC_MAGIC, 0x44, struct portdp_upp_open)
+#define PORTDP_IOC_UPP_DATA	_IOW(PORTDP_IOC_MAGIC, 0x45, struct portdp_upp_data)
+#define PORTDP_IOC_UPP_FINISH	_IOW(PORTDP_IOC_MAGIC, 0x46, struct portdp_upp_finish)
+#define PORTDP_IOC_UPP_SEAL	_IOWR(PORTDP_IOC_MAGIC, 0x47, struct portdp_upp_seal)
 #define PORTDP_IOC_ECDH_RAW_PUBLIC _IOWR(PORTDP_IOC_MAGIC, 0x50, struct portdp_ecdh_raw)
 #define PORTDP_IOC_ECDH_RAW_SHARED _IOWR(PORTDP_IOC_MAGIC, 0x51, struct portdp_ecdh_raw)
 #define PORTDP_IOC_AES_CBC	_IOWR(PORTDP_IOC_MAGIC, 0x60, struct portdp_aes_cbc)

@@ -224,6 +224,7 @@ int pdp_random(struct pdp_accel *accel, uint8_t *buf, size_t len);
 #define PDP_ACCEL_CAP_ECDH (1u << 7)	     /**< pdp_ecdh with a key handle */
 #define PDP_ACCEL_CAP_RANDOM (1u << 8)
 #define PDP_ACCEL_CAP_ASYNC_QUEUE (1u << 9)  /**< ops really run in parallel (io_uring) */
+#define PDP_ACCEL_CAP_SEALED_UPP (1u << 10)  /**< pdp_stock_*, pdp_bsp_seal_sealed */
 
 struct pdp_accel_info {
 	char backend[8];       /**< "soft", "dev" */
@@ -245,6 +246,73 @@ struct pdp_accel_info {
 
 /** pdp_accel_info() - describe the backend (fills all of @out). */
 int pdp_accel_info(struct pdp_accel *accel, struct pdp_accel_info *out);
+
+/* ---- Sealed stock (docs/sealed-stock.md) ------------------------------ *
+ * A UPP at rest is sealed: AES-256-GCM under a data key of its own, that
+ * key wrapped (RFC 3394) by the stock key. The stock key lives in the
+ * backend: soft, a 32-byte file only its owner may read; dev, a key slot of
+ * the card, drawn there and never out of it. pdp_bsp_seal_sealed() turns a
+ * sealed UPP straight into its 86 segments: on dev the card unwraps,
+ * checks and seals, and the UPP's plaintext never exists in host memory;
+ * on soft it exists only inside the call and is wiped before it returns.
+ */
+#define PDP_STOCK_KEY_LEN 32
+#define PDP_STOCK_WRAP_LEN 40
+#define PDP_UPP_NONCE_LEN 12
+#define PDP_UPP_TAG_LEN 16
+#define PDP_UPP_AAD_MAX 32
+#define PDP_UPP_MAX_LEN (256u * 1024u)
+
+struct pdp_stock_key;
+
+/**
+ * pdp_stock_key_generate() - a new stock key.
+ * @key_uri: soft: "file:/path", 32 random bytes written 0600 (never over a
+ *           file: -EEXIST); dev: "slot:N" on the card (-EEXIST if taken).
+ */
+int pdp_stock_key_generate(struct pdp_accel *accel, const char *key_uri,
+			   struct pdp_stock_key **out);
+/**
+ * pdp_stock_key_load() - a handle on a stock key. soft: the file must be a
+ * regular file of exactly 32 bytes without group/other permissions
+ * (-EPERM); dev: the slot must hold a stock key (-ENOENT empty, -EINVAL
+ * another kind of key).
+ */
+int pdp_stock_key_load(struct pdp_accel *accel, const char *key_uri,
+		       struct pdp_stock_key **out);
+void pdp_stock_key_free(struct pdp_stock_key *key);
+
+/** pdp_stock_wrap() - RFC 3394 wrap of a data key (import seals a UPP with it). */
+int pdp_stock_wrap(struct pdp_accel *accel, struct pdp_stock_key *key,
+		   const uint8_t data_key[PDP_STOCK_KEY_LEN], uint8_t wrapped[PDP_STOCK_WRAP_LEN]);
+
+/** A sealed UPP, in pieces (pointers into the stored blob). */
+struct pdp_sealed_upp {
+	const uint8_t *aad; /**< associated data, 1..PDP_UPP_AAD_MAX bytes */
+	size_t aad_len;
+	const uint8_t *wrapped; /**< PDP_STOCK_WRAP_LEN */
+	const uint8_t *nonce;	/**< PDP_UPP_NONCE_LEN */
+	const uint8_t *ct;	/**< ciphertext, 1..PDP_UPP_MAX_LEN bytes */
+	size_t ct_len;
+	const uint8_t *tag; /**< PDP_UPP_TAG_LEN */
+};
+
+/**
+ * pdp_bsp_seal_sealed() - open a sealed UPP inside the backend and seal it
+ * as the 86 segments of A3 (cut every PDP_BSP_MAX_PLAIN_ENC bytes), one
+ * after the other into @out: the same bytes pdp_bsp_seal() makes from the
+ * plaintext with the same session state.
+ * @out_len: [in] capacity, [out] bytes written.
+ * Returns -EKEYREJECTED (the data key does not unwrap with @key: another
+ * stock key, or a tampered wrap), -EBADMSG (the GCM tag does not verify:
+ * a flipped byte, another ICCID's associated data); then nothing of the
+ * UPP was sealed and @session did not move. -ENOSPC: @out too small.
+ * Any other error (the card gone, a timeout) may leave @session with part of
+ * the UPP on it: close it. On error @out holds zeros.
+ */
+int pdp_bsp_seal_sealed(struct pdp_accel *accel, struct pdp_session *session,
+			struct pdp_stock_key *key, const struct pdp_sealed_upp *upp, uint8_t *out,
+			size_t *out_len);
 
 /* ---- Asynchronous operations ----------------------------------------- *
  * Fill struct pdp_op, pdp_submit() a batch, pdp_reap() completions. Buffers
