@@ -19,7 +19,8 @@
  * profile is bound to. A delete changes the profile (so a replay finds nothing
  * to change); enable and disable change nothing here, and are recorded by the
  * eUICC's seqNumber so that a replay is reported once. Each goes to the
- * profile's operator (point 5, the signed notification as resultData).
+ * profile's operator (points 5 delete, 6 enable, 7 disable; the signed
+ * notification as resultData).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -143,7 +144,8 @@ static void enable_disable(struct es9_worker *w, struct es9_call *c,
 		return;
 	ret = inv_notification_record(w->inv, eid, n->tbs.seq_number, p->id,
 				      (int)n->tbs.operation);
-	if (!ret && es9_progress(w, p, eid, ES9_POINT_NOTIFICATION, ES9_OK, w->notification_b64))
+	if (!ret && es9_progress(w, p, eid, es9_point_of_event((int)n->tbs.operation), ES9_OK,
+				 w->notification_b64))
 		ret = -EIO;
 	ret = inv_atomic_end(w->inv, ret);
 	if (ret == -EEXIST)
@@ -197,8 +199,7 @@ static void other_notification(struct es9_worker *w, struct es9_call *c,
 	if (es9_worker_txn(w, c) || inv_atomic_begin(w->inv))
 		return;
 	ret = inv_mark_deleted(w->inv, p.id, id.eid);
-	if (!ret && es9_progress(w, &p, id.eid, ES9_POINT_NOTIFICATION, ES9_OK,
-				 w->notification_b64))
+	if (!ret && es9_progress(w, &p, id.eid, ES9_POINT_DELETE, ES9_OK, w->notification_b64))
 		ret = -EIO;
 	ret = inv_atomic_end(w->inv, ret);
 	if (ret)

@@ -4,15 +4,31 @@
  * SGP.22 §5.3.5): queued in the inventory in the transaction of the change it reports; the
  * sender (appliance/progress) delivers it. Direct stock (no owner) reports to nobody.
  * Notification points: 1 eligibility and retry limit check, 2 confirmation failure, 3 BPP
- * download, 4 BPP installation, 5 other notifications of the eUICC (delete, enable, disable).
+ * download, 4 BPP installation; then the eUICC's delete (5), enable (6) and disable (7)
+ * notifications (es9_point_of_event()).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "../rsp/sgp22.h"
 #include "es9_internal.h"
 #include "progress.h"
+
+int es9_point_of_event(int event)
+{
+	switch (event) {
+	case SGP22_NOTIFY_DELETE:
+		return ES9_POINT_DELETE;
+	case SGP22_NOTIFY_ENABLE:
+		return ES9_POINT_ENABLE;
+	case SGP22_NOTIFY_DISABLE:
+		return ES9_POINT_DISABLE;
+	default:
+		return 0;
+	}
+}
 
 /* Appends @s (our own ASCII: ICCIDs, EIDs, names checked at import, base64) as a JSON string. */
 static int put_str(char **p, size_t *left, const char *s)

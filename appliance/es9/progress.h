@@ -13,8 +13,19 @@ enum {
 	ES9_POINT_CONFIRMATION_FAILURE = 2,
 	ES9_POINT_BPP_DOWNLOAD = 3,
 	ES9_POINT_BPP_INSTALLATION = 4,
-	ES9_POINT_NOTIFICATION = 5,
+	/*
+	 * The eUICC's other notifications (resultData: the otherSignedNotification), one
+	 * number per event, so an operator that reads only the number does not take an enable
+	 * for a deletion. 5 is the deletion; 6 and 7 (enable, disable) were not checked
+	 * against SGP.22's own text (appliance/progress/README.md says what was).
+	 */
+	ES9_POINT_DELETE = 5,
+	ES9_POINT_ENABLE = 6,
+	ES9_POINT_DISABLE = 7,
 };
+
+/* The point of an eUICC notification event (enum sgp22_notification_event), 0: none. */
+int es9_point_of_event(int event);
 
 /**
  * Queue a handleDownloadProgressInfo for @p's owner in the worker's open transaction (the
