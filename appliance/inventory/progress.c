@@ -81,37 +81,62 @@ static int one_write(struct inventory *inv, const char *sql, int64_t seq, int64_
 	return err;
 }
 
+/*
+ * The rows are copied out and the statement finalized before @cb runs: @cb is an HTTPS POST,
+ * and a statement left open across a batch of them would hold a read transaction that long,
+ * which keeps every checkpoint from resetting the WAL (it grows, and the workers' page reads
+ * and lookups grow with it).
+ */
 int inv_progress_batch(struct inventory *inv, const char *op, unsigned max,
 		       int (*cb)(const struct inv_progress *r, void *arg), void *arg)
 {
-	struct inv_progress r;
+	struct inv_progress *r;
+	const unsigned char *body;
 	sqlite3_stmt *st;
-	int rc;
+	unsigned n = 0, i;
+	int rc, err = 0;
 
-	if (!inv || !op || !cb || !max)
+	if (!inv || !op || !cb || !max || max > 1024)
 		return -EINVAL;
+	r = calloc(max, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
 	rc = sqlite3_prepare_v2(inv->db,
 				"SELECT seq, profile_id, created, body, attempts, next_try"
 				" FROM progress WHERE operator = ? ORDER BY seq LIMIT ?",
 				-1, &st, NULL);
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK) {
+		free(r);
 		return inv_sql_error(inv, rc, "progress reports");
+	}
 	sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, (int)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r.seq = sqlite3_column_int64(st, 0);
-		r.profile_id = sqlite3_column_int64(st, 1);
-		r.created = sqlite3_column_int64(st, 2);
-		r.body = (char *)sqlite3_column_text(st, 3);
-		r.attempts = sqlite3_column_int(st, 4);
-		r.next_try = sqlite3_column_int64(st, 5);
-		if (!r.body || cb(&r, arg)) {
-			rc = SQLITE_DONE;
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		body = sqlite3_column_text(st, 3);
+		if (!body)
+			break; /* NOT NULL in the schema; stop before it rather than skip it */
+		r[n].seq = sqlite3_column_int64(st, 0);
+		r[n].profile_id = sqlite3_column_int64(st, 1);
+		r[n].created = sqlite3_column_int64(st, 2);
+		r[n].attempts = sqlite3_column_int(st, 4);
+		r[n].next_try = sqlite3_column_int64(st, 5);
+		r[n].body = strdup((const char *)body);
+		if (!r[n].body) {
+			err = -ENOMEM;
 			break;
 		}
+		n++;
 	}
+	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = inv_sql_error(inv, rc, "progress reports");
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : inv_sql_error(inv, rc, "progress reports");
+	for (i = 0; i < n && !err; i++)
+		if (cb(&r[i], arg))
+			break;
+	for (i = 0; i < n; i++)
+		free(r[i].body);
+	free(r);
+	return err;
 }
 
 int inv_progress_done_upto(struct inventory *inv, const char *op, int64_t seq)
