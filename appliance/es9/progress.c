@@ -4,8 +4,8 @@
  * SGP.22 §5.3.5): queued in the inventory in the transaction of the change it reports; the
  * sender (appliance/progress) delivers it. Direct stock (no owner) reports to nobody.
  * Notification points: 1 eligibility and retry limit check, 2 confirmation failure, 3 BPP
- * download, 4 BPP installation; then the eUICC's delete (5), enable (6) and disable (7)
- * notifications (es9_point_of_event()).
+ * download, 4 BPP installation; then the eUICC's delete (5), enable (101) and disable (102)
+ * notifications (es9_point_of_event(); progress.h says why 101/102).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -14,14 +14,15 @@ enum {
 	ES9_POINT_BPP_DOWNLOAD = 3,
 	ES9_POINT_BPP_INSTALLATION = 4,
 	/*
-	 * The eUICC's other notifications (resultData: the otherSignedNotification), one
-	 * number per event, so an operator that reads only the number does not take an enable
-	 * for a deletion. 5 is the deletion; 6 and 7 (enable, disable) were not checked
-	 * against SGP.22's own text (appliance/progress/README.md says what was).
+	 * The eUICC's other notifications (resultData: the otherSignedNotification). 5 is the
+	 * deletion. Enable and disable have no number of SGP.22's that we could find (a deployed
+	 * SM-DP+ documents 5 = deleted and numbers these two privately, 101/102): they take
+	 * 101 and 102, a private range that no later SGP.22 number can collide with, so an
+	 * operator reading only the number never takes an enable for a deletion.
 	 */
 	ES9_POINT_DELETE = 5,
-	ES9_POINT_ENABLE = 6,
-	ES9_POINT_DISABLE = 7,
+	ES9_POINT_ENABLE = 101,
+	ES9_POINT_DISABLE = 102,
 };
 
 /* The point of an eUICC notification event (enum sgp22_notification_event), 0: none. */

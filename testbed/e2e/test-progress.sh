@@ -5,7 +5,7 @@
 # answers 500, then is slow; portdpd is killed -9 twice in between and the queue is paused
 # and resumed. When the endpoint finally answers, every report (points 1, 3, 4 per profile)
 # has arrived exactly once, in order; portdpctl queue shows pending reports and their age.
-# Later enable, disable and delete on the eUICC report points 6, 7 and 5 with the eUICC's signed
+# Later enable, disable and delete on the eUICC report points 101, 102 and 5 with the eUICC's signed
 # notification; the same enable notification sent again (from a copy of the eUICC's memory)
 # is reported once.
 set -u
@@ -153,7 +153,7 @@ tap $? "per profile: eligibility (1), BPP download (3), BPP installation (4)"
 grep -c "^500 " "$E2E_DIR/reports.log.all" | sed 's/^/# answered 500: /'
 
 # 7. later notifications from the eUICC (the profile asked for enable, disable and delete):
-# a point per event (enable 6, disable 7, delete 5: es9_point_of_event()), with the signed
+# a point per event (enable 101, disable 102, delete 5: es9_point_of_event()), with the signed
 # notification, whose event must match the point
 event_of() { # the event of the last report's resultData (otherSignedNotification)
 	local id hex
@@ -172,15 +172,15 @@ reported() { # N EVENT POINT: the Nth report is POINT for P0, its notification t
 		[ "$(event_of)" = "$2" ] && pending_is 0
 }
 cp -a "$E2E_DIR/e0" "$E2E_DIR/e0.copy"
-lpa "$PORT" "$PKI" "$E2E_DIR/e0" enable "${P[0]}" >>"$E2E_DIR/lpa.log" 2>&1 && reported 10 enable 6
-tap $? "enable of P0 on the eUICC: report point 6 with the enable notification"
+lpa "$PORT" "$PKI" "$E2E_DIR/e0" enable "${P[0]}" >>"$E2E_DIR/lpa.log" 2>&1 && reported 10 enable 101
+tap $? "enable of P0 on the eUICC: report point 101 with the enable notification"
 # the copy of the eUICC's memory makes the same notification (same seqNumber) again
 lpa "$PORT" "$PKI" "$E2E_DIR/e0.copy" enable "${P[0]}" >>"$E2E_DIR/lpa.log" 2>&1 &&
 	sleep 2 && [ "$(delivered)" = 10 ] && pending_is 0 &&
 	grep -q "enable notification [0-9]* for ${P[0]} from ${EIDS[0]}: already taken" "$E2E_DIR/portdpd.log"
 tap $? "the same enable notification sent again: taken (204), reported once"
-lpa "$PORT" "$PKI" "$E2E_DIR/e0" disable "${P[0]}" >>"$E2E_DIR/lpa.log" 2>&1 && reported 11 disable 7
-tap $? "disable of P0: report point 7 with the disable notification"
+lpa "$PORT" "$PKI" "$E2E_DIR/e0" disable "${P[0]}" >>"$E2E_DIR/lpa.log" 2>&1 && reported 11 disable 102
+tap $? "disable of P0: report point 102 with the disable notification"
 lpa "$PORT" "$PKI" "$E2E_DIR/e0" --delete "${P[0]}" >>"$E2E_DIR/lpa.log" 2>&1 && reported 12 delete 5
 tap $? "delete of P0 on the eUICC: report point 5 with the delete notification"
 [ "$(sqlite3 "$E2E_DB" 'SELECT count(*) FROM euicc_notification')" = 2 ]
