@@ -72,8 +72,8 @@ download() { # N EID_INDEX
 }
 pending() { ctl queue 2>/dev/null | awk '$1 == "opA" {print $3}'; }
 delivered() { [ -f "$RIG_LOG" ] && wc -l <"$RIG_LOG" || echo 0; }
-start_rig() { # MODE
-	"$RIG" --port "$RIG_PORT" --cert "$OPS/opsrv.pem" --key "$OPS/opsrv-key.pem" \
+start_rig() { # MODE [CERT KEY]: the endpoint's certificate, by default the operator's
+	"$RIG" --port "$RIG_PORT" --cert "${2:-$OPS/opsrv.pem}" --key "${3:-$OPS/opsrv-key.pem}" \
 		--ca "$OPS/opca.pem" --log "$RIG_LOG" --mode "$1" --delay-ms 1500 \
 		>>"$E2E_DIR/rig.log" 2>&1 &
 	RIG_PID=$!
@@ -96,6 +96,14 @@ tap $? "P0 ordered, released and installed on EID 0 while the endpoint is down"
 ctl queue | sed 's/^/# /'
 [ "$(pending)" = 3 ]
 tap $? "queue: 3 reports pending for opA (eligibility, BPP download, installation)"
+
+# 1b. an endpoint whose certificate is not the operator's (the SM-DP+'s own, another CA):
+# the sender opens no session with it, so no report reaches it and none leaves the queue
+start_rig ok "$PKI/dptls-chain.pem" "$PKI/dptls-key.pem"
+sleep 3
+[ "$(pending)" = 3 ] && [ "$(delivered)" = 0 ] && [ ! -s "$E2E_DIR/reports.log.all" ]
+tap $? "an endpoint with a certificate of another CA gets no report"
+stop_rig
 
 # 2. endpoint answers 500: nothing is taken off the queue
 start_rig 500
