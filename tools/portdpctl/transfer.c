@@ -415,44 +415,16 @@ static int transfer_export(struct inventory *inv, int argc, char **argv)
 	/* the bundle, sealed and signed, before anything changes */
 	if (RAND_bytes(bid, 16) != 1)
 		goto done;
-	bundle_write_head(&w, ret ? BUNDLE_RETURN : BUNDLE_TRANSFER, bid, (uint64_t)time(NULL),
-			  id.cert_der, (size_t)id.cert_len, dest_fp, NULL, n);
-	for (i = 0; i < n; i++) {
-		struct bundle_item it = {0};
-		struct inv_profile p;
-		uint8_t *upp = NULL, *sealed = NULL;
-		size_t upp_len = 0, sealed_len = 0;
+	{
+		char why[256];
 
-		err = inv_get_by_id(inv, ids[i], &p);
-		if (!err)
-			err = inv_get_upp(inv, ids[i], &upp, &upp_len);
-		if (!err)
-			err = bundle_seal(bid, p.iccid, dest_pub, upp, upp_len, it.eph_pub, it.nonce,
-					  &sealed, &sealed_len);
-		if (upp) {
-			OPENSSL_cleanse(upp, upp_len);
-			free(upp);
-		}
+		err = bundle_build(inv, id.u.accel, id.u.key, ret ? BUNDLE_RETURN : BUNDLE_TRANSFER,
+				   bid, id.cert_der, (size_t)id.cert_len, dest_fp, dest_pub, ids, n,
+				   &w, why, sizeof(why));
 		if (err) {
-			ctl_error(EXIT_FAIL, "sealing profile %s: %s", p.iccid,
-				  err == -EIO ? "crypto failure" : inv_errmsg(inv));
+			ctl_error(EXIT_FAIL, "%s", why);
 			goto done;
 		}
-		memcpy(it.iccid, p.iccid, sizeof(it.iccid));
-		memcpy(it.sp_name, p.sp_name, sizeof(it.sp_name));
-		memcpy(it.profile_name, p.profile_name, sizeof(it.profile_name));
-		memcpy(it.profile_type, p.profile_type, sizeof(it.profile_type));
-		it.profile_class = (uint8_t)p.profile_class;
-		it.reuse = (uint8_t)p.reuse;
-		it.sealed = sealed;
-		it.sealed_len = sealed_len;
-		bundle_write_item(&w, &it);
-		free(sealed);
-	}
-	err = sign_buf(&id, &w);
-	if (err) {
-		ctl_error(EXIT_FAIL, "signing the bundle: %s", strerror(-err));
-		goto done;
 	}
 	kill_point("export-signed");
 	/* one transaction: the profiles leave, the bundle is recorded, the head is signed */
