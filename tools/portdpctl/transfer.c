@@ -518,7 +518,7 @@ static int write_receipt(const char *path, const uint8_t *r, size_t n)
 	return EXIT_OK;
 }
 
-static int transfer_import(struct inventory *inv, int argc, char **argv)
+int transfer_import(struct inventory *inv, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    IDENT_OPTS,
@@ -817,7 +817,7 @@ done:
 int cmd_transfer(struct inventory *inv, int argc, char **argv)
 {
 	if (argc < 2)
-		return ctl_error(EXIT_USAGE, "transfer export|import|reissue|receipt ...");
+		return ctl_error(EXIT_USAGE, "transfer export|import|reissue|receipt|pull|sync ...");
 	argc--;
 	argv++;
 	if (!strcmp(argv[0], "export"))
@@ -828,5 +828,9 @@ int cmd_transfer(struct inventory *inv, int argc, char **argv)
 		return transfer_reissue(inv, argc, argv);
 	if (!strcmp(argv[0], "receipt"))
 		return transfer_receipt(inv, argc, argv);
+	if (!strcmp(argv[0], "pull"))
+		return transfer_pull(inv, argc, argv);
+	if (!strcmp(argv[0], "sync"))
+		return transfer_sync(inv, argc, argv);
 	return ctl_error(EXIT_USAGE, "transfer: unknown subcommand '%s'", argv[0]);
 }
