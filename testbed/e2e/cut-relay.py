@@ -2,7 +2,7 @@
 # A TCP relay for the online-transfer tests: listens on 127.0.0.1:LISTEN, forwards each
 # connection to 127.0.0.1:TARGET, and cuts connection number CONN (1-based; 0: none) after
 # N bytes in direction DIR ("req": client to server, "ans": server to client): exactly N
-# bytes of that direction pass, then both sockets are reset. The other connections pass
+# bytes of that direction pass, then both sockets are shut down and reset. The other connections pass
 # whole. One line per connection to LOG: "conn K req BYTES ans BYTES cut|whole".
 import socket, struct, sys, threading
 
@@ -12,9 +12,11 @@ lock = threading.Lock()
 
 
 def reset(s):
+    # shutdown wakes the pump blocked in recv on it (a close alone would not, and the
+    # peer would see nothing); with linger 0 the last close sends a reset
     try:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        s.close()
+        s.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
 
