@@ -133,6 +133,9 @@ static int load_self(struct xcall *c)
 	if (!w->audit_key || !w->svc->cfg.unit_cert[0])
 		return refuse(c, "Refused", "this unit has no transfer identity (audit_key and "
 					    "unit_cert)");
+	/* a bundle answered before its export is on disk could leave a profile in two stocks */
+	if (!w->svc->cfg.db_sync_full)
+		return refuse(c, "Refused", "this unit serves transfers only with db_sync = full");
 	f = fopen(w->svc->cfg.unit_cert, "r");
 	x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
 	if (f)
