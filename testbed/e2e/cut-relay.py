@@ -2,7 +2,9 @@
 # A TCP relay for the online-transfer tests: listens on 127.0.0.1:LISTEN, forwards each
 # connection to 127.0.0.1:TARGET, and cuts connection number CONN (1-based; 0: none) after
 # N bytes in direction DIR ("req": client to server, "ans": server to client): exactly N
-# bytes of that direction pass, then both sockets are shut down and reset. The other connections pass
+# bytes of that direction pass, then both sockets are shut down and reset. A negative N counts
+# from the end: past the first 8192 bytes (the handshake) the relay holds back the last -N
+# bytes it got, and cuts when the sender has been quiet for 0.3 s (all sent, waiting). The other connections pass
 # whole. One line per connection to LOG: "conn K req BYTES ans BYTES cut|whole".
 import socket, struct, sys, threading
 
@@ -31,8 +33,31 @@ def serve(k, c):
     state = {"cut": False}
     done = threading.Event()
 
+    def pump_tail(src, dst, d, keep):
+        buf = b""
+        try:
+            while True:
+                src.settimeout(0.3 if buf else None)
+                try:
+                    data = src.recv(65536)
+                except socket.timeout:
+                    break
+                if not data:
+                    break
+                buf += data
+                hold = keep if count[d] + len(buf) > 8192 else 0
+                out, buf = buf[: len(buf) - hold], buf[len(buf) - hold:]
+                dst.sendall(out)
+                count[d] += len(out)
+            state["cut"] = True
+        except OSError:
+            pass
+        done.set()
+
     def pump(src, dst, d):
         limit = nbytes if (k == conn_cut and d == direction) else None
+        if limit is not None and limit < 0:
+            return pump_tail(src, dst, d, -limit)
         try:
             while True:
                 data = src.recv(65536)

@@ -13,7 +13,8 @@
 #    one unit's stock, and `audit verify` passes on both units;
 #  - refused, changing nothing: a client certificate of another CA, none, another unit
 #    replaying the kit's request id, more than the rack has;
-#  - `transfer sync` (UC5): an owed receipt, the audit export (verified by the rack).
+#  - `transfer sync` (UC5): an owed receipt, the audit export (verified by the rack), and
+#    the kit's ES2+ progress queue drained by its portdpd to an operator's endpoint.
 # Prints TAP.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -73,8 +74,10 @@ stop_rack() { # kill -9 (or already dead): wait until its listeners are gone
 	done
 }
 RELAY_PID=
+RIG_PID=
 cleanup() {
 	[ -n "$RELAY_PID" ] && kill "$RELAY_PID" 2>/dev/null
+	[ -n "$RIG_PID" ] && kill -9 "$RIG_PID" 2>/dev/null
 	[ -n "$RACK_PID" ] && kill -9 "$RACK_PID" 2>/dev/null
 	e2e_cleanup
 }
@@ -192,24 +195,26 @@ sleep 0.2
 read -r _ _ _ REQ1 _ ANS1 _ < <(sed -n 1p "$E2E_DIR/relay.log")
 read -r _ _ _ REQ2 _ ANS2 _ < <(sed -n 2p "$E2E_DIR/relay.log")
 echo "# pull: $REQ1 bytes up, $ANS1 down; receipt: $REQ2 up, $ANS2 down"
-offsets() { # TOTAL: 0, the first bytes, spread, the last bytes
+offsets() { # TOTAL [tail]: 0, the first bytes, spread over it, near its end (the TLS
+	# handshakes differ by a byte or two: ECDSA signatures; a bundle's size with its UPPs:
+	# "tail" cuts count from the end, -N = N bytes before it, see cut-relay.py)
 	local t=$1
-	# (the TLS handshakes differ by a byte or two: ECDSA signatures)
-	echo 0 1 5 $((t / 7)) $((t / 3)) $((t / 2)) $((2 * t / 3)) $((t - 40)) $((t - 4))
+	echo 0 1 5 $((t / 20)) $((t / 10)) $((t / 7)) $((t / 3)) $((t / 2)) $((2 * t / 3))
+	if [ "${2:-}" = tail ]; then echo -- -2000 -100 -40 -5 -1; else echo $((t - 40)) $((t - 10)); fi
 }
 bad=0 cases=0
 for spec in $(for o in $(offsets "$REQ1"); do echo "1:$o:req"; done
-	for o in $(offsets "$ANS1"); do echo "1:$o:ans"; done
+	for o in $(offsets "$ANS1" tail); do [ "$o" = -- ] || echo "1:$o:ans"; done
 	for o in $(offsets "$REQ2"); do echo "2:$o:req"; done
 	for o in $(offsets "$ANS2"); do echo "2:$o:ans"; done); do
 	IFS=: read -r conn off dir <<<"$spec"
-	[ "$off" -ge 0 ] || continue
 	relay "$conn" "$off" "$dir" || { bad=$((bad + 1)); continue; }
 	n0=$(stock "$KDB" | wc -l)
 	pull "$RP" --count 1 >"$E2E_DIR/out" 2>&1
 	rc=$?
 	cases=$((cases + 1))
 	for _ in $(seq 20); do grep -q "cut" "$E2E_DIR/relay.log" && break; sleep 0.05; done
+	[ "$off" -lt 0 ] && echo "# $spec: $(grep cut "$E2E_DIR/relay.log")"
 	if ! grep -q "cut" "$E2E_DIR/relay.log"; then
 		echo "# $spec: the relay cut nothing"
 		bad=$((bad + 1))
@@ -220,7 +225,7 @@ for spec in $(for o in $(offsets "$REQ1"); do echo "1:$o:req"; done
 		bad=$((bad + 1))
 	fi
 done
-[ $bad -eq 0 ] && [ $cases -ge 30 ]
+[ $bad -eq 0 ] && [ $cases -ge 40 ]
 tap $? "cut at $cases byte offsets of the pull's and the receipt's request and answer: resumed, one profile each, no loss, no duplicate"
 verify_both
 tap $? "audit verify passes on both units after the cuts"
@@ -281,16 +286,49 @@ tap $? "the interrupted pull then ends cleanly (receipt already at the rack)"
 verify_both
 tap $? "audit verify passes on both units at the end"
 
-# --- bindings on the kit ---------------------------------------------------------------------
-stop_rack
+# --- bindings on the kit; UC5's progress queue drained before the kit goes ----------------
 timeout 120 "$BIN/portdp-bench" setup --dir "$KB" --profiles 1 --euiccs 4 >/dev/null 2>&1 &&
 	cp "$KDB" "$KB/inventory.db" && cp "$KDB.stock-key" "$KB/inventory.db.stock-key" &&
 	rm -f "$KB/inventory.db-wal" "$KB/inventory.db-shm"
+# reports the kit owes an operator (as ES2+ orders would have queued them), its endpoint down
+OPS=$E2E_DIR/ops
+RIG_PORT=$(free_port)
+make_operator_pki "$OPS" &&
+	"$BIN/portdpctl" -d "$KB/inventory.db" operator add opA --cert "$OPS/opA.pem" \
+		--url "https://127.0.0.1:$RIG_PORT/gsma/rsp2/es2plus/handleDownloadProgressInfo" >/dev/null &&
+	for i in 1 2 3; do
+		q "$KB/inventory.db" "INSERT INTO progress (operator, profile_id, body) SELECT 'opA', id,
+			json_object('iccid', iccid, 'profileType', 't', 'notificationPointId', $i,
+			'notificationPointStatus', json_object('status', 'Executed-Success'))
+			FROM profile LIMIT 1" || exit 1
+	done
+tap $? "the kit owes an operator 3 progress reports"
 KP=$(free_port)
 sed "s/^port = .*/port = $KP/" "$KB/portdpd.conf" >"$E2E_DIR/kit.conf"
+printf '%s\n' "progress_cert = $OPS/unit.pem" "progress_key = $OPS/unit-key.pem" \
+	"progress_ca = $OPS/opca.pem" "progress_retry_max = 1" "progress_timeout = 3" >>"$E2E_DIR/kit.conf"
 E2E_DB=$KB/inventory.db
 start_portdpd "$E2E_DIR/kit.conf" "$KP"
-tap $? "the kit's portdpd serves the pulled stock"
+tap $? "the kit's portdpd serves the pulled stock (and sends progress reports)"
+# shellcheck disable=SC2046
+ksync() { timeout 60 "$BIN/portdpctl" -d "$KB/inventory.db" transfer sync \
+	--to "https://127.0.0.1:$XP" $(id_of "$U/kit") "$@"; }
+ksync --no-audit --progress-wait 2 >"$E2E_DIR/out" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -q "3 progress reports still queued" "$E2E_DIR/out"
+tap $? "transfer sync with the operator's endpoint down: fails, 3 reports still queued"
+"$BIN/portdp-test-operator" --port "$RIG_PORT" --cert "$OPS/opsrv.pem" --key "$OPS/opsrv-key.pem" \
+	--ca "$OPS/opca.pem" --log "$E2E_DIR/reports.log" --mode ok >>"$E2E_DIR/rig.log" 2>&1 &
+RIG_PID=$!
+ksync --progress-wait 30 >"$E2E_DIR/out" 2>&1
+rc=$?
+kill "$RIG_PID" 2>/dev/null
+wait "$RIG_PID" 2>/dev/null
+RIG_PID=
+sed 's/^/# /' "$E2E_DIR/out"
+[ $rc = 0 ] && grep -q "progress reports: none queued" "$E2E_DIR/out" &&
+	[ "$(wc -l <"$E2E_DIR/reports.log")" = 3 ]
+tap $? "transfer sync once the endpoint is up: receipts, audit, the 3 reports drained"
 # until the stock is gone: every pulled profile bound, the rest answered "no profile"
 PULLED=$(stock "$KDB" | wc -l)
 timeout 60 "$BIN/portdp-bench" run --dir "$KB" --connect "127.0.0.1:$KP" --server-pid "$DPD_PID" \
@@ -301,5 +339,6 @@ sed 's/^/# /' "$E2E_DIR/bench.log" | grep -i "bindings\|sanity\|verification" | 
 	[ "$(q "$KB/inventory.db" "SELECT count(*) FROM profile WHERE state = 3")" = "$PULLED" ] &&
 	[ "$(q "$KB/inventory.db" "SELECT count(*) FROM profile WHERE state = 0")" = 0 ]
 tap $? "eUICCs bind every pulled profile on the kit ($d of $PULLED, each verified by its eUICC)"
+stop_rack
 stop_portdpd
 tap_done
