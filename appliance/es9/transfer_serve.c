@@ -54,14 +54,15 @@ void xfer_answer_released(const char *path)
 {
 	char step[96];
 
-	if (!getenv("PORTDP_TEST_KILL_AT") || strncmp(path, XFER_PATH_PREFIX, strlen(XFER_PATH_PREFIX)))
+	if (!getenv("PORTDP_TEST_KILL_AT") ||
+	    strncmp(path, XFER_PATH_PREFIX, strlen(XFER_PATH_PREFIX)))
 		return;
 	snprintf(step, sizeof(step), "rack-%s-durable", path + strlen(XFER_PATH_PREFIX));
 	kill_point(step);
 }
 
 static int refuse(struct xcall *c, const char *status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int refuse(struct xcall *c, const char *status, const char *fmt, ...)
 {
 	va_list ap;
@@ -111,12 +112,12 @@ static int cert_pub(X509 *x, uint8_t pub[65])
 	size_t n = 0;
 
 	return EVP_PKEY_get_group_name(X509_get0_pubkey(x), group, sizeof(group), NULL) &&
-			   !strcmp(group, "prime256v1") &&
-			   EVP_PKEY_get_octet_string_param(X509_get0_pubkey(x), "encoded-pub-key",
-							   pub, 65, &n) &&
-			   n == 65
-		       ? 0
-		       : -1;
+		       !strcmp(group, "prime256v1") &&
+		       EVP_PKEY_get_octet_string_param(X509_get0_pubkey(x), "encoded-pub-key", pub,
+						       65, &n) &&
+		       n == 65
+		   ? 0
+		   : -1;
 }
 
 /* This unit's certificate (unit_cert), checked against audit_key. */
@@ -131,8 +132,9 @@ static int load_self(struct xcall *c)
 	int n;
 
 	if (!w->audit_key || !w->svc->cfg.unit_cert[0])
-		return refuse(c, "Refused", "this unit has no transfer identity (audit_key and "
-					    "unit_cert)");
+		return refuse(c, "Refused",
+			      "this unit has no transfer identity (audit_key and "
+			      "unit_cert)");
 	/* a bundle answered before its export is on disk could leave a profile in two stocks */
 	if (!w->svc->cfg.db_sync_full)
 		return refuse(c, "Refused", "this unit serves transfers only with db_sync = full");
@@ -161,8 +163,9 @@ static int load_peer(struct xcall *c)
 	X509 *x;
 
 	if (!c->peer)
-		return refuse(c, "Refused", "the client certificate is not a unit certificate of "
-					    "transfer_ca");
+		return refuse(c, "Refused",
+			      "the client certificate is not a unit certificate of "
+			      "transfer_ca");
 	x = d2i_X509(NULL, &p, (long)c->peer_len);
 	if (!x || cert_pub(x, c->peer_pub)) {
 		X509_free(x);
@@ -206,8 +209,8 @@ static int answer_bundle(struct xcall *c, const uint8_t bid[16], const uint8_t *
 	c->out = malloc(cap);
 	if (c->out)
 		snprintf(c->out, cap,
-			 ",\"bundleId\":\"%s\",\"profiles\":%u,\"reissued\":%s,\"bundle\":\"%s\"", id,
-			 n, reissued ? "true" : "false", b64);
+			 ",\"bundleId\":\"%s\",\"profiles\":%u,\"reissued\":%s,\"bundle\":\"%s\"",
+			 id, n, reissued ? "true" : "false", b64);
 	free(b64);
 	return c->out ? 0 : refuse(c, "Failed", "out of memory");
 }
@@ -241,7 +244,8 @@ static int do_pull(struct xcall *c)
 			free(dest);
 			return err ? refuse(c, "Failed", "inventory: %s", inv_errmsg(w->inv))
 				   : refuse(c, "Refused",
-					    "request %s belongs to another unit: nothing sent", idhex);
+					    "request %s belongs to another unit: nothing sent",
+					    idhex);
 		}
 		free(dest);
 		if (has_receipt) {
@@ -276,8 +280,9 @@ static int do_pull(struct xcall *c)
 	}
 	if (n < count) {
 		free(ids);
-		return refuse(c, "Refused", "only %u available profile%s%s%s, %lu asked: nothing moved",
-			      n, n == 1 ? "" : "s", type && *type ? " of type " : "",
+		return refuse(c, "Refused",
+			      "only %u available profile%s%s%s, %lu asked: nothing moved", n,
+			      n == 1 ? "" : "s", type && *type ? " of type " : "",
 			      type && *type ? type : "", count);
 	}
 	err = bundle_build(w->inv, w->accel, w->audit_key, BUNDLE_TRANSFER, bid, c->self,
@@ -307,8 +312,7 @@ static int do_pull(struct xcall *c)
 	free(ids);
 	if (err) {
 		free(b.p);
-		return refuse(c, "Failed", "nothing moved: %s",
-			      inv_errmsg(w->inv));
+		return refuse(c, "Failed", "nothing moved: %s", inv_errmsg(w->inv));
 	}
 	es9_log("transfer: bundle %s, %u profiles for %s", idhex, n, c->peer_subject);
 	err = answer_bundle(c, bid, b.p, b.len, n, 0);
@@ -361,8 +365,8 @@ static int do_receipt(struct xcall *c)
 		if (err || dest_len != c->peer_len || memcmp(dest, c->peer, dest_len) ||
 		    memcmp(digest, b.digest, 32)) {
 			free(dest);
-			refuse(c, "Refused", "receipt for %s: not its destination, or another bundle",
-			       idhex);
+			refuse(c, "Refused",
+			       "receipt for %s: not its destination, or another bundle", idhex);
 			goto out;
 		}
 		free(dest);
@@ -458,8 +462,8 @@ static int do_audit(struct xcall *c)
 		(long long)rows, nck, path);
 	c->out = malloc(strlen(path) + 96);
 	if (c->out)
-		sprintf(c->out, ",\"rows\":%lld,\"checkpoints\":%u,\"file\":\"%s\"", (long long)rows,
-			nck, path);
+		sprintf(c->out, ",\"rows\":%lld,\"checkpoints\":%u,\"file\":\"%s\"",
+			(long long)rows, nck, path);
 	ret = c->out ? 0 : refuse(c, "Failed", "out of memory");
 out:
 	inv_close(ex);
@@ -491,15 +495,14 @@ static char *render(struct xcall *c)
 	return s;
 }
 
-void xfer_handle(struct es9_worker *w, const char *client, const uint8_t *unit_der,
-		 size_t unit_len, const char *path, const char *body, size_t body_len,
-		 struct es9_response *resp)
+void xfer_handle(struct es9_worker *w, const char *client, const uint8_t *unit_der, size_t unit_len,
+		 const char *path, const char *body, size_t body_len, struct es9_response *resp)
 {
 	struct xcall c = {.w = w, .peer = unit_der, .peer_len = unit_len, .status = "Executed"};
 	const char *fn = path + strlen(XFER_PATH_PREFIX);
 	struct es9_call tx = {0};
 	char actor[INV_ACTOR_MAX];
-	int (*op)(struct xcall *) = !strcmp(fn, "pull")      ? do_pull
+	int (*op)(struct xcall *) = !strcmp(fn, "pull")	     ? do_pull
 				    : !strcmp(fn, "receipt") ? do_receipt
 				    : !strcmp(fn, "audit")   ? do_audit
 							     : NULL;

@@ -31,9 +31,8 @@
  * @unit_der: the client certificate when it chains to transfer_ca (NULL: an operator, or
  * transfer_ca unset: refused).
  */
-void xfer_handle(struct es9_worker *w, const char *client, const uint8_t *unit_der,
-		 size_t unit_len, const char *path, const char *body, size_t body_len,
-		 struct es9_response *resp);
+void xfer_handle(struct es9_worker *w, const char *client, const uint8_t *unit_der, size_t unit_len,
+		 const char *path, const char *body, size_t body_len, struct es9_response *resp);
 
 /* Test hook: PORTDP_TEST_KILL_AT=rack-<function>-durable dies as that answer is released. */
 void xfer_answer_released(const char *path);

@@ -280,9 +280,10 @@ void worker_process_ready(struct worker *w)
 				es9_answer_unstored(&it->resp, WHY_DURABILITY_LOST);
 				continue;
 			}
-			if (c->es2 && !strncmp(it->path, XFER_PATH_PREFIX, strlen(XFER_PATH_PREFIX)))
-				xfer_handle(w->es9, conn_peer(c), c->unit_der, c->unit_len, it->path,
-					    it->body, it->body_len, &it->resp);
+			if (c->es2 &&
+			    !strncmp(it->path, XFER_PATH_PREFIX, strlen(XFER_PATH_PREFIX)))
+				xfer_handle(w->es9, conn_peer(c), c->unit_der, c->unit_len,
+					    it->path, it->body, it->body_len, &it->resp);
 			else if (c->es2)
 				es2_handle(w->es9, conn_peer(c), c->op_subject, it->path, it->body,
 					   it->body_len, &it->resp);

@@ -146,16 +146,16 @@ rc=$?
 tap $? "more than the rack has: refused, nothing changed ($(grep -o 'only.*' "$E2E_DIR/out" | head -1))"
 # a client of another CA: no TLS session (it trusts our CA for the server)
 cat "$U/uca.pem" "$E2E_DIR/other/units/uca.pem" >"$E2E_DIR/both.pem"
-timeout 60 "$BIN/portdpctl" -d "$E2E_DIR/kit0.db" transfer pull --from "https://127.0.0.1:$XP" \
+! timeout 60 "$BIN/portdpctl" -d "$E2E_DIR/kit0.db" transfer pull --from "https://127.0.0.1:$XP" \
 	--count 1 --retries 0 --key "file:$E2E_DIR/other/units/kit-key.pem" \
-	--cert "$E2E_DIR/other/units/kit.pem" --ca "$E2E_DIR/both.pem" >"$E2E_DIR/out" 2>&1
-[ $? -ne 0 ] && [ "$(snap "$RDB")" = "$before" ]
+	--cert "$E2E_DIR/other/units/kit.pem" --ca "$E2E_DIR/both.pem" >"$E2E_DIR/out" 2>&1 &&
+	[ "$(snap "$RDB")" = "$before" ]
 tap $? "a client certificate of another CA: refused, nothing changed ($(grep -o 'SSL.*\|TLS.*' "$E2E_DIR/out" | head -1 | cut -c1-70))"
 rm -rf "$E2E_DIR/kit0.db.pull"
-curl -sS --max-time 10 -k -X POST -H 'Content-Type: application/json' \
+! curl -sS --max-time 10 -k -X POST -H 'Content-Type: application/json' \
 	-H 'X-Admin-Protocol: gsma/rsp/v2.2.0' -d '{"requestId":"00000000000000000000000000000001","count":"1"}' \
-	"https://127.0.0.1:$XP/portdp/transfer1/pull" >"$E2E_DIR/out" 2>&1
-[ $? -ne 0 ] && [ "$(snap "$RDB")" = "$before" ]
+	"https://127.0.0.1:$XP/portdp/transfer1/pull" >"$E2E_DIR/out" 2>&1 &&
+	[ "$(snap "$RDB")" = "$before" ]
 tap $? "no client certificate: no TLS session, nothing changed"
 # kit2 replays the kit's request (id of bundle B1): refused, nothing sent or changed
 r=$(curl -sS --max-time 10 --cacert "$U/uca.pem" -k --cert "$U/kit2.pem" --key "$U/kit2-key.pem" \
@@ -307,7 +307,6 @@ KP=$(free_port)
 sed "s/^port = .*/port = $KP/" "$KB/portdpd.conf" >"$E2E_DIR/kit.conf"
 printf '%s\n' "progress_cert = $OPS/unit.pem" "progress_key = $OPS/unit-key.pem" \
 	"progress_ca = $OPS/opca.pem" "progress_retry_max = 1" "progress_timeout = 3" >>"$E2E_DIR/kit.conf"
-E2E_DB=$KB/inventory.db
 start_portdpd "$E2E_DIR/kit.conf" "$KP"
 tap $? "the kit's portdpd serves the pulled stock (and sends progress reports)"
 # shellcheck disable=SC2046

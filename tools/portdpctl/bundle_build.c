@@ -35,8 +35,8 @@ int bundle_build(struct inventory *inv, struct pdp_accel *accel, struct pdp_key 
 		if (!err)
 			err = inv_get_upp(inv, ids[i], &upp, &upp_len);
 		if (!err)
-			err = bundle_seal(bid, p.iccid, dest_pub, upp, upp_len, it.eph_pub, it.nonce,
-					  &sealed, &sealed_len);
+			err = bundle_seal(bid, p.iccid, dest_pub, upp, upp_len, it.eph_pub,
+					  it.nonce, &sealed, &sealed_len);
 		if (upp) {
 			OPENSSL_cleanse(upp, upp_len);
 			free(upp);

@@ -70,8 +70,8 @@ static size_t collect(char *p, size_t size, size_t n, void *arg)
  * POST @body to @fn; the JSON answer parsed into @j. 0: an answer ("status" in it),
  * -EAGAIN: no answer (transport, HTTP status): retry. @why says what happened.
  */
-static int post_once(const struct online *o, const char *fn, const char *body,
-		     struct rsp_json *j, char *why, size_t why_len)
+static int post_once(const struct online *o, const char *fn, const char *body, struct rsp_json *j,
+		     char *why, size_t why_len)
 {
 	CURL *h = curl_easy_init();
 	struct curl_slist *hd = NULL;
@@ -244,7 +244,8 @@ static int parse_common(struct online *o, int c)
 #define ONLINE_OPTS                                                                                \
 	{"key", required_argument, NULL, 'k'}, {"cert", required_argument, NULL, 'c'},             \
 	    {"ca", required_argument, NULL, 'C'}, {"accel", required_argument, NULL, 'A'},         \
-	    {"server-ca", required_argument, NULL, 'S'}, {                                         \
+	    {"server-ca", required_argument, NULL, 'S'},                                           \
+	{                                                                                          \
 		"retries", required_argument, NULL, 'R'                                            \
 	}
 
@@ -255,8 +256,9 @@ static int check_online(const struct online *o)
 	if (!o->key || !o->cert || !o->ca)
 		return ctl_error(EXIT_USAGE, "--key, --cert and --ca are required");
 	if (strncmp(o->key, "file:", 5))
-		return ctl_error(EXIT_FAIL, "online transfers take a soft unit key (file:PATH) as "
-					    "their TLS client key for now; a card key is not supported");
+		return ctl_error(EXIT_FAIL,
+				 "online transfers take a soft unit key (file:PATH) as "
+				 "their TLS client key for now; a card key is not supported");
 	return EXIT_OK;
 }
 
@@ -264,9 +266,9 @@ static int check_online(const struct online *o)
 static int import_file(struct inventory *inv, const struct online *o, const char *bundle,
 		       const char *receipt)
 {
-	char *argv[] = {"import",	    (char *)bundle, "--receipt", (char *)receipt,
-			"--key",	    (char *)o->key, "--cert",	 (char *)o->cert,
-			"--ca",		    (char *)o->ca,  NULL,	 NULL,
+	char *argv[] = {"import", (char *)bundle, "--receipt", (char *)receipt,
+			"--key",  (char *)o->key, "--cert",    (char *)o->cert,
+			"--ca",	  (char *)o->ca,  NULL,	       NULL,
 			NULL};
 	int argc = 10;
 
@@ -338,9 +340,10 @@ int transfer_pull(struct inventory *inv, int argc, char **argv)
 	}
 	if (optind != argc || !count || count > 100000 || strlen(type) > 64 || strchr(type, ' ') ||
 	    strchr(type, '"') || strchr(type, '\\'))
-		return ctl_error(EXIT_USAGE, "usage: transfer pull --from https://HOST:PORT --count "
-					     "N [--type T] [--retries N] --key file:PATH --cert "
-					     "UNIT.pem --ca CA.pem [--server-ca PEM]");
+		return ctl_error(EXIT_USAGE,
+				 "usage: transfer pull --from https://HOST:PORT --count "
+				 "N [--type T] [--retries N] --key file:PATH --cert "
+				 "UNIT.pem --ca CA.pem [--server-ca PEM]");
 	st = check_online(&o);
 	if (st)
 		return st;
@@ -361,8 +364,9 @@ int transfer_pull(struct inventory *inv, int argc, char **argv)
 		if (!strcmp(t, "-"))
 			t[0] = 0;
 		if (strcmp(url, o.url) || n != count || strcmp(t, type))
-			fprintf(stderr, "portdpctl: resuming the pending pull %s (%lu%s%s from %s) "
-					"first; run again for this one\n",
+			fprintf(stderr,
+				"portdpctl: resuming the pending pull %s (%lu%s%s from %s) "
+				"first; run again for this one\n",
 				idhex, n, t[0] ? " of type " : "", t, url);
 		o.url = url;
 		type = t;
@@ -393,8 +397,10 @@ int transfer_pull(struct inventory *inv, int argc, char **argv)
 				return ctl_error(EXIT_FAIL, "pull %s: nothing moved", idhex);
 			}
 			if (st < 0)
-				return ctl_error(EXIT_FAIL, "pull %s is pending: run the same command "
-							    "again to resume it", idhex);
+				return ctl_error(EXIT_FAIL,
+						 "pull %s is pending: run the same command "
+						 "again to resume it",
+						 idhex);
 			{
 				const struct rsp_json_member *m = rsp_json_get(&j, "received");
 				const char *b64 = jstr(&j, "bundle");
@@ -402,21 +408,24 @@ int transfer_pull(struct inventory *inv, int argc, char **argv)
 				ssize_t blen;
 
 				if (m && m->type == RSP_JSON_BOOL && m->len) {
-					/* the source has our receipt: only possible once imported */
+					/* the source has our receipt: only possible once imported
+					 */
 					rsp_json_free(&j);
-					return ctl_error(EXIT_FAIL, "pull %s: the source holds a receipt "
-								    "this inventory does not know",
+					return ctl_error(EXIT_FAIL,
+							 "pull %s: the source holds a receipt "
+							 "this inventory does not know",
 							 idhex);
 				}
 				blen = rsp_b64_decode(b64, strlen(b64), &bundle);
 				rsp_json_free(&j);
 				if (blen <= 0)
-					return ctl_error(EXIT_FAIL, "pull %s: no bundle in the answer",
-							 idhex);
+					return ctl_error(EXIT_FAIL,
+							 "pull %s: no bundle in the answer", idhex);
 				err = write_durable(bpath, bundle, (size_t)blen);
 				free(bundle);
 				if (err)
-					return ctl_error(EXIT_FAIL, "%s: %s", bpath, strerror(-err));
+					return ctl_error(EXIT_FAIL, "%s: %s", bpath,
+							 strerror(-err));
 				sync_dir(dir);
 			}
 		}
@@ -432,8 +441,9 @@ int transfer_pull(struct inventory *inv, int argc, char **argv)
 	st = send_receipt(&o, receipt, rlen, &stored);
 	free(receipt);
 	if (st)
-		return ctl_error(EXIT_FAIL, "pull %s: imported; the receipt did not reach the source "
-					    "(run the same command, or 'transfer sync', again)",
+		return ctl_error(EXIT_FAIL,
+				 "pull %s: imported; the receipt did not reach the source "
+				 "(run the same command, or 'transfer sync', again)",
 				 idhex);
 	kill_point("pull-receipt-sent");
 	unlink(bpath);
@@ -528,9 +538,10 @@ int transfer_sync(struct inventory *inv, int argc, char **argv)
 			return EXIT_USAGE;
 	}
 	if (optind != argc)
-		return ctl_error(EXIT_USAGE, "usage: transfer sync --to https://HOST:PORT [--no-audit]"
-					     " [--progress-wait S] --key file:PATH --cert UNIT.pem"
-					     " --ca CA.pem");
+		return ctl_error(EXIT_USAGE,
+				 "usage: transfer sync --to https://HOST:PORT [--no-audit]"
+				 " [--progress-wait S] --key file:PATH --cert UNIT.pem"
+				 " --ca CA.pem");
 	st = check_online(&o);
 	if (st)
 		return st;
@@ -590,8 +601,8 @@ int transfer_sync(struct inventory *inv, int argc, char **argv)
 			sleep(1);
 		}
 		if (left)
-			st = ctl_error(EXIT_FAIL, "%u progress report%s still queued after %ld s", left,
-				       left == 1 ? "" : "s", wait_s);
+			st = ctl_error(EXIT_FAIL, "%u progress report%s still queued after %ld s",
+				       left, left == 1 ? "" : "s", wait_s);
 		else
 			printf("progress reports: none queued\n");
 	}
