@@ -26,9 +26,10 @@ KDB=$E2E_DIR/kit.db
 RDB=$R/inventory.db
 STOCK=160
 
+OPS=$E2E_DIR/ops
 "$BIN/portdp-pki" --unit rack --unit kit --unit kit2 "$E2E_DIR/u" >/dev/null &&
-	"$BIN/portdp-pki" --unit kit "$E2E_DIR/other" >/dev/null
-tap $? "unit CA, the units rack, kit, kit2; a kit of another CA"
+	"$BIN/portdp-pki" --unit kit "$E2E_DIR/other" >/dev/null && make_operator_pki "$OPS"
+tap $? "unit CA, the units rack, kit, kit2; a kit of another CA; an operator CA"
 U=$E2E_DIR/u/units
 timeout 120 "$BIN/portdp-bench" setup --dir "$R" --profiles $STOCK --euiccs 1 --db-sync full \
 	>/dev/null 2>&1 && "$BIN/portdpctl" -d "$KDB" init >/dev/null
@@ -43,6 +44,7 @@ sed "s/^port = .*/port = $PORT/" "$R/portdpd.conf" >"$E2E_DIR/rack.conf"
 cat >>"$E2E_DIR/rack.conf" <<EOT
 workers = 2
 es2_port = $XP
+es2_client_ca = $OPS/opca.pem
 transfer_ca = $U/uca.pem
 unit_cert = $U/rack.pem
 audit_key = file:$U/rack-key.pem
@@ -123,7 +125,7 @@ settled() { # nothing pending: every bundle's receipt is at the rack, the kit's 
 }
 
 start_rack
-tap $? "the rack's portdpd: ES2+ listener with transfer_ca (units), audit_key, unit_cert"
+tap $? "the rack's portdpd: ES2+ listener for operators and units (transfer_ca), audit_key, unit_cert"
 
 # --- a pull end to end --------------------------------------------------------------------
 pull "" --count 5 >"$E2E_DIR/out" 2>&1 && [ "$(stock "$KDB" | wc -l)" = 5 ] &&
@@ -171,7 +173,20 @@ r=$(curl -sS --max-time 10 -k --cert "$U/kit.pem" --key "$U/kit-key.pem" \
 	-d "{\"requestId\":\"$B1\",\"count\":\"5\"}" "https://127.0.0.1:$XP/portdp/transfer1/pull")
 echo "$r" | grep -q '"received":true' && [ "$(snap "$RDB")" = "$before" ]
 tap $? "the kit's own request again after its receipt: 'received', nothing exported again"
-# a receipt signed by kit2 for the kit's bundle
+# an operator on the same listener: ES2+ is its, transfers are not
+r=$(curl -sS --max-time 10 -k --cert "$OPS/opA.pem" --key "$OPS/opA-key.pem" \
+	-X POST -H 'Content-Type: application/json' -H 'X-Admin-Protocol: gsma/rsp/v2.2.0' \
+	-d '{"requestId":"00000000000000000000000000000002","count":"1"}' \
+	"https://127.0.0.1:$XP/portdp/transfer1/pull")
+echo "$r" | grep -q '"status":"Refused".*not a unit certificate' && [ "$(snap "$RDB")" = "$before" ]
+tap $? "an operator's certificate on the transfer path: refused, nothing changed"
+r=$(curl -sS --max-time 10 -k --cert "$U/kit.pem" --key "$U/kit-key.pem" \
+	-X POST -H 'Content-Type: application/json' -H 'X-Admin-Protocol: gsma/rsp/v2.2.0' \
+	-d '{"header":{"functionRequesterIdentifier":"kit","functionCallIdentifier":"k1"},"iccid":"1"}' \
+	"https://127.0.0.1:$XP/gsma/rsp2/es2plus/downloadOrder")
+echo "$r" | grep -q '"status":"Failed"' && [ "$(snap "$RDB")" = "$before" ]
+tap $? "a unit's certificate on an ES2+ function: no such operator, nothing changed"
+# a malformed receipt
 r=$(curl -sS --max-time 10 -k --cert "$U/kit2.pem" --key "$U/kit2-key.pem" \
 	-X POST -H 'Content-Type: application/json' -H 'X-Admin-Protocol: gsma/rsp/v2.2.0' \
 	-d '{"receipt":"UERQWEZFUjE="}' "https://127.0.0.1:$XP/portdp/transfer1/receipt")
@@ -291,10 +306,8 @@ timeout 120 "$BIN/portdp-bench" setup --dir "$KB" --profiles 1 --euiccs 4 >/dev/
 	cp "$KDB" "$KB/inventory.db" && cp "$KDB.stock-key" "$KB/inventory.db.stock-key" &&
 	rm -f "$KB/inventory.db-wal" "$KB/inventory.db-shm"
 # reports the kit owes an operator (as ES2+ orders would have queued them), its endpoint down
-OPS=$E2E_DIR/ops
 RIG_PORT=$(free_port)
-make_operator_pki "$OPS" &&
-	"$BIN/portdpctl" -d "$KB/inventory.db" operator add opA --cert "$OPS/opA.pem" \
+"$BIN/portdpctl" -d "$KB/inventory.db" operator add opA --cert "$OPS/opA.pem" \
 		--url "https://127.0.0.1:$RIG_PORT/gsma/rsp2/es2plus/handleDownloadProgressInfo" >/dev/null &&
 	for i in 1 2 3; do
 		q "$KB/inventory.db" "INSERT INTO progress (operator, profile_id, body) SELECT 'opA', id,
