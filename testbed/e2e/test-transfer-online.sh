@@ -244,6 +244,12 @@ done
 tap $? "cut at $cases byte offsets of the pull's and the receipt's request and answer: resumed, one profile each, no loss, no duplicate"
 verify_both
 tap $? "audit verify passes on both units after the cuts"
+# a refusal after an attempt without an answer: the kit cannot know that attempt did nothing
+before=$(snap "$RDB")
+relay 1 $((REQ1 / 2)) req && ! pull "$RP" --count 100000 >"$E2E_DIR/out" 2>&1 &&
+	grep -q "the request is kept" "$E2E_DIR/out" && [ -e "$KDB.pull/request" ] &&
+	[ "$(snap "$RDB")" = "$before" ] && rm "$KDB.pull/request"
+tap $? "refused after an unanswered attempt: the request is kept for the operator, nothing changed"
 kill "$RELAY_PID" 2>/dev/null
 wait "$RELAY_PID" 2>/dev/null
 RELAY_PID=

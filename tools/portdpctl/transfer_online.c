@@ -37,6 +37,7 @@
 struct online {
 	const char *url, *key, *cert, *ca, *accel, *server_ca;
 	unsigned retries;
+	unsigned attempts; /* of the last post(): 1 = its first try was answered */
 };
 
 struct reply {
@@ -140,6 +141,7 @@ static int post(const struct online *o, const char *fn, const char *body, struct
 	useconds_t delay = 200000;
 
 	for (attempt = 0;; attempt++) {
+		((struct online *)o)->attempts = attempt + 1;
 		memset(j, 0, sizeof(*j));
 		if (!post_once(o, fn, body, j, why, sizeof(why))) {
 			const char *st = jstr(j, "status");
@@ -324,7 +326,7 @@ int transfer_pull(struct inventory *inv, int argc, char **argv)
 	size_t rlen = 0;
 	struct rsp_json j;
 	FILE *f;
-	int c, st, stored = 0, err;
+	int c, st, stored = 0, err, fresh = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (parse_common(&o, c))
@@ -381,6 +383,7 @@ int transfer_pull(struct inventory *inv, int argc, char **argv)
 		if (err)
 			return ctl_error(EXIT_FAIL, "%s: %s", req, strerror(-err));
 		sync_dir(dir);
+		fresh = 1;
 	}
 	kill_point("pull-recorded");
 	snprintf(bpath, sizeof(bpath), "%s/%s.bundle", dir, idhex);
@@ -392,10 +395,19 @@ int transfer_pull(struct inventory *inv, int argc, char **argv)
 				 "{\"requestId\":\"%s\",\"count\":\"%lu\"%s%s%s}", idhex, count,
 				 *type ? ",\"profileType\":\"" : "", type, *type ? "\"" : "");
 			st = post(&o, "pull", body, &j);
-			if (st > 0) {
+			if (st > 0 && fresh && o.attempts == 1) {
+				/* the source's first word on this id: it never acted on it */
 				unlink(req);
 				return ctl_error(EXIT_FAIL, "pull %s: nothing moved", idhex);
 			}
+			if (st > 0)
+				return ctl_error(
+				    EXIT_FAIL,
+				    "pull %s: refused after an attempt that may have "
+				    "reached the source; the request is kept in %s (if "
+				    "the source has bundle %s, 'transfer reissue' it "
+				    "there; else remove %s)",
+				    idhex, dir, idhex, req);
 			if (st < 0)
 				return ctl_error(EXIT_FAIL,
 						 "pull %s is pending: run the same command "
