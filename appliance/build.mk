@@ -124,6 +124,9 @@ ES9_SRCS := $(wildcard appliance/es9/*.c)
 ES9_OBJS := $(ES9_SRCS:%.c=$(BUILD)/%.o)
 
 $(ES9_OBJS): CPPFLAGS += $(ACCEL_CPPFLAGS)
+# Online transfers (transfer_serve.c) build bundles as portdpctl does: its bundle files.
+ES9_OBJS += $(BUILD)/tools/portdpctl/bundle.o $(BUILD)/tools/portdpctl/bundle_seal.o \
+	$(BUILD)/tools/portdpctl/bundle_build.o
 
 $(ES9_LIB): $(ES9_OBJS)
 	@mkdir -p $(dir $@)

@@ -42,6 +42,10 @@ struct portdpd_config {
 	char es2_tls_cert[512];   /* es2_tls_cert = PEM chain ("": tls_cert) */
 	char es2_tls_key[512];    /* es2_tls_key ("": tls_key) */
 	char es2_client_ca[512];  /* es2_client_ca = PEM of the operator CA(s) client certs chain to */
+	/* online transfers (docs/transfers.md): units of transfer_ca may also connect to the ES2+
+	 * listener, for /portdp/transfer1/ only; this unit signs with audit_key */
+	char transfer_ca[512];    /* transfer_ca = PEM of the unit CA ("": no online transfers) */
+	char unit_cert[512];      /* unit_cert = this unit's certificate (PEM), for audit_key */
 	/* progress reports to operators (handleDownloadProgressInfo), appliance/progress */
 	char progress_cert[512];  /* progress_cert = our client certificate chain (PEM) */
 	char progress_key[512];   /* progress_key = its key (PEM file) */
@@ -72,6 +76,9 @@ static inline int portdpd_stock_on_card(const struct portdpd_config *cfg)
 		p++, k++;
 	return !*p;
 }
+
+/* The ES2+ listener runs for operators (es2_client_ca), units (transfer_ca) or both. */
+#define ES2_LISTENER_ON(cfg) (*(cfg)->es2_client_ca || *(cfg)->transfer_ca)
 
 /** Fill @cfg with defaults. */
 void portdpd_config_defaults(struct portdpd_config *cfg);

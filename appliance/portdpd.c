@@ -120,7 +120,7 @@ static void log_stats(struct portdp_server *srv)
 static int check_secret_files(const struct portdpd_config *cfg, const struct priv_user *u,
 			      char *err, unsigned err_len)
 {
-	const bool es2 = *cfg->es2_client_ca;
+	const bool es2 = ES2_LISTENER_ON(cfg);
 	const struct {
 		const char *what, *uri;
 	} keys[] = {
@@ -388,7 +388,7 @@ int main(int argc, char **argv)
 
 	/* A TLS key on the card needs the portdp provider from the configured directory. */
 	if ((!strncmp(cfg.tls_key, TLS_CARD_SCHEME, sizeof(TLS_CARD_SCHEME) - 1) ||
-	     (*cfg.es2_client_ca &&
+	     (ES2_LISTENER_ON(&cfg) &&
 	      !strncmp(cfg.es2_tls_key, TLS_CARD_SCHEME, sizeof(TLS_CARD_SCHEME) - 1))) &&
 	    tls_provider_setup(cfg.ossl_modules, err, sizeof(err))) {
 		srv_err("TLS key %s: %s", cfg.tls_key, err);

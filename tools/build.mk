@@ -103,7 +103,7 @@ $(BUILD)/bin/portdpctl: $(CTL_OBJS) $(INV_LIB) $(RSP_LIB) $(ACCEL_DEP) \
 		$(BUILD)/appliance/server/config.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJS) $(BUILD)/appliance/server/config.o $(INV_LIB) \
-		$(RSP_LIB) $(ACCEL_LIBS) -lsqlite3 -lqrencode -lpng -lcrypto
+		$(RSP_LIB) $(ACCEL_LIBS) -lsqlite3 -lqrencode -lpng -lcurl -lyajl -lcrypto
 
 PROGRAMS += $(BUILD)/bin/portdpctl
 TESTS += tools/portdpctl/tests/test-portdpctl.sh tools/portdpctl/tests/test-orders.sh \

@@ -518,6 +518,11 @@ int inv_transfer_set_receipt(struct inventory *inv, const uint8_t id[16], const 
 /** 0 when bundle @id was imported here (its receipt malloc'd if @receipt), -ENOENT if not. */
 int inv_transfer_seen(struct inventory *inv, const uint8_t id[16], uint8_t **receipt,
 		      size_t *len);
+/** Every imported bundle with its receipt, oldest first; a non-zero @cb return stops (returned). */
+int inv_transfer_in_each(struct inventory *inv,
+			 int (*cb)(const uint8_t id[16], const char *source_subject,
+				   const uint8_t *receipt, size_t len, void *arg),
+			 void *arg);
 /** Record an imported bundle (call in the import's transaction); -EALREADY when seen. */
 int inv_transfer_in(struct inventory *inv, const uint8_t id[16], const char *source_subject,
 		    int kind, unsigned profiles, const uint8_t *receipt, size_t len);

@@ -228,6 +228,29 @@ int inv_transfer_seen(struct inventory *inv, const uint8_t id[16], uint8_t **rec
 	return err;
 }
 
+int inv_transfer_in_each(struct inventory *inv,
+			 int (*cb)(const uint8_t id[16], const char *source_subject,
+				   const uint8_t *receipt, size_t len, void *arg),
+			 void *arg)
+{
+	sqlite3_stmt *st;
+	int rc, err = 0;
+
+	rc = sqlite3_prepare_v2(inv->db,
+				"SELECT bundle_id, source_subject, receipt FROM transfer_in"
+				" ORDER BY imported",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return inv_sql_error(inv, rc, "imported bundles");
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		err = cb(sqlite3_column_blob(st, 0), (const char *)sqlite3_column_text(st, 1),
+			 sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), arg);
+	if (!err && rc != SQLITE_DONE)
+		err = inv_sql_error(inv, rc, "imported bundles");
+	sqlite3_finalize(st);
+	return err;
+}
+
 int inv_transfer_in(struct inventory *inv, const uint8_t id[16], const char *source_subject,
 		    int kind, unsigned profiles, const uint8_t *receipt, size_t len)
 {

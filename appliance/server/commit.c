@@ -52,6 +52,7 @@
 #include "log.h"
 #include "server_int.h"
 #include "../es9/es2plus.h"
+#include "../es9/transfer_serve.h"
 
 /* fsync latency (EWMA) above which it goes to the ring, and below which it comes back. */
 #define FSYNC_RING_ABOVE_US 4000
@@ -188,6 +189,9 @@ static void batch_release(struct worker *w, uint64_t upto, bool failed)
 			c->parked = NULL;
 			if (failed)
 				fail_work(c, WHY_DURABILITY_LOST);
+			for (struct http_item *it = c->work; it; it = it->next)
+				if (it->kind == HTTP_ITEM_ES9)
+					xfer_answer_released(it->path); /* test hook */
 			conn_answer_work(c);
 			/* Sends the answers and takes the requests that waited in its stream. */
 			conn_mark_ready(c);
@@ -276,7 +280,11 @@ void worker_process_ready(struct worker *w)
 				es9_answer_unstored(&it->resp, WHY_DURABILITY_LOST);
 				continue;
 			}
-			if (c->es2)
+			if (c->es2 &&
+			    !strncmp(it->path, XFER_PATH_PREFIX, strlen(XFER_PATH_PREFIX)))
+				xfer_handle(w->es9, conn_peer(c), c->unit_der, c->unit_len,
+					    it->path, it->body, it->body_len, &it->resp);
+			else if (c->es2)
 				es2_handle(w->es9, conn_peer(c), c->op_subject, it->path, it->body,
 					   it->body_len, &it->resp);
 			else

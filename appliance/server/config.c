@@ -104,7 +104,8 @@ static const struct str_key {
     STR_KEY("es2_client_ca", es2_client_ca),
     STR_KEY("progress_cert", progress_cert), STR_KEY("progress_key", progress_key),
     STR_KEY("progress_ca", progress_ca), STR_KEY("audit_key", audit_key),
-    STR_KEY("stock_key", stock_key),
+    STR_KEY("stock_key", stock_key), STR_KEY("transfer_ca", transfer_ca),
+    STR_KEY("unit_cert", unit_cert),
 };
 
 static const struct uint_key {

@@ -74,6 +74,7 @@ static void conn_free(struct conn *c)
 		close(c->fd);
 	SSL_free(c->ssl);
 	free(c->op_subject);
+	OPENSSL_free(c->unit_der);
 	http_stream_release(&c->hs);
 	for (it = c->work; it; it = next) {
 		next = it->next;
@@ -178,6 +179,10 @@ static void conn_pump_tls(struct conn *c)
 				tls_failed(c, "client certificate");
 				return;
 			}
+			/* A unit (online transfers) when it also chains to transfer_ca alone. */
+			if (w->srv->unit_store)
+				tls_peer_der_if(c->ssl, w->srv->unit_store, &c->unit_der,
+						&c->unit_len);
 		}
 	}
 	while (!c->hs.stopped) {

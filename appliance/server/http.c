@@ -238,6 +238,11 @@ static bool path_ok(const struct http_stream *hs)
 
 	if (is_asn1_path(hs))
 		return true;
+	if (hs->lim->prefix2 && !hs->url_too_long && hs->url_len > strlen(hs->lim->prefix2) &&
+	    !memcmp(hs->url, hs->lim->prefix2, strlen(hs->lim->prefix2))) {
+		prefix = hs->lim->prefix2;
+		n = strlen(prefix);
+	}
 	if (hs->url_too_long || hs->url_len <= n || hs->url_len - n > 63 ||
 	    memcmp(hs->url, prefix, n))
 		return false;

@@ -44,6 +44,7 @@ struct http_limits {
 	unsigned max_header; /* request line + headers, bytes */
 	unsigned max_body;   /* Content-Length ceiling, bytes */
 	const char *prefix;  /* path prefix of the functions; NULL: ES9_PATH_PREFIX */
+	const char *prefix2; /* a second one (online transfers on the ES2+ listener), or NULL */
 };
 
 struct http_stream {

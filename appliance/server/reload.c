@@ -178,6 +178,8 @@ static void log_restart_keys(const struct portdpd_config *a, const struct portdp
 	    K("ossl_modules", ossl_modules),
 	    K("es2_port", es2_port),
 	    K("es2_client_ca", es2_client_ca),
+	    K("transfer_ca", transfer_ca),
+	    K("unit_cert", unit_cert),
 	    K("progress_cert", progress_cert),
 	    K("progress_key", progress_key),
 	    K("progress_ca", progress_ca),

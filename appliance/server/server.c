@@ -17,6 +17,7 @@
 #include "reload.h"
 #include "server_int.h"
 #include "../es9/es2plus.h"
+#include "../es9/transfer_serve.h"
 
 /* Descriptors kept free for everything but connections: listeners, rings, SQLite, logs. */
 #define FD_RESERVE 64
@@ -188,7 +189,7 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 		return fail(err, err_len, -EINVAL, "workers must be 1..256 and max_body > 0");
 	if (parse_addr(cfg->listen_addr, cfg->listen_port, &ss, &sslen))
 		return fail(err, err_len, -EINVAL, "listen address is not an IPv4/IPv6 literal");
-	if (*cfg->es2_client_ca && cfg->es2_port && cfg->es2_port == cfg->listen_port)
+	if (ES2_LISTENER_ON(cfg) && cfg->es2_port && cfg->es2_port == cfg->listen_port)
 		return fail(err, err_len, -EINVAL, "es2_port must differ from port");
 	srv = calloc(1, sizeof(*srv));
 	if (!srv)
@@ -210,7 +211,7 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 	if (srv->lim.single_accept)
 		srv->multishot_accept = false;
 	/* Each worker's own descriptors; an ES2+ listener is one more. */
-	fit_fd_limit(&srv->lim, cfg->workers * (*cfg->es2_client_ca ? 5 : 4));
+	fit_fd_limit(&srv->lim, cfg->workers * (ES2_LISTENER_ON(cfg) ? 5 : 4));
 	srv->worker_share = (srv->lim.max_conns + cfg->workers - 1) / cfg->workers;
 	srv->lock_fd = -1;
 	srv->lock_fd_es2 = -1;
@@ -242,17 +243,33 @@ int portdp_server_start(const struct portdpd_config *cfg, const struct portdp_se
 		rc = -EINVAL;
 		goto out_free;
 	}
-	if (*cfg->es2_client_ca) {
+	if (ES2_LISTENER_ON(cfg)) {
 		srv->ssl_ctx_es2 =
 		    tls_server_ctx_new_mtls(*cfg->es2_tls_cert ? cfg->es2_tls_cert : cfg->tls_cert,
 					    *cfg->es2_tls_key ? cfg->es2_tls_key : cfg->tls_key,
-					    cfg->es2_client_ca, err, err_len);
+					    *cfg->es2_client_ca ? cfg->es2_client_ca
+								: cfg->transfer_ca,
+					    err, err_len);
 		if (!srv->ssl_ctx_es2) {
 			rc = -EINVAL;
 			goto out_free;
 		}
 		srv->http_lim_es2 = srv->http_lim;
 		srv->http_lim_es2.prefix = ES2_PATH_PREFIX;
+		/* Units of transfer_ca: their own path and store (transfer_serve.h). */
+		if (*cfg->transfer_ca) {
+			srv->unit_store = X509_STORE_new();
+			if (!srv->unit_store ||
+			    X509_STORE_load_file(srv->unit_store, cfg->transfer_ca) != 1 ||
+			    (*cfg->es2_client_ca &&
+			     tls_ctx_add_client_ca(srv->ssl_ctx_es2, cfg->transfer_ca, err, err_len))) {
+				rc = fail(err, err_len, -EINVAL, "cannot load transfer_ca");
+				goto out_free;
+			}
+			srv->http_lim_es2.prefix2 = XFER_PATH_PREFIX;
+			if (srv->http_lim_es2.max_body < XFER_MAX_BODY)
+				srv->http_lim_es2.max_body = XFER_MAX_BODY;
+		}
 		if (parse_addr(cfg->listen_addr, cfg->es2_port, &ss2, &sslen2)) {
 			rc = fail(err, err_len, -EINVAL, "ES2+ listen address");
 			goto out_free;
@@ -338,7 +355,7 @@ int portdp_server_claim(const struct portdpd_config *cfg, char *err, unsigned er
 	if (parse_addr(cfg->listen_addr, cfg->listen_port, &ss, &sslen))
 		return fail(err, err_len, -EINVAL, "listen address is not an IPv4/IPv6 literal");
 	rc = listen_claim(&ss, sslen, err, err_len);
-	if (rc || !*cfg->es2_client_ca)
+	if (rc || !ES2_LISTENER_ON(cfg))
 		return rc;
 	/* The ES2+ port is this daemon's too. */
 	if (cfg->es2_port == cfg->listen_port && cfg->es2_port)
@@ -402,6 +419,7 @@ void portdp_server_free(struct portdp_server *srv)
 		close(srv->lock_fd_es2);
 	pthread_mutex_destroy(&srv->trim_lock);
 	SSL_CTX_free(srv->ssl_ctx_es2);
+	X509_STORE_free(srv->unit_store);
 	pthread_mutex_destroy(&srv->lock);
 	pthread_cond_destroy(&srv->cond);
 	free(srv);

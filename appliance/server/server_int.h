@@ -79,6 +79,8 @@ struct conn {
 	bool lingering;	       /* answered and FIN sent: draining the client's leftovers */
 	bool es2;	       /* came in on the ES2+ listener (operator, mutual TLS) */
 	char *op_subject;      /* ES2+: the verified client certificate's subject (malloc'd) */
+	uint8_t *unit_der;     /* ES2+: the certificate when it chains to transfer_ca, or NULL */
+	size_t unit_len;
 	size_t lingered;       /* bytes dropped while lingering */
 	bool recv_busy, send_busy;
 	bool activity; /* a request was answered or bytes left: re-arm idle */
@@ -177,6 +179,7 @@ struct portdp_server {
 	struct es9_service *svc;
 	SSL_CTX *ssl_ctx;
 	SSL_CTX *ssl_ctx_es2; /* NULL: no ES2+ listener */
+	X509_STORE *unit_store; /* transfer_ca alone: which ES2+ clients are units */
 	uint16_t port, port_es2;
 	unsigned nworkers;
 	struct worker *workers;

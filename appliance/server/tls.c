@@ -176,6 +176,41 @@ SSL_CTX *tls_server_ctx_new_mtls(const char *cert_chain_file, const char *key_ur
 	return ctx;
 }
 
+int tls_ctx_add_client_ca(SSL_CTX *ctx, const char *ca_file, char *err, unsigned err_len)
+{
+	STACK_OF(X509_NAME) *names = SSL_CTX_get_client_CA_list(ctx);
+
+	if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1 ||
+	    !SSL_add_file_cert_subjects_to_stack(names, ca_file)) {
+		ssl_err(err, err_len, "cannot load unit CA", ca_file);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int tls_peer_der_if(SSL *ssl, X509_STORE *store, uint8_t **der, size_t *len)
+{
+	X509 *peer = SSL_get0_peer_certificate(ssl);
+	X509_STORE_CTX *c = X509_STORE_CTX_new();
+	unsigned char *p = NULL;
+	int ok, n;
+
+	*der = NULL;
+	*len = 0;
+	ok = peer && c && X509_STORE_CTX_init(c, store, peer, SSL_get_peer_cert_chain(ssl)) == 1 &&
+	     X509_verify_cert(c) == 1;
+	X509_STORE_CTX_free(c);
+	ERR_clear_error();
+	if (!ok)
+		return -EACCES;
+	n = i2d_X509(peer, &p);
+	if (n <= 0)
+		return -ENOMEM;
+	*der = p;
+	*len = (size_t)n;
+	return 0;
+}
+
 int tls_peer_subject(SSL *ssl, char *out, size_t size)
 {
 	X509 *peer = SSL_get0_peer_certificate(ssl);

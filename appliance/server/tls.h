@@ -41,6 +41,13 @@ SSL_CTX *tls_server_ctx_new(const char *cert_chain_file, const char *key_uri, ch
  */
 SSL_CTX *tls_server_ctx_new_mtls(const char *cert_chain_file, const char *key_uri,
 				 const char *client_ca_file, char *err, unsigned err_len);
+/* Also admit client certificates of @ca_file (the unit CA, online transfers). 0 or -EINVAL. */
+int tls_ctx_add_client_ca(SSL_CTX *ctx, const char *ca_file, char *err, unsigned err_len);
+/*
+ * After the handshake: when the client certificate also chains to @store (the unit CA
+ * alone), its DER (OPENSSL_malloc'd) in @der; -EACCES when it does not.
+ */
+int tls_peer_der_if(SSL *ssl, X509_STORE *store, uint8_t **der, size_t *len);
 /* After the handshake: the verified client certificate's subject (RFC 2253). 0 or -errno. */
 int tls_peer_subject(SSL *ssl, char *out, size_t size);
 SSL *tls_conn_new(SSL_CTX *ctx, BIO **rbio, BIO **wbio);

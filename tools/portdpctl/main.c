@@ -45,6 +45,10 @@ static const char usage_text[] =
     "  transfer import BUNDLE [--receipt FILE]   all or nothing; writes a signed receipt\n"
     "  transfer reissue BUNDLE_ID -o FILE   a lost bundle again (until its receipt is back)\n"
     "  transfer receipt RECEIPT             store the destination's receipt\n"
+    "  transfer pull --from https://HOST:PORT --count N [--type T] [--retries N]\n"
+    "                  pull from a portdpd over mutual TLS; resumes a pending pull\n"
+    "  transfer sync --to https://HOST:PORT [--no-audit] [--progress-wait S]\n"
+    "                  send upstream what this unit owes: receipts, its audit\n"
     "                  (transfer: --key URI --cert UNIT.pem --ca UNIT-CA.pem [--accel URI])\n"
     "  card SUBCOMMAND ...                  the accelerator card: status, list, keygen,\n"
     "                                       destroy, csr, install-cert (no -d needed;\n"
@@ -183,6 +187,7 @@ static int stock_key_on_card(const char *uri, int create, char *msg, size_t msg_
 	inv_stock_key_set_card(card_wrap, NULL);
 	return 0;
 }
+const char *ctl_db_path;
 
 int main(int argc, char **argv)
 {
@@ -261,6 +266,7 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 0; /* the command starts a fresh getopt scan (0: full reinitialisation) */
+	ctl_db_path = db;
 	status = cmd->run(inv, argc, argv);
 	inv_close(inv);
 	pdp_stock_key_free(stock_card_key);

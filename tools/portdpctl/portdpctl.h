@@ -26,6 +26,13 @@ int cmd_audit(struct inventory *inv, int argc, char **argv);
 int cmd_audit_chain(struct inventory *inv, int argc, char **argv);
 /* transfer.c: "transfer export|import|reissue|receipt" (argv[0] = "transfer") */
 int cmd_transfer(struct inventory *inv, int argc, char **argv);
+/* transfer.c, for transfer_online.c: "import BUNDLE --receipt R --key --cert --ca" */
+int transfer_import(struct inventory *inv, int argc, char **argv);
+/* transfer_online.c: "transfer pull" and "transfer sync" (online, docs/transfers.md) */
+int transfer_pull(struct inventory *inv, int argc, char **argv);
+int transfer_sync(struct inventory *inv, int argc, char **argv);
+/* the inventory file (-d), set by main() */
+extern const char *ctl_db_path;
 int cmd_ac(struct inventory *inv, int argc, char **argv);
 /* operator.c: "operator add|list|pause|resume" (ES2+ operators) */
 int cmd_operator(struct inventory *inv, int argc, char **argv);

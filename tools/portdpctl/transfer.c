@@ -415,44 +415,16 @@ static int transfer_export(struct inventory *inv, int argc, char **argv)
 	/* the bundle, sealed and signed, before anything changes */
 	if (RAND_bytes(bid, 16) != 1)
 		goto done;
-	bundle_write_head(&w, ret ? BUNDLE_RETURN : BUNDLE_TRANSFER, bid, (uint64_t)time(NULL),
-			  id.cert_der, (size_t)id.cert_len, dest_fp, NULL, n);
-	for (i = 0; i < n; i++) {
-		struct bundle_item it = {0};
-		struct inv_profile p;
-		uint8_t *upp = NULL, *sealed = NULL;
-		size_t upp_len = 0, sealed_len = 0;
+	{
+		char why[256];
 
-		err = inv_get_by_id(inv, ids[i], &p);
-		if (!err)
-			err = inv_get_upp(inv, ids[i], &upp, &upp_len);
-		if (!err)
-			err = bundle_seal(bid, p.iccid, dest_pub, upp, upp_len, it.eph_pub, it.nonce,
-					  &sealed, &sealed_len);
-		if (upp) {
-			OPENSSL_cleanse(upp, upp_len);
-			free(upp);
-		}
+		err = bundle_build(inv, id.u.accel, id.u.key, ret ? BUNDLE_RETURN : BUNDLE_TRANSFER,
+				   bid, id.cert_der, (size_t)id.cert_len, dest_fp, dest_pub, ids, n,
+				   &w, why, sizeof(why));
 		if (err) {
-			ctl_error(EXIT_FAIL, "sealing profile %s: %s", p.iccid,
-				  err == -EIO ? "crypto failure" : inv_errmsg(inv));
+			ctl_error(EXIT_FAIL, "%s", why);
 			goto done;
 		}
-		memcpy(it.iccid, p.iccid, sizeof(it.iccid));
-		memcpy(it.sp_name, p.sp_name, sizeof(it.sp_name));
-		memcpy(it.profile_name, p.profile_name, sizeof(it.profile_name));
-		memcpy(it.profile_type, p.profile_type, sizeof(it.profile_type));
-		it.profile_class = (uint8_t)p.profile_class;
-		it.reuse = (uint8_t)p.reuse;
-		it.sealed = sealed;
-		it.sealed_len = sealed_len;
-		bundle_write_item(&w, &it);
-		free(sealed);
-	}
-	err = sign_buf(&id, &w);
-	if (err) {
-		ctl_error(EXIT_FAIL, "signing the bundle: %s", strerror(-err));
-		goto done;
 	}
 	kill_point("export-signed");
 	/* one transaction: the profiles leave, the bundle is recorded, the head is signed */
@@ -546,7 +518,7 @@ static int write_receipt(const char *path, const uint8_t *r, size_t n)
 	return EXIT_OK;
 }
 
-static int transfer_import(struct inventory *inv, int argc, char **argv)
+int transfer_import(struct inventory *inv, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    IDENT_OPTS,
@@ -845,7 +817,7 @@ done:
 int cmd_transfer(struct inventory *inv, int argc, char **argv)
 {
 	if (argc < 2)
-		return ctl_error(EXIT_USAGE, "transfer export|import|reissue|receipt ...");
+		return ctl_error(EXIT_USAGE, "transfer export|import|reissue|receipt|pull|sync ...");
 	argc--;
 	argv++;
 	if (!strcmp(argv[0], "export"))
@@ -856,5 +828,9 @@ int cmd_transfer(struct inventory *inv, int argc, char **argv)
 		return transfer_reissue(inv, argc, argv);
 	if (!strcmp(argv[0], "receipt"))
 		return transfer_receipt(inv, argc, argv);
+	if (!strcmp(argv[0], "pull"))
+		return transfer_pull(inv, argc, argv);
+	if (!strcmp(argv[0], "sync"))
+		return transfer_sync(inv, argc, argv);
 	return ctl_error(EXIT_USAGE, "transfer: unknown subcommand '%s'", argv[0]);
 }

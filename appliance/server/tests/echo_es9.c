@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../../es9/es9.h"
+#include "../../es9/transfer_serve.h"
 #include "echo_es9.h"
 #include "../../es9/es2plus.h"
 #include "../../progress/sender.h"
@@ -180,6 +181,22 @@ void es2_handle(struct es9_worker *w, const char *client, const char *client_sub
 	(void)w, (void)client, (void)client_subject, (void)path, (void)body, (void)body_len;
 	memset(resp, 0, sizeof(*resp));
 	resp->http_status = 404;
+}
+
+/* No online transfers in the double. */
+void xfer_handle(struct es9_worker *w, const char *client, const uint8_t *unit_der,
+		 size_t unit_len, const char *path, const char *body, size_t body_len,
+		 struct es9_response *resp)
+{
+	(void)w, (void)client, (void)unit_der, (void)unit_len, (void)path, (void)body,
+	    (void)body_len;
+	memset(resp, 0, sizeof(*resp));
+	resp->http_status = 404;
+}
+
+void xfer_answer_released(const char *path)
+{
+	(void)path;
 }
 
 /* portdpd-echo has no inventory: no progress reports to send. */

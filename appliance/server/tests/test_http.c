@@ -133,6 +133,49 @@ static void test_admin_protocol_and_content_type(void **state)
 	assert_int_equal(status_of(REQ("gsma/rsp/v2.2.2", "text/json")), 415);
 }
 
+/* The ES2+ listener with units: its own prefix and a second one; nothing else. */
+static int status_on(const struct http_limits *l, const char *path)
+{
+	char req[512];
+	struct http_stream hs;
+	struct http_item *items;
+	int status;
+
+	snprintf(req, sizeof(req),
+		 "POST %s HTTP/1.1\r\nHost: dp.example\r\nX-Admin-Protocol: gsma/rsp/v2.2.2\r\n"
+		 "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+		 path);
+	http_stream_init(&hs, l);
+	http_stream_feed(&hs, req, strlen(req));
+	items = http_stream_take(&hs);
+	status = !items ? 0 : items->kind == HTTP_ITEM_ES9 ? 200 : items->resp.http_status;
+	free_items(items);
+	http_stream_release(&hs);
+	return status;
+}
+
+static void test_second_prefix(void **state)
+{
+	const struct http_limits es2 = {.max_header = 1024,
+					.max_body = 64,
+					.prefix = "/gsma/rsp2/es2plus/",
+					.prefix2 = "/portdp/transfer1/"};
+	const struct http_limits only = {
+	    .max_header = 1024, .max_body = 64, .prefix = "/gsma/rsp2/es2plus/"};
+
+	(void)state;
+	assert_int_equal(status_on(&es2, "/gsma/rsp2/es2plus/downloadOrder"), 200);
+	assert_int_equal(status_on(&es2, "/portdp/transfer1/pull"), 200);
+	assert_int_equal(status_on(&es2, "/portdp/transfer1/"), 404);
+	assert_int_equal(status_on(&es2, "/portdp/transfer1/pu-ll"), 404);
+	assert_int_equal(status_on(&es2, "/portdp/transfer1/../gsma"), 404);
+	assert_int_equal(status_on(&es2, "/portdp/transfer2/pull"), 404);
+	assert_int_equal(status_on(&es2, "/gsma/rsp2/es9plus/authenticateClient"), 404);
+	assert_int_equal(status_on(&es2, "/gsma/rsp2/asn1"), 404);
+	assert_int_equal(status_on(&only, "/portdp/transfer1/pull"), 404);
+	assert_int_equal(status_on(&lim, "/portdp/transfer1/pull"), 404);
+}
+
 static void test_limits(void **state)
 {
 	char req[4096];
@@ -374,6 +417,7 @@ int main(void)
 	    cmocka_unit_test(test_byte_by_byte),
 	    cmocka_unit_test(test_admin_protocol_and_content_type),
 	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_second_prefix),
 	    cmocka_unit_test(test_strict_rfc9112),
 	    cmocka_unit_test(test_chunked_refused),
 	    cmocka_unit_test(test_pipelined_then_error),
