@@ -97,10 +97,42 @@ static void test_only_canonical(void **state)
 	}
 }
 
+/* RFC 4648 section 10, and every byte value in each position of a 3-byte group. */
+static void test_vectors(void **state)
+{
+	static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+	static const char *const text[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
+					   "Zm9vYmFy"};
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint8_t in[3];
+	char *s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		assert_int_equal(rsp_b64_encode((const uint8_t *)plain[i], strlen(plain[i]), &s),
+				 (ssize_t)strlen(text[i]));
+		assert_string_equal(s, text[i]);
+		free(s);
+	}
+	for (unsigned pos = 0; pos < 3; pos++)
+		for (unsigned b = 0; b < 256; b++) {
+			uint32_t v;
+
+			memset(in, 0xa5, sizeof(in));
+			in[pos] = (uint8_t)b;
+			v = (uint32_t)in[0] << 16 | (uint32_t)in[1] << 8 | in[2];
+			assert_int_equal(rsp_b64_encode(in, 3, &s), 4);
+			for (int k = 0; k < 4; k++)
+				assert_int_equal(s[k], abc[(v >> (18 - 6 * k)) & 63]);
+			free(s);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_vectors),
 	    cmocka_unit_test(test_refused),
 	    cmocka_unit_test(test_only_canonical),
 	};
