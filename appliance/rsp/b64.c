@@ -9,6 +9,7 @@
  */
 #include "b64.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -78,7 +79,7 @@ ssize_t rsp_b64_decode(const char *in, size_t len, uint8_t **out)
 }
 
 /*
- * Encoding is ours: two characters per 12 bits from a table of pairs, 3 bytes in, 4
+ * Encoding is ours: two characters per 12 bits from a table of pairs, 6 bytes in, 8
  * characters out. EVP_EncodeBlock spent ~7.5 instructions a byte on it (a 24 KiB
  * boundProfilePackage: 0.15 M instructions, ~2% of a keep-alive binding in portdpd).
  */
@@ -106,7 +107,19 @@ ssize_t rsp_b64_encode(const uint8_t *in, size_t len, char **out)
 	if (!buf)
 		return -ENOMEM;
 	pthread_once(&b64_pairs_once, b64_pairs_init);
-	for (o = buf; i + 3 <= len; i += 3, o += 4) {
+	o = buf;
+	/* 6 bytes (48 bits, 4 pairs) per step, read as one 8-byte big-endian load. */
+	for (; i + 8 <= len; i += 6, o += 8) {
+		uint64_t v;
+
+		memcpy(&v, in + i, 8);
+		v = be64toh(v) >> 16;
+		memcpy(o, b64_pairs[v >> 36], 2);
+		memcpy(o + 2, b64_pairs[(v >> 24) & 0xfff], 2);
+		memcpy(o + 4, b64_pairs[(v >> 12) & 0xfff], 2);
+		memcpy(o + 6, b64_pairs[v & 0xfff], 2);
+	}
+	for (; i + 3 <= len; i += 3, o += 4) {
 		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
 
 		memcpy(o, b64_pairs[v >> 12], 2);
