@@ -83,7 +83,8 @@ ssize_t rsp_b64_decode(const char *in, size_t len, uint8_t **out)
  * characters out. EVP_EncodeBlock spent ~7.5 instructions a byte on it (a 24 KiB
  * boundProfilePackage: 0.15 M instructions, ~2% of a keep-alive binding in portdpd).
  */
-static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 static char b64_pairs[4096][2];
 static pthread_once_t b64_pairs_once = PTHREAD_ONCE_INIT;
 
