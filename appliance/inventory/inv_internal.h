@@ -130,6 +130,11 @@ int inv_seal(const char *iccid, const uint8_t *upp, size_t len, uint8_t *out, ch
 	     size_t msg_len);
 int inv_unseal(const char *iccid, const uint8_t *blob, size_t blob_len, uint8_t *out,
 	       size_t *out_len, char *msg, size_t msg_len);
+/*
+ * keywrap.c: RFC 3394 wrap (@enc: 32 bytes @in -> 40 bytes @out) or unwrap (40 -> 32,
+ * -EIO when the integrity value does not come back) under the AES-256 key @kek.
+ */
+int inv_keywrap(int enc, const uint8_t kek[32], const uint8_t *in, uint8_t *out);
 /* The SQL function portdp_seal_upp(iccid, der) the v5 migration runs. */
 int inv_seal_register(sqlite3 *db);
 

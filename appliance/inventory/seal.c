@@ -184,17 +184,10 @@ static int gcm(int enc, const uint8_t *key, const uint8_t *nonce, const char *ic
 	return ok ? 0 : -EIO;
 }
 
-/* RFC 3394 wrap (@enc) or unwrap of a 32-byte data key with the stock key. */
+/* RFC 3394 wrap (@enc) or unwrap of a 32-byte data key with the stock key (keywrap.c). */
 static int wrap(int enc, const uint8_t *in, uint8_t *out)
 {
-	EVP_CIPHER_CTX *cx = EVP_CIPHER_CTX_new();
-	int n = 0, m = 0, ok;
-
-	ok = cx && EVP_CipherInit_ex2(cx, EVP_aes_256_wrap(), stock_key, NULL, enc, NULL) &&
-	     EVP_CipherUpdate(cx, out, &n, in, enc ? INV_STOCK_KEY_LEN : WRAP_LEN) &&
-	     EVP_CipherFinal_ex(cx, out + n, &m) && n + m == (enc ? WRAP_LEN : INV_STOCK_KEY_LEN);
-	EVP_CIPHER_CTX_free(cx);
-	return ok ? 0 : -EIO;
+	return inv_keywrap(enc, stock_key, in, out) ? -EIO : 0;
 }
 #endif
 

@@ -91,12 +91,18 @@ static int read_all(const char *path, uint8_t **out, size_t *len)
 
 /* ---- one binding's server crypto, step by step ------------------------ */
 
-static int op_sign(struct floor_ctx *x, struct pdp_key *k)
+/*
+ * Kept out of line so that run-conn-callgrind can weigh each operation as a binding
+ * does (3 signatures, 3 verifications, ...) from callgrind's per-function counts.
+ */
+#define FLOOR_OP __attribute__((noinline))
+
+static FLOOR_OP int op_sign(struct floor_ctx *x, struct pdp_key *k)
 {
 	return pdp_sign(x->accel, k, x->msg, sizeof(x->msg), x->sig);
 }
 
-static int op_verify(struct floor_ctx *x)
+static FLOOR_OP int op_verify(struct floor_ctx *x)
 {
 	static uint8_t sig[PDP_SIG_LEN];
 	static int have;
@@ -109,7 +115,7 @@ static int op_verify(struct floor_ctx *x)
 	return pdp_verify(x->accel, x->curve, x->euicc_pub, x->msg, sizeof(x->msg), sig);
 }
 
-static int op_chain(struct floor_ctx *x)
+static FLOOR_OP int op_chain(struct floor_ctx *x)
 {
 	struct pdp_cert *eum, *euicc = NULL;
 	enum pdp_cert_role failed;
@@ -127,7 +133,7 @@ static int op_chain(struct floor_ctx *x)
 }
 
 /* Key agreement, fresh profile keys, and every BSP segment of the BPP. */
-static int op_session_bsp(struct floor_ctx *x, uint64_t *session_ns, uint64_t *seal_ns)
+static FLOOR_OP int op_session_bsp(struct floor_ctx *x, uint64_t *session_ns, uint64_t *seal_ns)
 {
 	static const uint8_t host_id[16] = "portdp-floor";
 	struct pdp_session *s = NULL, *ppk = NULL;
@@ -164,7 +170,7 @@ static int op_session_bsp(struct floor_ctx *x, uint64_t *session_ns, uint64_t *s
 
 /* ---- a TLS 1.3 handshake's server crypto ---------------------------- */
 
-static int op_tls(struct floor_ctx *x)
+static FLOOR_OP int op_tls(struct floor_ctx *x)
 {
 	static const uint8_t key[48];
 	uint8_t secret[32], sig[PDP_SIG_DER_MAX + 16], mac[64], tag[16], buf[2048 + 16];

@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include "inv_internal.h"
 #include "testdb.h"
 
@@ -345,9 +347,52 @@ static void test_migration_killed(void **state)
 	free(upp);
 }
 
+/*
+ * keywrap.c against RFC 3394 section 4.6 (256-bit KEK, 256-bit key data) and OpenSSL's own
+ * id-aes256-wrap over random keys, both ways; any changed byte fails the unwrap.
+ */
+static void test_keywrap(void **state)
+{
+	static const uint8_t want[40] = {
+	    0x28, 0xc9, 0xf4, 0x04, 0xc4, 0xb8, 0x10, 0xf4, 0xcb, 0xcc, 0xb3, 0x5c, 0xfb, 0x87,
+	    0xf8, 0x26, 0x3f, 0x57, 0x86, 0xe2, 0xd8, 0x0e, 0xd3, 0x26, 0xcb, 0xc7, 0xf0, 0xe7,
+	    0x1a, 0x99, 0xf4, 0x3b, 0xfb, 0x98, 0x8b, 0x9b, 0x7a, 0x02, 0xdd, 0x21};
+	uint8_t kek[32], key[32], w[40], ref[40], back[32];
+	int n, m;
+
+	(void)state;
+	for (int i = 0; i < 32; i++) {
+		kek[i] = (uint8_t)i;
+		key[i] = (uint8_t)(i < 16 ? 0x11 * i : i - 16);
+	}
+	assert_int_equal(inv_keywrap(1, kek, key, w), 0);
+	assert_memory_equal(w, want, sizeof(want));
+	assert_int_equal(inv_keywrap(0, kek, want, back), 0);
+	assert_memory_equal(back, key, sizeof(key));
+	for (int round = 0; round < 50; round++) {
+		EVP_CIPHER_CTX *cx = EVP_CIPHER_CTX_new();
+
+		assert_int_equal(RAND_bytes(kek, sizeof(kek)), 1);
+		assert_int_equal(RAND_bytes(key, sizeof(key)), 1);
+		assert_non_null(cx);
+		assert_true(EVP_CipherInit_ex2(cx, EVP_aes_256_wrap(), kek, NULL, 1, NULL));
+		assert_true(EVP_CipherUpdate(cx, ref, &n, key, sizeof(key)));
+		assert_true(EVP_CipherFinal_ex(cx, ref + n, &m));
+		assert_int_equal(n + m, 40);
+		EVP_CIPHER_CTX_free(cx);
+		assert_int_equal(inv_keywrap(1, kek, key, w), 0);
+		assert_memory_equal(w, ref, sizeof(ref));
+		assert_int_equal(inv_keywrap(0, kek, ref, back), 0);
+		assert_memory_equal(back, key, sizeof(key));
+		w[round % 40] ^= (uint8_t)(1 << (round % 8));
+		assert_int_equal(inv_keywrap(0, kek, w, back), -EIO);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_keywrap),
 	    cmocka_unit_test(test_import_seals_and_opens),
 	    cmocka_unit_test(test_tamper_and_swap),
 	    cmocka_unit_test(test_key_file),
@@ -355,5 +400,6 @@ int main(void)
 	    cmocka_unit_test(test_migration_killed),
 	};
 
+	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -97,10 +97,64 @@ static void test_only_canonical(void **state)
 	}
 }
 
+/* The alphabet, one character per 6 bits: what the encoder's pair tables must agree with. */
+static void ref_encode(const uint8_t *in, size_t len, char *out)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16;
+
+		if (i + 1 < len)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= in[i + 2];
+		out[o++] = abc[v >> 18];
+		out[o++] = abc[(v >> 12) & 63];
+		out[o++] = i + 1 < len ? abc[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < len ? abc[v & 63] : '=';
+	}
+	out[o] = '\0';
+}
+
+/*
+ * RFC 4648 section 10, and every byte value at every position of inputs of 1 to 20 bytes
+ * (the 6-byte steps, the 3-byte steps and both tails).
+ */
+static void test_vectors(void **state)
+{
+	static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+	static const char *const text[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
+					   "Zm9vYmFy"};
+	uint8_t in[20];
+	char want[32], *s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		assert_int_equal(rsp_b64_encode((const uint8_t *)plain[i], strlen(plain[i]), &s),
+				 (ssize_t)strlen(text[i]));
+		assert_string_equal(s, text[i]);
+		free(s);
+	}
+	for (size_t len = 1; len <= sizeof(in); len++)
+		for (size_t pos = 0; pos < len; pos++)
+			for (unsigned b = 0; b < 256; b++) {
+				for (size_t k = 0; k < len; k++)
+					in[k] = (uint8_t)(0xa5 + 37 * k);
+				in[pos] = (uint8_t)b;
+				ref_encode(in, len, want);
+				assert_int_equal(rsp_b64_encode(in, len, &s), (ssize_t)strlen(want));
+				assert_string_equal(s, want);
+				free(s);
+			}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_vectors),
 	    cmocka_unit_test(test_refused),
 	    cmocka_unit_test(test_only_canonical),
 	};
