@@ -148,27 +148,37 @@ int inv_get_downloaded_by_tid(struct inventory *inv, const uint8_t *tid, size_t 
 	return 0;
 }
 
+/* The stored (sealed) UPP of profile @id and its ICCID: *st on the row, reset by the caller. */
+static int upp_row(struct inventory *inv, int64_t id, sqlite3_stmt **st)
+{
+	int rc;
+
+	*st = inv_stmt(inv, ST_GET_UPP);
+	if (!*st)
+		return -EIO;
+	sqlite3_bind_int64(*st, 1, id);
+	rc = sqlite3_step(*st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	sqlite3_reset(*st);
+	if (rc == SQLITE_DONE)
+		return inv_fail(inv, -ENOENT, "no UPP for profile %lld", (long long)id);
+	return inv_sql_error(inv, rc, "read UPP");
+}
+
 int inv_get_upp(struct inventory *inv, int64_t id, uint8_t **upp, size_t *len)
 {
 	sqlite3_stmt *st;
 	const void *blob;
 	const char *iccid;
 	char msg[200];
-	int rc, n, err;
+	int n, err;
 
 	if (!inv || !upp || !len)
 		return -EINVAL;
-	st = inv_stmt(inv, ST_GET_UPP);
-	if (!st)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
-			return inv_fail(inv, -ENOENT, "no UPP for profile %lld", (long long)id);
-		return inv_sql_error(inv, rc, "read UPP");
-	}
+	err = upp_row(inv, id, &st);
+	if (err)
+		return err;
 	blob = sqlite3_column_blob(st, 0);
 	n = sqlite3_column_bytes(st, 0);
 	iccid = (const char *)sqlite3_column_text(st, 1);
@@ -193,21 +203,13 @@ int inv_get_sealed_upp(struct inventory *inv, int64_t id, struct inv_sealed *out
 	sqlite3_stmt *st;
 	const char *iccid;
 	uint8_t *blob;
-	int rc, n, err;
+	int n, err;
 
 	if (!inv || !out)
 		return -EINVAL;
-	st = inv_stmt(inv, ST_GET_UPP);
-	if (!st)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
-			return inv_fail(inv, -ENOENT, "no UPP for profile %lld", (long long)id);
-		return inv_sql_error(inv, rc, "read UPP");
-	}
+	err = upp_row(inv, id, &st);
+	if (err)
+		return err;
 	n = sqlite3_column_bytes(st, 0);
 	iccid = (const char *)sqlite3_column_text(st, 1);
 	blob = malloc(n > 0 ? n : 1);
