@@ -94,7 +94,24 @@ static int post_once(const struct online *o, const char *fn, const char *body, s
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
 	curl_easy_setopt(h, CURLOPT_SSLCERT, o->cert);
-	curl_easy_setopt(h, CURLOPT_SSLKEY, o->key + 5); /* file:PATH */
+	if (!strncmp(o->key, "slot:", 5)) {
+		/*
+		 * A card-held unit key: libcurl signs the handshake through the portdp OpenSSL
+		 * ENGINE (libportdp-accel/engine), on the accel of $PORTDP_ACCEL (--accel).
+		 */
+		char uri[64];
+
+		snprintf(uri, sizeof(uri), "portdp:slot=%s", o->key + 5);
+		if ((rc = curl_easy_setopt(h, CURLOPT_SSLENGINE, "portdp")) != CURLE_OK) {
+			snprintf(why, why_len, "the portdp OpenSSL engine: %s", curl_easy_strerror(rc));
+			ret = -EPERM;
+			goto out;
+		}
+		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "ENG");
+		curl_easy_setopt(h, CURLOPT_SSLKEY, uri);
+	} else {
+		curl_easy_setopt(h, CURLOPT_SSLKEY, o->key + 5); /* file:PATH */
+	}
 	curl_easy_setopt(h, CURLOPT_CAINFO, o->server_ca ? o->server_ca : o->ca);
 	curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
 	/* a unit certificate names a unit, not a host: the chain to the unit CA is checked */
@@ -117,6 +134,7 @@ static int post_once(const struct online *o, const char *fn, const char *body, s
 	} else {
 		ret = 0;
 	}
+out:
 	free(r.p);
 	curl_slist_free_all(hd);
 	curl_easy_cleanup(h);
@@ -139,11 +157,17 @@ static int post(const struct online *o, const char *fn, const char *body, struct
 	char why[1200];
 	unsigned attempt;
 	useconds_t delay = 200000;
+	int rc;
 
 	for (attempt = 0;; attempt++) {
 		((struct online *)o)->attempts = attempt + 1;
 		memset(j, 0, sizeof(*j));
-		if (!post_once(o, fn, body, j, why, sizeof(why))) {
+		rc = post_once(o, fn, body, j, why, sizeof(why));
+		if (rc == -EPERM) { /* ours, not the network's: no retry helps */
+			fprintf(stderr, "portdpctl: %s: %s\n", fn, why);
+			return -1;
+		}
+		if (!rc) {
 			const char *st = jstr(j, "status");
 
 			if (!strcmp(st, "Executed"))
@@ -257,10 +281,11 @@ static int check_online(const struct online *o)
 		return ctl_error(EXIT_USAGE, "the source is an https:// URL");
 	if (!o->key || !o->cert || !o->ca)
 		return ctl_error(EXIT_USAGE, "--key, --cert and --ca are required");
-	if (strncmp(o->key, "file:", 5))
-		return ctl_error(EXIT_FAIL,
-				 "online transfers take a soft unit key (file:PATH) as "
-				 "their TLS client key for now; a card key is not supported");
+	if (strncmp(o->key, "file:", 5) && strncmp(o->key, "slot:", 5))
+		return ctl_error(EXIT_USAGE, "--key: file:PATH or slot:N");
+	/* The engine takes its accel from the environment (the same card as --accel). */
+	if (o->accel && setenv("PORTDP_ACCEL", o->accel, 1))
+		return ctl_error(EXIT_FAIL, "cannot set PORTDP_ACCEL");
 	return EXIT_OK;
 }
 
