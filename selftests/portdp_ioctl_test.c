@@ -540,8 +540,8 @@ TEST_F(dev, sealed_upp_args)
  * a tag that does not verify: -EBADMSG, and the re-seal is gone). The good path, byte for
  * byte against the soft backend, is test_dev's t_reseal.
  */
-#define SLOT_RS_STOCK 27
-#define SLOT_RS_UNIT 28
+#define SLOT_RS_STOCK 28
+#define SLOT_RS_UNIT 29
 
 TEST_F(dev, reseal_args)
 {
