@@ -26,6 +26,8 @@ int cmd_audit(struct inventory *inv, int argc, char **argv);
 int cmd_audit_chain(struct inventory *inv, int argc, char **argv);
 /* transfer.c: "transfer export|import|reissue|receipt" (argv[0] = "transfer") */
 int cmd_transfer(struct inventory *inv, int argc, char **argv);
+/* The stock key's card slot ("slot:N") on the card path (-k slot:N), else NULL. */
+const char *ctl_stock_slot(void);
 int cmd_ac(struct inventory *inv, int argc, char **argv);
 /* operator.c: "operator add|list|pause|resume" (ES2+ operators) */
 int cmd_operator(struct inventory *inv, int argc, char **argv);
