@@ -597,7 +597,7 @@ TEST_F(dev, reseal_args)
 	o.in_slot = SLOT_RS_STOCK;
 	o.iccid[5] = 'x';
 	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_RESEAL_OPEN, &o));
-	o.iccid[5] = '5';
+	o.iccid[5] = '0';
 	o.in_wrapped[0] ^= 1;
 	EXPECT_EQ(-EKEYREJECTED, ioc(self->fd, PORTDP_IOC_RESEAL_OPEN, &o));
 	o.in_wrapped[0] ^= 1;

@@ -142,20 +142,19 @@ static enum pdc_status check_open(const struct pdc_reseal_open_req *r)
 	    (r->aad_len < r->iccid_len ||
 	     memcmp(r->aad + r->aad_len - r->iccid_len, r->iccid, r->iccid_len)))
 		return PDC_ST_BAD_PARAM;
-	if (r->in_kind == PDC_SEAL_STOCK ? !all_zero(r->in_pub, sizeof(r->in_pub)) ||
-						   !all_zero(r->in_id, sizeof(r->in_id))
-					 : !all_zero(r->in_wrapped, sizeof(r->in_wrapped)))
+	if (r->in_kind == PDC_SEAL_STOCK
+		? !all_zero(r->in_pub, sizeof(r->in_pub)) || !all_zero(r->in_id, sizeof(r->in_id))
+		: !all_zero(r->in_wrapped, sizeof(r->in_wrapped)))
 		return PDC_ST_BAD_PARAM;
 	if (r->out_kind == PDC_SEAL_STOCK ? !all_zero(r->peer_pub, sizeof(r->peer_pub)) ||
-						    !all_zero(r->out_id, sizeof(r->out_id))
+						!all_zero(r->out_id, sizeof(r->out_id))
 					  : r->out_slot != 0)
 		return PDC_ST_BAD_PARAM;
 	return PDC_ST_OK;
 }
 
 /* The input side: its key into @key. */
-static enum pdc_status in_key(struct card *c, const struct pdc_reseal_open_req *r,
-			      uint8_t key[32])
+static enum pdc_status in_key(struct card *c, const struct pdc_reseal_open_req *r, uint8_t key[32])
 {
 	const uint8_t *k;
 	uint8_t z[PDC_SHARED_LEN];

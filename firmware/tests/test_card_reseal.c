@@ -69,8 +69,7 @@ struct blob {
 };
 
 /* A stock-sealed UPP of @pt as the inventory makes it (STOCK_WRAP + OpenSSL GCM). */
-static void stock_seal(struct card *c, uint8_t slot, const uint8_t *pt, size_t len,
-		       struct blob *b)
+static void stock_seal(struct card *c, uint8_t slot, const uint8_t *pt, size_t len, struct blob *b)
 {
 	struct pdc_stock_wrap_req w = {.slot = slot};
 	EVP_CIPHER_CTX *cx = EVP_CIPHER_CTX_new();
@@ -109,7 +108,8 @@ static void xfer_seal(const uint8_t dest[65], const uint8_t *pt, size_t len, str
 }
 
 static void open_req(const struct blob *in, uint8_t in_slot, uint8_t out_kind, uint8_t out_slot,
-		     const uint8_t dest[65], const uint8_t out_id[16], struct pdc_reseal_open_req *q)
+		     const uint8_t dest[65], const uint8_t out_id[16],
+		     struct pdc_reseal_open_req *q)
 {
 	memset(q, 0, sizeof(*q));
 	q->in_kind = in->kind;
@@ -206,9 +206,8 @@ static void xfer_open(EVP_PKEY *dest, const struct blob *b, const uint8_t *want,
 	fw_ossl_ecdh(dest, eph, z);
 	memcpy(sealed, b->ct, b->len);
 	memcpy(sealed + b->len, b->tag, 16);
-	assert_int_equal(bundle_open(b->id, iccid, b->pub, z, b->nonce, sealed, b->len + 16, &pt,
-				     &pt_len),
-			 0);
+	assert_int_equal(
+	    bundle_open(b->id, iccid, b->pub, z, b->nonce, sealed, b->len + 16, &pt, &pt_len), 0);
 	assert_int_equal(pt_len, len);
 	assert_memory_equal(pt, want, len);
 	free(pt);
@@ -216,7 +215,8 @@ static void xfer_open(EVP_PKEY *dest, const struct blob *b, const uint8_t *want,
 	EVP_PKEY_free(eph);
 }
 
-/* stock -> transfer (export) -> ... and transfer (import) -> stock -> transfer, sizes at the edges. */
+/* stock -> transfer (export) -> ... and transfer (import) -> stock -> transfer, sizes at the edges.
+ */
 static void test_roundtrip(void **state)
 {
 	static const size_t sizes[] = {1, 15, 16, 17, 4064, 4065, 8128, 30001};
@@ -331,7 +331,8 @@ static void test_tamper(void **state)
 	/* none left open: all 8 can be opened */
 	open_req(&s, STOCK_SLOT, PDC_SEAL_XFER, 0, dest_pub, id, &q);
 	for (k = 0; k < PDC_RESEAL_MAX_OPEN; k++)
-		assert_int_equal(fw_call(f->card, PDC_OP_RESEAL_OPEN, &q, sizeof(q), &r), PDC_ST_OK);
+		assert_int_equal(fw_call(f->card, PDC_OP_RESEAL_OPEN, &q, sizeof(q), &r),
+				 PDC_ST_OK);
 	assert_int_equal(fw_call(f->card, PDC_OP_RESEAL_OPEN, &q, sizeof(q), &r),
 			 PDC_ST_NO_RESOURCES);
 	card_reset(f->card);
@@ -357,12 +358,12 @@ static void test_fields(void **state)
 	RAND_bytes(pt, sizeof(pt));
 	stock_seal(f->card, STOCK_SLOT, pt, sizeof(pt), &s);
 	open_req(&s, STOCK_SLOT, PDC_SEAL_XFER, 0, dest_pub, id, &g);
-#define BAD(field_change, want)                                                                 \
-	do {                                                                                    \
-		q = g;                                                                          \
-		field_change;                                                                   \
-		assert_int_equal(fw_call(f->card, PDC_OP_RESEAL_OPEN, &q, sizeof(q), &r), want); \
-		assert_int_equal(r.len, 0);                                                     \
+#define BAD(field_change, want)                                                                    \
+	do {                                                                                       \
+		q = g;                                                                             \
+		field_change;                                                                      \
+		assert_int_equal(fw_call(f->card, PDC_OP_RESEAL_OPEN, &q, sizeof(q), &r), want);   \
+		assert_int_equal(r.len, 0);                                                        \
 	} while (0)
 	BAD(q.in_kind = 0, PDC_ST_BAD_PARAM);
 	BAD(q.in_kind = 3, PDC_ST_BAD_PARAM);

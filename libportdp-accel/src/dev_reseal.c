@@ -17,7 +17,8 @@ int dev_reseal(struct pdp_accel *accel, const char *iccid, size_t iccid_len,
 	       struct pdp_sealed_form *out, uint8_t *ct_out)
 {
 	struct dev_accel *da = to_dev(accel);
-	struct portdp_reseal_open o = {.in_kind = (uint8_t)in->kind, .out_kind = (uint8_t)out->kind};
+	struct portdp_reseal_open o = {.in_kind = (uint8_t)in->kind,
+				       .out_kind = (uint8_t)out->kind};
 	struct portdp_reseal_data d = {0};
 	struct portdp_reseal_finish f = {0};
 	const struct pdp_sealed_form *stock = in->kind == PDP_SEAL_STOCK ? in : out;

@@ -138,8 +138,8 @@ int soft_reseal(struct pdp_accel *accel, const char *iccid, size_t iccid_len,
 	memcpy(tag, in->tag, sizeof(tag));
 	if (!ret)
 		ret = in->kind == PDP_SEAL_STOCK
-			  ? gcm(0, key, in->nonce, in->aad, in->aad_len, NULL, 0, ct_in, ct_len,
-				pt, tag)
+			  ? gcm(0, key, in->nonce, in->aad, in->aad_len, NULL, 0, ct_in, ct_len, pt,
+				tag)
 			  : gcm(0, key, in->nonce, in->id, PDP_XFER_ID_LEN, (const uint8_t *)iccid,
 				iccid_len, ct_in, ct_len, pt, tag);
 	if (ret)

@@ -58,6 +58,7 @@ finish() {
 	echo "1..$n"
 	exit $failed
 }
+now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 reseals() { echo "$(counter reseal_open) $(counter reseal_finish)"; }
 # moved N BEFORE: N more RESEAL_OPEN and RESEAL_FINISH than BEFORE ("open finish")
 moved() {
@@ -74,7 +75,7 @@ cd "$T" || exit 1
 for s in $SLOTS; do card destroy --slot $s >/dev/null 2>&1; done
 
 # ---- units: the unit CA, the soft unit, two card units ----------------------
-portdp-pki -n 1 --unit soft pki >/dev/null 2>&1
+portdp-pki -n 1 --unit soft --unit soft2 pki >/dev/null 2>&1
 tap $? "test PKI: CI, EUM, one eUICC, the unit CA and the soft unit"
 ok=0
 for u in rack:20 kit:22; do
@@ -119,14 +120,11 @@ tap $? "the search works: $(grep -c found scan-src.log) needles found in the sou
 # ---- rack -> kit on the card ---------------------------------------------------
 r0=$(reseals)
 w0=$(counter stock_wrap)
-t0=$(date +%s%N)
 rack transfer export --to kit.pem --count 3 -o b1 >out 2>&1
 st=$?
-t1=$(date +%s%N)
 [ $st -eq 0 ] || sed 's/^/# /' out
 moved 3 "$r0" && [ "$(q rack.db 'SELECT count(*) FROM profile WHERE state = 6')" = 3 ]
 tap $((st + $?)) "export rack -> kit: 3 profiles re-sealed on the card ($(($(counter reseal_finish) - ${r0#* })) RESEAL_FINISH), transferred at the rack"
-echo "# export: $(((t1 - t0) / 1000000)) ms for 3 profiles"
 r0=$(reseals)
 kit transfer import b1 >out 2>&1
 st=$?
@@ -253,9 +251,32 @@ moved 2 "$r0" && [ "$(q rack.db "SELECT state FROM profile WHERE iccid = '$ret'"
 	[ "$(q kit.db "SELECT state FROM profile WHERE iccid = '$ret'")" = 6 ]
 tap $((st + $?)) "a return bundle brings $ret back to the rack's stock (re-sealed and checked on the card)"
 
+# ---- rates: every profile left at the rack to the kit, on the card; the same on soft -------
+# (one round each, in this order, in the same guest: a figure for docs/transfers.md)
+soft2() { timeout 300 portdpctl -d "$T/soft2.db" "$@" --key "file:$U/soft2-key.pem" --cert "$U/soft2.pem" --ca "$U/uca.pem" --accel soft:; }
+softsrc() { timeout 300 portdpctl -d "$T/softsrc.db" "$@" --key "file:$U/soft-key.pem" --cert "$U/soft.pem" --ca "$U/uca.pem" --accel soft:; }
+m=$(avail rack.db)
+portdpctl -d softsrc.db init >/dev/null 2>&1 && portdpctl -d soft2.db init >/dev/null 2>&1 &&
+	portdpctl -d softsrc.db import "$TS48"/*-UNIQUE.der >/dev/null 2>&1
+ok=$?
+r0=$(reseals)
+t0=$(now_ms)
+rack transfer export --to kit.pem --count "$m" -o bm >/dev/null 2>&1 || ok=1
+t1=$(now_ms)
+kit transfer import bm >/dev/null 2>&1 || ok=1
+t2=$(now_ms)
+softsrc transfer export --to "$U/soft2.pem" --count "$m" -o bsm >/dev/null 2>&1 || ok=1
+t3=$(now_ms)
+soft2 transfer import bsm >/dev/null 2>&1 || ok=1
+t4=$(now_ms)
+rate() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%.1f/s (%d ms)", ms ? n * 1000 / ms : 0, ms }'; }
+echo "# rates ($m profiles of ~12 KB, $PORTDP_TRANSPORT card): card export $(rate $m $((t1 - t0))), card import $(rate $m $((t2 - t1))); soft export $(rate $m $((t3 - t2))), soft import $(rate $m $((t4 - t3)))"
+[ $ok -eq 0 ] && moved $((2 * m)) "$r0" && [ "$(avail soft2.db)" = "$m" ]
+tap $? "$m more profiles rack -> kit on the card ($((2 * m)) re-seals) and softsrc -> soft2 on soft"
+
 # ---- nothing in clear -------------------------------------------------------------------
 hits=0
-for f in rack.db rack.db-wal kit.db kit.db-wal b1 bk r1; do
+for f in rack.db rack.db-wal kit.db kit.db-wal b1 bk r1 bm; do
 	[ -f "$f" ] || continue
 	portdp-memscan needles.hex -f "$f" >scan.log 2>&1
 	[ $? -eq 1 ] && { hits=$((hits + 1)); sed 's/^/# /' scan.log; }
