@@ -727,7 +727,11 @@ static int build_reseal_data(struct portdp_dev *pd, struct portdp_call *c)
 	if (a->rsvd || !a->len || a->len > PORTDP_UPP_DATA_MAX ||
 	    a->offset >= PORTDP_UPP_MAX_LEN)
 		return -EINVAL;
-	if (!access_ok(u64_to_user_ptr(a->out), a->len))
+	/*
+	 * The card moves on once it has answered: an output the answer cannot reach would lose
+	 * that piece, so the room is written once (zeros) before the card sees the request.
+	 */
+	if (clear_user(u64_to_user_ptr(a->out), a->len))
 		return -EFAULT;
 	if (portdp_alloc_data(c, sizeof(*r), a->len, a->len))
 		return -ENOMEM;

@@ -255,13 +255,17 @@ tap $((st + $?)) "a return bundle brings $ret back to the rack's stock (re-seale
 # (one round each, in this order, in the same guest: a figure for docs/transfers.md)
 soft2() { timeout 300 portdpctl -d "$T/soft2.db" "$@" --key "file:$U/soft2-key.pem" --cert "$U/soft2.pem" --ca "$U/uca.pem" --accel soft:; }
 softsrc() { timeout 300 portdpctl -d "$T/softsrc.db" "$@" --key "file:$U/soft-key.pem" --cert "$U/soft.pem" --ca "$U/uca.pem" --accel soft:; }
-m=$(avail rack.db)
+# (not the returned one: the kit holds it, transferred back, and refuses its ICCID)
+sel=$(q rack.db "SELECT iccid FROM profile WHERE state = 0 AND iccid <> '$ret'")
+m=$(echo "$sel" | grep -c .)
+args=$(for i in $sel; do printf -- '--iccid %s ' "$i"; done)
 portdpctl -d softsrc.db init >/dev/null 2>&1 && portdpctl -d soft2.db init >/dev/null 2>&1 &&
 	portdpctl -d softsrc.db import "$TS48"/*-UNIQUE.der >/dev/null 2>&1
 ok=$?
 r0=$(reseals)
 t0=$(now_ms)
-rack transfer export --to kit.pem --count "$m" -o bm >/dev/null 2>&1 || ok=1
+# shellcheck disable=SC2086
+rack transfer export --to kit.pem $args -o bm >/dev/null 2>&1 || ok=1
 t1=$(now_ms)
 kit transfer import bm >/dev/null 2>&1 || ok=1
 t2=$(now_ms)
