@@ -14,7 +14,8 @@
  *    before, every UPP opened); then one transaction adds all profiles, records the bundle
  *    id with the signed receipt and signs the audit head; then the receipt file is written
  *    (an import of the same bundle again writes it again, changing nothing else).
- * PORTDP_TEST_KILL_AT=STEP (tests only) kills the process with SIGKILL at a named step.
+ * PORTDP_TEST_KILL_AT=STEP (tests only) kills the process with SIGKILL at a named step;
+ * PORTDP_TEST_STOP_AT=STEP stops it (SIGSTOP) there, for a look at its memory.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +57,10 @@ static void kill_point(const char *step)
 
 	if (at && !strcmp(at, step))
 		raise(SIGKILL);
+	/* tests only: stop there, so a test can read this process' memory */
+	at = getenv("PORTDP_TEST_STOP_AT");
+	if (at && !strcmp(at, step))
+		raise(SIGSTOP);
 }
 
 static void sha256(const uint8_t *p, size_t n, uint8_t out[32])

@@ -404,5 +404,6 @@ int main(void)
 	    cmocka_unit_test(test_migration_killed),
 	};
 
+	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,7 +17,9 @@
 #    secret of the profiles is in the inventories, their WAL, or the bundles.
 # Slots 18-23 and 30 are this test's own (see guest-e2e-card.sh for the others').
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
-DEV=${PORTDP_DEV:-/dev/portdp-accel0}
+# the card's node (a USB card replugged by an earlier test comes back as portdp-accel1)
+DEV=${PORTDP_DEV:-$(ls /dev/portdp-accel* 2>/dev/null | head -n 1)}
+DEV=${DEV:-/dev/portdp-accel0}
 SYS=/sys/class/misc/$(basename "$DEV")
 MODULES=${CARD_E2E_MODULES:-/usr/lib/portdp-e2e/ossl-modules}
 TS48=${SHARED:-/shared}/ts48
@@ -251,6 +253,45 @@ moved 2 "$r0" && [ "$(q rack.db "SELECT state FROM profile WHERE iccid = '$ret'"
 	[ "$(q kit.db "SELECT state FROM profile WHERE iccid = '$ret'")" = 6 ]
 tap $((st + $?)) "a return bundle brings $ret back to the rack's stock (re-sealed and checked on the card)"
 
+# ---- portdpctl's own memory: stopped once every UPP of a bundle is in hand ---------------
+# scan_stopped STEP CMD...: run CMD with PORTDP_TEST_STOP_AT=STEP, scan its memory when it
+# stops there, let it go on; prints portdp-memscan's status (0 nothing found, 1 found)
+scan_stopped() {
+	step=$1
+	shift
+	PORTDP_TEST_STOP_AT=$step "$@" >stop.out 2>&1 &
+	p=$!
+	i=0
+	while [ "$(awk '{ print $3 }' /proc/$p/stat 2>/dev/null)" != T ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	portdp-memscan needles.hex "$p" >scan-$step.log 2>&1
+	echo $?
+	kill -CONT "$p" 2>/dev/null
+	wait "$p"
+}
+softid() { echo --key "file:$U/$1-key.pem" --cert "$U/$1.pem" --ca "$U/uca.pem" --accel soft:; }
+portdpctl -d softsrc.db init >/dev/null 2>&1 && portdpctl -d soft2.db init >/dev/null 2>&1 &&
+	portdpctl -d softsrc.db import "$TS48"/*-UNIQUE.der >/dev/null 2>&1
+# shellcheck disable=SC2046
+portdpctl -d softsrc.db transfer export --to "$U/soft2.pem" --count 2 -o bs2 $(softid soft) \
+	>/dev/null 2>&1
+# shellcheck disable=SC2046
+st=$(scan_stopped import-opened portdpctl -d soft2.db transfer import bs2 $(softid soft2))
+[ "$st" = 1 ] && [ "$(avail soft2.db)" = 2 ]
+tap $? "the memory search works: a soft unit's portdpctl holds the UPPs it imports (status $st)"
+id2=$(q rack.db "SELECT iccid FROM profile WHERE state = 0 AND iccid <> '$ret' ORDER BY id LIMIT 2")
+args=$(for i in $id2; do printf -- '--iccid %s ' "$i"; done)
+# shellcheck disable=SC2086
+st=$(scan_stopped export-signed portdpctl -d rack.db -k slot:19 transfer export --to kit.pem \
+	$args -o b2 --key slot:20 --cert rack.pem --ca "$U/uca.pem")
+st2=$(scan_stopped import-opened portdpctl -d kit.db -k slot:21 transfer import b2 --key slot:22 \
+	--cert kit.pem --ca "$U/uca.pem")
+sed 's/^/# /' scan-export-signed.log scan-import-opened.log
+[ "$st" = 0 ] && [ "$st2" = 0 ] && [ "$(avail kit.db)" -ge 2 ]
+tap $? "no secret of the profiles in the card units' portdpctl memory, export and import (status $st, $st2)"
+
 # ---- rates: every profile left at the rack to the kit, on the card; the same on soft -------
 # (one round each, in this order, in the same guest: a figure for docs/transfers.md)
 soft2() { timeout 300 portdpctl -d "$T/soft2.db" "$@" --key "file:$U/soft2-key.pem" --cert "$U/soft2.pem" --ca "$U/uca.pem" --accel soft:; }
@@ -259,9 +300,7 @@ softsrc() { timeout 300 portdpctl -d "$T/softsrc.db" "$@" --key "file:$U/soft-ke
 sel=$(q rack.db "SELECT iccid FROM profile WHERE state = 0 AND iccid <> '$ret'")
 m=$(echo "$sel" | grep -c .)
 args=$(for i in $sel; do printf -- '--iccid %s ' "$i"; done)
-portdpctl -d softsrc.db init >/dev/null 2>&1 && portdpctl -d soft2.db init >/dev/null 2>&1 &&
-	portdpctl -d softsrc.db import "$TS48"/*-UNIQUE.der >/dev/null 2>&1
-ok=$?
+ok=0
 r0=$(reseals)
 t0=$(now_ms)
 # shellcheck disable=SC2086
@@ -275,12 +314,12 @@ soft2 transfer import bsm >/dev/null 2>&1 || ok=1
 t4=$(now_ms)
 rate() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%.1f/s (%d ms)", ms ? n * 1000 / ms : 0, ms }'; }
 echo "# rates ($m profiles of ~12 KB, $PORTDP_TRANSPORT card): card export $(rate $m $((t1 - t0))), card import $(rate $m $((t2 - t1))); soft export $(rate $m $((t3 - t2))), soft import $(rate $m $((t4 - t3)))"
-[ $ok -eq 0 ] && moved $((2 * m)) "$r0" && [ "$(avail soft2.db)" = "$m" ]
+[ $ok -eq 0 ] && moved $((2 * m)) "$r0" && [ "$(avail soft2.db)" = $((m + 2)) ]
 tap $? "$m more profiles rack -> kit on the card ($((2 * m)) re-seals) and softsrc -> soft2 on soft"
 
 # ---- nothing in clear -------------------------------------------------------------------
 hits=0
-for f in rack.db rack.db-wal kit.db kit.db-wal b1 bk r1 bm; do
+for f in rack.db rack.db-wal kit.db kit.db-wal b1 b2 bk r1 bm; do
 	[ -f "$f" ] || continue
 	portdp-memscan needles.hex -f "$f" >scan.log 2>&1
 	[ $? -eq 1 ] && { hits=$((hits + 1)); sed 's/^/# /' scan.log; }
