@@ -36,7 +36,7 @@ $(BUILD)/bin/portdp-card-usb: $(FW_USB_OBJS) $(FW_FE_OBJS) $(BUILD)/libcardcore.
 
 # Tests: cmocka (TAP), OpenSSL for cross-checks, jansson for bsp.json.
 FW_TEST_NAMES := test-card-core test-card-keystore test-card-vectors test-card-fuzz test-card-ring \
-		 test-card-usbfault test-card-upp
+		 test-card-usbfault test-card-upp test-card-reseal
 FW_TESTS := $(FW_TEST_NAMES:%=$(BUILD)/tests/firmware/%)
 
 $(BUILD)/tests/firmware/test-card-%: $(BUILD)/firmware/tests/test_card_%.o \
@@ -44,6 +44,10 @@ $(BUILD)/tests/firmware/test-card-%: $(BUILD)/firmware/tests/test_card_%.o \
 		$(BUILD)/libcardcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(FW_LDLIBS) -lcmocka -lcrypto -ljansson
+
+# test-card-reseal checks the card's envelope against portdpctl's own (bundle_seal.c).
+$(BUILD)/tests/firmware/test-card-reseal: $(BUILD)/tools/portdpctl/bundle_seal.o
+$(BUILD)/firmware/tests/test_card_reseal.o: CPPFLAGS += -Itools/portdpctl
 
 # test-card-ring starts the real binary.
 $(BUILD)/tests/firmware/test-card-ring: | $(BUILD)/bin/portdp-card-pcie

@@ -48,6 +48,9 @@ struct portdp_call {
 		struct portdp_upp_data upp_data;
 		struct portdp_upp_finish upp_finish;
 		struct portdp_upp_seal upp_seal;
+		struct portdp_reseal_open reseal_open;
+		struct portdp_reseal_data reseal_data;
+		struct portdp_reseal_finish reseal_finish;
 	} arg;
 };
 
@@ -92,6 +95,12 @@ PORTDP_SAME(PORTDP_UPP_TAG_LEN, PDC_UPP_TAG_LEN);
 PORTDP_SAME(PORTDP_UPP_AAD_MAX, PDC_UPP_AAD_MAX);
 PORTDP_SAME(PORTDP_UPP_MAX_LEN, PDC_UPP_MAX_LEN);
 PORTDP_SAME(PORTDP_UPP_DATA_MAX, PDC_UPP_DATA_MAX);
+PORTDP_SAME(PORTDP_CAP_RESEAL, PDC_CAP_RESEAL);
+PORTDP_SAME(PORTDP_SEAL_STOCK, PDC_SEAL_STOCK);
+PORTDP_SAME(PORTDP_SEAL_XFER, PDC_SEAL_XFER);
+PORTDP_SAME(PORTDP_XFER_ID_LEN, PDC_XFER_ID_LEN);
+PORTDP_SAME(PORTDP_ICCID_MAX, PDC_ICCID_MAX);
+PORTDP_SAME(PORTDP_RESEAL_MAX_OPEN, PDC_RESEAL_MAX_OPEN);
 PORTDP_SAME(PORTDP_CURVE_P256, PDC_CURVE_P256);
 PORTDP_SAME(PORTDP_CURVE_BP256R1, PDC_CURVE_BP256R1);
 PORTDP_SAME(PORTDP_KEY_SLOTS, PDC_KEY_SLOTS);
@@ -658,6 +667,117 @@ static int finish_upp_seal(struct portdp_dev *pd, struct portdp_call *c)
 				&a->out_len);
 }
 
+/* ---- re-sealing a UPP (PORTDP_CAP_RESEAL) ---- */
+
+static bool portdp_kind_ok(u8 kind)
+{
+	return kind == PORTDP_SEAL_STOCK || kind == PORTDP_SEAL_XFER;
+}
+
+/* The shape here; what depends on the kinds and the slots, the card checks. */
+static int build_reseal_open(struct portdp_dev *pd, struct portdp_call *c)
+{
+	struct portdp_reseal_open *a = &c->arg.reseal_open;
+	struct pdc_reseal_open_req *r;
+
+	if (!portdp_kind_ok(a->in_kind) || !portdp_kind_ok(a->out_kind) ||
+	    a->in_slot >= PORTDP_KEY_SLOTS || a->out_slot >= PORTDP_KEY_SLOTS || a->rsvd ||
+	    !portdp_zero(a->rsvd2, sizeof(a->rsvd2)) || !a->ct_len ||
+	    a->ct_len > PORTDP_UPP_MAX_LEN || a->iccid_len > PORTDP_ICCID_MAX ||
+	    a->aad_len > PORTDP_UPP_AAD_MAX)
+		return -EINVAL;
+	if (portdp_alloc(c, sizeof(*r), c->cmd->resp))
+		return -ENOMEM;
+	r = portdp_req_body(c->req);
+	r->in_kind = a->in_kind;
+	r->out_kind = a->out_kind;
+	r->in_slot = a->in_slot;
+	r->out_slot = a->out_slot;
+	r->ct_len = cpu_to_le32(a->ct_len);
+	r->iccid_len = a->iccid_len;
+	r->aad_len = a->aad_len;
+	memcpy(r->iccid, a->iccid, sizeof(r->iccid));
+	memcpy(r->aad, a->aad, sizeof(r->aad));
+	memcpy(r->in_id, a->in_id, sizeof(r->in_id));
+	memcpy(r->out_id, a->out_id, sizeof(r->out_id));
+	memcpy(r->in_wrapped, a->in_wrapped, sizeof(r->in_wrapped));
+	memcpy(r->in_nonce, a->in_nonce, sizeof(r->in_nonce));
+	memcpy(r->in_pub, a->in_pub, sizeof(r->in_pub));
+	memcpy(r->peer_pub, a->peer_pub, sizeof(r->peer_pub));
+	return 0;
+}
+
+static int finish_reseal_open(struct portdp_dev *pd, struct portdp_call *c)
+{
+	const struct pdc_reseal_open_resp *in = portdp_resp_body(c->req);
+	struct portdp_reseal_open *a = &c->arg.reseal_open;
+
+	a->handle = le32_to_cpu(in->handle);
+	memcpy(a->out_nonce, in->out_nonce, sizeof(a->out_nonce));
+	memcpy(a->out_wrapped, in->out_wrapped, sizeof(a->out_wrapped));
+	memcpy(a->out_pub, in->out_pub, sizeof(a->out_pub));
+	return 0;
+}
+
+static int build_reseal_data(struct portdp_dev *pd, struct portdp_call *c)
+{
+	struct portdp_reseal_data *a = &c->arg.reseal_data;
+	struct pdc_upp_data_req *r;
+
+	if (a->rsvd || !a->len || a->len > PORTDP_UPP_DATA_MAX ||
+	    a->offset >= PORTDP_UPP_MAX_LEN)
+		return -EINVAL;
+	/*
+	 * The card moves on once it has answered: an output the answer cannot reach would lose
+	 * that piece, so the room is written once (zeros) before the card sees the request.
+	 */
+	if (clear_user(u64_to_user_ptr(a->out), a->len))
+		return -EFAULT;
+	if (portdp_alloc_data(c, sizeof(*r), a->len, a->len))
+		return -ENOMEM;
+	r = portdp_req_body(c->req);
+	r->handle = cpu_to_le32(a->handle);
+	r->offset = cpu_to_le32(a->offset);
+	r->len = cpu_to_le16(a->len);
+	if (copy_from_user(r + 1, u64_to_user_ptr(a->in), a->len))
+		return -EFAULT;
+	return 0;
+}
+
+static int finish_reseal_data(struct portdp_dev *pd, struct portdp_call *c)
+{
+	struct portdp_reseal_data *a = &c->arg.reseal_data;
+
+	if (portdp_resp_body_len(c->req) != a->len)
+		return -EIO;
+	if (copy_to_user(u64_to_user_ptr(a->out), portdp_resp_body(c->req), a->len))
+		return -EFAULT;
+	return 0;
+}
+
+static int build_reseal_finish(struct portdp_dev *pd, struct portdp_call *c)
+{
+	struct portdp_reseal_finish *a = &c->arg.reseal_finish;
+	struct pdc_upp_finish_req *r;
+
+	if (a->rsvd)
+		return -EINVAL;
+	if (portdp_alloc(c, sizeof(*r), c->cmd->resp))
+		return -ENOMEM;
+	r = portdp_req_body(c->req);
+	r->handle = cpu_to_le32(a->handle);
+	memcpy(r->tag, a->tag, sizeof(r->tag));
+	return 0;
+}
+
+static int finish_reseal_finish(struct portdp_dev *pd, struct portdp_call *c)
+{
+	const struct pdc_reseal_finish_resp *in = portdp_resp_body(c->req);
+
+	memcpy(c->arg.reseal_finish.out_tag, in->tag, sizeof(in->tag));
+	return 0;
+}
+
 static const struct portdp_cmd portdp_cmds[] = {
 	{ PORTDP_IOC_GET_INFO, PDC_OP_GET_INFO, sizeof(struct pdc_info),
 	  build_empty, finish_info },
@@ -698,6 +818,12 @@ static const struct portdp_cmd portdp_cmds[] = {
 	{ PORTDP_IOC_UPP_DATA, PDC_OP_UPP_DATA, 0, build_upp_data, NULL },
 	{ PORTDP_IOC_UPP_FINISH, PDC_OP_UPP_FINISH, 0, build_upp_finish, NULL },
 	{ PORTDP_IOC_UPP_SEAL, PDC_OP_UPP_SEAL, -1, build_upp_seal, finish_upp_seal },
+	{ PORTDP_IOC_RESEAL_OPEN, PDC_OP_RESEAL_OPEN, sizeof(struct pdc_reseal_open_resp),
+	  build_reseal_open, finish_reseal_open },
+	{ PORTDP_IOC_RESEAL_DATA, PDC_OP_RESEAL_DATA, -1, build_reseal_data, finish_reseal_data },
+	{ PORTDP_IOC_RESEAL_FINISH, PDC_OP_RESEAL_FINISH, sizeof(struct pdc_reseal_finish_resp),
+	  build_reseal_finish, finish_reseal_finish },
+	{ PORTDP_IOC_RESEAL_ABORT, PDC_OP_RESEAL_ABORT, 0, build_close, NULL },
 };
 
 static void portdp_call_free(struct portdp_call *c)

@@ -233,6 +233,10 @@ PORTDP_OP_ATTR(upp_open, PDC_OP_UPP_OPEN);
 PORTDP_OP_ATTR(upp_data, PDC_OP_UPP_DATA);
 PORTDP_OP_ATTR(upp_finish, PDC_OP_UPP_FINISH);
 PORTDP_OP_ATTR(upp_seal, PDC_OP_UPP_SEAL);
+PORTDP_OP_ATTR(reseal_open, PDC_OP_RESEAL_OPEN);
+PORTDP_OP_ATTR(reseal_data, PDC_OP_RESEAL_DATA);
+PORTDP_OP_ATTR(reseal_finish, PDC_OP_RESEAL_FINISH);
+PORTDP_OP_ATTR(reseal_abort, PDC_OP_RESEAL_ABORT);
 PORTDP_OP_ATTR(ecdh_raw_public, PDC_OP_ECDH_RAW_PUBLIC);
 PORTDP_OP_ATTR(ecdh_raw_shared, PDC_OP_ECDH_RAW_SHARED);
 PORTDP_OP_ATTR(aes_cbc, PDC_OP_AES_CBC);
@@ -260,6 +264,10 @@ static struct attribute *portdp_op_attrs[] = {
 	&op_attr_upp_data.attr.attr,
 	&op_attr_upp_finish.attr.attr,
 	&op_attr_upp_seal.attr.attr,
+	&op_attr_reseal_open.attr.attr,
+	&op_attr_reseal_data.attr.attr,
+	&op_attr_reseal_finish.attr.attr,
+	&op_attr_reseal_abort.attr.attr,
 	&op_attr_ecdh_raw_public.attr.attr,
 	&op_attr_ecdh_raw_shared.attr.attr,
 	&op_attr_aes_cbc.attr.attr,

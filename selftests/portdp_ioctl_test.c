@@ -533,6 +533,95 @@ TEST_F(dev, sealed_upp_args)
 	EXPECT_EQ(0, ioc(self->fd, PORTDP_IOC_KEY_DESTROY, &k));
 }
 
+/*
+ * Re-sealing a UPP (protocol 1.4): the driver refuses a bad shape before the card sees it
+ * (the card's counter does not move); the card refuses the rest (an empty slot: -ENOENT;
+ * a key of the wrong type, a field past its length: -EINVAL; an unknown handle: -EINVAL;
+ * a tag that does not verify: -EBADMSG, and the re-seal is gone). The good path, byte for
+ * byte against the soft backend, is test_dev's t_reseal.
+ */
+#define SLOT_RS_STOCK 28
+#define SLOT_RS_UNIT 29
+
+TEST_F(dev, reseal_args)
+{
+	struct portdp_key k = { .slot = SLOT_RS_STOCK }, u = { .slot = SLOT_RS_UNIT,
+							      .curve = PORTDP_CURVE_P256 };
+	struct portdp_stock_wrap w = { .slot = SLOT_RS_STOCK };
+	struct portdp_reseal_open o = { .in_kind = PORTDP_SEAL_STOCK, .out_kind = PORTDP_SEAL_XFER,
+					.in_slot = SLOT_RS_STOCK, .ct_len = 64, .iccid_len = 19,
+					.aad_len = 23 };
+	struct portdp_reseal_data d = { .len = 64 };
+	struct portdp_reseal_finish f = { };
+	struct portdp_session a = { };
+	struct portdp_info info;
+	uint8_t ct[64] = { 0 }, out[64];
+	long long opens;
+	void *dest;
+
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_GET_INFO, &info));
+	if (!(info.caps & PORTDP_CAP_RESEAL))
+		SKIP(return, "card without PORTDP_CAP_RESEAL");
+	ioc(self->fd, PORTDP_IOC_KEY_DESTROY, &k);
+	ioc(self->fd, PORTDP_IOC_KEY_DESTROY, &u);
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_STOCK_KEY_GENERATE, &k));
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_KEY_GENERATE, &u));
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_STOCK_WRAP, &w));
+	memcpy(o.in_wrapped, w.wrapped, sizeof(o.in_wrapped));
+	memcpy(o.iccid, "8944500000000000001", 19);
+	memcpy(o.aad, "PDS\x01" "8944500000000000001", 23);
+	dest = pdt_ossl_keygen(o.peer_pub);
+	ASSERT_NE(NULL, dest);
+	pdt_ossl_free(dest);
+
+	opens = pdt_sysfs_num("counters/reseal_open");
+	o.in_kind = 3;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_RESEAL_OPEN, &o));
+	o.in_kind = PORTDP_SEAL_STOCK;
+	o.out_slot = PORTDP_KEY_SLOTS;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_RESEAL_OPEN, &o));
+	o.out_slot = 0;
+	o.ct_len = PORTDP_UPP_MAX_LEN + 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_RESEAL_OPEN, &o));
+	o.ct_len = 64;
+	o.iccid_len = PORTDP_ICCID_MAX + 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_RESEAL_OPEN, &o));
+	o.iccid_len = 19;
+	o.rsvd2[0] = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_RESEAL_OPEN, &o));
+	o.rsvd2[0] = 0;
+	EXPECT_EQ(opens, pdt_sysfs_num("counters/reseal_open"));	/* none reached the card */
+	/* the card's own refusals */
+	o.in_slot = SLOT_RS_UNIT;				/* not a stock key */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_RESEAL_OPEN, &o));
+	o.in_slot = SLOT_RS_STOCK;
+	o.iccid[5] = 'x';
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_RESEAL_OPEN, &o));
+	o.iccid[5] = '0';
+	o.in_wrapped[0] ^= 1;
+	EXPECT_EQ(-EKEYREJECTED, ioc(self->fd, PORTDP_IOC_RESEAL_OPEN, &o));
+	o.in_wrapped[0] ^= 1;
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_RESEAL_OPEN, &o));
+	EXPECT_NE(0, o.handle);
+	d.handle = f.handle = o.handle;
+	d.in = (uintptr_t)ct;
+	d.out = 0x1000;						/* garbage pointer */
+	EXPECT_EQ(-EFAULT, ioc(self->fd, PORTDP_IOC_RESEAL_DATA, &d));
+	d.out = (uintptr_t)out;
+	d.offset = 16;						/* out of order */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_RESEAL_DATA, &d));
+	d.offset = 0;
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_RESEAL_DATA, &d));
+	EXPECT_EQ(-EBADMSG, ioc(self->fd, PORTDP_IOC_RESEAL_FINISH, &f));	/* a zero tag */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_RESEAL_FINISH, &f));	/* gone */
+	ASSERT_EQ(0, ioc(self->fd, PORTDP_IOC_RESEAL_OPEN, &o));
+	a.handle = o.handle;
+	EXPECT_EQ(0, ioc(self->fd, PORTDP_IOC_RESEAL_ABORT, &a));
+	EXPECT_EQ(-EINVAL, ioc(self->fd, PORTDP_IOC_RESEAL_ABORT, &a));
+	EXPECT_EQ(0, ioc(self->fd, PORTDP_IOC_KEY_DESTROY, &k));
+	EXPECT_EQ(0, ioc(self->fd, PORTDP_IOC_KEY_DESTROY, &u));
+}
+
 TEST_F(dev, aes_cbc_and_cmac_vectors)
 {
 	/* NIST SP 800-38A F.2.1 and RFC 4493 (AES-128). */

@@ -74,6 +74,8 @@ CARD_E2E_MODULES := /usr/lib/portdp-e2e/ossl-modules
 VM_GUEST_TESTS += testbed/e2e/card/guest-portdpctl-card.sh:120 testbed/e2e/card/guest-e2e-card.sh:300
 # Sealed stock on the card (docs/sealed-stock.md): the card opens every UPP it binds.
 VM_GUEST_TESTS += testbed/e2e/card/guest-sealed-card.sh:300
+# Transfers between units on the card path (docs/transfers.md): the card re-seals each UPP.
+VM_GUEST_TESTS += testbed/e2e/card/guest-transfer-card.sh:300
 $(BUILD)/bin/portdp-memscan: testbed/e2e/card/memscan.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<

@@ -285,7 +285,7 @@ static int do_pull(struct xcall *c)
 			      n == 1 ? "" : "s", type && *type ? " of type " : "",
 			      type && *type ? type : "", count);
 	}
-	err = bundle_build(w->inv, w->accel, w->audit_key, BUNDLE_TRANSFER, bid, c->self,
+	err = bundle_build(w->inv, w->accel, w->audit_key, w->stock, BUNDLE_TRANSFER, bid, c->self,
 			   c->self_len, c->peer_fp, c->peer_pub, ids, n, &b, why, sizeof(why));
 	if (err) {
 		free(ids);

@@ -103,7 +103,7 @@ static int check_options(struct inventory *inv, const struct inv_import *opt)
 static int insert(struct inventory *inv, const uint8_t *upp, size_t upp_len, const char *iccid,
 		  const char *mid, const char *sp, const char *name, int name_len, int pclass,
 		  enum inv_reuse reuse, const uint8_t *cc_hash, const struct inv_import *opt,
-		  int64_t *id)
+		  const uint8_t *presealed, int64_t *id)
 {
 	uint8_t *sealed = NULL;
 	sqlite3_stmt *st;
@@ -142,18 +142,21 @@ static int insert(struct inventory *inv, const uint8_t *upp, size_t upp_len, con
 		err = -EIO;
 		goto out;
 	}
-	sealed = malloc(inv_sealed_len(upp_len));
-	if (!sealed) {
-		err = -ENOMEM;
-		goto out;
-	}
-	err = inv_seal(iccid, upp, upp_len, sealed, msg, sizeof(msg));
-	if (err) {
-		inv_fail(inv, err, "%s", msg);
-		goto out;
+	if (!presealed) {
+		sealed = malloc(inv_sealed_len(upp_len));
+		if (!sealed) {
+			err = -ENOMEM;
+			goto out;
+		}
+		err = inv_seal(iccid, upp, upp_len, sealed, msg, sizeof(msg));
+		if (err) {
+			inv_fail(inv, err, "%s", msg);
+			goto out;
+		}
 	}
 	sqlite3_bind_int64(st, 1, *id);
-	sqlite3_bind_blob64(st, 2, sealed, inv_sealed_len(upp_len), SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 2, presealed ? presealed : sealed, inv_sealed_len(upp_len),
+			    SQLITE_STATIC);
 	err = inv_step_done(inv, st, "import UPP");
 out:
 	free(sealed);
@@ -216,7 +219,7 @@ int inv_import(struct inventory *inv, const uint8_t *upp, size_t upp_len,
 		}
 		err = insert(inv, upp, upp_len, hdr.iccid, mid, opt->sp_name ? opt->sp_name : "",
 			     name, name_len, opt->profile_class < 0 ? 2 : opt->profile_class,
-			     opt->reuse, opt->confirmation_code ? cc_hash : NULL, opt, &id);
+			     opt->reuse, opt->confirmation_code ? cc_hash : NULL, opt, NULL, &id);
 		if (err != -EEXIST)
 			break;
 		if (strstr(inv->errmsg, "profile.iccid")) {
@@ -224,6 +227,48 @@ int inv_import(struct inventory *inv, const uint8_t *upp, size_t upp_len,
 		}
 		if (opt->matching_id)
 			return inv_fail(inv, -EEXIST, "duplicate matching ID %s", mid);
+	}
+	if (err)
+		return err;
+	return out ? inv_get_by_id(inv, id, out) : 0;
+}
+
+int inv_import_sealed(struct inventory *inv, const char *iccid, const uint8_t *blob,
+		      size_t blob_len, const struct inv_import *opt, struct inv_profile *out)
+{
+	const char *name;
+	char mid[INV_MATCHING_ID_MAX];
+	size_t upp_len;
+	int64_t id = 0;
+	int err = 0, tries;
+
+	if (!inv || !opt)
+		return -EINVAL;
+	if (opt->confirmation_code || opt->matching_id)
+		return inv_fail(inv, -EINVAL, "a sealed import takes no confirmation code nor"
+					      " matching ID");
+	err = check_options(inv, opt);
+	if (err)
+		return err;
+	if (!iccid || strlen(iccid) < 10 || strlen(iccid) > 20 ||
+	    iccid[strspn(iccid, "0123456789")])
+		return inv_fail(inv, -EINVAL, "no usable ICCID");
+	if (!blob || blob_len <= inv_sealed_len(0) ||
+	    memcmp(blob, inv_seal_magic, sizeof(inv_seal_magic)))
+		return inv_fail(inv, -EINVAL, "the sealed UPP of %s is not in the stored form", iccid);
+	upp_len = blob_len - inv_sealed_len(0);
+	name = opt->profile_name ? opt->profile_name : "";
+	for (tries = 0; tries < 3; tries++) {
+		err = inv_random_matching_id(inv, mid);
+		if (err)
+			return err;
+		err = insert(inv, NULL, upp_len, iccid, mid, opt->sp_name ? opt->sp_name : "", name,
+			     (int)strlen(name), opt->profile_class < 0 ? 2 : opt->profile_class,
+			     opt->reuse, NULL, opt, blob, &id);
+		if (err != -EEXIST)
+			break;
+		if (strstr(inv->errmsg, "profile.iccid"))
+			return inv_fail(inv, -EEXIST, "duplicate ICCID %s", iccid);
 	}
 	if (err)
 		return err;

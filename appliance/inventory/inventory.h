@@ -150,6 +150,15 @@ struct inv_import {
 int inv_import(struct inventory *inv, const uint8_t *upp, size_t upp_len,
 	       const struct inv_import *opt, struct inv_profile *out);
 
+/**
+ * Store a UPP that arrives already sealed in the stored form (seal.c's layout, AAD "PDS" 01 ||
+ * @iccid): the card path of a transfer import, where the card re-sealed it and the host never
+ * held the plaintext. Nothing parses the UPP here: the caller vouches for @iccid (the signed
+ * bundle names it, the card checked it against the envelope's associated data).
+ */
+int inv_import_sealed(struct inventory *inv, const char *iccid, const uint8_t *blob,
+		      size_t blob_len, const struct inv_import *opt, struct inv_profile *out);
+
 int inv_get_by_matching_id(struct inventory *inv, const char *matching_id,
 			   struct inv_profile *out);
 int inv_get_by_iccid(struct inventory *inv, const char *iccid, struct inv_profile *out);
@@ -526,7 +535,11 @@ int inv_transfer_in_each(struct inventory *inv,
 /** Record an imported bundle (call in the import's transaction); -EALREADY when seen. */
 int inv_transfer_in(struct inventory *inv, const uint8_t id[16], const char *source_subject,
 		    int kind, unsigned profiles, const uint8_t *receipt, size_t len);
-/** A returned profile back to stock (6 -> 0): only from the unit it was sent to, same UPP. */
+/**
+ * A returned profile back to stock (6 -> 0): only from the unit it was sent to, same UPP.
+ * @upp NULL (the card path: the returned envelope was checked on the card, its plaintext
+ * never here): the stored UPP, the one this unit sent, stays and is bindable again.
+ */
 int inv_transfer_return(struct inventory *inv, const char *iccid, const uint8_t *dest_cert,
 			size_t dest_len, const uint8_t *upp, size_t upp_len, const char *detail);
 

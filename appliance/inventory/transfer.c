@@ -306,7 +306,7 @@ int inv_transfer_return(struct inventory *inv, const char *iccid, const uint8_t 
 	sqlite3_stmt *st;
 	int rc, err;
 
-	if (!same_upp(inv, iccid, upp, upp_len))
+	if (upp && !same_upp(inv, iccid, upp, upp_len))
 		return inv_fail(inv, -EBUSY,
 				"ICCID %s was not sent to the unit returning it, or is not"
 				" transferred, or its UPP differs",

@@ -11,6 +11,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "card_priv.h"
+#include "reseal.h"
 
 /* Serial number: stable per device key, tells nothing about the key. */
 static int derive_serial(struct card *c)
@@ -107,6 +108,7 @@ void card_close(struct card *c)
 		return;
 	keystore_close(&c->ks);
 	sessions_free(&c->sessions);
+	reseal_drop_all(c);
 	ecc_free(&c->ecc);
 	mbedtls_ctr_drbg_free(&c->drbg);
 	mbedtls_entropy_free(&c->entropy);
@@ -117,6 +119,7 @@ void card_close(struct card *c)
 void card_reset(struct card *c)
 {
 	sessions_close_all(&c->sessions);
+	reseal_drop_all(c);
 	c->cnt.resets++;
 }
 
@@ -126,7 +129,7 @@ uint32_t card_caps(const struct card *c)
 	return PDC_CAP_P256 | PDC_CAP_BP256R1 | PDC_CAP_KEY_SLOTS | PDC_CAP_ECDSA_SIGN |
 	       PDC_CAP_ECDSA_VERIFY | PDC_CAP_SESSION | PDC_CAP_REPLACE_KEYS | PDC_CAP_ECDH_RAW |
 	       PDC_CAP_AES_CBC | PDC_CAP_AES_CMAC | PDC_CAP_RANDOM | PDC_CAP_ECDH_SLOT |
-	       PDC_CAP_SEALED_UPP;
+	       PDC_CAP_SEALED_UPP | PDC_CAP_RESEAL;
 }
 
 void card_break(struct card *c, uint32_t bits)

@@ -15,6 +15,8 @@
 #include "keystore.h"
 #include "sessions.h"
 
+struct reseal_ctx;
+
 #define CARD_FW_VERSION (0u << 16 | 1u << 8 | 0u)
 #define CARD_FW_NAME "portdp-card 0.1.0"
 
@@ -29,6 +31,7 @@ struct card {
 	struct ecc_curves ecc;
 	struct keystore ks;
 	struct session_table sessions;
+	struct reseal_ctx *reseal[PDC_RESEAL_MAX_OPEN]; /* reseal.c */
 	struct card_counters cnt;
 	uint8_t slot_pub[PDC_KEY_SLOTS][PDC_PUBKEY_LEN]; /* cache of each slot's d*G */
 	uint8_t serial[16];

@@ -12,6 +12,7 @@
 #include "aes_raw.h"
 #include "bsp.h"
 #include "card_priv.h"
+#include "reseal.h"
 #include "upp.h"
 #include "wire.h"
 
@@ -654,6 +655,10 @@ static const struct op_desc ops[] = {
     OP(PDC_OP_UPP_DATA, sizeof(struct pdc_upp_data_req), true, true, op_upp_data),
     OP(PDC_OP_UPP_FINISH, sizeof(struct pdc_upp_finish_req), false, true, op_upp_finish),
     OP(PDC_OP_UPP_SEAL, sizeof(struct pdc_bsp_seal_req), false, true, op_upp_seal),
+    OP(PDC_OP_RESEAL_OPEN, sizeof(struct pdc_reseal_open_req), false, true, op_reseal_open),
+    OP(PDC_OP_RESEAL_DATA, sizeof(struct pdc_upp_data_req), true, true, op_reseal_data),
+    OP(PDC_OP_RESEAL_FINISH, sizeof(struct pdc_upp_finish_req), false, true, op_reseal_finish),
+    OP(PDC_OP_RESEAL_ABORT, sizeof(struct pdc_session_req), false, false, op_reseal_abort),
     OP(PDC_OP_ECDH_RAW_PUBLIC, sizeof(struct pdc_ecdh_raw_req), false, true, op_ecdh_raw_public),
     OP(PDC_OP_ECDH_RAW_SHARED, sizeof(struct pdc_ecdh_raw_req), false, true, op_ecdh_raw_shared),
     OP(PDC_OP_AES_CBC, sizeof(struct pdc_aes_cbc_req), true, true, op_aes_cbc),

@@ -22,6 +22,7 @@
  *   minor 1: ECDH_SLOT (PDC_CAP_ECDH_SLOT).
  *   minor 2: PCIe notification hints (PDC_CARD_EVENT_IDX, struct pdc_ctrl).
  *   minor 3: stock keys and sealed UPPs (PDC_CAP_SEALED_UPP, status KEY_REJECTED).
+ *   minor 4: re-sealing a UPP for a transfer (PDC_CAP_RESEAL, RESEAL_*).
  */
 #ifndef PORTDP_CARD_H
 #define PORTDP_CARD_H
@@ -56,7 +57,7 @@ typedef __le64 pdc_le64;
  */
 
 #define PDC_PROTO_VERSION	1
-#define PDC_PROTO_MINOR		3
+#define PDC_PROTO_MINOR		4
 
 #define PDC_MAGIC_REQ		0x51434450u	/* "PDCQ" in memory */
 #define PDC_MAGIC_RESP		0x52434450u	/* "PDCR" in memory */
@@ -110,6 +111,10 @@ enum pdc_opcode {
 	PDC_OP_UPP_DATA			= 0x0045, /* pdc_upp_data_req + data -> (empty) (1.3) */
 	PDC_OP_UPP_FINISH		= 0x0046, /* pdc_upp_finish_req -> empty|BAD_SIGNATURE */
 	PDC_OP_UPP_SEAL			= 0x0047, /* pdc_bsp_seal_req -> pdc_bsp_seal_resp + TLV */
+	PDC_OP_RESEAL_OPEN		= 0x0048, /* pdc_reseal_open_req -> .._resp (1.4) */
+	PDC_OP_RESEAL_DATA		= 0x0049, /* pdc_upp_data_req + data -> data (1.4) */
+	PDC_OP_RESEAL_FINISH		= 0x004a, /* pdc_upp_finish_req -> pdc_reseal_finish_resp */
+	PDC_OP_RESEAL_ABORT		= 0x004b, /* pdc_session_req -> (empty) (1.4) */
 
 	/* Crypto API helpers (kernel kpp/akcipher/skcipher/shash), not for DP keys. */
 	PDC_OP_ECDH_RAW_PUBLIC		= 0x0050, /* pdc_ecdh_raw_req -> pdc_ecdh_public_resp */
@@ -165,6 +170,7 @@ enum pdc_status {
 #define PDC_CAP_RANDOM		PDC_BIT(10)
 #define PDC_CAP_ECDH_SLOT	PDC_BIT(11)	/* minor 1 */
 #define PDC_CAP_SEALED_UPP	PDC_BIT(12)	/* minor 3: STOCK_*, UPP_* */
+#define PDC_CAP_RESEAL		PDC_BIT(13)	/* minor 4: RESEAL_* */
 
 /*
  * Key type of a stock key slot (minor 3), reported where a curve id goes
@@ -197,6 +203,9 @@ enum pdc_status {
 #define PDC_UPP_MAX_LEN		(256u * 1024u)	/* one sealed UPP's ciphertext */
 #define PDC_UPP_DATA_MAX	4064	/* ciphertext bytes per UPP_DATA */
 #define PDC_UPP_MAX_OPEN	16	/* UPPs open on the card at once */
+#define PDC_RESEAL_MAX_OPEN	8	/* re-seals open on the card at once */
+#define PDC_XFER_ID_LEN		16	/* transfer bundle id */
+#define PDC_ICCID_MAX		20	/* ICCID, decimal digits */
 
 /* ---- GET_INFO -------------------------------------------------------- */
 struct pdc_info {
@@ -397,6 +406,63 @@ struct pdc_upp_data_req {
 
 struct pdc_upp_finish_req {
 	pdc_le32 handle;
+	pdc_u8 tag[PDC_UPP_TAG_LEN];
+};
+
+/* ---- re-sealing a UPP (minor 4, PDC_CAP_RESEAL) --------------------- */
+/*
+ * A UPP goes from one sealed form to another without its plaintext leaving
+ * the card (transfers between units, docs/transfers.md). The two forms:
+ *   STOCK: AES-256-GCM under a data key wrapped (RFC 3394) by the stock key
+ *          in a slot; the nonce and the AAD (1..PDC_UPP_AAD_MAX bytes) given.
+ *   XFER:  the envelope of a transfer bundle: z = ECDH(one-time key, unit
+ *          key), key = HKDF-SHA256(z, salt = bundle id, info =
+ *          "portdp-xfer-1" || one-time pub || ICCID), AES-256-GCM, AAD =
+ *          bundle id || ICCID. Input: the unit key is the P-256 key in
+ *          @in_slot, the one-time pub given. Output: the card draws the
+ *          one-time key for the destination's @peer_pub and returns its pub.
+ * Output STOCK: the card draws a fresh data key (returned wrapped under the
+ * stock key in @out_slot) and a fresh nonce. When one side is XFER, a STOCK
+ * side's AAD must end with the ICCID. RESEAL_OPEN answers a handle; the
+ * ciphertext goes through in order by RESEAL_DATA (pdc_upp_data_req; every
+ * piece but the last a multiple of 16 bytes), each answered by as many bytes
+ * of output ciphertext; RESEAL_FINISH takes the input's tag and, only if it
+ * verifies, answers the output's tag. A tag that fails (BAD_SIGNATURE) ends
+ * the re-seal (the host drops what it got); so does RESEAL_ABORT, a reset,
+ * and RESEAL_FINISH itself.
+ */
+#define PDC_SEAL_STOCK		1
+#define PDC_SEAL_XFER		2
+
+struct pdc_reseal_open_req {
+	pdc_u8 in_kind;			/* PDC_SEAL_* */
+	pdc_u8 out_kind;
+	pdc_u8 in_slot;			/* STOCK: stock key; XFER: P-256 unit key */
+	pdc_u8 out_slot;		/* STOCK: stock key; XFER: 0 */
+	pdc_le32 ct_len;		/* 1..PDC_UPP_MAX_LEN */
+	pdc_u8 iccid_len;		/* with an XFER side 1..PDC_ICCID_MAX, else 0 */
+	pdc_u8 aad_len;			/* with a STOCK side 1..PDC_UPP_AAD_MAX, else 0 */
+	pdc_le16 rsvd;
+	pdc_u8 iccid[PDC_ICCID_MAX];	/* iccid_len bytes used, rest 0 */
+	pdc_u8 aad[PDC_UPP_AAD_MAX];	/* STOCK AAD, aad_len bytes used, rest 0 */
+	pdc_u8 in_id[PDC_XFER_ID_LEN];	/* XFER in: bundle id, else 0 */
+	pdc_u8 out_id[PDC_XFER_ID_LEN];	/* XFER out: bundle id, else 0 */
+	pdc_u8 in_wrapped[PDC_STOCK_WRAP_LEN]; /* STOCK in, else 0 */
+	pdc_u8 in_nonce[PDC_UPP_NONCE_LEN];
+	pdc_u8 in_pub[PDC_PUBKEY_LEN];	/* XFER in: the one-time pub, else 0 */
+	pdc_u8 peer_pub[PDC_PUBKEY_LEN];	/* XFER out: destination unit key, else 0 */
+	pdc_u8 rsvd2[2];
+};
+
+struct pdc_reseal_open_resp {
+	pdc_le32 handle;
+	pdc_u8 out_nonce[PDC_UPP_NONCE_LEN];
+	pdc_u8 out_wrapped[PDC_STOCK_WRAP_LEN];	/* STOCK out, else 0 */
+	pdc_u8 out_pub[PDC_PUBKEY_LEN];		/* XFER out: one-time pub, else 0 */
+	pdc_u8 rsvd[3];
+};
+
+struct pdc_reseal_finish_resp {
 	pdc_u8 tag[PDC_UPP_TAG_LEN];
 };
 
@@ -693,6 +759,10 @@ PDC_STATIC_ASSERT(sizeof(struct pdc_upp_data_req) == 12, "pdc_upp_data_req");
 PDC_STATIC_ASSERT(sizeof(struct pdc_upp_finish_req) == 20, "pdc_upp_finish_req");
 PDC_STATIC_ASSERT(sizeof(struct pdc_upp_data_req) + PDC_UPP_DATA_MAX <= PDC_MAX_BODY,
 		  "UPP_DATA fits a message");
+PDC_STATIC_ASSERT(sizeof(struct pdc_reseal_open_req) == 280, "pdc_reseal_open_req");
+PDC_STATIC_ASSERT(sizeof(struct pdc_reseal_open_resp) == 124, "pdc_reseal_open_resp");
+PDC_STATIC_ASSERT(sizeof(struct pdc_reseal_finish_resp) == 16, "pdc_reseal_finish_resp");
+PDC_STATIC_ASSERT(PDC_UPP_DATA_MAX % 16 == 0, "RESEAL_DATA pieces are whole GCM blocks");
 PDC_STATIC_ASSERT(sizeof(struct pdc_ecdh_raw_req) == 104, "pdc_ecdh_raw_req");
 PDC_STATIC_ASSERT(sizeof(struct pdc_ecdh_public_resp) == 68, "pdc_ecdh_public_resp");
 PDC_STATIC_ASSERT(sizeof(struct pdc_aes_cbc_req) == 52, "pdc_aes_cbc_req");

@@ -54,6 +54,11 @@ struct pdp_backend_ops {
 			   struct pdp_stock_key *key, const struct pdp_sealed_upp *upp,
 			   uint8_t *out, size_t out_len);
 
+	/* reseal.c checks the arguments; @iccid_len is 0 without a transfer side. */
+	int (*reseal)(struct pdp_accel *accel, const char *iccid, size_t iccid_len,
+		      const struct pdp_sealed_form *in, const uint8_t *ct_in, size_t ct_len,
+		      struct pdp_sealed_form *out, uint8_t *ct_out);
+
 	/* Ops arrive checked by pdp_op_check(). */
 	int (*submit)(struct pdp_accel *accel, struct pdp_op *const *ops, unsigned n);
 	int (*reap)(struct pdp_accel *accel, struct pdp_op **done, unsigned max, unsigned min_wait);

@@ -136,6 +136,10 @@ int dev_replace_keys(struct pdp_accel *accel, struct pdp_session *session, uint8
 		     size_t *out_len, struct pdp_session **ppk_session);
 void dev_session_close(struct pdp_accel *accel, struct pdp_session *session);
 
+/* dev_reseal.c */
+int dev_reseal(struct pdp_accel *accel, const char *iccid, size_t iccid_len,
+	       const struct pdp_sealed_form *in, const uint8_t *ct_in, size_t ct_len,
+	       struct pdp_sealed_form *out, uint8_t *ct_out);
 /* dev_stock.c */
 int dev_parse_slot(const struct dev_accel *da, const char *key_uri, uint8_t *slot);
 int dev_stock_generate(struct pdp_accel *accel, const char *key_uri, struct pdp_stock_key **out);

@@ -171,6 +171,7 @@ static uint32_t lib_caps(uint32_t card)
 	    {PORTDP_CAP_ECDH_SLOT, PDP_ACCEL_CAP_ECDH},
 	    {PORTDP_CAP_RANDOM, PDP_ACCEL_CAP_RANDOM},
 	    {PORTDP_CAP_SEALED_UPP, PDP_ACCEL_CAP_SEALED_UPP},
+	    {PORTDP_CAP_RESEAL, PDP_ACCEL_CAP_RESEAL},
 	};
 	uint32_t caps = PDP_ACCEL_CAP_ASYNC_QUEUE;
 	size_t i;
@@ -253,6 +254,7 @@ const struct pdp_backend_ops pdp_dev_ops = {
     .stock_load = dev_stock_load,
     .stock_wrap = dev_stock_wrap,
     .seal_sealed = dev_seal_sealed,
+    .reseal = dev_reseal,
     .submit = dev_submit,
     .reap = dev_reap,
     .inflight = dev_inflight,

@@ -84,6 +84,10 @@ int soft_key_generate(struct pdp_accel *accel, const char *key_uri, enum pdp_cur
 		      struct pdp_key **out);
 int soft_key_destroy(struct pdp_accel *accel, const char *key_uri);
 
+/* soft_reseal.c */
+int soft_reseal(struct pdp_accel *accel, const char *iccid, size_t iccid_len,
+		const struct pdp_sealed_form *in, const uint8_t *ct_in, size_t ct_len,
+		struct pdp_sealed_form *out, uint8_t *ct_out);
 /* soft_stock.c */
 int soft_stock_generate(struct pdp_accel *accel, const char *key_uri, struct pdp_stock_key **out);
 int soft_stock_load(struct pdp_accel *accel, const char *key_uri, struct pdp_stock_key **out);

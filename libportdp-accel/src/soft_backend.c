@@ -88,7 +88,7 @@ static int soft_info(struct pdp_accel *accel, struct pdp_accel_info *out)
 	out->caps = PDP_ACCEL_CAP_P256 | PDP_ACCEL_CAP_BP256R1 | PDP_ACCEL_CAP_KEY_GENERATE |
 		    PDP_ACCEL_CAP_SIGN | PDP_ACCEL_CAP_VERIFY | PDP_ACCEL_CAP_SESSION |
 		    PDP_ACCEL_CAP_REPLACE_KEYS | PDP_ACCEL_CAP_ECDH | PDP_ACCEL_CAP_RANDOM |
-		    PDP_ACCEL_CAP_SEALED_UPP;
+		    PDP_ACCEL_CAP_SEALED_UPP | PDP_ACCEL_CAP_RESEAL;
 	out->queue_depth = SOFT_RING_SIZE;
 	return 0;
 }
@@ -115,6 +115,7 @@ const struct pdp_backend_ops pdp_soft_ops = {
     .stock_load = soft_stock_load,
     .stock_wrap = soft_stock_wrap,
     .seal_sealed = soft_seal_sealed,
+    .reseal = soft_reseal,
     .submit = soft_submit,
     .reap = soft_reap,
     .inflight = soft_inflight,

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/rand.h>
 
 #include "api_suite.h"
@@ -673,6 +674,177 @@ static void stock_drop(struct pdp_accel *a, const char *uri)
 		unlink(uri + 5);
 }
 
+/* ---- re-sealing for transfers ------------------------------------------ */
+
+static const char rs_iccid[] = "89445000000000000018";
+
+/* The transfer envelope's key (tools/portdpctl/bundle.h), computed here with OpenSSL alone. */
+static void rs_xfer_key(EVP_PKEY *mine, const uint8_t peer[PDP_PUBKEY_LEN],
+			const uint8_t id[PDP_XFER_ID_LEN], const uint8_t eph[PDP_PUBKEY_LEN],
+			uint8_t key[32])
+{
+	EVP_PKEY *pk = NULL;
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL), *dc;
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *kc = EVP_KDF_CTX_new(kdf);
+	uint8_t z[32], info[13 + 65 + 20];
+	size_t zl = 32;
+	OSSL_PARAM p[5];
+
+	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0);
+	p[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)peer, 65);
+	p[2] = OSSL_PARAM_construct_end();
+	assert_int_equal(EVP_PKEY_fromdata_init(pc), 1);
+	assert_int_equal(EVP_PKEY_fromdata(pc, &pk, EVP_PKEY_PUBLIC_KEY, p), 1);
+	dc = EVP_PKEY_CTX_new(mine, NULL);
+	assert_int_equal(EVP_PKEY_derive_init(dc), 1);
+	assert_int_equal(EVP_PKEY_derive_set_peer(dc, pk), 1);
+	assert_int_equal(EVP_PKEY_derive(dc, z, &zl), 1);
+	memcpy(info, "portdp-xfer-1", 13);
+	memcpy(info + 13, eph, 65);
+	memcpy(info + 78, rs_iccid, 20);
+	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0);
+	p[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, z, 32);
+	p[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)id, 16);
+	p[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, sizeof(info));
+	p[4] = OSSL_PARAM_construct_end();
+	assert_int_equal(EVP_KDF_derive(kc, key, 32, p), 1);
+	EVP_KDF_CTX_free(kc);
+	EVP_KDF_free(kdf);
+	EVP_PKEY_CTX_free(dc);
+	EVP_PKEY_CTX_free(pc);
+	EVP_PKEY_free(pk);
+}
+
+static void rs_gcm(int enc, const uint8_t key[32], const uint8_t *nonce, const uint8_t *id,
+		   const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int n;
+
+	assert_int_equal(EVP_CipherInit_ex2(c, EVP_aes_256_gcm(), key, nonce, enc, NULL), 1);
+	assert_int_equal(EVP_CipherUpdate(c, NULL, &n, id, 16), 1);
+	assert_int_equal(EVP_CipherUpdate(c, NULL, &n, (const uint8_t *)rs_iccid, 20), 1);
+	assert_int_equal(EVP_CipherUpdate(c, out, &n, in, (int)len), 1);
+	if (!enc)
+		assert_int_equal(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag), 1);
+	assert_int_equal(EVP_CipherFinal_ex(c, out + n, &n), 1);
+	if (enc)
+		assert_int_equal(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag), 1);
+	EVP_CIPHER_CTX_free(c);
+}
+
+static void t_reseal(void **state)
+{
+	static const size_t lens[] = {1, 16, 4064, 4065, 25000};
+	struct pdp_accel *a = api_open();
+	struct pdp_stock_key *sk = NULL, *sk2 = NULL;
+	struct pdp_key *unit = NULL;
+	struct pdp_accel_info info;
+	struct pdp_sealed_form in, out, back;
+	uint8_t unit_pub[PDP_PUBKEY_LEN], dest_pub[PDP_PUBKEY_LEN], key[32], zero[64] = {0};
+	uint8_t *pt = malloc(25000), *ct = malloc(25000), *ct2 = malloc(25000), *ct3 = malloc(25000);
+	EVP_PKEY *dest = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "prime256v1"), *eph;
+	enum pdp_curve curve;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(pdp_accel_info(a, &info), 0);
+	if (!(info.caps & PDP_ACCEL_CAP_RESEAL)) {
+		print_message("# re-seal: not offered by %s, skipped\n", info.fw_name);
+		goto out;
+	}
+	stock_drop(a, B->scratch_uri(0));
+	stock_drop(a, B->scratch_uri(1));
+	assert_int_equal(pdp_stock_key_generate(a, B->scratch_uri(0), &sk), 0);
+	assert_int_equal(pdp_stock_key_generate(a, B->scratch_uri(1), &sk2), 0);
+	unit = api_key(a, PDP_CURVE_P256);
+	assert_int_equal(pdp_key_public(unit, unit_pub, &curve), 0);
+	pkey_point(dest, dest_pub);
+	RAND_bytes(pt, 25000);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		/* export: stock -> the destination's envelope, opened here with OpenSSL */
+		memset(&in, 0, sizeof(in));
+		in.kind = PDP_SEAL_STOCK;
+		in.stock = sk;
+		in.aad = upp_aad;
+		in.aad_len = sizeof(upp_aad) - 1;
+		seal_upp(a, sk, pt, lens[i], in.wrapped, in.nonce, ct, in.tag);
+		memset(&out, 0, sizeof(out));
+		out.kind = PDP_SEAL_XFER;
+		memcpy(out.peer_pub, dest_pub, 65);
+		RAND_bytes(out.id, 16);
+		assert_int_equal(pdp_upp_reseal(a, rs_iccid, &in, ct, lens[i], &out, ct2), 0);
+		rs_xfer_key(dest, out.pub, out.id, out.pub, key);
+		rs_gcm(0, key, out.nonce, out.id, ct2, lens[i], ct3, out.tag);
+		assert_memory_equal(ct3, pt, lens[i]);
+		/* import: an envelope for this unit's key (made here) -> stock under sk2 */
+		eph = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "prime256v1");
+		memset(&in, 0, sizeof(in));
+		in.kind = PDP_SEAL_XFER;
+		in.unit = unit;
+		pkey_point(eph, in.pub);
+		RAND_bytes(in.id, 16);
+		RAND_bytes(in.nonce, 12);
+		rs_xfer_key(eph, unit_pub, in.id, in.pub, key);
+		EVP_PKEY_free(eph);
+		rs_gcm(1, key, in.nonce, in.id, pt, lens[i], ct, in.tag);
+		memset(&back, 0, sizeof(back));
+		back.kind = PDP_SEAL_STOCK;
+		back.stock = sk2;
+		back.aad = upp_aad;
+		back.aad_len = sizeof(upp_aad) - 1;
+		assert_int_equal(pdp_upp_reseal(a, rs_iccid, &in, ct, lens[i], &back, ct2), 0);
+		/* a tampered envelope: refused, nothing out */
+		ct[lens[i] - 1] ^= 1;
+		memset(&out, 0, sizeof(out));
+		out.kind = PDP_SEAL_STOCK;
+		out.stock = sk2;
+		out.aad = upp_aad;
+		out.aad_len = sizeof(upp_aad) - 1;
+		memset(ct3, 0x55, lens[i]);
+		assert_int_equal(pdp_upp_reseal(a, rs_iccid, &in, ct, lens[i], &out, ct3), -EBADMSG);
+		assert_memory_equal(ct3, zero, lens[i] < 64 ? lens[i] : 64);
+		assert_memory_equal(out.tag, zero, 16);
+		ct[lens[i] - 1] ^= 1;
+		/* another ICCID: refused */
+		assert_int_equal(pdp_upp_reseal(a, "89445000000000000019", &in, ct, lens[i], &out,
+						ct3),
+				 -EINVAL); /* the stock AAD names 18 */
+		/* the stock blob opens to the same bytes (out to the destination again) */
+		memset(&out, 0, sizeof(out));
+		out.kind = PDP_SEAL_XFER;
+		memcpy(out.peer_pub, dest_pub, 65);
+		RAND_bytes(out.id, 16);
+		assert_int_equal(pdp_upp_reseal(a, rs_iccid, &back, ct2, lens[i], &out, ct3), 0);
+		rs_xfer_key(dest, out.pub, out.id, out.pub, key);
+		rs_gcm(0, key, out.nonce, out.id, ct3, lens[i], ct2, out.tag);
+		assert_memory_equal(ct2, pt, lens[i]);
+		/* under another stock key the wrap does not open */
+		back.stock = sk;
+		assert_int_equal(pdp_upp_reseal(a, rs_iccid, &back, ct3, lens[i], &out, ct2),
+				 -EKEYREJECTED);
+	}
+	/* fields */
+	in.unit = NULL;
+	assert_int_equal(pdp_upp_reseal(a, rs_iccid, &in, ct, 16, &out, ct2), -EINVAL);
+	in.unit = unit;
+	assert_int_equal(pdp_upp_reseal(a, "8944500000000000001x", &in, ct, 16, &out, ct2), -EINVAL);
+	assert_int_equal(pdp_upp_reseal(a, "894450000", &in, ct, 16, &out, ct2), -EINVAL);
+	assert_int_equal(pdp_upp_reseal(a, rs_iccid, &in, ct, 0, &out, ct2), -EINVAL);
+	out.kind = 3;
+	assert_int_equal(pdp_upp_reseal(a, rs_iccid, &in, ct, 16, &out, ct2), -EINVAL);
+	stock_drop(a, B->scratch_uri(0));
+	stock_drop(a, B->scratch_uri(1));
+out:
+	pdp_stock_key_free(sk);
+	pdp_stock_key_free(sk2);
+	pdp_key_free(unit);
+	EVP_PKEY_free(dest);
+	free(pt), free(ct), free(ct2), free(ct3);
+	pdp_accel_close(a);
+}
+
 static void t_sealed_upp(void **state)
 {
 	static const size_t lens[] = {1, 1007, 1008, 4064, 4065, 25000};
@@ -1112,6 +1284,7 @@ static const struct CMUnitTest suite[] = {
     cmocka_unit_test(t_info),		    cmocka_unit_test(t_async_batches),
     cmocka_unit_test(t_async_queue_full),   cmocka_unit_test(t_async_bad),
     cmocka_unit_test(t_async_close_busy),   cmocka_unit_test(t_sealed_upp),
+    cmocka_unit_test(t_reseal),
 };
 
 size_t api_suite_tests(const struct api_backend *b, struct CMUnitTest *out, size_t max)

@@ -102,12 +102,15 @@ int bundle_open(const uint8_t id[16], const char *iccid, const uint8_t eph_pub[6
 /*
  * bundle_build.c: write and sign a transfer (@kind 1) or return (2) bundle @bid of inventory
  * profiles @ids into @w, each UPP sealed for @dest_pub, signed by @key (certificate
- * @signer_der). Changes nothing in @inv. 0 or -errno with @why.
+ * @signer_der). @stock: the card path (the card on @accel re-seals each stored UPP), NULL:
+ * the host opens them. Changes nothing in @inv. 0 or -errno with @why.
  */
 struct inventory;
 struct pdp_accel;
 struct pdp_key;
-int bundle_build(struct inventory *inv, struct pdp_accel *accel, struct pdp_key *key, int kind,
+struct pdp_stock_key;
+int bundle_build(struct inventory *inv, struct pdp_accel *accel, struct pdp_key *key,
+		 struct pdp_stock_key *stock, int kind,
 		 const uint8_t bid[16], const uint8_t *signer_der, size_t signer_len,
 		 const uint8_t dest_fp[32], const uint8_t dest_pub[65], const int64_t *ids,
 		 unsigned n, struct bundle_buf *w, char *why, size_t why_len);

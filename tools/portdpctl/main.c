@@ -150,6 +150,12 @@ static const struct command {
 /* The card path of sealed stock (-k slot:N): the card wraps each data key at import. */
 static struct pdp_accel *stock_accel;
 static struct pdp_stock_key *stock_card_key;
+static const char *stock_slot_uri;
+
+const char *ctl_stock_slot(void)
+{
+	return stock_slot_uri;
+}
 
 static int card_wrap(void *ctx, const uint8_t dk[INV_STOCK_KEY_LEN],
 		     uint8_t wrapped[INV_STOCK_KEY_LEN + 8])
@@ -185,6 +191,7 @@ static int stock_key_on_card(const char *uri, int create, char *msg, size_t msg_
 		return err;
 	}
 	inv_stock_key_set_card(card_wrap, NULL);
+	stock_slot_uri = uri;
 	return 0;
 }
 const char *ctl_db_path;

@@ -33,6 +33,8 @@ int transfer_pull(struct inventory *inv, int argc, char **argv);
 int transfer_sync(struct inventory *inv, int argc, char **argv);
 /* the inventory file (-d), set by main() */
 extern const char *ctl_db_path;
+/* The stock key's card slot ("slot:N") on the card path (-k slot:N), else NULL. */
+const char *ctl_stock_slot(void);
 int cmd_ac(struct inventory *inv, int argc, char **argv);
 /* operator.c: "operator add|list|pause|resume" (ES2+ operators) */
 int cmd_operator(struct inventory *inv, int argc, char **argv);

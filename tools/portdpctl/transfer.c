@@ -14,7 +14,8 @@
  *    before, every UPP opened); then one transaction adds all profiles, records the bundle
  *    id with the signed receipt and signs the audit head; then the receipt file is written
  *    (an import of the same bundle again writes it again, changing nothing else).
- * PORTDP_TEST_KILL_AT=STEP (tests only) kills the process with SIGKILL at a named step.
+ * PORTDP_TEST_KILL_AT=STEP (tests only) kills the process with SIGKILL at a named step;
+ * PORTDP_TEST_STOP_AT=STEP stops it (SIGSTOP) there, for a look at its memory.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +48,7 @@ struct ident {
 	int cert_len;
 	uint8_t fp[32];
 	X509_STORE *ca;
+	struct pdp_stock_key *stock; /* the card path: the stock key, on the unit key's card */
 };
 
 static void kill_point(const char *step)
@@ -55,6 +57,10 @@ static void kill_point(const char *step)
 
 	if (at && !strcmp(at, step))
 		raise(SIGKILL);
+	/* tests only: stop there, so a test can read this process' memory */
+	at = getenv("PORTDP_TEST_STOP_AT");
+	if (at && !strcmp(at, step))
+		raise(SIGSTOP);
 }
 
 static void sha256(const uint8_t *p, size_t n, uint8_t out[32])
@@ -122,6 +128,22 @@ static int ident_open(struct ident *id)
 	if (id->cert_len <= 0 || id->cert_len > BUNDLE_MAX_CERT)
 		return ctl_error(EXIT_FAIL, "%s: unusable certificate", id->cert_path);
 	sha256(id->cert_der, (size_t)id->cert_len, id->fp);
+	/* the card path: the card re-seals each UPP, so both keys must be on that card */
+	if (ctl_stock_slot()) {
+		int err = pdp_stock_key_load(id->u.accel, ctl_stock_slot(), &id->stock);
+		struct pdp_accel_info info;
+
+		if (!err && (pdp_accel_info(id->u.accel, &info) ||
+			     !(info.caps & PDP_ACCEL_CAP_RESEAL)))
+			err = -EOPNOTSUPP;
+		if (err)
+			return ctl_error(EXIT_FAIL,
+					 "the stock key is on the card (%s): transfers need the unit"
+					 " key %s on the same card, which re-seals the UPPs (%s)",
+					 ctl_stock_slot(), id->key_uri,
+					 err == -EOPNOTSUPP ? "card protocol 1.4"
+							    : strerror(-err));
+	}
 	id->ca = X509_STORE_new();
 	if (!id->ca || X509_STORE_load_file(id->ca, id->ca_path) != 1)
 		return ctl_error(EXIT_FAIL, "%s: cannot load the unit CA", id->ca_path);
@@ -130,6 +152,7 @@ static int ident_open(struct ident *id)
 
 static void ident_close(struct ident *id)
 {
+	pdp_stock_key_free(id->stock);
 	if (id->u.accel)
 		unit_key_close(&id->u);
 	OPENSSL_free(id->cert_der);
@@ -418,9 +441,9 @@ static int transfer_export(struct inventory *inv, int argc, char **argv)
 	{
 		char why[256];
 
-		err = bundle_build(inv, id.u.accel, id.u.key, ret ? BUNDLE_RETURN : BUNDLE_TRANSFER,
-				   bid, id.cert_der, (size_t)id.cert_len, dest_fp, dest_pub, ids, n,
-				   &w, why, sizeof(why));
+		err = bundle_build(inv, id.u.accel, id.u.key, id.stock,
+				   ret ? BUNDLE_RETURN : BUNDLE_TRANSFER, bid, id.cert_der,
+				   (size_t)id.cert_len, dest_fp, dest_pub, ids, n, &w, why, sizeof(why));
 		if (err) {
 			ctl_error(EXIT_FAIL, "%s", why);
 			goto done;
@@ -480,6 +503,52 @@ struct opened {
 	uint8_t *upp;
 	size_t len;
 };
+
+/*
+ * The card path of import: the card opens the envelope with the unit key and re-seals the UPP
+ * into the stored form under the stock key (a fresh data key). @blob: malloc'd, as stored.
+ * The card checks the envelope's tag over the bundle id and the ICCID; the UPP itself is not
+ * parsed (its plaintext never reaches the host), the signed bundle vouches for its ICCID.
+ */
+static int card_open(struct ident *id, const struct bundle *b, const struct bundle_item *it,
+		     uint8_t **blob, size_t *blob_len)
+{
+	struct pdp_sealed_form in = {.kind = PDP_SEAL_XFER}, out = {.kind = PDP_SEAL_STOCK};
+	uint8_t aad[4 + 20], *p;
+	size_t n = strlen(it->iccid), ct_len;
+	int err;
+
+	if (it->sealed_len <= PDP_UPP_TAG_LEN || it->sealed_len - PDP_UPP_TAG_LEN > PDP_UPP_MAX_LEN)
+		return -EBADMSG;
+	ct_len = it->sealed_len - PDP_UPP_TAG_LEN;
+	in.unit = id->u.key;
+	memcpy(in.id, b->id, sizeof(in.id));
+	memcpy(in.pub, it->eph_pub, sizeof(in.pub));
+	memcpy(in.nonce, it->nonce, sizeof(in.nonce));
+	memcpy(in.tag, it->sealed + ct_len, sizeof(in.tag));
+	memcpy(aad, "PDS\001", 4);
+	memcpy(aad + 4, it->iccid, n);
+	out.stock = id->stock;
+	out.aad = aad;
+	out.aad_len = 4 + n;
+	/* the stored form: "PDS" 01 || wrap || nonce || ct || tag (appliance/inventory/seal.c) */
+	p = malloc(4 + PDP_STOCK_WRAP_LEN + PDP_UPP_NONCE_LEN + ct_len + PDP_UPP_TAG_LEN);
+	if (!p)
+		return -ENOMEM;
+	err = pdp_upp_reseal(id->u.accel, it->iccid, &in, it->sealed, ct_len, &out,
+			     p + 4 + PDP_STOCK_WRAP_LEN + PDP_UPP_NONCE_LEN);
+	if (err) {
+		free(p);
+		return err;
+	}
+	memcpy(p, aad, 4);
+	memcpy(p + 4, out.wrapped, PDP_STOCK_WRAP_LEN);
+	memcpy(p + 4 + PDP_STOCK_WRAP_LEN, out.nonce, PDP_UPP_NONCE_LEN);
+	memcpy(p + 4 + PDP_STOCK_WRAP_LEN + PDP_UPP_NONCE_LEN + ct_len, out.tag, PDP_UPP_TAG_LEN);
+	*blob = p;
+	*blob_len = 4 + PDP_STOCK_WRAP_LEN + PDP_UPP_NONCE_LEN + ct_len + PDP_UPP_TAG_LEN;
+	return 0;
+}
 
 /* Structure, signer, signature: a bundle (or receipt) we may believe. 0 or prints why. */
 static int check_signed(struct ident *id, const char *path, const uint8_t *buf, size_t len,
@@ -590,6 +659,18 @@ int transfer_import(struct inventory *inv, int argc, char **argv)
 		struct upp_header info;
 		uint8_t z[32];
 
+		if (id.stock) {
+			err = card_open(&id, &b, &b.items[i], &op[i].upp, &op[i].len);
+			if (err) {
+				ctl_error(EXIT_FAIL, "%s refused, nothing changed: profile %s %s",
+					  path, b.items[i].iccid,
+					  err == -EBADMSG || err == -EINVAL
+					      ? "does not open with this unit's key"
+					      : strerror(-err));
+				goto done;
+			}
+			continue;
+		}
 		err = pdp_ecdh(id.u.accel, id.u.key, b.items[i].eph_pub, z);
 		if (!err)
 			err = bundle_open(b.id, b.items[i].iccid, b.items[i].eph_pub, z,
@@ -635,8 +716,10 @@ int transfer_import(struct inventory *inv, int argc, char **argv)
 			char detail[128];
 
 			snprintf(detail, sizeof(detail), "returned bundle=%s", hex);
+			/* the card path keeps the stored UPP it sent (op[i]: checked only) */
 			err = inv_transfer_return(inv, it->iccid, b.signer_cert, b.signer_cert_len,
-						  op[i].upp, op[i].len, detail);
+						  id.stock ? NULL : op[i].upp,
+						  id.stock ? 0 : op[i].len, detail);
 		} else {
 			struct inv_import opt = {
 			    .sp_name = it->sp_name,
@@ -646,7 +729,9 @@ int transfer_import(struct inventory *inv, int argc, char **argv)
 			    .profile_type = it->profile_type[0] ? it->profile_type : NULL,
 			};
 
-			err = inv_import(inv, op[i].upp, op[i].len, &opt, NULL);
+			err = id.stock ? inv_import_sealed(inv, it->iccid, op[i].upp, op[i].len,
+							   &opt, NULL)
+				       : inv_import(inv, op[i].upp, op[i].len, &opt, NULL);
 			if (err == -EEXIST)
 				dup = it->iccid;
 		}

@@ -143,6 +143,54 @@ static void test_import_seals_and_opens(void **state)
 	free(upp);
 }
 
+/*
+ * A UPP that arrives sealed (the card path of a transfer import): stored as it is, opens to
+ * the same bytes; refused without the stored form, with a bad ICCID, twice, changing nothing.
+ */
+static void test_import_sealed(void **state)
+{
+	static const char iccid[] = "8999000000000000123";
+	struct inv_import opt = {.profile_name = "moved", .profile_class = 2, .sp_name = "SP"};
+	uint8_t *upp, *blob, *back = NULL;
+	size_t len, back_len = 0;
+	struct inv_profile p;
+	struct inventory *inv;
+	char path[256], msg[128];
+
+	(void)state;
+	inv_stock_key_set(key_a);
+	assert_int_equal(test_upp_template(&upp, &len), 0);
+	blob = malloc(inv_sealed_len(len));
+	assert_int_equal(inv_seal(iccid, upp, len, blob, msg, sizeof(msg)), 0);
+	assert_non_null(test_tmp_db(path));
+	assert_int_equal(inv_open(path, INV_SYNC_FULL, &inv), 0);
+	blob[0] ^= 1;
+	assert_int_equal(inv_import_sealed(inv, iccid, blob, inv_sealed_len(len), &opt, NULL),
+			 -EINVAL);
+	blob[0] ^= 1;
+	assert_int_equal(inv_import_sealed(inv, "89990000x0", blob, inv_sealed_len(len), &opt,
+					   NULL),
+			 -EINVAL);
+	assert_int_equal(inv_import_sealed(inv, iccid, blob, inv_sealed_len(0), &opt, NULL),
+			 -EINVAL);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM profile"), 0);
+	assert_int_equal(inv_import_sealed(inv, iccid, blob, inv_sealed_len(len), &opt, &p), 0);
+	assert_string_equal(p.iccid, iccid);
+	assert_string_equal(p.profile_name, "moved");
+	assert_int_equal(p.upp_len, len);
+	assert_int_equal(inv_get_upp(inv, p.id, &back, &back_len), 0);
+	assert_int_equal(back_len, len);
+	assert_memory_equal(back, upp, len);
+	inv_free_upp(back, back_len);
+	assert_int_equal(inv_import_sealed(inv, iccid, blob, inv_sealed_len(len), &opt, NULL),
+			 -EEXIST);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM profile"), 1);
+	inv_close(inv);
+	test_rm_db(path);
+	free(blob);
+	free(upp);
+}
+
 /* The seal itself: a flipped byte anywhere, or another profile's ICCID, does not open. */
 static void test_tamper_and_swap(void **state)
 {
@@ -395,6 +443,7 @@ int main(void)
 	    cmocka_unit_test(test_keywrap),
 	    cmocka_unit_test(test_import_seals_and_opens),
 	    cmocka_unit_test(test_tamper_and_swap),
+	    cmocka_unit_test(test_import_sealed),
 	    cmocka_unit_test(test_key_file),
 	    cmocka_unit_test(test_migration_seals_in_place),
 	    cmocka_unit_test(test_migration_killed),

@@ -63,6 +63,7 @@
 #define PORTDP_CAP_RANDOM	_BITUL(10)
 #define PORTDP_CAP_ECDH_SLOT	_BITUL(11)	/* PORTDP_IOC_ECDH_SLOT */
 #define PORTDP_CAP_SEALED_UPP	_BITUL(12)	/* PORTDP_IOC_STOCK_*, PORTDP_IOC_UPP_* */
+#define PORTDP_CAP_RESEAL	_BITUL(13)	/* PORTDP_IOC_RESEAL_* */
 
 /* Device states, as in sysfs "state" and portdp_info.state. */
 #define PORTDP_STATE_PROBING	0
@@ -287,6 +288,65 @@ struct portdp_upp_seal {
 	__u32 out_len;			/* [out] */
 };
 
+/*
+ * Re-sealing a UPP on the card (PORTDP_CAP_RESEAL, docs/transfers.md "The card
+ * path"): from the stock form or a transfer bundle's envelope to either, the
+ * plaintext never out of the card. PORTDP_IOC_RESEAL_OPEN answers @handle and
+ * the output's nonce and wrapped key (stock) or one-time public key
+ * (transfer); PORTDP_IOC_RESEAL_DATA passes ciphertext in order (every piece
+ * but the last a multiple of 16 bytes) and answers as many output bytes;
+ * PORTDP_IOC_RESEAL_FINISH checks the input's tag (-EBADMSG: it does not
+ * verify, the re-seal is dropped, the output must be thrown away) and answers
+ * the output's tag. PORTDP_IOC_RESEAL_ABORT (struct portdp_session) drops one.
+ */
+#define PORTDP_SEAL_STOCK	1
+#define PORTDP_SEAL_XFER	2
+#define PORTDP_XFER_ID_LEN	16
+#define PORTDP_ICCID_MAX	20
+#define PORTDP_RESEAL_MAX_OPEN	8
+
+struct portdp_reseal_open {
+	__u8 in_kind;			/* PORTDP_SEAL_* */
+	__u8 out_kind;
+	__u8 in_slot;			/* stock key, or the P-256 unit key */
+	__u8 out_slot;			/* stock key; 0 for a transfer output */
+	__u32 ct_len;			/* 1..PORTDP_UPP_MAX_LEN */
+	__u8 iccid_len;			/* with a transfer side 10..20, else 0 */
+	__u8 aad_len;			/* with a stock side 1..32, else 0 */
+	__u16 rsvd;
+	__u32 handle;			/* [out] */
+	__u8 iccid[PORTDP_ICCID_MAX];
+	__u8 aad[PORTDP_UPP_AAD_MAX];	/* the stock form's; ends with the ICCID */
+	__u8 in_id[PORTDP_XFER_ID_LEN];	/* transfer in: its bundle id */
+	__u8 out_id[PORTDP_XFER_ID_LEN];	/* transfer out: its bundle id */
+	__u8 in_wrapped[PORTDP_STOCK_WRAP_LEN];	/* stock in */
+	__u8 in_nonce[PORTDP_UPP_NONCE_LEN];
+	__u8 in_pub[PORTDP_PUBKEY_LEN];	/* transfer in: the sender's one-time key */
+	__u8 peer_pub[PORTDP_PUBKEY_LEN];	/* transfer out: the destination's unit key */
+	__u8 rsvd2[2];
+	__u8 out_nonce[PORTDP_UPP_NONCE_LEN];	/* [out] */
+	__u8 out_wrapped[PORTDP_STOCK_WRAP_LEN];	/* [out] stock out */
+	__u8 out_pub[PORTDP_PUBKEY_LEN];	/* [out] transfer out: the one-time key */
+	__u8 rsvd3[3];
+};
+
+/** struct portdp_reseal_data - @len bytes at @offset from @in, as many to @out. */
+struct portdp_reseal_data {
+	__u32 handle;
+	__u32 offset;
+	__u32 len;			/* 1..PORTDP_UPP_DATA_MAX */
+	__u32 rsvd;
+	__u64 in;
+	__u64 out;
+};
+
+struct portdp_reseal_finish {
+	__u32 handle;
+	__u32 rsvd;
+	__u8 tag[PORTDP_UPP_TAG_LEN];		/* the input's */
+	__u8 out_tag[PORTDP_UPP_TAG_LEN];	/* [out] the output's */
+};
+
 #define PORTDP_AES_DECRYPT	0
 #define PORTDP_AES_ENCRYPT	1
 
@@ -364,6 +424,10 @@ struct portdp_akcipher_slot_key {
 #define PORTDP_IOC_UPP_DATA	_IOW(PORTDP_IOC_MAGIC, 0x45, struct portdp_upp_data)
 #define PORTDP_IOC_UPP_FINISH	_IOW(PORTDP_IOC_MAGIC, 0x46, struct portdp_upp_finish)
 #define PORTDP_IOC_UPP_SEAL	_IOWR(PORTDP_IOC_MAGIC, 0x47, struct portdp_upp_seal)
+#define PORTDP_IOC_RESEAL_OPEN	_IOWR(PORTDP_IOC_MAGIC, 0x48, struct portdp_reseal_open)
+#define PORTDP_IOC_RESEAL_DATA	_IOW(PORTDP_IOC_MAGIC, 0x49, struct portdp_reseal_data)
+#define PORTDP_IOC_RESEAL_FINISH _IOWR(PORTDP_IOC_MAGIC, 0x4a, struct portdp_reseal_finish)
+#define PORTDP_IOC_RESEAL_ABORT	_IOW(PORTDP_IOC_MAGIC, 0x4b, struct portdp_session)
 #define PORTDP_IOC_ECDH_RAW_PUBLIC _IOWR(PORTDP_IOC_MAGIC, 0x50, struct portdp_ecdh_raw)
 #define PORTDP_IOC_ECDH_RAW_SHARED _IOWR(PORTDP_IOC_MAGIC, 0x51, struct portdp_ecdh_raw)
 #define PORTDP_IOC_AES_CBC	_IOWR(PORTDP_IOC_MAGIC, 0x60, struct portdp_aes_cbc)

@@ -225,6 +225,7 @@ int pdp_random(struct pdp_accel *accel, uint8_t *buf, size_t len);
 #define PDP_ACCEL_CAP_RANDOM (1u << 8)
 #define PDP_ACCEL_CAP_ASYNC_QUEUE (1u << 9)  /**< ops really run in parallel (io_uring) */
 #define PDP_ACCEL_CAP_SEALED_UPP (1u << 10)  /**< pdp_stock_*, pdp_bsp_seal_sealed */
+#define PDP_ACCEL_CAP_RESEAL (1u << 11)	     /**< pdp_upp_reseal */
 
 struct pdp_accel_info {
 	char backend[8];       /**< "soft", "dev" */
@@ -313,6 +314,50 @@ struct pdp_sealed_upp {
 int pdp_bsp_seal_sealed(struct pdp_accel *accel, struct pdp_session *session,
 			struct pdp_stock_key *key, const struct pdp_sealed_upp *upp, uint8_t *out,
 			size_t *out_len);
+
+/* ---- Re-sealing a UPP for a transfer (docs/transfers.md) ------------- *
+ * A UPP goes from one sealed form to another inside the backend: on dev the
+ * card opens, checks and seals again, and the plaintext never exists in host
+ * memory; on soft it exists only inside the call. The forms:
+ *   PDP_SEAL_STOCK: the stock form above (@stock, @aad, @wrapped, @nonce, @tag).
+ *   PDP_SEAL_XFER:  the envelope of a transfer bundle (tools/portdpctl/bundle.h):
+ *     z = ECDH(one-time key, unit key), key = HKDF-SHA256(z, salt = @id,
+ *     info = "portdp-xfer-1" || @pub || ICCID), AES-256-GCM, AAD = @id || ICCID.
+ *     Input: @unit is this unit's P-256 key, @pub the sender's one-time key.
+ *     Output: the backend draws the one-time key for @peer_pub, sets @pub.
+ */
+#define PDP_SEAL_STOCK 1
+#define PDP_SEAL_XFER 2
+#define PDP_XFER_ID_LEN 16
+
+struct pdp_sealed_form {
+	int kind; /**< PDP_SEAL_* */
+	/* stock: the key, the AAD (ending with the ICCID when the other side is a transfer) */
+	struct pdp_stock_key *stock;
+	const uint8_t *aad;
+	size_t aad_len;
+	uint8_t wrapped[PDP_STOCK_WRAP_LEN]; /**< input; output: [out] a fresh data key's */
+	/* transfer */
+	struct pdp_key *unit;		   /**< input: this unit's P-256 key */
+	uint8_t peer_pub[PDP_PUBKEY_LEN];  /**< output: the destination's unit key */
+	uint8_t id[PDP_XFER_ID_LEN];	   /**< the bundle id */
+	uint8_t pub[PDP_PUBKEY_LEN];	   /**< input; output: [out] the one-time key */
+	/* both */
+	uint8_t nonce[PDP_UPP_NONCE_LEN]; /**< input; output: [out] fresh */
+	uint8_t tag[PDP_UPP_TAG_LEN];	  /**< input; output: [out] */
+};
+
+/**
+ * pdp_upp_reseal() - re-seal @ct_len bytes of ciphertext @ct_in (form @in) as
+ * @ct_out (the same length; form @out, its [out] fields set).
+ * @iccid: the profile's ICCID, 10..20 digits (required with a transfer side).
+ * Returns -EKEYREJECTED (a stock wrap that does not open), -EBADMSG (the input
+ * fails its tag: tampered, another bundle, another unit's), -EINVAL (a bad
+ * field, a key of the wrong kind). On error @ct_out and @out's fields are zeros.
+ */
+int pdp_upp_reseal(struct pdp_accel *accel, const char *iccid, const struct pdp_sealed_form *in,
+		   const uint8_t *ct_in, size_t ct_len, struct pdp_sealed_form *out,
+		   uint8_t *ct_out);
 
 /* ---- Asynchronous operations ----------------------------------------- *
  * Fill struct pdp_op, pdp_submit() a batch, pdp_reap() completions. Buffers
