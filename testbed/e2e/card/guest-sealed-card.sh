@@ -13,7 +13,9 @@
 #
 # CARD_SEAL_PROFILES=N: the first N UNIQUE profiles (default 6).
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
-DEV=${PORTDP_DEV:-/dev/portdp-accel0}
+# the card's node (a USB card replugged by an earlier test comes back as portdp-accel1)
+DEV=${PORTDP_DEV:-$(ls /dev/portdp-accel* 2>/dev/null | head -n 1)}
+DEV=${DEV:-/dev/portdp-accel0}
 SYS=/sys/class/misc/$(basename "$DEV")
 MODULES=${CARD_E2E_MODULES:-/usr/lib/portdp-e2e/ossl-modules}
 TS48=${SHARED:-/shared}/ts48
