@@ -241,6 +241,35 @@ st=$?
 tap $((st + $?)) "a pulled profile ($iccid) binds at the kit: opened on the card, installed byte for byte"
 stop_dpd
 
+# ---- online: the kit pulls from the rack's portdpd, every key on the card ------------------
+# The rack's portdpd serves transfers (transfer_ca) and re-seals what it serves on the card
+# (stock key slot 19, unit key slot 20 signs the bundle); the kit's unit key (slot 22) signs
+# its TLS client handshake through the portdp OpenSSL engine; the kit re-seals on import.
+XP=$((PORT + 2))
+sed -e "s|^port = .*|port = $((PORT + 1))|" -e "s|^db = .*|db = $T/rack.db|" \
+	-e "s|^stock_key = .*|stock_key = slot:19|" portdpd.conf >rack.conf
+cat >>rack.conf <<EOF
+es2_port = $XP
+transfer_ca = $U/uca.pem
+audit_key = slot:20
+unit_cert = $T/rack.pem
+db_sync = full
+EOF
+r0=$(reseals)
+a0=$(avail kit.db)
+portdpd -c rack.conf --pidfile "$T/rack.pid" 2>rack.err
+st=$?
+[ $st -eq 0 ] && dpd=$(cat "$T/rack.pid")
+[ $st -eq 0 ] || sed 's/^/# /' rack.err
+OPENSSL_ENGINES=/usr/lib/portdp/engines timeout 120 portdpctl -d kit.db -k slot:21 transfer pull \
+	--from "https://127.0.0.1:$XP" --count 1 --key slot:22 --cert kit.pem --ca "$U/uca.pem" \
+	--server-ca pki/ci.pem --retries 2 >pull.out 2>&1
+st=$((st + $?))
+[ $st -eq 0 ] || sed 's/^/# /' pull.out
+stop_dpd
+moved 2 "$r0" && [ "$(avail kit.db)" = $((a0 + 1)) ]
+tap $((st + $?)) "online pull over mutual TLS with card keys: the kit's key signs its handshake (engine), rack and kit re-seal on the card"
+
 # ---- a return: kit -> rack ---------------------------------------------------------------
 # the kit's first profiles came in b1 from the rack (the first of them is bound now)
 ret=$(q kit.db "SELECT iccid FROM profile WHERE state = 0 ORDER BY id LIMIT 1")
