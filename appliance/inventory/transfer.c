@@ -311,13 +311,17 @@ int inv_transfer_return(struct inventory *inv, const char *iccid, const uint8_t 
 				"ICCID %s was not sent to the unit returning it, or is not"
 				" transferred, or its UPP differs",
 				iccid);
-	/* in state 6, last sent to the unit that returns it (the same UPP: checked above) */
+	/*
+	 * In state 6, and the last bundle that took it out of here (a transfer, or a return)
+	 * went to the unit that sends it back: a return of what we sent, or what we returned
+	 * coming to us again. The same UPP: checked above.
+	 */
 	rc = sqlite3_prepare_v2(
 	    inv->db,
 	    "UPDATE profile SET state = 0, last_actor = ?1, last_detail = ?2"
 	    " WHERE iccid = ?3 AND state = 6"
 	    " AND (SELECT o.dest_cert FROM transfer_item i JOIN transfer_out o USING (bundle_id)"
-	    "      WHERE i.profile_id = profile.id AND o.kind = 1 ORDER BY o.created DESC LIMIT 1)"
+	    "      WHERE i.profile_id = profile.id ORDER BY o.created DESC LIMIT 1)"
 	    "     = ?4",
 	    -1, &st, NULL);
 	if (rc != SQLITE_OK)

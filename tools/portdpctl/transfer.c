@@ -732,8 +732,18 @@ int transfer_import(struct inventory *inv, int argc, char **argv)
 			err = id.stock ? inv_import_sealed(inv, it->iccid, op[i].upp, op[i].len,
 							   &opt, NULL)
 				       : inv_import(inv, op[i].upp, op[i].len, &opt, NULL);
-			if (err == -EEXIST)
-				dup = it->iccid;
+			if (err == -EEXIST) {
+				/* one we sent back to the signer, coming here again: as a return */
+				char detail[128];
+
+				snprintf(detail, sizeof(detail), "came back bundle=%s", hex);
+				err = inv_transfer_return(inv, it->iccid, b.signer_cert,
+							  b.signer_cert_len,
+							  id.stock ? NULL : op[i].upp,
+							  id.stock ? 0 : op[i].len, detail);
+				if (err)
+					dup = it->iccid;
+			}
 		}
 		if (!err && i == b.count / 2)
 			kill_point("import-half");

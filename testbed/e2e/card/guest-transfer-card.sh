@@ -325,7 +325,7 @@ tap $? "no secret of the profiles in the card units' portdpctl memory, export an
 # (one round each, in this order, in the same guest: a figure for docs/transfers.md)
 soft2() { timeout 300 portdpctl -d "$T/soft2.db" "$@" --key "file:$U/soft2-key.pem" --cert "$U/soft2.pem" --ca "$U/uca.pem" --accel soft:; }
 softsrc() { timeout 300 portdpctl -d "$T/softsrc.db" "$@" --key "file:$U/soft-key.pem" --cert "$U/soft.pem" --ca "$U/uca.pem" --accel soft:; }
-# (not the returned one: the kit holds it, transferred back, and refuses its ICCID)
+# (not the returned one: the kit would take it back as a return, not as new stock)
 sel=$(q rack.db "SELECT iccid FROM profile WHERE state = 0 AND iccid <> '$ret'")
 m=$(echo "$sel" | grep -c .)
 args=$(for i in $sel; do printf -- '--iccid %s ' "$i"; done)

@@ -150,6 +150,17 @@ kit transfer export --to "$U/rack.pem" --return --iccid "$RET" -o "$TMP/r1" >/de
 	[ "$(q "$TMP/rack.db" "SELECT state FROM profile WHERE iccid = '$RET'")" = 0 ] &&
 	[ "$(q "$TMP/kit.db" "SELECT state FROM profile WHERE iccid = '$RET'")" = 6 ]
 tap $? "a return bundle brings $RET back to the rack's stock (transferred at the kit)"
+# ... and it can go to the kit again: the kit takes back the ICCID it returned to the rack
+rack transfer export --to "$U/kit.pem" --iccid "$RET" -o "$TMP/again" >/dev/null &&
+	kit transfer import "$TMP/again" >"$TMP/out" 2>&1 &&
+	[ "$(q "$TMP/rack.db" "SELECT state FROM profile WHERE iccid = '$RET'")" = 6 ] &&
+	[ "$(q "$TMP/kit.db" "SELECT state FROM profile WHERE iccid = '$RET'")" = 0 ]
+tap $? "the returned $RET goes to the kit again: in its stock, transferred at the rack ($(cut -c1-60 "$TMP/out"))"
+# and back once more, so the rest of the test finds the stock as before
+kit transfer export --to "$U/rack.pem" --return --iccid "$RET" -o "$TMP/r2" >/dev/null &&
+	rack transfer import "$TMP/r2" >/dev/null &&
+	[ "$(q "$TMP/rack.db" "SELECT state FROM profile WHERE iccid = '$RET'")" = 0 ]
+tap $? "and returned again: $RET back at the rack"
 # the rack never sent the stranger anything: its "return" is refused
 "$CTL" -d "$TMP/str.db" init >/dev/null && "$CTL" -d "$TMP/str.db" import "${UPPS[5]}" >/dev/null 2>&1
 X=$(q "$TMP/str.db" "SELECT iccid FROM profile")
