@@ -98,8 +98,11 @@ static enum pdc_status gcm_start(mbedtls_gcm_context *g, int mode, const uint8_t
 {
 	uint8_t aad[PDC_XFER_ID_LEN + PDC_UPP_AAD_MAX];
 
-	memcpy(aad, a1, a1_len);
-	memcpy(aad + a1_len, a2, a2_len);
+	/* either part may be empty (and NULL): memcpy wants a pointer even for 0 bytes */
+	if (a1_len)
+		memcpy(aad, a1, a1_len);
+	if (a2_len)
+		memcpy(aad + a1_len, a2, a2_len);
 	if (mbedtls_gcm_setkey(g, MBEDTLS_CIPHER_ID_AES, key, 256) ||
 	    mbedtls_gcm_starts(g, mode, nonce, PDC_UPP_NONCE_LEN, aad, a1_len + a2_len))
 		return PDC_ST_CRYPTO;
