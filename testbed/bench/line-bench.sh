@@ -4,7 +4,10 @@
 # software eUICC per card) and the in-process path (portdp-line calling the
 # software eUICC's ISD-R directly), in the same run against one portdpd.
 # Host CPU per binding counts every process of the path: portdp-line, portdpd,
-# and for the APDU path pcscd and the portdp-vcard feeders.
+# and for the APDU path pcscd and the portdp-vcard feeders. Both paths also report
+# it without the software eUICC's own work (seuicc_open/close, seuicc_es10, power
+# cycles: each calling thread's CPU clock, PORTDP_EUICC_CPU), which a real chip does
+# and a real line's host does not: the "host" columns.
 #
 #   testbed/bench/line-bench.sh [OUT_DIR] [STATIONS...]     (default: docs 1 4 16 64)
 # env: CHIPS (chips per station, default 8), SHARED, BUILD,
@@ -15,7 +18,10 @@
 #      and skips the other APDU variants;
 #      WATCH_AB=1 (with ROUNDS > 1): each round also runs the APDU path with
 #      PORTDP_PCSC_WATCH=0 (each station waits for its cards in pcscd itself, the way
-#      before the one watcher per process), columns nowatch_ms and nowatch_pct;
+#      before the one watcher per process), columns b_ms, b_pct, b_host_ms, b_host_pct;
+#      AB_ENV="VAR=VALUE ..." (with ROUNDS > 1): the same with any environment given to
+#      the runners and feeders of that second APDU run (WATCH_AB=1 is
+#      AB_ENV=PORTDP_PCSC_WATCH=0);
 #      LOADAVG_LOG: where to write /proc/loadavg every 5 s during the run.
 # Writes OUT_DIR/line-bench.csv and, with gnuplot, OUT_DIR/img/line-bench.png.
 # More than 16 readers: one pcscd (16 readers at most) and one portdp-line per 16.
@@ -64,10 +70,13 @@ ARGS=(--smdp "$SMDP_HOST:$PORT" --resolve "$SMDP_HOST:$PORT:127.0.0.1" --cacert 
 cpu_of() {
 	awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0
 }
-# Sum of the "U S" pairs /usr/bin/time wrote.
+# Sum of the "U S" pairs /usr/bin/time wrote (and of the "OPEN ES10 CALLS" lines
+# PORTDP_EUICC_CPU files hold: the eUICC's open + ES10 seconds).
 cpu_files() {
 	cat "$@" 2>/dev/null | awk '{s += $1 + $2} END {printf "%.3f", s}'
 }
+[ -n "${WATCH_AB:-}" ] && AB_ENV=${AB_ENV:-PORTDP_PCSC_WATCH=0}
+AB_ENV=${AB_ENV:-}
 # Cards file for station S of a run: chip identities dealt out, fresh state dirs.
 cards() {
 	local run=$1 s=$2 f=$E2E_DIR/$1/cards$2 k i
@@ -88,20 +97,23 @@ run_inproc() {
 	for ((s = 0; s < n; s++)); do st+=(--station "inproc:$(cards "$run" "$s")"); done
 	dpd0=$(cpu_of "$DPD_PID")
 	t0=$(date +%s.%N)
-	/usr/bin/time -f "%U %S" -o "$E2E_DIR/$run/time.line" "$BIN/portdp-line" "${ARGS[@]}" \
+	PORTDP_EUICC_CPU=$E2E_DIR/$run/euicc.line /usr/bin/time -f "%U %S" \
+		-o "$E2E_DIR/$run/time.line" "$BIN/portdp-line" "${ARGS[@]}" \
 		--report "$E2E_DIR/$run/rep" "${st[@]}" >"$E2E_DIR/$run/out" 2>&1
 	t1=$(date +%s.%N)
 	ok=$(cat "$E2E_DIR/$run"/rep/run-*.csv | grep -c ',installed,')
 	cpu=$(echo "$(cpu_files "$E2E_DIR/$run/time.line") $(cpu_of "$DPD_PID") $dpd0" |
 		awk '{printf "%.3f", $1 + $2 - $3}')
-	echo "# $run CPU s: portdp-line $(cpu_files "$E2E_DIR/$run/time.line"), portdpd" \
+	echo "# $run CPU s: portdp-line $(cpu_files "$E2E_DIR/$run/time.line") (eUICC" \
+		"$(cpu_files "$E2E_DIR/$run/euicc.line")), portdpd" \
 		"$(echo "$(cpu_of "$DPD_PID") $dpd0" | awk '{print $1 - $2}')" >&2
-	report_row "inproc" "$n" "$ok" "$t0" "$t1" "$cpu" 0
+	report_row "inproc" "$n" "$ok" "$t0" "$t1" "$cpu" 0 "$(cpu_files "$E2E_DIR/$run/euicc.line")"
 }
 
 # apdu RUN N LABEL [runner options]: N PC/SC stations, 16 per pcscd and per portdp-line.
 run_apdu() {
 	local run=$1 n=$2 label=$3 groups g s dpd0 t0 t1 ok per lp=() pc0=0 pc1=0 apdus
+	local ENV_B=${ENV_B:-} # "VAR=VALUE ..." for the runners and feeders (A/B runs)
 	shift 3
 	local opts=("$@") ext=
 	# the cards announce extended length unless the runner is told not to use it
@@ -118,7 +130,8 @@ run_apdu() {
 		GSOCK[$g]=$PCSCLITE_CSOCK_NAME
 		GST[$g]=
 		for ((s = 0; s < per; s++)); do
-			"/usr/bin/time" -f "%U %S" -o "$E2E_DIR/$run/time.vc$g.$s" "$BIN/portdp-vcard" \
+			env $ENV_B PORTDP_EUICC_CPU="$E2E_DIR/$run/euicc.vc$g.$s" \
+				"/usr/bin/time" -f "%U %S" -o "$E2E_DIR/$run/time.vc$g.$s" "$BIN/portdp-vcard" \
 				--cards "$(cards "$run" $((g * 16 + s)))" $ext vpcd "${READER_PORTS[$s]}" \
 				>"$E2E_DIR/$run/vc$g.$s.log" 2>&1 &
 			PIDS+=($!)
@@ -133,7 +146,7 @@ run_apdu() {
 		mapfile -t sts <<<"${GST[$g]%$'\n'}"
 		args=()
 		for x in "${sts[@]}"; do args+=(--station "$x"); done
-		PORTDP_PCSC_WATCH=${PCSC_WATCH:-} PCSCLITE_CSOCK_NAME=${GSOCK[$g]} /usr/bin/time -f "%U %S" -o "$E2E_DIR/$run/time.line$g" \
+		env $ENV_B PCSCLITE_CSOCK_NAME="${GSOCK[$g]}" /usr/bin/time -f "%U %S" -o "$E2E_DIR/$run/time.line$g" \
 			"$BIN/portdp-line" "${ARGS[@]}" "${opts[@]}" --report "$E2E_DIR/$run/rep" --idle-exit 10 \
 			--count $(((n - g * 16 > 16 ? 16 : n - g * 16) * CHIPS)) "${args[@]}" \
 			>"$E2E_DIR/$run/out$g" 2>&1 &
@@ -154,22 +167,25 @@ run_apdu() {
 	cpu=$(echo "$(cpu_files "$E2E_DIR/$run"/time.*) $(cpu_of "$DPD_PID") $dpd0 $pc1 $pc0" |
 		awk '{printf "%.3f", $1 + $2 - $3 + $4 - $5}')
 	echo "# $run CPU s: portdp-line $(cpu_files "$E2E_DIR/$run"/time.line*)," \
-		"portdp-vcard $(cpu_files "$E2E_DIR/$run"/time.vc*)," \
+		"portdp-vcard $(cpu_files "$E2E_DIR/$run"/time.vc*) (eUICC $(cpu_files "$E2E_DIR/$run"/euicc.vc*))," \
 		"pcscd $(echo "$pc1 $pc0" | awk '{print $1 - $2}'), portdpd" \
 		"$(echo "$(cpu_of "$DPD_PID") $dpd0" | awk '{print $1 - $2}')" >&2
 	for p in "${PCSC_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	PCSC_PIDS=()
-	report_row "$label" "$n" "$ok" "$t0" "$t1" "$cpu" "$apdus"
+	report_row "$label" "$n" "$ok" "$t0" "$t1" "$cpu" "$apdus" "$(cpu_files "$E2E_DIR/$run"/euicc.vc*)"
 }
 
 CSV=$E2E_DIR/line-bench.csv
-echo "path,stations,bindings,seconds,bindings_per_min,cpu_s,cpu_ms_per_binding,apdus_per_binding" >"$CSV"
+# cpu_ms_per_binding: every process of the path; host_ms_per_binding: the same less
+# the software eUICC's own work (euicc_cpu_s), what a real line's host pays.
+echo "path,stations,bindings,seconds,bindings_per_min,cpu_s,cpu_ms_per_binding,apdus_per_binding,euicc_cpu_s,host_ms_per_binding" >"$CSV"
 report_row() {
-	local path=$1 n=$2 ok=$3 t0=$4 t1=$5 cpu=$6 apdus=$7
-	echo "$path $n $ok $t0 $t1 $cpu $apdus" | awk '{
+	local path=$1 n=$2 ok=$3 t0=$4 t1=$5 cpu=$6 apdus=$7 euicc=$8
+	echo "$path $n $ok $t0 $t1 $cpu $apdus $euicc" | awk '{
 		s = $5 - $4; if (s <= 0) s = 0.001
-		printf "%s,%d,%d,%.2f,%.1f,%.3f,%.2f,%.1f\n", $1, $2, $3, s, $3 * 60 / s, $6,
-			$3 ? $6 * 1000 / $3 : 0, $3 ? $7 / $3 : 0}' | tee -a "$CSV"
+		printf "%s,%d,%d,%.2f,%.1f,%.3f,%.2f,%.1f,%.3f,%.2f\n", $1, $2, $3, s, $3 * 60 / s, $6,
+			$3 ? $6 * 1000 / $3 : 0, $3 ? $7 / $3 : 0, $8,
+			$3 ? ($6 - $8) * 1000 / $3 : 0}' | tee -a "$CSV"
 }
 
 if [ -n "${LOADAVG_LOG:-}" ]; then
@@ -177,8 +193,15 @@ if [ -n "${LOADAVG_LOG:-}" ]; then
 	LOAD_PID=$!
 fi
 ROUNDS_CSV=$E2E_DIR/line-rounds.csv
-echo "stations,round,inproc_ms,apdu_ms,ratio_pct,apdus_per_binding${WATCH_AB:+,nowatch_ms,nowatch_pct}" \
+# *_ms: host CPU per binding with the eUICC's work (every process), *_host_ms: without.
+echo "stations,round,inproc_ms,apdu_ms,ratio_pct,apdus_per_binding,inproc_host_ms,apdu_host_ms,host_ratio_pct${AB_ENV:+,b_ms,b_pct,b_host_ms,b_host_pct}" \
 	>"$ROUNDS_CSV"
+# median COLUMN N LABEL: the median, min and max of a ratio column over N's rounds.
+median() {
+	awk -F, -v n="$2" -v c="$1" '$1 == n {print $c}' "$ROUNDS_CSV" | sort -n | awk -v l="$3" '
+		{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%s: median %.0f%% (min %.0f%%, max %.0f%%)\n", l, m, v[1], v[NR]}' >&2
+}
 for n in "${STATIONS[@]}"; do
 	if [ "$ROUNDS" -gt 1 ]; then
 		for ((r = 1; r <= ROUNDS; r++)); do
@@ -187,25 +210,30 @@ for n in "${STATIONS[@]}"; do
 			run_apdu "apdu$n.$r" "$n" apdu
 			b=$(tail -1 "$CSV")
 			c=$b
-			if [ -n "${WATCH_AB:-}" ]; then
-				PCSC_WATCH=0 run_apdu "apdunw$n.$r" "$n" apdu-nowatch
+			if [ -n "$AB_ENV" ]; then
+				ENV_B=$AB_ENV run_apdu "apdub$n.$r" "$n" apdu-b
 				c=$(tail -1 "$CSV")
 			fi
+			# columns: 1-10 in-process, 11-20 APDU, 21-30 APDU with AB_ENV
 			paste -d, <(echo "$a") <(echo "$b") <(echo "$c") | awk -F, -v n="$n" -v r="$r" \
-				-v ab="${WATCH_AB:-}" '{
-				printf "%d,%d,%.2f,%.2f,%.0f,%.1f", n, r, $7, $15, $7 ? 100 * $15 / $7 : 0, $16
-				if (ab != "") printf ",%.2f,%.0f", $23, $7 ? 100 * $23 / $7 : 0
+				-v ab="$AB_ENV" '{
+				printf "%d,%d,%.2f,%.2f,%.0f,%.1f,%.2f,%.2f,%.0f", n, r, $7, $17,
+					$7 ? 100 * $17 / $7 : 0, $18, $10, $20, $10 ? 100 * $20 / $10 : 0
+				if (ab != "") printf ",%.2f,%.0f,%.2f,%.0f", $27, $7 ? 100 * $27 / $7 : 0,
+					$30, $10 ? 100 * $30 / $10 : 0
 				printf "\n"}' >>"$ROUNDS_CSV"
-			tail -1 "$ROUNDS_CSV" | awk -F, '{printf "# round %d at %d stations: in-process %.2f ms, APDU %.2f ms per binding: %s%%", $2, $1, $3, $4, $5
-				if (NF > 6) printf " (without the watcher %.2f ms: %s%%)", $7, $8
+			tail -1 "$ROUNDS_CSV" | awk -F, '{
+				printf "# round %d at %d stations: in-process %.2f ms, APDU %.2f ms per binding: %s%%", $2, $1, $3, $4, $5
+				printf "; without the eUICC: %.2f ms, %.2f ms: %s%%", $7, $8, $9
+				if (NF > 9) printf " (B: %.2f ms: %s%%, without the eUICC %.2f ms: %s%%)", $10, $11, $12, $13
 				printf "\n"}' >&2
 		done
-		awk -F, -v n="$n" '$1 == n {print $5}' "$ROUNDS_CSV" | sort -n | awk -v n="$n" '
-			{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf "# %d stations, %d rounds: APDU path / in-process host CPU per binding, median %.0f%% (min %.0f%%, max %.0f%%)\n", n, NR, m, v[1], v[NR]}' >&2
-		[ -n "${WATCH_AB:-}" ] && awk -F, -v n="$n" '$1 == n {print $8}' "$ROUNDS_CSV" | sort -n | awk '
-			{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf "#   without the watcher (PORTDP_PCSC_WATCH=0): median %.0f%% (min %.0f%%, max %.0f%%)\n", m, v[1], v[NR]}' >&2
+		median 5 "$n" "# $n stations, $ROUNDS rounds: APDU path / in-process host CPU per binding"
+		median 9 "$n" "#   the same without the software eUICC's own work (what a real line's host pays)"
+		if [ -n "$AB_ENV" ]; then
+			median 11 "$n" "#   B ($AB_ENV)"
+			median 13 "$n" "#   B ($AB_ENV) without the eUICC's work"
+		fi
 	else
 		run_inproc "inproc$n" "$n"
 		run_apdu "apdu$n" "$n" apdu

@@ -376,8 +376,8 @@ static int bpp_segment(struct seuicc *e, const uint8_t *cmd, size_t len, uint8_t
 	return ret == -EINVAL ? -EPERM : ret;
 }
 
-int seuicc_es10(struct seuicc *e, const uint8_t *cmd, size_t len, uint8_t **resp,
-		size_t *resp_len)
+static int es10_dispatch(struct seuicc *e, const uint8_t *cmd, size_t len, uint8_t **resp,
+			 size_t *resp_len)
 {
 	struct der_tlv top;
 	int err;
@@ -413,4 +413,14 @@ int seuicc_es10(struct seuicc *e, const uint8_t *cmd, size_t len, uint8_t **resp
 	case 0xBF34: return memory_reset(e, &top, resp, resp_len);
 	default: return -EOPNOTSUPP;
 	}
+}
+
+int seuicc_es10(struct seuicc *e, const uint8_t *cmd, size_t len, uint8_t **resp,
+		size_t *resp_len)
+{
+	uint64_t t0 = seuicc_cpu_start();
+	int ret = es10_dispatch(e, cmd, len, resp, resp_len);
+
+	seuicc_cpu_stop(t0, true);
+	return ret;
 }

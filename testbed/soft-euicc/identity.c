@@ -34,7 +34,10 @@ void seuicc_session_reset(struct seuicc *e)
 
 void seuicc_power_cycle(struct seuicc *e)
 {
+	uint64_t t0 = seuicc_cpu_start();
+
 	seuicc_session_reset(e);
+	seuicc_cpu_stop(t0, true);
 }
 
 void seuicc_set_checks(struct seuicc *e, enum seuicc_checks checks)
@@ -140,8 +143,10 @@ static int prepare_state_dir(const char *dir, char *err, unsigned err_len)
 	return 0;
 }
 
-int seuicc_open(const struct seuicc_config *cfg, struct seuicc **out, char *err,
-		unsigned err_len)
+static void close_now(struct seuicc *e);
+
+static int open_now(const struct seuicc_config *cfg, struct seuicc **out, char *err,
+		    unsigned err_len)
 {
 	const char *dir = cfg->identity_dir;
 	struct seuicc *e;
@@ -208,14 +213,33 @@ int seuicc_open(const struct seuicc_config *cfg, struct seuicc **out, char *err,
 	*out = e;
 	return 0;
 fail:
-	seuicc_close(e);
+	close_now(e);
+	return ret;
+}
+
+int seuicc_open(const struct seuicc_config *cfg, struct seuicc **out, char *err,
+		unsigned err_len)
+{
+	uint64_t t0 = seuicc_cpu_start();
+	int ret = open_now(cfg, out, err, err_len);
+
+	seuicc_cpu_stop(t0, false);
 	return ret;
 }
 
 void seuicc_close(struct seuicc *e)
 {
+	uint64_t t0;
+
 	if (!e)
 		return;
+	t0 = seuicc_cpu_start();
+	close_now(e);
+	seuicc_cpu_stop(t0, false);
+}
+
+static void close_now(struct seuicc *e)
+{
 	seuicc_session_reset(e);
 	nvm_free(e->nvm);
 	for (unsigned i = 0; i < 2; i++)

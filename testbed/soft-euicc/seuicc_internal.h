@@ -149,4 +149,8 @@ int iccid_from_bcd(const uint8_t bcd[10], char out[21]);
 int iccid_from_plain_bcd(const uint8_t bcd[10], char out[21]);
 int iccid_to_bcd(const char *iccid, uint8_t bcd[10]);
 
+/* cpu_account.c: 0 when not counting; stop adds to the open or the ES10 total. */
+uint64_t seuicc_cpu_start(void);
+void seuicc_cpu_stop(uint64_t t0, bool es10);
+
 #endif

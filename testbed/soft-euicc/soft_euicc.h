@@ -169,6 +169,20 @@ int seuicc_load_bpp_segment(struct seuicc *e, const uint8_t *seg, size_t len, ui
 int seuicc_es10(struct seuicc *e, const uint8_t *cmd, size_t len, uint8_t **resp,
 		size_t *resp_len);
 
+/*
+ * The eUICC's own CPU time in this process (what a real chip would spend: opening
+ * cards, ES10 commands, power cycles), summed over threads from their CPU clocks.
+ * Counted only when PORTDP_EUICC_CPU names a file; seuicc_cpu_flush() and exit
+ * write "OPEN_S ES10_S CALLS" (the totals so far) there. For benchmarks.
+ */
+struct seuicc_cpu {
+	double open_s;          /* seuicc_open() + seuicc_close() */
+	double es10_s;          /* seuicc_es10() + seuicc_power_cycle() */
+	unsigned long long calls;
+};
+void seuicc_cpu_get(struct seuicc_cpu *c);
+void seuicc_cpu_flush(void);
+
 /* ---- ES10c: local profile management ------------------------------------ */
 
 struct seuicc_profile_info {

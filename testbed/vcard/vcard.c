@@ -128,6 +128,7 @@ static void card_out(struct vcard *v)
 	fflush(stdout);
 	es10_card_free(v->card);
 	seuicc_close(v->e);
+	seuicc_cpu_flush(); /* a benchmark may stop us once the last card is out */
 	v->card = NULL;
 	v->e = NULL;
 	v->cur++;
