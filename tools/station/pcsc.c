@@ -23,6 +23,17 @@ struct pcsc_ctx {
 	char caps_reader[128];
 	long caps_max;           /* largest APDU data field; -1: the driver does not say */
 	char caps_src[80];
+	/*
+	 * Fewer pcscd round trips per card (PORTDP_PCSC_LEAN=0: the old calls, for
+	 * comparisons): the reader found for a station's name is kept (no
+	 * SCardListReaders, two round trips, per card), the ATR read with
+	 * SCardGetAttrib where the driver gives it (one round trip; SCardStatus makes two),
+	 * the card's event count
+	 * taken from the watcher (SCardGetStatusChange makes two).
+	 */
+	bool lean;
+	bool no_attr_atr;        /* this reader's driver does not give SCARD_ATTR_ATR_STRING */
+	char found_want[128], found_name[128];
 };
 
 struct pcsc_tr {
@@ -50,6 +61,11 @@ int pcsc_ctx_open(struct pcsc_ctx **out, char *err, size_t err_len)
 		snprintf(err, err_len, "PC/SC: %s (is pcscd running?)", pcsc_stringify_error(rv));
 		free(p);
 		return -EIO;
+	}
+	{
+		const char *env = getenv("PORTDP_PCSC_LEAN");
+
+		p->lean = !env || strcmp(env, "0");
 	}
 	*out = p;
 	return 0;
@@ -120,6 +136,10 @@ int pcsc_wait(struct pcsc_ctx *p, const char *reader, bool present, unsigned tim
 int pcsc_card_events(struct pcsc_ctx *p, const char *reader)
 {
 	SCARD_READERSTATE rs = { .szReader = reader, .dwCurrentState = SCARD_STATE_UNAWARE };
+	int ev = p->lean ? pcsc_watch_events(reader) : -1;
+
+	if (ev >= 0)
+		return ev;
 
 	if (SCardGetStatusChange(p->ctx, 0, &rs, 1) != SCARD_S_SUCCESS)
 		return -1;
@@ -257,8 +277,16 @@ static void choose_mode(struct station_chip *c, const struct chip_opts *o, struc
 				   .force = o ? o->extended : APDU_AUTO };
 	struct apdu_mode m;
 
-	if (SCardStatus(t->h, NULL, &rlen, &state, &proto, atr, &atr_len) != SCARD_S_SUCCESS)
-		atr_len = 0;
+	/* the driver may not answer it (vsmartcard-vpcd does not): then SCardStatus */
+	if (!p->lean || p->no_attr_atr ||
+	    SCardGetAttrib(t->h, SCARD_ATTR_ATR_STRING, atr, &atr_len) != SCARD_S_SUCCESS ||
+	    !atr_len) {
+		p->no_attr_atr = p->lean;
+		atr_len = sizeof(atr);
+		if (SCardStatus(t->h, NULL, &rlen, &state, &proto, atr, &atr_len) !=
+		    SCARD_S_SUCCESS)
+			atr_len = 0;
+	}
 	mi.atr_len = atr_len;
 	if (strcmp(p->caps_reader, c->name)) {
 		p->caps_max = reader_max_data(t->h, p->caps_src, sizeof(p->caps_src));
@@ -278,8 +306,14 @@ static int find_reader(struct pcsc_ctx *p, const char *want, char *name, size_t 
 {
 	char *names;
 	size_t n;
-	int ret = pcsc_readers(p, &names, &n);
+	int ret;
 
+	/* the reader this name found before (forgotten when it is gone: pcsc_chip) */
+	if (p->lean && *want && !strcmp(want, p->found_want)) {
+		snprintf(name, len, "%s", p->found_name);
+		return 0;
+	}
+	ret = pcsc_readers(p, &names, &n);
 	if (ret)
 		return ret;
 	ret = -ENODEV;
@@ -290,6 +324,11 @@ static int find_reader(struct pcsc_ctx *p, const char *want, char *name, size_t 
 			break;
 		}
 	free(names);
+	if (!ret && *want && strlen(want) < sizeof(p->found_want) &&
+	    strlen(name) < sizeof(p->found_name)) {
+		snprintf(p->found_want, sizeof(p->found_want), "%s", want);
+		snprintf(p->found_name, sizeof(p->found_name), "%s", name);
+	}
 	return ret;
 }
 
@@ -319,6 +358,13 @@ int pcsc_chip(struct pcsc_ctx *p, const char *reader, const struct chip_opts *o,
 	}
 	rv = SCardConnect(p->ctx, c->name, SCARD_SHARE_SHARED,
 			  SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &t->h, &t->proto);
+	if (rv == SCARD_E_UNKNOWN_READER && p->found_want[0]) {
+		/* the reader kept for this name went away: look again */
+		p->found_want[0] = '\0';
+		if (!find_reader(p, reader, c->name, sizeof(c->name)))
+			rv = SCardConnect(p->ctx, c->name, SCARD_SHARE_SHARED,
+					  SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &t->h, &t->proto);
+	}
 	if (rv != SCARD_S_SUCCESS) {
 		t->h = 0;
 		snprintf(err, err_len, "%s: %s", c->name, pcsc_stringify_error(rv));

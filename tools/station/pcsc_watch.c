@@ -217,3 +217,19 @@ int pcsc_watch_wait(const char *reader, enum pcsc_watch_for what, int events,
 	pthread_mutex_unlock(&w.mu);
 	return ret;
 }
+
+int pcsc_watch_events(const char *reader)
+{
+	int ret = -1;
+
+	pthread_mutex_lock(&w.mu);
+	if (w.up)
+		for (unsigned i = 0; i < w.n; i++)
+			if (!strcmp(w.r[i].name, reader)) {
+				if (w.r[i].known && !(w.r[i].state & SCARD_STATE_UNKNOWN))
+					ret = (int)(w.r[i].state >> 16);
+				break;
+			}
+	pthread_mutex_unlock(&w.mu);
+	return ret;
+}

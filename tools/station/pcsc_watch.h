@@ -28,4 +28,11 @@ enum pcsc_watch_for { WATCH_PRESENT, WATCH_GONE };
 int pcsc_watch_wait(const char *reader, enum pcsc_watch_for what, int events,
 		    unsigned timeout_ms);
 
+/**
+ * pcsc_watch_events() - @reader's card event count as the watcher last saw it (what
+ * SCardGetStatusChange() puts in dwEventState's upper 16 bits), without asking
+ * pcscd; -1 when the watcher does not know it (no watcher, reader not watched yet).
+ */
+int pcsc_watch_events(const char *reader);
+
 #endif
