@@ -5,7 +5,10 @@
 #  - a card whose ATR does not announce it: short APDUs (255-byte blocks + Le);
 #  - a card announcing it but offering T=0 only: short (T=0 carries no extended APDU
 #    without ENVELOPE);
-#  - --no-extended: short whatever the card says.
+#  - --no-extended: short whatever the card says;
+#  - a card whose ATR does not say (no card capabilities): the station reads its
+#    EF.ATR/INFO (2F01): its 7F66 allows 4096-byte data fields, so extended, in
+#    4096-byte blocks; without that file, short.
 # Each choice is in the runner's line.log; the report's APDU count per download shows it.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -28,19 +31,21 @@ command -v pcscd >/dev/null && [ -e "$VPCD_SO" ] || {
 
 PER=2 # chips per reader
 B=$E2E_DIR/b
-"$BIN/portdp-bench" setup --dir "$B" --profiles 12 --euiccs $((4 * PER)) >/dev/null 2>&1
-tap $? "setup: test PKI, $((4 * PER)) eUICCs, 12 profiles"
+"$BIN/portdp-bench" setup --dir "$B" --profiles 16 --euiccs $((6 * PER)) >/dev/null 2>&1
+tap $? "setup: test PKI, $((6 * PER)) eUICCs, 16 profiles"
 E2E_DB=$B/inventory.db
 PORT=$(free_port)
 sed "s/^port = .*/port = $PORT/" "$B/portdpd.conf" >"$E2E_DIR/portdpd.conf"
 start_portdpd "$E2E_DIR/portdpd.conf" "$PORT"
 tap $? "portdpd started"
-start_pcscd "$E2E_DIR/pcsc" 4
-tap $? "private pcscd with 4 vpcd readers"
+start_pcscd "$E2E_DIR/pcsc" 6
+tap $? "private pcscd with 6 vpcd readers"
 
-# reader r: its chips, its card options
-CARD_OPTS=("" "--no-extended" "--t0" "")
-for r in 0 1 2 3; do
+# reader r: its chips, its card options (EF.ATR/INFO: commands up to 4105 bytes,
+# responses up to 4098: 4096-byte data fields)
+CARD_OPTS=("" "--no-extended" "--t0" "" "--atr-plain --ef-atr 7F66080202100902021002"
+	"--atr-plain")
+for r in 0 1 2 3 4 5; do
 	: >"$E2E_DIR/cards$r"
 	for ((k = 0; k < PER; k++)); do
 		i=$((r * PER + k))
@@ -55,10 +60,11 @@ done
 
 ARGS=(--smdp "$SMDP_HOST:$PORT" --resolve "$SMDP_HOST:$PORT:127.0.0.1" --cacert "$B/pki/ci.pem"
 	--quiet --idle-exit 8)
-# Runner A decides (readers 0-2); runner B is told --no-extended (reader 3).
-timeout 180 "$BIN/portdp-line" "${ARGS[@]}" --report "$E2E_DIR/repA" --count $((3 * PER)) \
+# Runner A decides (readers 0-2, 4, 5); runner B is told --no-extended (reader 3).
+timeout 180 "$BIN/portdp-line" "${ARGS[@]}" --report "$E2E_DIR/repA" --count $((5 * PER)) \
 	--station "pcsc:${READER_NAMES[0]}" --station "pcsc:${READER_NAMES[1]}" \
-	--station "pcsc:${READER_NAMES[2]}" >"$E2E_DIR/runA.out" 2>&1 &
+	--station "pcsc:${READER_NAMES[2]}" --station "pcsc:${READER_NAMES[4]}" \
+	--station "pcsc:${READER_NAMES[5]}" >"$E2E_DIR/runA.out" 2>&1 &
 A=$!
 timeout 180 "$BIN/portdp-line" "${ARGS[@]}" --report "$E2E_DIR/repB" --count "$PER" --no-extended \
 	--station "pcsc:${READER_NAMES[3]}" >"$E2E_DIR/runB.out" 2>&1
@@ -67,8 +73,8 @@ wait "$A"
 rcA=$?
 cat "$E2E_DIR"/rep[AB]/run-*.csv | grep -v '^time,' >"$E2E_DIR/all.csv"
 n=$(grep -c ',installed,' "$E2E_DIR/all.csv")
-[ $rcA -eq 0 ] && [ $rcB -eq 0 ] && [ "$n" -eq $((4 * PER)) ]
-tap $? "both runners end (exit $rcA, $rcB): $n of $((4 * PER)) chips installed"
+[ $rcA -eq 0 ] && [ $rcB -eq 0 ] && [ "$n" -eq $((6 * PER)) ]
+tap $? "both runners end (exit $rcA, $rcB): $n of $((6 * PER)) chips installed"
 
 # check R WANT_LOG LO HI WHAT: reader R's line.log line and its downloads' APDU counts.
 check() {
@@ -90,6 +96,11 @@ check 2 "T=0, short APDUs (card: extended Lc/Le .*T=0 carries short APDUs only" 
 	"card with extended Lc/Le but T=0 only: short"
 check 3 "short APDUs (.*forced by --no-extended), STORE DATA blocks of 255 + Le" 55 110 \
 	"--no-extended on a card announcing extended: short"
+# two more APDUs per download: SELECT EF.ATR/INFO, READ BINARY
+check 4 "T=1, extended-length APDUs (card: EF.ATR/INFO 7F66, command APDUs up to 4105 bytes, responses up to 4098; .*STORE DATA blocks of 4096" \
+	22 47 "ATR without card capabilities, EF.ATR/INFO 7F66 for 4096 bytes: extended"
+check 5 "T=1, short APDUs (card: no card capabilities in the ATR, no EF.ATR/INFO;" 57 112 \
+	"ATR without card capabilities, no EF.ATR/INFO: short"
 ext=$(awk -F, -v s="pcsc:${READER_NAMES[0]}" '$2 == s && $6 == "installed" {t += $NF; n++}
 	END {printf "%.1f", t / n}' "$E2E_DIR/all.csv")
 short=$(awk -F, -v s="pcsc:${READER_NAMES[1]}" '$2 == s && $6 == "installed" {t += $NF; n++}

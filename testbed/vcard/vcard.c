@@ -28,6 +28,10 @@
  * and the card takes extended APDUs. --no-extended: an ATR without that bit and a card
  * that answers 6700 to extended APDUs; --t0: an ATR offering T=0 only (the bit kept;
  * a station then stays with short APDUs, T=0 carrying none longer).
+ * --atr-plain: an ATR without card capabilities (it does not say whether the card
+ * takes extended length); --ef-atr HEX: the card's EF.ATR/INFO (2F01 under the MF,
+ * ISO 7816-4 8.2.1.1), e.g. 7F66 08 02 02 10 09 02 02 10 02 (4105-byte commands,
+ * 4098-byte responses). A station reads it when the ATR leaves the length open.
  * Each card's coming and going is logged on stdout: "in N EID", "out N EID why".
  */
 #include <errno.h>
@@ -71,6 +75,10 @@ struct vcard {
 	bool t0;
 	bool stay;
 	bool trace;
+	bool atr_plain;
+	uint8_t ef_atr[EF_ATR_MAX];
+	size_t ef_atr_len;
+	bool has_ef_atr;
 	uint8_t atr[ATR_MAX];
 	size_t atr_len;
 	/* the card in the slot */
@@ -97,7 +105,9 @@ static int isdr(void *ctx, const uint8_t *cmd, size_t len, uint8_t **resp, size_
 static int card_in(struct vcard *v)
 {
 	struct seuicc_config c = { .identity_dir = v->ident[v->cur], .state_dir = v->state[v->cur] };
-	struct es10_card_opts co = { .extended = v->extended };
+	struct es10_card_opts co = { .extended = v->extended,
+				     .ef_atr = v->has_ef_atr ? v->ef_atr : NULL,
+				     .ef_atr_len = v->ef_atr_len };
 	char err[300];
 	int ret = seuicc_open(&c, &v->e, err, sizeof(err));
 
@@ -633,7 +643,8 @@ static int load_cards(struct vcard *v, const char *path)
 static void usage(void)
 {
 	fprintf(stderr, "usage: portdp-vcard --cards FILE [--gap MS] [--no-extended] [--t0] "
-			"[--stay] [--pull K:TAG[:N]]... [--garbage K:sw|junk|short]... "
+			"[--stay] [--atr-plain] [--ef-atr HEX] [--pull K:TAG[:N]]... "
+			"[--garbage K:sw|junk|short]... "
 			"(vpcd PORT | modem LINK)\n");
 }
 
@@ -648,6 +659,8 @@ int main(int argc, char **argv)
 		{ "stay", no_argument, NULL, 's' },
 		{ "pull", required_argument, NULL, 'p' },
 		{ "garbage", required_argument, NULL, 'G' },
+		{ "atr-plain", no_argument, NULL, 'P' },
+		{ "ef-atr", required_argument, NULL, 'E' },
 		{ 0 },
 	};
 	struct vcard v = { .gap_ms = 600, .extended = true };
@@ -663,6 +676,24 @@ int main(int argc, char **argv)
 		case 'X': v.extended = false; break;
 		case '0': v.t0 = true; break;
 		case 's': v.stay = true; break;
+		case 'P': v.atr_plain = true; break;
+		case 'E': {
+			char hex[2 * EF_ATR_MAX + 1];
+			size_t k = 0;
+
+			/* spaces allowed between the bytes */
+			for (const char *q = optarg; *q && k < sizeof(hex) - 1; q++)
+				if (*q != ' ')
+					hex[k++] = *q;
+			hex[k] = '\0';
+			if (!k || k % 2 || k / 2 > EF_ATR_MAX || unhex(hex, k, v.ef_atr)) {
+				fprintf(stderr, "portdp-vcard: bad --ef-atr %s\n", optarg);
+				return 2;
+			}
+			v.ef_atr_len = k / 2;
+			v.has_ef_atr = true;
+			break;
+		}
 		case 'p':
 		case 'G':
 			if (parse_fault(&v, optarg, ch == 'G')) {
@@ -679,7 +710,7 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	v.trace = getenv("PORTDP_VCARD_TRACE") != NULL;
-	v.atr_len = atr_build(v.extended, !v.t0, v.atr);
+	v.atr_len = v.atr_plain ? atr_build_plain(!v.t0, v.atr) : atr_build(v.extended, !v.t0, v.atr);
 	if (!strcmp(argv[optind], "vpcd"))
 		return run_vpcd(&v, (unsigned)atoi(argv[optind + 1]));
 	if (!strcmp(argv[optind], "modem"))

@@ -148,6 +148,7 @@ const char *apdu_sw_str(int sw)
 		{ 0x6A84, "not enough memory space" },
 		{ 0x6A86, "incorrect P1 P2" },
 		{ 0x6A88, "referenced data not found" },
+		{ 0x6B00, "wrong parameters (offset outside the EF)" },
 		{ 0x6D00, "instruction not supported" },
 		{ 0x6E00, "class not supported" },
 		{ 0x6F00, "no precise diagnosis" },

@@ -29,9 +29,13 @@
 #define APDU_INS_SELECT 0xA4
 #define APDU_INS_STORE_DATA 0xE2
 #define APDU_INS_GET_RESPONSE 0xC0
+#define APDU_INS_READ_BINARY 0xB0
 
 /* Status words the layer produces or acts on. */
 #define SW_OK 0x9000
+#define SW_EOF_BEFORE_NE 0x6282   /* READ BINARY: the file ended before Ne bytes */
+#define SW_NO_CURRENT_EF 0x6986
+#define SW_WRONG_P1P2_OFFSET 0x6B00
 #define SW_BYTES_LEFT 0x6100      /* 61xx: xx more bytes, fetch with GET RESPONSE */
 #define SW_WRONG_LE 0x6C00        /* 6Cxx: send again with Le = xx */
 #define SW_WRONG_LENGTH 0x6700

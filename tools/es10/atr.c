@@ -141,16 +141,69 @@ size_t atr_build(bool extended, bool t1, uint8_t out[ATR_MAX])
 	return n;
 }
 
+size_t atr_build_plain(bool t1, uint8_t out[ATR_MAX])
+{
+	const uint8_t hist[] = { 0x80, 0x82, 0x90, 0x00 }; /* compact-TLV: status 9000 only */
+	size_t n = 0;
+
+	out[n++] = 0x3B;
+	if (t1) {
+		out[n++] = (uint8_t)(0x80 | sizeof(hist));
+		out[n++] = 0x80;
+		out[n++] = 0x01;
+	} else {
+		out[n++] = (uint8_t)sizeof(hist);
+	}
+	memcpy(out + n, hist, sizeof(hist));
+	n += sizeof(hist);
+	if (t1) {
+		uint8_t x = 0;
+
+		for (size_t j = 1; j < n; j++)
+			x ^= out[j];
+		out[n++] = x;
+	}
+	return n;
+}
+
+/*
+ * What EF.ATR/INFO says of the card's side: true when it settles it (*ok, and
+ * *card_max the largest Nc/Ne its 7F66 allows, else unchanged), with the words.
+ */
+static bool ef_atr_says(const struct ef_atr_info *e, bool *ok, long *card_max, char *w,
+			size_t wl)
+{
+	if (e->ext_len) {
+		long c = e->max_cmd > 9 ? (long)e->max_cmd - 9 : 0; /* 7-byte header, 2-byte Le */
+		long r = e->max_resp > 2 ? (long)e->max_resp - 2 : 0;
+
+		*card_max = c < r ? c : r;
+		*ok = *card_max > APDU_SHORT_MAX_LC;
+		snprintf(w, wl, "card: EF.ATR/INFO 7F66, command APDUs up to %lu bytes, responses "
+			 "up to %lu%s", e->max_cmd, e->max_resp, *ok ? "" : " (short only)");
+		return true;
+	}
+	if (e->caps) {
+		*ok = (e->cap3 & ATR_CAP3_EXTENDED) != 0;
+		snprintf(w, wl, "card: EF.ATR/INFO card capabilities %s extended Lc/Le",
+			 *ok ? "with" : "without");
+		return true;
+	}
+	return false;
+}
+
 void apdu_mode_choose(const struct apdu_mode_in *in, struct apdu_mode *out)
 {
 	struct atr_info ai;
 	char card[150], reader[200];
-	bool card_ok = false, reader_ok = false;
-	long max = APDU_EXT_MAX_NE;
+	bool card_ok = false, reader_ok = false, atr_settles;
+	long max = APDU_EXT_MAX_NE, card_max = -1;
 	const char *forced = "";
 
 	memset(out, 0, sizeof(*out));
-	if (atr_parse(in->atr, in->atr_len, &ai))
+	atr_settles = !atr_parse(in->atr, in->atr_len, &ai) && ai.caps &&
+		      !(ai.cap3 & ATR_CAP3_EXT_INFO);
+	if (!ai.valid)
 		snprintf(card, sizeof(card), "card: ATR unreadable (%s)", ai.err);
 	else if (!ai.caps)
 		snprintf(card, sizeof(card), "card: no card capabilities in the ATR");
@@ -159,8 +212,19 @@ void apdu_mode_choose(const struct apdu_mode_in *in, struct apdu_mode *out)
 	else
 		card_ok = true;
 	if (card_ok)
-		snprintf(card, sizeof(card), "card: extended Lc/Le in the ATR card capabilities%s",
-			 (ai.cap3 & ATR_CAP3_EXT_INFO) ? " (its limits in EF.ATR/INFO not read)" : "");
+		snprintf(card, sizeof(card), "card: extended Lc/Le in the ATR card capabilities");
+	if (in->ef_atr_state == EF_ATR_READ && in->ef_atr) {
+		char w[sizeof(card)];
+
+		if (ef_atr_says(in->ef_atr, &card_ok, &card_max, w, sizeof(w)))
+			memcpy(card, w, sizeof(card));
+		else
+			snprintf(card + strlen(card), sizeof(card) - strlen(card),
+				 ", EF.ATR/INFO without sizes");
+	} else if (in->ef_atr_state == EF_ATR_NONE || in->ef_atr_state == EF_ATR_BAD) {
+		snprintf(card + strlen(card), sizeof(card) - strlen(card), ", %s",
+			 in->ef_atr_state == EF_ATR_NONE ? "no EF.ATR/INFO" : "EF.ATR/INFO malformed");
+	}
 	if (in->reader_max_data >= 0) {
 		max = in->reader_max_data;
 		reader_ok = max > APDU_SHORT_MAX_LC;
@@ -183,7 +247,10 @@ void apdu_mode_choose(const struct apdu_mode_in *in, struct apdu_mode *out)
 		forced = ", forced by --no-extended";
 	} else {
 		out->extended = card_ok && reader_ok;
+		out->ask_ef_atr = reader_ok && !atr_settles && in->ef_atr_state == EF_ATR_NOT_READ;
 	}
+	if (card_max > APDU_SHORT_MAX_LC && (max <= APDU_SHORT_MAX_LC || card_max < max))
+		max = card_max;
 	if (max > APDU_EXT_MAX_NE || max <= APDU_SHORT_MAX_LC)
 		max = APDU_EXT_MAX_NE;
 	out->max_data = out->extended ? (unsigned)max : 0;

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ef_atr.h"
+
 #define ATR_MAX 33
 
 /* Third software function table. */
@@ -48,6 +50,8 @@ int atr_parse(const uint8_t *atr, size_t len, struct atr_info *out);
  * Returns its length (at most ATR_MAX).
  */
 size_t atr_build(bool extended, bool t1, uint8_t out[ATR_MAX]);
+/** atr_build_plain() - the same without card capabilities (only the status 9000). */
+size_t atr_build_plain(bool t1, uint8_t out[ATR_MAX]);
 
 /*
  * Short or extended length: both the card and the reader must take it.
@@ -56,6 +60,11 @@ size_t atr_build(bool extended, bool t1, uint8_t out[ATR_MAX]);
  *          (0: short APDUs only) or SCARD_ATTR_MAXINPUT; when the driver says
  *          neither, T=1 carries any APDU pcsc-lite carries (blocks are chained)
  *          and T=0 none longer than short (it would need ENVELOPE, not sent here).
+ * When the ATR does not settle the card's side (unreadable, no card capabilities,
+ * or b6 of the third table: "extended length information in EF.ATR/INFO"), the
+ * choice asks for EF.ATR/INFO (out->ask_ef_atr, only when the reader would carry
+ * extended APDUs and nothing is forced); given it, its 7F66 (the card's largest
+ * command and response APDUs) or its card capabilities decide.
  */
 enum apdu_force { APDU_AUTO = 0, APDU_FORCE_EXTENDED, APDU_FORCE_SHORT };
 
@@ -66,11 +75,15 @@ struct apdu_mode_in {
 	long reader_max_data;     /* largest Nc/Ne the reader carries; -1: it does not say */
 	const char *reader_src;   /* where that figure came from */
 	enum apdu_force force;
+	/* NONE: no such file (or no answer), BAD: its objects malformed */
+	enum { EF_ATR_NOT_READ = 0, EF_ATR_NONE, EF_ATR_BAD, EF_ATR_READ } ef_atr_state;
+	const struct ef_atr_info *ef_atr;   /* EF_ATR_READ: what it holds */
 };
 
 struct apdu_mode {
 	bool extended;
 	unsigned max_data;        /* extended: largest Nc/Ne to use (<= 65536) */
+	bool ask_ef_atr;          /* read EF.ATR/INFO and choose again with it */
 	char why[400];            /* the decision in words, for logs */
 };
 

@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ef_atr.h"
+
 struct channel {
 	bool open;
 	bool selected;           /* ISD-R selected on this channel */
+	bool ef_atr;             /* EF.ATR/INFO is the current EF */
 	uint8_t *cmd;            /* STORE DATA gathered so far */
 	size_t cmd_len;
 	unsigned next_block;
@@ -21,6 +24,8 @@ struct es10_card {
 	uint8_t aid[16];
 	size_t aid_len;
 	bool extended;
+	const uint8_t *ef_atr;
+	size_t ef_atr_len;
 	es10_card_handler h;
 	void *ctx;
 	struct channel ch[ES10_CARD_CHANNELS];
@@ -55,6 +60,10 @@ int es10_card_new(const struct es10_card_opts *o, es10_card_handler h, void *ctx
 		c->aid_len = sizeof(isdr);
 	}
 	c->extended = o && o->extended;
+	if (o && o->ef_atr) {
+		c->ef_atr = o->ef_atr;
+		c->ef_atr_len = o->ef_atr_len;
+	}
 	c->h = h;
 	c->ctx = ctx;
 	es10_card_reset(c);
@@ -254,8 +263,15 @@ void es10_card_apdu(struct es10_card *c, const uint8_t *cmd, size_t len, uint8_t
 		sw = (a.cla & 0x80) ? SW_CLA_NOT_SUPPORTED : manage_channel(c, &a, resp, resp_len);
 		break;
 	case APDU_INS_SELECT:
+		ch->ef_atr = false;
 		if (a.cla & 0x80) {
 			sw = SW_CLA_NOT_SUPPORTED;
+		} else if ((a.p1 == 0x00 || a.p1 == 0x08) && (a.p2 & ~0x0C) == 0) {
+			/* a file by identifier / by path from the MF: only EF.ATR/INFO exists */
+			ch->ef_atr = c->ef_atr && a.lc == 2 && a.data[0] == (EF_ATR_FID >> 8) &&
+				     a.data[1] == (EF_ATR_FID & 0xFF);
+			ch->selected = false;
+			sw = ch->ef_atr ? SW_OK : SW_NOT_FOUND;
 		} else if (a.p1 != 0x04 || (a.p2 & ~0x0C) != 0) {
 			sw = SW_WRONG_P1P2;
 		} else if (a.lc != c->aid_len || memcmp(a.data, c->aid, a.lc)) {
@@ -295,6 +311,26 @@ void es10_card_apdu(struct es10_card *c, const uint8_t *cmd, size_t len, uint8_t
 		sw = store_data(c, ch, &a, resp, resp_len);
 		if (sw < 0)
 			return;
+		break;
+	case APDU_INS_READ_BINARY:
+		if (a.cla & 0x80) {
+			sw = SW_CLA_NOT_SUPPORTED;
+		} else if (!ch->ef_atr) {
+			sw = SW_NO_CURRENT_EF;
+		} else if ((a.p1 & 0x80) || !a.ne || a.lc) {
+			sw = (a.p1 & 0x80) ? SW_WRONG_P1P2 : SW_WRONG_LENGTH;
+		} else {
+			size_t off = (size_t)a.p1 << 8 | a.p2, n;
+
+			if (off >= c->ef_atr_len) {
+				sw = SW_WRONG_P1P2_OFFSET;
+				break;
+			}
+			n = c->ef_atr_len - off < a.ne ? c->ef_atr_len - off : a.ne;
+			memcpy(resp, c->ef_atr + off, n);
+			*resp_len = n;
+			sw = n < a.ne ? SW_EOF_BEFORE_NE : SW_OK;
+		}
 		break;
 	case APDU_INS_GET_RESPONSE:
 		if (a.p1 || a.p2) {

@@ -5,7 +5,9 @@
  * AID (only the configured ISD-R AID), STORE DATA blocks gathered per channel
  * (P1 0x11/0x91, P2 counting from 0, anything else refused) and handed whole
  * to the handler, answers given as T=0 cards do: 61xx and GET RESPONSE, Le
- * honoured, 6Cxx for an exact Le that does not match.
+ * honoured, 6Cxx for an exact Le that does not match. EF.ATR/INFO when given:
+ * SELECT by file identifier or by path from the MF (2F01), READ BINARY (6282 when
+ * the file ends before Le bytes).
  *
  * The handler gets each ES10 command (one STORE DATA sequence: a whole
  * BER-TLV, or one segment of a LoadBoundProfilePackage) and returns 0 with
@@ -32,6 +34,9 @@ struct es10_card_opts {
 	const uint8_t *aid;     /* NULL: the SGP.22 ISD-R */
 	size_t aid_len;
 	bool extended;          /* take extended-length APDUs (else 6700) */
+	/* EF.ATR/INFO's contents (ef_atr.h), kept by the caller; NULL: no such file (6A82) */
+	const uint8_t *ef_atr;
+	size_t ef_atr_len;
 };
 
 struct es10_card;

@@ -15,6 +15,7 @@
 #include <winscard.h>
 
 #include "apdu.h"
+#include "ef_atr.h"
 #include "pcsc_watch.h"
 
 struct pcsc_ctx {
@@ -295,6 +296,22 @@ static void choose_mode(struct station_chip *c, const struct chip_opts *o, struc
 	mi.reader_max_data = p->caps_max;
 	mi.reader_src = p->caps_src;
 	apdu_mode_choose(&mi, &m);
+	if (m.ask_ef_atr) {
+		/* the ATR leaves it open: the card's EF.ATR/INFO (ef_atr.h), on the basic channel */
+		uint8_t ef[EF_ATR_MAX];
+		size_t ef_len;
+		struct ef_atr_info ei;
+		int ret = ef_atr_read(pcsc_xmit, c, ef, sizeof(ef), &ef_len);
+
+		if (ret)
+			mi.ef_atr_state = EF_ATR_NONE;
+		else if (ef_atr_parse(ef, ef_len, &ei))
+			mi.ef_atr_state = EF_ATR_BAD;
+		else
+			mi.ef_atr_state = EF_ATR_READ;
+		mi.ef_atr = &ei;
+		apdu_mode_choose(&mi, &m);
+	}
 	*co = o ? *o : (struct chip_opts){ 0 };
 	co->extended = m.extended ? APDU_FORCE_EXTENDED : APDU_FORCE_SHORT;
 	*max_data = m.max_data;

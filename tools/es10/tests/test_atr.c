@@ -3,7 +3,10 @@
  * ATRs read for their card capabilities (hand-made vectors: with and without
  * card capabilities, categories 00 and 80, malformed ones, random bytes), the
  * short/extended choice from card and reader, and the link keeping to a reader's
- * smaller extended limit.
+ * smaller extended limit. EF.ATR/INFO (ISO 7816-4 8.2.1.1): its objects parsed
+ * (hand-made files: 7F66 in short and long length forms, card capabilities 47,
+ * padding, malformed ones, random bytes), read from the card face (SELECT by path,
+ * READ BINARY, and the 6Cxx / 61xx answers of T=0 cards), and its word in the choice.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -19,6 +22,7 @@
 #include "atr.h"
 #include "es10_card.h"
 #include "es10_link.h"
+#include "ef_atr.h"
 
 static size_t unhex(const char *h, uint8_t *out)
 {
@@ -293,6 +297,262 @@ static void test_link_reader_limit(void **state)
 	es10_card_free(card);
 }
 
+/* ---- EF.ATR/INFO ---------------------------------------------------------------- */
+/* 7F66: commands up to 4105 bytes (4096 + 7-byte header + 2-byte Le), responses 4098 */
+#define EF_7F66_4K "7F66 08 02 02 10 09 02 02 10 02"
+
+static int ef_parse(const char *hex, struct ef_atr_info *e)
+{
+	uint8_t b[300];
+
+	return ef_atr_parse(b, unhex(hex, b), e);
+}
+
+static void test_ef_atr_parse(void **state)
+{
+	struct ef_atr_info e;
+	uint8_t b[64];
+
+	(void)state;
+	assert_int_equal(ef_parse(EF_7F66_4K, &e), 0);
+	assert_true(e.ext_len);
+	assert_int_equal(e.max_cmd, 4105);
+	assert_int_equal(e.max_resp, 4098);
+	assert_false(e.caps);
+	/* long length form, a third integer (ENVELOPE), then padding */
+	assert_int_equal(ef_parse("7F66 81 0D 02 03 01 00 09 02 03 01 00 02 02 01 FF FF FF FF", &e),
+			 0);
+	assert_int_equal(e.max_cmd, 65545);
+	assert_int_equal(e.max_resp, 65538);
+	/* other objects first (43 card service data, 47 card capabilities, 46 pre-issuing) */
+	assert_int_equal(ef_parse("43 01 C0 46 04 01 02 03 04 47 03 80 21 5B 00 00", &e), 0);
+	assert_false(e.ext_len);
+	assert_true(e.caps);
+	assert_int_equal(e.cap3, 0x5B);
+	/* short sizes only */
+	assert_int_equal(ef_parse("7F66 06 02 01 FF 02 01 FF", &e), 0);
+	assert_int_equal(e.max_cmd, 255);
+	/* nothing: an empty file, all padding */
+	assert_int_equal(ef_parse("", &e), 0);
+	assert_false(e.ext_len || e.caps);
+	assert_int_equal(ef_parse("FF FF FF", &e), 0);
+	assert_false(e.ext_len || e.caps);
+	/* malformed */
+	assert_int_equal(ef_parse("7F66 04 02 02 10", &e), -EBADMSG);      /* past the end */
+	assert_int_equal(ef_parse("7F66 04 02 02 10 09", &e), -EBADMSG);   /* one integer */
+	assert_int_equal(ef_parse("7F66 05 02 00 02 01 10", &e), -EBADMSG); /* empty integer */
+	assert_int_equal(ef_parse("7F66 0C 02 05 01 00 00 00 00 02 03 01 00 02", &e), -EBADMSG);
+	assert_int_equal(ef_parse("7F66 06 04 01 10 02 01 10", &e), -EBADMSG); /* not 02 */
+	assert_int_equal(ef_parse("7F", &e), -EBADMSG);
+	assert_int_equal(ef_parse("7F 66", &e), -EBADMSG);
+	assert_int_equal(ef_parse("7F66 84 00 00 00 08", &e), -EBADMSG);
+	assert_int_equal(ef_parse("47 05 80", &e), -EBADMSG);
+	/* random bytes: an answer, never a crash */
+	srand(7);
+	for (unsigned i = 0; i < 20000; i++) {
+		size_t n = (size_t)(rand() % 40);
+
+		for (size_t k = 0; k < n; k++)
+			b[k] = (uint8_t)rand();
+		if (n > 2 && rand() % 2) {
+			b[0] = 0x7F;
+			b[1] = 0x66;
+		}
+		int r = ef_atr_parse(b, n, &e);
+
+		assert_true(r == 0 || r == -EBADMSG);
+	}
+}
+
+static int card_xmit(void *ctx, const uint8_t *cmd, size_t len, uint8_t *resp, size_t *rlen)
+{
+	es10_card_apdu(ctx, cmd, len, resp, rlen);
+	return 0;
+}
+
+static int no_isdr(void *ctx, const uint8_t *cmd, size_t len, uint8_t **resp, size_t *rlen)
+{
+	(void)ctx, (void)cmd, (void)len, (void)resp, (void)rlen;
+	return -EOPNOTSUPP;
+}
+
+static int gone_xmit(void *ctx, const uint8_t *cmd, size_t len, uint8_t *resp, size_t *rlen)
+{
+	(void)ctx, (void)cmd, (void)len, (void)resp, (void)rlen;
+	return -ENODEV;
+}
+
+/* A T=0 card: READ BINARY with Le 00 gets 6Cxx, then the data in two GET RESPONSEs. */
+static unsigned t0_calls;
+static int t0_xmit(void *ctx, const uint8_t *cmd, size_t len, uint8_t *resp, size_t *rlen)
+{
+	static const uint8_t file[] = { 0x7F, 0x66, 0x08, 0x02, 0x02, 0x10, 0x09,
+					0x02, 0x02, 0x10, 0x02 };
+	struct apdu a;
+
+	(void)ctx;
+	t0_calls++;
+	assert_int_equal(apdu_parse(cmd, len, &a), 0);
+	*rlen = 0;
+	if (a.ins == APDU_INS_SELECT) {
+		assert_int_equal(a.p1, 0x08);
+		assert_int_equal(a.lc, 2);
+		assert_memory_equal(a.data, "\x2F\x01", 2);
+		resp[(*rlen)++] = 0x90;
+	} else if (a.ins == APDU_INS_READ_BINARY && a.ne != sizeof(file)) {
+		resp[(*rlen)++] = 0x6C;
+		resp[(*rlen)++] = sizeof(file);
+		return 0;
+	} else if (a.ins == APDU_INS_READ_BINARY) {
+		memcpy(resp, file, 4);
+		*rlen = 4;
+		resp[(*rlen)++] = 0x61;
+		resp[(*rlen)++] = sizeof(file) - 4;
+		return 0;
+	} else if (a.ins == APDU_INS_GET_RESPONSE) {
+		assert_int_equal(a.ne, sizeof(file) - 4);
+		memcpy(resp, file + 4, sizeof(file) - 4);
+		*rlen = sizeof(file) - 4;
+		resp[(*rlen)++] = 0x90;
+	} else {
+		resp[(*rlen)++] = 0x6D;
+	}
+	resp[(*rlen)++] = 0x00;
+	return 0;
+}
+
+static void test_ef_atr_read(void **state)
+{
+	uint8_t file[300], got[EF_ATR_MAX], resp[300];
+	size_t n = unhex("47 03 80 21 5B " EF_7F66_4K, file), gl, rl;
+	struct es10_card_opts co = { .extended = true, .ef_atr = file, .ef_atr_len = n };
+	struct es10_card *card;
+	struct ef_atr_info e;
+
+	(void)state;
+	/* the card face serves it: SELECT by path, READ BINARY (6282: the file is shorter) */
+	assert_int_equal(es10_card_new(&co, no_isdr, NULL, &card), 0);
+	assert_int_equal(ef_atr_read(card_xmit, card, got, sizeof(got), &gl), 0);
+	assert_int_equal(gl, n);
+	assert_memory_equal(got, file, n);
+	assert_int_equal(ef_atr_parse(got, gl, &e), 0);
+	assert_true(e.ext_len && e.caps);
+	/* the card face's own rules: READ BINARY with nothing selected, past the end */
+	es10_card_reset(card);
+	card_xmit(card, (const uint8_t *)"\x00\xB0\x00\x00\x00", 5, resp, &rl);
+	assert_int_equal(apdu_sw(resp, rl), SW_NO_CURRENT_EF);
+	card_xmit(card, (const uint8_t *)"\x00\xA4\x00\x0C\x02\x2F\x01", 7, resp, &rl);
+	assert_int_equal(apdu_sw(resp, rl), SW_OK);
+	card_xmit(card, (const uint8_t *)"\x00\xB0\x01\x00\x10", 5, resp, &rl);
+	assert_int_equal(apdu_sw(resp, rl), SW_WRONG_P1P2_OFFSET);
+	card_xmit(card, (const uint8_t *)"\x00\xB0\x00\x02\x03", 5, resp, &rl);
+	assert_int_equal(apdu_sw(resp, rl), SW_OK);
+	assert_int_equal(rl, 5);
+	assert_memory_equal(resp, file + 2, 3);
+	/* another file: not found */
+	card_xmit(card, (const uint8_t *)"\x00\xA4\x08\x0C\x02\x2F\x00", 7, resp, &rl);
+	assert_int_equal(apdu_sw(resp, rl), SW_NOT_FOUND);
+	es10_card_free(card);
+	/* a card without the file */
+	co.ef_atr = NULL;
+	assert_int_equal(es10_card_new(&co, no_isdr, NULL, &card), 0);
+	assert_int_equal(ef_atr_read(card_xmit, card, got, sizeof(got), &gl), -ENOENT);
+	assert_int_equal(gl, 0);
+	es10_card_free(card);
+	/* the card went: the transmit's error */
+	assert_int_equal(ef_atr_read(gone_xmit, NULL, got, sizeof(got), &gl), -ENODEV);
+	/* T=0: 6Cxx, then 61xx and GET RESPONSE */
+	t0_calls = 0;
+	assert_int_equal(ef_atr_read(t0_xmit, NULL, got, sizeof(got), &gl), 0);
+	assert_int_equal(t0_calls, 4);
+	assert_int_equal(ef_atr_parse(got, gl, &e), 0);
+	assert_int_equal(e.max_cmd, 4105);
+}
+
+static struct apdu_mode choose_ef(const char *atr_hex, const char *ef_hex, int state)
+{
+	static uint8_t atr[64];
+	static struct ef_atr_info e;
+	struct apdu_mode_in in = { .atr = atr, .atr_len = unhex(atr_hex, atr), .t1 = true,
+				   .reader_max_data = -1, .reader_src = "test",
+				   .ef_atr_state = state, .ef_atr = &e };
+	struct apdu_mode m;
+
+	assert_int_equal(ef_hex ? ef_parse(ef_hex, &e) : 0, 0);
+	apdu_mode_choose(&in, &m);
+	return m;
+}
+
+static void test_choice_ef_atr(void **state)
+{
+	struct apdu_mode m;
+	uint8_t a[ATR_MAX];
+	char plain[3 * ATR_MAX + 1] = "";
+	size_t n = atr_build_plain(true, a);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++)
+		sprintf(plain + 3 * i, "%02X ", a[i]);
+	/* the ATR does not say: ask */
+	m = choose_ef(plain, NULL, EF_ATR_NOT_READ);
+	assert_true(m.ask_ef_atr);
+	assert_false(m.extended);
+	m = choose_ef("3B 02 14 50", NULL, EF_ATR_NOT_READ);
+	assert_true(m.ask_ef_atr);
+	/* b6: "see EF.ATR/INFO", with or without b7 */
+	m = choose_ef("3B 88 80 01 80 73 80 21 3B 82 90 00 72", NULL, EF_ATR_NOT_READ);
+	assert_true(m.ask_ef_atr);
+	/* the ATR says (b7 without b6, or neither): no question */
+	m = choose_ef(ATR_UICC_EXT, NULL, EF_ATR_NOT_READ);
+	assert_false(m.ask_ef_atr);
+	assert_true(m.extended);
+	m = choose_ef("3B 88 80 01 80 73 80 21 1B 82 90 00 52", NULL, EF_ATR_NOT_READ);
+	assert_false(m.ask_ef_atr);
+	assert_false(m.extended);
+	/* forced, or a reader for short APDUs only: no question */
+	{
+		struct apdu_mode_in in = { .atr = a, .atr_len = n, .t1 = true, .reader_max_data = -1,
+					   .force = APDU_FORCE_SHORT };
+
+		apdu_mode_choose(&in, &m);
+		assert_false(m.ask_ef_atr);
+		in.force = APDU_AUTO;
+		in.reader_max_data = 0;
+		apdu_mode_choose(&in, &m);
+		assert_false(m.ask_ef_atr);
+	}
+	/* EF.ATR/INFO read: 7F66 decides, its limits kept */
+	m = choose_ef(plain, EF_7F66_4K, EF_ATR_READ);
+	assert_false(m.ask_ef_atr);
+	assert_true(m.extended);
+	assert_int_equal(m.max_data, 4096);
+	assert_non_null(strstr(m.why, "EF.ATR/INFO 7F66"));
+	m = choose_ef(plain, "7F66 07 02 02 01 05 02 01 FF", EF_ATR_READ);
+	assert_false(m.extended);
+	assert_non_null(strstr(m.why, "short only"));
+	/* the ATR said extended, EF.ATR/INFO (b6) bounds it */
+	m = choose_ef("3B 88 80 01 80 73 80 21 7B 82 90 00 32", "7F66 08 02 02 04 09 02 02 08 02",
+		      EF_ATR_READ);
+	assert_true(m.extended);
+	assert_int_equal(m.max_data, 1024);
+	/* its card capabilities decide when there is no 7F66 */
+	m = choose_ef(plain, "47 03 80 21 5B", EF_ATR_READ);
+	assert_true(m.extended);
+	assert_int_equal(m.max_data, 65536);
+	m = choose_ef(plain, "47 03 80 21 1B", EF_ATR_READ);
+	assert_false(m.extended);
+	/* nothing about sizes, or no file: the ATR's word (short) */
+	m = choose_ef(plain, "43 01 C0", EF_ATR_READ);
+	assert_false(m.extended);
+	assert_non_null(strstr(m.why, "EF.ATR/INFO without sizes"));
+	m = choose_ef(plain, NULL, EF_ATR_BAD);
+	assert_false(m.extended || m.ask_ef_atr);
+	assert_non_null(strstr(m.why, "EF.ATR/INFO malformed"));
+	m = choose_ef(plain, NULL, EF_ATR_NONE);
+	assert_false(m.extended || m.ask_ef_atr);
+	assert_non_null(strstr(m.why, "no EF.ATR/INFO"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +563,9 @@ int main(void)
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_choice),
 		cmocka_unit_test(test_link_reader_limit),
+		cmocka_unit_test(test_ef_atr_parse),
+		cmocka_unit_test(test_ef_atr_read),
+		cmocka_unit_test(test_choice_ef_atr),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
