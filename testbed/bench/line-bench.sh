@@ -22,7 +22,8 @@
 #      AB_ENV="VAR=VALUE ..." (with ROUNDS > 1): the same with any environment given to
 #      the runners and feeders of that second APDU run (WATCH_AB=1 is
 #      AB_ENV=PORTDP_PCSC_WATCH=0);
-#      LOADAVG_LOG: where to write /proc/loadavg every 5 s during the run.
+#      LOADAVG_LOG: where to write /proc/loadavg every 5 s during the run;
+#      PLOT_ONLY=1: only draw OUT_DIR/img/line-bench.png from OUT_DIR/line-bench.csv.
 # Writes OUT_DIR/line-bench.csv and, with gnuplot, OUT_DIR/img/line-bench.png.
 # More than 16 readers: one pcscd (16 readers at most) and one portdp-line per 16.
 # Rows: inproc; apdu (the default: extended length where card and reader allow it);
@@ -38,6 +39,41 @@ STATIONS=("$@")
 [ ${#STATIONS[@]} -gt 0 ] || STATIONS=(1 4 16 64)
 CHIPS=${CHIPS:-8}
 ROUNDS=${ROUNDS:-1}
+# plot_csv: OUT/img/line-bench.png from OUT/line-bench.csv (gnuplot, when there).
+plot_csv() {
+	command -v gnuplot >/dev/null || return 0
+	mkdir -p "$OUT/img"
+	gnuplot <<EOF
+set terminal pngcairo size 1200,480 noenhanced font ",10"
+set output "$OUT/img/line-bench.png"
+set datafile separator ","
+set multiplot layout 1,2 title "portdp-line: in-process vs APDU path (pcscd + vpcd), $(nproc) cores"
+set logscale x 2
+set xlabel "stations"
+set ylabel "bindings/min"
+set key top left font ",9"
+plot "< grep ^inproc $OUT/line-bench.csv" using 2:5 with linespoints title "in-process", \\
+     "< grep ^apdu, $OUT/line-bench.csv" using 2:5 with linespoints title "PC/SC, default (extended length)", \\
+     "< grep ^apdu-255 $OUT/line-bench.csv" using 2:5 with linespoints title "PC/SC, short, 255 + Le", \\
+     "< grep ^apdu-120 $OUT/line-bench.csv" using 2:5 with linespoints title "PC/SC, short, 120-byte blocks"
+set title "dashed: without the software eUICC's own work"
+set ylabel "host CPU ms per binding"
+set yrange [0:*]
+set key top right font ",9"
+plot "< grep ^inproc $OUT/line-bench.csv" using 2:7 with linespoints lc 1 title "in-process", \\
+     "< grep ^apdu, $OUT/line-bench.csv" using 2:7 with linespoints lc 2 title "PC/SC, default (extended)", \\
+     "< grep ^apdu-255 $OUT/line-bench.csv" using 2:7 with linespoints lc 3 title "PC/SC, short, 255 + Le", \\
+     "< grep ^apdu-120 $OUT/line-bench.csv" using 2:7 with linespoints lc 4 title "PC/SC, short, 120", \\
+     "< grep ^inproc $OUT/line-bench.csv" using 2:10 with linespoints lc 1 dt 2 title "in-process, no eUICC", \\
+     "< grep ^apdu, $OUT/line-bench.csv" using 2:10 with linespoints lc 2 dt 2 title "PC/SC default, no eUICC"
+unset multiplot
+EOF
+}
+if [ -n "${PLOT_ONLY:-}" ]; then
+	plot_csv
+	exit 0
+fi
+
 e2e_init line-bench
 PIDS=()
 PCSC_PIDS=()
@@ -251,26 +287,5 @@ if [ "$ROUNDS" -gt 1 ]; then
 	exit 0
 fi
 cp "$CSV" "$OUT/line-bench.csv"
-if command -v gnuplot >/dev/null; then
-	gnuplot <<EOF
-set terminal pngcairo size 900,420 noenhanced
-set output "$OUT/img/line-bench.png"
-set datafile separator ","
-set multiplot layout 1,2 title "portdp-line: in-process vs APDU path (pcscd + vpcd), $(nproc) cores"
-set logscale x 2
-set xlabel "stations"
-set ylabel "bindings/min"
-set key top left
-plot "< grep ^inproc $OUT/line-bench.csv" using 2:5 with linespoints title "in-process", \
-     "< grep ^apdu, $OUT/line-bench.csv" using 2:5 with linespoints title "PC/SC, default (extended length)", \
-     "< grep ^apdu-255 $OUT/line-bench.csv" using 2:5 with linespoints title "PC/SC, short, 255 + Le", \
-     "< grep ^apdu-120 $OUT/line-bench.csv" using 2:5 with linespoints title "PC/SC, short, 120-byte blocks"
-set ylabel "host CPU ms per binding"
-plot "< grep ^inproc $OUT/line-bench.csv" using 2:7 with linespoints title "in-process", \
-     "< grep ^apdu, $OUT/line-bench.csv" using 2:7 with linespoints title "PC/SC, default (extended length)", \
-     "< grep ^apdu-255 $OUT/line-bench.csv" using 2:7 with linespoints title "PC/SC, short, 255 + Le", \
-     "< grep ^apdu-120 $OUT/line-bench.csv" using 2:7 with linespoints title "PC/SC, short, 120-byte blocks"
-unset multiplot
-EOF
-fi
+plot_csv
 echo "line-bench: $OUT/line-bench.csv"
