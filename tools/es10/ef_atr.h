@@ -22,10 +22,10 @@
 #define EF_ATR_MAX 256
 
 struct ef_atr_info {
-	bool ext_len;          /* 7F66 found */
-	unsigned long max_cmd; /* most bytes in a command APDU (header included) */
-	unsigned long max_resp;/* most bytes in a response APDU (SW1 SW2 included) */
-	bool caps;             /* 47 found with a third software function table */
+	bool ext_len;           /* 7F66 found */
+	unsigned long max_cmd;  /* most bytes in a command APDU (header included) */
+	unsigned long max_resp; /* most bytes in a response APDU (SW1 SW2 included) */
+	bool caps;              /* 47 found with a third software function table */
 	uint8_t cap3;
 };
 
