@@ -682,10 +682,9 @@ int main(int argc, char **argv)
 			size_t k = 0;
 
 			/* spaces allowed between the bytes */
-			for (const char *q = optarg; *q && k < sizeof(hex) - 1; q++)
-				if (*q != ' ')
-					hex[k++] = *q;
-			hex[k] = '\0';
+			for (const char *q = optarg; *q; q++)
+				if (*q != ' ' && k++ < sizeof(hex) - 1)
+					hex[k - 1] = *q;
 			if (!k || k % 2 || k / 2 > EF_ATR_MAX || unhex(hex, k, v.ef_atr)) {
 				fprintf(stderr, "portdp-vcard: bad --ef-atr %s\n", optarg);
 				return 2;

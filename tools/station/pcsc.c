@@ -27,10 +27,9 @@ struct pcsc_ctx {
 	/*
 	 * Fewer pcscd round trips per card (PORTDP_PCSC_LEAN=0: the old calls, for
 	 * comparisons): the reader found for a station's name is kept (no
-	 * SCardListReaders, two round trips, per card), the ATR read with
-	 * SCardGetAttrib where the driver gives it (one round trip; SCardStatus makes two),
-	 * the card's event count
-	 * taken from the watcher (SCardGetStatusChange makes two).
+	 * SCardListReaders, two round trips, per card), the ATR read with SCardGetAttrib
+	 * where the driver gives it (one round trip; SCardStatus makes two), the card's
+	 * event count taken from the watcher (SCardGetStatusChange makes two).
 	 */
 	bool lean;
 	bool no_attr_atr;        /* this reader's driver does not give SCARD_ATTR_ATR_STRING */
