@@ -275,6 +275,10 @@ for n in "${STATIONS[@]}"; do
 		run_apdu "apdu$n" "$n" apdu
 		run_apdu "apdub$n" "$n" apdu-255 --no-extended
 		run_apdu "apdus$n" "$n" apdu-120 --no-extended --block 120
+		# both ratios of each APDU row against this count's in-process row
+		awk -F, -v n="$n" '$2 == n && $1 == "inproc" {a = $7; h = $10}
+			$2 == n && $1 != "inproc" && a && h {printf "# %d stations, %s / in-process host CPU per binding: %.0f%%, without the eUICC'"'"'s work %.0f%%\n", n, $1, 100 * $7 / a, 100 * $10 / h}' \
+			"$CSV" >&2
 	fi
 done
 [ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null && LOAD_PID=
