@@ -9,6 +9,8 @@
 #  - a card whose ATR does not say (no card capabilities): the station reads its
 #    EF.ATR/INFO (2F01): its 7F66 allows 4096-byte data fields, so extended, in
 #    4096-byte blocks; without that file, short.
+# And the benchmark's accounting of the software eUICC's own CPU (PORTDP_EUICC_CPU)
+# comes out of a feeder and of an in-process runner.
 # Each choice is in the runner's line.log; the report's APDU count per download shows it.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -31,8 +33,8 @@ command -v pcscd >/dev/null && [ -e "$VPCD_SO" ] || {
 
 PER=2 # chips per reader
 B=$E2E_DIR/b
-"$BIN/portdp-bench" setup --dir "$B" --profiles 16 --euiccs $((6 * PER)) >/dev/null 2>&1
-tap $? "setup: test PKI, $((6 * PER)) eUICCs, 16 profiles"
+"$BIN/portdp-bench" setup --dir "$B" --profiles 16 --euiccs $((6 * PER + 1)) >/dev/null 2>&1
+tap $? "setup: test PKI, $((6 * PER + 1)) eUICCs, 16 profiles"
 E2E_DB=$B/inventory.db
 PORT=$(free_port)
 sed "s/^port = .*/port = $PORT/" "$B/portdpd.conf" >"$E2E_DIR/portdpd.conf"
@@ -53,7 +55,7 @@ for r in 0 1 2 3 4 5; do
 		printf '%s/euiccs/%05d %s/state/%d\n' "$B" "$i" "$E2E_DIR" "$i" >>"$E2E_DIR/cards$r"
 	done
 	# shellcheck disable=SC2086
-	"$BIN/portdp-vcard" --cards "$E2E_DIR/cards$r" ${CARD_OPTS[$r]} vpcd "${READER_PORTS[$r]}" \
+	PORTDP_EUICC_CPU=$E2E_DIR/euicc-vc$r "$BIN/portdp-vcard" --cards "$E2E_DIR/cards$r" ${CARD_OPTS[$r]} vpcd "${READER_PORTS[$r]}" \
 		>"$E2E_DIR/vcard$r.log" 2>&1 &
 	VC_PIDS+=($!)
 done
@@ -106,6 +108,24 @@ ext=$(awk -F, -v s="pcsc:${READER_NAMES[0]}" '$2 == s && $6 == "installed" {t +=
 short=$(awk -F, -v s="pcsc:${READER_NAMES[1]}" '$2 == s && $6 == "installed" {t += $NF; n++}
 	END {printf "%.1f", t / n}' "$E2E_DIR/all.csv")
 echo "# APDU round trips per download: extended $ext, short $short"
+
+# euicc_cpu FILE CALLS_MIN WHAT: "OPEN_S ES10_S CALLS", both times > 0, enough calls.
+euicc_cpu() {
+	local f=$1 min=$2 what=$3
+	awk -v min="$min" 'NF == 3 && $1 > 0 && $2 > 0 && $3 >= min {ok = 1} END {exit !ok}' "$f" \
+		2>/dev/null
+	tap $? "$what: eUICC CPU $(cat "$f" 2>/dev/null)"
+}
+# a download alone is 24 ES10 commands per chip
+euicc_cpu "$E2E_DIR/euicc-vc0" $((24 * PER)) "PORTDP_EUICC_CPU from a feeder ($PER cards)"
+i=$((6 * PER))
+mkdir -p "$E2E_DIR/state/$i"
+printf '%s/euiccs/%05d %s/state/%d\n' "$B" "$i" "$E2E_DIR" "$i" >"$E2E_DIR/cards-inproc"
+PORTDP_EUICC_CPU=$E2E_DIR/euicc-inproc timeout 60 "$BIN/portdp-line" "${ARGS[@]}" \
+	--report "$E2E_DIR/repC" --station "inproc:$E2E_DIR/cards-inproc" >"$E2E_DIR/runC.out" 2>&1
+[ "$(cat "$E2E_DIR"/repC/run-*.csv | grep -c ',installed,')" -eq 1 ]
+tap $? "an in-process station installs its chip"
+euicc_cpu "$E2E_DIR/euicc-inproc" 24 "PORTDP_EUICC_CPU from an in-process runner (1 chip)"
 
 stop_pcscd
 stop_portdpd
