@@ -600,15 +600,24 @@ static int build_upp_open(struct portdp_dev *pd, struct portdp_call *c)
 	return 0;
 }
 
-static int build_upp_data(struct portdp_dev *pd, struct portdp_call *c)
+/*
+ * The next piece of a UPP (UPP_DATA, RESEAL_DATA). @out: where the card's answer of @a->len
+ * bytes goes (RESEAL_DATA), or NULL (UPP_DATA: no answer).
+ */
+static int build_piece(struct portdp_call *c, const struct portdp_upp_data *a, const u64 *out)
 {
-	struct portdp_upp_data *a = &c->arg.upp_data;
 	struct pdc_upp_data_req *r;
 
 	if (a->rsvd || !a->len || a->len > PORTDP_UPP_DATA_MAX ||
 	    a->offset >= PORTDP_UPP_MAX_LEN)
 		return -EINVAL;
-	if (portdp_alloc_data(c, sizeof(*r), a->len, 0))
+	/*
+	 * The card moves on once it has answered: an output the answer cannot reach would lose
+	 * that piece, so the room is written once (zeros) before the card sees the request.
+	 */
+	if (out && clear_user(u64_to_user_ptr(*out), a->len))
+		return -EFAULT;
+	if (portdp_alloc_data(c, sizeof(*r), a->len, out ? a->len : 0))
 		return -ENOMEM;
 	r = portdp_req_body(c->req);
 	r->handle = cpu_to_le32(a->handle);
@@ -619,19 +628,31 @@ static int build_upp_data(struct portdp_dev *pd, struct portdp_call *c)
 	return 0;
 }
 
+/* The input's GCM tag (UPP_FINISH, RESEAL_FINISH). */
+static int build_tag(struct portdp_call *c, u32 handle, u32 rsvd, const u8 *tag)
+{
+	struct pdc_upp_finish_req *r;
+
+	if (rsvd)
+		return -EINVAL;
+	if (portdp_alloc(c, sizeof(*r), c->cmd->resp))
+		return -ENOMEM;
+	r = portdp_req_body(c->req);
+	r->handle = cpu_to_le32(handle);
+	memcpy(r->tag, tag, sizeof(r->tag));
+	return 0;
+}
+
+static int build_upp_data(struct portdp_dev *pd, struct portdp_call *c)
+{
+	return build_piece(c, &c->arg.upp_data, NULL);
+}
+
 static int build_upp_finish(struct portdp_dev *pd, struct portdp_call *c)
 {
 	struct portdp_upp_finish *a = &c->arg.upp_finish;
-	struct pdc_upp_finish_req *r;
 
-	if (a->rsvd)
-		return -EINVAL;
-	if (portdp_alloc(c, sizeof(*r), 0))
-		return -ENOMEM;
-	r = portdp_req_body(c->req);
-	r->handle = cpu_to_le32(a->handle);
-	memcpy(r->tag, a->tag, sizeof(r->tag));
-	return 0;
+	return build_tag(c, a->handle, a->rsvd, a->tag);
 }
 
 static int build_upp_seal(struct portdp_dev *pd, struct portdp_call *c)
@@ -721,27 +742,13 @@ static int finish_reseal_open(struct portdp_dev *pd, struct portdp_call *c)
 
 static int build_reseal_data(struct portdp_dev *pd, struct portdp_call *c)
 {
-	struct portdp_reseal_data *a = &c->arg.reseal_data;
-	struct pdc_upp_data_req *r;
+	const struct portdp_reseal_data *a = &c->arg.reseal_data;
+	const struct portdp_upp_data p = {
+		.handle = a->handle, .offset = a->offset, .len = a->len, .rsvd = a->rsvd,
+		.in = a->in,
+	};
 
-	if (a->rsvd || !a->len || a->len > PORTDP_UPP_DATA_MAX ||
-	    a->offset >= PORTDP_UPP_MAX_LEN)
-		return -EINVAL;
-	/*
-	 * The card moves on once it has answered: an output the answer cannot reach would lose
-	 * that piece, so the room is written once (zeros) before the card sees the request.
-	 */
-	if (clear_user(u64_to_user_ptr(a->out), a->len))
-		return -EFAULT;
-	if (portdp_alloc_data(c, sizeof(*r), a->len, a->len))
-		return -ENOMEM;
-	r = portdp_req_body(c->req);
-	r->handle = cpu_to_le32(a->handle);
-	r->offset = cpu_to_le32(a->offset);
-	r->len = cpu_to_le16(a->len);
-	if (copy_from_user(r + 1, u64_to_user_ptr(a->in), a->len))
-		return -EFAULT;
-	return 0;
+	return build_piece(c, &p, &a->out);
 }
 
 static int finish_reseal_data(struct portdp_dev *pd, struct portdp_call *c)
@@ -758,16 +765,8 @@ static int finish_reseal_data(struct portdp_dev *pd, struct portdp_call *c)
 static int build_reseal_finish(struct portdp_dev *pd, struct portdp_call *c)
 {
 	struct portdp_reseal_finish *a = &c->arg.reseal_finish;
-	struct pdc_upp_finish_req *r;
 
-	if (a->rsvd)
-		return -EINVAL;
-	if (portdp_alloc(c, sizeof(*r), c->cmd->resp))
-		return -ENOMEM;
-	r = portdp_req_body(c->req);
-	r->handle = cpu_to_le32(a->handle);
-	memcpy(r->tag, a->tag, sizeof(r->tag));
-	return 0;
+	return build_tag(c, a->handle, a->rsvd, a->tag);
 }
 
 static int finish_reseal_finish(struct portdp_dev *pd, struct portdp_call *c)

@@ -85,6 +85,8 @@ VM_GUEST_FILES += $(BUILD)/bin/portdpctl:/bin/portdpctl $(BUILD)/bin/portdpd:/bi
 	$(BUILD)/bin/portdp-lpa:/bin/portdp-lpa $(BUILD)/bin/portdp-pki:/bin/portdp-pki \
 	$(PORTDP_PROV_SO):$(CARD_E2E_MODULES)/portdp.so $(VM_TESTDATA)/ts48:/shared/ts48 \
 	testbed/e2e/card/dp-cert-ext.cnf:/etc/portdp-dp-cert-ext.cnf
+# What the guest e2e tests share (card/, usbnet/, btlink/guest-*.sh source it).
+VM_GUEST_FILES += testbed/e2e/guest-lib.sh:/usr/lib/portdp-e2e/guest-lib.sh
 # --- end card-e2e ---
 
 # --- flood ---

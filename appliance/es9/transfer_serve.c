@@ -82,18 +82,6 @@ static void hex(const uint8_t *p, size_t n, char *out)
 		sprintf(out + 2 * i, "%02x", p[i]);
 }
 
-static int unhex16(const char *s, uint8_t id[16])
-{
-	int i;
-
-	if (!s || strlen(s) != 32)
-		return -1;
-	for (i = 0; i < 16; i++)
-		if (sscanf(s + 2 * i, "%2hhx", &id[i]) != 1)
-			return -1;
-	return 0;
-}
-
 static const char *str_member(struct xcall *c, const char *name)
 {
 	const struct rsp_json_member *m = rsp_json_get(&c->req, name);

@@ -260,6 +260,19 @@ int keystore_set(struct keystore *ks, unsigned int n, const struct key_slot *val
 	return ret;
 }
 
+enum pdc_status keystore_key(const struct keystore *ks, unsigned int n, unsigned int type,
+			     const uint8_t **key)
+{
+	if (n >= PDC_KEY_SLOTS)
+		return PDC_ST_BAD_SLOT;
+	if (!ks->slot[n].curve)
+		return PDC_ST_SLOT_EMPTY;
+	if (ks->slot[n].curve != type)
+		return PDC_ST_BAD_KEY;
+	*key = ks->slot[n].priv;
+	return PDC_ST_OK;
+}
+
 int keystore_check(const struct keystore *ks)
 {
 	struct key_slot slot[PDC_KEY_SLOTS];

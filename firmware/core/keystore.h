@@ -53,4 +53,11 @@ int keystore_set(struct keystore *ks, unsigned int n, const struct key_slot *val
 /* Re-read the file and check it authenticates and matches memory. */
 int keystore_check(const struct keystore *ks);
 
+/*
+ * The private key in slot @n when it is of @type (a curve id, or PDC_KEY_STOCK_AES256), or
+ * why not: PDC_ST_BAD_SLOT, PDC_ST_SLOT_EMPTY, PDC_ST_BAD_KEY.
+ */
+enum pdc_status keystore_key(const struct keystore *ks, unsigned int n, unsigned int type,
+			     const uint8_t **key);
+
 #endif /* CARD_KEYSTORE_H */

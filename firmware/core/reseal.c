@@ -61,20 +61,6 @@ static int find(struct card *c, uint32_t handle)
 	return -1;
 }
 
-/* The key of a slot of @type (a PDC_KEY_STOCK_AES256 or a curve id), or why not. */
-static enum pdc_status slot_key(struct card *c, unsigned int slot, unsigned int type,
-				const uint8_t **key)
-{
-	if (slot >= PDC_KEY_SLOTS)
-		return PDC_ST_BAD_SLOT;
-	if (!c->ks.slot[slot].curve)
-		return PDC_ST_SLOT_EMPTY;
-	if (c->ks.slot[slot].curve != type)
-		return PDC_ST_BAD_KEY;
-	*key = c->ks.slot[slot].priv;
-	return PDC_ST_OK;
-}
-
 /* The transfer envelope's key from z (bundle.h). */
 static enum pdc_status xfer_key(const uint8_t z[PDC_SHARED_LEN], const uint8_t id[PDC_XFER_ID_LEN],
 				const uint8_t pub[PDC_PUBKEY_LEN], const uint8_t *iccid,
@@ -164,10 +150,10 @@ static enum pdc_status in_key(struct card *c, const struct pdc_reseal_open_req *
 	enum pdc_status st;
 
 	if (r->in_kind == PDC_SEAL_STOCK) {
-		st = slot_key(c, r->in_slot, PDC_KEY_STOCK_AES256, &k);
+		st = keystore_key(&c->ks, r->in_slot, PDC_KEY_STOCK_AES256, &k);
 		return st == PDC_ST_OK ? keywrap_unwrap(k, r->in_wrapped, key) : st;
 	}
-	st = slot_key(c, r->in_slot, PDC_CURVE_P256, &k);
+	st = keystore_key(&c->ks, r->in_slot, PDC_CURVE_P256, &k);
 	if (st == PDC_ST_OK)
 		st = ecc_shared(&c->ecc.p256, k, r->in_pub, &c->drbg, z);
 	if (st == PDC_ST_OK)
@@ -185,7 +171,7 @@ static enum pdc_status out_key(struct card *c, const struct pdc_reseal_open_req 
 	enum pdc_status st;
 
 	if (r->out_kind == PDC_SEAL_STOCK) {
-		st = slot_key(c, r->out_slot, PDC_KEY_STOCK_AES256, &k);
+		st = keystore_key(&c->ks, r->out_slot, PDC_KEY_STOCK_AES256, &k);
 		if (st == PDC_ST_OK && mbedtls_ctr_drbg_random(&c->drbg, key, 32))
 			st = PDC_ST_CRYPTO;
 		return st == PDC_ST_OK ? keywrap_wrap(k, key, resp->out_wrapped) : st;

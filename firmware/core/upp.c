@@ -43,19 +43,6 @@ void upp_drop(struct session_table *t, struct session *s)
 	t->upps--;
 }
 
-/* The stock key in @slot, or why not. */
-static enum pdc_status stock_slot(struct card *c, unsigned int slot, const uint8_t **kek)
-{
-	if (slot >= PDC_KEY_SLOTS)
-		return PDC_ST_BAD_SLOT;
-	if (!c->ks.slot[slot].curve)
-		return PDC_ST_SLOT_EMPTY;
-	if (c->ks.slot[slot].curve != PDC_KEY_STOCK_AES256)
-		return PDC_ST_BAD_KEY;
-	*kek = c->ks.slot[slot].priv;
-	return PDC_ST_OK;
-}
-
 enum pdc_status op_stock_key_generate(struct card *c, const uint8_t *body, size_t len, uint8_t *out,
 				      size_t *out_len)
 {
@@ -94,7 +81,7 @@ enum pdc_status op_stock_wrap(struct card *c, const uint8_t *body, size_t len, u
 	if (!all_zero(r.rsvd, sizeof(r.rsvd)))
 		st = PDC_ST_BAD_PARAM;
 	else
-		st = stock_slot(c, r.slot, &kek);
+		st = keystore_key(&c->ks, r.slot, PDC_KEY_STOCK_AES256, &kek);
 	if (st == PDC_ST_OK)
 		st = keywrap_wrap(kek, r.key, out);
 	mbedtls_platform_zeroize(&r, sizeof(r));
@@ -134,7 +121,7 @@ enum pdc_status op_upp_open(struct card *c, const uint8_t *body, size_t len, uin
 		return PDC_ST_BAD_LENGTH;
 	if (!all_zero(r.aad + r.aad_len, PDC_UPP_AAD_MAX - r.aad_len))
 		return PDC_ST_BAD_PARAM;
-	st = stock_slot(c, r.slot, &kek);
+	st = keystore_key(&c->ks, r.slot, PDC_KEY_STOCK_AES256, &kek);
 	if (st != PDC_ST_OK)
 		return st;
 	st = find_session(c, le32(r.handle), &s);

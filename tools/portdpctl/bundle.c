@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Transfer bundle format: writer and strict parser (layout in bundle.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bundle.h"
@@ -240,4 +241,24 @@ void bundle_free(struct bundle *b)
 {
 	free(b->items);
 	b->items = NULL;
+}
+
+void hex16(const uint8_t id[16], char out[33])
+{
+	int i;
+
+	for (i = 0; i < 16; i++)
+		sprintf(out + 2 * i, "%02x", id[i]);
+}
+
+int unhex16(const char *s, uint8_t id[16])
+{
+	int i;
+
+	if (!s || strlen(s) != 32)
+		return -1;
+	for (i = 0; i < 16; i++)
+		if (sscanf(s + 2 * i, "%2hhx", &id[i]) != 1)
+			return -1;
+	return 0;
 }

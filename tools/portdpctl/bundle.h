@@ -72,6 +72,11 @@ struct bundle {
 int bundle_parse(const uint8_t *buf, size_t len, struct bundle *b, const char **why);
 void bundle_free(struct bundle *b);
 
+/* A bundle id as 32 hex digits (@out: 33 bytes), and back: 0, or -1 when @s (may be NULL) is not
+ * 32 of them. */
+void hex16(const uint8_t id[16], char out[33]);
+int unhex16(const char *s, uint8_t id[16]);
+
 /* A growing buffer for writing a bundle. */
 struct bundle_buf {
 	uint8_t *p;

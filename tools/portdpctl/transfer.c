@@ -42,7 +42,7 @@
 #define MAX_ICCIDS 1024
 
 struct ident {
-	const char *key_uri, *cert_path, *ca_path, *accel_uri;
+	struct unit_opts opt;
 	struct unit_key u;
 	uint8_t *cert_der;
 	int cert_len;
@@ -66,26 +66,6 @@ static void kill_point(const char *step)
 static void sha256(const uint8_t *p, size_t n, uint8_t out[32])
 {
 	EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL);
-}
-
-static void hex16(const uint8_t id[16], char out[33])
-{
-	int i;
-
-	for (i = 0; i < 16; i++)
-		sprintf(out + 2 * i, "%02x", id[i]);
-}
-
-static int unhex16(const char *s, uint8_t id[16])
-{
-	int i;
-
-	if (strlen(s) != 32)
-		return -1;
-	for (i = 0; i < 16; i++)
-		if (sscanf(s + 2 * i, "%2hhx", &id[i]) != 1)
-			return -1;
-	return 0;
 }
 
 static X509 *read_pem_cert(const char *path)
@@ -112,21 +92,21 @@ static int ident_open(struct ident *id)
 	X509 *x;
 	int st;
 
-	if (!id->cert_path || !id->ca_path)
+	if (!id->opt.cert || !id->opt.ca)
 		return ctl_error(EXIT_USAGE, "transfer: --key, --cert and --ca are required");
-	st = unit_key_open(id->accel_uri, id->key_uri, &id->u);
+	st = unit_key_open(id->opt.accel, id->opt.key, &id->u);
 	if (st)
 		return st;
-	if (unit_cert_pub(id->cert_path, pub))
+	if (unit_cert_pub(id->opt.cert, pub))
 		return EXIT_FAIL;
 	if (memcmp(pub, id->u.pub, sizeof(pub)))
 		return ctl_error(EXIT_FAIL, "%s is not the certificate of the unit key %s",
-				 id->cert_path, id->key_uri);
-	x = read_pem_cert(id->cert_path);
+				 id->opt.cert, id->opt.key);
+	x = read_pem_cert(id->opt.cert);
 	id->cert_len = x ? i2d_X509(x, &id->cert_der) : -1;
 	X509_free(x);
 	if (id->cert_len <= 0 || id->cert_len > BUNDLE_MAX_CERT)
-		return ctl_error(EXIT_FAIL, "%s: unusable certificate", id->cert_path);
+		return ctl_error(EXIT_FAIL, "%s: unusable certificate", id->opt.cert);
 	sha256(id->cert_der, (size_t)id->cert_len, id->fp);
 	/* the card path: the card re-seals each UPP, so both keys must be on that card */
 	if (ctl_stock_slot()) {
@@ -137,16 +117,16 @@ static int ident_open(struct ident *id)
 			     !(info.caps & PDP_ACCEL_CAP_RESEAL)))
 			err = -EOPNOTSUPP;
 		if (err)
-			return ctl_error(EXIT_FAIL,
-					 "the stock key is on the card (%s): transfers need the unit"
-					 " key %s on the same card, which re-seals the UPPs (%s)",
-					 ctl_stock_slot(), id->key_uri,
-					 err == -EOPNOTSUPP ? "card protocol 1.4"
-							    : strerror(-err));
+			return ctl_error(
+			    EXIT_FAIL,
+			    "the stock key is on the card (%s): transfers need the unit"
+			    " key %s on the same card, which re-seals the UPPs (%s)",
+			    ctl_stock_slot(), id->opt.key,
+			    err == -EOPNOTSUPP ? "card protocol 1.4" : strerror(-err));
 	}
 	id->ca = X509_STORE_new();
-	if (!id->ca || X509_STORE_load_file(id->ca, id->ca_path) != 1)
-		return ctl_error(EXIT_FAIL, "%s: cannot load the unit CA", id->ca_path);
+	if (!id->ca || X509_STORE_load_file(id->ca, id->opt.ca) != 1)
+		return ctl_error(EXIT_FAIL, "%s: cannot load the unit CA", id->opt.ca);
 	return EXIT_OK;
 }
 
@@ -174,7 +154,7 @@ static X509 *verify_unit_cert(struct ident *id, const uint8_t *der, size_t len, 
 		snprintf(why, why_len, "out of memory");
 	} else if (X509_verify_cert(c) != 1) {
 		snprintf(why, why_len, "unknown signer: its certificate is not issued by %s (%s)",
-			 id->ca_path, X509_verify_cert_error_string(X509_STORE_CTX_get_error(c)));
+			 id->opt.ca, X509_verify_cert_error_string(X509_STORE_CTX_get_error(c)));
 	} else {
 		ok = 1;
 	}
@@ -261,32 +241,6 @@ static int read_file(const char *path, uint8_t **buf, size_t *len)
 	return 0;
 }
 
-/* Parse common identity options; the rest into the caller's. */
-static int ident_opt(struct ident *id, int c)
-{
-	switch (c) {
-	case 'k':
-		id->key_uri = optarg;
-		return 1;
-	case 'c':
-		id->cert_path = optarg;
-		return 1;
-	case 'C':
-		id->ca_path = optarg;
-		return 1;
-	case 'A':
-		id->accel_uri = optarg;
-		return 1;
-	}
-	return 0;
-}
-
-#define IDENT_OPTS                                                                                 \
-	{"key", required_argument, NULL, 'k'}, {"cert", required_argument, NULL, 'c'},             \
-	    {"ca", required_argument, NULL, 'C'}, {                                                \
-		"accel", required_argument, NULL, 'A'                                              \
-	}
-
 /* ---- export ------------------------------------------------------------------------- */
 
 static int sign_buf(struct ident *id, struct bundle_buf *w)
@@ -305,7 +259,7 @@ static int sign_buf(struct ident *id, struct bundle_buf *w)
 static int transfer_export(struct inventory *inv, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    IDENT_OPTS,
+	    UNIT_OPTS,
 	    {"to", required_argument, NULL, 't'},
 	    {"count", required_argument, NULL, 'n'},
 	    {"type", required_argument, NULL, 'T'},
@@ -327,7 +281,7 @@ static int transfer_export(struct inventory *inv, int argc, char **argv)
 	struct inv_transfer_out t;
 
 	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		if (ident_opt(&id, c))
+		if (unit_opt(&id.opt, c))
 			continue;
 		switch (c) {
 		case 't':
@@ -590,7 +544,7 @@ static int write_receipt(const char *path, const uint8_t *r, size_t n)
 int transfer_import(struct inventory *inv, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    IDENT_OPTS,
+	    UNIT_OPTS,
 	    {"receipt", required_argument, NULL, 'o'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -607,7 +561,7 @@ int transfer_import(struct inventory *inv, int argc, char **argv)
 	uint32_t i;
 
 	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		if (ident_opt(&id, c))
+		if (unit_opt(&id.opt, c))
 			continue;
 		if (c != 'o')
 			return EXIT_USAGE;
@@ -796,19 +750,19 @@ done:
 static int transfer_reissue(struct inventory *inv, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    IDENT_OPTS,
+	    UNIT_OPTS,
 	    {"out", required_argument, NULL, 'o'},
 	    {NULL, 0, NULL, 0},
 	};
 	uint8_t bid[16], *bundle = NULL;
-	struct ident unused = {0};
+	struct unit_opts unused = {0};
 	const char *out = NULL;
 	size_t len = 0;
 	int has_receipt = 0, err, c;
 
 	/* the identity options are accepted (and not needed): the bundle is as it was signed */
 	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		if (ident_opt(&unused, c))
+		if (unit_opt(&unused, c))
 			continue;
 		if (c != 'o')
 			return EXIT_USAGE;
@@ -841,7 +795,7 @@ static int transfer_reissue(struct inventory *inv, int argc, char **argv)
 static int transfer_receipt(struct inventory *inv, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    IDENT_OPTS,
+	    UNIT_OPTS,
 	    {NULL, 0, NULL, 0},
 	};
 	struct ident id = {0};
@@ -853,7 +807,7 @@ static int transfer_receipt(struct inventory *inv, int argc, char **argv)
 	char hex[33];
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		if (!ident_opt(&id, c))
+		if (!unit_opt(&id.opt, c))
 			return EXIT_USAGE;
 	if (optind != argc - 1)
 		return ctl_error(EXIT_USAGE, "usage: transfer receipt RECEIPT --key URI --cert"

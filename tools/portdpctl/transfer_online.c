@@ -29,13 +29,16 @@
 #include <curl/curl.h>
 #include <openssl/rand.h>
 #include "b64.h"
+#include "bundle.h"
 #include "json_obj.h"
 #include "portdpctl.h"
+#include "unit.h"
 
 #define XFER_PATH "/portdp/transfer1/"
 
 struct online {
-	const char *url, *key, *cert, *ca, *accel, *server_ca;
+	const char *url, *server_ca;
+	struct unit_opts id; /* the unit's identity */
 	unsigned retries;
 	unsigned attempts; /* of the last post(): 1 = its first try was answered */
 };
@@ -93,15 +96,15 @@ static int post_once(const struct online *o, const char *fn, const char *body, s
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
-	curl_easy_setopt(h, CURLOPT_SSLCERT, o->cert);
-	if (!strncmp(o->key, "slot:", 5)) {
+	curl_easy_setopt(h, CURLOPT_SSLCERT, o->id.cert);
+	if (!strncmp(o->id.key, "slot:", 5)) {
 		/*
 		 * A card-held unit key: libcurl signs the handshake through the portdp OpenSSL
 		 * ENGINE (libportdp-accel/engine), on the accel of $PORTDP_ACCEL (--accel).
 		 */
 		char uri[64];
 
-		snprintf(uri, sizeof(uri), "portdp:slot=%s", o->key + 5);
+		snprintf(uri, sizeof(uri), "portdp:slot=%s", o->id.key + 5);
 		if ((rc = curl_easy_setopt(h, CURLOPT_SSLENGINE, "portdp")) != CURLE_OK) {
 			snprintf(why, why_len, "the portdp OpenSSL engine: %s", curl_easy_strerror(rc));
 			ret = -EPERM;
@@ -110,9 +113,9 @@ static int post_once(const struct online *o, const char *fn, const char *body, s
 		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "ENG");
 		curl_easy_setopt(h, CURLOPT_SSLKEY, uri);
 	} else {
-		curl_easy_setopt(h, CURLOPT_SSLKEY, o->key + 5); /* file:PATH */
+		curl_easy_setopt(h, CURLOPT_SSLKEY, o->id.key + 5); /* file:PATH */
 	}
-	curl_easy_setopt(h, CURLOPT_CAINFO, o->server_ca ? o->server_ca : o->ca);
+	curl_easy_setopt(h, CURLOPT_CAINFO, o->server_ca ? o->server_ca : o->id.ca);
 	curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
 	/* a unit certificate names a unit, not a host: the chain to the unit CA is checked */
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -222,41 +225,9 @@ static void sync_dir(const char *dir)
 	}
 }
 
-static void hex16(const uint8_t id[16], char out[33])
-{
-	int i;
-
-	for (i = 0; i < 16; i++)
-		sprintf(out + 2 * i, "%02x", id[i]);
-}
-
-static int unhex16(const char *s, uint8_t id[16])
-{
-	int i;
-
-	if (strlen(s) != 32)
-		return -1;
-	for (i = 0; i < 16; i++)
-		if (sscanf(s + 2 * i, "%2hhx", &id[i]) != 1)
-			return -1;
-	return 0;
-}
-
 static int parse_common(struct online *o, int c)
 {
 	switch (c) {
-	case 'k':
-		o->key = optarg;
-		return 1;
-	case 'c':
-		o->cert = optarg;
-		return 1;
-	case 'C':
-		o->ca = optarg;
-		return 1;
-	case 'A':
-		o->accel = optarg;
-		return 1;
 	case 'S':
 		o->server_ca = optarg;
 		return 1;
@@ -264,13 +235,11 @@ static int parse_common(struct online *o, int c)
 		o->retries = (unsigned)strtoul(optarg, NULL, 10);
 		return 1;
 	}
-	return 0;
+	return unit_opt(&o->id, c);
 }
 
 #define ONLINE_OPTS                                                                                \
-	{"key", required_argument, NULL, 'k'}, {"cert", required_argument, NULL, 'c'},             \
-	    {"ca", required_argument, NULL, 'C'}, {"accel", required_argument, NULL, 'A'},         \
-	    {"server-ca", required_argument, NULL, 'S'},                                           \
+	UNIT_OPTS, {"server-ca", required_argument, NULL, 'S'},                                    \
 	{                                                                                          \
 		"retries", required_argument, NULL, 'R'                                            \
 	}
@@ -279,12 +248,12 @@ static int check_online(const struct online *o)
 {
 	if (!o->url || strncmp(o->url, "https://", 8))
 		return ctl_error(EXIT_USAGE, "the source is an https:// URL");
-	if (!o->key || !o->cert || !o->ca)
+	if (!o->id.key || !o->id.cert || !o->id.ca)
 		return ctl_error(EXIT_USAGE, "--key, --cert and --ca are required");
-	if (strncmp(o->key, "file:", 5) && strncmp(o->key, "slot:", 5))
+	if (strncmp(o->id.key, "file:", 5) && strncmp(o->id.key, "slot:", 5))
 		return ctl_error(EXIT_USAGE, "--key: file:PATH or slot:N");
 	/* The engine takes its accel from the environment (the same card as --accel). */
-	if (o->accel && setenv("PORTDP_ACCEL", o->accel, 1))
+	if (o->id.accel && setenv("PORTDP_ACCEL", o->id.accel, 1))
 		return ctl_error(EXIT_FAIL, "cannot set PORTDP_ACCEL");
 	return EXIT_OK;
 }
@@ -293,15 +262,15 @@ static int check_online(const struct online *o)
 static int import_file(struct inventory *inv, const struct online *o, const char *bundle,
 		       const char *receipt)
 {
-	char *argv[] = {"import", (char *)bundle, "--receipt", (char *)receipt,
-			"--key",  (char *)o->key, "--cert",    (char *)o->cert,
-			"--ca",	  (char *)o->ca,  NULL,	       NULL,
+	char *argv[] = {"import", (char *)bundle,    "--receipt", (char *)receipt,
+			"--key",  (char *)o->id.key, "--cert",	  (char *)o->id.cert,
+			"--ca",	  (char *)o->id.ca,  NULL,	  NULL,
 			NULL};
 	int argc = 10;
 
-	if (o->accel) {
+	if (o->id.accel) {
 		argv[argc++] = "--accel";
-		argv[argc++] = (char *)o->accel;
+		argv[argc++] = (char *)o->id.accel;
 	}
 	optind = 0;
 	return transfer_import(inv, argc, argv);

@@ -11,6 +11,25 @@
 #include "portdpctl.h"
 #include "unit.h"
 
+int unit_opt(struct unit_opts *o, int c)
+{
+	switch (c) {
+	case 'k':
+		o->key = optarg;
+		return 1;
+	case 'c':
+		o->cert = optarg;
+		return 1;
+	case 'C':
+		o->ca = optarg;
+		return 1;
+	case 'A':
+		o->accel = optarg;
+		return 1;
+	}
+	return 0;
+}
+
 int unit_key_open(const char *accel_uri, const char *key_uri, struct unit_key *u)
 {
 	enum pdp_curve curve;

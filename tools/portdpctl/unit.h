@@ -7,8 +7,24 @@
 #ifndef PORTDPCTL_UNIT_H
 #define PORTDPCTL_UNIT_H
 
+#include <getopt.h>
 #include <portdp/accel.h>
 #include "inventory.h"
+
+/* The options that name the unit's identity: --key URI, --cert PEM, --ca PEM, --accel URI. */
+struct unit_opts {
+	const char *key, *cert, *ca, *accel;
+};
+
+#define UNIT_OPTS                                                                                  \
+	{"key", required_argument, NULL, 'k'}, {"cert", required_argument, NULL, 'c'},             \
+	    {"ca", required_argument, NULL, 'C'},                                                  \
+	{                                                                                          \
+		"accel", required_argument, NULL, 'A'                                              \
+	}
+
+/* getopt_long's @c (its argument in optarg) into @o when it is one of UNIT_OPTS: 1, else 0. */
+int unit_opt(struct unit_opts *o, int c);
 
 struct unit_key {
 	struct pdp_accel *accel;

@@ -8,33 +8,26 @@
 # only (it does not depend on the card).
 # portdp.btlink_sizes=DATA,ANSWER on the guest's command line: the extended
 # command's data and the long answer in bytes (default 4096,12000).
-PATH=/bin:/sbin:/usr/bin:/usr/sbin
+T=/tmp/btlink
+# shellcheck source=testbed/e2e/guest-lib.sh
+. /usr/lib/portdp-e2e/guest-lib.sh
 SIZES="4096 12000"
 for w in $(cat /proc/cmdline); do
 	case $w in portdp.btlink_sizes=*,*) w=${w#*=}; SIZES="${w%,*} ${w#*,}" ;; esac
 done
 CH=22
-T=/tmp/btlink
-n=0
-failed=0
 pids=
-
-tap() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
 finish() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
-	echo "1..$n"
-	exit $failed
+	lib_finish
 }
 
-[ "${PORTDP_TRANSPORT:-pcie}" = usb ] && { echo "1..0 # SKIP runs in the PCIe boot"; exit 0; }
+[ "${PORTDP_TRANSPORT:-pcie}" = usb ] && skip_all "runs in the PCIe boot"
 command -v btvirt >/dev/null && command -v btlink-rig >/dev/null ||
-	{ echo "1..0 # SKIP no btvirt/btlink-rig in the guest"; exit 0; }
+	skip_all "no btvirt/btlink-rig in the guest"
 modprobe hci_vhci 2>/dev/null
 modprobe rfcomm 2>/dev/null
-[ -c /dev/vhci ] || { echo "1..0 # SKIP no /dev/vhci (hci_vhci)"; exit 0; }
+[ -c /dev/vhci ] || skip_all "no /dev/vhci (hci_vhci)"
 rm -rf "$T"
 mkdir -p "$T" && cd "$T" || exit 1
 
@@ -86,8 +79,6 @@ tap $? "the server counted 4 APDUs, then ended the bad link with 'frame length 0
 for p in portdpd portdp-lpa portdp-pki portdpctl; do
 	command -v "$p" >/dev/null || { echo "# no $p in the guest: no download over Bluetooth"; finish; }
 done
-TS48=${SHARED:-/shared}/ts48
-HOST=testsmdpplus1.example.com
 DCH=23
 inv() { portdpctl -d "$T/inventory.db" "$@"; }
 state() { inv list 2>/dev/null | awk -v m="$1" '$3 == m { print $2 }'; }
@@ -109,36 +100,13 @@ for f in "$TS48"/*-UNIQUE.der; do
 	i=$((i + 1))
 done
 tap $ok "test PKI and 3 TS.48 profiles in the kit's inventory (BT0 reusable after deletion)"
-cat >portdpd.conf <<EOF
-listen = 127.0.0.1
-port = 443
-workers = 1
-smdp_address = $HOST
-tls_cert = $T/pki/dptls-chain.pem
-tls_key = file:$T/pki/dptls-key.pem
-accel = soft:
-db = $T/inventory.db
-dpauth_cert = $T/pki/dpauth.der
-dpauth_key = file:$T/pki/dpauth-key.pem
-dppb_cert = $T/pki/dppb.der
-dppb_key = file:$T/pki/dppb-key.pem
-ci_cert = $T/pki/ci.der
-card_bt = $DCH
-EOF
-portdpd -c portdpd.conf --pidfile "$T/portdpd.pid" 2>dpd.err
+{ dp_soft_conf 127.0.0.1 1 "$T/inventory.db"; echo "card_bt = $DCH"; } >portdpd.conf
+start_dpd portdpd.conf
 st=$?
-dpd=$(cat portdpd.pid 2>/dev/null)
-[ -n "$dpd" ] && pids="$pids $dpd"
 cpu() { awk '{ print $14 + $15 }' "/proc/$dpd/stat"; } # clock ticks (USER_HZ 100)
 tap $st "portdpd started with its card face on RFCOMM channel $DCH"
-[ $st -eq 0 ] || { sed 's/^/# /' dpd.err; finish; }
-for k in 1 2; do
-	eid=$(sed -n "${k}p" pki/euicc/list.txt)
-	mkdir -p "$T/euicc$k"
-	cp "pki/euicc/$eid.der" "$T/euicc$k/euicc.der"
-	cp "pki/euicc/$eid-key.pem" "$T/euicc$k/euicc-key.pem"
-	cp pki/eum.der pki/ci.der "$T/euicc$k/"
-done
+[ $st -eq 0 ] || finish
+for k in 1 2; do euicc $k "$T/euicc$k" >/dev/null; done
 eid2=$(sed -n 2p pki/euicc/list.txt)
 # blpa ARGS: portdp-lpa with the Port-DP+ on the other controller's RFCOMM channel.
 blpa() { timeout 120 portdp-lpa --dp-card "bt:$a0@$DCH" --cacert pki/ci.pem "$@"; }

@@ -14,114 +14,40 @@
 #
 # CARD_E2E_PROFILES=N limits the run to the first N UNIQUE profiles (default:
 # all of them).
-PATH=/bin:/sbin:/usr/bin:/usr/sbin
-DEV=${PORTDP_DEV:-/dev/portdp-accel0}
-SYS=/sys/class/misc/$(basename "$DEV")
-MODULES=${CARD_E2E_MODULES:-/usr/lib/portdp-e2e/ossl-modules}
-TS48=${SHARED:-/shared}/ts48
-export HOST=testsmdpplus1.example.com # also the TLS name in dp-cert-ext.cnf
-PORT=18443
 T=/tmp/e2e-card
-n=0
-failed=0
-dpd=
-
-tap() { # tap STATUS NAME
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
-bail() {
-	echo "Bail out! $1"
-	finish
-}
-card() { portdpctl card "$@" --dev "$DEV"; }
+SLOTS="10 11 12 13"
+# shellcheck source=testbed/e2e/guest-lib.sh
+. /usr/lib/portdp-e2e/guest-lib.sh
+PORT=18443
 inv() { portdpctl -d "$T/inventory.db" "$@"; }
-counter() { cat "$SYS/counters/$1" 2>/dev/null || echo 0; }
-stop_dpd() {
-	[ -n "$dpd" ] || return 0
-	kill -TERM "$dpd" 2>/dev/null
-	i=0
-	while kill -0 "$dpd" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	kill -0 "$dpd" 2>/dev/null && { kill -9 "$dpd"; return 1; }
-	dpd=
-	return 0
-}
-finish() {
-	stop_dpd
-	for s in 10 11 12 13; do card destroy --slot $s >/dev/null 2>&1; done
-	echo "1..$n"
-	exit $failed
-}
 
-[ -c "$DEV" ] || { echo "1..0 # SKIP no $DEV"; exit 0; }
-[ -d "$TS48" ] || { echo "1..0 # SKIP no TS.48 profiles in $TS48"; exit 0; }
-rm -rf "$T"
-mkdir -p "$T" || exit 1
-cd "$T" || exit 1
-for s in 10 11 12 13; do card destroy --slot $s >/dev/null 2>&1; done
+need_card
+fresh_dir
+free_slots
 
 # ---- keys and certificates ---------------------------------------------
 portdp-pki -n 1 pki >/dev/null 2>&1
 tap $? "test PKI (CI, EUM, one eUICC)"
-ok=0
-for s in 10 11 12; do card keygen --slot $s >/dev/null 2>&1 || ok=1; done
-tap $ok "DPauth, DPpb and TLS keys generated in card slots 10, 11, 12"
+dp_keygen 10 11 12
+tap $? "DPauth, DPpb and TLS keys generated in card slots 10, 11, 12"
 
-card csr --slot 10 --subject "/O=Port-DP Test/CN=TEST SM-DP+" --out dpauth.csr >/dev/null &&
-	card csr --slot 11 --subject "/O=Port-DP Test/CN=TEST SM-DP+" --out dppb.csr >/dev/null &&
-	card csr --slot 12 --subject "/O=Port-DP Test/CN=$HOST" --out tls.csr >/dev/null &&
+dp_csrs 10 11 12 &&
 	openssl req -in dpauth.csr -verify -noout 2>/dev/null &&
 	openssl req -in dppb.csr -verify -noout 2>/dev/null &&
 	openssl req -in tls.csr -verify -noout 2>/dev/null
 tap $? "CSRs signed on the card, each verified by openssl req -verify"
 
-ok=0
-for r in dpauth dppb tls; do
-	openssl x509 -req -in $r.csr -CA pki/ci.pem -CAkey pki/ci-key.pem -CAcreateserial \
-		-days 30 -sha256 -extfile /etc/portdp-dp-cert-ext.cnf -extensions $r -out $r-issued.pem \
-		>/dev/null 2>&1 || ok=1
-done
-cat tls-issued.pem pki/ci.pem >tls-chain-issued.pem
-openssl x509 -in dpauth-issued.pem -outform DER -out dpauth-issued.der 2>/dev/null || ok=1
-tap $ok "the test CI issued DPauth, DPpb and TLS certificates (openssl x509 -req)"
+dp_issue
+tap $? "the test CI issued DPauth, DPpb and TLS certificates (openssl x509 -req)"
 
-cat >portdpd.conf <<EOF
-listen = 127.0.0.1
-port = $PORT
-workers = 2
-smdp_address = $HOST
-accel = dev:$DEV
-tls_cert = $T/tls-chain.pem
-tls_key = portdp:dev=$DEV;slot=12
-ossl_modules = $MODULES
-dpauth_cert = $T/dpauth.der
-dpauth_key = slot:10
-dppb_cert = $T/dppb.pem
-dppb_key = slot:11
-ci_cert = $T/pki/ci.der
-db = $T/inventory.db
-EOF
-card install-cert --slot 10 --cert dpauth-issued.der --config portdpd.conf --role dpauth \
-	>/dev/null && card install-cert --slot 11 --cert dppb-issued.pem --config portdpd.conf \
-	--role dppb >/dev/null && card install-cert --slot 12 --cert tls-chain-issued.pem \
-	--config portdpd.conf --role tls >/dev/null
+dp_card_conf $PORT 2 10 11 12 "$T/inventory.db" >portdpd.conf
+dp_install 10 11 12 portdpd.conf
 tap $? "portdpctl card install-cert put the three certificates where portdpd.conf points"
 
 # ---- inventory ---------------------------------------------------------
 inv init >/dev/null 2>&1
-want=${CARD_E2E_PROFILES:-1000}
-i=0
-ok=0
-: >profiles.txt
-for f in "$TS48"/*-UNIQUE.der; do
-	[ -f "$f" ] || continue
-	[ $i -lt "$want" ] || break
-	mid=$(printf 'CARD%02d' $i)
-	inv import --matching-id "$mid" "$f" >/dev/null 2>&1 || ok=1
-	echo "$mid $f" >>profiles.txt
-	i=$((i + 1))
-done
-nprof=$i
+import_ts48 CARD "${CARD_E2E_PROFILES:-1000}"
+ok=$?
 [ $nprof -gt 0 ] && [ "$(inv list --state available 2>/dev/null | grep -c CARD)" -eq $nprof ]
 tap $((ok + $?)) "imported $nprof TS.48 UNIQUE profiles"
 
@@ -139,11 +65,10 @@ sign0=$(counter ecdsa_sign)
 sess0=$(counter session_create)
 seal0=$(counter bsp_seal)
 rsk0=$(counter session_replace_keys)
-portdpd -c portdpd.conf --pidfile "$T/portdpd.pid" 2>dpd.err
+start_dpd portdpd.conf
 st=$?
-[ -f portdpd.pid ] && dpd=$(cat portdpd.pid)
 tap $st "portdpd started: accel dev:, DP keys in slots 10/11, TLS key in slot 12"
-[ $st -eq 0 ] || { sed 's/^/# /' dpd.err; bail "portdpd did not start"; }
+[ $st -eq 0 ] || bail "portdpd did not start"
 
 # USB boot: the last two profiles are kept for the unplug-mid-download phase
 # below (one cut by the unplug, one downloaded after the replug).
@@ -155,24 +80,14 @@ if [ "${PORTDP_TRANSPORT:-pcie}" = usb ] && [ "$nprof" -gt 2 ]; then
 fi
 
 eu=$T/euicc
-eid=$(head -1 pki/euicc/list.txt)
-mkdir -p "$eu"
-cp "pki/euicc/$eid.der" "$eu/euicc.der"
-cp "pki/euicc/$eid-key.pem" "$eu/euicc-key.pem"
-cp pki/eum.der "$eu/eum.der"
-cp pki/ci.der "$eu/ci.der"
+eid=$(euicc 1 "$eu")
 t0=$(date +%s)
 bad=0
 while read -r mid f; do
-	if ! timeout 120 portdp-lpa --euicc "$eu" --cacert pki/ci.pem \
-		--resolve "$HOST:$PORT:127.0.0.1" --ac "LPA:1\$$HOST:$PORT\$$mid" \
-		--out "$T/$mid.der" >lpa.log 2>&1; then
+	download "$mid" "$f" || {
 		bad=$((bad + 1))
-		echo "# $mid ($f): $(tail -n 2 lpa.log | tr '\n' ' ')"
-	elif ! cmp -s "$T/$mid.der" "$f"; then
-		bad=$((bad + 1))
-		echo "# $mid: recovered UPP differs from $f"
-	fi
+		echo "# $mid ($f): $(tail -n 2 "$T/lpa-$mid.log" | tr '\n' ' ')"
+	}
 done <profiles.txt
 t1=$(date +%s)
 tap $bad "$nprof downloads over TLS on the card, each UPP byte-identical ($bad failed)"
@@ -250,11 +165,9 @@ EOF2
 	tap $? "the card is back as $node"
 	DEV=/dev/$node
 	SYS=/sys/class/misc/$node
-	timeout 120 portdp-lpa --euicc "$eu" --cacert pki/ci.pem \
-		--resolve "$HOST:$PORT:127.0.0.1" --ac "LPA:1\$$HOST:$PORT\$$mid2" \
-		--out "$T/$mid2.der" >cut-lpa2.log 2>&1 && cmp -s "$T/$mid2.der" "$f2"
+	download "$mid2" "$f2"
 	ok=$?
-	[ $ok -eq 0 ] || sed 's/^/# /' cut-lpa2.log
+	[ $ok -eq 0 ] || sed 's/^/# /' "$T/lpa-$mid2.log"
 	tap $ok "portdpd serves $mid2 after the replug, without a restart (UPP byte-identical)"
 	[ "$(inv list --state installed 2>/dev/null | grep -c "$mid2")" -eq 1 ] &&
 		[ "$(inv list 2>/dev/null | grep "$mid2" | grep -c " $eid ")" -eq 1 ]
@@ -268,7 +181,5 @@ fi
 
 stop_dpd
 tap $? "portdpd stops on SIGTERM"
-state=$(cat "$SYS/state" 2>/dev/null)
-[ "$state" = ready ]
-tap $? "card still ready after the run (state $state)"
+card_ready
 finish

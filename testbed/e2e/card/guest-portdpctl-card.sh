@@ -6,32 +6,20 @@
 # openssl CLI, and install-cert that refuses the wrong slot and changes
 # nothing. Slots 8-9 are this test's own (the kernel selftests use 3-7,
 # test_dev 24-27, the provider test 19-21, guest-e2e-card.sh 10-13).
-PATH=/bin:/sbin:/usr/bin:/usr/sbin
-DEV=${PORTDP_DEV:-/dev/portdp-accel0}
-SYS=/sys/class/misc/$(basename "$DEV")
 T=/tmp/ctl-card
-n=0
-failed=0
-
-tap() { # tap STATUS NAME
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
-ctl() { portdpctl card "$@" --dev "$DEV"; }
+SLOTS="8 9"
+# shellcheck source=testbed/e2e/guest-lib.sh
+. /usr/lib/portdp-e2e/guest-lib.sh
 # The public key of slot N as hex, from `card list`.
-slot_pub() { ctl list 2>/dev/null | awk -v s="$1" '$1 == "slot" && $2 == s { print $4 }'; }
+slot_pub() { card list 2>/dev/null | awk -v s="$1" '$1 == "slot" && $2 == s { print $4 }'; }
 # The EC point of a PEM public key / CSR / certificate as hex (last 65 bytes of the SPKI).
 spki_point() { openssl pkey -pubin -outform DER 2>/dev/null | tail -c 65 | od -An -v -tx1 | tr -d ' \n'; }
-counter() { cat "$SYS/counters/$1" 2>/dev/null || echo 0; }
 
-rm -rf "$T"
-mkdir -p "$T" || exit 1
-cd "$T" || exit 1
-[ -c "$DEV" ] || { echo "1..0 # SKIP no $DEV"; exit 0; }
-ctl destroy --slot 8 >/dev/null 2>&1
-ctl destroy --slot 9 >/dev/null 2>&1
+fresh_dir
+[ -c "$DEV" ] || skip_all "no $DEV"
+free_slots
 
-ctl status >status.txt 2>&1
+card status >status.txt 2>&1
 st=$?
 grep -q 'state *ready' status.txt && grep -q 'firmware' status.txt &&
 	grep -q "serial *$(cat "$SYS/serial")" status.txt
@@ -48,22 +36,22 @@ else
 fi
 
 gen0=$(counter key_generate)
-ctl keygen --slot 8 >gen8.txt 2>&1 && grep -q '^slot 8 *p256 *04' gen8.txt
+card keygen --slot 8 >gen8.txt 2>&1 && grep -q '^slot 8 *p256 *04' gen8.txt
 tap $? "keygen --slot 8 (p256) on the card"
 pub8=$(slot_pub 8)
 [ "$(counter key_generate)" -gt "$gen0" ] && [ ${#pub8} -eq 130 ]
 tap $? "the card counted the key generation; list shows slot 8's point"
-ctl keygen --slot 8 >/dev/null 2>err.txt
+card keygen --slot 8 >/dev/null 2>err.txt
 st=$?
 [ $st -eq 1 ] && grep -q 'holds a key already' err.txt && [ "$(slot_pub 8)" = "$pub8" ]
 tap $? "keygen on a taken slot is refused and the key stays"
-ctl keygen --slot 9 --curve bp256 >/dev/null 2>&1 && ctl list | grep -q '^slot 9 *bp256 *04'
+card keygen --slot 9 --curve bp256 >/dev/null 2>&1 && card list | grep -q '^slot 9 *bp256 *04'
 tap $? "keygen --slot 9 --curve bp256"
-ctl keygen --slot 99 >/dev/null 2>&1
+card keygen --slot 99 >/dev/null 2>&1
 [ $? -eq 1 ]
 tap $? "keygen beyond the card's slots is refused"
 
-ctl csr --slot 8 --subject "/O=Port-DP Test/CN=portdpctl card test" --out s8.csr >/dev/null 2>err.txt
+card csr --slot 8 --subject "/O=Port-DP Test/CN=portdpctl card test" --out s8.csr >/dev/null 2>err.txt
 tap $? "csr --slot 8 written"
 openssl req -in s8.csr -verify -noout >verify.txt 2>&1 && grep -qi 'verify OK' verify.txt
 tap $? "openssl req -verify accepts the card's signature"
@@ -72,15 +60,15 @@ tap $? "the request carries the subject"
 [ "$(openssl req -in s8.csr -pubkey -noout | spki_point)" = "$pub8" ]
 tap $? "the request's public key is slot 8's"
 cp s8.csr s8.keep
-ctl csr --slot 8 --subject "/CN=again" --out s8.csr >/dev/null 2>&1
+card csr --slot 8 --subject "/CN=again" --out s8.csr >/dev/null 2>&1
 st=$?
 cmp -s s8.csr s8.keep && [ $st -eq 1 ]
 tap $? "csr never overwrites an existing file"
-ctl csr --slot 7 --subject "/CN=x" --out s7.csr >/dev/null 2>&1
+card csr --slot 7 --subject "/CN=x" --out s7.csr >/dev/null 2>&1
 st=$?
 [ $st -eq 1 ] && [ ! -e s7.csr ]
 tap $? "csr for an empty slot fails and writes nothing"
-ctl csr --slot 8 --subject "/XX=y" --out bad.csr >/dev/null 2>&1
+card csr --slot 8 --subject "/XX=y" --out bad.csr >/dev/null 2>&1
 st=$?
 [ $st -eq 2 ] && [ ! -e bad.csr ]
 tap $? "csr with an unknown subject attribute is a usage error"
@@ -99,16 +87,16 @@ openssl x509 -req -in s8.csr -CA pki/ci.pem -CAkey pki/ci-key.pem -CAcreateseria
 	-sha256 -extfile ext.cnf -extensions tls -out s8.pem >/dev/null 2>&1
 tap $? "the test CI issues a certificate for the request (openssl x509 -req)"
 
-ctl install-cert --slot 9 --cert s8.pem --out installed.pem >/dev/null 2>err.txt
+card install-cert --slot 9 --cert s8.pem --out installed.pem >/dev/null 2>err.txt
 st=$?
 [ $st -eq 1 ] && grep -q 'not the key in slot 9' err.txt && [ ! -e installed.pem ]
 tap $? "install-cert refuses a certificate for another slot's key, writes nothing"
 echo old >installed.pem
-ctl install-cert --slot 8 --cert pki/dptls.pem --out installed.pem >/dev/null 2>&1
+card install-cert --slot 8 --cert pki/dptls.pem --out installed.pem >/dev/null 2>&1
 st=$?
 [ $st -eq 1 ] && [ "$(cat installed.pem)" = old ]
 tap $? "install-cert refuses a foreign certificate and leaves the old file"
-ctl install-cert --slot 8 --cert s8.pem --out installed.pem >/dev/null 2>&1 &&
+card install-cert --slot 8 --cert s8.pem --out installed.pem >/dev/null 2>&1 &&
 	cmp -s installed.pem s8.pem
 tap $? "install-cert stores the matching certificate"
 
@@ -119,21 +107,20 @@ tls_key = portdp:dev=$DEV;slot=8
 dpauth_cert = $T/dpauth.der
 dpauth_key = slot:9
 EOF
-ctl install-cert --slot 8 --cert s8.pem --config portdpd.conf --role tls >/dev/null 2>&1 &&
+card install-cert --slot 8 --cert s8.pem --config portdpd.conf --role tls >/dev/null 2>&1 &&
 	cmp -s tls-chain.pem s8.pem
 tap $? "install-cert --config --role tls writes the config's tls_cert"
-ctl install-cert --slot 8 --cert s8.pem --config portdpd.conf --role dpauth >/dev/null 2>err.txt
+card install-cert --slot 8 --cert s8.pem --config portdpd.conf --role dpauth >/dev/null 2>err.txt
 st=$?
 [ $st -eq 1 ] && grep -q 'not slot 8' err.txt && [ ! -e dpauth.der ]
 tap $? "install-cert --role dpauth refuses when the config's dpauth_key is another slot"
 
-ctl destroy --slot 9 >/dev/null 2>&1 && ! ctl list | grep -q '^slot 9 '
+card destroy --slot 9 >/dev/null 2>&1 && ! card list | grep -q '^slot 9 '
 tap $? "destroy --slot 9 empties the slot"
-ctl destroy --slot 9 >/dev/null 2>err.txt
+card destroy --slot 9 >/dev/null 2>err.txt
 st=$?
 [ $st -eq 1 ] && grep -q 'no key' err.txt
 tap $? "destroy on an empty slot fails (no key)"
-ctl destroy --slot 8 >/dev/null 2>&1
+card destroy --slot 8 >/dev/null 2>&1
 tap $? "clean up slot 8"
-echo "1..$n"
-exit $failed
+finish

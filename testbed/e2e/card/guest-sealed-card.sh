@@ -12,105 +12,28 @@
 # Slots 14-17 are this test's own (see guest-e2e-card.sh for the others').
 #
 # CARD_SEAL_PROFILES=N: the first N UNIQUE profiles (default 6).
-PATH=/bin:/sbin:/usr/bin:/usr/sbin
-# the card's node (a USB card replugged by an earlier test comes back as portdp-accel1)
-DEV=${PORTDP_DEV:-$(ls /dev/portdp-accel* 2>/dev/null | head -n 1)}
-DEV=${DEV:-/dev/portdp-accel0}
-SYS=/sys/class/misc/$(basename "$DEV")
-MODULES=${CARD_E2E_MODULES:-/usr/lib/portdp-e2e/ossl-modules}
-TS48=${SHARED:-/shared}/ts48
-export HOST=testsmdpplus1.example.com
-PORT=18453
 T=/tmp/sealed-card
+SLOTS="14 15 16 17"
+# shellcheck source=testbed/e2e/guest-lib.sh
+. /usr/lib/portdp-e2e/guest-lib.sh
+PORT=18453
 STOCK=slot:17
 export PORTDP_ACCEL="dev:$DEV"
-n=0
-failed=0
-dpd=
-
-tap() { # tap STATUS NAME
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
-bail() {
-	echo "Bail out! $1"
-	finish
-}
-card() { portdpctl card "$@" --dev "$DEV"; }
 inv() { portdpctl -d "$T/inventory.db" -k "$STOCK" "$@"; }
-counter() { cat "$SYS/counters/$1" 2>/dev/null || echo 0; }
-stop_dpd() {
-	[ -n "$dpd" ] || return 0
-	kill -TERM "$dpd" 2>/dev/null
-	i=0
-	while kill -0 "$dpd" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	kill -0 "$dpd" 2>/dev/null && { kill -9 "$dpd"; return 1; }
-	dpd=
-	return 0
-}
-finish() {
-	stop_dpd
-	for s in 14 15 16 17; do card destroy --slot $s >/dev/null 2>&1; done
-	echo "1..$n"
-	exit $failed
-}
-start_dpd() { # start_dpd CONF
-	portdpd -c "$1" --pidfile "$T/portdpd.pid" 2>"$T/dpd.err"
-	st=$?
-	dpd=
-	[ $st -eq 0 ] && [ -f "$T/portdpd.pid" ] && dpd=$(cat "$T/portdpd.pid")
-	[ $st -eq 0 ] || sed 's/^/# /' "$T/dpd.err"
-	return $st
-}
-download() { # download MID FILE: 0 when installed and byte-identical
-	timeout 120 portdp-lpa --euicc "$eu" --cacert pki/ci.pem \
-		--resolve "$HOST:$PORT:127.0.0.1" --ac "LPA:1\$$HOST:$PORT\$$1" \
-		--out "$T/$1.der" >"$T/lpa-$1.log" 2>&1 && cmp -s "$T/$1.der" "$2"
-}
 
-[ -c "$DEV" ] || { echo "1..0 # SKIP no $DEV"; exit 0; }
-[ -d "$TS48" ] || { echo "1..0 # SKIP no TS.48 profiles in $TS48"; exit 0; }
-rm -rf "$T"
-mkdir -p "$T" || exit 1
-cd "$T" || exit 1
-for s in 14 15 16 17; do card destroy --slot $s >/dev/null 2>&1; done
+need_card
+fresh_dir
+free_slots
 
 # ---- keys, certificates (as guest-e2e-card.sh) -------------------------
 portdp-pki -n 1 pki >/dev/null 2>&1
 tap $? "test PKI (CI, EUM, one eUICC)"
 ok=0
-for s in 14 15 16; do card keygen --slot $s >/dev/null 2>&1 || ok=1; done
-card csr --slot 14 --subject "/O=Port-DP Test/CN=TEST SM-DP+" --out dpauth.csr >/dev/null &&
-	card csr --slot 15 --subject "/O=Port-DP Test/CN=TEST SM-DP+" --out dppb.csr >/dev/null &&
-	card csr --slot 16 --subject "/O=Port-DP Test/CN=$HOST" --out tls.csr >/dev/null || ok=1
-for r in dpauth dppb tls; do
-	openssl x509 -req -in $r.csr -CA pki/ci.pem -CAkey pki/ci-key.pem -CAcreateserial \
-		-days 30 -sha256 -extfile /etc/portdp-dp-cert-ext.cnf -extensions $r -out $r-issued.pem \
-		>/dev/null 2>&1 || ok=1
-done
-cat tls-issued.pem pki/ci.pem >tls-chain-issued.pem
-openssl x509 -in dpauth-issued.pem -outform DER -out dpauth-issued.der 2>/dev/null || ok=1
-cat >portdpd.conf <<EOF
-listen = 127.0.0.1
-port = $PORT
-workers = 2
-smdp_address = $HOST
-accel = dev:$DEV
-tls_cert = $T/tls-chain.pem
-tls_key = portdp:dev=$DEV;slot=16
-ossl_modules = $MODULES
-dpauth_cert = $T/dpauth.der
-dpauth_key = slot:14
-dppb_cert = $T/dppb.pem
-dppb_key = slot:15
-ci_cert = $T/pki/ci.der
-db = $T/inventory.db
-stock_key = $STOCK
-EOF
-card install-cert --slot 14 --cert dpauth-issued.der --config portdpd.conf --role dpauth \
-	>/dev/null && card install-cert --slot 15 --cert dppb-issued.pem --config portdpd.conf \
-	--role dppb >/dev/null && card install-cert --slot 16 --cert tls-chain-issued.pem \
-	--config portdpd.conf --role tls >/dev/null || ok=1
+dp_keygen 14 15 16 || ok=1
+dp_csrs 14 15 16 || ok=1
+dp_issue || ok=1
+{ dp_card_conf $PORT 2 14 15 16 "$T/inventory.db"; echo "stock_key = $STOCK"; } >portdpd.conf
+dp_install 14 15 16 portdpd.conf || ok=1
 tap $ok "DPauth, DPpb, TLS keys in card slots 14-16, certificates issued and installed"
 
 # ---- the stock key on the card, import through it ------------------------
@@ -128,19 +51,8 @@ grep -q "slot 17 .*stock" list.log
 st2=$?
 [ $st2 -eq 0 ] || sed 's/^/# /' list.log
 tap $((st + st2)) "portdpctl card list shows slot 17 as a stock key"
-want=${CARD_SEAL_PROFILES:-6}
-i=0
-ok=0
-: >profiles.txt
-for f in "$TS48"/*-UNIQUE.der; do
-	[ -f "$f" ] || continue
-	[ $i -lt "$want" ] || break
-	mid=$(printf 'SEAL%02d' $i)
-	inv import --matching-id "$mid" "$f" >/dev/null 2>&1 || ok=1
-	echo "$mid $f" >>profiles.txt
-	i=$((i + 1))
-done
-nprof=$i
+import_ts48 SEAL "${CARD_SEAL_PROFILES:-6}"
+ok=$?
 wraps=$(($(counter stock_wrap) - wrap0))
 [ $ok -eq 0 ] && [ $nprof -ge 4 ] && [ $wraps -eq $nprof ]
 tap $? "imported $nprof profiles, each data key wrapped on the card ($wraps STOCK_WRAP)"
@@ -159,12 +71,7 @@ tap $st2 "portdpd refuses stock_key = slot:14 (an ECDSA key, no stock key), nami
 
 # ---- downloads: ioctl, then io_uring ------------------------------------
 eu=$T/euicc
-eid=$(head -1 pki/euicc/list.txt)
-mkdir -p "$eu"
-cp "pki/euicc/$eid.der" "$eu/euicc.der"
-cp "pki/euicc/$eid-key.pem" "$eu/euicc-key.pem"
-cp pki/eum.der "$eu/eum.der"
-cp pki/ci.der "$eu/ci.der"
+euicc 1 "$eu" >/dev/null
 # The last profile is kept for the tamper phase.
 tail -n 1 profiles.txt >tamper.txt
 sed -i '$d' profiles.txt
@@ -196,13 +103,7 @@ for phase in ioctl uring; do
 	if [ $phase = uring ]; then
 		# After the bindings, with portdpd still running: no secret of any profile in
 		# its memory. The needles: the TS.48 UNIQUE values that are no trivial pattern.
-		cat >needles.hex <<EOF
-99aabbccddeeff101122334455667788
-66778899aabbccdd1122334455eeff10
-112233445566778899aabbccddeeff10
-8008101820283038404880889098a0a8b0
-108008101820283038404880889098a0a8b0
-EOF
+		needles needles.hex
 		srcs=$(cut -d' ' -f2 profiles.txt | tr '\n' ' ')
 		portdp-memscan needles.hex -f $srcs >scan-src.log 2>&1
 		[ $? -eq 1 ]
@@ -267,7 +168,5 @@ else
 	echo "ok $((n + 1)) - # SKIP no sqlite3 in the guest for the tamper case"
 	n=$((n + 1))
 fi
-state=$(cat "$SYS/state" 2>/dev/null)
-[ "$state" = ready ]
-tap $? "card still ready after the run (state $state)"
+card_ready
 finish

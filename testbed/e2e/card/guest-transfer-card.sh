@@ -16,28 +16,12 @@
 #  - no transfer opened a UPP on the host: the card path refuses it (inv_get_upp), and no
 #    secret of the profiles is in the inventories, their WAL, or the bundles.
 # Slots 18-23 and 30 are this test's own (see guest-e2e-card.sh for the others').
-PATH=/bin:/sbin:/usr/bin:/usr/sbin
-# the card's node (a USB card replugged by an earlier test comes back as portdp-accel1)
-DEV=${PORTDP_DEV:-$(ls /dev/portdp-accel* 2>/dev/null | head -n 1)}
-DEV=${DEV:-/dev/portdp-accel0}
-SYS=/sys/class/misc/$(basename "$DEV")
-MODULES=${CARD_E2E_MODULES:-/usr/lib/portdp-e2e/ossl-modules}
-TS48=${SHARED:-/shared}/ts48
-export HOST=testsmdpplus1.example.com
-PORT=18463
 T=/tmp/transfer-card
 SLOTS="18 19 20 21 22 23 30"
+# shellcheck source=testbed/e2e/guest-lib.sh
+. /usr/lib/portdp-e2e/guest-lib.sh
+PORT=18463
 export PORTDP_ACCEL="dev:$DEV"
-n=0
-failed=0
-dpd=
-
-tap() { # tap STATUS NAME
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
-card() { portdpctl card "$@" --dev "$DEV"; }
-counter() { cat "$SYS/counters/$1" 2>/dev/null || echo 0; }
 U=$T/pki/units
 rack() { timeout 120 portdpctl -d "$T/rack.db" -k slot:19 "$@" --key slot:20 --cert "$T/rack.pem" --ca "$U/uca.pem"; }
 kit() { timeout 120 portdpctl -d "$T/kit.db" -k slot:21 "$@" --key slot:22 --cert "$T/kit.pem" --ca "$U/uca.pem"; }
@@ -45,21 +29,6 @@ soft() { timeout 120 portdpctl -d "$T/soft.db" "$@" --key "file:$U/soft-key.pem"
 q() { sqlite3 "$1" "$2"; }
 avail() { q "$1" "SELECT count(*) FROM profile WHERE state = 0"; }
 snap() { q "$1" "SELECT group_concat(iccid || state, ',') FROM profile; SELECT count(*) FROM audit"; }
-stop_dpd() {
-	[ -n "$dpd" ] || return 0
-	kill -TERM "$dpd" 2>/dev/null
-	i=0
-	while kill -0 "$dpd" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	kill -0 "$dpd" 2>/dev/null && { kill -9 "$dpd"; return 1; }
-	dpd=
-	return 0
-}
-finish() {
-	stop_dpd
-	for s in $SLOTS; do card destroy --slot $s >/dev/null 2>&1; done
-	echo "1..$n"
-	exit $failed
-}
 now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 reseals() { echo "$(counter reseal_open) $(counter reseal_finish)"; }
 # moved N BEFORE: N more RESEAL_OPEN and RESEAL_FINISH than BEFORE ("open finish")
@@ -68,13 +37,10 @@ moved() {
 	[ $(($4 - $2)) -eq "$1" ] && [ $(($5 - $3)) -eq "$1" ]
 }
 
-[ -c "$DEV" ] || { echo "1..0 # SKIP no $DEV"; exit 0; }
-[ -d "$TS48" ] || { echo "1..0 # SKIP no TS.48 profiles in $TS48"; exit 0; }
-[ -r "$SYS/counters/reseal_open" ] || { echo "1..0 # SKIP the driver has no reseal counters"; exit 0; }
-rm -rf "$T"
-mkdir -p "$T" || exit 1
-cd "$T" || exit 1
-for s in $SLOTS; do card destroy --slot $s >/dev/null 2>&1; done
+need_card
+[ -r "$SYS/counters/reseal_open" ] || skip_all "the driver has no reseal counters"
+fresh_dir
+free_slots
 
 # ---- units: the unit CA, the soft unit, two card units ----------------------
 portdp-pki -n 1 --unit soft --unit soft2 pki >/dev/null 2>&1
@@ -95,26 +61,12 @@ portdpctl -d rack.db -k slot:19 init >/dev/null 2>&1 &&
 	portdpctl -d kit.db -k slot:21 init >/dev/null 2>&1 &&
 	portdpctl -d soft.db init >/dev/null 2>&1
 tap $? "three inventories: rack (stock key slot 19), kit (slot 21), soft (key file)"
-i=0
-ok=0
-for f in "$TS48"/*-UNIQUE.der; do
-	[ -f "$f" ] || continue
-	mid=$(printf 'XFER%02d' $i)
-	portdpctl -d rack.db -k slot:19 import --matching-id "$mid" "$f" >/dev/null 2>&1 || ok=1
-	echo "$mid $f" >>profiles.txt
-	i=$((i + 1))
-done
-nprof=$i
-[ $ok -eq 0 ] && [ "$nprof" -ge 6 ]
+inv() { portdpctl -d "$T/rack.db" -k slot:19 "$@"; }
+import_ts48 XFER 1000
+[ $? -eq 0 ] && [ "$nprof" -ge 6 ]
 tap $? "the rack imports $nprof profiles (sealed under its card stock key)"
 # the needles: TS.48 UNIQUE secret values (as guest-sealed-card.sh)
-cat >needles.hex <<EOF
-99aabbccddeeff101122334455667788
-66778899aabbccdd1122334455eeff10
-112233445566778899aabbccddeeff10
-8008101820283038404880889098a0a8b0
-108008101820283038404880889098a0a8b0
-EOF
+needles needles.hex
 portdp-memscan needles.hex -f "$TS48"/*-UNIQUE.der >scan-src.log 2>&1
 [ $? -eq 1 ]
 tap $? "the search works: $(grep -c found scan-src.log) needles found in the source profiles"
@@ -183,60 +135,24 @@ tap $((st + $?)) "the kit imports the soft unit's bundle: the card opens what so
 
 # ---- a pulled profile binds at the kit -------------------------------------------------
 ok=0
-for s in 18 23 30; do card keygen --slot $s >/dev/null 2>&1 || ok=1; done
-card csr --slot 18 --subject "/O=Port-DP Test/CN=TEST SM-DP+" --out dpauth.csr >/dev/null &&
-	card csr --slot 23 --subject "/O=Port-DP Test/CN=TEST SM-DP+" --out dppb.csr >/dev/null &&
-	card csr --slot 30 --subject "/O=Port-DP Test/CN=$HOST" --out tls.csr >/dev/null || ok=1
-for r in dpauth dppb tls; do
-	openssl x509 -req -in $r.csr -CA pki/ci.pem -CAkey pki/ci-key.pem -CAcreateserial \
-		-days 30 -sha256 -extfile /etc/portdp-dp-cert-ext.cnf -extensions $r -out $r-issued.pem \
-		>/dev/null 2>&1 || ok=1
-done
-cat tls-issued.pem pki/ci.pem >tls-chain-issued.pem
-openssl x509 -in dpauth-issued.pem -outform DER -out dpauth-issued.der 2>/dev/null || ok=1
-cat >portdpd.conf <<EOF
-listen = 127.0.0.1
-port = $PORT
-workers = 1
-smdp_address = $HOST
-accel = dev:$DEV
-tls_cert = $T/tls-chain.pem
-tls_key = portdp:dev=$DEV;slot=30
-ossl_modules = $MODULES
-dpauth_cert = $T/dpauth.der
-dpauth_key = slot:18
-dppb_cert = $T/dppb.pem
-dppb_key = slot:23
-ci_cert = $T/pki/ci.der
-db = $T/kit.db
-stock_key = slot:21
-EOF
-card install-cert --slot 18 --cert dpauth-issued.der --config portdpd.conf --role dpauth \
-	>/dev/null && card install-cert --slot 23 --cert dppb-issued.pem --config portdpd.conf \
-	--role dppb >/dev/null && card install-cert --slot 30 --cert tls-chain-issued.pem \
-	--config portdpd.conf --role tls >/dev/null || ok=1
+dp_keygen 18 23 30 || ok=1
+dp_csrs 18 23 30 || ok=1
+dp_issue || ok=1
+{ dp_card_conf $PORT 1 18 23 30 "$T/kit.db"; echo "stock_key = slot:21"; } >portdpd.conf
+dp_install 18 23 30 portdpd.conf || ok=1
 tap $ok "the kit's DPauth, DPpb, TLS keys in card slots 18, 23, 30"
 eu=$T/euicc
-eid=$(head -1 pki/euicc/list.txt)
-mkdir -p "$eu"
-cp "pki/euicc/$eid.der" "$eu/euicc.der"
-cp "pki/euicc/$eid-key.pem" "$eu/euicc-key.pem"
-cp pki/eum.der "$eu/eum.der"
-cp pki/ci.der "$eu/ci.der"
+euicc 1 "$eu" >/dev/null
 mid=$(q kit.db "SELECT matching_id FROM profile WHERE state = 0 ORDER BY id LIMIT 1")
 iccid=$(q kit.db "SELECT iccid FROM profile WHERE matching_id = '$mid'")
 # the source file: the one the rack imported under that ICCID
 src=$(awk -v m="$(q rack.db "SELECT matching_id FROM profile WHERE iccid = '$iccid'")" \
 	'$1 == m { print $2 }' profiles.txt)
-portdpd -c portdpd.conf --pidfile "$T/portdpd.pid" 2>dpd.err
-st=$?
-[ $st -eq 0 ] && [ -f portdpd.pid ] && dpd=$(cat portdpd.pid)
-[ $st -eq 0 ] || sed 's/^/# /' dpd.err
+start_dpd portdpd.conf
 o0=$(counter upp_open)
-timeout 120 portdp-lpa --euicc "$eu" --cacert pki/ci.pem --resolve "$HOST:$PORT:127.0.0.1" \
-	--ac "LPA:1\$$HOST:$PORT\$$mid" --out "$T/$mid.der" >lpa.log 2>&1 && cmp -s "$T/$mid.der" "$src"
+download "$mid" "$src"
 st=$?
-[ $st -eq 0 ] || tail -n 3 lpa.log | sed 's/^/# /'
+[ $st -eq 0 ] || tail -n 3 "$T/lpa-$mid.log" | sed 's/^/# /'
 [ "$(counter upp_open)" -gt "$o0" ]
 tap $((st + $?)) "a pulled profile ($iccid) binds at the kit: opened on the card, installed byte for byte"
 stop_dpd
@@ -257,10 +173,8 @@ db_sync = full
 EOF
 r0=$(reseals)
 a0=$(avail kit.db)
-portdpd -c rack.conf --pidfile "$T/rack.pid" 2>rack.err
+start_dpd rack.conf rack
 st=$?
-[ $st -eq 0 ] && dpd=$(cat "$T/rack.pid")
-[ $st -eq 0 ] || sed 's/^/# /' rack.err
 OPENSSL_ENGINES=/usr/lib/portdp/engines timeout 120 portdpctl -d kit.db -k slot:21 transfer pull \
 	--from "https://127.0.0.1:$XP" --count 1 --key slot:22 --cert kit.pem --ca "$U/uca.pem" \
 	--server-ca pki/ci.pem --retries 2 >pull.out 2>&1
@@ -355,7 +269,5 @@ for f in rack.db rack.db-wal kit.db kit.db-wal b1 b2 bk r1 bm; do
 done
 [ $hits -eq 0 ]
 tap $? "no secret of the profiles in the inventories, their WAL, or the bundles"
-state=$(cat "$SYS/state" 2>/dev/null)
-[ "$state" = ready ]
-tap $? "card still ready after the run (state $state)"
+card_ready
 finish

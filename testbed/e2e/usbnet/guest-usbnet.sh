@@ -15,52 +15,44 @@
 # Downloads per path for the figures: 2 (the suite stays within its time);
 # portdp.usbnet_n=N on the guest's command line for a measurement run
 # (VM_APPEND of testbed/vm/run-vm-tests).
-PATH=/bin:/sbin:/usr/bin:/usr/sbin
+T=/tmp/usbnet
+# shellcheck source=testbed/e2e/guest-lib.sh
+. /usr/lib/portdp-e2e/guest-lib.sh
 IP=/usr/local/sbin/ip	# iproute2 (netns); busybox's ip has none
-TS48=${SHARED:-/shared}/ts48
-HOST=testsmdpplus1.example.com
 KIT=192.168.7.1
 N=2
 for w in $(cat /proc/cmdline); do
 	case $w in portdp.usbnet_n=[1-9]*) N=${w#*=} ;; esac
 done
-T=/tmp/usbnet
 NS=phone
-n=0
-failed=0
-dpd=
-
-tap() { # tap STATUS NAME
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
 finish() {
-	[ -n "$dpd" ] && kill "$dpd" 2>/dev/null
+	stop_dpd
 	portdp-usbnet down --run-dir "$T/run" >/dev/null 2>&1
 	$IP netns del $NS 2>/dev/null
-	echo "1..$n"
-	exit $failed
-}
-bail() {
-	echo "Bail out! $1"
-	finish
+	lib_finish
 }
 inv() { portdpctl -d "$T/inventory.db" "$@"; }
 state() { inv list 2>/dev/null | awk -v m="$1" '$3 == m { print $2 }'; }
 phone() { $IP netns exec $NS "$@"; }
-# carrier_up IF: wait for the phone's interface IF to have carrier (the host side
-# picked the data altsetting and the gadget said "connected"). Now and then under
-# dummy_hcd that notification is lost (NO-CARRIER, nothing sent); taking the
-# interface down and up makes the host select the altsetting again.
+# carrier_up IF: wait for the phone's interface IF to have carrier. The host side
+# takes it from the gadget's NETWORK_CONNECTION notification, which the gadget
+# (f_ncm, f_ecm) sends only when the host picks the data altsetting or the kit's
+# interface opens or closes. Under dummy_hcd that notification is now and then
+# lost before the host reads it (by the gadget's code, most likely its request ended
+# with -ESHUTDOWN when the notify endpoint was reset: the gadget then sends nothing
+# more), and the phone never gets carrier whatever its own side does (its down and
+# up changed nothing in a test run; the kit's down and up brought the carrier at
+# once). So the kit's interface goes down and up: the gadget announces its link again.
 carrier_up() {
-	for _ in 1 2 3; do
+	for try in 1 2; do
 		i=0
 		while [ "$(phone cat "/sys/class/net/$1/carrier" 2>/dev/null)" != 1 ] && [ $i -lt 50 ]; do
 			sleep 0.1; i=$((i + 1))
 		done
 		[ $i -lt 50 ] && return 0
-		echo "# $1: no carrier after 5 s, down and up again"
-		phone ip link set "$1" down; phone ip link set "$1" up
+		[ $try = 2 ] && break
+		echo "# $1: no carrier after 5 s; the kit's $kif down and up (the gadget notifies again)"
+		ip link set "$kif" down; ip link set "$kif" up
 	done
 	return 1
 }
@@ -68,10 +60,10 @@ now() { awk '{ print $1 }' /proc/uptime; }
 cpu() { awk '{ print $14 + $15 }' "/proc/$dpd/stat"; } # clock ticks (USER_HZ 100)
 rxbytes() { cat "/sys/class/net/$1/statistics/rx_bytes"; }
 
-[ "${PORTDP_TRANSPORT:-pcie}" = usb ] && { echo "1..0 # SKIP the USB boot's UDC is the card's"; exit 0; }
-[ -n "$(ls /sys/class/udc 2>/dev/null)" ] || { echo "1..0 # SKIP no UDC (dummy_hcd)"; exit 0; }
+[ "${PORTDP_TRANSPORT:-pcie}" = usb ] && skip_all "the USB boot's UDC is the card's"
+[ -n "$(ls /sys/class/udc 2>/dev/null)" ] || skip_all "no UDC (dummy_hcd)"
 for p in dnsmasq portdp-usbnet portdpd portdp-lpa $IP; do
-	command -v "$p" >/dev/null || { echo "1..0 # SKIP no $p in the guest"; exit 0; }
+	command -v "$p" >/dev/null || skip_all "no $p in the guest"
 done
 rm -rf "$T"
 mkdir -p "$T/run" /run/netns /etc/netns/$NS || exit 1
@@ -102,26 +94,11 @@ for f in "$TS48"/*-UNIQUE.der; do
 	i=$((i + 1))
 done
 tap $ok "imported $i TS.48 profiles (REUSE1 reusable after deletion)"
-cat >portdpd.conf <<EOF
-listen = 0.0.0.0
-port = 443
-workers = 2
-smdp_address = $HOST
-tls_cert = $T/pki/dptls-chain.pem
-tls_key = file:$T/pki/dptls-key.pem
-accel = soft:
-db = $T/inventory.db
-dpauth_cert = $T/pki/dpauth.der
-dpauth_key = file:$T/pki/dpauth-key.pem
-dppb_cert = $T/pki/dppb.der
-dppb_key = file:$T/pki/dppb-key.pem
-ci_cert = $T/pki/ci.der
-EOF
-portdpd -c portdpd.conf --pidfile "$T/portdpd.pid" 2>dpd.err
+dp_soft_conf 0.0.0.0 2 "$T/inventory.db" >portdpd.conf
+start_dpd portdpd.conf
 st=$?
-[ -f portdpd.pid ] && dpd=$(cat portdpd.pid)
 tap $st "portdpd listens on port 443"
-[ $st -eq 0 ] || { sed 's/^/# /' dpd.err; bail "portdpd did not start"; }
+[ $st -eq 0 ] || bail "portdpd did not start"
 
 # ---- the cable: the gadget, its address, DHCP + DNS ------------------------
 # Bad options change nothing: no gadget is left behind.
@@ -173,7 +150,7 @@ bound | renew)
 esac
 EOF
 chmod +x "$T/udhcpc.sh"
-carrier_up "$pif"
+carrier_up "$pif" || echo "# $pif: no carrier"
 LEASE_OUT=$T/lease phone udhcpc -i "$pif" -s "$T/udhcpc.sh" -q -n -t 20 -T 1 >udhcpc.log 2>&1
 st=$?
 lease=$(cat "$T/lease" 2>/dev/null)
@@ -201,15 +178,8 @@ tap $? "nothing of the kit is on the phone's loopback"
 # ---- downloads through the cable, then over loopback (the figures) ------
 eu1=$T/euicc1
 eu2=$T/euicc2
-for k in 1 2; do
-	eid=$(sed -n "${k}p" pki/euicc/list.txt)
-	mkdir -p "$T/euicc$k"
-	cp "pki/euicc/$eid.der" "$T/euicc$k/euicc.der"
-	cp "pki/euicc/$eid-key.pem" "$T/euicc$k/euicc-key.pem"
-	cp pki/eum.der pki/ci.der "$T/euicc$k/"
-done
-eid1=$(sed -n 1p pki/euicc/list.txt)
-eid2=$(sed -n 2p pki/euicc/list.txt)
+eid1=$(euicc 1 "$eu1")
+eid2=$(euicc 2 "$eu2")
 
 # download WHERE LIST EUICC: every line "MID FILE" of LIST; WHERE phone|kit
 download() {
