@@ -148,9 +148,15 @@ $(ES9_TEST_DIR)/test-es9: $(ES9_TEST_DIR)/test_es9.o $(ES9_TEST_DIR)/euicc_sim.o
 		$(INV_TEST_COMMON) $(INV_LIB) $(RSP_LIB) $(ACCEL_DEP)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(ES9_LIBS) -ljansson -lcmocka
 
+# Not a test: the ES2+ order path's cost, for callgrind (docs/benchmarks.md, ES2+ fourth look).
+# portdpd.conf is read by the server library's config.o.
+$(ES9_TEST_DIR)/es2-order-bench: $(ES9_TEST_DIR)/es2_order_bench.o $(ES9_LIB) $(INV_LIB) \
+		$(RSP_LIB) $(BUILD)/libserver.a $(ACCEL_DEP)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(ES9_LIBS) $(BUILD)/libserver.a
+
 ifneq ($(wildcard appliance/es9/tests/test_es9.c),)
 TESTS += $(ES9_TEST_BINS)
-all: $(ES9_TEST_BINS)
+all: $(ES9_TEST_BINS) $(ES9_TEST_DIR)/es2-order-bench
 endif
 # --- end es9 ---
 

@@ -195,26 +195,26 @@ enum es2_status es2_confirm_order(struct es2_call *c)
 	/* An empty matching ID means the default SM-DP+ flow: the EID finds the profile. */
 	if (mid && !*mid && !eid[0] && !p.order_eid[0])
 		return es2_fail(c, ES2_E_EID_MISSING, "an empty matchingId needs an EID");
-	if (mid && *mid) {
-		struct inv_profile other;
-
-		err = inv_get_by_matching_id(c->inv, mid, &other);
-		if (!err)
-			return es2_fail(c, ES2_E_MID_IN_USE, "matchingId %s is in use", mid);
-	}
+	/* A matching ID in use anywhere: the UPDATE meets the unique index (-EEXIST). */
 	err = inv_order_confirm(c->inv, p.id, eid[0] ? eid : NULL, mid && *mid ? mid : NULL, cc,
 				(int)rf->len);
 	if (err == -EEXIST)
-		return es2_fail(c, ES2_E_MID_IN_USE, "matchingId is in use");
+		return es2_fail(c, ES2_E_MID_IN_USE, "matchingId %s is in use", mid ? mid : "");
 	if (err == -EINVAL)
 		return es2_fail(c, ES2_E_CC_INVALID, "%s", inv_errmsg(c->inv));
 	if (err)
 		return transition_failed(c, err, &p);
-	if (inv_get_by_id(c->inv, p.id, &p))
-		return es2_fail(c, ES2_E_INTERNAL, "inventory: %s", inv_errmsg(c->inv));
+	/* The order keeps the EID it had, else takes this one; only a generated ID is read back. */
+	if (!p.order_eid[0] && eid[0])
+		memcpy(p.order_eid, eid, sizeof(eid));
+	if (!mid || !*mid) {
+		if (inv_get_by_id(c->inv, p.id, &p))
+			return es2_fail(c, ES2_E_INTERNAL, "inventory: %s", inv_errmsg(c->inv));
+		mid = p.matching_id;
+	}
 	if (p.order_eid[0])
 		es2_out(c, "eid", p.order_eid);
-	es2_out(c, "matchingId", p.matching_id);
+	es2_out(c, "matchingId", mid);
 	es2_out(c, "smdpAddress", c->w->svc->cfg.smdp_address);
 	return ES2_OK;
 }

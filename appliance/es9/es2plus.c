@@ -6,11 +6,12 @@
  * again); requests that name no call (bad JSON, unknown operator) are not recorded.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 
 #include "es2_call.h"
 #include "es2plus.h"
@@ -163,6 +164,25 @@ static enum es2_status check_header(struct es2_call *c, const char **call_id)
 	return ES2_OK;
 }
 
+/*
+ * SHA-256 of the request, by which a retried call is told from another one under the same
+ * functionCallIdentifier. The digest is fetched once: SHA256() looks it up in the provider
+ * on every call, which cost more than hashing a request.
+ */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+}
+
+static int request_hash(const char *body, size_t len, uint8_t hash[32])
+{
+	pthread_once(&sha256_once, sha256_fetch);
+	return sha256_md && EVP_Digest(body, len, hash, NULL, sha256_md, NULL) ? 0 : -EIO;
+}
+
 /* Audit rows of the call name the operator and where it called from (as ES9+ rows do). */
 static void set_actor(struct es2_call *c, const char *client)
 {
@@ -222,7 +242,10 @@ void es2_handle(struct es9_worker *w, const char *client, const char *client_sub
 	st = check_header(c, &call_id);
 	if (st)
 		goto answer;
-	SHA256((const uint8_t *)body, body_len, hash);
+	if (request_hash(body, body_len, hash)) {
+		st = ES2_E_INTERNAL;
+		goto answer;
+	}
 	err = inv_es2_call_get(c->inv, c->op.name, call_id, old_hash, &old);
 	if (!err) {
 		if (!memcmp(hash, old_hash, 32)) {
@@ -240,29 +263,26 @@ void es2_handle(struct es9_worker *w, const char *client, const char *client_sub
 		goto answer;
 	}
 	set_actor(c, client);
-	err = inv_atomic_begin(c->inv);
-	if (err) {
-		st = ES2_E_INTERNAL;
-		inv_set_actor(c->inv, "es9");
-		goto answer;
-	}
-	/* The function in its own savepoint: a failure leaves nothing but its record. */
+	/*
+	 * The function and the record of its answer in one savepoint: no record, nothing at
+	 * all (a retry must not find the change without its answer). A failure is undone
+	 * first and then recorded alone, by one INSERT that happens whole or not at all.
+	 */
 	err = inv_atomic_begin(c->inv);
 	if (!err) {
 		st = functions[i].fn(c);
-		err = inv_atomic_end(c->inv, st ? -ECANCELED : 0);
-		if (err == -ECANCELED)
-			err = 0;
-		else if (err)
-			st = es2_fail(c, ES2_E_INTERNAL, "inventory: %s", inv_errmsg(c->inv));
+		if (st) {
+			err = inv_atomic_end(c->inv, -ECANCELED);
+			err = err == -ECANCELED ? 0 : err;
+		}
+		answer = err ? NULL : render(c, st, call_id);
+		if (!err)
+			err = answer ? inv_es2_call_put(c->inv, c->op.name, call_id,
+							functions[i].name, hash, answer)
+				     : -ENOMEM;
+		if (!st)
+			err = inv_atomic_end(c->inv, err);
 	}
-	answer = err ? NULL : render(c, st, call_id);
-	if (!err)
-		err = answer ? inv_es2_call_put(c->inv, c->op.name, call_id, functions[i].name,
-						hash, answer)
-			     : -ENOMEM;
-	/* No record, nothing at all: a retry must not find the change without its answer. */
-	err = inv_atomic_end(c->inv, err);
 	inv_set_actor(c->inv, "es9");
 	if (err) {
 		es9_log("es2 %s: cannot record the answer: %s", functions[i].name,

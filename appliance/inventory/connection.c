@@ -104,6 +104,10 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_OPERATOR_BY_SUBJECT] = "SELECT name, subject, callback_url, paused FROM operator"
 			       " WHERE subject = ?",
     [ST_PROGRESS_ADD] = "INSERT INTO progress(operator, profile_id, body) VALUES (?1, ?2, ?3)",
+    /* the sender's, on every wake-up with reports due */
+    [ST_PROGRESS_BATCH] = "SELECT seq, profile_id, created, body, attempts, next_try"
+			  " FROM progress WHERE operator = ? ORDER BY seq LIMIT ?",
+    [ST_PROGRESS_DONE_UPTO] = "DELETE FROM progress WHERE operator = ? AND seq <= ?",
     [ST_NOTIFICATION_RECORD] = "INSERT OR IGNORE INTO euicc_notification(eid, seq, profile_id, event)"
 			       " VALUES (?1, ?2, ?3, ?4)",
     [ST_COUNT_ALL] = "SELECT count(*) FROM profile",

@@ -101,13 +101,10 @@ int inv_progress_batch(struct inventory *inv, const char *op, unsigned max,
 	r = calloc(max, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	rc = sqlite3_prepare_v2(inv->db,
-				"SELECT seq, profile_id, created, body, attempts, next_try"
-				" FROM progress WHERE operator = ? ORDER BY seq LIMIT ?",
-				-1, &st, NULL);
-	if (rc != SQLITE_OK) {
+	st = inv_stmt(inv, ST_PROGRESS_BATCH);
+	if (!st) {
 		free(r);
-		return inv_sql_error(inv, rc, "progress reports");
+		return -EIO;
 	}
 	sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, (int)max);
@@ -129,7 +126,7 @@ int inv_progress_batch(struct inventory *inv, const char *op, unsigned max,
 	}
 	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		err = inv_sql_error(inv, rc, "progress reports");
-	sqlite3_finalize(st);
+	sqlite3_reset(st); /* ends the read before the POSTs */
 	for (i = 0; i < n && !err; i++)
 		if (cb(&r[i], arg))
 			break;
@@ -142,20 +139,16 @@ int inv_progress_batch(struct inventory *inv, const char *op, unsigned max,
 int inv_progress_done_upto(struct inventory *inv, const char *op, int64_t seq)
 {
 	sqlite3_stmt *st;
-	int rc, err;
 
 	if (!inv || !op)
 		return -EINVAL;
-	rc = sqlite3_prepare_v2(inv->db, "DELETE FROM progress WHERE operator = ? AND seq <= ?", -1,
-				&st, NULL);
-	if (rc != SQLITE_OK)
-		return inv_sql_error(inv, rc, "remove delivered reports");
+	st = inv_stmt(inv, ST_PROGRESS_DONE_UPTO);
+	if (!st)
+		return -EIO;
 	sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, seq);
 	inv_owe_sync(inv);
-	err = inv_step_done(inv, st, "remove delivered reports");
-	sqlite3_finalize(st);
-	return err;
+	return inv_step_done(inv, st, "remove delivered reports");
 }
 
 int inv_progress_done(struct inventory *inv, int64_t seq)

@@ -193,6 +193,8 @@ extern const char inv_schema_v6_transfer[];
 int inv_schema_v6_hook(sqlite3 *db);
 /* v7 (schema_notifications.c): eUICC notifications already reported. */
 extern const char inv_schema_v7_notifications[];
+/* v8 (schema_order_index.c): only unordered profiles in the order-by-type index. */
+extern const char inv_schema_v8_order_index[];
 
 /* migrations[i] brings a database from user_version i to i + 1. */
 static const char *const migrations[] = {
@@ -203,6 +205,7 @@ static const char *const migrations[] = {
     inv_schema_v5_sealed,
     inv_schema_v6_transfer,
     inv_schema_v7_notifications,
+    inv_schema_v8_order_index,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -826,7 +826,7 @@ static void check_migration_from(int version)
 	assert_int_equal(audit, 6);
 
 	assert_int_equal(inv_open(path, INV_SYNC_FULL, &inv), 0);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 7);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 8);
 	assert_int_equal(sql_int(path, "SELECT count(*) FROM audit"), audit);
 	assert_int_equal(sql_int(path, "SELECT sum(upp_len) FROM profile"), 3);
 	assert_int_equal(inv_get_by_id(inv, 1, &p), 0);
@@ -844,7 +844,7 @@ static void check_migration_from(int version)
 	/* and once migrated, it stays v3 */
 	assert_int_equal(inv_open(path, INV_SYNC_NORMAL, &inv), 0);
 	inv_close(inv);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 7);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 8);
 	test_rm_db(path);
 }
 

@@ -510,7 +510,7 @@ static void check_migration_from(int version)
 		 version >= 2 ? ", upp_len" : "", version >= 2 ? ", 1" : "");
 	assert_int_equal(exec_sql(path, sql), SQLITE_OK);
 	assert_int_equal(inv_open(path, INV_SYNC_FULL, &inv), 0);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 7);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 8);
 	assert_int_equal(inv_get_by_matching_id(inv, "OLD-1", &p), 0);
 	assert_int_equal(p.order, INV_ORDER_DIRECT);
 	assert_string_equal(p.owner, "");
@@ -527,6 +527,55 @@ static void test_migration_to_v4(void **state)
 	check_migration_from(1);
 	check_migration_from(2);
 	check_migration_from(3);
+}
+
+/*
+ * v7 -> v8: the order-by-type index holds only unordered profiles, and downloadOrder by type
+ * still takes the lowest unordered one of its owner and type. The v7 file is this one with
+ * v7's index back (v8 changes nothing else). A crash during the migration: test-sealed's kill
+ * during the v4 -> v8 migration, which is one transaction.
+ */
+static void test_migration_to_v8(void **state)
+{
+	struct fx *fx = *state;
+	int64_t a = add_profile(fx, "opA", "T"), b = add_profile(fx, "opA", "T");
+	int64_t c = add_profile(fx, "opA", "T"), d = add_profile(fx, "opB", "T"), id;
+
+	assert_int_equal(inv_order_reserve(fx->inv, a, NULL), 0);
+	assert_int_equal(inv_order_reserve(fx->inv, b, NULL), 0);
+	assert_int_equal(inv_order_cancel(fx->inv, b, 0, "gone"), 0);
+	inv_close(fx->inv);
+	fx->inv = NULL;
+	assert_int_equal(exec_sql(fx->path, "BEGIN;"
+					    "DROP INDEX profile_unordered;"
+					    "CREATE INDEX profile_order_type"
+					    "  ON profile(owner, profile_type, ord, id)"
+					    "  WHERE owner IS NOT NULL;"
+					    "PRAGMA user_version = 7;"
+					    "COMMIT"),
+			 SQLITE_OK);
+	assert_int_equal(inv_open(fx->path, INV_SYNC_FULL, &fx->inv), 0);
+	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 8);
+	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM sqlite_master"
+					   " WHERE name = 'profile_order_type'"),
+			 0);
+	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM profile"
+					   " INDEXED BY profile_unordered WHERE ord = 1"),
+			 2);
+	/* a is reserved, b unavailable: opA's unordered profile of type T is c */
+	assert_int_equal(inv_order_reserve_type(fx->inv, "opA", "T", NULL, &id), 0);
+	assert_int_equal(id, c);
+	assert_int_equal(inv_order_reserve_type(fx->inv, "opA", "T", NULL, &id), -ENOENT);
+	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM profile"
+					   " INDEXED BY profile_unordered WHERE ord = 1"),
+			 1);
+	/* confirmed and released: still out of it; a cancel back to unordered puts it in again */
+	assert_int_equal(inv_order_confirm(fx->inv, c, NULL, "MID-V8", NULL, 1), 0);
+	assert_int_equal(inv_order_cancel(fx->inv, c, 1, "back"), 0);
+	assert_int_equal(inv_order_reserve_type(fx->inv, "opA", "T", NULL, &id), 0);
+	assert_int_equal(id, c);
+	assert_int_equal(inv_order_reserve_type(fx->inv, "opB", "T", NULL, &id), 0);
+	assert_int_equal(id, d);
 }
 
 /*
@@ -626,6 +675,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_notification_record, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_database_guards, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migration_to_v4, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migration_to_v8, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_kill_during_orders, setup, teardown),
 	};
 

@@ -326,7 +326,7 @@ static void test_migration_seals_in_place(void **state)
 
 	inv_stock_key_set(key_a);
 	assert_int_equal(inv_open(path, INV_SYNC_FULL, &inv), 0);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 7);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 8);
 	assert_int_equal(sql_int(path, "SELECT count(*) FROM upp WHERE substr(der, 1, 4) ="
 				       " x'50445301' AND length(der) = 72 + (SELECT upp_len FROM"
 				       " profile p WHERE p.id = upp.profile_id)"),
@@ -379,7 +379,7 @@ static void test_migration_killed(void **state)
 		v = sql_int(path, "PRAGMA user_version");
 		sealed = sql_int(path, "SELECT count(*) FROM upp WHERE substr(der, 1, 4) ="
 				       " x'50445301'");
-		assert_true((v == 4 && sealed == 0) || (v == 7 && sealed == 300));
+		assert_true((v == 4 && sealed == 0) || (v == 8 && sealed == 300));
 		v == 4 ? at_v4++ : at_v5++;
 		assert_int_equal(inv_open(path, INV_SYNC_FULL, &inv), 0);
 		assert_int_equal(sql_int(path, "SELECT count(*) FROM upp WHERE substr(der, 1, 4) ="
