@@ -27,7 +27,7 @@ export HOST=testsmdpplus1.example.com # also the TLS name in dp-cert-ext.cnf
 SECS=${TLS_SECONDS:-20}
 ROUNDS=${TLS_ROUNDS:-3}
 CONC=${TLS_CONCURRENCY:-16}
-PROFILES=${TLS_PROFILES:-5000}
+PROFILES=${TLS_PROFILES:-9000}
 MODES=${TLS_MODES:-per-call keep-alive}
 DPKEYS=${TLS_DP_KEYS:-card}
 T=/tmp/tls
@@ -179,17 +179,20 @@ sort -t, -k1,1 -k2,2 rows.csv | awk -F, '
 		flush()
 		for (i = 0; i < 2; i++) {
 			k = i ? "card" : "file"
-			if (!(("per-call," k) in S) || !(("keep-alive," k) in S)) continue
-			d = H["per-call," k] - H["keep-alive," k]
+			pc = "per-call," k
+			ka = "keep-alive," k
+			if (!(pc in S) || !(ka in S)) continue
+			d = H[pc] - H[ka]
 			printf "# summary TLS key %s: per-call %.3f ms/binding = %.2fx keep-alive (%.3f); per extra handshake %.3f ms of server CPU; bindings/min per-call/keep-alive %.2f\n",
-				k, S["per-call," k], S["per-call," k] / S["keep-alive," k], S["keep-alive," k],
-				d > 0 ? (S["per-call," k] - S["keep-alive," k]) / d : 0, B["per-call," k] / B["keep-alive," k]
+				k, S[pc], S[pc] / S[ka], S[ka], (d > 0 ? (S[pc] - S[ka]) / d : 0), B[pc] / B[ka]
 		}
 		for (i = 0; i < 2; i++) {
 			c = i ? "keep-alive" : "per-call"
-			if ((c ",file") in S && (c ",card") in S)
+			cf = c ",file"
+			cc = c ",card"
+			if ((cf in S) && (cc in S))
 				printf "# summary %s: card/file server CPU per binding %.2f, bindings/min %.2f\n", c,
-					S[c ",card"] / S[c ",file"], B[c ",card"] / B[c ",file"]
+					S[cc] / S[cf], B[cc] / B[cf]
 		}
 	}'
 done_
