@@ -107,6 +107,7 @@ rc=$?
 s1=$(signs)
 if [ $rc != 0 ] && grep -q "^bindings: completed 0," rogue.out &&
 	grep -qi "verif\|certificate" rogue.out && [ $((s1 - s0)) -gt 0 ]; then
+	grep -m1 "^first failure" rogue.out | sed 's/^/# /'
 	tap 0 "a server chain from a CA the client does not trust: no binding, handshakes refused ($((s1 - s0)) card signs made)"
 else
 	sed 's/^/# /' rogue.out
@@ -132,9 +133,9 @@ run() {
 		/^connections:/ { hs = $3 }
 		END {
 			if (bpm == "" || scpu == "" || hs == "" || done == 0) exit 1
-			printf "%s,%s,%s,%s,%s,%s,%s,%s,%.2f,%.1f,%s,%.3f,%s,%s,%s,%s,%s,%s\n", m, k, round,
+			printf "%s,%s,%s,%s,%s,%s,%s,%s,%.2f,%.1f,%s,%.3f,%s,%s,%s,%s,%s,%s,%.3f\n", m, k, round,
 				done, fail, secs, bpm, hs, hs / done, hs / secs, scpu, scpu * done / hs,
-				ccpu, p50, p90, p99, signs, signs - kdp * done
+				ccpu, p50, p90, p99, signs, signs - kdp * done, scpu / ccpu
 		}' "$1-$2.out")
 	[ -n "$row" ] || return 1
 	echo "CSV tls.csv $row"
@@ -146,7 +147,7 @@ run() {
 	}
 	return $rc
 }
-echo "CSV tls.csv connection,tls_key,round,bindings,failed,seconds,bindings_per_min,handshakes,handshakes_per_binding,handshakes_per_s,server_cpu_ms,server_cpu_ms_per_handshake,client_cpu_ms,p50_ms,p90_ms,p99_ms,card_signs,card_tls_signs"
+echo "CSV tls.csv connection,tls_key,round,bindings,failed,seconds,bindings_per_min,handshakes,handshakes_per_binding,handshakes_per_s,server_cpu_ms,server_cpu_ms_per_handshake,client_cpu_ms,p50_ms,p90_ms,p99_ms,card_signs,card_tls_signs,server_per_client_cpu"
 : >rows.csv
 r=1
 while [ $r -le "$ROUNDS" ]; do
@@ -161,7 +162,9 @@ while [ $r -le "$ROUNDS" ]; do
 done
 
 # Medians per (connection, key); per handshake: the per-call binding's extra
-# server CPU over keep-alive, divided by its extra handshakes.
+# server CPU over keep-alive, divided by its extra handshakes. The client does
+# the same work with either key, so portdpd's CPU over the client's in the
+# same run (server/client) is the figure the host's load disturbs least.
 sort -t, -k1,1 -k2,2 rows.csv | awk -F, '
 	function med(a, n,   i, j, t) {
 		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
@@ -169,12 +172,12 @@ sort -t, -k1,1 -k2,2 rows.csv | awk -F, '
 	}
 	function flush() {
 		if (key == "") return
-		printf "# summary %-10s %-4s bindings/min %6.0f  handshakes/s %6.1f  server CPU ms/binding %7.3f  ms/handshake(all) %6.3f  client ms/binding %7.3f  p50 ms %8.1f  (median of %d)\n",
-			c, k, med(bpm, nr), med(hps, nr), med(scpu, nr), med(sph, nr), med(ccpu, nr), med(p50, nr), nr
-		S[c "," k] = med(scpu, nr); H[c "," k] = med(hpb, nr); B[c "," k] = med(bpm, nr)
+		printf "# summary %-10s %-4s bindings/min %6.0f  handshakes/s %6.1f  server CPU ms/binding %7.3f  ms/handshake(all) %6.3f  client ms/binding %7.3f  server/client %5.3f  p50 ms %8.1f  (median of %d)\n",
+			c, k, med(bpm, nr), med(hps, nr), med(scpu, nr), med(sph, nr), med(ccpu, nr), med(rat, nr), med(p50, nr), nr
+		S[c "," k] = med(scpu, nr); H[c "," k] = med(hpb, nr); B[c "," k] = med(bpm, nr); R[c "," k] = med(rat, nr)
 	}
 	{ if ($1 "," $2 != key) { flush(); key = $1 "," $2; c = $1; k = $2; nr = 0 }
-	  nr++; bpm[nr] = $7; hps[nr] = $10; scpu[nr] = $11; sph[nr] = $12; ccpu[nr] = $13; p50[nr] = $14; hpb[nr] = $9 }
+	  nr++; bpm[nr] = $7; hps[nr] = $10; scpu[nr] = $11; sph[nr] = $12; ccpu[nr] = $13; p50[nr] = $14; hpb[nr] = $9; rat[nr] = $19 }
 	END {
 		flush()
 		for (i = 0; i < 2; i++) {
@@ -191,8 +194,8 @@ sort -t, -k1,1 -k2,2 rows.csv | awk -F, '
 			cf = c ",file"
 			cc = c ",card"
 			if ((cf in S) && (cc in S))
-				printf "# summary %s: card/file server CPU per binding %.2f, bindings/min %.2f\n", c,
-					S[cc] / S[cf], B[cc] / B[cf]
+				printf "# summary %s: card/file server CPU per binding %.2f, server/client %.3f, bindings/min %.2f\n", c,
+					S[cc] / S[cf], R[cc] / R[cf], B[cc] / B[cf]
 		}
 	}'
 done_
