@@ -86,7 +86,7 @@ tap $ok "card: DPauth, DPpb, TLS keys in slots 3/4/5; certificates from the benc
 # The configurations: the same portdpd.conf but for the TLS key (and chain).
 C=$T/b/portdpd.conf
 cp "$C" base.conf
-if [ $DPKEYS = card ]; then
+if [ "$DPKEYS" = card ]; then
 	sed -i -e "s|^accel = .*|accel = dev:$DEV|" -e "s|^dpauth_key = .*|dpauth_key = slot:3|" \
 		-e "s|^dppb_key = .*|dppb_key = slot:4|" -e "s|^dpauth_cert = .*|dpauth_cert = $P/dpauth-card.der|" \
 		-e "s|^dppb_cert = .*|dppb_cert = $P/dppb-card.der|" base.conf
