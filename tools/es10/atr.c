@@ -112,25 +112,21 @@ int atr_parse(const uint8_t *a, size_t len, struct atr_info *o)
 	return 0;
 }
 
-size_t atr_build(bool extended, bool t1, uint8_t out[ATR_MAX])
+/* An ATR around @hist: T=0 implied, or TD1/TD2 announcing T=0 and T=1 and then TCK. */
+static size_t atr_frame(bool t1, const uint8_t *hist, size_t hl, uint8_t out[ATR_MAX])
 {
-	/* 80: compact-TLV; 73: card capabilities (by full DF name; data coding 21;
-	 * 4 channels assigned by card or IFD, extended Lc/Le); 82 9000: status */
-	const uint8_t hist[] = { 0x80, 0x73, 0x80, 0x21,
-				 (uint8_t)(0x1B | (extended ? ATR_CAP3_EXTENDED : 0)),
-				 0x82, 0x90, 0x00 };
 	size_t n = 0;
 
 	out[n++] = 0x3B;
 	if (t1) {
-		out[n++] = (uint8_t)(0x80 | sizeof(hist)); /* TD1 follows */
-		out[n++] = 0x80;                           /* TD1: T=0, TD2 follows */
-		out[n++] = 0x01;                           /* TD2: T=1 */
+		out[n++] = (uint8_t)(0x80 | hl); /* TD1 follows */
+		out[n++] = 0x80;                 /* TD1: T=0, TD2 follows */
+		out[n++] = 0x01;                 /* TD2: T=1 */
 	} else {
-		out[n++] = (uint8_t)sizeof(hist); /* T=0 implied, no TCK */
+		out[n++] = (uint8_t)hl; /* T=0 implied, no TCK */
 	}
-	memcpy(out + n, hist, sizeof(hist));
-	n += sizeof(hist);
+	memcpy(out + n, hist, hl);
+	n += hl;
 	if (t1) {
 		uint8_t x = 0;
 
@@ -141,29 +137,22 @@ size_t atr_build(bool extended, bool t1, uint8_t out[ATR_MAX])
 	return n;
 }
 
+size_t atr_build(bool extended, bool t1, uint8_t out[ATR_MAX])
+{
+	/* 80: compact-TLV; 73: card capabilities (by full DF name; data coding 21;
+	 * 4 channels assigned by card or IFD, extended Lc/Le); 82 9000: status */
+	const uint8_t hist[] = { 0x80, 0x73, 0x80, 0x21,
+				 (uint8_t)(0x1B | (extended ? ATR_CAP3_EXTENDED : 0)),
+				 0x82, 0x90, 0x00 };
+
+	return atr_frame(t1, hist, sizeof(hist), out);
+}
+
 size_t atr_build_plain(bool t1, uint8_t out[ATR_MAX])
 {
 	const uint8_t hist[] = { 0x80, 0x82, 0x90, 0x00 }; /* compact-TLV: status 9000 only */
-	size_t n = 0;
 
-	out[n++] = 0x3B;
-	if (t1) {
-		out[n++] = (uint8_t)(0x80 | sizeof(hist));
-		out[n++] = 0x80;
-		out[n++] = 0x01;
-	} else {
-		out[n++] = (uint8_t)sizeof(hist);
-	}
-	memcpy(out + n, hist, sizeof(hist));
-	n += sizeof(hist);
-	if (t1) {
-		uint8_t x = 0;
-
-		for (size_t j = 1; j < n; j++)
-			x ^= out[j];
-		out[n++] = x;
-	}
-	return n;
+	return atr_frame(t1, hist, sizeof(hist), out);
 }
 
 /*
